@@ -1,0 +1,150 @@
+/*
+ * engine.h -- the ONLY engine header that src/ and ui/ may include.
+ *
+ * The engine loads a llama-architecture GGUF model, tokenizes, runs the
+ * forward pass on a thread pool and samples.  It never touches curses,
+ * readline or SQLite.  Errors: functions return -1 and set *cause to one
+ * line (caller frees with free()).
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- file inspection (engine/inspect.c) ------------------------------ */
+
+/* What the model menu and the store's catalog need to know of a file. */
+struct engine_file_summary {
+	char		 arch[32];	/* "llama" */
+	char		 name[128];	/* general.name or "" */
+	char		 quant[32];	/* "Q4_K_M" (from general.file_type, or
+					   guessed from the tensor mix) */
+	uint64_t	 file_size;
+	uint64_t	 n_params;
+	uint32_t	 n_ctx_train;
+	double		 bpw;		/* bits per weight */
+	uint32_t	 n_layer, n_embd, n_head, n_head_kv, n_vocab;
+};
+
+/* Validate and summarize a GGUF file (no weights touched). */
+int	 engine_probe(const char *path, struct engine_file_summary *,
+	    char **cause);
+/* Bytes needed to run at n_ctx: weights + f16 KV cache + run buffers. */
+uint64_t engine_mem_needed(const struct engine_file_summary *, uint32_t n_ctx);
+/* `medchat inspect` output, text or JSON, to out. */
+int	 engine_inspect(const char *path, int json, FILE *out, char **cause);
+
+/* ---- models written by our own GGUF writer (engine/synth.c) ---------- */
+
+/*
+ * Write a tiny random llama model with a real-looking SPM vocabulary and
+ * ChatML tokens, labelled "medchat demo (random weights)".  Its answers
+ * are meaningless; it exists so every screen can be tried without a
+ * download.  0 or -1 with *cause.
+ */
+int	 engine_write_demo_model(const char *path, char **cause);
+
+/* ---- inference (engine/engine.c) ------------------------------------- */
+
+struct engine;
+
+struct engine_opts {
+	const char	*path;
+	int		 n_ctx;		/* 0 = model's context, capped by memory */
+	int		 n_threads;	/* 0 = number of physical cores */
+	/* called from the loading thread with 0..1; may be NULL */
+	void		(*progress)(float frac, void *arg);
+	void		*progress_arg;
+};
+
+struct engine_info {
+	const char	*path;
+	const char	*file_name;	/* basename */
+	const char	*model_name;	/* general.name or file name */
+	const char	*quant;		/* "Q4_K_M" */
+	const char	*template_name;	/* detected default template */
+	const char	*cpu;		/* kernel path in use: scalar/avx2/... */
+	uint64_t	 file_size;
+	uint64_t	 n_params;
+	int		 n_ctx_train, n_ctx, n_vocab, n_layer, n_embd;
+	int		 n_threads;
+};
+
+int	 engine_open(const struct engine_opts *, struct engine **, char **cause);
+void	 engine_close(struct engine *);
+const struct engine_info *engine_get_info(const struct engine *);
+
+enum engine_role { ENGINE_SYSTEM = 0, ENGINE_USER = 1, ENGINE_ASSISTANT = 2 };
+
+struct engine_msg {
+	enum engine_role	 role;
+	const char		*text;
+};
+
+struct engine_sampling {
+	float		 temp;
+	int		 top_k;
+	float		 top_p;
+	float		 min_p;
+	float		 repeat_penalty;
+	int		 repeat_last_n;
+	uint64_t	 seed;
+	int		 max_tokens;	/* -1 = until context full */
+};
+/* llama.cpp's common defaults; seed chosen from the clock. */
+void	 engine_sampling_default(struct engine_sampling *);
+
+enum engine_stop {
+	ENGINE_STOP_EOG = 0,	/* end-of-generation token or stop string */
+	ENGINE_STOP_LENGTH,	/* max_tokens reached */
+	ENGINE_STOP_CONTEXT,	/* context full */
+	ENGINE_STOP_CANCEL,	/* engine_cancel() or emit returned nonzero */
+};
+
+struct engine_result {
+	int		 n_prompt;	/* tokens in the prompt */
+	int		 n_gen;		/* tokens generated */
+	double		 prefill_tps;
+	double		 decode_tps;
+	int		 n_ctx_used;	/* KV positions in use after the answer */
+	int		 trimmed;	/* oldest turns were dropped */
+	int		 n_dropped;	/* how many messages were dropped */
+	int		 dropped[64];	/* their indexes in msgs[] */
+	enum engine_stop stop;
+};
+
+/*
+ * Stream the text of each generated piece (always whole UTF-8 sequences,
+ * stop strings removed).  Return nonzero to stop generation.
+ */
+typedef int (*engine_emit_fn)(const char *text, size_t len, void *arg);
+
+/*
+ * Answer the conversation msgs[0..n) (the last one a user message) using
+ * template tmpl ("chatml", "meditron", "llama2"; NULL = the model's).
+ * System and user texts are tokenized with special tokens OFF.  If the
+ * prompt does not fit, the oldest whole turns after the system message
+ * are dropped and reported in *res.  The KV cache is reused for the
+ * common prefix with the previous call.  Called from one thread at a
+ * time; engine_cancel() may be called from any thread.
+ */
+int	 engine_chat(struct engine *, const char *tmpl,
+	    const struct engine_msg *msgs, int n,
+	    const struct engine_sampling *, engine_emit_fn, void *arg,
+	    struct engine_result *res, char **cause);
+/* Raw completion of prompt (special tokens parsed), no template. */
+int	 engine_complete(struct engine *, const char *prompt,
+	    const struct engine_sampling *, engine_emit_fn, void *arg,
+	    struct engine_result *res, char **cause);
+/* Request that the running engine_chat/complete stop within one token. */
+void	 engine_cancel(struct engine *);
+/* Tokens the conversation would take (for the status bar). */
+int	 engine_count_tokens(struct engine *, const char *tmpl,
+	    const struct engine_msg *msgs, int n);
+
+/* Names of the built-in templates, NULL-terminated. */
+const char *const *engine_template_names(void);
+
+#endif

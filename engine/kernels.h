@@ -1,0 +1,81 @@
+/*
+ * kernels.h -- CPU feature selection, the thread pool and the threaded
+ * quantized matrix products (engine-internal).
+ */
+#ifndef KERNELS_H
+#define KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- CPU dispatch ----------------------------------------------------- */
+
+enum cpu_level { CPU_SCALAR = 0, CPU_AVX2 = 1, CPU_AVX512 = 2 };
+
+/*
+ * Detect the CPU once (CPUID) and install the best kernels in the traits
+ * table; $MEDCHAT_CPU=scalar|avx2|avx512 forces a level (asking for one
+ * the CPU lacks is an error: returns -1 with *cause).  Idempotent and
+ * thread-safe; called by engine_open and by tests.
+ */
+int	 cpu_init(char **cause);
+/* Force a level (tests); -1 if unsupported on this CPU. */
+int	 cpu_set_level(enum cpu_level);
+enum cpu_level cpu_level(void);
+const char *cpu_level_name(enum cpu_level);
+int	 cpu_supports(enum cpu_level);
+
+/* ---- thread pool ------------------------------------------------------ */
+
+/*
+ * A pool of n-1 worker threads plus the calling thread, alive for the
+ * model's lifetime.  tpool_run() runs fn(ith, nth, arg) on all n threads
+ * (the caller is ith 0) and returns when all have finished.  Workers spin
+ * briefly then sleep on a condition variable between jobs.
+ * tpool_barrier() may be called from inside fn by all threads.
+ */
+struct tpool;
+typedef void (*tpool_fn)(int ith, int nth, void *arg);
+
+struct tpool *tpool_create(int n_threads);
+void	 tpool_free(struct tpool *);
+int	 tpool_size(const struct tpool *);
+void	 tpool_run(struct tpool *, tpool_fn fn, void *arg);
+void	 tpool_barrier(struct tpool *);
+
+/* ---- matrix products -------------------------------------------------- */
+
+/* A weight matrix: nrows rows of ncols elements, rows row_bytes apart. */
+struct qmat {
+	const void	*data;
+	uint32_t	 type;		/* enum qtype */
+	int64_t		 ncols;		/* ne[0] */
+	int64_t		 nrows;		/* ne[1] */
+	size_t		 row_bytes;
+};
+
+/* Bytes of scratch matmul() needs for ntok activation columns of W. */
+size_t	 matmul_scratch_size(const struct qmat *W, int ntok);
+
+/*
+ * y[t * ldy + r] = sum_k W[r][k] * x[t * ldx + k] for r < W->nrows, t < ntok.
+ * x is quantized once into scratch (to the type's vec_dot_type), shared by
+ * all threads; output rows are split across the pool.  For ntok > 1 each
+ * weight block is reused across several columns.  Results are identical
+ * whatever the number of threads.
+ */
+void	 matmul(struct tpool *, const struct qmat *W, const float *x,
+	    int64_t ldx, int ntok, float *y, int64_t ldy, void *scratch);
+
+/*
+ * The same from inside a running tpool job: every thread calls it with
+ * its (ith, nth); it contains the barriers it needs.
+ */
+void	 matmul_part(struct tpool *, int ith, int nth, const struct qmat *W,
+	    const float *x, int64_t ldx, int ntok, float *y, int64_t ldy,
+	    void *scratch);
+
+/* Dequantize row r of W into dst (ncols floats): embeddings lookup. */
+void	 qmat_get_row(const struct qmat *W, int64_t r, float *dst);
+
+#endif

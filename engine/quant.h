@@ -1,0 +1,101 @@
+/*
+ * quant.h -- tensor data types, block layouts and the type-traits table
+ * (engine-internal).  Layouts and formulas: ENGINE-NOTES §2.
+ *
+ * Ids are ggml_type ids as stored in GGUF.  Block structs are packed byte
+ * layouts with static_assert'ed sizes; f16 fields are raw uint16_t.
+ */
+#ifndef QUANT_H
+#define QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum qtype {
+	QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3,
+	QT_Q5_0 = 6, QT_Q5_1 = 7, QT_Q8_0 = 8, QT_Q8_1 = 9,
+	QT_Q2_K = 10, QT_Q3_K = 11, QT_Q4_K = 12, QT_Q5_K = 13,
+	QT_Q6_K = 14, QT_Q8_K = 15, QT_BF16 = 30,
+	QT_COUNT = 40	/* size of the traits table (ids 0..39) */
+};
+
+#define QK 32		/* elements per block of the 32-element formats */
+#define QK_K 256	/* elements per K-quant super-block */
+
+typedef struct { uint16_t d; uint8_t qs[QK / 2]; } block_q4_0;
+typedef struct { uint16_t d, m; uint8_t qs[QK / 2]; } block_q4_1;
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_0;
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_1;
+typedef struct { uint16_t d; int8_t qs[QK]; } block_q8_0;
+typedef struct { uint16_t d, s; int8_t qs[QK]; } block_q8_1;
+typedef struct {
+	uint8_t scales[QK_K / 16]; uint8_t qs[QK_K / 4]; uint16_t d, dmin;
+} block_q2_K;
+typedef struct {
+	uint8_t hmask[QK_K / 8]; uint8_t qs[QK_K / 4]; uint8_t scales[12];
+	uint16_t d;
+} block_q3_K;
+typedef struct {
+	uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[QK_K / 2];
+} block_q4_K;
+typedef struct {
+	uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[QK_K / 8];
+	uint8_t qs[QK_K / 2];
+} block_q5_K;
+typedef struct {
+	uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16];
+	uint16_t d;
+} block_q6_K;
+typedef struct {
+	float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16];
+} block_q8_K;
+
+_Static_assert(sizeof(block_q4_0) == 18, "block_q4_0 size");
+_Static_assert(sizeof(block_q4_1) == 20, "block_q4_1 size");
+_Static_assert(sizeof(block_q5_0) == 22, "block_q5_0 size");
+_Static_assert(sizeof(block_q5_1) == 24, "block_q5_1 size");
+_Static_assert(sizeof(block_q8_0) == 34, "block_q8_0 size");
+_Static_assert(sizeof(block_q8_1) == 36, "block_q8_1 size");
+_Static_assert(sizeof(block_q2_K) == 84, "block_q2_K size");
+_Static_assert(sizeof(block_q3_K) == 110, "block_q3_K size");
+_Static_assert(sizeof(block_q4_K) == 144, "block_q4_K size");
+_Static_assert(sizeof(block_q5_K) == 176, "block_q5_K size");
+_Static_assert(sizeof(block_q6_K) == 210, "block_q6_K size");
+_Static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
+
+/* n = elements (multiple of blck); w = one weight row; xq = activations
+ * already in the type's vec_dot_type format.  Returns the dot product. */
+typedef float (*qdot_fn)(int n, const void *w, const void *xq);
+typedef void (*qto_float_fn)(const void *src, float *dst, int64_t n);
+typedef void (*qfrom_float_fn)(const float *src, void *dst, int64_t n);
+
+struct qtraits {
+	const char	*name;		/* "Q4_K"; NULL for unknown ids */
+	int		 blck;		/* elements per block */
+	size_t		 type_size;	/* bytes per block */
+	int		 is_weight;	/* may appear as a model tensor */
+	qto_float_fn	 to_float;	/* scalar reference dequantizer */
+	qfrom_float_fn	 from_float;	/* reference quantizer (NULL if none) */
+	int		 vec_dot_type;	/* activation format for dot products */
+	qdot_fn		 vec_dot;	/* current best kernel (cpu.c picks) */
+	qdot_fn		 vec_dot_ref;	/* scalar reference kernel */
+};
+
+/* Traits of a type id, or NULL if the id is unknown/unsupported. */
+const struct qtraits	*qtype_traits(uint32_t type);
+/* Bytes of a row of n elements; 0 if n is not a multiple of blck. */
+size_t	 qtype_row_size(uint32_t type, int64_t n);
+const char *qtype_name(uint32_t type);	/* "?" when unknown */
+
+/* fp16 / bf16 conversions (scalar, exact). */
+float	 fp16_to_f32(uint16_t);
+uint16_t f32_to_fp16(float);
+float	 bf16_to_f32(uint16_t);
+uint16_t f32_to_bf16(float);
+
+/* Quantize activations into a vec_dot_type format (reference path). */
+void	 quantize_row_q8_0(const float *x, void *y, int64_t n);
+void	 quantize_row_q8_1(const float *x, void *y, int64_t n);
+void	 quantize_row_q8_K(const float *x, void *y, int64_t n);
+
+#endif

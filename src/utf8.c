@@ -1,0 +1,180 @@
+/*
+ * utf8.c -- UTF-8 helpers.  See utf8.h for contracts.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "utf8.h"
+#include "xmalloc.h"
+
+int
+utf8_decode(const char *str, size_t n, uint32_t *cp)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	uint32_t		 c;
+	int			 len, i;
+
+	*cp = 0xFFFD;
+	if (n == 0)
+		return -1;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		c = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		c = s[0] & 0x0F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return -1;
+	if (n < (size_t)len)
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return -1;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return -1;
+	*cp = c;
+	return len;
+}
+
+int
+utf8_encode(uint32_t cp, char *out)
+{
+	unsigned char	*o = (unsigned char *)out;
+
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | (cp >> 6));
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp >= 0xD800 && cp <= 0xDFFF)
+		return 0;
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | (cp >> 12));
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	if (cp <= 0x10FFFF) {
+		o[0] = (unsigned char)(0xF0 | (cp >> 18));
+		o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+		o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 4;
+	}
+	return 0;
+}
+
+int
+utf8_valid(const char *s, size_t n)
+{
+	size_t		i = 0;
+	uint32_t	cp;
+	int		l;
+
+	while (i < n) {
+		if ((l = utf8_decode(s + i, n - i, &cp)) < 0)
+			return 0;
+		i += (size_t)l;
+	}
+	return 1;
+}
+
+size_t
+utf8_complete_prefix(const char *str, size_t n)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 i, start;
+	int			 need;
+
+	/* Look back at most 3 bytes for the start of a sequence. */
+	for (i = 0; i < 4 && i < n; i++) {
+		start = n - 1 - i;
+		if ((s[start] & 0xC0) == 0x80)
+			continue;
+		if (s[start] >= 0xF0)
+			need = 4;
+		else if (s[start] >= 0xE0)
+			need = 3;
+		else if (s[start] >= 0xC0)
+			need = 2;
+		else
+			return n;
+		if (n - start < (size_t)need)
+			return start;
+		return n;
+	}
+	return n;
+}
+
+char *
+utf8_sanitize(const char *s, size_t n, size_t *outlen)
+{
+	char		*out, *o;
+	size_t		 i = 0;
+	uint32_t	 cp;
+	int		 l;
+
+	out = o = xmalloc(n * 3 + 1);
+	while (i < n) {
+		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
+			memcpy(o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(o, s + i, (size_t)l);
+		o += l;
+		i += (size_t)l;
+	}
+	*o = '\0';
+	if (outlen != NULL)
+		*outlen = (size_t)(o - out);
+	return out;
+}
+
+int
+utf8_cpwidth(uint32_t cp)
+{
+	int	w;
+
+	if (cp < 0x20 || cp == 0x7F)
+		return 0;
+	w = wcwidth((wchar_t)cp);
+	if (w < 0)
+		return 1;
+	return w;
+}
+
+size_t
+utf8_width(const char *s, size_t n)
+{
+	size_t		i = 0, w = 0;
+	uint32_t	cp;
+	int		l;
+
+	while (i < n) {
+		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
+			w++;
+			i++;
+			continue;
+		}
+		w += (size_t)utf8_cpwidth(cp);
+		i += (size_t)l;
+	}
+	return w;
+}

@@ -1,0 +1,27 @@
+/*
+ * xmalloc.h -- allocation that never returns NULL (tmux xmalloc.c).
+ *
+ * Out of memory is not a recoverable condition in medchat outside model
+ * loading (where the engine checks sizes first and uses plain malloc):
+ * these functions print one line and exit(1).  Size 0 is a programmer
+ * error and aborts.
+ */
+#ifndef XMALLOC_H
+#define XMALLOC_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+void	*xmemdup(const void *, size_t);
+int	 xasprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 xvasprintf(char **, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+
+#endif
