@@ -1,0 +1,25 @@
+/*
+ * prompts.h -- system-message presets for the system-message editor and
+ * the default system message (data/prompts/*.txt, compiled in).
+ */
+#ifndef PROMPTS_H
+#define PROMPTS_H
+
+#include <stddef.h>
+
+struct prompt_preset {
+	const char	*name;	/* short key: "default", "concise"... */
+	const char	*title;	/* one line for a menu */
+	const char	*text;	/* the system message, no trailing newline */
+};
+
+/* Number of presets; prompts_get(0) is the default. */
+size_t		 prompts_count(void);
+/* Preset i (i < prompts_count()), or NULL. */
+const struct prompt_preset *prompts_get(size_t i);
+/* Preset by name, or NULL. */
+const struct prompt_preset *prompts_find(const char *name);
+/* Text of the default system message. */
+const char	*prompts_default_system(void);
+
+#endif
