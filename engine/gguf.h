@@ -111,6 +111,12 @@ int64_t	 gguf_arr_i64(const struct gguf_kv *, uint64_t i);
 double	 gguf_arr_f64(const struct gguf_kv *, uint64_t i);
 
 const char *gguf_vtype_name(uint32_t);
+/*
+ * Function name of the check that raised this thread's last parse error
+ * (GGUF_CORRUPT in gguf.c) and its line in *line if not NULL; for fuzzing
+ * and tests.
+ */
+const char *gguf_corrupt_site(int *line);
 /* llama_ftype name for general.file_type ("MOSTLY_Q4_K_M"), NULL if unknown */
 const char *gguf_ftype_name(uint32_t);
 
@@ -126,6 +132,8 @@ struct gguf_writer;
 
 struct gguf_writer *gguf_writer_new(uint32_t version);
 void	 gguf_writer_free(struct gguf_writer *);
+/* Alignment used to lay out the file (default 32); writes no key: add
+ * general.alignment with gguf_w_u32 to make a valid file. */
 void	 gguf_writer_set_alignment(struct gguf_writer *, uint32_t);
 void	 gguf_w_u32(struct gguf_writer *, const char *key, uint32_t);
 void	 gguf_w_i32(struct gguf_writer *, const char *key, int32_t);
@@ -149,6 +157,22 @@ void	 gguf_w_tensor(struct gguf_writer *, const char *name, uint32_t type,
 void	 gguf_w_tensor_fill(struct gguf_writer *, const char *name,
 	    uint32_t type, uint32_t n_dims, const int64_t *ne,
 	    void (*fill)(void *dst, uint64_t nbytes, void *arg), void *arg);
+/*
+ * For corrupted fixtures: a key/value record with a key of keylen bytes
+ * (may hold NUL or invalid UTF-8), any type id and raw value bytes.
+ */
+void	 gguf_w_kv_raw(struct gguf_writer *, const char *key, size_t keylen,
+	    uint32_t type, const void *val, size_t vallen);
+/*
+ * For corrupted fixtures: a tensor-info record written as given (n_dims
+ * may exceed 4: at most 4 ne values follow).  With offset GGUF_W_AUTO the
+ * writer lays out nbytes of data (copied from data, or zeros if NULL);
+ * otherwise the record carries that offset and no data is written.
+ */
+#define GGUF_W_AUTO UINT64_MAX
+void	 gguf_w_tensor_raw(struct gguf_writer *, const char *name,
+	    size_t namelen, uint32_t type, uint32_t n_dims, const uint64_t *ne,
+	    const void *data, uint64_t nbytes, uint64_t offset);
 /* Serialize to a malloc'd buffer (caller frees). */
 void	*gguf_writer_bytes(struct gguf_writer *, size_t *size);
 /* Write to path; 0 or -1 with *cause. */
