@@ -23,7 +23,13 @@ int	 cpu_init(char **cause);
 int	 cpu_set_level(enum cpu_level);
 enum cpu_level cpu_level(void);
 const char *cpu_level_name(enum cpu_level);
+/* Whether the CPU has the level AND this build has kernels for it. */
 int	 cpu_supports(enum cpu_level);
+
+#ifdef HAVE_X86_SIMD
+/* kernels-avx2.c: install the AVX2 kernels in the traits table. */
+void	 avx2_install(void);
+#endif
 
 /* ---- thread pool ------------------------------------------------------ */
 

@@ -68,6 +68,14 @@ _Static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
 typedef float (*qdot_fn)(int n, const void *w, const void *xq);
 typedef void (*qto_float_fn)(const void *src, float *dst, int64_t n);
 typedef void (*qfrom_float_fn)(const float *src, void *dst, int64_t n);
+/*
+ * Several rows times several activation columns: for r < nr, c < nc,
+ * y[c * ldy + r] = vec_dot(n, w + r * wstride, xq + c * xstride).  Every
+ * result is bit-identical to what the type's current vec_dot returns for
+ * that pair, so a column's result never depends on the batch it is in.
+ */
+typedef void (*qgemm_fn)(int n, const void *w, size_t wstride, int nr,
+    const void *xq, size_t xstride, int nc, float *y, size_t ldy);
 
 struct qtraits {
 	const char	*name;		/* "Q4_K"; NULL for unknown ids */
@@ -79,6 +87,11 @@ struct qtraits {
 	int		 vec_dot_type;	/* activation format for dot products */
 	qdot_fn		 vec_dot;	/* current best kernel (cpu.c picks) */
 	qdot_fn		 vec_dot_ref;	/* scalar reference kernel */
+	qgemm_fn	 gemm;		/* multi-column kernel (NULL: tile
+					   vec_dot calls) */
+	qfrom_float_fn	 quantize;	/* current best quantizer into this
+					   type when it is a vec_dot_type
+					   (bit-identical to from_float) */
 };
 
 /* Traits of a type id, or NULL if the id is unknown/unsupported. */
@@ -86,6 +99,14 @@ const struct qtraits	*qtype_traits(uint32_t type);
 /* Bytes of a row of n elements; 0 if n is not a multiple of blck. */
 size_t	 qtype_row_size(uint32_t type, int64_t n);
 const char *qtype_name(uint32_t type);	/* "?" when unknown */
+
+/*
+ * Install kernels for a type (cpu.c): NULL arguments restore the scalar
+ * reference (dot, quantize) or the generic tiling (gemm).  Not
+ * thread-safe against running matmuls.
+ */
+void	 qtype_install(uint32_t type, qdot_fn dot, qgemm_fn gemm,
+	    qfrom_float_fn quantize);
 
 /* fp16 / bf16 conversions (scalar, exact). */
 float	 fp16_to_f32(uint16_t);

@@ -1,0 +1,222 @@
+/*
+ * cpu.c -- CPU feature detection and kernel selection.
+ *
+ * At the first cpu_init() the CPU is probed with CPUID (and XGETBV, to
+ * check that the OS saves the AVX / AVX-512 register state), the best
+ * level with kernels built in is chosen, or the one $MEDCHAT_CPU names
+ * (scalar, avx2, avx512), and its kernels are installed in the quant
+ * traits table.  Asking for a level this CPU (or this build) lacks is an
+ * error that names what is missing.
+ *
+ * Levels: CPU_SCALAR is the portable C reference (quant.c), always
+ * available.  CPU_AVX2 needs AVX2, FMA, F16C and BMI2 and a build with
+ * HAVE_X86_SIMD (kernels-avx2.c).  CPU_AVX512 is detected but has no
+ * kernels yet, so it is never selected.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "quant.h"
+#include "kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define CPU_X86 1
+#endif
+
+struct cpu_caps {
+	int	avx2;		/* AVX2 + FMA + F16C + BMI2, OS-enabled */
+	int	avx512;		/* AVX-512 F/BW/VL, OS-enabled */
+	int	avx512vnni;
+};
+
+static struct cpu_caps	 caps;
+static enum cpu_level	 level = CPU_SCALAR;
+static pthread_once_t	 probe_once = PTHREAD_ONCE_INIT;
+static pthread_once_t	 init_once = PTHREAD_ONCE_INIT;
+static char		 init_error[256];
+
+#ifdef CPU_X86
+static uint64_t
+cpu_xgetbv0(void)
+{
+	uint32_t	eax, edx;
+
+	__asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+	return (uint64_t)edx << 32 | eax;
+}
+
+static void
+cpu_probe(void)
+{
+	unsigned int	eax, ebx, ecx, edx, ebx7 = 0, ecx7 = 0;
+	uint64_t	xcr0 = 0;
+	int		avx, fma, f16c, os_avx, os_avx512;
+
+	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+		return;
+	fma = (ecx >> 12) & 1;
+	avx = (ecx >> 28) & 1;
+	f16c = (ecx >> 29) & 1;
+	if ((ecx >> 27) & 1)		/* OSXSAVE: xgetbv is usable */
+		xcr0 = cpu_xgetbv0();
+	os_avx = (xcr0 & 0x6) == 0x6;		/* XMM and YMM state */
+	os_avx512 = (xcr0 & 0xE6) == 0xE6;	/* + opmask, ZMM */
+	if (__get_cpuid_max(0, NULL) >= 7)
+		__cpuid_count(7, 0, eax, ebx7, ecx7, edx);
+	caps.avx2 = avx && os_avx && fma && f16c &&
+	    ((ebx7 >> 5) & 1) && ((ebx7 >> 8) & 1);
+	caps.avx512 = caps.avx2 && os_avx512 && ((ebx7 >> 16) & 1) &&
+	    ((ebx7 >> 30) & 1) && ((ebx7 >> 31) & 1);
+	caps.avx512vnni = caps.avx512 && ((ecx7 >> 11) & 1);
+}
+#else
+static void
+cpu_probe(void)
+{
+}
+#endif
+
+/* Whether the CPU has the level's instructions (kernels or not). */
+static int
+cpu_has(enum cpu_level l)
+{
+	switch (l) {
+	case CPU_SCALAR:
+		return 1;
+	case CPU_AVX2:
+		return caps.avx2;
+	case CPU_AVX512:
+		return caps.avx512;
+	}
+	return 0;
+}
+
+/* Whether this build has kernels for the level. */
+static int
+cpu_built(enum cpu_level l)
+{
+	switch (l) {
+	case CPU_SCALAR:
+		return 1;
+	case CPU_AVX2:
+#ifdef HAVE_X86_SIMD
+		return 1;
+#else
+		return 0;
+#endif
+	case CPU_AVX512:
+		return 0;	/* no AVX-512 kernels yet */
+	}
+	return 0;
+}
+
+int
+cpu_supports(enum cpu_level l)
+{
+	pthread_once(&probe_once, cpu_probe);
+	return cpu_has(l) && cpu_built(l);
+}
+
+const char *
+cpu_level_name(enum cpu_level l)
+{
+	switch (l) {
+	case CPU_SCALAR:
+		return "scalar";
+	case CPU_AVX2:
+		return "avx2";
+	case CPU_AVX512:
+		return "avx512";
+	}
+	return "?";
+}
+
+static void
+cpu_install(enum cpu_level l)
+{
+	uint32_t	t;
+
+	for (t = 0; t < QT_COUNT; t++)
+		qtype_install(t, NULL, NULL, NULL);
+#ifdef HAVE_X86_SIMD
+	if (l == CPU_AVX2)
+		avx2_install();
+#endif
+	level = l;
+}
+
+int
+cpu_set_level(enum cpu_level l)
+{
+	pthread_once(&probe_once, cpu_probe);
+	if (!cpu_has(l) || !cpu_built(l))
+		return -1;
+	cpu_install(l);
+	return 0;
+}
+
+enum cpu_level
+cpu_level(void)
+{
+	return level;
+}
+
+static void
+cpu_init_once(void)
+{
+	const char	*env = getenv("MEDCHAT_CPU");
+	enum cpu_level	 want, l;
+
+	pthread_once(&probe_once, cpu_probe);
+	if (env == NULL || *env == '\0') {
+		for (l = CPU_AVX512; l > CPU_SCALAR; l--)
+			if (cpu_has(l) && cpu_built(l))
+				break;
+		cpu_install(l);
+		return;
+	}
+	if (strcmp(env, "scalar") == 0)
+		want = CPU_SCALAR;
+	else if (strcmp(env, "avx2") == 0)
+		want = CPU_AVX2;
+	else if (strcmp(env, "avx512") == 0)
+		want = CPU_AVX512;
+	else {
+		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU: unknown "
+		    "level (want scalar, avx2 or avx512)");
+		cpu_install(CPU_SCALAR);
+		return;
+	}
+	if (!cpu_has(want)) {
+		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU=%s: this "
+		    "CPU (or its OS) does not support %s", cpu_level_name(want),
+		    want == CPU_AVX512 ? "AVX-512 F/BW/VL" :
+		    "AVX2+FMA+F16C+BMI2");
+		cpu_install(CPU_SCALAR);
+		return;
+	}
+	if (!cpu_built(want)) {
+		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU=%s: no %s "
+		    "kernels in this build", cpu_level_name(want),
+		    cpu_level_name(want));
+		cpu_install(CPU_SCALAR);
+		return;
+	}
+	cpu_install(want);
+}
+
+int
+cpu_init(char **cause)
+{
+	pthread_once(&init_once, cpu_init_once);
+	if (init_error[0] != '\0') {
+		if (cause != NULL)
+			*cause = xstrdup(init_error);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,368 @@
+/*
+ * kernels.c -- the thread pool and the threaded quantized matrix products.
+ *
+ * Thread pool: n-1 persistent workers plus the calling thread.  A job is
+ * published by bumping a generation counter under the pool mutex;
+ * workers spin on that counter for a while after each job (so decode,
+ * which runs hundreds of jobs per token, never pays a wake-up), then
+ * sleep on a condition variable.  The caller runs its own share as
+ * thread 0 and spins until the workers report done.  tpool_barrier() is
+ * an arrival counter plus a generation counter: the last thread to
+ * arrive resets the counter and bumps the generation, the others spin on
+ * it with a pause hint (and yield after a while, so oversubscribed
+ * machines still make progress).  No system call in the steady state.
+ *
+ * Matrix products (ENGINE-NOTES §7): the activations are quantized once
+ * into the weight type's vec_dot_type in the shared scratch, each thread
+ * taking a contiguous share of the blocks; a barrier; then each thread
+ * computes a contiguous range of output rows; a final barrier so the
+ * scratch and y may be reused at once.  With several activation columns
+ * the rows are processed in tiles of MM_ROWS rows x MM_COLS columns by
+ * the type's gemm kernel, which keeps each weight block in registers or
+ * L1 across columns.  Every output element is computed by one kernel
+ * call whose arithmetic does not depend on the thread count or tile
+ * position, so results are bit-identical for any number of threads.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "quant.h"
+#include "kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() do { } while (0)
+#endif
+
+#define SPIN_JOB	20000	/* spins before a worker sleeps */
+#define SPIN_YIELD	4096	/* spins before a waiter starts yielding */
+
+#define MM_ROWS		16	/* rows per gemm tile */
+#define MM_COLS		64	/* activation columns per gemm tile */
+#define SCRATCH_ALIGN	64
+
+struct tpool_worker {
+	struct tpool	*tp;
+	int		 ith;
+	pthread_t	 thread;
+};
+
+struct tpool {
+	int			 n;
+	struct tpool_worker	*workers;	/* n - 1 of them */
+
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	atomic_uint		 job_gen;
+	atomic_int		 stop;
+	tpool_fn		 fn;
+	void			*arg;
+	atomic_int		 n_done;
+
+	/* barrier, each on its own cache line */
+	_Alignas(64) atomic_int	 bar_count;
+	_Alignas(64) atomic_uint bar_gen;
+};
+
+static void *
+tpool_main(void *arg)
+{
+	struct tpool_worker	*w = arg;
+	struct tpool		*tp = w->tp;
+	unsigned		 seen = 0, gen;
+	int			 spins;
+
+	for (;;) {
+		for (spins = 0; spins < SPIN_JOB; spins++) {
+			gen = atomic_load_explicit(&tp->job_gen,
+			    memory_order_acquire);
+			if (gen != seen ||
+			    atomic_load_explicit(&tp->stop,
+			    memory_order_relaxed))
+				break;
+			cpu_relax();
+		}
+		if (spins == SPIN_JOB) {
+			pthread_mutex_lock(&tp->mu);
+			while (atomic_load(&tp->job_gen) == seen &&
+			    !atomic_load(&tp->stop))
+				pthread_cond_wait(&tp->cv, &tp->mu);
+			pthread_mutex_unlock(&tp->mu);
+		}
+		if (atomic_load(&tp->stop))
+			break;
+		seen = atomic_load_explicit(&tp->job_gen,
+		    memory_order_acquire);
+		tp->fn(w->ith, tp->n, tp->arg);
+		atomic_fetch_add_explicit(&tp->n_done, 1,
+		    memory_order_release);
+	}
+	return NULL;
+}
+
+/*
+ * Create a pool of n_threads threads in all (n_threads - 1 workers plus
+ * the caller); n_threads < 1 is taken as 1.  Returns NULL if a thread
+ * cannot be created.
+ */
+struct tpool *
+tpool_create(int n_threads)
+{
+	struct tpool	*tp;
+	int		 i;
+
+	if (n_threads < 1)
+		n_threads = 1;
+	tp = xcalloc(1, sizeof *tp);
+	tp->n = n_threads;
+	pthread_mutex_init(&tp->mu, NULL);
+	pthread_cond_init(&tp->cv, NULL);
+	atomic_init(&tp->job_gen, 0);
+	atomic_init(&tp->stop, 0);
+	atomic_init(&tp->n_done, 0);
+	atomic_init(&tp->bar_count, 0);
+	atomic_init(&tp->bar_gen, 0);
+	tp->workers = xcalloc((size_t)n_threads, sizeof *tp->workers);
+	for (i = 1; i < n_threads; i++) {
+		tp->workers[i].tp = tp;
+		tp->workers[i].ith = i;
+		if (pthread_create(&tp->workers[i].thread, NULL, tpool_main,
+		    &tp->workers[i]) != 0) {
+			tp->n = i;	/* only join what was started */
+			tpool_free(tp);
+			return NULL;
+		}
+	}
+	return tp;
+}
+
+void
+tpool_free(struct tpool *tp)
+{
+	int	i;
+
+	if (tp == NULL)
+		return;
+	pthread_mutex_lock(&tp->mu);
+	atomic_store(&tp->stop, 1);
+	pthread_cond_broadcast(&tp->cv);
+	pthread_mutex_unlock(&tp->mu);
+	for (i = 1; i < tp->n; i++)
+		pthread_join(tp->workers[i].thread, NULL);
+	pthread_cond_destroy(&tp->cv);
+	pthread_mutex_destroy(&tp->mu);
+	free(tp->workers);
+	free(tp);
+}
+
+int
+tpool_size(const struct tpool *tp)
+{
+	return tp == NULL ? 1 : tp->n;
+}
+
+/* Run fn on every thread of the pool (tp NULL: just the caller). */
+void
+tpool_run(struct tpool *tp, tpool_fn fn, void *arg)
+{
+	int	spins = 0;
+
+	if (tp == NULL || tp->n == 1) {
+		fn(0, 1, arg);
+		return;
+	}
+	tp->fn = fn;
+	tp->arg = arg;
+	atomic_store_explicit(&tp->n_done, 0, memory_order_relaxed);
+	pthread_mutex_lock(&tp->mu);
+	atomic_fetch_add_explicit(&tp->job_gen, 1, memory_order_release);
+	pthread_cond_broadcast(&tp->cv);
+	pthread_mutex_unlock(&tp->mu);
+
+	fn(0, tp->n, arg);
+
+	while (atomic_load_explicit(&tp->n_done, memory_order_acquire) !=
+	    tp->n - 1) {
+		if (++spins > SPIN_YIELD)
+			sched_yield();
+		else
+			cpu_relax();
+	}
+}
+
+void
+tpool_barrier(struct tpool *tp)
+{
+	unsigned	gen;
+	int		spins = 0;
+
+	if (tp == NULL || tp->n == 1)
+		return;
+	gen = atomic_load_explicit(&tp->bar_gen, memory_order_acquire);
+	if (atomic_fetch_add(&tp->bar_count, 1) == tp->n - 1) {
+		atomic_store(&tp->bar_count, 0);
+		atomic_fetch_add(&tp->bar_gen, 1);
+		return;
+	}
+	while (atomic_load_explicit(&tp->bar_gen, memory_order_relaxed) ==
+	    gen) {
+		if (++spins > SPIN_YIELD)
+			sched_yield();
+		else
+			cpu_relax();
+	}
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* ---- matrix products -------------------------------------------------- */
+
+/* Bytes between quantized activation columns in the scratch. */
+static size_t
+mm_col_stride(const struct qmat *W)
+{
+	const struct qtraits	*t = qtype_traits(W->type);
+	size_t			 sz;
+
+	sz = qtype_row_size((uint32_t)t->vec_dot_type, W->ncols);
+	return (sz + SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN;
+}
+
+size_t
+matmul_scratch_size(const struct qmat *W, int ntok)
+{
+	const struct qtraits	*t = qtype_traits(W->type);
+
+	if (t == NULL || t->vec_dot_type == QT_F32)
+		return 0;	/* F32 activations are used in place */
+	return mm_col_stride(W) * (size_t)(ntok > 0 ? ntok : 1) +
+	    SCRATCH_ALIGN;
+}
+
+/* Generic tile: one vec_dot per (row, column), row-major in the tile. */
+static void
+mm_gemm_generic(qdot_fn dot, int n, const uint8_t *w, size_t wstride,
+    int nr, const uint8_t *xq, size_t xstride, int nc, float *y,
+    size_t ldy)
+{
+	int	r, c;
+
+	for (r = 0; r < nr; r++)
+		for (c = 0; c < nc; c++)
+			y[(size_t)c * ldy + r] = dot(n, w + r * wstride,
+			    xq + c * xstride);
+}
+
+void
+matmul_part(struct tpool *tp, int ith, int nth, const struct qmat *W,
+    const float *x, int64_t ldx, int ntok, float *y, int64_t ldy,
+    void *scratch)
+{
+	const struct qtraits	*t = qtype_traits(W->type);
+	const struct qtraits	*at;
+	const uint8_t		*xq, *w = W->data;
+	size_t			 xs;
+	int64_t			 nb, total, b0, b1, c, cb0, cb1, r0, r1, r;
+	int64_t			 c0, nc, rr, nr;
+	int			 n = (int)W->ncols;
+
+	at = qtype_traits((uint32_t)t->vec_dot_type);
+	if (t->vec_dot_type == QT_F32) {
+		xq = (const uint8_t *)x;
+		xs = (size_t)ldx * sizeof(float);
+	} else {
+		uint8_t	*base = (uint8_t *)(((uintptr_t)scratch +
+		    SCRATCH_ALIGN - 1) & ~(uintptr_t)(SCRATCH_ALIGN - 1));
+
+		xs = mm_col_stride(W);
+		xq = base;
+		/* Blocks of all columns, split evenly across threads. */
+		nb = W->ncols / at->blck;
+		total = nb * ntok;
+		b0 = total * ith / nth;
+		b1 = total * (ith + 1) / nth;
+		for (c = b0 / nb; c < ntok && c * nb < b1; c++) {
+			cb0 = b0 > c * nb ? b0 - c * nb : 0;
+			cb1 = b1 < (c + 1) * nb ? b1 - c * nb : nb;
+			if (cb1 > cb0)
+				at->quantize(x + c * ldx + cb0 * at->blck,
+				    base + c * xs + cb0 * at->type_size,
+				    (cb1 - cb0) * at->blck);
+		}
+		tpool_barrier(tp);
+	}
+
+	r0 = W->nrows * ith / nth;
+	r1 = W->nrows * (ith + 1) / nth;
+	if (ntok == 1) {
+		for (r = r0; r < r1; r++)
+			y[r] = t->vec_dot(n, w + r * W->row_bytes, xq);
+	} else {
+		for (c0 = 0; c0 < ntok; c0 += MM_COLS) {
+			nc = ntok - c0 < MM_COLS ? ntok - c0 : MM_COLS;
+			for (rr = r0; rr < r1; rr += MM_ROWS) {
+				nr = r1 - rr < MM_ROWS ? r1 - rr : MM_ROWS;
+				if (t->gemm != NULL)
+					t->gemm(n, w + rr * W->row_bytes,
+					    W->row_bytes, (int)nr,
+					    xq + c0 * xs, xs, (int)nc,
+					    y + c0 * ldy + rr, (size_t)ldy);
+				else
+					mm_gemm_generic(t->vec_dot, n,
+					    w + rr * W->row_bytes,
+					    W->row_bytes, (int)nr,
+					    xq + c0 * xs, xs, (int)nc,
+					    y + c0 * ldy + rr, (size_t)ldy);
+			}
+		}
+	}
+	tpool_barrier(tp);
+}
+
+struct mm_job {
+	struct tpool		*tp;
+	const struct qmat	*W;
+	const float		*x;
+	int64_t			 ldx;
+	int			 ntok;
+	float			*y;
+	int64_t			 ldy;
+	void			*scratch;
+};
+
+static void
+mm_job_fn(int ith, int nth, void *arg)
+{
+	struct mm_job	*j = arg;
+
+	matmul_part(j->tp, ith, nth, j->W, j->x, j->ldx, j->ntok, j->y,
+	    j->ldy, j->scratch);
+}
+
+void
+matmul(struct tpool *tp, const struct qmat *W, const float *x, int64_t ldx,
+    int ntok, float *y, int64_t ldy, void *scratch)
+{
+	struct mm_job	j = { tp, W, x, ldx, ntok, y, ldy, scratch };
+
+	if (ntok <= 0 || W->nrows <= 0)
+		return;
+	tpool_run(tp, mm_job_fn, &j);
+}
+
+void
+qmat_get_row(const struct qmat *W, int64_t r, float *dst)
+{
+	const struct qtraits	*t = qtype_traits(W->type);
+
+	t->to_float((const uint8_t *)W->data + r * W->row_bytes, dst,
+	    W->ncols);
+}

@@ -1,0 +1,455 @@
+/*
+ * test-quant.c -- quantization formats and dot-product kernels.
+ *
+ *  - quantize -> dequantize round trips of every weight type stay within
+ *    a per-type relative RMS error bound;
+ *  - the activation quantizers round exactly as llama.cpp's reference
+ *    (ties: roundf for Q8_0/Q8_1, nearest-even for Q8_K), and the Q8_1
+ *    sums and Q8_K bsums are consistent;
+ *  - every reference vec_dot equals the double-precision dot of the
+ *    dequantized weight row and dequantized activations;
+ *  - for every CPU level this machine supports, each installed vec_dot
+ *    is within 1e-5 of the reference (relative to sum |w_i x_i|), each
+ *    installed activation quantizer is bit-identical to the reference,
+ *    and each gemm kernel is bit-identical to the level's vec_dot, on
+ *    random rows of many lengths including the smallest legal one.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/quant.h"
+#include "engine/kernels.h"
+#include "tests/testhelp.h"
+
+static const uint32_t weight_types[] = {
+	QT_F32, QT_F16, QT_BF16, QT_Q4_0, QT_Q4_1, QT_Q5_0, QT_Q5_1, QT_Q8_0,
+	QT_Q2_K, QT_Q3_K, QT_Q4_K, QT_Q5_K, QT_Q6_K
+};
+#define N_WEIGHT_TYPES (sizeof weight_types / sizeof weight_types[0])
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t
+rnd_u32(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+/* Uniform in [-1, 1). */
+static float
+rnd_f(void)
+{
+	return (float)((rnd_u32() & 0xFFFFFF) / 8388608.0 - 1.0);
+}
+
+/* Roughly normal (sum of four uniforms), scaled. */
+static void
+rnd_fill(float *x, int n, float scale)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		x[i] = scale * (rnd_f() + rnd_f() + rnd_f() + rnd_f());
+}
+
+/*
+ * Random bytes for a weight row, with sane f16 scale fields (random
+ * bytes there could be NaN or huge).  Exercises every code pattern the
+ * quantizers might never produce.
+ */
+static void
+rnd_weights(uint32_t type, void *row, int n)
+{
+	const struct qtraits	*t = qtype_traits(type);
+	uint8_t			*p = row, *b;
+	int			 i, nb = n / t->blck;
+	uint16_t		 h;
+
+	if (type == QT_F32 || type == QT_F16 || type == QT_BF16) {
+		float	*x = malloc((size_t)n * sizeof *x);
+
+		rnd_fill(x, n, 1.0f);
+		t->from_float(x, row, n);
+		free(x);
+		return;
+	}
+	for (i = 0; i < (int)(nb * t->type_size); i++)
+		p[i] = (uint8_t)rnd_u32();
+	for (i = 0; i < nb; i++) {
+		b = p + (size_t)i * t->type_size;
+		switch (type) {
+		case QT_Q4_0: case QT_Q5_0: case QT_Q8_0:
+			h = f32_to_fp16(rnd_f() * 0.01f);
+			memcpy(b, &h, 2);
+			break;
+		case QT_Q4_1: case QT_Q5_1:
+			h = f32_to_fp16(rnd_f() * 0.01f);
+			memcpy(b, &h, 2);
+			h = f32_to_fp16(rnd_f() * 0.1f);
+			memcpy(b + 2, &h, 2);
+			break;
+		case QT_Q2_K:
+			h = f32_to_fp16(rnd_f() * 0.01f);
+			memcpy(b + 80, &h, 2);
+			h = f32_to_fp16(rnd_f() * 0.01f);
+			memcpy(b + 82, &h, 2);
+			break;
+		case QT_Q3_K:
+			h = f32_to_fp16(rnd_f() * 0.01f);
+			memcpy(b + 108, &h, 2);
+			break;
+		case QT_Q4_K: case QT_Q5_K:
+			h = f32_to_fp16(rnd_f() * 0.01f);
+			memcpy(b, &h, 2);
+			h = f32_to_fp16(rnd_f() * 0.01f);
+			memcpy(b + 2, &h, 2);
+			break;
+		case QT_Q6_K:
+			h = f32_to_fp16(rnd_f() * 0.001f);
+			memcpy(b + 208, &h, 2);
+			break;
+		}
+	}
+}
+
+/* Relative RMS error bounds of a round trip on roughly normal data. */
+static double
+rt_bound(uint32_t type)
+{
+	switch (type) {
+	case QT_F32:	return 0.0;
+	case QT_F16:	return 5e-4;	/* 2^-11 relative rounding */
+	case QT_BF16:	return 4e-3;	/* 2^-8 */
+	case QT_Q8_0:	return 0.01;
+	case QT_Q6_K:	return 0.03;
+	case QT_Q5_0: case QT_Q5_1: case QT_Q5_K: return 0.06;
+	case QT_Q4_0: case QT_Q4_1: case QT_Q4_K: return 0.12;
+	case QT_Q3_K:	return 0.25;
+	case QT_Q2_K:	return 0.45;
+	}
+	return 0.0;
+}
+
+static void
+test_round_trips(void)
+{
+	const int	 n = 4096;
+	float		*x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	uint8_t		*q = malloc(qtype_row_size(QT_F32, n));
+	size_t		 k;
+	int		 i;
+	double		 err, ref;
+
+	rnd_fill(x, n, 0.5f);
+	for (k = 0; k < N_WEIGHT_TYPES; k++) {
+		const struct qtraits *t = qtype_traits(weight_types[k]);
+
+		memset(y, 0, n * sizeof *y);
+		t->from_float(x, q, n);
+		t->to_float(q, y, n);
+		err = ref = 0.0;
+		for (i = 0; i < n; i++) {
+			err += (double)(x[i] - y[i]) * (x[i] - y[i]);
+			ref += (double)x[i] * x[i];
+		}
+		err = sqrt(err / ref);
+		test_condf(err <= rt_bound(weight_types[k]),
+		    "%s round trip: relative RMS error %.3g <= %.3g", t->name,
+		    err, rt_bound(weight_types[k]));
+	}
+	/* Constant and all-zero rows must not produce NaN. */
+	for (k = 0; k < N_WEIGHT_TYPES; k++) {
+		const struct qtraits *t = qtype_traits(weight_types[k]);
+		int	 bad = 0;
+
+		for (i = 0; i < 256; i++)
+			x[i] = i < 128 ? 0.0f : 0.25f;
+		t->from_float(x, q, 256);
+		t->to_float(q, y, 256);
+		for (i = 0; i < 256; i++)
+			bad += !isfinite(y[i]) || fabsf(y[i] - x[i]) > 0.02f;
+		test_condf(bad == 0, "%s: step row survives a round trip",
+		    t->name);
+	}
+	free(x);
+	free(y);
+	free(q);
+}
+
+static void
+test_activation_rounding(void)
+{
+	float		 x[QK_K], y[QK_K];
+	block_q8_0	 b0;
+	block_q8_1	 b1;
+	block_q8_K	 bk;
+	int		 i, g, s, ok;
+
+	/* Q8_0: amax 127 -> d = 1; 2.5 rounds away from zero to 3. */
+	memset(x, 0, sizeof x);
+	x[0] = 127.0f;
+	x[1] = 2.5f;
+	x[2] = -2.5f;
+	x[3] = 0.5f;
+	quantize_row_q8_0(x, &b0, QK);
+	test_cond(fp16_to_f32(b0.d) == 1.0f && b0.qs[0] == 127 &&
+	    b0.qs[1] == 3 && b0.qs[2] == -3 && b0.qs[3] == 1,
+	    "Q8_0 rounds halves away from zero");
+	quantize_row_q8_1(x, &b1, QK);
+	test_cond(b1.qs[1] == 3 && fp16_to_f32(b1.s) == 127.0f + 3 - 3 + 1,
+	    "Q8_1 rounds like Q8_0 and s = d * sum(q)");
+
+	/* Q8_K: max 127 -> iscale -1; ties go to even, d = -1. */
+	memset(x, 0, sizeof x);
+	x[0] = 127.0f;
+	x[1] = 2.5f;
+	x[2] = 3.5f;
+	x[17] = -0.5f;
+	quantize_row_q8_K(x, &bk, QK_K);
+	test_cond(bk.d == -1.0f && bk.qs[0] == -127 && bk.qs[1] == -2 &&
+	    bk.qs[2] == -4 && bk.qs[17] == 0,
+	    "Q8_K: d is negative for a positive max, ties to even");
+	/* A negative max gives +127 codes; clamp at 127. */
+	x[0] = -127.0f;
+	quantize_row_q8_K(x, &bk, QK_K);
+	test_cond(bk.d == 1.0f && bk.qs[0] == -127 && bk.qs[1] == 2,
+	    "Q8_K: negative max");
+	memset(x, 0, sizeof x);
+	quantize_row_q8_K(x, &bk, QK_K);
+	test_cond(bk.d == 0.0f && bk.qs[5] == 0 && bk.bsums[3] == 0,
+	    "Q8_K: all-zero block");
+
+	rnd_fill(x, QK_K, 1.0f);
+	quantize_row_q8_K(x, &bk, QK_K);
+	ok = 1;
+	for (g = 0; g < 16; g++) {
+		s = 0;
+		for (i = 0; i < 16; i++)
+			s += bk.qs[16 * g + i];
+		ok &= s == bk.bsums[g];
+	}
+	test_cond(ok, "Q8_K bsums are the sums of 16 codes");
+	qtype_traits(QT_Q8_K)->to_float(&bk, y, QK_K);
+	ok = 1;
+	for (i = 0; i < QK_K; i++)
+		ok &= fabsf(x[i] - y[i]) <= fabsf(bk.d) * 0.5f + 1e-6f;
+	test_cond(ok, "Q8_K round trip within half a step");
+}
+
+/*
+ * Dequantized double dot of a weight row with quantized activations.
+ * Q4_1/Q5_1 against Q8_1: the min term uses the activation block's
+ * stored s = f16(d * sum q), exactly as the format defines the product.
+ */
+static double
+dequant_dot(uint32_t type, int n, const void *w, const void *xq,
+    double *scale)
+{
+	const struct qtraits	*t = qtype_traits(type);
+	const struct qtraits	*at = qtype_traits((uint32_t)t->vec_dot_type);
+	float			*a = malloc((size_t)n * sizeof *a);
+	float			*b = malloc((size_t)n * sizeof *b);
+	double			 s = 0.0, sa = 0.0;
+	int			 i;
+
+	t->to_float(w, a, n);
+	at->to_float(xq, b, n);
+	for (i = 0; i < n; i++) {
+		if (at->vec_dot_type == QT_Q8_1) {
+			const uint8_t	*wb = (const uint8_t *)w +
+			    (size_t)(i / QK) * t->type_size;
+			const block_q8_1 *xb = (const block_q8_1 *)xq + i / QK;
+			uint16_t	 mh;
+			float		 m;
+
+			memcpy(&mh, wb + 2, 2);
+			m = fp16_to_f32(mh);
+			a[i] -= m;
+			if (i % QK == 0) {
+				s += (double)m * fp16_to_f32(xb->s);
+				sa += fabs((double)m * fp16_to_f32(xb->s));
+			}
+		}
+		s += (double)a[i] * b[i];
+		sa += fabs((double)a[i] * b[i]);
+	}
+	free(a);
+	free(b);
+	*scale = sa;
+	return s;
+}
+
+static int
+lengths_for(uint32_t type, int *len)
+{
+	const struct qtraits	*t = qtype_traits(type);
+	int			 k = 0;
+
+	if (t->blck == 1) {
+		static const int l[] = { 1, 3, 8, 15, 16, 31, 32, 33, 64, 100,
+		    255, 256, 1000, 4096, 5003 };
+		for (k = 0; k < (int)(sizeof l / sizeof l[0]); k++)
+			len[k] = l[k];
+	} else if (t->blck == QK) {
+		static const int l[] = { 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 128,
+		    129, 344 };
+		for (k = 0; k < (int)(sizeof l / sizeof l[0]); k++)
+			len[k] = l[k] * QK;
+	} else {
+		static const int l[] = { 1, 2, 3, 4, 5, 8, 11, 16, 43 };
+		for (k = 0; k < (int)(sizeof l / sizeof l[0]); k++)
+			len[k] = l[k] * QK_K;
+	}
+	return k;
+}
+
+static void
+test_ref_dots(void)
+{
+	int		 len[32], nl, li, n, r, bad;
+	size_t		 k;
+	float		*x;
+	void		*w, *xq;
+	double		 want, scale, got, worst;
+
+	x = malloc(11008 * sizeof *x);
+	w = malloc(qtype_row_size(QT_F32, 11008));
+	xq = malloc(qtype_row_size(QT_F32, 11008));
+	for (k = 0; k < N_WEIGHT_TYPES; k++) {
+		const struct qtraits *t = qtype_traits(weight_types[k]);
+		const struct qtraits *at =
+		    qtype_traits((uint32_t)t->vec_dot_type);
+
+		nl = lengths_for(weight_types[k], len);
+		bad = 0;
+		worst = 0.0;
+		for (li = 0; li < nl; li++) {
+			n = len[li];
+			for (r = 0; r < 3; r++) {
+				rnd_weights(weight_types[k], w, n);
+				rnd_fill(x, n, r == 2 ? 100.0f : 1.0f);
+				at->from_float(x, xq, n);
+				got = t->vec_dot_ref(n, w, xq);
+				want = dequant_dot(weight_types[k], n, w, xq,
+				    &scale);
+				if (fabs(got - want) > 1e-5 * scale + 1e-30)
+					bad++;
+				if (scale > 0 && fabs(got - want) / scale >
+				    worst)
+					worst = fabs(got - want) / scale;
+			}
+		}
+		test_condf(bad == 0, "%s reference vec_dot = dequantized dot "
+		    "(%d lengths, worst %.2g)", t->name, nl, worst);
+	}
+	free(x);
+	free(w);
+	free(xq);
+}
+
+static void
+test_level(enum cpu_level level)
+{
+	int		 len[32], nl, li, n, r, bad, badq, badg, c, row;
+	size_t		 k, ws, xs;
+	float		*x, y[4 * 5], yd;
+	uint8_t		*w, *xq, *xq2;
+	double		 want, scale, got, worst;
+
+	if (!cpu_supports(level)) {
+		test_skip(cpu_level_name(level), "this CPU or build lacks it");
+		return;
+	}
+	test_condf(cpu_set_level(level) == 0 && cpu_level() == level,
+	    "switch to %s kernels", cpu_level_name(level));
+	x = malloc(5 * 11008 * sizeof *x);
+	w = malloc(4 * qtype_row_size(QT_F32, 11008));
+	xq = malloc(5 * qtype_row_size(QT_F32, 11008));
+	xq2 = malloc(5 * qtype_row_size(QT_F32, 11008));
+	for (k = 0; k < N_WEIGHT_TYPES; k++) {
+		const struct qtraits *t = qtype_traits(weight_types[k]);
+		const struct qtraits *at =
+		    qtype_traits((uint32_t)t->vec_dot_type);
+
+		nl = lengths_for(weight_types[k], len);
+		bad = badq = badg = 0;
+		worst = 0.0;
+		for (li = 0; li < nl; li++) {
+			n = len[li];
+			ws = qtype_row_size(weight_types[k], n);
+			xs = qtype_row_size((uint32_t)t->vec_dot_type, n);
+			for (r = 0; r < 2; r++) {
+				for (row = 0; row < 4; row++)
+					rnd_weights(weight_types[k],
+					    w + row * ws, n);
+				rnd_fill(x, 5 * n, r == 1 ? 30.0f : 1.0f);
+				for (c = 0; c < 5; c++) {
+					at->from_float(x + c * n,
+					    xq + c * xs, n);
+					at->quantize(x + c * n,
+					    xq2 + c * xs, n);
+				}
+				if (memcmp(xq, xq2, 5 * xs) != 0)
+					badq++;
+				got = t->vec_dot(n, w, xq);
+				want = t->vec_dot_ref(n, w, xq);
+				dequant_dot(weight_types[k], n, w, xq, &scale);
+				if (fabs(got - want) > 1e-5 * scale + 1e-30)
+					bad++;
+				if (scale > 0 && fabs(got - want) / scale >
+				    worst)
+					worst = fabs(got - want) / scale;
+				if (t->gemm == NULL)
+					continue;
+				t->gemm(n, w, ws, 4, xq, xs, 5, y, 4);
+				for (row = 0; row < 4; row++)
+					for (c = 0; c < 5; c++) {
+						yd = t->vec_dot(n,
+						    w + row * ws,
+						    xq + c * xs);
+						if (memcmp(&yd,
+						    &y[c * 4 + row], 4) != 0)
+							badg++;
+					}
+			}
+		}
+		test_condf(bad == 0, "%s %s vec_dot = reference within 1e-5 "
+		    "(%d lengths, worst %.2g)", cpu_level_name(level), t->name,
+		    nl, worst);
+		test_condf(badq == 0, "%s %s activation quantizer (%s) "
+		    "bit-identical to reference", cpu_level_name(level),
+		    t->name, at->name);
+		if (t->gemm != NULL)
+			test_condf(badg == 0, "%s %s gemm 4x5 bit-identical to "
+			    "vec_dot", cpu_level_name(level), t->name);
+	}
+	free(x);
+	free(w);
+	free(xq);
+	free(xq2);
+}
+
+int
+main(void)
+{
+	char	*cause = NULL;
+
+	if (cpu_init(&cause) != 0) {
+		test_diag("cpu_init: %s", cause);
+		free(cause);
+	}
+	test_diag("default CPU level: %s", cpu_level_name(cpu_level()));
+	test_round_trips();
+	test_activation_rounding();
+	test_ref_dots();
+	test_level(CPU_SCALAR);
+	test_level(CPU_AVX2);
+	test_level(CPU_AVX512);
+	return test_report();
+}
