@@ -114,7 +114,7 @@ check_fixture(const struct gguf_file *f, const char *how)
 	float				 f32 = 0;
 	int				 b = 0, ok;
 	uint64_t			 i;
-	uint8_t				 expect[512];
+	uint8_t				 expect[1024];
 
 	test_condf(f->version == 3 && f->n_kv == 18 && f->n_tensors == 5,
 	    "%s: version 3, 18 keys, 5 tensors", how);
@@ -267,6 +267,553 @@ test_roundtrip(void)
 	free(b);
 }
 
+
+/* ---- corruption ------------------------------------------------------ */
+
+static int n_kinds;	/* distinct corruption kinds checked */
+
+/*
+ * Expect bytes b[0..n) to be rejected with a one-line cause naming the
+ * file "bad.gguf", the field, containing msg, and (if off >= 0) "at
+ * offset OFF".  Frees b.
+ */
+static void
+expect_fail(const char *kind, void *b, size_t n, const char *field,
+    const char *msg, long long off)
+{
+	struct gguf_file	*f = NULL;
+	char			*cause = NULL, want[64];
+	int			 r, ok;
+
+	r = gguf_open_mem("bad.gguf", b, n, &f, &cause);
+	ok = r == -1 && f == NULL && cause != NULL;
+	if (ok) {
+		ok = strncmp(cause, "bad.gguf: ", 10) == 0 &&
+		    strchr(cause, '\n') == NULL &&
+		    strstr(cause, field) != NULL && strstr(cause, msg) != NULL;
+	}
+	if (ok && off >= 0) {
+		snprintf(want, sizeof want, "at offset %lld", off);
+		ok = strstr(cause, want) != NULL;
+	}
+	test_condf(ok, "%s: %s", kind, cause ? cause : "(accepted)");
+	if (!ok) {
+		test_diag("wanted field '%s', message '%s', offset %lld",
+		    field, msg, off);
+	}
+	n_kinds++;
+	gguf_close(f);
+	free(cause);
+	free(b);
+}
+
+/* Serialize and free a writer. */
+static void *
+wbytes(struct gguf_writer *w, size_t *n)
+{
+	void	*b = gguf_writer_bytes(w, n);
+
+	gguf_writer_free(w);
+	return b;
+}
+
+/* A minimal valid writer: one key, one F32 tensor [32]. */
+static struct gguf_writer *
+small_writer(void)
+{
+	struct gguf_writer	*w = gguf_writer_new(3);
+	int64_t			 ne[1] = { 32 };
+	float			 v[32] = { 0 };
+
+	gguf_w_str(w, "general.architecture", "llama");
+	gguf_w_tensor(w, "t0", QT_F32, 1, ne, v);
+	return w;
+}
+
+static void
+put_le(void *b, size_t off, uint64_t v, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		((uint8_t *)b)[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Offset of the first occurrence of the n-byte needle in b, or -1. */
+static long long
+find(const void *b, size_t size, const void *needle, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i + n <= size; i++) {
+		if (memcmp((const char *)b + i, needle, n) == 0)
+			return (long long)i;
+	}
+	return -1;
+}
+
+/* A one-tensor file whose single tensor record is written raw. */
+static void *
+raw_tensor(uint32_t type, uint32_t n_dims, const uint64_t *ne,
+    uint64_t nbytes, uint64_t offset, size_t *n)
+{
+	struct gguf_writer	*w = gguf_writer_new(3);
+
+	gguf_w_str(w, "general.architecture", "llama");
+	gguf_w_tensor_raw(w, "w", 1, type, n_dims, ne, NULL, nbytes, offset);
+	return wbytes(w, n);
+}
+
+static void
+test_header_corruption(void)
+{
+	uint8_t		 *b;
+	size_t		  n;
+
+	expect_fail("empty file", xmalloc(1), 0, "header", "file is empty", -1);
+	b = xmemdup("GGU", 3);
+	expect_fail("3-byte file", b, 3, "header", "not a GGUF file", 0);
+	b = wbytes(small_writer(), &n);
+	b[3] = 'X';
+	expect_fail("bad magic", b, n, "header", "magic 'GGUX', expected "
+	    "'GGUF'", 0);
+	b = wbytes(small_writer(), &n);
+	memcpy(b, "tjgg", 4);
+	expect_fail("GGJT magic", b, n, "header", "old GGML/GGJT model", 0);
+	b = wbytes(small_writer(), &n);
+	memcpy(b, "FUGG", 4);
+	expect_fail("byte-swapped magic", b, n, "header", "looks big-endian", 0);
+	b = wbytes(small_writer(), &n);
+	expect_fail("file of only the magic", xmemdup(b, 4), 4, "header",
+	    "version needs 4 bytes but the file ends after 0", 4);
+	free(b);
+	b = wbytes(small_writer(), &n);
+	put_le(b, 4, 1, 4);
+	expect_fail("version 1", b, n, "header", "GGUF v1 is not supported "
+	    "(obsolete format); convert the file with a current tool", 4);
+	b = wbytes(small_writer(), &n);
+	put_le(b, 4, 0, 4);
+	expect_fail("version 0", b, n, "header",
+	    "unsupported GGUF version 0", 4);
+	b = wbytes(small_writer(), &n);
+	put_le(b, 4, 4, 4);
+	expect_fail("version 4", b, n, "header",
+	    "unsupported GGUF version 4", 4);
+	b = wbytes(small_writer(), &n);
+	put_le(b, 4, 0x03000000, 4);
+	expect_fail("big-endian version", b, n, "header",
+	    "looks big-endian (byte-swapped version 3)", 4);
+	b = wbytes(small_writer(), &n);
+	expect_fail("truncated in the counts", xmemdup(b, 20), 20, "header",
+	    "key/value count needs 8 bytes but the file ends after 4", 16);
+	free(b);
+	b = wbytes(small_writer(), &n);
+	put_le(b, 8, UINT64_MAX, 8);
+	expect_fail("huge tensor count", b, n, "header",
+	    "tensor count 18446744073709551615 cannot fit", 8);
+	b = wbytes(small_writer(), &n);
+	put_le(b, 16, (uint64_t)1 << 40, 8);
+	expect_fail("huge key/value count", b, n, "header",
+	    "key/value count 1099511627776 cannot fit", 16);
+	b = wbytes(small_writer(), &n);
+	put_le(b, 8, (n - 24) / 32, 8);
+	put_le(b, 16, (n - 24) / 13, 8);
+	expect_fail("counts fit alone, not together", b, n, "header",
+	    "cannot fit in the", 8);
+	/* one key more than the file holds */
+	b = wbytes(small_writer(), &n);
+	put_le(b, 16, 2, 8);
+	expect_fail("key/value count too high by one", b, n, "bad.gguf: ",
+	    "", -1);
+}
+
+static void
+test_kv_corruption(void)
+{
+	struct gguf_writer	*w;
+	uint8_t			*b, val[32];
+	size_t			 n;
+	uint32_t		 u32;
+	long long		 o;
+
+	/* key length fields */
+	b = wbytes(small_writer(), &n);
+	put_le(b, 24, (uint64_t)1 << 63, 8);
+	expect_fail("huge key length", b, n, "key/value #0",
+	    "key length 9223372036854775808 runs past end of file", 24);
+	w = gguf_writer_new(3);
+	{
+		char	*big = xmalloc(70000);
+
+		memset(big, 'k', 70000);
+		gguf_w_kv_raw(w, big, 70000, GGUF_T_UINT8, "\1", 1);
+		free(big);
+	}
+	b = wbytes(w, &n);
+	expect_fail("key longer than 65535", b, n, "key/value #0",
+	    "key length 70000 exceeds 65535", 24);
+	w = gguf_writer_new(3);
+	gguf_w_kv_raw(w, "", 0, GGUF_T_UINT8, "\1", 1);
+	b = wbytes(w, &n);
+	expect_fail("empty key", b, n, "key/value #0", "key is empty", 24);
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.ok", 1);
+	gguf_w_kv_raw(w, "bad\xff\xfekey", 8, GGUF_T_UINT8, "\1", 1);
+	b = wbytes(w, &n);
+	expect_fail("non-UTF-8 key", b, n, "key 'bad\\xff\\xfekey'",
+	    "key is not valid UTF-8", 24 + 8 + 10 + 4 + 4);
+	w = gguf_writer_new(3);
+	gguf_w_kv_raw(w, "a\0b", 3, GGUF_T_UINT8, "\1", 1);
+	b = wbytes(w, &n);
+	expect_fail("key with NUL", b, n, "key 'a\\x00b'",
+	    "key contains a NUL byte", 24);
+	w = gguf_writer_new(3);
+	gguf_w_kv_raw(w, "\xed\xa0\x80", 3, GGUF_T_UINT8, "\1", 1);
+	b = wbytes(w, &n);
+	expect_fail("key with a UTF-16 surrogate", b, n, "key '",
+	    "key is not valid UTF-8", 24);
+
+	/* value types */
+	w = gguf_writer_new(3);
+	gguf_w_kv_raw(w, "x.y", 3, 13, "\1", 1);
+	b = wbytes(w, &n);
+	expect_fail("value type 13", b, n, "key 'x.y'",
+	    "invalid value type 13 (valid: 0..12)", 24 + 8 + 3);
+	w = gguf_writer_new(3);
+	gguf_w_kv_raw(w, "x.y", 3, 0xffffffffu, "\1", 1);
+	b = wbytes(w, &n);
+	expect_fail("value type 2^32-1", b, n, "key 'x.y'",
+	    "invalid value type 4294967295", 24 + 8 + 3);
+	w = gguf_writer_new(3);
+	put_le(val, 0, GGUF_T_ARRAY, 4);
+	put_le(val, 4, 1, 8);
+	gguf_w_kv_raw(w, "x.nested", 8, GGUF_T_ARRAY, val, 12);
+	b = wbytes(w, &n);
+	expect_fail("nested array", b, n, "key 'x.nested'",
+	    "nested arrays are not supported", 24 + 8 + 8 + 4);
+	w = gguf_writer_new(3);
+	put_le(val, 0, 20, 4);
+	put_le(val, 4, 1, 8);
+	gguf_w_kv_raw(w, "x.a", 3, GGUF_T_ARRAY, val, 12);
+	b = wbytes(w, &n);
+	expect_fail("array element type 20", b, n, "key 'x.a'",
+	    "invalid array element type 20", 24 + 8 + 3 + 4);
+	w = gguf_writer_new(3);
+	put_le(val, 0, GGUF_T_UINT64, 4);
+	put_le(val, 4, (uint64_t)1 << 61, 8);
+	gguf_w_kv_raw(w, "x.a", 3, GGUF_T_ARRAY, val, 12);
+	b = wbytes(w, &n);
+	expect_fail("array count * size overflows", b, n, "key 'x.a'",
+	    "array of 2305843009213693952 UINT64 elements does not fit",
+	    24 + 8 + 3 + 4 + 4);
+	w = gguf_writer_new(3);
+	put_le(val, 0, GGUF_T_UINT32, 4);
+	put_le(val, 4, 100, 8);
+	gguf_w_kv_raw(w, "x.a", 3, GGUF_T_ARRAY, val, 12 + 8);
+	b = wbytes(w, &n);
+	expect_fail("array longer than the file", b, n, "key 'x.a'",
+	    "array of 100 UINT32 elements does not fit", -1);
+	w = gguf_writer_new(3);
+	put_le(val, 0, GGUF_T_STRING, 4);
+	put_le(val, 4, 2, 8);
+	put_le(val, 12, 1, 8);
+	val[20] = 'a';
+	put_le(val, 21, 1000, 8);
+	gguf_w_kv_raw(w, "x.s", 3, GGUF_T_ARRAY, val, 29);
+	b = wbytes(w, &n);
+	expect_fail("string array element too long", b, n, "key 'x.s'",
+	    "array string length 1000 runs past end of file",
+	    24 + 8 + 3 + 4 + 4 + 8 + 9);
+	w = gguf_writer_new(3);
+	put_le(val, 0, UINT64_MAX - 3, 8);
+	gguf_w_kv_raw(w, "x.s", 3, GGUF_T_STRING, val, 8);
+	b = wbytes(w, &n);
+	expect_fail("huge string value length", b, n, "key 'x.s'",
+	    "string value length 18446744073709551612 runs past", 24 + 8 + 3 + 4);
+	w = gguf_writer_new(3);
+	gguf_w_kv_raw(w, "x.f", 3, GGUF_T_FLOAT64, val, 5);
+	b = wbytes(w, &n);
+	expect_fail("truncated scalar value", b, 24 + 8 + 3 + 4 + 5, "key 'x.f'",
+	    "value needs 8 bytes but the file ends after 5", 24 + 8 + 3 + 4);
+
+	/* duplicates and key types */
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.file_type", 1);
+	gguf_w_str(w, "general.name", "x");
+	gguf_w_u32(w, "general.file_type", 2);
+	b = wbytes(w, &n);
+	o = find(b, n, "general.name", 12) + 12 + 4 + 8 + 1;
+	expect_fail("duplicate key", b, n, "key 'general.file_type'",
+	    "duplicate key (first defined at offset 24)", o);
+	w = gguf_writer_new(3);
+	gguf_w_u64(w, "general.alignment", 32);
+	b = wbytes(w, &n);
+	expect_fail("alignment stored as UINT64", b, n,
+	    "key 'general.alignment'", "expected a UINT32, found UINT64", 24);
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.alignment", 0);
+	b = wbytes(w, &n);
+	expect_fail("alignment 0", b, n, "key 'general.alignment'",
+	    "alignment 0 is not a power of two", 24);
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.alignment", 48);
+	b = wbytes(w, &n);
+	expect_fail("alignment 48", b, n, "key 'general.alignment'",
+	    "alignment 48 is not a power of two", 24);
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.architecture", 7);
+	b = wbytes(w, &n);
+	expect_fail("architecture not a string", b, n,
+	    "key 'general.architecture'", "expected a STRING, found UINT32",
+	    24);
+	w = gguf_writer_new(3);
+	u32 = 5;
+	gguf_w_arr(w, "tokenizer.ggml.tokens", GGUF_T_UINT32, &u32, 1);
+	b = wbytes(w, &n);
+	expect_fail("tokens not strings", b, n, "key 'tokenizer.ggml.tokens'",
+	    "expected an array of STRING, found an ARRAY of UINT32", 24);
+	w = gguf_writer_new(3);
+	gguf_w_str(w, "general.architecture", "llama");
+	gguf_w_str(w, "llama.block_count", "32");
+	b = wbytes(w, &n);
+	expect_fail("architecture key of the wrong type", b, n,
+	    "key 'llama.block_count'", "expected an integer, found STRING",
+	    -1);
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "tokenizer.ggml.add_bos_token", 1);
+	b = wbytes(w, &n);
+	expect_fail("bool key stored as integer", b, n,
+	    "key 'tokenizer.ggml.add_bos_token'", "expected a BOOL, found UINT32",
+	    24);
+}
+
+static void
+test_tensor_corruption(void)
+{
+	struct gguf_writer	*w;
+	uint8_t			*b;
+	size_t			 n;
+	uint64_t		 ne[5] = { 32, 1, 1, 1, 1 };
+	int64_t			 sne[2] = { 32, 2 };
+	float			 v[64] = { 0 };
+	char			 name[70];
+	long long		 o;
+
+	/* names */
+	memset(name, 'n', sizeof name);
+	w = gguf_writer_new(3);
+	gguf_w_tensor_raw(w, name, 64, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
+	b = wbytes(w, &n);
+	expect_fail("tensor name of 64 bytes", b, n, "tensor #0",
+	    "tensor name length 64 exceeds 63", 24);
+	w = gguf_writer_new(3);
+	gguf_w_tensor_raw(w, "", 0, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
+	b = wbytes(w, &n);
+	expect_fail("empty tensor name", b, n, "tensor #0",
+	    "tensor name is empty", 24);
+	w = gguf_writer_new(3);
+	gguf_w_tensor_raw(w, "\xc3(", 2, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
+	b = wbytes(w, &n);
+	expect_fail("non-UTF-8 tensor name", b, n, "tensor '\\xc3('",
+	    "tensor name is not valid UTF-8", 24);
+	w = gguf_writer_new(3);
+	gguf_w_tensor_raw(w, "a\0", 2, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
+	b = wbytes(w, &n);
+	expect_fail("tensor name with NUL", b, n, "tensor 'a\\x00'",
+	    "tensor name contains a NUL byte", 24);
+	w = gguf_writer_new(3);
+	gguf_w_tensor(w, "same", QT_F32, 2, sne, v);
+	gguf_w_tensor(w, "other", QT_F32, 2, sne, v);
+	gguf_w_tensor(w, "same", QT_F32, 2, sne, v);
+	b = wbytes(w, &n);
+	o = find(b, n, "other", 5) + 5 + 4 + 16 + 4 + 8;
+	expect_fail("duplicate tensor name", b, n, "tensor 'same'",
+	    "duplicate tensor (first defined at offset 24)", o);
+
+	/* dimensions */
+	b = raw_tensor(QT_F32, 0, ne, 4, GGUF_W_AUTO, &n);
+	expect_fail("n_dims 0", b, n, "tensor 'w'", "n_dims is 0 (valid: 1..4)",
+	    -1);
+	b = raw_tensor(QT_F32, 5, ne, 128, GGUF_W_AUTO, &n);
+	expect_fail("n_dims 5", b, n, "tensor 'w'", "n_dims is 5 (valid: 1..4)",
+	    -1);
+	ne[1] = 0;
+	b = raw_tensor(QT_F32, 2, ne, 0, GGUF_W_AUTO, &n);
+	expect_fail("ne 0", b, n, "tensor 'w'",
+	    "ne[1] is 0 (empty tensors are not supported)", -1);
+	ne[1] = (uint64_t)1 << 63;
+	b = raw_tensor(QT_F32, 2, ne, 0, GGUF_W_AUTO, &n);
+	expect_fail("negative ne", b, n, "tensor 'w'",
+	    "ne[1] is negative (-9223372036854775808)", -1);
+	ne[1] = (uint64_t)1 << 40;
+	ne[2] = (uint64_t)1 << 40;
+	b = raw_tensor(QT_F32, 3, ne, 0, GGUF_W_AUTO, &n);
+	expect_fail("element count overflow", b, n, "tensor 'w'",
+	    "element count overflows at ne[2] = 1099511627776", -1);
+	ne[0] = (uint64_t)1 << 31;
+	ne[1] = (uint64_t)1 << 31;
+	b = raw_tensor(QT_F32, 2, ne, 0, GGUF_W_AUTO, &n);
+	expect_fail("byte size overflow", b, n, "tensor 'w'",
+	    "data size overflows (2147483648 rows of 8589934592 bytes)", -1);
+	ne[0] = 32;
+	ne[1] = ne[2] = 1;
+
+	/* types */
+	b = raw_tensor(99, 1, ne, 128, GGUF_W_AUTO, &n);
+	expect_fail("unknown tensor type", b, n, "tensor 'w'",
+	    "unknown tensor type 99", -1);
+	b = raw_tensor(4, 1, ne, 128, GGUF_W_AUTO, &n);
+	expect_fail("removed type 4", b, n, "tensor 'w'",
+	    "tensor type 4 was removed from GGUF", -1);
+	b = raw_tensor(5, 1, ne, 128, GGUF_W_AUTO, &n);
+	expect_fail("removed type 5", b, n, "tensor 'w'",
+	    "tensor type 5 was removed from GGUF", -1);
+	b = raw_tensor(32, 1, ne, 128, GGUF_W_AUTO, &n);
+	expect_fail("removed type 32", b, n, "tensor 'w'",
+	    "tensor type 32 was removed from GGUF", -1);
+	b = raw_tensor(16, 1, ne, 128, GGUF_W_AUTO, &n);
+	expect_fail("unsupported IQ type", b, n, "tensor 'w'",
+	    "tensor type IQ2_XXS (16) is not supported", -1);
+	b = raw_tensor(QT_Q8_K, 1, ne, 292, GGUF_W_AUTO, &n);
+	expect_fail("activation-only Q8_K", b, n, "tensor 'w'",
+	    "type Q8_K (15) is an activation-only type", -1);
+	b = raw_tensor(QT_Q8_1, 1, ne, 36, GGUF_W_AUTO, &n);
+	expect_fail("activation-only Q8_1", b, n, "tensor 'w'",
+	    "type Q8_1 (9) is an activation-only type", -1);
+	ne[0] = 100;
+	b = raw_tensor(QT_Q4_K, 1, ne, 144, GGUF_W_AUTO, &n);
+	expect_fail("row not a multiple of the K block", b, n, "tensor 'w'",
+	    "row length 100 is not a multiple of the Q4_K block size 256",
+	    24 + 8 + 20 + 4 + 8 + 5);
+	ne[0] = 172;
+	ne[1] = 64;
+	b = raw_tensor(QT_Q8_0, 2, ne, 172 * 64 / 32 * 34, GGUF_W_AUTO, &n);
+	expect_fail("legacy row-crossing Q8_0", b, n, "tensor 'w'",
+	    "row length 172 is not a multiple of the Q8_0 block size 32 "
+	    "(file written by an old quantizer?)", -1);
+	ne[0] = 32;
+	ne[1] = 1;
+
+	/* data ranges */
+	b = raw_tensor(QT_F32, 1, ne, 128, 16, &n);
+	expect_fail("misaligned data offset", b, n, "tensor 'w'",
+	    "data offset 16 is not a multiple of the alignment 32", -1);
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.alignment", 64);
+	gguf_writer_set_alignment(w, 64);
+	gguf_w_tensor_raw(w, "w", 1, QT_F32, 1, ne, NULL, 128, 32);
+	b = wbytes(w, &n);
+	expect_fail("offset misaligned for general.alignment", b, n,
+	    "tensor 'w'", "data offset 32 is not a multiple of the alignment 64",
+	    -1);
+	b = raw_tensor(QT_F32, 1, ne, 128, 1024, &n);
+	expect_fail("data past end of file", b, n, "tensor 'w'",
+	    "past end of file", -1);
+	b = raw_tensor(QT_F32, 1, ne, 128, UINT64_MAX - 31, &n);
+	expect_fail("data offset overflows", b, n, "tensor 'w'",
+	    "data offset 18446744073709551584 + 128 bytes overflows", -1);
+	w = gguf_writer_new(3);
+	gguf_w_tensor(w, "a", QT_F32, 2, sne, v);
+	gguf_w_tensor_raw(w, "b", 1, QT_F32, 1, ne, NULL, 128, 0);
+	b = wbytes(w, &n);
+	expect_fail("overlapping tensors", b, n, "tensor '",
+	    "overlaps tensor '", -1);
+	w = gguf_writer_new(3);
+	gguf_w_tensor(w, "a", QT_F32, 2, sne, v);
+	gguf_w_tensor_raw(w, "b", 1, QT_F32, 1, ne, NULL, 128, 224);
+	b = wbytes(w, &n);
+	expect_fail("tensor partly past end", b, n, "tensor 'b'",
+	    "data ends at ", -1);
+	/* last tensor's data cut short */
+	b = wbytes(small_writer(), &n);
+	expect_fail("file truncated in tensor data", b, n - 1, "tensor 't0'",
+	    "past end of file", -1);
+	/* file ends inside the padding before the data */
+	b = wbytes(small_writer(), &n);
+	o = find(b, n, "t0", 2) + 2 + 4 + 8 + 4 + 8;
+	expect_fail("file ends in the data padding", b, (size_t)o + 1,
+	    "data section", "file ends before the data section", o);
+	/* tensor count one higher than the records */
+	b = wbytes(small_writer(), &n);
+	put_le(b, 8, 2, 8);
+	expect_fail("tensor count too high by one", b, n, "tensor #1", "",
+	    -1);
+}
+
+/*
+ * Truncate the fixture at every length below the end of its last
+ * tensor's data: every prefix must be rejected (never read past the
+ * end: ASan checks that), and the section boundaries name the right
+ * field.
+ */
+static void
+test_truncation(void)
+{
+	struct gguf_file	*f;
+	struct gguf_writer	*w;
+	uint8_t			*b, *p, *s;
+	char			*cause = NULL;
+	size_t			 n, len, bad = 0, multi = 0, need, sn;
+	long long		 o;
+
+	b = fixture_bytes(&n);
+	if (gguf_open_mem("fixture.gguf", b, n, &f, &cause) != 0)
+		abort();
+	need = f->data_start + f->tensors[f->n_tensors - 1].offset +
+	    f->tensors[f->n_tensors - 1].nbytes;
+	gguf_close(f);
+	for (len = 0; len < need; len++) {
+		p = xmemdup(b, len > 0 ? len : 1);
+		cause = NULL;
+		f = NULL;
+		if (gguf_open_mem("cut.gguf", p, len, &f, &cause) == 0) {
+			if (bad++ == 0)
+				test_diag("prefix of %zu bytes accepted", len);
+			gguf_close(f);
+		} else if (strchr(cause, '\n') != NULL ||
+		    strncmp(cause, "cut.gguf: ", 10) != 0)
+			multi++;
+		free(cause);
+		free(p);
+	}
+	test_condf(bad == 0 && multi == 0, "all %zu truncations rejected "
+	    "with one-line errors", need);
+	n_kinds++;
+
+	/* boundaries: header, first key, a value, tensor infos, data */
+	expect_fail("cut after the header", xmemdup(b, 24), 24, "header",
+	    "tensor count 5 cannot fit in the 0 bytes left", 8);
+	w = gguf_writer_new(3);
+	gguf_w_str(w, "general.architecture", "llama");
+	s = wbytes(w, &sn);
+	expect_fail("cut inside a key", xmemdup(s, 37), 37, "key/value #0",
+	    "key length 20 runs past end of file (5 bytes left)", 24);
+	expect_fail("cut before a value type", xmemdup(s, 52), 52,
+	    "key 'general.architecture'", "value type needs 4 bytes but the "
+	    "file ends after 0", 52);
+	expect_fail("cut inside a string value", xmemdup(s, 66), 66,
+	    "key 'general.architecture'", "string value length 5 runs past "
+	    "end of file (2 bytes left)", 56);
+	free(s);
+	o = find(b, n, "\xe2\x96\x81world", 8);
+	expect_fail("cut inside a string array", xmemdup(b, (size_t)o),
+	    (size_t)o, "key 'tokenizer.ggml.tokens'",
+	    "array string length 8 runs past end of file", o - 8);
+	o = find(b, n, "token_embd.weight", 17);
+	expect_fail("cut before the tensor infos", xmemdup(b, (size_t)o - 8),
+	    (size_t)o - 8, "tensor #0", "tensor name needs 8 bytes", o - 8);
+	expect_fail("cut inside the dimensions", xmemdup(b, (size_t)o + 17 + 4
+	    + 4), (size_t)o + 17 + 8, "tensor 'token_embd.weight'",
+	    "dimension needs 8 bytes but the file ends after 4", o + 21);
+	expect_fail("cut before the tensor type", xmemdup(b, (size_t)o + 17
+	    + 4 + 16), (size_t)o + 17 + 4 + 16, "tensor 'token_embd.weight'",
+	    "tensor type needs 4 bytes", o + 37);
+	expect_fail("cut inside the data offset", xmemdup(b, (size_t)o + 17
+	    + 4 + 16 + 4 + 3), (size_t)o + 17 + 4 + 16 + 4 + 3,
+	    "tensor 'token_embd.weight'", "data offset needs 8 bytes", o + 41);
+	free(b);
+}
+
 /* ---- shared models --------------------------------------------------- */
 
 /* Does name end with suffix? */
@@ -308,7 +855,7 @@ check_shared_file(const char *dir, const char *sub, const char *file)
 	struct gguf_file		*f;
 	const struct gguf_tensor	*t;
 	const struct gguf_kv		*kv;
-	char				 path[4096], *cause = NULL;
+	char				 path[8192], *cause = NULL;
 	int				 r;
 
 	snprintf(path, sizeof path, "%s/models/%s/%s", dir, sub, file);
@@ -403,7 +950,7 @@ static void
 test_shared(void)
 {
 	const char	*dir, *subs[] = { "real", "synthetic", "vocab" };
-	char		 path[4096];
+	char		 path[8192];
 	struct dirent	**ents;
 	size_t		 i;
 	int		 n = 0, k, j;
@@ -432,6 +979,12 @@ int
 main(void)
 {
 	test_roundtrip();
+	test_header_corruption();
+	test_kv_corruption();
+	test_tensor_corruption();
+	test_truncation();
+	test_condf(n_kinds >= 30, "%d distinct kinds of corruption checked",
+	    n_kinds);
 	test_shared();
 	return test_report();
 }
