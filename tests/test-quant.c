@@ -12,7 +12,11 @@
  *    is within 1e-5 of the reference (relative to sum |w_i x_i|), each
  *    installed activation quantizer is bit-identical to the reference,
  *    and each gemm kernel is bit-identical to the level's vec_dot, on
- *    random rows of many lengths including the smallest legal one.
+ *    random rows of many lengths including the smallest legal one;
+ *  - the reference dequantization of every tensor of the shared test
+ *    models reproduces llama.cpp's values in ../shared/golden/dequant.txt
+ *    (first 8 values of the first and last rows to 1e-6, sum and sum of
+ *    squares to 1e-5 relative).
  */
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/gguf.h"
 #include "engine/quant.h"
 #include "engine/kernels.h"
 #include "tests/testhelp.h"
@@ -435,6 +440,162 @@ test_level(enum cpu_level level)
 	free(xq2);
 }
 
+/* Open a shared model by file name: synthetic/ or real/. */
+static int
+open_model(const char *shared, const char *file, struct gguf_file **gf)
+{
+	static const char *const dirs[] = { "synthetic", "real", "vocab" };
+	char		 path[4096];
+	char		*cause = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		if (snprintf(path, sizeof path, "%s/models/%s/%s", shared,
+		    dirs[i], file) >= (int)sizeof path ||
+		    access(path, R_OK) != 0)
+			continue;
+		if (gguf_open(path, gf, &cause) == 0)
+			return 0;
+		test_diag("%s", cause);
+		free(cause);
+		return -1;
+	}
+	test_diag("%s: not found under %s/models", file, shared);
+	return -1;
+}
+
+static int
+close8(const float *got, const double *want)
+{
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		if (!(fabs(got[i] - want[i]) <= 1e-6))
+			return 0;
+	return 1;
+}
+
+/*
+ * One golden line: "tensor NAME TYPE NE0xNE1 sum S sumsq Q row0 V*8
+ * rowlast V*8" (NE1 absent for vectors).
+ */
+static int
+check_tensor(const struct gguf_file *gf, char *line, char *why,
+    size_t whylen)
+{
+	const struct gguf_tensor *gt;
+	const struct qtraits	*t;
+	char			 name[256], type[16], shape[64];
+	double			 sum, sumsq, r0[8], rl[8], gs = 0.0, gq = 0.0;
+	float			*row = NULL;
+	int64_t			 ne0, nrows, r, i;
+	int			 ok = 1;
+
+	if (sscanf(line, "tensor %255s %15s %63s sum %lf sumsq %lf row0 "
+	    "%lf %lf %lf %lf %lf %lf %lf %lf rowlast %lf %lf %lf %lf %lf %lf "
+	    "%lf %lf", name, type, shape, &sum, &sumsq, &r0[0], &r0[1],
+	    &r0[2], &r0[3], &r0[4], &r0[5], &r0[6], &r0[7], &rl[0], &rl[1],
+	    &rl[2], &rl[3], &rl[4], &rl[5], &rl[6], &rl[7]) != 21) {
+		snprintf(why, whylen, "bad golden line");
+		return 0;
+	}
+	if ((gt = gguf_find_tensor(gf, name)) == NULL) {
+		snprintf(why, whylen, "%s: no such tensor", name);
+		return 0;
+	}
+	t = qtype_traits(gt->type);
+	if (t == NULL || strcmp(t->name, type) != 0) {
+		snprintf(why, whylen, "%s: type %s, golden %s", name,
+		    qtype_name(gt->type), type);
+		return 0;
+	}
+	ne0 = gt->ne[0];
+	nrows = gt->ne[1] * gt->ne[2] * gt->ne[3];
+	row = malloc((size_t)ne0 * sizeof *row);
+	for (r = 0; r < nrows; r++) {
+		t->to_float((const uint8_t *)gt->data + gt->row_bytes * r,
+		    row, ne0);
+		for (i = 0; i < ne0; i++) {
+			gs += row[i];
+			gq += (double)row[i] * row[i];
+		}
+		if (r == 0 && !close8(row, r0)) {
+			snprintf(why, whylen, "%s: row 0 differs (%g vs %g)",
+			    name, row[0], r0[0]);
+			ok = 0;
+		}
+		if (r == nrows - 1 && !close8(row, rl)) {
+			snprintf(why, whylen, "%s: last row differs", name);
+			ok = 0;
+		}
+	}
+	free(row);
+	if (ok && !(fabs(gs - sum) <= 1e-5 * fabs(sum) + 1e-6)) {
+		snprintf(why, whylen, "%s: sum %.9g, golden %.9g", name, gs,
+		    sum);
+		ok = 0;
+	}
+	if (ok && !(fabs(gq - sumsq) <= 1e-5 * fabs(sumsq) + 1e-6)) {
+		snprintf(why, whylen, "%s: sumsq %.9g, golden %.9g", name, gq,
+		    sumsq);
+		ok = 0;
+	}
+	return ok;
+}
+
+static void
+test_golden(void)
+{
+	const char		*shared = test_shared_dir();
+	struct gguf_file	*gf = NULL;
+	char			 path[4096], line[2048], model[512];
+	char			 why[512], first_why[512];
+	FILE			*f;
+	int			 ntensors = 0, nbad = 0, open_ok = 0;
+
+	if (shared == NULL) {
+		test_skip("golden dequantization", "../shared not found");
+		return;
+	}
+	if (snprintf(path, sizeof path, "%s/golden/dequant.txt", shared) >=
+	    (int)sizeof path || (f = fopen(path, "r")) == NULL) {
+		test_skip("golden dequantization", "dequant.txt not found");
+		return;
+	}
+	model[0] = '\0';
+	for (;;) {
+		int	 eof = fgets(line, sizeof line, f) == NULL;
+
+		if (eof || strncmp(line, "model ", 6) == 0) {
+			if (model[0] != '\0') {
+				test_condf(open_ok && nbad == 0 &&
+				    ntensors > 0, "golden dequant %s: %d "
+				    "tensors%s%s", model, ntensors,
+				    nbad ? ", first mismatch: " : "",
+				    nbad ? first_why : "");
+				if (gf != NULL)
+					gguf_close(gf);
+				gf = NULL;
+			}
+			if (eof)
+				break;
+			line[strcspn(line, "\n")] = '\0';
+			if (snprintf(model, sizeof model, "%s", line + 6) >=
+			    (int)sizeof model)
+				model[0] = '\0';
+			ntensors = nbad = 0;
+			open_ok = open_model(shared, model, &gf) == 0;
+			continue;
+		}
+		if (strncmp(line, "tensor ", 7) != 0 || !open_ok)
+			continue;
+		ntensors++;
+		if (!check_tensor(gf, line, why, sizeof why) && nbad++ == 0)
+			snprintf(first_why, sizeof first_why, "%s", why);
+	}
+	fclose(f);
+}
+
 int
 main(void)
 {
@@ -445,6 +606,7 @@ main(void)
 		free(cause);
 	}
 	test_diag("default CPU level: %s", cpu_level_name(cpu_level()));
+	test_golden();
 	test_round_trips();
 	test_activation_rounding();
 	test_ref_dots();
