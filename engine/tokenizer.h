@@ -37,10 +37,17 @@ int	 tokenizer_is_eog(const struct tokenizer *, int32_t id);
 int32_t	 tokenizer_find(const struct tokenizer *, const char *s);
 /* Raw token text as stored in the vocab (NUL-terminated). */
 const char *tokenizer_text(const struct tokenizer *, int32_t id);
+/* 1 if id is a CONTROL token (<s>, </s>, <|im_start|>, ...). */
+int	 tokenizer_is_control(const struct tokenizer *, int32_t id);
+/* Whether the vocab adds the SentencePiece dummy-prefix space. */
+int	 tokenizer_add_space_prefix(const struct tokenizer *);
+/* Longest piece any token decodes to, in bytes (see detok_bufsize). */
+size_t	 tokenizer_max_piece(const struct tokenizer *);
 
 /*
- * Append the tokens of text[0..len) to out.  add_bos prepends BOS (when
- * the vocab has one).  parse_special = 1 splits out control/user-defined
+ * Append the tokens of text[0..len) to out.  add_bos is llama.cpp's
+ * add_special: it prepends BOS when the vocab's add_bos flag is set (and
+ * appends EOS when its add_eos flag is set, which Llama vocabs do not).  parse_special = 1 splits out control/user-defined
  * token texts first (template text); 0 treats everything as plain text
  * (ALWAYS for user-supplied text).  Invalid UTF-8 is handled as llama.cpp
  * does (byte fallback), never read out of bounds.
@@ -49,10 +56,31 @@ void	 tokenizer_encode(const struct tokenizer *, const char *text,
 	    size_t len, int add_bos, int parse_special, struct tokvec *out);
 
 /*
+ * Encode the concatenation of segs[0..n) as ONE text (so SentencePiece
+ * merges and the dummy-prefix rule see exactly what llama.cpp sees for the
+ * whole string), but with special-token parsing chosen per segment: chat
+ * template markup with parse_special = 1, message text with 0.  A special
+ * token is only recognised inside one segment.  add_bos as for
+ * tokenizer_encode.  If seg_first is not NULL, seg_first[i] receives the
+ * index in out->v of the first token that starts at or after the start of
+ * segment i (a token straddling the boundary belongs to the earlier
+ * segment; out->n if there is none); BOS is never counted as part of a
+ * segment.
+ */
+struct tok_seg {
+	const char	*text;
+	size_t		 len;
+	int		 parse_special;
+};
+void	 tokenizer_encode_segs(const struct tokenizer *,
+	    const struct tok_seg *segs, size_t n, int add_bos,
+	    struct tokvec *out, size_t *seg_first);
+
+/*
  * The bytes that token id stands for when detokenized (byte tokens <0xAB>
  * become that byte, U+2581 becomes ' ', control tokens give "" unless
- * render_special).  Writes up to cap bytes into buf and returns the full
- * length.
+ * render_special).  Writes up to cap bytes into buf (no NUL is added) and
+ * returns the full length.  An id out of range gives "".
  */
 size_t	 tokenizer_piece(const struct tokenizer *, int32_t id,
 	    int render_special, char *buf, size_t cap);
@@ -65,11 +93,16 @@ char	*tokenizer_decode(const struct tokenizer *, const int32_t *ids,
 	    size_t n, int render_special);
 
 /*
- * Streaming detokenizer: feed ids one at a time; it outputs only complete
- * UTF-8 sequences, holding partial ones (and the leading space rule)
- * across calls.  detok_push returns the number of bytes appended to out
- * (a NUL-terminated buffer of at least 64 bytes).  detok_flush emits
- * whatever is held (invalid bytes as U+FFFD).
+ * Streaming detokenizer: feed ids one at a time; it outputs only complete,
+ * valid UTF-8 sequences, holding partial ones (and the leading space rule)
+ * across calls; a byte that can never become valid is written as U+FFFD.
+ * detok_push writes the text at out[0] and NUL-terminates it; it returns
+ * its length.  cap should be at least detok_bufsize() (64 is enough for
+ * the Llama/Meditron vocabularies); with less, output is cut at a
+ * character boundary and the rest is lost.  detok_flush emits whatever is
+ * held (as U+FFFD) and resets the pending bytes.  Control tokens produce
+ * nothing.  The concatenated output equals tokenizer_decode(ids,
+ * render_special = 0) when that is valid UTF-8.
  */
 struct detok {
 	const struct tokenizer	*tok;
@@ -80,6 +113,7 @@ struct detok {
 void	 detok_init(struct detok *, const struct tokenizer *);
 size_t	 detok_push(struct detok *, int32_t id, char *out, size_t cap);
 size_t	 detok_flush(struct detok *, char *out, size_t cap);
+size_t	 detok_bufsize(const struct tokenizer *);
 
 /* ---- sampling --------------------------------------------------------- */
 
@@ -89,13 +123,25 @@ struct sampler_params {
 	float		 top_p;		/* 0.95; 1 disables */
 	float		 min_p;		/* 0.05; 0 disables */
 	float		 repeat_penalty;	/* 1.0 (llama.cpp default); 1 disables */
-	int		 repeat_last_n;	/* 64 */
-	uint64_t	 seed;		/* fixed seed; see sampler_create */
+	int		 repeat_last_n;	/* 64; 0 disables (caller maps -1 to n_ctx) */
+	float		 freq_penalty;	/* 0.0 */
+	float		 presence_penalty;	/* 0.0 */
+	uint64_t	 seed;		/* SAMPLER_SEED_RANDOM or a fixed seed */
 };
+/* llama.cpp's LLAMA_DEFAULT_SEED: pick a random seed at sampler_create. */
+#define SAMPLER_SEED_RANDOM 0xFFFFFFFFu
 void	 sampler_params_default(struct sampler_params *);
 
 struct sampler;
+/*
+ * Allocates everything sampling needs (n_vocab-sized scratch, history
+ * ring).  Out-of-range parameters are clamped to safe values (NaN or
+ * negative probabilities to "off").  The same seed, logits and accepted
+ * tokens always give the same choices.
+ */
 struct sampler *sampler_create(const struct sampler_params *, int n_vocab);
+/* The seed in use (the drawn one if SAMPLER_SEED_RANDOM was asked). */
+uint64_t sampler_seed(const struct sampler *);
 void	 sampler_free(struct sampler *);
 void	 sampler_reset(struct sampler *);	/* forget history, reseed */
 /* Record a token (prompt or generated) for the repetition penalty. */
@@ -120,6 +166,10 @@ enum chat_tmpl {
 };
 
 const char *chatfmt_name(enum chat_tmpl);
+/* The prompt text for turns[0..n) (what chatfmt_build tokenizes, without
+ * BOS); malloc'd, caller frees. */
+char	*chatfmt_render(enum chat_tmpl, const struct chat_turn *turns, int n,
+	    int add_assistant);
 /* Template by name ("chatml", "meditron", "llama2"), -1 if unknown. */
 int	 chatfmt_lookup(const char *name);
 /* Template from a tokenizer.chat_template Jinja string (never executed);
@@ -128,10 +178,12 @@ enum chat_tmpl chatfmt_detect(const char *jinja);
 
 /*
  * Build the prompt for turns[0..n): template text is tokenized with
- * special tokens ON, every turn's text with special tokens OFF.  If
- * add_assistant, ends with the opening of an assistant turn.  When
- * turn_start is not NULL, turn_start[i] receives the index in out->v at
- * which turn i begins (for trimming by whole turns).
+ * special tokens ON, every turn's text with special tokens OFF.  BOS is
+ * prepended when the vocab adds one.  If add_assistant, ends with the
+ * opening of an assistant turn.  When turn_start is not NULL,
+ * turn_start[i] receives the index in out->v at which turn i begins (for
+ * trimming by whole turns; turn 0 starts after BOS; the assistant opening
+ * counts as part of the last turn).  Tokens are appended to out.
  */
 void	 chatfmt_build(const struct tokenizer *, enum chat_tmpl,
 	    const struct chat_turn *turns, int n, int add_assistant,

@@ -1,0 +1,744 @@
+/*
+ * test-tokenizer.c -- the SentencePiece tokenizer against llama.cpp.
+ *
+ * Always runs: a tiny SPM vocabulary written with our own GGUF writer
+ * (merge order by score, ties to the left, byte fallback, special-token
+ * splitting on/off, user-defined tokens, EOG detection, load errors,
+ * invalid UTF-8, streaming detokenizer).
+ * With ../shared: every line of every golden/tok-*.tsv in both modes with
+ * its model, every case of models/vocab/ggml-vocab-{llama-spm,phi-3}.gguf
+ * .inp/.out, round trips, streaming detok with split multi-byte
+ * characters, the GPT-2 vocab rejected, a 4k-token prompt.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf.h"
+#include "testhelp.h"
+#include "tokenizer.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+static const char	*shared;
+
+/* Read a whole file; NULL if it cannot be read. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*data;
+	long	 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	data = xmalloc((size_t)n + 1);
+	if (fread(data, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(data);
+		return NULL;
+	}
+	data[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return data;
+}
+
+static struct tokenizer *
+load_model(const char *rel, struct gguf_file **gf)
+{
+	struct tokenizer	*tok = NULL;
+	char			 path[4096], *cause = NULL;
+
+	snprintf(path, sizeof path, "%s/%s", shared, rel);
+	if (gguf_open(path, gf, &cause) != 0) {
+		test_diag("%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if (tokenizer_load(*gf, &tok, &cause) != 0) {
+		test_diag("%s", cause);
+		free(cause);
+		gguf_close(*gf);
+		return NULL;
+	}
+	return tok;
+}
+
+/* Parse "1 2 3" into v; returns the count. */
+static size_t
+parse_ids(const char *s, int32_t *v, size_t max)
+{
+	size_t	 n = 0;
+	char	*end;
+	long	 x;
+
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (*s == '\0' || *s == '\n')
+			break;
+		x = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		if (n < max)
+			v[n] = (int32_t)x;
+		n++;
+		s = end;
+	}
+	return n;
+}
+
+static int
+ids_equal(const struct tokvec *tv, const int32_t *want, size_t n)
+{
+	return tv->n == n && (n == 0 ||
+	    memcmp(tv->v, want, n * sizeof *want) == 0);
+}
+
+static void
+diag_ids(const char *what, const int32_t *v, size_t n)
+{
+	char	line[2048];
+	size_t	i, o = 0;
+
+	for (i = 0; i < n && o + 16 < sizeof line; i++)
+		o += (size_t)snprintf(line + o, sizeof line - o, " %d", v[i]);
+	test_diag("%s:%s", what, line);
+}
+
+/* Stream ids through a detok; returns the malloc'd concatenation. */
+static char *
+stream_decode(const struct tokenizer *tok, const int32_t *ids, size_t n,
+    int *valid_pieces)
+{
+	struct detok	 d;
+	char		 piece[256], *all;
+	size_t		 i, len = 0, k;
+
+	all = xmalloc(n * 64 + 64);
+	*valid_pieces = 1;
+	detok_init(&d, tok);
+	for (i = 0; i < n; i++) {
+		k = detok_push(&d, ids[i], piece, sizeof piece);
+		if (k != strlen(piece) || !utf8_valid(piece, k))
+			*valid_pieces = 0;
+		memcpy(all + len, piece, k);
+		len += k;
+	}
+	k = detok_flush(&d, piece, sizeof piece);
+	if (!utf8_valid(piece, k))
+		*valid_pieces = 0;
+	memcpy(all + len, piece, k);
+	len += k;
+	all[len] = '\0';
+	return all;
+}
+
+/* Undo the tsv escapes \n and \t (only those two, as the README says). */
+static size_t
+unescape(const char *s, size_t n, char *out)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] == 'n') {
+			out[o++] = '\n';
+			i++;
+		} else if (s[i] == '\\' && i + 1 < n && s[i + 1] == 't') {
+			out[o++] = '\t';
+			i++;
+		} else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* 1 if text contains the text of a control token of tok. */
+static int
+has_control_text(const struct tokenizer *tok, const char *text)
+{
+	int32_t	id;
+
+	for (id = 0; id < tokenizer_n_vocab(tok); id++) {
+		if (tokenizer_is_control(tok, id) &&
+		    strstr(text, tokenizer_text(tok, id)) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+golden_tsv(const char *name, const char *model)
+{
+	struct gguf_file	*gf;
+	struct tokenizer	*tok;
+	struct tokvec		 tv = { NULL, 0, 0 };
+	char			 path[4096], *data, *line, *next, *tab, *text;
+	char			*dec, *str;
+	size_t			 len, tlen, nwant, nlines = 0, nok = 0, nrt = 0;
+	size_t			 nrt_ok = 0, nstream = 0, nstream_ok = 0;
+	int32_t			 want[1024];
+	int			 special = -1, valid;
+
+	snprintf(path, sizeof path, "%s/golden/%s", shared, name);
+	if ((data = slurp(path, &len)) == NULL) {
+		test_skip(name, "golden file not found");
+		return;
+	}
+	if ((tok = load_model(model, &gf)) == NULL) {
+		test_cond(0, "load model for golden file");
+		free(data);
+		return;
+	}
+	text = xmalloc(len + 1);
+	for (line = data; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (strcmp(line, "# mode special") == 0)
+			special = 1;
+		else if (strcmp(line, "# mode plain") == 0)
+			special = 0;
+		if (*line == '#' || *line == '\0' || special == -1)
+			continue;
+		if ((tab = strchr(line, '\t')) == NULL)
+			continue;
+		tlen = unescape(line, (size_t)(tab - line), text);
+		nwant = parse_ids(tab + 1, want, 1024);
+		tv.n = 0;
+		tokenizer_encode(tok, text, tlen, 1, special, &tv);
+		nlines++;
+		if (ids_equal(&tv, want, nwant))
+			nok++;
+		else {
+			test_cond(0, "golden line");
+			test_diag("%s (%s) input: %s", name,
+			    special ? "special" : "plain", line);
+			diag_ids("want", want, nwant);
+			diag_ids("got ", tv.v, tv.n);
+		}
+		/*
+		 * Round trip: decode(encode(x)) == x wherever no control-token
+		 * text is turned into a token (then the dummy-prefix space
+		 * re-added after it cannot round-trip, in llama.cpp too).
+		 */
+		if (!special || !has_control_text(tok, text)) {
+			nrt++;
+			dec = tokenizer_decode(tok, tv.v, tv.n, 0);
+			if (strcmp(dec, text) == 0)
+				nrt_ok++;
+			else
+				test_diag("round trip: '%s' -> '%s'", text, dec);
+			free(dec);
+		}
+		nstream++;
+		dec = tokenizer_decode(tok, tv.v, tv.n, 0);
+		str = stream_decode(tok, tv.v, tv.n, &valid);
+		if (valid && strcmp(dec, str) == 0)
+			nstream_ok++;
+		free(dec);
+		free(str);
+	}
+	test_condf(nlines > 0 && nok == nlines, "%s: %zu/%zu lines reproduced",
+	    name, nok, nlines);
+	test_condf(nrt > 0 && nrt_ok == nrt, "%s: round trip %zu/%zu", name,
+	    nrt_ok, nrt);
+	test_condf(nstream_ok == nstream, "%s: streaming detok = decode "
+	    "%zu/%zu", name, nstream_ok, nstream);
+	free(text);
+	free(data);
+	tokvec_free(&tv);
+	tokenizer_free(tok);
+	gguf_close(gf);
+}
+
+static void
+vocab_cases(const char *model)
+{
+	struct gguf_file	*gf;
+	struct tokenizer	*tok;
+	struct tokvec		 tv = { NULL, 0, 0 };
+	char			 path[4096], *inp, *outs, *p, *end, *sep, *ol;
+	char			*onext, *dec;
+	size_t			 ilen, olen, n = 0, nok = 0, nrt = 0, nwant;
+	int32_t			 want[1024];
+	static const char	 sepstr[] = "\n__ggml_vocab_test__\n";
+
+	snprintf(path, sizeof path, "%s/models/vocab/%s.inp", shared, model);
+	inp = slurp(path, &ilen);
+	snprintf(path, sizeof path, "%s/models/vocab/%s.out", shared, model);
+	outs = slurp(path, &olen);
+	snprintf(path, sizeof path, "models/vocab/%s", model);
+	if (inp == NULL || outs == NULL ||
+	    (tok = load_model(path, &gf)) == NULL) {
+		test_cond(0, "vocab test files load");
+		free(inp);
+		free(outs);
+		return;
+	}
+	p = inp;
+	end = inp + ilen;
+	ol = outs;
+	while (p < end && ol != NULL && *ol != '\0') {
+		sep = memmem(p, (size_t)(end - p), sepstr, sizeof sepstr - 1);
+		if (sep == NULL)
+			break;
+		if ((onext = strchr(ol, '\n')) != NULL)
+			*onext++ = '\0';
+		nwant = parse_ids(ol, want, 1024);
+		tv.n = 0;
+		tokenizer_encode(tok, p, (size_t)(sep - p), 0, 0, &tv);
+		n++;
+		if (ids_equal(&tv, want, nwant))
+			nok++;
+		else {
+			test_diag("%s case %zu differs", model, n);
+			diag_ids("want", want, nwant);
+			diag_ids("got ", tv.v, tv.n);
+		}
+		dec = tokenizer_decode(tok, tv.v, tv.n, 0);
+		if (strlen(dec) == (size_t)(sep - p) &&
+		    memcmp(dec, p, (size_t)(sep - p)) == 0)
+			nrt++;
+		else
+			test_diag("%s case %zu: round trip differs", model, n);
+		free(dec);
+		p = sep + sizeof sepstr - 1;
+		ol = onext;
+	}
+	test_condf(n == 46 && nok == n, "%s: %zu/%zu cases reproduced", model,
+	    nok, n);
+	test_condf(n > 0 && nrt == n, "%s: round trip %zu/%zu", model, nrt, n);
+	tokvec_free(&tv);
+	tokenizer_free(tok);
+	gguf_close(gf);
+	free(inp);
+	free(outs);
+}
+
+/* The llama SPM vocab: detok, BOS handling, invalid input, long input. */
+static void
+llama_vocab_checks(void)
+{
+	struct gguf_file	*gf;
+	struct tokenizer	*tok;
+	struct tokvec		 tv = { NULL, 0, 0 };
+	struct detok		 d;
+	char			 out[64], all[256], *dec, *big, *s;
+	size_t			 n, len, i, total;
+	int32_t			 ids[16];
+	int			 ok, valid;
+	static const char	 bad[] = "a\xff\xfe b\xe2\x82 \xf0\x9f\xa6 "
+	    "\xc3\x28 \xed\xa0\x80 \xf8\x88\x80\x80\x80 \x80\xbf end\xf0";
+	static const char	 bad_nospace[] = "a\xff\xfe" "bcde\xe2\x82xyz "
+	    "\xc3\x28 \xed\xa0\x80 \xf8\x88\x80\x80\x80 \x80\xbf end\xf0";
+
+	if ((tok = load_model("models/vocab/ggml-vocab-llama-spm.gguf",
+	    &gf)) == NULL) {
+		test_cond(0, "llama-spm vocab loads");
+		return;
+	}
+	test_cond(tokenizer_bos(tok) == 1 && tokenizer_eos(tok) == 2 &&
+	    tokenizer_add_bos(tok) && tokenizer_is_eog(tok, 2) &&
+	    !tokenizer_is_eog(tok, 1), "llama vocab: BOS 1, EOS 2, EOG {2}");
+
+	/* §4.4 verified examples */
+	tv.n = 0;
+	tokenizer_encode(tok, "<s>hi</s> x", 11, 1, 1, &tv);
+	n = parse_ids("1 1 7251 2 29871 921", ids, 16);
+	test_cond(ids_equal(&tv, ids, n), "<s>hi</s> x with specials");
+	tv.n = 0;
+	tokenizer_encode(tok, "<s>hi</s> x", 11, 1, 0, &tv);
+	n = parse_ids("1 529 29879 29958 2918 829 29879 29958 921", ids, 16);
+	test_cond(ids_equal(&tv, ids, n), "<s>hi</s> x without specials");
+	tv.n = 0;
+	tokenizer_encode(tok, "", 0, 1, 1, &tv);
+	test_cond(tv.n == 1 && tv.v[0] == 1, "empty text gives only BOS");
+
+	/* Emoji as four byte tokens, fed one at a time. */
+	tv.n = 0;
+	tokenizer_encode(tok, "héllo 🦙", strlen("héllo 🦙"), 0, 0, &tv);
+	n = parse_ids("298 3610 417 29871 243 162 169 156", ids, 16);
+	test_cond(ids_equal(&tv, ids, n), "héllo 🦙 uses byte fallback");
+	detok_init(&d, tok);
+	total = 0;
+	ok = 1;
+	for (i = 0; i < tv.n; i++) {
+		len = detok_push(&d, tv.v[i], out, sizeof out);
+		if (!utf8_valid(out, len))
+			ok = 0;
+		/* nothing may come out while the emoji is incomplete */
+		if (i >= 4 && i < 7 && len != 0)
+			ok = 0;
+		memcpy(all + total, out, len);
+		total += len;
+	}
+	total += detok_flush(&d, all + total, sizeof all - total);
+	all[total] = '\0';
+	test_cond(ok && strcmp(all, "héllo 🦙") == 0,
+	    "streaming detok holds a split emoji until complete");
+
+	/* CJK split across byte tokens: 語 = E8 AA 9E = ids 235 173 161 */
+	n = parse_ids("235 173", ids, 16);
+	detok_init(&d, tok);
+	len = detok_push(&d, ids[0], out, sizeof out);
+	len += detok_push(&d, ids[1], out, sizeof out);
+	test_cond(len == 0, "partial CJK character held back");
+	len = detok_flush(&d, out, sizeof out);
+	test_cond(len == 6 && strcmp(out, "\xEF\xBF\xBD\xEF\xBF\xBD") == 0,
+	    "flush writes held bytes as U+FFFD");
+	/* a lead byte followed by ASCII: U+FFFD then the ASCII */
+	n = parse_ids("235 29874", ids, 16);	/* E8, "a" */
+	detok_init(&d, tok);
+	d.first = 0;
+	len = detok_push(&d, ids[0], out, sizeof out);
+	len += detok_push(&d, ids[1], out + len, sizeof out - len);
+	test_cond(strcmp(out, "\xEF\xBF\xBD" "a") == 0,
+	    "broken sequence becomes U+FFFD, following text kept");
+
+	/* Leading space: stripped after BOS and without it. */
+	n = parse_ids("1 15043 3186", ids, 16);
+	dec = tokenizer_decode(tok, ids, n, 0);
+	test_cond(strcmp(dec, "Hello world") == 0, "decode strips dummy space "
+	    "after BOS");
+	free(dec);
+	dec = tokenizer_decode(tok, ids, n, 1);
+	test_cond(strcmp(dec, "<s>Hello world") == 0, "render_special shows "
+	    "<s>");
+	free(dec);
+	n = parse_ids("3186", ids, 16);
+	len = tokenizer_piece(tok, ids[0], 0, out, sizeof out);
+	test_cond(len == 6 && memcmp(out, " world", 6) == 0, "piece of "
+	    "▁world is ' world'");
+	test_cond(tokenizer_piece(tok, 2, 0, out, sizeof out) == 0 &&
+	    tokenizer_piece(tok, 2, 1, out, sizeof out) == 4,
+	    "control piece empty unless render_special");
+	test_cond(tokenizer_piece(tok, -5, 1, out, sizeof out) == 0 &&
+	    tokenizer_piece(tok, 1 << 30, 1, out, sizeof out) == 0,
+	    "invalid ids give empty pieces");
+
+	/*
+	 * Invalid UTF-8.  Where no space follows within 3 bytes of a bad
+	 * lead byte every byte comes back.  Otherwise the lead byte's
+	 * "sequence" swallows part of the U+2581 escape of the space (as in
+	 * llama.cpp, which splits the escaped text the same way), and those
+	 * bytes decode as raw E2 96 81: no crash, just no round trip.
+	 */
+	tv.n = 0;
+	tokenizer_encode(tok, bad_nospace, sizeof bad_nospace - 1, 1, 1, &tv);
+	dec = tokenizer_decode(tok, tv.v, tv.n, 0);
+	test_cond(strlen(dec) == sizeof bad_nospace - 1 &&
+	    memcmp(dec, bad_nospace, sizeof bad_nospace - 1) == 0,
+	    "invalid UTF-8 round-trips byte for byte");
+	free(dec);
+	tv.n = 0;
+	tokenizer_encode(tok, bad, sizeof bad - 1, 1, 1, &tv);
+	dec = tokenizer_decode(tok, tv.v, tv.n, 0);
+	test_cond(strncmp(dec, "a\xff\xfe\xe2\x96\x81" "b", 7) == 0,
+	    "bad lead byte before a space swallows the escape as llama.cpp");
+	free(dec);
+	s = stream_decode(tok, tv.v, tv.n, &valid);
+	test_cond(valid, "streaming detok of invalid UTF-8 emits valid UTF-8");
+	free(s);
+	tv.n = 0;
+	tokenizer_encode(tok, "\xf0", 1, 0, 0, &tv);
+	test_cond(tv.n == 2 && tv.v[0] == 29871 && tv.v[1] == 0xf0 + 3,
+	    "a lone lead byte at the end is one byte token");
+
+	/* A long prompt (about 4k tokens) is not quadratic. */
+	big = xmalloc(20001);
+	for (i = 0; i < 20000; i++)
+		big[i] = "The patient reports chest pain. "[i % 32];
+	big[20000] = '\0';
+	tv.n = 0;
+	tokenizer_encode(tok, big, 20000, 1, 1, &tv);
+	dec = tokenizer_decode(tok, tv.v, tv.n, 0);
+	test_condf(tv.n > 3000 && strcmp(dec, big) == 0,
+	    "20000-byte prompt: %zu tokens, round trip", tv.n);
+	free(dec);
+	free(big);
+
+	tokvec_free(&tv);
+	tokenizer_free(tok);
+	gguf_close(gf);
+}
+
+static void
+gpt2_rejected(void)
+{
+	struct gguf_file	*gf;
+	struct tokenizer	*tok = NULL;
+	char			 path[4096], *cause = NULL;
+
+	snprintf(path, sizeof path, "%s/models/vocab/ggml-vocab-gpt-2.gguf",
+	    shared);
+	if (gguf_open(path, &gf, &cause) != 0) {
+		test_cond(0, "gpt-2 vocab opens");
+		test_diag("%s", cause);
+		free(cause);
+		return;
+	}
+	test_cond(tokenizer_load(gf, &tok, &cause) == -1 && tok == NULL &&
+	    cause != NULL && strstr(cause, "tokenizer.ggml.model") != NULL &&
+	    strstr(cause, "'gpt2' is not supported") != NULL &&
+	    strchr(cause, '\n') == NULL, "gpt2 vocab rejected with one line");
+	if (cause != NULL)
+		test_diag("%s", cause);
+	free(cause);
+	gguf_close(gf);
+}
+
+/* ---- tiny vocabulary of our own --------------------------------------- */
+
+/*
+ * ids: 0 <unk>, 1 <s>, 2 </s>, 3.. byte tokens <0x00>..<0xFF> (259 of
+ * them end at 258), then pieces with scores chosen to test the merge
+ * order, a user-defined token and ChatML control tokens.
+ */
+static const char *const tiny_extra[] = {
+	"\xe2\x96\x81", "a", "b", "c", "ab", "bc", "abc", "\xe2\x96\x81" "a",
+	"\xe2\x96\x81" "ab", "<|im_start|>", "<|im_end|>", "<tool>", "x", "xx",
+	"\xc3\xa9"
+};
+static const float tiny_extra_score[] = {
+	-1, -2, -2, -2, -5, -3, -4, -6,
+	-7, 0, 0, 0, -2, -1,
+	-3
+};
+/* <|im_end|> is written NORMAL on purpose: EOG detection makes it CONTROL */
+static const int tiny_extra_type[] = {
+	1, 1, 1, 1, 1, 1, 1, 1,
+	1, 3, 1, 4, 1, 1,
+	1
+};
+#define TINY_FIRST	259
+#define TINY_ID(i)	(TINY_FIRST + (i))
+
+static void *
+tiny_gguf(size_t *size, const char *model, int with_types, int dup)
+{
+	struct gguf_writer	*w;
+	const char		*toks[512];
+	char			 bytes[256][8];
+	float			 scores[512];
+	int32_t			 types[512];
+	size_t			 n = 0, i;
+	void			*data;
+
+	toks[n] = "<unk>"; scores[n] = 0; types[n++] = 2;
+	toks[n] = "<s>"; scores[n] = 0; types[n++] = 3;
+	toks[n] = "</s>"; scores[n] = 0; types[n++] = 3;
+	for (i = 0; i < 256; i++) {
+		snprintf(bytes[i], sizeof bytes[i], "<0x%02X>", (unsigned)i);
+		toks[n] = bytes[i];
+		scores[n] = 0;
+		types[n++] = 6;
+	}
+	for (i = 0; i < sizeof tiny_extra / sizeof tiny_extra[0]; i++) {
+		toks[n] = tiny_extra[i];
+		scores[n] = tiny_extra_score[i];
+		types[n++] = tiny_extra_type[i];
+	}
+	if (dup)
+		toks[n - 1] = "abc";
+	w = gguf_writer_new(3);
+	gguf_w_str(w, "general.architecture", "llama");
+	if (model != NULL)
+		gguf_w_str(w, "tokenizer.ggml.model", model);
+	gguf_w_arr_str(w, "tokenizer.ggml.tokens", toks, n);
+	gguf_w_arr(w, "tokenizer.ggml.scores", GGUF_T_FLOAT32, scores, n);
+	if (with_types)
+		gguf_w_arr(w, "tokenizer.ggml.token_type", GGUF_T_INT32, types,
+		    n);
+	else
+		gguf_w_arr(w, "tokenizer.ggml.token_type", GGUF_T_INT32, types,
+		    n - 1);	/* wrong length */
+	gguf_w_u32(w, "tokenizer.ggml.bos_token_id", 1);
+	gguf_w_u32(w, "tokenizer.ggml.eos_token_id", 2);
+	gguf_w_u32(w, "tokenizer.ggml.unknown_token_id", 99999);
+	data = gguf_writer_bytes(w, size);
+	gguf_writer_free(w);
+	return data;
+}
+
+static struct tokenizer *
+tiny_load(const char *model, int types, int dup, char **cause)
+{
+	struct gguf_file	*gf;
+	struct tokenizer	*tok = NULL;
+	void			*data;
+	size_t			 size;
+
+	data = tiny_gguf(&size, model, types, dup);
+	if (gguf_open_mem("tiny.gguf", data, size, &gf, cause) != 0) {
+		free(data);
+		return NULL;
+	}
+	free(data);
+	if (tokenizer_load(gf, &tok, cause) != 0)
+		tok = NULL;
+	gguf_close(gf);
+	return tok;
+}
+
+static void
+tiny_expect(const struct tokenizer *tok, const char *text, int add_bos,
+    int special, const char *want, const char *what)
+{
+	struct tokvec	tv = { NULL, 0, 0 };
+	int32_t		ids[64];
+	size_t		n;
+
+	n = parse_ids(want, ids, 64);
+	tokenizer_encode(tok, text, strlen(text), add_bos, special, &tv);
+	test_cond(ids_equal(&tv, ids, n), what);
+	if (!ids_equal(&tv, ids, n)) {
+		diag_ids("want", ids, n);
+		diag_ids("got ", tv.v, tv.n);
+	}
+	tokvec_free(&tv);
+}
+
+static void
+tiny_tests(void)
+{
+	struct tokenizer	*tok;
+	struct tokvec		 tv = { NULL, 0, 0 };
+	struct tok_seg		 segs[3];
+	size_t			 first[3];
+	char			*cause = NULL, want[128], *dec;
+	int32_t			 im_start, im_end;
+
+	tok = tiny_load("gpt2", 1, 0, &cause);
+	test_cond(tok == NULL && cause != NULL &&
+	    strcmp(cause, "tiny.gguf: tokenizer.ggml.model: tokenizer model "
+	    "'gpt2' is not supported (only SentencePiece 'llama')") == 0,
+	    "tiny: gpt2 model rejected, message names key and value");
+	free(cause);
+	cause = NULL;
+	tok = tiny_load(NULL, 1, 0, &cause);
+	test_cond(tok == NULL && cause != NULL &&
+	    strstr(cause, "tokenizer.ggml.model: missing") != NULL,
+	    "tiny: missing tokenizer model rejected");
+	free(cause);
+	cause = NULL;
+	tok = tiny_load("llama", 0, 0, &cause);
+	test_cond(tok == NULL && cause != NULL &&
+	    strstr(cause, "token_type") != NULL,
+	    "tiny: token_type of the wrong length rejected");
+	free(cause);
+	cause = NULL;
+	tok = tiny_load("llama", 1, 1, &cause);
+	test_cond(tok == NULL && cause != NULL &&
+	    strstr(cause, "duplicates") != NULL,
+	    "tiny: duplicate token text rejected");
+	free(cause);
+	cause = NULL;
+
+	tok = tiny_load("llama", 1, 0, &cause);
+	test_cond(tok != NULL, "tiny: vocabulary loads");
+	if (tok == NULL) {
+		test_diag("%s", cause);
+		free(cause);
+		return;
+	}
+	im_start = tokenizer_find(tok, "<|im_start|>");
+	im_end = tokenizer_find(tok, "<|im_end|>");
+	test_cond(im_start == TINY_ID(9) && im_end == TINY_ID(10),
+	    "tiny: tokenizer_find");
+	test_cond(tokenizer_is_eog(tok, 2) && tokenizer_is_eog(tok, im_end) &&
+	    tokenizer_is_control(tok, im_end) &&
+	    !tokenizer_is_eog(tok, im_start),
+	    "tiny: EOS and <|im_end|> are EOG, <|im_end|> forced CONTROL");
+
+	/*
+	 * "abc" with prefix: ▁ a b c.  Pairs: ▁a(-6) ab(-5) bc(-3).  bc
+	 * first -> ▁ a bc; then ▁a(-6) and abc(-4): abc -> ▁ abc; then
+	 * ▁abc is not a token: result ▁ abc.
+	 */
+	snprintf(want, sizeof want, "1 %d %d", TINY_ID(0), TINY_ID(6));
+	tiny_expect(tok, "abc", 1, 0, want, "tiny: merges by score");
+	/* "xxx": x x x; pairs xx at 0 and 1 tie: leftmost first */
+	snprintf(want, sizeof want, "%d %d %d", TINY_ID(0), TINY_ID(13),
+	    TINY_ID(12));
+	tiny_expect(tok, "xxx", 0, 0, want, "tiny: equal scores merge "
+	    "leftmost first");
+	/* unknown character -> byte tokens (q = 0x71 -> id 0x71 + 3) */
+	snprintf(want, sizeof want, "%d %d %d", TINY_ID(0), 0x71 + 3,
+	    TINY_ID(1));
+	tiny_expect(tok, "qa", 0, 0, want, "tiny: byte fallback");
+	/* é is a token; è is not: C3 A8 as bytes */
+	snprintf(want, sizeof want, "%d %d %d %d", TINY_ID(0), TINY_ID(14),
+	    0xc3 + 3, 0xa8 + 3);
+	tiny_expect(tok, "éè", 0, 0, want, "tiny: multi-byte piece and "
+	    "bytes");
+	/* specials */
+	snprintf(want, sizeof want, "1 %d %d %d %d", im_start, TINY_ID(7),
+	    im_end, 2);
+	tiny_expect(tok, "<|im_start|>a<|im_end|></s>", 1, 1, want,
+	    "tiny: control tokens split out with parse_special");
+	tv.n = 0;
+	tokenizer_encode(tok, "<|im_start|>a<|im_end|>", 23, 1, 0, &tv);
+	test_cond(tv.n > 3 && tv.v[1] != im_start && tv.v[tv.n - 1] != im_end,
+	    "tiny: control text stays text without parse_special");
+	/* user-defined <tool> is matched even with parse_special off */
+	snprintf(want, sizeof want, "%d %d %d", TINY_ID(7), TINY_ID(11),
+	    TINY_ID(7));
+	tiny_expect(tok, "a<tool>a", 0, 0, want, "tiny: user-defined token "
+	    "split out with parse_special off, prefix space after it");
+
+	/* segments: control token in the markup segment only */
+	segs[0].text = "<|im_start|>";
+	segs[0].len = 12;
+	segs[0].parse_special = 1;
+	segs[1].text = "ab<|im_end|>";
+	segs[1].len = 12;
+	segs[1].parse_special = 0;
+	segs[2].text = "<|im_end|>";
+	segs[2].len = 10;
+	segs[2].parse_special = 1;
+	tv.n = 0;
+	tokenizer_encode_segs(tok, segs, 3, 1, &tv, first);
+	test_cond(tv.n > 4 && tv.v[0] == 1 && tv.v[1] == im_start &&
+	    tv.v[tv.n - 1] == im_end && first[0] == 1 && first[1] == 2 &&
+	    first[2] == tv.n - 1, "tiny: segments with per-segment "
+	    "parse_special and seg_first");
+	dec = tokenizer_decode(tok, tv.v, tv.n, 1);
+	test_cond(strcmp(dec, "<s><|im_start|> ab<|im_end|><|im_end|>") == 0,
+	    "tiny: decode with render_special");
+	free(dec);
+
+	tokvec_free(&tv);
+	tokenizer_free(tok);
+}
+
+int
+main(void)
+{
+	tiny_tests();
+
+	shared = test_shared_dir();
+	if (shared == NULL) {
+		test_skip("golden tokenization", "shared models not found");
+		return test_report();
+	}
+	golden_tsv("tok-chatml-llama2vocab-q4_k_m.tsv",
+	    "models/synthetic/chatml-llama2vocab-q4_k_m.gguf");
+	golden_tsv("tok-ggml-vocab-llama-spm.tsv",
+	    "models/vocab/ggml-vocab-llama-spm.gguf");
+	golden_tsv("tok-stories260K.tsv", "models/real/stories260K.gguf");
+	golden_tsv("tok-tinyllama-v0-q4_0.tsv",
+	    "models/real/tinyllama-v0-q4_0.gguf");
+	vocab_cases("ggml-vocab-llama-spm.gguf");
+	vocab_cases("ggml-vocab-phi-3.gguf");
+	llama_vocab_checks();
+	gpt2_rejected();
+	return test_report();
+}
