@@ -26,6 +26,7 @@ struct engine_file_summary {
 	uint32_t	 n_ctx_train;
 	double		 bpw;		/* bits per weight */
 	uint32_t	 n_layer, n_embd, n_head, n_head_kv, n_vocab;
+	uint32_t	 n_ff;		/* feed-forward width (largest layer) */
 };
 
 /* Validate and summarize a GGUF file (no weights touched). */

@@ -20,6 +20,7 @@ struct subcmd {
 };
 
 static const struct subcmd subcmds[] = {
+	{ "inspect", cmd_inspect, "inspect FILE [--json]" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,763 @@
+/*
+ * inspect.c -- what a GGUF file is, without touching its weights:
+ * engine_probe() (the summary the model menu and the store's catalog
+ * show), engine_mem_needed() (the memory estimate beside it) and
+ * engine_inspect() (`medchat inspect`, as text or as one JSON document).
+ *
+ * Everything here reads a file that gguf_open() has fully validated, so
+ * offsets and lengths are trusted; strings are not: keys and tensor names
+ * are valid UTF-8 without NUL but may hold control characters, and string
+ * values may be anything.  Text output escapes every byte that could
+ * drive a terminal (control characters, invalid UTF-8) and JSON output
+ * escapes per RFC 8259 (invalid UTF-8 becomes U+FFFD), so no file content
+ * reaches the terminal raw.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "gguf.h"
+#include "quant.h"
+#include "buf.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#define INSPECT_ARRAY_ITEMS	8	/* array elements shown */
+#define INSPECT_TEXT_STR	400	/* bytes of a string value shown */
+
+/* Run-time constants of the engine that the memory estimate mirrors. */
+#define MEM_BATCH		512	/* prompt tokens per forward batch */
+#define MEM_THREADS		16	/* attention scratch rows assumed */
+
+static int	 inspect_hparam(const struct gguf_file *, const char *,
+		    const char *, uint32_t *, char **);
+static void	 inspect_quant_name(const struct gguf_file *, char *, size_t);
+static int	 inspect_fill(const struct gguf_file *,
+		    struct engine_file_summary *, char **);
+static void	 esc_text(struct buf *, const char *, size_t, size_t);
+static void	 esc_text_fixed(char *, size_t, const char *, size_t);
+static void	 esc_json(struct buf *, const char *, size_t);
+static void	 fmt_float(struct buf *, double, int, int);
+static void	 fmt_scalar(struct buf *, const struct gguf_kv *, uint64_t,
+		    int);
+static void	 inspect_text(const struct gguf_file *,
+		    const struct engine_file_summary *, struct buf *);
+static void	 inspect_json(const struct gguf_file *,
+		    const struct engine_file_summary *, struct buf *);
+
+/* ---- summary --------------------------------------------------------- */
+
+/*
+ * Read ARCH.suffix as a u32; an integer array (per-layer values) gives
+ * its largest element.  0 if absent; -1 with *cause if out of range.
+ */
+static int
+inspect_hparam(const struct gguf_file *f, const char *arch,
+    const char *suffix, uint32_t *out, char **cause)
+{
+	const struct gguf_kv	*kv;
+	char			 key[160];
+	uint64_t		 i;
+	int64_t			 v, max = 0;
+
+	*out = 0;
+	snprintf(key, sizeof key, "%s.%s", arch, suffix);
+	if ((kv = gguf_find(f, key)) == NULL)
+		return 0;
+	if (kv->type != GGUF_T_ARRAY)
+		return gguf_get_u32(f, key, out, cause) < 0 ? -1 : 0;
+	for (i = 0; i < kv->v.arr.n; i++) {
+		v = gguf_arr_i64(kv, i);
+		if (v < 0 || v > UINT32_MAX || (kv->v.arr.type ==
+		    GGUF_T_UINT64 && gguf_arr_u64(kv, i) > UINT32_MAX)) {
+			xasprintf(cause, "%s: key '%s': element %" PRIu64
+			    " out of range at offset %" PRIu64, f->name, key,
+			    i, kv->offset);
+			return -1;
+		}
+		if (v > max)
+			max = v;
+	}
+	*out = (uint32_t)max;
+	return 0;
+}
+
+/*
+ * Quantization name: general.file_type's llama_ftype name without
+ * "MOSTLY_"/"ALL_"; when absent or unknown, the type of most 2-D tensors
+ * (ties to the larger byte count).
+ */
+static void
+inspect_quant_name(const struct gguf_file *f, char *out, size_t outsz)
+{
+	const struct gguf_kv	*kv;
+	const char		*n;
+	uint64_t		 count[QT_COUNT], bytes[QT_COUNT], i;
+	uint32_t		 t, best = QT_COUNT;
+
+	kv = gguf_find(f, "general.file_type");
+	if (kv != NULL && kv->v.u64 <= UINT32_MAX &&
+	    (n = gguf_ftype_name((uint32_t)kv->v.u64)) != NULL) {
+		if (strncmp(n, "MOSTLY_", 7) == 0)
+			n += 7;
+		else if (strncmp(n, "ALL_", 4) == 0)
+			n += 4;
+		snprintf(out, outsz, "%s", n);
+		return;
+	}
+	memset(count, 0, sizeof count);
+	memset(bytes, 0, sizeof bytes);
+	for (i = 0; i < f->n_tensors; i++) {
+		if (f->tensors[i].n_dims < 2)
+			continue;
+		count[f->tensors[i].type]++;
+		bytes[f->tensors[i].type] += f->tensors[i].nbytes;
+	}
+	for (t = 0; t < QT_COUNT; t++) {
+		if (count[t] == 0)
+			continue;
+		if (best == QT_COUNT || count[t] > count[best] ||
+		    (count[t] == count[best] && bytes[t] > bytes[best]))
+			best = t;
+	}
+	snprintf(out, outsz, "%s", best == QT_COUNT ? "" : qtype_name(best));
+}
+
+/* Fill s from a validated file; hyperparameters 0 when absent. */
+static int
+inspect_fill(const struct gguf_file *f, struct engine_file_summary *s,
+    char **cause)
+{
+	const struct gguf_kv		*kv;
+	const struct gguf_tensor	*t;
+	const char			*arch;
+	uint64_t			 i, bytes = 0;
+	int64_t				 nel;
+	int				 d;
+
+	memset(s, 0, sizeof *s);
+	s->file_size = f->size;
+	kv = gguf_find(f, "general.architecture");
+	if (kv != NULL)
+		esc_text_fixed(s->arch, sizeof s->arch, kv->v.str.ptr,
+		    kv->v.str.len);
+	kv = gguf_find(f, "general.name");
+	if (kv != NULL)
+		esc_text_fixed(s->name, sizeof s->name, kv->v.str.ptr,
+		    kv->v.str.len);
+	inspect_quant_name(f, s->quant, sizeof s->quant);
+
+	for (i = 0; i < f->n_tensors; i++) {
+		t = &f->tensors[i];
+		nel = 1;
+		for (d = 0; d < GGUF_MAX_DIMS; d++)
+			nel *= t->ne[d];	/* validated: no overflow */
+		s->n_params += (uint64_t)nel;
+		bytes += t->nbytes;
+	}
+	if (s->n_params > 0)
+		s->bpw = (double)bytes * 8.0 / (double)s->n_params;
+
+	arch = s->arch;
+	if (*arch == '\0' || strchr(arch, '\\') != NULL)
+		return 0;	/* no (or a strange) architecture: no dims */
+	if (inspect_hparam(f, arch, "context_length", &s->n_ctx_train,
+	    cause) != 0 ||
+	    inspect_hparam(f, arch, "block_count", &s->n_layer, cause) != 0 ||
+	    inspect_hparam(f, arch, "embedding_length", &s->n_embd,
+	    cause) != 0 ||
+	    inspect_hparam(f, arch, "attention.head_count", &s->n_head,
+	    cause) != 0 ||
+	    inspect_hparam(f, arch, "attention.head_count_kv", &s->n_head_kv,
+	    cause) != 0 ||
+	    inspect_hparam(f, arch, "feed_forward_length", &s->n_ff,
+	    cause) != 0 ||
+	    inspect_hparam(f, arch, "vocab_size", &s->n_vocab, cause) != 0)
+		return -1;
+	if (s->n_head_kv == 0)
+		s->n_head_kv = s->n_head;
+	if (s->n_vocab == 0 &&
+	    (kv = gguf_find(f, "tokenizer.ggml.tokens")) != NULL &&
+	    kv->type == GGUF_T_ARRAY && kv->v.arr.n <= UINT32_MAX)
+		s->n_vocab = (uint32_t)kv->v.arr.n;
+	if (s->n_vocab == 0 &&
+	    (t = gguf_find_tensor(f, "token_embd.weight")) != NULL &&
+	    t->ne[1] <= UINT32_MAX)
+		s->n_vocab = (uint32_t)t->ne[1];
+	return 0;
+}
+
+int
+engine_probe(const char *path, struct engine_file_summary *s, char **cause)
+{
+	struct gguf_file	*f;
+	int			 r;
+
+	if (gguf_open(path, &f, cause) != 0)
+		return -1;
+	r = inspect_fill(f, s, cause);
+	gguf_close(f);
+	return r;
+}
+
+/*
+ * Weights (the whole file is mapped) + f16 K and V caches + the run
+ * buffers engine_open allocates: a batch of MEM_BATCH tokens of
+ * activations (residual, norm, q, k, v, attention out, two FFN rows, RoPE
+ * tables), quantized activation scratch, attention scores per thread,
+ * logits and the sampler's candidate array.
+ */
+uint64_t
+engine_mem_needed(const struct engine_file_summary *s, uint32_t n_ctx)
+{
+	uint64_t	kv, compute, B, hd, nq, nkv, ff, act;
+
+	if (n_ctx == 0)
+		n_ctx = s->n_ctx_train;
+	if (s->n_layer == 0 || s->n_embd == 0 || s->n_head == 0 || n_ctx == 0)
+		return s->file_size;
+	hd = s->n_embd / s->n_head;
+	nq = hd * s->n_head;
+	nkv = hd * s->n_head_kv;
+	ff = s->n_ff > 0 ? s->n_ff : 4 * (uint64_t)s->n_embd;
+	B = n_ctx < MEM_BATCH ? n_ctx : MEM_BATCH;
+	kv = 2 * (uint64_t)s->n_layer * n_ctx * nkv * 2;
+	act = B * (3 * (uint64_t)s->n_embd + 2 * nq + 2 * nkv + 2 * ff + hd);
+	compute = 4 * act;
+	/* activations quantized for the widest matmul input, ~9 bits */
+	compute += B * (ff > s->n_embd ? ff : s->n_embd) * 9 / 8 + 64;
+	compute += 4 * (uint64_t)MEM_THREADS * n_ctx;
+	compute += (uint64_t)s->n_vocab * (4 + 8);
+	return s->file_size + kv + compute;
+}
+
+/* ---- escaping and number formatting ---------------------------------- */
+
+/*
+ * Append s[0..n) for a terminal: printable ASCII and printable UTF-8 as
+ * is; \n, \t, \r, \\ and \" escaped; other bytes as \xNN.  At most max
+ * input bytes, then "...".
+ */
+static void
+esc_text(struct buf *b, const char *s, size_t n, size_t max)
+{
+	size_t		i = 0;
+	uint32_t	cp;
+	int		l;
+
+	while (i < n) {
+		if (i >= max) {
+			buf_puts(b, "...");
+			return;
+		}
+		l = utf8_decode(s + i, n - i, &cp);
+		if (l > 1 && cp >= 0xa0 && cp != 0x2028 && cp != 0x2029 &&
+		    !(cp >= 0x202a && cp <= 0x202e) &&
+		    !(cp >= 0x2066 && cp <= 0x2069)) {
+			buf_append(b, s + i, (size_t)l);
+			i += (size_t)l;
+			continue;
+		}
+		switch (s[i]) {
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '"': buf_puts(b, "\\\""); break;
+		default:
+			if (l == 1 && cp >= 0x20 && cp < 0x7f)
+				buf_putc(b, (int)cp);
+			else
+				buf_printf(b, "\\x%02x", (unsigned char)s[i]);
+			break;
+		}
+		i++;
+	}
+}
+
+/* esc_text into out[outsz], never cutting a character or an escape. */
+static void
+esc_text_fixed(char *out, size_t outsz, const char *s, size_t n)
+{
+	struct buf	b = BUF_INIT;
+	size_t		i = 0, len = 0, step;
+	uint32_t	cp;
+	int		l;
+
+	while (i < n) {
+		l = utf8_decode(s + i, n - i, &cp);
+		step = l > 0 ? (size_t)l : 1;
+		buf_clear(&b);
+		esc_text(&b, s + i, step, SIZE_MAX);
+		if (len + b.len >= outsz)
+			break;
+		memcpy(out + len, b.data, b.len);
+		len += b.len;
+		i += step;
+	}
+	out[len] = '\0';
+	buf_free(&b);
+}
+
+/* Append s[0..n) as a JSON string (quotes included). */
+static void
+esc_json(struct buf *b, const char *s, size_t n)
+{
+	size_t		i = 0;
+	uint32_t	cp;
+	int		l;
+
+	buf_putc(b, '"');
+	while (i < n) {
+		l = utf8_decode(s + i, n - i, &cp);
+		if (l < 0) {
+			buf_puts(b, "\\ufffd");
+			i++;
+			continue;
+		}
+		if (cp == '"')
+			buf_puts(b, "\\\"");
+		else if (cp == '\\')
+			buf_puts(b, "\\\\");
+		else if (cp == '\n')
+			buf_puts(b, "\\n");
+		else if (cp == '\t')
+			buf_puts(b, "\\t");
+		else if (cp == '\r')
+			buf_puts(b, "\\r");
+		else if (cp < 0x20 || cp == 0x7f || cp == 0x2028 ||
+		    cp == 0x2029)
+			buf_printf(b, "\\u%04x", (unsigned)cp);
+		else
+			buf_append(b, s + i, (size_t)l);
+		i += (size_t)l;
+	}
+	buf_putc(b, '"');
+}
+
+/*
+ * Shortest decimal that reads back as the same float (is32) or double.
+ * Non-finite values: "nan"/"inf" in text, null in JSON.
+ */
+static void
+fmt_float(struct buf *b, double v, int is32, int json)
+{
+	char	tmp[64], alt[64];
+	int	p;
+
+	if (!isfinite(v)) {
+		if (json)
+			buf_puts(b, "null");
+		else
+			buf_puts(b, isnan(v) ? "nan" : (v < 0 ? "-inf" : "inf"));
+		return;
+	}
+	for (p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof tmp, "%.*g", p, v);
+		if (is32 ? (float)strtod(tmp, NULL) == (float)v :
+		    strtod(tmp, NULL) == v)
+			break;
+	}
+	/* Plain notation where it is as exact and not absurdly long. */
+	if (strchr(tmp, 'e') != NULL && fabs(v) >= 1e-5 && fabs(v) < 1e16) {
+		for (p = 0; p <= 20; p++) {
+			snprintf(alt, sizeof alt, "%.*f", p, v);
+			if (is32 ? (float)strtod(alt, NULL) == (float)v :
+			    strtod(alt, NULL) == v) {
+				snprintf(tmp, sizeof tmp, "%s", alt);
+				break;
+			}
+		}
+	}
+	buf_puts(b, tmp);
+}
+
+/*
+ * Append element i of an array kv (i == UINT64_MAX: the scalar value of
+ * kv itself), formatted for text or JSON.
+ */
+static void
+fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i, int json)
+{
+	const struct gguf_str	*s;
+	uint32_t		 t;
+
+	t = (i == UINT64_MAX) ? kv->type : kv->v.arr.type;
+	if (t == GGUF_T_STRING) {
+		s = (i == UINT64_MAX) ? &kv->v.str : &kv->v.arr.strs[i];
+		if (json)
+			esc_json(b, s->ptr, s->len);
+		else {
+			buf_putc(b, '"');
+			esc_text(b, s->ptr, s->len, i == UINT64_MAX ?
+			    INSPECT_TEXT_STR : 64);
+			buf_putc(b, '"');
+			if (s->len > (i == UINT64_MAX ? INSPECT_TEXT_STR : 64))
+				buf_printf(b, " (%" PRIu64 " bytes)", s->len);
+		}
+		return;
+	}
+	switch (t) {
+	case GGUF_T_BOOL:
+		buf_puts(b, (i == UINT64_MAX ? kv->v.u64 :
+		    gguf_arr_u64(kv, i)) ? "true" : "false");
+		break;
+	case GGUF_T_INT8: case GGUF_T_INT16: case GGUF_T_INT32:
+	case GGUF_T_INT64:
+		buf_printf(b, "%" PRId64, i == UINT64_MAX ? kv->v.i64 :
+		    gguf_arr_i64(kv, i));
+		break;
+	case GGUF_T_FLOAT32: case GGUF_T_FLOAT64:
+		fmt_float(b, i == UINT64_MAX ? kv->v.f64 : gguf_arr_f64(kv, i),
+		    t == GGUF_T_FLOAT32, json);
+		break;
+	default:
+		buf_printf(b, "%" PRIu64, i == UINT64_MAX ? kv->v.u64 :
+		    gguf_arr_u64(kv, i));
+		break;
+	}
+}
+
+/* "1.13 MiB" style size. */
+static void
+fmt_bytes(struct buf *b, uint64_t n)
+{
+	static const char *const u[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double	v = (double)n;
+	int	i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		buf_printf(b, "%" PRIu64 " bytes", n);
+	else
+		buf_printf(b, "%.2f %s", v, u[i]);
+}
+
+/* "6.74B" style count. */
+static void
+fmt_count(struct buf *b, uint64_t n)
+{
+	if (n >= 1000000000)
+		buf_printf(b, "%.2fB", (double)n / 1e9);
+	else if (n >= 1000000)
+		buf_printf(b, "%.2fM", (double)n / 1e6);
+	else if (n >= 1000)
+		buf_printf(b, "%.1fK", (double)n / 1e3);
+	else
+		buf_printf(b, "%" PRIu64, n);
+}
+
+/* ---- text and JSON --------------------------------------------------- */
+
+/* Display width of s once escaped by esc_text. */
+static size_t
+text_width(const char *s)
+{
+	struct buf	b = BUF_INIT;
+	size_t		w;
+
+	esc_text(&b, s, strlen(s), SIZE_MAX);
+	w = utf8_width(buf_str(&b), b.len);
+	buf_free(&b);
+	return w;
+}
+
+struct mix {
+	uint64_t	count[QT_COUNT];
+	uint64_t	bytes[QT_COUNT];
+	uint64_t	total;
+};
+
+static void
+inspect_mix(const struct gguf_file *f, struct mix *m)
+{
+	uint64_t	i;
+
+	memset(m, 0, sizeof *m);
+	for (i = 0; i < f->n_tensors; i++) {
+		m->count[f->tensors[i].type]++;
+		m->bytes[f->tensors[i].type] += f->tensors[i].nbytes;
+		m->total += f->tensors[i].nbytes;
+	}
+}
+
+/* general.file_type value, or -1 when absent. */
+static int64_t
+inspect_ftype(const struct gguf_file *f)
+{
+	const struct gguf_kv	*kv = gguf_find(f, "general.file_type");
+
+	if (kv == NULL || kv->v.u64 > UINT32_MAX)
+		return -1;
+	return (int64_t)kv->v.u64;
+}
+
+static void
+inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
+    struct buf *b)
+{
+	const struct gguf_kv		*kv;
+	const struct gguf_tensor	*t;
+	struct mix			 m;
+	uint64_t			 i, j, mem, kvb;
+	int64_t				 ft;
+	size_t				 w, namew = 4, start;
+	const char			*ftn;
+	uint32_t			 d;
+
+	buf_puts(b, "file:           ");
+	esc_text(b, f->path, strlen(f->path), SIZE_MAX);
+	buf_puts(b, "\nsize:           ");
+	fmt_bytes(b, f->size);
+	buf_printf(b, " (%" PRIu64 " bytes)\n", f->size);
+	buf_printf(b, "GGUF version:   %u\n", f->version);
+	buf_printf(b, "architecture:   %s\n", *s->arch ? s->arch : "(none)");
+	buf_printf(b, "name:           %s\n", *s->name ? s->name : "(none)");
+	ft = inspect_ftype(f);
+	ftn = ft >= 0 ? gguf_ftype_name((uint32_t)ft) : NULL;
+	if (ft < 0) {
+		buf_printf(b, "file type:      (not recorded; tensors suggest "
+		    "%s)\n", *s->quant ? s->quant : "nothing");
+	} else if (ftn == NULL) {
+		buf_printf(b, "file type:      unknown (%" PRId64 "; tensors "
+		    "suggest %s)\n", ft, *s->quant ? s->quant : "nothing");
+	} else
+		buf_printf(b, "file type:      %s (%" PRId64 ")\n", ftn, ft);
+	buf_printf(b, "quantization:   %s\n", *s->quant ? s->quant : "(none)");
+	buf_puts(b, "parameters:     ");
+	fmt_count(b, s->n_params);
+	buf_printf(b, " (%" PRIu64 ")\n", s->n_params);
+	buf_printf(b, "bits per weight: %.2f\n", s->bpw);
+	if (s->n_layer > 0) {
+		buf_printf(b, "dimensions:     %u layers, n_embd %u, n_ff %u, "
+		    "%u heads (%u KV), vocabulary %u\n", s->n_layer, s->n_embd,
+		    s->n_ff, s->n_head, s->n_head_kv, s->n_vocab);
+	}
+	if (s->n_ctx_train > 0 && s->n_layer > 0 && s->n_head > 0) {
+		mem = engine_mem_needed(s, s->n_ctx_train);
+		kvb = 2 * (uint64_t)s->n_layer * s->n_ctx_train *
+		    (s->n_embd / s->n_head * (uint64_t)s->n_head_kv) * 2;
+		buf_printf(b, "memory needed:  ");
+		fmt_bytes(b, mem);
+		buf_printf(b, " at context %u (weights ", s->n_ctx_train);
+		fmt_bytes(b, f->size);
+		buf_puts(b, " + f16 KV cache ");
+		fmt_bytes(b, kvb);
+		buf_puts(b, " + buffers ");
+		fmt_bytes(b, mem - f->size - kvb);
+		buf_puts(b, ")\n");
+	} else
+		buf_puts(b, "memory needed:  (no context length in the file)\n");
+
+	buf_printf(b, "\nmetadata (%" PRIu64 " keys):\n", f->n_kv);
+	for (i = 0; i < f->n_kv; i++) {
+		kv = &f->kv[i];
+		buf_puts(b, "  ");
+		esc_text(b, kv->key, strlen(kv->key), SIZE_MAX);
+		w = text_width(kv->key) + 2;
+		buf_printf(b, "%*s", w < 42 ? (int)(42 - w) : 1, "");
+		if (kv->type != GGUF_T_ARRAY) {
+			buf_printf(b, "%-8s ", gguf_vtype_name(kv->type));
+			fmt_scalar(b, kv, UINT64_MAX, 0);
+			buf_putc(b, '\n');
+			continue;
+		}
+		buf_printf(b, "%s[%" PRIu64 "] ",
+		    gguf_vtype_name(kv->v.arr.type), kv->v.arr.n);
+		buf_putc(b, '[');
+		for (j = 0; j < kv->v.arr.n && j < INSPECT_ARRAY_ITEMS; j++) {
+			if (j > 0)
+				buf_puts(b, ", ");
+			fmt_scalar(b, kv, j, 0);
+		}
+		if (kv->v.arr.n > INSPECT_ARRAY_ITEMS) {
+			buf_printf(b, ", ... %" PRIu64 " more",
+			    kv->v.arr.n - INSPECT_ARRAY_ITEMS);
+		}
+		buf_puts(b, "]\n");
+	}
+
+	for (i = 0; i < f->n_tensors; i++) {
+		if ((w = text_width(f->tensors[i].name)) > namew)
+			namew = w;
+	}
+	buf_printf(b, "\ntensors (%" PRIu64 ", data at offset %" PRIu64
+	    ", alignment %u):\n", f->n_tensors, f->data_start, f->alignment);
+	if (f->n_tensors > 0) {
+		buf_printf(b, "  %-*s  %-5s  %-22s %12s %12s\n", (int)namew,
+		    "name", "type", "shape", "offset", "bytes");
+	}
+	for (i = 0; i < f->n_tensors; i++) {
+		t = &f->tensors[i];
+		buf_puts(b, "  ");
+		esc_text(b, t->name, strlen(t->name), SIZE_MAX);
+		w = text_width(t->name);
+		buf_printf(b, "%*s  %-5s  ", w < namew ? (int)(namew - w) : 0,
+		    "", qtype_name(t->type));
+		start = b->len;
+		for (d = 0; d < t->n_dims; d++)
+			buf_printf(b, "%s%" PRId64, d ? " x " : "", t->ne[d]);
+		w = b->len - start;
+		buf_printf(b, "%*s %12" PRIu64 " %12" PRIu64 "\n",
+		    w < 22 ? (int)(22 - w) : 0, "", t->offset, t->nbytes);
+	}
+
+	inspect_mix(f, &m);
+	buf_puts(b, "\nquantization mix:\n");
+	for (d = 0; d < QT_COUNT; d++) {
+		if (m.count[d] == 0)
+			continue;
+		buf_printf(b, "  %-5s %5" PRIu64 " tensors %14" PRIu64
+		    " bytes  %5.1f%%\n", qtype_name(d), m.count[d], m.bytes[d],
+		    m.total ? 100.0 * (double)m.bytes[d] / (double)m.total : 0);
+	}
+	if (m.total == 0)
+		buf_puts(b, "  (no tensors)\n");
+}
+
+static void
+inspect_json(const struct gguf_file *f, const struct engine_file_summary *s,
+    struct buf *b)
+{
+	const struct gguf_kv		*kv;
+	const struct gguf_tensor	*t;
+	struct mix			 m;
+	uint64_t			 i, j, mem, kvb;
+	int64_t				 ft;
+	const char			*ftn;
+	uint32_t			 d;
+	int				 first;
+
+	buf_puts(b, "{\n  \"file\": ");
+	esc_json(b, f->path, strlen(f->path));
+	buf_printf(b, ",\n  \"size\": %" PRIu64 ",\n", f->size);
+	buf_printf(b, "  \"version\": %u,\n", f->version);
+	kv = gguf_find(f, "general.architecture");
+	buf_puts(b, "  \"architecture\": ");
+	if (kv != NULL)
+		esc_json(b, kv->v.str.ptr, kv->v.str.len);
+	else
+		buf_puts(b, "null");
+	kv = gguf_find(f, "general.name");
+	buf_puts(b, ",\n  \"name\": ");
+	if (kv != NULL)
+		esc_json(b, kv->v.str.ptr, kv->v.str.len);
+	else
+		buf_puts(b, "null");
+	ft = inspect_ftype(f);
+	ftn = ft >= 0 ? gguf_ftype_name((uint32_t)ft) : NULL;
+	if (ft >= 0)
+		buf_printf(b, ",\n  \"file_type\": %" PRId64, ft);
+	else
+		buf_puts(b, ",\n  \"file_type\": null");
+	buf_puts(b, ",\n  \"file_type_name\": ");
+	if (ftn != NULL)
+		esc_json(b, ftn, strlen(ftn));
+	else
+		buf_puts(b, "null");
+	buf_puts(b, ",\n  \"quantization\": ");
+	esc_json(b, s->quant, strlen(s->quant));
+	buf_printf(b, ",\n  \"n_params\": %" PRIu64, s->n_params);
+	buf_printf(b, ",\n  \"bits_per_weight\": %.4f", s->bpw);
+	buf_printf(b, ",\n  \"n_ctx_train\": %u, \"n_layer\": %u, \"n_embd\": "
+	    "%u, \"n_ff\": %u, \"n_head\": %u, \"n_head_kv\": %u, \"n_vocab\": "
+	    "%u", s->n_ctx_train, s->n_layer, s->n_embd, s->n_ff, s->n_head,
+	    s->n_head_kv, s->n_vocab);
+	if (s->n_ctx_train > 0 && s->n_layer > 0 && s->n_head > 0) {
+		mem = engine_mem_needed(s, s->n_ctx_train);
+		kvb = 2 * (uint64_t)s->n_layer * s->n_ctx_train *
+		    (s->n_embd / s->n_head * (uint64_t)s->n_head_kv) * 2;
+		buf_printf(b, ",\n  \"memory\": {\"n_ctx\": %u, \"total\": %"
+		    PRIu64 ", \"weights\": %" PRIu64 ", \"kv_cache\": %" PRIu64
+		    ", \"buffers\": %" PRIu64 "}", s->n_ctx_train, mem, f->size,
+		    kvb, mem - f->size - kvb);
+	} else
+		buf_puts(b, ",\n  \"memory\": null");
+	buf_printf(b, ",\n  \"alignment\": %u, \"data_offset\": %" PRIu64,
+	    f->alignment, f->data_start);
+
+	buf_puts(b, ",\n  \"metadata\": [");
+	for (i = 0; i < f->n_kv; i++) {
+		kv = &f->kv[i];
+		buf_puts(b, i ? ",\n    {\"key\": " : "\n    {\"key\": ");
+		esc_json(b, kv->key, strlen(kv->key));
+		buf_printf(b, ", \"type\": \"%s\", ", gguf_vtype_name(kv->type));
+		if (kv->type != GGUF_T_ARRAY) {
+			buf_puts(b, "\"value\": ");
+			fmt_scalar(b, kv, UINT64_MAX, 1);
+			buf_putc(b, '}');
+			continue;
+		}
+		buf_printf(b, "\"element_type\": \"%s\", \"count\": %" PRIu64
+		    ", \"first\": [", gguf_vtype_name(kv->v.arr.type),
+		    kv->v.arr.n);
+		for (j = 0; j < kv->v.arr.n && j < INSPECT_ARRAY_ITEMS; j++) {
+			if (j > 0)
+				buf_puts(b, ", ");
+			fmt_scalar(b, kv, j, 1);
+		}
+		buf_puts(b, "]}");
+	}
+	buf_puts(b, f->n_kv ? "\n  ],\n" : "],\n");
+
+	buf_puts(b, "  \"tensors\": [");
+	for (i = 0; i < f->n_tensors; i++) {
+		t = &f->tensors[i];
+		buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+		esc_json(b, t->name, strlen(t->name));
+		buf_printf(b, ", \"type\": \"%s\", \"shape\": [",
+		    qtype_name(t->type));
+		for (d = 0; d < t->n_dims; d++)
+			buf_printf(b, "%s%" PRId64, d ? ", " : "", t->ne[d]);
+		buf_printf(b, "], \"offset\": %" PRIu64 ", \"bytes\": %" PRIu64
+		    "}", t->offset, t->nbytes);
+	}
+	buf_puts(b, f->n_tensors ? "\n  ],\n" : "],\n");
+
+	inspect_mix(f, &m);
+	buf_puts(b, "  \"quantization_mix\": [");
+	first = 1;
+	for (d = 0; d < QT_COUNT; d++) {
+		if (m.count[d] == 0)
+			continue;
+		buf_printf(b, "%s\n    {\"type\": \"%s\", \"count\": %" PRIu64
+		    ", \"bytes\": %" PRIu64 "}", first ? "" : ",",
+		    qtype_name(d), m.count[d], m.bytes[d]);
+		first = 0;
+	}
+	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+int
+engine_inspect(const char *path, int json, FILE *out, char **cause)
+{
+	struct gguf_file		*f;
+	struct engine_file_summary	 s;
+	struct buf			 b = BUF_INIT;
+	int				 r = 0;
+
+	if (gguf_open(path, &f, cause) != 0)
+		return -1;
+	if (inspect_fill(f, &s, cause) != 0) {
+		gguf_close(f);
+		return -1;
+	}
+	if (json)
+		inspect_json(f, &s, &b);
+	else
+		inspect_text(f, &s, &b);
+	gguf_close(f);
+	if (fwrite(b.data, 1, b.len, out) != b.len || fflush(out) != 0) {
+		xasprintf(cause, "write error: %s", strerror(errno));
+		r = -1;
+	}
+	buf_free(&b);
+	return r;
+}
