@@ -1,6 +1,30 @@
 /*
- * kernels-avx2.c -- AVX2 + FMA + F16C kernels (compiled with those target
- * flags only; cpu.c calls avx2_install() only when CPUID says so).
+ * kernels-avx2.c -- AVX2 + FMA + F16C kernels.
+ *
+ * This file alone is compiled with -mavx2 -mfma -mf16c -mbmi2; nothing
+ * in it runs unless cpu.c found those instructions (CPUID + XGETBV) and
+ * called avx2_install().
+ *
+ * Every dot product is written once, as an always-inlined function of
+ * the number of activation columns nc (1..4) that it serves from one
+ * pass over the weight row: the weight blocks are loaded and unpacked
+ * once, then used for each column.  vec_dot is the nc = 1 instance, the
+ * gemm kernels use nc = 4 (and 1..3 for the remainder).  The arithmetic
+ * done for one column is the same whatever nc is, so gemm results are
+ * bit-identical to vec_dot's (tests/test-quant checks it).
+ *
+ * Integer dot products (ENGINE-NOTES §2.5): pmaddubsw multiplies
+ * unsigned weight codes by signed int8 activations into int16 pairs,
+ * pmaddwd folds the pairs (or applies a 16-bit sub-block scale) into
+ * int32.  Signed weight codes (Q4_0, Q5_0, Q8_0) use the sign trick
+ * |w| * (a * sign(w)).  K-quants keep the codes unsigned and apply the
+ * offset (Q3_K: 4, Q6_K: 32) or the affine mins (Q2_K, Q4_K, Q5_K)
+ * through the Q8_K bsums, once per super-block; the whole super-block
+ * is summed in int32 and converted to float once.
+ *
+ * The activation quantizers are bit-identical to the reference ones in
+ * quant.c: roundf (ties away) is emulated exactly for Q8_0/Q8_1, and
+ * Q8_K's nearest-even rounding is the default vcvtps2dq.
  */
 #include <immintrin.h>
 #include <math.h>
@@ -10,7 +34,911 @@
 #include "quant.h"
 #include "kernels.h"
 
+#define AI static inline __attribute__((always_inline))
+
+/* ---- helpers ---------------------------------------------------------- */
+
+AI float
+hsum8(__m256 x)
+{
+	__m128	r = _mm_add_ps(_mm256_extractf128_ps(x, 1),
+	    _mm256_castps256_ps128(x));
+
+	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+	r = _mm_add_ss(r, _mm_movehdup_ps(r));
+	return _mm_cvtss_f32(r);
+}
+
+AI float
+hsum4(__m128 r)
+{
+	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+	r = _mm_add_ss(r, _mm_movehdup_ps(r));
+	return _mm_cvtss_f32(r);
+}
+
+AI int
+hsum8i(__m256i x)
+{
+	__m128i	r = _mm_add_epi32(_mm256_extracti128_si256(x, 1),
+	    _mm256_castsi256_si128(x));
+
+	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4E));
+	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xB1));
+	return _mm_cvtsi128_si32(r);
+}
+
+AI float
+h2f(uint16_t h)
+{
+	return _cvtsh_ss(h);
+}
+
+/* 16 packed bytes -> 32 nibbles: low nibbles first, then high nibbles. */
+AI __m256i
+nibbles32(const uint8_t *p)
+{
+	__m128i	t = _mm_loadu_si128((const __m128i *)p);
+
+	return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t),
+	    _mm256_set1_epi8(0x0F));
+}
+
+/* 32 bits (little-endian) -> 32 bytes, 0xFF where the bit is set. */
+AI __m256i
+bits32(const uint8_t *p)
+{
+	uint32_t	v;
+	__m256i		b;
+
+	memcpy(&v, p, 4);
+	b = _mm256_shuffle_epi8(_mm256_set1_epi32((int)v),
+	    _mm256_set_epi64x(0x0303030303030303LL, 0x0202020202020202LL,
+	    0x0101010101010101LL, 0));
+	b = _mm256_or_si256(b, _mm256_set1_epi64x(0x7FBFDFEFF7FBFDFELL));
+	return _mm256_cmpeq_epi8(b, _mm256_set1_epi64x(-1));
+}
+
+/* Sum of products of unsigned u and signed s bytes, as 8 int32. */
+AI __m256i
+dot_us8(__m256i u, __m256i s)
+{
+	return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s),
+	    _mm256_set1_epi16(1));
+}
+
+/*
+ * Shuffle mask that, applied to 8 int16 scales duplicated in both
+ * 128-bit lanes, gives scale 2k in the low lane and 2k+1 in the high
+ * lane: the two 16-element sub-blocks of a 32-byte group.
+ */
+AI __m256i
+pair_mask(int k)
+{
+	return _mm256_set_m128i(
+	    _mm_set1_epi16((short)(((4 * k + 3) << 8) | (4 * k + 2))),
+	    _mm_set1_epi16((short)(((4 * k + 1) << 8) | (4 * k))));
+}
+
+/* ---- 32-element formats ---------------------------------------------- */
+
+#define XB(T, x, xs, c, i) ((const T *)((x) + (size_t)(c) * (xs)) + (i))
+
+AI void
+q4_0_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q4_0	*b = (const block_q4_0 *)w;
+	__m256			 acc[4];
+	__m256i			 qx, ax, qy;
+	float			 dw;
+	int			 i, c;
+
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK; i++) {
+		dw = h2f(b[i].d);
+		qx = _mm256_sub_epi8(nibbles32(b[i].qs), _mm256_set1_epi8(8));
+		ax = _mm256_sign_epi8(qx, qx);
+		for (c = 0; c < nc; c++) {
+			const block_q8_0 *a = XB(block_q8_0, x, xs, c, i);
+
+			qy = _mm256_loadu_si256((const __m256i *)a->qs);
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
+			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(ax,
+			    _mm256_sign_epi8(qy, qx))), acc[c]);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+AI void
+q8_0_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q8_0	*b = (const block_q8_0 *)w;
+	__m256			 acc[4];
+	__m256i			 qx, ax, qy;
+	float			 dw;
+	int			 i, c;
+
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK; i++) {
+		dw = h2f(b[i].d);
+		qx = _mm256_loadu_si256((const __m256i *)b[i].qs);
+		ax = _mm256_sign_epi8(qx, qx);
+		for (c = 0; c < nc; c++) {
+			const block_q8_0 *a = XB(block_q8_0, x, xs, c, i);
+
+			qy = _mm256_loadu_si256((const __m256i *)a->qs);
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
+			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(ax,
+			    _mm256_sign_epi8(qy, qx))), acc[c]);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+AI void
+q5_0_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q5_0	*b = (const block_q5_0 *)w;
+	__m256			 acc[4];
+	__m256i			 qx, ax, qy;
+	float			 dw;
+	int			 i, c;
+
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK; i++) {
+		dw = h2f(b[i].d);
+		/* code - 16 as int8: set 0xF0 where the fifth bit is clear */
+		qx = _mm256_or_si256(nibbles32(b[i].qs), _mm256_andnot_si256(
+		    bits32(b[i].qh), _mm256_set1_epi8((char)0xF0)));
+		ax = _mm256_sign_epi8(qx, qx);
+		for (c = 0; c < nc; c++) {
+			const block_q8_0 *a = XB(block_q8_0, x, xs, c, i);
+
+			qy = _mm256_loadu_si256((const __m256i *)a->qs);
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
+			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(ax,
+			    _mm256_sign_epi8(qy, qx))), acc[c]);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+AI void
+q4_1_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q4_1	*b = (const block_q4_1 *)w;
+	__m256			 acc[4];
+	float			 summ[4], dw, m;
+	__m256i			 qx;
+	int			 i, c;
+
+	for (c = 0; c < nc; c++) {
+		acc[c] = _mm256_setzero_ps();
+		summ[c] = 0.0f;
+	}
+	for (i = 0; i < n / QK; i++) {
+		dw = h2f(b[i].d);
+		m = h2f(b[i].m);
+		qx = nibbles32(b[i].qs);
+		for (c = 0; c < nc; c++) {
+			const block_q8_1 *a = XB(block_q8_1, x, xs, c, i);
+
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
+			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(qx,
+			    _mm256_loadu_si256((const __m256i *)a->qs))),
+			    acc[c]);
+			summ[c] += m * h2f(a->s);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]) + summ[c];
+}
+
+AI void
+q5_1_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q5_1	*b = (const block_q5_1 *)w;
+	__m256			 acc[4];
+	float			 summ[4], dw, m;
+	__m256i			 qx;
+	int			 i, c;
+
+	for (c = 0; c < nc; c++) {
+		acc[c] = _mm256_setzero_ps();
+		summ[c] = 0.0f;
+	}
+	for (i = 0; i < n / QK; i++) {
+		dw = h2f(b[i].d);
+		m = h2f(b[i].m);
+		qx = _mm256_or_si256(nibbles32(b[i].qs), _mm256_and_si256(
+		    bits32(b[i].qh), _mm256_set1_epi8(0x10)));
+		for (c = 0; c < nc; c++) {
+			const block_q8_1 *a = XB(block_q8_1, x, xs, c, i);
+
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
+			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(qx,
+			    _mm256_loadu_si256((const __m256i *)a->qs))),
+			    acc[c]);
+			summ[c] += m * h2f(a->s);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]) + summ[c];
+}
+
+/* ---- K-quants --------------------------------------------------------- */
+
+AI __m256i
+load_q8k(const block_q8_K *a, int off)
+{
+	return _mm256_loadu_si256((const __m256i *)(a->qs + off));
+}
+
+AI __m256i
+load_bsums(const block_q8_K *a)
+{
+	return _mm256_loadu_si256((const __m256i *)a->bsums);
+}
+
+/* Q4_K / Q5_K: the 8 scales and 8 mins as int16 (ENGINE-NOTES §2.4). */
+AI void
+k4_scales(const uint8_t *s12, __m128i *sc, __m128i *mn)
+{
+	uint32_t	u[3], s0, s1, m0, m1;
+
+	memcpy(u, s12, 12);
+	s0 = u[0] & 0x3F3F3F3F;
+	m0 = u[1] & 0x3F3F3F3F;
+	s1 = (u[2] & 0x0F0F0F0F) | ((u[0] >> 6) & 0x03030303) << 4;
+	m1 = ((u[2] >> 4) & 0x0F0F0F0F) | ((u[1] >> 6) & 0x03030303) << 4;
+	*sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)s1, (int)s0));
+	*mn = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)m1, (int)m0));
+}
+
+/*
+ * Q4_K (hbits == 0) and Q5_K: per super-block, 4 groups of 64 elements;
+ * the low nibbles of group j's 32 bytes are sub-block 2j, the high ones
+ * 2j+1; Q5_K adds bit 2j / 2j+1 of qh as bit 4.
+ */
+AI void
+q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out, int q5)
+{
+	__m256		 acc[4];
+	__m128		 accm[4];
+	__m256i		 sumi[4], sc256, q4, ql, qh, scl, sch, hb = _mm256_setzero_si256();
+	__m128i		 sc, mn, bsp;
+	const uint8_t	*qs;
+	float		 d, dmin, yd;
+	int		 i, j, c;
+	size_t		 bsz = q5 ? sizeof(block_q5_K) : sizeof(block_q4_K);
+
+	for (c = 0; c < nc; c++) {
+		acc[c] = _mm256_setzero_ps();
+		accm[c] = _mm_setzero_ps();
+	}
+	for (i = 0; i < n / QK_K; i++) {
+		const uint8_t	*blk = w + (size_t)i * bsz;
+
+		if (q5) {
+			const block_q5_K *b = (const block_q5_K *)blk;
+
+			d = h2f(b->d);
+			dmin = h2f(b->dmin);
+			k4_scales(b->scales, &sc, &mn);
+			qs = b->qs;
+			hb = _mm256_loadu_si256((const __m256i *)b->qh);
+		} else {
+			const block_q4_K *b = (const block_q4_K *)blk;
+
+			d = h2f(b->d);
+			dmin = h2f(b->dmin);
+			k4_scales(b->scales, &sc, &mn);
+			qs = b->qs;
+		}
+		sc256 = _mm256_broadcastsi128_si256(sc);
+		for (c = 0; c < nc; c++)
+			sumi[c] = _mm256_setzero_si256();
+		for (j = 0; j < 4; j++) {
+			q4 = _mm256_loadu_si256((const __m256i *)(qs + 32 * j));
+			ql = _mm256_and_si256(q4, _mm256_set1_epi8(0x0F));
+			qh = _mm256_and_si256(_mm256_srli_epi16(q4, 4),
+			    _mm256_set1_epi8(0x0F));
+			if (q5) {
+				ql = _mm256_or_si256(ql, _mm256_slli_epi16(
+				    _mm256_and_si256(hb, _mm256_set1_epi8(1)),
+				    4));
+				qh = _mm256_or_si256(qh, _mm256_slli_epi16(
+				    _mm256_and_si256(hb, _mm256_set1_epi8(2)),
+				    3));
+				hb = _mm256_srli_epi16(hb, 2);
+			}
+			scl = _mm256_shuffle_epi8(sc256, _mm256_set1_epi16(
+			    (short)(((4 * j + 1) << 8) | (4 * j))));
+			sch = _mm256_shuffle_epi8(sc256, _mm256_set1_epi16(
+			    (short)(((4 * j + 3) << 8) | (4 * j + 2))));
+			for (c = 0; c < nc; c++) {
+				const block_q8_K *a = XB(block_q8_K, x, xs, c,
+				    i);
+				__m256i	pl, ph;
+
+				pl = _mm256_madd_epi16(_mm256_maddubs_epi16(ql,
+				    load_q8k(a, 64 * j)), scl);
+				ph = _mm256_madd_epi16(_mm256_maddubs_epi16(qh,
+				    load_q8k(a, 64 * j + 32)), sch);
+				sumi[c] = _mm256_add_epi32(sumi[c],
+				    _mm256_add_epi32(pl, ph));
+			}
+		}
+		for (c = 0; c < nc; c++) {
+			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
+			__m256i	bs = load_bsums(a);
+
+			yd = a->d;
+			bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs),
+			    _mm256_extracti128_si256(bs, 1));
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
+			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+			accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * yd),
+			    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)), accm[c]);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]) - hsum4(accm[c]);
+}
+
+AI void
+q4_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	q45_K_nc(n, w, x, xs, nc, out, 0);
+}
+
+AI void
+q5_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	q45_K_nc(n, w, x, xs, nc, out, 1);
+}
+
+/*
+ * Q6_K: codes 0..63 (offset 32 applied through the bsums), int8 scales
+ * per 16 elements.  Half h, group k: low nibbles of ql[64h + 32(k&1)..]
+ * for k < 2, high nibbles for k >= 2, bits 2k..2k+1 of qh[32h..].
+ */
+AI void
+q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q6_K	*b = (const block_q6_K *)w;
+	__m256			 acc[4];
+	__m256i			 sumi[4], sc16, s256, l1, l2, hv, q[4], scv;
+	__m128i			 sc8;
+	const __m256i		 m4 = _mm256_set1_epi8(0x0F);
+	const __m256i		 m30 = _mm256_set1_epi8(0x30);
+	float			 d;
+	int			 i, h, k, c;
+
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK_K; i++, b++) {
+		d = h2f(b->d);
+		sc8 = _mm_loadu_si128((const __m128i *)b->scales);
+		sc16 = _mm256_cvtepi8_epi16(sc8);
+		for (c = 0; c < nc; c++) {
+			/* -32 * sum_s sc_s * bsum_s */
+			sumi[c] = _mm256_slli_epi32(_mm256_madd_epi16(
+			    load_bsums(XB(block_q8_K, x, xs, c, i)), sc16), 5);
+			sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+			    sumi[c]);
+		}
+		for (h = 0; h < 2; h++) {
+			s256 = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) :
+			    _mm256_permute2x128_si256(sc16, sc16, 0x00);
+			l1 = _mm256_loadu_si256((const __m256i *)(b->ql +
+			    64 * h));
+			l2 = _mm256_loadu_si256((const __m256i *)(b->ql +
+			    64 * h + 32));
+			hv = _mm256_loadu_si256((const __m256i *)(b->qh +
+			    32 * h));
+			q[0] = _mm256_or_si256(_mm256_and_si256(l1, m4),
+			    _mm256_and_si256(_mm256_slli_epi16(hv, 4), m30));
+			q[1] = _mm256_or_si256(_mm256_and_si256(l2, m4),
+			    _mm256_and_si256(_mm256_slli_epi16(hv, 2), m30));
+			q[2] = _mm256_or_si256(_mm256_and_si256(
+			    _mm256_srli_epi16(l1, 4), m4),
+			    _mm256_and_si256(hv, m30));
+			q[3] = _mm256_or_si256(_mm256_and_si256(
+			    _mm256_srli_epi16(l2, 4), m4),
+			    _mm256_and_si256(_mm256_srli_epi16(hv, 2), m30));
+			for (k = 0; k < 4; k++) {
+				scv = _mm256_shuffle_epi8(s256, pair_mask(k));
+				for (c = 0; c < nc; c++) {
+					const block_q8_K *a = XB(block_q8_K, x,
+					    xs, c, i);
+
+					sumi[c] = _mm256_add_epi32(sumi[c],
+					    _mm256_madd_epi16(
+					    _mm256_maddubs_epi16(q[k],
+					    load_q8k(a, 128 * h + 32 * k)),
+					    scv));
+				}
+			}
+		}
+		for (c = 0; c < nc; c++)
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d *
+			    XB(block_q8_K, x, xs, c, i)->d),
+			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+/*
+ * Q3_K: codes lo2 + 4 * hbit in 0..7 (offset 4 through the bsums),
+ * signed six-bit scales per 16 elements.
+ */
+AI __m128i
+q3k_scales8(const uint8_t *s12)
+{
+	uint32_t	a[3], v[4];
+
+	memcpy(a, s12, 12);
+	v[0] = (a[0] & 0x0F0F0F0F) | (a[2] & 0x03030303) << 4;
+	v[1] = (a[1] & 0x0F0F0F0F) | ((a[2] >> 2) & 0x03030303) << 4;
+	v[2] = ((a[0] >> 4) & 0x0F0F0F0F) | ((a[2] >> 4) & 0x03030303) << 4;
+	v[3] = ((a[1] >> 4) & 0x0F0F0F0F) | ((a[2] >> 6) & 0x03030303) << 4;
+	return _mm_sub_epi8(_mm_loadu_si128((const __m128i *)v),
+	    _mm_set1_epi8(32));
+}
+
+AI void
+q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q3_K	*b = (const block_q3_K *)w;
+	__m256			 acc[4];
+	__m256i			 sumi[4], sc16, s256, q2, hm, qv, scv;
+	const __m256i		 m3 = _mm256_set1_epi8(3);
+	const __m256i		 m1 = _mm256_set1_epi8(1);
+	float			 d;
+	int			 i, h, j, c;
+
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK_K; i++, b++) {
+		d = h2f(b->d);
+		sc16 = _mm256_cvtepi8_epi16(q3k_scales8(b->scales));
+		for (c = 0; c < nc; c++) {
+			sumi[c] = _mm256_slli_epi32(_mm256_madd_epi16(
+			    load_bsums(XB(block_q8_K, x, xs, c, i)), sc16), 2);
+			sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+			    sumi[c]);
+		}
+		hm = _mm256_loadu_si256((const __m256i *)b->hmask);
+		for (h = 0; h < 2; h++) {
+			s256 = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) :
+			    _mm256_permute2x128_si256(sc16, sc16, 0x00);
+			q2 = _mm256_loadu_si256((const __m256i *)(b->qs +
+			    32 * h));
+			for (j = 0; j < 4; j++) {
+				qv = _mm256_or_si256(_mm256_and_si256(q2, m3),
+				    _mm256_slli_epi16(_mm256_and_si256(hm, m1),
+				    2));
+				q2 = _mm256_srli_epi16(q2, 2);
+				hm = _mm256_srli_epi16(hm, 1);
+				scv = _mm256_shuffle_epi8(s256, pair_mask(j));
+				for (c = 0; c < nc; c++) {
+					const block_q8_K *a = XB(block_q8_K, x,
+					    xs, c, i);
+
+					sumi[c] = _mm256_add_epi32(sumi[c],
+					    _mm256_madd_epi16(
+					    _mm256_maddubs_epi16(qv,
+					    load_q8k(a, 128 * h + 32 * j)),
+					    scv));
+				}
+			}
+		}
+		for (c = 0; c < nc; c++)
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d *
+			    XB(block_q8_K, x, xs, c, i)->d),
+			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+/* Q2_K: codes 0..3, 4-bit scales and mins per 16 elements. */
+AI void
+q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q2_K	*b = (const block_q2_K *)w;
+	__m256			 acc[4], accm[4];
+	__m256i			 sumi[4], sc16, mn16, s256, q2, qv, scv;
+	__m128i			 s8;
+	const __m256i		 m3 = _mm256_set1_epi8(3);
+	float			 d, dmin, yd;
+	int			 i, h, j, c;
+
+	for (c = 0; c < nc; c++) {
+		acc[c] = _mm256_setzero_ps();
+		accm[c] = _mm256_setzero_ps();
+	}
+	for (i = 0; i < n / QK_K; i++, b++) {
+		d = h2f(b->d);
+		dmin = h2f(b->dmin);
+		s8 = _mm_loadu_si128((const __m128i *)b->scales);
+		sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(s8,
+		    _mm_set1_epi8(0x0F)));
+		mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s8,
+		    4), _mm_set1_epi8(0x0F)));
+		for (c = 0; c < nc; c++)
+			sumi[c] = _mm256_setzero_si256();
+		for (h = 0; h < 2; h++) {
+			s256 = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) :
+			    _mm256_permute2x128_si256(sc16, sc16, 0x00);
+			q2 = _mm256_loadu_si256((const __m256i *)(b->qs +
+			    32 * h));
+			for (j = 0; j < 4; j++) {
+				qv = _mm256_and_si256(q2, m3);
+				q2 = _mm256_srli_epi16(q2, 2);
+				scv = _mm256_shuffle_epi8(s256, pair_mask(j));
+				for (c = 0; c < nc; c++) {
+					const block_q8_K *a = XB(block_q8_K, x,
+					    xs, c, i);
+
+					sumi[c] = _mm256_add_epi32(sumi[c],
+					    _mm256_madd_epi16(
+					    _mm256_maddubs_epi16(qv,
+					    load_q8k(a, 128 * h + 32 * j)),
+					    scv));
+				}
+			}
+		}
+		for (c = 0; c < nc; c++) {
+			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
+
+			yd = a->d;
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
+			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+			accm[c] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * yd),
+			    _mm256_cvtepi32_ps(_mm256_madd_epi16(
+			    load_bsums(a), mn16)), accm[c]);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]) - hsum8(accm[c]);
+}
+
+/* ---- float formats ---------------------------------------------------- */
+
+AI __m256
+load_f32(const void *p, int i)
+{
+	return _mm256_loadu_ps((const float *)p + i);
+}
+
+AI __m256
+load_f16(const void *p, int i)
+{
+	return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)
+	    ((const uint16_t *)p + i)));
+}
+
+AI __m256
+load_bf16(const void *p, int i)
+{
+	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(
+	    _mm_loadu_si128((const __m128i *)((const uint16_t *)p + i))),
+	    16));
+}
+
+AI float
+scalar_f32(const void *p, int i)
+{
+	return ((const float *)p)[i];
+}
+
+AI float
+scalar_f16(const void *p, int i)
+{
+	return h2f(((const uint16_t *)p)[i]);
+}
+
+AI float
+scalar_bf16(const void *p, int i)
+{
+	return bf16_to_f32(((const uint16_t *)p)[i]);
+}
+
+/* Two accumulators per column, 16 elements a step, scalar tail. */
+#define DEF_FLOAT_NC(name, load, scalar)				\
+AI void									\
+name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
+    float *out)								\
+{									\
+	__m256	 a0[4], a1[4], w0, w1;					\
+	float	 s;							\
+	int	 i, c;							\
+									\
+	for (c = 0; c < nc; c++)					\
+		a0[c] = a1[c] = _mm256_setzero_ps();			\
+	for (i = 0; i + 16 <= n; i += 16) {				\
+		w0 = load(w, i);					\
+		w1 = load(w, i + 8);					\
+		for (c = 0; c < nc; c++) {				\
+			const uint8_t *xc = x + (size_t)c * xs;		\
+									\
+			a0[c] = _mm256_fmadd_ps(w0, load(xc, i), a0[c]);\
+			a1[c] = _mm256_fmadd_ps(w1, load(xc, i + 8),	\
+			    a1[c]);					\
+		}							\
+	}								\
+	for (c = 0; c < nc; c++) {					\
+		const uint8_t	*xc = x + (size_t)c * xs;		\
+		int		 k;					\
+									\
+		s = hsum8(_mm256_add_ps(a0[c], a1[c]));			\
+		for (k = i; k < n; k++)					\
+			s = fmaf(scalar(w, k), scalar(xc, k), s);	\
+		out[c] = s;						\
+	}								\
+}
+DEF_FLOAT_NC(f32, load_f32, scalar_f32)
+DEF_FLOAT_NC(f16, load_f16, scalar_f16)
+DEF_FLOAT_NC(bf16, load_bf16, scalar_bf16)
+
+/* ---- vec_dot and gemm instances -------------------------------------- */
+
+/*
+ * gemm: 4 columns at a time over each row of the tile, then the 1..3
+ * remaining columns; every instance does the same per-column work.
+ */
+#define DEF_KERNELS(name)						\
+static float								\
+dot_##name(int n, const void *w, const void *x)				\
+{									\
+	float	r;							\
+									\
+	name##_nc(n, w, x, 0, 1, &r);					\
+	return r;							\
+}									\
+static void								\
+gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
+    size_t xs, int nc, float *y, size_t ldy)				\
+{									\
+	const uint8_t	*wb = w, *xb = x;				\
+	float		 o[4];						\
+	int		 r, c, k;					\
+									\
+	for (c = 0; c + 4 <= nc; c += 4)				\
+		for (r = 0; r < nr; r++) {				\
+			name##_nc(n, wb + r * ws, xb + c * xs, xs, 4, o);\
+			for (k = 0; k < 4; k++)				\
+				y[(size_t)(c + k) * ldy + r] = o[k];	\
+		}							\
+	if (c == nc)							\
+		return;							\
+	for (r = 0; r < nr; r++) {					\
+		switch (nc - c) {					\
+		case 1:							\
+			name##_nc(n, wb + r * ws, xb + c * xs, xs, 1, o);\
+			break;						\
+		case 2:							\
+			name##_nc(n, wb + r * ws, xb + c * xs, xs, 2, o);\
+			break;						\
+		default:						\
+			name##_nc(n, wb + r * ws, xb + c * xs, xs, 3, o);\
+			break;						\
+		}							\
+		for (k = 0; k < nc - c; k++)				\
+			y[(size_t)(c + k) * ldy + r] = o[k];		\
+	}								\
+}
+DEF_KERNELS(f32)
+DEF_KERNELS(f16)
+DEF_KERNELS(bf16)
+DEF_KERNELS(q4_0)
+DEF_KERNELS(q4_1)
+DEF_KERNELS(q5_0)
+DEF_KERNELS(q5_1)
+DEF_KERNELS(q8_0)
+DEF_KERNELS(q2_K)
+DEF_KERNELS(q3_K)
+DEF_KERNELS(q4_K)
+DEF_KERNELS(q5_K)
+DEF_KERNELS(q6_K)
+
+/* ---- activation quantizers ------------------------------------------- */
+
+/* roundf(v): nearest, ties away from zero, exactly. */
+AI __m256
+round_away(__m256 v)
+{
+	const __m256	sign = _mm256_set1_ps(-0.0f);
+	__m256		t, frac, step;
+
+	t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+	frac = _mm256_andnot_ps(sign, _mm256_sub_ps(v, t));	/* exact */
+	step = _mm256_or_ps(_mm256_and_ps(v, sign), _mm256_set1_ps(1.0f));
+	step = _mm256_and_ps(step, _mm256_cmp_ps(frac, _mm256_set1_ps(0.5f),
+	    _CMP_GE_OQ));
+	return _mm256_add_ps(t, step);
+}
+
+/* 32 int32 (in four vectors) -> 32 int8 in order. */
+AI __m256i
+pack32(__m256i i0, __m256i i1, __m256i i2, __m256i i3)
+{
+	__m256i	p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1),
+	    _mm256_packs_epi32(i2, i3));
+
+	return _mm256_permutevar8x32_epi32(p,
+	    _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+AI float
+absmax32(const float *x)
+{
+	const __m256	sign = _mm256_set1_ps(-0.0f);
+	__m256		m;
+	__m128		r;
+
+	m = _mm256_max_ps(
+	    _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x)),
+	    _mm256_andnot_ps(sign, _mm256_loadu_ps(x + 8))),
+	    _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + 16)),
+	    _mm256_andnot_ps(sign, _mm256_loadu_ps(x + 24))));
+	r = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+	r = _mm_max_ps(r, _mm_movehl_ps(r, r));
+	r = _mm_max_ss(r, _mm_movehdup_ps(r));
+	return _mm_cvtss_f32(r);
+}
+
+/* Quantize 32 values with roundf(x * id); returns the int8 codes. */
+AI __m256i
+q8_block32(const float *x, float id, int *sum)
+{
+	__m256	 vid = _mm256_set1_ps(id);
+	__m256i	 i0, i1, i2, i3;
+
+	i0 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
+	    _mm256_loadu_ps(x), vid)));
+	i1 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
+	    _mm256_loadu_ps(x + 8), vid)));
+	i2 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
+	    _mm256_loadu_ps(x + 16), vid)));
+	i3 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
+	    _mm256_loadu_ps(x + 24), vid)));
+	if (sum != NULL)
+		*sum = hsum8i(_mm256_add_epi32(_mm256_add_epi32(i0, i1),
+		    _mm256_add_epi32(i2, i3)));
+	return pack32(i0, i1, i2, i3);
+}
+
+static void
+quantize_q8_0(const float *x, void *y, int64_t n)
+{
+	block_q8_0	*b = y;
+	int64_t		 i;
+	float		 d, id;
+
+	for (i = 0; i < n / QK; i++, b++, x += QK) {
+		d = absmax32(x) / 127;
+		id = d != 0.0f ? 1.0f / d : 0.0f;
+		b->d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
+		_mm256_storeu_si256((__m256i *)b->qs, q8_block32(x, id, NULL));
+	}
+}
+
+static void
+quantize_q8_1(const float *x, void *y, int64_t n)
+{
+	block_q8_1	*b = y;
+	int64_t		 i;
+	int		 sum;
+	float		 d, id;
+
+	for (i = 0; i < n / QK; i++, b++, x += QK) {
+		d = absmax32(x) / 127;
+		id = d != 0.0f ? 1.0f / d : 0.0f;
+		b->d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
+		_mm256_storeu_si256((__m256i *)b->qs, q8_block32(x, id, &sum));
+		b->s = _cvtss_sh(sum * d, _MM_FROUND_TO_NEAREST_INT);
+	}
+}
+
+static void
+quantize_q8_K(const float *x, void *y, int64_t n)
+{
+	const __m256	 sign = _mm256_set1_ps(-0.0f);
+	block_q8_K	*b = y;
+	__m256		 vis, am;
+	__m256i		 v[32];
+	int64_t		 i;
+	int		 k, g, mask;
+	float		 amax, max, iscale;
+
+	for (i = 0; i < n / QK_K; i++, b++, x += QK_K) {
+		amax = 0.0f;
+		for (k = 0; k < QK_K; k += 32)
+			amax = fmaxf(amax, absmax32(x + k));
+		if (amax == 0.0f) {
+			memset(b, 0, sizeof *b);
+			continue;
+		}
+		/* The first element of largest magnitude, as the reference. */
+		am = _mm256_set1_ps(amax);
+		max = amax;
+		for (k = 0; k < QK_K; k += 8) {
+			mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(
+			    sign, _mm256_loadu_ps(x + k)), am, _CMP_EQ_OQ));
+			if (mask != 0) {
+				max = x[k + __builtin_ctz((unsigned)mask)];
+				break;
+			}
+		}
+		iscale = -127.0f / max;
+		vis = _mm256_set1_ps(iscale);
+		for (k = 0; k < 32; k++)
+			v[k] = _mm256_min_epi32(_mm256_cvtps_epi32(
+			    _mm256_mul_ps(vis, _mm256_loadu_ps(x + 8 * k))),
+			    _mm256_set1_epi32(127));
+		for (k = 0; k < 8; k++)
+			_mm256_storeu_si256((__m256i *)(b->qs + 32 * k),
+			    pack32(v[4 * k], v[4 * k + 1], v[4 * k + 2],
+			    v[4 * k + 3]));
+		for (g = 0; g < 16; g++)
+			b->bsums[g] = (int16_t)hsum8i(_mm256_add_epi32(
+			    v[2 * g], v[2 * g + 1]));
+		b->d = 1.0f / iscale;
+	}
+}
+
+/* F16 / BF16 activations: the same rounding as the reference. */
+static void
+quantize_f16(const float *x, void *y, int64_t n)
+{
+	uint16_t	*p = y;
+	int64_t		 i;
+
+	for (i = 0; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(p + i), _mm256_cvtps_ph(
+		    _mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		p[i] = _cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
 void
 avx2_install(void)
 {
+	qtype_install(QT_F32, dot_f32, gemm_f32, NULL);
+	qtype_install(QT_F16, dot_f16, gemm_f16, quantize_f16);
+	qtype_install(QT_BF16, dot_bf16, gemm_bf16, NULL);
+	qtype_install(QT_Q4_0, dot_q4_0, gemm_q4_0, NULL);
+	qtype_install(QT_Q4_1, dot_q4_1, gemm_q4_1, NULL);
+	qtype_install(QT_Q5_0, dot_q5_0, gemm_q5_0, NULL);
+	qtype_install(QT_Q5_1, dot_q5_1, gemm_q5_1, NULL);
+	qtype_install(QT_Q8_0, dot_q8_0, gemm_q8_0, quantize_q8_0);
+	qtype_install(QT_Q8_1, NULL, NULL, quantize_q8_1);
+	qtype_install(QT_Q2_K, dot_q2_K, gemm_q2_K, NULL);
+	qtype_install(QT_Q3_K, dot_q3_K, gemm_q3_K, NULL);
+	qtype_install(QT_Q4_K, dot_q4_K, gemm_q4_K, NULL);
+	qtype_install(QT_Q5_K, dot_q5_K, gemm_q5_K, NULL);
+	qtype_install(QT_Q6_K, dot_q6_K, gemm_q6_K, NULL);
+	qtype_install(QT_Q8_K, NULL, NULL, quantize_q8_K);
 }
