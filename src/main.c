@@ -21,6 +21,9 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "inspect", cmd_inspect, "inspect FILE [--json]" },
+	{ "history", cmd_history, "history [list|show|search|export|import|"
+	    "rename|delete|archive|unarchive] ... [--db PATH]" },
+	{ "advisory", cmd_advisory, "advisory [--show | --history] [--db PATH]" },
 	{ NULL, NULL, NULL }
 };
 

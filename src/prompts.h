@@ -1,6 +1,6 @@
 /*
  * prompts.h -- system-message presets for the system-message editor and
- * the default system message (data/prompts/*.txt, compiled in).
+ * the default system message (the files in data/prompts/, compiled in).
  */
 #ifndef PROMPTS_H
 #define PROMPTS_H

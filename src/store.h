@@ -377,7 +377,7 @@ int	 store_export(struct store *, const int64_t *ids, size_t n,
 /*
  * Import the conversations of a JSON export, all in one transaction.
  * Ids are kept when none of a conversation's ids is taken, else new
- * ones are given (parents follow).  *ids/*n (may be NULL) get the
+ * ones are given (parents follow).  *ids and *n (may be NULL) get the
  * conversations' ids in this database (caller frees *ids).
  */
 int	 store_import_json(struct store *, const char *json, size_t len,

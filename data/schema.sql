@@ -1,0 +1,150 @@
+-- schema.sql -- the conversation store's schema as numbered migrations.
+--
+-- Each section below, from one "-- @migration N" line to the next, takes
+-- a database from schema version N-1 to N and ends by setting
+-- PRAGMA user_version = N.  src/store.c runs each section in its own
+-- IMMEDIATE transaction, after copying an existing database aside.
+-- NEVER edit a section that has been released: add a new one.  The
+-- tests keep a database of every earlier version (tests/store-fixtures/).
+--
+-- Times are UTC milliseconds since 1970.  Ids are rowids.
+
+-- @migration 1
+-- Conversations, messages with provenance, acknowledgements, settings.
+CREATE TABLE conversations (
+	id		INTEGER PRIMARY KEY,
+	title		TEXT NOT NULL DEFAULT '',
+	created		INTEGER NOT NULL,
+	updated		INTEGER NOT NULL,
+	system		TEXT,
+	template	TEXT,
+	model_file	TEXT,
+	model_sha256	TEXT,
+	model_quant	TEXT,
+	params_json	TEXT,
+	archived	INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1))
+);
+CREATE INDEX conversations_by_updated ON conversations (archived, updated);
+
+CREATE TABLE messages (
+	id		INTEGER PRIMARY KEY,
+	conv_id		INTEGER NOT NULL
+			    REFERENCES conversations (id) ON DELETE CASCADE,
+	parent_id	INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+	role		TEXT NOT NULL
+			    CHECK (role IN ('system', 'user', 'assistant')),
+	content		TEXT NOT NULL DEFAULT '',
+	created		INTEGER NOT NULL,
+	updated		INTEGER NOT NULL,
+	status		TEXT NOT NULL DEFAULT 'complete'
+			    CHECK (status IN ('complete', 'streaming',
+			    'interrupted', 'cancelled', 'error')),
+	error		TEXT,
+	writer_pid	INTEGER,
+	-- provenance of assistant answers
+	model_file	TEXT,
+	model_quant	TEXT,
+	model_sha256	TEXT,
+	template	TEXT,
+	params_json	TEXT,
+	seed		INTEGER,	-- uint64 stored as its int64 bit pattern
+	n_prompt	INTEGER,
+	n_gen		INTEGER,
+	prefill_tps	REAL,
+	decode_tps	REAL,
+	trimmed		INTEGER NOT NULL DEFAULT 0 CHECK (trimmed IN (0, 1)),
+	dropped_json	TEXT
+);
+CREATE INDEX messages_by_conv ON messages (conv_id, id);
+CREATE INDEX messages_by_parent ON messages (parent_id);
+CREATE INDEX messages_streaming ON messages (status)
+    WHERE status = 'streaming';
+
+CREATE TABLE advisory_acks (
+	id		INTEGER PRIMARY KEY,
+	advisory_version TEXT NOT NULL,
+	advisory_sha256	TEXT NOT NULL,
+	model_file	TEXT NOT NULL,
+	model_quant	TEXT,
+	model_sha256	TEXT NOT NULL,
+	os_user		TEXT NOT NULL,
+	time		INTEGER NOT NULL,
+	method		TEXT NOT NULL
+);
+CREATE INDEX advisory_acks_by_key ON advisory_acks
+    (advisory_version, advisory_sha256, model_sha256);
+
+CREATE TABLE settings (
+	key		TEXT PRIMARY KEY,
+	value		TEXT NOT NULL
+) WITHOUT ROWID;
+
+PRAGMA user_version = 1;
+
+-- @migration 2
+-- The model catalog for the model menu (sha256 computed lazily and kept
+-- while size and mtime do not change), and the alternative shown for
+-- each conversation (regenerate / edit keep the old messages).
+CREATE TABLE models (
+	path		TEXT PRIMARY KEY,
+	size		INTEGER NOT NULL,
+	mtime_ns	INTEGER NOT NULL,
+	sha256		TEXT,
+	name		TEXT,
+	quant		TEXT,
+	summary_json	TEXT,
+	last_used	INTEGER NOT NULL DEFAULT 0
+);
+ALTER TABLE conversations ADD COLUMN current_leaf INTEGER
+    REFERENCES messages (id) ON DELETE SET NULL;
+UPDATE conversations SET current_leaf =
+    (SELECT max(id) FROM messages WHERE conv_id = conversations.id);
+
+PRAGMA user_version = 2;
+
+-- @migration 3
+-- Full-text search over message contents and conversation titles.  The
+-- FTS tables index the base tables' text (external content) and are
+-- kept in step by triggers; remove_diacritics makes "uber" find "über".
+CREATE VIRTUAL TABLE messages_fts USING fts5 (content,
+    content = 'messages', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE conversations_fts USING fts5 (title,
+    content = 'conversations', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2');
+
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO messages_fts (rowid, content)
+	    VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content)
+	    VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content)
+	    VALUES ('delete', old.id, old.content);
+	INSERT INTO messages_fts (rowid, content)
+	    VALUES (new.id, new.content);
+END;
+
+CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+	INSERT INTO conversations_fts (rowid, title)
+	    VALUES (new.id, new.title);
+END;
+CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+	INSERT INTO conversations_fts (conversations_fts, rowid, title)
+	    VALUES ('delete', old.id, old.title);
+END;
+CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title
+    ON conversations BEGIN
+	INSERT INTO conversations_fts (conversations_fts, rowid, title)
+	    VALUES ('delete', old.id, old.title);
+	INSERT INTO conversations_fts (rowid, title)
+	    VALUES (new.id, new.title);
+END;
+
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
+
+PRAGMA user_version = 3;
