@@ -148,4 +148,33 @@ int	 engine_count_tokens(struct engine *, const char *tmpl,
 /* Names of the built-in templates, NULL-terminated. */
 const char *const *engine_template_names(void);
 
+/* ---- kernel benchmarks (engine/kbench.c, `medchat bench kernels`) ---- */
+
+/* Kernel path chosen by CPUID / $MEDCHAT_CPU ("avx2"); NULL + *cause. */
+const char *engine_kernel_level(char **cause);
+/*
+ * Memory read bandwidth in GB/s (1e9 bytes/s): n_threads stream a buffer
+ * of `bytes`, best of several passes.  0 if it cannot be allocated.
+ */
+double	 engine_bench_membw(int n_threads, size_t bytes);
+/* Weight types engine_bench_matvec knows, NULL-terminated. */
+const char *const *engine_bench_types(void);
+
+#define ENGINE_KBENCH_MAX 4
+struct engine_kbench {
+	const char	*type;		/* "Q4_K" */
+	size_t		 matrix_bytes;	/* one 4096 x 11008 matrix */
+	int		 n_matrices;	/* cycled through per pass */
+	int		 n_runs;
+	int		 threads[ENGINE_KBENCH_MAX];
+	double		 gbs[ENGINE_KBENCH_MAX];	/* weights GB/s */
+};
+/*
+ * Matrix-vector throughput of weight type `type` with each thread count
+ * threads[0..nruns), over random 4096 x 11008 matrices totalling at
+ * least min_total bytes.  0, or -1 with *cause.
+ */
+int	 engine_bench_matvec(const char *type, const int *threads, int nruns,
+	    size_t min_total, struct engine_kbench *, char **cause);
+
 #endif

@@ -24,6 +24,8 @@ static const struct subcmd subcmds[] = {
 	{ "history", cmd_history, "history [list|show|search|export|import|"
 	    "rename|delete|archive|unarchive] ... [--db PATH]" },
 	{ "advisory", cmd_advisory, "advisory [--show | --history] [--db PATH]" },
+	{ "bench", cmd_bench, "bench kernels [-t THREADS] [--types LIST] [--json] | "
+	    "bench --membw [-t THREADS] [--json]" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,242 @@
+/*
+ * kbench.c -- kernel benchmarks for `medchat bench kernels` and
+ * `medchat bench --membw` (not tests: nothing here asserts a time).
+ *
+ * Memory read bandwidth: every thread of a pool sums its contiguous
+ * slice of a buffer far larger than the caches; the best of several
+ * passes counts.  Matrix-vector throughput: the threaded matmul (as a
+ * decode step runs it: activation quantization, barriers and all) over
+ * a cycle of Llama-7B ffn-shaped matrices (4096 x 11008) that together
+ * exceed min_total bytes, so every pass streams its weights from memory;
+ * reported as GB/s of weight bytes, best of several passes.  The weights
+ * are random rows quantized with the type's reference quantizer, then
+ * replicated to fill the matrices.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "xmalloc.h"
+#include "engine.h"
+#include "quant.h"
+#include "kernels.h"
+
+#define KB_PASSES	5
+#define KB_NCOLS	4096
+#define KB_NROWS	11008
+#define KB_DISTINCT	256	/* distinct random rows per type */
+
+static double
+kb_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+struct kb_read {
+	const uint64_t	*buf;
+	size_t		 n;		/* uint64 words */
+	uint64_t	 sink[64];	/* per thread, keeps the loads alive */
+};
+
+static void
+kb_read_fn(int ith, int nth, void *arg)
+{
+	struct kb_read	*r = arg;
+	size_t		 i, lo = r->n * ith / nth, hi = r->n * (ith + 1) / nth;
+	uint64_t	 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+	lo &= ~(size_t)7;
+	if (ith == nth - 1)
+		hi = r->n;
+	else
+		hi &= ~(size_t)7;
+	for (i = lo; i + 8 <= hi; i += 8) {
+		s0 += r->buf[i] + r->buf[i + 4];
+		s1 += r->buf[i + 1] + r->buf[i + 5];
+		s2 += r->buf[i + 2] + r->buf[i + 6];
+		s3 += r->buf[i + 3] + r->buf[i + 7];
+	}
+	for (; i < hi; i++)
+		s0 += r->buf[i];
+	r->sink[ith % 64] = s0 + s1 + s2 + s3;
+}
+
+double
+engine_bench_membw(int n_threads, size_t bytes)
+{
+	struct tpool	*tp;
+	struct kb_read	 r;
+	uint64_t	*buf;
+	double		 t, best = 0.0;
+	int		 pass;
+
+	if (n_threads < 1)
+		n_threads = 1;
+	if ((buf = malloc(bytes)) == NULL)
+		return 0.0;
+	memset(buf, 0x5A, bytes);		/* fault every page in */
+	if ((tp = tpool_create(n_threads)) == NULL) {
+		free(buf);
+		return 0.0;
+	}
+	memset(&r, 0, sizeof r);
+	r.buf = buf;
+	r.n = bytes / sizeof *buf;
+	tpool_run(tp, kb_read_fn, &r);		/* warm up */
+	for (pass = 0; pass < KB_PASSES; pass++) {
+		t = kb_now();
+		tpool_run(tp, kb_read_fn, &r);
+		t = kb_now() - t;
+		if (best == 0.0 || t < best)
+			best = t;
+	}
+	tpool_free(tp);
+	free(buf);
+	return (double)(r.n * sizeof *buf) / best / 1e9;
+}
+
+/* Weight type by name, case-insensitive ("q4_k", "Q8_0", "bf16"). */
+static int
+kb_type(const char *name, uint32_t *type)
+{
+	const struct qtraits	*t;
+	uint32_t		 i;
+
+	for (i = 0; i < QT_COUNT; i++) {
+		if ((t = qtype_traits(i)) == NULL || !t->is_weight)
+			continue;
+		if (strcasecmp(t->name, name) == 0) {
+			*type = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *const *
+engine_bench_types(void)
+{
+	static const char *const types[] = { "F32", "F16", "BF16", "Q8_0",
+	    "Q6_K", "Q5_K", "Q5_1", "Q5_0", "Q4_K", "Q4_1", "Q4_0", "Q3_K",
+	    "Q2_K", NULL };
+
+	return types;
+}
+
+const char *
+engine_kernel_level(char **cause)
+{
+	if (cpu_init(cause) != 0)
+		return NULL;
+	return cpu_level_name(cpu_level());
+}
+
+int
+engine_bench_matvec(const char *name, const int *threads, int nruns,
+    size_t min_total, struct engine_kbench *out, char **cause)
+{
+	const struct qtraits	*t;
+	struct tpool		*tp;
+	struct qmat		*mats;
+	uint32_t		 type;
+	uint8_t			*w;
+	float			*xf, *x, *y;
+	void			*scratch;
+	size_t			 rb, mbytes, k;
+	uint64_t		 rng = 0x853C49E6748FEA9BULL;
+	double			 tm, best;
+	int			 nmat, m, run, pass, i;
+
+	if (nruns > ENGINE_KBENCH_MAX)
+		nruns = ENGINE_KBENCH_MAX;
+	if (kb_type(name, &type) != 0) {
+		xasprintf(cause, "%s: unknown weight type", name);
+		return -1;
+	}
+	if (cpu_init(cause) != 0)
+		return -1;
+	t = qtype_traits(type);
+	rb = qtype_row_size(type, KB_NCOLS);
+	mbytes = rb * KB_NROWS;
+	nmat = (int)((min_total + mbytes - 1) / mbytes);
+	if (nmat < 2)
+		nmat = 2;
+	if ((w = malloc(mbytes * (size_t)nmat)) == NULL) {
+		xasprintf(cause, "%s: cannot allocate %zu MB of matrices",
+		    t->name, mbytes * (size_t)nmat >> 20);
+		return -1;
+	}
+
+	/* KB_DISTINCT random rows, roughly normal, quantized once. */
+	xf = xmalloc(sizeof *xf * KB_NCOLS);
+	for (i = 0; i < KB_DISTINCT; i++) {
+		int	e, s;
+
+		for (e = 0; e < KB_NCOLS; e++) {
+			float	v = 0.0f;
+
+			for (s = 0; s < 4; s++) {
+				rng = rng * 6364136223846793005ULL +
+				    1442695040888963407ULL;
+				v += (float)((rng >> 40) / 16777216.0 - 0.5);
+			}
+			xf[e] = v * 0.05f;
+		}
+		t->from_float(xf, w + rb * (size_t)i, KB_NCOLS);
+	}
+	for (k = KB_DISTINCT; k < (size_t)KB_NROWS * nmat; k++)
+		memcpy(w + rb * k, w + rb * (k % KB_DISTINCT), rb);
+
+	mats = xcalloc((size_t)nmat, sizeof *mats);
+	for (m = 0; m < nmat; m++) {
+		mats[m].data = w + mbytes * (size_t)m;
+		mats[m].type = type;
+		mats[m].ncols = KB_NCOLS;
+		mats[m].nrows = KB_NROWS;
+		mats[m].row_bytes = rb;
+	}
+	x = xmalloc(sizeof *x * KB_NCOLS);
+	for (i = 0; i < KB_NCOLS; i++)
+		x[i] = xf[i] * 20.0f + 0.01f * (float)(i % 7);
+	y = xmalloc(sizeof *y * KB_NROWS);
+	scratch = xmalloc(matmul_scratch_size(&mats[0], 1) + 1);
+
+	memset(out, 0, sizeof *out);
+	out->type = t->name;
+	out->matrix_bytes = mbytes;
+	out->n_matrices = nmat;
+	for (run = 0; run < nruns; run++) {
+		if ((tp = tpool_create(threads[run])) == NULL) {
+			xasprintf(cause, "cannot start %d threads",
+			    threads[run]);
+			break;
+		}
+		best = 0.0;
+		for (pass = -1; pass < KB_PASSES; pass++) {	/* -1: warm */
+			tm = kb_now();
+			for (m = 0; m < nmat; m++)
+				matmul(tp, &mats[m], x, KB_NCOLS, 1, y,
+				    KB_NROWS, scratch);
+			tm = kb_now() - tm;
+			if (pass >= 0 && (best == 0.0 || tm < best))
+				best = tm;
+		}
+		tpool_free(tp);
+		out->threads[run] = threads[run];
+		out->gbs[run] = (double)mbytes * nmat / best / 1e9;
+		out->n_runs = run + 1;
+	}
+	free(scratch);
+	free(y);
+	free(x);
+	free(xf);
+	free(mats);
+	free(w);
+	return out->n_runs == nruns ? 0 : -1;
+}
