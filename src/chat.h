@@ -1,0 +1,77 @@
+/*
+ * chat.h -- the conversation as the UI shows it: plain C, no curses.
+ *
+ * Views (ui/ui-chat.c) render from this model plus geometry; every change
+ * bumps chat->gen so views know to re-wrap.  Messages are never shared
+ * with the worker thread: worker_chat() copies the texts it needs.
+ */
+#ifndef CHAT_H
+#define CHAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum chat_role {
+	CHAT_SYSTEM,
+	CHAT_USER,
+	CHAT_ASSISTANT,
+	CHAT_NOTICE,	/* local information, never sent nor stored */
+};
+
+enum chat_status {
+	CHAT_COMPLETE,
+	CHAT_STREAMING,
+	CHAT_STOPPED,		/* cancelled by the user */
+	CHAT_INTERRUPTED,	/* found partial in the store */
+	CHAT_FAILED,		/* the engine reported an error */
+};
+
+struct chat_msg {
+	enum chat_role	 role;
+	enum chat_status status;
+	struct buf	 text;
+	int64_t		 id;		/* store id, 0 = not stored */
+	int		 superseded;	/* replaced by /regen or /edit: shown
+					   dimmed, not sent to the model */
+	char		*model;		/* assistant: model file, or NULL */
+	unsigned	 gen;		/* bumped on every change */
+};
+
+struct chat {
+	struct chat_msg	*msgs;
+	size_t		 n;
+	size_t		 cap;
+	int64_t		 conv_id;	/* store id, 0 = not stored yet */
+	char		*system;	/* system message, never NULL */
+	unsigned	 gen;		/* bumped on every change */
+};
+
+struct chat	*chat_create(void);
+void		 chat_free(struct chat *);
+/* Drop all messages and forget the store id; keeps the system message. */
+void		 chat_clear(struct chat *);
+/* Append a message with a copy of text (may be NULL); returns its index. */
+size_t		 chat_add(struct chat *, enum chat_role, const char *text);
+/* Append len bytes to message i. */
+void		 chat_append(struct chat *, size_t i, const char *text,
+		     size_t len);
+void		 chat_set_text(struct chat *, size_t i, const char *text);
+void		 chat_set_status(struct chat *, size_t i, enum chat_status);
+void		 chat_set_system(struct chat *, const char *);
+void		 chat_set_model(struct chat *, size_t i, const char *);
+void		 chat_supersede(struct chat *, size_t i);
+/* Index of the last non-superseded message of role, or -1. */
+long		 chat_last(const struct chat *, enum chat_role);
+/*
+ * Build the list the engine gets: the system message (if not empty), then
+ * user and assistant messages that are not superseded, notices, or
+ * failed.  Returns the count; *roles, *texts and *idx (the message index
+ * of each, -1 for the system message) are arrays the caller frees (texts
+ * point into the chat and stay valid until it changes).
+ */
+int		 chat_context(const struct chat *, int **roles,
+		     const char ***texts, long **idx);
+
+#endif

@@ -1,0 +1,581 @@
+/*
+ * worker.c -- the background inference thread (see worker.h).
+ *
+ * Design (redis bio.c, cmus job.c): one thread, one job queue protected
+ * by w->lock with w->cond signalled on push, one event queue under the
+ * same lock, and a non-blocking pipe written once per pushed event so the
+ * UI's poll() wakes up.  Token events are coalesced: while the UI has not
+ * yet drained the queue, new text is appended to the last TOKEN event of
+ * the same job, so a slow UI never makes the queue grow per token.
+ *
+ * Invariants:
+ *  - only the worker thread calls engine_open/close/chat; the UI thread
+ *    may call engine_cancel, and only while w->running_chat is set, under
+ *    w->lock (so the engine cannot be closed under it);
+ *  - w->cancel_job is the id of the job being cancelled: the emit
+ *    callback returns nonzero when it equals the running job.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "worker.h"
+#include "xmalloc.h"
+
+enum job_type { JOB_LOAD, JOB_CHAT, JOB_QUIT };
+
+struct job {
+	enum job_type		 type;
+	unsigned		 id;
+	char			*path;
+	int			 n_ctx, n_threads;
+	char			*tmpl;
+	struct engine_msg	*msgs;
+	int			 n;
+	struct engine_sampling	 s;
+	struct job		*next;
+};
+
+struct worker {
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	int			 pipe[2];
+	struct job		*jobs, **jobs_tail;
+	struct worker_event	*events, **events_tail;
+	unsigned		 next_id;
+	unsigned		 running;	/* job id running, 0 = none */
+	int			 running_chat;
+	unsigned		 cancel_job;
+	unsigned		 last_progress;	/* per-mille, for throttling */
+
+	/* Owned by the worker thread. */
+	struct engine		*engine;
+	struct engine_opts	 opts;
+	char			*opts_path;
+	struct worker_model	*model;
+};
+
+static void	*worker_main(void *);
+static void	 worker_push(struct worker *, struct worker_event *);
+static struct worker_event *worker_event_new(enum worker_ev_type, unsigned);
+static void	 worker_job_free(struct job *);
+static void	 worker_queue(struct worker *, struct job *);
+static void	 worker_do_load(struct worker *, struct job *);
+static void	 worker_do_chat(struct worker *, struct job *);
+static int	 worker_emit(const char *, size_t, void *);
+static void	 worker_progress(float, void *);
+static struct worker_model *worker_model_from(const struct engine_info *);
+
+struct emit_ctx {
+	struct worker	*w;
+	unsigned	 id;
+};
+
+struct worker *
+worker_create(char **cause)
+{
+	struct worker	*w;
+	int		 i, fl;
+
+	w = xcalloc(1, sizeof *w);
+	if (pipe(w->pipe) != 0) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		free(w);
+		return NULL;
+	}
+	for (i = 0; i < 2; i++) {
+		fl = fcntl(w->pipe[i], F_GETFL);
+		fcntl(w->pipe[i], F_SETFL, fl | O_NONBLOCK);
+		fcntl(w->pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->jobs_tail = &w->jobs;
+	w->events_tail = &w->events;
+	w->next_id = 1;
+	if ((errno = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
+		xasprintf(cause, "pthread_create: %s", strerror(errno));
+		close(w->pipe[0]);
+		close(w->pipe[1]);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+worker_free(struct worker *w)
+{
+	struct job		*j;
+	struct worker_event	*ev;
+
+	if (w == NULL)
+		return;
+	worker_cancel(w);
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_QUIT;
+	worker_queue(w, j);
+	pthread_join(w->thread, NULL);
+
+	while ((j = w->jobs) != NULL) {
+		w->jobs = j->next;
+		worker_job_free(j);
+	}
+	while ((ev = w->events) != NULL) {
+		w->events = ev->next;
+		ev->next = NULL;
+		worker_event_free(ev);
+	}
+	close(w->pipe[0]);
+	close(w->pipe[1]);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
+
+int
+worker_fd(struct worker *w)
+{
+	return w->pipe[0];
+}
+
+/* Append j to the job queue and wake the thread.  Returns j->id. */
+static void
+worker_queue(struct worker *w, struct job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	j->id = w->next_id++;
+	if (w->next_id == 0)
+		w->next_id = 1;
+	j->next = NULL;
+	*w->jobs_tail = j;
+	w->jobs_tail = &j->next;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+unsigned
+worker_load(struct worker *w, const char *path, int n_ctx, int n_threads)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_LOAD;
+	j->path = xstrdup(path);
+	j->n_ctx = n_ctx;
+	j->n_threads = n_threads;
+	worker_queue(w, j);
+	return j->id;
+}
+
+unsigned
+worker_chat(struct worker *w, const char *tmpl, const struct engine_msg *msgs,
+    int n, const struct engine_sampling *s)
+{
+	struct job	*j;
+	int		 i;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_CHAT;
+	j->tmpl = tmpl != NULL ? xstrdup(tmpl) : NULL;
+	j->n = n;
+	if (n > 0) {
+		j->msgs = xcalloc((size_t)n, sizeof *j->msgs);
+		for (i = 0; i < n; i++) {
+			j->msgs[i].role = msgs[i].role;
+			j->msgs[i].text = xstrdup(msgs[i].text);
+		}
+	}
+	j->s = *s;
+	worker_queue(w, j);
+	return j->id;
+}
+
+void
+worker_cancel(struct worker *w)
+{
+	struct job	*j, **jp;
+
+	pthread_mutex_lock(&w->lock);
+	/* Drop queued chat jobs; a queued load still happens. */
+	jp = &w->jobs;
+	while ((j = *jp) != NULL) {
+		if (j->type == JOB_CHAT) {
+			*jp = j->next;
+			worker_job_free(j);
+		} else
+			jp = &j->next;
+	}
+	w->jobs_tail = &w->jobs;
+	for (j = w->jobs; j != NULL; j = j->next)
+		w->jobs_tail = &j->next;
+	if (w->running_chat) {
+		w->cancel_job = w->running;
+		if (w->engine != NULL)
+			engine_cancel(w->engine);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+int
+worker_busy(struct worker *w)
+{
+	int	busy;
+
+	pthread_mutex_lock(&w->lock);
+	busy = w->running != 0 || w->jobs != NULL;
+	pthread_mutex_unlock(&w->lock);
+	return busy;
+}
+
+struct worker_event *
+worker_drain(struct worker *w)
+{
+	struct worker_event	*list;
+	char			 b[256];
+
+	while (read(w->pipe[0], b, sizeof b) > 0)
+		continue;
+	pthread_mutex_lock(&w->lock);
+	list = w->events;
+	w->events = NULL;
+	w->events_tail = &w->events;
+	pthread_mutex_unlock(&w->lock);
+	return list;
+}
+
+void
+worker_event_free(struct worker_event *ev)
+{
+	struct worker_event	*next;
+
+	for (; ev != NULL; ev = next) {
+		next = ev->next;
+		free(ev->text);
+		free(ev->error);
+		worker_model_free(ev->model);
+		free(ev);
+	}
+}
+
+void
+worker_model_free(struct worker_model *m)
+{
+	if (m == NULL)
+		return;
+	free(m->path);
+	free(m->file_name);
+	free(m->model_name);
+	free(m->quant);
+	free(m->template_name);
+	free(m->cpu);
+	free(m);
+}
+
+struct worker_model *
+worker_model_copy(const struct worker_model *m)
+{
+	struct worker_model	*c;
+
+	if (m == NULL)
+		return NULL;
+	c = xmalloc(sizeof *c);
+	*c = *m;
+	c->path = xstrdup(m->path);
+	c->file_name = xstrdup(m->file_name);
+	c->model_name = xstrdup(m->model_name);
+	c->quant = xstrdup(m->quant);
+	c->template_name = xstrdup(m->template_name);
+	c->cpu = xstrdup(m->cpu);
+	return c;
+}
+
+static struct worker_model *
+worker_model_from(const struct engine_info *i)
+{
+	struct worker_model	*m;
+
+	m = xcalloc(1, sizeof *m);
+	m->path = xstrdup(i->path != NULL ? i->path : "");
+	m->file_name = xstrdup(i->file_name != NULL ? i->file_name : "");
+	m->model_name = xstrdup(i->model_name != NULL ? i->model_name : "");
+	m->quant = xstrdup(i->quant != NULL ? i->quant : "?");
+	m->template_name = xstrdup(i->template_name != NULL ?
+	    i->template_name : "chatml");
+	m->cpu = xstrdup(i->cpu != NULL ? i->cpu : "");
+	m->file_size = i->file_size;
+	m->n_params = i->n_params;
+	m->n_ctx_train = i->n_ctx_train;
+	m->n_ctx = i->n_ctx;
+	m->n_vocab = i->n_vocab;
+	m->n_layer = i->n_layer;
+	m->n_embd = i->n_embd;
+	m->n_threads = i->n_threads;
+	return m;
+}
+
+static struct worker_event *
+worker_event_new(enum worker_ev_type type, unsigned job)
+{
+	struct worker_event	*ev;
+
+	ev = xcalloc(1, sizeof *ev);
+	ev->type = type;
+	ev->job = job;
+	return ev;
+}
+
+/* Queue ev for the UI and write the wake-up byte.  Takes ownership. */
+static void
+worker_push(struct worker *w, struct worker_event *ev)
+{
+	char	c = 'w';
+
+	pthread_mutex_lock(&w->lock);
+	ev->next = NULL;
+	*w->events_tail = ev;
+	w->events_tail = &ev->next;
+	pthread_mutex_unlock(&w->lock);
+	/* A full pipe already guarantees a wake-up: EAGAIN is fine. */
+	(void)write(w->pipe[1], &c, 1);
+}
+
+static void
+worker_job_free(struct job *j)
+{
+	int	i;
+
+	free(j->path);
+	free(j->tmpl);
+	for (i = 0; i < j->n; i++)
+		free((char *)j->msgs[i].text);
+	free(j->msgs);
+	free(j);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+	struct job	*j;
+
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		while (w->jobs == NULL)
+			pthread_cond_wait(&w->cond, &w->lock);
+		j = w->jobs;
+		w->jobs = j->next;
+		if (w->jobs == NULL)
+			w->jobs_tail = &w->jobs;
+		w->running = j->id;
+		w->running_chat = (j->type == JOB_CHAT);
+		w->cancel_job = 0;
+		pthread_mutex_unlock(&w->lock);
+
+		if (j->type == JOB_QUIT) {
+			worker_job_free(j);
+			break;
+		}
+		if (j->type == JOB_LOAD)
+			worker_do_load(w, j);
+		else
+			worker_do_chat(w, j);
+
+		pthread_mutex_lock(&w->lock);
+		w->running = 0;
+		w->running_chat = 0;
+		pthread_mutex_unlock(&w->lock);
+		worker_job_free(j);
+	}
+	if (w->engine != NULL)
+		engine_close(w->engine);
+	w->engine = NULL;
+	worker_model_free(w->model);
+	free(w->opts_path);
+	return NULL;
+}
+
+static void
+worker_progress(float frac, void *arg)
+{
+	struct emit_ctx		*ec = arg;
+	struct worker		*w = ec->w;
+	struct worker_event	*ev;
+	unsigned		 pm;
+
+	if (frac < 0)
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	pm = (unsigned)(frac * 100);
+	if (pm == w->last_progress)
+		return;
+	w->last_progress = pm;
+	ev = worker_event_new(WORKER_EV_PROGRESS, ec->id);
+	ev->frac = frac;
+	worker_push(w, ev);
+}
+
+/*
+ * Load j->path.  The file is probed first so that a bad file is rejected
+ * while the old model is still open; if opening fails after that, the old
+ * model is reopened.  Posts LOADED or LOAD_FAILED.
+ */
+static void
+worker_do_load(struct worker *w, struct job *j)
+{
+	struct engine_file_summary	 sum;
+	struct engine_opts		 o;
+	struct engine			*e = NULL, *old;
+	struct worker_event		*ev;
+	struct emit_ctx			 ec;
+	char				*cause = NULL, *cause2 = NULL;
+
+	ec.w = w;
+	ec.id = j->id;
+	w->last_progress = (unsigned)-1;
+	if (engine_probe(j->path, &sum, &cause) != 0)
+		goto fail;
+
+	memset(&o, 0, sizeof o);
+	o.path = j->path;
+	o.n_ctx = j->n_ctx;
+	o.n_threads = j->n_threads;
+	o.progress = worker_progress;
+	o.progress_arg = &ec;
+
+	/* Close the old engine first: two models may not fit in memory. */
+	pthread_mutex_lock(&w->lock);
+	old = w->engine;
+	w->engine = NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (old != NULL)
+		engine_close(old);
+
+	if (engine_open(&o, &e, &cause) != 0) {
+		e = NULL;
+		if (w->opts_path != NULL) {
+			o = w->opts;
+			o.path = w->opts_path;
+			o.progress = NULL;
+			if (engine_open(&o, &e, &cause2) != 0) {
+				e = NULL;
+				free(cause2);
+				worker_model_free(w->model);
+				w->model = NULL;
+				free(w->opts_path);
+				w->opts_path = NULL;
+			}
+		}
+		pthread_mutex_lock(&w->lock);
+		w->engine = e;
+		pthread_mutex_unlock(&w->lock);
+		goto fail;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->engine = e;
+	pthread_mutex_unlock(&w->lock);
+	w->opts = o;
+	free(w->opts_path);
+	w->opts_path = xstrdup(j->path);
+	w->opts.path = NULL;
+	w->opts.progress = NULL;
+	w->opts.progress_arg = NULL;
+	worker_model_free(w->model);
+	w->model = worker_model_from(engine_get_info(e));
+
+	ev = worker_event_new(WORKER_EV_LOADED, j->id);
+	ev->model = worker_model_copy(w->model);
+	worker_push(w, ev);
+	return;
+
+fail:
+	ev = worker_event_new(WORKER_EV_LOAD_FAILED, j->id);
+	ev->error = cause != NULL ? cause : xstrdup("cannot load model");
+	ev->model = worker_model_copy(w->model);
+	worker_push(w, ev);
+}
+
+/*
+ * Emit callback, on the worker thread: coalesce text into the last TOKEN
+ * event of this job if the UI has not taken it yet.  Returns nonzero to
+ * stop when this job is being cancelled.
+ */
+static int
+worker_emit(const char *text, size_t len, void *arg)
+{
+	struct emit_ctx		*ec = arg;
+	struct worker		*w = ec->w;
+	struct worker_event	*ev, *last;
+	int			 stop, merged = 0;
+	char			 c = 'w';
+
+	pthread_mutex_lock(&w->lock);
+	stop = (w->cancel_job == ec->id);
+	if (len > 0) {
+		for (last = w->events; last != NULL && last->next != NULL;
+		    last = last->next)
+			continue;
+		if (last != NULL && last->type == WORKER_EV_TOKEN &&
+		    last->job == ec->id) {
+			last->text = xrealloc(last->text, last->len + len + 1);
+			memcpy(last->text + last->len, text, len);
+			last->len += len;
+			last->text[last->len] = '\0';
+			last->ntok++;
+			merged = 1;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (len > 0 && !merged) {
+		ev = worker_event_new(WORKER_EV_TOKEN, ec->id);
+		ev->text = xmalloc(len + 1);
+		memcpy(ev->text, text, len);
+		ev->text[len] = '\0';
+		ev->len = len;
+		ev->ntok = 1;
+		worker_push(w, ev);
+	} else if (merged)
+		(void)write(w->pipe[1], &c, 1);
+	return stop;
+}
+
+static void
+worker_do_chat(struct worker *w, struct job *j)
+{
+	struct worker_event	*ev;
+	struct emit_ctx		 ec;
+	struct engine_result	 res;
+	char			*cause = NULL;
+
+	ec.w = w;
+	ec.id = j->id;
+	if (w->engine == NULL) {
+		ev = worker_event_new(WORKER_EV_ERROR, j->id);
+		ev->error = xstrdup("no model loaded");
+		worker_push(w, ev);
+		return;
+	}
+	memset(&res, 0, sizeof res);
+	if (engine_chat(w->engine, j->tmpl, j->msgs, j->n, &j->s, worker_emit,
+	    &ec, &res, &cause) != 0) {
+		ev = worker_event_new(WORKER_EV_ERROR, j->id);
+		ev->error = cause != NULL ? cause : xstrdup("generation failed");
+		ev->res = res;
+		worker_push(w, ev);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (w->cancel_job == j->id)
+		res.stop = ENGINE_STOP_CANCEL;
+	pthread_mutex_unlock(&w->lock);
+	ev = worker_event_new(WORKER_EV_DONE, j->id);
+	ev->res = res;
+	worker_push(w, ev);
+}

@@ -1,0 +1,127 @@
+/*
+ * wrap.c -- word wrapping of UTF-8 text (see wrap.h).
+ *
+ * A single pass over the code points of each hard line keeps the width
+ * so far and the last break opportunity (just after a space).  When the
+ * next character would overflow, the line ends at the break opportunity
+ * if there is one, else just before that character.  Trailing spaces that
+ * overflow are kept on the line but do not start a new one, as terminals
+ * and most chat clients do.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+#include "wrap.h"
+#include "xmalloc.h"
+
+static void	 wrap_push(struct wrap *, size_t, size_t, int);
+
+static void
+wrap_push(struct wrap *wr, size_t off, size_t len, int width)
+{
+	if (wr->n == wr->cap) {
+		wr->cap = wr->cap == 0 ? 64 : wr->cap * 2;
+		wr->lines = xreallocarray(wr->lines, wr->cap,
+		    sizeof *wr->lines);
+	}
+	wr->lines[wr->n].off = off;
+	wr->lines[wr->n].len = len;
+	wr->lines[wr->n].width = width;
+	wr->n++;
+}
+
+size_t
+wrap_text(struct wrap *wr, const char *s, size_t n, int width)
+{
+	size_t		 start, i, brk, before = wr->n;
+	int		 w, brkw, cw, l;
+	uint32_t	 cp;
+
+	if (width < 1)
+		width = 1;
+	start = 0;
+	i = 0;
+	w = 0;
+	brk = 0;
+	brkw = 0;
+	while (i < n) {
+		if (s[i] == '\n') {
+			wrap_push(wr, start, i - start, w);
+			i++;
+			start = i;
+			w = 0;
+			brk = 0;
+			continue;
+		}
+		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
+			l = 1;
+			cw = 1;
+		} else
+			cw = utf8_cpwidth(cp);
+		if (cp == ' ' && l == 1) {
+			/* Spaces never start a new line. */
+			i++;
+			if (w < width)
+				w++;
+			brk = i;
+			brkw = w;
+			continue;
+		}
+		if (w + cw > width && w > 0) {
+			if (brk > start) {
+				wrap_push(wr, start, brk - start, brkw);
+				start = brk;
+				w -= brkw;
+				if (w < 0)
+					w = 0;
+			} else {
+				wrap_push(wr, start, i - start, w);
+				start = i;
+				w = 0;
+			}
+			brk = 0;
+			/* Re-check the current character on the new line. */
+			if (w + cw > width && w > 0)
+				continue;
+		}
+		w += cw;
+		i += (size_t)l;
+	}
+	wrap_push(wr, start, n - start, w);
+	return wr->n - before;
+}
+
+void
+wrap_clear(struct wrap *wr)
+{
+	wr->n = 0;
+}
+
+void
+wrap_free(struct wrap *wr)
+{
+	free(wr->lines);
+	wr->lines = NULL;
+	wr->n = wr->cap = 0;
+}
+
+void
+wrap_locate(const struct wrap *wr, size_t pos, const char *s, size_t *row,
+    int *col)
+{
+	size_t	 r;
+
+	*row = 0;
+	*col = 0;
+	if (wr->n == 0)
+		return;
+	for (r = 0; r + 1 < wr->n; r++) {
+		if (pos < wr->lines[r + 1].off)
+			break;
+	}
+	*row = r;
+	if (pos < wr->lines[r].off)
+		pos = wr->lines[r].off;
+	*col = (int)utf8_width(s + wr->lines[r].off, pos - wr->lines[r].off);
+}

@@ -1,0 +1,199 @@
+/*
+ * test-wrap.c -- word wrapping (src/wrap.c) and the conversation model
+ * (src/chat.c): line breaks, UTF-8 boundaries, double-width characters,
+ * combining marks, invalid bytes, cursor location; checked against a
+ * naive model where the rules allow.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testhelp.h"
+#include "chat.h"
+#include "utf8.h"
+#include "wrap.h"
+
+/* The lines of s at width joined with '|' into out. */
+static void
+lines(const char *s, int width, char *out, size_t len)
+{
+	struct wrap	wr = WRAP_INIT;
+	size_t		i, o = 0;
+
+	wrap_text(&wr, s, strlen(s), width);
+	out[0] = '\0';
+	for (i = 0; i < wr.n; i++) {
+		o += (size_t)snprintf(out + o, len - o, "%s%.*s",
+		    i > 0 ? "|" : "", (int)wr.lines[i].len,
+		    s + wr.lines[i].off);
+	}
+	wrap_free(&wr);
+}
+
+/* Every line fits and the lines cover the text in order. */
+static int
+invariants(const char *s, int width)
+{
+	struct wrap	wr = WRAP_INIT;
+	size_t		i, pos = 0, n = strlen(s), len, st;
+	uint32_t	cp;
+	int		ok = 1, w;
+
+	wrap_text(&wr, s, n, width);
+	for (i = 0; i < wr.n; i++) {
+		if (wr.lines[i].off < pos)
+			ok = 0;
+		/* only '\n' or nothing between lines */
+		if (wr.lines[i].off > pos &&
+		    !(wr.lines[i].off == pos + 1 && s[pos] == '\n'))
+			ok = 0;
+		pos = wr.lines[i].off + wr.lines[i].len;
+		w = (int)utf8_width(s + wr.lines[i].off, wr.lines[i].len);
+		/*
+		 * Trailing spaces (and marks combining with them) may
+		 * overhang; the rest must fit.
+		 */
+		len = wr.lines[i].len;
+		while (w > width && len > 0) {
+			for (st = len - 1; st > 0 &&
+			    (s[wr.lines[i].off + st] & 0xC0) == 0x80; st--)
+				continue;
+			if (utf8_decode(s + wr.lines[i].off + st, len - st,
+			    &cp) < 0 || (cp != ' ' && utf8_cpwidth(cp) != 0))
+				break;
+			len = st;
+			w = (int)utf8_width(s + wr.lines[i].off, len);
+		}
+		if (w > width && w > 2)
+			ok = 0;
+		if (!utf8_valid(s + wr.lines[i].off, wr.lines[i].len) &&
+		    utf8_valid(s, n))
+			ok = 0;
+	}
+	if (pos != n)
+		ok = 0;
+	wrap_free(&wr);
+	return ok;
+}
+
+int
+main(void)
+{
+	char		 out[1024], s[512];
+	struct wrap	 wr = WRAP_INIT;
+	struct chat	*c;
+	size_t		 row, i, k;
+	int		 col, n, *roles;
+	const char	**texts;
+	long		*idx;
+	unsigned	 seed = 1;
+	const char	*pieces[] = { "a", "bb", " ", "  ", "\n", "\xc3\xa9",
+	    "\xe4\xb8\xad", "word", "\xcc\x81", "\xff", "longerword" };
+
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL &&
+	    setlocale(LC_CTYPE, "en_US.UTF-8") == NULL)
+		test_diag("no UTF-8 locale: wide-character tests use C rules");
+
+	lines("hello world", 20, out, sizeof out);
+	test_cond(strcmp(out, "hello world") == 0, "short line unchanged");
+	lines("hello world", 5, out, sizeof out);
+	test_cond(strcmp(out, "hello |world") == 0, "break after the space");
+	lines("hello wonderful world", 11, out, sizeof out);
+	test_cond(strcmp(out, "hello |wonderful |world") == 0,
+	    "break at the last space that fits");
+	lines("abcdefghij", 4, out, sizeof out);
+	test_cond(strcmp(out, "abcd|efgh|ij") == 0, "long word is split");
+	lines("a\nb\n\nc", 10, out, sizeof out);
+	test_cond(strcmp(out, "a|b||c") == 0, "newlines end lines");
+	lines("", 10, out, sizeof out);
+	test_cond(strcmp(out, "") == 0, "empty text");
+	wrap_text(&wr, "", 0, 10);
+	test_cond(wr.n == 1, "empty text gives one line");
+	wrap_clear(&wr);
+	lines("trailing\n", 10, out, sizeof out);
+	test_cond(strcmp(out, "trailing|") == 0, "final newline, empty line");
+
+	/* Double width: 中 is 2 columns and never split over the edge. */
+	lines("\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad", 5, out, sizeof out);
+	test_cond(strcmp(out, "\xe4\xb8\xad\xe4\xb8\xad|\xe4\xb8\xad") == 0,
+	    "double-width characters wrap whole");
+	lines("a\xe4\xb8\xad\xe4\xb8\xad", 4, out, sizeof out);
+	test_cond(strcmp(out, "a\xe4\xb8\xad|\xe4\xb8\xad") == 0,
+	    "wide character moves to the next line at the edge");
+	/* Combining acute stays with its e. */
+	lines("abce\xcc\x81" "f", 4, out, sizeof out);
+	test_cond(strcmp(out, "abce\xcc\x81|f") == 0,
+	    "combining mark stays with its base");
+	/* Invalid bytes are one column each and never lost. */
+	lines("ab\xff\xfe" "cd", 3, out, sizeof out);
+	test_cond(strcmp(out, "ab\xff|\xfe" "cd") == 0,
+	    "invalid bytes take one column");
+	lines("\xc3\xa9\xc3\xa9\xc3\xa9", 2, out, sizeof out);
+	test_cond(strcmp(out, "\xc3\xa9\xc3\xa9|\xc3\xa9") == 0,
+	    "never inside a UTF-8 sequence");
+
+	/* Cursor location. */
+	wrap_text(&wr, "hello world", 11, 5);
+	wrap_locate(&wr, 0, "hello world", &row, &col);
+	test_cond(row == 0 && col == 0, "locate start");
+	wrap_locate(&wr, 6, "hello world", &row, &col);
+	test_cond(row == 1 && col == 0, "locate at soft break: next line");
+	wrap_locate(&wr, 11, "hello world", &row, &col);
+	test_cond(row == 1 && col == 5, "locate end");
+	wrap_free(&wr);
+	wrap_text(&wr, "\xe4\xb8\xad" "x", 4, 10);
+	wrap_locate(&wr, 3, "\xe4\xb8\xad" "x", &row, &col);
+	test_cond(row == 0 && col == 2, "locate after a wide character");
+	wrap_free(&wr);
+
+	/* Random texts keep the invariants at many widths. */
+	for (i = 0; i < 300; i++) {
+		s[0] = '\0';
+		for (k = 0; k < 20; k++) {
+			seed = seed * 1103515245 + 12345;
+			strcat(s, pieces[(seed >> 16) %
+			    (sizeof pieces / sizeof pieces[0])]);
+		}
+		if (!invariants(s, 1 + (int)(i % 17))) {
+			test_condf(0, "random text %zu keeps the invariants",
+			    i);
+			break;
+		}
+	}
+	if (i == 300)
+		test_cond(1, "300 random texts keep the wrapping invariants");
+
+	/* The conversation model. */
+	c = chat_create();
+	chat_set_system(c, "be brief");
+	k = chat_add(c, CHAT_USER, "q1");
+	chat_add(c, CHAT_ASSISTANT, "a1");
+	chat_add(c, CHAT_NOTICE, "local note");
+	chat_add(c, CHAT_USER, "q2");
+	i = chat_add(c, CHAT_ASSISTANT, "");
+	chat_append(c, i, "par", 3);
+	chat_append(c, i, "tial", 4);
+	test_cond(strcmp(buf_str(&c->msgs[i].text), "partial") == 0,
+	    "streamed pieces are appended");
+	chat_supersede(c, k);
+	n = chat_context(c, &roles, &texts, &idx);
+	test_cond(n == 4 && roles[0] == CHAT_SYSTEM && idx[0] == -1 &&
+	    strcmp(texts[1], "a1") == 0 && strcmp(texts[3], "partial") == 0,
+	    "context skips notices and superseded messages");
+	free(roles);
+	free(texts);
+	free(idx);
+	test_cond(chat_last(c, CHAT_USER) == 3, "last user message");
+	chat_set_status(c, 3, CHAT_FAILED);
+	n = chat_context(c, &roles, &texts, &idx);
+	test_cond(n == 3, "failed messages are not sent");
+	free(roles);
+	free(texts);
+	free(idx);
+	chat_clear(c);
+	test_cond(c->n == 0 && strcmp(c->system, "be brief") == 0,
+	    "clear keeps the system message");
+	chat_free(c);
+	return test_report();
+}

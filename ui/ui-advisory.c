@@ -1,0 +1,210 @@
+/*
+ * ui-advisory.c -- the model-risk advisory screen.
+ *
+ * Shown before the first answer of each model whose (advisory version,
+ * model sha256) has no acknowledgement in the store, and on /advisory.
+ * When required, the chat cannot be reached until the user types "I
+ * understand" and presses Enter (recorded with store_ack_record, method
+ * "tui"); Esc declines and quits.  The text scrolls in a box.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curses.h>
+
+#include "advisory.h"
+#include "ui-int.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+static const char	*adv_phrase = "I understand";
+static char		 adv_ok_sha[65];	/* last model found acknowledged */
+
+/* 1 if the loaded model still needs an acknowledgement. */
+int
+advisory_needed(struct ui *ui)
+{
+	char	*cause = NULL;
+	int	 rv;
+
+	if (ui->model == NULL)
+		return 0;
+	if (ui->model_sha[0] != '\0' && strcmp(adv_ok_sha, ui->model_sha) == 0)
+		return 0;
+	rv = store_ack_check(ui->store, ui->model_sha[0] != '\0' ?
+	    ui->model_sha : "", NULL, &cause);
+	if (rv < 0) {
+		ui_message(ui, 1, "%s", cause);
+		free(cause);
+		return 1;
+	}
+	if (rv == 1) {
+		memcpy(adv_ok_sha, ui->model_sha, sizeof adv_ok_sha);
+		return 0;
+	}
+	return 1;
+}
+
+void
+advisory_open(struct ui *ui, int required)
+{
+	ui->adv_required = required;
+	ui->adv_top = 0;
+	buf_clear(&ui->adv_field);
+	ui_set_screen(ui, SCREEN_ADVISORY);
+}
+
+void
+advisory_draw(struct ui *ui)
+{
+	const char	*text = advisory_text();
+	char		*title;
+	size_t		 i, max;
+	int		 height, y, w;
+
+	xasprintf(&title, " Model-risk advisory (version %s) ",
+	    advisory_version());
+	ui_fill(ui, 0, UA_STATUS);
+	ui_draw_str(ui, 0, 0, title, COLS, UA_STATUS);
+	free(title);
+	w = COLS - 4;
+	wrap_clear(&ui->adv_wrap);
+	wrap_text(&ui->adv_wrap, text, strlen(text), w);
+	height = LINES - 5;
+	max = ui->adv_wrap.n > (size_t)height ?
+	    ui->adv_wrap.n - (size_t)height : 0;
+	if (ui->adv_top > max)
+		ui->adv_top = max;
+	attrset(ui->attrs[UA_DIM]);
+	mvhline(1, 0, ACS_HLINE, COLS);
+	mvhline(LINES - 3, 0, ACS_HLINE, COLS);
+	attrset(A_NORMAL);
+	for (i = 0; i < (size_t)height && ui->adv_top + i <
+	    ui->adv_wrap.n; i++) {
+		y = 2 + (int)i;
+		ui_draw_text(ui, y, 2, text + ui->adv_wrap.lines[ui->adv_top +
+		    i].off, ui->adv_wrap.lines[ui->adv_top + i].len, w,
+		    UA_TEXT);
+	}
+	if (max > 0) {
+		ui_draw_str(ui, LINES - 3, COLS - 22, ui->adv_top < max ?
+		    " PgDn: more below " : " end of text ", 20, UA_DIM);
+	}
+	if (ui->adv_required) {
+		ui_draw_str(ui, LINES - 2, 0, "Type \"I understand\" and press "
+		    "Enter to accept; Esc declines and quits.", COLS,
+		    UA_TITLE);
+		ui_draw_str(ui, LINES - 1, 0, "> ", 2, UA_USER);
+		ui_draw_text(ui, LINES - 1, 2, buf_str(&ui->adv_field),
+		    ui->adv_field.len, COLS - 3, UA_TEXT);
+		move(LINES - 1, 2 + (int)utf8_width(buf_str(&ui->adv_field),
+		    ui->adv_field.len));
+		curs_set(1);
+	} else
+		ui_draw_str(ui, LINES - 2, 0, "Esc, q or Enter closes; PgUp/"
+		    "PgDn scroll.", COLS, UA_TITLE);
+	if (ui->msg != NULL && ui->adv_required)
+		ui_draw_str(ui, LINES - 1, COLS / 2, ui->msg, COLS - COLS / 2,
+		    UA_ERROR);
+}
+
+/* Does the typed text say the phrase (case and outer blanks ignored)? */
+static int
+advisory_match(const char *s)
+{
+	size_t	len;
+
+	while (*s == ' ')
+		s++;
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == ' ')
+		len--;
+	return len == strlen(adv_phrase) &&
+	    strncasecmp(s, adv_phrase, len) == 0;
+}
+
+int
+advisory_key(struct ui *ui, int key)
+{
+	char		*cause = NULL, b[4];
+	uint32_t	 cp;
+	int		 l, height = LINES - 5;
+	size_t		 len;
+
+	ui->dirty = 1;
+	switch (key) {
+	case KEY_UP:
+		if (ui->adv_top > 0)
+			ui->adv_top--;
+		return 1;
+	case KEY_DOWN:
+		ui->adv_top++;
+		return 1;
+	case KEY_PPAGE:
+		ui->adv_top = ui->adv_top > (size_t)height ?
+		    ui->adv_top - (size_t)height : 0;
+		return 1;
+	case KEY_NPAGE:
+	case ' ':
+		if (key == ' ' && ui->adv_required)
+			break;
+		ui->adv_top += (size_t)height;
+		return 1;
+	case KEY_HOME:
+		ui->adv_top = 0;
+		return 1;
+	case KEY_END:
+		ui->adv_top = (size_t)-1 / 2;
+		return 1;
+	}
+	if (!ui->adv_required) {
+		if (key == UI_KEY_ESC || key == 'q' || key == '\r' ||
+		    key == KEY_ENTER || key == 3)
+			ui_set_screen(ui, SCREEN_CHAT);
+		return 1;
+	}
+	if (key == UI_KEY_ESC || key == 3) {
+		ui->quit = 1;
+		ui->exit_code = 1;
+		return 1;
+	}
+	if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+		if (!advisory_match(buf_str(&ui->adv_field))) {
+			ui_message(ui, 1, "type: I understand");
+			return 1;
+		}
+		if (ui->model != NULL && store_ack_record(ui->store,
+		    ui->model->file_name, ui->model->quant,
+		    ui->model_sha[0] != '\0' ? ui->model_sha : NULL, "tui",
+		    &cause) != 0) {
+			ui_message(ui, 1, "%s", cause);
+			free(cause);
+			return 1;
+		}
+		memcpy(adv_ok_sha, ui->model_sha, sizeof adv_ok_sha);
+		free(ui->msg);
+		ui->msg = NULL;
+		ui_message(ui, 0, "advisory accepted");
+		ui_set_screen(ui, SCREEN_CHAT);
+		return 1;
+	}
+	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		len = ui->adv_field.len;
+		while (len > 0 && (ui->adv_field.data[len - 1] & 0xC0) == 0x80)
+			len--;
+		if (len > 0)
+			len--;
+		buf_truncate(&ui->adv_field, len);
+		return 1;
+	}
+	if (key == 21) {	/* C-u */
+		buf_clear(&ui->adv_field);
+		return 1;
+	}
+	if (ui_key_cp(ui, key, &cp) && cp >= 0x20 && ui->adv_field.len < 64) {
+		if ((l = utf8_encode(cp, b)) > 0)
+			buf_append(&ui->adv_field, b, (size_t)l);
+	}
+	return 1;
+}

@@ -1,0 +1,343 @@
+/*
+ * ui-chat.c -- the chat screen: transcript view, status bar, message
+ * line and input rows.
+ *
+ * A struct tview turns a struct chat into display lines (role headers,
+ * word-wrapped bodies, blank separators) for one width; it is rebuilt
+ * only when chat->gen or the width changed, so drawing a frame costs the
+ * visible rows only.  Scrolling keeps `top` (first visible line) and
+ * `follow` (stick to the bottom while text streams in); follow is set
+ * again whenever the view is scrolled back to the bottom.
+ *
+ * Layout, top to bottom: transcript, status bar, message line, input
+ * (1..8 rows as the text grows).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "ui-int.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+static void	 tview_push(struct tview *, const char *, size_t, int, int);
+static const char *tview_head(struct tview *, const char *);
+
+void
+tview_free(struct tview *v)
+{
+	size_t	i;
+
+	for (i = 0; i < v->nheads; i++)
+		free(v->heads[i]);
+	free(v->heads);
+	free(v->lines);
+	v->heads = NULL;
+	v->lines = NULL;
+	v->n = v->cap = v->nheads = 0;
+}
+
+static void
+tview_push(struct tview *v, const char *text, size_t len, int attr,
+    int indent)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap == 0 ? 256 : v->cap * 2;
+		v->lines = xreallocarray(v->lines, v->cap, sizeof *v->lines);
+	}
+	v->lines[v->n].text = text;
+	v->lines[v->n].len = len;
+	v->lines[v->n].attr = attr;
+	v->lines[v->n].indent = indent;
+	v->n++;
+}
+
+/* Keep a header string alive until the next rebuild. */
+static const char *
+tview_head(struct tview *v, const char *s)
+{
+	v->heads = xreallocarray(v->heads, v->nheads + 1, sizeof *v->heads);
+	v->heads[v->nheads] = xstrdup(s);
+	return v->heads[v->nheads++];
+}
+
+/* Rebuild the lines of v from c if the chat or the width changed. */
+void
+tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
+{
+	struct wrap		 wr = WRAP_INIT;
+	const struct chat_msg	*m;
+	const char		*h, *st;
+	char			*head;
+	size_t			 i, k, slen;
+	int			 attr, body;
+
+	(void)ui;
+	if (v->lines != NULL && v->gen == c->gen && v->width == width)
+		return;
+	tview_free(v);
+	v->gen = c->gen;
+	v->width = width;
+	if (c->system[0] != '\0') {
+		slen = strcspn(c->system, "\n");
+		xasprintf(&head, "system: %.*s%s", (int)(slen > 200 ? 200 :
+		    slen), c->system, slen < strlen(c->system) ? " ..." : "");
+		h = tview_head(v, head);
+		free(head);
+		tview_push(v, h, strlen(h), UA_SYSTEM, 0);
+		tview_push(v, "", 0, UA_TEXT, 0);
+	}
+	for (i = 0; i < c->n; i++) {
+		m = &c->msgs[i];
+		body = m->superseded ? UA_DIM : UA_TEXT;
+		if (m->role == CHAT_NOTICE) {
+			wrap_clear(&wr);
+			wrap_text(&wr, m->text.data != NULL ? m->text.data : "",
+			    m->text.len, width);
+			for (k = 0; k < wr.n; k++)
+				tview_push(v, m->text.data + wr.lines[k].off,
+				    wr.lines[k].len, UA_NOTICE, 0);
+			tview_push(v, "", 0, UA_TEXT, 0);
+			continue;
+		}
+		switch (m->status) {
+		case CHAT_STREAMING:
+			st = " ...";
+			break;
+		case CHAT_STOPPED:
+			st = " [stopped]";
+			break;
+		case CHAT_INTERRUPTED:
+			st = " [interrupted]";
+			break;
+		case CHAT_FAILED:
+			st = " [failed]";
+			break;
+		default:
+			st = "";
+			break;
+		}
+		if (m->role == CHAT_USER) {
+			attr = UA_USER;
+			xasprintf(&head, "You%s%s", st,
+			    m->superseded ? " (edited away)" : "");
+		} else {
+			attr = UA_ASSISTANT;
+			xasprintf(&head, "Assistant%s%s%s%s",
+			    m->model != NULL ? " (" : "",
+			    m->model != NULL ? m->model : "",
+			    m->model != NULL ? ")" : "", st);
+			if (m->superseded) {
+				h = head;
+				xasprintf(&head, "%s (replaced, kept as an "
+				    "alternative)", h);
+				free((char *)h);
+			}
+		}
+		if (m->superseded)
+			attr = UA_DIM;
+		h = tview_head(v, head);
+		free(head);
+		tview_push(v, h, strlen(h), attr, 0);
+		wrap_clear(&wr);
+		if (m->text.len > 0) {
+			wrap_text(&wr, m->text.data, m->text.len,
+			    width > 4 ? width - 2 : 2);
+			for (k = 0; k < wr.n; k++)
+				tview_push(v, m->text.data + wr.lines[k].off,
+				    wr.lines[k].len, body, 2);
+		}
+		tview_push(v, "", 0, UA_TEXT, 0);
+	}
+	wrap_free(&wr);
+}
+
+/* Draw rows [y, y+height) of the view. */
+void
+tview_draw(struct ui *ui, struct tview *v, int y, int height, int width)
+{
+	size_t	i, max;
+
+	max = v->n > (size_t)height ? v->n - (size_t)height : 0;
+	if (v->follow || v->top > max)
+		v->top = max;
+	if (v->top >= max)
+		v->follow = 1;
+	for (i = 0; i < (size_t)height && v->top + i < v->n; i++) {
+		const struct tview_line *l = &v->lines[v->top + i];
+
+		ui_draw_text(ui, y + (int)i, l->indent, l->text, l->len,
+		    width - l->indent, l->attr);
+	}
+}
+
+/* Scrolling keys; 1 if handled. */
+int
+tview_key(struct tview *v, int key, int height)
+{
+	MEVENT	me;
+	size_t	max, step;
+
+	max = v->n > (size_t)height ? v->n - (size_t)height : 0;
+	step = height > 2 ? (size_t)height - 1 : 1;
+	if (v->follow)
+		v->top = max;
+	switch (key) {
+	case KEY_PPAGE:
+		v->top = v->top > step ? v->top - step : 0;
+		break;
+	case KEY_NPAGE:
+		v->top += step;
+		break;
+	case KEY_HOME:
+		v->top = 0;
+		break;
+	case KEY_END:
+		v->top = max;
+		break;
+	case KEY_MOUSE:
+		if (getmouse(&me) != OK)
+			return 1;
+		if (me.bstate & BUTTON4_PRESSED)
+			v->top = v->top > 3 ? v->top - 3 : 0;
+		else if (me.bstate & BUTTON5_PRESSED)
+			v->top += 3;
+		break;
+	default:
+		return 0;
+	}
+	if (v->top >= max) {
+		v->top = max;
+		v->follow = 1;
+	} else
+		v->follow = 0;
+	return 1;
+}
+
+/* The status bar at row y. */
+void
+status_draw(struct ui *ui, int y)
+{
+	struct buf	 b = BUF_INIT;
+	const char	*marker, *tmpl;
+	char		*name;
+	size_t		 l;
+	int		 mw;
+
+	ui_fill(ui, y, UA_STATUS);
+	switch (ui->state) {
+	case STATE_NOMODEL:
+		buf_puts(&b, " no model");
+		break;
+	case STATE_LOADING:
+		buf_printf(&b, " loading %d%%", (int)(ui->load_frac * 100));
+		break;
+	case STATE_READY:
+		buf_puts(&b, " ready");
+		break;
+	case STATE_GENERATING:
+		buf_puts(&b, " generating");
+		break;
+	case STATE_STOPPED:
+		buf_puts(&b, " stopped");
+		break;
+	}
+	if (ui->model != NULL) {
+		name = xstrdup(ui->model->file_name);
+		l = strlen(name);
+		if (l > 5 && strcmp(name + l - 5, ".gguf") == 0)
+			name[l - 5] = '\0';
+		buf_printf(&b, " | %s %s", name, ui->model->quant);
+		free(name);
+		tmpl = ui->template_name != NULL ? ui->template_name :
+		    ui->model->template_name;
+		buf_printf(&b, " | %s | ctx %d/%d", tmpl, ui->ctx_used,
+		    ui->model->n_ctx);
+		if (ui->state == STATE_GENERATING || ui->tps > 0)
+			buf_printf(&b, " | %.1f tok/s", ui->tps);
+	}
+	marker = COLS >= 60 ? " NOT FOR CLINICAL USE " : " NOT CLINICAL ";
+	mw = (int)strlen(marker);
+	ui_draw_text(ui, y, 0, b.data, b.len, COLS - mw - 1, UA_STATUS);
+	ui_draw_str(ui, y, COLS - mw, marker, mw, UA_MARKER);
+	buf_free(&b);
+}
+
+void
+chat_draw(struct ui *ui)
+{
+	int		 inrows, maxin, ty, cy, cx;
+	const char	*hint;
+
+	maxin = LINES / 3;
+	if (maxin > 8)
+		maxin = 8;
+	if (maxin < 1)
+		maxin = 1;
+	inrows = input_rows(COLS, maxin);
+	ty = LINES - inrows - 2;
+	tview_build(ui, &ui->chatview, ui->chat, COLS);
+	tview_draw(ui, &ui->chatview, 0, ty, COLS);
+	status_draw(ui, ty);
+	if (ui->msg != NULL)
+		ui_draw_str(ui, ty + 1, 0, ui->msg, COLS,
+		    ui->msg_error ? UA_ERROR : UA_TEXT);
+	else {
+		if (ui->state == STATE_GENERATING)
+			hint = "Esc or C-c stops the answer; typing goes on";
+		else if (!ui->chatview.follow)
+			hint = "scrolled back: End or PgDn returns to the "
+			    "bottom";
+		else
+			hint = "Enter sends, Alt-Enter new line, F1 help, "
+			    "C-c quits";
+		ui_draw_str(ui, ty + 1, 0, hint, COLS, UA_DIM);
+	}
+	input_draw(ui, ty + 2, inrows, COLS, &cy, &cx);
+	move(cy, cx);
+	curs_set(1);
+}
+
+int
+chat_key(struct ui *ui, int key)
+{
+	const struct ui_key	*k;
+	int			 height;
+
+	height = LINES - 3;
+	if (key != KEY_MOUSE) {
+		free(ui->msg);
+		ui->msg = NULL;
+	}
+	ui->dirty = 1;
+	if (key == 3) {				/* C-c */
+		if (ui->state == STATE_GENERATING) {
+			worker_cancel(ui->worker);
+			ui_message(ui, 0, "stopping");
+		} else if (!input_empty()) {
+			input_clear();
+			ui->editing = -1;
+		} else
+			ui->quit = 1;
+		return 1;
+	}
+	if (key == UI_KEY_ESC && ui->state == STATE_GENERATING) {
+		worker_cancel(ui->worker);
+		ui_message(ui, 0, "stopping");
+		return 1;
+	}
+	for (k = ui_key_table(); k->key != NULL; k++) {
+		if (k->code == key && k->command != NULL &&
+		    strcmp(k->context, "chat") == 0) {
+			ui_run_command(ui, k->command);
+			return 1;
+		}
+	}
+	if (key == KEY_PPAGE || key == KEY_NPAGE || key == KEY_MOUSE ||
+	    ((key == KEY_HOME || key == KEY_END) && input_empty()))
+		return tview_key(&ui->chatview, key, height);
+	input_feed(key);
+	return 1;
+}

@@ -1,0 +1,1558 @@
+/*
+ * ui.c -- the full-screen chat: start-up, the poll() loop, screens,
+ * drawing primitives and the glue between the conversation model, the
+ * worker thread and the store.
+ *
+ * Threads and ownership (STYLE practice 10): this thread owns curses,
+ * readline (ui-input.c) and the store; the worker owns the engine.  The
+ * loop poll()s three descriptors:
+ *
+ *	stdin		keys, read with wgetch in no-delay mode
+ *	worker_fd()	worker events (tokens, progress, done, errors)
+ *	sigpipe[0]	SIGWINCH/SIGTERM/SIGHUP/SIGCONT from the handlers
+ *
+ * with a timeout only while loading or generating (to refresh the tok/s
+ * figure).  Handlers only set state and ui->dirty; the loop redraws the
+ * whole screen into stdscr from the model when dirty and refreshes once
+ * (curses sends only the difference).  While curses runs, stderr goes to
+ * a log file in the data directory so nothing disturbs the screen.
+ *
+ * Persistence: a question is committed to the store before the worker
+ * gets it; the answer streams into the store through store_stream
+ * (flushed at most every 250 ms) and is finished with its provenance.
+ */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "commands.h"
+#include "prompts.h"
+#include "ui-int.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+static void	 ui_usage(FILE *);
+static int	 ui_parse(struct ui *, int, char **);
+static int	 ui_mkdirs(const char *, char **);
+static char	*ui_data_dir(char **);
+static void	 ui_signal(int);
+static void	 ui_signals(void);
+static void	 ui_curses_init(struct ui *);
+static void	 ui_curses_end(void);
+static void	 ui_loop(struct ui *);
+static void	 ui_redraw(struct ui *);
+static void	 ui_read_keys(struct ui *);
+static void	 ui_key(struct ui *, int);
+static void	 ui_events(struct ui *);
+static void	 ui_event(struct ui *, struct worker_event *);
+static void	 ui_loaded(struct ui *, struct worker_model *);
+static void	 ui_gen_finish(struct ui *, struct worker_event *);
+static void	 ui_prov(struct ui *, struct store_prov *, char *);
+static int	 ui_ensure_conv(struct ui *, char **);
+static int64_t	 ui_parent_before(struct ui *, long);
+static void	 ui_generate(struct ui *, int64_t);
+static void	 ui_resize(struct ui *);
+static void	 ui_startup_model(struct ui *);
+static double	 ui_now(void);
+static void	 ui_free(struct ui *);
+
+static int	 sigpipe_fds[2] = { -1, -1 };
+static int	 saved_stderr = -1;
+static int	 log_fd = -1;
+static int	 curses_on;
+
+/* The TUI's options: one table for getopt_long and --help. */
+static const struct tui_option {
+	const char	*name;
+	int		 has_arg;
+	int		 val;
+	const char	*arg;
+	const char	*help;
+} tui_options[] = {
+	{ "model", 1, 'm', "FILE", "load this GGUF model" },
+	{ "models-dir", 1, 'M', "DIR", "also list the models in DIR" },
+	{ "db", 1, 'd', "PATH", "conversation database (default "
+	  "$XDG_DATA_HOME/medchat/medchat.db)" },
+	{ "ctx", 1, 'c', "N", "context size in tokens (default: the model's)" },
+	{ "threads", 1, 't', "N", "inference threads (default: all cores)" },
+	{ "template", 1, 'T', "NAME", "chat template (chatml, meditron, "
+	  "llama2; default: the model's)" },
+	{ "help", 0, 'h', NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static void
+ui_usage(FILE *f)
+{
+	const struct tui_option	*o;
+	char			 left[64];
+
+	fprintf(f, "usage: medchat [options]\n\nThe full-screen chat. "
+	    "Options:\n");
+	for (o = tui_options; o->name != NULL; o++) {
+		snprintf(left, sizeof left, "-%c, --%s%s%s", o->val, o->name,
+		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+		fprintf(f, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(f, "\nInside the chat, type /help for commands and keys.\n");
+}
+
+/* Parse the command line into ui; 0, 1 for --help, -1 on error. */
+static int
+ui_parse(struct ui *ui, int argc, char **argv)
+{
+	struct option	 lopts[16];
+	char		 sopts[64], *p, *end;
+	size_t		 i;
+	int		 c;
+	long		 l;
+
+	p = sopts;
+	for (i = 0; tui_options[i].name != NULL; i++) {
+		lopts[i].name = tui_options[i].name;
+		lopts[i].has_arg = tui_options[i].has_arg;
+		lopts[i].flag = NULL;
+		lopts[i].val = tui_options[i].val;
+		*p++ = (char)tui_options[i].val;
+		if (tui_options[i].has_arg)
+			*p++ = ':';
+	}
+	*p = '\0';
+	memset(&lopts[i], 0, sizeof lopts[i]);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			free(ui->opt_model);
+			ui->opt_model = xstrdup(optarg);
+			break;
+		case 'M':
+			free(ui->opt_models_dir);
+			ui->opt_models_dir = xstrdup(optarg);
+			break;
+		case 'd':
+			free(ui->opt_db);
+			ui->opt_db = xstrdup(optarg);
+			break;
+		case 'T':
+			free(ui->opt_template);
+			ui->opt_template = xstrdup(optarg);
+			break;
+		case 'c':
+		case 't':
+			errno = 0;
+			l = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    l < 0 || l > (c == 'c' ? 1048576 : 1024)) {
+				fprintf(stderr, "medchat: bad --%s value: %s\n",
+				    c == 'c' ? "ctx" : "threads", optarg);
+				return -1;
+			}
+			if (c == 'c')
+				ui->opt_ctx = (int)l;
+			else
+				ui->opt_threads = (int)l;
+			break;
+		case 'h':
+			ui_usage(stdout);
+			return 1;
+		default:
+			ui_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "medchat: unexpected argument: %s\n",
+		    argv[optind]);
+		ui_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p with mode 0700 for the parts we create. */
+static int
+ui_mkdirs(const char *path, char **cause)
+{
+	char	*p, *s;
+
+	s = xstrdup(path);
+	for (p = s + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char save = *p;
+			*p = '\0';
+			if (mkdir(s, 0700) != 0 && errno != EEXIST) {
+				xasprintf(cause, "%s: %s", s, strerror(errno));
+				free(s);
+				return -1;
+			}
+			*p = save;
+			if (save == '\0')
+				break;
+		}
+	}
+	free(s);
+	return 0;
+}
+
+/* $XDG_DATA_HOME/medchat or ~/.local/share/medchat, created 0700. */
+static char *
+ui_data_dir(char **cause)
+{
+	const char	*x, *home;
+	char		*d;
+
+	if ((x = getenv("XDG_DATA_HOME")) != NULL && *x == '/')
+		xasprintf(&d, "%s/medchat", x);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		xasprintf(&d, "%s/.local/share/medchat", home);
+	else {
+		xasprintf(cause, "neither XDG_DATA_HOME nor HOME is set");
+		return NULL;
+	}
+	if (ui_mkdirs(d, cause) != 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void
+ui_signal(int sig)
+{
+	unsigned char	c = (unsigned char)sig;
+	int		saved = errno;
+
+	(void)write(sigpipe_fds[1], &c, 1);
+	errno = saved;
+}
+
+static void
+ui_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = ui_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void
+ui_curses_init(struct ui *ui)
+{
+	const char	*cs;
+	int		 i;
+
+	cs = nl_langinfo(CODESET);
+	ui->utf8 = cs != NULL && (strcmp(cs, "UTF-8") == 0 ||
+	    strcmp(cs, "utf8") == 0);
+	initscr();
+	curses_on = 1;
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	for (i = 0; i < UA_NATTRS; i++)
+		ui->attrs[i] = A_NORMAL;
+	ui->color = has_colors() && getenv("NO_COLOR") == NULL;
+	if (ui->color) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_CYAN, -1);
+		init_pair(2, COLOR_GREEN, -1);
+		init_pair(3, COLOR_YELLOW, -1);
+		init_pair(4, COLOR_WHITE, COLOR_BLUE);
+		init_pair(5, COLOR_WHITE, COLOR_RED);
+		init_pair(6, COLOR_RED, -1);
+		init_pair(7, COLOR_BLACK, COLOR_YELLOW);
+		ui->attrs[UA_USER] = COLOR_PAIR(1) | A_BOLD;
+		ui->attrs[UA_ASSISTANT] = COLOR_PAIR(2) | A_BOLD;
+		ui->attrs[UA_SYSTEM] = COLOR_PAIR(3);
+		ui->attrs[UA_NOTICE] = COLOR_PAIR(3);
+		ui->attrs[UA_STATUS] = COLOR_PAIR(4);
+		ui->attrs[UA_MARKER] = COLOR_PAIR(5) | A_BOLD;
+		ui->attrs[UA_ERROR] = COLOR_PAIR(6) | A_BOLD;
+		ui->attrs[UA_MATCH] = COLOR_PAIR(7);
+	} else {
+		ui->attrs[UA_USER] = A_BOLD;
+		ui->attrs[UA_ASSISTANT] = A_BOLD | A_UNDERLINE;
+		ui->attrs[UA_SYSTEM] = A_DIM;
+		ui->attrs[UA_NOTICE] = A_DIM;
+		ui->attrs[UA_STATUS] = A_REVERSE;
+		ui->attrs[UA_MARKER] = A_REVERSE | A_BOLD;
+		ui->attrs[UA_ERROR] = A_BOLD;
+		ui->attrs[UA_MATCH] = A_REVERSE | A_UNDERLINE;
+	}
+	ui->attrs[UA_DIM] = A_DIM;
+	ui->attrs[UA_SELECTED] = A_REVERSE;
+	ui->attrs[UA_TITLE] = A_BOLD;
+	/* Bracketed paste: the terminal marks pasted text. */
+	fputs("\033[?2004h", stdout);
+	fflush(stdout);
+}
+
+static void
+ui_curses_end(void)
+{
+	if (!curses_on)
+		return;
+	fputs("\033[?2004l", stdout);
+	fflush(stdout);
+	endwin();
+	curses_on = 0;
+}
+
+/* Send stderr to the log while curses runs (and back with restore). */
+static void
+ui_stderr(int to_log)
+{
+	if (to_log && log_fd != -1) {
+		fflush(stderr);
+		dup2(log_fd, STDERR_FILENO);
+	} else if (!to_log && saved_stderr != -1) {
+		fflush(stderr);
+		dup2(saved_stderr, STDERR_FILENO);
+	}
+}
+
+int
+cmd_tui(int argc, char **argv)
+{
+	struct ui	*ui;
+	char		*cause = NULL, *hist, *logp;
+	int		 rv, code;
+
+	ui = xcalloc(1, sizeof *ui);
+	ui->editing = -1;
+	ui->gen_msg = -1;
+	if ((rv = ui_parse(ui, argc, argv)) != 0) {
+		ui_free(ui);
+		return rv > 0 ? 0 : 2;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "medchat: the chat needs a terminal; use "
+		    "`medchat ask` in scripts\n");
+		ui_free(ui);
+		return 1;
+	}
+	if ((ui->data_dir = ui_data_dir(&cause)) == NULL) {
+		fprintf(stderr, "medchat: %s\n", cause);
+		free(cause);
+		ui_free(ui);
+		return 1;
+	}
+	xasprintf(&ui->models_dir, "%s/models", ui->data_dir);
+	if (store_open(ui->opt_db, &ui->store, &cause) != 0) {
+		fprintf(stderr, "medchat: %s\n", cause);
+		free(cause);
+		ui_free(ui);
+		return 1;
+	}
+	if ((ui->worker = worker_create(&cause)) == NULL) {
+		fprintf(stderr, "medchat: %s\n", cause);
+		free(cause);
+		ui_free(ui);
+		return 1;
+	}
+	if (pipe(sigpipe_fds) != 0) {
+		fprintf(stderr, "medchat: pipe: %s\n", strerror(errno));
+		ui_free(ui);
+		return 1;
+	}
+	fcntl(sigpipe_fds[0], F_SETFL, O_NONBLOCK);
+	fcntl(sigpipe_fds[1], F_SETFL, O_NONBLOCK);
+
+	ui->chat = chat_create();
+	chat_set_system(ui->chat, prompts_default_system());
+	settings_default(&ui->set);
+	ui->set.n_ctx = ui->opt_ctx;
+	if (ui->opt_template != NULL)
+		ui->template_name = xstrdup(ui->opt_template);
+
+	xasprintf(&logp, "%s/tui.log", ui->data_dir);
+	log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	free(logp);
+	saved_stderr = dup(STDERR_FILENO);
+
+	ui_signals();
+	ui_curses_init(ui);
+	ui_stderr(1);
+	xasprintf(&hist, "%s/history", ui->data_dir);
+	input_init(ui, hist);
+	free(hist);
+
+	ui->screen = SCREEN_CHAT;
+	ui->chatview.follow = 1;
+	if (store_n_interrupted(ui->store) > 0)
+		ui_message(ui, 0, "%d interrupted answer(s) from an earlier "
+		    "run are marked in /history",
+		    store_n_interrupted(ui->store));
+	ui_startup_model(ui);
+	ui->dirty = 1;
+	ui_loop(ui);
+
+	/* Orderly teardown: finish a running answer as cancelled. */
+	if (ui->stream != NULL) {
+		worker_cancel(ui->worker);
+		store_stream_finish(ui->stream, STORE_STATUS_CANCELLED, NULL,
+		    NULL, NULL, NULL);
+		store_stream_free(ui->stream);
+		ui->stream = NULL;
+	}
+	input_free();
+	ui_curses_end();
+	ui_stderr(0);
+	code = ui->exit_code;
+	ui_free(ui);
+	return code;
+}
+
+static void
+ui_free(struct ui *ui)
+{
+	worker_free(ui->worker);
+	if (ui->store != NULL)
+		store_close(ui->store);
+	chat_free(ui->chat);
+	chat_free(ui->vchat);
+	tview_free(&ui->chatview);
+	tview_free(&ui->vview);
+	models_free(ui);
+	browser_free(ui);
+	worker_model_free(ui->model);
+	free(ui->gen_idx);
+	free(ui->opt_model);
+	free(ui->opt_models_dir);
+	free(ui->opt_db);
+	free(ui->opt_template);
+	free(ui->data_dir);
+	free(ui->models_dir);
+	free(ui->template_name);
+	free(ui->loading_path);
+	free(ui->msg);
+	free(ui->vtitle);
+	buf_free(&ui->paste);
+	buf_free(&ui->adv_field);
+	buf_free(&ui->ed_text);
+	buf_free(&ui->bsearch);
+	buf_free(&ui->bfield);
+	wrap_free(&ui->adv_wrap);
+	wrap_free(&ui->ed_wrap);
+	if (sigpipe_fds[0] != -1) {
+		close(sigpipe_fds[0]);
+		close(sigpipe_fds[1]);
+		sigpipe_fds[0] = sigpipe_fds[1] = -1;
+	}
+	if (log_fd != -1)
+		close(log_fd);
+	if (saved_stderr != -1)
+		close(saved_stderr);
+	log_fd = saved_stderr = -1;
+	free(ui);
+}
+
+static double
+ui_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Pick the model to load at start: -m, the last used, or the first found. */
+static void
+ui_startup_model(struct ui *ui)
+{
+	char		*path = NULL, *cause = NULL;
+	struct stat	 sb;
+
+	if (ui->opt_model != NULL) {
+		ui_load_model(ui, ui->opt_model);
+		return;
+	}
+	if (store_setting_get(ui->store, "last_model", &path, &cause) != 0) {
+		free(cause);
+		path = NULL;
+	}
+	if (path != NULL && stat(path, &sb) == 0) {
+		ui_load_model(ui, path);
+		free(path);
+		return;
+	}
+	free(path);
+	if (models_find_default(ui, &path) == 0) {
+		ui_load_model(ui, path);
+		free(path);
+		return;
+	}
+	ui->state = STATE_NOMODEL;
+	ui_notice(ui,
+	    "No model is loaded.\n\n"
+	    "medchat answers with a local Meditron-7B model in GGUF format "
+	    "(for example meditron-7b.Q4_K_M.gguf, about 4 GB, published on "
+	    "Hugging Face by TheBloke as TheBloke/meditron-7B-GGUF).\n\n"
+	    "Put .gguf files in the models directory:\n  ");
+	chat_append(ui->chat, ui->chat->n - 1, ui->models_dir,
+	    strlen(ui->models_dir));
+	chat_append(ui->chat, ui->chat->n - 1, "\n",  1);
+	chat_append(ui->chat, ui->chat->n - 1,
+	    "or start medchat with -m FILE (or --models-dir DIR), then pick "
+	    "one with /model (F3).\n\n"
+	    "To try every screen now, type /demo: it writes the built-in "
+	    "demo model (random weights -- meaningless output) and loads it.",
+	    strlen("or start medchat with -m FILE (or --models-dir DIR), then "
+	    "pick one with /model (F3).\n\nTo try every screen now, type "
+	    "/demo: it writes the built-in demo model (random weights -- "
+	    "meaningless output) and loads it."));
+}
+
+void
+ui_notice(struct ui *ui, const char *text)
+{
+	chat_add(ui->chat, CHAT_NOTICE, text);
+	ui->chatview.follow = 1;
+	ui->dirty = 1;
+}
+
+void
+ui_message(struct ui *ui, int error, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	free(ui->msg);
+	ui->msg = s;
+	ui->msg_error = error;
+	ui->dirty = 1;
+}
+
+void
+ui_set_screen(struct ui *ui, enum ui_screen s)
+{
+	if (s != ui->screen)
+		ui->prev_screen = ui->screen;
+	ui->screen = s;
+	ui->dirty = 1;
+}
+
+/*
+ * Draw s[0..n) at (y, x), at most maxw columns, with role attr.  Invalid
+ * bytes show as U+FFFD, control characters are skipped (utf8_cpwidth
+ * gives them width 0, so wrapping agrees), and outside a UTF-8 locale
+ * every non-ASCII character is drawn as '?'.
+ */
+void
+ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
+    int attr)
+{
+	size_t		i = 0;
+	uint32_t	cp;
+	int		l, w = 0, cw;
+	char		q = '?';
+
+	if (y < 0 || y >= LINES || x >= COLS || maxw <= 0)
+		return;
+	if (x + maxw > COLS)
+		maxw = COLS - x;
+	attrset(ui->attrs[attr]);
+	move(y, x);
+	while (i < n) {
+		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
+			l = 1;
+			cw = 1;
+			cp = 0xFFFD;
+		} else
+			cw = utf8_cpwidth(cp);
+		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+			i += (size_t)l;
+			continue;
+		}
+		if (w + cw > maxw)
+			break;
+		if (!ui->utf8 && cp >= 0x80)
+			addnstr(&q, 1);
+		else if (cp == 0xFFFD && l == 1)
+			addstr(ui->utf8 ? "\xEF\xBF\xBD" : "?");
+		else if (cw == 0 && w == 0)
+			;	/* a combining mark with nothing to combine */
+		else
+			addnstr(s + i, l);
+		w += cw;
+		i += (size_t)l;
+	}
+	attrset(A_NORMAL);
+}
+
+int
+ui_draw_str(struct ui *ui, int y, int x, const char *s, int maxw, int attr)
+{
+	ui_draw_text(ui, y, x, s, strlen(s), maxw, attr);
+	return (int)utf8_width(s, strlen(s));
+}
+
+/* Fill row y with spaces in attr. */
+void
+ui_fill(struct ui *ui, int y, int attr)
+{
+	int	x;
+
+	attrset(ui->attrs[attr]);
+	for (x = 0; x < COLS; x++)
+		mvaddch(y, x, ' ');
+	attrset(A_NORMAL);
+}
+
+/*
+ * Decode keys into code points for the screens other than the chat input
+ * (which feeds bytes to readline).  Returns 1 with *cp when a character
+ * is complete, 0 while collecting a UTF-8 sequence or for other keys.
+ */
+int
+ui_key_cp(struct ui *ui, int key, uint32_t *cp)
+{
+	static char	seq[4];
+	static size_t	nseq;
+	int		l;
+
+	(void)ui;
+	if (key < 0x20 || key > 0xff || key == 0x7f) {
+		nseq = 0;
+		return 0;
+	}
+	if (key < 0x80) {
+		nseq = 0;
+		*cp = (uint32_t)key;
+		return 1;
+	}
+	if (nseq >= sizeof seq)
+		nseq = 0;
+	seq[nseq++] = (char)key;
+	l = utf8_decode(seq, nseq, cp);
+	if (l > 0) {
+		nseq = 0;
+		return 1;
+	}
+	if (utf8_complete_prefix(seq, nseq) == nseq)
+		nseq = 0;	/* invalid: drop it */
+	return 0;
+}
+
+void
+ui_list_move(struct ui_list *l, int delta, int page)
+{
+	long	s = (long)l->sel;
+
+	(void)page;
+	if (l->n == 0) {
+		l->sel = 0;
+		return;
+	}
+	s += delta;
+	if (s < 0)
+		s = 0;
+	if (s >= (long)l->n)
+		s = (long)l->n - 1;
+	l->sel = (size_t)s;
+}
+
+/* Keep the selection inside the window of height rows. */
+void
+ui_list_scroll(struct ui_list *l, int height)
+{
+	if (height < 1)
+		height = 1;
+	if (l->sel < l->top)
+		l->top = l->sel;
+	if (l->sel >= l->top + (size_t)height)
+		l->top = l->sel - (size_t)height + 1;
+	if (l->n <= (size_t)height)
+		l->top = 0;
+}
+
+static void
+ui_redraw(struct ui *ui)
+{
+	int	cy, cx;
+	char	note[64];
+
+	erase();
+	curs_set(0);
+	if (COLS < 40 || LINES < 10) {
+		snprintf(note, sizeof note, "terminal too small (%dx%d)",
+		    COLS, LINES);
+		mvaddnstr(LINES / 2, 0, note, COLS);
+		if (LINES > 1)
+			mvaddnstr(LINES / 2 + 1, 0, "need 40x10", COLS);
+	} else {
+		switch (ui->screen) {
+		case SCREEN_CHAT:
+			chat_draw(ui);
+			break;
+		case SCREEN_ADVISORY:
+			advisory_draw(ui);
+			break;
+		case SCREEN_EDITOR:
+			editor_draw(ui);
+			break;
+		case SCREEN_MODELS:
+			models_draw(ui);
+			break;
+		case SCREEN_BROWSER:
+			browser_draw(ui);
+			break;
+		case SCREEN_VIEW:
+			view_draw(ui);
+			break;
+		}
+	}
+	getyx(stdscr, cy, cx);
+	(void)cy;
+	(void)cx;
+	wnoutrefresh(stdscr);
+	doupdate();
+	ui->dirty = 0;
+}
+
+static void
+ui_resize(struct ui *ui)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+	ui->dirty = 1;
+}
+
+static void
+ui_loop(struct ui *ui)
+{
+	struct pollfd	 pfd[3];
+	unsigned char	 sigs[64];
+	ssize_t		 n, i;
+	int		 timeout;
+
+	while (!ui->quit) {
+		if (ui->dirty)
+			ui_redraw(ui);
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = worker_fd(ui->worker);
+		pfd[1].events = POLLIN;
+		pfd[2].fd = sigpipe_fds[0];
+		pfd[2].events = POLLIN;
+		timeout = -1;
+		if (ui->state == STATE_LOADING ||
+		    ui->state == STATE_GENERATING)
+			timeout = 500;
+		if (poll(pfd, 3, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[2].revents & POLLIN) {
+			while ((n = read(sigpipe_fds[0], sigs, sizeof sigs)) >
+			    0) {
+				for (i = 0; i < n; i++) {
+					switch (sigs[i]) {
+					case SIGWINCH:
+					case SIGCONT:
+						ui_resize(ui);
+						break;
+					case SIGINT:
+						ui_key(ui, 3);
+						break;
+					default:	/* TERM, HUP */
+						ui->quit = 1;
+						ui->exit_code = 1;
+						break;
+					}
+				}
+			}
+		}
+		if (pfd[1].revents & POLLIN)
+			ui_events(ui);
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			ui->quit = 1;
+			ui->exit_code = 1;
+		} else if (pfd[0].revents & POLLIN)
+			ui_read_keys(ui);
+		if (ui->state == STATE_GENERATING || ui->state == STATE_LOADING)
+			ui->dirty = 1;	/* tok/s and progress */
+	}
+}
+
+/* Read every key curses has; recognise lone Esc, Alt+key and pastes. */
+static void
+ui_read_keys(struct ui *ui)
+{
+	int	c, c2, k[4], nk, i;
+	int	end[6] = { 27, '[', '2', '0', '1', '~' }, m;
+
+	while (!ui->quit && (c = getch()) != ERR) {
+		if (c == KEY_RESIZE) {
+			ui_resize(ui);
+			continue;
+		}
+		if (c != 27) {
+			ui_key(ui, c);
+			continue;
+		}
+		if ((c2 = getch()) == ERR) {
+			ui_key(ui, UI_KEY_ESC);
+			continue;
+		}
+		if (c2 != '[') {
+			if (c2 >= 0 && c2 < 256)
+				ui_key(ui, UI_KEY_META | c2);
+			else {
+				ui_key(ui, UI_KEY_ESC);
+				ui_key(ui, c2);
+			}
+			continue;
+		}
+		/* ESC [ 2 0 0 ~ starts a bracketed paste. */
+		for (nk = 0; nk < 4; nk++) {
+			if ((k[nk] = getch()) == ERR ||
+			    k[nk] != "200~"[nk]) {
+				if (k[nk] != ERR)
+					nk++;
+				break;
+			}
+		}
+		if (nk == 4 && k[3] == '~') {
+			buf_clear(&ui->paste);
+			timeout(200);
+			m = 0;
+			while ((c = getch()) != ERR) {
+				if (c == end[m]) {
+					if (++m == 6)
+						break;
+					continue;
+				}
+				if (m > 0) {
+					buf_append(&ui->paste, "\033[201~",
+					    (size_t)m);
+					m = 0;
+					if (c == 27) {
+						m = 1;
+						continue;
+					}
+				}
+				if (c == KEY_ENTER)
+					c = '\n';
+				if (c >= 0 && c < 256)
+					buf_putc(&ui->paste, c);
+			}
+			nodelay(stdscr, TRUE);
+			ui_key(ui, UI_KEY_PASTE);
+			continue;
+		}
+		ui_key(ui, UI_KEY_META | '[');
+		for (i = 0; i < nk; i++) {
+			if (k[i] != ERR)
+				ui_key(ui, k[i]);
+		}
+	}
+}
+
+static void
+ui_key(struct ui *ui, int key)
+{
+	int	was_ctrl_c = ui->ctrl_c;
+
+	ui->ctrl_c = 0;
+	if (COLS < 40 || LINES < 10) {
+		/* Nothing is usable; C-c twice still leaves. */
+		if (key == 3) {
+			if (was_ctrl_c)
+				ui->quit = 1;
+			ui->ctrl_c = 1;
+		}
+		return;
+	}
+	if (key == KEY_MOUSE && ui->screen != SCREEN_CHAT &&
+	    ui->screen != SCREEN_VIEW)
+		return;
+	switch (ui->screen) {
+	case SCREEN_CHAT:
+		chat_key(ui, key);
+		break;
+	case SCREEN_ADVISORY:
+		advisory_key(ui, key);
+		break;
+	case SCREEN_EDITOR:
+		editor_key(ui, key);
+		break;
+	case SCREEN_MODELS:
+		models_key(ui, key);
+		break;
+	case SCREEN_BROWSER:
+		browser_key(ui, key);
+		break;
+	case SCREEN_VIEW:
+		view_key(ui, key);
+		break;
+	}
+}
+
+/* A line from the input: a command or a question. */
+void
+ui_input_line(struct ui *ui, char *line)
+{
+	char	*s;
+
+	if (line == NULL) {		/* C-d on an empty line */
+		ui->quit = 1;
+		return;
+	}
+	s = utf8_sanitize(line, strlen(line), NULL);
+	free(line);
+	if (s[0] == '/' && s[1] != '/' && s[1] != ' ' && s[1] != '\0')
+		ui_run_command(ui, s);
+	else if (s[0] != '\0') {
+		/* "//text" sends "/text". */
+		ui_send(ui, s[0] == '/' && s[1] == '/' ? s + 1 : s);
+	}
+	free(s);
+	ui->dirty = 1;
+}
+
+int
+ui_run_command(struct ui *ui, const char *line)
+{
+	char	*cause = NULL;
+
+	if (cmd_run(ui_cmd_table(), ui, line, &cause) != 0) {
+		ui_message(ui, 1, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ui_events(struct ui *ui)
+{
+	struct worker_event	*list, *ev;
+
+	list = worker_drain(ui->worker);
+	while ((ev = list) != NULL) {
+		list = ev->next;
+		ev->next = NULL;
+		ui_event(ui, ev);
+		worker_event_free(ev);
+	}
+}
+
+static void
+ui_event(struct ui *ui, struct worker_event *ev)
+{
+	char	*cause = NULL;
+	double	 dt;
+
+	switch (ev->type) {
+	case WORKER_EV_PROGRESS:
+		if (ev->job == ui->load_job) {
+			ui->load_frac = ev->frac;
+			ui->dirty = 1;
+		}
+		break;
+	case WORKER_EV_LOADED:
+		if (ev->job == ui->load_job) {
+			ui_loaded(ui, ev->model);
+			ev->model = NULL;
+		}
+		break;
+	case WORKER_EV_LOAD_FAILED:
+		if (ev->job != ui->load_job)
+			break;
+		ui_message(ui, 1, "%s", ev->error);
+		worker_model_free(ui->model);
+		ui->model = ev->model;
+		ev->model = NULL;
+		ui->state = ui->model != NULL ? STATE_READY : STATE_NOMODEL;
+		ui->load_job = 0;
+		ui->dirty = 1;
+		break;
+	case WORKER_EV_TOKEN:
+		if (ev->job != ui->chat_job || ui->gen_msg < 0)
+			break;
+		chat_append(ui->chat, (size_t)ui->gen_msg, ev->text, ev->len);
+		ui->gen_tokens += ev->ntok;
+		dt = ui_now() - ui->gen_start;
+		if (dt > 0.2)
+			ui->tps = ui->gen_tokens / dt;
+		if (ui->stream != NULL &&
+		    store_stream_append(ui->stream, ev->text, ev->len,
+		    &cause) != 0) {
+			ui_message(ui, 1, "%s", cause);
+			free(cause);
+		}
+		ui->dirty = 1;
+		break;
+	case WORKER_EV_DONE:
+	case WORKER_EV_ERROR:
+		if (ev->job == ui->chat_job)
+			ui_gen_finish(ui, ev);
+		break;
+	}
+}
+
+/* A model finished loading: remember it, then check the advisory. */
+static void
+ui_loaded(struct ui *ui, struct worker_model *m)
+{
+	char			*cause = NULL, buf[64];
+
+	worker_model_free(ui->model);
+	ui->model = m;
+	ui->state = STATE_READY;
+	ui->load_job = 0;
+	ui->ctx_used = 0;
+	ui->model_sha[0] = '\0';
+	if (store_model_sha256(ui->store, m->path, ui->model_sha, NULL,
+	    &cause) != 0) {
+		ui_message(ui, 1, "%s", cause);
+		free(cause);
+		cause = NULL;
+		ui->model_sha[0] = '\0';
+	}
+	if (store_model_touch(ui->store, m->path, &cause) != 0) {
+		free(cause);
+		cause = NULL;
+	}
+	if (store_setting_set(ui->store, "last_model", m->path, &cause) != 0) {
+		free(cause);
+		cause = NULL;
+	}
+	if (ui->chat->conv_id != 0 && store_conv_set_model(ui->store,
+	    ui->chat->conv_id, m->file_name, ui->model_sha[0] != '\0' ?
+	    ui->model_sha : NULL, m->quant, &cause) != 0) {
+		free(cause);
+		cause = NULL;
+	}
+	snprintf(buf, sizeof buf, "%d", m->n_ctx);
+	ui_message(ui, 0, "loaded %s (%s, context %s tokens)", m->file_name,
+	    m->quant, buf);
+	if (strstr(m->model_name, "demo") != NULL ||
+	    strstr(m->file_name, "demo") != NULL)
+		ui_notice(ui, "This is the built-in demo model: random "
+		    "weights -- meaningless output.  It exists so you can try "
+		    "every screen.");
+	if (advisory_needed(ui))
+		advisory_open(ui, 1);
+	ui->dirty = 1;
+}
+
+/* Queue loading path (keeps the current model until it succeeds). */
+void
+ui_load_model(struct ui *ui, const char *path)
+{
+	char	*abs;
+
+	if (ui->state == STATE_GENERATING) {
+		worker_cancel(ui->worker);
+	}
+	abs = realpath(path, NULL);
+	free(ui->loading_path);
+	ui->loading_path = abs != NULL ? abs : xstrdup(path);
+	ui->load_frac = 0;
+	ui->state = STATE_LOADING;
+	ui->load_job = worker_load(ui->worker, ui->loading_path,
+	    ui->set.n_ctx, ui->opt_threads);
+	ui->dirty = 1;
+}
+
+/* Fill p with the provenance of the running answer (pointers into ui). */
+static void
+ui_prov(struct ui *ui, struct store_prov *p, char *params)
+{
+	memset(p, 0, sizeof *p);
+	if (ui->model != NULL) {
+		p->model_file = ui->model->file_name;
+		p->model_quant = ui->model->quant;
+		p->template_name = ui->template_name != NULL ?
+		    ui->template_name : ui->model->template_name;
+	}
+	p->model_sha256 = ui->model_sha[0] != '\0' ? ui->model_sha : NULL;
+	p->params_json = params;
+	p->seed = ui->gen_seed;
+	p->has_seed = 1;
+}
+
+static int
+ui_ensure_conv(struct ui *ui, char **cause)
+{
+	struct store_conv	 init;
+	char			*params;
+	int			 rv;
+
+	if (ui->chat->conv_id != 0)
+		return 0;
+	memset(&init, 0, sizeof init);
+	init.system = ui->chat->system[0] != '\0' ? ui->chat->system : NULL;
+	init.template_name = ui->template_name;
+	if (ui->model != NULL) {
+		init.model_file = ui->model->file_name;
+		init.model_quant = ui->model->quant;
+	}
+	init.model_sha256 = ui->model_sha[0] != '\0' ? ui->model_sha : NULL;
+	params = settings_json(&ui->set);
+	init.params_json = params;
+	rv = store_conv_create(ui->store, &init, &ui->chat->conv_id, cause);
+	free(params);
+	return rv;
+}
+
+/* Store id of the last shown message before index i (0 = root). */
+static int64_t
+ui_parent_before(struct ui *ui, long i)
+{
+	struct chat_msg	*m;
+
+	while (--i >= 0) {
+		m = &ui->chat->msgs[i];
+		if (m->superseded || m->id == 0)
+			continue;
+		if (m->role == CHAT_USER || m->role == CHAT_ASSISTANT)
+			return m->id;
+	}
+	return 0;
+}
+
+void
+ui_send(struct ui *ui, const char *text)
+{
+	char	*cause = NULL;
+	int64_t	 parent, id;
+	size_t	 i, ui_idx;
+
+	if (ui->state == STATE_GENERATING) {
+		ui_message(ui, 1, "still answering: Esc stops it");
+		input_set_line(text);
+		return;
+	}
+	if (ui->state == STATE_LOADING) {
+		ui_message(ui, 1, "the model is still loading");
+		input_set_line(text);
+		return;
+	}
+	if (ui->model == NULL) {
+		ui_message(ui, 1, "no model loaded: /model picks one, /demo "
+		    "tries the demo model");
+		input_set_line(text);
+		return;
+	}
+	if (advisory_needed(ui)) {
+		input_set_line(text);
+		advisory_open(ui, 1);
+		return;
+	}
+	if (ui_ensure_conv(ui, &cause) != 0) {
+		ui_message(ui, 1, "%s", cause);
+		free(cause);
+		input_set_line(text);
+		return;
+	}
+	if (ui->editing >= 0 && (size_t)ui->editing < ui->chat->n) {
+		parent = ui_parent_before(ui, ui->editing);
+		for (i = (size_t)ui->editing; i < ui->chat->n; i++) {
+			if (ui->chat->msgs[i].role == CHAT_USER ||
+			    ui->chat->msgs[i].role == CHAT_ASSISTANT)
+				chat_supersede(ui->chat, i);
+		}
+	} else
+		parent = ui_parent_before(ui, (long)ui->chat->n);
+	ui->editing = -1;
+	if (store_msg_add(ui->store, ui->chat->conv_id, parent,
+	    STORE_ROLE_USER, text, STORE_STATUS_COMPLETE, NULL, &id,
+	    &cause) != 0) {
+		ui_message(ui, 1, "not sent: %s", cause);
+		free(cause);
+		input_set_line(text);
+		return;
+	}
+	ui_idx = chat_add(ui->chat, CHAT_USER, text);
+	ui->chat->msgs[ui_idx].id = id;
+	ui_generate(ui, id);
+}
+
+/* Start answering; parent is the committed user message. */
+static void
+ui_generate(struct ui *ui, int64_t parent)
+{
+	struct engine_msg	*msgs;
+	struct engine_sampling	 s;
+	struct store_prov	 prov;
+	const char		**texts;
+	int			*roles, n, i;
+	char			*params;
+
+	ui->gen_msg = (long)chat_add(ui->chat, CHAT_ASSISTANT, "");
+	chat_set_status(ui->chat, (size_t)ui->gen_msg, CHAT_STREAMING);
+	chat_set_model(ui->chat, (size_t)ui->gen_msg, ui->model->file_name);
+	s = ui->set.s;
+	if (!ui->set.seed_fixed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s.seed = ((uint64_t)ts.tv_sec * 1000000007ULL) ^
+		    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+	}
+	ui->gen_seed = s.seed;
+
+	free(ui->gen_idx);
+	n = chat_context(ui->chat, &roles, &texts, &ui->gen_idx);
+	ui->gen_n = n;
+	msgs = xcalloc((size_t)n + 1, sizeof *msgs);
+	for (i = 0; i < n; i++) {
+		msgs[i].role = roles[i] == CHAT_SYSTEM ? ENGINE_SYSTEM :
+		    roles[i] == CHAT_USER ? ENGINE_USER : ENGINE_ASSISTANT;
+		msgs[i].text = texts[i];
+	}
+	ui->chat_job = worker_chat(ui->worker, ui->template_name, msgs, n, &s);
+	free(msgs);
+	free(roles);
+	free(texts);
+
+	params = settings_json(&ui->set);
+	ui_prov(ui, &prov, params);
+	ui->stream = store_stream_start(ui->store, ui->chat->conv_id, parent,
+	    &prov);
+	free(params);
+	ui->state = STATE_GENERATING;
+	ui->gen_start = ui_now();
+	ui->gen_tokens = 0;
+	ui->tps = 0;
+	ui->chatview.follow = 1;
+	ui->dirty = 1;
+}
+
+/* The answer is done, stopped or failed: persist it and update state. */
+static void
+ui_gen_finish(struct ui *ui, struct worker_event *ev)
+{
+	struct store_prov	 prov;
+	struct buf		 dropped = BUF_INIT;
+	enum store_status	 st;
+	char			*params, *cause = NULL;
+	int64_t			 id = 0;
+	long			 ci;
+	int			 i;
+
+	params = settings_json(&ui->set);
+	ui_prov(ui, &prov, params);
+	prov.n_prompt = ev->res.n_prompt;
+	prov.n_gen = ev->res.n_gen;
+	prov.prefill_tps = ev->res.prefill_tps;
+	prov.decode_tps = ev->res.decode_tps;
+	prov.trimmed = ev->res.trimmed;
+	if (ev->res.trimmed && ev->res.n_dropped > 0) {
+		buf_putc(&dropped, '[');
+		for (i = 0; i < ev->res.n_dropped && i < 64; i++) {
+			if (ev->res.dropped[i] < 0 ||
+			    ev->res.dropped[i] >= ui->gen_n)
+				continue;
+			ci = ui->gen_idx[ev->res.dropped[i]];
+			if (ci < 0 || (size_t)ci >= ui->chat->n)
+				continue;
+			buf_printf(&dropped, "%s%lld", dropped.len > 1 ?
+			    "," : "", (long long)ui->chat->msgs[ci].id);
+		}
+		buf_putc(&dropped, ']');
+		prov.dropped_json = dropped.data;
+	}
+	if (ev->type == WORKER_EV_ERROR)
+		st = STORE_STATUS_ERROR;
+	else if (ev->res.stop == ENGINE_STOP_CANCEL)
+		st = STORE_STATUS_CANCELLED;
+	else
+		st = STORE_STATUS_COMPLETE;
+	if (ui->stream != NULL) {
+		if (store_stream_finish(ui->stream, st, ev->error, &prov, &id,
+		    &cause) != 0) {
+			ui_message(ui, 1, "%s", cause);
+			free(cause);
+		}
+		store_stream_free(ui->stream);
+		ui->stream = NULL;
+	}
+	free(params);
+	buf_free(&dropped);
+	if (ui->gen_msg >= 0 && (size_t)ui->gen_msg < ui->chat->n) {
+		ui->chat->msgs[ui->gen_msg].id = id;
+		chat_set_status(ui->chat, (size_t)ui->gen_msg,
+		    st == STORE_STATUS_ERROR ? CHAT_FAILED :
+		    st == STORE_STATUS_CANCELLED ? CHAT_STOPPED : CHAT_COMPLETE);
+	}
+	ui->gen_msg = -1;
+	ui->chat_job = 0;
+	if (ev->type == WORKER_EV_ERROR) {
+		ui_message(ui, 1, "%s", ev->error != NULL ? ev->error :
+		    "generation failed");
+		ui->state = STATE_READY;
+	} else {
+		ui->last_res = ev->res;
+		ui->have_res = 1;
+		ui->ctx_used = ev->res.n_ctx_used;
+		if (ev->res.decode_tps > 0)
+			ui->tps = ev->res.decode_tps;
+		ui->state = st == STORE_STATUS_CANCELLED ? STATE_STOPPED :
+		    STATE_READY;
+		if (ev->res.stop == ENGINE_STOP_CONTEXT)
+			ui_message(ui, 1, "the context is full: /new starts "
+			    "a new conversation, /set ctx N enlarges it");
+		else if (ev->res.trimmed)
+			ui_message(ui, 0, "the oldest %d message(s) did not fit "
+			    "the context and were left out",
+			    ev->res.n_dropped);
+	}
+	ui->dirty = 1;
+}
+
+/* /regen: answer the last question again, keeping the old answer. */
+int
+ui_regenerate(struct ui *ui, char **cause)
+{
+	long	a, u;
+
+	if (ui->state == STATE_GENERATING) {
+		xasprintf(cause, "still answering: Esc stops it");
+		return -1;
+	}
+	if (ui->model == NULL || ui->state == STATE_LOADING) {
+		xasprintf(cause, "no model loaded");
+		return -1;
+	}
+	u = chat_last(ui->chat, CHAT_USER);
+	if (u < 0 || ui->chat->msgs[u].id == 0) {
+		xasprintf(cause, "nothing to regenerate");
+		return -1;
+	}
+	if (advisory_needed(ui)) {
+		advisory_open(ui, 1);
+		return 0;
+	}
+	a = chat_last(ui->chat, CHAT_ASSISTANT);
+	if (a > u)
+		chat_supersede(ui->chat, (size_t)a);
+	ui_generate(ui, ui->chat->msgs[u].id);
+	return 0;
+}
+
+void
+ui_new_conversation(struct ui *ui)
+{
+	if (ui->state == STATE_GENERATING)
+		worker_cancel(ui->worker);
+	chat_clear(ui->chat);
+	chat_set_system(ui->chat, prompts_default_system());
+	ui->editing = -1;
+	ui->ctx_used = 0;
+	ui->chatview.follow = 1;
+	ui->dirty = 1;
+}
+
+/*
+ * Load conversation conv's current path into c.  *title (may be NULL)
+ * gets a copy of the title.  0 or -1 with *cause.
+ */
+int
+ui_load_conversation(struct ui *ui, struct chat *c, int64_t conv,
+    char **title, char **cause)
+{
+	struct store_conv	 sc;
+	struct store_msg	*m;
+	size_t			 n, i, k;
+	enum chat_status	 cs;
+
+	if (store_conv_get(ui->store, conv, &sc, cause) != 0)
+		return -1;
+	if (store_msg_path(ui->store, conv, 0, &m, &n, cause) != 0) {
+		store_conv_free(&sc);
+		return -1;
+	}
+	chat_clear(c);
+	chat_set_system(c, sc.system != NULL ? sc.system : "");
+	c->conv_id = conv;
+	for (i = 0; i < n; i++) {
+		if (m[i].role == STORE_ROLE_SYSTEM)
+			continue;
+		k = chat_add(c, m[i].role == STORE_ROLE_USER ? CHAT_USER :
+		    CHAT_ASSISTANT, m[i].content);
+		c->msgs[k].id = m[i].id;
+		switch (m[i].status) {
+		case STORE_STATUS_INTERRUPTED:
+		case STORE_STATUS_STREAMING:
+			cs = CHAT_INTERRUPTED;
+			break;
+		case STORE_STATUS_CANCELLED:
+			cs = CHAT_STOPPED;
+			break;
+		case STORE_STATUS_ERROR:
+			cs = CHAT_FAILED;
+			break;
+		default:
+			cs = CHAT_COMPLETE;
+			break;
+		}
+		chat_set_status(c, k, cs);
+		if (m[i].prov.model_file != NULL)
+			chat_set_model(c, k, m[i].prov.model_file);
+	}
+	if (title != NULL)
+		*title = xstrdup(sc.title);
+	if (c == ui->chat) {
+		free(ui->template_name);
+		ui->template_name = sc.template_name != NULL ?
+		    xstrdup(sc.template_name) : NULL;
+		settings_from_json(&ui->set, sc.params_json);
+	}
+	store_msgs_free(m, n);
+	store_conv_free(&sc);
+	return 0;
+}
+
+int
+ui_resume(struct ui *ui, int64_t conv, char **cause)
+{
+	if (ui->state == STATE_GENERATING) {
+		xasprintf(cause, "still answering: Esc stops it");
+		return -1;
+	}
+	if (ui_load_conversation(ui, ui->chat, conv, NULL, cause) != 0)
+		return -1;
+	ui->editing = -1;
+	ui->ctx_used = 0;
+	ui->chatview.follow = 1;
+	ui_set_screen(ui, SCREEN_CHAT);
+	ui_message(ui, 0, "resumed conversation %lld", (long long)conv);
+	return 0;
+}
+
+/*
+ * Export conversation conv as fmt to file (NULL = medchat-ID.EXT in the
+ * current directory), mode 0600.  *out_path gets the file written.
+ */
+int
+ui_export(struct ui *ui, int64_t conv, const char *fmt, const char *file,
+    char **out_path, char **cause)
+{
+	enum store_format	 f;
+	char			*path;
+	FILE			*fp;
+	int			 fd, rv;
+
+	if (store_format_parse(fmt, &f) != 0) {
+		xasprintf(cause, "unknown format: %.20s (md, json or txt)",
+		    fmt);
+		return -1;
+	}
+	if (file != NULL)
+		path = xstrdup(file);
+	else
+		xasprintf(&path, "medchat-%lld.%s", (long long)conv,
+		    f == STORE_FMT_MD ? "md" : f == STORE_FMT_JSON ? "json" :
+		    "txt");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(path);
+		return -1;
+	}
+	rv = store_export(ui->store, &conv, 1, f, fp, cause);
+	if (fclose(fp) != 0 && rv == 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		rv = -1;
+	}
+	if (rv == 0 && out_path != NULL)
+		*out_path = path;
+	else
+		free(path);
+	return rv;
+}
+
+/*
+ * Leave curses, run argv[0] with the terminal (stderr restored), come
+ * back and redraw.  Returns the exit status, or -1.
+ */
+int
+ui_suspend_run(struct ui *ui, char *const argv[])
+{
+	pid_t	pid;
+	int	status = -1;
+
+	def_prog_mode();
+	fputs("\033[?2004l", stdout);
+	fflush(stdout);
+	endwin();
+	ui_stderr(0);
+	if ((pid = fork()) == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			continue;
+	}
+	ui_stderr(1);
+	reset_prog_mode();
+	fputs("\033[?2004h", stdout);
+	fflush(stdout);
+	clearok(curscr, TRUE);
+	ui->dirty = 1;
+	if (pid < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Write the demo model into the models directory; *path gets it. */
+int
+ui_write_demo(struct ui *ui, char **path, char **cause)
+{
+	if (ui_mkdirs(ui->models_dir, cause) != 0)
+		return -1;
+	xasprintf(path, "%s/medchat-demo-random.gguf", ui->models_dir);
+	if (engine_write_demo_model(*path, cause) != 0) {
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	return 0;
+}
