@@ -86,8 +86,12 @@ size_t	 tokenizer_piece(const struct tokenizer *, int32_t id,
 	    int render_special, char *buf, size_t cap);
 
 /*
- * Detokenize a whole sequence as llama.cpp does (a leading space after BOS
- * is removed when the vocab adds a space prefix).  Returns malloc'd string.
+ * Detokenize a whole sequence: the concatenated pieces, with the dummy
+ * space of the first piece removed when the vocab adds a space prefix
+ * (llama_detokenize with remove_special = 0; unlike llama.cpp at
+ * c392e5094 the space is also removed after a leading BOS, as
+ * SentencePiece does, so decode(encode(x)) == x).  Returns a malloc'd,
+ * NUL-terminated string (pieces may contain NUL bytes).
  */
 char	*tokenizer_decode(const struct tokenizer *, const int32_t *ids,
 	    size_t n, int render_special);
@@ -106,9 +110,9 @@ char	*tokenizer_decode(const struct tokenizer *, const int32_t *ids,
  */
 struct detok {
 	const struct tokenizer	*tok;
-	char			 pend[8];
-	size_t			 npend;
-	int			 first;
+	char			 pend[8];	/* incomplete UTF-8 held back */
+	size_t			 npend;		/* 0..4 */
+	int			 first;		/* 2 start, 1 after BOS, 0 */
 };
 void	 detok_init(struct detok *, const struct tokenizer *);
 size_t	 detok_push(struct detok *, int32_t id, char *out, size_t cap);

@@ -38,7 +38,7 @@ fuzz_init(void)
 	static const char *const pieces[] = {
 		"\xe2\x96\x81", "\xe2\x96\x81t", "\xe2\x96\x81th",
 		"\xe2\x96\x81the", "th", "he", "the", "e", "t", "h", "a", "n",
-		"an", "\xe2\x96\x81a", "\xe2\x96\x81an", "in", "i",
+		"an", "\xe2\x96\x81" "a", "\xe2\x96\x81" "an", "in", "i",
 		"\xc3\xa9", "\xe2\x96\x81\xe2\x96\x81", "\xe4\xb8\xad",
 		"<", ">", "|", "s", "/"
 	};
