@@ -28,10 +28,13 @@
  * UTF-8 lead byte whose sequence would run past the end makes a shorter
  * symbol (as llama.cpp's min(len, remaining)).
  *
- * Two deliberate differences from llama.cpp at c392e5094:
+ * Deliberate differences from llama.cpp at c392e5094:
  *  - llama.cpp GGML_ASSERTs on duplicate token texts and throws when a
  *    byte token is missing; we reject duplicates with an error and fall
  *    back to the unknown token (or drop the byte when there is none).
+ *  - "<|im_start|>" is always a CONTROL token, like the EOG texts (a
+ *    USER_DEFINED one would be split out of user text even with
+ *    parse_special off);
  *  - tokenizer_decode() and the streaming detokenizer strip the
  *    SentencePiece dummy space from the first piece after a leading BOS
  *    as well (SentencePiece's own decode does; llama_detokenize at that
@@ -576,6 +579,13 @@ tokenizer_load(const struct gguf_file *f, struct tokenizer **out,
 		tok->eog[id] = 1;
 		tok->tok[id].attr |= TA_CONTROL;
 	}
+	/*
+	 * Our addition: ChatML's opening marker is CONTROL too, so that a
+	 * file marking it USER_DEFINED (matched even in user text by
+	 * llama.cpp) cannot let a user open a system turn.
+	 */
+	if ((id = tok_lookup(tok, "<|im_start|>", 12)) >= 0)
+		tok->tok[id].attr |= TA_CONTROL;
 
 	tok_build_special(tok);
 

@@ -402,6 +402,17 @@ test_chatml_golden(void)
 		test_cond(0, "chatml-llama2vocab model loads");
 		return;
 	}
+	{
+		char	*jinja = NULL, *cause = NULL;
+
+		if (gguf_get_str(gf, "tokenizer.chat_template", &jinja,
+		    &cause) != 1)
+			free(cause);
+		test_cond(jinja != NULL &&
+		    chatfmt_detect(jinja) == TMPL_CHATML,
+		    "chatml model's tokenizer.chat_template detected as chatml");
+		free(jinja);
+	}
 	test_cond(tokenizer_find(tok, "<|im_start|>") == 32000 &&
 	    tokenizer_find(tok, "<|im_end|>") == 32001 &&
 	    tokenizer_is_eog(tok, 32001) && tokenizer_is_eog(tok, 2),

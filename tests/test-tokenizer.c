@@ -512,10 +512,13 @@ static const float tiny_extra_score[] = {
 	-7, 0, 0, 0, -2, -1,
 	-3
 };
-/* <|im_end|> is written NORMAL on purpose: EOG detection makes it CONTROL */
+/*
+ * <|im_end|> is written NORMAL and <|im_start|> USER_DEFINED on purpose:
+ * both must end up CONTROL (EOG detection; our ChatML rule).
+ */
 static const int tiny_extra_type[] = {
 	1, 1, 1, 1, 1, 1, 1, 1,
-	1, 3, 1, 4, 1, 1,
+	1, 4, 1, 4, 1, 1,
 	1
 };
 #define TINY_FIRST	259
@@ -655,8 +658,11 @@ tiny_tests(void)
 	    "tiny: tokenizer_find");
 	test_cond(tokenizer_is_eog(tok, 2) && tokenizer_is_eog(tok, im_end) &&
 	    tokenizer_is_control(tok, im_end) &&
-	    !tokenizer_is_eog(tok, im_start),
-	    "tiny: EOS and <|im_end|> are EOG, <|im_end|> forced CONTROL");
+	    tokenizer_is_control(tok, im_start) &&
+	    !tokenizer_is_eog(tok, im_start) &&
+	    !tokenizer_is_control(tok, TINY_ID(11)),
+	    "tiny: EOS and <|im_end|> are EOG; <|im_end|>, <|im_start|> "
+	    "forced CONTROL, <tool> stays user-defined");
 
 	/*
 	 * "abc" with prefix: ▁ a b c.  Pairs: ▁a(-6) ab(-5) bc(-3).  bc
