@@ -148,6 +148,40 @@ int	 engine_count_tokens(struct engine *, const char *tmpl,
 /* Names of the built-in templates, NULL-terminated. */
 const char *const *engine_template_names(void);
 
+/* ---- debugging and benchmarks (src/cmd-debug.c, src/cmd-bench-model.c) */
+
+/*
+ * Token ids of text (BOS first when the model adds one); parse_special 0
+ * treats control-token texts as plain text.  *ids is malloc'd (caller
+ * frees), *n its length.  Returns 0.
+ */
+int	 engine_tokenize(struct engine *, const char *text, int parse_special,
+	    int32_t **ids, int *n);
+/*
+ * Evaluate ids[0..n) as one prompt from an empty context and write the
+ * logits of positions from..n-1 to logits[(i - from) * n_vocab + v]
+ * (caller allocates).  0, or -1 with *cause (ids out of range, n > n_ctx).
+ */
+int	 engine_eval(struct engine *, const int32_t *ids, int n, int from,
+	    float *logits, char **cause);
+/*
+ * llama-bench's pp/tg on random tokens from an empty context: n_prompt
+ * tokens as one batch, then n_gen tokens one at a time.  Tokens/s in
+ * *pp_tps and *tg_tps (0 when the count is 0).  0 or -1 with *cause.
+ */
+int	 engine_bench(struct engine *, int n_prompt, int n_gen,
+	    double *pp_tps, double *tg_tps, char **cause);
+/* Bytes of run state allocated at open (KV cache included). */
+uint64_t engine_kv_bytes(const struct engine *);
+/*
+ * Write a random-weight model shaped like a real file for benchmarks:
+ * shape "7b" (Llama-2-7B) or "1b" (TinyLlama-1.1B), type one of q4_k_m,
+ * q2_k, q3_k_m, q4_0, q5_0, q5_k_m, q6_k, q8_0 (the tensor type mix of
+ * that llama.cpp ftype).  Streams to disk.  0 or -1 with *cause.
+ */
+int	 engine_write_synth_model(const char *path, const char *shape,
+	    const char *type, char **cause);
+
 /* ---- kernel benchmarks (engine/kbench.c, `medchat bench kernels`) ---- */
 
 /* Kernel path chosen by CPUID / $MEDCHAT_CPU ("avx2"); NULL + *cause. */

@@ -1,0 +1,823 @@
+/*
+ * engine.c -- the inference facade of engine.h: wires gguf -> model ->
+ * tokenizer -> forward pass -> sampler, and runs chat turns.
+ *
+ * engine_open() does every allocation a conversation needs: the mapped
+ * file, the model views, the tokenizer, the thread pool, the run state
+ * and f16 KV cache (struct fwd), one row of logits, the record of which
+ * tokens the KV cache holds, and the stop-string hold buffer.  Sampling
+ * and generating a token then never allocate (a sampler is created per
+ * call, before the first token).
+ *
+ * KV reuse: e->kv_toks[0..n_past) are the tokens whose K/V are cached at
+ * positions 0..n_past-1.  A new prompt is compared with them and only the
+ * tokens after the common prefix are evaluated, so a multi-turn chat pays
+ * only for the new turn.
+ *
+ * Chat turns: the conversation is rendered by the template (chatfmt_build,
+ * user text with special tokens OFF).  If it does not fit the context with
+ * room for an answer, whole turns after the leading system message(s) are
+ * dropped, oldest first (a user message together with the answer that
+ * follows it), and reported in engine_result.
+ *
+ * Output: generated ids go through the streaming detokenizer (whole UTF-8
+ * only) and then a stop-string filter that holds back any tail that could
+ * be the start of a stop string; a completed stop string ends generation
+ * and is never emitted.
+ *
+ * Threads: engine_chat/complete run on one caller thread at a time; the
+ * only cross-thread entry is engine_cancel(), an atomic flag checked once
+ * per token.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/gguf.h"
+#include "engine/kernels.h"
+#include "engine/model.h"
+#include "engine/quant.h"
+#include "engine/tokenizer.h"
+#include "xmalloc.h"
+
+#define ENGINE_BATCH		512
+#define ENGINE_HOLD		1024	/* stop-string hold buffer */
+#define ENGINE_PIECE		256	/* one detokenized piece */
+
+struct engine {
+	struct engine_info	 info;
+	char			*path;
+	char			*model_name;
+	char			 quant[32];
+	struct gguf_file	*gf;
+	struct model		*m;
+	struct tokenizer	*tok;
+	struct tpool		*tp;
+	struct fwd		*fw;
+	enum chat_tmpl		 tmpl;		/* the model's default */
+	int			 n_ctx;
+	int			 n_vocab;
+	float			*logits;	/* [n_vocab] */
+	int32_t			*kv_toks;	/* [n_ctx] tokens in the cache */
+	int			 n_past;
+	atomic_int		 cancel;
+	char			 hold[ENGINE_HOLD];
+	size_t			 nhold;
+	char			*piece;		/* detokenizer output */
+	size_t			 piece_size;
+};
+
+/* One generation: the prompt is in e->kv_toks-to-be. */
+struct engine_gen {
+	const char *const	*stops;		/* NULL-terminated, or NULL */
+	engine_emit_fn		 emit;
+	void			*arg;
+	int			 stopped;	/* stop string seen */
+	int			 emit_stop;	/* emit returned nonzero */
+};
+
+static double	 engine_now(void);
+static int	 engine_physical_cores(void);
+static uint64_t	 engine_mem_available(void);
+static void	 engine_quant_name(struct engine *);
+static void	 engine_to_params(const struct engine *,
+		    const struct engine_sampling *, struct sampler_params *);
+static void	 engine_out(struct engine *, struct engine_gen *,
+		    const char *, size_t, int);
+static int	 engine_run(struct engine *, const int32_t *, int,
+		    const struct engine_sampling *, struct engine_gen *,
+		    struct engine_result *, char **);
+static int	 engine_tmpl(struct engine *, const char *, enum chat_tmpl *,
+		    char **);
+static void	 engine_build(struct engine *, enum chat_tmpl,
+		    const struct engine_msg *, int, const int *,
+		    struct tokvec *);
+
+static double
+engine_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * Number of physical cores: distinct (package, core) pairs in sysfs,
+ * falling back to the online CPU count.
+ */
+static int
+engine_physical_cores(void)
+{
+	char	 path[128], line[64];
+	long	 ids[1024], id, ncpu;
+	FILE	*f;
+	int	 n = 0, i, j, found;
+	long	 pkg, core;
+
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	for (i = 0; i < ncpu && i < 1024; i++) {
+		pkg = core = -1;
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/"
+		    "topology/physical_package_id", i);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(line, sizeof line, f) != NULL)
+				pkg = strtol(line, NULL, 10);
+			fclose(f);
+		}
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/"
+		    "topology/core_id", i);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(line, sizeof line, f) != NULL)
+				core = strtol(line, NULL, 10);
+			fclose(f);
+		}
+		if (pkg < 0 || core < 0)
+			return (int)ncpu;
+		id = pkg * 65536 + core;
+		found = 0;
+		for (j = 0; j < n; j++) {
+			if (ids[j] == id)
+				found = 1;
+		}
+		if (!found)
+			ids[n++] = id;
+	}
+	return n > 0 ? n : (int)ncpu;
+}
+
+/* MemAvailable from /proc/meminfo in bytes, 0 if unknown. */
+static uint64_t
+engine_mem_available(void)
+{
+	char			 line[256];
+	unsigned long long	 kb;
+	FILE			*f;
+	uint64_t		 r = 0;
+
+	if ((f = fopen("/proc/meminfo", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+			r = (uint64_t)kb * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* "Q4_K_M" from general.file_type, else the type of attn_q in layer 0. */
+static void
+engine_quant_name(struct engine *e)
+{
+	const char	*s;
+	uint32_t	 ft;
+	char		*err = NULL;
+	size_t		 i;
+
+	s = NULL;
+	if (gguf_get_u32(e->gf, "general.file_type", &ft, &err) == 1)
+		s = gguf_ftype_name(ft);
+	free(err);
+	if (s == NULL)
+		s = qtype_name(e->m->layers[0].wq.type);
+	else if (strncmp(s, "MOSTLY_", 7) == 0)
+		s += 7;
+	else if (strncmp(s, "ALL_", 4) == 0)
+		s += 4;
+	for (i = 0; s[i] != '\0' && i + 1 < sizeof e->quant; i++)
+		e->quant[i] = s[i];
+	e->quant[i] = '\0';
+}
+
+int
+engine_open(const struct engine_opts *opts, struct engine **out,
+    char **cause)
+{
+	struct engine		*e;
+	const struct hparams	*hp;
+	const char		*slash;
+	char			*tm = NULL, *jinja = NULL;
+	uint64_t		 avail, per_pos, budget;
+	int			 r, nt, n_ctx;
+
+	*out = NULL;
+	if (cpu_init(cause) != 0)
+		return -1;
+	e = xcalloc(1, sizeof *e);
+	e->path = xstrdup(opts->path);
+	if (opts->progress != NULL)
+		opts->progress(0.0f, opts->progress_arg);
+	if (gguf_open(opts->path, &e->gf, cause) != 0)
+		goto fail;
+
+	r = gguf_get_str(e->gf, "tokenizer.ggml.model", &tm, cause);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		xasprintf(cause, "%s: missing required key "
+		    "'tokenizer.ggml.model'", e->gf->name);
+		goto fail;
+	}
+	if (strcmp(tm, "llama") != 0) {
+		xasprintf(cause, "%s: unsupported tokenizer '%.32s' (only "
+		    "SentencePiece 'llama' is supported)", e->gf->name, tm);
+		free(tm);
+		goto fail;
+	}
+	free(tm);
+
+	if (model_load(e->gf, &e->m, cause) != 0)
+		goto fail;
+	hp = &e->m->hp;
+	if (opts->progress != NULL)
+		opts->progress(0.3f, opts->progress_arg);
+	if (tokenizer_load(e->gf, &e->tok, cause) != 0)
+		goto fail;
+	if (tokenizer_n_vocab(e->tok) != hp->n_vocab) {
+		xasprintf(cause, "%s: tokenizer has %d tokens but the model "
+		    "has %d", e->gf->name, tokenizer_n_vocab(e->tok),
+		    hp->n_vocab);
+		goto fail;
+	}
+	e->n_vocab = hp->n_vocab;
+
+	/*
+	 * Default: one thread per physical core, but a single thread for
+	 * tiny models, whose per-layer work is smaller than a barrier.
+	 */
+	nt = opts->n_threads > 0 ? opts->n_threads : engine_physical_cores();
+	if (opts->n_threads <= 0 && e->m->weight_bytes < (16 << 20))
+		nt = 1;
+	if (nt > 256)
+		nt = 256;
+
+	per_pos = 2ULL * 2 * hp->n_layer * hp->n_head_kv * hp->head_dim;
+	if (opts->n_ctx > 0) {
+		if (opts->n_ctx > (1 << 24)) {
+			xasprintf(cause, "context size %d is too large",
+			    opts->n_ctx);
+			goto fail;
+		}
+		n_ctx = opts->n_ctx;
+	} else {
+		n_ctx = hp->n_ctx_train;
+		avail = engine_mem_available();
+		if (avail > 0) {
+			budget = avail > e->gf->size ? avail - e->gf->size :
+			    avail / 2;
+			budget = budget / 4 * 3;
+			if ((uint64_t)n_ctx * per_pos > budget)
+				n_ctx = (int)(budget / per_pos) / 32 * 32;
+			if (n_ctx < 256)
+				n_ctx = hp->n_ctx_train < 256 ?
+				    hp->n_ctx_train : 256;
+		}
+	}
+	e->n_ctx = n_ctx;
+
+	e->tp = tpool_create(nt);
+	e->fw = fwd_create(e->m, e->tp, n_ctx, ENGINE_BATCH, cause);
+	if (e->fw == NULL)
+		goto fail;
+	e->logits = xcalloc(hp->n_vocab, sizeof *e->logits);
+	e->kv_toks = xcalloc(n_ctx, sizeof *e->kv_toks);
+	e->piece_size = detok_bufsize(e->tok);
+	if (e->piece_size < ENGINE_PIECE)
+		e->piece_size = ENGINE_PIECE;
+	if (e->piece_size > ENGINE_HOLD / 2)
+		e->piece_size = ENGINE_HOLD / 2;
+	e->piece = xmalloc(e->piece_size);
+	if (opts->progress != NULL)
+		opts->progress(0.9f, opts->progress_arg);
+
+	r = gguf_get_str(e->gf, "tokenizer.chat_template", &jinja, cause);
+	if (r < 0)
+		goto fail;
+	e->tmpl = chatfmt_detect(jinja);
+	free(jinja);
+	engine_quant_name(e);
+
+	slash = strrchr(e->path, '/');
+	e->info.path = e->path;
+	e->info.file_name = slash != NULL ? slash + 1 : e->path;
+	e->info.model_name = e->m->name != NULL && *e->m->name != '\0' ?
+	    e->m->name : e->info.file_name;
+	e->info.quant = e->quant;
+	e->info.template_name = chatfmt_name(e->tmpl);
+	e->info.cpu = cpu_level_name(cpu_level());
+	e->info.file_size = e->gf->size;
+	e->info.n_params = e->m->n_params;
+	e->info.n_ctx_train = hp->n_ctx_train;
+	e->info.n_ctx = n_ctx;
+	e->info.n_vocab = hp->n_vocab;
+	e->info.n_layer = hp->n_layer;
+	e->info.n_embd = hp->n_embd;
+	e->info.n_threads = nt;
+	if (opts->progress != NULL)
+		opts->progress(1.0f, opts->progress_arg);
+	*out = e;
+	return 0;
+
+fail:
+	engine_close(e);
+	return -1;
+}
+
+void
+engine_close(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	fwd_free(e->fw);
+	if (e->tp != NULL)
+		tpool_free(e->tp);
+	tokenizer_free(e->tok);
+	model_free(e->m);
+	if (e->gf != NULL)
+		gguf_close(e->gf);
+	free(e->logits);
+	free(e->kv_toks);
+	free(e->piece);
+	free(e->path);
+	free(e);
+}
+
+const struct engine_info *
+engine_get_info(const struct engine *e)
+{
+	return &e->info;
+}
+
+void
+engine_sampling_default(struct engine_sampling *s)
+{
+	struct sampler_params	p;
+	struct timespec		ts;
+
+	sampler_params_default(&p);
+	s->temp = p.temp;
+	s->top_k = p.top_k;
+	s->top_p = p.top_p;
+	s->min_p = p.min_p;
+	s->repeat_penalty = p.repeat_penalty;
+	s->repeat_last_n = p.repeat_last_n;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->seed = (uint64_t)ts.tv_sec * 1000000007ULL + (uint64_t)ts.tv_nsec;
+	s->max_tokens = -1;
+}
+
+/* Sampler parameters for s; a negative repeat_last_n means the context. */
+static void
+engine_to_params(const struct engine *e, const struct engine_sampling *s,
+    struct sampler_params *p)
+{
+	sampler_params_default(p);
+	p->temp = s->temp;
+	p->top_k = s->top_k;
+	p->top_p = s->top_p;
+	p->min_p = s->min_p;
+	p->repeat_penalty = s->repeat_penalty;
+	p->repeat_last_n = s->repeat_last_n < 0 ? e->n_ctx : s->repeat_last_n;
+	p->seed = s->seed;
+}
+
+void
+engine_cancel(struct engine *e)
+{
+	atomic_store(&e->cancel, 1);
+}
+
+/*
+ * Pass generated text through the stop-string filter to the callback.
+ * Text that may begin a stop string is held back in e->hold; at the end
+ * (final = 1) whatever is held is released.
+ */
+static void
+engine_out(struct engine *e, struct engine_gen *g, const char *s, size_t n,
+    int final)
+{
+	const char *const	*st;
+	size_t			 keep, sl, k, cut;
+	char			*p;
+
+	if (g->stopped || g->emit_stop)
+		return;
+	if (n > sizeof e->hold - e->nhold) {
+		/* Cannot happen with our piece sizes; flush to make room. */
+		if (e->nhold > 0 && g->emit(e->hold, e->nhold, g->arg) != 0)
+			g->emit_stop = 1;
+		e->nhold = 0;
+		if (n > sizeof e->hold)
+			n = sizeof e->hold;
+	}
+	memcpy(e->hold + e->nhold, s, n);
+	e->nhold += n;
+
+	cut = e->nhold;
+	for (st = g->stops; st != NULL && *st != NULL; st++) {
+		sl = strlen(*st);
+		if (sl == 0 || sl > e->nhold)
+			continue;
+		p = memmem(e->hold, e->nhold, *st, sl);
+		if (p != NULL && (size_t)(p - e->hold) < cut) {
+			cut = p - e->hold;
+			g->stopped = 1;
+		}
+	}
+	if (g->stopped) {
+		if (cut > 0 && g->emit(e->hold, cut, g->arg) != 0)
+			g->emit_stop = 1;
+		e->nhold = 0;
+		return;
+	}
+
+	/* Longest tail of hold that is a proper prefix of a stop string. */
+	keep = 0;
+	if (!final) {
+		for (st = g->stops; st != NULL && *st != NULL; st++) {
+			sl = strlen(*st);
+			if (sl == 0)
+				continue;
+			for (k = sl - 1; k > keep; k--) {
+				if (k <= e->nhold && memcmp(e->hold + e->nhold -
+				    k, *st, k) == 0) {
+					keep = k;
+					break;
+				}
+			}
+		}
+	}
+	if (e->nhold > keep) {
+		if (g->emit(e->hold, e->nhold - keep, g->arg) != 0)
+			g->emit_stop = 1;
+		memmove(e->hold, e->hold + e->nhold - keep, keep);
+		e->nhold = keep;
+	}
+}
+
+/*
+ * Evaluate prompt[0..n) (reusing the cached prefix) and generate.  Fills
+ * *res; 0, or -1 with *cause when the prompt does not fit.
+ */
+static int
+engine_run(struct engine *e, const int32_t *prompt, int n,
+    const struct engine_sampling *s, struct engine_gen *g,
+    struct engine_result *res, char **cause)
+{
+	struct sampler_params	 sp;
+	struct sampler		*smp;
+	struct detok		 dt;
+	double			 t0, t1, t_dec = 0.0;
+	size_t			 pl;
+	int32_t			 id;
+	int			 common, i, first;
+
+	atomic_store(&e->cancel, 0);
+	e->nhold = 0;
+	res->n_prompt = n;
+	res->n_gen = 0;
+	res->prefill_tps = res->decode_tps = 0.0;
+	res->stop = ENGINE_STOP_EOG;
+	if (n < 1) {
+		xasprintf(cause, "empty prompt");
+		return -1;
+	}
+	if (n >= e->n_ctx) {
+		xasprintf(cause, "prompt of %d tokens does not fit the context "
+		    "of %d tokens", n, e->n_ctx);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (prompt[i] < 0 || prompt[i] >= e->n_vocab) {
+			xasprintf(cause, "token id %d out of range", prompt[i]);
+			return -1;
+		}
+	}
+
+	/* Reuse the cached prefix; at least the last token is evaluated. */
+	common = 0;
+	while (common < n && common < e->n_past &&
+	    e->kv_toks[common] == prompt[common])
+		common++;
+	if (common == n)
+		common = n - 1;
+	e->n_past = common;
+	t0 = engine_now();
+	fwd_eval(e->fw, prompt + common, n - common, common, n - common - 1,
+	    e->logits);
+	memcpy(e->kv_toks + common, prompt + common,
+	    (size_t)(n - common) * sizeof *prompt);
+	e->n_past = n;
+	t1 = engine_now();
+	res->prefill_tps = t1 > t0 ? (n - common) / (t1 - t0) : 0.0;
+
+	engine_to_params(e, s, &sp);
+	smp = sampler_create(&sp, e->n_vocab);
+	for (i = n > sp.repeat_last_n && sp.repeat_last_n > 0 ?
+	    n - sp.repeat_last_n : 0; i < n; i++)
+		sampler_accept(smp, prompt[i]);
+	detok_init(&dt, e->tok);
+	first = 1;
+
+	for (;;) {
+		if (atomic_load(&e->cancel)) {
+			res->stop = ENGINE_STOP_CANCEL;
+			break;
+		}
+		id = sampler_sample(smp, e->logits);
+		sampler_accept(smp, id);
+		if (tokenizer_is_eog(e->tok, id)) {
+			res->stop = ENGINE_STOP_EOG;
+			break;
+		}
+		res->n_gen++;
+		pl = detok_push(&dt, id, e->piece, e->piece_size);
+		if (pl > 0)
+			engine_out(e, g, e->piece, pl, 0);
+		if (g->stopped) {
+			res->stop = ENGINE_STOP_EOG;
+			break;
+		}
+		if (g->emit_stop) {
+			res->stop = ENGINE_STOP_CANCEL;
+			break;
+		}
+		if (s->max_tokens >= 0 && res->n_gen >= s->max_tokens) {
+			res->stop = ENGINE_STOP_LENGTH;
+			break;
+		}
+		if (e->n_past >= e->n_ctx) {
+			res->stop = ENGINE_STOP_CONTEXT;
+			break;
+		}
+		if (first) {
+			t0 = engine_now();
+			first = 0;
+		}
+		fwd_eval(e->fw, &id, 1, e->n_past, 0, e->logits);
+		e->kv_toks[e->n_past++] = id;
+		t_dec = engine_now() - t0;
+	}
+	if (!g->stopped && !g->emit_stop) {
+		pl = detok_flush(&dt, e->piece, e->piece_size);
+		engine_out(e, g, e->piece, pl, 1);
+	}
+	sampler_free(smp);
+	if (res->n_gen > 1 && t_dec > 0.0)
+		res->decode_tps = (res->n_gen - 1) / t_dec;
+	res->n_ctx_used = e->n_past;
+	return 0;
+}
+
+/* Template by name, or the model's when name is NULL or empty. */
+static int
+engine_tmpl(struct engine *e, const char *name, enum chat_tmpl *t,
+    char **cause)
+{
+	int	r;
+
+	if (name == NULL || *name == '\0') {
+		*t = e->tmpl;
+		return 0;
+	}
+	r = chatfmt_lookup(name);
+	if (r < 0) {
+		xasprintf(cause, "unknown template '%.32s' (try chatml, "
+		    "meditron, llama2)", name);
+		return -1;
+	}
+	*t = (enum chat_tmpl)r;
+	return 0;
+}
+
+/* Render msgs[i] for which drop[i] is 0 (drop may be NULL) into out. */
+static void
+engine_build(struct engine *e, enum chat_tmpl t,
+    const struct engine_msg *msgs, int n, const int *drop,
+    struct tokvec *out)
+{
+	struct chat_turn	*turns;
+	int			 i, k;
+
+	turns = xcalloc(n > 0 ? n : 1, sizeof *turns);
+	for (i = k = 0; i < n; i++) {
+		if (drop != NULL && drop[i])
+			continue;
+		turns[k].role = (enum chat_role)msgs[i].role;
+		turns[k].text = msgs[i].text != NULL ? msgs[i].text : "";
+		k++;
+	}
+	out->n = 0;
+	chatfmt_build(e->tok, t, turns, k, 1, out, NULL);
+	free(turns);
+}
+
+int
+engine_chat(struct engine *e, const char *tmpl,
+    const struct engine_msg *msgs, int n, const struct engine_sampling *s,
+    engine_emit_fn emit, void *arg, struct engine_result *res, char **cause)
+{
+	struct engine_gen	 g;
+	struct tokvec		 tv = { NULL, 0, 0 };
+	enum chat_tmpl		 t;
+	int			*drop, i, first, reserve, rv;
+
+	memset(res, 0, sizeof *res);
+	if (engine_tmpl(e, tmpl, &t, cause) != 0)
+		return -1;
+	if (n < 1 || msgs[n - 1].role != ENGINE_USER) {
+		xasprintf(cause, "the conversation must end with a user "
+		    "message");
+		return -1;
+	}
+	reserve = s->max_tokens > 0 ? s->max_tokens : e->n_ctx / 4;
+	if (reserve > e->n_ctx / 2)
+		reserve = e->n_ctx / 2;
+
+	drop = xcalloc(n, sizeof *drop);
+	for (first = 0; first < n && msgs[first].role == ENGINE_SYSTEM;
+	    first++)
+		;
+	engine_build(e, t, msgs, n, drop, &tv);
+	/* Drop the oldest whole turns until prompt + reserve fits. */
+	i = first;
+	while ((int)tv.n + reserve > e->n_ctx && i < n - 1) {
+		drop[i] = 1;
+		if (res->n_dropped < (int)(sizeof res->dropped /
+		    sizeof res->dropped[0]))
+			res->dropped[res->n_dropped] = i;
+		res->n_dropped++;
+		i++;
+		/* A user message goes with the answers that follow it. */
+		while (i < n - 1 && msgs[i].role != ENGINE_USER) {
+			drop[i] = 1;
+			if (res->n_dropped < (int)(sizeof res->dropped /
+			    sizeof res->dropped[0]))
+				res->dropped[res->n_dropped] = i;
+			res->n_dropped++;
+			i++;
+		}
+		engine_build(e, t, msgs, n, drop, &tv);
+	}
+	if (res->n_dropped > (int)(sizeof res->dropped /
+	    sizeof res->dropped[0]))
+		res->n_dropped = sizeof res->dropped / sizeof res->dropped[0];
+	res->trimmed = res->n_dropped > 0;
+	free(drop);
+
+	memset(&g, 0, sizeof g);
+	g.stops = chatfmt_stops(t);
+	g.emit = emit;
+	g.arg = arg;
+	rv = engine_run(e, tv.v, (int)tv.n, s, &g, res, cause);
+	tokvec_free(&tv);
+	return rv;
+}
+
+int
+engine_complete(struct engine *e, const char *prompt,
+    const struct engine_sampling *s, engine_emit_fn emit, void *arg,
+    struct engine_result *res, char **cause)
+{
+	struct engine_gen	 g;
+	struct tokvec		 tv = { NULL, 0, 0 };
+	int			 rv;
+
+	memset(res, 0, sizeof *res);
+	tokenizer_encode(e->tok, prompt, strlen(prompt),
+	    tokenizer_add_bos(e->tok), 1, &tv);
+	memset(&g, 0, sizeof g);
+	g.emit = emit;
+	g.arg = arg;
+	rv = engine_run(e, tv.v, (int)tv.n, s, &g, res, cause);
+	tokvec_free(&tv);
+	return rv;
+}
+
+int
+engine_count_tokens(struct engine *e, const char *tmpl,
+    const struct engine_msg *msgs, int n)
+{
+	struct tokvec	 tv = { NULL, 0, 0 };
+	enum chat_tmpl	 t;
+	char		*cause = NULL;
+	int		 r;
+
+	if (engine_tmpl(e, tmpl, &t, &cause) != 0) {
+		free(cause);
+		return -1;
+	}
+	engine_build(e, t, msgs, n, NULL, &tv);
+	r = (int)tv.n;
+	tokvec_free(&tv);
+	return r;
+}
+
+const char *const *
+engine_template_names(void)
+{
+	static const char	*names[TMPL_COUNT + 1];
+	int			 i;
+
+	for (i = 0; i < TMPL_COUNT; i++)
+		names[i] = chatfmt_name((enum chat_tmpl)i);
+	names[TMPL_COUNT] = NULL;
+	return names;
+}
+
+int
+engine_tokenize(struct engine *e, const char *text, int parse_special,
+    int32_t **ids, int *n)
+{
+	struct tokvec	tv = { NULL, 0, 0 };
+
+	tokenizer_encode(e->tok, text, strlen(text), tokenizer_add_bos(e->tok),
+	    parse_special, &tv);
+	*n = (int)tv.n;
+	*ids = xcalloc(tv.n > 0 ? tv.n : 1, sizeof **ids);
+	if (tv.n > 0)
+		memcpy(*ids, tv.v, tv.n * sizeof **ids);
+	tokvec_free(&tv);
+	return 0;
+}
+
+int
+engine_eval(struct engine *e, const int32_t *ids, int n, int from,
+    float *logits, char **cause)
+{
+	int	i;
+
+	if (n < 1 || n > e->n_ctx) {
+		xasprintf(cause, "%d tokens do not fit the context of %d", n,
+		    e->n_ctx);
+		return -1;
+	}
+	if (from < 0 || from >= n) {
+		xasprintf(cause, "position %d is outside the %d tokens", from,
+		    n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (ids[i] < 0 || ids[i] >= e->n_vocab) {
+			xasprintf(cause, "token id %d out of range (vocabulary "
+			    "of %d)", ids[i], e->n_vocab);
+			return -1;
+		}
+	}
+	fwd_eval(e->fw, ids, n, 0, from, logits);
+	memcpy(e->kv_toks, ids, (size_t)n * sizeof *ids);
+	e->n_past = n;
+	return 0;
+}
+
+int
+engine_bench(struct engine *e, int n_prompt, int n_gen, double *pp_tps,
+    double *tg_tps, char **cause)
+{
+	int32_t	*ids;
+	double	 t0;
+	int	 i;
+	uint32_t rnd = 12345;
+
+	if (n_prompt < 0 || n_gen < 0 || n_prompt + n_gen > e->n_ctx) {
+		xasprintf(cause, "%d + %d tokens do not fit the context of %d",
+		    n_prompt, n_gen, e->n_ctx);
+		return -1;
+	}
+	ids = xcalloc(n_prompt + n_gen + 1, sizeof *ids);
+	for (i = 0; i < n_prompt + n_gen + 1; i++) {
+		rnd = rnd * 1664525u + 1013904223u;
+		ids[i] = (int32_t)((rnd >> 8) % (uint32_t)e->n_vocab);
+	}
+	*pp_tps = *tg_tps = 0.0;
+	if (n_prompt > 0) {
+		t0 = engine_now();
+		fwd_eval(e->fw, ids, n_prompt, 0, n_prompt - 1, e->logits);
+		*pp_tps = n_prompt / (engine_now() - t0);
+	}
+	if (n_gen > 0) {
+		t0 = engine_now();
+		for (i = 0; i < n_gen; i++)
+			fwd_eval(e->fw, ids + i, 1, i, 0, e->logits);
+		*tg_tps = n_gen / (engine_now() - t0);
+	}
+	e->n_past = 0;
+	free(ids);
+	return 0;
+}
+
+uint64_t
+engine_kv_bytes(const struct engine *e)
+{
+	return fwd_mem_bytes(e->fw);
+}

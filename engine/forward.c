@@ -1,0 +1,478 @@
+/*
+ * forward.c -- the llama forward pass (ENGINE-NOTES §3) over a batch of
+ * tokens, with an f16 KV cache.
+ *
+ * A batch of T tokens at positions pos..pos+T-1 is evaluated by ONE
+ * thread-pool job: every thread walks the same sequence of steps (norm,
+ * q/k/v products, RoPE, attention, output product, FFN) for every layer,
+ * splitting each step by (ith, nth) and meeting at a barrier between
+ * steps (matmul_part ends with its own barrier).  The matrix products
+ * are the kernels' matmul_part(), which quantizes the activation columns
+ * once and reuses each weight block across the T columns.  So a prompt
+ * costs one pool wake-up per batch and a generated token one in all.
+ *
+ * Numerics follow llama.cpp's CPU path: RMSNorm sums squares in double;
+ * RoPE is the llama "NORM" mode (adjacent pairs) with theta built
+ * iteratively in float; attention scores are scaled inside the softmax;
+ * K and V are stored in f16 after RoPE, and -- as ggml's f16 matrix
+ * products do -- q is rounded to f16 before q.K and the probabilities
+ * to f16 before P.V.  These roundings matter: with them our logits
+ * match llama.cpp's to 1e-4 on the F32/Q3_K/Q6_K references, without
+ * them they drift by up to 0.1 on random-weight models with peaked
+ * attention.
+ *
+ * KV cache layout, per layer and KV head, position-major:
+ *	kc[((L * n_head_kv + h) * n_ctx + p) * hd + d]	(same for vc)
+ * so one head's scan over positions is contiguous for both the q.K dots
+ * and the p.V accumulation, and heads are independent units of work.
+ *
+ * All buffers are allocated in fwd_create(), sized for n_batch tokens and
+ * n_ctx positions; fwd_eval() never allocates.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/kernels.h"
+#include "engine/model.h"
+#include "engine/quant.h"
+#include "xmalloc.h"
+
+typedef float	(*f16dot_fn)(const uint16_t *, const float *, int);
+typedef void	(*f16axpy_fn)(float *, float, const uint16_t *, int);
+
+struct fwd {
+	const struct model	*m;
+	struct tpool		*tp;
+	int			 n_ctx;
+	int			 n_batch;
+	int			 n_threads;
+	uint64_t		 mem;
+
+	float			*x;	/* [n_batch][n_embd] residual stream */
+	float			*xb;	/* [n_batch][n_embd] normed input */
+	float			*q;	/* [n_batch][n_head * hd] */
+	float			*k;	/* [n_batch][n_head_kv * hd] */
+	float			*v;	/* [n_batch][n_head_kv * hd] */
+	float			*att;	/* [n_batch][n_head * hd] */
+	float			*hb;	/* [n_batch][n_ff] gate, then product */
+	float			*hb2;	/* [n_batch][n_ff] up */
+	float			*rcos;	/* [n_batch][n_rot / 2] */
+	float			*rsin;	/* [n_batch][n_rot / 2] */
+	float			*scores; /* [n_threads][n_ctx] */
+	uint16_t		*kc;	/* K cache, see above */
+	uint16_t		*vc;	/* V cache */
+	void			*scratch; /* matmul activation scratch */
+
+	/* The batch being evaluated (set by fwd_eval for the job). */
+	const int32_t		*tokens;
+	int			 ntok;
+	int			 pos;
+	int			 out_from;	/* first row with logits, or ntok */
+	float			*logits;
+	f16dot_fn		 dot;
+	f16axpy_fn		 axpy;
+};
+
+static float	 fwd_f16tab[65536];
+static pthread_once_t fwd_once = PTHREAD_ONCE_INIT;
+
+static void	 fwd_init_tables(void);
+static float	 fwd_dot_f16(const uint16_t *, const float *, int);
+static void	 fwd_axpy_f16(float *, float, const uint16_t *, int);
+static void	 fwd_rope(float *, int, int, const float *, const float *);
+static void	 fwd_attention(struct fwd *, int, int, int, float *);
+static void	 fwd_job(int, int, void *);
+
+/* Build the f16 -> f32 table used by the scalar attention path. */
+static void
+fwd_init_tables(void)
+{
+	uint32_t	i;
+
+	for (i = 0; i < 65536; i++)
+		fwd_f16tab[i] = fp16_to_f32((uint16_t)i);
+}
+
+/* Scalar dot product of an f16 row and an f32 vector. */
+static float
+fwd_dot_f16(const uint16_t *k, const float *q, int n)
+{
+	float	s0 = 0.0f, s1 = 0.0f;
+	int	i;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		s0 += fwd_f16tab[k[i]] * q[i];
+		s1 += fwd_f16tab[k[i + 1]] * q[i + 1];
+	}
+	if (i < n)
+		s0 += fwd_f16tab[k[i]] * q[i];
+	return s0 + s1;
+}
+
+/* y += a * v for an f16 row v. */
+static void
+fwd_axpy_f16(float *y, float a, const uint16_t *v, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		y[i] += a * fwd_f16tab[v[i]];
+}
+
+/*
+ * y = x / sqrt(mean(x^2) + eps) * w, as ggml computes it (sum of squares
+ * in double, scale in float, weight applied after scaling).
+ */
+void
+fwd_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
+{
+	double	sum = 0.0;
+	float	scale;
+	int	i;
+
+	for (i = 0; i < n; i++)
+		sum += (double)x[i] * x[i];
+	scale = 1.0f / sqrtf((float)(sum / n) + eps);
+	for (i = 0; i < n; i++)
+		y[i] = (x[i] * scale) * w[i];
+}
+
+/*
+ * Rotate the adjacent pairs of each of the nh heads of x (head size hd)
+ * by the angles whose cos/sin are c[0..hd/2) and s[0..hd/2).
+ */
+static void
+fwd_rope(float *x, int nh, int hd, const float *c, const float *s)
+{
+	float	*h, a, b;
+	int	 i, j;
+
+	for (j = 0; j < nh; j++) {
+		h = x + (size_t)j * hd;
+		for (i = 0; i < hd / 2; i++) {
+			a = h[2 * i];
+			b = h[2 * i + 1];
+			h[2 * i] = a * c[i] - b * s[i];
+			h[2 * i + 1] = a * s[i] + b * c[i];
+		}
+	}
+}
+
+/*
+ * Attention of batch token t for query head h in layer L: softmax over
+ * the cached positions 0..pos+t of scale * q.K, then the weighted sum of
+ * V, written to f->att.  sc is this thread's score buffer.
+ */
+static void
+fwd_attention(struct fwd *f, int L, int t, int h, float *sc)
+{
+	const struct hparams	*hp = &f->m->hp;
+	const uint16_t		*kb, *vb;
+	const float		*qv;
+	float			*out, mx, scale, inv;
+	double			 sum;
+	int			 hd = hp->head_dim, kvh, n, j, d;
+	size_t			 base;
+
+	kvh = h / (hp->n_head / hp->n_head_kv);
+	base = ((size_t)L * hp->n_head_kv + kvh) * f->n_ctx;
+	kb = f->kc + base * hd;
+	vb = f->vc + base * hd;
+	qv = f->q + (size_t)t * hp->n_head * hd + (size_t)h * hd;
+	out = f->att + (size_t)t * hp->n_head * hd + (size_t)h * hd;
+	n = f->pos + t + 1;
+	scale = 1.0f / sqrtf((float)hd);
+
+	mx = -INFINITY;
+	for (j = 0; j < n; j++) {
+		sc[j] = f->dot(kb + (size_t)j * hd, qv, hd) * scale;
+		if (sc[j] > mx)
+			mx = sc[j];
+	}
+	sum = 0.0;
+	for (j = 0; j < n; j++) {
+		sc[j] = expf(sc[j] - mx);
+		sum += sc[j];
+	}
+	inv = (float)(1.0 / sum);
+	for (d = 0; d < hd; d++)
+		out[d] = 0.0f;
+	/* Probabilities are rounded to f16 as llama.cpp's P.V does. */
+	for (j = 0; j < n; j++)
+		f->axpy(out, fwd_f16tab[f32_to_fp16(sc[j] * inv)],
+		    vb + (size_t)j * hd, hd);
+}
+
+/* The whole batch, run by every pool thread (see the file comment). */
+static void
+fwd_job(int ith, int nth, void *arg)
+{
+	struct fwd		*f = arg;
+	const struct model	*m = f->m;
+	const struct hparams	*hp = &m->hp;
+	const struct layer	*l;
+	struct tpool		*tp = f->tp;
+	int			 T = f->ntok, E = hp->n_embd, F = hp->n_ff;
+	int			 hd = hp->head_dim, nq, nkv, nr = hp->n_rot / 2;
+	int			 L, t, i, u, n_out;
+	float			*xr, theta, tscale, *sc, g;
+	uint16_t		*kd, *vd;
+	size_t			 base;
+
+	nq = hp->n_head * hd;
+	nkv = hp->n_head_kv * hd;
+	sc = f->scores + (size_t)ith * f->n_ctx;
+	tscale = powf(hp->rope_base, -2.0f / (float)hp->n_rot);
+
+	/* Embeddings and the RoPE angles of each position. */
+	for (t = ith; t < T; t += nth) {
+		qmat_get_row(&m->tok_embd, f->tokens[t], f->x + (size_t)t * E);
+		theta = (float)(f->pos + t);
+		for (i = 0; i < nr; i++) {
+			f->rcos[(size_t)t * nr + i] =
+			    cosf(hp->rope_scale * theta);
+			f->rsin[(size_t)t * nr + i] =
+			    sinf(hp->rope_scale * theta);
+			theta *= tscale;
+		}
+		fwd_rmsnorm(f->xb + (size_t)t * E, f->x + (size_t)t * E,
+		    m->layers[0].attn_norm, E, hp->rms_eps);
+	}
+	tpool_barrier(tp);
+
+	for (L = 0; L < hp->n_layer; L++) {
+		l = &m->layers[L];
+
+		/* xb holds attn_norm(x). */
+		matmul_part(tp, ith, nth, &l->wq, f->xb, E, T, f->q, nq,
+		    f->scratch);
+		matmul_part(tp, ith, nth, &l->wk, f->xb, E, T, f->k, nkv,
+		    f->scratch);
+		matmul_part(tp, ith, nth, &l->wv, f->xb, E, T, f->v, nkv,
+		    f->scratch);
+
+		/* RoPE, then store K and V of each token in the cache. */
+		for (t = ith; t < T; t += nth) {
+			fwd_rope(f->q + (size_t)t * nq, hp->n_head, hd,
+			    f->rcos + (size_t)t * nr, f->rsin + (size_t)t * nr);
+			/* q meets the f16 K as f16, as in llama.cpp. */
+			for (i = 0; i < nq; i++)
+				f->q[(size_t)t * nq + i] = fwd_f16tab[
+				    f32_to_fp16(f->q[(size_t)t * nq + i])];
+			fwd_rope(f->k + (size_t)t * nkv, hp->n_head_kv, hd,
+			    f->rcos + (size_t)t * nr, f->rsin + (size_t)t * nr);
+			for (u = 0; u < hp->n_head_kv; u++) {
+				base = (((size_t)L * hp->n_head_kv + u) *
+				    f->n_ctx + f->pos + t) * hd;
+				kd = f->kc + base;
+				vd = f->vc + base;
+				for (i = 0; i < hd; i++) {
+					kd[i] = f32_to_fp16(f->k[(size_t)t *
+					    nkv + (size_t)u * hd + i]);
+					vd[i] = f32_to_fp16(f->v[(size_t)t *
+					    nkv + (size_t)u * hd + i]);
+				}
+			}
+		}
+		tpool_barrier(tp);
+
+		/* Attention: (token, head) units dealt round-robin. */
+		for (u = ith; u < T * hp->n_head; u += nth)
+			fwd_attention(f, L, u / hp->n_head, u % hp->n_head, sc);
+		tpool_barrier(tp);
+
+		/* Output projection into hb2 (free until the FFN), residual. */
+		matmul_part(tp, ith, nth, &l->wo, f->att, nq, T, f->hb2, E,
+		    f->scratch);
+		for (t = ith; t < T; t += nth) {
+			xr = f->x + (size_t)t * E;
+			for (i = 0; i < E; i++)
+				xr[i] += f->hb2[(size_t)t * E + i];
+			fwd_rmsnorm(f->xb + (size_t)t * E, xr, l->ffn_norm, E,
+			    hp->rms_eps);
+		}
+		tpool_barrier(tp);
+
+		/* SwiGLU feed-forward. */
+		matmul_part(tp, ith, nth, &l->w_gate, f->xb, E, T, f->hb, F,
+		    f->scratch);
+		matmul_part(tp, ith, nth, &l->w_up, f->xb, E, T, f->hb2, F,
+		    f->scratch);
+		for (t = ith; t < T; t += nth) {
+			for (i = 0; i < F; i++) {
+				g = f->hb[(size_t)t * F + i];
+				f->hb[(size_t)t * F + i] = g / (1.0f + expf(-g)) *
+				    f->hb2[(size_t)t * F + i];
+			}
+		}
+		tpool_barrier(tp);
+		matmul_part(tp, ith, nth, &l->w_down, f->hb, F, T, f->att, E,
+		    f->scratch);
+		for (t = ith; t < T; t += nth) {
+			xr = f->x + (size_t)t * E;
+			for (i = 0; i < E; i++)
+				xr[i] += f->att[(size_t)t * E + i];
+			if (L + 1 < hp->n_layer)
+				fwd_rmsnorm(f->xb + (size_t)t * E, xr,
+				    m->layers[L + 1].attn_norm, E, hp->rms_eps);
+		}
+		tpool_barrier(tp);
+	}
+
+	/* Final norm and logits for the rows that want them, packed. */
+	n_out = T - f->out_from;
+	if (n_out <= 0)
+		return;
+	for (t = f->out_from + ith; t < T; t += nth)
+		fwd_rmsnorm(f->xb + (size_t)(t - f->out_from) * E,
+		    f->x + (size_t)t * E, m->output_norm, E, hp->rms_eps);
+	tpool_barrier(tp);
+	matmul_part(tp, ith, nth, &m->output, f->xb, E, n_out, f->logits,
+	    hp->n_vocab, f->scratch);
+}
+
+struct fwd *
+fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
+    char **cause)
+{
+	const struct hparams	*hp = &m->hp;
+	struct fwd		*f;
+	const struct qmat	*mats[8];
+	size_t			 ss, s, kvn;
+	int			 L, i, nq, nkv, B;
+
+	pthread_once(&fwd_once, fwd_init_tables);
+	if (n_ctx < 1 || n_batch < 1) {
+		xasprintf(cause, "invalid context size %d or batch %d", n_ctx,
+		    n_batch);
+		return NULL;
+	}
+	if (n_batch > n_ctx)
+		n_batch = n_ctx;
+	f = xcalloc(1, sizeof *f);
+	f->m = m;
+	f->tp = tp;
+	f->n_ctx = n_ctx;
+	f->n_batch = B = n_batch;
+	f->n_threads = tpool_size(tp);
+	nq = hp->n_head * hp->head_dim;
+	nkv = hp->n_head_kv * hp->head_dim;
+
+	f->x = xcalloc((size_t)B * hp->n_embd, sizeof *f->x);
+	f->xb = xcalloc((size_t)B * hp->n_embd, sizeof *f->xb);
+	f->q = xcalloc((size_t)B * nq, sizeof *f->q);
+	f->k = xcalloc((size_t)B * nkv, sizeof *f->k);
+	f->v = xcalloc((size_t)B * nkv, sizeof *f->v);
+	/* att also receives the FFN down product ([n_embd] per token). */
+	f->att = xcalloc((size_t)B * (nq > hp->n_embd ? nq : hp->n_embd),
+	    sizeof *f->att);
+	/* hb2 also receives the attention output product. */
+	f->hb = xcalloc((size_t)B * hp->n_ff, sizeof *f->hb);
+	f->hb2 = xcalloc((size_t)B * (hp->n_ff > hp->n_embd ? hp->n_ff :
+	    hp->n_embd), sizeof *f->hb2);
+	f->rcos = xcalloc((size_t)B * (hp->n_rot / 2), sizeof *f->rcos);
+	f->rsin = xcalloc((size_t)B * (hp->n_rot / 2), sizeof *f->rsin);
+	f->scores = xcalloc((size_t)f->n_threads * n_ctx, sizeof *f->scores);
+	kvn = (size_t)hp->n_layer * hp->n_head_kv * n_ctx * hp->head_dim;
+	f->kc = xcalloc(kvn, sizeof *f->kc);
+	f->vc = xcalloc(kvn, sizeof *f->vc);
+
+	ss = 0;
+	for (L = 0; L < hp->n_layer; L++) {
+		mats[0] = &m->layers[L].wq;
+		mats[1] = &m->layers[L].wk;
+		mats[2] = &m->layers[L].wv;
+		mats[3] = &m->layers[L].wo;
+		mats[4] = &m->layers[L].w_gate;
+		mats[5] = &m->layers[L].w_up;
+		mats[6] = &m->layers[L].w_down;
+		mats[7] = &m->output;
+		for (i = 0; i < 8; i++) {
+			s = matmul_scratch_size(mats[i], B);
+			if (s > ss)
+				ss = s;
+		}
+	}
+	f->scratch = xmalloc(ss > 0 ? ss : 1);
+
+	f->mem = 2 * kvn * sizeof(uint16_t) + ss + sizeof(float) *
+	    ((size_t)B * (2 * hp->n_embd + 2 * nq + 2 * nkv + 2 * hp->n_ff +
+	    hp->n_rot + hp->n_embd) + (size_t)f->n_threads * n_ctx);
+	return f;
+}
+
+void
+fwd_free(struct fwd *f)
+{
+	if (f == NULL)
+		return;
+	free(f->x);
+	free(f->xb);
+	free(f->q);
+	free(f->k);
+	free(f->v);
+	free(f->att);
+	free(f->hb);
+	free(f->hb2);
+	free(f->rcos);
+	free(f->rsin);
+	free(f->scores);
+	free(f->kc);
+	free(f->vc);
+	free(f->scratch);
+	free(f);
+}
+
+int
+fwd_n_ctx(const struct fwd *f)
+{
+	return f->n_ctx;
+}
+
+int
+fwd_n_batch(const struct fwd *f)
+{
+	return f->n_batch;
+}
+
+uint64_t
+fwd_mem_bytes(const struct fwd *f)
+{
+	return f->mem;
+}
+
+void
+fwd_eval(struct fwd *f, const int32_t *tokens, int n, int pos,
+    int out_from, float *logits)
+{
+	int	b0, T, lf;
+
+#ifdef HAVE_X86_SIMD
+	if (cpu_level() >= CPU_AVX2) {
+		f->dot = fwd_dot_f16_avx2;
+		f->axpy = fwd_axpy_f16_avx2;
+	} else
+#endif
+	{
+		f->dot = fwd_dot_f16;
+		f->axpy = fwd_axpy_f16;
+	}
+	for (b0 = 0; b0 < n; b0 += T) {
+		T = n - b0 < f->n_batch ? n - b0 : f->n_batch;
+		f->tokens = tokens + b0;
+		f->ntok = T;
+		f->pos = pos + b0;
+		if (out_from < 0 || out_from >= b0 + T) {
+			f->out_from = T;
+			f->logits = NULL;
+		} else {
+			lf = out_from > b0 ? out_from - b0 : 0;
+			f->out_from = lf;
+			f->logits = logits + (size_t)(b0 + lf - out_from) *
+			    f->m->hp.n_vocab;
+		}
+		tpool_run(f->tp, fwd_job, f);
+	}
+}

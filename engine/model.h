@@ -1,0 +1,115 @@
+/*
+ * model.h -- llama-architecture weights mapped from a GGUF file and the
+ * transformer forward pass over them (engine-internal).
+ *
+ * model.c turns a validated gguf_file into a struct model: hyperparameters
+ * read from metadata and checked against each other, and per-layer
+ * struct qmat views pointing straight into the read-only map (weights are
+ * never copied or expanded; only the small norm vectors are converted to
+ * float).  forward.c owns a struct fwd: all run state (activations, the
+ * f16 KV cache, scratch), allocated once by fwd_create and never grown, so
+ * evaluating tokens does not allocate.
+ *
+ * Data flow: gguf_open -> model_load -> fwd_create -> fwd_eval (tokens ->
+ * logits) -> sampler (tokenizer.h) -> engine.c.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/kernels.h"
+
+struct gguf_file;
+struct tpool;
+
+struct hparams {
+	int		 n_vocab;
+	int		 n_ctx_train;
+	int		 n_embd;
+	int		 n_layer;
+	int		 n_ff;
+	int		 n_head;
+	int		 n_head_kv;
+	int		 head_dim;	/* n_embd / n_head */
+	int		 n_rot;		/* rope dimension count (= head_dim) */
+	float		 rms_eps;
+	float		 rope_base;	/* freq_base */
+	float		 rope_scale;	/* freq_scale = 1 / scaling factor */
+};
+
+struct layer {
+	float		*attn_norm;	/* [n_embd], converted copy */
+	float		*ffn_norm;	/* [n_embd] */
+	struct qmat	 wq;		/* [n_embd] x [n_head * hd] rows */
+	struct qmat	 wk;		/* [n_embd] x [n_head_kv * hd] */
+	struct qmat	 wv;		/* [n_embd] x [n_head_kv * hd] */
+	struct qmat	 wo;		/* [n_head * hd] x [n_embd] */
+	struct qmat	 w_gate;	/* [n_embd] x [n_ff] */
+	struct qmat	 w_up;		/* [n_embd] x [n_ff] */
+	struct qmat	 w_down;	/* [n_ff] x [n_embd] */
+};
+
+struct model {
+	const struct gguf_file	*gf;		/* not owned */
+	struct hparams		 hp;
+	char			*name;		/* general.name or NULL */
+	struct qmat		 tok_embd;	/* [n_embd] x [n_vocab] */
+	struct qmat		 output;	/* output.weight or tok_embd */
+	int			 tied;		/* output is tok_embd */
+	float			*output_norm;	/* [n_embd] */
+	struct layer		*layers;	/* [n_layer] */
+	uint64_t		 n_params;
+	uint64_t		 weight_bytes;	/* bytes of all 2-D weights */
+};
+
+/*
+ * Map the llama tensors of gf.  Every hyperparameter and every tensor's
+ * shape and type is checked; -1 with *cause (one line naming the key or
+ * tensor) on the first problem.  gf must outlive the model.
+ */
+int	 model_load(const struct gguf_file *gf, struct model **out,
+	    char **cause);
+void	 model_free(struct model *);
+
+/* ---- forward pass (forward.c) ----------------------------------------- */
+
+struct fwd;
+
+/*
+ * Allocate the run state for contexts of n_ctx positions and prompt
+ * batches of up to n_batch tokens, computing logits for up to n_out
+ * positions per batch.  Returns NULL (with *cause) only if a size
+ * overflows; memory comes from xmalloc.
+ */
+struct fwd *fwd_create(const struct model *, struct tpool *, int n_ctx,
+	    int n_batch, char **cause);
+void	 fwd_free(struct fwd *);
+int	 fwd_n_ctx(const struct fwd *);
+int	 fwd_n_batch(const struct fwd *);
+/* Bytes of run state and KV cache allocated. */
+uint64_t fwd_mem_bytes(const struct fwd *);
+
+/*
+ * Evaluate tokens[0..n) at positions pos..pos+n-1 (the KV cache must hold
+ * positions 0..pos-1 of the same sequence; later cells are overwritten).
+ * n may exceed n_batch: the tokens are processed in batches.  For every
+ * position i >= out_from (index into tokens, -1 = none) the n_vocab
+ * logits are written to logits + (i - out_from) * n_vocab.  Ids must be
+ * < n_vocab and pos + n <= n_ctx (checked by the caller; asserted here).
+ */
+void	 fwd_eval(struct fwd *, const int32_t *tokens, int n, int pos,
+	    int out_from, float *logits);
+
+/* y = rmsnorm(x) * w over n elements (exposed for unit tests). */
+void	 fwd_rmsnorm(float *y, const float *x, const float *w, int n,
+	    float eps);
+
+#ifdef HAVE_X86_SIMD
+/* forward-avx2.c: f16 K/V row helpers for the attention. */
+float	 fwd_dot_f16_avx2(const uint16_t *k, const float *q, int n);
+void	 fwd_axpy_f16_avx2(float *y, float a, const uint16_t *v, int n);
+#endif
+
+#endif
