@@ -182,13 +182,12 @@ cmd_bench(int argc, char **argv)
 	int		 ch, membw = 0, json = 0, threads;
 	size_t		 total_mb = BENCH_MIN_TOTAL_MB;
 
-	/*
-	 * Model benchmark branch, `medchat bench -m FILE ...`: dispatched
-	 * here, before the option parsing below, as
-	 *	if (argc >= 2 && strcmp(argv[1], "-m") == 0)
-	 *		return bench_model(argc, argv);
-	 * once src/cmd-bench-model.c provides bench_model().
-	 */
+	/* Model benchmark, `medchat bench -m FILE ...` (cmd-bench-model.c). */
+	for (ch = 1; ch < argc; ch++) {
+		if (strcmp(argv[ch], "-m") == 0 ||
+		    strncmp(argv[ch], "--model", 7) == 0)
+			return bench_model(argc, argv);
+	}
 	threads = bench_default_threads();
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {

@@ -11,6 +11,7 @@ int	 cmd_ask(int argc, char **argv);	/* src/cmd-ask.c */
 int	 cmd_generate(int argc, char **argv);	/* src/cmd-ask.c */
 int	 cmd_debug(int argc, char **argv);	/* src/cmd-debug.c */
 int	 cmd_bench(int argc, char **argv);	/* src/cmd-bench.c */
+int	 bench_model(int argc, char **argv);	/* src/cmd-bench-model.c: bench -m */
 int	 cmd_history(int argc, char **argv);	/* src/cmd-history.c */
 int	 cmd_advisory(int argc, char **argv);	/* src/cmd-history.c */
 int	 cmd_tui(int argc, char **argv);	/* ui/ui.c: no subcommand */

@@ -25,7 +25,15 @@ static const struct subcmd subcmds[] = {
 	    "rename|delete|archive|unarchive] ... [--db PATH]" },
 	{ "advisory", cmd_advisory, "advisory [--show | --history] [--db PATH]" },
 	{ "bench", cmd_bench, "bench kernels [-t THREADS] [--types LIST] [--json] | "
-	    "bench --membw [-t THREADS] [--json]" },
+	    "bench --membw [-t THREADS] [--json] | "
+	    "bench -m FILE [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]" },
+	{ "ask", cmd_ask, "ask -m FILE [--system TEXT] [--template NAME] "
+	    "[--temp T] [--top-k K] [--top-p P] [--min-p P] "
+	    "[--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] [--threads N] "
+	    "QUESTION" },
+	{ "generate", cmd_generate, "generate -m FILE [sampling options] "
+	    "PROMPT" },
+	{ "debug", cmd_debug, "debug tokenize|logits|synth|demo ..." },
 	{ NULL, NULL, NULL }
 };
 
