@@ -1210,7 +1210,33 @@ gguf_get_str(const struct gguf_file *f, const char *key, char **out,
 	return 1;
 }
 
-/* Element i of a fixed-size-type array (i < n: caller checks). */
+/* Float to integer without undefined behaviour: saturating, NaN is 0. */
+static uint64_t
+gguf_f2u(double v)
+{
+	if (!(v > 0))
+		return 0;
+	if (v >= 18446744073709551616.0)
+		return UINT64_MAX;
+	return (uint64_t)v;
+}
+
+static int64_t
+gguf_f2i(double v)
+{
+	if (v != v)
+		return 0;
+	if (v >= 9223372036854775808.0)
+		return INT64_MAX;
+	if (v < -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)v;
+}
+
+/*
+ * Element i of a fixed-size-type array; 0 if i >= n or the elements are
+ * strings.  Float elements convert saturating (NaN gives 0).
+ */
 uint64_t
 gguf_arr_u64(const struct gguf_kv *kv, uint64_t i)
 {
@@ -1222,7 +1248,7 @@ gguf_arr_u64(const struct gguf_kv *kv, uint64_t i)
 		return 0;
 	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
 	if (gguf_is_float(et))
-		return (uint64_t)tmp.v.f64;
+		return gguf_f2u(tmp.v.f64);
 	return tmp.v.u64;
 }
 
@@ -1237,7 +1263,7 @@ gguf_arr_i64(const struct gguf_kv *kv, uint64_t i)
 		return 0;
 	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
 	if (gguf_is_float(et))
-		return (int64_t)tmp.v.f64;
+		return gguf_f2i(tmp.v.f64);
 	return tmp.v.i64;
 }
 

@@ -3,6 +3,7 @@
  *
  *	gguf-mkfixture DIR		the fixtures test-inspect.sh runs on
  *	gguf-mkfixture -c DIR		tiny seeds for the fuzz corpus
+ *	gguf-mkfixture -r DIR		hostile inputs for the replay test
  *
  * Fixtures: a small llama-shaped model with a K-quant mix and no
  * general.file_type (so the quantization is guessed), a file whose keys,
@@ -24,6 +25,8 @@
 
 static const char	*dir;
 static int		 failed;
+static int		 noext;	/* corpus files: no .gguf (kept out of
+				   .gitignore's *.gguf rule) */
 
 static void
 fill_bytes(void *dst, uint64_t n, void *arg)
@@ -51,7 +54,8 @@ save(struct gguf_writer *w, const char *name)
 {
 	char	*path, *cause = NULL;
 
-	xasprintf(&path, "%s/%s", dir, name);
+	xasprintf(&path, "%s/%.*s", dir, (int)strlen(name) -
+	    (noext ? 5 : 0), name);
 	if (gguf_writer_save(w, path, &cause) != 0) {
 		fprintf(stderr, "gguf-mkfixture: %s\n", cause);
 		free(cause);
@@ -68,7 +72,8 @@ save_bytes(const void *b, size_t n, const char *name)
 	char	*path;
 	FILE	*f;
 
-	xasprintf(&path, "%s/%s", dir, name);
+	xasprintf(&path, "%s/%.*s", dir, (int)strlen(name) -
+	    (noext ? 5 : 0), name);
 	if ((f = fopen(path, "wb")) == NULL ||
 	    fwrite(b, 1, n, f) != n || fclose(f) != 0) {
 		fprintf(stderr, "gguf-mkfixture: %s: write failed\n", path);
@@ -137,7 +142,7 @@ model(int E, int F, int L, int V, int kq, int ftype)
 {
 	struct gguf_writer	*w = gguf_writer_new(3);
 	char			 name[64];
-	int			 l;
+	int			 l, seed = 0;
 	uint32_t		 wt = kq ? QT_Q4_K : QT_Q8_0;
 	uint32_t		 hi = kq ? QT_Q6_K : QT_Q8_0;
 
@@ -165,7 +170,7 @@ model(int E, int F, int L, int V, int kq, int ftype)
 	for (l = 0; l < L; l++) {
 #define T(s, ty, a, b) do { \
 	snprintf(name, sizeof name, "blk.%d.%s.weight", l, s); \
-	tensor(w, name, ty, a, b, 10 * l + __LINE__); \
+	tensor(w, name, ty, a, b, 100 + seed++); \
 } while (0)
 		T("attn_norm", QT_F32, E, 0);
 		T("attn_q", wt, E, E);
@@ -333,6 +338,65 @@ corpus(void)
 	gguf_writer_free(w);
 	save_bytes(b, n, "empty-gguf.gguf");
 	free(b);
+
+	w = model(32, 64, 1, 8, 0, 7);
+	b = gguf_writer_bytes(w, &n);
+	gguf_writer_free(w);
+	save_bytes(b, n - 100, "truncated.gguf");
+	b[4] = 1;
+	save_bytes(b, n, "v1.gguf");
+	free(b);
+}
+
+/* Hostile inputs kept as regression files for the replay test. */
+static void
+hostile(void)
+{
+	struct gguf_writer	*w;
+	uint8_t			 val[32];
+	uint64_t		 ne[2] = { 32, 1 };
+	int64_t			 sne[1] = { 32 };
+	float			 v[32];
+	size_t			 i;
+
+	memset(v, 0, sizeof v);
+	w = gguf_writer_new(3);
+	gguf_w_tensor(w, "a", QT_F32, 1, sne, v);
+	gguf_w_tensor_raw(w, "b", 1, QT_F32, 1, ne, NULL, 128, 0);
+	save(w, "overlap.gguf");
+
+	w = gguf_writer_new(3);
+	gguf_w_tensor_raw(w, "w", 1, QT_F32, 1, ne, NULL, 128,
+	    UINT64_MAX - 31);
+	save(w, "offset-wraps.gguf");
+
+	w = gguf_writer_new(3);
+	for (i = 0; i < 12; i++)
+		val[i] = 0;
+	val[0] = GGUF_T_STRING;
+	for (i = 4; i < 12; i++)
+		val[i] = 0xff;
+	gguf_w_kv_raw(w, "s", 1, GGUF_T_ARRAY, val, 12);
+	save(w, "string-array-huge-count.gguf");
+
+	w = gguf_writer_new(3);
+	val[0] = GGUF_T_ARRAY;
+	val[4] = 1;
+	for (i = 5; i < 12; i++)
+		val[i] = 0;
+	gguf_w_kv_raw(w, "n", 1, GGUF_T_ARRAY, val, 12);
+	save(w, "nested-array.gguf");
+
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.alignment", 0);
+	gguf_w_tensor_raw(w, "w", 1, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
+	save(w, "alignment-zero.gguf");
+
+	w = gguf_writer_new(3);
+	ne[0] = (uint64_t)1 << 31;
+	ne[1] = (uint64_t)1 << 31;
+	gguf_w_tensor_raw(w, "w", 1, QT_F32, 2, ne, NULL, 0, 0);
+	save(w, "nbytes-overflow.gguf");
 }
 
 int
@@ -340,12 +404,17 @@ main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "-c") == 0) {
 		dir = argv[2];
+		noext = 1;
 		corpus();
+	} else if (argc == 3 && strcmp(argv[1], "-r") == 0) {
+		dir = argv[2];
+		noext = 1;
+		hostile();
 	} else if (argc == 2) {
 		dir = argv[1];
 		fixtures();
 	} else {
-		fprintf(stderr, "usage: gguf-mkfixture [-c] DIR\n");
+		fprintf(stderr, "usage: gguf-mkfixture [-c | -r] DIR\n");
 		return 2;
 	}
 	return failed;

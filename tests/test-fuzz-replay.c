@@ -1,0 +1,156 @@
+/*
+ * test-fuzz-replay.c -- replay the GGUF fuzz corpus without libFuzzer
+ * (after sqlite/test/fuzzcheck.c), so every `make check` -- and the
+ * ASan/UBSan build in CI -- runs the reader on the seed corpus
+ * (tests/fuzz/corpus-gguf) and on the inputs that once crashed or
+ * misbehaved (tests/fuzz/regress-gguf), plus a fixed set of
+ * deterministic mutations of each seed (truncations, byte flips, and
+ * length/count fields overwritten with extreme values).
+ *
+ * Each input must be accepted with readable structures or rejected with
+ * a one-line message (gguf-touch.h).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testhelp.h"
+#include "fuzz/gguf-touch.h"
+#include "xmalloc.h"
+
+#define MUTATIONS	200	/* per seed */
+
+static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t
+next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint8_t *
+slurp(const char *path, size_t *n)
+{
+	FILE		*f;
+	struct stat	 st;
+	uint8_t		*b;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return NULL;
+	}
+	*n = (size_t)st.st_size;
+	b = xmalloc(*n + 1);
+	if (fread(b, 1, *n, f) != *n) {
+		fclose(f);
+		free(b);
+		return NULL;
+	}
+	fclose(f);
+	return b;
+}
+
+/* Mutate a copy of b[0..n) in one of several ways; returns new size. */
+static size_t
+mutate(uint8_t *m, const uint8_t *b, size_t n)
+{
+	static const uint64_t	 vals[] = { 0, 1, 0x7fffffffffffffffULL,
+				    0x8000000000000000ULL, UINT64_MAX,
+				    0xffffffff, 64, 65535 };
+	size_t			 i, pos;
+	uint64_t		 v;
+
+	memcpy(m, b, n);
+	switch (next() % 4) {
+	case 0:		/* truncate */
+		return n > 0 ? (size_t)(next() % n) : 0;
+	case 1:		/* flip a few bytes */
+		for (i = 0; i < 1 + next() % 4 && n > 0; i++)
+			m[next() % n] ^= (uint8_t)(1 + next() % 255);
+		return n;
+	default:	/* an 8- or 4-byte field set to an extreme */
+		if (n < 8)
+			return n;
+		pos = (size_t)(next() % (n - 7));
+		v = vals[next() % (sizeof vals / sizeof vals[0])];
+		for (i = 0; i < ((next() & 1) ? 8u : 4u); i++)
+			m[pos + i] = (uint8_t)(v >> (8 * i));
+		return n;
+	}
+}
+
+/* Replay every file in dir; returns the number of files. */
+static int
+replay_dir(const char *dir, int mutations)
+{
+	struct dirent	**ents;
+	char		  path[8192];
+	uint8_t		 *b, *m;
+	size_t		  n, mn;
+	int		  k, j, i, r, files = 0, acc, bad;
+
+	if ((k = scandir(dir, &ents, NULL, alphasort)) < 0)
+		return -1;
+	for (j = 0; j < k; j++) {
+		if (ents[j]->d_name[0] == '.' ||
+		    strcmp(ents[j]->d_name, "README") == 0) {
+			free(ents[j]);
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/%s", dir, ents[j]->d_name);
+		if ((b = slurp(path, &n)) == NULL) {
+			free(ents[j]);
+			continue;
+		}
+		files++;
+		r = gguf_touch(b, n);
+		test_condf(r >= 0, "%s: %s", ents[j]->d_name,
+		    r == 1 ? "accepted, all data readable" : "rejected with "
+		    "a one-line message");
+		acc = bad = 0;
+		m = xmalloc(n + 1);
+		for (i = 0; i < mutations; i++) {
+			mn = mutate(m, b, n);
+			r = gguf_touch(m, mn);
+			acc += r == 1;
+			bad += r < 0;
+		}
+		free(m);
+		if (mutations > 0) {
+			test_condf(bad == 0, "%s: %d mutations (%d accepted), "
+			    "no malformed errors", ents[j]->d_name, mutations,
+			    acc);
+		}
+		free(b);
+		free(ents[j]);
+	}
+	free(ents);
+	return files;
+}
+
+int
+main(void)
+{
+	const char	*src = getenv("top_srcdir");
+	char		 dir[4096];
+	int		 n;
+
+	if (src == NULL || *src == '\0')
+		src = ".";
+	snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus-gguf", src);
+	n = replay_dir(dir, MUTATIONS);
+	test_condf(n >= 5, "seed corpus replayed (%d files in %s)", n, dir);
+	snprintf(dir, sizeof dir, "%s/tests/fuzz/regress-gguf", src);
+	n = replay_dir(dir, 0);
+	test_condf(n >= 1, "regression inputs replayed (%d files)", n);
+	return test_report();
+}
