@@ -15,6 +15,8 @@ struct store {
 	char		*path;		/* the database file */
 	char		*backup;	/* copy made before migrating, or NULL */
 	int		 n_interrupted;	/* marked by this open */
+	int		 busy_ms;	/* how long to wait for a lock */
+	int64_t		 busy_start;	/* monotonic ms of the first wait */
 };
 
 /* Columns read by store_msg_read(), in order. */

@@ -63,6 +63,7 @@ static int	 store_conv_exists(struct store *, int64_t, char **);
 static int64_t	 store_descend(struct store *, int64_t);
 static const char *store_os_user(char *, size_t);
 static int64_t	 store_mono_ms(void);
+static int	 store_busy(void *, int);
 static int	 store_ack_read(sqlite3_stmt *, struct store_ack *);
 static void	 store_model_read(sqlite3_stmt *, struct store_model *);
 
@@ -307,6 +308,30 @@ store_prov_bind(sqlite3_stmt *st, int i, const struct store_prov *p)
 	sqlite3_bind_double(st, i + 9, p->decode_tps);
 	sqlite3_bind_int(st, i + 10, p->trimmed != 0);
 	store_bind_text(st, i + 11, p->dropped_json);
+}
+
+/*
+ * Busy handler: SQLite's own sleeps grow to 100 ms, so a process that
+ * writes in a tight loop can starve another for seconds.  Poll every
+ * 1-4 ms instead (with jitter, so two waiters do not move in step) until
+ * the timeout has passed since the first try.
+ */
+static int
+store_busy(void *arg, int count)
+{
+	struct store	*s = arg;
+	struct timespec	 ts;
+	int64_t		 now = store_mono_ms();
+
+	if (count == 0)
+		s->busy_start = now;
+	else if (now - s->busy_start >= s->busy_ms)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (1 + (long)((unsigned)(now ^ (int64_t)getpid() ^
+	    count) % 4)) * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
 }
 
 /* ---- time ------------------------------------------------------------ */
@@ -841,8 +866,7 @@ store_mark_interrupted(struct store *s, char **cause)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		pid = (pid_t)sqlite3_column_int64(st, 1);
-		dead = pid <= 0 || pid == getpid() ||
-		    (kill(pid, 0) == -1 && errno == ESRCH);
+		dead = pid <= 0 || (kill(pid, 0) == -1 && errno == ESRCH);
 		if (!dead)
 			continue;
 		sqlite3_reset(up);
@@ -908,7 +932,8 @@ store_open(const char *path, struct store **sp, char **cause)
 		    "permissions of the file and its directory)", s->path);
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, busy_ms);
+	s->busy_ms = busy_ms;
+	sqlite3_busy_handler(s->db, store_busy, s);
 
 	if (store_get_version(s, &v, cause) != 0)
 		goto fail_umask;

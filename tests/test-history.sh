@@ -1,0 +1,149 @@
+#!/bin/sh
+# test-history.sh -- `medchat history` and `medchat advisory` end to end:
+# import, list, show, search, export (md/json/txt, round trip), rename,
+# archive, delete (confirmation), terminal sanitizing of stored text, and
+# refusal of a file that is not a database.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+export MEDCHAT
+DB=$TMPD/data/medchat.db
+export MEDCHAT_DB="$DB"
+ESC=$(printf '\033')
+
+# A conversation with an escape sequence and a bidi override in stored
+# text, non-ASCII words, an interrupted alternative and provenance.
+cat > "$TMPD/in.json" <<'EOF'
+{"format": "medchat-export", "version": 1,
+ "conversations": [
+  {"id": 7, "title": "Übelkeit \u001b[2J nach Narkose",
+   "created": "2026-01-02T03:04:05.006Z", "updated": "2026-01-02T03:05:00.000Z",
+   "system": "Be careful.", "template": "chatml", "model_file": "m.gguf",
+   "model_sha256": null, "model_quant": "Q4_K_M", "params_json": "{\"temp\":0.7}",
+   "archived": false, "current_leaf": 12,
+   "messages": [
+    {"id": 10, "parent": null, "role": "user", "status": "complete",
+     "created": "2026-01-02T03:04:05.006Z", "updated": "2026-01-02T03:04:05.006Z",
+     "error": null, "model_file": null, "model_quant": null, "model_sha256": null,
+     "template": null, "params_json": null, "seed": null, "n_prompt": 0, "n_gen": 0,
+     "prefill_tps": 0, "decode_tps": 0, "trimmed": false, "dropped_json": null,
+     "content": "Was hilft gegen Übelkeit? \u001b]0;pwned\u0007 \u202eevil"},
+    {"id": 11, "parent": 10, "role": "assistant", "status": "interrupted",
+     "created": "2026-01-02T03:04:10.000Z", "updated": "2026-01-02T03:04:11.000Z",
+     "error": null, "model_file": "m.gguf", "model_quant": "Q4_K_M",
+     "model_sha256": "abababababababababababababababababababababababababababababababab",
+     "template": "chatml", "params_json": "{\"temp\":0.7}", "seed": 18446744073709551615,
+     "n_prompt": 12, "n_gen": 3, "prefill_tps": 100.5, "decode_tps": 9.75,
+     "trimmed": false, "dropped_json": null, "content": "Ingwer kann"},
+    {"id": 12, "parent": 10, "role": "assistant", "status": "complete",
+     "created": "2026-01-02T03:04:20.000Z", "updated": "2026-01-02T03:05:00.000Z",
+     "error": null, "model_file": "m.gguf", "model_quant": "Q4_K_M",
+     "model_sha256": "abababababababababababababababababababababababababababababababab",
+     "template": "chatml", "params_json": "{\"temp\":0.7}", "seed": 42,
+     "n_prompt": 12, "n_gen": 20, "prefill_tps": 100.5, "decode_tps": 0.1,
+     "trimmed": true, "dropped_json": "[3]",
+     "content": "Ingwer kann helfen. Bei anhaltendem Erbrechen: Arzt."}
+   ]},
+  {"id": 8, "title": "Second one", "created": "2026-01-03T00:00:00.000Z",
+   "updated": "2026-01-03T00:00:00.000Z", "system": null, "template": null,
+   "model_file": null, "model_sha256": null, "model_quant": null,
+   "params_json": null, "archived": false, "current_leaf": null, "messages": []}
+ ]}
+EOF
+
+out=$($MEDCHAT history import "$TMPD/in.json" 2>&1)
+check "import: two conversations" test "$out" = "imported 2 conversations: 7 8"
+check "database file is 0600" test "$(stat -c %a "$DB")" = 600
+check "database directory is 0700" test "$(stat -c %a "$TMPD/data")" = 700
+
+out=$($MEDCHAT history list)
+check "list: header" sh -c 'echo "$1" | head -1 | grep -q "ID.*UPDATED.*MSGS.*TITLE"' _ "$out"
+check "list: newest first" sh -c 'echo "$1" | sed -n 2p | grep -q "Second one"' _ "$out"
+check "list: counts messages" sh -c 'echo "$1" | grep "Narkose" | grep -q " 3  "' _ "$out"
+check "list: no raw escape from a stored title" sh -c '! echo "$1" | grep -q "$2"' _ "$out" "$ESC"
+check "list: escape shown visibly" sh -c 'echo "$1" | grep -q "\^\[\[2J"' _ "$out"
+out=$($MEDCHAT history list --limit 1)
+check "list --limit 1" test "$(echo "$out" | wc -l)" = 2
+out=$($MEDCHAT history list --json)
+check "list --json: array with ids" sh -c 'echo "$1" | grep -q "\"id\": 7" && echo "$1" | head -1 | grep -q "^\["' _ "$out"
+check "list --json: control characters escaped" sh -c 'echo "$1" | grep -q "\\\\u001b\[2J"' _ "$out"
+
+out=$($MEDCHAT history show 7)
+check "show: question and current answer" sh -c 'echo "$1" | grep -q "Was hilft" && echo "$1" | grep -q "Ingwer kann helfen"' _ "$out"
+check "show: alternatives counted" sh -c 'echo "$1" | grep -q "alternative 2 of 2"' _ "$out"
+check "show: provenance line" sh -c 'echo "$1" | grep -q "m.gguf (Q4_K_M), template chatml, seed 42"' _ "$out"
+check "show: no raw escape or BEL" sh -c '! echo "$1" | grep -q "$2" && ! echo "$1" | grep -q "$(printf "\007")"' _ "$out" "$ESC"
+check "show: bidi override replaced" sh -c '! echo "$1" | grep -q "$(printf "\342\200\256")"' _ "$out"
+$MEDCHAT history show 999 >/dev/null 2>"$TMPD/err"; rc=$?
+check "show: unknown id fails" test $rc = 1
+check "show: one-line error" sh -c 'test $(wc -l < "$1") = 1 && grep -q "no conversation 999" "$1"' _ "$TMPD/err"
+$MEDCHAT history show abc >/dev/null 2>&1; rc=$?
+check "show: bad id is a usage error" test $rc = 2
+
+out=$($MEDCHAT history search übelkeit)
+check "search: non-ASCII, case-folded, marked" sh -c 'echo "$1" | grep -q "\[Übelkeit\]"' _ "$out"
+out=$($MEDCHAT history search Erbrechen)
+check "search: finds answers" sh -c 'echo "$1" | grep -q "#12 assistant"' _ "$out"
+out=$($MEDCHAT history search '"(' 'NEAR' '*' 2>&1); rc=$?
+check "search: FTS syntax in the query is harmless" test $rc = 0
+check "search: no match" test "$out" = "no matches"
+
+$MEDCHAT history export 7 --format md -o "$TMPD/c.md"
+check "export md: file written 0600" test "$(stat -c %a "$TMPD/c.md")" = 600
+check "export md: advisory header" grep -q "^- Advisory: version 1, sha256 [0-9a-f]\{64\}" "$TMPD/c.md"
+check "export md: acknowledgement line" grep -q "Acknowledgement: none recorded" "$TMPD/c.md"
+check "export md: provenance with seed" grep -q "_Provenance: model m.gguf (Q4_K_M, sha256 abab.*seed 42" "$TMPD/c.md"
+check "export md: context trim noted" grep -q "context trimmed (dropped \[3\])" "$TMPD/c.md"
+$MEDCHAT history export 7 --format txt -o "$TMPD/c.txt"
+check "export txt: warning header" grep -q "^WARNING: These answers were generated" "$TMPD/c.txt"
+$MEDCHAT history export --all --format json -o "$TMPD/all.json"
+check "export json: exact uint64 seed" grep -q '"seed": 18446744073709551615' "$TMPD/all.json"
+MEDCHAT_DB=$TMPD/other.db $MEDCHAT history import "$TMPD/all.json" >/dev/null
+MEDCHAT_DB=$TMPD/other.db $MEDCHAT history export --all --format json -o "$TMPD/again.json"
+grep -v '"exported"' "$TMPD/all.json" > "$TMPD/a1"
+grep -v '"exported"' "$TMPD/again.json" > "$TMPD/a2"
+check "export json: round trip through import is lossless" cmp -s "$TMPD/a1" "$TMPD/a2"
+$MEDCHAT history export >/dev/null 2>&1; rc=$?
+check "export: needs ids or --all" test $rc = 2
+$MEDCHAT history export 7 --format pdf >/dev/null 2>&1; rc=$?
+check "export: unknown format" test $rc = 2
+$MEDCHAT history import "$TMPD/c.md" >/dev/null 2>"$TMPD/err"; rc=$?
+check "import: not JSON fails with one line" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1' _ $rc "$TMPD/err"
+
+$MEDCHAT history rename 8 Renamed   title >/dev/null
+check "rename" sh -c '$MEDCHAT history list | grep -q "Renamed title"'
+$MEDCHAT history archive 8
+check "archive: hidden from list" sh -c '! $MEDCHAT history list | grep -q "Renamed title"'
+check "archive: --archived shows it" sh -c '$MEDCHAT history list --archived | grep -q "Renamed title.*\[archived\]"'
+$MEDCHAT history unarchive 8
+check "unarchive" sh -c '$MEDCHAT history list | grep -q "Renamed title"'
+
+$MEDCHAT history delete 8 </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+check "delete: refuses without a tty or --yes" sh -c 'test $1 = 1 && grep -q "add --yes" "$2"' _ $rc "$TMPD/err"
+check "delete: still there" sh -c '$MEDCHAT history show 8 >/dev/null'
+$MEDCHAT history delete 8 --yes >/dev/null
+$MEDCHAT history show 8 >/dev/null 2>&1; rc=$?
+check "delete --yes" test $rc = 1
+if command -v script >/dev/null 2>&1; then
+	printf 'n\n' | script -qec "$MEDCHAT history delete 7" /dev/null >/dev/null 2>&1
+	check "delete: answering no on a tty keeps it" sh -c '$MEDCHAT history show 7 >/dev/null'
+else
+	skip "delete: answering no on a tty keeps it" "no script(1)"
+fi
+
+out=$($MEDCHAT advisory)
+check "advisory: text and version" sh -c 'echo "$1" | grep -q "MODEL-RISK ADVISORY" && echo "$1" | grep -q "advisory version 1, sha256"' _ "$out"
+out=$($MEDCHAT advisory --history)
+check "advisory --history: none yet" sh -c 'echo "$1" | grep -q "no acknowledgements recorded"' _ "$out"
+$MEDCHAT advisory --show --history >/dev/null 2>&1; rc=$?
+check "advisory: --show and --history exclusive" test $rc = 2
+
+# A file that is not a database: refused, one line, untouched.
+printf 'my notes\n%.0s' $(seq 1 50) > "$TMPD/notes.txt"
+before=$(sha256sum < "$TMPD/notes.txt")
+$MEDCHAT history list --db "$TMPD/notes.txt" >/dev/null 2>"$TMPD/err"; rc=$?
+check "not a database: exit 1" test $rc = 1
+check "not a database: one line naming the file" sh -c 'test $(wc -l < "$1") = 1 && grep -q "notes.txt: not an SQLite database" "$1"' _ "$TMPD/err"
+check "not a database: untouched" test "$(sha256sum < "$TMPD/notes.txt")" = "$before"
+$MEDCHAT history frobnicate >/dev/null 2>&1; rc=$?
+check "unknown subcommand is a usage error" test $rc = 2
+done_testing
