@@ -4,8 +4,10 @@
  * Thread pool: n-1 persistent workers plus the calling thread.  A job is
  * published by bumping a generation counter under the pool mutex;
  * workers spin on that counter for a while after each job (so decode,
- * which runs hundreds of jobs per token, never pays a wake-up), then
- * sleep on a condition variable.  The caller runs its own share as
+ * which runs hundreds of jobs per token, never pays a wake-up): first
+ * with a pause hint, then yielding the CPU (so that on an oversubscribed
+ * machine the threads doing work get it), then they sleep on a condition
+ * variable.  The caller runs its own share as
  * thread 0 and spins until the workers report done.  tpool_barrier() is
  * an arrival counter plus a generation counter: the last thread to
  * arrive resets the counter and bumps the generation, the others spin on
@@ -43,8 +45,8 @@
 #define cpu_relax() do { } while (0)
 #endif
 
-#define SPIN_JOB	20000	/* spins before a worker sleeps */
-#define SPIN_YIELD	4096	/* spins before a waiter starts yielding */
+#define SPIN_PAUSE	2048	/* pause-spins before a waiter yields */
+#define SPIN_JOB	(SPIN_PAUSE + 256)	/* ... and before a worker sleeps */
 
 #define MM_ROWS		16	/* rows per gemm tile */
 #define MM_COLS		64	/* activation columns per gemm tile */
@@ -89,7 +91,10 @@ tpool_main(void *arg)
 			    atomic_load_explicit(&tp->stop,
 			    memory_order_relaxed))
 				break;
-			cpu_relax();
+			if (spins < SPIN_PAUSE)
+				cpu_relax();
+			else
+				sched_yield();
 		}
 		if (spins == SPIN_JOB) {
 			pthread_mutex_lock(&tp->mu);
@@ -192,7 +197,7 @@ tpool_run(struct tpool *tp, tpool_fn fn, void *arg)
 
 	while (atomic_load_explicit(&tp->n_done, memory_order_acquire) !=
 	    tp->n - 1) {
-		if (++spins > SPIN_YIELD)
+		if (++spins > SPIN_PAUSE)
 			sched_yield();
 		else
 			cpu_relax();
@@ -215,7 +220,7 @@ tpool_barrier(struct tpool *tp)
 	}
 	while (atomic_load_explicit(&tp->bar_gen, memory_order_relaxed) ==
 	    gen) {
-		if (++spins > SPIN_YIELD)
+		if (++spins > SPIN_PAUSE)
 			sched_yield();
 		else
 			cpu_relax();

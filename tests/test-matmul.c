@@ -106,20 +106,22 @@ part_job_fn(int ith, int nth, void *arg)
 }
 
 static void
-test_type(uint32_t type, struct tpool **pools, enum cpu_level level)
+test_type(uint32_t type, enum cpu_level level)
 {
+	static const int	 nthreads[] = { 2, 3, 4 };
 	const struct qtraits	*t = qtype_traits(type);
 	const struct qtraits	*at = qtype_traits((uint32_t)t->vec_dot_type);
 	struct qmat		 W;
-	const int		 nrows = 67;
+	struct tpool		*tp;
+	const int		 nrows = 37;
 	int			 ncols = t->blck == QK_K ? 512 : 96;
 	float			*wf, *x, *y1, *yn, *yref, *ycol;
+	double			*scale;
 	uint8_t			*wq, *xq;
 	void			*scratch;
-	size_t			 xs;
-	int			 ntok, p, r, c, bad_thr, bad_ref, bad_col;
+	size_t			 xs, off;
+	int			 ntok, p, r, c, k, bad_thr, bad_ref, bad_col;
 	int			 bad_part, bad_row;
-	double			 scale, want;
 	struct part_job		 pj;
 
 	wf = malloc((size_t)nrows * ncols * sizeof *wf);
@@ -138,68 +140,74 @@ test_type(uint32_t type, struct tpool **pools, enum cpu_level level)
 	x = malloc((size_t)MAX_TOK * ncols * sizeof *x);
 	for (r = 0; r < MAX_TOK * ncols; r++)
 		x[r] = rnd_f() * 3.0f;
-	y1 = malloc((size_t)MAX_TOK * nrows * sizeof *y1);
+	/* y1: the single-threaded results of every ntok, back to back. */
+	y1 = malloc((size_t)MAX_TOK * (MAX_TOK + 1) / 2 * nrows * sizeof *y1);
 	yn = malloc((size_t)MAX_TOK * nrows * sizeof *yn);
 	yref = malloc((size_t)MAX_TOK * nrows * sizeof *yref);
+	scale = malloc((size_t)MAX_TOK * nrows * sizeof *scale);
 	ycol = malloc((size_t)(nrows > ncols ? nrows : ncols) *
 	    sizeof *ycol);
 	xs = qtype_row_size((uint32_t)t->vec_dot_type, ncols);
 	xq = malloc(xs * MAX_TOK + 64);
 	scratch = malloc(matmul_scratch_size(&W, MAX_TOK) + 1);
 
-	/* Naive reference for all columns. */
+	/* Naive reference for all columns, and the scale sum |w x|. */
 	for (c = 0; c < MAX_TOK; c++)
 		at->from_float(x + (size_t)c * ncols, xq + xs * c, ncols);
-	bad_ref = 0;
 	for (c = 0; c < MAX_TOK; c++)
-		for (r = 0; r < nrows; r++)
+		for (r = 0; r < nrows; r++) {
 			yref[(size_t)c * nrows + r] = t->vec_dot_ref(ncols,
 			    wq + W.row_bytes * r, xq + xs * c);
-
-	bad_thr = bad_col = bad_part = 0;
-	for (ntok = 1; ntok <= MAX_TOK; ntok++) {
-		matmul(NULL, &W, x, ncols, ntok, y1, nrows, scratch);
-		for (c = 0; c < ntok; c++) {
-			for (r = 0; r < nrows; r++) {
-				int	 k;
-
-				scale = 0.0;
-				for (k = 0; k < ncols; k++)
-					scale += fabs((double)wf[(size_t)r *
-					    ncols + k] * x[(size_t)c * ncols +
-					    k]);
-				want = yref[(size_t)c * nrows + r];
-				if (fabs(y1[(size_t)c * nrows + r] - want) >
-				    1e-5 * scale)
-					bad_ref++;
-			}
+			scale[(size_t)c * nrows + r] = 0.0;
+			for (k = 0; k < ncols; k++)
+				scale[(size_t)c * nrows + r] += fabs(
+				    (double)wf[(size_t)r * ncols + k] *
+				    x[(size_t)c * ncols + k]);
 		}
+
+	bad_ref = bad_col = 0;
+	for (ntok = 1; ntok <= MAX_TOK; ntok++) {
+		off = (size_t)nrows * ntok * (ntok - 1) / 2;
+		matmul(NULL, &W, x, ncols, ntok, y1 + off, nrows, scratch);
+		for (c = 0; c < ntok * nrows; c++)
+			if (fabs(y1[off + c] - yref[c]) > 1e-5 * scale[c])
+				bad_ref++;
 		/* Each column equals the ntok = 1 product of that column. */
 		for (c = 0; c < ntok; c += 7) {
 			matmul(NULL, &W, x + (size_t)c * ncols, ncols, 1,
 			    ycol, nrows, scratch);
-			if (memcmp(ycol, y1 + (size_t)c * nrows,
+			if (memcmp(ycol, y1 + off + (size_t)c * nrows,
 			    nrows * sizeof *ycol) != 0)
 				bad_col++;
 		}
-		for (p = 0; p < 3; p++) {
+	}
+
+	/* One pool at a time, so idle pools do not compete for the CPUs. */
+	bad_thr = bad_part = 0;
+	for (p = 0; p < 3; p++) {
+		tp = tpool_create(nthreads[p]);
+		for (ntok = 1; ntok <= MAX_TOK; ntok++) {
+			off = (size_t)nrows * ntok * (ntok - 1) / 2;
 			memset(yn, 0xFF, (size_t)ntok * nrows * sizeof *yn);
-			matmul(pools[p], &W, x, ncols, ntok, yn, nrows,
-			    scratch);
-			if (memcmp(y1, yn, (size_t)ntok * nrows *
+			matmul(tp, &W, x, ncols, ntok, yn, nrows, scratch);
+			if (memcmp(y1 + off, yn, (size_t)ntok * nrows *
 			    sizeof *yn) != 0)
 				bad_thr++;
+			if (nthreads[p] != 3)
+				continue;
+			pj.tp = tp;
+			pj.W = &W;
+			pj.x = x;
+			pj.ntok = ntok;
+			pj.y = yn;
+			pj.scratch = scratch;
+			memset(yn, 0xFF, (size_t)ntok * nrows * sizeof *yn);
+			tpool_run(tp, part_job_fn, &pj);
+			if (memcmp(y1 + off, yn, (size_t)ntok * nrows *
+			    sizeof *yn) != 0)
+				bad_part++;
 		}
-		pj.tp = pools[1];
-		pj.W = &W;
-		pj.x = x;
-		pj.ntok = ntok;
-		pj.y = yn;
-		pj.scratch = scratch;
-		memset(yn, 0xFF, (size_t)ntok * nrows * sizeof *yn);
-		tpool_run(pools[1], part_job_fn, &pj);
-		if (memcmp(y1, yn, (size_t)ntok * nrows * sizeof *yn) != 0)
-			bad_part++;
+		tpool_free(tp);
 	}
 	test_condf(bad_ref == 0, "%s %s: matmul = naive reference, ntok "
 	    "1..%d", cpu_level_name(level), t->name, MAX_TOK);
@@ -228,6 +236,7 @@ test_type(uint32_t type, struct tpool **pools, enum cpu_level level)
 	free(y1);
 	free(yn);
 	free(yref);
+	free(scale);
 	free(ycol);
 	free(xq);
 	free(scratch);
@@ -236,7 +245,6 @@ test_type(uint32_t type, struct tpool **pools, enum cpu_level level)
 int
 main(void)
 {
-	struct tpool	*pools[3];
 	enum cpu_level	 level;
 	size_t		 k;
 	char		*cause = NULL;
@@ -246,9 +254,6 @@ main(void)
 		free(cause);
 	}
 	test_pool();
-	pools[0] = tpool_create(2);
-	pools[1] = tpool_create(3);
-	pools[2] = tpool_create(4);
 	for (level = CPU_SCALAR; level <= CPU_AVX512; level++) {
 		if (!cpu_supports(level)) {
 			test_skip(cpu_level_name(level),
@@ -257,10 +262,7 @@ main(void)
 		}
 		cpu_set_level(level);
 		for (k = 0; k < N_WEIGHT_TYPES; k++)
-			test_type(weight_types[k], pools, level);
+			test_type(weight_types[k], level);
 	}
-	tpool_free(pools[0]);
-	tpool_free(pools[1]);
-	tpool_free(pools[2]);
 	return test_report();
 }
