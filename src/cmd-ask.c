@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ask-store.h"
 #include "commands.h"
 #include "engine/engine.h"
 
@@ -27,6 +28,7 @@ struct ask_opts {
 	int			 n_ctx;
 	int			 n_threads;
 	struct engine_sampling	 smp;
+	struct ask_store_opts	 st;	/* ask only: src/ask-store.c */
 };
 
 static struct engine	*ask_engine;
@@ -47,8 +49,8 @@ ask_usage(const char *cmd)
 	fprintf(stderr, "usage: medchat %s -m FILE [--system TEXT] "
 	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
-	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ? "QUESTION" :
-	    "PROMPT");
+	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
+	    ASK_STORE_USAGE " QUESTION" : "PROMPT");
 }
 
 /* Strict number parsers: the whole string, in range. */
@@ -92,6 +94,7 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		ASK_STORE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	double	d;
@@ -161,6 +164,10 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 			o->n_threads = (int)d;
 			break;
 		default:
+			if ((ch = ask_store_getopt(&o->st, ch, optarg)) < 0)
+				return -1;
+			if (ch > 0 && strcmp(cmd, "ask") == 0)
+				break;
 			ask_usage(cmd);
 			return -1;
 		}
@@ -176,7 +183,7 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 static int
 ask_emit(const char *s, size_t len, void *arg)
 {
-	(void)arg;
+	ask_store_emit(arg, s, len);	/* saved before it is shown */
 	fwrite(s, 1, len, stdout);
 	fflush(stdout);
 	return 0;
@@ -229,8 +236,9 @@ int
 cmd_ask(int argc, char **argv)
 {
 	struct ask_opts		 o;
-	struct engine_msg	 msgs[2];
+	const struct engine_msg	*msgs;
 	struct engine_result	 res;
+	struct ask_store	*as;
 	const char		*question;
 	char			*cause = NULL;
 	int			 n = 0, rv;
@@ -239,15 +247,19 @@ cmd_ask(int argc, char **argv)
 		return 2;
 	if (ask_open("ask", &o) != 0)
 		return 1;
-	if (o.system != NULL) {
-		msgs[n].role = ENGINE_SYSTEM;
-		msgs[n++].text = o.system;
+	/* Advisory gate, conversation so far, question saved first. */
+	if (ask_store_begin(&o.st, ask_engine, o.system, o.tmpl, &o.smp,
+	    question, &as, &msgs, &n, &cause) != 0) {
+		signal(SIGINT, SIG_DFL);
+		fprintf(stderr, "medchat ask: %s\n", cause);
+		free(cause);
+		engine_close(ask_engine);
+		return 1;
 	}
-	msgs[n].role = ENGINE_USER;
-	msgs[n++].text = question;
-	rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit, NULL,
+	rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit, as,
 	    &res, &cause);
 	signal(SIGINT, SIG_DFL);
+	ask_store_end(as, rv, &res, cause);
 	if (rv != 0) {
 		fprintf(stderr, "medchat ask: %s\n", cause);
 		free(cause);
