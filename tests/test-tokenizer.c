@@ -725,10 +725,56 @@ tiny_tests(void)
 	tokenizer_free(tok);
 }
 
+/*
+ * A minimal vocabulary: no scores (all 0), no token_type (all NORMAL, so
+ * nothing is split out as a special token), no byte tokens: characters
+ * without a token become <unk>.
+ */
+static void
+minimal_vocab(void)
+{
+	static const char *const toks[] = {
+		"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "\xe2\x96\x81" "a"
+	};
+	struct gguf_writer	*w;
+	struct gguf_file	*gf;
+	struct tokenizer	*tok = NULL;
+	char			*cause = NULL;
+	void			*data;
+	size_t			 size;
+
+	w = gguf_writer_new(3);
+	gguf_w_str(w, "tokenizer.ggml.model", "llama");
+	gguf_w_arr_str(w, "tokenizer.ggml.tokens", toks, 6);
+	gguf_w_bool(w, "tokenizer.ggml.add_bos_token", 1);
+	data = gguf_writer_bytes(w, &size);
+	gguf_writer_free(w);
+	if (gguf_open_mem("min.gguf", data, size, &gf, &cause) != 0 ||
+	    tokenizer_load(gf, &tok, &cause) != 0) {
+		test_cond(0, "minimal vocab loads");
+		test_diag("%s", cause);
+		free(cause);
+		free(data);
+		return;
+	}
+	gguf_close(gf);
+	free(data);
+	test_cond(!tokenizer_is_control(tok, 2) && tokenizer_is_eog(tok, 2) &&
+	    !tokenizer_is_control(tok, 1), "minimal: without token_type all "
+	    "tokens are NORMAL; EOS is still EOG (llama.cpp)");
+	tiny_expect(tok, "a</s>b", 1, 1, "1 5 0 0 0 0 0", "minimal: NORMAL "
+	    "</s> is not split out; unknown characters become <unk>");
+	tiny_expect(tok, "a</s>b", 1, 0, "1 5 0 0 0 0 0", "minimal: plain "
+	    "mode gives the same");
+	tiny_expect(tok, "b", 0, 0, "3 0", "minimal: no byte tokens, <unk>");
+	tokenizer_free(tok);
+}
+
 int
 main(void)
 {
 	tiny_tests();
+	minimal_vocab();
 
 	shared = test_shared_dir();
 	if (shared == NULL) {
