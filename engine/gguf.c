@@ -927,19 +927,22 @@ gguf_parse(struct gguf_file *f, char **cause)
 	    "tensor") != 0)
 		return -1;
 
-	/* Data section: aligned start; padding may be absent if no data. */
+	/*
+	 * Data section: aligned start.  A file without tensors may end
+	 * before it (vocabulary-only files do); data_start is then past the
+	 * end of the file, as ggml reports it, and nothing points there.
+	 */
 	pad = (f->alignment - ctx.pos % f->alignment) % f->alignment;
+	f->data_start = ctx.pos + pad;
+	if (n_tensors == 0)
+		return 0;
 	snprintf(ctx.field, sizeof ctx.field, "data section");
 	if (pad > ctx.size - ctx.pos) {
-		if (n_tensors > 0) {
-			return GGUF_CORRUPT(&ctx, ctx.pos, "file ends before "
-			    "the data section (needs %llu padding bytes, %llu "
-			    "left)", (unsigned long long)pad,
-			    (unsigned long long)(ctx.size - ctx.pos));
-		}
-		pad = ctx.size - ctx.pos;
+		return GGUF_CORRUPT(&ctx, ctx.pos, "file ends before the data "
+		    "section (needs %llu padding bytes, %llu left)",
+		    (unsigned long long)pad,
+		    (unsigned long long)(ctx.size - ctx.pos));
 	}
-	f->data_start = ctx.pos + pad;
 	return gguf_check_data(&ctx, f);
 }
 

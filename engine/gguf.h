@@ -73,7 +73,8 @@ struct gguf_file {
 	uint64_t		 size;
 	uint32_t		 version;
 	uint32_t		 alignment;
-	uint64_t		 data_start;
+	uint64_t		 data_start;	/* aligned; may be == or, with no
+					   tensors, > size */
 	uint64_t		 n_kv;
 	struct gguf_kv		*kv;
 	uint64_t		 n_tensors;

@@ -373,6 +373,8 @@ fmt_float(struct buf *b, double v, int is32, int json)
 			}
 		}
 	}
+	if (v == 0 && signbit(v))
+		snprintf(tmp, sizeof tmp, "-0.0");	/* keep the sign in JSON */
 	buf_puts(b, tmp);
 }
 

@@ -74,6 +74,88 @@ for ten in j["tensors"]:
 EOF
 }
 
+# indep_check FILE: a second, independent GGUF reader (Python, below)
+# must find the same version, metadata values, tensor names, types,
+# shapes and offsets as `medchat inspect --json`.
+indep_check() {
+	"$MEDCHAT" inspect --json "$1" >"$TMPD/indep.json" 2>/dev/null
+	if [ -z "$PY" ]; then
+		skip "$(basename "$1"): independent reader agrees" "python3 not found"
+		return
+	fi
+	check "$(basename "$1"): an independent reader agrees on every key and tensor" \
+	    $PY - "$1" "$TMPD/indep.json" <<'EOF'
+import json, math, struct, sys
+b = open(sys.argv[1], "rb").read()
+j = json.load(open(sys.argv[2], encoding="utf-8"))
+pos = 0
+def rd(fmt):
+    global pos
+    v = struct.unpack_from("<" + fmt, b, pos)
+    pos += struct.calcsize("<" + fmt)
+    return v[0]
+def rstr():
+    global pos
+    n = rd("Q"); s = b[pos:pos + n]; pos += n
+    return s
+FMT = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?",
+       10: "Q", 11: "q", 12: "d"}
+NAMES = ["UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "FLOAT32",
+         "BOOL", "STRING", "ARRAY", "UINT64", "INT64", "FLOAT64"]
+TYPES = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 6: "Q5_0", 7: "Q5_1",
+         8: "Q8_0", 10: "Q2_K", 11: "Q3_K", 12: "Q4_K", 13: "Q5_K",
+         14: "Q6_K", 30: "BF16"}
+def val(t):
+    if t == 8:
+        return rstr()
+    return rd(FMT[t])
+def same(t, raw, js):
+    if t == 8:
+        try:
+            return raw.decode("utf-8") == js
+        except UnicodeDecodeError:
+            return "\ufffd" in js
+    if t in (6, 12):
+        if math.isnan(raw) or math.isinf(raw):
+            return js is None
+        if t == 6:
+            return struct.pack("<f", js) == struct.pack("<f", raw)
+        return js == raw
+    return js == raw
+assert b[:4] == b"GGUF"
+pos = 4
+ver = rd("I"); nt = rd("Q"); nkv = rd("Q")
+assert j["version"] == ver and len(j["metadata"]) == nkv, "counts"
+for i in range(nkv):
+    key = rstr().decode("utf-8"); t = rd("I")
+    m = j["metadata"][i]
+    assert m["key"] == key and m["type"] == NAMES[t], key
+    if t == 9:
+        et = rd("I"); n = rd("Q")
+        assert m["element_type"] == NAMES[et] and m["count"] == n, key
+        for k in range(n):
+            v = val(et)
+            if k < len(m["first"]):
+                assert same(et, v, m["first"][k]), (key, k)
+        assert len(m["first"]) == min(n, 8), key
+    else:
+        assert same(t, val(t), m["value"]), key
+align = 32
+for m in j["metadata"]:
+    if m["key"] == "general.alignment":
+        align = m["value"]
+assert len(j["tensors"]) == nt, "tensor count"
+for i in range(nt):
+    name = rstr().decode("utf-8"); nd = rd("I")
+    ne = [rd("Q") for _ in range(nd)]; t = rd("I"); off = rd("Q")
+    tj = j["tensors"][i]
+    assert tj["name"] == name and tj["shape"] == ne, name
+    assert tj["type"] == TYPES[t] and tj["offset"] == off, name
+start = (pos + align - 1) // align * align
+assert j["data_offset"] == start, "data offset"
+EOF
+}
+
 # ---- our fixtures ----------------------------------------------------
 run "$FX/tiny-kmix.gguf"
 check "tiny-kmix: exit 0" test $rc -eq 0
@@ -95,6 +177,7 @@ check "tiny-kmix: chat template newlines escaped" \
 check "tiny-kmix: memory needed at the context length" \
     grep -qE '^memory needed:  .* at context 256 \(weights .* \+ f16 KV cache 128\.00 KiB \+ buffers ' "$TMPD/out"
 json_check "$FX/tiny-kmix.gguf"
+indep_check "$FX/tiny-kmix.gguf"
 
 run "$FX/nasty-strings.gguf"
 check "nasty-strings: exit 0" test $rc -eq 0
@@ -143,11 +226,13 @@ else
 	skip "nasty-strings --json: values decode to the originals" "python3 not found"
 fi
 json_check "$FX/nasty-strings.gguf"
+indep_check "$FX/nasty-strings.gguf"
 
 run "$FX/v2-align64.gguf"
 check "v2-align64: version 2, alignment 64, ALL_F32" \
     sh -c 'grep -q "^GGUF version:   2$" "$1" && grep -qF "alignment 64" "$1" && grep -q "^file type:      ALL_F32 (0)$" "$1"' _ "$TMPD/out"
 json_check "$FX/v2-align64.gguf"
+indep_check "$FX/v2-align64.gguf"
 run "$FX/vocab-only.gguf"
 check "vocab-only: no tensors, no memory estimate" \
     sh -c 'grep -qF "tensors (0," "$1" && grep -qF "(no tensors)" "$1"' _ "$TMPD/out"
@@ -196,6 +281,7 @@ for f in "$M"/real/*.gguf "$M"/synthetic/*.gguf "$M"/vocab/*.gguf; do
 	run "$f"
 	check "$b: exit 0" test $rc -eq 0
 	json_check "$f"
+	indep_check "$f"
 done
 
 run "$M/real/stories260K.gguf"
