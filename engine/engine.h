@@ -202,6 +202,8 @@ struct engine_kbench {
 	int		 n_runs;
 	int		 threads[ENGINE_KBENCH_MAX];
 	double		 gbs[ENGINE_KBENCH_MAX];	/* weights GB/s */
+	double		 membw[ENGINE_KBENCH_MAX];	/* plain read of the
+							   same bytes, GB/s */
 };
 /*
  * Matrix-vector throughput of weight type `type` with each thread count

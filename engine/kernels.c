@@ -16,12 +16,16 @@
  *
  * Matrix products (ENGINE-NOTES §7): the activations are quantized once
  * into the weight type's vec_dot_type in the shared scratch, each thread
- * taking a contiguous share of the blocks; a barrier; then each thread
- * computes a contiguous range of output rows; a final barrier so the
- * scratch and y may be reused at once.  With several activation columns
- * the rows are processed in tiles of MM_ROWS rows x MM_COLS columns by
- * the type's gemm kernel, which keeps each weight block in registers or
- * L1 across columns.  Every output element is computed by one kernel
+ * taking a contiguous share of the blocks; a barrier; then the output
+ * rows, in contiguous chunks (64 rows for a vector, 16 with several
+ * columns, smaller if that gives under 4 chunks per thread): each thread starts with its own chunk, then claims the next
+ * free one from an atomic counter, so a slow or descheduled thread does
+ * less; a final barrier so the scratch and y may be reused at once.
+ * With several activation columns each chunk is processed in tiles of
+ * MM_ROWS rows x MM_COLS columns by the type's gemm kernel, which keeps
+ * each unpacked weight block in registers across 4 columns and the
+ * chunk's weight rows in L1/L2 across all columns.  Every output
+ * element is computed by one kernel
  * call whose arithmetic does not depend on the thread count or tile
  * position, so results are bit-identical for any number of threads.
  */
@@ -48,7 +52,8 @@
 #define SPIN_PAUSE	2048	/* pause-spins before a waiter yields */
 #define SPIN_JOB	(SPIN_PAUSE + 256)	/* ... and before a worker sleeps */
 
-#define MM_ROWS		16	/* rows per gemm tile */
+#define MM_ROWS		16	/* rows per gemm tile (and chunk) */
+#define MM_DECODE_ROWS	64	/* rows per chunk of a matrix-vector product */
 #define MM_COLS		64	/* activation columns per gemm tile */
 #define SCRATCH_ALIGN	64
 
@@ -73,6 +78,8 @@ struct tpool {
 	/* barrier, each on its own cache line */
 	_Alignas(64) atomic_int	 bar_count;
 	_Alignas(64) atomic_uint bar_gen;
+	/* next free row chunk of the running matmul_part */
+	_Alignas(64) atomic_llong chunk_next;
 };
 
 static void *
@@ -136,6 +143,7 @@ tpool_create(int n_threads)
 	atomic_init(&tp->n_done, 0);
 	atomic_init(&tp->bar_count, 0);
 	atomic_init(&tp->bar_gen, 0);
+	atomic_init(&tp->chunk_next, 0);
 	tp->workers = xcalloc((size_t)n_threads, sizeof *tp->workers);
 	for (i = 1; i < n_threads; i++) {
 		tp->workers[i].tp = tp;
@@ -252,6 +260,16 @@ matmul_scratch_size(const struct qmat *W, int ntok)
 	    SCRATCH_ALIGN;
 }
 
+/* The chunk after ck for this thread: the next unclaimed one. */
+static int64_t
+mm_next_chunk(struct tpool *tp, int nth, int64_t ck)
+{
+	if (tp == NULL || nth == 1)
+		return ck + 1;
+	return atomic_fetch_add_explicit(&tp->chunk_next, 1,
+	    memory_order_relaxed);
+}
+
 /* Generic tile: one vec_dot per (row, column), row-major in the tile. */
 static void
 mm_gemm_generic(qdot_fn dot, int n, const uint8_t *w, size_t wstride,
@@ -276,7 +294,7 @@ matmul_part(struct tpool *tp, int ith, int nth, const struct qmat *W,
 	const uint8_t		*xq, *w = W->data;
 	size_t			 xs;
 	int64_t			 nb, total, b0, b1, c, cb0, cb1, r0, r1, r;
-	int64_t			 c0, nc, rr, nr;
+	int64_t			 c0, nc, chunk, nchunks, ck;
 	int			 n = (int)W->ncols;
 
 	at = qtype_traits((uint32_t)t->vec_dot_type);
@@ -302,31 +320,41 @@ matmul_part(struct tpool *tp, int ith, int nth, const struct qmat *W,
 				    base + c * xs + cb0 * at->type_size,
 				    (cb1 - cb0) * at->blck);
 		}
-		tpool_barrier(tp);
 	}
+	if (tp != NULL && ith == 0)
+		atomic_store_explicit(&tp->chunk_next, nth,
+		    memory_order_relaxed);
+	tpool_barrier(tp);	/* activations ready, chunk counter reset */
 
-	r0 = W->nrows * ith / nth;
-	r1 = W->nrows * (ith + 1) / nth;
-	if (ntok == 1) {
-		for (r = r0; r < r1; r++)
-			y[r] = t->vec_dot(n, w + r * W->row_bytes, xq);
-	} else {
+	/*
+	 * Rows in chunks: thread i starts with chunk i, then takes the
+	 * next free one, so a thread that is slow (or descheduled on a busy
+	 * machine) does less of the work.  Which thread computes a row
+	 * never changes its value.
+	 */
+	chunk = ntok == 1 ? MM_DECODE_ROWS : MM_ROWS;
+	if ((W->nrows + chunk - 1) / chunk < 4 * nth)	/* small matrix */
+		chunk = (W->nrows + 4 * nth - 1) / (4 * nth);
+	nchunks = (W->nrows + chunk - 1) / chunk;
+	for (ck = ith; ck < nchunks; ck = mm_next_chunk(tp, nth, ck)) {
+		r0 = ck * chunk;
+		r1 = r0 + chunk < W->nrows ? r0 + chunk : W->nrows;
+		if (ntok == 1) {
+			for (r = r0; r < r1; r++)
+				y[r] = t->vec_dot(n, w + r * W->row_bytes, xq);
+			continue;
+		}
 		for (c0 = 0; c0 < ntok; c0 += MM_COLS) {
 			nc = ntok - c0 < MM_COLS ? ntok - c0 : MM_COLS;
-			for (rr = r0; rr < r1; rr += MM_ROWS) {
-				nr = r1 - rr < MM_ROWS ? r1 - rr : MM_ROWS;
-				if (t->gemm != NULL)
-					t->gemm(n, w + rr * W->row_bytes,
-					    W->row_bytes, (int)nr,
-					    xq + c0 * xs, xs, (int)nc,
-					    y + c0 * ldy + rr, (size_t)ldy);
-				else
-					mm_gemm_generic(t->vec_dot, n,
-					    w + rr * W->row_bytes,
-					    W->row_bytes, (int)nr,
-					    xq + c0 * xs, xs, (int)nc,
-					    y + c0 * ldy + rr, (size_t)ldy);
-			}
+			if (t->gemm != NULL)
+				t->gemm(n, w + r0 * W->row_bytes, W->row_bytes,
+				    (int)(r1 - r0), xq + c0 * xs, xs, (int)nc,
+				    y + c0 * ldy + r0, (size_t)ldy);
+			else
+				mm_gemm_generic(t->vec_dot, n,
+				    w + r0 * W->row_bytes, W->row_bytes,
+				    (int)(r1 - r0), xq + c0 * xs, xs, (int)nc,
+				    y + c0 * ldy + r0, (size_t)ldy);
 		}
 	}
 	tpool_barrier(tp);

@@ -112,14 +112,18 @@ bench_kernels(int n, const char *types, size_t total_mb, int json)
 		    bw[0], bw[1], n);
 	else {
 		printf("kernels: %s; matrix-vector over 4096x11008 matrices, "
-		    ">= %zu MB per type, best of 5 passes\n", level, total_mb);
-		printf("read bandwidth: 1 thread %.2f GB/s", bw[0]);
+		    ">= %zu MB per type, best of 7 passes\n", level, total_mb);
+		printf("read bandwidth (1 GB buffer): 1 thread %.2f GB/s",
+		    bw[0]);
 		if (n > 1)
 			printf(", %d threads %.2f GB/s", n, bw[1]);
-		printf("\n\n%-5s %9s %4s %10s %5s", "type", "MB/matrix",
-		    "mats", "1t GB/s", "%bw");
+		printf("\n'read' = a plain read of the same matrices by the same "
+		    "threads, alternating with the\nproducts; %%read = "
+		    "product GB/s / read GB/s\n\n");
+		printf("%-5s %9s %4s  %8s %8s %5s", "type", "MB/matrix", "mats",
+		    "1t GB/s", "read", "%read");
 		if (n > 1)
-			printf(" %9dt GB/s %5s", n, "%bw");
+			printf("  %5dt GB/s %8s %5s", n, "read", "%read");
 		printf("\n");
 	}
 	p = list;
@@ -136,23 +140,29 @@ bench_kernels(int n, const char *types, size_t total_mb, int json)
 		}
 		if (json) {
 			printf("%s{\"type\": \"%s\", \"matrix_mb\": %.1f, "
-			    "\"matrices\": %d, \"gbs\": [%.2f", first ? "" :
+			    "\"matrices\": %d, \"threads\": [", first ? "" :
 			    ", ", r.type, r.matrix_bytes / 1048576.0,
-			    r.n_matrices, r.gbs[0]);
-			if (nruns > 1)
-				printf(", %.2f", r.gbs[1]);
-			printf("], \"pct_membw\": [%.1f", 100 * r.gbs[0] /
-			    bw[0]);
-			if (nruns > 1)
-				printf(", %.1f", 100 * r.gbs[1] / bw[1]);
+			    r.n_matrices);
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%d", i ? ", " : "", r.threads[i]);
+			printf("], \"gbs\": [");
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%.2f", i ? ", " : "", r.gbs[i]);
+			printf("], \"read_gbs\": [");
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%.2f", i ? ", " : "", r.membw[i]);
+			printf("], \"pct_read\": [");
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%.1f", i ? ", " : "",
+				    100 * r.gbs[i] / r.membw[i]);
 			printf("]}");
 		} else {
-			printf("%-5s %9.1f %4d %10.2f %4.0f%%", r.type,
-			    r.matrix_bytes / 1048576.0, r.n_matrices,
-			    r.gbs[0], 100 * r.gbs[0] / bw[0]);
-			if (nruns > 1)
-				printf(" %14.2f %4.0f%%", r.gbs[1],
-				    100 * r.gbs[1] / bw[1]);
+			printf("%-5s %9.1f %4d ", r.type,
+			    r.matrix_bytes / 1048576.0, r.n_matrices);
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s %8.2f %8.2f %4.0f%%", i ? "   " : "",
+				    r.gbs[i], r.membw[i],
+				    100 * r.gbs[i] / r.membw[i]);
 			printf("\n");
 		}
 		fflush(stdout);
