@@ -12,7 +12,9 @@
  * KV reuse: e->kv_toks[0..n_past) are the tokens whose K/V are cached at
  * positions 0..n_past-1.  A new prompt is compared with them and only the
  * tokens after the common prefix are evaluated, so a multi-turn chat pays
- * only for the new turn.
+ * only for the new turn.  Our previous answer, re-tokenized from its text
+ * in the next prompt, is recognised by its text and replaced by the ids
+ * we generated (engine_splice), so it is not evaluated twice either.
  *
  * Chat turns: the conversation is rendered by the template (chatfmt_build,
  * user text with special tokens OFF).  If it does not fit the context with
@@ -44,6 +46,7 @@
 #include "engine/model.h"
 #include "engine/quant.h"
 #include "engine/tokenizer.h"
+#include "buf.h"
 #include "xmalloc.h"
 
 #define ENGINE_BATCH		512
@@ -90,6 +93,10 @@ static void	 engine_to_params(const struct engine *,
 		    const struct engine_sampling *, struct sampler_params *);
 static void	 engine_out(struct engine *, struct engine_gen *,
 		    const char *, size_t, int);
+static void	 engine_text(struct engine *, const int32_t *, int,
+		    struct buf *);
+static int32_t	*engine_splice(struct engine *, const int32_t *, int, int,
+		    int *);
 static int	 engine_run(struct engine *, const int32_t *, int,
 		    const struct engine_sampling *, struct engine_gen *,
 		    struct engine_result *, char **);
@@ -98,6 +105,11 @@ static int	 engine_tmpl(struct engine *, const char *, enum chat_tmpl *,
 static void	 engine_build(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, const int *,
 		    struct tokvec *);
+static void	 engine_prompt(struct engine *, enum chat_tmpl,
+		    const struct engine_msg *, int, int,
+		    struct engine_result *, struct tokvec *);
+static int	 engine_reserve(const struct engine *,
+		    const struct engine_sampling *);
 
 static double
 engine_now(void)
@@ -466,6 +478,80 @@ engine_out(struct engine *e, struct engine_gen *g, const char *s, size_t n,
 }
 
 /*
+ * Text of ids[0..n) (control tokens rendered) into b; b is reset first.
+ */
+static void
+engine_text(struct engine *e, const int32_t *ids, int n, struct buf *b)
+{
+	size_t	len;
+	int	i;
+
+	buf_clear(b);
+	for (i = 0; i < n; i++) {
+		len = tokenizer_piece(e->tok, ids[i], 1, e->piece,
+		    e->piece_size);
+		buf_append(b, e->piece, len < e->piece_size ? len :
+		    e->piece_size);
+	}
+}
+
+/*
+ * Our own previous answer comes back in the next prompt re-tokenized from
+ * its text, and SentencePiece rarely gives the same ids ("▁The" generated
+ * after a newline, "T" "h" "e" re-tokenized).  If the cached tokens after
+ * the common prefix c spell the same text (ignoring one leading space) as
+ * prompt[c..j) for some j, splice the cached ids into the prompt in place
+ * of prompt[c..j), so the answer is not evaluated again.  Returns a new
+ * prompt (caller frees) with its length in *np, or NULL if nothing
+ * matches.
+ */
+static int32_t *
+engine_splice(struct engine *e, const int32_t *prompt, int n, int c,
+    int *np)
+{
+	struct buf	 kt = BUF_INIT, pt = BUF_INIT;
+	const char	*a, *b;
+	size_t		 la, lb, len;
+	int32_t		*out = NULL;
+	int		 j;
+
+	if (c >= e->n_past || c >= n)
+		return NULL;
+	engine_text(e, e->kv_toks + c, e->n_past - c, &kt);
+	a = buf_str(&kt);
+	la = kt.len;
+	if (la > 0 && a[0] == ' ') {
+		a++;
+		la--;
+	}
+	for (j = c; j < n && pt.len < kt.len; j++) {
+		len = tokenizer_piece(e->tok, prompt[j], 1, e->piece,
+		    e->piece_size);
+		buf_append(&pt, e->piece, len < e->piece_size ? len :
+		    e->piece_size);
+		b = buf_str(&pt);
+		lb = pt.len;
+		if (lb > 0 && b[0] == ' ') {
+			b++;
+			lb--;
+		}
+		if (la > 0 && lb == la && memcmp(a, b, la) == 0) {
+			*np = c + (e->n_past - c) + (n - j - 1);
+			out = xcalloc(*np, sizeof *out);
+			memcpy(out, prompt, (size_t)c * sizeof *out);
+			memcpy(out + c, e->kv_toks + c,
+			    (size_t)(e->n_past - c) * sizeof *out);
+			memcpy(out + e->n_past, prompt + j + 1,
+			    (size_t)(n - j - 1) * sizeof *out);
+			break;
+		}
+	}
+	buf_free(&kt);
+	buf_free(&pt);
+	return out;
+}
+
+/*
  * Evaluate prompt[0..n) (reusing the cached prefix) and generate.  Fills
  * *res; 0, or -1 with *cause when the prompt does not fit.
  */
@@ -479,8 +565,8 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	struct detok		 dt;
 	double			 t0, t1, t_dec = 0.0;
 	size_t			 pl;
-	int32_t			 id;
-	int			 common, i, first;
+	int32_t			 id, *spliced;
+	int			 common, i, first, ns;
 
 	atomic_store(&e->cancel, 0);
 	e->nhold = 0;
@@ -509,6 +595,15 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	while (common < n && common < e->n_past &&
 	    e->kv_toks[common] == prompt[common])
 		common++;
+	spliced = engine_splice(e, prompt, n, common, &ns);
+	if (spliced != NULL && ns < e->n_ctx) {
+		prompt = spliced;
+		n = ns;
+		res->n_prompt = n;
+		while (common < n && common < e->n_past &&
+		    e->kv_toks[common] == prompt[common])
+			common++;
+	}
 	if (common == n)
 		common = n - 1;
 	e->n_past = common;
@@ -519,6 +614,7 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	    (size_t)(n - common) * sizeof *prompt);
 	e->n_past = n;
 	t1 = engine_now();
+	res->n_cached = common;
 	res->prefill_tps = t1 > t0 ? (n - common) / (t1 - t0) : 0.0;
 
 	engine_to_params(e, s, &sp);
@@ -573,6 +669,7 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 		engine_out(e, g, e->piece, pl, 1);
 	}
 	sampler_free(smp);
+	free(spliced);
 	if (res->n_gen > 1 && t_dec > 0.0)
 		res->decode_tps = (res->n_gen - 1) / t_dec;
 	res->n_ctx_used = e->n_past;
@@ -622,6 +719,54 @@ engine_build(struct engine *e, enum chat_tmpl t,
 	free(turns);
 }
 
+/*
+ * The prompt for msgs[0..n) under template t, trimmed by whole oldest
+ * turns (after the leading system messages) until it leaves reserve
+ * tokens of context; the drops are recorded in res.  Result in *tv.
+ */
+static void
+engine_prompt(struct engine *e, enum chat_tmpl t,
+    const struct engine_msg *msgs, int n, int reserve,
+    struct engine_result *res, struct tokvec *tv)
+{
+	int	*drop, i, first, max;
+
+	max = (int)(sizeof res->dropped / sizeof res->dropped[0]);
+	drop = xcalloc(n, sizeof *drop);
+	for (first = 0; first < n && msgs[first].role == ENGINE_SYSTEM;
+	    first++)
+		;
+	engine_build(e, t, msgs, n, drop, tv);
+	i = first;
+	while ((int)tv->n + reserve > e->n_ctx && i < n - 1) {
+		/* A message goes with the answers that follow it. */
+		do {
+			drop[i] = 1;
+			if (res->n_dropped < max)
+				res->dropped[res->n_dropped] = i;
+			res->n_dropped++;
+			i++;
+		} while (i < n - 1 && msgs[i].role != ENGINE_USER);
+		engine_build(e, t, msgs, n, drop, tv);
+	}
+	if (res->n_dropped > max)
+		res->n_dropped = max;
+	res->trimmed = res->n_dropped > 0;
+	free(drop);
+}
+
+/* Tokens of generation room to keep when trimming a conversation. */
+static int
+engine_reserve(const struct engine *e, const struct engine_sampling *s)
+{
+	int	reserve;
+
+	reserve = s->max_tokens > 0 ? s->max_tokens : e->n_ctx / 4;
+	if (reserve > e->n_ctx / 2)
+		reserve = e->n_ctx / 2;
+	return reserve;
+}
+
 int
 engine_chat(struct engine *e, const char *tmpl,
     const struct engine_msg *msgs, int n, const struct engine_sampling *s,
@@ -630,7 +775,7 @@ engine_chat(struct engine *e, const char *tmpl,
 	struct engine_gen	 g;
 	struct tokvec		 tv = { NULL, 0, 0 };
 	enum chat_tmpl		 t;
-	int			*drop, i, first, reserve, rv;
+	int			 rv;
 
 	memset(res, 0, sizeof *res);
 	if (engine_tmpl(e, tmpl, &t, cause) != 0)
@@ -640,41 +785,7 @@ engine_chat(struct engine *e, const char *tmpl,
 		    "message");
 		return -1;
 	}
-	reserve = s->max_tokens > 0 ? s->max_tokens : e->n_ctx / 4;
-	if (reserve > e->n_ctx / 2)
-		reserve = e->n_ctx / 2;
-
-	drop = xcalloc(n, sizeof *drop);
-	for (first = 0; first < n && msgs[first].role == ENGINE_SYSTEM;
-	    first++)
-		;
-	engine_build(e, t, msgs, n, drop, &tv);
-	/* Drop the oldest whole turns until prompt + reserve fits. */
-	i = first;
-	while ((int)tv.n + reserve > e->n_ctx && i < n - 1) {
-		drop[i] = 1;
-		if (res->n_dropped < (int)(sizeof res->dropped /
-		    sizeof res->dropped[0]))
-			res->dropped[res->n_dropped] = i;
-		res->n_dropped++;
-		i++;
-		/* A user message goes with the answers that follow it. */
-		while (i < n - 1 && msgs[i].role != ENGINE_USER) {
-			drop[i] = 1;
-			if (res->n_dropped < (int)(sizeof res->dropped /
-			    sizeof res->dropped[0]))
-				res->dropped[res->n_dropped] = i;
-			res->n_dropped++;
-			i++;
-		}
-		engine_build(e, t, msgs, n, drop, &tv);
-	}
-	if (res->n_dropped > (int)(sizeof res->dropped /
-	    sizeof res->dropped[0]))
-		res->n_dropped = sizeof res->dropped / sizeof res->dropped[0];
-	res->trimmed = res->n_dropped > 0;
-	free(drop);
-
+	engine_prompt(e, t, msgs, n, engine_reserve(e, s), res, &tv);
 	memset(&g, 0, sizeof g);
 	g.stops = chatfmt_stops(t);
 	g.emit = emit;
@@ -682,6 +793,26 @@ engine_chat(struct engine *e, const char *tmpl,
 	rv = engine_run(e, tv.v, (int)tv.n, s, &g, res, cause);
 	tokvec_free(&tv);
 	return rv;
+}
+
+int
+engine_chat_tokens(struct engine *e, const char *tmpl,
+    const struct engine_msg *msgs, int n, const struct engine_sampling *s,
+    int32_t **ids, int *nids, struct engine_result *res, char **cause)
+{
+	struct tokvec	tv = { NULL, 0, 0 };
+	enum chat_tmpl	t;
+
+	memset(res, 0, sizeof *res);
+	if (engine_tmpl(e, tmpl, &t, cause) != 0)
+		return -1;
+	engine_prompt(e, t, msgs, n, engine_reserve(e, s), res, &tv);
+	*nids = (int)tv.n;
+	*ids = xcalloc(tv.n > 0 ? tv.n : 1, sizeof **ids);
+	if (tv.n > 0)
+		memcpy(*ids, tv.v, tv.n * sizeof **ids);
+	tokvec_free(&tv);
+	return 0;
 }
 
 int

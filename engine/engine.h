@@ -114,6 +114,8 @@ struct engine_result {
 	int		 n_dropped;	/* how many messages were dropped */
 	int		 dropped[64];	/* their indexes in msgs[] */
 	enum engine_stop stop;
+	int		 n_cached;	/* prompt tokens reused from the KV
+					   cache of the previous call */
 };
 
 /*
@@ -171,6 +173,15 @@ int	 engine_eval(struct engine *, const int32_t *ids, int n, int from,
  */
 int	 engine_bench(struct engine *, int n_prompt, int n_gen,
 	    double *pp_tps, double *tg_tps, char **cause);
+/*
+ * The prompt ids engine_chat would evaluate for msgs (template applied,
+ * trimmed as engine_chat trims; drops reported in *res).  *ids malloc'd,
+ * caller frees.  0 or -1 with *cause (unknown template).
+ */
+int	 engine_chat_tokens(struct engine *, const char *tmpl,
+	    const struct engine_msg *msgs, int n,
+	    const struct engine_sampling *, int32_t **ids, int *nids,
+	    struct engine_result *res, char **cause);
 /* Bytes of run state allocated at open (KV cache included). */
 uint64_t engine_kv_bytes(const struct engine *);
 /*

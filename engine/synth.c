@@ -252,7 +252,7 @@ engine_write_demo_model(const char *path, char **cause)
 	static const char	*const mats[] = { "attn_q", "attn_k",
 				    "attn_v", "attn_output", "ffn_gate",
 				    "ffn_up", "ffn_down" };
-	static const char	 punct[] = ".,;:!?'()-/%0123456789";
+	static const char	 punct[] = ".,;:!?'()-/%<>|_#*0123456789";
 
 	memset(&v, 0, sizeof v);
 	v.dedupe = 1;

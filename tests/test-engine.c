@@ -1,0 +1,529 @@
+/*
+ * test-engine.c -- the engine facade on models we write ourselves, so it
+ * runs everywhere (no ../shared needed).
+ *
+ *  - the demo model: writes, opens, generates; same seed -> same text,
+ *    also when the second call reuses the KV cache; batched prefill
+ *    logits equal one-token-at-a-time logits;
+ *  - the ChatML prompt of a chat turn is exactly the expected ids
+ *    (template text with special tokens, user text without);
+ *  - a "scripted" model (the demo vocabulary with weights that make it a
+ *    bigram machine: zero attention and FFN, one-hot embeddings, output
+ *    rows that pick a successor) answers a known text, so stopping at
+ *    <|im_end|> (as a token, and spelled out as text), cancelling,
+ *    context trimming and KV-cache reuse are checked exactly.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/gguf.h"
+#include "engine/kernels.h"
+#include "engine/model.h"
+#include "engine/quant.h"
+#include "engine/tokenizer.h"
+#include "testhelp.h"
+#include "xmalloc.h"
+
+#define E	64	/* demo model width */
+
+struct capture {
+	char	buf[4096];
+	size_t	len;
+	int	stop_after;	/* return nonzero after this many pieces */
+	int	pieces;
+	struct engine *cancel;	/* engine_cancel() on the first piece */
+};
+
+static int
+capture_emit(const char *s, size_t n, void *arg)
+{
+	struct capture	*c = arg;
+
+	if (c->len + n < sizeof c->buf) {
+		memcpy(c->buf + c->len, s, n);
+		c->len += n;
+		c->buf[c->len] = '\0';
+	}
+	c->pieces++;
+	if (c->cancel != NULL)
+		engine_cancel(c->cancel);
+	return c->stop_after > 0 && c->pieces >= c->stop_after;
+}
+
+static struct engine *
+open_model(const char *path, int n_ctx)
+{
+	struct engine_opts	 eo;
+	struct engine		*e = NULL;
+	char			*cause = NULL;
+
+	memset(&eo, 0, sizeof eo);
+	eo.path = path;
+	eo.n_ctx = n_ctx;
+	eo.n_threads = 2;
+	if (engine_open(&eo, &e, &cause) != 0) {
+		test_diag("open %s: %s", path, cause);
+		free(cause);
+		return NULL;
+	}
+	return e;
+}
+
+/* Copy every metadata key of gf into w. */
+static void
+copy_kv(const struct gguf_file *gf, struct gguf_writer *w)
+{
+	const struct gguf_kv	*kv;
+	const char		**ss;
+	char			*s;
+	uint64_t		 i, j;
+
+	for (i = 0; i < gf->n_kv; i++) {
+		kv = &gf->kv[i];
+		switch (kv->type) {
+		case GGUF_T_STRING:
+			s = xstrndup(kv->v.str.ptr, kv->v.str.len);
+			gguf_w_str(w, kv->key, s);
+			free(s);
+			break;
+		case GGUF_T_FLOAT32:
+			gguf_w_f32(w, kv->key, (float)kv->v.f64);
+			break;
+		case GGUF_T_BOOL:
+			gguf_w_bool(w, kv->key, (int)kv->v.u64);
+			break;
+		case GGUF_T_ARRAY:
+			if (kv->v.arr.type != GGUF_T_STRING) {
+				gguf_w_arr(w, kv->key, kv->v.arr.type,
+				    kv->v.arr.data, kv->v.arr.n);
+				break;
+			}
+			ss = xcalloc(kv->v.arr.n, sizeof *ss);
+			for (j = 0; j < kv->v.arr.n; j++)
+				ss[j] = xstrndup(kv->v.arr.strs[j].ptr,
+				    kv->v.arr.strs[j].len);
+			gguf_w_arr_str(w, kv->key, ss, kv->v.arr.n);
+			for (j = 0; j < kv->v.arr.n; j++)
+				free((char *)ss[j]);
+			free(ss);
+			break;
+		default:
+			gguf_w_u32(w, kv->key, (uint32_t)kv->v.u64);
+			break;
+		}
+	}
+}
+
+/*
+ * Write the scripted model: the demo's metadata, and weights such that
+ * after token chain[i] the argmax is chain[i + 1] (by a margin of
+ * hundreds); every other token leads to chain[0].  Returns 0 or -1.
+ */
+static int
+write_scripted(const char *demo, const char *path, const int32_t *chain,
+    int nchain)
+{
+	struct gguf_file	*gf;
+	struct gguf_writer	*w;
+	const struct gguf_tensor *t;
+	char			*cause = NULL;
+	float			*emb, *out, *zero, *ones;
+	int64_t			 ne[2];
+	uint64_t		 i;
+	int			 V, k, rv;
+
+	for (k = 0; k < nchain; k++) {
+		if (chain[k] < 0) {
+			test_diag("scripted chain: piece %d not in vocab", k);
+			return -1;
+		}
+	}
+
+	if (gguf_open(demo, &gf, &cause) != 0) {
+		test_diag("%s", cause);
+		free(cause);
+		return -1;
+	}
+	t = gguf_find_tensor(gf, "token_embd.weight");
+	V = (int)t->ne[1];
+	emb = xcalloc((size_t)V * E, sizeof *emb);
+	out = xcalloc((size_t)V * E, sizeof *out);
+	zero = xcalloc((size_t)E * 192, sizeof *zero);
+	ones = xcalloc(E, sizeof *ones);
+	for (k = 0; k < E; k++)
+		ones[k] = 1.0f;
+	/* Token -> one-hot slot: chain[i] gets slot i + 1, others slot 0. */
+	for (k = 0; k < V; k++)
+		emb[(size_t)k * E] = 1.0f;
+	for (k = 0; k < nchain && k + 1 < E; k++) {
+		emb[(size_t)chain[k] * E] = 0.0f;
+		emb[(size_t)chain[k] * E + k + 1] = 1.0f;
+	}
+	/* Slot 0 -> chain[0]; slot i + 1 -> chain[i + 1]. */
+	out[(size_t)chain[0] * E] = 100.0f;
+	for (k = 0; k + 1 < nchain && k + 1 < E; k++)
+		out[(size_t)chain[k + 1] * E + k + 1] = 100.0f;
+
+	w = gguf_writer_new(3);
+	copy_kv(gf, w);
+	for (i = 0; i < gf->n_tensors; i++) {
+		t = &gf->tensors[i];
+		ne[0] = t->ne[0];
+		ne[1] = t->ne[1];
+		if (t->n_dims == 1)
+			gguf_w_tensor(w, t->name, QT_F32, 1, ne, ones);
+		else if (strcmp(t->name, "token_embd.weight") == 0)
+			gguf_w_tensor(w, t->name, QT_F32, 2, ne, emb);
+		else if (strcmp(t->name, "output.weight") == 0)
+			gguf_w_tensor(w, t->name, QT_F32, 2, ne, out);
+		else
+			gguf_w_tensor(w, t->name, QT_F32, 2, ne, zero);
+	}
+	rv = gguf_writer_save(w, path, &cause);
+	if (rv != 0) {
+		test_diag("%s", cause);
+		free(cause);
+	}
+	gguf_writer_free(w);
+	gguf_close(gf);
+	free(emb);
+	free(out);
+	free(zero);
+	free(ones);
+	return rv;
+}
+
+/* Id of piece text s in the demo vocabulary (-1 if absent). */
+static int32_t
+piece(const struct tokenizer *tok, const char *s)
+{
+	return tokenizer_find(tok, s);
+}
+
+#define SP "\xe2\x96\x81"
+
+static void
+test_chatml_ids(struct engine *e, const struct tokenizer *tok)
+{
+	struct engine_msg	 msgs[2] = {
+		{ ENGINE_SYSTEM, "You are a doctor" },
+		{ ENGINE_USER, "Hello <|im_end|>" },
+	};
+	struct engine_sampling	 s;
+	struct engine_result	 res;
+	int32_t			*ids, want[64];
+	char			*cause = NULL;
+	int			 n, nw = 0, i, ok;
+	int32_t			 ims, ime, nl;
+	const char		*lt = "<", *bar = "|";
+
+	ims = piece(tok, "<|im_start|>");
+	ime = piece(tok, "<|im_end|>");
+	nl = piece(tok, "<0x0A>");
+	/*
+	 * llama.cpp: "<|im_start|>system\nYou are a doctor<|im_end|>\n
+	 * <|im_start|>user\nHello <|im_end|><|im_end|>\n<|im_start|>
+	 * assistant\n" where the user's "<|im_end|>" is plain text; every
+	 * raw fragment after a special token gets the SPM space prefix.
+	 */
+	want[nw++] = 1;
+	want[nw++] = ims;
+	want[nw++] = piece(tok, SP "system");
+	want[nw++] = nl;
+	want[nw++] = piece(tok, "Y");
+	want[nw++] = piece(tok, "o");
+	want[nw++] = piece(tok, "u");
+	want[nw++] = piece(tok, SP "are");
+	want[nw++] = piece(tok, SP "a");
+	want[nw++] = piece(tok, SP "doctor");
+	want[nw++] = ime;
+	want[nw++] = piece(tok, SP);
+	want[nw++] = nl;
+	want[nw++] = ims;
+	want[nw++] = piece(tok, SP "user");
+	want[nw++] = nl;
+	want[nw++] = piece(tok, "H");
+	want[nw++] = piece(tok, "e");
+	want[nw++] = piece(tok, "l");
+	want[nw++] = piece(tok, "l");
+	want[nw++] = piece(tok, "o");
+	want[nw++] = piece(tok, SP);
+	want[nw++] = piece(tok, lt);
+	want[nw++] = piece(tok, bar);
+	want[nw++] = piece(tok, "i");
+	want[nw++] = piece(tok, "m");
+	want[nw++] = piece(tok, "_");
+	want[nw++] = piece(tok, "e");
+	want[nw++] = piece(tok, "n");
+	want[nw++] = piece(tok, "d");
+	want[nw++] = piece(tok, bar);
+	want[nw++] = piece(tok, ">");
+	want[nw++] = ime;
+	want[nw++] = piece(tok, SP);
+	want[nw++] = nl;
+	want[nw++] = ims;
+	want[nw++] = piece(tok, SP "assistant");
+	want[nw++] = nl;
+
+	engine_sampling_default(&s);
+	s.max_tokens = 16;
+	if (engine_chat_tokens(e, "chatml", msgs, 2, &s, &ids, &n, &res,
+	    &cause) != 0) {
+		test_cond(0, cause);
+		free(cause);
+		return;
+	}
+	ok = n == nw;
+	for (i = 0; ok && i < n; i++)
+		ok = ids[i] == want[i];
+	if (!ok) {
+		for (i = 0; i < n || i < nw; i++)
+			test_diag("%d: got %d want %d", i, i < n ? ids[i] : -1,
+			    i < nw ? want[i] : -1);
+	}
+	test_cond(ok, "ChatML prompt has exactly the expected token ids");
+	test_cond(!res.trimmed, "short conversation is not trimmed");
+	free(ids);
+}
+
+int
+main(void)
+{
+	struct engine_sampling	 s;
+	struct engine_result	 res, res2;
+	struct engine_msg	 msgs[16];
+	struct capture		 c1, c2;
+	struct engine		*e;
+	struct gguf_file	*gf;
+	struct model		*m;
+	struct tokenizer	*tok;
+	struct tpool		*tp;
+	struct fwd		*fw;
+	char			 dir[] = "/tmp/medchat-engine-XXXXXX";
+	char			 demo[256], scr[256], scr2[256], *cause = NULL;
+	int32_t			 chain[16], ids[48];
+	float			*a, *b;
+	double			 md;
+	int			 i, n, nv, rv;
+	int32_t			 sys_id = -2;
+
+	if (mkdtemp(dir) == NULL) {
+		test_cond(0, "mkdtemp");
+		return test_report();
+	}
+	snprintf(demo, sizeof demo, "%s/demo.gguf", dir);
+	snprintf(scr, sizeof scr, "%s/scripted.gguf", dir);
+	snprintf(scr2, sizeof scr2, "%s/scripted-text.gguf", dir);
+	test_cond(engine_write_demo_model(demo, &cause) == 0,
+	    "demo model written");
+	if ((e = open_model(demo, 0)) == NULL) {
+		test_cond(0, "demo model opens");
+		return test_report();
+	}
+	test_cond(strcmp(engine_get_info(e)->model_name,
+	    "medchat demo (random weights)") == 0, "demo model name");
+	test_cond(strcmp(engine_get_info(e)->template_name, "chatml") == 0,
+	    "demo model template detected as chatml");
+
+	/* Generation with a seed is deterministic, also through KV reuse. */
+	engine_sampling_default(&s);
+	s.seed = 42;
+	s.max_tokens = 24;
+	msgs[0].role = ENGINE_SYSTEM;
+	msgs[0].text = "You are a helpful medical assistant.";
+	msgs[1].role = ENGINE_USER;
+	msgs[1].text = "What are the symptoms of diabetes?";
+	memset(&c1, 0, sizeof c1);
+	memset(&c2, 0, sizeof c2);
+	rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1, &res,
+	    &cause);
+	test_cond(rv == 0 && res.n_gen > 0 && res.n_prompt > 10,
+	    "demo model generates");
+	test_diag("demo says: %s", c1.buf);
+	rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c2, &res2,
+	    &cause);
+	test_cond(rv == 0 && strcmp(c1.buf, c2.buf) == 0 &&
+	    res.n_gen == res2.n_gen, "same seed gives the same answer");
+	test_cond(res2.n_cached == res.n_prompt - 1,
+	    "second identical call reuses the cached prompt");
+
+	/* Batched prefill == one token at a time. */
+	if (gguf_open(demo, &gf, &cause) == 0 && model_load(gf, &m,
+	    &cause) == 0) {
+		tp = tpool_create(2);
+		fw = fwd_create(m, tp, 64, 16, &cause);
+		nv = m->hp.n_vocab;
+		for (i = 0; i < 40; i++)
+			ids[i] = (i * 7919 + 13) % nv;
+		a = xcalloc((size_t)nv * 40, sizeof *a);
+		b = xcalloc((size_t)nv * 40, sizeof *b);
+		/* 40 tokens in batches of 16 (several batches). */
+		fwd_eval(fw, ids, 40, 0, 0, a);
+		for (i = 0; i < 40; i++)
+			fwd_eval(fw, ids + i, 1, i, 0, b + (size_t)i * nv);
+		md = 0.0;
+		for (i = 0; i < nv * 40; i++)
+			md = fmax(md, fabs(a[i] - b[i]));
+		test_condf(md < 1e-4, "batched prefill logits equal one-token "
+		    "logits (max diff %g)", md);
+		free(a);
+		free(b);
+		fwd_free(fw);
+		tpool_free(tp);
+		model_free(m);
+		gguf_close(gf);
+	} else {
+		test_cond(0, cause);
+		free(cause);
+		cause = NULL;
+	}
+
+	/* ChatML ids (the tokenizer of the open engine's file). */
+	if (gguf_open(demo, &gf, &cause) == 0 &&
+	    tokenizer_load(gf, &tok, &cause) == 0) {
+		test_chatml_ids(e, tok);
+		sys_id = piece(tok, SP "system");
+
+		/* Scripted answer: " The doctor will see you" <|im_end|>. */
+		chain[0] = piece(tok, SP "The");
+		chain[1] = piece(tok, SP "doctor");
+		chain[2] = piece(tok, SP "will");
+		chain[3] = piece(tok, SP "see");
+		chain[4] = piece(tok, SP "you");
+		chain[5] = piece(tok, "<|im_end|>");
+		write_scripted(demo, scr, chain, 6);
+		/* ... and one that spells "<|im_end|>" in bytes. */
+		/* A bigram machine needs distinct tokens: '|' once as a
+		 * piece and once as a byte token. */
+		chain[5] = piece(tok, "<0x3C>");
+		chain[6] = piece(tok, "|");
+		chain[7] = piece(tok, "i");
+		chain[8] = piece(tok, "m");
+		chain[9] = piece(tok, "_");
+		chain[10] = piece(tok, "e");
+		chain[11] = piece(tok, "n");
+		chain[12] = piece(tok, "d");
+		chain[13] = piece(tok, "<0x7C>");
+		chain[14] = piece(tok, ">");
+		chain[15] = piece(tok, SP "help");
+		write_scripted(demo, scr2, chain, 16);
+		tokenizer_free(tok);
+		gguf_close(gf);
+	} else {
+		test_cond(0, cause);
+		free(cause);
+		cause = NULL;
+	}
+	engine_close(e);
+
+	if ((e = open_model(scr, 256)) != NULL) {
+		s.max_tokens = -1;
+		memset(&c1, 0, sizeof c1);
+		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
+		    &res, &cause);
+		test_condf(rv == 0 && strstr(c1.buf, "The doctor will see you")
+		    != NULL && res.stop == ENGINE_STOP_EOG && res.n_gen == 5,
+		    "stops at the <|im_end|> token ('%s', %d tokens)", c1.buf,
+		    res.n_gen);
+
+		/* Cancel from the callback: stops within one token. */
+		memset(&c1, 0, sizeof c1);
+		c1.stop_after = 2;
+		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
+		    &res, &cause);
+		test_cond(rv == 0 && res.stop == ENGINE_STOP_CANCEL &&
+		    res.n_gen == 2, "emit returning nonzero cancels");
+		memset(&c1, 0, sizeof c1);
+		c1.cancel = e;
+		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
+		    &res, &cause);
+		test_cond(rv == 0 && res.stop == ENGINE_STOP_CANCEL &&
+		    res.n_gen == 1, "engine_cancel stops after one token");
+
+		/* max_tokens. */
+		memset(&c1, 0, sizeof c1);
+		s.max_tokens = 3;
+		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
+		    &res, &cause);
+		test_cond(rv == 0 && res.stop == ENGINE_STOP_LENGTH &&
+		    res.n_gen == 3, "max_tokens stops generation");
+
+		/* Multi-turn: the history is not evaluated again. */
+		s.max_tokens = -1;
+		msgs[2].role = ENGINE_ASSISTANT;
+		msgs[2].text = "The doctor will see you";
+		msgs[3].role = ENGINE_USER;
+		msgs[3].text = "When?";
+		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
+		    &res, &cause);
+		rv |= engine_chat(e, NULL, msgs, 4, &s, capture_emit, &c1,
+		    &res2, &cause);
+		test_condf(rv == 0 && res2.n_cached >= res.n_prompt + 4,
+		    "next turn reuses the KV cache (%d of %d cached, previous "
+		    "prompt %d, used %d)", res2.n_cached, res2.n_prompt,
+		    res.n_prompt, res.n_ctx_used);
+
+		/* Trimming: ctx 256, reserve 64, turns of ~30 tokens. */
+		for (i = 1; i < 15; i += 2) {
+			msgs[i].role = ENGINE_USER;
+			msgs[i].text = "Please tell me about the blood pressure "
+			    "levels of older adults and children, thanks";
+			msgs[i + 1].role = ENGINE_ASSISTANT;
+			msgs[i + 1].text = "The doctor will see you";
+		}
+		msgs[15].role = ENGINE_USER;
+		msgs[15].text = "And the heart rate?";
+		s.max_tokens = 64;
+		memset(&c1, 0, sizeof c1);
+		rv = engine_chat(e, NULL, msgs, 16, &s, capture_emit, &c1,
+		    &res, &cause);
+		n = 1;
+		for (i = 0; i < res.n_dropped; i++)
+			n &= res.dropped[i] == i + 1;
+		test_condf(rv == 0 && res.trimmed && res.n_dropped >= 2 &&
+		    res.n_dropped % 2 == 0 && n && res.n_prompt + 64 <= 256,
+		    "oldest whole turns dropped and reported (%d dropped, "
+		    "prompt %d)", res.n_dropped, res.n_prompt);
+		test_cond(strstr(c1.buf, "The doctor will see you") != NULL,
+		    "answer after trimming");
+		{
+			int32_t	*pids;
+			int	 np;
+
+			engine_chat_tokens(e, NULL, msgs, 16, &s, &pids, &np,
+			    &res2, &cause);
+			test_cond(np > 12 && pids[2] == sys_id &&
+			    res2.n_dropped == res.n_dropped,
+			    "trimmed prompt keeps the system message");
+			free(pids);
+		}
+		engine_close(e);
+	} else
+		test_cond(0, "scripted model opens");
+
+	if ((e = open_model(scr2, 256)) != NULL) {
+		memset(&c1, 0, sizeof c1);
+		s.max_tokens = 40;
+		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
+		    &res, &cause);
+		test_condf(rv == 0 && strcmp(c1.buf, "The doctor will see you")
+		    == 0 && res.stop == ENGINE_STOP_EOG,
+		    "stop string <|im_end|> as text is cut ('%s')", c1.buf);
+		engine_close(e);
+	} else
+		test_cond(0, "scripted text model opens");
+
+	free(cause);
+	if (getenv("MEDCHAT_KEEP") == NULL) {
+		unlink(demo);
+		unlink(scr);
+		unlink(scr2);
+		rmdir(dir);
+	} else
+		test_diag("models kept in %s", dir);
+	return test_report();
+}
