@@ -351,6 +351,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 		sc256 = _mm256_broadcastsi128_si256(sc);
 		for (c = 0; c < nc; c++)
 			sumi[c] = _mm256_setzero_si256();
+		#pragma GCC unroll 4
 		for (j = 0; j < 4; j++) {
 			q4 = _mm256_loadu_si256((const __m256i *)(qs + 32 * j));
 			ql = _mm256_and_si256(q4, _mm256_set1_epi8(0x0F));
@@ -444,6 +445,7 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
 			    sumi[c]);
 		}
+		#pragma GCC unroll 4
 		for (h = 0; h < 2; h++) {
 			s256 = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) :
 			    _mm256_permute2x128_si256(sc16, sc16, 0x00);
@@ -463,6 +465,7 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			q[3] = _mm256_or_si256(_mm256_and_si256(
 			    _mm256_srli_epi16(l2, 4), m4),
 			    _mm256_and_si256(_mm256_srli_epi16(hv, 2), m30));
+			#pragma GCC unroll 4
 			for (k = 0; k < 4; k++) {
 				scv = _mm256_shuffle_epi8(s256, pair_mask(k));
 				for (c = 0; c < nc; c++) {
@@ -528,11 +531,13 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			    sumi[c]);
 		}
 		hm = _mm256_loadu_si256((const __m256i *)b->hmask);
+		#pragma GCC unroll 4
 		for (h = 0; h < 2; h++) {
 			s256 = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) :
 			    _mm256_permute2x128_si256(sc16, sc16, 0x00);
 			q2 = _mm256_loadu_si256((const __m256i *)(b->qs +
 			    32 * h));
+			#pragma GCC unroll 4
 			for (j = 0; j < 4; j++) {
 				qv = _mm256_or_si256(_mm256_and_si256(q2, m3),
 				    _mm256_slli_epi16(_mm256_and_si256(hm, m1),
@@ -588,11 +593,13 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 		    4), _mm_set1_epi8(0x0F)));
 		for (c = 0; c < nc; c++)
 			sumi[c] = _mm256_setzero_si256();
+		#pragma GCC unroll 4
 		for (h = 0; h < 2; h++) {
 			s256 = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) :
 			    _mm256_permute2x128_si256(sc16, sc16, 0x00);
 			q2 = _mm256_loadu_si256((const __m256i *)(b->qs +
 			    32 * h));
+			#pragma GCC unroll 4
 			for (j = 0; j < 4; j++) {
 				qv = _mm256_and_si256(q2, m3);
 				q2 = _mm256_srli_epi16(q2, 2);
