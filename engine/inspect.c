@@ -38,7 +38,7 @@ static int	 inspect_hparam(const struct gguf_file *, const char *,
 static void	 inspect_quant_name(const struct gguf_file *, char *, size_t);
 static int	 inspect_fill(const struct gguf_file *,
 		    struct engine_file_summary *, char **);
-static void	 esc_text(struct buf *, const char *, size_t, size_t);
+static void	 esc_text(struct buf *, const char *, size_t, size_t, int);
 static void	 esc_text_fixed(char *, size_t, const char *, size_t);
 static void	 esc_json(struct buf *, const char *, size_t);
 static void	 fmt_float(struct buf *, double, int, int);
@@ -239,11 +239,11 @@ engine_mem_needed(const struct engine_file_summary *s, uint32_t n_ctx)
 
 /*
  * Append s[0..n) for a terminal: printable ASCII and printable UTF-8 as
- * is; \n, \t, \r, \\ and \" escaped; other bytes as \xNN.  At most max
- * input bytes, then "...".
+ * is; \n, \t, \r and (if quoted) \\ and \" escaped; other bytes as
+ * \xNN.  At most max input bytes, then "...".
  */
 static void
-esc_text(struct buf *b, const char *s, size_t n, size_t max)
+esc_text(struct buf *b, const char *s, size_t n, size_t max, int quoted)
 {
 	size_t		i = 0;
 	uint32_t	cp;
@@ -266,8 +266,8 @@ esc_text(struct buf *b, const char *s, size_t n, size_t max)
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\t': buf_puts(b, "\\t"); break;
 		case '\r': buf_puts(b, "\\r"); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '"': buf_puts(b, "\\\""); break;
+		case '\\': buf_puts(b, quoted ? "\\\\" : "\\"); break;
+		case '"': buf_puts(b, quoted ? "\\\"" : "\""); break;
 		default:
 			if (l == 1 && cp >= 0x20 && cp < 0x7f)
 				buf_putc(b, (int)cp);
@@ -292,7 +292,7 @@ esc_text_fixed(char *out, size_t outsz, const char *s, size_t n)
 		l = utf8_decode(s + i, n - i, &cp);
 		step = l > 0 ? (size_t)l : 1;
 		buf_clear(&b);
-		esc_text(&b, s + i, step, SIZE_MAX);
+		esc_text(&b, s + i, step, SIZE_MAX, 0);
 		if (len + b.len >= outsz)
 			break;
 		memcpy(out + len, b.data, b.len);
@@ -396,7 +396,7 @@ fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i, int json)
 		else {
 			buf_putc(b, '"');
 			esc_text(b, s->ptr, s->len, i == UINT64_MAX ?
-			    INSPECT_TEXT_STR : 64);
+			    INSPECT_TEXT_STR : 64, 1);
 			buf_putc(b, '"');
 			if (s->len > (i == UINT64_MAX ? INSPECT_TEXT_STR : 64))
 				buf_printf(b, " (%" PRIu64 " bytes)", s->len);
@@ -465,7 +465,7 @@ text_width(const char *s)
 	struct buf	b = BUF_INIT;
 	size_t		w;
 
-	esc_text(&b, s, strlen(s), SIZE_MAX);
+	esc_text(&b, s, strlen(s), SIZE_MAX, 0);
 	w = utf8_width(buf_str(&b), b.len);
 	buf_free(&b);
 	return w;
@@ -515,7 +515,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	uint32_t			 d;
 
 	buf_puts(b, "file:           ");
-	esc_text(b, f->path, strlen(f->path), SIZE_MAX);
+	esc_text(b, f->path, strlen(f->path), SIZE_MAX, 0);
 	buf_puts(b, "\nsize:           ");
 	fmt_bytes(b, f->size);
 	buf_printf(b, " (%" PRIu64 " bytes)\n", f->size);
@@ -562,7 +562,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	for (i = 0; i < f->n_kv; i++) {
 		kv = &f->kv[i];
 		buf_puts(b, "  ");
-		esc_text(b, kv->key, strlen(kv->key), SIZE_MAX);
+		esc_text(b, kv->key, strlen(kv->key), SIZE_MAX, 0);
 		w = text_width(kv->key) + 2;
 		buf_printf(b, "%*s", w < 42 ? (int)(42 - w) : 1, "");
 		if (kv->type != GGUF_T_ARRAY) {
@@ -599,7 +599,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	for (i = 0; i < f->n_tensors; i++) {
 		t = &f->tensors[i];
 		buf_puts(b, "  ");
-		esc_text(b, t->name, strlen(t->name), SIZE_MAX);
+		esc_text(b, t->name, strlen(t->name), SIZE_MAX, 0);
 		w = text_width(t->name);
 		buf_printf(b, "%*s  %-5s  ", w < namew ? (int)(namew - w) : 0,
 		    "", qtype_name(t->type));

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "testhelp.h"
+#include "engine/engine.h"
 #include "gguf.h"
 #include "quant.h"
 #include "xmalloc.h"
@@ -814,6 +815,89 @@ test_truncation(void)
 	free(b);
 }
 
+
+/* ---- engine_probe and engine_mem_needed ----------------------------- */
+
+static void
+test_probe(void)
+{
+	struct engine_file_summary	 s, m;
+	struct gguf_writer		*w;
+	char				*cause = NULL;
+	char				 path[] = "/tmp/test-probe-XXXXXX";
+	int64_t				 ne[2] = { 256, 4 };
+	uint32_t			 hc[3] = { 4, 8, 6 };
+	int				 fd, r;
+	uint64_t			 a, b, kv;
+
+	fd = mkstemp(path);
+	close(fd);
+	w = fixture_writer();
+	test_cond(gguf_writer_save(w, path, &cause) == 0, "probe fixture saved");
+	gguf_writer_free(w);
+	test_cond(engine_probe(path, &s, &cause) == 0, "engine_probe fixture");
+	test_condf(strcmp(s.arch, "llama") == 0 &&
+	    strcmp(s.name, "fixture \"tiny\"") == 0 &&
+	    strcmp(s.quant, "Q4_K_M") == 0 && s.n_ctx_train == 256 &&
+	    s.n_layer == 1 && s.n_embd == 256 && s.n_head == 4 &&
+	    s.n_head_kv == 2 && s.n_ff == 512 && s.n_vocab == 5,
+	    "summary: arch, name, Q4_K_M from file_type, dims (%s/%s/%u)",
+	    s.arch, s.quant, s.n_vocab);
+	test_condf(s.n_params == 256 * 5 + 256 + 256 * 2 * 2 + 4 * 2 * 3 &&
+	    s.bpw > 8 && s.bpw < 32, "summary: %llu parameters, %.2f bpw",
+	    (unsigned long long)s.n_params, s.bpw);
+	a = engine_mem_needed(&s, 256);
+	b = engine_mem_needed(&s, 512);
+	kv = 2ULL * 1 * 256 * (256 / 4 * 2) * 2;
+	test_condf(engine_mem_needed(&s, 0) == a && a > s.file_size + kv &&
+	    b - a >= kv, "memory: default context, KV grows with n_ctx "
+	    "(%llu, %llu)", (unsigned long long)a, (unsigned long long)b);
+
+	/* no file_type: quantization guessed; per-layer head counts */
+	w = gguf_writer_new(3);
+	gguf_w_str(w, "general.architecture", "llama");
+	gguf_w_arr(w, "llama.attention.head_count", GGUF_T_UINT32, hc, 3);
+	gguf_w_tensor_fill(w, "a", QT_Q5_K, 2, ne, fill_pattern, NULL);
+	gguf_w_tensor_fill(w, "b", QT_Q5_K, 2, ne, fill_pattern, NULL);
+	gguf_w_tensor_fill(w, "c", QT_Q8_0, 2, ne, fill_pattern, NULL);
+	gguf_w_tensor_fill(w, "n", QT_F32, 1, ne, fill_pattern, NULL);
+	test_cond(gguf_writer_save(w, path, &cause) == 0, "second fixture saved");
+	gguf_writer_free(w);
+	test_condf(engine_probe(path, &s, &cause) == 0 &&
+	    strcmp(s.quant, "Q5_K") == 0 && s.n_head == 8 && s.n_layer == 0 &&
+	    engine_mem_needed(&s, 0) == s.file_size,
+	    "guessed Q5_K, head_count array max 8, no context: weights only "
+	    "(%s)", s.quant);
+
+	/* an unusable file: probe fails with the reader's message */
+	w = gguf_writer_new(3);
+	gguf_w_u32(w, "general.alignment", 3);
+	test_cond(gguf_writer_save(w, path, &cause) == 0, "bad fixture saved");
+	gguf_writer_free(w);
+	r = engine_probe(path, &s, &cause);
+	test_condf(r == -1 && cause != NULL &&
+	    strstr(cause, "alignment 3 is not a power of two") != NULL,
+	    "probe reports the reader's error: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	unlink(path);
+
+	/* Meditron-7B Q4_K_M shape: weights + 2 GiB f16 KV + buffers */
+	memset(&m, 0, sizeof m);
+	m.file_size = 4081004224ULL;
+	m.n_ctx_train = 4096;
+	m.n_layer = 32;
+	m.n_embd = 4096;
+	m.n_head = m.n_head_kv = 32;
+	m.n_ff = 11008;
+	m.n_vocab = 32000;
+	a = engine_mem_needed(&m, 4096);
+	b = a - m.file_size - (2ULL << 30);
+	test_condf(a > m.file_size + (2ULL << 30) && b > (50ULL << 20) &&
+	    b < (400ULL << 20), "7B at 4096: weights + 2 GiB KV + %llu MiB "
+	    "buffers", (unsigned long long)(b >> 20));
+}
+
 /* ---- shared models --------------------------------------------------- */
 
 /* Does name end with suffix? */
@@ -983,6 +1067,7 @@ main(void)
 	test_kv_corruption();
 	test_tensor_corruption();
 	test_truncation();
+	test_probe();
 	test_condf(n_kinds >= 30, "%d distinct kinds of corruption checked",
 	    n_kinds);
 	test_shared();
