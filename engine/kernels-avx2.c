@@ -124,159 +124,148 @@ pair_mask(int k)
 
 #define XB(T, x, xs, c, i) ((const T *)((x) + (size_t)(c) * (xs)) + (i))
 
-AI void
-q4_0_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
-    float *out)
+/*
+ * One weight block, unpacked once for all columns: the codes as bytes
+ * (q, signed for the symmetric formats, whose |q| goes in u), the f16
+ * scale and, for the affine formats, the min.
+ */
+struct w32 {
+	__m256i	 u, q;
+	float	 d, m;
+};
+
+AI struct w32
+w32_q4_0(const block_q4_0 *b)
 {
-	const block_q4_0	*b = (const block_q4_0 *)w;
-	__m256			 acc[4];
-	__m256i			 qx, ax, qy;
-	float			 dw;
-	int			 i, c;
+	struct w32	r;
 
-	for (c = 0; c < nc; c++)
-		acc[c] = _mm256_setzero_ps();
-	for (i = 0; i < n / QK; i++) {
-		dw = h2f(b[i].d);
-		qx = _mm256_sub_epi8(nibbles32(b[i].qs), _mm256_set1_epi8(8));
-		ax = _mm256_sign_epi8(qx, qx);
-		for (c = 0; c < nc; c++) {
-			const block_q8_0 *a = XB(block_q8_0, x, xs, c, i);
-
-			qy = _mm256_loadu_si256((const __m256i *)a->qs);
-			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
-			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(ax,
-			    _mm256_sign_epi8(qy, qx))), acc[c]);
-		}
-	}
-	for (c = 0; c < nc; c++)
-		out[c] = hsum8(acc[c]);
+	r.q = _mm256_sub_epi8(nibbles32(b->qs), _mm256_set1_epi8(8));
+	r.u = _mm256_sign_epi8(r.q, r.q);
+	r.d = h2f(b->d);
+	r.m = 0.0f;
+	return r;
 }
 
-AI void
-q8_0_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
-    float *out)
+AI struct w32
+w32_q5_0(const block_q5_0 *b)
 {
-	const block_q8_0	*b = (const block_q8_0 *)w;
-	__m256			 acc[4];
-	__m256i			 qx, ax, qy;
-	float			 dw;
-	int			 i, c;
+	struct w32	r;
 
-	for (c = 0; c < nc; c++)
-		acc[c] = _mm256_setzero_ps();
-	for (i = 0; i < n / QK; i++) {
-		dw = h2f(b[i].d);
-		qx = _mm256_loadu_si256((const __m256i *)b[i].qs);
-		ax = _mm256_sign_epi8(qx, qx);
-		for (c = 0; c < nc; c++) {
-			const block_q8_0 *a = XB(block_q8_0, x, xs, c, i);
-
-			qy = _mm256_loadu_si256((const __m256i *)a->qs);
-			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
-			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(ax,
-			    _mm256_sign_epi8(qy, qx))), acc[c]);
-		}
-	}
-	for (c = 0; c < nc; c++)
-		out[c] = hsum8(acc[c]);
+	/* code - 16 as int8: set 0xF0 where the fifth bit is clear */
+	r.q = _mm256_or_si256(nibbles32(b->qs), _mm256_andnot_si256(
+	    bits32(b->qh), _mm256_set1_epi8((char)0xF0)));
+	r.u = _mm256_sign_epi8(r.q, r.q);
+	r.d = h2f(b->d);
+	r.m = 0.0f;
+	return r;
 }
 
-AI void
-q5_0_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
-    float *out)
+AI struct w32
+w32_q8_0(const block_q8_0 *b)
 {
-	const block_q5_0	*b = (const block_q5_0 *)w;
-	__m256			 acc[4];
-	__m256i			 qx, ax, qy;
-	float			 dw;
-	int			 i, c;
+	struct w32	r;
 
-	for (c = 0; c < nc; c++)
-		acc[c] = _mm256_setzero_ps();
-	for (i = 0; i < n / QK; i++) {
-		dw = h2f(b[i].d);
-		/* code - 16 as int8: set 0xF0 where the fifth bit is clear */
-		qx = _mm256_or_si256(nibbles32(b[i].qs), _mm256_andnot_si256(
-		    bits32(b[i].qh), _mm256_set1_epi8((char)0xF0)));
-		ax = _mm256_sign_epi8(qx, qx);
-		for (c = 0; c < nc; c++) {
-			const block_q8_0 *a = XB(block_q8_0, x, xs, c, i);
-
-			qy = _mm256_loadu_si256((const __m256i *)a->qs);
-			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
-			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(ax,
-			    _mm256_sign_epi8(qy, qx))), acc[c]);
-		}
-	}
-	for (c = 0; c < nc; c++)
-		out[c] = hsum8(acc[c]);
+	r.q = _mm256_loadu_si256((const __m256i *)b->qs);
+	r.u = _mm256_sign_epi8(r.q, r.q);
+	r.d = h2f(b->d);
+	r.m = 0.0f;
+	return r;
 }
 
-AI void
-q4_1_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
-    float *out)
+AI struct w32
+w32_q4_1(const block_q4_1 *b)
 {
-	const block_q4_1	*b = (const block_q4_1 *)w;
-	__m256			 acc[4];
-	float			 summ[4], dw, m;
-	__m256i			 qx;
-	int			 i, c;
+	struct w32	r;
 
-	for (c = 0; c < nc; c++) {
-		acc[c] = _mm256_setzero_ps();
-		summ[c] = 0.0f;
-	}
-	for (i = 0; i < n / QK; i++) {
-		dw = h2f(b[i].d);
-		m = h2f(b[i].m);
-		qx = nibbles32(b[i].qs);
-		for (c = 0; c < nc; c++) {
-			const block_q8_1 *a = XB(block_q8_1, x, xs, c, i);
-
-			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
-			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(qx,
-			    _mm256_loadu_si256((const __m256i *)a->qs))),
-			    acc[c]);
-			summ[c] += m * h2f(a->s);
-		}
-	}
-	for (c = 0; c < nc; c++)
-		out[c] = hsum8(acc[c]) + summ[c];
+	r.u = r.q = nibbles32(b->qs);
+	r.d = h2f(b->d);
+	r.m = h2f(b->m);
+	return r;
 }
 
-AI void
-q5_1_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
-    float *out)
+AI struct w32
+w32_q5_1(const block_q5_1 *b)
 {
-	const block_q5_1	*b = (const block_q5_1 *)w;
-	__m256			 acc[4];
-	float			 summ[4], dw, m;
-	__m256i			 qx;
-	int			 i, c;
+	struct w32	r;
 
-	for (c = 0; c < nc; c++) {
-		acc[c] = _mm256_setzero_ps();
-		summ[c] = 0.0f;
-	}
-	for (i = 0; i < n / QK; i++) {
-		dw = h2f(b[i].d);
-		m = h2f(b[i].m);
-		qx = _mm256_or_si256(nibbles32(b[i].qs), _mm256_and_si256(
-		    bits32(b[i].qh), _mm256_set1_epi8(0x10)));
-		for (c = 0; c < nc; c++) {
-			const block_q8_1 *a = XB(block_q8_1, x, xs, c, i);
-
-			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw *
-			    h2f(a->d)), _mm256_cvtepi32_ps(dot_us8(qx,
-			    _mm256_loadu_si256((const __m256i *)a->qs))),
-			    acc[c]);
-			summ[c] += m * h2f(a->s);
-		}
-	}
-	for (c = 0; c < nc; c++)
-		out[c] = hsum8(acc[c]) + summ[c];
+	r.u = r.q = _mm256_or_si256(nibbles32(b->qs), _mm256_and_si256(
+	    bits32(b->qh), _mm256_set1_epi8(0x10)));
+	r.d = h2f(b->d);
+	r.m = h2f(b->m);
+	return r;
 }
+
+/* Symmetric weights against Q8_0: acc += d_w d_a * sum |q| (a sign q). */
+AI __m256
+col_q8_0(struct w32 wb, const block_q8_0 *a, __m256 acc)
+{
+	__m256i	qy = _mm256_loadu_si256((const __m256i *)a->qs);
+
+	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * h2f(a->d)),
+	    _mm256_cvtepi32_ps(dot_us8(wb.u, _mm256_sign_epi8(qy, wb.q))),
+	    acc);
+}
+
+/* Affine weights against Q8_1: acc += d_w d_a * sum q a; the min term
+ * m_w * s_a is summed separately in *summ. */
+AI __m256
+col_q8_1(struct w32 wb, const block_q8_1 *a, __m256 acc, float *summ)
+{
+	*summ += wb.m * h2f(a->s);
+	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * h2f(a->d)),
+	    _mm256_cvtepi32_ps(dot_us8(wb.u,
+	    _mm256_loadu_si256((const __m256i *)a->qs))), acc);
+}
+
+/*
+ * The driver: blocks in pairs, even blocks into one accumulator and odd
+ * ones into another (two independent FMA chains), a last odd block into
+ * the first.
+ */
+#define DEF_W32_NC(name, WB, AB, prep, col)				\
+AI void									\
+name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
+    float *out)								\
+{									\
+	const WB	*b = (const WB *)w;				\
+	__m256		 acc0[4], acc1[4];				\
+	float		 summ[4];					\
+	struct w32	 w0, w1;					\
+	int		 i, c, nb = n / QK;				\
+									\
+	for (c = 0; c < nc; c++) {					\
+		acc0[c] = acc1[c] = _mm256_setzero_ps();		\
+		summ[c] = 0.0f;						\
+	}								\
+	for (i = 0; i + 2 <= nb; i += 2) {				\
+		w0 = prep(b + i);					\
+		w1 = prep(b + i + 1);					\
+		for (c = 0; c < nc; c++) {				\
+			acc0[c] = col(w0, XB(AB, x, xs, c, i), acc0[c],	\
+			    &summ[c]);					\
+			acc1[c] = col(w1, XB(AB, x, xs, c, i + 1),	\
+			    acc1[c], &summ[c]);				\
+		}							\
+	}								\
+	if (i < nb) {							\
+		w0 = prep(b + i);					\
+		for (c = 0; c < nc; c++)				\
+			acc0[c] = col(w0, XB(AB, x, xs, c, i), acc0[c],	\
+			    &summ[c]);					\
+	}								\
+	for (c = 0; c < nc; c++)					\
+		out[c] = hsum8(_mm256_add_ps(acc0[c], acc1[c])) +	\
+		    summ[c];						\
+}
+
+/* col_q8_0 with the unused min accumulator of the driver. */
+#define col_sym(wb, a, acc, summ) col_q8_0((wb), (a), (acc))
+
+DEF_W32_NC(q4_0, block_q4_0, block_q8_0, w32_q4_0, col_sym)
+DEF_W32_NC(q5_0, block_q5_0, block_q8_0, w32_q5_0, col_sym)
+DEF_W32_NC(q8_0, block_q8_0, block_q8_0, w32_q8_0, col_sym)
+DEF_W32_NC(q4_1, block_q4_1, block_q8_1, w32_q4_1, col_q8_1)
+DEF_W32_NC(q5_1, block_q5_1, block_q8_1, w32_q5_1, col_q8_1)
 
 /* ---- K-quants --------------------------------------------------------- */
 
@@ -503,8 +492,8 @@ q3k_scales8(const uint8_t *s12)
 	v[1] = (a[1] & 0x0F0F0F0F) | ((a[2] >> 2) & 0x03030303) << 4;
 	v[2] = ((a[0] >> 4) & 0x0F0F0F0F) | ((a[2] >> 4) & 0x03030303) << 4;
 	v[3] = ((a[1] >> 4) & 0x0F0F0F0F) | ((a[2] >> 6) & 0x03030303) << 4;
-	return _mm_sub_epi8(_mm_loadu_si128((const __m128i *)v),
-	    _mm_set1_epi8(32));
+	return _mm_sub_epi8(_mm_set_epi32((int)v[3], (int)v[2], (int)v[1],
+	    (int)v[0]), _mm_set1_epi8(32));
 }
 
 AI void
@@ -513,11 +502,11 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 {
 	const block_q3_K	*b = (const block_q3_K *)w;
 	__m256			 acc[4];
-	__m256i			 sumi[4], sc16, s256, q2, hm, qv, scv;
+	__m256i			 sumi[4], sc16, s256, q2, hm, hb, qv, scv;
 	const __m256i		 m3 = _mm256_set1_epi8(3);
-	const __m256i		 m1 = _mm256_set1_epi8(1);
+	const __m256i		 m4 = _mm256_set1_epi8(4);
 	float			 d;
-	int			 i, h, j, c;
+	int			 i, h, j, g, c;
 
 	for (c = 0; c < nc; c++)
 		acc[c] = _mm256_setzero_ps();
@@ -531,7 +520,7 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			    sumi[c]);
 		}
 		hm = _mm256_loadu_si256((const __m256i *)b->hmask);
-		#pragma GCC unroll 4
+		#pragma GCC unroll 2
 		for (h = 0; h < 2; h++) {
 			s256 = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) :
 			    _mm256_permute2x128_si256(sc16, sc16, 0x00);
@@ -539,11 +528,13 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			    32 * h));
 			#pragma GCC unroll 4
 			for (j = 0; j < 4; j++) {
-				qv = _mm256_or_si256(_mm256_and_si256(q2, m3),
-				    _mm256_slli_epi16(_mm256_and_si256(hm, m1),
-				    2));
-				q2 = _mm256_srli_epi16(q2, 2);
-				hm = _mm256_srli_epi16(hm, 1);
+				/* bit 4h + j of hmask moved to bit 2 (value 4) */
+				g = 4 * h + j;
+				hb = g < 2 ? _mm256_slli_epi16(hm, 2 - g) :
+				    g == 2 ? hm : _mm256_srli_epi16(hm, g - 2);
+				qv = _mm256_or_si256(_mm256_and_si256(j ?
+				    _mm256_srli_epi16(q2, 2 * j) : q2, m3),
+				    _mm256_and_si256(hb, m4));
 				scv = _mm256_shuffle_epi8(s256, pair_mask(j));
 				for (c = 0; c < nc; c++) {
 					const block_q8_K *a = XB(block_q8_K, x,
