@@ -13,7 +13,16 @@
 
 #define NV	100
 
-#if defined(__GLIBC__) && !defined(MEDCHAT_ASAN)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define NO_ALLOC_COUNT 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(MEDCHAT_ASAN)
+#define NO_ALLOC_COUNT 1
+#endif
+
+#if defined(__GLIBC__) && !defined(NO_ALLOC_COUNT)
 /*
  * Count allocations while sampling: sampler_sample() must not allocate.
  * glibc lets a program replace malloc and reach the real one through
