@@ -185,6 +185,7 @@ golden_tsv(const char *name, const char *model)
 	char			*dec, *str;
 	size_t			 len, tlen, nwant, nlines = 0, nok = 0, nrt = 0;
 	size_t			 nrt_ok = 0, nstream = 0, nstream_ok = 0;
+	size_t			 nseg = 0, nseg_ok = 0;
 	int32_t			 want[1024];
 	int			 special = -1, valid;
 
@@ -238,6 +239,30 @@ golden_tsv(const char *name, const char *model)
 				test_diag("round trip: '%s' -> '%s'", text, dec);
 			free(dec);
 		}
+		/*
+		 * Plain text cut into segments anywhere (even inside a UTF-8
+		 * character) tokenizes as the whole string.
+		 */
+		if (!special) {
+			struct tok_seg	seg[3];
+			struct tokvec	sv = { NULL, 0, 0 };
+			size_t		sf[3];
+
+			seg[0].text = text;
+			seg[0].len = tlen / 3;
+			seg[1].text = text + tlen / 3;
+			seg[1].len = tlen / 2 - tlen / 3;
+			seg[2].text = text + tlen / 2;
+			seg[2].len = tlen - tlen / 2;
+			seg[0].parse_special = seg[1].parse_special =
+			    seg[2].parse_special = 0;
+			tokenizer_encode_segs(tok, seg, 3, 1, &sv, sf);
+			nseg++;
+			if (ids_equal(&sv, tv.v, tv.n) && sf[0] == 1 &&
+			    sf[0] <= sf[1] && sf[1] <= sf[2] && sf[2] <= sv.n)
+				nseg_ok++;
+			tokvec_free(&sv);
+		}
 		nstream++;
 		dec = tokenizer_decode(tok, tv.v, tv.n, 0);
 		str = stream_decode(tok, tv.v, tv.n, &valid);
@@ -252,6 +277,8 @@ golden_tsv(const char *name, const char *model)
 	    nrt_ok, nrt);
 	test_condf(nstream_ok == nstream, "%s: streaming detok = decode "
 	    "%zu/%zu", name, nstream_ok, nstream);
+	test_condf(nseg > 0 && nseg_ok == nseg, "%s: plain text in segments "
+	    "= whole string %zu/%zu", name, nseg_ok, nseg);
 	free(text);
 	free(data);
 	tokvec_free(&tv);
