@@ -94,6 +94,29 @@ static int	 gguf_dup_check(struct gguf_ctx *, size_t,
 		    const void *, const char *);
 static int	 gguf_parse(struct gguf_file *, char **);
 static uint64_t	 gguf_rd_le(const uint8_t *, size_t);
+static void	 gguf_decode_scalar(struct gguf_kv *, uint32_t,
+		    const uint8_t *);
+static const char *gguf_kv_key(const void *, size_t, uint64_t *);
+static const char *gguf_tensor_name(const void *, size_t, uint64_t *);
+static int	 gguf_is_int(uint32_t);
+static int	 gguf_is_float(uint32_t);
+static int	 gguf_is_signed(uint32_t);
+static int	 gguf_cmp_offset(const void *, const void *);
+static int	 gguf_check_header(struct gguf_ctx *, uint32_t *);
+static struct gguf_file *gguf_file_new(const char *);
+static int	 gguf_get_fail(const struct gguf_file *,
+		    const struct gguf_kv *, const char *, char **);
+static uint64_t	 gguf_f2u(double);
+static int64_t	 gguf_f2i(double);
+static void	 gguf_w_le(struct buf *, uint64_t, size_t);
+static void	 gguf_w_string(struct buf *, const char *, size_t);
+static void	 gguf_w_scalar(struct gguf_writer *, const char *, uint32_t,
+		    uint64_t);
+static struct gguf_wtensor *gguf_w_tensor_add(struct gguf_writer *,
+		    const char *, size_t, uint32_t, uint32_t,
+		    const uint64_t *);
+static uint64_t	 gguf_w_nbytes(uint32_t, uint32_t, const int64_t *);
+static uint64_t	 gguf_writer_head(struct gguf_writer *, struct buf *);
 
 /* ---- error reporting ------------------------------------------------- */
 

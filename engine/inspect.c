@@ -48,6 +48,10 @@ static void	 inspect_text(const struct gguf_file *,
 		    const struct engine_file_summary *, struct buf *);
 static void	 inspect_json(const struct gguf_file *,
 		    const struct engine_file_summary *, struct buf *);
+static void	 fmt_bytes(struct buf *, uint64_t);
+static void	 fmt_count(struct buf *, uint64_t);
+static size_t	 text_width(const char *);
+static int64_t	 inspect_ftype(const struct gguf_file *);
 
 /* ---- summary --------------------------------------------------------- */
 

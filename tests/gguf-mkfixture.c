@@ -97,7 +97,7 @@ static void
 vocab(struct gguf_writer *w, int n)
 {
 	const char	*base[] = { "<unk>", "<s>", "</s>", "<|im_start|>",
-			    "<|im_end|>", "\xe2\x96\x81the", "\xe2\x96\x81" "a",
+			    "<|im_end|>", "\xe2\x96\x81the", "\xe2\x96\x81\x61",
 			    "<0x0A>" };
 	const char	**toks;
 	float		*scores;
