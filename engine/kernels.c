@@ -56,6 +56,8 @@
 #define MM_DECODE_ROWS	64	/* rows per chunk of a matrix-vector product */
 #define MM_COLS		64	/* activation columns per gemm tile */
 #define SCRATCH_ALIGN	64
+#define MM_PREFETCH	2	/* matrix-vector: prefetch the row this many
+				   rows ahead (on top of the hardware's) */
 
 struct tpool_worker {
 	struct tpool	*tp;
@@ -260,6 +262,16 @@ matmul_scratch_size(const struct qmat *W, int ntok)
 	    SCRATCH_ALIGN;
 }
 
+/* Prefetch n bytes at p (non-temporal hint: streamed once). */
+static inline void
+mm_prefetch(const uint8_t *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i += 64)
+		__builtin_prefetch(p + i, 0, 0);
+}
+
 /* The chunk after ck for this thread: the next unclaimed one. */
 static int64_t
 mm_next_chunk(struct tpool *tp, int nth, int64_t ck)
@@ -340,8 +352,12 @@ matmul_part(struct tpool *tp, int ith, int nth, const struct qmat *W,
 		r0 = ck * chunk;
 		r1 = r0 + chunk < W->nrows ? r0 + chunk : W->nrows;
 		if (ntok == 1) {
-			for (r = r0; r < r1; r++)
+			for (r = r0; r < r1; r++) {
+				if (r + MM_PREFETCH < r1)
+					mm_prefetch(w + (r + MM_PREFETCH) *
+					    W->row_bytes, W->row_bytes);
 				y[r] = t->vec_dot(n, w + r * W->row_bytes, xq);
+			}
 			continue;
 		}
 		for (c0 = 0; c0 < ntok; c0 += MM_COLS) {
