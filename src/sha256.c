@@ -14,10 +14,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA256_HAVE_SHANI 1
+#endif
+
 #include "sha256.h"
 #include "xmalloc.h"
 
 static void	sha256_block(struct sha256 *, const uint8_t *);
+static void	sha256_blocks(struct sha256 *, const uint8_t *, size_t);
 
 /* First 32 bits of the fractional parts of the cube roots of the first
  * 64 primes (FIPS 180-4 section 4.2.2). */
@@ -85,6 +92,119 @@ sha256_block(struct sha256 *c, const uint8_t *p)
 	c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
 }
 
+#ifdef SHA256_HAVE_SHANI
+/*
+ * n blocks with the SHA-NI instructions.  The state lives in two
+ * registers as {A,B,E,F} and {C,D,G,H}; SHA256RNDS2 does two rounds
+ * with the message+constant words in the low half of its third operand.
+ * The message schedule is kept as four vectors of four words, W[t..t+3]:
+ * SHA256MSG1 adds sigma0 of the following words, SHA256MSG2 finishes
+ * with sigma1 after the W[t-7] terms are added (the alignr).
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void
+sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
+{
+	const __m128i	bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
+			    0x0405060700010203ULL);
+	__m128i		st0, st1, save0, save1, tmp, msg, m[4];
+	int		g;
+
+	tmp = _mm_loadu_si128((const __m128i *)&h[0]);	/* D C B A */
+	st1 = _mm_loadu_si128((const __m128i *)&h[4]);	/* H G F E */
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);		/* C D A B */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);		/* E F G H */
+	st0 = _mm_alignr_epi8(tmp, st1, 8);		/* A B E F */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);		/* C D G H */
+
+	for (; n > 0; n--, p += 64) {
+		save0 = st0;
+		save1 = st1;
+		for (g = 0; g < 16; g++) {
+			if (g < 4)
+				m[g] = _mm_shuffle_epi8(_mm_loadu_si128(
+				    (const __m128i *)(p + 16 * g)), bswap);
+			msg = _mm_add_epi32(m[g & 3], _mm_loadu_si128(
+			    (const __m128i *)&sha256_k[4 * g]));
+			st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+			if (g >= 3 && g <= 14) {
+				tmp = _mm_alignr_epi8(m[g & 3],
+				    m[(g + 3) & 3], 4);
+				m[(g + 1) & 3] = _mm_add_epi32(m[(g + 1) & 3],
+				    tmp);
+				m[(g + 1) & 3] = _mm_sha256msg2_epu32(
+				    m[(g + 1) & 3], m[g & 3]);
+			}
+			msg = _mm_shuffle_epi32(msg, 0x0E);
+			st0 = _mm_sha256rnds2_epu32(st0, st1, msg);
+			if (g >= 1 && g <= 12)
+				m[(g + 3) & 3] = _mm_sha256msg1_epu32(
+				    m[(g + 3) & 3], m[g & 3]);
+		}
+		st0 = _mm_add_epi32(st0, save0);
+		st1 = _mm_add_epi32(st1, save1);
+	}
+
+	tmp = _mm_shuffle_epi32(st0, 0x1B);		/* F E B A */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);		/* D C H G */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0);		/* D C B A */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);		/* H G F E */
+	_mm_storeu_si128((__m128i *)&h[0], st0);
+	_mm_storeu_si128((__m128i *)&h[4], st1);
+}
+
+/* 1 if the CPU has the SHA extensions and SSE4.1 (CPUID leaves 1, 7). */
+static int
+sha256_cpu_shani(void)
+{
+	unsigned int	a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) ||
+	    !(c & bit_SSSE3))
+		return 0;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & (1u << 29)) != 0;
+}
+#endif
+
+/* -1 unknown, 0 portable code, 1 SHA-NI. */
+static int	sha256_impl = -1;
+
+int
+sha256_accel(int enable)
+{
+#ifdef SHA256_HAVE_SHANI
+	int	have = sha256_cpu_shani();
+
+	if (enable >= 0)
+		sha256_impl = enable && have;
+	else if (sha256_impl < 0)
+		sha256_impl = have;
+	return sha256_impl;
+#else
+	(void)enable;
+	sha256_impl = 0;
+	return 0;
+#endif
+}
+
+/* Process n whole blocks at p. */
+static void
+sha256_blocks(struct sha256 *c, const uint8_t *p, size_t n)
+{
+	if (sha256_impl < 0)
+		sha256_accel(-1);
+#ifdef SHA256_HAVE_SHANI
+	if (sha256_impl == 1) {
+		sha256_blocks_shani(c->h, p, n);
+		return;
+	}
+#endif
+	for (; n > 0; n--, p += 64)
+		sha256_block(c, p);
+}
+
 void
 sha256_update(struct sha256 *c, const void *data, size_t n)
 {
@@ -102,13 +222,13 @@ sha256_update(struct sha256 *c, const void *data, size_t n)
 		n -= take;
 		if (c->used < 64)
 			return;
-		sha256_block(c, c->block);
+		sha256_blocks(c, c->block, 1);
 		c->used = 0;
 	}
-	while (n >= 64) {
-		sha256_block(c, p);
-		p += 64;
-		n -= 64;
+	if (n >= 64) {
+		sha256_blocks(c, p, n / 64);
+		p += n / 64 * 64;
+		n %= 64;
 	}
 	if (n != 0) {
 		memcpy(c->block, p, n);
@@ -125,13 +245,13 @@ sha256_final(struct sha256 *c, uint8_t md[SHA256_LEN])
 	c->block[c->used++] = 0x80;
 	if (c->used > 56) {
 		memset(c->block + c->used, 0, 64 - c->used);
-		sha256_block(c, c->block);
+		sha256_blocks(c, c->block, 1);
 		c->used = 0;
 	}
 	memset(c->block + c->used, 0, 56 - c->used);
 	for (i = 0; i < 8; i++)
 		c->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_block(c, c->block);
+	sha256_blocks(c, c->block, 1);
 	for (i = 0; i < 8; i++) {
 		md[4 * i] = (uint8_t)(c->h[i] >> 24);
 		md[4 * i + 1] = (uint8_t)(c->h[i] >> 16);

@@ -27,6 +27,14 @@ void	 sha256_init(struct sha256 *);
 void	 sha256_update(struct sha256 *, const void *, size_t);
 void	 sha256_final(struct sha256 *, uint8_t md[SHA256_LEN]);
 
+/*
+ * Which block function runs: enable 1 asks for the SHA-NI one (granted
+ * only if the CPU has it), 0 forces the portable one, -1 just reports.
+ * Returns 1 if SHA-NI is in use.  For tests and benchmarks; not
+ * thread-safe against concurrent hashing while switching.
+ */
+int	 sha256_accel(int enable);
+
 /* One-shot digest of p[0..n) as 64 lower-case hex digits + NUL. */
 void	 sha256_hex(const void *p, size_t n, char out[SHA256_HEXLEN + 1]);
 /* Hex form of a digest. */

@@ -56,23 +56,55 @@ main(void)
 	size_t		 i, k, n, split, bad;
 	int		 fd, calls;
 	FILE		*p;
+	int		 impl, have;
 
-	for (i = 0; i < sizeof v / sizeof *v; i++) {
-		sha256_hex(v[i].msg, strlen(v[i].msg), hex);
-		test_condf(strcmp(hex, v[i].hex) == 0, "vector %zu one-shot",
-		    i);
-		n = strlen(v[i].msg);
-		bad = 0;
-		for (split = 0; split <= n; split++) {
-			sha256_init(&c);
-			sha256_update(&c, v[i].msg, split);
-			sha256_update(&c, v[i].msg + split, n - split);
-			sha256_final(&c, md);
-			sha256_tohex(md, hex2);
-			bad += strcmp(hex2, v[i].hex) != 0;
+	/* The known vectors through both block functions. */
+	have = sha256_accel(1);
+	test_diag("SHA-NI %s", have ? "available: both paths tested" :
+	    "not available: portable path only");
+	for (impl = 0; impl <= have; impl++) {
+		sha256_accel(impl);
+		for (i = 0; i < sizeof v / sizeof *v; i++) {
+			sha256_hex(v[i].msg, strlen(v[i].msg), hex);
+			test_condf(strcmp(hex, v[i].hex) == 0, "vector %zu one-shot",
+			    i);
+			n = strlen(v[i].msg);
+			bad = 0;
+			for (split = 0; split <= n; split++) {
+				sha256_init(&c);
+				sha256_update(&c, v[i].msg, split);
+				sha256_update(&c, v[i].msg + split, n - split);
+				sha256_final(&c, md);
+				sha256_tohex(md, hex2);
+				bad += strcmp(hex2, v[i].hex) != 0;
+			}
+			test_condf(bad == 0, "vector %zu split at every byte%s", i,
+			    impl ? " (SHA-NI)" : "");
 		}
-		test_condf(bad == 0, "vector %zu split at every byte", i);
 	}
+	sha256_accel(have);
+
+	/* SHA-NI and portable agree on random data of every length. */
+	if (have) {
+		char	*rnd, h1[SHA256_HEXLEN + 1];
+
+		rnd = xmalloc(5000);
+		for (k = 0; k < 5000; k++)
+			rnd[k] = (char)(rand() >> 7);
+		bad = 0;
+		for (n = 0; n <= 5000; n += 1 + n / 50) {
+			sha256_accel(0);
+			sha256_hex(rnd, n, h1);
+			sha256_accel(1);
+			sha256_hex(rnd, n, hex);
+			bad += strcmp(h1, hex) != 0;
+		}
+		test_condf(bad == 0, "SHA-NI equals portable on random data "
+		    "(%zu mismatches)", bad);
+		free(rnd);
+	} else
+		test_skip("SHA-NI equals portable on random data",
+		    "CPU without SHA extensions");
 
 	/* One million 'a' (FIPS 180-2 appendix B.3), fed byte by byte. */
 	sha256_init(&c);
