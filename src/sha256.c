@@ -110,8 +110,8 @@ sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
 	__m128i		st0, st1, save0, save1, tmp, msg, m[4];
 	int		g;
 
-	tmp = _mm_loadu_si128((const __m128i *)&h[0]);	/* D C B A */
-	st1 = _mm_loadu_si128((const __m128i *)&h[4]);	/* H G F E */
+	tmp = _mm_loadu_si128((const void *)&h[0]);	/* D C B A */
+	st1 = _mm_loadu_si128((const void *)&h[4]);	/* H G F E */
 	tmp = _mm_shuffle_epi32(tmp, 0xB1);		/* C D A B */
 	st1 = _mm_shuffle_epi32(st1, 0x1B);		/* E F G H */
 	st0 = _mm_alignr_epi8(tmp, st1, 8);		/* A B E F */
@@ -123,9 +123,9 @@ sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
 		for (g = 0; g < 16; g++) {
 			if (g < 4)
 				m[g] = _mm_shuffle_epi8(_mm_loadu_si128(
-				    (const __m128i *)(p + 16 * g)), bswap);
+				    (const void *)(p + 16 * g)), bswap);
 			msg = _mm_add_epi32(m[g & 3], _mm_loadu_si128(
-			    (const __m128i *)&sha256_k[4 * g]));
+			    (const void *)&sha256_k[4 * g]));
 			st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
 			if (g >= 3 && g <= 14) {
 				tmp = _mm_alignr_epi8(m[g & 3],
@@ -149,8 +149,8 @@ sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
 	st1 = _mm_shuffle_epi32(st1, 0xB1);		/* D C H G */
 	st0 = _mm_blend_epi16(tmp, st1, 0xF0);		/* D C B A */
 	st1 = _mm_alignr_epi8(st1, tmp, 8);		/* H G F E */
-	_mm_storeu_si128((__m128i *)&h[0], st0);
-	_mm_storeu_si128((__m128i *)&h[4], st1);
+	_mm_storeu_si128((void *)&h[0], st0);
+	_mm_storeu_si128((void *)&h[4], st1);
 }
 
 /* 1 if the CPU has the SHA extensions and SSE4.1 (CPUID leaves 1, 7). */
