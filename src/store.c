@@ -1885,6 +1885,15 @@ store_stream_append(struct store_stream *ss, const char *text, size_t len,
 }
 
 int
+store_stream_tick(struct store_stream *ss, char **cause)
+{
+	if (ss->id == 0 || ss->saved == ss->text.len ||
+	    store_mono_ms() - ss->last < STORE_STREAM_FLUSH_MS)
+		return 0;
+	return store_stream_save(ss, cause);
+}
+
+int
 store_stream_finish(struct store_stream *ss, enum store_status status,
     const char *error, const struct store_prov *prov, int64_t *id,
     char **cause)

@@ -233,6 +233,12 @@ struct store_stream *store_stream_start(struct store *, int64_t conv,
 	    int64_t parent, const struct store_prov *prov);
 int	 store_stream_append(struct store_stream *, const char *text,
 	    size_t len, char **cause);
+/*
+ * Save text appended more than STORE_STREAM_FLUSH_MS ago and not yet
+ * saved (when tokens pause, appends alone would leave it unsaved): call
+ * from an idle loop, e.g. the UI's poll() timeout.  0 or -1 with cause.
+ */
+int	 store_stream_tick(struct store_stream *, char **cause);
 /* prov NULL keeps the one given at start. *id (may be NULL) = the row. */
 int	 store_stream_finish(struct store_stream *, enum store_status,
 	    const char *error, const struct store_prov *prov, int64_t *id,

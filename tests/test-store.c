@@ -533,6 +533,12 @@ test_stream(const char *path)
 	    "stream: saved once 250 ms have passed");
 	store_msg_free(&m);
 	store_stream_append(ss, ".", 1, &cause);
+	usleep((STORE_STREAM_FLUSH_MS + 30) * 1000);
+	test_cond(store_stream_tick(ss, &cause) == 0, "stream: tick");
+	store_msg_get(s, id, &m, &cause);
+	test_cond(strcmp(m.content, "Iron is a metal.") == 0,
+	    "stream: tick saves text left by a pause");
+	store_msg_free(&m);
 	p.n_gen = 4;
 	p.decode_tps = 12.5;
 	test_cond(store_stream_finish(ss, STORE_STATUS_COMPLETE, NULL, &p,
