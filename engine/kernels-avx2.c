@@ -233,6 +233,7 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 	struct w32	 w0, w1;					\
 	int		 i, c, nb = n / QK;				\
 									\
+	_Pragma("GCC unroll 4")						\
 	for (c = 0; c < nc; c++) {					\
 		acc0[c] = acc1[c] = _mm256_setzero_ps();		\
 		summ[c] = 0.0f;						\
@@ -240,6 +241,7 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 	for (i = 0; i + 2 <= nb; i += 2) {				\
 		w0 = prep(b + i);					\
 		w1 = prep(b + i + 1);					\
+		_Pragma("GCC unroll 4")					\
 		for (c = 0; c < nc; c++) {				\
 			acc0[c] = col(w0, XB(AB, x, xs, c, i), acc0[c],	\
 			    &summ[c]);					\
@@ -249,10 +251,12 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 	}								\
 	if (i < nb) {							\
 		w0 = prep(b + i);					\
+		_Pragma("GCC unroll 4")					\
 		for (c = 0; c < nc; c++)				\
 			acc0[c] = col(w0, XB(AB, x, xs, c, i), acc0[c],	\
 			    &summ[c]);					\
 	}								\
+	_Pragma("GCC unroll 4")						\
 	for (c = 0; c < nc; c++)					\
 		out[c] = hsum8(_mm256_add_ps(acc0[c], acc1[c])) +	\
 		    summ[c];						\
@@ -314,6 +318,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	int		 i, j, c;
 	size_t		 bsz = q5 ? sizeof(block_q5_K) : sizeof(block_q4_K);
 
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++) {
 		acc[c] = _mm256_setzero_ps();
 		accm[c] = _mm_setzero_ps();
@@ -338,6 +343,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			qs = b->qs;
 		}
 		sc256 = _mm256_broadcastsi128_si256(sc);
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++)
 			sumi[c] = _mm256_setzero_si256();
 		#pragma GCC unroll 4
@@ -359,6 +365,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			    (short)(((4 * j + 1) << 8) | (4 * j))));
 			sch = _mm256_shuffle_epi8(sc256, _mm256_set1_epi16(
 			    (short)(((4 * j + 3) << 8) | (4 * j + 2))));
+			#pragma GCC unroll 4
 			for (c = 0; c < nc; c++) {
 				const block_q8_K *a = XB(block_q8_K, x, xs, c,
 				    i);
@@ -372,6 +379,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 				    _mm256_add_epi32(pl, ph));
 			}
 		}
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++) {
 			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
 			__m256i	bs = load_bsums(a);
@@ -385,6 +393,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)), accm[c]);
 		}
 	}
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
 		out[c] = hsum8(acc[c]) - hsum4(accm[c]);
 }
@@ -421,12 +430,14 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	float			 d;
 	int			 i, h, k, c;
 
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
 		acc[c] = _mm256_setzero_ps();
 	for (i = 0; i < n / QK_K; i++, b++) {
 		d = h2f(b->d);
 		sc8 = _mm_loadu_si128((const __m128i *)b->scales);
 		sc16 = _mm256_cvtepi8_epi16(sc8);
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++) {
 			/* -32 * sum_s sc_s * bsum_s */
 			sumi[c] = _mm256_slli_epi32(_mm256_madd_epi16(
@@ -457,6 +468,7 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			#pragma GCC unroll 4
 			for (k = 0; k < 4; k++) {
 				scv = _mm256_shuffle_epi8(s256, pair_mask(k));
+				#pragma GCC unroll 4
 				for (c = 0; c < nc; c++) {
 					const block_q8_K *a = XB(block_q8_K, x,
 					    xs, c, i);
@@ -469,11 +481,13 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 				}
 			}
 		}
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++)
 			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d *
 			    XB(block_q8_K, x, xs, c, i)->d),
 			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
 	}
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
 		out[c] = hsum8(acc[c]);
 }
@@ -508,11 +522,13 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	float			 d;
 	int			 i, h, j, g, c;
 
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
 		acc[c] = _mm256_setzero_ps();
 	for (i = 0; i < n / QK_K; i++, b++) {
 		d = h2f(b->d);
 		sc16 = _mm256_cvtepi8_epi16(q3k_scales8(b->scales));
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++) {
 			sumi[c] = _mm256_slli_epi32(_mm256_madd_epi16(
 			    load_bsums(XB(block_q8_K, x, xs, c, i)), sc16), 2);
@@ -536,6 +552,7 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 				    _mm256_srli_epi16(q2, 2 * j) : q2, m3),
 				    _mm256_and_si256(hb, m4));
 				scv = _mm256_shuffle_epi8(s256, pair_mask(j));
+				#pragma GCC unroll 4
 				for (c = 0; c < nc; c++) {
 					const block_q8_K *a = XB(block_q8_K, x,
 					    xs, c, i);
@@ -548,11 +565,13 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 				}
 			}
 		}
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++)
 			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d *
 			    XB(block_q8_K, x, xs, c, i)->d),
 			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
 	}
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
 		out[c] = hsum8(acc[c]);
 }
@@ -570,6 +589,7 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	float			 d, dmin, yd;
 	int			 i, h, j, c;
 
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++) {
 		acc[c] = _mm256_setzero_ps();
 		accm[c] = _mm256_setzero_ps();
@@ -582,6 +602,7 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 		    _mm_set1_epi8(0x0F)));
 		mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s8,
 		    4), _mm_set1_epi8(0x0F)));
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++)
 			sumi[c] = _mm256_setzero_si256();
 		#pragma GCC unroll 4
@@ -595,6 +616,7 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 				qv = _mm256_and_si256(q2, m3);
 				q2 = _mm256_srli_epi16(q2, 2);
 				scv = _mm256_shuffle_epi8(s256, pair_mask(j));
+				#pragma GCC unroll 4
 				for (c = 0; c < nc; c++) {
 					const block_q8_K *a = XB(block_q8_K, x,
 					    xs, c, i);
@@ -607,6 +629,7 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 				}
 			}
 		}
+		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++) {
 			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
 
@@ -618,6 +641,7 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			    load_bsums(a), mn16)), accm[c]);
 		}
 	}
+	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
 		out[c] = hsum8(acc[c]) - hsum8(accm[c]);
 }
@@ -673,11 +697,13 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 	float	 s;							\
 	int	 i, c;							\
 									\
+	_Pragma("GCC unroll 4")						\
 	for (c = 0; c < nc; c++)					\
 		a0[c] = a1[c] = _mm256_setzero_ps();			\
 	for (i = 0; i + 16 <= n; i += 16) {				\
 		w0 = load(w, i);					\
 		w1 = load(w, i + 8);					\
+		_Pragma("GCC unroll 4")					\
 		for (c = 0; c < nc; c++) {				\
 			const uint8_t *xc = x + (size_t)c * xs;		\
 									\
@@ -686,6 +712,7 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 			    a1[c]);					\
 		}							\
 	}								\
+	_Pragma("GCC unroll 4")						\
 	for (c = 0; c < nc; c++) {					\
 		const uint8_t	*xc = x + (size_t)c * xs;		\
 		int		 k;					\
