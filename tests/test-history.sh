@@ -146,4 +146,38 @@ check "not a database: one line naming the file" sh -c 'test $(wc -l < "$1") = 1
 check "not a database: untouched" test "$(sha256sum < "$TMPD/notes.txt")" = "$before"
 $MEDCHAT history frobnicate >/dev/null 2>&1; rc=$?
 check "unknown subcommand is a usage error" test $rc = 2
+
+# medchat ask and the record, on the demo model.
+ADB=$TMPD/ask.db
+DEMO=$TMPD/demo.gguf
+if $MEDCHAT debug demo -o "$DEMO" >/dev/null 2>&1; then
+	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 "Is it safe?" </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+	check "ask: refuses without an acknowledgement" test $rc = 1
+	check "ask: the refusal says how to accept" grep -q "medchat advisory.*--accept-advisory" "$TMPD/err"
+	check "ask: refusal is one line" test "$(wc -l < "$TMPD/err")" = 1
+	check "ask: nothing saved before accepting" sh -c '$MEDCHAT history list --db "$1" | grep -q "no conversations"' _ "$ADB"
+	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 --seed 3 --accept-advisory "Is ferritin iron?" </dev/null >"$TMPD/a1" 2>"$TMPD/err"; rc=$?
+	check "ask --accept-advisory answers" test $rc = 0
+	check "ask: says where the question went" grep -q "question saved as message 1 of conversation 1" "$TMPD/err"
+	out=$($MEDCHAT advisory --db "$ADB" --history)
+	check "advisory --history: the acknowledgement" sh -c 'echo "$1" | grep -q "via cli-flag: advisory version 1 .* for demo.gguf"' _ "$out"
+	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 --seed 4 "Second question" </dev/null >/dev/null 2>&1; rc=$?
+	check "ask: accepted once per model" test $rc = 0
+	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 --continue 1 "And the follow-up?" </dev/null >/dev/null 2>"$TMPD/err"
+	out=$($MEDCHAT history show 1 --db "$ADB")
+	check "ask --continue appends" sh -c 'echo "$1" | grep -q "Is ferritin iron?" && echo "$1" | grep -q "And the follow-up?"' _ "$out"
+	if command -v sqlite3 >/dev/null 2>&1; then
+		check "ask: the answer is stored exactly as printed" test "$(sqlite3 "$ADB" 'SELECT content FROM messages WHERE id = 2')" = "$(cat "$TMPD/a1")"
+	else
+		skip "ask: the answer is stored exactly as printed" "no sqlite3 shell"
+	fi
+	check "ask: provenance with seed 3" sh -c 'echo "$1" | grep -q "demo.gguf (.*), template .*, seed 3,"' _ "$out"
+	n1=$($MEDCHAT history list --db "$ADB" | wc -l)
+	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 --no-save "Not kept" </dev/null >/dev/null 2>&1
+	check "ask --no-save saves nothing" test "$($MEDCHAT history list --db "$ADB" | wc -l)" = "$n1"
+	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 --continue 99 "x" </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+	check "ask --continue of no conversation fails, one line" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1' _ $rc "$TMPD/err"
+else
+	skip "ask and the record" "medchat debug demo failed"
+fi
 done_testing
