@@ -2,7 +2,9 @@
  * test-fuzz-replay.c -- replay the GGUF fuzz corpus without libFuzzer
  * (after sqlite/test/fuzzcheck.c), so every `make check` -- and the
  * ASan/UBSan build in CI -- runs the reader on the seed corpus
- * (tests/fuzz/corpus-gguf) and on the inputs that once crashed or
+ * (tests/fuzz/corpus-gguf), on the minimized corpus a fuzzing run grew
+ * from it (tests/fuzz/found-gguf: libFuzzer -merge=1 output, one file
+ * per new coverage feature), on the inputs that once crashed or
  * misbehaved (tests/fuzz/regress-gguf), plus a fixed set of
  * deterministic mutations of each seed (truncations, byte flips, and
  * length/count fields overwritten with extreme values).
@@ -149,6 +151,9 @@ main(void)
 	snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus-gguf", src);
 	n = replay_dir(dir, MUTATIONS);
 	test_condf(n >= 5, "seed corpus replayed (%d files in %s)", n, dir);
+	snprintf(dir, sizeof dir, "%s/tests/fuzz/found-gguf", src);
+	n = replay_dir(dir, 10);
+	test_condf(n >= 100, "fuzzer-found corpus replayed (%d files)", n);
 	snprintf(dir, sizeof dir, "%s/tests/fuzz/regress-gguf", src);
 	n = replay_dir(dir, 0);
 	test_condf(n >= 1, "regression inputs replayed (%d files)", n);
