@@ -853,6 +853,18 @@ store_mark_interrupted(struct store *s, char **cause)
 	pid_t		 pid;
 	int		 rc, dead;
 
+	/* Usually there is none: then take no write lock at all. */
+	if (store_prepare(s, &st, "SELECT 1 FROM messages WHERE status = "
+	    "'streaming' LIMIT 1", cause) != 0)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(s, sqlite3_extended_errcode(s->db),
+		    "looking for interrupted answers", cause);
+
 	if (store_begin(s, cause) != 0)
 		return -1;
 	if (store_prepare(s, &st, "SELECT id, writer_pid FROM messages "
