@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "xmalloc.h"
@@ -103,6 +104,21 @@ bench_kernels(int n, const char *types, size_t total_mb, int json)
 		}
 	} else
 		list = xstrdup(types);
+	/* Check every name before the (slow) measurements start. */
+	p = list;
+	while ((name = strsep(&p, ",")) != NULL) {
+		for (i = 0; all[i] != NULL; i++)
+			if (strcasecmp(name, all[i]) == 0)
+				break;
+		if (*name != '\0' && all[i] == NULL) {
+			fprintf(stderr, "medchat bench: %s: unknown weight "
+			    "type\n", name);
+			free(list);
+			return 1;
+		}
+		if (p != NULL)
+			p[-1] = ',';
+	}
 
 	bench_membw_pair(n, bw);
 	if (json)

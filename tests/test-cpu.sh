@@ -1,0 +1,47 @@
+#!/bin/sh
+# test-cpu.sh -- $MEDCHAT_CPU picks the kernel path; a level the CPU (or
+# the build) lacks, or an unknown name, is a one-line error.  Uses
+# `medchat bench kernels --types NOPE`, which stops at the type check
+# right after the kernels are chosen.
+. "$top_srcdir/tests/lib.sh"
+
+run() {		# run LEVEL: output of the bench with MEDCHAT_CPU=LEVEL
+	out=$(MEDCHAT_CPU=$1 "$MEDCHAT" bench kernels --types NOPE 2>&1)
+	rc=$?
+}
+has() {		# has TEXT: the last output contains TEXT
+	case $out in *"$1"*) return 0 ;; esac
+	diag "output: $out"
+	return 1
+}
+
+run bogus
+check "MEDCHAT_CPU=bogus fails" [ "$rc" -eq 1 ]
+check "MEDCHAT_CPU=bogus: names the variable" has "MEDCHAT_CPU: unknown level"
+
+run scalar
+check "MEDCHAT_CPU=scalar is accepted" has "NOPE: unknown weight type"
+
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+avx2=no
+case $flags in *avx2*) case $flags in *fma*) case $flags in *f16c*)
+	case $flags in *bmi2*) avx2=yes ;; esac ;; esac ;; esac ;; esac
+run avx2
+if [ "$avx2" = yes ]; then
+	check "MEDCHAT_CPU=avx2 is accepted" has "NOPE: unknown weight type"
+else
+	check "MEDCHAT_CPU=avx2 without AVX2 fails" [ "$rc" -eq 1 ]
+fi
+
+run avx512
+check "MEDCHAT_CPU=avx512 fails (no AVX-512 kernels yet)" [ "$rc" -eq 1 ]
+case $flags in
+*avx512f*)
+	check "MEDCHAT_CPU=avx512: says the kernels are missing" \
+	    has "no avx512 kernels in this build" ;;
+*)
+	check "MEDCHAT_CPU=avx512: says the CPU lacks AVX-512" \
+	    has "does not support AVX-512" ;;
+esac
+
+done_testing
