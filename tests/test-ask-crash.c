@@ -51,7 +51,7 @@ static const char *medchat;
  * buffer), its stderr the file errpath.
  */
 static pid_t
-spawn(char *const argv[], const char *errpath, int *fd)
+spawn(const char *argv[], const char *errpath, int *fd)
 {
 	pid_t	pid;
 	int	p[2], e;
@@ -69,7 +69,7 @@ spawn(char *const argv[], const char *errpath, int *fd)
 		e = open("/dev/null", O_RDONLY);
 		dup2(e, STDIN_FILENO);
 		close(e);
-		execv(medchat, argv);
+		execv(medchat, (char *const *)argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -98,7 +98,7 @@ main(void)
 	struct run	 r[RUNS];
 	char		 dir[] = "/tmp/medchat-crash.XXXXXX", *model, *db, *err;
 	char		*cause = NULL, *e, *p, nbuf[32], cbuf[32];
-	char		*argv[16];
+	const char	*argv[16];
 	struct store	*s;
 	sqlite3		*raw;
 	sqlite3_stmt	*st;
