@@ -1168,22 +1168,33 @@ dot_q8_0(int n, const void *w, const void *x)
 	return sum;
 }
 
+/*
+ * The K-quant dots walk the layout of §2.4 directly: half h (128
+ * elements), group j (32 elements: 2-bit field j, or nibble half), lane
+ * l, so element e = 128h + 32j + l; sub-blocks of 16 are e / 16.
+ */
 static float
 dot_q2_K(int n, const void *w, const void *x)
 {
 	const block_q2_K	*b = w;
 	const block_q8_K	*a = x;
 	float			 sum = 0.0f;
-	int			 i, e, j, s, sumi, summ;
+	int			 i, h, j, l, o, s, sumi, summ, sub[16];
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
+		for (s = 0; s < 16; s++) {
+			h = s / 8;
+			j = (s % 8) / 2;
+			o = 16 * (s % 2);	/* first lane of the sub-block */
+			sub[s] = 0;
+			for (l = o; l < o + 16; l++)
+				sub[s] += ((b->qs[32 * h + l] >> (2 * j)) & 3) *
+				    a->qs[128 * h + 32 * j + l];
+		}
 		sumi = summ = 0;
-		for (j = 0; j < 16; j++) {
-			s = 0;
-			for (e = 16 * j; e < 16 * j + 16; e++)
-				s += q2_field(b->qs, e) * a->qs[e];
-			sumi += (b->scales[j] & 0xF) * s;
-			summ += (b->scales[j] >> 4) * a->bsums[j];
+		for (s = 0; s < 16; s++) {
+			sumi += (b->scales[s] & 0xF) * sub[s];
+			summ += (b->scales[s] >> 4) * a->bsums[s];
 		}
 		sum += a->d * (H2F(b->d) * (float)sumi -
 		    H2F(b->dmin) * (float)summ);
@@ -1198,22 +1209,31 @@ dot_q3_K(int n, const void *w, const void *x)
 	const block_q8_K	*a = x;
 	float			 sum = 0.0f;
 	int8_t			 sc[16];
-	int			 i, e, j, s, sumi;
+	int			 i, h, j, l, o, s, q, sumi, sub[16];
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
 		q3k_scales(b->scales, sc);
-		sumi = 0;
-		for (j = 0; j < 16; j++) {
-			s = 0;
-			for (e = 16 * j; e < 16 * j + 16; e++)
-				s += q3k_code(b, e) * a->qs[e];
-			sumi += sc[j] * s;
+		for (s = 0; s < 16; s++) {
+			h = s / 8;
+			j = (s % 8) / 2;
+			o = 16 * (s % 2);
+			sub[s] = 0;
+			for (l = o; l < o + 16; l++) {
+				q = ((b->qs[32 * h + l] >> (2 * j)) & 3) -
+				    (((b->hmask[l] >> (4 * h + j)) & 1) ? 0 : 4);
+				sub[s] += q * a->qs[128 * h + 32 * j + l];
+			}
 		}
+		sumi = 0;
+		for (s = 0; s < 16; s++)
+			sumi += sc[s] * sub[s];
 		sum += a->d * H2F(b->d) * (float)sumi;
 	}
 	return sum;
 }
 
+/* Q4_K / Q5_K: 32-byte chunk c holds sub-block 2c (low nibbles) and
+ * 2c+1 (high nibbles); Q5_K's fifth bits are bit 2c / 2c+1 of qh[l]. */
 static float
 dot_q4_K(int n, const void *w, const void *x)
 {
@@ -1221,16 +1241,25 @@ dot_q4_K(int n, const void *w, const void *x)
 	const block_q8_K	*a = x;
 	float			 sum = 0.0f;
 	uint8_t			 sc, m;
-	int			 i, e, j, s, sumi, summ;
+	int			 i, c, l, j, lo, hi, sumi, summ;
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
 		sumi = summ = 0;
+		for (c = 0; c < 4; c++) {
+			lo = hi = 0;
+			for (l = 0; l < 32; l++) {
+				lo += (b->qs[32 * c + l] & 0xF) *
+				    a->qs[64 * c + l];
+				hi += (b->qs[32 * c + l] >> 4) *
+				    a->qs[64 * c + 32 + l];
+			}
+			get_scale_min_k4(2 * c, b->scales, &sc, &m);
+			sumi += sc * lo;
+			get_scale_min_k4(2 * c + 1, b->scales, &sc, &m);
+			sumi += sc * hi;
+		}
 		for (j = 0; j < 8; j++) {
 			get_scale_min_k4(j, b->scales, &sc, &m);
-			s = 0;
-			for (e = 32 * j; e < 32 * j + 32; e++)
-				s += q4k_nibble(b->qs, e) * a->qs[e];
-			sumi += sc * s;
 			summ += m * (a->bsums[2 * j] + a->bsums[2 * j + 1]);
 		}
 		sum += a->d * (H2F(b->d) * (float)sumi -
@@ -1246,19 +1275,27 @@ dot_q5_K(int n, const void *w, const void *x)
 	const block_q8_K	*a = x;
 	float			 sum = 0.0f;
 	uint8_t			 sc, m;
-	int			 i, e, j, q, s, sumi, summ;
+	int			 i, c, l, j, lo, hi, sumi, summ;
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
 		sumi = summ = 0;
+		for (c = 0; c < 4; c++) {
+			lo = hi = 0;
+			for (l = 0; l < 32; l++) {
+				lo += ((b->qs[32 * c + l] & 0xF) +
+				    (((b->qh[l] >> (2 * c)) & 1) << 4)) *
+				    a->qs[64 * c + l];
+				hi += ((b->qs[32 * c + l] >> 4) +
+				    (((b->qh[l] >> (2 * c + 1)) & 1) << 4)) *
+				    a->qs[64 * c + 32 + l];
+			}
+			get_scale_min_k4(2 * c, b->scales, &sc, &m);
+			sumi += sc * lo;
+			get_scale_min_k4(2 * c + 1, b->scales, &sc, &m);
+			sumi += sc * hi;
+		}
 		for (j = 0; j < 8; j++) {
 			get_scale_min_k4(j, b->scales, &sc, &m);
-			s = 0;
-			for (e = 32 * j; e < 32 * j + 32; e++) {
-				q = q4k_nibble(b->qs, e) +
-				    16 * ((b->qh[e % 32] >> (e / 32)) & 1);
-				s += q * a->qs[e];
-			}
-			sumi += sc * s;
 			summ += m * (a->bsums[2 * j] + a->bsums[2 * j + 1]);
 		}
 		sum += a->d * (H2F(b->d) * (float)sumi -
@@ -1267,22 +1304,34 @@ dot_q5_K(int n, const void *w, const void *x)
 	return sum;
 }
 
+/* Q6_K: group k of half h takes the low (k < 2) or high nibble of
+ * ql[64h + 32(k & 1) + l] and bits 2k..2k+1 of qh[32h + l]. */
 static float
 dot_q6_K(int n, const void *w, const void *x)
 {
 	const block_q6_K	*b = w;
 	const block_q8_K	*a = x;
+	const uint8_t		*ql, *qh;
 	float			 sum = 0.0f;
-	int			 i, e, j, s, sumi;
+	int			 i, h, k, l, o, s, q, sumi, sub[16];
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		sumi = 0;
-		for (j = 0; j < 16; j++) {
-			s = 0;
-			for (e = 16 * j; e < 16 * j + 16; e++)
-				s += q6k_code(b, e) * a->qs[e];
-			sumi += b->scales[j] * s;
+		for (s = 0; s < 16; s++) {
+			h = s / 8;
+			k = (s % 8) / 2;
+			o = 16 * (s % 2);
+			ql = b->ql + 64 * h + 32 * (k & 1);
+			qh = b->qh + 32 * h;
+			sub[s] = 0;
+			for (l = o; l < o + 16; l++) {
+				q = (k < 2 ? ql[l] & 0xF : ql[l] >> 4) |
+				    ((qh[l] >> (2 * k)) & 3) << 4;
+				sub[s] += (q - 32) * a->qs[128 * h + 32 * k + l];
+			}
 		}
+		sumi = 0;
+		for (s = 0; s < 16; s++)
+			sumi += b->scales[s] * sub[s];
 		sum += a->d * H2F(b->d) * (float)sumi;
 	}
 	return sum;
