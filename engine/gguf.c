@@ -66,6 +66,7 @@ struct gguf_ctx {
 
 static __thread const char	*corrupt_func = "";
 static __thread int		 corrupt_line;
+static __thread uint64_t	 corrupt_off;
 
 #define GGUF_CORRUPT(ctx, off, ...) \
 	gguf_corrupt((ctx), __func__, __LINE__, (off), __VA_ARGS__)
@@ -133,6 +134,7 @@ gguf_corrupt(struct gguf_ctx *ctx, const char *func, int line, uint64_t off,
 
 	corrupt_func = func;
 	corrupt_line = line;
+	corrupt_off = off;
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -146,12 +148,14 @@ gguf_corrupt(struct gguf_ctx *ctx, const char *func, int line, uint64_t off,
 	return -1;
 }
 
-/* Where the last GGUF_CORRUPT of this thread was raised ("func:line"). */
+/* Where the last GGUF_CORRUPT of this thread was raised: see gguf.h. */
 const char *
-gguf_corrupt_site(int *line)
+gguf_corrupt_site(int *line, uint64_t *offset)
 {
 	if (line != NULL)
 		*line = corrupt_line;
+	if (offset != NULL)
+		*offset = corrupt_off;
 	return corrupt_func;
 }
 

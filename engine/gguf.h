@@ -114,10 +114,11 @@ double	 gguf_arr_f64(const struct gguf_kv *, uint64_t i);
 const char *gguf_vtype_name(uint32_t);
 /*
  * Function name of the check that raised this thread's last parse error
- * (GGUF_CORRUPT in gguf.c) and its line in *line if not NULL; for fuzzing
- * and tests.
+ * (GGUF_CORRUPT in gguf.c), its source line in *line and the file offset
+ * it reported in *offset (UINT64_MAX if none), each if not NULL; "" when
+ * no error was raised.  For fuzzing, tests and debugging.
  */
-const char *gguf_corrupt_site(int *line);
+const char *gguf_corrupt_site(int *line, uint64_t *offset);
 /* llama_ftype name for general.file_type ("MOSTLY_Q4_K_M"), NULL if unknown */
 const char *gguf_ftype_name(uint32_t);
 

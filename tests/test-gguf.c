@@ -204,6 +204,13 @@ test_roundtrip(void)
 	b = fixture_bytes(&size);
 	test_cond(gguf_open_mem("fixture.gguf", b, size, &f, &cause) == 0,
 	    "fixture opens from memory");
+	test_cond(strcmp(gguf_ftype_name(15), "MOSTLY_Q4_K_M") == 0 &&
+	    strcmp(gguf_ftype_name(0), "ALL_F32") == 0 &&
+	    strcmp(gguf_ftype_name(32), "MOSTLY_BF16") == 0 &&
+	    gguf_ftype_name(4) == NULL && gguf_ftype_name(1024) == NULL,
+	    "llama_ftype names (15, 0, 32 known; 4, 1024 not)");
+	test_cond(strcmp(gguf_vtype_name(GGUF_T_FLOAT64), "FLOAT64") == 0 &&
+	    strcmp(gguf_vtype_name(13), "INVALID") == 0, "value type names");
 	if (f != NULL) {
 		check_fixture(f, "mem");
 		gguf_close(f);
@@ -284,7 +291,9 @@ expect_fail(const char *kind, void *b, size_t n, const char *field,
 {
 	struct gguf_file	*f = NULL;
 	char			*cause = NULL, want[64];
-	int			 r, ok;
+	const char		*site;
+	uint64_t		 soff;
+	int			 r, ok, line;
 
 	r = gguf_open_mem("bad.gguf", b, n, &f, &cause);
 	ok = r == -1 && f == NULL && cause != NULL;
@@ -296,6 +305,12 @@ expect_fail(const char *kind, void *b, size_t n, const char *field,
 	if (ok && off >= 0) {
 		snprintf(want, sizeof want, "at offset %lld", off);
 		ok = strstr(cause, want) != NULL;
+	}
+	/* GGUF_CORRUPT recorded the failing check and the same offset */
+	site = gguf_corrupt_site(&line, &soff);
+	if (ok && r == -1 && strncmp(msg, "file is empty", 13) != 0) {
+		ok = *site != '\0' && line > 0 && (off < 0 ||
+		    soff == (uint64_t)off);
 	}
 	test_condf(ok, "%s: %s", kind, cause ? cause : "(accepted)");
 	if (!ok) {
