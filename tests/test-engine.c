@@ -73,9 +73,9 @@ open_model(const char *path, int n_ctx)
 	return e;
 }
 
-/* Copy every metadata key of gf into w. */
+/* Copy every metadata key of gf into w, except key skip (may be NULL). */
 static void
-copy_kv(const struct gguf_file *gf, struct gguf_writer *w)
+copy_kv(const struct gguf_file *gf, struct gguf_writer *w, const char *skip)
 {
 	const struct gguf_kv	*kv;
 	const char		**ss;
@@ -84,6 +84,8 @@ copy_kv(const struct gguf_file *gf, struct gguf_writer *w)
 
 	for (i = 0; i < gf->n_kv; i++) {
 		kv = &gf->kv[i];
+		if (skip != NULL && strcmp(kv->key, skip) == 0)
+			continue;
 		switch (kv->type) {
 		case GGUF_T_STRING:
 			s = xstrndup(kv->v.str.ptr, kv->v.str.len);
@@ -169,7 +171,7 @@ write_scripted(const char *demo, const char *path, const int32_t *chain,
 		out[(size_t)chain[k + 1] * E + k + 1] = 100.0f;
 
 	w = gguf_writer_new(3);
-	copy_kv(gf, w);
+	copy_kv(gf, w, NULL);
 	for (i = 0; i < gf->n_tensors; i++) {
 		t = &gf->tensors[i];
 		ne[0] = t->ne[0];
@@ -195,6 +197,99 @@ write_scripted(const char *demo, const char *path, const int32_t *chain,
 	free(zero);
 	free(ones);
 	return rv;
+}
+
+/*
+ * Rewrite the demo model with one defect; return the error engine_open
+ * gives for it (caller frees), or NULL if it opened.
+ */
+static char *
+open_variant(const char *demo, const char *path, int kind)
+{
+	struct engine_opts	 eo;
+	struct gguf_file	*gf;
+	struct gguf_writer	*w;
+	struct engine		*e;
+	const struct gguf_tensor *t;
+	const char		*skip = NULL;
+	char			*cause = NULL, name[80];
+	int64_t			 ne[2];
+	uint64_t		 i;
+
+	if (gguf_open(demo, &gf, &cause) != 0)
+		return cause;
+	if (kind == 0)
+		skip = "general.architecture";
+	else if (kind == 1)
+		skip = "tokenizer.ggml.model";
+	else if (kind == 5)
+		skip = "llama.attention.head_count";
+	w = gguf_writer_new(3);
+	copy_kv(gf, w, skip);
+	if (kind == 0)
+		gguf_w_str(w, "general.architecture", "falcon");
+	else if (kind == 1)
+		gguf_w_str(w, "tokenizer.ggml.model", "gpt2");
+	else if (kind == 5)
+		gguf_w_u32(w, "llama.attention.head_count", 5);
+	for (i = 0; i < gf->n_tensors; i++) {
+		t = &gf->tensors[i];
+		ne[0] = t->ne[0];
+		ne[1] = t->ne[1];
+		if (kind == 2 && strcmp(t->name, "blk.1.ffn_up.weight") == 0)
+			continue;
+		if (kind == 3 && strcmp(t->name, "blk.0.attn_k.weight") == 0)
+			ne[1] = ne[1] / 2;
+		gguf_w_tensor(w, t->name, t->type, t->n_dims, ne, t->data);
+	}
+	if (kind == 4) {
+		snprintf(name, sizeof name, "blk.0.attn_q.bias");
+		ne[0] = E;
+		gguf_w_tensor(w, name, QT_F32, 1, ne, gf->tensors[0].data);
+	}
+	if (gguf_writer_save(w, path, &cause) != 0) {
+		gguf_writer_free(w);
+		gguf_close(gf);
+		return cause;
+	}
+	gguf_writer_free(w);
+	gguf_close(gf);
+	memset(&eo, 0, sizeof eo);
+	eo.path = path;
+	eo.n_ctx = 64;
+	if (engine_open(&eo, &e, &cause) == 0) {
+		engine_close(e);
+		return NULL;
+	}
+	return cause;
+}
+
+static void
+test_bad_models(const char *demo, const char *dir)
+{
+	static const struct {
+		const char	*what, *want;
+	} cases[] = {
+		{ "unsupported architecture", "unsupported architecture 'falcon'" },
+		{ "unsupported tokenizer", "unsupported tokenizer 'gpt2'" },
+		{ "missing tensor", "missing tensor 'blk.1.ffn_up.weight'" },
+		{ "wrong tensor shape", "tensor 'blk.0.attn_k.weight' has shape" },
+		{ "unexpected bias tensor", "unexpected tensor 'blk.0.attn_q.bias'" },
+		{ "heads not dividing the width", "head_count (5) does not divide" },
+	};
+	char	 path[256], *cause;
+	size_t	 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(path, sizeof path, "%s/bad%zu.gguf", dir, i);
+		cause = open_variant(demo, path, (int)i);
+		test_condf(cause != NULL && strstr(cause, cases[i].want) !=
+		    NULL && strchr(cause, '\n') == NULL,
+		    "%s: one-line error (%s)", cases[i].what,
+		    cause != NULL ? cause : "opened");
+		free(cause);
+		unlink(path);
+	}
 }
 
 /* Id of piece text s in the demo vocabulary (-1 if absent). */
@@ -328,6 +423,7 @@ main(void)
 	    "medchat demo (random weights)") == 0, "demo model name");
 	test_cond(strcmp(engine_get_info(e)->template_name, "chatml") == 0,
 	    "demo model template detected as chatml");
+	test_bad_models(demo, dir);
 
 	/* Generation with a seed is deterministic, also through KV reuse. */
 	engine_sampling_default(&s);
