@@ -55,8 +55,10 @@ static int	 store_get_version(struct store *, int *, char **);
 static int	 store_quick_check(struct store *, char **);
 static int	 store_pragma_text(struct store *, const char *, char **,
 		     char **);
+static int	 store_set_wal(struct store *, char **, char **);
 static int	 store_migrate(struct store *, int, char **);
 static int	 store_backup(struct store *, int, char **);
+static int	 store_has_data(struct store *);
 static void	 store_fix_modes(struct store *);
 static int	 store_mark_interrupted(struct store *, char **);
 static int	 store_conv_exists(struct store *, int64_t, char **);
@@ -644,6 +646,39 @@ store_pragma_text(struct store *s, const char *sql, char **out,
 	return 0;
 }
 
+/*
+ * Switch to WAL (a no-op when it is already).  Two processes creating the
+ * database at once can make the switch return SQLITE_BUSY without the
+ * busy handler being called, so retry for up to the busy timeout.  *mode
+ * is the resulting mode (caller frees).
+ */
+static int
+store_set_wal(struct store *s, char **mode, char **cause)
+{
+	struct timespec	 ts = { 0, 5 * 1000000L };
+	char		*err = NULL;
+	int64_t		 start = store_mono_ms();
+
+	if (store_pragma_text(s, "PRAGMA journal_mode", mode, cause) != 0)
+		return -1;
+	if (strcmp(*mode, "wal") == 0)
+		return 0;
+	for (;;) {
+		free(*mode);
+		if (store_pragma_text(s, "PRAGMA journal_mode = WAL", mode,
+		    &err) == 0)
+			return 0;
+		if ((sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_BUSY ||
+		    store_mono_ms() - start >= s->busy_ms) {
+			*cause = err;
+			return -1;
+		}
+		free(err);
+		err = NULL;
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int
 store_quick_check(struct store *s, char **cause)
 {
@@ -678,16 +713,38 @@ store_quick_check(struct store *s, char **cause)
 	return 0;
 }
 
+/*
+ * Does a database of schema 1 or later hold anything worth a backup?  A
+ * file that another process is creating right now does not.  An error
+ * counts as yes.
+ */
+static int
+store_has_data(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int		 yes = 1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM "
+	    "conversations) OR EXISTS (SELECT 1 FROM advisory_acks) OR "
+	    "EXISTS (SELECT 1 FROM settings)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 /* Copy the database to "<path>.bak-v<old>-<time>" before migrating. */
 static int
 store_backup(struct store *s, int old, char **cause)
 {
 	sqlite3		*dst = NULL;
 	sqlite3_backup	*b;
+	struct timespec	 ts = { 0, 5 * 1000000L };
 	char		 stamp[32], *bpath;
 	struct tm	 tm;
 	time_t		 t;
 	mode_t		 um;
+	int64_t		 start;
 	int		 rc;
 
 	t = time(NULL);
@@ -702,7 +759,14 @@ store_backup(struct store *s, int old, char **cause)
 		if (b == NULL)
 			rc = sqlite3_errcode(dst);
 		else {
-			rc = sqlite3_backup_step(b, -1);
+			/* Another process may be writing: wait like a lock. */
+			start = store_mono_ms();
+			while ((rc = sqlite3_backup_step(b, -1)) ==
+			    SQLITE_BUSY || rc == SQLITE_LOCKED) {
+				if (store_mono_ms() - start >= s->busy_ms)
+					break;
+				nanosleep(&ts, NULL);
+			}
 			if (rc == SQLITE_DONE)
 				rc = SQLITE_OK;
 			if (sqlite3_backup_finish(b) != SQLITE_OK &&
@@ -962,8 +1026,7 @@ store_open(const char *path, struct store **sp, char **cause)
 	if (store_exec_plain(s, "PRAGMA foreign_keys = ON",
 	    "enabling foreign keys", cause) != 0)
 		goto fail_umask;
-	if (store_pragma_text(s, "PRAGMA journal_mode = WAL", &mode,
-	    cause) != 0)
+	if (store_set_wal(s, &mode, cause) != 0)
 		goto fail_umask;
 	if (strcmp(mode, "wal") != 0) {
 		xasprintf(cause, "%s: cannot switch to WAL mode (journal mode "
@@ -977,7 +1040,8 @@ store_open(const char *path, struct store **sp, char **cause)
 		goto fail_umask;
 
 	if (v < newest) {
-		if (v > 0 && store_backup(s, v, cause) != 0)
+		if (v > 0 && store_has_data(s) && store_backup(s, v,
+		    cause) != 0)
 			goto fail_umask;
 		if (store_migrate(s, v, cause) != 0)
 			goto fail_umask;

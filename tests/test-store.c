@@ -1490,6 +1490,64 @@ test_full(void)
 	free(path);
 }
 
+/*
+ * Three processes open a file that does not exist yet, at once (a TUI
+ * and two `medchat ask` started together): all succeed, the schema is
+ * made once, and no backup is made of a database that is being born.
+ */
+static void
+test_create_race(void)
+{
+	char		*dir, *path, *cmd;
+	pid_t		 pid[3];
+	int		 round, i, status, bad = 0, backups = 0;
+	FILE		*p;
+	char		 line[256];
+
+	for (round = 0; round < 10; round++) {
+		xasprintf(&dir, "%s/race%d", tmpdir, round);
+		xasprintf(&path, "%s/m.db", dir);
+		for (i = 0; i < 3; i++) {
+			if ((pid[i] = fork()) == 0) {
+				struct store	*s;
+				char		*cause = NULL;
+				int64_t		 id;
+
+				if (store_open(path, &s, &cause) != 0) {
+					fprintf(stderr, "# %s\n", cause);
+					_exit(1);
+				}
+				if (store_conv_create(s, NULL, &id, &cause) != 0) {
+					fprintf(stderr, "# %s\n", cause);
+					_exit(1);
+				}
+				store_close(s);
+				_exit(0);
+			}
+		}
+		for (i = 0; i < 3; i++) {
+			waitpid(pid[i], &status, 0);
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				bad++;
+		}
+		if (raw_int(path, "SELECT count(*) FROM conversations") != 3)
+			bad++;
+		xasprintf(&cmd, "ls '%s'", dir);
+		if ((p = popen(cmd, "r")) != NULL) {
+			while (fgets(line, sizeof line, p) != NULL)
+				backups += strstr(line, ".bak-") != NULL;
+			pclose(p);
+		}
+		free(cmd);
+		free(dir);
+		free(path);
+	}
+	test_condf(bad == 0, "race: 3 processes creating one file at once, "
+	    "10 times (%d failures)", bad);
+	test_condf(backups == 0, "race: no backup of a file being created "
+	    "(%d)", backups);
+}
+
 static void
 test_advisory_prompts(void)
 {
@@ -1540,6 +1598,7 @@ main(void)
 	test_title();
 	test_advisory_prompts();
 	test_create();
+	test_create_race();
 	db = tpath("main.db");
 	test_convs_messages(db);
 	test_delete_cascade(db);
