@@ -284,6 +284,35 @@ for f in "$M"/real/*.gguf "$M"/synthetic/*.gguf "$M"/vocab/*.gguf; do
 	indep_check "$f"
 done
 
+# llama.cpp's own reader (gguf-py, which wrote golden/dequant.txt) lists
+# every tensor of these models with its type and shape: ours must agree.
+G=$SHARED/golden/dequant.txt
+if [ -f "$G" ] && [ -n "$PY" ]; then
+	for f in $(sed -n 's/^model //p' "$G"); do
+		p=$M/synthetic/$f
+		[ -f "$p" ] || p=$M/real/$f
+		"$MEDCHAT" inspect --json "$p" >"$TMPD/g.json" 2>/dev/null
+		check "$f: tensor names, types and shapes agree with llama.cpp's gguf-py" \
+		    $PY - "$G" "$f" "$TMPD/g.json" <<'EOF'
+import json, sys
+want, cur = [], None
+for line in open(sys.argv[1]):
+    w = line.split()
+    if not w:
+        continue
+    if w[0] == "model":
+        cur = w[1]
+    elif w[0] == "tensor" and cur == sys.argv[2]:
+        want.append((w[1], w[2], [int(x) for x in w[3].split("x")]))
+j = json.load(open(sys.argv[3], encoding="utf-8"))
+have = [(t["name"], t["type"], t["shape"]) for t in j["tensors"]]
+assert len(want) > 0 and sorted(want) == sorted(have), (want, have)
+EOF
+	done
+else
+	skip "tensors agree with llama.cpp's gguf-py" "golden/dequant.txt or python3 not found"
+fi
+
 run "$M/real/stories260K.gguf"
 check "stories260K: v3 llama, F32, 48 tensors" \
     sh -c 'grep -q "^GGUF version:   3$" "$1" && grep -q "^quantization:   F32$" "$1" && grep -qF "tensors (48," "$1"' _ "$TMPD/out"
