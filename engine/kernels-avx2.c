@@ -311,7 +311,8 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 {
 	__m256		 acc[4];
 	__m128		 accm[4];
-	__m256i		 sumi[4], sc256, q4, ql, qh, scl, sch, hb = _mm256_setzero_si256();
+	__m256i		 sumi[4], sc256, q4, ql, qh, scl, sch;
+	__m256i		 hb = _mm256_setzero_si256();
 	__m128i		 sc, mn, bsp;
 	const uint8_t	*qs;
 	float		 d, dmin, yd;

@@ -18,16 +18,16 @@
  * into the weight type's vec_dot_type in the shared scratch, each thread
  * taking a contiguous share of the blocks; a barrier; then the output
  * rows, in contiguous chunks (64 rows for a vector, 16 with several
- * columns, smaller if that gives under 4 chunks per thread): each thread starts with its own chunk, then claims the next
- * free one from an atomic counter, so a slow or descheduled thread does
- * less; a final barrier so the scratch and y may be reused at once.
- * With several activation columns each chunk is processed in tiles of
- * MM_ROWS rows x MM_COLS columns by the type's gemm kernel, which keeps
- * each unpacked weight block in registers across 4 columns and the
- * chunk's weight rows in L1/L2 across all columns.  Every output
- * element is computed by one kernel
- * call whose arithmetic does not depend on the thread count or tile
- * position, so results are bit-identical for any number of threads.
+ * columns, smaller if that gives under 4 chunks per thread): each
+ * thread starts with its own chunk, then claims the next free one from
+ * an atomic counter, so a slow or descheduled thread does less; a final
+ * barrier so the scratch and y may be reused at once.  With several
+ * activation columns each chunk is processed in tiles of MM_ROWS rows x
+ * MM_COLS columns by the type's gemm kernel, which keeps each unpacked
+ * weight block in registers across 4 columns and the chunk's weight rows
+ * in L1/L2 across all columns.  Every output element is computed by one
+ * kernel call whose arithmetic does not depend on the thread count or
+ * tile position, so results are bit-identical for any number of threads.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -50,10 +50,11 @@
 #endif
 
 #define SPIN_PAUSE	2048	/* pause-spins before a waiter yields */
-#define SPIN_JOB	(SPIN_PAUSE + 256)	/* ... and before a worker sleeps */
+#define SPIN_JOB	(SPIN_PAUSE + 256)	/* ... before a worker sleeps */
 
 #define MM_ROWS		16	/* rows per gemm tile (and chunk) */
-#define MM_DECODE_ROWS	64	/* rows per chunk of a matrix-vector product */
+#define MM_DECODE_ROWS	64	/* rows per chunk of a matrix-vector
+				   product */
 #define MM_COLS		64	/* activation columns per gemm tile */
 #define SCRATCH_ALIGN	64
 #define MM_PREFETCH	2	/* matrix-vector: prefetch the row this many
@@ -305,8 +306,8 @@ matmul_part(struct tpool *tp, int ith, int nth, const struct qmat *W,
 	const struct qtraits	*at;
 	const uint8_t		*xq, *w = W->data;
 	size_t			 xs;
-	int64_t			 nb, total, b0, b1, c, cb0, cb1, r0, r1, r;
-	int64_t			 c0, nc, chunk, nchunks, ck;
+	int64_t			 nb, total, b0, b1, c, cb0, cb1;
+	int64_t			 r0, r1, r, c0, nc, chunk, nchunks, ck;
 	int			 n = (int)W->ncols;
 
 	at = qtype_traits((uint32_t)t->vec_dot_type);
