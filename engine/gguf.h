@@ -9,10 +9,13 @@
  *    past end of file (4081016064)"
  * Nothing of a file that failed is ever returned.
  *
- * All strings in the structures are NUL-terminated copies (keys and names
- * are validated UTF-8 without NUL bytes); array payloads of fixed-size
- * types point into the map (little-endian, possibly unaligned: read them
- * with the accessors below).
+ * Keys and tensor names are NUL-terminated copies (validated UTF-8
+ * without NUL bytes, names < 64 bytes).  String values (struct gguf_str)
+ * point into the map, are NOT NUL-terminated and may hold any bytes;
+ * array payloads of fixed-size types point into the map too
+ * (little-endian, possibly unaligned: read them with the accessors
+ * below).  Zero-sized tensors (an ne of 0) are rejected: no real file
+ * needs them.
  */
 #ifndef GGUF_H
 #define GGUF_H
