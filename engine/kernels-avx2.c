@@ -195,13 +195,16 @@ w32_q5_1(const block_q5_1 *b)
 	return r;
 }
 
-/* Symmetric weights against Q8_0: acc += d_w d_a * sum |q| (a sign q). */
+/*
+ * Symmetric weights against Q8_0: acc += d_w d_a * sum |q| (a sign q).
+ * da (and sa) are the activation block's f16 fields already as floats.
+ */
 AI __m256
-col_q8_0(struct w32 wb, const block_q8_0 *a, __m256 acc)
+col_q8_0(struct w32 wb, const block_q8_0 *a, float da, __m256 acc)
 {
 	__m256i	qy = _mm256_loadu_si256((const __m256i *)a->qs);
 
-	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * h2f(a->d)),
+	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * da),
 	    _mm256_cvtepi32_ps(dot_us8(wb.u, _mm256_sign_epi8(qy, wb.q))),
 	    acc);
 }
@@ -209,10 +212,11 @@ col_q8_0(struct w32 wb, const block_q8_0 *a, __m256 acc)
 /* Affine weights against Q8_1: acc += d_w d_a * sum q a; the min term
  * m_w * s_a is summed separately in *summ. */
 AI __m256
-col_q8_1(struct w32 wb, const block_q8_1 *a, __m256 acc, float *summ)
+col_q8_1(struct w32 wb, const block_q8_1 *a, float da, float sa,
+    __m256 acc, float *summ)
 {
-	*summ += wb.m * h2f(a->s);
-	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * h2f(a->d)),
+	*summ += wb.m * sa;
+	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * da),
 	    _mm256_cvtepi32_ps(dot_us8(wb.u,
 	    _mm256_loadu_si256((const __m256i *)a->qs))), acc);
 }
@@ -220,12 +224,20 @@ col_q8_1(struct w32 wb, const block_q8_1 *a, __m256 acc, float *summ)
 /*
  * The driver: blocks in pairs, even blocks into one accumulator and odd
  * ones into another (two independent FMA chains), a last odd block into
- * the first.
+ * the first.  sf, when not NULL, holds the activation scales already
+ * converted (column c: d at sf[c * sfs + i], s at sf[c * sfs + nb + i]),
+ * which the gemm kernels fill once for all the rows of a tile; the
+ * values, and so the results, are the same as converting on the fly.
  */
+#define W32_DA(AB, c, i)						\
+	(sf != NULL ? sf[(c) * sfs + (i)] : h2f(XB(AB, x, xs, c, i)->d))
+#define W32_SA(AB, c, i)						\
+	(sf != NULL ? sf[(c) * sfs + nb + (i)] :			\
+	    h2f(((const uint16_t *)XB(AB, x, xs, c, i))[1]))
 #define DEF_W32_NC(name, WB, AB, prep, col)				\
 AI void									\
-name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
-    float *out)								\
+name##_ncs(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
+    int nc, float *out, const float *sf, int sfs)			\
 {									\
 	const WB	*b = (const WB *)w;				\
 	__m256		 acc0[4], acc1[4];				\
@@ -243,9 +255,11 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 		w1 = prep(b + i + 1);					\
 		_Pragma("GCC unroll 4")					\
 		for (c = 0; c < nc; c++) {				\
-			acc0[c] = col(w0, XB(AB, x, xs, c, i), acc0[c],	\
-			    &summ[c]);					\
+			acc0[c] = col(w0, XB(AB, x, xs, c, i),		\
+			    W32_DA(AB, c, i), W32_SA(AB, c, i),		\
+			    acc0[c], &summ[c]);				\
 			acc1[c] = col(w1, XB(AB, x, xs, c, i + 1),	\
+			    W32_DA(AB, c, i + 1), W32_SA(AB, c, i + 1),	\
 			    acc1[c], &summ[c]);				\
 		}							\
 	}								\
@@ -253,17 +267,24 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 		w0 = prep(b + i);					\
 		_Pragma("GCC unroll 4")					\
 		for (c = 0; c < nc; c++)				\
-			acc0[c] = col(w0, XB(AB, x, xs, c, i), acc0[c],	\
-			    &summ[c]);					\
+			acc0[c] = col(w0, XB(AB, x, xs, c, i),		\
+			    W32_DA(AB, c, i), W32_SA(AB, c, i),		\
+			    acc0[c], &summ[c]);				\
 	}								\
 	_Pragma("GCC unroll 4")						\
 	for (c = 0; c < nc; c++)					\
 		out[c] = hsum8(_mm256_add_ps(acc0[c], acc1[c])) +	\
 		    summ[c];						\
+}									\
+AI void									\
+name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
+    float *out)								\
+{									\
+	name##_ncs(n, w, x, xs, nc, out, NULL, 0);			\
 }
 
-/* col_q8_0 with the unused min accumulator of the driver. */
-#define col_sym(wb, a, acc, summ) col_q8_0((wb), (a), (acc))
+/* The symmetric formats ignore s (the compiler drops its load). */
+#define col_sym(wb, a, da, sa, acc, summ) col_q8_0((wb), (a), (da), (acc))
 
 DEF_W32_NC(q4_0, block_q4_0, block_q8_0, w32_q4_0, col_sym)
 DEF_W32_NC(q5_0, block_q5_0, block_q8_0, w32_q5_0, col_sym)
@@ -775,14 +796,73 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 			y[(size_t)(c + k) * ldy + r] = o[k];		\
 	}								\
 }
+
+/*
+ * gemm for the 32-element formats: the activation scales of each group
+ * of 4 columns are converted once into sf and used for every row (up to
+ * W32_MAXB blocks a row; longer rows convert on the fly).
+ */
+#define W32_MAXB	512
+#define DEF_KERNELS_W32(name, AB, aff)					\
+static float								\
+dot_##name(int n, const void *w, const void *x)				\
+{									\
+	float	r;							\
+									\
+	name##_nc(n, w, x, 0, 1, &r);					\
+	return r;							\
+}									\
+static void								\
+gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
+    size_t xs, int nc, float *y, size_t ldy)				\
+{									\
+	const uint8_t	*wb = w, *xb = x;				\
+	float		 o[4], sfb[4 * 2 * W32_MAXB], *sf;		\
+	int		 r, c, k, i, nb = n / QK;			\
+									\
+	for (c = 0; c + 4 <= nc; c += 4) {				\
+		sf = nb <= W32_MAXB ? sfb : NULL;			\
+		for (k = 0; sf != NULL && k < 4; k++)			\
+			for (i = 0; i < nb; i++) {			\
+				const AB *a = XB(AB, xb, xs, c + k, i);	\
+									\
+				sf[k * 2 * nb + i] = h2f(a->d);		\
+				sf[k * 2 * nb + nb + i] = aff ?		\
+				    h2f(((const uint16_t *)a)[1]) : 0.0f;\
+			}						\
+		for (r = 0; r < nr; r++) {				\
+			name##_ncs(n, wb + r * ws, xb + c * xs, xs, 4,	\
+			    o, sf, 2 * nb);				\
+			for (k = 0; k < 4; k++)				\
+				y[(size_t)(c + k) * ldy + r] = o[k];	\
+		}							\
+	}								\
+	if (c == nc)							\
+		return;							\
+	for (r = 0; r < nr; r++) {					\
+		switch (nc - c) {					\
+		case 1:							\
+			name##_nc(n, wb + r * ws, xb + c * xs, xs, 1, o);\
+			break;						\
+		case 2:							\
+			name##_nc(n, wb + r * ws, xb + c * xs, xs, 2, o);\
+			break;						\
+		default:						\
+			name##_nc(n, wb + r * ws, xb + c * xs, xs, 3, o);\
+			break;						\
+		}							\
+		for (k = 0; k < nc - c; k++)				\
+			y[(size_t)(c + k) * ldy + r] = o[k];		\
+	}								\
+}
 DEF_KERNELS(f32)
 DEF_KERNELS(f16)
 DEF_KERNELS(bf16)
-DEF_KERNELS(q4_0)
-DEF_KERNELS(q4_1)
-DEF_KERNELS(q5_0)
-DEF_KERNELS(q5_1)
-DEF_KERNELS(q8_0)
+DEF_KERNELS_W32(q4_0, block_q8_0, 0)
+DEF_KERNELS_W32(q4_1, block_q8_1, 1)
+DEF_KERNELS_W32(q5_0, block_q8_0, 0)
+DEF_KERNELS_W32(q5_1, block_q8_1, 1)
+DEF_KERNELS_W32(q8_0, block_q8_0, 0)
 DEF_KERNELS(q2_K)
 DEF_KERNELS(q3_K)
 DEF_KERNELS(q4_K)
