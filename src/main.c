@@ -73,6 +73,5 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	fprintf(stderr, "medchat: the full-screen chat is not built yet\n");
-	return 1;
+	return cmd_tui(argc, argv);
 }

@@ -63,7 +63,7 @@ static void	*worker_main(void *);
 static void	 worker_push(struct worker *, struct worker_event *);
 static struct worker_event *worker_event_new(enum worker_ev_type, unsigned);
 static void	 worker_job_free(struct job *);
-static void	 worker_queue(struct worker *, struct job *);
+static unsigned	 worker_queue(struct worker *, struct job *);
 static void	 worker_do_load(struct worker *, struct job *);
 static void	 worker_do_chat(struct worker *, struct job *);
 static int	 worker_emit(const char *, size_t, void *);
@@ -145,12 +145,17 @@ worker_fd(struct worker *w)
 	return w->pipe[0];
 }
 
-/* Append j to the job queue and wake the thread.  Returns j->id. */
-static void
+/*
+ * Append j to the job queue and wake the thread.  Returns j's id (j itself
+ * may already be freed by the worker when this returns).
+ */
+static unsigned
 worker_queue(struct worker *w, struct job *j)
 {
+	unsigned	id;
+
 	pthread_mutex_lock(&w->lock);
-	j->id = w->next_id++;
+	id = j->id = w->next_id++;
 	if (w->next_id == 0)
 		w->next_id = 1;
 	j->next = NULL;
@@ -158,6 +163,7 @@ worker_queue(struct worker *w, struct job *j)
 	w->jobs_tail = &j->next;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+	return id;
 }
 
 unsigned
@@ -170,8 +176,7 @@ worker_load(struct worker *w, const char *path, int n_ctx, int n_threads)
 	j->path = xstrdup(path);
 	j->n_ctx = n_ctx;
 	j->n_threads = n_threads;
-	worker_queue(w, j);
-	return j->id;
+	return worker_queue(w, j);
 }
 
 unsigned
@@ -193,8 +198,7 @@ worker_chat(struct worker *w, const char *tmpl, const struct engine_msg *msgs,
 		}
 	}
 	j->s = *s;
-	worker_queue(w, j);
-	return j->id;
+	return worker_queue(w, j);
 }
 
 void

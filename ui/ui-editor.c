@@ -32,6 +32,7 @@ static void	 editor_vertical(struct ui *, int);
 static void	 editor_external(struct ui *);
 static void	 editor_save(struct ui *);
 static size_t	 editor_col_offset(const char *, size_t, size_t, int);
+static void	 editor_paste(struct ui *);
 
 void
 editor_open(struct ui *ui)
@@ -59,6 +60,25 @@ editor_insert(struct ui *ui, const char *s, size_t n)
 	ui->ed_text = b;
 	ui->ed_cur += n;
 	ui->ed_want_col = -1;
+}
+
+/* Insert the pasted text: valid UTF-8, CR LF and CR as LF. */
+static void
+editor_paste(struct ui *ui)
+{
+	char	*s, *o, *p;
+
+	s = utf8_sanitize(buf_str(&ui->paste), ui->paste.len, NULL);
+	for (p = o = s; *p != '\0'; p++) {
+		if (*p == '\r') {
+			if (p[1] != '\n')
+				*o++ = '\n';
+		} else
+			*o++ = *p;
+	}
+	*o = '\0';
+	editor_insert(ui, s, strlen(s));
+	free(s);
 }
 
 static void
@@ -394,7 +414,7 @@ editor_key(struct ui *ui, int key)
 		editor_insert(ui, "\n", 1);
 		return 1;
 	case UI_KEY_PASTE:
-		editor_insert(ui, buf_str(&ui->paste), ui->paste.len);
+		editor_paste(ui);
 		return 1;
 	}
 	if (ui_key_cp(ui, key, &cp) && (cp >= 0x20 || cp == '\t')) {

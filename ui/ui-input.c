@@ -307,6 +307,11 @@ input_accept(void)
 			    history_length - 1);
 			if (h == NULL || strcmp(h->line, line) != 0)
 				add_history(line);
+			/*
+			 * Point the history cursor past the new entry, or
+			 * readline's next accept-line rewrites it.
+			 */
+			using_history();
 		}
 		ui_input_line(input_ui, line);
 	}

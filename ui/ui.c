@@ -402,8 +402,9 @@ cmd_tui(int argc, char **argv)
 	free(logp);
 	saved_stderr = dup(STDERR_FILENO);
 
-	ui_signals();
+	/* After initscr: our handlers replace ncurses' SIGWINCH handler. */
 	ui_curses_init(ui);
+	ui_signals();
 	ui_stderr(1);
 	xasprintf(&hist, "%s/history", ui->data_dir);
 	input_init(ui, hist);
@@ -824,7 +825,9 @@ ui_read_keys(struct ui *ui)
 
 	while (!ui->quit && (c = getch()) != ERR) {
 		if (c == KEY_RESIZE) {
-			ui_resize(ui);
+			/* resizeterm() queues one; the size is already set. */
+			clearok(curscr, TRUE);
+			ui->dirty = 1;
 			continue;
 		}
 		if (c != 27) {
@@ -895,14 +898,16 @@ ui_key(struct ui *ui, int key)
 	int	was_ctrl_c = ui->ctrl_c;
 
 	ui->ctrl_c = 0;
-	if (COLS < 40 || LINES < 10) {
-		/* Nothing is usable; C-c twice still leaves. */
-		if (key == 3) {
-			if (was_ctrl_c)
-				ui->quit = 1;
-			ui->ctrl_c = 1;
+	/*
+	 * Keys work even while the terminal is too small to draw (typing
+	 * goes on into the input); only C-c twice in a row always quits.
+	 */
+	if ((COLS < 40 || LINES < 10) && key == 3) {
+		if (was_ctrl_c) {
+			ui->quit = 1;
+			return;
 		}
-		return;
+		ui->ctrl_c = 1;
 	}
 	if (key == KEY_MOUSE && ui->screen != SCREEN_CHAT &&
 	    ui->screen != SCREEN_VIEW)
@@ -1043,6 +1048,8 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	ui->state = STATE_READY;
 	ui->load_job = 0;
 	ui->ctx_used = 0;
+	ui->tps = 0;
+	ui->have_res = 0;
 	ui->model_sha[0] = '\0';
 	if (store_model_sha256(ui->store, m->path, ui->model_sha, NULL,
 	    &cause) != 0) {
@@ -1333,7 +1340,10 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 			ui->tps = ev->res.decode_tps;
 		ui->state = st == STORE_STATUS_CANCELLED ? STATE_STOPPED :
 		    STATE_READY;
-		if (ev->res.stop == ENGINE_STOP_CONTEXT)
+		if (st == STORE_STATUS_CANCELLED)
+			ui_message(ui, 0, "stopped: the partial answer is kept "
+			    "(/regen answers again)");
+		else if (ev->res.stop == ENGINE_STOP_CONTEXT)
 			ui_message(ui, 1, "the context is full: /new starts "
 			    "a new conversation, /set ctx N enlarges it");
 		else if (ev->res.trimmed)

@@ -1,0 +1,81 @@
+# tests/ui-lib.sh -- drive the full-screen chat inside a detached tmux
+# server of its own (tmux -L <unique socket>).  Source after lib.sh.
+#
+#	ui_start ARGS...	run "$MEDCHAT ARGS" in a 100x30 window with
+#				HOME/XDG dirs under $TMPD; when medchat exits
+#				the pane shows "MEDCHAT-EXIT <status>"
+#	ui_keys KEYS...		tmux send-keys
+#	ui_type TEXT		send TEXT literally
+#	ui_cap			the screen as text
+#	ui_wait REGEX [SECS]	poll the screen until REGEX matches (grep -E);
+#				0, or 1 after SECS (default 20) seconds
+#	ui_check DESCR REGEX [SECS]	ui_wait + ok/fail (screen on failure)
+#
+# Waiting polls with a deadline, never a fixed sleep, so a loaded machine
+# only makes the tests slower, not flaky.
+UI_SOCK="medchat-test-$$-$(date +%s)"
+UI_HOME="$TMPD/home"
+mkdir -p "$UI_HOME"
+trap 'tmux -L "$UI_SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMPD"' EXIT
+
+ui_tmux() {
+	tmux -L "$UI_SOCK" -f /dev/null "$@"
+}
+ui_start() {
+	_args=""
+	for _a in "$@"; do
+		_args="$_args '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
+	done
+	ui_tmux kill-server >/dev/null 2>&1
+	ui_tmux new-session -d -x 100 -y 30 -s ui \
+	    "env HOME='$UI_HOME' XDG_DATA_HOME='$UI_HOME/data' \
+	    XDG_CONFIG_HOME='$UI_HOME/config' INPUTRC=/dev/null \
+	    LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen ${UI_ENV:-} \
+	    '$MEDCHAT'$_args; echo MEDCHAT-EXIT \$?; sleep 600"
+	ui_tmux set-option -g remain-on-exit on >/dev/null 2>&1
+}
+ui_keys() {
+	ui_tmux send-keys -t ui "$@"
+}
+ui_type() {
+	ui_tmux send-keys -t ui -l "$1"
+}
+ui_cap() {
+	ui_tmux capture-pane -p -t ui
+}
+ui_wait() {
+	_deadline=$(( $(date +%s) + ${2:-20} ))
+	while :; do
+		if ui_cap | grep -Eq -- "$1"; then
+			return 0
+		fi
+		if [ "$(date +%s)" -ge "$_deadline" ]; then
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+ui_check() {
+	if ui_wait "$2" "${3:-20}"; then
+		ok "$1"
+	else
+		fail "$1"
+		diag "waited for /$2/; the screen was:"
+		ui_cap | sed 's/^/#   |/'
+	fi
+}
+# Poll until REGEX no longer matches; 0, or 1 after SECS.
+ui_gone() {
+	_deadline=$(( $(date +%s) + ${2:-20} ))
+	while ui_cap | grep -Eq -- "$1"; do
+		if [ "$(date +%s)" -ge "$_deadline" ]; then
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+# Wait until the status bar says ready or stopped (the answer is over).
+ui_idle() {
+	ui_wait '^ (ready|stopped) \|' "${1:-60}"
+}
