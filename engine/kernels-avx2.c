@@ -871,21 +871,6 @@ DEF_KERNELS(q6_K)
 
 /* ---- activation quantizers ------------------------------------------- */
 
-/* roundf(v): nearest, ties away from zero, exactly. */
-AI __m256
-round_away(__m256 v)
-{
-	const __m256	sign = _mm256_set1_ps(-0.0f);
-	__m256		t, frac, step;
-
-	t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-	frac = _mm256_andnot_ps(sign, _mm256_sub_ps(v, t));	/* exact */
-	step = _mm256_or_ps(_mm256_and_ps(v, sign), _mm256_set1_ps(1.0f));
-	step = _mm256_and_ps(step, _mm256_cmp_ps(frac, _mm256_set1_ps(0.5f),
-	    _CMP_GE_OQ));
-	return _mm256_add_ps(t, step);
-}
-
 /* 32 int32 (in four vectors) -> 32 int8 in order. */
 AI __m256i
 pack32(__m256i i0, __m256i i1, __m256i i2, __m256i i3)
@@ -915,21 +900,23 @@ absmax32(const float *x)
 	return _mm_cvtss_f32(r);
 }
 
-/* Quantize 32 values with roundf(x * id); returns the int8 codes. */
+/* Quantize 32 values to nearest-even of x * id; returns the int8 codes. */
+#define RNE (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+
 AI __m256i
 q8_block32(const float *x, float id, int *sum)
 {
 	__m256	 vid = _mm256_set1_ps(id);
 	__m256i	 i0, i1, i2, i3;
 
-	i0 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
-	    _mm256_loadu_ps(x), vid)));
-	i1 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
-	    _mm256_loadu_ps(x + 8), vid)));
-	i2 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
-	    _mm256_loadu_ps(x + 16), vid)));
-	i3 = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(
-	    _mm256_loadu_ps(x + 24), vid)));
+	i0 = _mm256_cvttps_epi32(_mm256_round_ps(_mm256_mul_ps(
+	    _mm256_loadu_ps(x), vid), RNE));
+	i1 = _mm256_cvttps_epi32(_mm256_round_ps(_mm256_mul_ps(
+	    _mm256_loadu_ps(x + 8), vid), RNE));
+	i2 = _mm256_cvttps_epi32(_mm256_round_ps(_mm256_mul_ps(
+	    _mm256_loadu_ps(x + 16), vid), RNE));
+	i3 = _mm256_cvttps_epi32(_mm256_round_ps(_mm256_mul_ps(
+	    _mm256_loadu_ps(x + 24), vid), RNE));
 	if (sum != NULL)
 		*sum = hsum8i(_mm256_add_epi32(_mm256_add_epi32(i0, i1),
 		    _mm256_add_epi32(i2, i3)));
@@ -941,11 +928,12 @@ quantize_q8_0(const float *x, void *y, int64_t n)
 {
 	block_q8_0	*b = y;
 	int64_t		 i;
-	float		 d, id;
+	float		 amax, d, id;
 
 	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		d = absmax32(x) / 127;
-		id = d != 0.0f ? 1.0f / d : 0.0f;
+		amax = absmax32(x);
+		d = amax / 127;
+		id = amax != 0.0f ? 127.0f / amax : 0.0f;
 		b->d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
 		_mm256_storeu_si256((__m256i *)b->qs, q8_block32(x, id, NULL));
 	}
@@ -957,11 +945,12 @@ quantize_q8_1(const float *x, void *y, int64_t n)
 	block_q8_1	*b = y;
 	int64_t		 i;
 	int		 sum;
-	float		 d, id;
+	float		 amax, d, id;
 
 	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		d = absmax32(x) / 127;
-		id = d != 0.0f ? 1.0f / d : 0.0f;
+		amax = absmax32(x);
+		d = amax / 127;
+		id = amax != 0.0f ? 127.0f / amax : 0.0f;
 		b->d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
 		_mm256_storeu_si256((__m256i *)b->qs, q8_block32(x, id, &sum));
 		b->s = _cvtss_sh(sum * d, _MM_FROUND_TO_NEAREST_INT);

@@ -586,7 +586,14 @@ to_float_q8_K(const void *src, float *dst, int64_t n)
 	}
 }
 
-/* ---- activation quantizers (exact llama.cpp reference rounding) ------- */
+/* ---- activation quantizers ---------------------------------------------
+ *
+ * Q8_0 and Q8_1 follow llama.cpp's x86 CPU path, not its reference
+ * function: the scale is id = 127/amax (not 1/(amax/127), which differs in
+ * the last bit) and values are rounded to nearest-even.  That path
+ * produced the golden logits; the reference's roundings flip at k+1/2
+ * steps and move Q4_0/Q5_0/Q4_1/Q5_1 logits by up to 0.13.
+ */
 
 void
 quantize_row_q8_0(const float *x, void *y, int64_t n)
@@ -601,10 +608,10 @@ quantize_row_q8_0(const float *x, void *y, int64_t n)
 		for (e = 0; e < QK; e++)
 			amax = fmaxf(amax, fabsf(x[e]));
 		d = amax / 127;
-		id = d != 0.0f ? 1.0f / d : 0.0f;
+		id = amax != 0.0f ? 127.0f / amax : 0.0f;
 		b->d = f32_to_fp16(d);
 		for (e = 0; e < QK; e++)
-			b->qs[e] = (int8_t)roundf(x[e] * id);
+			b->qs[e] = (int8_t)nearbyintf(x[e] * id);
 	}
 }
 
@@ -621,11 +628,11 @@ quantize_row_q8_1(const float *x, void *y, int64_t n)
 		for (e = 0; e < QK; e++)
 			amax = fmaxf(amax, fabsf(x[e]));
 		d = amax / 127;
-		id = d != 0.0f ? 1.0f / d : 0.0f;
+		id = amax != 0.0f ? 127.0f / amax : 0.0f;
 		b->d = f32_to_fp16(d);
 		sum = 0;
 		for (e = 0; e < QK; e++) {
-			b->qs[e] = (int8_t)roundf(x[e] * id);
+			b->qs[e] = (int8_t)nearbyintf(x[e] * id);
 			sum += b->qs[e];
 		}
 		b->s = f32_to_fp16(sum * d);

@@ -196,19 +196,34 @@ test_activation_rounding(void)
 	block_q8_K	 bk;
 	int		 i, g, s, ok;
 
-	/* Q8_0: amax 127 -> d = 1; 2.5 rounds away from zero to 3. */
+	/*
+	 * Q8_0 as llama.cpp's x86 path: amax 127 -> id = 127/amax = 1;
+	 * halves round to even (2.5 -> 2, -2.5 -> -2, 0.5 -> 0, 3.5 -> 4).
+	 */
 	memset(x, 0, sizeof x);
 	x[0] = 127.0f;
 	x[1] = 2.5f;
 	x[2] = -2.5f;
 	x[3] = 0.5f;
+	x[4] = 3.5f;
 	quantize_row_q8_0(x, &b0, QK);
 	test_cond(fp16_to_f32(b0.d) == 1.0f && b0.qs[0] == 127 &&
-	    b0.qs[1] == 3 && b0.qs[2] == -3 && b0.qs[3] == 1,
-	    "Q8_0 rounds halves away from zero");
+	    b0.qs[1] == 2 && b0.qs[2] == -2 && b0.qs[3] == 0 &&
+	    b0.qs[4] == 4, "Q8_0 rounds halves to even");
 	quantize_row_q8_1(x, &b1, QK);
-	test_cond(b1.qs[1] == 3 && fp16_to_f32(b1.s) == 127.0f + 3 - 3 + 1,
+	test_cond(b1.qs[1] == 2 && b1.qs[4] == 4 &&
+	    fp16_to_f32(b1.s) == 127.0f + 2 - 2 + 0 + 4,
 	    "Q8_1 rounds like Q8_0 and s = d * sum(q)");
+	/* The scale is 127/amax, not 1/(amax/127): they differ here. */
+	memset(x, 0, sizeof x);
+	x[0] = 0.3f;
+	for (i = 1; i < QK; i++)
+		x[i] = 0.3f * (float)i / QK;
+	quantize_row_q8_0(x, &b0, QK);
+	ok = 1;
+	for (i = 0; i < QK; i++)
+		ok &= b0.qs[i] == (int8_t)nearbyintf(x[i] * (127.0f / 0.3f));
+	test_cond(ok, "Q8_0 scales by 127/amax");
 
 	/* Q8_K: max 127 -> iscale -1; ties go to even, d = -1. */
 	memset(x, 0, sizeof x);
