@@ -23,8 +23,8 @@
  * is summed in int32 and converted to float once.
  *
  * The activation quantizers are bit-identical to the reference ones in
- * quant.c: roundf (ties away) is emulated exactly for Q8_0/Q8_1, and
- * Q8_K's nearest-even rounding is the default vcvtps2dq.
+ * quant.c (tests/test-quant checks it): all round to nearest-even, with
+ * the same float products as the scalar code.
  */
 #include <immintrin.h>
 #include <math.h>

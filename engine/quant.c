@@ -18,9 +18,9 @@
  * type (F16: x rounded to f16, as ggml does); those reference dots sum in
  * double.
  *
- * The activation quantizers reproduce llama.cpp's reference rounding:
- * Q8_0/Q8_1 use roundf (ties away from zero) of x * (1/d); Q8_K uses
- * nearest-even of x * iscale, clamped to 127.  The weight quantizers of
+ * The activation quantizers reproduce llama.cpp's rounding bit for bit:
+ * Q8_0/Q8_1 as its x86 path (nearest-even of x * 127/amax; see below),
+ * Q8_K as its reference (nearest-even of x * iscale, clamped to 127).  The weight quantizers of
  * the 32-element formats follow §2.3; the K-quant ones are a simple
  * min/max search with a refit of the scales, correct but not llama.cpp's
  * bit for bit.
