@@ -68,6 +68,14 @@ hsum8i(__m256i x)
 	return _mm_cvtsi128_si32(r);
 }
 
+AI int
+hsum4i(__m128i r)
+{
+	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4E));
+	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xB1));
+	return _mm_cvtsi128_si32(r);
+}
+
 AI float
 h2f(uint16_t h)
 {
@@ -215,19 +223,23 @@ AI __m256
 col_q8_1(struct w32 wb, const block_q8_1 *a, float da, float sa,
     __m256 acc, float *summ)
 {
-	*summ += wb.m * sa;
+	/* one fused multiply-add, as compilers contract llama.cpp's line */
+	*summ = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(wb.m), _mm_set_ss(sa),
+	    _mm_set_ss(*summ)));
 	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * da),
 	    _mm256_cvtepi32_ps(dot_us8(wb.u,
 	    _mm256_loadu_si256((const __m256i *)a->qs))), acc);
 }
 
 /*
- * The driver: blocks in pairs, even blocks into one accumulator and odd
- * ones into another (two independent FMA chains), a last odd block into
- * the first.  sf, when not NULL, holds the activation scales already
- * converted (column c: d at sf[c * sfs + i], s at sf[c * sfs + nb + i]),
- * which the gemm kernels fill once for all the rows of a tile; the
- * values, and so the results, are the same as converting on the fly.
+ * The driver: one FMA accumulator per column, blocks in order, then a
+ * horizontal sum, plus the min terms of the affine formats summed as
+ * scalars -- the same float operations in the same order as llama.cpp's
+ * AVX2 kernels, so the two agree to the last bit on the same activations.
+ * sf, when not NULL, holds the activation scales already converted
+ * (column c: d at sf[c * sfs + i], s at sf[c * sfs + nb + i]), which the
+ * gemm kernels fill once for all the rows of a tile; the values, and so
+ * the results, are the same as converting on the fly.
  */
 #define W32_DA(AB, c, i)						\
 	(sf != NULL ? sf[(c) * sfs + (i)] : h2f(XB(AB, x, xs, c, i)->d))
@@ -240,41 +252,27 @@ name##_ncs(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
     int nc, float *out, const float *sf, int sfs)			\
 {									\
 	const WB	*b = (const WB *)w;				\
-	__m256		 acc0[4], acc1[4];				\
+	__m256		 acc[4];					\
 	float		 summ[4];					\
-	struct w32	 w0, w1;					\
+	struct w32	 w0;						\
 	int		 i, c, nb = n / QK;				\
 									\
 	_Pragma("GCC unroll 4")						\
 	for (c = 0; c < nc; c++) {					\
-		acc0[c] = acc1[c] = _mm256_setzero_ps();		\
+		acc[c] = _mm256_setzero_ps();				\
 		summ[c] = 0.0f;						\
 	}								\
-	for (i = 0; i + 2 <= nb; i += 2) {				\
-		w0 = prep(b + i);					\
-		w1 = prep(b + i + 1);					\
-		_Pragma("GCC unroll 4")					\
-		for (c = 0; c < nc; c++) {				\
-			acc0[c] = col(w0, XB(AB, x, xs, c, i),		\
-			    W32_DA(AB, c, i), W32_SA(AB, c, i),		\
-			    acc0[c], &summ[c]);				\
-			acc1[c] = col(w1, XB(AB, x, xs, c, i + 1),	\
-			    W32_DA(AB, c, i + 1), W32_SA(AB, c, i + 1),	\
-			    acc1[c], &summ[c]);				\
-		}							\
-	}								\
-	if (i < nb) {							\
+	for (i = 0; i < nb; i++) {					\
 		w0 = prep(b + i);					\
 		_Pragma("GCC unroll 4")					\
 		for (c = 0; c < nc; c++)				\
-			acc0[c] = col(w0, XB(AB, x, xs, c, i),		\
+			acc[c] = col(w0, XB(AB, x, xs, c, i),		\
 			    W32_DA(AB, c, i), W32_SA(AB, c, i),		\
-			    acc0[c], &summ[c]);				\
+			    acc[c], &summ[c]);				\
 	}								\
 	_Pragma("GCC unroll 4")						\
 	for (c = 0; c < nc; c++)					\
-		out[c] = hsum8(_mm256_add_ps(acc0[c], acc1[c])) +	\
-		    summ[c];						\
+		out[c] = hsum8(acc[c]) + summ[c];			\
 }									\
 AI void									\
 name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
@@ -336,7 +334,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	__m256i		 hb = _mm256_setzero_si256();
 	__m128i		 sc, mn, bsp;
 	const uint8_t	*qs;
-	float		 d, dmin, yd;
+	float		 d, dmin, yd, summ[4];
 	int		 i, j, c;
 	size_t		 bsz = q5 ? sizeof(block_q5_K) : sizeof(block_q4_K);
 
@@ -344,6 +342,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	for (c = 0; c < nc; c++) {
 		acc[c] = _mm256_setzero_ps();
 		accm[c] = _mm_setzero_ps();
+		summ[c] = 0.0f;
 	}
 	for (i = 0; i < n / QK_K; i++) {
 		const uint8_t	*blk = w + (size_t)i * bsz;
@@ -411,13 +410,25 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			    _mm256_extracti128_si256(bs, 1));
 			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
 			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
-			accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * yd),
-			    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)), accm[c]);
+			/*
+			 * The min term: Q4_K sums it in a vector, Q5_K as a
+			 * scalar, each as llama.cpp's AVX2 kernel does.
+			 */
+			if (q5)
+				summ[c] = _mm_cvtss_f32(_mm_fmadd_ss(
+				    _mm_set_ss(-(yd * dmin)), _mm_set_ss(
+				    (float)hsum4i(_mm_madd_epi16(mn, bsp))),
+				    _mm_set_ss(summ[c])));
+			else
+				accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * yd),
+				    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)),
+				    accm[c]);
 		}
 	}
 	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
-		out[c] = hsum8(acc[c]) - hsum4(accm[c]);
+		out[c] = q5 ? hsum8(acc[c]) + summ[c] :
+		    hsum8(acc[c]) - hsum4(accm[c]);
 }
 
 AI void
@@ -604,7 +615,7 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
     float *out)
 {
 	const block_q2_K	*b = (const block_q2_K *)w;
-	__m256			 acc[4], accm[4];
+	__m256			 acc[4];
 	__m256i			 sumi[4], sc16, mn16, s256, q2, qv, scv;
 	__m128i			 s8;
 	const __m256i		 m3 = _mm256_set1_epi8(3);
@@ -614,7 +625,6 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++) {
 		acc[c] = _mm256_setzero_ps();
-		accm[c] = _mm256_setzero_ps();
 	}
 	for (i = 0; i < n / QK_K; i++, b++) {
 		d = h2f(b->d);
@@ -655,17 +665,19 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 		for (c = 0; c < nc; c++) {
 			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
 
+			/* the mins first, into the same accumulator (the
+			 * order llama.cpp's AVX2 kernel uses) */
 			yd = a->d;
-			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
-			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
-			accm[c] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * yd),
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(-(yd * dmin)),
 			    _mm256_cvtepi32_ps(_mm256_madd_epi16(
-			    load_bsums(a), mn16)), accm[c]);
+			    load_bsums(a), mn16)), acc[c]);
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(yd * d),
+			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
 		}
 	}
 	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
-		out[c] = hsum8(acc[c]) - hsum8(accm[c]);
+		out[c] = hsum8(acc[c]);
 }
 
 /* ---- float formats ---------------------------------------------------- */

@@ -1036,40 +1036,104 @@ from_float_q6_K(const float *x, void *y, int64_t n)
 
 /* ---- reference dot products ------------------------------------------ */
 
-static float
-dot_f32(int n, const void *w, const void *x)
-{
-	const float	*a = w, *b = x;
-	double		 sum = 0.0;
-	int		 i;
+/*
+ * The reference dots fix the order of every float operation, and the
+ * SIMD kernels follow it exactly, so all kernel paths give bit-identical
+ * results (tests/test-quant checks it) -- and the same as llama.cpp's
+ * AVX2 kernels, whose order this is.  The integer part of a block is
+ * exact whatever the order; what matters is how it is split into eight
+ * "lanes" before the float work:
+ *  - a 32-element group is split into lanes of 4 consecutive elements
+ *    (lane m: elements 4m..4m+3 of the group);
+ *  - each block (32-element formats) or super-block (K-quants) adds
+ *    fmaf(scale, (float)lane_sum[m], acc[m]) to lane accumulator m;
+ *  - the row result is the horizontal sum hsum8(acc) below, plus the
+ *    min terms of the affine formats as described at each function.
+ * fmaf is exact (one rounding), as the FMA instructions are.
+ */
 
-	for (i = 0; i < n; i++)
-		sum += (double)a[i] * b[i];
-	return (float)sum;
+/* ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), as vhaddps-free
+ * AVX code sums a vector of 8 floats. */
+static float
+hsum8(const float *l)
+{
+	float	a0 = l[0] + l[4], a1 = l[1] + l[5];
+	float	a2 = l[2] + l[6], a3 = l[3] + l[7];
+
+	return (a0 + a2) + (a1 + a3);
 }
 
+/* (l0 + l2) + (l1 + l3) */
 static float
-dot_f16(int n, const void *w, const void *x)
+hsum4(const float *l)
 {
-	const uint16_t	*a = w, *b = x;
-	double		 sum = 0.0;
-	int		 i;
-
-	for (i = 0; i < n; i++)
-		sum += (double)fp16_to_f32(a[i]) * fp16_to_f32(b[i]);
-	return (float)sum;
+	return (l[0] + l[2]) + (l[1] + l[3]);
 }
 
-static float
-dot_bf16(int n, const void *w, const void *x)
-{
-	const uint16_t	*a = w, *b = x;
-	double		 sum = 0.0;
-	int		 i;
+/*
+ * Float formats: two 8-lane accumulators over 16 elements a step
+ * (acc0 lane l: elements 16i + l, acc1: 16i + 8 + l), summed lane-wise,
+ * hsum8, then the tail elements one FMA at a time.
+ */
+#define DOT_FLOAT(name, T, conv)					\
+static float								\
+name(int n, const void *w, const void *x)				\
+{									\
+	const T	*a = w, *b = x;						\
+	float	 acc0[8] = { 0 }, acc1[8] = { 0 }, l8[8], s;		\
+	int	 i, l;							\
+									\
+	for (i = 0; i + 16 <= n; i += 16)				\
+		for (l = 0; l < 8; l++) {				\
+			acc0[l] = fmaf(conv(a[i + l]), conv(b[i + l]),	\
+			    acc0[l]);					\
+			acc1[l] = fmaf(conv(a[i + 8 + l]),		\
+			    conv(b[i + 8 + l]), acc1[l]);		\
+		}							\
+	for (l = 0; l < 8; l++)						\
+		l8[l] = acc0[l] + acc1[l];				\
+	s = hsum8(l8);							\
+	for (; i < n; i++)						\
+		s = fmaf(conv(a[i]), conv(b[i]), s);			\
+	return s;							\
+}
+#define CONV_F32(v) (v)
+DOT_FLOAT(dot_f32, float, CONV_F32)
+DOT_FLOAT(dot_f16, uint16_t, fp16_to_f32)
+DOT_FLOAT(dot_bf16, uint16_t, bf16_to_f32)
 
-	for (i = 0; i < n; i++)
-		sum += (double)bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
-	return (float)sum;
+/*
+ * 32-element formats: per block, lane m = sum of q_e * a_e over
+ * e = 4m..4m+3 (q signed for Q4_0/Q5_0/Q8_0, unsigned for Q4_1/Q5_1),
+ * acc[m] = fmaf(d_w * d_a, lane, acc[m]).  Q4_1/Q5_1 add the min terms
+ * in a scalar, summ = fmaf(m_w, s_a, summ), and return hsum8 + summ.
+ */
+static float
+dot32(const int8_t *q, const int8_t *a, float d, float *acc)
+{
+	int	m, t, s;
+
+	for (m = 0; m < 8; m++) {
+		s = 0;
+		for (t = 0; t < 4; t++)
+			s += q[4 * m + t] * a[4 * m + t];
+		acc[m] = fmaf(d, (float)s, acc[m]);
+	}
+	return 0.0f;
+}
+
+/* Codes of a Q4_x / Q5_x block in element order (minus off), as int8. */
+static void
+codes32(const uint8_t *qs, const uint8_t *qh, int off, int8_t *q)
+{
+	uint32_t	h = qh != NULL ? qh_u32(qh) : 0;
+	int		e;
+
+	for (e = 0; e < 16; e++) {
+		q[e] = (int8_t)((qs[e] & 0xF) + (((h >> e) & 1) << 4) - off);
+		q[e + 16] = (int8_t)((qs[e] >> 4) +
+		    (((h >> (e + 16)) & 1) << 4) - off);
+	}
 }
 
 static float
@@ -1077,38 +1141,15 @@ dot_q4_0(int n, const void *w, const void *x)
 {
 	const block_q4_0	*b = w;
 	const block_q8_0	*a = x;
-	float			 sum = 0.0f;
-	int			 i, e, s;
+	float			 acc[8] = { 0 };
+	int8_t			 q[QK];
+	int			 i;
 
 	for (i = 0; i < n / QK; i++, b++, a++) {
-		s = 0;
-		for (e = 0; e < 16; e++) {
-			s += ((b->qs[e] & 0xF) - 8) * a->qs[e];
-			s += ((b->qs[e] >> 4) - 8) * a->qs[e + 16];
-		}
-		sum += (float)s * (H2F(b->d) * H2F(a->d));
+		codes32(b->qs, NULL, 8, q);
+		dot32(q, a->qs, H2F(b->d) * H2F(a->d), acc);
 	}
-	return sum;
-}
-
-static float
-dot_q4_1(int n, const void *w, const void *x)
-{
-	const block_q4_1	*b = w;
-	const block_q8_1	*a = x;
-	float			 sum = 0.0f;
-	int			 i, e, s;
-
-	for (i = 0; i < n / QK; i++, b++, a++) {
-		s = 0;
-		for (e = 0; e < 16; e++) {
-			s += (b->qs[e] & 0xF) * a->qs[e];
-			s += (b->qs[e] >> 4) * a->qs[e + 16];
-		}
-		sum += (float)s * (H2F(b->d) * H2F(a->d)) +
-		    H2F(b->m) * H2F(a->s);
-	}
-	return sum;
+	return hsum8(acc);
 }
 
 static float
@@ -1116,46 +1157,15 @@ dot_q5_0(int n, const void *w, const void *x)
 {
 	const block_q5_0	*b = w;
 	const block_q8_0	*a = x;
-	float			 sum = 0.0f;
-	uint32_t		 qh;
-	int			 i, e, s;
+	float			 acc[8] = { 0 };
+	int8_t			 q[QK];
+	int			 i;
 
 	for (i = 0; i < n / QK; i++, b++, a++) {
-		qh = qh_u32(b->qh);
-		s = 0;
-		for (e = 0; e < 16; e++) {
-			s += ((int)((b->qs[e] & 0xF) | ((qh >> e) & 1) << 4) -
-			    16) * a->qs[e];
-			s += ((int)((b->qs[e] >> 4) |
-			    ((qh >> (e + 16)) & 1) << 4) - 16) * a->qs[e + 16];
-		}
-		sum += (float)s * (H2F(b->d) * H2F(a->d));
+		codes32(b->qs, b->qh, 16, q);
+		dot32(q, a->qs, H2F(b->d) * H2F(a->d), acc);
 	}
-	return sum;
-}
-
-static float
-dot_q5_1(int n, const void *w, const void *x)
-{
-	const block_q5_1	*b = w;
-	const block_q8_1	*a = x;
-	float			 sum = 0.0f;
-	uint32_t		 qh;
-	int			 i, e, s;
-
-	for (i = 0; i < n / QK; i++, b++, a++) {
-		qh = qh_u32(b->qh);
-		s = 0;
-		for (e = 0; e < 16; e++) {
-			s += (int)((b->qs[e] & 0xF) | ((qh >> e) & 1) << 4) *
-			    a->qs[e];
-			s += (int)((b->qs[e] >> 4) |
-			    ((qh >> (e + 16)) & 1) << 4) * a->qs[e + 16];
-		}
-		sum += (float)s * (H2F(b->d) * H2F(a->d)) +
-		    H2F(b->m) * H2F(a->s);
-	}
-	return sum;
+	return hsum8(acc);
 }
 
 static float
@@ -1163,50 +1173,121 @@ dot_q8_0(int n, const void *w, const void *x)
 {
 	const block_q8_0	*b = w;
 	const block_q8_0	*a = x;
-	float			 sum = 0.0f;
-	int			 i, e, s;
+	float			 acc[8] = { 0 };
+	int			 i;
+
+	for (i = 0; i < n / QK; i++, b++, a++)
+		dot32(b->qs, a->qs, H2F(b->d) * H2F(a->d), acc);
+	return hsum8(acc);
+}
+
+static float
+dot_q4_1(int n, const void *w, const void *x)
+{
+	const block_q4_1	*b = w;
+	const block_q8_1	*a = x;
+	float			 acc[8] = { 0 }, summ = 0.0f;
+	int8_t			 q[QK];
+	int			 i;
 
 	for (i = 0; i < n / QK; i++, b++, a++) {
-		s = 0;
-		for (e = 0; e < QK; e++)
-			s += b->qs[e] * a->qs[e];
-		sum += (float)s * (H2F(b->d) * H2F(a->d));
+		codes32(b->qs, NULL, 0, q);
+		dot32(q, a->qs, H2F(b->d) * H2F(a->d), acc);
+		summ = fmaf(H2F(b->m), H2F(a->s), summ);
 	}
-	return sum;
+	return hsum8(acc) + summ;
+}
+
+static float
+dot_q5_1(int n, const void *w, const void *x)
+{
+	const block_q5_1	*b = w;
+	const block_q8_1	*a = x;
+	float			 acc[8] = { 0 }, summ = 0.0f;
+	int8_t			 q[QK];
+	int			 i;
+
+	for (i = 0; i < n / QK; i++, b++, a++) {
+		codes32(b->qs, b->qh, 0, q);
+		dot32(q, a->qs, H2F(b->d) * H2F(a->d), acc);
+		summ = fmaf(H2F(b->m), H2F(a->s), summ);
+	}
+	return hsum8(acc) + summ;
 }
 
 /*
- * The K-quant dots walk the layout of §2.4 directly: half h (128
- * elements), group j (32 elements: 2-bit field j, or nibble half), lane
- * l, so element e = 128h + 32j + l; sub-blocks of 16 are e / 16.
+ * K-quants, per super-block: lane m sums sc(e) * q_e * a_e over the
+ * elements e with (e % 32) / 4 == m, where sc(e) is e's sub-block scale
+ * (an integer); the 16-element formats start lane m from an offset term
+ * (Q6_K: -32, Q3_K: -4 times sc_{2m} bsum_{2m} + sc_{2m+1} bsum_{2m+1}).
+ * Then acc[m] = fmaf(d_w * d_a, lane, acc[m]); the min terms are at
+ * each function.
  */
+static void
+lanes_add(int *lane, const int *q, const int8_t *a, int scale)
+{
+	int	m, t, s;
+
+	for (m = 0; m < 8; m++) {
+		s = 0;
+		for (t = 0; t < 4; t++)
+			s += q[4 * m + t] * a[4 * m + t];
+		lane[m] += scale * s;
+	}
+}
+
+/* The same, for a group of 32 whose two halves of 16 have scales s0, s1. */
+static void
+lanes_add16(int *lane, const int *q, const int8_t *a, int s0, int s1)
+{
+	int	m, t, s;
+
+	for (m = 0; m < 8; m++) {
+		s = 0;
+		for (t = 0; t < 4; t++)
+			s += q[4 * m + t] * a[4 * m + t];
+		lane[m] += (m < 4 ? s0 : s1) * s;
+	}
+}
+
+static void
+lanes_fma(float *acc, float d, const int *lane)
+{
+	int	m;
+
+	for (m = 0; m < 8; m++)
+		acc[m] = fmaf(d, (float)lane[m], acc[m]);
+}
+
+/* Q2_K: the mins first, lane m: mn_{2m} bsum_{2m} + mn_{2m+1} bsum_{2m+1},
+ * into the same accumulators with -d_a * dmin_w. */
 static float
 dot_q2_K(int n, const void *w, const void *x)
 {
 	const block_q2_K	*b = w;
 	const block_q8_K	*a = x;
-	float			 sum = 0.0f;
-	int			 i, h, j, l, o, s, sumi, summ, sub[16];
+	float			 acc[8] = { 0 }, d, dmin;
+	int			 i, h, j, l, m, lane[8], q[32];
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		for (s = 0; s < 16; s++) {
-			h = s / 8;
-			j = (s % 8) / 2;
-			o = 16 * (s % 2);	/* first lane of the sub-block */
-			sub[s] = 0;
-			for (l = o; l < o + 16; l++)
-				sub[s] += ((b->qs[32 * h + l] >> (2 * j)) & 3) *
-				    a->qs[128 * h + 32 * j + l];
-		}
-		sumi = summ = 0;
-		for (s = 0; s < 16; s++) {
-			sumi += (b->scales[s] & 0xF) * sub[s];
-			summ += (b->scales[s] >> 4) * a->bsums[s];
-		}
-		sum += a->d * (H2F(b->d) * (float)sumi -
-		    H2F(b->dmin) * (float)summ);
+		d = H2F(b->d);
+		dmin = H2F(b->dmin);
+		for (m = 0; m < 8; m++)
+			lane[m] = (b->scales[2 * m] >> 4) * a->bsums[2 * m] +
+			    (b->scales[2 * m + 1] >> 4) * a->bsums[2 * m + 1];
+		lanes_fma(acc, -(a->d * dmin), lane);
+		memset(lane, 0, sizeof lane);
+		for (h = 0; h < 2; h++)
+			for (j = 0; j < 4; j++) {
+				for (l = 0; l < 32; l++)
+					q[l] = (b->qs[32 * h + l] >> (2 * j)) & 3;
+				lanes_add16(lane, q, a->qs + 128 * h + 32 * j,
+				    b->scales[8 * h + 2 * j] & 0xF,
+				    b->scales[8 * h + 2 * j + 1] & 0xF);
+			}
+		lanes_fma(acc, a->d * d, lane);
 	}
-	return sum;
+	return hsum8(acc);
 }
 
 static float
@@ -1214,132 +1295,139 @@ dot_q3_K(int n, const void *w, const void *x)
 {
 	const block_q3_K	*b = w;
 	const block_q8_K	*a = x;
-	float			 sum = 0.0f;
+	float			 acc[8] = { 0 };
 	int8_t			 sc[16];
-	int			 i, h, j, l, o, s, q, sumi, sub[16];
+	int			 i, h, j, l, m, lane[8], q[32];
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
 		q3k_scales(b->scales, sc);
-		for (s = 0; s < 16; s++) {
-			h = s / 8;
-			j = (s % 8) / 2;
-			o = 16 * (s % 2);
-			sub[s] = 0;
-			for (l = o; l < o + 16; l++) {
-				q = ((b->qs[32 * h + l] >> (2 * j)) & 3) -
-				    (((b->hmask[l] >> (4 * h + j)) & 1) ? 0 : 4);
-				sub[s] += q * a->qs[128 * h + 32 * j + l];
+		/* codes + 4 (0..7); the 4 comes back off through the bsums */
+		for (m = 0; m < 8; m++)
+			lane[m] = -4 * (sc[2 * m] * a->bsums[2 * m] +
+			    sc[2 * m + 1] * a->bsums[2 * m + 1]);
+		for (h = 0; h < 2; h++)
+			for (j = 0; j < 4; j++) {
+				for (l = 0; l < 32; l++)
+					q[l] = ((b->qs[32 * h + l] >> (2 * j)) &
+					    3) + 4 * ((b->hmask[l] >>
+					    (4 * h + j)) & 1);
+				lanes_add16(lane, q, a->qs + 128 * h + 32 * j,
+				    sc[8 * h + 2 * j], sc[8 * h + 2 * j + 1]);
 			}
-		}
-		sumi = 0;
-		for (s = 0; s < 16; s++)
-			sumi += sc[s] * sub[s];
-		sum += a->d * H2F(b->d) * (float)sumi;
+		lanes_fma(acc, H2F(b->d) * a->d, lane);
 	}
-	return sum;
+	return hsum8(acc);
 }
 
-/* Q4_K / Q5_K: 32-byte chunk c holds sub-block 2c (low nibbles) and
- * 2c+1 (high nibbles); Q5_K's fifth bits are bit 2c / 2c+1 of qh[l]. */
+/*
+ * Q4_K / Q5_K: 32-byte chunk c holds sub-block 2c (low nibbles) and
+ * 2c+1 (high nibbles); Q5_K's fifth bits are bit 2c / 2c+1 of qh[l].
+ * The mins, per super-block, as 4 lanes k: m_{2k} p_{2k} + m_{2k+1}
+ * p_{2k+1} with p_b = bsum_{2b} + bsum_{2b+1}.  Q4_K keeps them in 4
+ * accumulators (fmaf(dmin_w * d_a, ...)) and returns hsum8 - hsum4;
+ * Q5_K adds the 4 lanes as integers into one scalar,
+ * summ = fmaf(-(d_a * dmin_w), sum, summ), and returns hsum8 + summ.
+ */
+static float
+dot_q45_K(int n, const uint8_t *w, size_t bsz, const void *x, int q5)
+{
+	const block_q8_K	*a = x;
+	const uint8_t		*blk, *qs, *qh, *sc12;
+	float			 acc[8] = { 0 }, accm[4] = { 0 }, summ = 0.0f;
+	float			 d, dmin;
+	uint8_t			 sc[8], mn[8];
+	int			 i, c, l, k, lane[8], q[32], prod[4], p[8];
+
+	for (i = 0; i < n / QK_K; i++, a++) {
+		blk = w + (size_t)i * bsz;
+		if (q5) {
+			const block_q5_K *b = (const block_q5_K *)blk;
+
+			d = H2F(b->d);
+			dmin = H2F(b->dmin);
+			sc12 = b->scales;
+			qs = b->qs;
+			qh = b->qh;
+		} else {
+			const block_q4_K *b = (const block_q4_K *)blk;
+
+			d = H2F(b->d);
+			dmin = H2F(b->dmin);
+			sc12 = b->scales;
+			qs = b->qs;
+			qh = NULL;
+		}
+		for (k = 0; k < 8; k++)
+			get_scale_min_k4(k, sc12, &sc[k], &mn[k]);
+		memset(lane, 0, sizeof lane);
+		for (c = 0; c < 4; c++) {
+			for (l = 0; l < 32; l++)
+				q[l] = (qs[32 * c + l] & 0xF) + (qh == NULL ? 0 :
+				    ((qh[l] >> (2 * c)) & 1) << 4);
+			lanes_add(lane, q, a->qs + 64 * c, sc[2 * c]);
+			for (l = 0; l < 32; l++)
+				q[l] = (qs[32 * c + l] >> 4) + (qh == NULL ? 0 :
+				    ((qh[l] >> (2 * c + 1)) & 1) << 4);
+			lanes_add(lane, q, a->qs + 64 * c + 32, sc[2 * c + 1]);
+		}
+		lanes_fma(acc, d * a->d, lane);
+		for (k = 0; k < 8; k++)
+			p[k] = a->bsums[2 * k] + a->bsums[2 * k + 1];
+		for (k = 0; k < 4; k++)
+			prod[k] = mn[2 * k] * p[2 * k] +
+			    mn[2 * k + 1] * p[2 * k + 1];
+		if (q5)
+			summ = fmaf(-(a->d * dmin), (float)(prod[0] + prod[1] +
+			    prod[2] + prod[3]), summ);
+		else
+			for (k = 0; k < 4; k++)
+				accm[k] = fmaf(dmin * a->d, (float)prod[k],
+				    accm[k]);
+	}
+	return q5 ? hsum8(acc) + summ : hsum8(acc) - hsum4(accm);
+}
+
 static float
 dot_q4_K(int n, const void *w, const void *x)
 {
-	const block_q4_K	*b = w;
-	const block_q8_K	*a = x;
-	float			 sum = 0.0f;
-	uint8_t			 sc, m;
-	int			 i, c, l, j, lo, hi, sumi, summ;
-
-	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		sumi = summ = 0;
-		for (c = 0; c < 4; c++) {
-			lo = hi = 0;
-			for (l = 0; l < 32; l++) {
-				lo += (b->qs[32 * c + l] & 0xF) *
-				    a->qs[64 * c + l];
-				hi += (b->qs[32 * c + l] >> 4) *
-				    a->qs[64 * c + 32 + l];
-			}
-			get_scale_min_k4(2 * c, b->scales, &sc, &m);
-			sumi += sc * lo;
-			get_scale_min_k4(2 * c + 1, b->scales, &sc, &m);
-			sumi += sc * hi;
-		}
-		for (j = 0; j < 8; j++) {
-			get_scale_min_k4(j, b->scales, &sc, &m);
-			summ += m * (a->bsums[2 * j] + a->bsums[2 * j + 1]);
-		}
-		sum += a->d * (H2F(b->d) * (float)sumi -
-		    H2F(b->dmin) * (float)summ);
-	}
-	return sum;
+	return dot_q45_K(n, w, sizeof(block_q4_K), x, 0);
 }
 
 static float
 dot_q5_K(int n, const void *w, const void *x)
 {
-	const block_q5_K	*b = w;
-	const block_q8_K	*a = x;
-	float			 sum = 0.0f;
-	uint8_t			 sc, m;
-	int			 i, c, l, j, lo, hi, sumi, summ;
-
-	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		sumi = summ = 0;
-		for (c = 0; c < 4; c++) {
-			lo = hi = 0;
-			for (l = 0; l < 32; l++) {
-				lo += ((b->qs[32 * c + l] & 0xF) +
-				    (((b->qh[l] >> (2 * c)) & 1) << 4)) *
-				    a->qs[64 * c + l];
-				hi += ((b->qs[32 * c + l] >> 4) +
-				    (((b->qh[l] >> (2 * c + 1)) & 1) << 4)) *
-				    a->qs[64 * c + 32 + l];
-			}
-			get_scale_min_k4(2 * c, b->scales, &sc, &m);
-			sumi += sc * lo;
-			get_scale_min_k4(2 * c + 1, b->scales, &sc, &m);
-			sumi += sc * hi;
-		}
-		for (j = 0; j < 8; j++) {
-			get_scale_min_k4(j, b->scales, &sc, &m);
-			summ += m * (a->bsums[2 * j] + a->bsums[2 * j + 1]);
-		}
-		sum += a->d * (H2F(b->d) * (float)sumi -
-		    H2F(b->dmin) * (float)summ);
-	}
-	return sum;
+	return dot_q45_K(n, w, sizeof(block_q5_K), x, 1);
 }
 
 /* Q6_K: group k of half h takes the low (k < 2) or high nibble of
- * ql[64h + 32(k & 1) + l] and bits 2k..2k+1 of qh[32h + l]. */
+ * ql[64h + 32(k & 1) + l] and bits 2k..2k+1 of qh[32h + l]; codes 0..63,
+ * the 32 comes back off through the bsums. */
 static float
 dot_q6_K(int n, const void *w, const void *x)
 {
 	const block_q6_K	*b = w;
 	const block_q8_K	*a = x;
 	const uint8_t		*ql, *qh;
-	float			 sum = 0.0f;
-	int			 i, h, k, l, o, s, q, sumi, sub[16];
+	float			 acc[8] = { 0 };
+	int			 i, h, k, l, m, lane[8], q[32];
 
 	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		for (s = 0; s < 16; s++) {
-			h = s / 8;
-			k = (s % 8) / 2;
-			o = 16 * (s % 2);
-			ql = b->ql + 64 * h + 32 * (k & 1);
+		for (m = 0; m < 8; m++)
+			lane[m] = -32 * (b->scales[2 * m] * a->bsums[2 * m] +
+			    b->scales[2 * m + 1] * a->bsums[2 * m + 1]);
+		for (h = 0; h < 2; h++) {
 			qh = b->qh + 32 * h;
-			sub[s] = 0;
-			for (l = o; l < o + 16; l++) {
-				q = (k < 2 ? ql[l] & 0xF : ql[l] >> 4) |
-				    ((qh[l] >> (2 * k)) & 3) << 4;
-				sub[s] += (q - 32) * a->qs[128 * h + 32 * k + l];
+			for (k = 0; k < 4; k++) {
+				ql = b->ql + 64 * h + 32 * (k & 1);
+				for (l = 0; l < 32; l++)
+					q[l] = (k < 2 ? ql[l] & 0xF : ql[l] >> 4) |
+					    ((qh[l] >> (2 * k)) & 3) << 4;
+				lanes_add16(lane, q, a->qs + 128 * h + 32 * k,
+				    b->scales[8 * h + 2 * k],
+				    b->scales[8 * h + 2 * k + 1]);
 			}
 		}
-		sumi = 0;
-		for (s = 0; s < 16; s++)
-			sumi += b->scales[s] * sub[s];
-		sum += a->d * H2F(b->d) * (float)sumi;
+		lanes_fma(acc, H2F(b->d) * a->d, lane);
 	}
-	return sum;
+	return hsum8(acc);
 }

@@ -3,13 +3,14 @@
  *
  *  - quantize -> dequantize round trips of every weight type stay within
  *    a per-type relative RMS error bound;
- *  - the activation quantizers round exactly as llama.cpp's reference
- *    (ties: roundf for Q8_0/Q8_1, nearest-even for Q8_K), and the Q8_1
+ *  - the activation quantizers round exactly as llama.cpp does
+ *    (nearest-even ties; Q8_0/Q8_1 scale by 127/amax), and the Q8_1
  *    sums and Q8_K bsums are consistent;
  *  - every reference vec_dot equals the double-precision dot of the
  *    dequantized weight row and dequantized activations;
  *  - for every CPU level this machine supports, each installed vec_dot
- *    is within 1e-5 of the reference (relative to sum |w_i x_i|), each
+ *    is bit-identical to the reference (the kernels follow its order of
+ *    float operations; the issue asks for 1e-5 relative), each
  *    installed activation quantizer is bit-identical to the reference,
  *    and each gemm kernel is bit-identical to the level's vec_dot, on
  *    random rows of many lengths including the smallest legal one;
@@ -378,7 +379,7 @@ test_level(enum cpu_level level)
 {
 	int		 len[32], nl, li, n, r, bad, badq, badg, c, row;
 	size_t		 k, ws, xs;
-	float		*x, y[4 * 5], yd;
+	float		*x, y[4 * 5], yd, gf, wf;
 	uint8_t		*w, *xq, *xq2;
 	double		 want, scale, got, worst;
 
@@ -417,10 +418,17 @@ test_level(enum cpu_level level)
 				}
 				if (memcmp(xq, xq2, 5 * xs) != 0)
 					badq++;
+				/*
+				 * The kernels follow the reference's order of
+				 * float operations: equal bit for bit (which
+				 * implies the issue's 1e-5 bound).
+				 */
 				got = t->vec_dot(n, w, xq);
 				want = t->vec_dot_ref(n, w, xq);
 				dequant_dot(weight_types[k], n, w, xq, &scale);
-				if (fabs(got - want) > 1e-5 * scale + 1e-30)
+				gf = (float)got;
+				wf = (float)want;
+				if (memcmp(&gf, &wf, sizeof gf) != 0)
 					bad++;
 				if (scale > 0 && fabs(got - want) / scale >
 				    worst)
@@ -439,9 +447,9 @@ test_level(enum cpu_level level)
 					}
 			}
 		}
-		test_condf(bad == 0, "%s %s vec_dot = reference within 1e-5 "
-		    "(%d lengths, worst %.2g)", cpu_level_name(level), t->name,
-		    nl, worst);
+		test_condf(bad == 0, "%s %s vec_dot bit-identical to the "
+		    "reference (%d lengths, worst relative %.2g)",
+		    cpu_level_name(level), t->name, nl, worst);
 		test_condf(badq == 0, "%s %s activation quantizer (%s) "
 		    "bit-identical to reference", cpu_level_name(level),
 		    t->name, at->name);
