@@ -975,18 +975,59 @@ gguf_parse(struct gguf_file *f, char **cause)
 
 /* ---- open / close ---------------------------------------------------- */
 
+/*
+ * A copy of s fit for a terminal: each C0/C1 control character, DEL and
+ * invalid UTF-8 byte becomes '?', so a file name cannot move the cursor,
+ * split an error message over lines or send escape sequences.
+ */
+static char *
+gguf_printable(const char *s)
+{
+	size_t		 n = strlen(s), i = 0, o = 0;
+	uint32_t	 cp;
+	int		 len;
+	char		*out;
+
+	out = xmalloc(n + 1);
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &cp);
+		if (len < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			out[o++] = '?';
+			i += len < 0 ? 1 : (size_t)len;
+			continue;
+		}
+		memcpy(out + o, s + i, (size_t)len);
+		o += (size_t)len;
+		i += (size_t)len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static struct gguf_file *
 gguf_file_new(const char *path)
 {
 	struct gguf_file	*f;
-	const char		*slash;
+	const char		*slash, *base;
 
 	f = xcalloc(1, sizeof *f);
 	f->path = xstrdup(path);
-	slash = strrchr(f->path, '/');
-	f->name = (slash != NULL && slash[1] != '\0') ? slash + 1 : f->path;
+	slash = strrchr(path, '/');
+	base = (slash != NULL && slash[1] != '\0') ? slash + 1 : path;
+	f->name = gguf_printable(base);
 	f->fd = -1;
 	return f;
+}
+
+/* One-line open error: the path made printable, then why. */
+static void
+gguf_open_error(const char *path, const char *why, char **cause)
+{
+	char	*p;
+
+	p = gguf_printable(path);
+	xasprintf(cause, "%s: %s", p, why);
+	free(p);
 }
 
 int
@@ -995,35 +1036,39 @@ gguf_open(const char *path, struct gguf_file **out, char **cause)
 	struct gguf_file	*f;
 	struct stat		 st;
 	void			*map;
+	char			*why;
 
 	*out = NULL;
 	f = gguf_file_new(path);
-	if ((f->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	if ((f->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		gguf_open_error(path, strerror(errno), cause);
 		goto fail;
 	}
 	if (fstat(f->fd, &st) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+		gguf_open_error(path, strerror(errno), cause);
 		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		xasprintf(cause, "%s: is a directory", path);
+		gguf_open_error(path, "is a directory", cause);
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		xasprintf(cause, "%s: not a regular file", path);
+		gguf_open_error(path, "not a regular file", cause);
 		goto fail;
 	}
 	f->size = (uint64_t)st.st_size;
 	if (f->size > 0) {
 		if ((uint64_t)(size_t)f->size != f->size) {
-			xasprintf(cause, "%s: file too large to map", path);
+			gguf_open_error(path, "file too large to map", cause);
 			goto fail;
 		}
 		map = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE,
 		    f->fd, 0);
 		if (map == MAP_FAILED) {
-			xasprintf(cause, "%s: mmap: %s", path, strerror(errno));
+			xasprintf(&why, "mmap: %s", strerror(errno));
+			gguf_open_error(path, why, cause);
+			free(why);
 			goto fail;
 		}
 		f->map = map;
@@ -1082,6 +1127,7 @@ gguf_close(struct gguf_file *f)
 	if (f->fd != -1)
 		close(f->fd);
 	free(f->path);
+	free((void *)f->name);
 	free(f);
 }
 
@@ -1566,7 +1612,7 @@ gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type,
     uint32_t n_dims, const int64_t *ne, const void *data)
 {
 	struct gguf_wtensor	*t;
-	uint64_t		 une[GGUF_MAX_DIMS];
+	uint64_t		 une[GGUF_MAX_DIMS] = { 0 };
 	uint32_t		 i;
 
 	for (i = 0; i < n_dims && i < GGUF_MAX_DIMS; i++)
@@ -1582,7 +1628,7 @@ gguf_w_tensor_fill(struct gguf_writer *w, const char *name, uint32_t type,
     void (*fill)(void *, uint64_t, void *), void *arg)
 {
 	struct gguf_wtensor	*t;
-	uint64_t		 une[GGUF_MAX_DIMS];
+	uint64_t		 une[GGUF_MAX_DIMS] = { 0 };
 	uint32_t		 i;
 
 	for (i = 0; i < n_dims && i < GGUF_MAX_DIMS; i++)

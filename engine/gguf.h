@@ -70,7 +70,7 @@ struct gguf_tensor {
 
 struct gguf_file {
 	char			*path;
-	const char		*name;	/* basename of path, for messages */
+	const char		*name;	/* printable basename, for messages */
 	int			 fd;
 	const uint8_t		*map;
 	uint64_t		 size;

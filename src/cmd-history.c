@@ -92,6 +92,7 @@ static int	 cmdh_parse(int, char **, struct cmdh_opts *, int *);
 static int	 cmdh_id(const char *, int64_t *);
 static int	 cmdh_open(const struct cmdh_opts *, struct store **);
 static int	 cmdh_fail(char *);
+static int	 cmdh_write_all(int, const char *, size_t);
 
 /*
  * Write untrusted text s to f.  keep_nl keeps newlines and tabs (else
@@ -159,6 +160,24 @@ cmdh_fail(char *cause)
 	return 1;
 }
 
+/* Write all of p[0..n) to fd; -1 with errno on failure. */
+static int
+cmdh_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 static int
 cmdh_id(const char *s, int64_t *id)
 {
@@ -168,7 +187,9 @@ cmdh_id(const char *s, int64_t *id)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v <= 0) {
-		fprintf(stderr, "medchat: '%s' is not a conversation id\n", s);
+		fprintf(stderr, "medchat: '");
+		cmdh_put(stderr, s, 0, NULL, NULL);
+		fprintf(stderr, "' is not a conversation id\n");
 		return -1;
 	}
 	*id = v;
@@ -480,8 +501,9 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 	int			 i, fd, rc;
 
 	if (o->format != NULL && store_format_parse(o->format, &fmt) != 0) {
-		fprintf(stderr, "medchat: unknown format '%s' (md, json or "
-		    "txt)\n", o->format);
+		fprintf(stderr, "medchat: unknown format '");
+		cmdh_put(stderr, o->format, 0, NULL, NULL);
+		fprintf(stderr, "' (md, json or txt)\n");
 		return 2;
 	}
 	if ((argc == 0) == (o->all == 0)) {
@@ -537,8 +559,15 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 		return cmdh_fail(cause);
 	}
 	fchmod(fd, 0600);
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, o->output) != 0) {
+	if (cmdh_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		free(text);
+		return cmdh_fail(cause);
+	}
+	if (close(fd) != 0 || rename(tmp, o->output) != 0) {
 		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
 		unlink(tmp);
 		free(tmp);
@@ -555,7 +584,7 @@ cmdh_import(struct store *s, const char *path)
 {
 	struct buf	 b = BUF_INIT;
 	int64_t		*ids;
-	char		*cause, chunk[65536];
+	char		*cause, *msg, chunk[65536];
 	size_t		 n, i, r;
 	FILE		*f;
 
@@ -582,8 +611,9 @@ cmdh_import(struct store *s, const char *path)
 	if (store_import_json(s, buf_str(&b), b.len, &ids, &n,
 	    &cause) != 0) {
 		buf_free(&b);
-		fprintf(stderr, "medchat: %s: ", path);
-		return cmdh_fail(cause);
+		xasprintf(&msg, "%s: %s", path, cause);
+		free(cause);
+		return cmdh_fail(msg);
 	}
 	buf_free(&b);
 	printf("imported %zu conversation%s:", n, n == 1 ? "" : "s");
@@ -669,17 +699,37 @@ cmd_history(int argc, char **argv)
 			goto usage;
 		if (cmdh_id(args[0], &id) != 0)
 			return 2;
+		for (k = 1; k < nargs; k++) {
+			if (k > 1)
+				buf_putc(&title, ' ');
+			buf_puts(&title, args[k]);
+		}
+		if (strspn(buf_str(&title), " \t\n") == title.len) {
+			fprintf(stderr, "medchat: history rename: the title is "
+			    "empty\n");
+			buf_free(&title);
+			return 2;
+		}
+		if (!utf8_valid(title.data, title.len)) {
+			fprintf(stderr, "medchat: history rename: the title is "
+			    "not valid UTF-8\n");
+			buf_free(&title);
+			return 2;
+		}
 	} else if (strcmp(sub, "import") == 0) {
 		if (nargs != 1)
 			goto usage;
 	} else {
-		fprintf(stderr, "medchat: unknown history command '%s'\n",
-		    sub);
+		fprintf(stderr, "medchat: unknown history command '");
+		cmdh_put(stderr, sub, 0, NULL, NULL);
+		fprintf(stderr, "'\n");
 		goto usage;
 	}
 
-	if ((rc = cmdh_open(&o, &s)) != 0)
+	if ((rc = cmdh_open(&o, &s)) != 0) {
+		buf_free(&title);
 		return rc;
+	}
 	if (strcmp(sub, "list") == 0)
 		rc = cmdh_list(s, &o);
 	else if (strcmp(sub, "show") == 0)
@@ -693,11 +743,6 @@ cmd_history(int argc, char **argv)
 	else if (strcmp(sub, "delete") == 0)
 		rc = cmdh_delete(s, &o, id);
 	else if (strcmp(sub, "rename") == 0) {
-		for (k = 1; k < nargs; k++) {
-			if (k > 1)
-				buf_putc(&title, ' ');
-			buf_puts(&title, args[k]);
-		}
 		if (store_conv_rename(s, id, buf_str(&title), &cause) != 0)
 			rc = cmdh_fail(cause);
 		buf_free(&title);

@@ -1014,6 +1014,11 @@ store_open(const char *path, struct store **sp, char **cause)
 	if (store_get_version(s, &v, cause) != 0)
 		goto fail_umask;
 	newest = store_schema_version();
+	if (v < 0) {
+		xasprintf(cause, "%s: schema version %d is not valid (left "
+		    "untouched)", s->path, v);
+		goto fail_umask;
+	}
 	if (v > newest) {
 		xasprintf(cause, "%s: schema version %d is newer than this "
 		    "medchat knows (%d): use a newer medchat (left untouched)",

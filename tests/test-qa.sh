@@ -1,0 +1,142 @@
+#!/bin/sh
+# test-qa.sh -- regressions found by an adversarial review of `medchat
+# inspect` and `medchat history`: hostile file names and arguments never
+# put raw control characters on the terminal, a FIFO is refused at once
+# instead of blocking, every error is one line, and a refused operation
+# leaves the database byte for byte as it was.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+ESC=$(printf '\033')
+DB=$TMPD/db/m.db
+export MEDCHAT MEDCHAT_DB="$DB"
+
+# one_clean FILE: FILE is exactly one line without ESC, BEL or CR.
+one_clean() {
+	[ "$(wc -l < "$1")" -eq 1 ] && ! grep -q "[$ESC$(printf '\007\r')]" "$1"
+}
+
+# ---- inspect ------------------------------------------------------------
+
+mkfifo "$TMPD/fifo"
+# A reader that blocked in open(2) would hang here; the writer below
+# unblocks it after 10 s so the test fails instead of hanging.
+( sleep 10; : > "$TMPD/fifo" ) 2>/dev/null &
+wpid=$!
+"$MEDCHAT" inspect "$TMPD/fifo" > /dev/null 2> "$TMPD/err"
+rc=$?
+if kill "$wpid" 2>/dev/null; then blocked=0; else blocked=1; fi
+wait "$wpid" 2>/dev/null
+check "inspect FIFO: refused without waiting for a writer" \
+    test $blocked -eq 0 -a $rc -eq 1
+check "inspect FIFO: says it is not a regular file" \
+    grep -q "fifo: not a regular file" "$TMPD/err"
+
+# A name with a newline, an escape sequence and a carriage return.
+bad="$TMPD/$(printf 'a\nb\033[31mc\r.gguf')"
+printf 'GGUF\003\000\000\000' > "$bad"
+"$MEDCHAT" inspect "$bad" > /dev/null 2> "$TMPD/err"
+rc=$?
+check "inspect hostile name: exit 1" test $rc -eq 1
+check "inspect hostile name: one line, no control characters" \
+    one_clean "$TMPD/err"
+check "inspect hostile name: the name is shown with '?'" \
+    grep -qF 'a?b?[31mc?.gguf' "$TMPD/err"
+"$MEDCHAT" inspect "$TMPD/$(printf 'no\033]0;x\007such')" 2> "$TMPD/err"
+check "inspect missing hostile name: one clean line" one_clean "$TMPD/err"
+
+# ---- history --------------------------------------------------------------
+
+"$MEDCHAT" history list > /dev/null 2>&1
+cat > "$TMPD/in.json" <<'EOF'
+{"format": "medchat-export", "version": 1,
+ "conversations": [
+  {"id": 1, "title": "fever", "created": "2026-01-02T03:04:05.006Z",
+   "updated": "2026-01-02T03:04:05.006Z", "system": null, "template": null,
+   "model_file": null, "model_sha256": null, "model_quant": null,
+   "params_json": null, "archived": false, "current_leaf": null,
+   "messages": []}]}
+EOF
+"$MEDCHAT" history import "$TMPD/in.json" > /dev/null 2>&1
+check "history: a conversation to work on" \
+    sh -c '"$MEDCHAT" history list | grep -q fever'
+cp "$DB" "$TMPD/before.db"
+
+"$MEDCHAT" history rename 1 "" 2> "$TMPD/err"
+rc=$?
+check "rename to an empty title: usage error" test $rc -eq 2
+"$MEDCHAT" history rename 1 "  " 2> "$TMPD/err"
+rc=$?
+check "rename to a blank title: usage error" test $rc -eq 2
+"$MEDCHAT" history rename 1 "$(printf 'bad \377\376 bytes')" 2> "$TMPD/err"
+rc=$?
+check "rename to non-UTF-8: usage error naming it" \
+    test $rc -eq 2 -a -n "$(grep 'not valid UTF-8' "$TMPD/err")"
+check "refused renames left the database as it was" \
+    cmp -s "$DB" "$TMPD/before.db"
+
+"$MEDCHAT" history show "$(printf '1\033[2J')" 2> "$TMPD/err"
+check "show with a hostile id: one clean line" one_clean "$TMPD/err"
+"$MEDCHAT" history "$(printf 'x\033[2J')" 2> "$TMPD/err"
+check "unknown subcommand: no raw escape" \
+    sh -c '! grep -q "$(printf "\033")" "$1"' sh "$TMPD/err"
+"$MEDCHAT" history export 1 --format "$(printf 'm\033[2Jd')" 2> "$TMPD/err"
+check "unknown format: one clean line" one_clean "$TMPD/err"
+
+printf '{"format": "medchat-export", "version": 1, "conversations": [' \
+    > "$TMPD/trunc.json"
+"$MEDCHAT" history import "$TMPD/trunc.json" 2> "$TMPD/err"
+rc=$?
+check "import of a truncated file: exit 1, one clean line" \
+    sh -c '[ $1 -eq 1 ] && [ "$(wc -l < "$2")" -eq 1 ]' sh $rc "$TMPD/err"
+check "import error: 'medchat:' once, then the file name" \
+    sh -c '[ "$(grep -o "medchat:" "$1" | wc -l)" -eq 1 ] &&
+    grep -q "^medchat: $2: " "$1"' sh "$TMPD/err" "$TMPD/trunc.json"
+
+# export -o past RLIMIT_FSIZE: a clear error, no file, no temporary.
+# The export (300 kB) is far above the limit (64 or 128 kB, the unit of
+# ulimit -f depends on the shell); reading the database writes nothing.
+{
+	printf '{"format": "medchat-export", "version": 1, "conversations": '
+	printf '[{"id": 2, "title": "big", "created": "2026-01-02T03:04:05.006Z",'
+	printf ' "updated": "2026-01-02T03:04:05.006Z", "system": null, '
+	printf '"template": null, "model_file": null, "model_sha256": null, '
+	printf '"model_quant": null, "params_json": null, "archived": false, '
+	printf '"current_leaf": null, "messages": [{"id": 1, "parent": null, '
+	printf '"role": "user", "status": "complete", '
+	printf '"created": "2026-01-02T03:04:05.006Z", '
+	printf '"updated": "2026-01-02T03:04:05.006Z", "error": null, '
+	printf '"model_file": null, "model_quant": null, "model_sha256": null, '
+	printf '"template": null, "params_json": null, "seed": null, '
+	printf '"n_prompt": 0, "n_gen": 0, "prefill_tps": 0, "decode_tps": 0, '
+	printf '"trimmed": false, "dropped_json": null, '
+	printf '"content": "%0300000d"}]}]}' 0
+} > "$TMPD/big.json"
+"$MEDCHAT" history import "$TMPD/big.json" > /dev/null 2> "$TMPD/err"
+check "import of a 300 kB message" test $? -eq 0
+mkdir "$TMPD/out"
+(
+	trap '' XFSZ
+	ulimit -f 128
+	"$MEDCHAT" history export --all --format json -o "$TMPD/out/x.json"
+) > /dev/null 2> "$TMPD/err"
+rc=$?
+n=$(ls -A "$TMPD/out" | wc -l)
+check "export over the file size limit: exit 1, nothing left behind" \
+    test $rc -eq 1 -a "$n" -eq 0
+check "export over the file size limit: says why" \
+    grep -q "x.json: File too large" "$TMPD/err"
+
+# A negative schema version (user_version at byte 60) is refused as
+# such, and the file is not touched.
+printf '\377\377\377\377' | dd of="$DB" bs=1 seek=60 conv=notrunc \
+    2>/dev/null
+cp "$DB" "$TMPD/neg.db"
+"$MEDCHAT" history list > /dev/null 2> "$TMPD/err"
+rc=$?
+check "negative schema version: exit 1, says it is not valid" \
+    test $rc -eq 1 -a -n "$(grep 'schema version -1 is not valid' \
+    "$TMPD/err")"
+check "negative schema version: file left untouched" \
+    cmp -s "$DB" "$TMPD/neg.db"
+
+done_testing
