@@ -224,8 +224,7 @@ col_q8_1(struct w32 wb, const block_q8_1 *a, float da, float sa,
     __m256 acc, float *summ)
 {
 	/* one fused multiply-add, as compilers contract llama.cpp's line */
-	*summ = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(wb.m), _mm_set_ss(sa),
-	    _mm_set_ss(*summ)));
+	*summ = fmaf(wb.m, sa, *summ);
 	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * da),
 	    _mm256_cvtepi32_ps(dot_us8(wb.u,
 	    _mm256_loadu_si256((const __m256i *)a->qs))), acc);
@@ -374,12 +373,12 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			qh = _mm256_and_si256(_mm256_srli_epi16(q4, 4),
 			    _mm256_set1_epi8(0x0F));
 			if (q5) {
-				ql = _mm256_or_si256(ql, _mm256_slli_epi16(
-				    _mm256_and_si256(hb, _mm256_set1_epi8(1)),
-				    4));
-				qh = _mm256_or_si256(qh, _mm256_slli_epi16(
-				    _mm256_and_si256(hb, _mm256_set1_epi8(2)),
-				    3));
+				ql = _mm256_or_si256(ql, _mm256_and_si256(
+				    _mm256_slli_epi16(hb, 4),
+				    _mm256_set1_epi8(0x10)));
+				qh = _mm256_or_si256(qh, _mm256_and_si256(
+				    _mm256_slli_epi16(hb, 3),
+				    _mm256_set1_epi8(0x10)));
 				hb = _mm256_srli_epi16(hb, 2);
 			}
 			scl = _mm256_shuffle_epi8(sc256, _mm256_set1_epi16(
@@ -415,10 +414,8 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			 * scalar, each as llama.cpp's AVX2 kernel does.
 			 */
 			if (q5)
-				summ[c] = _mm_cvtss_f32(_mm_fmadd_ss(
-				    _mm_set_ss(-(yd * dmin)), _mm_set_ss(
-				    (float)hsum4i(_mm_madd_epi16(mn, bsp))),
-				    _mm_set_ss(summ[c])));
+				summ[c] = fmaf(-(yd * dmin), (float)hsum4i(
+				    _mm_madd_epi16(mn, bsp)), summ[c]);
 			else
 				accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * yd),
 				    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)),
