@@ -58,10 +58,7 @@ ui_check "question shown" "^  Once upon a time there was a fever"
 ui_check "answer header with the model" "^Assistant \(stories260K.gguf\)"
 ui_idle
 ui_check "answer finished, context in use" "^ ready \| .*ctx [1-9][0-9]*/"
-if ui_cap | awk '/^Assistant/ { getline; if ($0 ~ /^  [^ ]/) f = 1 } END { exit !f }'
-then ok "answer text streamed into the transcript"
-else fail "answer text streamed into the transcript"; ui_cap | sed 's/^/#   |/'
-fi
+check "answer text streamed into the transcript" ui_answer_text
 
 # --- /regen -------------------------------------------------------------
 ui_type "/regen"

@@ -13,7 +13,9 @@
 #
 # Waiting polls with a deadline, never a fixed sleep, so a loaded machine
 # only makes the tests slower, not flaky.
-UI_SOCK="medchat-test-$$-$(date +%s)"
+UI_SOCK_BASE="medchat-test-$$-$(date +%s)"
+UI_N=0
+UI_SOCK="$UI_SOCK_BASE-0"
 UI_HOME="$TMPD/home"
 mkdir -p "$UI_HOME"
 trap 'tmux -L "$UI_SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMPD"' EXIT
@@ -26,7 +28,10 @@ ui_start() {
 	for _a in "$@"; do
 		_args="$_args '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
 	done
+	# A fresh server (socket) per start: a dying one cannot be reused.
 	ui_tmux kill-server >/dev/null 2>&1
+	UI_N=$((UI_N + 1))
+	UI_SOCK="$UI_SOCK_BASE-$UI_N"
 	ui_tmux new-session -d -x 100 -y 30 -s ui \
 	    "env HOME='$UI_HOME' XDG_DATA_HOME='$UI_HOME/data' \
 	    XDG_CONFIG_HOME='$UI_HOME/config' INPUTRC=/dev/null \
@@ -63,6 +68,20 @@ ui_check() {
 		diag "waited for /$2/; the screen was:"
 		ui_cap | sed 's/^/#   |/'
 	fi
+}
+# Poll until the text under the last "Assistant" header is not empty.
+ui_answer_text() {
+	ui_cap | awk '/^Assistant/ { getline; f = ($0 ~ /^  [^ ]/) } END { exit !f }'
+}
+ui_wait_answer() {
+	_deadline=$(( $(date +%s) + ${1:-20} ))
+	until ui_answer_text; do
+		if [ "$(date +%s)" -ge "$_deadline" ]; then
+			return 1
+		fi
+		sleep 0.02
+	done
+	return 0
 }
 # Poll until REGEX no longer matches; 0, or 1 after SECS.
 ui_gone() {

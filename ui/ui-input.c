@@ -209,6 +209,14 @@ input_init(struct ui *ui, const char *history_path)
 	rl_callback_handler_install("", input_line);
 	/* The inputrc may have re-enabled things that touch the tty. */
 	rl_variable_bind("enable-bracketed-paste", "off");
+	/*
+	 * Take 8-bit bytes as text even outside a UTF-8 locale (readline
+	 * would turn them into Meta keys): the UI sanitizes the line as
+	 * UTF-8 and draws what it cannot show as '?'.
+	 */
+	rl_variable_bind("input-meta", "on");
+	rl_variable_bind("convert-meta", "off");
+	rl_variable_bind("output-meta", "on");
 }
 
 void

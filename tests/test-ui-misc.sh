@@ -1,0 +1,120 @@
+#!/bin/sh
+# test-ui-misc.sh -- the chat without a model (explanation, /demo),
+# multi-line input (Alt-Enter, trailing backslash, bracketed paste), Tab
+# completion, /help from the tables, /copy through OSC 52, /stats,
+# /advisory, a non-UTF-8 locale with NO_COLOR, and SIGTERM restoring the
+# terminal.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/ui-lib.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	skip "tmux end-to-end tests" "tmux not installed"
+	done_testing
+	exit 0
+fi
+DB=$TMPD/misc.db
+
+# --- no model: explanation and the demo model ---------------------------------
+ui_start --db "$DB"
+ui_check "no model: explains where models go" "No model is loaded"
+ui_check "no model: names the models directory" "$UI_HOME/data/medchat/models"
+ui_check "no model: offers the demo model" "type /demo"
+ui_check "no model: state in the status bar" "^ no model "
+ui_type "hello"
+ui_keys Enter
+ui_check "asking without a model explains what to do" "no model loaded: /model picks one"
+ui_keys C-u
+ui_type "/de"
+ui_keys Tab
+ui_check "Tab completes a command" "^> /demo"
+ui_keys Enter
+ui_check "the demo model needs the advisory" "Model-risk advisory" 60
+ui_type "I understand"
+ui_keys Enter
+ui_check "demo model loaded" "^ ready \| medchat-demo-random "
+ui_check "demo model labelled meaningless" "random weights -- meaningless output"
+check "demo model written to the models directory" \
+    [ -f "$UI_HOME/data/medchat/models/medchat-demo-random.gguf" ]
+
+# --- multi-line input ---------------------------------------------------------
+ui_type "first line"
+ui_keys M-Enter
+ui_type "second line\\"
+ui_keys Enter
+ui_type "third line"
+ui_check "Alt-Enter and a trailing backslash continue the input" \
+    "^second line$"
+ui_check "the input grows to three rows" "^third line"
+ui_keys C-c
+check "C-c clears a multi-line input" ui_gone "^third line"
+printf 'pasted one\npasted two\npasted three' > "$TMPD/paste.txt"
+ui_tmux load-buffer -b p "$TMPD/paste.txt"
+ui_tmux paste-buffer -p -b p -t ui
+ui_check "bracketed paste keeps newlines without sending" "^pasted three"
+ui_check "bracketed paste: first line in the input" "^> pasted one"
+ui_keys Enter
+ui_check "the pasted question is sent as one message" "^  pasted three"
+ui_idle
+ui_type "/set max-tokens 8"
+ui_keys Enter
+
+# --- /help, /stats, /copy, /advisory --------------------------------------------
+ui_type "/help"
+ui_keys Enter
+ui_check "/help lists keys" "C-x C-e -- edit in"
+ui_keys PgUp
+ui_check "PgUp scrolls back" "scrolled back: End or PgDn"
+ui_keys PgUp
+ui_check "/help lists commands from the table" \
+    "^  /new -- start a new conversation"
+ui_keys End
+check "End follows the bottom again" ui_gone "scrolled back"
+ui_type "/stats"
+ui_keys Enter
+ui_check "/stats shows the model and database" "^Database: $DB"
+ui_tmux set-option -g set-clipboard on
+ui_type "/copy"
+ui_keys Enter
+ui_check "/copy reports" "copied the last answer"
+buf=$(ui_tmux show-buffer 2>/dev/null)
+if [ -n "$buf" ] && [ "$buf" != "pasted one" ]; then
+	ok "OSC 52 reached the terminal's clipboard"
+else
+	fail "OSC 52 reached the terminal's clipboard"
+fi
+ui_type "/advisory"
+ui_keys Enter
+ui_check "/advisory shows the text" "Esc, q or Enter closes"
+ui_keys q
+ui_check "and closes" "^ ready \|"
+
+# --- SIGTERM restores the terminal ----------------------------------------------
+pid=$(pgrep -f "medchat.*--db $DB" | head -1)
+if [ -n "$pid" ]; then
+	kill -TERM "$pid"
+	ui_check "SIGTERM: clean exit" "MEDCHAT-EXIT 1"
+	check "SIGTERM: the shell prompt is back on a normal screen" \
+	    ui_gone "NOT FOR CLINICAL USE"
+else
+	skip "SIGTERM" "pgrep found no process"
+fi
+
+# --- C locale, NO_COLOR ------------------------------------------------------------
+UI_ENV="NO_COLOR=1 LC_ALL=C LANG=C"
+ui_start --db "$DB" -m "$UI_HOME/data/medchat/models/medchat-demo-random.gguf"
+ui_check "C locale: starts" "^ ready \| medchat-demo-random"
+ui_type "/new"
+ui_keys Enter
+ui_type "caf"
+ui_tmux send-keys -t ui -l "é 中"
+ui_keys Enter
+ui_check "C locale: non-ASCII drawn as ?" "^  caf\? \?$"
+ui_idle
+ui_keys C-c
+ui_check "C locale: quits" "MEDCHAT-EXIT 0"
+out=$("$MEDCHAT" history search "café" --db "$DB" 2>&1)
+case $out in
+*"é 中"*) ok "C locale: the text is stored as typed (UTF-8)" ;;
+*) fail "C locale: the text is stored as typed (UTF-8)"; diag "$out" ;;
+esac
+done_testing

@@ -1,0 +1,112 @@
+#!/bin/sh
+# test-ui-stream.sh -- the chat while the model is generating: Esc and
+# C-c stop the answer (partial text kept, marked stopped, stored as
+# cancelled), typing goes on, the window can be resized to 40x10 and
+# back, and the keystroke echo latency is measured on a model big enough
+# to keep the engine busy (a synthetic TinyLlama-1.1B-shaped file made
+# by `medchat debug synth`; stories260K if that cannot be written).
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/ui-lib.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	skip "tmux end-to-end tests" "tmux not installed"
+	done_testing
+	exit 0
+fi
+if [ -z "$SHARED" ] || [ ! -f "$SHARED/models/real/stories260K.gguf" ]; then
+	skip "tmux end-to-end tests" "../shared/models not found"
+	done_testing
+	exit 0
+fi
+SMALL=$SHARED/models/real/stories260K.gguf
+DB=$TMPD/stream.db
+
+# --- stop with Esc and C-c, resize, typing during generation --------------
+ui_start -m "$SMALL" --db "$DB"
+ui_check "advisory" "Model-risk advisory"
+ui_type "I understand"
+ui_keys Enter
+ui_check "accepted" "advisory accepted"
+ui_type "Tell me a long story about a fever"
+ui_keys Enter
+ui_check "generating" "^ generating \| stories260K"
+ui_check "streaming marker" "^Assistant \(stories260K.gguf\) \.\.\.$"
+check "text streams in" ui_wait_answer
+ui_keys Escape
+ui_check "Esc stops the answer" "^ stopped \| stories260K"
+ui_check "the stopped answer is marked" "^Assistant \(stories260K.gguf\) \[stopped\]"
+check "the partial answer is kept" ui_answer_text
+
+ui_type "/regen"
+ui_keys Enter
+ui_check "regenerating" "^ generating \| stories260K"
+ui_type "typed while generating"
+ui_check "typing works while generating" "^> typed while generating"
+ui_tmux resize-window -t ui -x 40 -y 10
+ui_check "resized to 40x10 during generation" "NOT CLINICAL"
+ui_tmux resize-window -t ui -x 100 -y 30
+check "back to 100x30" ui_gone "^ generating \| stori.*NOT CLINICAL"
+ui_keys C-c
+ui_check "C-c stops the answer" "^ stopped \| stories260K"
+ui_check "the typed line survived" "^> typed while generating"
+ui_keys C-c
+check "C-c clears the input line" ui_gone "^> typed while generating"
+ui_keys C-c
+ui_check "C-c at an empty prompt quits" "MEDCHAT-EXIT 0"
+id=$("$MEDCHAT" history list --json --db "$DB" | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+json=$("$MEDCHAT" history export "$id" --format json --db "$DB" 2>&1)
+n=$(printf '%s\n' "$json" | grep -c '"status": *"cancelled"')
+check "both stopped answers are stored as cancelled" [ "$n" -ge 2 ]
+
+# --- keystroke echo latency while a 1.1B model generates ---------------------
+BIG=$TMPD/synth-1b.gguf
+if "$MEDCHAT" debug synth --shape 1b --type q4_0 -o "$BIG" >/dev/null 2>&1; then
+	what="synthetic 1.1B Q4_0"
+else
+	BIG=$SMALL
+	what="stories260K (synthetic 1.1B could not be written)"
+fi
+rm -f "$DB"
+ui_start -m "$BIG" --db "$DB"
+ui_check "big model: advisory" "Model-risk advisory" 60
+ui_type "I understand"
+ui_keys Enter
+ui_check "big model: accepted" "advisory accepted"
+ui_type "Tell me everything"
+ui_keys Enter
+ui_check "big model: generating" "^ generating \|"
+# Each sample: one key, then poll capture-pane until it shows.
+samples=""
+line="> "
+i=0
+while [ $i -lt 15 ]; do
+	i=$((i + 1))
+	line="${line}k"
+	t0=$(date +%s%N)
+	ui_type k
+	n=0
+	until ui_cap | grep -qx -- "$line *"; do
+		n=$((n + 1))
+		if [ $n -gt 2000 ]; then
+			break
+		fi
+	done
+	t1=$(date +%s%N)
+	samples="$samples $(( (t1 - t0) / 1000000 ))"
+done
+still=no
+if ui_cap | grep -q "^ generating |"; then
+	still=yes
+fi
+sorted=$(printf '%s\n' $samples | sort -n)
+median=$(printf '%s\n' $sorted | sed -n 8p)
+diag "keystroke echo latency on $what: median $median ms, samples (ms):$samples; still generating at the end: $still"
+check "keystroke echo median under 50 ms while generating" [ "$median" -lt 50 ]
+check "the engine was busy during the measurement" [ "$still" = yes ]
+ui_keys Escape
+ui_check "big model: Esc stops (after the prompt is evaluated)" "^ stopped \|" 120
+ui_keys C-c
+ui_keys C-c
+ui_check "big model: quit" "MEDCHAT-EXIT 0"
+rm -f "$BIG"
+done_testing
