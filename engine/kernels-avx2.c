@@ -86,9 +86,12 @@ h2f(uint16_t h)
 AI __m256i
 nibbles32(const uint8_t *p)
 {
-	__m128i	t = _mm_loadu_si128((const __m128i *)p);
+	/* the 16 bytes in both halves, the upper half shifted right by 4 */
+	__m256i	t = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+	    (const __m128i *)p));
 
-	return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t),
+	return _mm256_and_si256(_mm256_srlv_epi32(t,
+	    _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)),
 	    _mm256_set1_epi8(0x0F));
 }
 
