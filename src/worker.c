@@ -22,6 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include "sha256.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -32,6 +35,7 @@ struct job {
 	unsigned		 id;
 	char			*path;
 	int			 n_ctx, n_threads;
+	int			 want_sha;
 	char			*tmpl;
 	struct engine_msg	*msgs;
 	int			 n;
@@ -68,6 +72,7 @@ static void	 worker_do_load(struct worker *, struct job *);
 static void	 worker_do_chat(struct worker *, struct job *);
 static int	 worker_emit(const char *, size_t, void *);
 static void	 worker_progress(float, void *);
+static int	 worker_hash_progress(uint64_t, uint64_t, void *);
 static struct worker_model *worker_model_from(const struct engine_info *);
 
 struct emit_ctx {
@@ -167,7 +172,8 @@ worker_queue(struct worker *w, struct job *j)
 }
 
 unsigned
-worker_load(struct worker *w, const char *path, int n_ctx, int n_threads)
+worker_load(struct worker *w, const char *path, int n_ctx, int n_threads,
+    int want_sha)
 {
 	struct job	*j;
 
@@ -176,6 +182,7 @@ worker_load(struct worker *w, const char *path, int n_ctx, int n_threads)
 	j->path = xstrdup(path);
 	j->n_ctx = n_ctx;
 	j->n_threads = n_threads;
+	j->want_sha = want_sha;
 	return worker_queue(w, j);
 }
 
@@ -426,6 +433,28 @@ worker_progress(float frac, void *arg)
 	worker_push(w, ev);
 }
 
+/* sha256_file progress: the same throttled PROGRESS events, hashing. */
+static int
+worker_hash_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct emit_ctx		*ec = arg;
+	struct worker		*w = ec->w;
+	struct worker_event	*ev;
+	unsigned		 pm;
+
+	if (total == 0)
+		return 0;
+	pm = (unsigned)((double)done / (double)total * 100);
+	if (pm == w->last_progress)
+		return 0;
+	w->last_progress = pm;
+	ev = worker_event_new(WORKER_EV_PROGRESS, ec->id);
+	ev->frac = (float)done / (float)total;
+	ev->hashing = 1;
+	worker_push(w, ev);
+	return 0;
+}
+
 /*
  * Load j->path.  The file is probed first so that a bad file is rejected
  * while the old model is still open; if opening fails after that, the old
@@ -496,6 +525,21 @@ worker_do_load(struct worker *w, struct job *j)
 
 	ev = worker_event_new(WORKER_EV_LOADED, j->id);
 	ev->model = worker_model_copy(w->model);
+	if (j->want_sha) {
+		struct stat	sb;
+		char		*hcause = NULL;
+
+		w->last_progress = (unsigned)-1;
+		if (stat(j->path, &sb) == 0 && sha256_file(j->path,
+		    ev->model->sha256, worker_hash_progress, &ec,
+		    &hcause) == 0) {
+			ev->model->st_size = (uint64_t)sb.st_size;
+			ev->model->st_mtime_ns = (int64_t)sb.st_mtim.tv_sec *
+			    1000000000 + sb.st_mtim.tv_nsec;
+		} else
+			ev->model->sha256[0] = '\0';
+		free(hcause);
+	}
 	worker_push(w, ev);
 	return;
 

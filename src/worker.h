@@ -35,10 +35,15 @@ struct worker_model {
 	uint64_t	 n_params;
 	int		 n_ctx_train, n_ctx, n_vocab, n_layer, n_embd;
 	int		 n_threads;
+	/* Set when the load job asked for the file's hash: */
+	char		 sha256[65];	/* "" if not computed */
+	uint64_t	 st_size;	/* size and mtime when hashed */
+	int64_t		 st_mtime_ns;
 };
 
 enum worker_ev_type {
-	WORKER_EV_PROGRESS,	/* load progress: frac */
+	WORKER_EV_PROGRESS,	/* load progress: frac (hashing: 1 while
+				   the file's SHA-256 is computed) */
 	WORKER_EV_LOADED,	/* model: the newly loaded model */
 	WORKER_EV_LOAD_FAILED,	/* error: one line; model: still loaded
 				   model or NULL */
@@ -51,6 +56,7 @@ struct worker_event {
 	enum worker_ev_type	 type;
 	unsigned		 job;	/* id returned by worker_load/chat */
 	float			 frac;
+	int			 hashing;
 	char			*text;	/* NUL-terminated, len bytes */
 	size_t			 len;
 	int			 ntok;	/* pieces merged into text */
@@ -71,11 +77,14 @@ void		 worker_free(struct worker *);
 int		 worker_fd(struct worker *);
 
 /*
- * Queue loading the model at path with n_ctx/n_threads (0 = defaults).
- * The previous model stays loaded if the new one fails.  Returns job id.
+ * Queue loading the model at path with n_ctx and n_threads (0 =
+ * defaults).  The previous model stays loaded if the new one fails.  With
+ * want_sha the file's SHA-256 is computed after loading (seconds for a
+ * multi-GB file, so not on the UI thread) and returned in the LOADED
+ * event's model.  Returns the job id.
  */
 unsigned	 worker_load(struct worker *, const char *path, int n_ctx,
-		    int n_threads);
+		    int n_threads, int want_sha);
 /*
  * Queue answering msgs[0..n) with template tmpl (NULL = model's) and
  * sampling s.  The texts are copied.  Returns the job id.

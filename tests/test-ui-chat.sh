@@ -167,6 +167,21 @@ ui_type "md $TMPD/zebra.md"
 ui_keys Enter
 ui_check "export done" "exported to $TMPD/zebra.md"
 check "exported file has the question" grep -q "Zebra question to delete" "$TMPD/zebra.md"
+ui_keys n
+ui_check "rename asks for the title" "New title \(Enter saves"
+ui_keys C-u
+ui_type "Renamed zebra ü"
+ui_keys Enter
+ui_check "renamed" "^20[0-9-]+ [0-9:]+ Renamed zebra ü \("
+ui_keys a
+ui_check "archive hides the conversation" "Conversations \(1\)"
+ui_keys A
+ui_check "A shows archived ones too" "Conversations \(2\) incl. archived"
+ui_check "archived row marked" "Renamed zebra ü .*\[archived\]"
+ui_keys a
+ui_check "unarchived" "unarchived conversation"
+ui_keys A
+ui_check "back to active only" "Conversations \(2\)$"
 ui_keys d
 ui_check "delete asks for confirmation" "Delete conversation .* y/n"
 ui_keys n

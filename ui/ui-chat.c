@@ -232,7 +232,8 @@ status_draw(struct ui *ui, int y)
 		buf_puts(&b, " no model");
 		break;
 	case STATE_LOADING:
-		buf_printf(&b, " loading %d%%", (int)(ui->load_frac * 100));
+		buf_printf(&b, " %s %d%%", ui->hashing ? "checksum" :
+		    "loading", (int)(ui->load_frac * 100));
 		break;
 	case STATE_READY:
 		buf_puts(&b, " ready");

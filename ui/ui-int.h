@@ -122,6 +122,7 @@ struct ui {
 	struct worker_model	*model;
 	char			 model_sha[65];
 	float			 load_frac;
+	int			 hashing;	/* load_frac is of the hash */
 	char			*loading_path;
 	unsigned		 load_job;
 

@@ -993,6 +993,7 @@ ui_event(struct ui *ui, struct worker_event *ev)
 	case WORKER_EV_PROGRESS:
 		if (ev->job == ui->load_job) {
 			ui->load_frac = ev->frac;
+			ui->hashing = ev->hashing;
 			ui->dirty = 1;
 		}
 		break;
@@ -1050,9 +1051,19 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	ui->ctx_used = 0;
 	ui->tps = 0;
 	ui->have_res = 0;
+	ui->hashing = 0;
 	ui->model_sha[0] = '\0';
-	if (store_model_sha256(ui->store, m->path, ui->model_sha, NULL,
+	if (m->sha256[0] != '\0') {
+		/* Hashed by the worker: remember it in the catalog. */
+		memcpy(ui->model_sha, m->sha256, sizeof ui->model_sha);
+		if (store_model_set_sha256(ui->store, m->path, m->st_size,
+		    m->st_mtime_ns, m->sha256, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+		}
+	} else if (store_model_sha256(ui->store, m->path, ui->model_sha, NULL,
 	    &cause) != 0) {
+		/* Cached (or small): store_model_sha256 is quick. */
 		ui_message(ui, 1, "%s", cause);
 		free(cause);
 		cause = NULL;
@@ -1089,7 +1100,9 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 void
 ui_load_model(struct ui *ui, const char *path)
 {
-	char	*abs;
+	struct stat	 sb;
+	char		*abs, *cause = NULL, sha[65];
+	int		 want_sha = 1;
 
 	if (ui->state == STATE_GENERATING) {
 		worker_cancel(ui->worker);
@@ -1097,10 +1110,18 @@ ui_load_model(struct ui *ui, const char *path)
 	abs = realpath(path, NULL);
 	free(ui->loading_path);
 	ui->loading_path = abs != NULL ? abs : xstrdup(path);
+	/* The worker hashes the file unless the catalog knows its hash. */
+	if (stat(ui->loading_path, &sb) == 0 &&
+	    store_model_cached_sha256(ui->store, ui->loading_path,
+	    (uint64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+	    sb.st_mtim.tv_nsec, sha, &cause) == 1)
+		want_sha = 0;
+	free(cause);
 	ui->load_frac = 0;
+	ui->hashing = 0;
 	ui->state = STATE_LOADING;
 	ui->load_job = worker_load(ui->worker, ui->loading_path,
-	    ui->set.n_ctx, ui->opt_threads);
+	    ui->set.n_ctx, ui->opt_threads, want_sha);
 	ui->dirty = 1;
 }
 
