@@ -68,14 +68,21 @@ size_t	 matmul_scratch_size(const struct qmat *W, int ntok);
  * x is quantized once into scratch (to the type's vec_dot_type), shared by
  * all threads; output rows are split across the pool.  For ntok > 1 each
  * weight block is reused across several columns.  Results are identical
- * whatever the number of threads.
+ * whatever the number of threads, the batch a column is in (ntok), and
+ * the kernel level (scalar and AVX2 follow one order of float operations).
+ * W->ncols must be a multiple of the type's block size (the loader checks
+ * it); scratch holds matmul_scratch_size(W, ntok) bytes (any alignment;
+ * may be NULL when that is 0, as for F32 weights); x and y must not
+ * overlap.  tp may be NULL (single-threaded).
  */
 void	 matmul(struct tpool *, const struct qmat *W, const float *x,
 	    int64_t ldx, int ntok, float *y, int64_t ldy, void *scratch);
 
 /*
- * The same from inside a running tpool job: every thread calls it with
- * its (ith, nth); it contains the barriers it needs.
+ * The same from inside a running tpool job: every thread of the pool
+ * calls it with its (ith, nth) and the same arguments; it contains the
+ * barriers it needs (one after quantizing x, one at the end, so y is
+ * complete and scratch reusable when it returns).
  */
 void	 matmul_part(struct tpool *, int ith, int nth, const struct qmat *W,
 	    const float *x, int64_t ldx, int ntok, float *y, int64_t ldy,
