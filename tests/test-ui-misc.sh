@@ -99,6 +99,22 @@ else
 	skip "SIGTERM" "pgrep found no process"
 fi
 
+# --- vi editing from the user's inputrc -------------------------------------------
+printf 'set editing-mode vi\n' > "$TMPD/inputrc"
+UI_ENV="INPUTRC='$TMPD/inputrc'"
+ui_start --db "$DB" -m "$UI_HOME/data/medchat/models/medchat-demo-random.gguf"
+ui_check "vi mode: starts" "^ ready \| medchat-demo-random"
+ui_type "hello world"
+ui_keys Escape
+check "vi mode: Esc reaches readline" ui_wait "^> hello world"
+ui_keys 0 x d w
+ui_check "vi mode: 0 x dw edit the line" "^> world$"
+ui_keys i
+ui_type "X"
+ui_check "vi mode: i inserts" "^> Xworld$"
+ui_keys C-c C-c
+ui_check "vi mode: quits" "MEDCHAT-EXIT 0"
+
 # --- C locale, NO_COLOR ------------------------------------------------------------
 UI_ENV="NO_COLOR=1 LC_ALL=C LANG=C"
 ui_start --db "$DB" -m "$UI_HOME/data/medchat/models/medchat-demo-random.gguf"
