@@ -10,6 +10,7 @@
  *  - a column's result does not depend on how many columns share the
  *    call (gemm tiles agree bit for bit with vec_dot);
  *  - matmul_part inside a caller's own job gives the same result;
+ *  - a batch wider than a column tile, and fewer rows than threads;
  *  - qmat_get_row returns the dequantized row.
  */
 #include <math.h>
@@ -242,6 +243,67 @@ test_type(uint32_t type, enum cpu_level level)
 	free(scratch);
 }
 
+/*
+ * A batch wider than one column tile (MM_COLS = 64 in kernels.c) and a
+ * matrix with fewer rows than threads: every column equals its own
+ * ntok = 1 product, with 1 and 3 threads.
+ */
+static void
+test_wide(uint32_t type, enum cpu_level level)
+{
+	const struct qtraits	*t = qtype_traits(type);
+	const int		 ntok = 130, nrows = 2;
+	int			 ncols = t->blck == QK_K ? 256 : 64;
+	struct qmat		 W;
+	struct tpool		*tp;
+	float			*wf, *x, *y1, *y3, *yc;
+	uint8_t			*wq;
+	void			*scratch;
+	int			 i, c, bad = 0;
+
+	wf = malloc((size_t)nrows * ncols * sizeof *wf);
+	for (i = 0; i < nrows * ncols; i++)
+		wf[i] = rnd_f();
+	W.row_bytes = qtype_row_size(type, ncols);
+	wq = malloc(W.row_bytes * nrows);
+	for (i = 0; i < nrows; i++)
+		t->from_float(wf + (size_t)i * ncols, wq + W.row_bytes * i,
+		    ncols);
+	W.data = wq;
+	W.type = type;
+	W.ncols = ncols;
+	W.nrows = nrows;
+	x = malloc((size_t)ntok * ncols * sizeof *x);
+	for (i = 0; i < ntok * ncols; i++)
+		x[i] = rnd_f();
+	y1 = malloc((size_t)ntok * nrows * sizeof *y1);
+	y3 = malloc((size_t)ntok * nrows * sizeof *y3);
+	yc = malloc((size_t)nrows * sizeof *yc);
+	scratch = malloc(matmul_scratch_size(&W, ntok) + 1);
+
+	matmul(NULL, &W, x, ncols, ntok, y1, nrows, scratch);
+	tp = tpool_create(3);
+	matmul(tp, &W, x, ncols, ntok, y3, nrows, scratch);
+	tpool_free(tp);
+	if (memcmp(y1, y3, (size_t)ntok * nrows * sizeof *y1) != 0)
+		bad++;
+	for (c = 0; c < ntok; c++) {
+		matmul(NULL, &W, x + (size_t)c * ncols, ncols, 1, yc, nrows,
+		    scratch);
+		if (memcmp(yc, y1 + (size_t)c * nrows, nrows * sizeof *yc) != 0)
+			bad++;
+	}
+	test_condf(bad == 0, "%s %s: 130 columns x 2 rows, 1 and 3 threads, "
+	    "every column as its own product", cpu_level_name(level), t->name);
+	free(wf);
+	free(wq);
+	free(x);
+	free(y1);
+	free(y3);
+	free(yc);
+	free(scratch);
+}
+
 int
 main(void)
 {
@@ -261,8 +323,10 @@ main(void)
 			continue;
 		}
 		cpu_set_level(level);
-		for (k = 0; k < N_WEIGHT_TYPES; k++)
+		for (k = 0; k < N_WEIGHT_TYPES; k++) {
 			test_type(weight_types[k], level);
+			test_wide(weight_types[k], level);
+		}
 	}
 	return test_report();
 }
