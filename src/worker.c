@@ -55,6 +55,7 @@ struct worker {
 	int			 running_chat;
 	unsigned		 cancel_job;
 	unsigned		 last_progress;	/* per-mille, for throttling */
+	int			 quitting;	/* worker_free: stop hashing */
 
 	/* Owned by the worker thread. */
 	struct engine		*engine;
@@ -123,6 +124,9 @@ worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	worker_cancel(w);
+	pthread_mutex_lock(&w->lock);
+	w->quitting = 1;
+	pthread_mutex_unlock(&w->lock);
 	j = xcalloc(1, sizeof *j);
 	j->type = JOB_QUIT;
 	worker_queue(w, j);
@@ -441,7 +445,13 @@ worker_hash_progress(uint64_t done, uint64_t total, void *arg)
 	struct worker		*w = ec->w;
 	struct worker_event	*ev;
 	unsigned		 pm;
+	int			 quitting;
 
+	pthread_mutex_lock(&w->lock);
+	quitting = w->quitting;
+	pthread_mutex_unlock(&w->lock);
+	if (quitting)
+		return -1;	/* stop hashing: the program is leaving */
 	if (total == 0)
 		return 0;
 	pm = (unsigned)((double)done / (double)total * 100);

@@ -224,7 +224,7 @@ models_draw(struct ui *ui)
 	struct model_row	*r;
 	char			 line[512], sz[16], par[16], mem[16], av[16];
 	size_t			 i;
-	int			 height, y, nw, attr, cur, fit;
+	int			 height, y, nw, attr, cur, fit, narrow;
 
 	ui_fill(ui, 0, UA_STATUS);
 	models_size(ui->mem_avail, av, sizeof av);
@@ -232,11 +232,17 @@ models_draw(struct ui *ui)
 	    "context %s", ui->mem_avail > 0 ? av : "?", ui->set.n_ctx > 0 ?
 	    "set" : "of each model");
 	ui_draw_str(ui, 0, 0, line, COLS, UA_STATUS);
-	nw = COLS - 36;
+	/* Narrow terminals drop the size and parameter columns. */
+	narrow = COLS < 70;
+	nw = COLS - (narrow ? 20 : 36);
 	if (nw < 8)
 		nw = 8;
-	snprintf(line, sizeof line, "  %-*.*s %-7s %6s %6s %7s", nw, nw,
-	    "FILE", "QUANT", "SIZE", "PARAMS", "MEMORY");
+	if (narrow)
+		snprintf(line, sizeof line, "  %-*.*s %-7s %7s", nw, nw,
+		    "FILE", "QUANT", "MEMORY");
+	else
+		snprintf(line, sizeof line, "  %-*.*s %-7s %6s %6s %7s", nw,
+		    nw, "FILE", "QUANT", "SIZE", "PARAMS", "MEMORY");
 	ui_draw_str(ui, 1, 0, line, COLS, UA_TITLE);
 	height = LINES - 4;
 	ui_list_scroll(&ui->mlist, height);
@@ -256,9 +262,15 @@ models_draw(struct ui *ui)
 			models_size(r->size, sz, sizeof sz);
 			models_size(r->n_params, par, sizeof par);
 			models_size(r->mem, mem, sizeof mem);
-			snprintf(line, sizeof line, "%c %-*.*s %-7.7s %6s %6s "
-			    "%6s%s", cur ? '*' : ' ', nw, nw, r->name,
-			    r->quant, sz, par, mem, fit ? " " : "!");
+			if (narrow)
+				snprintf(line, sizeof line, "%c %-*.*s %-7.7s "
+				    "%6s%s", cur ? '*' : ' ', nw, nw, r->name,
+				    r->quant, mem, fit ? " " : "!");
+			else
+				snprintf(line, sizeof line, "%c %-*.*s %-7.7s "
+				    "%6s %6s %6s%s", cur ? '*' : ' ', nw, nw,
+				    r->name, r->quant, sz, par, mem,
+				    fit ? " " : "!");
 		}
 		attr = ui->mlist.top + i == ui->mlist.sel ? UA_SELECTED :
 		    (!r->ok && !r->demo) || !fit ? UA_ERROR : UA_TEXT;
