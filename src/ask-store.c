@@ -27,6 +27,7 @@
 #include "advisory.h"
 #include "ask-store.h"
 #include "buf.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 struct ask_store {
@@ -187,6 +188,20 @@ ask_store_begin(const struct ask_store_opts *o, struct engine *eng,
 	int				 k = 0, cached, rc;
 
 	*asp = NULL;
+	/*
+	 * Text that is not UTF-8 (a Latin-1 terminal, a stray byte) is
+	 * refused: stored raw it could not be exported losslessly, and
+	 * replaced it would differ from what the model was asked.
+	 */
+	if (!utf8_valid(question, strlen(question))) {
+		xasprintf(cause, "the question is not valid UTF-8 (check the "
+		    "terminal's character encoding)");
+		return -1;
+	}
+	if (system != NULL && !utf8_valid(system, strlen(system))) {
+		xasprintf(cause, "the system message is not valid UTF-8");
+		return -1;
+	}
 	as = xcalloc(1, sizeof *as);
 	memset(&conv, 0, sizeof conv);
 	if (store_open(o->db, &as->s, cause) != 0) {

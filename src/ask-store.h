@@ -49,8 +49,9 @@ struct ask_store;
  * unless --no-save create the conversation (or load --continue ID) and
  * commit the question.  *msgs and *n (owned by the ask_store) are what to
  * pass to engine_chat: the conversation so far plus the question, with
- * system (or the conversation's system message) first.  0, or -1 and
- * *cause; on -1 nothing needs freeing.
+ * system (or the conversation's system message) first.  A question or
+ * system message that is not valid UTF-8 is refused before anything is
+ * opened.  0, or -1 and *cause; on -1 nothing needs freeing.
  */
 int	 ask_store_begin(const struct ask_store_opts *, struct engine *,
 	    const char *system, const char *tmpl,

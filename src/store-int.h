@@ -13,6 +13,7 @@
 struct store {
 	sqlite3		*db;
 	char		*path;		/* the database file */
+	char		*name;		/* path made printable, for messages */
 	char		*backup;	/* copy made before migrating, or NULL */
 	int		 n_interrupted;	/* marked by this open */
 	int		 busy_ms;	/* how long to wait for a lock */

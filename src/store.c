@@ -49,8 +49,10 @@
 
 #define STORE_BUSY_MS	5000	/* default wait for another process */
 
-static int	 store_mkdirs(const char *, char **);
-static int	 store_check_header(const char *, int *, char **);
+static int	 store_mkdirs(const char *, const char *, char **);
+static int	 store_check_header(const char *, const char *, int *,
+		     char **);
+static char	*store_printable(const char *);
 static int	 store_get_version(struct store *, int *, char **);
 static int	 store_quick_check(struct store *, char **);
 static int	 store_pragma_text(struct store *, const char *, char **,
@@ -104,11 +106,11 @@ store_fail(struct store *s, int rc, const char *what, char **cause)
 	case SQLITE_IOERR:
 		if (syserr == ENOSPC || syserr == EFBIG || syserr == EDQUOT) {
 			xasprintf(cause, "%s: %s: %s (nothing was lost)",
-			    s->path, what, strerror(syserr));
+			    s->name, what, strerror(syserr));
 			return -1;
 		}
 		if (syserr != 0) {
-			xasprintf(cause, "%s: %s: I/O error: %s", s->path,
+			xasprintf(cause, "%s: %s: I/O error: %s", s->name,
 			    what, strerror(syserr));
 			return -1;
 		}
@@ -121,9 +123,9 @@ store_fail(struct store *s, int rc, const char *what, char **cause)
 	}
 	if ((rc & 0xff) == SQLITE_FULL)
 		xasprintf(cause, "%s: %s: disk full or file too large (nothing "
-		    "was lost)", s->path, what);
+		    "was lost)", s->name, what);
 	else
-		xasprintf(cause, "%s: %s: %s", s->path, what, why);
+		xasprintf(cause, "%s: %s: %s", s->name, what, why);
 	return -1;
 }
 
@@ -258,12 +260,12 @@ store_msg_read(struct store *s, sqlite3_stmt *st, struct store_msg *m,
 	status = (const char *)sqlite3_column_text(st, 7);
 	if (role == NULL || store_role_parse(role, &m->role) != 0) {
 		xasprintf(cause, "%s: message %lld has an unknown role",
-		    s->path, (long long)m->id);
+		    s->name, (long long)m->id);
 		return -1;
 	}
 	if (status == NULL || store_status_parse(status, &m->status) != 0) {
 		xasprintf(cause, "%s: message %lld has an unknown status",
-		    s->path, (long long)m->id);
+		    s->name, (long long)m->id);
 		return -1;
 	}
 	m->conv_id = sqlite3_column_int64(st, 1);
@@ -514,9 +516,40 @@ store_default_path(const char *path, char **cause)
 	return p;
 }
 
-/* Make every missing directory above the file path, mode 0700. */
+/*
+ * A copy of s fit for a message on a terminal: C0/C1 controls, DEL and
+ * invalid UTF-8 bytes become '?'.
+ */
+static char *
+store_printable(const char *s)
+{
+	size_t		 n = strlen(s), i = 0, o = 0;
+	uint32_t	 cp;
+	int		 len;
+	char		*out;
+
+	out = xmalloc(n + 1);
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &cp);
+		if (len < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			out[o++] = '?';
+			i += len < 0 ? 1 : (size_t)len;
+			continue;
+		}
+		memcpy(out + o, s + i, (size_t)len);
+		o += (size_t)len;
+		i += (size_t)len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * Make every missing directory above the file path, mode 0700.  name is
+ * path as messages show it.
+ */
 static int
-store_mkdirs(const char *path, char **cause)
+store_mkdirs(const char *path, const char *name, char **cause)
 {
 	char		*dir, *p;
 	struct stat	 sb;
@@ -548,7 +581,7 @@ store_mkdirs(const char *path, char **cause)
 		break;
 	}
 	if (rc != 0)
-		xasprintf(cause, "%s: cannot create its directory: %s", path,
+		xasprintf(cause, "%s: cannot create its directory: %s", name,
 		    strerror(errno));
 	free(dir);
 	return rc;
@@ -557,10 +590,12 @@ store_mkdirs(const char *path, char **cause)
 /*
  * Look at an existing file before SQLite does: a regular file that is
  * empty (*exists = 0 then: SQLite treats it as new) or starts with the
- * SQLite header.  0, or -1 with cause; *exists = 0 if there is no file.
+ * SQLite header.  0, or -1 with cause (naming name); *exists = 0 if
+ * there is no file.
  */
 static int
-store_check_header(const char *path, int *exists, char **cause)
+store_check_header(const char *path, const char *name, int *exists,
+    char **cause)
 {
 	static const char	 magic[16] = "SQLite format 3";
 	struct stat		 sb;
@@ -572,33 +607,33 @@ store_check_header(const char *path, int *exists, char **cause)
 	if (stat(path, &sb) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+		xasprintf(cause, "%s: %s", name, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "%s: not a regular file", path);
+		xasprintf(cause, "%s: not a regular file", name);
 		return -1;
 	}
 	if (sb.st_size == 0)
 		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+		xasprintf(cause, "%s: %s", name, strerror(errno));
 		return -1;
 	}
 	r = read(fd, hdr, sizeof hdr);
 	close(fd);
 	if (r < 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+		xasprintf(cause, "%s: %s", name, strerror(errno));
 		return -1;
 	}
 	if (r < (ssize_t)sizeof magic || memcmp(hdr, magic, sizeof magic) != 0) {
 		xasprintf(cause, "%s: not an SQLite database (left untouched)",
-		    path);
+		    name);
 		return -1;
 	}
 	if (r < (ssize_t)sizeof hdr) {
 		xasprintf(cause, "%s: truncated SQLite database (left "
-		    "untouched)", path);
+		    "untouched)", name);
 		return -1;
 	}
 	*exists = 1;
@@ -701,13 +736,13 @@ store_quick_check(struct store *s, char **cause)
 		    (rc & 0xff) == SQLITE_IOERR)
 			return store_fail(s, rc, "checking the database", cause);
 		xasprintf(cause, "%s: the database is corrupt (quick_check "
-		    "failed; left untouched)", s->path);
+		    "failed; left untouched)", s->name);
 		return -1;
 	}
 	sqlite3_finalize(st);
 	if (!ok || rows == 0) {
 		xasprintf(cause, "%s: the database is corrupt (quick_check "
-		    "failed; left untouched)", s->path);
+		    "failed; left untouched)", s->name);
 		return -1;
 	}
 	return 0;
@@ -775,8 +810,9 @@ store_backup(struct store *s, int old, char **cause)
 		}
 	}
 	if (rc != SQLITE_OK) {
-		xasprintf(cause, "%s: cannot copy the database to %s before "
-		    "upgrading it: %s (nothing was changed)", s->path, bpath,
+		xasprintf(cause, "%s: cannot copy the database to "
+		    "%s.bak-v%d-%s before upgrading it: %s (nothing was "
+		    "changed)", s->name, s->name, old, stamp,
 		    dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
 		sqlite3_close(dst);
 		umask(um);
@@ -827,7 +863,7 @@ store_migrate(struct store *s, int cur, char **cause)
 		}
 		if (p == NULL) {
 			xasprintf(cause, "%s: migration %d missing from the "
-			    "built-in schema", s->path, target);
+			    "built-in schema", s->name, target);
 			return -1;
 		}
 		end = strstr(p + 1, "\n-- @migration ");
@@ -853,7 +889,7 @@ store_migrate(struct store *s, int cur, char **cause)
 			store_rollback(s);
 			free(section);
 			xasprintf(cause, "%s: schema version changed to %d "
-			    "while upgrading", s->path, v);
+			    "while upgrading", s->name, v);
 			return -1;
 		}
 		rc = sqlite3_exec(s->db, section, NULL, NULL, &err);
@@ -869,7 +905,7 @@ store_migrate(struct store *s, int cur, char **cause)
 				    cause);
 			}
 			xasprintf(cause, "%s: upgrading the schema to version "
-			    "%d failed: %s", s->path, target,
+			    "%d failed: %s", s->name, target,
 			    err != NULL ? err : "?");
 			sqlite3_free(err);
 			return -1;
@@ -881,7 +917,7 @@ store_migrate(struct store *s, int cur, char **cause)
 		if (v != target) {
 			store_rollback(s);
 			xasprintf(cause, "%s: migration %d did not set the "
-			    "schema version", s->path, target);
+			    "schema version", s->name, target);
 			return -1;
 		}
 		if (store_commit(s, cause) != 0)
@@ -984,8 +1020,9 @@ store_open(const char *path, struct store **sp, char **cause)
 	if ((e = getenv("MEDCHAT_DB_TIMEOUT_MS")) != NULL && *e != '\0')
 		busy_ms = atoi(e);
 
-	if (store_mkdirs(s->path, cause) != 0 ||
-	    store_check_header(s->path, &exists, cause) != 0)
+	s->name = store_printable(s->path);
+	if (store_mkdirs(s->path, s->name, cause) != 0 ||
+	    store_check_header(s->path, s->name, &exists, cause) != 0)
 		goto fail;
 
 	um = umask(077);
@@ -997,7 +1034,7 @@ store_open(const char *path, struct store **sp, char **cause)
 			store_fail(s, rc, "cannot open", cause);
 		else
 			xasprintf(cause, "%s: cannot create the database: %s",
-			    s->path, s->db != NULL ? sqlite3_errmsg(s->db) :
+			    s->name, s->db != NULL ? sqlite3_errmsg(s->db) :
 			    sqlite3_errstr(rc));
 		goto fail;
 	}
@@ -1005,7 +1042,7 @@ store_open(const char *path, struct store **sp, char **cause)
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		umask(um);
 		xasprintf(cause, "%s: the database is read-only (check the "
-		    "permissions of the file and its directory)", s->path);
+		    "permissions of the file and its directory)", s->name);
 		goto fail;
 	}
 	s->busy_ms = busy_ms;
@@ -1016,13 +1053,13 @@ store_open(const char *path, struct store **sp, char **cause)
 	newest = store_schema_version();
 	if (v < 0) {
 		xasprintf(cause, "%s: schema version %d is not valid (left "
-		    "untouched)", s->path, v);
+		    "untouched)", s->name, v);
 		goto fail_umask;
 	}
 	if (v > newest) {
 		xasprintf(cause, "%s: schema version %d is newer than this "
 		    "medchat knows (%d): use a newer medchat (left untouched)",
-		    s->path, v, newest);
+		    s->name, v, newest);
 		goto fail_umask;
 	}
 	if (exists && store_quick_check(s, cause) != 0)
@@ -1035,7 +1072,7 @@ store_open(const char *path, struct store **sp, char **cause)
 		goto fail_umask;
 	if (strcmp(mode, "wal") != 0) {
 		xasprintf(cause, "%s: cannot switch to WAL mode (journal mode "
-		    "stays '%s')", s->path, mode);
+		    "stays '%s')", s->name, mode);
 		goto fail_umask;
 	}
 	free(mode);
@@ -1075,6 +1112,7 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	free(s->path);
+	free(s->name);
 	free(s->backup);
 	free(s);
 }
@@ -1191,7 +1229,7 @@ store_conv_exists(struct store *s, int64_t id, char **cause)
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE) {
-		xasprintf(cause, "%s: no conversation %lld", s->path,
+		xasprintf(cause, "%s: no conversation %lld", s->name,
 		    (long long)id);
 		return -1;
 	}
@@ -1238,7 +1276,7 @@ store_conv_get(struct store *s, int64_t id, struct store_conv *out,
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
-		xasprintf(cause, "%s: no conversation %lld", s->path,
+		xasprintf(cause, "%s: no conversation %lld", s->name,
 		    (long long)id);
 		return -1;
 	}
@@ -1419,7 +1457,7 @@ store_conv_set_leaf(struct store *s, int64_t id, int64_t leaf,
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE)
 			xasprintf(cause, "%s: message %lld is not in "
-			    "conversation %lld", s->path, (long long)leaf,
+			    "conversation %lld", s->name, (long long)leaf,
 			    (long long)id);
 		else
 			store_fail(s, sqlite3_extended_errcode(s->db),
@@ -1520,7 +1558,7 @@ store_msg_insert(struct store *s, int64_t conv, int64_t parent,
 		sqlite3_finalize(st);
 		if (rc == SQLITE_DONE) {
 			xasprintf(cause, "%s: message %lld is not in "
-			    "conversation %lld", s->path, (long long)parent,
+			    "conversation %lld", s->name, (long long)parent,
 			    (long long)conv);
 			return -1;
 		}
@@ -1607,7 +1645,7 @@ store_msg_update(struct store *s, int64_t id, const char *content,
 	sqlite3_stmt	*st;
 
 	if (len > INT_MAX) {
-		xasprintf(cause, "%s: message too long", s->path);
+		xasprintf(cause, "%s: message too long", s->name);
 		return -1;
 	}
 	len = strnlen(content, len);
@@ -1629,7 +1667,7 @@ store_msg_update(struct store *s, int64_t id, const char *content,
 	if (store_step_done(s, st, "saving a message", cause) != 0)
 		goto fail;
 	if (sqlite3_changes(s->db) != 1) {
-		xasprintf(cause, "%s: no message %lld", s->path, (long long)id);
+		xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
 		goto fail;
 	}
 	return store_commit(s, cause);
@@ -1671,7 +1709,7 @@ store_msg_finish(struct store *s, int64_t id, enum store_status status,
 	if (store_step_done(s, st, "finishing a message", cause) != 0)
 		goto fail;
 	if (sqlite3_changes(s->db) != 1) {
-		xasprintf(cause, "%s: no message %lld", s->path, (long long)id);
+		xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
 		goto fail;
 	}
 	return store_commit(s, cause);
@@ -1701,7 +1739,7 @@ store_msg_get(struct store *s, int64_t id, struct store_msg *out,
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
-		xasprintf(cause, "%s: no message %lld", s->path, (long long)id);
+		xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
 		return -1;
 	}
 	return store_fail(s, sqlite3_extended_errcode(s->db),
@@ -1775,7 +1813,7 @@ store_msg_path(struct store *s, int64_t conv, int64_t leaf,
 			leaf = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		if (rc == SQLITE_DONE) {
-			xasprintf(cause, "%s: no conversation %lld", s->path,
+			xasprintf(cause, "%s: no conversation %lld", s->name,
 			    (long long)conv);
 			return -1;
 		}
@@ -1833,7 +1871,7 @@ store_msg_alternatives(struct store *s, int64_t id, int64_t **ids,
 		    "reading alternatives", cause);
 	}
 	if (nv == 0) {
-		xasprintf(cause, "%s: no message %lld", s->path, (long long)id);
+		xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
 		return -1;
 	}
 	*ids = v;
@@ -2527,7 +2565,7 @@ store_ack_record(struct store *s, const char *model_file,
 
 	if (model_sha256 == NULL || strlen(model_sha256) != SHA256_HEXLEN) {
 		xasprintf(cause, "%s: acknowledgement needs the model's sha256",
-		    s->path);
+		    s->name);
 		return -1;
 	}
 	if (store_begin(s, cause) != 0)

@@ -139,4 +139,42 @@ check "negative schema version: exit 1, says it is not valid" \
 check "negative schema version: file left untouched" \
     cmp -s "$DB" "$TMPD/neg.db"
 
+# A database path with a newline and an escape sequence: the error
+# names it, on one line, without the raw bytes.
+hostile="$TMPD/$(printf 'd\033[31m\nb.db')"
+echo 'not a database' > "$hostile"
+"$MEDCHAT" history list --db "$hostile" > /dev/null 2> "$TMPD/err"
+rc=$?
+check "hostile database name: exit 1, one clean line" \
+    sh -c '[ $1 -eq 1 ] && [ "$(wc -l < "$2")" -eq 1 ] &&
+    ! grep -q "$(printf "\033")" "$2"' sh $rc "$TMPD/err"
+check "hostile database name: shown with '?'" \
+    grep -qF 'd?[31m?b.db: not an SQLite database' "$TMPD/err"
+
+# ask refuses a question or system message that is not UTF-8, before
+# anything is stored (stored raw, it could not be exported losslessly).
+MODEL=${SHARED:+$SHARED/models/real/stories260K.gguf}
+if [ -n "$MODEL" ] && [ -f "$MODEL" ]; then
+	ADB=$TMPD/ask/m.db
+	"$MEDCHAT" ask -m "$MODEL" --db "$ADB" --accept-advisory -n 2 \
+	    "$(printf 'caf\351?')" > /dev/null 2> "$TMPD/err"
+	rc=$?
+	check "ask with a Latin-1 question: exit 1, says not UTF-8" \
+	    test $rc -eq 1 -a -n "$(grep 'question is not valid UTF-8' \
+	    "$TMPD/err")"
+	"$MEDCHAT" ask -m "$MODEL" --db "$ADB" --accept-advisory -n 2 \
+	    --system "$(printf '\377')" hello > /dev/null 2> "$TMPD/err"
+	rc=$?
+	check "ask with a non-UTF-8 system message: exit 1" \
+	    test $rc -eq 1 -a -n "$(grep 'system message is not valid' \
+	    "$TMPD/err")"
+	out=$("$MEDCHAT" history list --db "$ADB" 2>&1)
+	check "refused questions stored nothing" test "$out" = \
+	    "no conversations"
+else
+	skip "ask with a Latin-1 question" "no shared models"
+	skip "ask with a non-UTF-8 system message" "no shared models"
+	skip "refused questions stored nothing" "no shared models"
+fi
+
 done_testing
