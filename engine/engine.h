@@ -208,7 +208,7 @@ const char *const *engine_bench_types(void);
 #define ENGINE_KBENCH_MAX 4
 struct engine_kbench {
 	const char	*type;		/* "Q4_K" */
-	size_t		 matrix_bytes;	/* one 4096 x 11008 matrix */
+	size_t		 matrix_bytes;	/* one 4096 x nrows matrix */
 	int		 n_matrices;	/* cycled through per pass */
 	int		 n_runs;
 	int		 threads[ENGINE_KBENCH_MAX];
@@ -218,10 +218,11 @@ struct engine_kbench {
 };
 /*
  * Matrix-vector throughput of weight type `type` with each thread count
- * threads[0..nruns), over random 4096 x 11008 matrices totalling at
- * least min_total bytes.  0, or -1 with *cause.
+ * threads[0..nruns), over random 4096 x nrows matrices (nrows 0: 11008)
+ * totalling at least min_total bytes (at least 2 matrices).  0, or -1
+ * with *cause.
  */
 int	 engine_bench_matvec(const char *type, const int *threads, int nruns,
-	    size_t min_total, struct engine_kbench *, char **cause);
+	    size_t min_total, int nrows, struct engine_kbench *, char **cause);
 
 #endif

@@ -10,7 +10,9 @@
  * exceed min_total bytes, so every pass streams its weights from memory;
  * reported as GB/s of weight bytes, best of several passes, next to the
  * read bandwidth of a plain read of the same bytes by the same threads
- * measured in alternation with it (so a busy machine slows both alike).  The weights
+ * measured in alternation with it (so a busy machine slows both alike).
+ * With fewer rows (nrows) and a small min_total the matrices stay in the
+ * caches and the figure is the kernels' compute throughput instead.  The weights
  * are random rows quantized with the type's reference quantizer, then
  * replicated to fill the matrices.
  */
@@ -30,6 +32,7 @@
 #define KB_NCOLS	4096
 #define KB_NROWS	11008
 #define KB_DISTINCT	256	/* distinct random rows per type */
+#define KB_MIN_TIMED	((size_t)64 << 20)	/* bytes per timed pass */
 
 static double
 kb_now(void)
@@ -141,7 +144,7 @@ engine_kernel_level(char **cause)
 
 int
 engine_bench_matvec(const char *name, const int *threads, int nruns,
-    size_t min_total, struct engine_kbench *out, char **cause)
+    size_t min_total, int nrows, struct engine_kbench *out, char **cause)
 {
 	const struct qtraits	*t;
 	struct tpool		*tp;
@@ -154,7 +157,8 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 	uint64_t		 rng = 0x853C49E6748FEA9BULL;
 	struct kb_read		 rd;
 	double			 tm, best, best_rd;
-	int			 nmat, m, run, pass, i;
+	size_t			 distinct;
+	int			 nmat, m, run, pass, i, rep, reps;
 
 	if (nruns > ENGINE_KBENCH_MAX)
 		nruns = ENGINE_KBENCH_MAX;
@@ -165,11 +169,17 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 	if (cpu_init(cause) != 0)
 		return -1;
 	t = qtype_traits(type);
+	if (nrows <= 0)
+		nrows = KB_NROWS;
 	rb = qtype_row_size(type, KB_NCOLS);
-	mbytes = rb * KB_NROWS;
+	mbytes = rb * (size_t)nrows;
 	nmat = (int)((min_total + mbytes - 1) / mbytes);
 	if (nmat < 2)
 		nmat = 2;
+	/* Small (cache-resident) sets: repeat the cycle to time >= 64 MB. */
+	reps = (int)((KB_MIN_TIMED + mbytes * nmat - 1) / (mbytes * nmat));
+	distinct = (size_t)nrows * nmat < KB_DISTINCT ?
+	    (size_t)nrows * nmat : KB_DISTINCT;
 	if ((w = malloc(mbytes * (size_t)nmat)) == NULL) {
 		xasprintf(cause, "%s: cannot allocate %zu MB of matrices",
 		    t->name, mbytes * (size_t)nmat >> 20);
@@ -178,7 +188,7 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 
 	/* KB_DISTINCT random rows, roughly normal, quantized once. */
 	xf = xmalloc(sizeof *xf * KB_NCOLS);
-	for (i = 0; i < KB_DISTINCT; i++) {
+	for (i = 0; i < (int)distinct; i++) {
 		int	e, s;
 
 		for (e = 0; e < KB_NCOLS; e++) {
@@ -193,21 +203,21 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 		}
 		t->from_float(xf, w + rb * (size_t)i, KB_NCOLS);
 	}
-	for (k = KB_DISTINCT; k < (size_t)KB_NROWS * nmat; k++)
-		memcpy(w + rb * k, w + rb * (k % KB_DISTINCT), rb);
+	for (k = distinct; k < (size_t)nrows * nmat; k++)
+		memcpy(w + rb * k, w + rb * (k % distinct), rb);
 
 	mats = xcalloc((size_t)nmat, sizeof *mats);
 	for (m = 0; m < nmat; m++) {
 		mats[m].data = w + mbytes * (size_t)m;
 		mats[m].type = type;
 		mats[m].ncols = KB_NCOLS;
-		mats[m].nrows = KB_NROWS;
+		mats[m].nrows = nrows;
 		mats[m].row_bytes = rb;
 	}
 	x = xmalloc(sizeof *x * KB_NCOLS);
 	for (i = 0; i < KB_NCOLS; i++)
 		x[i] = xf[i] * 20.0f + 0.01f * (float)(i % 7);
-	y = xmalloc(sizeof *y * KB_NROWS);
+	y = xmalloc(sizeof *y * (size_t)nrows);
 	scratch = xmalloc(matmul_scratch_size(&mats[0], 1) + 1);
 
 	memset(out, 0, sizeof *out);
@@ -230,23 +240,25 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 		best = best_rd = 0.0;
 		for (pass = -1; pass < KB_PASSES; pass++) {	/* -1: warm */
 			tm = kb_now();
-			tpool_run(tp, kb_read_fn, &rd);
+			for (rep = 0; rep < reps; rep++)
+				tpool_run(tp, kb_read_fn, &rd);
 			tm = kb_now() - tm;
 			if (pass >= 0 && (best_rd == 0.0 || tm < best_rd))
 				best_rd = tm;
 			tm = kb_now();
-			for (m = 0; m < nmat; m++)
-				matmul(tp, &mats[m], x, KB_NCOLS, 1, y,
-				    KB_NROWS, scratch);
+			for (rep = 0; rep < reps; rep++)
+				for (m = 0; m < nmat; m++)
+					matmul(tp, &mats[m], x, KB_NCOLS, 1,
+					    y, nrows, scratch);
 			tm = kb_now() - tm;
 			if (pass >= 0 && (best == 0.0 || tm < best))
 				best = tm;
 		}
 		tpool_free(tp);
 		out->threads[run] = threads[run];
-		out->gbs[run] = (double)mbytes * nmat / best / 1e9;
-		out->membw[run] = (double)(rd.n * sizeof(uint64_t)) / best_rd /
-		    1e9;
+		out->gbs[run] = (double)mbytes * nmat * reps / best / 1e9;
+		out->membw[run] = (double)(rd.n * sizeof(uint64_t)) * reps /
+		    best_rd / 1e9;
 		out->n_runs = run + 1;
 	}
 	free(scratch);

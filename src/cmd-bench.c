@@ -1,9 +1,13 @@
 /*
  * cmd-bench.c -- `medchat bench`: benchmarks, never tests.
  *
- *   medchat bench kernels [-t THREADS] [--types LIST] [--size MB] [--json]
+ *   medchat bench kernels [-t THREADS] [--types LIST] [--size MB]
+ *	    [--rows N] [--json]
  *	matrix-vector throughput per weight type (GB/s of weights), one
- *	thread and THREADS threads, next to the measured read bandwidth;
+ *	thread and THREADS threads, next to the measured read bandwidth,
+ *	over 4096 x N matrices (N = 11008) cycled through until --size MB
+ *	(512); `--rows 64 --size 1` keeps them in cache and measures the
+ *	kernels' compute speed instead;
  *   medchat bench --membw [-t THREADS] [--json]
  *	memory read bandwidth, one thread and THREADS threads;
  *   medchat bench -m FILE ...
@@ -30,7 +34,7 @@ static void
 bench_usage(FILE *f)
 {
 	fprintf(f, "usage: medchat bench kernels [-t THREADS] [--types LIST] "
-	    "[--size MB] [--json]\n"
+	    "[--size MB] [--rows N] [--json]\n"
 	    "       medchat bench --membw [-t THREADS] [--json]\n");
 }
 
@@ -76,7 +80,7 @@ bench_membw(int n, int json)
 }
 
 static int
-bench_kernels(int n, const char *types, size_t total_mb, int json)
+bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 {
 	const char *const	*all = engine_bench_types();
 	struct engine_kbench	 r;
@@ -122,13 +126,14 @@ bench_kernels(int n, const char *types, size_t total_mb, int json)
 
 	bench_membw_pair(n, bw);
 	if (json)
-		printf("{\"kernels\": \"%s\", \"matrix\": \"4096x11008\", "
+		printf("{\"kernels\": \"%s\", \"matrix\": \"4096x%d\", "
 		    "\"min_total_mb\": %zu, \"membw_gbs\": [%.2f, %.2f], "
-		    "\"threads\": [1, %d], \"types\": [", level, total_mb,
-		    bw[0], bw[1], n);
+		    "\"threads\": [1, %d], \"types\": [", level, nrows,
+		    total_mb, bw[0], bw[1], n);
 	else {
-		printf("kernels: %s; matrix-vector over 4096x11008 matrices, "
-		    ">= %zu MB per type, best of 7 passes\n", level, total_mb);
+		printf("kernels: %s; matrix-vector over 4096x%d matrices, "
+		    ">= %zu MB per type, best of 7 passes\n", level, nrows,
+		    total_mb);
 		printf("read bandwidth (1 GB buffer): 1 thread %.2f GB/s",
 		    bw[0]);
 		if (n > 1)
@@ -147,7 +152,7 @@ bench_kernels(int n, const char *types, size_t total_mb, int json)
 		if (*name == '\0')
 			continue;
 		if (engine_bench_matvec(name, threads, nruns,
-		    total_mb << 20, &r, &cause) != 0) {
+		    total_mb << 20, nrows, &r, &cause) != 0) {
 			fprintf(stderr, "medchat bench: %s\n", cause);
 			free(cause);
 			cause = NULL;
@@ -198,6 +203,7 @@ cmd_bench(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "types", required_argument, NULL, 'T' },
 		{ "size", required_argument, NULL, 'S' },
+		{ "rows", required_argument, NULL, 'R' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -205,7 +211,7 @@ cmd_bench(int argc, char **argv)
 	const char	*types = NULL;
 	char		*end;
 	long		 v;
-	int		 ch, membw = 0, json = 0, threads;
+	int		 ch, membw = 0, json = 0, threads, nrows = 11008;
 	size_t		 total_mb = BENCH_MIN_TOTAL_MB;
 
 	/* Model benchmark, `medchat bench -m FILE ...` (cmd-bench-model.c). */
@@ -236,6 +242,15 @@ cmd_bench(int argc, char **argv)
 			}
 			total_mb = (size_t)v;
 			break;
+		case 'R':
+			v = strtol(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 1000000) {
+				fprintf(stderr, "medchat bench: --rows: "
+				    "want 1..1000000\n");
+				return 2;
+			}
+			nrows = (int)v;
+			break;
 		case 't':
 			v = strtol(optarg, &end, 10);
 			if (*end != '\0' || v < 1 || v > 256) {
@@ -258,7 +273,7 @@ cmd_bench(int argc, char **argv)
 	if (membw && argc == 0)
 		return bench_membw(threads, json);
 	if (!membw && argc == 1 && strcmp(argv[0], "kernels") == 0)
-		return bench_kernels(threads, types, total_mb, json);
+		return bench_kernels(threads, types, total_mb, nrows, json);
 	bench_usage(stderr);
 	return 2;
 }
