@@ -18,9 +18,9 @@
  * into the weight type's vec_dot_type in the shared scratch, each thread
  * taking a contiguous share of the blocks; a barrier; then the output
  * rows, in contiguous chunks (64 rows for a vector, 16 with several
- * columns, smaller if that gives under 4 chunks per thread): each
- * thread starts with its own chunk, then claims the next free one from
- * an atomic counter, so a slow or descheduled thread does less; a final
+ * columns, smaller if that gives under 4 chunks per thread) that the
+ * threads claim from an atomic counter, so a slow or descheduled thread
+ * does less and holds no chunk back; a final
  * barrier so the scratch and y may be reused at once.  With several
  * activation columns each chunk is processed in tiles of MM_ROWS rows x
  * MM_COLS columns by the type's gemm kernel, which keeps each unpacked
@@ -273,7 +273,7 @@ mm_prefetch(const uint8_t *p, size_t n)
 		__builtin_prefetch(p + i, 0, 0);
 }
 
-/* The chunk after ck for this thread: the next unclaimed one. */
+/* The next unclaimed chunk (after ck when single-threaded). */
 static int64_t
 mm_next_chunk(struct tpool *tp, int nth, int64_t ck)
 {
@@ -335,21 +335,22 @@ matmul_part(struct tpool *tp, int ith, int nth, const struct qmat *W,
 		}
 	}
 	if (tp != NULL && ith == 0)
-		atomic_store_explicit(&tp->chunk_next, nth,
+		atomic_store_explicit(&tp->chunk_next, 0,
 		    memory_order_relaxed);
 	tpool_barrier(tp);	/* activations ready, chunk counter reset */
 
 	/*
-	 * Rows in chunks: thread i starts with chunk i, then takes the
-	 * next free one, so a thread that is slow (or descheduled on a busy
-	 * machine) does less of the work.  Which thread computes a row
-	 * never changes its value.
+	 * Rows in chunks, each thread taking the next free one, so a
+	 * thread that is slow (or not yet running, on a busy machine) does
+	 * less of the work and holds none back.  Which thread computes a
+	 * row never changes its value.
 	 */
 	chunk = ntok == 1 ? MM_DECODE_ROWS : MM_ROWS;
 	if ((W->nrows + chunk - 1) / chunk < 4 * nth)	/* small matrix */
 		chunk = (W->nrows + 4 * nth - 1) / (4 * nth);
 	nchunks = (W->nrows + chunk - 1) / chunk;
-	for (ck = ith; ck < nchunks; ck = mm_next_chunk(tp, nth, ck)) {
+	for (ck = mm_next_chunk(tp, nth, -1); ck < nchunks;
+	    ck = mm_next_chunk(tp, nth, ck)) {
 		r0 = ck * chunk;
 		r1 = r0 + chunk < W->nrows ? r0 + chunk : W->nrows;
 		if (ntok == 1) {
