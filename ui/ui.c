@@ -1352,15 +1352,17 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 	if (ev->type == WORKER_EV_ERROR) {
 		ui_message(ui, 1, "%s", ev->error != NULL ? ev->error :
 		    "generation failed");
-		ui->state = STATE_READY;
+		if (ui->state != STATE_LOADING)
+			ui->state = STATE_READY;
 	} else {
 		ui->last_res = ev->res;
 		ui->have_res = 1;
 		ui->ctx_used = ev->res.n_ctx_used;
 		if (ev->res.decode_tps > 0)
 			ui->tps = ev->res.decode_tps;
-		ui->state = st == STORE_STATUS_CANCELLED ? STATE_STOPPED :
-		    STATE_READY;
+		if (ui->state != STATE_LOADING)
+			ui->state = st == STORE_STATUS_CANCELLED ?
+			    STATE_STOPPED : STATE_READY;
 		if (st == STORE_STATUS_CANCELLED)
 			ui_message(ui, 0, "stopped: the partial answer is kept "
 			    "(/regen answers again)");
@@ -1408,8 +1410,11 @@ ui_regenerate(struct ui *ui, char **cause)
 void
 ui_new_conversation(struct ui *ui)
 {
-	if (ui->state == STATE_GENERATING)
+	if (ui->state == STATE_GENERATING) {
+		/* The answer is still finished in the store when DONE comes. */
 		worker_cancel(ui->worker);
+		ui->gen_msg = -1;
+	}
 	chat_clear(ui->chat);
 	chat_set_system(ui->chat, prompts_default_system());
 	ui->editing = -1;
