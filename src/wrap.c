@@ -16,6 +16,27 @@
 #include "xmalloc.h"
 
 static void	 wrap_push(struct wrap *, size_t, size_t, int);
+static int	 wrap_width(const char *, size_t);
+
+/* Width of s[0..n) by the rules of wrap_text (tab 1, invalid byte 1). */
+static int
+wrap_width(const char *s, size_t n)
+{
+	size_t		i = 0;
+	uint32_t	cp;
+	int		l, w = 0;
+
+	while (i < n) {
+		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
+			w++;
+			i++;
+			continue;
+		}
+		w += cp == '\t' ? 1 : utf8_cpwidth(cp);
+		i += (size_t)l;
+	}
+	return w;
+}
 
 static void
 wrap_push(struct wrap *wr, size_t off, size_t len, int width)
@@ -57,7 +78,9 @@ wrap_text(struct wrap *wr, const char *s, size_t n, int width)
 		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
 			l = 1;
 			cw = 1;
-		} else
+		} else if (cp == '\t')
+			cw = 1;		/* drawn as one space */
+		else
 			cw = utf8_cpwidth(cp);
 		if (cp == ' ' && l == 1) {
 			/* Spaces never start a new line. */
@@ -123,5 +146,5 @@ wrap_locate(const struct wrap *wr, size_t pos, const char *s, size_t *row,
 	*row = r;
 	if (pos < wr->lines[r].off)
 		pos = wr->lines[r].off;
-	*col = (int)utf8_width(s + wr->lines[r].off, pos - wr->lines[r].off);
+	*col = wrap_width(s + wr->lines[r].off, pos - wr->lines[r].off);
 }

@@ -26,7 +26,8 @@ struct wrap {
  * (width >= 1).  '\n' ends a line; lines break after the last space that
  * fits, or inside a word longer than the width, never inside a UTF-8
  * sequence, never splitting a double-width character over the edge, and
- * keeping zero-width (combining) characters with their base.  Spaces at
+ * keeping zero-width (combining) characters with their base.  A tab
+ * counts as one column (the UI draws it as a space).  Spaces at
  * a soft break are left at the end of the broken line (not counted in
  * width beyond the edge).  Invalid bytes are one column each.  Empty
  * text gives one empty line.  Returns the number of lines appended.

@@ -154,6 +154,13 @@ ui_check "newest first" "^20[0-9-]+ [0-9:]+ Zebra question to delete"
 ui_keys /
 ui_type "feve"
 ui_check "incremental search finds a word prefix" "Conversations \([1-9][0-9]* matches\)"
+esc=$(printf '\033')
+if ui_tmux capture-pane -e -p -t ui | grep -q "${esc}\[[0-9;]*m[Ff]eve"; then
+	ok "matches are highlighted"
+else
+	fail "matches are highlighted"
+	ui_tmux capture-pane -e -p -t ui | sed -n 3,6p | cat -v | sed 's/^/#   |/'
+fi
 ui_keys Enter Enter
 ui_check "open read-only" "read-only\)"
 ui_check "read-only view shows the transcript" "^  Once upon a time there was a fever and a cough"

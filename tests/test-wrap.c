@@ -111,6 +111,8 @@ main(void)
 	wrap_text(&wr, "", 0, 10);
 	test_cond(wr.n == 1, "empty text gives one line");
 	wrap_clear(&wr);
+	lines("a\tb\tc", 3, out, sizeof out);
+	test_cond(strcmp(out, "a\tb|\tc") == 0, "a tab is one column");
 	lines("trailing\n", 10, out, sizeof out);
 	test_cond(strcmp(out, "trailing|") == 0, "final newline, empty line");
 
@@ -141,6 +143,10 @@ main(void)
 	test_cond(row == 1 && col == 0, "locate at soft break: next line");
 	wrap_locate(&wr, 11, "hello world", &row, &col);
 	test_cond(row == 1 && col == 5, "locate end");
+	wrap_free(&wr);
+	wrap_text(&wr, "a\tb", 3, 10);
+	wrap_locate(&wr, 2, "a\tb", &row, &col);
+	test_cond(row == 0 && col == 2, "locate after a tab");
 	wrap_free(&wr);
 	wrap_text(&wr, "\xe4\xb8\xad" "x", 4, 10);
 	wrap_locate(&wr, 3, "\xe4\xb8\xad" "x", &row, &col);

@@ -117,7 +117,9 @@ editor_col_offset(const char *s, size_t off, size_t len, int col)
 		if ((l = utf8_decode(s + off + i, len - i, &cp)) < 0) {
 			l = 1;
 			cw = 1;
-		} else
+		} else if (cp == '\t')
+			cw = 1;		/* as wrap_text and ui_draw_text */
+		else
 			cw = utf8_cpwidth(cp);
 		if (w + cw > col)
 			break;

@@ -570,8 +570,9 @@ ui_set_screen(struct ui *ui, enum ui_screen s)
 
 /*
  * Draw s[0..n) at (y, x), at most maxw columns, with role attr.  Invalid
- * bytes show as U+FFFD, control characters are skipped (utf8_cpwidth
- * gives them width 0, so wrapping agrees), and outside a UTF-8 locale
+ * bytes show as U+FFFD, a tab as one space, other control characters are
+ * skipped (width 0 for utf8_cpwidth and wrap_text alike, so wrapping and
+ * drawing agree), and outside a UTF-8 locale
  * every non-ASCII character is drawn as '?'.
  */
 void
@@ -594,8 +595,18 @@ ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
 			l = 1;
 			cw = 1;
 			cp = 0xFFFD;
-		} else
+		} else if (cp == '\t')
+			cw = 1;
+		else
 			cw = utf8_cpwidth(cp);
+		if (cp == '\t') {
+			if (w + 1 > maxw)
+				break;
+			addch(' ');
+			w++;
+			i++;
+			continue;
+		}
 		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
 			i += (size_t)l;
 			continue;
