@@ -88,6 +88,28 @@ ui_check "/advisory shows the text" "Esc, q or Enter closes"
 ui_keys q
 ui_check "and closes" "^ ready \|"
 
+# --- resize inside every screen ------------------------------------------------
+for screen in "F2:C-s save" "F3:Enter load" "F4:Enter open" "advisory:Esc, q or Enter"; do
+	key=${screen%%:*}
+	want=${screen#*:}
+	if [ "$key" = advisory ]; then
+		ui_type "/advisory"
+		ui_keys Enter
+	else
+		ui_keys "$key"
+	fi
+	ui_wait "$want" >/dev/null
+	ui_tmux resize-window -t ui -x 40 -y 10
+	ui_check "$key screen redrawn at 40x10" "^$want"
+	ui_tmux resize-window -t ui -x 30 -y 8
+	ui_check "$key screen: too small notice" "terminal too small"
+	ui_tmux resize-window -t ui -x 100 -y 30
+	check "$key screen redrawn at 100x30" ui_gone "terminal too small"
+	ui_check "$key screen back" "$want"
+	ui_keys Escape
+	ui_check "$key screen closed" "^ ready \|"
+done
+
 # --- SIGTERM restores the terminal ----------------------------------------------
 pid=$(pgrep -f "medchat.*--db $DB" | head -1)
 if [ -n "$pid" ]; then
