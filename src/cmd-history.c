@@ -93,6 +93,8 @@ static int	 cmdh_id(const char *, int64_t *);
 static int	 cmdh_open(const struct cmdh_opts *, struct store **);
 static int	 cmdh_fail(char *);
 static int	 cmdh_write_all(int, const char *, size_t);
+static int	 cmdh_export_special(const char *, const struct stat *,
+		     const char *, size_t, int);
 
 /*
  * Write untrusted text s to f.  keep_nl keeps newlines and tabs (else
@@ -497,6 +499,7 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 	int64_t			*ids = NULL;
 	char			*cause, *tmp = NULL, *text;
 	FILE			*f;
+	struct stat		 sb;
 	size_t			 len;
 	int			 i, fd, rc;
 
@@ -536,7 +539,7 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 		return cmdh_fail(cause);
 	}
 
-	if (o->output == NULL) {
+	if (o->output == NULL || strcmp(o->output, "-") == 0) {
 		if (isatty(STDOUT_FILENO) && fmt != STORE_FMT_JSON)
 			cmdh_put(stdout, text, 1, NULL, NULL);
 		else
@@ -548,6 +551,17 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 			return cmdh_fail(cause);
 		}
 		return 0;
+	}
+	/*
+	 * An existing target that is not a regular file (/dev/stdout, a
+	 * terminal, a FIFO, or a symbolic link to one) is written in place:
+	 * renaming over it would replace the device or pipe with a file.
+	 */
+	if (stat(o->output, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		rc = cmdh_export_special(o->output, &sb, text, len,
+		    fmt != STORE_FMT_JSON);
+		free(text);
+		return rc;
 	}
 	/* The file is private (0600) and appears whole or not at all. */
 	buf_printf(&b, "%s.tmpXXXXXX", o->output);
@@ -576,6 +590,52 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 	}
 	free(tmp);
 	free(text);
+	return 0;
+}
+
+/*
+ * Write an export to path, an existing file that is not a regular one;
+ * on a terminal the text is made safe as on stdout unless raw.  0 or 1
+ * (message printed).
+ */
+static int
+cmdh_export_special(const char *path, const struct stat *sb,
+    const char *text, size_t len, int tty_safe)
+{
+	char	*cause;
+	FILE	*f;
+	int	 fd;
+
+	if (S_ISDIR(sb->st_mode)) {
+		xasprintf(&cause, "%s: %s", path, strerror(EISDIR));
+		return cmdh_fail(cause);
+	}
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		return cmdh_fail(cause);
+	}
+	if (tty_safe && isatty(fd)) {
+		if ((f = fdopen(fd, "w")) == NULL) {
+			xasprintf(&cause, "%s: %s", path, strerror(errno));
+			close(fd);
+			return cmdh_fail(cause);
+		}
+		cmdh_put(f, text, 1, NULL, NULL);
+		if (fclose(f) != 0) {
+			xasprintf(&cause, "%s: %s", path, strerror(errno));
+			return cmdh_fail(cause);
+		}
+		return 0;
+	}
+	if (cmdh_write_all(fd, text, len) != 0) {
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		return cmdh_fail(cause);
+	}
+	if (close(fd) != 0) {
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		return cmdh_fail(cause);
+	}
 	return 0;
 }
 

@@ -126,6 +126,39 @@ check "export over the file size limit: exit 1, nothing left behind" \
 check "export over the file size limit: says why" \
     grep -q "x.json: File too large" "$TMPD/err"
 
+# export -o onto something that is not a regular file writes into it
+# instead of renaming a file over it (as root, -o /dev/stdout replaced
+# the device node); -o - is stdout.
+ln -s /dev/null "$TMPD/null-link"
+"$MEDCHAT" history export --all -o "$TMPD/null-link" 2> "$TMPD/err"
+rc=$?
+check "export -o a link to /dev/null: exit 0, still a link" \
+    test $rc -eq 0 -a -h "$TMPD/null-link"
+mkfifo "$TMPD/pipe"
+# (the reader gives up after 10 s if the FIFO was replaced by a file)
+timeout 10 cat "$TMPD/pipe" > "$TMPD/pipe.out" &
+"$MEDCHAT" history export 2 --format json -o "$TMPD/pipe" 2> "$TMPD/err"
+rc=$?
+wait
+check "export -o a FIFO: the reader gets the export, FIFO kept" \
+    sh -c '[ $1 -eq 0 ] && [ -p "$2" ] && grep -q "medchat-export" "$3"' \
+    sh $rc "$TMPD/pipe" "$TMPD/pipe.out"
+# (through a link: a medchat with the bug replaces the link, not /dev/full)
+if [ -c /dev/full ] && [ -w /dev/full ]; then
+	ln -s /dev/full "$TMPD/full-link"
+	"$MEDCHAT" history export --all -o "$TMPD/full-link" 2> "$TMPD/err"
+	rc=$?
+	check "export -o /dev/full: exit 1, says the device is full" \
+	    test $rc -eq 1 -a -n "$(grep 'No space left' "$TMPD/err")"
+else
+	skip "export -o /dev/full" "no writable /dev/full"
+fi
+(cd "$TMPD" && "$MEDCHAT" history export 2 --format json -o - \
+    > "$TMPD/dash.out")
+check "export -o -: to stdout, no file named '-'" \
+    sh -c 'grep -q medchat-export "$1" && [ ! -e "$2/-" ]' sh \
+    "$TMPD/dash.out" "$TMPD"
+
 # A negative schema version (user_version at byte 60) is refused as
 # such, and the file is not touched.
 printf '\377\377\377\377' | dd of="$DB" bs=1 seek=60 conv=notrunc \
