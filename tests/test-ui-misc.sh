@@ -58,6 +58,20 @@ ui_idle
 ui_type "/set max-tokens 8"
 ui_keys Enter
 
+# --- markdown-ish layout: list items hang, code fences coloured --------------------
+ui_type "- a list item with enough words to run past the right edge of a one hundred column terminal window"
+ui_keys M-Enter
+ui_type '```'
+ui_keys M-Enter
+ui_type "code line"
+ui_keys M-Enter
+ui_type '```'
+ui_keys Enter
+ui_check "list item first row" "^  - a list item with enough words"
+ui_check "list item continues under its text" "^    window$"
+ui_check "code block kept verbatim" "^  code line$"
+ui_idle
+
 # --- /help, /stats, /copy, /advisory --------------------------------------------
 ui_type "/help"
 ui_keys Enter

@@ -43,7 +43,7 @@ ui_keys() {
 	ui_tmux send-keys -t ui "$@"
 }
 ui_type() {
-	ui_tmux send-keys -t ui -l "$1"
+	ui_tmux send-keys -t ui -l -- "$1"
 }
 ui_cap() {
 	ui_tmux capture-pane -p -t ui

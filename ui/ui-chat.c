@@ -24,6 +24,9 @@
 
 static void	 tview_push(struct tview *, const char *, size_t, int, int);
 static const char *tview_head(struct tview *, const char *);
+static void	 tview_body(struct tview *, struct wrap *, const char *, size_t,
+		     int, int);
+static int	 tview_bullet(const char *, size_t);
 
 void
 tview_free(struct tview *v)
@@ -61,6 +64,65 @@ tview_head(struct tview *v, const char *s)
 	v->heads = xreallocarray(v->heads, v->nheads + 1, sizeof *v->heads);
 	v->heads[v->nheads] = xstrdup(s);
 	return v->heads[v->nheads++];
+}
+
+/*
+ * Width of a list marker at the start of line s[0..n) ("- ", "* ", "+ ",
+ * "12. ", "3) ", after up to 6 spaces), or 0.
+ */
+static int
+tview_bullet(const char *s, size_t n)
+{
+	size_t	i = 0, d;
+
+	while (i < n && i < 6 && s[i] == ' ')
+		i++;
+	if (i + 1 < n && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
+	    s[i + 1] == ' ')
+		return (int)i + 2;
+	for (d = i; d < n && d - i < 3 && s[d] >= '0' && s[d] <= '9'; d++)
+		continue;
+	if (d > i && d + 1 < n && (s[d] == '.' || s[d] == ')') &&
+	    s[d + 1] == ' ')
+		return (int)d + 2;
+	return 0;
+}
+
+/*
+ * Markdown-ish body: each hard line is wrapped on its own; list items
+ * get a hanging indent under their text; lines inside ``` fences are
+ * drawn in the code colour.  Only layout and colour change: every byte
+ * of the text is shown, markers included, so nothing can be garbled.
+ */
+static void
+tview_body(struct tview *v, struct wrap *wr, const char *text, size_t len,
+    int width, int body)
+{
+	size_t		 start = 0, end, k;
+	int		 code = 0, fence, hang, w, attr;
+
+	w = width > 4 ? width - 2 : 2;
+	while (start <= len) {
+		end = start;
+		while (end < len && text[end] != '\n')
+			end++;
+		fence = end - start >= 3 && strncmp(text + start, "```", 3) == 0;
+		hang = code || fence ? 0 : tview_bullet(text + start,
+		    end - start);
+		if (hang > w / 2)
+			hang = 0;
+		attr = (code || fence) && body == UA_TEXT ? UA_SYSTEM : body;
+		wrap_clear(wr);
+		wrap_text(wr, text + start, end - start, w - hang);
+		for (k = 0; k < wr->n; k++)
+			tview_push(v, text + start + wr->lines[k].off,
+			    wr->lines[k].len, attr, k == 0 ? 2 : 2 + hang);
+		if (fence)
+			code = !code;
+		if (end >= len)
+			break;
+		start = end + 1;
+	}
 }
 
 /* Rebuild the lines of v from c if the chat or the width changed. */
@@ -142,13 +204,9 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		free(head);
 		tview_push(v, h, strlen(h), attr, 0);
 		wrap_clear(&wr);
-		if (m->text.len > 0) {
-			wrap_text(&wr, m->text.data, m->text.len,
-			    width > 4 ? width - 2 : 2);
-			for (k = 0; k < wr.n; k++)
-				tview_push(v, m->text.data + wr.lines[k].off,
-				    wr.lines[k].len, body, 2);
-		}
+		if (m->text.len > 0)
+			tview_body(v, &wr, m->text.data, m->text.len, width,
+			    body);
 		tview_push(v, "", 0, UA_TEXT, 0);
 	}
 	wrap_free(&wr);
