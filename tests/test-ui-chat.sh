@@ -109,8 +109,8 @@ ui_keys Enter
 ui_check "unknown template refused" "unknown template: nonesuch"
 ui_type "Why do we sleep?"
 ui_keys Enter
+ui_check "second question sent" "^  Why do we sleep\?"
 ui_idle
-ui_check "second question answered" "^  Why do we sleep\?"
 
 # --- model menu -------------------------------------------------------------
 ui_keys F3
@@ -147,6 +147,7 @@ ui_keys Enter
 ui_check "/new" "new conversation"
 ui_type "Zebra question to delete"
 ui_keys Enter
+ui_check "third question sent" "^  Zebra question to delete"
 ui_idle
 ui_keys F4
 ui_check "F4 opens the browser" "Conversations \(2\)"

@@ -315,6 +315,11 @@ browser_prompt_done(struct ui *ui)
 		ui_message(ui, 0, "exported to %s", path);
 		free(path);
 	} else if (which == 'd') {
+		if (ui->chat->conv_id == id && ui->state == STATE_GENERATING) {
+			ui_message(ui, 1, "this conversation is being answered: "
+			    "stop it first (Esc in the chat)");
+			return;
+		}
 		if (store_conv_delete(ui->store, id, &cause) != 0)
 			goto fail;
 		if (ui->chat->conv_id == id && ui->state != STATE_GENERATING)
