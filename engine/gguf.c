@@ -53,6 +53,14 @@
 /* Smallest possible records: used to bound the counts in the header. */
 #define GGUF_MIN_KV		13	/* u64 len, >= 1 byte key, u32 type, 1 */
 #define GGUF_MIN_TENSOR		32	/* u64 len, u32 n_dims, 1 ne, u32, u64 */
+/*
+ * Counts above these are refused whatever the file size (the largest
+ * real models have a few thousand tensors and under a hundred keys): a
+ * sparse file of terabytes would otherwise pass the size check and make
+ * the tables themselves terabytes.
+ */
+#define GGUF_MAX_TENSORS	(1u << 20)
+#define GGUF_MAX_KVS		(1u << 20)
 
 /* Parse state: the cursor and what is being read (for messages). */
 struct gguf_ctx {
@@ -925,6 +933,16 @@ gguf_parse(struct gguf_file *f, char **cause)
 		    "key/values cannot fit in the %llu bytes left",
 		    (unsigned long long)n_tensors, (unsigned long long)n_kv,
 		    (unsigned long long)left);
+	}
+	if (n_tensors > GGUF_MAX_TENSORS) {
+		return GGUF_CORRUPT(&ctx, off, "tensor count %llu is more "
+		    "than medchat accepts (%u)", (unsigned long long)n_tensors,
+		    GGUF_MAX_TENSORS);
+	}
+	if (n_kv > GGUF_MAX_KVS) {
+		return GGUF_CORRUPT(&ctx, off + 8, "key/value count %llu is "
+		    "more than medchat accepts (%u)", (unsigned long long)n_kv,
+		    GGUF_MAX_KVS);
 	}
 
 	if (n_kv > 0)

@@ -44,6 +44,22 @@ check "inspect hostile name: the name is shown with '?'" \
 "$MEDCHAT" inspect "$TMPD/$(printf 'no\033]0;x\007such')" 2> "$TMPD/err"
 check "inspect missing hostile name: one clean line" one_clean "$TMPD/err"
 
+# A sparse file of 2 TB whose header claims 2^35 tensors passed the
+# size check and died with "out of memory" (no file, no field).
+printf 'GGUF\003\000\000\000\000\000\000\000\010\000\000\000' \
+    > "$TMPD/sparse.gguf"
+printf '\000\000\000\000\000\000\000\000' >> "$TMPD/sparse.gguf"
+if truncate -s 2T "$TMPD/sparse.gguf" 2>/dev/null; then
+	"$MEDCHAT" inspect "$TMPD/sparse.gguf" > /dev/null 2> "$TMPD/err"
+	rc=$?
+	check "inspect 2 TB sparse file claiming 2^35 tensors: one line" \
+	    test $rc -eq 1 -a -n "$(grep "sparse.gguf: header: tensor count \
+34359738368 is more than medchat accepts" "$TMPD/err")"
+	rm -f "$TMPD/sparse.gguf"
+else
+	skip "inspect 2 TB sparse file" "cannot make a sparse 2 TB file"
+fi
+
 # ---- history --------------------------------------------------------------
 
 "$MEDCHAT" history list > /dev/null 2>&1
