@@ -61,6 +61,11 @@
  */
 #define GGUF_MAX_TENSORS	(1u << 20)
 #define GGUF_MAX_KVS		(1u << 20)
+/*
+ * The same for string arrays, whose table is copied (vocabularies and
+ * merge lists run to a few hundred thousand strings).
+ */
+#define GGUF_MAX_STRINGS	(1u << 24)
 
 /* Parse state: the cursor and what is being read (for messages). */
 struct gguf_ctx {
@@ -451,6 +456,11 @@ gguf_rd_kv(struct gguf_ctx *ctx, struct gguf_kv *kv)
 	}
 	if (n == 0)
 		return 0;
+	if (n > GGUF_MAX_STRINGS) {
+		return GGUF_CORRUPT(ctx, off, "array of %llu strings is more "
+		    "than medchat accepts (%u)", (unsigned long long)n,
+		    GGUF_MAX_STRINGS);
+	}
 	strs = xcalloc(n, sizeof *strs);
 	kv->v.arr.strs = strs;
 	for (i = 0; i < n; i++) {

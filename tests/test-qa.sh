@@ -60,6 +60,26 @@ else
 	skip "inspect 2 TB sparse file" "cannot make a sparse 2 TB file"
 fi
 
+# The same for a string array of 2^36 elements (its table is copied).
+printf 'GGUF\003\000\000\000\000\000\000\000\000\000\000\000' \
+    > "$TMPD/sparse.gguf"
+printf '\001\000\000\000\000\000\000\000' >> "$TMPD/sparse.gguf"
+printf '\025\000\000\000\000\000\000\000tokenizer.ggml.tokens' \
+    >> "$TMPD/sparse.gguf"
+printf '\011\000\000\000\010\000\000\000' >> "$TMPD/sparse.gguf"
+printf '\000\000\000\000\020\000\000\000' >> "$TMPD/sparse.gguf"
+if truncate -s 2T "$TMPD/sparse.gguf" 2>/dev/null; then
+	"$MEDCHAT" inspect "$TMPD/sparse.gguf" > /dev/null 2> "$TMPD/err"
+	rc=$?
+	check "inspect 2 TB sparse file with 2^36 strings: one line" \
+	    test $rc -eq 1 -a -n "$(grep "tokenizer.ggml.tokens.*array of \
+68719476736 strings is more than medchat accepts" "$TMPD/err")"
+	rm -f "$TMPD/sparse.gguf"
+else
+	skip "inspect 2 TB sparse file with 2^36 strings" \
+	    "cannot make a sparse 2 TB file"
+fi
+
 # ---- history --------------------------------------------------------------
 
 "$MEDCHAT" history list > /dev/null 2>&1
