@@ -281,7 +281,7 @@ static const char *
 cmdh_date(int64_t ms, char *buf, size_t len)
 {
 	store_time_iso(ms, buf, len);
-	if (strlen(buf) >= 16) {
+	if (strlen(buf) == 20) {	/* not for years outside 0..9999 */
 		buf[10] = ' ';
 		buf[16] = '\0';
 	}

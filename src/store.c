@@ -378,10 +378,11 @@ store_time_iso_ms(int64_t ms, char *buf, size_t len)
 	time_t		t;
 	int64_t		frac;
 
+	/* Floor division without ms - frac, which overflows at INT64_MIN. */
 	frac = ms % 1000;
 	if (frac < 0)
 		frac += 1000;
-	t = (time_t)((ms - frac) / 1000);
+	t = (time_t)(ms / 1000 - (ms % 1000 < 0));
 	if (gmtime_r(&t, &tm) == NULL) {
 		snprintf(buf, len, "?");
 		return buf;
@@ -1797,8 +1798,10 @@ int
 store_msg_path(struct store *s, int64_t conv, int64_t leaf,
     struct store_msg **out, size_t *n, char **cause)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	sqlite3_stmt		*st;
+	struct store_msg	*v;
+	size_t			 nv, i;
+	int			 rc;
 
 	*out = NULL;
 	*n = 0;
@@ -1833,7 +1836,28 @@ store_msg_path(struct store *s, int64_t conv, int64_t leaf,
 		return -1;
 	sqlite3_bind_int64(st, 1, leaf);
 	sqlite3_bind_int64(st, 2, conv);
-	return store_msg_collect(s, st, out, n, cause);
+	if (store_msg_collect(s, st, &v, &nv, cause) != 0)
+		return -1;
+	/*
+	 * A whole chain, or the file is damaged: a first message, then each
+	 * the child of the one before (a parent cycle, a parent in another
+	 * conversation or a missing one would otherwise give up to 100000
+	 * repeated or partial messages).
+	 */
+	for (i = 0; i < nv; i++) {
+		if (v[i].parent_id != (i == 0 ? 0 : v[i - 1].id) ||
+		    (i == nv - 1 && v[i].id != leaf)) {
+			xasprintf(cause, "%s: conversation %lld: the messages "
+			    "before message %lld do not form a chain (damaged "
+			    "database)", s->name, (long long)conv,
+			    (long long)leaf);
+			store_msgs_free(v, nv);
+			return -1;
+		}
+	}
+	*out = v;
+	*n = nv;
+	return 0;
 }
 
 int

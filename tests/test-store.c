@@ -29,6 +29,7 @@
 #include "sha256.h"
 #include "sjson.h"
 #include "store.h"
+#include "store-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
 #include "tests/testhelp.h"
@@ -1585,6 +1586,76 @@ test_advisory_prompts(void)
 	test_cond(prompts_get(prompts_count()) == NULL, "prompts: bounds");
 }
 
+/*
+ * Regressions from the QA review: a time stamp at INT64_MIN (a damaged
+ * file) overflowed in store_time_iso_ms (UB, wrong year); a parent cycle
+ * made store_msg_path return 100000 repeated messages.
+ */
+static void
+test_qa_damaged(void)
+{
+	struct store		*s;
+	struct store_msg	*v;
+	sqlite3			*db;
+	char			 buf[64], *cause = NULL, *sql, *path;
+	int64_t			 c, u, a;
+	size_t			 n;
+
+	store_time_iso_ms(INT64_MIN, buf, sizeof buf);
+	test_condf(strcmp(buf, "-292275055-05-16T16:47:04.192Z") == 0,
+	    "time at INT64_MIN: %s", buf);
+	store_time_iso_ms(INT64_MAX, buf, sizeof buf);
+	test_condf(strcmp(buf, "292278994-08-17T07:12:55.807Z") == 0,
+	    "time at INT64_MAX: %s", buf);
+	store_time_iso_ms(-1, buf, sizeof buf);
+	test_condf(strcmp(buf, "1969-12-31T23:59:59.999Z") == 0,
+	    "time at -1 ms: %s", buf);
+
+	path = tpath("cycle.db");
+	if (store_open(path, &s, &cause) != 0 ||
+	    store_conv_create(s, NULL, &c, &cause) != 0 ||
+	    store_msg_add(s, c, 0, STORE_ROLE_USER, "q", STORE_STATUS_COMPLETE,
+	    NULL, &u, &cause) != 0 ||
+	    store_msg_add(s, c, u, STORE_ROLE_ASSISTANT, "a",
+	    STORE_STATUS_COMPLETE, NULL, &a, &cause) != 0) {
+		test_cond(0, "cycle: setup");
+		test_diag("%s", cause != NULL ? cause : "?");
+		free(cause);
+		free(path);
+		return;
+	}
+	test_cond(store_msg_path(s, c, 0, &v, &n, &cause) == 0 && n == 2,
+	    "cycle: the intact chain has 2 messages");
+	if (n == 2)
+		store_msgs_free(v, n);
+	store_close(s);
+	xasprintf(&sql, "UPDATE messages SET parent_id = %lld WHERE id = %lld",
+	    (long long)a, (long long)u);
+	test_cond(sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+	    "cycle: damage the file");
+	sqlite3_close(db);
+	free(sql);
+	cause = NULL;
+	test_cond(store_open(path, &s, &cause) == 0, "cycle: opens");
+	if (s == NULL) {
+		free(cause);
+		free(path);
+		return;
+	}
+	v = NULL;
+	n = 0;
+	test_cond(store_msg_path(s, c, 0, &v, &n, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "do not form a chain") != NULL,
+	    "cycle: store_msg_path refuses it");
+	if (cause != NULL)
+		test_diag("%s", cause);
+	free(cause);
+	store_msgs_free(v, n);
+	store_close(s);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1611,6 +1682,7 @@ main(void)
 	test_refuse(db);
 	test_readonly(db);
 	test_full();
+	test_qa_damaged();
 	free(db);
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
