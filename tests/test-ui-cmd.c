@@ -61,7 +61,6 @@ main(void)
 	const char		*src;
 	char			 path[4096], pat[128];
 	char			*man, *cause = NULL;
-	int			 todo;
 
 	for (c = ui_cmd_table(); c->name != NULL; c++) {
 		test_condf(c->exec != NULL && c->help != NULL &&
@@ -88,33 +87,15 @@ main(void)
 		return test_report();
 	}
 	unescape(man);
-	/*
-	 * Until the man page has its chat section (no /quit anywhere), the
-	 * checks are reported as TAP TODO items: visible, not fatal.  Once
-	 * the section exists every missing entry is a failure.
-	 */
-	todo = strstr(man, "/quit") == NULL;
 	for (c = ui_cmd_table(); c->name != NULL; c++) {
 		/* mdoc: ".It Ic /name" or "/name" anywhere. */
 		snprintf(pat, sizeof pat, "/%s", c->name);
-		if (todo)
-			printf("not ok %d - man page documents /%s "
-			    "# TODO chat section not written yet\n",
-			    ++test_count, c->name);
-		else
-			test_condf(strstr(man, pat) != NULL,
-			    "man page documents /%s", c->name);
+		test_condf(strstr(man, pat) != NULL,
+		    "man page documents /%s", c->name);
 	}
-	for (k = ui_key_table(); k->key != NULL; k++) {
-		if (todo)
-			printf("not ok %d - man page documents the key %s (%s) "
-			    "# TODO chat section not written yet\n",
-			    ++test_count, k->key, k->context);
-		else
-			test_condf(strstr(man, k->key) != NULL,
-			    "man page documents the key %s (%s)", k->key,
-			    k->context);
-	}
+	for (k = ui_key_table(); k->key != NULL; k++)
+		test_condf(strstr(man, k->key) != NULL,
+		    "man page documents the key %s (%s)", k->key, k->context);
 	free(man);
 	free(cause);
 	return test_report();
