@@ -630,6 +630,10 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 			res->stop = ENGINE_STOP_CANCEL;
 			break;
 		}
+		if (s->max_tokens >= 0 && res->n_gen >= s->max_tokens) {
+			res->stop = ENGINE_STOP_LENGTH;
+			break;
+		}
 		id = sampler_sample(smp, e->logits);
 		sampler_accept(smp, id);
 		if (tokenizer_is_eog(e->tok, id)) {
@@ -650,7 +654,7 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 		}
 		if (s->max_tokens >= 0 && res->n_gen >= s->max_tokens) {
 			res->stop = ENGINE_STOP_LENGTH;
-			break;
+			break;	/* no need to evaluate the last token */
 		}
 		if (e->n_past >= e->n_ctx) {
 			res->stop = ENGINE_STOP_CONTEXT;
