@@ -899,7 +899,7 @@ static void
 kq_sym(const float *x, int nsub, int len, int nmax, int smin_abs,
     int smax, uint16_t *dp, int8_t *sc, int8_t *q)
 {
-	float	s[16], d, ds;
+	float	s[16] = { 0 }, d, ds;
 	int	j, e, v;
 
 	for (j = 0; j < nsub; j++)
