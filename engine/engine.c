@@ -29,7 +29,10 @@
  *
  * Threads: engine_chat/complete run on one caller thread at a time; the
  * only cross-thread entry is engine_cancel(), an atomic flag checked once
- * per token.
+ * per generated token and, during the prompt, by the forward pass after
+ * every layer of every batch (fwd_set_cancel).  A prompt cut short keeps
+ * the K/V of its whole batches evaluated so far (n_past and kv_toks say
+ * which), so the next call's prefix reuse stays exact.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -566,7 +569,7 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	double			 t0, t1, t_dec = 0.0;
 	size_t			 pl;
 	int32_t			 id, *spliced;
-	int			 common, i, first, ns;
+	int			 common, i, first, ns, done;
 
 	atomic_store(&e->cancel, 0);
 	e->nhold = 0;
@@ -608,11 +611,21 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 		common = n - 1;
 	e->n_past = common;
 	t0 = engine_now();
-	fwd_eval(e->fw, prompt + common, n - common, common, n - common - 1,
-	    e->logits);
+	fwd_set_cancel(e->fw, &e->cancel);
+	done = fwd_eval(e->fw, prompt + common, n - common, common,
+	    n - common - 1, e->logits);
+	fwd_set_cancel(e->fw, NULL);
 	memcpy(e->kv_toks + common, prompt + common,
-	    (size_t)(n - common) * sizeof *prompt);
-	e->n_past = n;
+	    (size_t)done * sizeof *prompt);
+	e->n_past = common + done;
+	if (done < n - common) {
+		/* Cancelled during the prompt: no text at all. */
+		res->n_cached = common;
+		res->stop = ENGINE_STOP_CANCEL;
+		res->n_ctx_used = e->n_past;
+		free(spliced);
+		return 0;
+	}
 	t1 = engine_now();
 	res->n_cached = common;
 	res->prefill_tps = t1 > t0 ? (n - common) / (t1 - t0) : 0.0;

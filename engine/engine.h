@@ -141,7 +141,8 @@ int	 engine_chat(struct engine *, const char *tmpl,
 int	 engine_complete(struct engine *, const char *prompt,
 	    const struct engine_sampling *, engine_emit_fn, void *arg,
 	    struct engine_result *res, char **cause);
-/* Request that the running engine_chat/complete stop within one token. */
+/* Request that the running engine_chat/complete stop (within one token,
+   or one layer of the prompt evaluation; no text after a prompt cut). */
 void	 engine_cancel(struct engine *);
 /* Tokens the conversation would take (for the status bar). */
 int	 engine_count_tokens(struct engine *, const char *tmpl,

@@ -28,9 +28,20 @@
  *
  * All buffers are allocated in fwd_create(), sized for n_batch tokens and
  * n_ctx positions; fwd_eval() never allocates.
+ *
+ * Cancellation: when a cancel flag is installed (fwd_set_cancel), thread 0
+ * reads it once per layer, just before the barrier that ends the layer,
+ * and publishes the answer in f->stop; every thread reads f->stop right
+ * after that barrier, so all agree and leave the job together (thread 0
+ * cannot write the next layer's answer before the others have passed
+ * the barriers inside that layer, so nobody reads a later answer).
+ * The batch being evaluated is then incomplete: fwd_eval() reports how
+ * many tokens were fully evaluated (whole batches), and the cache cells
+ * of the others are garbage to be overwritten.
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +84,9 @@ struct fwd {
 	float			*logits;
 	f16dot_fn		 dot;
 	f16axpy_fn		 axpy;
+
+	const atomic_int	*cancel;	/* NULL: never cancelled */
+	atomic_int		 stop;		/* thread 0's verdict */
 };
 
 static float	 fwd_f16tab[65536];
@@ -318,7 +332,13 @@ fwd_job(int ith, int nth, void *arg)
 				fwd_rmsnorm(f->xb + (size_t)t * E, xr,
 				    m->layers[L + 1].attn_norm, E, hp->rms_eps);
 		}
+		if (ith == 0 && f->cancel != NULL &&
+		    atomic_load_explicit(f->cancel, memory_order_relaxed))
+			atomic_store_explicit(&f->stop, 1,
+			    memory_order_relaxed);
 		tpool_barrier(tp);
+		if (atomic_load_explicit(&f->stop, memory_order_relaxed))
+			return;
 	}
 
 	/* Final norm and logits for the rows that want them, packed. */
@@ -444,6 +464,12 @@ fwd_mem_bytes(const struct fwd *f)
 }
 
 void
+fwd_set_cancel(struct fwd *f, const atomic_int *cancel)
+{
+	f->cancel = cancel;
+}
+
+int
 fwd_eval(struct fwd *f, const int32_t *tokens, int n, int pos,
     int out_from, float *logits)
 {
@@ -459,7 +485,10 @@ fwd_eval(struct fwd *f, const int32_t *tokens, int n, int pos,
 		f->dot = fwd_dot_f16;
 		f->axpy = fwd_axpy_f16;
 	}
+	atomic_store(&f->stop, 0);
 	for (b0 = 0; b0 < n; b0 += T) {
+		if (f->cancel != NULL && atomic_load(f->cancel))
+			return b0;
 		T = n - b0 < f->n_batch ? n - b0 : f->n_batch;
 		f->tokens = tokens + b0;
 		f->ntok = T;
@@ -474,5 +503,8 @@ fwd_eval(struct fwd *f, const int32_t *tokens, int n, int pos,
 			    f->m->hp.n_vocab;
 		}
 		tpool_run(f->tp, fwd_job, f);
+		if (atomic_load(&f->stop))
+			return b0;
 	}
+	return n;
 }

@@ -16,6 +16,7 @@
 #ifndef MODEL_H
 #define MODEL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,9 +99,18 @@ uint64_t fwd_mem_bytes(const struct fwd *);
  * position i >= out_from (index into tokens, -1 = none) the n_vocab
  * logits are written to logits + (i - out_from) * n_vocab.  Ids must be
  * < n_vocab and pos + n <= n_ctx (checked by the caller; asserted here).
+ * Returns n, or, when the cancel flag (fwd_set_cancel) was seen set, the
+ * number of leading tokens whose K/V are complete (a multiple of the
+ * batch; positions after pos + that number hold garbage and the logits
+ * were not written).
  */
-void	 fwd_eval(struct fwd *, const int32_t *tokens, int n, int pos,
+int	 fwd_eval(struct fwd *, const int32_t *tokens, int n, int pos,
 	    int out_from, float *logits);
+/*
+ * Make fwd_eval check *cancel between batches and after every layer;
+ * NULL (the default) turns checking off.  The flag is only read.
+ */
+void	 fwd_set_cancel(struct fwd *, const atomic_int *cancel);
 
 /* y = rmsnorm(x) * w over n elements (exposed for unit tests). */
 void	 fwd_rmsnorm(float *y, const float *x, const float *w, int n,

@@ -11,9 +11,14 @@
  *    bigram machine: zero attention and FFN, one-hot embeddings, output
  *    rows that pick a successor) answers a known text, so stopping at
  *    <|im_end|> (as a token, and spelled out as text), cancelling,
- *    context trimming and KV-cache reuse are checked exactly.
+ *    context trimming and KV-cache reuse are checked exactly;
+ *  - cancelling during a long prompt (another thread calls engine_cancel
+ *    while the prompt's batches are evaluated) returns STOP_CANCEL with
+ *    no text, and the next call answers exactly as a fresh engine does.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,7 @@
 #include "engine/model.h"
 #include "engine/quant.h"
 #include "engine/tokenizer.h"
+#include "buf.h"
 #include "testhelp.h"
 #include "xmalloc.h"
 
@@ -52,6 +58,96 @@ capture_emit(const char *s, size_t n, void *arg)
 	if (c->cancel != NULL)
 		engine_cancel(c->cancel);
 	return c->stop_after > 0 && c->pieces >= c->stop_after;
+}
+
+struct canceller {
+	struct engine	*e;
+	atomic_int	 done;
+};
+
+static struct engine	*open_model(const char *, int);
+
+/* Cancel c->e over and over until the main thread says it returned. */
+static void *
+canceller_main(void *arg)
+{
+	struct canceller	*c = arg;
+
+	while (!atomic_load(&c->done)) {
+		engine_cancel(c->e);
+		usleep(100);
+	}
+	return NULL;
+}
+
+/*
+ * A prompt of about 1900 tokens (four batches of 512) on the demo model,
+ * cancelled from another thread: the call returns STOP_CANCEL without
+ * text, keeps only whole batches in the KV cache, and the same prompt
+ * afterwards gives exactly the answer of a freshly opened engine.
+ */
+static void
+test_cancel_prefill(const char *demo)
+{
+	struct engine_sampling	 s;
+	struct engine_result	 res, res2;
+	struct capture		 c1, c2, c3;
+	struct canceller	 cc;
+	struct engine		*e, *e2;
+	struct buf		 b = BUF_INIT;
+	pthread_t		 th;
+	char			*cause = NULL;
+	int			 i, rv;
+
+	if ((e = open_model(demo, 2048)) == NULL ||
+	    (e2 = open_model(demo, 2048)) == NULL) {
+		test_cond(0, "demo model opens with a 2048 context");
+		if (e != NULL)
+			engine_close(e);
+		return;
+	}
+	for (i = 0; i < 190; i++)
+		buf_puts(&b, "the patient has a fever and a cough. ");
+	engine_sampling_default(&s);
+	s.seed = 7;
+	s.max_tokens = 8;
+
+	memset(&c1, 0, sizeof c1);
+	memset(&cc, 0, sizeof cc);
+	cc.e = e;
+	if (pthread_create(&th, NULL, canceller_main, &cc) != 0) {
+		test_cond(0, "canceller thread starts");
+		goto out;
+	}
+	rv = engine_complete(e, buf_str(&b), &s, capture_emit, &c1, &res, &cause);
+	atomic_store(&cc.done, 1);
+	pthread_join(th, NULL);
+	test_condf(rv == 0 && res.stop == ENGINE_STOP_CANCEL &&
+	    res.n_gen == 0 && c1.len == 0, "cancel during a %d-token prompt "
+	    "stops with no text (stop %d, %d generated)", res.n_prompt,
+	    (int)res.stop, res.n_gen);
+	test_condf(res.n_ctx_used == res.n_prompt ||
+	    res.n_ctx_used % 512 == 0, "cancelled prompt keeps whole batches "
+	    "(%d of %d positions)", res.n_ctx_used, res.n_prompt);
+	test_diag("cancel landed %s (%d of %d prompt positions kept)",
+	    res.n_ctx_used < res.n_prompt ? "during the prompt" :
+	    "after the prompt", res.n_ctx_used, res.n_prompt);
+	test_cond(res.n_prompt > 1536, "the prompt spans four batches");
+
+	/* The next call on the cancelled engine == a fresh engine. */
+	memset(&c2, 0, sizeof c2);
+	memset(&c3, 0, sizeof c3);
+	rv = engine_complete(e, buf_str(&b), &s, capture_emit, &c2, &res, &cause);
+	rv |= engine_complete(e2, buf_str(&b), &s, capture_emit, &c3, &res2,
+	    &cause);
+	test_condf(rv == 0 && res.n_gen > 0 && res.n_gen == res2.n_gen &&
+	    strcmp(c2.buf, c3.buf) == 0, "after a cancelled prompt the "
+	    "answer equals a fresh engine's (%d cached)", res.n_cached);
+out:
+	free(cause);
+	buf_free(&b);
+	engine_close(e);
+	engine_close(e2);
 }
 
 static struct engine *
@@ -405,6 +501,7 @@ main(void)
 	double			 md;
 	int			 i, n, nv, rv;
 	int32_t			 sys_id = -2;
+	atomic_int		 flag;
 
 	if (mkdtemp(dir) == NULL) {
 		test_cond(0, "mkdtemp");
@@ -424,6 +521,7 @@ main(void)
 	test_cond(strcmp(engine_get_info(e)->template_name, "chatml") == 0,
 	    "demo model template detected as chatml");
 	test_bad_models(demo, dir);
+	test_cancel_prefill(demo);
 
 	/* Generation with a seed is deterministic, also through KV reuse. */
 	engine_sampling_default(&s);
@@ -466,6 +564,21 @@ main(void)
 			md = fmax(md, fabs(a[i] - b[i]));
 		test_condf(md < 1e-4, "batched prefill logits equal one-token "
 		    "logits (max diff %g)", md);
+		/* A raised cancel flag stops before any batch... */
+		atomic_store(&flag, 1);
+		fwd_set_cancel(fw, &flag);
+		test_cond(fwd_eval(fw, ids, 40, 0, 0, a) == 0,
+		    "fwd_eval with the cancel flag up evaluates nothing");
+		/* ...and a clear one changes nothing. */
+		atomic_store(&flag, 0);
+		test_cond(fwd_eval(fw, ids, 40, 0, 0, a) == 40,
+		    "fwd_eval with the cancel flag down evaluates all");
+		fwd_set_cancel(fw, NULL);
+		md = 0.0;
+		for (i = 0; i < nv * 40; i++)
+			md = fmax(md, fabs(a[i] - b[i]));
+		test_condf(md < 1e-4, "with a cancel flag installed the logits "
+		    "are unchanged (max diff %g)", md);
 		free(a);
 		free(b);
 		fwd_free(fw);
