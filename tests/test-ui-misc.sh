@@ -83,6 +83,30 @@ ui_check "/help lists commands from the table" \
     "^  /new -- start a new conversation"
 ui_keys End
 check "End follows the bottom again" ui_gone "scrolled back"
+
+# --- mouse wheel: SGR (1006) and X10 reports written into the pane's input ------
+# tmux cannot click from a client, so the terminal's report bytes are typed
+# literally: ESC [ < 64;x;y M is wheel up, 65 wheel down (SGR); ESC [ M then
+# 32+64, 32+x, 32+y is the X10 form that ncurses decodes itself.
+sgr_up=$(printf '\033[<64;10;5M')
+sgr_down=$(printf '\033[<65;10;5M')
+x10_up=$(printf '\033[M`*%%')
+x10_down=$(printf '\033[Ma*%%')
+bottom=$(ui_cap | sed -n 1,20p)
+ui_type "$sgr_up"
+ui_check "SGR wheel up scrolls back" "scrolled back: End or PgDn"
+moved=$(ui_cap | sed -n 1,20p)
+check "SGR wheel up moved the transcript" [ "$moved" != "$bottom" ]
+check "SGR report not typed into the input" ui_wait "^> ?$" 5
+ui_type "$sgr_down"
+check "SGR wheel down returns to the bottom" ui_gone "scrolled back"
+check "SGR wheel down: same lines as before" \
+    [ "$(ui_cap | sed -n 1,20p)" = "$bottom" ]
+ui_type "$x10_up"
+ui_check "X10 wheel up scrolls back" "scrolled back: End or PgDn"
+ui_type "$x10_down"
+check "X10 wheel down returns to the bottom" ui_gone "scrolled back"
+check "X10 reports not typed into the input" ui_wait "^> ?$" 5
 ui_type "/stats"
 ui_keys Enter
 ui_check "/stats shows the model and database" "^Database: $DB"

@@ -235,7 +235,6 @@ tview_draw(struct ui *ui, struct tview *v, int y, int height, int width)
 int
 tview_key(struct tview *v, int key, int height)
 {
-	MEVENT	me;
 	size_t	max, step;
 
 	max = v->n > (size_t)height ? v->n - (size_t)height : 0;
@@ -255,13 +254,11 @@ tview_key(struct tview *v, int key, int height)
 	case KEY_END:
 		v->top = max;
 		break;
-	case KEY_MOUSE:
-		if (getmouse(&me) != OK)
-			return 1;
-		if (me.bstate & BUTTON4_PRESSED)
-			v->top = v->top > 3 ? v->top - 3 : 0;
-		else if (me.bstate & BUTTON5_PRESSED)
-			v->top += 3;
+	case UI_KEY_WHEEL_UP:
+		v->top = v->top > 3 ? v->top - 3 : 0;
+		break;
+	case UI_KEY_WHEEL_DOWN:
+		v->top += 3;
 		break;
 	default:
 		return 0;
@@ -366,7 +363,7 @@ chat_key(struct ui *ui, int key)
 	int			 height;
 
 	height = LINES - 3;
-	if (key != KEY_MOUSE) {
+	if (!UI_KEY_IS_WHEEL(key)) {
 		free(ui->msg);
 		ui->msg = NULL;
 	}
@@ -394,7 +391,7 @@ chat_key(struct ui *ui, int key)
 			return 1;
 		}
 	}
-	if (key == KEY_PPAGE || key == KEY_NPAGE || key == KEY_MOUSE ||
+	if (key == KEY_PPAGE || key == KEY_NPAGE || UI_KEY_IS_WHEEL(key) ||
 	    ((key == KEY_HOME || key == KEY_END) && input_empty()))
 		return tview_key(&ui->chatview, key, height);
 	input_feed(key);

@@ -24,6 +24,9 @@
 #define UI_KEY_ESC	0x10000			/* Esc alone */
 #define UI_KEY_META	0x20000			/* | byte: Alt+byte */
 #define UI_KEY_PASTE	0x30000			/* text in ui->paste */
+#define UI_KEY_WHEEL_UP	0x40000			/* mouse wheel, either */
+#define UI_KEY_WHEEL_DOWN 0x40001		/*   protocol decoded */
+#define UI_KEY_IS_WHEEL(k) ((k) == UI_KEY_WHEEL_UP || (k) == UI_KEY_WHEEL_DOWN)
 #define UI_KEY_IS_META(k) (((k) & ~0xff) == UI_KEY_META)
 
 enum ui_screen {

@@ -59,6 +59,8 @@ static void	 ui_loop(struct ui *);
 static void	 ui_redraw(struct ui *);
 static void	 ui_read_keys(struct ui *);
 static void	 ui_key(struct ui *, int);
+static int	 ui_mouse_key(void);
+static int	 ui_sgr_mouse(void);
 static void	 ui_events(struct ui *);
 static void	 ui_event(struct ui *, struct worker_event *);
 static void	 ui_loaded(struct ui *, struct worker_model *);
@@ -278,7 +280,18 @@ ui_curses_init(struct ui *ui)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
-	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	/*
+	 * Wheel only.  ncurses asks for the SGR (1006) report format only
+	 * where terminfo says so (xterm's XM); for screen and tmux entries it
+	 * enables X10 reports, which cannot carry columns past 223 and which
+	 * tmux stops sending once anything asks for 1006.  Ask for 1006
+	 * ourselves and decode those reports in ui_read_keys; X10 reports
+	 * that ncurses decodes still arrive as KEY_MOUSE.
+	 */
+	if (mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0) {
+		fputs("\033[?1006h", stdout);
+		fflush(stdout);
+	}
 	mouseinterval(0);
 	for (i = 0; i < UA_NATTRS; i++)
 		ui->attrs[i] = A_NORMAL;
@@ -324,7 +337,7 @@ ui_curses_end(void)
 {
 	if (!curses_on)
 		return;
-	fputs("\033[?2004l", stdout);
+	fputs("\033[?2004l\033[?1006l", stdout);
 	fflush(stdout);
 	endwin();
 	curses_on = 0;
@@ -841,6 +854,11 @@ ui_read_keys(struct ui *ui)
 			ui->dirty = 1;
 			continue;
 		}
+		if (c == KEY_MOUSE) {
+			if ((c = ui_mouse_key()) != 0)
+				ui_key(ui, c);
+			continue;
+		}
 		if (c != 27) {
 			ui_key(ui, c);
 			continue;
@@ -858,10 +876,17 @@ ui_read_keys(struct ui *ui)
 			}
 			continue;
 		}
+		/* ESC [ < starts an SGR mouse report. */
+		if ((k[0] = getch()) == '<') {
+			if ((c = ui_sgr_mouse()) != 0)
+				ui_key(ui, c);
+			continue;
+		}
 		/* ESC [ 2 0 0 ~ starts a bracketed paste. */
 		for (nk = 0; nk < 4; nk++) {
-			if ((k[nk] = getch()) == ERR ||
-			    k[nk] != "200~"[nk]) {
+			if (nk > 0)
+				k[nk] = getch();
+			if (k[nk] == ERR || k[nk] != "200~"[nk]) {
 				if (k[nk] != ERR)
 					nk++;
 				break;
@@ -903,6 +928,60 @@ ui_read_keys(struct ui *ui)
 	}
 }
 
+/* A KEY_MOUSE that ncurses decoded: a wheel key, or 0 to drop it. */
+static int
+ui_mouse_key(void)
+{
+	MEVENT	me;
+
+	if (getmouse(&me) != OK)
+		return 0;
+	if (me.bstate & BUTTON4_PRESSED)
+		return UI_KEY_WHEEL_UP;
+	if (me.bstate & BUTTON5_PRESSED)
+		return UI_KEY_WHEEL_DOWN;
+	return 0;
+}
+
+/*
+ * The rest of an SGR mouse report after ESC [ <: "Cb;Cx;Cy" then M (press)
+ * or m (release).  Button 64 is wheel up, 65 wheel down, with 4/8/16 added
+ * for Shift/Meta/Ctrl.  Returns a wheel key, or 0 for other buttons and
+ * malformed reports (consumed up to the final byte or 24 bytes).
+ */
+static int
+ui_sgr_mouse(void)
+{
+	int	c, field = 0, n = 0, button = 0, digits = 0;
+
+	timeout(50);
+	while (n++ < 24 && (c = getch()) != ERR) {
+		if (c >= '0' && c <= '9') {
+			if (field == 0 && button < 1000)
+				button = button * 10 + (c - '0');
+			digits++;
+			continue;
+		}
+		if (c == ';' && digits > 0 && field < 2) {
+			field++;
+			digits = 0;
+			continue;
+		}
+		nodelay(stdscr, TRUE);
+		if (c != 'M' || field != 2 || digits == 0)
+			return 0;
+		switch (button & ~(4 | 8 | 16)) {
+		case 64:
+			return UI_KEY_WHEEL_UP;
+		case 65:
+			return UI_KEY_WHEEL_DOWN;
+		}
+		return 0;
+	}
+	nodelay(stdscr, TRUE);
+	return 0;
+}
+
 static void
 ui_key(struct ui *ui, int key)
 {
@@ -920,7 +999,7 @@ ui_key(struct ui *ui, int key)
 		}
 		ui->ctrl_c = 1;
 	}
-	if (key == KEY_MOUSE && ui->screen != SCREEN_CHAT &&
+	if (UI_KEY_IS_WHEEL(key) && ui->screen != SCREEN_CHAT &&
 	    ui->screen != SCREEN_VIEW)
 		return;
 	switch (ui->screen) {
@@ -1566,7 +1645,7 @@ ui_suspend_run(struct ui *ui, char *const argv[])
 	int	status = -1;
 
 	def_prog_mode();
-	fputs("\033[?2004l", stdout);
+	fputs("\033[?2004l\033[?1006l", stdout);
 	fflush(stdout);
 	endwin();
 	ui_stderr(0);
@@ -1580,7 +1659,7 @@ ui_suspend_run(struct ui *ui, char *const argv[])
 	}
 	ui_stderr(1);
 	reset_prog_mode();
-	fputs("\033[?2004h", stdout);
+	fputs("\033[?2004h\033[?1006h", stdout);
 	fflush(stdout);
 	clearok(curscr, TRUE);
 	ui->dirty = 1;
