@@ -8,7 +8,10 @@
  * splitting each step by (ith, nth) and meeting at a barrier between
  * steps (matmul_part ends with its own barrier).  The matrix products
  * are the kernels' matmul_part(), which quantizes the activation columns
- * once and reuses each weight block across the T columns.  So a prompt
+ * once and reuses each weight block across the T columns; q/k/v and
+ * gate/up, which read the same normed input, go through one
+ * matmul_multi_part() each (one quantization, one pass over the row
+ * chunks of all of them, two barriers instead of six or four).  So a prompt
  * costs one pool wake-up per batch and a generated token one in all.
  *
  * Numerics follow llama.cpp's CPU path: RMSNorm sums squares in double;
@@ -227,6 +230,9 @@ fwd_job(int ith, int nth, void *arg)
 	const struct model	*m = f->m;
 	const struct hparams	*hp = &m->hp;
 	const struct layer	*l;
+	const struct qmat	*mw[3];
+	float			*my[3];
+	int64_t			 ml[3];
 	struct tpool		*tp = f->tp;
 	int			 T = f->ntok, E = hp->n_embd, F = hp->n_ff;
 	int			 hd = hp->head_dim, nq, nkv, nr = hp->n_rot / 2;
@@ -260,11 +266,15 @@ fwd_job(int ith, int nth, void *arg)
 		l = &m->layers[L];
 
 		/* xb holds attn_norm(x). */
-		matmul_part(tp, ith, nth, &l->wq, f->xb, E, T, f->q, nq,
-		    f->scratch);
-		matmul_part(tp, ith, nth, &l->wk, f->xb, E, T, f->k, nkv,
-		    f->scratch);
-		matmul_part(tp, ith, nth, &l->wv, f->xb, E, T, f->v, nkv,
+		mw[0] = &l->wq;
+		mw[1] = &l->wk;
+		mw[2] = &l->wv;
+		my[0] = f->q;
+		my[1] = f->k;
+		my[2] = f->v;
+		ml[0] = nq;
+		ml[1] = ml[2] = nkv;
+		matmul_multi_part(tp, ith, nth, 3, mw, f->xb, E, T, my, ml,
 		    f->scratch);
 
 		/* RoPE, then store K and V of each token in the cache. */
@@ -310,9 +320,12 @@ fwd_job(int ith, int nth, void *arg)
 		tpool_barrier(tp);
 
 		/* SwiGLU feed-forward. */
-		matmul_part(tp, ith, nth, &l->w_gate, f->xb, E, T, f->hb, F,
-		    f->scratch);
-		matmul_part(tp, ith, nth, &l->w_up, f->xb, E, T, f->hb2, F,
+		mw[0] = &l->w_gate;
+		mw[1] = &l->w_up;
+		my[0] = f->hb;
+		my[1] = f->hb2;
+		ml[0] = ml[1] = F;
+		matmul_multi_part(tp, ith, nth, 2, mw, f->xb, E, T, my, ml,
 		    f->scratch);
 		for (t = ith; t < T; t += nth) {
 			for (i = 0; i < F; i++) {

@@ -297,83 +297,152 @@ mm_gemm_generic(qdot_fn dot, int n, const uint8_t *w, size_t wstride,
 			    xq + c * xstride);
 }
 
+/*
+ * Quantize this thread's share of the ntok columns of x for W into the
+ * scratch (nothing for F32 activations); returns the quantized columns
+ * and their stride in *xs.  The caller meets a barrier before using it.
+ */
+static const uint8_t *
+mm_quantize(const struct qmat *W, int ith, int nth, const float *x,
+    int64_t ldx, int ntok, void *scratch, size_t *xs)
+{
+	const struct qtraits	*t = qtype_traits(W->type);
+	const struct qtraits	*at;
+	uint8_t			*base;
+	int64_t			 nb, total, b0, b1, c, cb0, cb1;
+
+	if (t->vec_dot_type == QT_F32) {
+		*xs = (size_t)ldx * sizeof(float);
+		return (const uint8_t *)x;
+	}
+	at = qtype_traits((uint32_t)t->vec_dot_type);
+	base = (uint8_t *)(((uintptr_t)scratch + SCRATCH_ALIGN - 1) &
+	    ~(uintptr_t)(SCRATCH_ALIGN - 1));
+	*xs = mm_col_stride(W);
+	/* Blocks of all columns, split evenly across threads. */
+	nb = W->ncols / at->blck;
+	total = nb * ntok;
+	b0 = total * ith / nth;
+	b1 = total * (ith + 1) / nth;
+	for (c = b0 / nb; c < ntok && c * nb < b1; c++) {
+		cb0 = b0 > c * nb ? b0 - c * nb : 0;
+		cb1 = b1 < (c + 1) * nb ? b1 - c * nb : nb;
+		if (cb1 > cb0)
+			at->quantize(x + c * ldx + cb0 * at->blck,
+			    base + c * *xs + cb0 * at->type_size,
+			    (cb1 - cb0) * at->blck);
+	}
+	return base;
+}
+
+/*
+ * Rows per chunk of W: 64 for a vector, 16 with several columns, fewer
+ * when that would give under 4 chunks per thread.
+ */
+static int64_t
+mm_chunk_rows(const struct qmat *W, int ntok, int nth)
+{
+	int64_t	chunk;
+
+	chunk = ntok == 1 ? MM_DECODE_ROWS : MM_ROWS;
+	if ((W->nrows + chunk - 1) / chunk < 4 * nth)	/* small matrix */
+		chunk = (W->nrows + 4 * nth - 1) / (4 * nth);
+	return chunk > 0 ? chunk : 1;
+}
+
+/* Output rows r0..r1 of W for all ntok quantized columns xq. */
+static void
+mm_rows(const struct qmat *W, const uint8_t *xq, size_t xs, int ntok,
+    float *y, int64_t ldy, int64_t r0, int64_t r1)
+{
+	const struct qtraits	*t = qtype_traits(W->type);
+	const uint8_t		*w = W->data;
+	int64_t			 r, c0, nc;
+	int			 n = (int)W->ncols;
+
+	if (ntok == 1) {
+		for (r = r0; r < r1; r++) {
+			if (r + MM_PREFETCH < r1)
+				mm_prefetch(w + (r + MM_PREFETCH) *
+				    W->row_bytes, W->row_bytes);
+			y[r] = t->vec_dot(n, w + r * W->row_bytes, xq);
+		}
+		return;
+	}
+	for (c0 = 0; c0 < ntok; c0 += MM_COLS) {
+		nc = ntok - c0 < MM_COLS ? ntok - c0 : MM_COLS;
+		if (t->gemm != NULL)
+			t->gemm(n, w + r0 * W->row_bytes, W->row_bytes,
+			    (int)(r1 - r0), xq + c0 * xs, xs, (int)nc,
+			    y + c0 * ldy + r0, (size_t)ldy);
+		else
+			mm_gemm_generic(t->vec_dot, n, w + r0 * W->row_bytes,
+			    W->row_bytes, (int)(r1 - r0), xq + c0 * xs, xs,
+			    (int)nc, y + c0 * ldy + r0, (size_t)ldy);
+	}
+}
+
 void
 matmul_part(struct tpool *tp, int ith, int nth, const struct qmat *W,
     const float *x, int64_t ldx, int ntok, float *y, int64_t ldy,
     void *scratch)
 {
-	const struct qtraits	*t = qtype_traits(W->type);
-	const struct qtraits	*at;
-	const uint8_t		*xq, *w = W->data;
-	size_t			 xs;
-	int64_t			 nb, total, b0, b1, c, cb0, cb1;
-	int64_t			 r0, r1, r, c0, nc, chunk, nchunks, ck;
-	int			 n = (int)W->ncols;
+	matmul_multi_part(tp, ith, nth, 1, &W, x, ldx, ntok, &y, &ldy,
+	    scratch);
+}
 
-	at = qtype_traits((uint32_t)t->vec_dot_type);
-	if (t->vec_dot_type == QT_F32) {
-		xq = (const uint8_t *)x;
-		xs = (size_t)ldx * sizeof(float);
-	} else {
-		uint8_t	*base = (uint8_t *)(((uintptr_t)scratch +
-		    SCRATCH_ALIGN - 1) & ~(uintptr_t)(SCRATCH_ALIGN - 1));
+void
+matmul_multi_part(struct tpool *tp, int ith, int nth, int nm,
+    const struct qmat *const *Ws, const float *x, int64_t ldx, int ntok,
+    float *const *ys, const int64_t *ldys, void *scratch)
+{
+	const uint8_t	*xq;
+	size_t		 xs;
+	int64_t		 chunk[MM_MULTI_MAX], first[MM_MULTI_MAX + 1];
+	int64_t		 ck, r0, r1;
+	int		 i;
 
-		xs = mm_col_stride(W);
-		xq = base;
-		/* Blocks of all columns, split evenly across threads. */
-		nb = W->ncols / at->blck;
-		total = nb * ntok;
-		b0 = total * ith / nth;
-		b1 = total * (ith + 1) / nth;
-		for (c = b0 / nb; c < ntok && c * nb < b1; c++) {
-			cb0 = b0 > c * nb ? b0 - c * nb : 0;
-			cb1 = b1 < (c + 1) * nb ? b1 - c * nb : nb;
-			if (cb1 > cb0)
-				at->quantize(x + c * ldx + cb0 * at->blck,
-				    base + c * xs + cb0 * at->type_size,
-				    (cb1 - cb0) * at->blck);
-		}
+	/* One quantization serves all only if they read it the same way. */
+	for (i = 1; i < nm; i++) {
+		if (nm > MM_MULTI_MAX || Ws[i]->ncols != Ws[0]->ncols ||
+		    qtype_traits(Ws[i]->type)->vec_dot_type !=
+		    qtype_traits(Ws[0]->type)->vec_dot_type)
+			break;
 	}
+	if (i < nm || nm > MM_MULTI_MAX) {
+		for (i = 0; i < nm; i++)
+			matmul_multi_part(tp, ith, nth, 1, Ws + i, x, ldx,
+			    ntok, ys + i, ldys + i, scratch);
+		return;
+	}
+
+	xq = mm_quantize(Ws[0], ith, nth, x, ldx, ntok, scratch, &xs);
 	if (tp != NULL && ith == 0)
 		atomic_store_explicit(&tp->chunk_next, 0,
 		    memory_order_relaxed);
 	tpool_barrier(tp);	/* activations ready, chunk counter reset */
 
 	/*
-	 * Rows in chunks, each thread taking the next free one, so a
-	 * thread that is slow (or not yet running, on a busy machine) does
-	 * less of the work and holds none back.  Which thread computes a
-	 * row never changes its value.
+	 * The chunks of all the matrices in one sequence, each thread
+	 * taking the next free one, so a thread that is slow (or not yet
+	 * running, on a busy machine) does less of the work and holds
+	 * none back.  Which thread computes a row never changes its value.
 	 */
-	chunk = ntok == 1 ? MM_DECODE_ROWS : MM_ROWS;
-	if ((W->nrows + chunk - 1) / chunk < 4 * nth)	/* small matrix */
-		chunk = (W->nrows + 4 * nth - 1) / (4 * nth);
-	nchunks = (W->nrows + chunk - 1) / chunk;
-	for (ck = mm_next_chunk(tp, nth, -1); ck < nchunks;
+	first[0] = 0;
+	for (i = 0; i < nm; i++) {
+		chunk[i] = mm_chunk_rows(Ws[i], ntok, nth);
+		first[i + 1] = first[i] + (Ws[i]->nrows + chunk[i] - 1) /
+		    chunk[i];
+	}
+	i = 0;
+	for (ck = mm_next_chunk(tp, nth, -1); ck < first[nm];
 	    ck = mm_next_chunk(tp, nth, ck)) {
-		r0 = ck * chunk;
-		r1 = r0 + chunk < W->nrows ? r0 + chunk : W->nrows;
-		if (ntok == 1) {
-			for (r = r0; r < r1; r++) {
-				if (r + MM_PREFETCH < r1)
-					mm_prefetch(w + (r + MM_PREFETCH) *
-					    W->row_bytes, W->row_bytes);
-				y[r] = t->vec_dot(n, w + r * W->row_bytes, xq);
-			}
-			continue;
-		}
-		for (c0 = 0; c0 < ntok; c0 += MM_COLS) {
-			nc = ntok - c0 < MM_COLS ? ntok - c0 : MM_COLS;
-			if (t->gemm != NULL)
-				t->gemm(n, w + r0 * W->row_bytes, W->row_bytes,
-				    (int)(r1 - r0), xq + c0 * xs, xs, (int)nc,
-				    y + c0 * ldy + r0, (size_t)ldy);
-			else
-				mm_gemm_generic(t->vec_dot, n,
-				    w + r0 * W->row_bytes, W->row_bytes,
-				    (int)(r1 - r0), xq + c0 * xs, xs, (int)nc,
-				    y + c0 * ldy + r0, (size_t)ldy);
-		}
+		while (ck >= first[i + 1])
+			i++;
+		r0 = (ck - first[i]) * chunk[i];
+		r1 = r0 + chunk[i] < Ws[i]->nrows ? r0 + chunk[i] :
+		    Ws[i]->nrows;
+		mm_rows(Ws[i], xq, xs, ntok, ys[i], ldys[i], r0, r1);
 	}
 	tpool_barrier(tp);
 }

@@ -88,6 +88,19 @@ void	 matmul_part(struct tpool *, int ith, int nth, const struct qmat *W,
 	    const float *x, int64_t ldx, int ntok, float *y, int64_t ldy,
 	    void *scratch);
 
+/*
+ * Several products of the same activations at once: y_i = W_i x for
+ * i < nm (nm <= MM_MULTI_MAX), e.g. q/k/v or gate/up.  When the W_i share
+ * ncols and vec_dot_type, x is quantized once and the row chunks of all
+ * of them are shared out in one pass between two barriers; otherwise it
+ * is matmul_part for each.  Results are identical to matmul_part's.
+ * scratch holds the largest matmul_scratch_size of the W_i.
+ */
+#define MM_MULTI_MAX	4
+void	 matmul_multi_part(struct tpool *, int ith, int nth, int nm,
+	    const struct qmat *const *Ws, const float *x, int64_t ldx,
+	    int ntok, float *const *ys, const int64_t *ldys, void *scratch);
+
 /* Dequantize row r of W into dst (ncols floats): embeddings lookup. */
 void	 qmat_get_row(const struct qmat *W, int64_t r, float *dst);
 
