@@ -79,6 +79,7 @@ static struct worker_model *worker_model_from(const struct engine_info *);
 struct emit_ctx {
 	struct worker	*w;
 	unsigned	 id;
+	int		 ctx_used;	/* prompt + pieces emitted so far */
 };
 
 struct worker *
@@ -576,6 +577,8 @@ worker_emit(const char *text, size_t len, void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	stop = (w->cancel_job == ec->id);
+	if (len > 0)
+		ec->ctx_used++;
 	if (len > 0) {
 		for (last = w->events; last != NULL && last->next != NULL;
 		    last = last->next)
@@ -587,6 +590,7 @@ worker_emit(const char *text, size_t len, void *arg)
 			last->len += len;
 			last->text[last->len] = '\0';
 			last->ntok++;
+			last->ctx_used = ec->ctx_used;
 			merged = 1;
 		}
 	}
@@ -598,6 +602,7 @@ worker_emit(const char *text, size_t len, void *arg)
 		ev->text[len] = '\0';
 		ev->len = len;
 		ev->ntok = 1;
+		ev->ctx_used = ec->ctx_used;
 		worker_push(w, ev);
 	} else if (merged)
 		(void)write(w->pipe[1], &c, 1);
@@ -620,6 +625,14 @@ worker_do_chat(struct worker *w, struct job *j)
 		worker_push(w, ev);
 		return;
 	}
+	/*
+	 * The prompt's size, so TOKEN events can say how much context is in
+	 * use while the answer streams (-1 for an unknown template: the
+	 * engine_chat below reports that error).
+	 */
+	ec.ctx_used = engine_count_tokens(w->engine, j->tmpl, j->msgs, j->n);
+	if (ec.ctx_used < 0)
+		ec.ctx_used = 0;
 	memset(&res, 0, sizeof res);
 	if (engine_chat(w->engine, j->tmpl, j->msgs, j->n, &j->s, worker_emit,
 	    &ec, &res, &cause) != 0) {

@@ -60,6 +60,10 @@ struct worker_event {
 	char			*text;	/* NUL-terminated, len bytes */
 	size_t			 len;
 	int			 ntok;	/* pieces merged into text */
+	int			 ctx_used; /* TOKEN: prompt tokens plus the
+					   pieces emitted so far (the
+					   context in use, an estimate
+					   until DONE's res.n_ctx_used) */
 	char			*error;
 	struct worker_model	*model;
 	struct engine_result	 res;

@@ -2,7 +2,8 @@
 # test-ui-stream.sh -- the chat while the model is generating: Esc and
 # C-c stop the answer (partial text kept, marked stopped, stored as
 # cancelled), typing goes on, the window can be resized to 40x10 and
-# back, and the keystroke echo latency is measured on a model big enough
+# back, the status bar's ctx figure counts up while tokens stream, and
+# the keystroke echo latency is measured on a model big enough
 # to keep the engine busy (a synthetic TinyLlama-1.1B-shaped file made
 # by `medchat debug synth`; stories260K if that cannot be written).
 . "$top_srcdir/tests/lib.sh"
@@ -124,6 +125,36 @@ diag "keystroke echo latency on $what: median $median ms (50 ms target met: $mee
 # UI that waits for the engine (a 1.1B token takes about 100 ms here).
 check "keystroke echo median under 100 ms while generating" [ "$median" -lt 100 ]
 check "the engine was busy during the measurement" [ "$still" = yes ]
+# The status bar's context figure counts up while the answer streams
+# (prompt + tokens so far), not only when it is finished.
+ctx_now() {
+	ui_cap | sed -n 's/^ generating |.*| ctx \([0-9]*\)\/[0-9]*.*/\1/p' |
+	    head -1
+}
+# Before this conversation's first answer the figure is 0; the first
+# token (after the prompt evaluation) makes it prompt + 1.
+deadline=$(( $(date +%s) + 60 ))
+c1=$(ctx_now)
+while [ "${c1:-x}" = 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do
+	sleep 0.1
+	c1=$(ctx_now)
+done
+c2=$c1
+while [ -n "$c1" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+	c2=$(ctx_now)
+	if [ -z "$c2" ] || [ "$c2" -gt "$c1" ]; then
+		break
+	fi
+	sleep 0.1
+done
+check "ctx in use is counted while generating" [ "${c1:-0}" -gt 0 ]
+if [ -n "$c1" ] && [ -n "$c2" ] && [ "$c2" -gt "$c1" ]; then
+	ok "ctx counts up as tokens stream ($c1 -> $c2)"
+else
+	fail "ctx counts up as tokens stream"
+	diag "first '$c1', then '$c2'; the screen was:"
+	ui_cap | sed 's/^/#   |/'
+fi
 ui_keys Escape
 ui_check "big model: Esc stops (after the prompt is evaluated)" "^ stopped \|" 120
 ui_keys C-c

@@ -18,6 +18,7 @@
 
 struct seen {
 	int		 progress, loaded, failed, tokens, ntok, done, errors;
+	int		 ctx_first, ctx_last, ctx_down;	/* TOKEN ctx_used */
 	struct buf	 text;
 	struct worker_model *model;
 	char		*error;
@@ -64,7 +65,11 @@ wait_for(struct worker *w, enum worker_ev_type until, int ms,
 				s->model = worker_model_copy(ev->model);
 				break;
 			case WORKER_EV_TOKEN:
-				s->tokens++;
+				if (s->tokens++ == 0)
+					s->ctx_first = ev->ctx_used - ev->ntok;
+				if (ev->ctx_used <= s->ctx_last)
+					s->ctx_down = 1;
+				s->ctx_last = ev->ctx_used;
 				s->ntok += ev->ntok;
 				buf_append(&s->text, ev->text, ev->len);
 				break;
@@ -158,6 +163,12 @@ main(void)
 	    "done with the engine's result");
 	test_cond(s.tokens <= s.ntok && s.ntok <= s.res.n_gen + 1,
 	    "token events coalesce, counting every piece");
+	test_condf(s.ctx_first == s.res.n_prompt && !s.ctx_down &&
+	    s.ctx_last == s.res.n_prompt + s.ntok &&
+	    s.ctx_last <= s.res.n_ctx_used + 1,
+	    "token events count the context up: prompt %d + pieces %d = %d "
+	    "(after: %d)", s.res.n_prompt, s.ntok, s.ctx_last,
+	    s.res.n_ctx_used);
 	first = strdup(buf_str(&s.text));
 	seen_reset(&s);
 	worker_chat(w, NULL, &msg, 1, &sp);

@@ -1109,6 +1109,10 @@ ui_event(struct ui *ui, struct worker_event *ev)
 			break;
 		chat_append(ui->chat, (size_t)ui->gen_msg, ev->text, ev->len);
 		ui->gen_tokens += ev->ntok;
+		/* Counts up while streaming; DONE sets the engine's figure. */
+		if (ev->ctx_used > 0 && ui->model != NULL)
+			ui->ctx_used = ev->ctx_used < ui->model->n_ctx ?
+			    ev->ctx_used : ui->model->n_ctx;
 		dt = ui_now() - ui->gen_start;
 		if (dt > 0.2)
 			ui->tps = ui->gen_tokens / dt;
