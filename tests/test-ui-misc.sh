@@ -193,4 +193,47 @@ case $out in
 *"é 中"*) ok "C locale: the text is stored as typed (UTF-8)" ;;
 *) fail "C locale: the text is stored as typed (UTF-8)"; diag "$out" ;;
 esac
+
+# --- the settings file: models-dir, ctx, warnings; options override -------------
+DEMO=$UI_HOME/data/medchat/models/medchat-demo-random.gguf
+mkdir -p "$UI_HOME/config/medchat" "$TMPD/extra"
+cp "$DEMO" "$TMPD/extra/extra-model.gguf"
+cat > "$UI_HOME/config/medchat/medchat.conf" <<EOF
+# settings for the test
+models-dir = $TMPD/extra
+
+colour = blue
+ctx = 96
+threads = many
+EOF
+UI_ENV=""
+ui_start --db "$TMPD/conf.db"
+ui_check "config: advisory for the new database" "Model-risk advisory"
+ui_type "I understand"
+ui_keys Enter
+ui_check "config: a bad line is warned with file:line" \
+    'medchat\.conf:4: unknown key "colour" \(and 1 more\)'
+ui_check "config: all warnings in the transcript" \
+    'medchat\.conf:6: threads: bad number "many"'
+ui_keys C-c C-c
+ui_check "config: quits" "MEDCHAT-EXIT 0"
+ui_start --db "$DB" -m "$DEMO"
+ui_check "config: ctx applies" "^ ready \| medchat-demo-random .*\| ctx 0/96 "
+ui_keys F3
+ui_check "config: models-dir listed in the model menu" "extra-model\.gguf"
+ui_keys Escape
+check "config: model menu closed" ui_gone "extra-model\.gguf"
+ui_keys C-c C-c
+ui_check "config: quits again" "MEDCHAT-EXIT 0"
+ui_start --db "$DB" -m "$DEMO" --ctx 80
+ui_check "config: --ctx overrides the file" \
+    "^ ready \| medchat-demo-random .*\| ctx 0/80 "
+ui_keys C-c C-c
+ui_check "config: quits a third time" "MEDCHAT-EXIT 0"
+rm -f "$UI_HOME/config/medchat/medchat.conf"
+out=$("$MEDCHAT" --db "$DB" --help 2>&1)
+case $out in
+*medchat.conf*) ok "--help names the settings file" ;;
+*) fail "--help names the settings file"; diag "$out" ;;
+esac
 done_testing

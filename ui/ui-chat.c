@@ -337,9 +337,11 @@ chat_draw(struct ui *ui)
 	tview_build(ui, &ui->chatview, ui->chat, COLS);
 	tview_draw(ui, &ui->chatview, 0, ty, COLS);
 	status_draw(ui, ty);
-	if (ui->msg != NULL)
+	if (ui->msg != NULL && (ui->msg_error || ui->conf_msg == NULL))
 		ui_draw_str(ui, ty + 1, 0, ui->msg, COLS,
 		    ui->msg_error ? UA_ERROR : UA_TEXT);
+	else if (ui->conf_msg != NULL)
+		ui_draw_str(ui, ty + 1, 0, ui->conf_msg, COLS, UA_ERROR);
 	else {
 		if (ui->state == STATE_GENERATING)
 			hint = "Esc or C-c stops the answer; typing goes on";
@@ -366,6 +368,8 @@ chat_key(struct ui *ui, int key)
 	if (!UI_KEY_IS_WHEEL(key)) {
 		free(ui->msg);
 		ui->msg = NULL;
+		free(ui->conf_msg);
+		ui->conf_msg = NULL;
 	}
 	ui->dirty = 1;
 	if (key == 3) {				/* C-c */

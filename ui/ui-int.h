@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "chat.h"
 #include "cmd.h"
+#include "conffile.h"
 #include "store.h"
 #include "worker.h"
 #include "wrap.h"
@@ -111,6 +112,7 @@ struct ui {
 	char			*opt_template;
 	int			 opt_ctx;
 	int			 opt_threads;
+	struct conffile		 conf;		/* medchat.conf, under them */
 
 	char			*data_dir;	/* $XDG_DATA_HOME/medchat */
 	char			*models_dir;	/* data_dir/models */
@@ -154,6 +156,9 @@ struct ui {
 	int			 color;
 	int			 attrs[UA_NATTRS];
 	char			*msg;		/* status-line message */
+	char			*conf_msg;	/* settings file warning: shown
+						   unless msg is an error, until
+						   the first key in the chat */
 	int			 msg_error;
 	struct buf		 paste;
 	int			 ctrl_c;	/* last key was C-c */

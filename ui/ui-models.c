@@ -155,12 +155,14 @@ models_scan(struct ui *ui)
 {
 	struct model_row	*r;
 	char			*dup;
-	size_t			 cap = 0;
+	size_t			 cap = 0, i;
 
 	models_free(ui);
 	ui->mem_avail = models_mem_available();
 	models_scan_dir(ui, ui->models_dir, &cap);
 	models_scan_dir(ui, ui->opt_models_dir, &cap);
+	for (i = 0; i < ui->conf.n_models_dirs; i++)
+		models_scan_dir(ui, ui->conf.models_dirs[i], &cap);
 	if (ui->opt_model != NULL) {
 		dup = xstrdup(ui->opt_model);
 		models_scan_dir(ui, dirname(dup), &cap);

@@ -49,6 +49,7 @@
 
 static void	 ui_usage(FILE *);
 static int	 ui_parse(struct ui *, int, char **);
+static void	 ui_conf_warnings(struct ui *);
 static int	 ui_mkdirs(const char *, char **);
 static char	*ui_data_dir(char **);
 static void	 ui_signal(int);
@@ -112,7 +113,38 @@ ui_usage(FILE *f)
 		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
 		fprintf(f, "  %-28s %s\n", left, o->help);
 	}
+	fprintf(f, "\nSettings file: $XDG_CONFIG_HOME/medchat/medchat.conf "
+	    "(default\n~/.config/medchat/medchat.conf), lines \"key = value\" "
+	    "with keys models-dir\n(repeatable), ctx, threads and template; "
+	    "options override it.\n");
 	fprintf(f, "\nInside the chat, type /help for commands and keys.\n");
+}
+
+/*
+ * Show the settings file's warnings: the first in the status line until
+ * the first key in the chat, all kept ones in the transcript.
+ */
+static void
+ui_conf_warnings(struct ui *ui)
+{
+	struct buf	b = BUF_INIT;
+	size_t		i;
+
+	if (ui->conf.n_bad == 0)
+		return;
+	if (ui->conf.n_bad > 1)
+		xasprintf(&ui->conf_msg, "%s (and %zu more)",
+		    ui->conf.warnings[0], ui->conf.n_bad - 1);
+	else
+		ui->conf_msg = xstrdup(ui->conf.warnings[0]);
+	buf_puts(&b, "The settings file has lines that were skipped:");
+	for (i = 0; i < ui->conf.n_warnings; i++)
+		buf_printf(&b, "\n%s", ui->conf.warnings[i]);
+	if (ui->conf.n_bad > ui->conf.n_warnings)
+		buf_printf(&b, "\n(and %zu more)",
+		    ui->conf.n_bad - ui->conf.n_warnings);
+	ui_notice(ui, buf_str(&b));
+	buf_free(&b);
 }
 
 /* Parse the command line into ui; 0, 1 for --help, -1 on error. */
@@ -360,12 +392,24 @@ int
 cmd_tui(int argc, char **argv)
 {
 	struct ui	*ui;
-	char		*cause = NULL, *hist, *logp;
+	char		*cause = NULL, *hist, *logp, *confp;
 	int		 rv, code;
 
 	ui = xcalloc(1, sizeof *ui);
 	ui->editing = -1;
 	ui->gen_msg = -1;
+	/* The settings file first: the command line overrides it. */
+	conffile_init(&ui->conf);
+	if ((confp = conffile_default_path()) != NULL) {
+		conffile_load(&ui->conf, confp);
+		free(confp);
+	}
+	if (ui->conf.ctx >= 0)
+		ui->opt_ctx = ui->conf.ctx;
+	if (ui->conf.threads >= 0)
+		ui->opt_threads = ui->conf.threads;
+	if (ui->conf.template_name != NULL)
+		ui->opt_template = xstrdup(ui->conf.template_name);
 	if ((rv = ui_parse(ui, argc, argv)) != 0) {
 		ui_free(ui);
 		return rv > 0 ? 0 : 2;
@@ -430,6 +474,7 @@ cmd_tui(int argc, char **argv)
 		    "run are marked in /history",
 		    store_n_interrupted(ui->store));
 	ui_startup_model(ui);
+	ui_conf_warnings(ui);
 	ui->dirty = 1;
 	ui_loop(ui);
 
@@ -462,6 +507,8 @@ ui_free(struct ui *ui)
 	models_free(ui);
 	browser_free(ui);
 	worker_model_free(ui->model);
+	conffile_free(&ui->conf);
+	free(ui->conf_msg);
 	free(ui->gen_idx);
 	free(ui->opt_model);
 	free(ui->opt_models_dir);
