@@ -374,3 +374,37 @@ settings_from_json(struct settings *st, const char *json)
 		t.n_ctx = (int)d;
 	*st = t;
 }
+
+char *
+cmd_hist_escape(const char *s)
+{
+	struct buf	b = BUF_INIT;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			buf_puts(&b, "\\\\");
+		else if (*s == '\n')
+			buf_puts(&b, "\\n");
+		else
+			buf_putc(&b, *s);
+	}
+	return b.data != NULL ? buf_detach(&b) : xstrdup("");
+}
+
+char *
+cmd_hist_unescape(const char *s)
+{
+	struct buf	b = BUF_INIT;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] == '\\') {
+			buf_putc(&b, '\\');
+			s++;
+		} else if (s[0] == '\\' && s[1] == 'n') {
+			buf_putc(&b, '\n');
+			s++;
+		} else
+			buf_putc(&b, *s);
+	}
+	return b.data != NULL ? buf_detach(&b) : xstrdup("");
+}

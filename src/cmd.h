@@ -94,4 +94,13 @@ char	*settings_json(const struct settings *);
 /* Apply a JSON object made by settings_json(); unknown keys ignored. */
 void	 settings_from_json(struct settings *, const char *json);
 
+/*
+ * The input history file holds one entry a line, so a multi-line input is
+ * stored with its newlines escaped: cmd_hist_escape turns '\\' into
+ * "\\\\" and '\n' into "\\n"; cmd_hist_unescape reverses that and leaves
+ * any other backslash alone (history written before escaping came back
+ * as it was).  Both return a new string the caller frees.
+ */
+char	*cmd_hist_escape(const char *);
+char	*cmd_hist_unescape(const char *);
 #endif

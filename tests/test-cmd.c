@@ -148,5 +148,36 @@ main(void)
 	settings_from_json(&st2, "{\"temp\":99,\"top_k\":\"x\"}");
 	test_cond(st2.s.temp < 5 && st2.s.top_k == 7,
 	    "bad JSON values are ignored");
+
+	/* History file escaping of multi-line inputs. */
+	{
+		static const char *const rt[] = { "", "plain", "a\nb",
+		    "\n\n", "back\\slash", "\\n literal", "end\\",
+		    "x\\\ny\\\\n", "caf\xc3\xa9\n\xff" };
+		char	*e, *u;
+		size_t	 i;
+		int	 good = 1;
+
+		for (i = 0; i < sizeof rt / sizeof rt[0]; i++) {
+			e = cmd_hist_escape(rt[i]);
+			u = cmd_hist_unescape(e);
+			if (strchr(e, '\n') != NULL || strcmp(u, rt[i]) != 0) {
+				good = 0;
+				test_diag("round trip of entry %zu: %s", i, u);
+			}
+			free(e);
+			free(u);
+		}
+		test_cond(good, "history escaping: no newline in the file, "
+		    "entries round-trip");
+		e = cmd_hist_escape("one\ntwo\\");
+		test_cond(strcmp(e, "one\\ntwo\\\\") == 0,
+		    "history escaping: \\n and \\\\");
+		free(e);
+		u = cmd_hist_unescape("old \\t entry\\");
+		test_cond(strcmp(u, "old \\t entry\\") == 0,
+		    "history unescaping leaves other backslashes alone");
+		free(u);
+	}
 	return test_report();
 }

@@ -181,6 +181,10 @@ ui_start --db "$DB" -m "$UI_HOME/data/medchat/models/medchat-demo-random.gguf"
 ui_check "C locale: starts" "^ ready \| medchat-demo-random"
 ui_type "/new"
 ui_keys Enter
+# A short answer keeps the question on the screen (the demo model's
+# random text can otherwise run to the end of the context).
+ui_type "/set max-tokens 4"
+ui_keys Enter
 ui_type "caf"
 ui_tmux send-keys -t ui -l "é 中"
 ui_keys Enter
@@ -236,4 +240,29 @@ case $out in
 *medchat.conf*) ok "--help names the settings file" ;;
 *) fail "--help names the settings file"; diag "$out" ;;
 esac
+
+# --- a multi-line input comes back whole from the history file -------------------
+ui_start --db "$DB" -m "$DEMO"
+ui_check "history: starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "hist one"
+ui_keys M-Enter
+ui_type "hist two \\ end"
+ui_keys Enter
+ui_check "history: the two-line question is sent" "^  hist two \\\\ end$"
+ui_idle
+ui_keys C-c C-c
+ui_check "history: quits" "MEDCHAT-EXIT 0"
+check "history: one escaped line in the file" \
+    grep -qx 'hist one\\nhist two \\\\ end' "$UI_HOME/data/medchat/history"
+ui_start --db "$DB" -m "$DEMO"
+ui_check "history: starts again" "^ ready \| medchat-demo-random"
+ui_keys Up
+ui_check "history: Up brings back the first line" "^> hist one$"
+ui_check "history: ... and the second line with it" "^hist two \\\\ end$"
+ui_keys Up
+ui_check "history: the entry before it" "^> /set max-tokens 4$"
+ui_keys C-c C-c C-c
+ui_check "history: quits again" "MEDCHAT-EXIT 0"
 done_testing

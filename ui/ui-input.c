@@ -15,7 +15,8 @@
  * A line accepted by readline is handed to the UI after readline has
  * returned (ui_input_line), never from inside readline's callback, so the
  * UI may freely replace the line.  A trailing backslash or Alt-Enter
- * continues the line with a newline instead of sending it.
+ * continues the line with a newline instead of sending it.  History
+ * entries are escaped in the history file (one line each).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ static char	*input_gen_cmd(const char *, int);
 static char	*input_gen_word(const char *, int);
 static void	 input_show_matches(char **, int, int);
 static void	 input_accept(void);
+static void	 input_hist_map(char *(*)(const char *));
 
 static struct ui	*input_ui;
 static unsigned char	 pending[256];
@@ -168,6 +170,30 @@ input_show_matches(char **matches, int n, int maxlen)
 }
 
 /*
+ * Replace every history entry's text with fn(text).  The history file has
+ * one entry a line, so entries are escaped (cmd_hist_escape) just before
+ * it is written and unescaped just after it is read: a multi-line input
+ * comes back whole after a restart.
+ */
+static void
+input_hist_map(char *(*fn)(const char *))
+{
+	HIST_ENTRY	*h;
+	char		*t;
+	int		 i;
+
+	for (i = 0; i < history_length; i++) {
+		if ((h = history_get(history_base + i)) == NULL)
+			continue;
+		t = fn(h->line);
+		/* The new entry keeps the old one's data pointer. */
+		if ((h = replace_history_entry(i, t, h->data)) != NULL)
+			(void)free_history_entry(h);
+		free(t);
+	}
+}
+
+/*
  * Set readline up for the UI.  history_path (may be NULL) is read now and
  * written by input_free(), mode 0600.
  */
@@ -205,6 +231,7 @@ input_init(struct ui *ui, const char *history_path)
 			close(fd);
 		}
 		read_history(history_file);
+		input_hist_map(cmd_hist_unescape);
 	}
 	rl_callback_handler_install("", input_line);
 	/* The inputrc may have re-enabled things that touch the tty. */
@@ -224,6 +251,7 @@ input_free(void)
 {
 	rl_callback_handler_remove();
 	if (history_file != NULL) {
+		input_hist_map(cmd_hist_escape);
 		write_history(history_file);
 		chmod(history_file, 0600);
 		free(history_file);
