@@ -218,6 +218,7 @@ int
 engine_open(const struct engine_opts *opts, struct engine **out,
     char **cause)
 {
+	char			 esc[96];
 	struct engine		*e;
 	const struct hparams	*hp;
 	const char		*slash;
@@ -244,8 +245,9 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 		goto fail;
 	}
 	if (strcmp(tm, "llama") != 0) {
-		xasprintf(cause, "%s: unsupported tokenizer '%.32s' (only "
-		    "SentencePiece 'llama' is supported)", e->gf->name, tm);
+		gguf_escape(tm, strlen(tm), esc, sizeof esc);
+		xasprintf(cause, "%s: unsupported tokenizer '%s' (only "
+		    "SentencePiece 'llama' is supported)", e->gf->name, esc);
 		free(tm);
 		goto fail;
 	}
@@ -698,6 +700,7 @@ static int
 engine_tmpl(struct engine *e, const char *name, enum chat_tmpl *t,
     char **cause)
 {
+	char	esc[96];
 	int	r;
 
 	if (name == NULL || *name == '\0') {
@@ -706,8 +709,9 @@ engine_tmpl(struct engine *e, const char *name, enum chat_tmpl *t,
 	}
 	r = chatfmt_lookup(name);
 	if (r < 0) {
-		xasprintf(cause, "unknown template '%.32s' (try chatml, "
-		    "meditron, llama2)", name);
+		gguf_escape(name, strlen(name), esc, sizeof esc);
+		xasprintf(cause, "unknown template '%s' (try chatml, "
+		    "meditron, llama2)", esc);
 		return -1;
 	}
 	*t = (enum chat_tmpl)r;

@@ -86,7 +86,6 @@ static __thread uint64_t	 corrupt_off;
 
 static int	 gguf_corrupt(struct gguf_ctx *, const char *, int, uint64_t,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
-static void	 gguf_escape(const void *, size_t, char *, size_t);
 static void	 gguf_set_field(struct gguf_ctx *, const char *, const char *,
 		    size_t);
 static int	 gguf_need(struct gguf_ctx *, uint64_t, const char *);
@@ -175,9 +174,10 @@ gguf_corrupt_site(int *line, uint64_t *offset)
 /*
  * Copy s[0..n) into out (size outsz >= 8) for a message: printable ASCII
  * and valid printable UTF-8 as is, anything else as \xNN, quotes and
- * backslashes escaped; long strings end in "...".
+ * backslashes escaped; long strings end in "...".  Used for every string
+ * from a model file that goes into an error message.
  */
-static void
+void
 gguf_escape(const void *src, size_t n, char *out, size_t outsz)
 {
 	const char	*s = src;

@@ -114,6 +114,13 @@ uint64_t gguf_arr_u64(const struct gguf_kv *, uint64_t i);
 int64_t	 gguf_arr_i64(const struct gguf_kv *, uint64_t i);
 double	 gguf_arr_f64(const struct gguf_kv *, uint64_t i);
 
+/*
+ * Escape untrusted text from a file for a one-line message: control
+ * characters and invalid UTF-8 become \xNN, long text ends in "...".
+ * out has outsz bytes (at least 8) and is always NUL-terminated.
+ */
+void	 gguf_escape(const void *s, size_t n, char *out, size_t outsz);
+
 const char *gguf_vtype_name(uint32_t);
 /*
  * Function name of the check that raised this thread's last parse error

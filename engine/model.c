@@ -141,6 +141,7 @@ model_hparams(const struct gguf_file *gf, struct hparams *hp, char **cause)
 {
 	const struct gguf_kv	*kv;
 	char			*arch = NULL, *stype = NULL;
+	char			 esc[96];
 	float			 factor;
 	int			 r, kl, vl, experts;
 
@@ -154,8 +155,9 @@ model_hparams(const struct gguf_file *gf, struct hparams *hp, char **cause)
 		return -1;
 	}
 	if (strcmp(arch, "llama") != 0) {
-		xasprintf(cause, "%s: unsupported architecture '%.64s' (only "
-		    "'llama' is supported)", gf->name, arch);
+		gguf_escape(arch, strlen(arch), esc, sizeof esc);
+		xasprintf(cause, "%s: unsupported architecture '%s' (only "
+		    "'llama' is supported)", gf->name, esc);
 		free(arch);
 		return -1;
 	}
@@ -259,8 +261,9 @@ model_hparams(const struct gguf_file *gf, struct hparams *hp, char **cause)
 		return -1;
 	if (r > 0 && strcmp(stype, "none") != 0 &&
 	    strcmp(stype, "linear") != 0) {
-		xasprintf(cause, "%s: llama.rope.scaling.type '%.32s' is not "
-		    "supported (only none and linear)", gf->name, stype);
+		gguf_escape(stype, strlen(stype), esc, sizeof esc);
+		xasprintf(cause, "%s: llama.rope.scaling.type '%s' is not "
+		    "supported (only none and linear)", gf->name, esc);
 		free(stype);
 		return -1;
 	}
@@ -422,6 +425,7 @@ model_known_tensor(const char *name, int n_layer)
 int
 model_load(const struct gguf_file *gf, struct model **out, char **cause)
 {
+	char			 esc[96];
 	struct model	*m;
 	struct hparams	*hp;
 	struct layer	*l;
@@ -488,9 +492,11 @@ model_load(const struct gguf_file *gf, struct model **out, char **cause)
 
 	for (i = 0; i < gf->n_tensors; i++) {
 		if (!model_known_tensor(gf->tensors[i].name, hp->n_layer)) {
+			gguf_escape(gf->tensors[i].name,
+			    strlen(gf->tensors[i].name), esc, sizeof esc);
 			xasprintf(cause, "%s: unexpected tensor '%s' (biases, "
 			    "rope_freqs and experts are not supported)",
-			    gf->name, gf->tensors[i].name);
+			    gf->name, esc);
 			goto fail;
 		}
 		n = 1;
