@@ -1003,35 +1003,6 @@ gguf_parse(struct gguf_file *f, char **cause)
 
 /* ---- open / close ---------------------------------------------------- */
 
-/*
- * A copy of s fit for a terminal: each C0/C1 control character, DEL and
- * invalid UTF-8 byte becomes '?', so a file name cannot move the cursor,
- * split an error message over lines or send escape sequences.
- */
-static char *
-gguf_printable(const char *s)
-{
-	size_t		 n = strlen(s), i = 0, o = 0;
-	uint32_t	 cp;
-	int		 len;
-	char		*out;
-
-	out = xmalloc(n + 1);
-	while (i < n) {
-		len = utf8_decode(s + i, n - i, &cp);
-		if (len < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-			out[o++] = '?';
-			i += len < 0 ? 1 : (size_t)len;
-			continue;
-		}
-		memcpy(out + o, s + i, (size_t)len);
-		o += (size_t)len;
-		i += (size_t)len;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static struct gguf_file *
 gguf_file_new(const char *path)
 {
@@ -1042,7 +1013,7 @@ gguf_file_new(const char *path)
 	f->path = xstrdup(path);
 	slash = strrchr(path, '/');
 	base = (slash != NULL && slash[1] != '\0') ? slash + 1 : path;
-	f->name = gguf_printable(base);
+	f->name = utf8_printable(base);
 	f->fd = -1;
 	return f;
 }
@@ -1053,7 +1024,7 @@ gguf_open_error(const char *path, const char *why, char **cause)
 {
 	char	*p;
 
-	p = gguf_printable(path);
+	p = utf8_printable(path);
 	xasprintf(cause, "%s: %s", p, why);
 	free(p);
 }

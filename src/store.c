@@ -52,7 +52,6 @@
 static int	 store_mkdirs(const char *, const char *, char **);
 static int	 store_check_header(const char *, const char *, int *,
 		     char **);
-static char	*store_printable(const char *);
 static int	 store_get_version(struct store *, int *, char **);
 static int	 store_quick_check(struct store *, char **);
 static int	 store_pragma_text(struct store *, const char *, char **,
@@ -515,34 +514,6 @@ store_default_path(const char *path, char **cause)
 	}
 	xasprintf(&p, "%s/.local/share/medchat/medchat.db", home);
 	return p;
-}
-
-/*
- * A copy of s fit for a message on a terminal: C0/C1 controls, DEL and
- * invalid UTF-8 bytes become '?'.
- */
-static char *
-store_printable(const char *s)
-{
-	size_t		 n = strlen(s), i = 0, o = 0;
-	uint32_t	 cp;
-	int		 len;
-	char		*out;
-
-	out = xmalloc(n + 1);
-	while (i < n) {
-		len = utf8_decode(s + i, n - i, &cp);
-		if (len < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-			out[o++] = '?';
-			i += len < 0 ? 1 : (size_t)len;
-			continue;
-		}
-		memcpy(out + o, s + i, (size_t)len);
-		o += (size_t)len;
-		i += (size_t)len;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 /*
@@ -1021,7 +992,7 @@ store_open(const char *path, struct store **sp, char **cause)
 	if ((e = getenv("MEDCHAT_DB_TIMEOUT_MS")) != NULL && *e != '\0')
 		busy_ms = atoi(e);
 
-	s->name = store_printable(s->path);
+	s->name = utf8_printable(s->path);
 	if (store_mkdirs(s->path, s->name, cause) != 0 ||
 	    store_check_header(s->path, s->name, &exists, cause) != 0)
 		goto fail;

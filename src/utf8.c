@@ -147,6 +147,30 @@ utf8_sanitize(const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
+char *
+utf8_printable(const char *s)
+{
+	size_t		 n = strlen(s), i = 0, o = 0;
+	uint32_t	 cp;
+	int		 len;
+	char		*out;
+
+	out = xmalloc(n + 1);
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &cp);
+		if (len < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			out[o++] = '?';
+			i += len < 0 ? 1 : (size_t)len;
+			continue;
+		}
+		memcpy(out + o, s + i, (size_t)len);
+		o += (size_t)len;
+		i += (size_t)len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 int
 utf8_cpwidth(uint32_t cp)
 {

@@ -34,6 +34,14 @@ size_t	 utf8_complete_prefix(const char *s, size_t n);
  */
 char	*utf8_sanitize(const char *s, size_t n, size_t *outlen);
 
+/*
+ * A copy of the NUL-terminated s fit for a one-line message on a
+ * terminal: each C0/C1 control character, DEL and invalid UTF-8 byte
+ * becomes '?', so a file name cannot move the cursor, split a message
+ * over lines or send escape sequences.  Caller frees.
+ */
+char	*utf8_printable(const char *s);
+
 /* Display width of one code point (0, 1 or 2; control chars 0). */
 int	 utf8_cpwidth(uint32_t cp);
 

@@ -32,6 +32,10 @@ main(void)
 	s = utf8_sanitize("a\xFF" "b", 3, &n);
 	test_cond(n == 5 && memcmp(s, "a\xEF\xBF\xBD" "b", 5) == 0, "sanitize replaces invalid byte");
 	free(s);
+	s = utf8_printable("a\x1b[2J\n\xC2\x9B\xFF\x7F\xC3\xA9");
+	test_cond(strcmp(s, "a?[2J????\xC3\xA9") == 0,
+	    "printable: controls, C1, DEL and invalid bytes become '?'");
+	free(s);
 	test_cond(utf8_encode(0x20AC, enc) == 3 && memcmp(enc, "\xE2\x82\xAC", 3) == 0, "encode euro");
 	test_cond(utf8_encode(0xD800, enc) == 0, "encode surrogate refused");
 	test_cond(utf8_width("abc", 3) == 3, "ascii width");
