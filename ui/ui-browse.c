@@ -415,27 +415,9 @@ browser_key(struct ui *ui, int key)
 		}
 		return 1;
 	}
+	if (ui_list_key(&ui->blist, key))
+		return 1;
 	switch (key) {
-	case KEY_UP:
-	case 'k':
-		ui_list_move(&ui->blist, -1, 0);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		ui_list_move(&ui->blist, 1, 0);
-		break;
-	case KEY_PPAGE:
-		ui_list_move(&ui->blist, -(LINES - 5), 0);
-		break;
-	case KEY_NPAGE:
-		ui_list_move(&ui->blist, LINES - 5, 0);
-		break;
-	case KEY_HOME:
-		ui->blist.sel = 0;
-		break;
-	case KEY_END:
-		ui_list_move(&ui->blist, (int)ui->blist.n, 0);
-		break;
 	case '/':
 		ui->bsearching = 1;
 		break;

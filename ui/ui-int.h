@@ -231,6 +231,8 @@ int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
 void	 ui_list_move(struct ui_list *, int delta, int page);
+/* Up/k, Down/j, PgUp, PgDn, Home, End on a list; 1 if key was one. */
+int	 ui_list_key(struct ui_list *, int key);
 void	 ui_list_scroll(struct ui_list *, int height);
 
 /* ui-chat.c */

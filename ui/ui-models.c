@@ -300,27 +300,9 @@ models_key(struct ui *ui, int key)
 	ui->dirty = 1;
 	free(ui->msg);
 	ui->msg = NULL;
+	if (ui_list_key(&ui->mlist, key))
+		return 1;
 	switch (key) {
-	case KEY_UP:
-	case 'k':
-		ui_list_move(&ui->mlist, -1, 0);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		ui_list_move(&ui->mlist, 1, 0);
-		break;
-	case KEY_PPAGE:
-		ui_list_move(&ui->mlist, -(LINES - 5), 0);
-		break;
-	case KEY_NPAGE:
-		ui_list_move(&ui->mlist, LINES - 5, 0);
-		break;
-	case KEY_HOME:
-		ui->mlist.sel = 0;
-		break;
-	case KEY_END:
-		ui_list_move(&ui->mlist, (int)ui->mlist.n, 0);
-		break;
 	case 'r':
 		models_scan(ui);
 		break;

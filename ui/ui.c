@@ -759,6 +759,34 @@ ui_list_move(struct ui_list *l, int delta, int page)
 	l->sel = (size_t)s;
 }
 
+int
+ui_list_key(struct ui_list *l, int key)
+{
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		ui_list_move(l, -1, 0);
+		return 1;
+	case KEY_DOWN:
+	case 'j':
+		ui_list_move(l, 1, 0);
+		return 1;
+	case KEY_PPAGE:
+		ui_list_move(l, -(LINES - 5), 0);
+		return 1;
+	case KEY_NPAGE:
+		ui_list_move(l, LINES - 5, 0);
+		return 1;
+	case KEY_HOME:
+		l->sel = 0;
+		return 1;
+	case KEY_END:
+		ui_list_move(l, (int)l->n, 0);
+		return 1;
+	}
+	return 0;
+}
+
 /* Keep the selection inside the window of height rows. */
 void
 ui_list_scroll(struct ui_list *l, int height)
