@@ -334,6 +334,7 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	e->info.cpu = cpu_level_name(cpu_level());
 	e->info.file_size = e->gf->size;
 	e->info.n_params = e->m->n_params;
+	e->info.token_bytes = e->m->token_bytes;
 	e->info.n_ctx_train = hp->n_ctx_train;
 	e->info.n_ctx = n_ctx;
 	e->info.n_vocab = hp->n_vocab;

@@ -69,6 +69,7 @@ struct engine_info {
 	const char	*cpu;		/* kernel path in use: scalar/avx2/... */
 	uint64_t	 file_size;
 	uint64_t	 n_params;
+	uint64_t	 token_bytes;	/* weight bytes read per decoded token */
 	int		 n_ctx_train, n_ctx, n_vocab, n_layer, n_embd;
 	int		 n_threads;
 };
@@ -193,6 +194,8 @@ uint64_t engine_kv_bytes(const struct engine *);
  */
 int	 engine_write_synth_model(const char *path, const char *shape,
 	    const char *type, char **cause);
+/* The type mixes it knows ("q4_k_m", ...), NULL-terminated. */
+const char *const *engine_synth_types(void);
 
 /* ---- kernel benchmarks (engine/kbench.c, `medchat bench kernels`) ---- */
 

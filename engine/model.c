@@ -505,7 +505,11 @@ model_load(const struct gguf_file *gf, struct model **out, char **cause)
 		m->n_params += n;
 		if (gf->tensors[i].n_dims >= 2)
 			m->weight_bytes += gf->tensors[i].nbytes;
+		if (strcmp(gf->tensors[i].name, "token_embd.weight") != 0)
+			m->token_bytes += gf->tensors[i].nbytes;
 	}
+	m->token_bytes += m->tied ? (uint64_t)m->tok_embd.nrows *
+	    m->tok_embd.row_bytes : m->tok_embd.row_bytes;
 	*out = m;
 	return 0;
 

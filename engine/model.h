@@ -63,6 +63,13 @@ struct model {
 	struct layer		*layers;	/* [n_layer] */
 	uint64_t		 n_params;
 	uint64_t		 weight_bytes;	/* bytes of all 2-D weights */
+	/*
+	 * Bytes of weights one decoded token reads: every tensor but the
+	 * token embedding, of which one row (the whole of it when the
+	 * output is tied to it).  The numerator of "decode as a fraction
+	 * of memory bandwidth".
+	 */
+	uint64_t		 token_bytes;
 };
 
 /*

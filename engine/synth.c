@@ -386,6 +386,8 @@ struct synth_shape {
 static const struct synth_shape synth_shapes[] = {
 	{ "7b", "Llama-2-7B", 4096, 32, 32, 32, 11008, 4096 },
 	{ "1b", "TinyLlama-1.1B", 2048, 22, 32, 4, 5632, 2048 },
+	/* Same tensor set and type mix, small enough for tests. */
+	{ "tiny", "tiny test", 256, 2, 4, 2, 768, 512 },
 	{ NULL, NULL, 0, 0, 0, 0, 0, 0 }
 };
 
@@ -409,6 +411,19 @@ static const struct synth_mix synth_mixes[] = {
 	{ "q8_0", 7, QT_Q8_0 },
 	{ NULL, 0, 0 }
 };
+
+const char *const *
+engine_synth_types(void)
+{
+	static const char	*names[sizeof synth_mixes / sizeof synth_mixes[0]];
+	size_t			 i;
+
+	/* Filled on every call with the same values: no race that matters. */
+	for (i = 0; synth_mixes[i].name != NULL; i++)
+		names[i] = synth_mixes[i].name;
+	names[i] = NULL;
+	return names;
+}
 
 /* llama.cpp's use_more_bits(i, n). */
 static int
@@ -480,7 +495,7 @@ engine_write_synth_model(const char *path, const char *shape,
 			break;
 	}
 	if (sh->name == NULL) {
-		xasprintf(cause, "unknown shape '%.16s' (7b or 1b)", shape);
+		xasprintf(cause, "unknown shape '%.16s' (7b, 1b or tiny)", shape);
 		return -1;
 	}
 	for (mx = synth_mixes; mx->name != NULL; mx++) {

@@ -10,8 +10,8 @@
  *	kernels' compute speed instead;
  *   medchat bench --membw [-t THREADS] [--json]
  *	memory read bandwidth, one thread and THREADS threads;
- *   medchat bench -m FILE ...
- *	model prompt/decode benchmark (src/cmd-bench-model.c).
+ *   medchat bench -m FILE ... | --types LIST|all ...
+ *	model prompt/decode benchmarks (src/cmd-bench-model.c).
  *
  * THREADS defaults to the number of online CPUs.  The kernel path is the
  * one CPUID picks, or $MEDCHAT_CPU (scalar, avx2).
@@ -35,7 +35,12 @@ bench_usage(FILE *f)
 {
 	fprintf(f, "usage: medchat bench kernels [-t THREADS] [--types LIST] "
 	    "[--size MB] [--rows N] [--json]\n"
-	    "       medchat bench --membw [-t THREADS] [--json]\n");
+	    "       medchat bench --membw [-t THREADS] [--json]\n"
+	    "       medchat bench -m FILE [-m FILE ...] [-p 512] [-n 128] "
+	    "[-t THREADS] [-r REPS] [--membw] [--json]\n"
+	    "       medchat bench --types LIST|all [--shape 7b|1b|tiny] "
+	    "[--dir DIR] [-p 512] [-n 128] [-t THREADS] [-r REPS] "
+	    "[--json]\n");
 }
 
 static int
@@ -214,10 +219,19 @@ cmd_bench(int argc, char **argv)
 	int		 ch, membw = 0, json = 0, threads, nrows = 11008;
 	size_t		 total_mb = BENCH_MIN_TOTAL_MB;
 
-	/* Model benchmark, `medchat bench -m FILE ...` (cmd-bench-model.c). */
+	/*
+	 * Model benchmarks, `medchat bench -m FILE ...` and `medchat bench
+	 * --types LIST` (cmd-bench-model.c); `--types` after `kernels`
+	 * selects the kernel benchmark's types instead.
+	 */
+	for (ch = 1, v = 0; ch < argc; ch++) {
+		if (strcmp(argv[ch], "kernels") == 0)
+			v = 1;
+	}
 	for (ch = 1; ch < argc; ch++) {
-		if (strcmp(argv[ch], "-m") == 0 ||
-		    strncmp(argv[ch], "--model", 7) == 0)
+		if (strncmp(argv[ch], "-m", 2) == 0 ||
+		    strncmp(argv[ch], "--model", 7) == 0 ||
+		    (v == 0 && strncmp(argv[ch], "--types", 7) == 0))
 			return bench_model(argc, argv);
 	}
 	threads = bench_default_threads();

@@ -6,7 +6,7 @@
  *	debug logits -m FILE --tokens "ID ..." --from P [--top N]
  *						teacher-forced top logits in
  *						the golden-file format
- *	debug synth --shape 7b|1b --type T -o FILE
+ *	debug synth --shape 7b|1b|tiny --type T -o FILE
  *						benchmark-shaped random model
  *	debug demo -o FILE			the demo model
  *
@@ -41,7 +41,7 @@ debug_usage(void)
 	    "usage: medchat debug tokenize -m FILE [--plain] TEXT\n"
 	    "       medchat debug logits -m FILE --tokens \"ID ID ...\" "
 	    "--from P [--top N] [--threads N]\n"
-	    "       medchat debug synth --shape 7b|1b --type TYPE -o FILE\n"
+	    "       medchat debug synth --shape 7b|1b|tiny --type TYPE -o FILE\n"
 	    "       medchat debug demo -o FILE\n");
 }
 

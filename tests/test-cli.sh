@@ -49,6 +49,29 @@ check "bench -m --json reports pp16 and tg4" sh -c "grep -q '\"pp16\"' '$TMPD/b'
 $MEDCHAT debug synth --shape 3b --type q4_k_m -o "$TMPD/x.gguf" 2>"$TMPD/e6"
 check "debug synth rejects an unknown shape" grep -q "unknown shape" "$TMPD/e6"
 
+# bench --types: synthetic models written once into --dir (0700), one
+# result per type, decode as a fraction of the measured bandwidth.
+BD=$TMPD/cache/bench
+$MEDCHAT bench --types q4_0,Q6_K --shape tiny --dir "$BD" -t 1 -p 8 -n 4 -r 1 \
+    --json >"$TMPD/bt" 2>"$TMPD/bte"
+check "bench --types exits 0" [ $? -eq 0 ]
+check "bench --types writes one model per type" \
+    sh -c "[ -s '$BD/tiny-q4_0.gguf' ] && [ -s '$BD/tiny-q6_k.gguf' ] && [ \$(ls '$BD' | wc -l) -eq 2 ]"
+check "bench --types makes its directory 0700" [ "$(stat -c %a "$BD")" = 700 ]
+check "bench --types reports both types with the bandwidth fraction" \
+    sh -c "grep -q '\"quant\": \"Q4_0\"' '$TMPD/bt' && grep -q '\"quant\": \"Q6_K\"' '$TMPD/bt' && [ \$(grep -o membw_fraction '$TMPD/bt' | wc -l) -eq 2 ] && grep -q '\"membw_gbs\"' '$TMPD/bt'"
+check "bench --types says which files it writes" grep -q "writing .*tiny-q4_0.gguf" "$TMPD/bte"
+$MEDCHAT bench --types q4_0 --shape tiny --dir "$BD" -t 1 -p 0 -n 2 -r 1 >"$TMPD/bt2" 2>"$TMPD/bte2"
+check "bench --types reuses its models" sh -c "! grep -q writing '$TMPD/bte2'"
+check "bench --types table has the bandwidth columns" grep -q "| tg2 | .* | .*% |" "$TMPD/bt2"
+$MEDCHAT bench --types q4_0,q9_z --shape tiny --dir "$BD" >/dev/null 2>"$TMPD/bte3"
+rc=$?
+check "bench --types rejects an unknown type" sh -c "[ $rc -eq 2 ] && grep -q \"unknown type 'q9_z'\" '$TMPD/bte3'"
+$MEDCHAT bench --types q4_0 --shape 3b --dir "$BD" >/dev/null 2>&1
+check "bench --types rejects an unknown shape" [ $? -eq 2 ]
+$MEDCHAT bench -m "$DEMO" -m "$DEMO" -p 4 -n 2 -r 1 >"$TMPD/b2" 2>&1
+check "bench takes several -m files" [ "$(grep -c '| tg2 |' "$TMPD/b2")" -eq 2 ]
+
 # debug logits against llama.cpp (same format, values within 0.1).
 G=$SHARED/golden/logits-stories260K.txt
 if [ -n "$SHARED" ] && [ -f "$G" ]; then
