@@ -208,6 +208,10 @@ ask_store_begin(const struct ask_store_opts *o, struct engine *eng,
 		free(as);
 		return -1;
 	}
+	/* Refuse before the (slow) hashing, not after the answer. */
+	if (!o->no_save && store_writable(as->s, "save the conversation "
+	    "(--no-save asks without saving)", cause) != 0)
+		goto fail;
 	if (store_n_interrupted(as->s) > 0)
 		fprintf(stderr, "medchat ask: %d unfinished answer%s from an "
 		    "earlier run marked interrupted\n",

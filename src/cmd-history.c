@@ -790,6 +790,14 @@ cmd_history(int argc, char **argv)
 		buf_free(&title);
 		return rc;
 	}
+	/* A read-only database: refuse before asking or reading files. */
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "search") != 0 && strcmp(sub, "export") != 0 &&
+	    store_writable(s, sub, &cause) != 0) {
+		store_close(s);
+		buf_free(&title);
+		return cmdh_fail(cause);
+	}
 	if (strcmp(sub, "list") == 0)
 		rc = cmdh_list(s, &o);
 	else if (strcmp(sub, "show") == 0)

@@ -16,6 +16,7 @@ struct store {
 	char		*name;		/* path made printable, for messages */
 	char		*backup;	/* copy made before migrating, or NULL */
 	int		 n_interrupted;	/* marked by this open */
+	int		 readonly;	/* opened for reading only */
 	int		 busy_ms;	/* how long to wait for a lock */
 	int64_t		 busy_start;	/* monotonic ms of the first wait */
 };

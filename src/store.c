@@ -9,6 +9,24 @@
  *   the header is checked before SQLite sees the file, then the schema
  *   version and PRAGMA quick_check are read; only after that is the file
  *   switched to WAL or migrated.  A newer schema is refused.
+ * - A database this process cannot write (no write permission on the file
+ *   or its directory, no write bit in the file's mode -- honoured even
+ *   for root, so a copy made read-only with chmod a-w stays untouched --
+ *   or a read-only file system) is opened for reading only: no WAL
+ *   switch, no migration, no marking of interrupted answers, and
+ *   store_begin() refuses every write.  When no -wal or -journal file
+ *   holds anything and either nobody can write the file (no write bit,
+ *   read-only file system) or its directory is not writable (SQLite's
+ *   locked read-only mode would need to create a -shm file there and
+ *   fails), it is opened with SQLite's immutable=1: no locks, nothing
+ *   created next to the file.  A WAL writer only changes the main file
+ *   when it checkpoints, so the one risk, another user writing the file
+ *   while it is read, gives at worst a stale view or an error, never a
+ *   change to the file.  Otherwise (a log holds committed data, or the
+ *   owner may write it and the directory lets SQLite create its -shm)
+ *   SQLite's ordinary read-only mode is used, with its locks.  An older
+ *   schema cannot be upgraded read-only and is refused with a note
+ *   saying so.
  * - The schema is data/schema.sql, compiled in (data/schema-sql.h).  Its
  *   "-- @migration N" sections are applied one per IMMEDIATE transaction,
  *   re-reading user_version inside the transaction so two processes
@@ -25,6 +43,7 @@
  * Export and import are in store-export.c.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -62,6 +81,11 @@ static int	 store_backup(struct store *, int, char **);
 static int	 store_has_data(struct store *);
 static void	 store_fix_modes(struct store *);
 static int	 store_mark_interrupted(struct store *, char **);
+static int	 store_must_read_only(const char *, int *);
+static int	 store_has_file(const char *, const char *);
+static char	*store_immutable_uri(const char *);
+static int	 store_check_version(struct store *, int, char **);
+static int	 store_open_read_only(struct store *, char **);
 static int	 store_conv_exists(struct store *, int64_t, char **);
 static int64_t	 store_descend(struct store *, int64_t);
 static const char *store_os_user(char *, size_t);
@@ -172,8 +196,20 @@ store_exec_plain(struct store *s, const char *sql, const char *what,
 }
 
 int
+store_writable(struct store *s, const char *what, char **cause)
+{
+	if (!s->readonly)
+		return 0;
+	xasprintf(cause, "%s: cannot %s: the database is read-only (opened "
+	    "for reading only; nothing was changed)", s->name, what);
+	return -1;
+}
+
+int
 store_begin(struct store *s, char **cause)
 {
+	if (store_writable(s, "write", cause) != 0)
+		return -1;
 	return store_exec_plain(s, "BEGIN IMMEDIATE", "starting a write",
 	    cause);
 }
@@ -974,6 +1010,166 @@ fail:
 	return -1;
 }
 
+/*
+ * Must the existing file at path be opened read-only?  Yes when this
+ * process may not write it or create files next to it (access with the
+ * effective ids), when its mode has no write bit at all (honoured even
+ * for root: a copy made read-only on purpose stays untouched), or when
+ * its file system is mounted read-only.  *immutable is set when SQLite's
+ * locking cannot or need not be used: no one can write the file (no
+ * write bit, read-only file system), or this process cannot create the
+ * -shm file that a locked read-only WAL reader needs.
+ */
+static int
+store_must_read_only(const char *path, int *immutable)
+{
+	struct stat	 sb;
+	struct statvfs	 vfs;
+	char		*dir, *p;
+	int		 file_ro, dir_ro;
+
+	*immutable = 0;
+	if (stat(path, &sb) == 0 && (sb.st_mode & 0222) == 0)
+		*immutable = 1;
+	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0)
+		*immutable = 1;
+	file_ro = faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0;
+	dir = xstrdup(path);
+	if ((p = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (p == dir)
+		p[1] = '\0';
+	else
+		*p = '\0';
+	dir_ro = faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0;
+	free(dir);
+	if (dir_ro)
+		*immutable = 1;
+	return *immutable || file_ro || dir_ro;
+}
+
+/* Does "<path><suffix>" exist with something in it? */
+static int
+store_has_file(const char *path, const char *suffix)
+{
+	struct stat	 sb;
+	char		*p;
+	int		 yes;
+
+	xasprintf(&p, "%s%s", path, suffix);
+	yes = stat(p, &sb) == 0 && sb.st_size > 0;
+	free(p);
+	return yes;
+}
+
+/* "file:<abs, percent-encoded>?immutable=1" for sqlite3_open_v2. */
+static char *
+store_immutable_uri(const char *abs)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	struct buf		 b = BUF_INIT;
+	const unsigned char	*p;
+
+	buf_puts(&b, "file:");
+	for (p = (const unsigned char *)abs; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '/' || *p == '-' ||
+		    *p == '.' || *p == '_' || *p == '~')
+			buf_putc(&b, *p);
+		else {
+			buf_putc(&b, '%');
+			buf_putc(&b, hex[*p >> 4]);
+			buf_putc(&b, hex[*p & 15]);
+		}
+	}
+	buf_puts(&b, "?immutable=1");
+	return buf_detach(&b);
+}
+
+/* Refuse a schema version below 0 or above the newest we know. */
+static int
+store_check_version(struct store *s, int v, char **cause)
+{
+	int	newest = store_schema_version();
+
+	if (v < 0) {
+		xasprintf(cause, "%s: schema version %d is not valid (left "
+		    "untouched)", s->name, v);
+		return -1;
+	}
+	if (v > newest) {
+		xasprintf(cause, "%s: schema version %d is newer than this "
+		    "medchat knows (%d): use a newer medchat (left untouched)",
+		    s->name, v, newest);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open s->path (an existing SQLite file) for reading only; see the
+ * design notes at the top.  Nothing is written to the file or created
+ * next to it by this function.
+ */
+static int
+store_open_read_only(struct store *s, char **cause)
+{
+	char	*uri = NULL, *abs, *err = NULL;
+	int	 immutable, flags, rc, v;
+
+	store_must_read_only(s->path, &immutable);
+	flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	if (immutable && !store_has_file(s->path, "-wal") &&
+	    !store_has_file(s->path, "-journal")) {
+		if ((abs = realpath(s->path, NULL)) == NULL) {
+			xasprintf(cause, "%s: %s", s->name, strerror(errno));
+			return -1;
+		}
+		uri = store_immutable_uri(abs);
+		free(abs);
+		flags |= SQLITE_OPEN_URI;
+	}
+	rc = sqlite3_open_v2(uri != NULL ? uri : s->path, &s->db, flags,
+	    NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "cannot open it read-only", cause);
+	s->readonly = 1;
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_handler(s->db, store_busy, s);
+
+	if (store_get_version(s, &v, &err) != 0) {
+		rc = sqlite3_extended_errcode(s->db) & 0xff;
+		if (rc != SQLITE_READONLY && rc != SQLITE_CANTOPEN) {
+			*cause = err;
+			return -1;
+		}
+		free(err);
+		xasprintf(cause, "%s: the database is read-only and SQLite "
+		    "cannot read it%s without creating %s-shm next to it: open "
+		    "it once where it is writable (left untouched)", s->name,
+		    (flags & SQLITE_OPEN_URI) == 0 &&
+		    store_has_file(s->path, "-wal") ?
+		    " and the changes in its -wal file" : "", s->name);
+		return -1;
+	}
+	if (store_check_version(s, v, cause) != 0)
+		return -1;
+	if (v < store_schema_version()) {
+		xasprintf(cause, "%s: the database is read-only and its schema "
+		    "(version %d) is older than this medchat's (%d): open it "
+		    "writable once to upgrade it (left untouched)", s->name, v,
+		    store_schema_version());
+		return -1;
+	}
+	if (store_quick_check(s, cause) != 0)
+		return -1;
+	/* A second guard: SQLite itself refuses writes on this connection. */
+	return store_exec_plain(s, "PRAGMA query_only = 1",
+	    "opening read-only", cause);
+}
+
 int
 store_open(const char *path, struct store **sp, char **cause)
 {
@@ -981,7 +1177,7 @@ store_open(const char *path, struct store **sp, char **cause)
 	const char	*e;
 	char		*mode = NULL;
 	mode_t		 um;
-	int		 rc, exists, v, newest, busy_ms = STORE_BUSY_MS;
+	int		 rc, exists, v, immutable, busy_ms = STORE_BUSY_MS;
 
 	*sp = NULL;
 	s = xcalloc(1, sizeof *s);
@@ -991,11 +1187,14 @@ store_open(const char *path, struct store **sp, char **cause)
 	}
 	if ((e = getenv("MEDCHAT_DB_TIMEOUT_MS")) != NULL && *e != '\0')
 		busy_ms = atoi(e);
+	s->busy_ms = busy_ms;
 
 	s->name = utf8_printable(s->path);
 	if (store_mkdirs(s->path, s->name, cause) != 0 ||
 	    store_check_header(s->path, s->name, &exists, cause) != 0)
 		goto fail;
+	if (exists && store_must_read_only(s->path, &immutable))
+		goto read_only;
 
 	um = umask(077);
 	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
@@ -1013,27 +1212,21 @@ store_open(const char *path, struct store **sp, char **cause)
 	sqlite3_extended_result_codes(s->db, 1);
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		umask(um);
+		if (exists) {
+			/* Not caught above (an ACL, a mount): read it only. */
+			sqlite3_close_v2(s->db);
+			s->db = NULL;
+			goto read_only;
+		}
 		xasprintf(cause, "%s: the database is read-only (check the "
 		    "permissions of the file and its directory)", s->name);
 		goto fail;
 	}
-	s->busy_ms = busy_ms;
 	sqlite3_busy_handler(s->db, store_busy, s);
 
-	if (store_get_version(s, &v, cause) != 0)
+	if (store_get_version(s, &v, cause) != 0 ||
+	    store_check_version(s, v, cause) != 0)
 		goto fail_umask;
-	newest = store_schema_version();
-	if (v < 0) {
-		xasprintf(cause, "%s: schema version %d is not valid (left "
-		    "untouched)", s->name, v);
-		goto fail_umask;
-	}
-	if (v > newest) {
-		xasprintf(cause, "%s: schema version %d is newer than this "
-		    "medchat knows (%d): use a newer medchat (left untouched)",
-		    s->name, v, newest);
-		goto fail_umask;
-	}
 	if (exists && store_quick_check(s, cause) != 0)
 		goto fail_umask;
 
@@ -1053,7 +1246,7 @@ store_open(const char *path, struct store **sp, char **cause)
 	    "setting synchronous", cause) != 0)
 		goto fail_umask;
 
-	if (v < newest) {
+	if (v < store_schema_version()) {
 		if (v > 0 && store_has_data(s) && store_backup(s, v,
 		    cause) != 0)
 			goto fail_umask;
@@ -1064,6 +1257,12 @@ store_open(const char *path, struct store **sp, char **cause)
 	store_fix_modes(s);
 
 	if (store_mark_interrupted(s, cause) != 0)
+		goto fail;
+	*sp = s;
+	return 0;
+
+read_only:
+	if (store_open_read_only(s, cause) != 0)
 		goto fail;
 	*sp = s;
 	return 0;
@@ -1093,6 +1292,12 @@ const char *
 store_path(const struct store *s)
 {
 	return s->path;
+}
+
+int
+store_readonly(const struct store *s)
+{
+	return s->readonly;
 }
 
 const char *
@@ -2456,8 +2661,9 @@ store_model_sha256(struct store *s, const char *path, char out[65],
 	}
 	if (computed != NULL)
 		*computed = 1;
-	rc = store_model_set_sha256(s, abs, (uint64_t)sb.st_size, mt, out,
-	    cause);
+	/* A read-only database cannot cache it: the hash is still right. */
+	rc = s->readonly ? 0 : store_model_set_sha256(s, abs,
+	    (uint64_t)sb.st_size, mt, out, cause);
 	free(abs);
 	return rc;
 }

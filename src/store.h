@@ -42,15 +42,34 @@ char	*store_default_path(const char *path, char **cause);
  * Open (creating if needed) the database at path (NULL = default above).
  * Creates the directory 0700 and the files 0600 (database, -wal, -shm).
  * Refuses, without writing to the file, a file that is not SQLite, is
- * corrupt (PRAGMA quick_check), is read-only, is locked for longer than
- * the busy timeout or has a newer schema than this program knows.
- * Migrates an older schema (each step one transaction) after copying the
- * file to "<path>.bak-v<old>-<UTC time>".  Marks assistant messages left
+ * corrupt (PRAGMA quick_check), is locked for longer than the busy
+ * timeout or has a newer schema than this program knows.  Migrates an
+ * older schema (each step one transaction) after copying the file to
+ * "<path>.bak-v<old>-<UTC time>".  Marks assistant messages left
  * 'streaming' by a process that no longer runs as 'interrupted'.
+ *
+ * An existing database that cannot be written (file or directory
+ * without write permission for this process, a file with no write bit
+ * in its mode -- even for root --, a read-only file system) is opened
+ * read-only instead: everything that reads works, every function that
+ * writes fails with "<file>: cannot ...: the database is read-only" and
+ * the file is never changed.  A read-only database whose schema is
+ * older than this program's is refused (it must be opened writable once
+ * to be upgraded).  store_readonly() tells which mode was used.
+ *
  * Returns 0 and *sp, or -1 and *cause.  Free with store_close().
  */
 int	 store_open(const char *path, struct store **sp, char **cause);
 void	 store_close(struct store *);
+
+/* 1 if the database was opened read-only (see store_open), else 0. */
+int	 store_readonly(const struct store *);
+/*
+ * 0 if the database may be written, else -1 and *cause = "<file>: cannot
+ * <what>: the database is read-only (...)".  For commands that write, to
+ * refuse before asking questions or doing slow work.
+ */
+int	 store_writable(struct store *, const char *what, char **cause);
 
 const char *store_path(const struct store *);	/* the file opened */
 int	 store_schema_version(void);		/* the newest we know */

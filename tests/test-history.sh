@@ -2,7 +2,8 @@
 # test-history.sh -- `medchat history` and `medchat advisory` end to end:
 # import, list, show, search, export (md/json/txt, round trip), rename,
 # archive, delete (confirmation), terminal sanitizing of stored text, and
-# refusal of a file that is not a database.
+# refusal of a file that is not a database; a read-only database (read,
+# never written).
 . "${top_srcdir:-.}/tests/lib.sh"
 
 export MEDCHAT
@@ -147,6 +148,34 @@ check "not a database: untouched" test "$(sha256sum < "$TMPD/notes.txt")" = "$be
 $MEDCHAT history frobnicate >/dev/null 2>&1; rc=$?
 check "unknown subcommand is a usage error" test $rc = 2
 
+# A read-only copy (0400 file in a 0500 directory): every reading command
+# works, every writing command is refused in one line naming the file,
+# and the file stays byte for byte the same with nothing made next to it.
+RODIR=$TMPD/ro
+mkdir "$RODIR"
+cp "$DB" "$RODIR/ro.db"
+$MEDCHAT history export --all --format json -o "$TMPD/rw.json"
+chmod 400 "$RODIR/ro.db"
+chmod 500 "$RODIR"
+before=$(sha256sum < "$RODIR/ro.db")
+out=$($MEDCHAT history list --db "$RODIR/ro.db" 2>"$TMPD/err"); rc=$?
+check "read-only: list" sh -c 'test $1 = 0 && echo "$2" | grep -q "Übelkeit" && test ! -s "$3"' _ $rc "$out" "$TMPD/err"
+out=$($MEDCHAT history show 7 --db "$RODIR/ro.db"); rc=$?
+check "read-only: show" sh -c 'test $1 = 0 && echo "$2" | grep -q "Ingwer kann helfen"' _ $rc "$out"
+out=$($MEDCHAT history search Ingwer --db "$RODIR/ro.db"); rc=$?
+check "read-only: search" sh -c 'test $1 = 0 && echo "$2" | grep -q "^7 #12"' _ $rc "$out"
+$MEDCHAT history export --all --format json --db "$RODIR/ro.db" -o "$TMPD/ro.json"; rc=$?
+grep -v '"exported"' "$TMPD/rw.json" > "$TMPD/e1"
+grep -v '"exported"' "$TMPD/ro.json" > "$TMPD/e2"
+check "read-only: export equals the writable copy's" sh -c 'test $1 = 0 && cmp -s "$2" "$3"' _ $rc "$TMPD/e1" "$TMPD/e2"
+for c in "rename 7 New title" "delete 7 --yes" "archive 7" "unarchive 7" "import $TMPD/in.json"; do
+	# shellcheck disable=SC2086
+	$MEDCHAT history $c --db "$RODIR/ro.db" >"$TMPD/out" 2>"$TMPD/err" </dev/null; rc=$?
+	check "read-only: ${c%% *} refused in one line naming the file" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1 && grep -q "ro/ro.db: cannot .*read-only" "$2" && test ! -s "$3"' _ $rc "$TMPD/err" "$TMPD/out"
+done
+check "read-only: file unchanged" test "$(sha256sum < "$RODIR/ro.db")" = "$before"
+check "read-only: nothing made next to it" test "$(ls -A "$RODIR")" = "ro.db"
+
 # medchat ask and the record, on the demo model.
 ADB=$TMPD/ask.db
 DEMO=$TMPD/demo.gguf
@@ -177,7 +206,18 @@ if $MEDCHAT debug demo -o "$DEMO" >/dev/null 2>&1; then
 	check "ask --no-save saves nothing" test "$($MEDCHAT history list --db "$ADB" | wc -l)" = "$n1"
 	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 --continue 99 "x" </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
 	check "ask --continue of no conversation fails, one line" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1' _ $rc "$TMPD/err"
+	# ask on a read-only copy: saving refused before answering, one line;
+	# --no-save answers (the acknowledgement is already there).
+	cp "$ADB" "$TMPD/ask-ro.db"
+	chmod 400 "$TMPD/ask-ro.db"
+	before=$(sha256sum < "$TMPD/ask-ro.db")
+	$MEDCHAT ask --db "$TMPD/ask-ro.db" -m "$DEMO" -n 5 "Saved?" </dev/null >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+	check "ask on a read-only database: refused in one line, nothing printed" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1 && grep -q "ask-ro.db: cannot save the conversation.*read-only" "$2" && test ! -s "$3"' _ $rc "$TMPD/err" "$TMPD/out"
+	$MEDCHAT ask --db "$TMPD/ask-ro.db" -m "$DEMO" -n 5 --seed 3 --no-save "Is ferritin iron?" </dev/null >"$TMPD/out" 2>/dev/null; rc=$?
+	check "ask --no-save on a read-only database answers" sh -c 'test $1 = 0 && cmp -s "$2" "$3"' _ $rc "$TMPD/out" "$TMPD/a1"
+	check "ask: read-only database unchanged" test "$(sha256sum < "$TMPD/ask-ro.db")" = "$before"
 else
 	skip "ask and the record" "medchat debug demo failed"
 fi
+chmod 700 "$RODIR"
 done_testing

@@ -5,7 +5,8 @@
  * model catalog's lazy sha256, acknowledgements, export/import, upgrades
  * from every earlier schema (tests/store-fixtures/), and files the store
  * must refuse without touching them: not SQLite, truncated, corrupt,
- * newer schema, read-only, locked; and a full disk (RLIMIT_FSIZE).
+ * newer schema, locked; read-only files and directories (read, never
+ * written); and a full disk (RLIMIT_FSIZE).
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -1322,69 +1324,280 @@ test_refuse(const char *good)
 	}
 }
 
+/* Does "<path><suffix>" exist? */
+static int
+exists_sfx(const char *path, const char *suffix)
+{
+	char	*p;
+	int	 yes;
+
+	xasprintf(&p, "%s%s", path, suffix);
+	yes = access(p, F_OK) == 0;
+	free(p);
+	return yes;
+}
+
+/* A refusal of a write on a read-only store: -1, one line, says so. */
+static int
+ro_refused(int rc, char **cause, const char *path)
+{
+	int	ok;
+
+	ok = rc == -1 && one_line(*cause, path) &&
+	    strstr(*cause, "read-only") != NULL;
+	if (!ok)
+		test_diag("%s", *cause != NULL ? *cause : "(no cause)");
+	free(*cause);
+	*cause = NULL;
+	return ok;
+}
+
 /*
- * Read-only file and directory.  Root may write anything, so as root
- * the check runs in a child that drops to an unprivileged user.
+ * Everything that reads works on s (a read-only copy of good), everything
+ * that writes is refused.  Returns the number of failed checks, so the
+ * child of test_readonly can report through a pipe.
+ */
+static int
+readonly_checks(struct store *s, const char *path, size_t nconv,
+    int report)
+{
+	struct store_list_opts	 lo = { 0, 0, -1 };
+	struct store_conv	*cv = NULL;
+	struct store_msg	*mv = NULL;
+	struct store_hit	*hv = NULL;
+	struct store_ack	*av = NULL;
+	struct store_model	 mo;
+	char			*cause = NULL, *json = NULL, sha[65];
+	size_t			 n = 0, nm = 0, nh = 0, na = 0, jlen = 0;
+	int64_t			 id;
+	FILE			*f;
+	int			 bad = 0, ok, rc, i;
+	const char		*what[11];
+	int			 res[11];
+
+	ok = store_readonly(s) && store_conv_list(s, &lo, &cv, &n,
+	    &cause) == 0 && n == nconv && n > 0;
+	if (report)
+		test_condf(ok, "readonly: lists all %zu conversations", nconv);
+	bad += !ok;
+	ok = n > 0 && store_msg_list(s, cv[0].id, &mv, &nm, &cause) == 0 &&
+	    store_search(s, "question", 0, "[", "]", 0, &hv, &nh,
+	    &cause) == 0 && store_ack_list(s, &av, &na, &cause) == 0 &&
+	    store_model_get(s, "/nowhere", &mo, &cause) == 1;
+	if (report)
+		test_cond(ok, "readonly: messages, search, acks, models read");
+	bad += !ok;
+	f = open_memstream(&json, &jlen);
+	ok = f != NULL && store_export(s, NULL, 0, STORE_FMT_JSON, f,
+	    &cause) == 0;
+	if (f != NULL)
+		fclose(f);
+	ok = ok && json != NULL && strstr(json, "\"medchat-export\"") != NULL;
+	if (report)
+		test_cond(ok, "readonly: export works");
+	bad += !ok;
+	free(cause);
+	cause = NULL;
+
+	/* Every kind of write, each refused in one line. */
+	id = n > 0 ? cv[0].id : 1;
+	i = 0;
+	what[i] = "rename";
+	rc = store_conv_rename(s, id, "x", &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "archive";
+	rc = store_conv_set_archived(s, id, 1, &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "delete";
+	rc = store_conv_delete(s, id, &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "create";
+	rc = store_conv_create(s, NULL, &id, &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "add a message";
+	rc = store_msg_add(s, id, 0, STORE_ROLE_USER, "q",
+	    STORE_STATUS_COMPLETE, NULL, NULL, &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "import";
+	rc = json != NULL ? store_import_json(s, json, jlen, NULL, NULL,
+	    &cause) : -1;
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "acknowledge";
+	rc = store_ack_record(s, "m.gguf", "Q4_0", "abababababababababababab"
+	    "abababababababababababababababababababab", "cli-flag", &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "setting";
+	rc = store_setting_set(s, "k", "v", &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "model catalog";
+	rc = store_model_touch(s, "/nowhere", &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	what[i] = "store_writable";
+	rc = store_writable(s, "save", &cause);
+	res[i++] = ro_refused(rc, &cause, path);
+	/* A model's hash is still computed; it just is not cached. */
+	what[i] = "model sha256 uncached";
+	res[i++] = store_model_sha256(s, path, sha, NULL, &cause) == 0 &&
+	    strlen(sha) == 64 && store_model_get(s, path, &mo, &cause) == 1;
+	free(cause);
+	cause = NULL;
+	for (i = 0; i < (int)(sizeof res / sizeof *res); i++) {
+		if (report)
+			test_condf(res[i], "readonly: %s", what[i]);
+		bad += !res[i];
+	}
+	free(json);
+	store_convs_free(cv, n);
+	store_msgs_free(mv, nm);
+	store_hits_free(hv, nh);
+	store_acks_free(av, na);
+	return bad;
+}
+
+/*
+ * Read-only databases are opened for reading only.  Two ways to make one:
+ * (1) a file with no write bit in a directory with none, which this
+ * process checks itself (the store honours the mode bits even for root);
+ * (2) where root could write anyway, the permission checks of the kernel,
+ * run in a child that drops to the user 'nobody' (as root) or as the user
+ * itself: the user's own writable-mode file in its read-only directory,
+ * and a new database in that directory.  The file's SHA-256 must not
+ * change and nothing may appear next to it.
  */
 static void
 test_readonly(const char *good)
 {
-	struct passwd	*pw;
-	char		*dir, *path, *newp, *cmd, h1[65], h2[65];
-	pid_t		 pid;
-	int		 status, fds[2];
-	char		 res[2] = { 0, 0 };
+	struct store_list_opts	 lo = { 0, 0, -1 };
+	struct store_conv	*cv;
+	struct passwd		*pw;
+	struct store		*s;
+	const char		*src;
+	char			*dir, *path, *newp, *cmd, *cause = NULL;
+	char			*fixture, *old, h1[65], h2[65];
+	size_t			 nconv = 0;
+	pid_t			 pid;
+	int			 status, fds[2];
+	char			 res[4] = { 0, 0, 0, 0 };
 
+	if ((s = open_ok(good)) == NULL ||
+	    store_conv_list(s, &lo, &cv, &nconv, &cause) != 0) {
+		test_cond(0, "readonly: count the conversations");
+		store_close(s);
+		return;
+	}
+	store_convs_free(cv, nconv);
+	store_close(s);
+
+	/* (1) 0400 file in a 0500 directory. */
 	dir = tpath("ro");
-	mkdir(dir, 0755);
+	mkdir(dir, 0700);
 	path = tpath("ro/ro.db");
 	newp = tpath("ro/new.db");
 	xasprintf(&cmd, "cp '%s' '%s'", good, path);
 	if (system(cmd) != 0)
 		test_diag("cp failed");
 	free(cmd);
-	chmod(path, 0444);
-	chmod(dir, 0555);
-	chmod(tmpdir, 0755);
+	chmod(path, 0400);
+	chmod(dir, 0500);
 	file_hash(path, h1);
+	cause = NULL;
+	test_cond(store_open(path, &s, &cause) == 0 && store_readonly(s),
+	    "readonly: a 0400 file in a 0500 directory opens read-only");
+	if (cause != NULL)
+		test_diag("%s", cause);
+	free(cause);
+	if (s != NULL) {
+		readonly_checks(s, path, nconv, 1);
+		store_close(s);
+	}
+	file_hash(path, h2);
+	test_cond(strcmp(h1, h2) == 0, "readonly: file hash unchanged");
+	test_cond(!exists_sfx(path, "-wal") && !exists_sfx(path, "-shm") &&
+	    !exists_sfx(path, "-journal"), "readonly: nothing made next to it");
+	test_condf(file_mode(path) == 0400, "readonly: mode still 0400 (%o)",
+	    file_mode(path));
+
+	/* An older schema read-only: refused with the way out, untouched. */
+	src = getenv("top_srcdir");
+	xasprintf(&fixture, "%s/tests/store-fixtures/v1.sql",
+	    src != NULL ? src : ".");
+	old = tpath("old-ro.db");
+	if (load_fixture(fixture, old) == 0) {
+		chmod(old, 0400);
+		file_hash(old, h1);
+		cause = NULL;
+		test_cond(store_open(old, &s, &cause) == -1 &&
+		    one_line(cause, old) && strstr(cause, "read-only") !=
+		    NULL && strstr(cause, "writable once") != NULL,
+		    "readonly: older schema refused: open it writable once");
+		test_diag("%s", cause != NULL ? cause : "(none)");
+		free(cause);
+		file_hash(old, h2);
+		test_cond(strcmp(h1, h2) == 0 && raw_int(old,
+		    "PRAGMA user_version") == 1 && !exists_sfx(old, "-wal"),
+		    "readonly: older schema file untouched");
+	} else
+		test_cond(0, "readonly: v1 fixture loads");
+	free(fixture);
+	free(old);
+
+	/* (2) The kernel's checks, as an unprivileged user. */
+	chmod(path, 0600);
 	pw = geteuid() == 0 ? getpwnam("nobody") : NULL;
-	if (geteuid() == 0 && pw == NULL) {
-		test_skip("readonly: file", "root and no user 'nobody'");
-		test_skip("readonly: directory", "root and no user 'nobody'");
+	if (geteuid() == 0 && (pw == NULL || chown(dir, pw->pw_uid,
+	    pw->pw_gid) != 0 || chown(path, pw->pw_uid, pw->pw_gid) != 0)) {
+		test_skip("readonly: own file, read-only directory", "root "
+		    "and no user 'nobody' to drop to");
+		test_skip("readonly: writes refused there", "as above");
+		test_skip("readonly: no database in a read-only directory",
+		    "as above");
+		test_skip("readonly: nothing written", "as above");
 		goto out;
 	}
+	chmod(tmpdir, 0755);
+	file_hash(path, h1);
 	if (pipe(fds) != 0)
 		goto out;
 	if ((pid = fork()) == 0) {
-		struct store	*s;
-		char		*cause = NULL;
-
 		close(fds[0]);
-		if (pw != NULL && (setgid(pw->pw_gid) != 0 ||
-		    setuid(pw->pw_uid) != 0))
+		if (pw != NULL && (setgroups(0, NULL) != 0 ||
+		    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0))
 			_exit(3);
-		res[0] = store_open(path, &s, &cause) == -1 &&
-		    one_line(cause, path) && strstr(cause, "read-only") != NULL;
-		free(cause);
 		cause = NULL;
-		res[1] = store_open(newp, &s, &cause) == -1 &&
+		res[0] = store_open(path, &s, &cause) == 0 &&
+		    store_readonly(s);
+		free(cause);
+		if (res[0]) {
+			res[1] = readonly_checks(s, path, nconv, 0) == 0;
+			store_close(s);
+		}
+		cause = NULL;
+		res[2] = store_open(newp, &s, &cause) == -1 &&
 		    one_line(cause, newp);
 		free(cause);
-		if (write(fds[1], res, 2) != 2)
+		res[3] = 1;
+		if (write(fds[1], res, sizeof res) != sizeof res)
 			_exit(2);
 		_exit(0);
 	}
 	close(fds[1]);
-	if (read(fds[0], res, 2) != 2)
-		res[0] = res[1] = 0;
+	if (read(fds[0], res, sizeof res) != sizeof res)
+		memset(res, 0, sizeof res);
 	close(fds[0]);
 	waitpid(pid, &status, 0);
-	test_cond(res[0], "readonly: read-only file refused, one line");
-	test_cond(res[1], "readonly: no database in a read-only directory");
+	test_cond(res[0], "readonly: own 0600 file in a 0500 directory opens "
+	    "read-only (unprivileged)");
+	test_cond(res[1], "readonly: reads work and writes are refused there");
+	test_cond(res[2], "readonly: no database in a read-only directory");
 	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0 && access(newp, F_OK) != 0,
+	test_cond(res[3] && strcmp(h1, h2) == 0 && access(newp, F_OK) != 0 &&
+	    !exists_sfx(path, "-wal") && !exists_sfx(path, "-shm"),
 	    "readonly: nothing written");
 out:
+	if (geteuid() == 0) {
+		if (chown(dir, 0, 0) != 0 || chown(path, 0, 0) != 0)
+			test_diag("chown back failed");
+	}
 	chmod(dir, 0700);
 	chmod(path, 0600);
 	chmod(tmpdir, 0700);

@@ -2,8 +2,8 @@
 # test-ui-misc.sh -- the chat without a model (explanation, /demo),
 # multi-line input (Alt-Enter, trailing backslash, bracketed paste), Tab
 # completion, /help from the tables, /copy through OSC 52, /stats,
-# /advisory, a non-UTF-8 locale with NO_COLOR, and SIGTERM restoring the
-# terminal.
+# /advisory, a non-UTF-8 locale with NO_COLOR, SIGTERM restoring the
+# terminal, and browsing a read-only database.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
 
@@ -265,4 +265,36 @@ ui_keys Up
 ui_check "history: the entry before it" "^> /set max-tokens 4$"
 ui_keys C-c C-c C-c
 ui_check "history: quits again" "MEDCHAT-EXIT 0"
+
+# --- a read-only database (0400 in 0500): browse it, nothing is written ---------
+RODIR=$TMPD/ro
+mkdir "$RODIR"
+cp "$DB" "$RODIR/ro.db"
+chmod 400 "$RODIR/ro.db"
+chmod 500 "$RODIR"
+before=$(sha256sum < "$RODIR/ro.db")
+ui_start --db "$RODIR/ro.db" -m "$DEMO"
+ui_check "read-only db: starts" "^ ready \| medchat-demo-random"
+ui_check "read-only db: says so" "ro.db is read-only: /history \\(F4\\) browses"
+ui_keys F4
+ui_check "read-only db: the browser lists it" "^20[0-9-]+ [0-9:]+ hist one"
+ui_keys Enter
+ui_check "read-only db: a transcript opens" "read-only\)"
+ui_check "read-only db: ... with its text" "^  hist two"
+ui_keys q
+ui_keys n
+ui_check "read-only db: rename asks" "New title \(Enter saves"
+ui_type " x"
+ui_keys Enter
+ui_check "read-only db: rename refused" "ro.db: cannot write: the database is read-only"
+ui_keys q
+ui_type "a new question"
+ui_keys Enter
+ui_check "read-only db: a question is refused" "^/.*ro.db: cannot write: the database is read-only"
+ui_check "read-only db: ... and kept in the input line" "^> a new question$"
+ui_keys C-u C-c C-c C-c
+ui_check "read-only db: quits" "MEDCHAT-EXIT 0"
+check "read-only db: file unchanged" test "$(sha256sum < "$RODIR/ro.db")" = "$before"
+check "read-only db: nothing made next to it" test "$(ls -A "$RODIR")" = "ro.db"
+chmod 700 "$RODIR"
 done_testing

@@ -392,7 +392,7 @@ int
 cmd_tui(int argc, char **argv)
 {
 	struct ui	*ui;
-	char		*cause = NULL, *hist, *logp, *confp;
+	char		*cause = NULL, *hist, *logp, *confp, *dbname;
 	int		 rv, code;
 
 	ui = xcalloc(1, sizeof *ui);
@@ -475,6 +475,15 @@ cmd_tui(int argc, char **argv)
 		    store_n_interrupted(ui->store));
 	ui_startup_model(ui);
 	ui_conf_warnings(ui);
+	if (store_readonly(ui->store)) {
+		/* A notice in the transcript: status messages are overwritten. */
+		dbname = utf8_printable(store_path(ui->store));
+		xasprintf(&logp, "%s is read-only: /history (F4) browses and "
+		    "exports it; nothing new can be saved to it.", dbname);
+		ui_notice(ui, logp);
+		free(logp);
+		free(dbname);
+	}
 	ui->dirty = 1;
 	ui_loop(ui);
 
