@@ -15,6 +15,14 @@
  * untrusted: every field is type-checked, parents must come earlier in
  * the same conversation (so no cycles), and it all goes in one
  * transaction or not at all.
+ *
+ * Acknowledgements in an export are imported too, as records: each keeps
+ * its fields but its method becomes "import:<method>", and the advisory
+ * gate (store_ack_check) ignores such rows -- an acknowledgement given by
+ * someone else, or on another machine, must not let this database's user
+ * skip the advisory.  A record already present (as imported or as the
+ * original) is not added again, so importing a file twice changes nothing
+ * the second time.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +32,7 @@
 #include "buf.h"
 #include "sjson.h"
 #include "store-int.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define EXPORT_FORMAT	"medchat-export"
@@ -488,6 +497,19 @@ import_err(struct import_ctx *x, const char *what)
 	return -1;
 }
 
+/* import_err with "\"<key>\" <what>". */
+static int
+import_err_key(struct import_ctx *x, const char *key, const char *what)
+{
+	char	*m;
+	int	 rc;
+
+	xasprintf(&m, "\"%s\" %s", key, what);
+	rc = import_err(x, m);
+	free(m);
+	return rc;
+}
+
 /* Optional string member: 0 and *out (NULL for null/absent), or -1. */
 static int
 import_str(struct import_ctx *x, const struct sjson *o, const char *key,
@@ -506,12 +528,8 @@ import_str(struct import_ctx *x, const struct sjson *o, const char *key,
 		free(m);
 		return rc;
 	}
-	if (v->type != SJSON_STRING) {
-		xasprintf(&m, "\"%s\" is not a string", key);
-		rc = import_err(x, m);
-		free(m);
-		return rc;
-	}
+	if (v->type != SJSON_STRING)
+		return import_err_key(x, key, "is not a string");
 	*out = v->str;
 	return 0;
 }
@@ -521,17 +539,11 @@ import_time(struct import_ctx *x, const struct sjson *o, const char *key,
     int64_t *ms)
 {
 	const char	*s;
-	char		*m;
-	int		 rc;
 
 	if (import_str(x, o, key, &s, 1) != 0)
 		return -1;
-	if (store_time_parse(s, ms) != 0) {
-		xasprintf(&m, "\"%s\" is not a UTC time", key);
-		rc = import_err(x, m);
-		free(m);
-		return rc;
-	}
+	if (store_time_parse(s, ms) != 0)
+		return import_err_key(x, key, "is not a UTC time");
 	return 0;
 }
 
@@ -539,15 +551,8 @@ static int
 import_int(struct import_ctx *x, const struct sjson *o, const char *key,
     int64_t *v, int64_t lo, int64_t hi)
 {
-	char	*m;
-	int	 rc;
-
-	if (sjson_int64(sjson_get(o, key), v) != 0 || *v < lo || *v > hi) {
-		xasprintf(&m, "\"%s\" is not a valid integer", key);
-		rc = import_err(x, m);
-		free(m);
-		return rc;
-	}
+	if (sjson_int64(sjson_get(o, key), v) != 0 || *v < lo || *v > hi)
+		return import_err_key(x, key, "is not a valid integer");
 	return 0;
 }
 
@@ -556,15 +561,9 @@ import_bool(struct import_ctx *x, const struct sjson *o, const char *key,
     int *v)
 {
 	const struct sjson	*b = sjson_get(o, key);
-	char			*m;
-	int			 rc;
 
-	if (b == NULL || (b->type != SJSON_TRUE && b->type != SJSON_FALSE)) {
-		xasprintf(&m, "\"%s\" is not true or false", key);
-		rc = import_err(x, m);
-		free(m);
-		return rc;
-	}
+	if (b == NULL || (b->type != SJSON_TRUE && b->type != SJSON_FALSE))
+		return import_err_key(x, key, "is not true or false");
 	*v = b->type == SJSON_TRUE;
 	return 0;
 }
@@ -587,6 +586,133 @@ import_taken(struct import_ctx *x, const char *sql, int64_t id, int *taken)
 		return store_fail(x->s, sqlite3_extended_errcode(x->s->db),
 		    "importing", &x->cause);
 	return 0;
+}
+
+/* s is 64 lowercase hex digits. */
+static int
+import_is_sha256(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/*
+ * A required (or, with !required, nullable) string of 1..max bytes of
+ * UTF-8 without control characters.
+ */
+static int
+import_name(struct import_ctx *x, const struct sjson *o, const char *key,
+    const char **out, size_t max, int required)
+{
+	const unsigned char	*p;
+	size_t			 len;
+
+	if (import_str(x, o, key, out, required) != 0)
+		return -1;
+	if (*out == NULL)
+		return 0;
+	len = strlen(*out);
+	for (p = (const unsigned char *)*out; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	}
+	if (len == 0 || len > max || *p != '\0' || !utf8_valid(*out, len))
+		return import_err_key(x, key, "is not a valid name");
+	return 0;
+}
+
+/*
+ * Import the "acknowledgements" array (absent = none) inside the
+ * caller's transaction; see the top of the file.
+ */
+static int
+import_acks(struct import_ctx *x, const struct sjson *root)
+{
+	static const char *const methods[] = { "tui", "cli-flag", "cli-prompt" };
+	static const char *const sql[2] = {
+		"SELECT 1 FROM advisory_acks WHERE advisory_version = ?1 AND "
+		    "advisory_sha256 = ?2 AND model_file = ?3 AND model_quant "
+		    "IS ?4 AND model_sha256 = ?5 AND os_user = ?6 AND time = ?7 "
+		    "AND method IN (?8, ?9)",
+		"INSERT INTO advisory_acks (advisory_version, advisory_sha256, "
+		    "model_file, model_quant, model_sha256, os_user, time, "
+		    "method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)"
+	};
+	const struct sjson	*acks, *ja;
+	const char		*ver, *asha, *mf, *mq, *msha, *user, *method;
+	char			*imported = NULL;
+	sqlite3_stmt		*st;
+	int64_t			 t;
+	size_t			 i, k;
+	int			 rc;
+
+	acks = sjson_get(root, "acknowledgements");
+	if (acks == NULL || acks->type == SJSON_NULL)
+		return 0;
+	x->where = "the file";
+	if (acks->type != SJSON_ARRAY)
+		return import_err(x, "\"acknowledgements\" is not an array");
+	for (i = 0; i < acks->n; i++) {
+		ja = acks->items[i];
+		snprintf(x->wbuf, sizeof x->wbuf, "acknowledgement %zu", i + 1);
+		x->where = x->wbuf;
+		if (ja->type != SJSON_OBJECT)
+			return import_err(x, "not an object");
+		if (import_name(x, ja, "advisory_version", &ver, 64, 1) != 0 ||
+		    import_str(x, ja, "advisory_sha256", &asha, 1) != 0 ||
+		    import_name(x, ja, "model_file", &mf, 4096, 1) != 0 ||
+		    import_name(x, ja, "model_quant", &mq, 64, 0) != 0 ||
+		    import_str(x, ja, "model_sha256", &msha, 1) != 0 ||
+		    import_name(x, ja, "os_user", &user, 256, 1) != 0 ||
+		    import_time(x, ja, "time", &t) != 0 ||
+		    import_str(x, ja, "method", &method, 1) != 0)
+			return -1;
+		if (!import_is_sha256(asha))
+			return import_err_key(x, "advisory_sha256", "is not 64 "
+			    "lowercase hex digits");
+		if (!import_is_sha256(msha))
+			return import_err_key(x, "model_sha256", "is not 64 "
+			    "lowercase hex digits");
+		if (strncmp(method, "import:", 7) == 0)
+			method += 7;
+		for (k = 0; k < sizeof methods / sizeof *methods; k++) {
+			if (strcmp(method, methods[k]) == 0)
+				break;
+		}
+		if (k == sizeof methods / sizeof *methods)
+			return import_err_key(x, "method", "is not known");
+
+		/* Add it unless it is here, imported or as the original. */
+		xasprintf(&imported, "import:%s", method);
+		for (k = 0; k < 2; k++) {
+			if (store_prepare(x->s, &st, sql[k], &x->cause) != 0)
+				goto fail;
+			store_bind_text(st, 1, ver);
+			store_bind_text(st, 2, asha);
+			store_bind_text(st, 3, mf);
+			store_bind_text(st, 4, mq);
+			store_bind_text(st, 5, msha);
+			store_bind_text(st, 6, user);
+			sqlite3_bind_int64(st, 7, t);
+			store_bind_text(st, 8, method);
+			store_bind_text(st, 9, imported);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+				store_fail(x->s, sqlite3_extended_errcode(
+				    x->s->db), "importing", &x->cause);
+				goto fail;
+			}
+			if (rc == SQLITE_ROW)
+				break;
+		}
+		free(imported);
+		imported = NULL;
+	}
+	return 0;
+
+fail:
+	free(imported);
+	return -1;
 }
 
 /* Import one conversation object (inside the caller's transaction). */
@@ -855,6 +981,10 @@ store_import_json(struct store *s, const char *json, size_t len,
 	}
 	if (store_begin(s, &x.cause) != 0)
 		goto fail;
+	if (import_acks(&x, root) != 0) {
+		store_rollback(s);
+		goto fail;
+	}
 	v = xcalloc(convs->n + 1, sizeof *v);
 	for (i = 0; i < convs->n; i++) {
 		if (import_conv(&x, convs->items[i], &v[i]) != 0) {

@@ -2738,7 +2738,8 @@ store_ack_check(struct store *s, const char *model_sha256,
 		memset(found, 0, sizeof *found);
 	if (store_prepare(s, &st, "SELECT " STORE_ACK_COLS " FROM "
 	    "advisory_acks WHERE advisory_version = ? AND advisory_sha256 = ? "
-	    "AND model_sha256 = ? ORDER BY time DESC, id DESC LIMIT 1",
+	    "AND model_sha256 = ? AND substr(method, 1, 7) <> 'import:' "
+	    "ORDER BY time DESC, id DESC LIMIT 1",
 	    cause) != 0)
 		return -1;
 	store_bind_text(st, 1, advisory_version());

@@ -367,6 +367,7 @@ struct store_ack {
 /*
  * Is there an acknowledgement of the current advisory (version and
  * sha256 of its text, see advisory.h) for the model with this sha256?
+ * Records imported from an export (method "import:...") do not count.
  * Returns 1 (and the latest record in *found if not NULL), 0 if not,
  * -1 on error.
  */
@@ -400,10 +401,12 @@ int	 store_format_parse(const char *, enum store_format *);
 int	 store_export(struct store *, const int64_t *ids, size_t n,
 	    enum store_format, FILE *out, char **cause);
 /*
- * Import the conversations of a JSON export, all in one transaction.
- * Ids are kept when none of a conversation's ids is taken, else new
- * ones are given (parents follow).  *ids and *n (may be NULL) get the
- * conversations' ids in this database (caller frees *ids).
+ * Import the conversations and acknowledgements of a JSON export, all in
+ * one transaction.  Ids are kept when none of a conversation's ids is
+ * taken, else new ones are given (parents follow).  Acknowledgements are
+ * kept as records with method "import:<method>" (the advisory gate
+ * ignores them) and are not added twice.  *ids and *n (may be NULL) get
+ * the conversations' ids in this database (caller frees *ids).
  */
 int	 store_import_json(struct store *, const char *json, size_t len,
 	    int64_t **ids, size_t *n, char **cause);

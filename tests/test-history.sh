@@ -3,7 +3,7 @@
 # import, list, show, search, export (md/json/txt, round trip), rename,
 # archive, delete (confirmation), terminal sanitizing of stored text, and
 # refusal of a file that is not a database; a read-only database (read,
-# never written).
+# never written); acknowledgements through export and import.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 export MEDCHAT
@@ -206,6 +206,26 @@ if $MEDCHAT debug demo -o "$DEMO" >/dev/null 2>&1; then
 	check "ask --no-save saves nothing" test "$($MEDCHAT history list --db "$ADB" | wc -l)" = "$n1"
 	$MEDCHAT ask --db "$ADB" -m "$DEMO" -n 5 --continue 99 "x" </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
 	check "ask --continue of no conversation fails, one line" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1' _ $rc "$TMPD/err"
+	# Acknowledgements travel with an export: imported as records marked
+	# import:<method>, never twice, and they do not open the gate.
+	$MEDCHAT history export --all --format json --db "$ADB" -o "$TMPD/acks.json"
+	IDB=$TMPD/imported.db
+	$MEDCHAT history import --db "$IDB" "$TMPD/acks.json" >/dev/null
+	$MEDCHAT history import --db "$IDB" "$TMPD/acks.json" >/dev/null
+	out=$($MEDCHAT advisory --db "$IDB" --history)
+	check "import: the acknowledgement comes along, once" sh -c 'test "$(echo "$1" | grep -c "via import:cli-flag: advisory version 1 .* for demo.gguf")" = 1' _ "$out"
+	$MEDCHAT ask --db "$IDB" -m "$DEMO" -n 5 "Gate?" </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+	check "import: an imported acknowledgement does not open the gate" sh -c 'test $1 = 1 && grep -q "medchat advisory.*--accept-advisory" "$2"' _ $rc "$TMPD/err"
+	nconv=$($MEDCHAT history list --db "$IDB" | wc -l)
+	sed 's/"os_user": /"os_user" /' "$TMPD/acks.json" > "$TMPD/broken.json"
+	$MEDCHAT history import --db "$IDB" "$TMPD/broken.json" >/dev/null 2>"$TMPD/err"; rc=$?
+	check "import: broken JSON fails in one line with the byte offset" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1 && grep -q "broken.json: JSON error at byte [0-9]" "$2"' _ $rc "$TMPD/err"
+	sed 's/"method": "cli-flag"/"method": "bogus"/' "$TMPD/acks.json" > "$TMPD/bogus.json"
+	$MEDCHAT history import --db "$IDB" "$TMPD/bogus.json" >/dev/null 2>"$TMPD/err"; rc=$?
+	check "import: a bad acknowledgement field fails in one line naming it" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1 && grep -q "acknowledgement 1: \"method\" is not known" "$2"' _ $rc "$TMPD/err"
+	out=$($MEDCHAT advisory --db "$IDB" --history)
+	check "import: failed imports add nothing" sh -c 'test "$($MEDCHAT history list --db "$2" | wc -l)" = "$3" && test "$(echo "$1" | grep -c "via import")" = 1' _ "$out" "$IDB" "$nconv"
+
 	# ask on a read-only copy: saving refused before answering, one line;
 	# --no-save answers (the acknowledgement is already there).
 	cp "$ADB" "$TMPD/ask-ro.db"

@@ -1080,6 +1080,182 @@ test_export_import(const char *path)
 	store_close(s);
 }
 
+/* Count the rows of advisory_acks in path matching where ("1" = all). */
+static long long
+ack_count(const char *path, const char *where)
+{
+	char		*sql;
+	long long	 n;
+
+	xasprintf(&sql, "SELECT count(*) FROM advisory_acks WHERE %s", where);
+	n = raw_int(path, sql);
+	free(sql);
+	return n;
+}
+
+/* An export with one acknowledgement whose field key is set to value. */
+static char *
+ack_json(const char *key, const char *value)
+{
+	static const char *const keys[] = { "advisory_version",
+	    "advisory_sha256", "model_file", "model_quant", "model_sha256",
+	    "os_user", "time", "method" };
+	static const char *const good[] = { "\"1\"",
+	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+	    "\"x.gguf\"", "\"Q4_0\"",
+	    "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"",
+	    "\"alice\"", "\"2026-05-06T07:08:09.010Z\"", "\"tui\"" };
+	struct buf	 b = BUF_INIT;
+	size_t		 i;
+
+	buf_puts(&b, "{\"format\": \"medchat-export\", \"version\": 1, "
+	    "\"acknowledgements\": [{");
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		if (key != NULL && strcmp(key, keys[i]) == 0 && value == NULL)
+			continue;	/* left out */
+		buf_printf(&b, "%s\"%s\": %s", i ? ", " : "", keys[i],
+		    key != NULL && strcmp(key, keys[i]) == 0 ? value :
+		    good[i]);
+	}
+	buf_puts(&b, "}], \"conversations\": [{\"id\": 900, \"title\": \"t\", "
+	    "\"created\": \"2026-01-01T00:00:00.000Z\", \"updated\": "
+	    "\"2026-01-01T00:00:00.000Z\", \"archived\": false, "
+	    "\"messages\": []}]}");
+	return buf_detach(&b);
+}
+
+/*
+ * Acknowledgements come back with an import: as records marked
+ * "import:<method>" that the gate ignores, never twice, every field
+ * checked, all or nothing with the conversations.
+ */
+static void
+test_import_acks(const char *path)
+{
+	static const char *const bad[][2] = {
+		{ "advisory_sha256", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"" },
+		{ "model_sha256", "\"bbbb\"" },
+		{ "model_sha256", NULL },
+		{ "time", "\"last tuesday\"" },
+		{ "time", "1778051289010" },
+		{ "method", "\"magic\"" },
+		{ "method", "\"import:import:tui\"" },
+		{ "model_file", "\"a\\u001b[2Jb.gguf\"" },
+		{ "model_file", "\"\"" },
+		{ "model_quant", "4" },
+		{ "os_user", NULL },
+		{ "advisory_version", "[]" },
+	};
+	struct store	*s, *s3;
+	char		*e1 = NULL, *e3 = NULL, *p3, *j, *cause = NULL;
+	const char	*sha = "0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef";
+	size_t		 len1, len3, i, nexp = 0;
+	long long	 acks, convs, src_acks;
+	int		 bad_ok = 1;
+	FILE		*f;
+
+	if ((s = open_ok(path)) == NULL)
+		return;
+	f = open_memstream(&e1, &len1);
+	store_export(s, NULL, 0, STORE_FMT_JSON, f, &cause);
+	fclose(f);
+	for (j = e1; (j = strstr(j, "\"advisory_version\"")) != NULL; j++)
+		nexp++;
+	test_condf(nexp >= 1, "import acks: the export holds %zu", nexp);
+
+	p3 = tpath("acks.db");
+	if ((s3 = open_ok(p3)) == NULL)
+		goto out;
+	test_cond(store_import_json(s3, e1, len1, NULL, NULL, &cause) == 0 &&
+	    ack_count(p3, "1") == (long long)nexp,
+	    "import acks: every record of the export imported");
+	test_cond(ack_count(p3, "method = 'import:cli-flag'") >= 1 &&
+	    ack_count(p3, "method NOT LIKE 'import:%'") == 0,
+	    "import acks: marked import:<method>");
+	test_cond(ack_count(p3, "model_file = 'm.gguf' AND model_quant = "
+	    "'Q8_0' AND model_sha256 = '0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef'") >= 1,
+	    "import acks: fields kept");
+	test_cond(store_ack_check(s3, sha, NULL, &cause) == 0,
+	    "import acks: the gate ignores imported records");
+	test_cond(store_ack_check(s, sha, NULL, &cause) == 1,
+	    "import acks: ... while the original still counts");
+
+	convs = raw_int(p3, "SELECT count(*) FROM conversations");
+	test_cond(store_import_json(s3, e1, len1, NULL, NULL, &cause) == 0 &&
+	    ack_count(p3, "1") == (long long)nexp &&
+	    raw_int(p3, "SELECT count(*) FROM conversations") == 2 * convs,
+	    "import acks: importing twice adds no record");
+	f = open_memstream(&e3, &len3);
+	store_export(s3, NULL, 0, STORE_FMT_JSON, f, &cause);
+	fclose(f);
+	test_cond(e3 != NULL && strstr(e3, "\"method\": \"import:cli-flag\"")
+	    != NULL, "import acks: exported again as imported");
+	test_cond(store_import_json(s3, e3, len3, NULL, NULL, &cause) == 0 &&
+	    ack_count(p3, "1") == (long long)nexp &&
+	    ack_count(p3, "method LIKE 'import:import:%'") == 0,
+	    "import acks: re-importing that adds nothing, no double mark");
+	src_acks = ack_count(path, "1");
+	test_cond(store_import_json(s, e3, len3, NULL, NULL, &cause) == 0 &&
+	    ack_count(path, "1") == src_acks,
+	    "import acks: back where they came from: already there");
+
+	/* Each malformed field: one line naming it, nothing imported. */
+	acks = ack_count(p3, "1");
+	convs = raw_int(p3, "SELECT count(*) FROM conversations");
+	j = ack_json(NULL, NULL);
+	test_cond(store_import_json(s3, j, strlen(j), NULL, NULL, &cause) ==
+	    0 && ack_count(p3, "os_user = 'alice' AND method = 'import:tui'")
+	    == 1, "import acks: the well-formed sample imports");
+	free(j);
+	acks++;
+	convs++;
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		j = ack_json(bad[i][0], bad[i][1]);
+		cause = NULL;
+		if (store_import_json(s3, j, strlen(j), NULL, NULL,
+		    &cause) != -1 || !one_line(cause, NULL) ||
+		    strstr(cause, "acknowledgement 1") == NULL ||
+		    strstr(cause, bad[i][0]) == NULL) {
+			test_diag("bad ack %zu (%s): %s", i, bad[i][0],
+			    cause != NULL ? cause : "accepted");
+			bad_ok = 0;
+		}
+		free(cause);
+		cause = NULL;
+		free(j);
+	}
+	test_cond(bad_ok, "import acks: every malformed field refused, one "
+	    "line naming it");
+	test_cond(ack_count(p3, "1") == acks && raw_int(p3,
+	    "SELECT count(*) FROM conversations") == convs,
+	    "import acks: a refused import leaves nothing behind");
+	j = xstrdup("{\"format\": \"medchat-export\", \"version\": 1, "
+	    "\"acknowledgements\": {}, \"conversations\": []}");
+	test_cond(store_import_json(s3, j, strlen(j), NULL, NULL, &cause) ==
+	    -1 && one_line(cause, NULL) && strstr(cause, "not an array"),
+	    "import acks: not an array");
+	free(j);
+	free(cause);
+	cause = NULL;
+	j = xstrdup("{\"format\": \"medchat-export\", \"version\": 1, "
+	    "\"acknowledgements\": [{\"os_user\": \"x\",}]}");
+	test_cond(store_import_json(s3, j, strlen(j), NULL, NULL, &cause) ==
+	    -1 && one_line(cause, NULL) && strstr(cause, "byte 80") != NULL,
+	    "import acks: broken JSON names the byte offset");
+	if (cause != NULL)
+		test_diag("%s", cause);
+	free(j);
+	free(cause);
+	store_close(s3);
+out:
+	store_close(s);
+	free(e1);
+	free(e3);
+	free(p3);
+}
+
 /* Load a fixture of an old schema into a file. */
 static int
 load_fixture(const char *fixture, const char *path)
@@ -1891,6 +2067,7 @@ main(void)
 	test_search(db);
 	test_settings_models_acks(db);
 	test_export_import(db);
+	test_import_acks(db);
 	test_migrations();
 	test_refuse(db);
 	test_readonly(db);
