@@ -288,6 +288,152 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
     float *out)								\
 {									\
 	name##_ncs(n, w, x, xs, nc, out, NULL, 0);			\
+}									\
+/*									\
+ * Two rows against one column: each row's float operations exactly as	\
+ * in name##_nc, but the two FMA chains are independent, so a core is	\
+ * no longer held to one block per FMA latency (the limit of one row	\
+ * of these small blocks in decode).					\
+ */									\
+AI void									\
+name##_nr2(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
+    float *out)								\
+{									\
+	const WB	*b0 = (const WB *)w;				\
+	const WB	*b1 = (const WB *)(w + ws);			\
+	__m256		 acc0, acc1;					\
+	float		 summ0 = 0.0f, summ1 = 0.0f, da, sa;		\
+	struct w32	 w0, w1;					\
+	int		 i, nb = n / QK;				\
+	const float	*sf = NULL;					\
+	int		 sfs = 0;					\
+	size_t		 xs = 0;					\
+									\
+	acc0 = acc1 = _mm256_setzero_ps();				\
+	for (i = 0; i < nb; i++) {					\
+		w0 = prep(b0 + i);					\
+		w1 = prep(b1 + i);					\
+		da = W32_DA(AB, 0, i);					\
+		sa = W32_SA(AB, 0, i);					\
+		acc0 = col(w0, XB(AB, x, xs, 0, i), da, sa, acc0,	\
+		    &summ0);						\
+		acc1 = col(w1, XB(AB, x, xs, 0, i), da, sa, acc1,	\
+		    &summ1);						\
+	}								\
+	(void)sfs;							\
+	(void)sa;							\
+	out[0] = hsum8(acc0) + summ0;					\
+	out[1] = hsum8(acc1) + summ1;					\
+}
+
+/*
+ * Decode, eight rows of a symmetric format against one Q8_0 column, each
+ * row's float operations exactly as in name##_nc (bit-identical), but
+ * with the per-block work shared or vectorised across the rows: the four
+ * f16 scales converted in one instruction and multiplied by the
+ * activation scale in one, and -- for Q4_0 and Q5_0 -- the codes kept
+ * unsigned (0..15, 0..31), their offset taken off the integer lane sums
+ * as off * (the activation's lane sums), which is the same integer as
+ * the sign trick gives but costs one subtraction per row instead of
+ * three instructions.
+ */
+AI __m256i
+u32_q4_0(const block_q4_0 *b)
+{
+	return nibbles32(b->qs);
+}
+
+AI __m256i
+u32_q5_0(const block_q5_0 *b)
+{
+	return _mm256_or_si256(nibbles32(b->qs), _mm256_and_si256(
+	    bits32(b->qh), _mm256_set1_epi8(0x10)));
+}
+
+/* sum over lane m's four elements of q * a, q = u - off (exact). */
+#define DEF_W32_NR8_UNSIGNED(name, WB, ucodes, offshift)		\
+AI void									\
+name##_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
+    float *out)								\
+{									\
+	const block_q8_0 *a = (const block_q8_0 *)x;			\
+	const WB	*b[8];						\
+	const __m256i	 ones = _mm256_set1_epi16(1);			\
+	__m256		 acc[8], dd;					\
+	__m256i		 qa, corr;					\
+	int		 i, r, nb = n / QK;				\
+									\
+	_Pragma("GCC unroll 8")						\
+	for (r = 0; r < 8; r++) {					\
+		b[r] = (const WB *)(w + r * ws);			\
+		acc[r] = _mm256_setzero_ps();				\
+	}								\
+	for (i = 0; i < nb; i++) {					\
+		qa = _mm256_loadu_si256((const __m256i *)a[i].qs);	\
+		corr = _mm256_slli_epi32(_mm256_madd_epi16(		\
+		    _mm256_maddubs_epi16(_mm256_set1_epi8(1), qa),	\
+		    ones), offshift);					\
+		dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_setr_epi16(	\
+		    (short)b[0][i].d, (short)b[1][i].d,			\
+		    (short)b[2][i].d, (short)b[3][i].d,			\
+		    (short)b[4][i].d, (short)b[5][i].d,			\
+		    (short)b[6][i].d, (short)b[7][i].d)),		\
+		    _mm256_set1_ps(h2f(a[i].d)));			\
+		_Pragma("GCC unroll 8")					\
+		for (r = 0; r < 8; r++)					\
+			acc[r] = _mm256_fmadd_ps(			\
+			    _mm256_permutevar8x32_ps(dd,		\
+			    _mm256_set1_epi32(r)), _mm256_cvtepi32_ps(	\
+			    _mm256_sub_epi32(_mm256_madd_epi16(		\
+			    _mm256_maddubs_epi16(ucodes(b[r] + i), qa),	\
+			    ones), corr)), acc[r]);			\
+	}								\
+	_Pragma("GCC unroll 8")						\
+	for (r = 0; r < 8; r++)						\
+		out[r] = hsum8(acc[r]);					\
+}
+
+DEF_W32_NR8_UNSIGNED(q4_0, block_q4_0, u32_q4_0, 3)
+DEF_W32_NR8_UNSIGNED(q5_0, block_q5_0, u32_q5_0, 4)
+
+/* Q8_0 weights are signed bytes: the sign trick, scales shared. */
+AI void
+q8_0_nr4(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
+{
+	const block_q8_0 *a = (const block_q8_0 *)x;
+	const block_q8_0 *b[4];
+	__m256		 acc[4], dd;
+	__m256i		 qa, q;
+	int		 i, r, nb = n / QK;
+
+	for (r = 0; r < 4; r++) {
+		b[r] = (const block_q8_0 *)(w + r * ws);
+		acc[r] = _mm256_setzero_ps();
+	}
+	for (i = 0; i < nb; i++) {
+		qa = _mm256_loadu_si256((const __m256i *)a[i].qs);
+		dd = _mm256_castps128_ps256(_mm_mul_ps(_mm_cvtph_ps(
+		    _mm_setr_epi16((short)b[0][i].d, (short)b[1][i].d,
+		    (short)b[2][i].d, (short)b[3][i].d, 0, 0, 0, 0)),
+		    _mm_set1_ps(h2f(a[i].d))));
+		#pragma GCC unroll 4
+		for (r = 0; r < 4; r++) {
+			q = _mm256_loadu_si256((const __m256i *)b[r][i].qs);
+			acc[r] = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(dd,
+			    _mm256_set1_epi32(r)), _mm256_cvtepi32_ps(
+			    dot_us8(_mm256_sign_epi8(q, q),
+			    _mm256_sign_epi8(qa, q))), acc[r]);
+		}
+	}
+	for (r = 0; r < 4; r++)
+		out[r] = hsum8(acc[r]);
+}
+
+AI void
+q8_0_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
+{
+	q8_0_nr4(n, w, ws, x, out);
+	q8_0_nr4(n, w + 4 * ws, ws, x, out + 4);
 }
 
 /* The symmetric formats ignore s (the compiler drops its load). */
@@ -298,6 +444,25 @@ DEF_W32_NC(q5_0, block_q5_0, block_q8_0, w32_q5_0, col_sym)
 DEF_W32_NC(q8_0, block_q8_0, block_q8_0, w32_q8_0, col_sym)
 DEF_W32_NC(q4_1, block_q4_1, block_q8_1, w32_q4_1, col_q8_1)
 DEF_W32_NC(q5_1, block_q5_1, block_q8_1, w32_q5_1, col_q8_1)
+
+/* The affine formats: eight rows as four pairs. */
+AI void
+q4_1_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
+{
+	int	r;
+
+	for (r = 0; r < 8; r += 2)
+		q4_1_nr2(n, w + r * ws, ws, x, out + r);
+}
+
+AI void
+q5_1_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
+{
+	int	r;
+
+	for (r = 0; r < 8; r += 2)
+		q5_1_nr2(n, w + r * ws, ws, x, out + r);
+}
 
 /* ---- K-quants --------------------------------------------------------- */
 
@@ -840,7 +1005,7 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
     size_t xs, int nc, float *y, size_t ldy)				\
 {									\
 	const uint8_t	*wb = w, *xb = x;				\
-	float		 o[4], sfb[4 * 2 * W32_MAXB], *sf;		\
+	float		 o[8], sfb[4 * 2 * W32_MAXB], *sf;		\
 	int		 r, c, k, i, nb = n / QK;			\
 									\
 	for (c = 0; c + 4 <= nc; c += 4) {				\
@@ -862,7 +1027,20 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 	}								\
 	if (c == nc)							\
 		return;							\
-	for (r = 0; r < nr; r++) {					\
+	r = 0;								\
+	if (nc - c == 1) {						\
+		for (; r + 8 <= nr; r += 8) {				\
+			name##_nr8(n, wb + r * ws, ws, xb + c * xs, o);	\
+			for (k = 0; k < 8; k++)				\
+				y[(size_t)c * ldy + r + k] = o[k];	\
+		}							\
+		for (; r + 2 <= nr; r += 2) {				\
+			name##_nr2(n, wb + r * ws, ws, xb + c * xs, o);	\
+			y[(size_t)c * ldy + r] = o[0];			\
+			y[(size_t)c * ldy + r + 1] = o[1];		\
+		}							\
+	}								\
+	for (; r < nr; r++) {						\
 		switch (nc - c) {					\
 		case 1:							\
 			name##_nc(n, wb + r * ws, xb + c * xs, xs, 1, o);\

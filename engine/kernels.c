@@ -53,12 +53,22 @@
 #define SPIN_JOB	(SPIN_PAUSE + 256)	/* ... before a worker sleeps */
 
 #define MM_ROWS		16	/* rows per gemm tile (and chunk) */
+#ifndef MM_DECODE_ROWS
 #define MM_DECODE_ROWS	64	/* rows per chunk of a matrix-vector
 				   product */
+#endif
 #define MM_COLS		64	/* activation columns per gemm tile */
 #define SCRATCH_ALIGN	64
+#ifndef MM_PREFETCH
 #define MM_PREFETCH	2	/* matrix-vector: prefetch the row this many
 				   rows ahead (on top of the hardware's) */
+#endif
+#ifndef MM_DECODE_GROUP
+#define MM_DECODE_GROUP	8	/* matrix-vector: rows per kernel call */
+#endif
+#ifndef MM_PREFETCH_HINT
+#define MM_PREFETCH_HINT 0	/* 0: non-temporal, 3: keep in all levels */
+#endif
 
 struct tpool_worker {
 	struct tpool	*tp;
@@ -270,7 +280,7 @@ mm_prefetch(const uint8_t *p, size_t n)
 	size_t	i;
 
 	for (i = 0; i < n; i += 64)
-		__builtin_prefetch(p + i, 0, 0);
+		__builtin_prefetch(p + i, 0, MM_PREFETCH_HINT);
 }
 
 /* The next unclaimed chunk (after ck when single-threaded). */
@@ -361,7 +371,22 @@ mm_rows(const struct qmat *W, const uint8_t *xq, size_t xs, int ntok,
 	int			 n = (int)W->ncols;
 
 	if (ntok == 1) {
-		for (r = r0; r < r1; r++) {
+		/*
+		 * MM_DECODE_GROUP rows a call where a gemm kernel exists:
+		 * the SIMD kernels of the small-block formats run several
+		 * rows together, sharing the per-block work (same per-row
+		 * arithmetic as vec_dot).
+		 */
+		for (r = r0; r + MM_DECODE_GROUP <= r1 && t->gemm != NULL;
+		    r += MM_DECODE_GROUP) {
+			if (r + MM_PREFETCH + MM_DECODE_GROUP <= r1)
+				mm_prefetch(w + (r + MM_PREFETCH) *
+				    W->row_bytes, MM_DECODE_GROUP *
+				    W->row_bytes);
+			t->gemm(n, w + r * W->row_bytes, W->row_bytes,
+			    MM_DECODE_GROUP, xq, xs, 1, y + r, (size_t)ldy);
+		}
+		for (; r < r1; r++) {
 			if (r + MM_PREFETCH < r1)
 				mm_prefetch(w + (r + MM_PREFETCH) *
 				    W->row_bytes, W->row_bytes);

@@ -374,12 +374,14 @@ test_ref_dots(void)
 	free(xq);
 }
 
+#define GR	15	/* gemm test rows: 8 + 4 + 2 + 1 */
+
 static void
 test_level(enum cpu_level level)
 {
 	int		 len[32], nl, li, n, r, bad, badq, badg, c, row;
 	size_t		 k, ws, xs;
-	float		*x, y[4 * 5], yd, gf, wf;
+	float		*x, y[GR * 5], yd, gf, wf;
 	uint8_t		*w, *xq, *xq2;
 	double		 want, scale, got, worst;
 
@@ -390,7 +392,7 @@ test_level(enum cpu_level level)
 	test_condf(cpu_set_level(level) == 0 && cpu_level() == level,
 	    "switch to %s kernels", cpu_level_name(level));
 	x = malloc(5 * 11008 * sizeof *x);
-	w = malloc(4 * qtype_row_size(QT_F32, 11008));
+	w = malloc(GR * qtype_row_size(QT_F32, 11008));
 	xq = malloc(5 * qtype_row_size(QT_F32, 11008));
 	xq2 = malloc(5 * qtype_row_size(QT_F32, 11008));
 	for (k = 0; k < N_WEIGHT_TYPES; k++) {
@@ -406,7 +408,7 @@ test_level(enum cpu_level level)
 			ws = qtype_row_size(weight_types[k], n);
 			xs = qtype_row_size((uint32_t)t->vec_dot_type, n);
 			for (r = 0; r < 2; r++) {
-				for (row = 0; row < 4; row++)
+				for (row = 0; row < GR; row++)
 					rnd_weights(weight_types[k],
 					    w + row * ws, n);
 				rnd_fill(x, 5 * n, r == 1 ? 30.0f : 1.0f);
@@ -435,16 +437,28 @@ test_level(enum cpu_level level)
 					worst = fabs(got - want) / scale;
 				if (t->gemm == NULL)
 					continue;
-				t->gemm(n, w, ws, 4, xq, xs, 5, y, 4);
-				for (row = 0; row < 4; row++)
+				/*
+				 * GR rows: every row grouping of the kernels
+				 * (8, 4, 2 and single rows with one column
+				 * left after the groups of 4 columns).
+				 */
+				t->gemm(n, w, ws, GR, xq, xs, 5, y, GR);
+				for (row = 0; row < GR; row++)
 					for (c = 0; c < 5; c++) {
 						yd = t->vec_dot(n,
 						    w + row * ws,
 						    xq + c * xs);
 						if (memcmp(&yd,
-						    &y[c * 4 + row], 4) != 0)
+						    &y[c * GR + row], 4) != 0)
 							badg++;
 					}
+				/* One column: the decode path's calls. */
+				t->gemm(n, w, ws, GR, xq, xs, 1, y, GR);
+				for (row = 0; row < GR; row++) {
+					yd = t->vec_dot(n, w + row * ws, xq);
+					if (memcmp(&yd, &y[row], 4) != 0)
+						badg++;
+				}
 			}
 		}
 		test_condf(bad == 0, "%s %s vec_dot bit-identical to the "
@@ -454,8 +468,9 @@ test_level(enum cpu_level level)
 		    "bit-identical to reference", cpu_level_name(level),
 		    t->name, at->name);
 		if (t->gemm != NULL)
-			test_condf(badg == 0, "%s %s gemm 4x5 bit-identical to "
-			    "vec_dot", cpu_level_name(level), t->name);
+			test_condf(badg == 0, "%s %s gemm %dx5 and %dx1 "
+			    "bit-identical to vec_dot", cpu_level_name(level),
+			    t->name, GR, GR);
 	}
 	free(x);
 	free(w);
