@@ -68,6 +68,14 @@
 
 #define STORE_BUSY_MS	5000	/* default wait for another process */
 
+/*
+ * Reads the current row of a statement into the element at p (of the
+ * type the caller collects); 0, or -1 and *cause with nothing left
+ * allocated in the element.
+ */
+typedef int	(*store_row_fn)(struct store *, sqlite3_stmt *, void *,
+		    char **);
+
 static int	 store_mkdirs(const char *, const char *, char **);
 static int	 store_check_header(const char *, const char *, int *,
 		     char **);
@@ -91,8 +99,18 @@ static int64_t	 store_descend(struct store *, int64_t);
 static const char *store_os_user(char *, size_t);
 static int64_t	 store_mono_ms(void);
 static int	 store_busy(void *, int);
-static int	 store_ack_read(sqlite3_stmt *, struct store_ack *);
-static void	 store_model_read(sqlite3_stmt *, struct store_model *);
+static int	 store_collect(struct store *, sqlite3_stmt *, size_t,
+		     store_row_fn, const char *, void **, size_t *, char **);
+static int	 store_conv_read_list(struct store *, sqlite3_stmt *, void *,
+		     char **);
+static int	 store_msg_read_row(struct store *, sqlite3_stmt *, void *,
+		     char **);
+static int	 store_hit_read(struct store *, sqlite3_stmt *, void *,
+		     char **);
+static int	 store_model_read(struct store *, sqlite3_stmt *, void *,
+		     char **);
+static int	 store_ack_read(struct store *, sqlite3_stmt *, void *,
+		     char **);
 
 /* ---- helpers shared with store-export.c ------------------------------ */
 
@@ -181,6 +199,43 @@ store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
 		return store_fail(s, rc, what, cause);
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/*
+ * Step st to its end, reading each row with readfn into a new element (of
+ * size bytes, zeroed first) of a growing array; finalizes st.  0 and *out
+ * (NULL when there is no row) and *n, or -1 and *cause (what names the
+ * work, as for store_fail); on failure too *out and *n hold the rows
+ * read so far, for the caller to free with the type's free function.
+ */
+static int
+store_collect(struct store *s, sqlite3_stmt *st, size_t size,
+    store_row_fn readfn, const char *what, void **out, size_t *n,
+    char **cause)
+{
+	char	*v = NULL;
+	size_t	 nv = 0, cap = 0;
+	int	 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, size);
+		}
+		memset(v + nv * size, 0, size);
+		if (readfn(s, st, v + nv * size, cause) != 0)
+			break;
+		nv++;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = nv;
+	if (rc == SQLITE_ROW)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, sqlite3_extended_errcode(s->db), what,
+		    cause);
 	return 0;
 }
 
@@ -1420,17 +1475,23 @@ store_conv_exists(struct store *s, int64_t id, char **cause)
 	"(SELECT content FROM messages m WHERE m.conv_id = c.id AND " \
 	"m.role = 'user' ORDER BY m.id LIMIT 1) FROM conversations c "
 
-static void
-store_conv_read_list(sqlite3_stmt *st, struct store_conv *c)
+/* A row of STORE_CONV_LIST_SQL into the struct store_conv at p. */
+static int
+store_conv_read_list(struct store *s, sqlite3_stmt *st, void *p,
+    char **cause)
 {
-	char	*first;
+	struct store_conv	*c = p;
+	char			*first;
 
+	(void)s;
+	(void)cause;
 	store_conv_read(st, c);
 	c->n_messages = sqlite3_column_int(st, 12);
 	first = store_col_text(st, 13);
 	c->preview = first != NULL ? store_title_from_text(first) :
 	    xstrdup("");
 	free(first);
+	return 0;
 }
 
 int
@@ -1447,7 +1508,7 @@ store_conv_get(struct store *s, int64_t id, struct store_conv *out,
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		store_conv_read_list(st, out);
+		store_conv_read_list(s, st, out, NULL);
 		sqlite3_finalize(st);
 		return 0;
 	}
@@ -1465,10 +1526,9 @@ int
 store_conv_list(struct store *s, const struct store_list_opts *o,
     struct store_conv **out, size_t *n, char **cause)
 {
-	sqlite3_stmt		*st;
-	struct store_conv	*v = NULL;
-	size_t			 nv = 0, cap = 0;
-	int			 rc;
+	sqlite3_stmt	*st;
+	void		*v;
+	size_t		 nv;
 
 	*out = NULL;
 	*n = 0;
@@ -1480,18 +1540,10 @@ store_conv_list(struct store *s, const struct store_list_opts *o,
 	sqlite3_bind_int(st, 1, o != NULL ? o->archived : 0);
 	sqlite3_bind_int(st, 2, o != NULL && o->limit > 0 ? o->limit : -1);
 	sqlite3_bind_int(st, 3, o != NULL && o->offset > 0 ? o->offset : 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nv == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		store_conv_read_list(st, &v[nv++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (store_collect(s, st, sizeof **out, store_conv_read_list,
+	    "listing conversations", &v, &nv, cause) != 0) {
 		store_convs_free(v, nv);
-		return store_fail(s, sqlite3_extended_errcode(s->db),
-		    "listing conversations", cause);
+		return -1;
 	}
 	*out = v;
 	*n = nv;
@@ -1923,32 +1975,25 @@ store_msg_get(struct store *s, int64_t id, struct store_msg *out,
 	    "reading a message", cause);
 }
 
+/* store_msg_read as a store_row_fn. */
+static int
+store_msg_read_row(struct store *s, sqlite3_stmt *st, void *p, char **cause)
+{
+	return store_msg_read(s, st, p, cause);
+}
+
 /* Read all rows of st (STORE_MSG_COLS) into a new array. */
 static int
 store_msg_collect(struct store *s, sqlite3_stmt *st, struct store_msg **out,
     size_t *n, char **cause)
 {
-	struct store_msg	*v = NULL;
-	size_t			 nv = 0, cap = 0;
-	int			 rc;
+	void	*v;
+	size_t	 nv;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nv == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		if (store_msg_read(s, st, &v[nv], cause) != 0) {
-			sqlite3_finalize(st);
-			store_msgs_free(v, nv);
-			return -1;
-		}
-		nv++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (store_collect(s, st, sizeof **out, store_msg_read_row,
+	    "reading messages", &v, &nv, cause) != 0) {
 		store_msgs_free(v, nv);
-		return store_fail(s, sqlite3_extended_errcode(s->db),
-		    "reading messages", cause);
+		return -1;
 	}
 	*out = v;
 	*n = nv;
@@ -2292,17 +2337,37 @@ store_fts_query(const char *q, int prefix)
 	return buf_detach(&b);
 }
 
+/* A row of the search query into the struct store_hit at p. */
+static int
+store_hit_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
+{
+	struct store_hit	*h = p;
+	const char		*role;
+
+	(void)s;
+	(void)cause;
+	h->conv_id = sqlite3_column_int64(st, 0);
+	h->msg_id = sqlite3_column_int64(st, 1);
+	h->title = store_col_text_nn(st, 2);
+	role = (const char *)sqlite3_column_text(st, 3);
+	if (role == NULL || store_role_parse(role, &h->role) != 0)
+		h->role = STORE_ROLE_USER;
+	h->created = sqlite3_column_int64(st, 4);
+	h->snippet = store_col_text_nn(st, 5);
+	h->archived = sqlite3_column_int(st, 6) != 0;
+	return 0;
+}
+
 int
 store_search(struct store *s, const char *query, int prefix,
     const char *mark_open, const char *mark_close, int limit,
     struct store_hit **out, size_t *n, char **cause)
 {
-	sqlite3_stmt		*st;
-	struct store_hit	*v = NULL, *h;
-	size_t			 nv = 0, cap = 0;
-	char			*fq;
-	const char		*role;
-	int			 rc;
+	sqlite3_stmt	*st;
+	void		*v;
+	size_t		 nv;
+	char		*fq;
+	int		 rc;
 
 	*out = NULL;
 	*n = 0;
@@ -2336,29 +2401,12 @@ store_search(struct store *s, const char *query, int prefix,
 	store_bind_text(st, 2, mark_open != NULL ? mark_open : "");
 	store_bind_text(st, 3, mark_close != NULL ? mark_close : "");
 	sqlite3_bind_int(st, 4, limit > 0 ? limit : 100);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nv == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		h = &v[nv++];
-		memset(h, 0, sizeof *h);
-		h->conv_id = sqlite3_column_int64(st, 0);
-		h->msg_id = sqlite3_column_int64(st, 1);
-		h->title = store_col_text_nn(st, 2);
-		role = (const char *)sqlite3_column_text(st, 3);
-		if (role == NULL || store_role_parse(role, &h->role) != 0)
-			h->role = STORE_ROLE_USER;
-		h->created = sqlite3_column_int64(st, 4);
-		h->snippet = store_col_text_nn(st, 5);
-		h->archived = sqlite3_column_int(st, 6) != 0;
-	}
-	sqlite3_finalize(st);
+	rc = store_collect(s, st, sizeof **out, store_hit_read, "searching",
+	    &v, &nv, cause);
 	free(fq);
-	if (rc != SQLITE_DONE) {
+	if (rc != 0) {
 		store_hits_free(v, nv);
-		return store_fail(s, sqlite3_extended_errcode(s->db),
-		    "searching", cause);
+		return -1;
 	}
 	*out = v;
 	*n = nv;
@@ -2431,9 +2479,14 @@ fail:
 #define STORE_MODEL_COLS \
 	"path, size, mtime_ns, sha256, name, quant, summary_json, last_used"
 
-static void
-store_model_read(sqlite3_stmt *st, struct store_model *m)
+/* A row of STORE_MODEL_COLS into the struct store_model at p. */
+static int
+store_model_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
 {
+	struct store_model	*m = p;
+
+	(void)s;
+	(void)cause;
 	memset(m, 0, sizeof *m);
 	m->path = store_col_text_nn(st, 0);
 	m->size = (uint64_t)sqlite3_column_int64(st, 1);
@@ -2443,6 +2496,7 @@ store_model_read(sqlite3_stmt *st, struct store_model *m)
 	m->quant = store_col_text(st, 5);
 	m->summary_json = store_col_text(st, 6);
 	m->last_used = sqlite3_column_int64(st, 7);
+	return 0;
 }
 
 int
@@ -2494,7 +2548,7 @@ store_model_get(struct store *s, const char *path, struct store_model *out,
 	store_bind_text(st, 1, path);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		store_model_read(st, out);
+		store_model_read(s, st, out, NULL);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 0;
@@ -2508,28 +2562,19 @@ int
 store_model_list(struct store *s, struct store_model **out, size_t *n,
     char **cause)
 {
-	sqlite3_stmt		*st;
-	struct store_model	*v = NULL;
-	size_t			 nv = 0, cap = 0;
-	int			 rc;
+	sqlite3_stmt	*st;
+	void		*v;
+	size_t		 nv;
 
 	*out = NULL;
 	*n = 0;
 	if (store_prepare(s, &st, "SELECT " STORE_MODEL_COLS " FROM models "
 	    "ORDER BY last_used DESC, path", cause) != 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nv == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		store_model_read(st, &v[nv++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (store_collect(s, st, sizeof **out, store_model_read,
+	    "reading the model catalog", &v, &nv, cause) != 0) {
 		store_models_free(v, nv);
-		return store_fail(s, sqlite3_extended_errcode(s->db),
-		    "reading the model catalog", cause);
+		return -1;
 	}
 	*out = v;
 	*n = nv;
@@ -2697,9 +2742,14 @@ store_models_free(struct store_model *v, size_t n)
 	"id, advisory_version, advisory_sha256, model_file, model_quant, " \
 	"model_sha256, os_user, time, method"
 
+/* A row of STORE_ACK_COLS into the struct store_ack at p. */
 static int
-store_ack_read(sqlite3_stmt *st, struct store_ack *a)
+store_ack_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
 {
+	struct store_ack	*a = p;
+
+	(void)s;
+	(void)cause;
 	memset(a, 0, sizeof *a);
 	a->id = sqlite3_column_int64(st, 0);
 	a->advisory_version = store_col_text_nn(st, 1);
@@ -2747,7 +2797,7 @@ store_ack_check(struct store *s, const char *model_sha256,
 	store_bind_text(st, 3, model_sha256 != NULL ? model_sha256 : "");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && found != NULL)
-		store_ack_read(st, found);
+		store_ack_read(s, st, found, NULL);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -2799,28 +2849,19 @@ int
 store_ack_list(struct store *s, struct store_ack **out, size_t *n,
     char **cause)
 {
-	sqlite3_stmt		*st;
-	struct store_ack	*v = NULL;
-	size_t			 nv = 0, cap = 0;
-	int			 rc;
+	sqlite3_stmt	*st;
+	void		*v;
+	size_t		 nv;
 
 	*out = NULL;
 	*n = 0;
 	if (store_prepare(s, &st, "SELECT " STORE_ACK_COLS " FROM "
 	    "advisory_acks ORDER BY time DESC, id DESC", cause) != 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nv == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		store_ack_read(st, &v[nv++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (store_collect(s, st, sizeof **out, store_ack_read,
+	    "reading acknowledgements", &v, &nv, cause) != 0) {
 		store_acks_free(v, nv);
-		return store_fail(s, sqlite3_extended_errcode(s->db),
-		    "reading acknowledgements", cause);
+		return -1;
 	}
 	*out = v;
 	*n = nv;

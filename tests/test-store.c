@@ -1783,6 +1783,55 @@ out:
 }
 
 /*
+ * A row the store cannot read (an unknown role written by another
+ * connection) in the middle of a list: the whole list fails in one line,
+ * nothing half returned, nothing leaked (ASan); other lists still work.
+ */
+static void
+test_bad_row(void)
+{
+	struct store		*s;
+	struct store_msg	*v = (struct store_msg *)1;
+	struct store_conv	*cv;
+	struct store_list_opts	 lo = { 0, 0, -1 };
+	char			*path, *cause = NULL;
+	int64_t			 c, u;
+	size_t			 n = 99, i;
+
+	path = tpath("badrow.db");
+	if ((s = open_ok(path)) == NULL) {
+		free(path);
+		return;
+	}
+	store_conv_create(s, NULL, &c, &cause);
+	for (i = 0, u = 0; i < 40; i++)
+		store_msg_add(s, c, u, i % 2 ? STORE_ROLE_ASSISTANT :
+		    STORE_ROLE_USER, "row", STORE_STATUS_COMPLETE, NULL, &u,
+		    &cause);
+	/* Damaged while open: quick_check would refuse it at open. */
+	test_cond(raw_exec(path, "PRAGMA ignore_check_constraints = ON; "
+	    "UPDATE messages SET role = 'wizard' "
+	    "WHERE id = 30") == 0, "bad row: damage message 30");
+	test_cond(store_msg_list(s, c, &v, &n, &cause) == -1 && v == NULL &&
+	    n == 0 && one_line(cause, path) && strstr(cause,
+	    "message 30 has an unknown role") != NULL,
+	    "bad row: the message list fails in one line, nothing returned");
+	free(cause);
+	cause = NULL;
+	test_cond(store_msg_path(s, c, 0, &v, &n, &cause) == -1 && v == NULL,
+	    "bad row: the path through it fails too");
+	free(cause);
+	cause = NULL;
+	test_cond(store_conv_list(s, &lo, &cv, &n, &cause) == 0 && n == 1 &&
+	    cv[0].n_messages == 40, "bad row: the conversation still lists");
+	if (cause == NULL)
+		store_convs_free(cv, n);
+	free(cause);
+	store_close(s);
+	free(path);
+}
+
+/*
  * Disk full: a child limited to a small file size (RLIMIT_FSIZE, with
  * SIGXFSZ ignored so write() fails with EFBIG) tries to save a large
  * answer.  It must get a one-line error, and nothing stored before may
@@ -2071,6 +2120,7 @@ main(void)
 	test_migrations();
 	test_refuse(db);
 	test_readonly(db);
+	test_bad_row();
 	test_full();
 	test_qa_damaged();
 	free(db);
