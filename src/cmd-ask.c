@@ -7,7 +7,7 @@
  * the generation (the engine stops within one token) and the statistics
  * are still printed.  Flow of cmd_ask, kept deliberately flat so features
  * can be slotted in: parse options -> open engine -> engine_chat -> print
- * stats.
+ * stats.  Both commands end in ask_finish(), which does the same for each.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +41,8 @@ static int	 ask_emit(const char *, size_t, void *);
 static void	 ask_sigint(int);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
+static int	 ask_finish(const char *, struct ask_store *, int,
+		    const struct engine_result *, char *);
 static void	 ask_usage(const char *);
 
 static void
@@ -232,6 +234,27 @@ ask_open(const char *cmd, const struct ask_opts *o)
 	return 0;
 }
 
+/*
+ * The end of both commands, once ask_open succeeded: ^C back to the
+ * default, the answer finished in the store (as, ask only; NULL for
+ * none), then the error (rv != 0: cause, freed here) or the statistics
+ * of res on stderr, and the engine closed.  Returns the exit status.
+ */
+static int
+ask_finish(const char *cmd, struct ask_store *as, int rv,
+    const struct engine_result *res, char *cause)
+{
+	signal(SIGINT, SIG_DFL);
+	ask_store_end(as, rv, res, cause);	/* as NULL: nothing */
+	if (rv != 0) {
+		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
+		free(cause);
+	} else
+		ask_stats(res);
+	engine_close(ask_engine);
+	return rv != 0;
+}
+
 int
 cmd_ask(int argc, char **argv)
 {
@@ -249,26 +272,11 @@ cmd_ask(int argc, char **argv)
 		return 1;
 	/* Advisory gate, conversation so far, question saved first. */
 	if (ask_store_begin(&o.st, ask_engine, o.system, o.tmpl, &o.smp,
-	    question, &as, &msgs, &n, &cause) != 0) {
-		signal(SIGINT, SIG_DFL);
-		fprintf(stderr, "medchat ask: %s\n", cause);
-		free(cause);
-		engine_close(ask_engine);
-		return 1;
-	}
+	    question, &as, &msgs, &n, &cause) != 0)
+		return ask_finish("ask", NULL, -1, NULL, cause);
 	rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit, as,
 	    &res, &cause);
-	signal(SIGINT, SIG_DFL);
-	ask_store_end(as, rv, &res, cause);
-	if (rv != 0) {
-		fprintf(stderr, "medchat ask: %s\n", cause);
-		free(cause);
-		engine_close(ask_engine);
-		return 1;
-	}
-	ask_stats(&res);
-	engine_close(ask_engine);
-	return 0;
+	return ask_finish("ask", as, rv, &res, cause);
 }
 
 int
@@ -291,14 +299,5 @@ cmd_generate(int argc, char **argv)
 		return 1;
 	rv = engine_complete(ask_engine, prompt, &o.smp, ask_emit, NULL, &res,
 	    &cause);
-	signal(SIGINT, SIG_DFL);
-	if (rv != 0) {
-		fprintf(stderr, "medchat generate: %s\n", cause);
-		free(cause);
-		engine_close(ask_engine);
-		return 1;
-	}
-	ask_stats(&res);
-	engine_close(ask_engine);
-	return 0;
+	return ask_finish("generate", NULL, rv, &res, cause);
 }
