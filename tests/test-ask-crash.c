@@ -56,11 +56,18 @@ spawn(const char *argv[], const char *errpath, int *fd)
 	pid_t	pid;
 	int	p[2], e;
 
-	if (pipe(p) != 0)
+	/*
+	 * Truncated here, not in the child: a child killed before it ran
+	 * would leave the previous run's "question saved" line behind.
+	 */
+	if ((e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
 		return -1;
+	if (pipe(p) != 0) {
+		close(e);
+		return -1;
+	}
 	(void)fcntl(p[0], F_SETPIPE_SZ, 4096);
 	if ((pid = fork()) == 0) {
-		e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(p[1], STDOUT_FILENO);
 		dup2(e, STDERR_FILENO);
 		close(p[0]);
@@ -73,6 +80,7 @@ spawn(const char *argv[], const char *errpath, int *fd)
 		_exit(127);
 	}
 	close(p[1]);
+	close(e);
 	*fd = p[0];
 	return pid;
 }
