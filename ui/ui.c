@@ -1269,7 +1269,8 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 		ui_notice(ui, "This is the built-in demo model: random "
 		    "weights -- meaningless output.  It exists so you can try "
 		    "every screen.");
-	if (advisory_needed(ui))
+	/* Nothing can be answered into a read-only database: browse it. */
+	if (!store_readonly(ui->store) && advisory_needed(ui))
 		advisory_open(ui, 1);
 	ui->dirty = 1;
 }
@@ -1380,6 +1381,13 @@ ui_send(struct ui *ui, const char *text)
 	if (ui->model == NULL) {
 		ui_message(ui, 1, "no model loaded: /model picks one, /demo "
 		    "tries the demo model");
+		input_set_line(text);
+		return;
+	}
+	/* Before the advisory: it could not be recorded either. */
+	if (store_writable(ui->store, "save a question", &cause) != 0) {
+		ui_message(ui, 1, "%s", cause);
+		free(cause);
 		input_set_line(text);
 		return;
 	}
@@ -1574,6 +1582,8 @@ ui_regenerate(struct ui *ui, char **cause)
 		xasprintf(cause, "nothing to regenerate");
 		return -1;
 	}
+	if (store_writable(ui->store, "save an answer", cause) != 0)
+		return -1;
 	if (advisory_needed(ui)) {
 		advisory_open(ui, 1);
 		return 0;
