@@ -361,6 +361,7 @@ name##_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 	const __m256i	 ones = _mm256_set1_epi16(1);			\
 	__m256		 acc[8], dd;					\
 	__m256i		 qa, corr;					\
+	float		 ddv[8] __attribute__((aligned(32)));		\
 	int		 i, r, nb = n / QK;				\
 									\
 	_Pragma("GCC unroll 8")						\
@@ -379,11 +380,12 @@ name##_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 		    (short)b[4][i].d, (short)b[5][i].d,			\
 		    (short)b[6][i].d, (short)b[7][i].d)),		\
 		    _mm256_set1_ps(h2f(a[i].d)));			\
+		_mm256_store_ps(ddv, dd);				\
 		_Pragma("GCC unroll 8")					\
 		for (r = 0; r < 8; r++)					\
 			acc[r] = _mm256_fmadd_ps(			\
-			    _mm256_permutevar8x32_ps(dd,		\
-			    _mm256_set1_epi32(r)), _mm256_cvtepi32_ps(	\
+			    _mm256_broadcast_ss(&ddv[r]),		\
+			    _mm256_cvtepi32_ps(				\
 			    _mm256_sub_epi32(_mm256_madd_epi16(		\
 			    _mm256_maddubs_epi16(ucodes(b[r] + i), qa),	\
 			    ones), corr)), acc[r]);			\
@@ -402,8 +404,9 @@ q8_0_nr4(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
 {
 	const block_q8_0 *a = (const block_q8_0 *)x;
 	const block_q8_0 *b[4];
-	__m256		 acc[4], dd;
+	__m256		 acc[4];
 	__m256i		 qa, q;
+	float		 ddv[4] __attribute__((aligned(16)));
 	int		 i, r, nb = n / QK;
 
 	for (r = 0; r < 4; r++) {
@@ -412,15 +415,15 @@ q8_0_nr4(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
 	}
 	for (i = 0; i < nb; i++) {
 		qa = _mm256_loadu_si256((const __m256i *)a[i].qs);
-		dd = _mm256_castps128_ps256(_mm_mul_ps(_mm_cvtph_ps(
+		_mm_store_ps(ddv, _mm_mul_ps(_mm_cvtph_ps(
 		    _mm_setr_epi16((short)b[0][i].d, (short)b[1][i].d,
 		    (short)b[2][i].d, (short)b[3][i].d, 0, 0, 0, 0)),
 		    _mm_set1_ps(h2f(a[i].d))));
 		#pragma GCC unroll 4
 		for (r = 0; r < 4; r++) {
 			q = _mm256_loadu_si256((const __m256i *)b[r][i].qs);
-			acc[r] = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(dd,
-			    _mm256_set1_epi32(r)), _mm256_cvtepi32_ps(
+			acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(&ddv[r]),
+			    _mm256_cvtepi32_ps(
 			    dot_us8(_mm256_sign_epi8(q, q),
 			    _mm256_sign_epi8(qa, q))), acc[r]);
 		}
