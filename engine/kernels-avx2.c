@@ -947,7 +947,7 @@ DEF_FLOAT_NC(bf16, load_bf16, scalar_bf16)
  * remaining columns; every instance does the same per-column work.
  */
 #define DEF_KERNELS(name)						\
-static float								\
+static __attribute__((noinline)) float					\
 dot_##name(int n, const void *w, const void *x)				\
 {									\
 	float	r;							\
@@ -974,7 +974,8 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 	for (r = 0; r < nr; r++) {					\
 		switch (nc - c) {					\
 		case 1:							\
-			name##_nc(n, wb + r * ws, xb + c * xs, xs, 1, o);\
+			/* the one-column code as compiled for vec_dot */\
+			o[0] = dot_##name(n, wb + r * ws, xb + c * xs);	\
 			break;						\
 		case 2:							\
 			name##_nc(n, wb + r * ws, xb + c * xs, xs, 2, o);\
