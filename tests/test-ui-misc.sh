@@ -2,7 +2,8 @@
 # test-ui-misc.sh -- the chat without a model (explanation, /demo),
 # multi-line input (Alt-Enter, trailing backslash, bracketed paste), Tab
 # completion, /help from the tables, /copy through OSC 52, /stats,
-# /advisory, a non-UTF-8 locale with NO_COLOR, SIGTERM restoring the
+# /advisory, Markdown in answers (an imported conversation, read-only
+# and resumed), a non-UTF-8 locale with NO_COLOR, SIGTERM restoring the
 # terminal, and browsing a read-only database.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
@@ -13,6 +14,97 @@ if ! command -v tmux >/dev/null 2>&1; then
 	exit 0
 fi
 DB=$TMPD/misc.db
+
+# --- Markdown in answers: emphasis, code spans, headings; stored text raw ------
+# The demo model's random text has no Markdown, so the answer comes from an
+# imported conversation, opened read-only in the browser and then resumed.
+MDDB=$TMPD/md.db
+cat > "$TMPD/md.json" <<'EOF'
+{"format": "medchat-export", "version": 1, "conversations": [
+ {"id": 1, "title": "Markdown answer", "created": "2026-01-02T03:04:05.006Z",
+  "updated": "2026-01-02T03:05:00.000Z", "system": null, "template": null,
+  "model_file": "m.gguf", "model_sha256": null, "model_quant": "Q4_K_M",
+  "params_json": null, "archived": false, "current_leaf": 2, "messages": [
+  {"id": 1, "parent": null, "role": "user", "status": "complete",
+   "created": "2026-01-02T03:04:05.006Z", "updated": "2026-01-02T03:04:05.006Z",
+   "error": null, "model_file": null, "model_quant": null, "model_sha256": null,
+   "template": null, "params_json": null, "seed": null, "n_prompt": 0,
+   "n_gen": 0, "prefill_tps": 0, "decode_tps": 0, "trimmed": false,
+   "dropped_json": null, "content": "How do I take **it**?"},
+  {"id": 2, "parent": 1, "role": "assistant", "status": "complete",
+   "created": "2026-01-02T03:04:10.000Z", "updated": "2026-01-02T03:04:11.000Z",
+   "error": null, "model_file": "m.gguf", "model_quant": "Q4_K_M",
+   "model_sha256": null, "template": "chatml", "params_json": null, "seed": 1,
+   "n_prompt": 12, "n_gen": 3, "prefill_tps": 1, "decode_tps": 1,
+   "trimmed": false, "dropped_json": null,
+   "content": "## Dosage\nTake it **with food** and *after* meals; `ibuprofen 400 mg` at most.\n2 * 3 = 6 and x_1 stay as typed.\nThe words in this sentence run on for a while so that **the bold part crosses the right edge of the window** and wraps."}]}]}
+EOF
+out=$("$MEDCHAT" history import "$TMPD/md.json" --db "$MDDB" 2>&1)
+check "markdown: conversation imported" [ "$out" = "imported 1 conversation: 1" ]
+ESC=$(printf '\033')
+# The screen with attributes as SGR sequences; 0 if it has the text $1.
+ui_cap_attr() {
+	ui_tmux capture-pane -p -e -t ui | grep -qF -- "$1"
+}
+md_no_colour() {
+	! ui_tmux capture-pane -p -e -t ui | grep -q "${ESC}\[3[0-7]m"
+}
+md_screen() {
+	ui_check "markdown ($1): **bold** shown without asterisks" \
+	    "^  Take it with food and after meals; ibuprofen 400 mg at most\.$"
+	ui_check "markdown ($1): heading without its #s" "^  Dosage$"
+	ui_check "markdown ($1): a lone * and x_1 stay as typed" \
+	    "^  2 \* 3 = 6 and x_1 stay as typed\.$"
+	ui_check "markdown ($1): the question is shown as typed" \
+	    "^  How do I take \*\*it\*\*\?$"
+	check "markdown ($1): bold has the bold attribute" \
+	    ui_cap_attr "${ESC}[1mwith food"
+	check "markdown ($1): bold carried over the wrap" \
+	    ui_cap_attr "${ESC}[1mwindow"
+	check "markdown ($1): the wrapped row fits the width" \
+	    ui_wait "^  window and wraps\.$" 5
+}
+ui_start --db "$MDDB"
+ui_check "markdown: starts without a model" "No model is loaded"
+ui_keys F4
+ui_check "markdown: the browser lists the conversation" "Markdown answer"
+ui_keys Enter
+ui_check "markdown: opened read-only" "Markdown answer \(conversation 1, read-only\)"
+md_screen "read-only view"
+check "markdown: code span in the code colour" \
+    ui_cap_attr "${ESC}[33mibuprofen 400 mg"
+check "markdown: italic underlined where TERM has no italics" \
+    ui_cap_attr "${ESC}[4mafter"
+ui_keys q
+ui_keys r
+ui_check "markdown: resumed" "resumed conversation"
+md_screen "chat"
+ui_keys C-c
+ui_check "markdown: quits" "MEDCHAT-EXIT 0"
+out=$("$MEDCHAT" history show 1 --db "$MDDB" 2>&1)
+case $out in
+*'Take it **with food** and *after* meals; `ibuprofen 400 mg`'*)
+	ok "markdown: the stored answer keeps its markers" ;;
+*)	fail "markdown: the stored answer keeps its markers"; diag "$out" ;;
+esac
+if infocmp tmux-256color >/dev/null 2>&1; then
+	UI_ENV="NO_COLOR=1 TERM=tmux-256color"
+	ui_start --db "$MDDB"
+	ui_check "markdown: starts with NO_COLOR" "No model is loaded"
+	ui_keys F4
+	ui_keys Enter
+	ui_check "markdown (NO_COLOR): opened" "^  Take it with food and after"
+	check "markdown (NO_COLOR): italic where TERM has italics" \
+	    ui_cap_attr "${ESC}[3mafter"
+	check "markdown (NO_COLOR): code span dim, no colour" \
+	    ui_cap_attr "${ESC}[2mibuprofen 400 mg"
+	check "markdown (NO_COLOR): no colour anywhere" md_no_colour
+	ui_keys q q C-c
+	ui_check "markdown (NO_COLOR): quits" "MEDCHAT-EXIT 0"
+	UI_ENV=""
+else
+	skip "markdown: italics and NO_COLOR" "no tmux-256color terminfo"
+fi
 
 # --- no model: explanation and the demo model ---------------------------------
 ui_start --db "$DB"

@@ -5,9 +5,13 @@
  * A struct tview turns a struct chat into display lines (role headers,
  * word-wrapped bodies, blank separators) for one width; it is rebuilt
  * only when chat->gen or the width changed, so drawing a frame costs the
- * visible rows only.  Scrolling keeps `top` (first visible line) and
- * `follow` (stick to the bottom while text streams in); follow is set
- * again whenever the view is scrolled back to the bottom.
+ * visible rows only.  Bodies go through markdown_render() first
+ * (emphasis, code spans and headings for answers, fences for every role)
+ * and are wrapped as shown, markers removed; each line keeps a pointer to
+ * the style bytes of its text, so emphasis carries over wrapped lines.
+ * Scrolling keeps `top` (first visible line) and `follow` (stick to the
+ * bottom while text streams in); follow is set again whenever the view
+ * is scrolled back to the bottom.
  *
  * Layout, top to bottom: transcript, status bar, message line, input
  * (1..8 rows as the text grows).
@@ -22,10 +26,11 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-static void	 tview_push(struct tview *, const char *, size_t, int, int);
+static void	 tview_push(struct tview *, const char *,
+		     const unsigned char *, size_t, int, int);
 static const char *tview_head(struct tview *, const char *);
 static void	 tview_body(struct tview *, struct wrap *, const char *, size_t,
-		     int, int);
+		     int, int, int);
 static int	 tview_bullet(const char *, size_t);
 
 void
@@ -36,21 +41,26 @@ tview_free(struct tview *v)
 	for (i = 0; i < v->nheads; i++)
 		free(v->heads[i]);
 	free(v->heads);
+	for (i = 0; i < v->nmds; i++)
+		markdown_free(&v->mds[i]);
+	free(v->mds);
 	free(v->lines);
 	v->heads = NULL;
+	v->mds = NULL;
 	v->lines = NULL;
-	v->n = v->cap = v->nheads = 0;
+	v->n = v->cap = v->nheads = v->nmds = 0;
 }
 
 static void
-tview_push(struct tview *v, const char *text, size_t len, int attr,
-    int indent)
+tview_push(struct tview *v, const char *text, const unsigned char *style,
+    size_t len, int attr, int indent)
 {
 	if (v->n == v->cap) {
 		v->cap = v->cap == 0 ? 256 : v->cap * 2;
 		v->lines = xreallocarray(v->lines, v->cap, sizeof *v->lines);
 	}
 	v->lines[v->n].text = text;
+	v->lines[v->n].style = style;
 	v->lines[v->n].len = len;
 	v->lines[v->n].attr = attr;
 	v->lines[v->n].indent = indent;
@@ -89,39 +99,45 @@ tview_bullet(const char *s, size_t n)
 }
 
 /*
- * Markdown-ish body: each hard line is wrapped on its own; list items
- * get a hanging indent under their text; lines inside ``` fences are
- * drawn in the code colour.  Only layout and colour change: every byte
- * of the text is shown, markers included, so nothing can be garbled.
+ * Markdown-ish body: rendered by markdown_render() (inline emphasis,
+ * code spans and headings only where inline is set, i.e. for answers;
+ * a streaming answer as partial, so a marker still arriving is held),
+ * then each shown line is wrapped on its own; list items get a hanging
+ * indent under their text; code-block lines are drawn in the code
+ * colour.  The rendering is kept in v until the next rebuild: the lines
+ * point into it.
  */
 static void
 tview_body(struct tview *v, struct wrap *wr, const char *text, size_t len,
-    int width, int body)
+    int width, int body, int mdflags)
 {
-	size_t		 start = 0, end, k;
-	int		 code = 0, fence, hang, w, attr;
+	struct markdown			*md;
+	const struct markdown_line	*ml;
+	const char			*s;
+	const unsigned char		*st;
+	size_t				 i, k;
+	int				 code, hang, w, attr;
 
+	v->mds = xreallocarray(v->mds, v->nmds + 1, sizeof *v->mds);
+	md = &v->mds[v->nmds++];
+	memset(md, 0, sizeof *md);
+	markdown_render(md, text, len, mdflags);
 	w = width > 4 ? width - 2 : 2;
-	while (start <= len) {
-		end = start;
-		while (end < len && text[end] != '\n')
-			end++;
-		fence = end - start >= 3 && strncmp(text + start, "```", 3) == 0;
-		hang = code || fence ? 0 : tview_bullet(text + start,
-		    end - start);
+	for (i = 0; i < md->nlines; i++) {
+		ml = &md->lines[i];
+		s = md->text.data + ml->off;
+		st = md->style + ml->off;
+		code = (ml->flags & MD_BLOCK) != 0;
+		hang = code ? 0 : tview_bullet(s, ml->len);
 		if (hang > w / 2)
 			hang = 0;
-		attr = (code || fence) && body == UA_TEXT ? UA_SYSTEM : body;
+		attr = code && body == UA_TEXT ? UA_SYSTEM : body;
 		wrap_clear(wr);
-		wrap_text(wr, text + start, end - start, w - hang);
+		wrap_text(wr, s, ml->len, w - hang);
 		for (k = 0; k < wr->n; k++)
-			tview_push(v, text + start + wr->lines[k].off,
-			    wr->lines[k].len, attr, k == 0 ? 2 : 2 + hang);
-		if (fence)
-			code = !code;
-		if (end >= len)
-			break;
-		start = end + 1;
+			tview_push(v, s + wr->lines[k].off,
+			    st + wr->lines[k].off, wr->lines[k].len, attr,
+			    k == 0 ? 2 : 2 + hang);
 	}
 }
 
@@ -134,7 +150,7 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 	const char		*h, *st;
 	char			*head;
 	size_t			 i, k, slen;
-	int			 attr, body;
+	int			 attr, body, mdflags;
 
 	(void)ui;
 	if (v->lines != NULL && v->gen == c->gen && v->width == width)
@@ -148,8 +164,8 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		    slen), c->system, slen < strlen(c->system) ? " ..." : "");
 		h = tview_head(v, head);
 		free(head);
-		tview_push(v, h, strlen(h), UA_SYSTEM, 0);
-		tview_push(v, "", 0, UA_TEXT, 0);
+		tview_push(v, h, NULL, strlen(h), UA_SYSTEM, 0);
+		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
 	for (i = 0; i < c->n; i++) {
 		m = &c->msgs[i];
@@ -160,8 +176,8 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 			    m->text.len, width);
 			for (k = 0; k < wr.n; k++)
 				tview_push(v, m->text.data + wr.lines[k].off,
-				    wr.lines[k].len, UA_NOTICE, 0);
-			tview_push(v, "", 0, UA_TEXT, 0);
+				    NULL, wr.lines[k].len, UA_NOTICE, 0);
+			tview_push(v, "", NULL, 0, UA_TEXT, 0);
 			continue;
 		}
 		switch (m->status) {
@@ -202,12 +218,17 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 			attr = UA_DIM;
 		h = tview_head(v, head);
 		free(head);
-		tview_push(v, h, strlen(h), attr, 0);
+		tview_push(v, h, NULL, strlen(h), attr, 0);
 		wrap_clear(&wr);
+		mdflags = 0;
+		if (m->role == CHAT_ASSISTANT)
+			mdflags |= MARKDOWN_INLINE;
+		if (m->status == CHAT_STREAMING)
+			mdflags |= MARKDOWN_PARTIAL;
 		if (m->text.len > 0)
 			tview_body(v, &wr, m->text.data, m->text.len, width,
-			    body);
-		tview_push(v, "", 0, UA_TEXT, 0);
+			    body, mdflags);
+		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
 	wrap_free(&wr);
 }
@@ -226,8 +247,8 @@ tview_draw(struct ui *ui, struct tview *v, int y, int height, int width)
 	for (i = 0; i < (size_t)height && v->top + i < v->n; i++) {
 		const struct tview_line *l = &v->lines[v->top + i];
 
-		ui_draw_text(ui, y + (int)i, l->indent, l->text, l->len,
-		    width - l->indent, l->attr);
+		ui_draw_styled(ui, y + (int)i, l->indent, l->text, l->style,
+		    l->len, width - l->indent, l->attr);
 	}
 }
 

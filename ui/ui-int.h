@@ -16,6 +16,7 @@
 #include "chat.h"
 #include "cmd.h"
 #include "conffile.h"
+#include "markdown.h"
 #include "store.h"
 #include "worker.h"
 #include "wrap.h"
@@ -61,12 +62,14 @@ enum ui_attr {
 	UA_SELECTED,
 	UA_MATCH,
 	UA_TITLE,
+	UA_CODE,		/* `code` spans */
 	UA_NATTRS
 };
 
 /* One rendered line of a transcript view. */
 struct tview_line {
 	const char	*text;
+	const unsigned char *style;	/* MD_* per byte of text, or NULL */
 	size_t		 len;
 	int		 attr;
 	int		 indent;
@@ -78,6 +81,8 @@ struct tview {
 	size_t			 n, cap;
 	char			**heads;	/* header strings owned */
 	size_t			 nheads;
+	struct markdown		*mds;		/* rendered bodies owned */
+	size_t			 nmds;
 	unsigned		 gen;		/* chat->gen wrapped */
 	int			 width;
 	size_t			 top;		/* first visible line */
@@ -155,6 +160,8 @@ struct ui {
 	int			 utf8;
 	int			 color;
 	int			 attrs[UA_NATTRS];
+	int			 italic;	/* A_ITALIC, or A_UNDERLINE where
+						   the terminal has no italics */
 	char			*msg;		/* status-line message */
 	char			*conf_msg;	/* settings file warning: shown
 						   unless msg is an error, until
@@ -213,6 +220,8 @@ void	 ui_message(struct ui *, int error, const char *fmt, ...)
 void	 ui_set_screen(struct ui *, enum ui_screen);
 void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,
 	    int maxw, int attr);
+void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
+	    const unsigned char *style, size_t n, int maxw, int attr);
 int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
 	    int attr);
 void	 ui_fill(struct ui *, int y, int attr);

@@ -56,6 +56,7 @@ static void	 ui_signal(int);
 static void	 ui_signals(void);
 static void	 ui_curses_init(struct ui *);
 static void	 ui_curses_end(void);
+static int	 ui_style_attr(struct ui *, int, int);
 static void	 ui_loop(struct ui *);
 static void	 ui_redraw(struct ui *);
 static void	 ui_read_keys(struct ui *);
@@ -359,6 +360,11 @@ ui_curses_init(struct ui *ui)
 	ui->attrs[UA_DIM] = A_DIM;
 	ui->attrs[UA_SELECTED] = A_REVERSE;
 	ui->attrs[UA_TITLE] = A_BOLD;
+	/* Markdown: code in the code-block colour, or dim without colour. */
+	ui->attrs[UA_CODE] = ui->color ? (int)COLOR_PAIR(3) : A_DIM;
+	cs = tigetstr("sitm");
+	ui->italic = cs != NULL && cs != (char *)-1 && *cs != '\0' ?
+	    A_ITALIC : A_UNDERLINE;
 	/* Bracketed paste: the terminal marks pasted text. */
 	fputs("\033[?2004h", stdout);
 	fflush(stdout);
@@ -648,9 +654,35 @@ void
 ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
     int attr)
 {
+	ui_draw_styled(ui, y, x, s, NULL, n, maxw, attr);
+}
+
+/* The curses attributes for role attr with Markdown style bits st. */
+static int
+ui_style_attr(struct ui *ui, int attr, int st)
+{
+	int	a = ui->attrs[attr];
+
+	if ((st & MD_CODE) && !(st & MD_BLOCK))
+		a = (a & ~(int)A_COLOR) | ui->attrs[UA_CODE];
+	if (st & (MD_BOLD | MD_HEADING))
+		a |= A_BOLD;
+	if (st & MD_ITALIC)
+		a |= ui->italic;
+	return a;
+}
+
+/*
+ * ui_draw_text with style[i] (MD_* bits, see markdown.h) for byte i
+ * added to attr; style may be NULL.
+ */
+void
+ui_draw_styled(struct ui *ui, int y, int x, const char *s,
+    const unsigned char *style, size_t n, int maxw, int attr)
+{
 	size_t		i = 0;
 	uint32_t	cp;
-	int		l, w = 0, cw;
+	int		l, w = 0, cw, cur = 0;
 	char		q = '?';
 
 	if (y < 0 || y >= LINES || x >= COLS || maxw <= 0)
@@ -660,6 +692,10 @@ ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
 	attrset(ui->attrs[attr]);
 	move(y, x);
 	while (i < n) {
+		if (style != NULL && style[i] != cur) {
+			cur = style[i];
+			attrset(ui_style_attr(ui, attr, cur));
+		}
 		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
 			l = 1;
 			cw = 1;
