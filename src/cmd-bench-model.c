@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "engine/engine.h"
+#include "fsutil.h"
 #include "sjson.h"
 #include "xmalloc.h"
 
@@ -68,7 +69,6 @@ static int	 bm_run(const char *, const struct bm_opts *,
 static int	 bm_synth(const char *, const char *, const char *,
 		    char **);
 static char	*bm_default_dir(void);
-static int	 bm_mkdir(const char *);
 static void	 bm_print_text(const struct bm_result *, int,
 		    const struct bm_opts *, double, int);
 static void	 bm_print_json(const struct bm_result *, int,
@@ -207,33 +207,6 @@ bm_default_dir(void)
 		return NULL;
 	xasprintf(&p, "%s/.cache/medchat/bench", home);
 	return p;
-}
-
-/* mkdir -p, each new directory 0700. */
-static int
-bm_mkdir(const char *dir)
-{
-	char	*d, *p;
-	int	 rc = 0;
-
-	d = xstrdup(dir);
-	for (p = d + 1; rc == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		if (*p == '/' && p[1] == '/')
-			continue;
-		if (*p == '\0') {
-			if (mkdir(d, 0700) == -1 && errno != EEXIST)
-				rc = -1;
-			break;
-		}
-		*p = '\0';
-		if (mkdir(d, 0700) == -1 && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-	}
-	free(d);
-	return rc;
 }
 
 /*
@@ -453,7 +426,7 @@ bench_model(int argc, char **argv)
 			    "for the benchmark models (use --dir)\n");
 			goto usage_err;
 		}
-		if (bm_mkdir(dir) != 0) {
+		if (fs_mkdirs(dir, NULL) != 0) {
 			fprintf(stderr, "medchat bench: %s: %s\n", dir,
 			    strerror(errno));
 			rc = 1;

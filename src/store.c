@@ -59,6 +59,7 @@
 
 #include "advisory.h"
 #include "buf.h"
+#include "fsutil.h"
 #include "sha256.h"
 #include "store-int.h"
 #include "utf8.h"
@@ -614,38 +615,16 @@ store_default_path(const char *path, char **cause)
 static int
 store_mkdirs(const char *path, const char *name, char **cause)
 {
-	char		*dir, *p;
-	struct stat	 sb;
-	int		 rc = 0;
+	char	*dir, *p;
+	int	 rc = 0;
 
 	dir = xstrdup(path);
-	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
-		free(dir);
-		return 0;
+	if ((p = strrchr(dir, '/')) != NULL && p != dir) {
+		*p = '\0';
+		if ((rc = fs_mkdirs(dir, NULL)) != 0)
+			xasprintf(cause, "%s: cannot create its directory: %s",
+			    name, strerror(errno));
 	}
-	*p = '\0';
-	if (stat(dir, &sb) == 0) {
-		free(dir);
-		return 0;
-	}
-	/* Each prefix ending before a '/', then the whole directory. */
-	for (p = dir + 1; rc == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-				rc = -1;
-			*p = '/';
-			continue;
-		}
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-			rc = -1;
-		break;
-	}
-	if (rc != 0)
-		xasprintf(cause, "%s: cannot create its directory: %s", name,
-		    strerror(errno));
 	free(dir);
 	return rc;
 }

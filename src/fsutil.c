@@ -1,0 +1,59 @@
+/*
+ * fsutil.c -- file-system helpers (see fsutil.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "xmalloc.h"
+
+int
+fs_mkdirs(const char *dir, char **failed)
+{
+	struct stat	 sb;
+	char		*s, *p, save;
+	int		 err;
+
+	if (failed != NULL)
+		*failed = NULL;
+	if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
+	s = xstrdup(dir);
+	/* Each prefix that ends before a '/' (not the root), then all. */
+	for (p = s + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (*p == '/' && (p[-1] == '/' || p[1] == '\0'))
+			continue;	/* "a//b", "a/" */
+		save = *p;
+		*p = '\0';
+		if (mkdir(s, 0700) == -1) {
+			if (errno != EEXIST)
+				goto fail;
+			/* something is there: it must be a directory */
+			if (stat(s, &sb) == -1)
+				goto fail;
+			if (!S_ISDIR(sb.st_mode)) {
+				errno = ENOTDIR;
+				goto fail;
+			}
+		}
+		*p = save;
+		if (save == '\0')
+			break;
+	}
+	free(s);
+	return 0;
+
+fail:
+	err = errno;
+	if (failed != NULL)
+		*failed = s;
+	else
+		free(s);
+	errno = err;
+	return -1;
+}
