@@ -10,8 +10,11 @@
  *
  * Levels: CPU_SCALAR is the portable C reference (quant.c), always
  * available.  CPU_AVX2 needs AVX2, FMA, F16C and BMI2 and a build with
- * HAVE_X86_SIMD (kernels-avx2.c).  CPU_AVX512 is detected but has no
- * kernels yet, so it is never selected.
+ * HAVE_X86_SIMD (kernels-avx2.c).  CPU_AVX512 needs AVX-512 F, BW and VL
+ * on top of that and a build with HAVE_AVX512: the AVX2 kernels are
+ * installed, then those of kernels-avx512.c over them, in their VNNI
+ * variant when the CPU has AVX512_VNNI.  (The AVX-512 kernels are
+ * verified under emulation only: tests/test-avx512-emu.)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -109,7 +112,11 @@ cpu_built(enum cpu_level l)
 		return 0;
 #endif
 	case CPU_AVX512:
-		return 0;	/* no AVX-512 kernels yet */
+#ifdef HAVE_AVX512
+		return 1;
+#else
+		return 0;
+#endif
 	}
 	return 0;
 }
@@ -143,8 +150,16 @@ cpu_install(enum cpu_level l)
 	for (t = 0; t < QT_COUNT; t++)
 		qtype_install(t, NULL, NULL, NULL);
 #ifdef HAVE_X86_SIMD
-	if (l == CPU_AVX2)
+	if (l == CPU_AVX2 || l == CPU_AVX512)
 		avx2_install();
+#endif
+#ifdef HAVE_AVX512
+	if (l == CPU_AVX512) {
+		if (caps.avx512vnni)
+			avx512vnni_install();
+		else
+			avx512_install();
+	}
 #endif
 	level = l;
 }

@@ -30,6 +30,15 @@ int	 cpu_supports(enum cpu_level);
 /* kernels-avx2.c: install the AVX2 kernels in the traits table. */
 void	 avx2_install(void);
 #endif
+#ifdef HAVE_AVX512
+/*
+ * kernels-avx512.c: install the AVX-512 kernels (without / with VNNI)
+ * of the quantized weight types over the AVX2 ones: call avx2_install()
+ * first.
+ */
+void	 avx512_install(void);
+void	 avx512vnni_install(void);
+#endif
 
 /* ---- thread pool ------------------------------------------------------ */
 

@@ -1,0 +1,928 @@
+/*
+ * kernels-avx512.c -- AVX-512 F/BW/VL kernels for the quantized weight
+ * types, and their VNNI variant.
+ *
+ * This file is compiled twice: into libengine_avx512.a with -mavx512f
+ * -mavx512bw -mavx512vl (plus the AVX2 set), defining avx512_install(),
+ * and into libengine_avx512vnni.a with -mavx512vnni -DKERNELS_VNNI as
+ * well, defining avx512vnni_install().  cpu.c installs the AVX2 kernels
+ * first and then one of these over them, only when CPUID and XGETBV
+ * showed AVX-512 F/BW/VL (and VNNI for the second).
+ *
+ * What is here: vec_dot and gemm for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
+ * Q3_K, Q4_K, Q5_K and Q6_K.  What is not: F32, F16 and BF16 weights
+ * and the activation quantizers (Q8_0, Q8_1, Q8_K, F16) keep the AVX2
+ * kernels -- their float work has to follow the AVX2 lane order anyway
+ * (see below), and the quantizers are a small share of a matmul.
+ *
+ * The contract is quant.c's reference order of float operations: each
+ * block (32-element formats) or super-block (K-quants) reduces to eight
+ * int32 "lane" sums (lane m: the elements with (e % 32) / 4 == m), and
+ * the float work is one FMA per lane per block in block order, then
+ * hsum8.  So only the integer work, which is exact in any order, is done
+ * in 512-bit registers: two 32-element blocks at once for the 32-element
+ * formats, two 32-element groups at once for the K-quants; the 16 int32
+ * of a zmm are then either split back into the two blocks' lanes or
+ * folded (lower half + upper half) into the super-block's 8 lanes, and
+ * the float accumulation is the same __m256 FMA sequence as in
+ * kernels-avx2.c.  Results are bit-identical to the scalar reference
+ * and to the AVX2 kernels.  pmaddubsw can saturate only for products no
+ * activation quantizer produces (an int8 activation of -128), and the
+ * code feeds it the same byte pairs as the AVX2 kernels.
+ *
+ * VNNI: vpdpbusd replaces pmaddubsw + pmaddwd for the 32-element
+ * formats, and vpdpwssd replaces pmaddwd + paddd (the sub-block scales)
+ * in the K-quants.  Both add without saturation, as the sequences they
+ * replace do for every value that can occur here.
+ *
+ * gemm serves up to 8 activation columns from one pass over a weight row
+ * (the AVX2 kernels: 4); the per-column arithmetic does not depend on
+ * the number of columns, so gemm is bit-identical to vec_dot.
+ *
+ * Testing: the machines this was written on have no AVX-512.  The file
+ * is verified by compiling it a second time against SIMDe (a portable
+ * implementation of the intrinsics; tests/avx512-emu.c) and checking
+ * every kernel, both variants, bit for bit against the scalar reference
+ * (tests/test-avx512-emu.c).  It has not run on AVX-512 hardware, and
+ * its speed has not been measured.  Nothing here may depend on SIMDe:
+ * the test includes this file after SIMDe's header, which maps the
+ * _mm512_ names onto its own functions.
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "quant.h"
+#include "kernels.h"
+
+/* The name of the install function (the emulation test renames it). */
+#ifndef AVX512_INSTALL
+#ifdef KERNELS_VNNI
+#define AVX512_INSTALL avx512vnni_install
+#else
+#define AVX512_INSTALL avx512_install
+#endif
+#endif
+void	AVX512_INSTALL(void);
+
+#define AI static inline __attribute__((always_inline))
+
+/* Activation columns one pass over a weight row serves. */
+#define NCMAX	8
+
+/*
+ * Keep v in a register (no instruction): stops the compiler from
+ * re-associating the integer adds of several columns into a tree of
+ * live temporaries.  Only for real registers: an emulated __m512i is a
+ * struct.
+ */
+#ifdef __AVX512F__
+#define KEEP(v) __asm__("" : "+v"(v))
+#else
+#define KEEP(v) do { } while (0)
+#endif
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), as quant.c's hsum8. */
+AI float
+hsum8(__m256 x)
+{
+	__m128	r = _mm_add_ps(_mm256_extractf128_ps(x, 1),
+	    _mm256_castps256_ps128(x));
+
+	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+	r = _mm_add_ss(r, _mm_movehdup_ps(r));
+	return _mm_cvtss_f32(r);
+}
+
+/* (l0 + l2) + (l1 + l3) */
+AI float
+hsum4(__m128 r)
+{
+	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+	r = _mm_add_ss(r, _mm_movehdup_ps(r));
+	return _mm_cvtss_f32(r);
+}
+
+AI int
+hsum4i(__m128i r)
+{
+	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4E));
+	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xB1));
+	return _mm_cvtsi128_si32(r);
+}
+
+AI float
+h2f(uint16_t h)
+{
+	return _cvtsh_ss(h);
+}
+
+/* Lower 256 bits of v plus upper 256 bits: 16 lane sums -> 8. */
+AI __m256i
+fold16(__m512i v)
+{
+	return _mm256_add_epi32(_mm512_castsi512_si256(v),
+	    _mm512_extracti64x4_epi64(v, 1));
+}
+
+/* a in the lower 256 bits, b in the upper. */
+AI __m512i
+join256(__m256i a, __m256i b)
+{
+	return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+}
+
+/* Bytes: v0 in the lower 32, v1 in the upper 32. */
+AI __m512i
+halves8(int v0, int v1)
+{
+	return join256(_mm256_set1_epi8((char)v0), _mm256_set1_epi8((char)v1));
+}
+
+/* Per-qword shift counts: s0 for the lower 256 bits, s1 for the upper. */
+AI __m512i
+halves64(int s0, int s1)
+{
+	return _mm512_set_epi64(s1, s1, s1, s1, s0, s0, s0, s0);
+}
+
+/*
+ * vpermw indices that put int16 scale b + l in every word of 128-bit
+ * lane l (l = 0..3): with pmaddubsw pairs, one scale per 16 elements.
+ */
+AI __m512i
+scale_idx4(int b)
+{
+	const long long	k = 0x0001000100010001LL;
+
+	return _mm512_add_epi16(_mm512_set1_epi16((short)b),
+	    _mm512_set_epi64(3 * k, 3 * k, 2 * k, 2 * k, k, k, 0, 0));
+}
+
+/* vpermw indices: scale i0 in the lower 256 bits, i1 in the upper. */
+AI __m512i
+scale_idx2(int i0, int i1)
+{
+	return join256(_mm256_set1_epi16((short)i0),
+	    _mm256_set1_epi16((short)i1));
+}
+
+/*
+ * Sum of products of unsigned u and signed s bytes, per 4 consecutive
+ * bytes, as 16 int32.
+ */
+AI __m512i
+dot4_us(__m512i u, __m512i s)
+{
+#ifdef KERNELS_VNNI
+	return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s);
+#else
+	return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s),
+	    _mm512_set1_epi16(1));
+#endif
+}
+
+/*
+ * acc + the products of unsigned codes q and the 64 int8 activations at
+ * a, pairs of pairs weighted by the int16 scales sc, as 16 int32.
+ */
+AI __m512i
+kdot(__m512i acc, __m512i q, const int8_t *a, __m512i sc)
+{
+	__m512i	p = _mm512_maddubs_epi16(q, _mm512_loadu_si512(a));
+
+#ifdef KERNELS_VNNI
+	return _mm512_dpwssd_epi32(acc, p, sc);
+#else
+	return _mm512_add_epi32(acc, _mm512_madd_epi16(p, sc));
+#endif
+}
+
+/* ---- 32-element formats ---------------------------------------------- */
+
+#define XB(T, x, xs, c, i) ((const T *)((x) + (size_t)(c) * (xs)) + (i))
+
+/*
+ * Two weight blocks, unpacked once for all columns: 64 codes (the first
+ * block's 32 in the lower half, in element order), as magnitudes u with
+ * the sign mask neg for the symmetric formats, unsigned for the affine
+ * ones; the blocks' scales and mins.
+ */
+struct w64 {
+	__m512i		u;
+	__mmask64	neg;
+	float		d0, d1, m0, m1;
+};
+
+/* The 16 packed bytes of two blocks -> 64 nibbles: per block, the low
+ * nibbles then the high nibbles. */
+AI __m512i
+nibbles64(const uint8_t *p0, const uint8_t *p1)
+{
+	__m512i	t = join256(
+	    _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p0)),
+	    _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p1)));
+
+	return _mm512_and_si512(_mm512_srlv_epi64(t,
+	    _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0)), _mm512_set1_epi8(0x0F));
+}
+
+/* The fifth bits of two Q5 blocks: bit e of qh is element e's. */
+AI __mmask64
+qh64(const uint8_t *h0, const uint8_t *h1)
+{
+	uint32_t	a, b;
+
+	memcpy(&a, h0, 4);
+	memcpy(&b, h1, 4);
+	return (__mmask64)((uint64_t)b << 32 | a);
+}
+
+AI void
+w64_sym(struct w64 *r, __m512i q)
+{
+	r->u = _mm512_abs_epi8(q);
+	r->neg = _mm512_movepi8_mask(q);
+	r->m0 = r->m1 = 0.0f;
+}
+
+AI struct w64
+w64_q4_0(const block_q4_0 *b0, const block_q4_0 *b1)
+{
+	struct w64	r;
+
+	w64_sym(&r, _mm512_sub_epi8(nibbles64(b0->qs, b1->qs),
+	    _mm512_set1_epi8(8)));
+	r.d0 = h2f(b0->d);
+	r.d1 = h2f(b1->d);
+	return r;
+}
+
+AI struct w64
+w64_q5_0(const block_q5_0 *b0, const block_q5_0 *b1)
+{
+	struct w64	r;
+	__m512i		q = nibbles64(b0->qs, b1->qs);
+
+	/* code - 16: subtract 16 where the fifth bit is clear */
+	q = _mm512_mask_sub_epi8(q, (__mmask64)~qh64(b0->qh, b1->qh), q,
+	    _mm512_set1_epi8(16));
+	w64_sym(&r, q);
+	r.d0 = h2f(b0->d);
+	r.d1 = h2f(b1->d);
+	return r;
+}
+
+AI struct w64
+w64_q8_0(const block_q8_0 *b0, const block_q8_0 *b1)
+{
+	struct w64	r;
+
+	w64_sym(&r, join256(_mm256_loadu_si256((const __m256i *)b0->qs),
+	    _mm256_loadu_si256((const __m256i *)b1->qs)));
+	r.d0 = h2f(b0->d);
+	r.d1 = h2f(b1->d);
+	return r;
+}
+
+AI struct w64
+w64_q4_1(const block_q4_1 *b0, const block_q4_1 *b1)
+{
+	struct w64	r;
+
+	r.u = nibbles64(b0->qs, b1->qs);
+	r.neg = 0;
+	r.d0 = h2f(b0->d);
+	r.d1 = h2f(b1->d);
+	r.m0 = h2f(b0->m);
+	r.m1 = h2f(b1->m);
+	return r;
+}
+
+AI struct w64
+w64_q5_1(const block_q5_1 *b0, const block_q5_1 *b1)
+{
+	struct w64	r;
+	__m512i		q = nibbles64(b0->qs, b1->qs);
+
+	r.u = _mm512_mask_add_epi8(q, qh64(b0->qh, b1->qh), q,
+	    _mm512_set1_epi8(16));
+	r.neg = 0;
+	r.d0 = h2f(b0->d);
+	r.d1 = h2f(b1->d);
+	r.m0 = h2f(b0->m);
+	r.m1 = h2f(b1->m);
+	return r;
+}
+
+/*
+ * One column against two weight blocks: a holds the two activation
+ * blocks' int8 (the first in the lower half); da, sa their scales and
+ * sums as floats.  acc gets the first block's lanes, then (when two)
+ * the second's; the affine formats add m_w * s_a to *summ per block.
+ * The same float operations as kernels-avx2.c's col_q8_0 / col_q8_1.
+ */
+AI __m256
+col64(const struct w64 *wb, __m512i a, float da0, float da1, float sa0,
+    float sa1, int aff, int two, __m256 acc, float *summ)
+{
+	__m512i	p;
+
+	if (!aff)	/* a * sign(w): the sign trick, as with psignb */
+		a = _mm512_mask_sub_epi8(a, wb->neg, _mm512_setzero_si512(),
+		    a);
+	p = dot4_us(wb->u, a);
+	if (aff)
+		*summ = fmaf(wb->m0, sa0, *summ);
+	acc = _mm256_fmadd_ps(_mm256_set1_ps(wb->d0 * da0),
+	    _mm256_cvtepi32_ps(_mm512_castsi512_si256(p)), acc);
+	if (two) {
+		if (aff)
+			*summ = fmaf(wb->m1, sa1, *summ);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(wb->d1 * da1),
+		    _mm256_cvtepi32_ps(_mm512_extracti64x4_epi64(p, 1)), acc);
+	}
+	return acc;
+}
+
+AI __m512i
+load2_q8(const int8_t *q0, const int8_t *q1)
+{
+	return join256(_mm256_loadu_si256((const __m256i *)q0),
+	    _mm256_loadu_si256((const __m256i *)q1));
+}
+
+/*
+ * The driver: blocks in pairs, an odd last block alone (its pair is
+ * itself, and only the lower half is used).  sf, when not NULL, holds
+ * the activation scales already converted (column c: d at
+ * sf[c * sfs + i], s at sf[c * sfs + nb + i]); gemm fills it once for
+ * all the rows of a tile.
+ */
+#define W64_DA(AB, c, i)						\
+	(sf != NULL ? sf[(c) * sfs + (i)] : h2f(XB(AB, x, xs, c, i)->d))
+#define W64_SA(AB, aff, c, i)						\
+	(!(aff) ? 0.0f : sf != NULL ? sf[(c) * sfs + nb + (i)] :	\
+	    h2f(((const uint16_t *)XB(AB, x, xs, c, i))[1]))
+#define DEF_W64_NC(name, WB, AB, prep, aff)				\
+AI void									\
+name##_ncs(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
+    int nc, float *out, const float *sf, int sfs)			\
+{									\
+	const WB	*b = (const WB *)w;				\
+	__m256		 acc[NCMAX];					\
+	float		 summ[NCMAX];					\
+	struct w64	 w0;						\
+	int		 i, c, nb = n / QK;				\
+									\
+	_Pragma("GCC unroll 8")						\
+	for (c = 0; c < nc; c++) {					\
+		acc[c] = _mm256_setzero_ps();				\
+		summ[c] = 0.0f;						\
+	}								\
+	for (i = 0; i + 2 <= nb; i += 2) {				\
+		w0 = prep(b + i, b + i + 1);				\
+		_Pragma("GCC unroll 8")					\
+		for (c = 0; c < nc; c++) {				\
+			const AB *a = XB(AB, x, xs, c, i);		\
+									\
+			acc[c] = col64(&w0, load2_q8(a[0].qs, a[1].qs),	\
+			    W64_DA(AB, c, i), W64_DA(AB, c, i + 1),	\
+			    W64_SA(AB, aff, c, i),			\
+			    W64_SA(AB, aff, c, i + 1), aff, 1, acc[c],	\
+			    &summ[c]);					\
+		}							\
+	}								\
+	if (i < nb) {							\
+		w0 = prep(b + i, b + i);				\
+		_Pragma("GCC unroll 8")					\
+		for (c = 0; c < nc; c++) {				\
+			const AB *a = XB(AB, x, xs, c, i);		\
+									\
+			acc[c] = col64(&w0, load2_q8(a->qs, a->qs),	\
+			    W64_DA(AB, c, i), 0.0f,			\
+			    W64_SA(AB, aff, c, i), 0.0f, aff, 0, acc[c],\
+			    &summ[c]);					\
+		}							\
+	}								\
+	_Pragma("GCC unroll 8")						\
+	for (c = 0; c < nc; c++)					\
+		out[c] = aff ? hsum8(acc[c]) + summ[c] : hsum8(acc[c]);	\
+}									\
+AI void									\
+name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
+    float *out)								\
+{									\
+	name##_ncs(n, w, x, xs, nc, out, NULL, 0);			\
+}
+
+DEF_W64_NC(q4_0, block_q4_0, block_q8_0, w64_q4_0, 0)
+DEF_W64_NC(q5_0, block_q5_0, block_q8_0, w64_q5_0, 0)
+DEF_W64_NC(q8_0, block_q8_0, block_q8_0, w64_q8_0, 0)
+DEF_W64_NC(q4_1, block_q4_1, block_q8_1, w64_q4_1, 1)
+DEF_W64_NC(q5_1, block_q5_1, block_q8_1, w64_q5_1, 1)
+
+/* ---- K-quants --------------------------------------------------------- */
+
+AI __m256i
+load_bsums(const block_q8_K *a)
+{
+	return _mm256_loadu_si256((const __m256i *)a->bsums);
+}
+
+/* Q4_K / Q5_K: the 8 scales and 8 mins as int16 (ENGINE-NOTES §2.4). */
+AI void
+k4_scales(const uint8_t *s12, __m128i *sc, __m128i *mn)
+{
+	uint32_t	u[3], s0, s1, m0, m1;
+
+	memcpy(u, s12, 12);
+	s0 = u[0] & 0x3F3F3F3F;
+	m0 = u[1] & 0x3F3F3F3F;
+	s1 = (u[2] & 0x0F0F0F0F) | ((u[0] >> 6) & 0x03030303) << 4;
+	m1 = ((u[2] >> 4) & 0x0F0F0F0F) | ((u[1] >> 6) & 0x03030303) << 4;
+	*sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)s1, (int)s0));
+	*mn = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)m1, (int)m0));
+}
+
+/*
+ * Q4_K (q5 == 0) and Q5_K.  Chunk j of qs (32 bytes) holds sub-block 2j
+ * in its low nibbles and 2j+1 in its high ones; the zmm for chunk j is
+ * [low nibbles | high nibbles], elements 64j..64j+63 in order, against
+ * 64 contiguous activations.  Q5_K adds bit 2j (lower half) / 2j+1
+ * (upper half) of qh as 16.  The mins and the float work are those of
+ * the AVX2 kernel.
+ */
+AI void
+q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out, int q5)
+{
+	__m256		 acc[NCMAX];
+	__m128		 accm[NCMAX];
+	__m512i		 sumi[NCMAX], sc512, q, scv;
+	__m512i		 hz = _mm512_setzero_si512();
+	__m128i		 sc, mn, bsp;
+	const uint8_t	*qs;
+	float		 d, dmin, yd, summ[NCMAX];
+	int		 i, j, c;
+	size_t		 bsz = q5 ? sizeof(block_q5_K) : sizeof(block_q4_K);
+
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++) {
+		acc[c] = _mm256_setzero_ps();
+		accm[c] = _mm_setzero_ps();
+		summ[c] = 0.0f;
+	}
+	for (i = 0; i < n / QK_K; i++) {
+		const uint8_t	*blk = w + (size_t)i * bsz;
+
+		if (q5) {
+			const block_q5_K *b = (const block_q5_K *)blk;
+
+			d = h2f(b->d);
+			dmin = h2f(b->dmin);
+			k4_scales(b->scales, &sc, &mn);
+			qs = b->qs;
+			hz = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+			    (const __m256i *)b->qh));
+		} else {
+			const block_q4_K *b = (const block_q4_K *)blk;
+
+			d = h2f(b->d);
+			dmin = h2f(b->dmin);
+			k4_scales(b->scales, &sc, &mn);
+			qs = b->qs;
+		}
+		sc512 = _mm512_castsi128_si512(sc);
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++)
+			sumi[c] = _mm512_setzero_si512();
+		#pragma GCC unroll 4
+		for (j = 0; j < 4; j++) {
+			q = _mm512_and_si512(_mm512_srlv_epi64(
+			    _mm512_broadcast_i64x4(_mm256_loadu_si256(
+			    (const __m256i *)(qs + 32 * j))), halves64(0, 4)),
+			    _mm512_set1_epi8(0x0F));
+			if (q5)
+				q = _mm512_mask_add_epi8(q,
+				    _mm512_test_epi8_mask(hz, halves8(1 << (2 * j),
+				    1 << (2 * j + 1))), q, _mm512_set1_epi8(16));
+			scv = _mm512_permutexvar_epi16(
+			    scale_idx2(2 * j, 2 * j + 1), sc512);
+			#pragma GCC unroll 8
+			for (c = 0; c < nc; c++) {
+				sumi[c] = kdot(sumi[c], q, XB(block_q8_K, x,
+				    xs, c, i)->qs + 64 * j, scv);
+				KEEP(sumi[c]);
+			}
+		}
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++) {
+			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
+			__m256i	bs = load_bsums(a);
+
+			yd = a->d;
+			bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs),
+			    _mm256_extracti128_si256(bs, 1));
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
+			    _mm256_cvtepi32_ps(fold16(sumi[c])), acc[c]);
+			if (q5)
+				summ[c] = fmaf(-(yd * dmin), (float)hsum4i(
+				    _mm_madd_epi16(mn, bsp)), summ[c]);
+			else
+				accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * yd),
+				    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)),
+				    accm[c]);
+		}
+	}
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++)
+		out[c] = q5 ? hsum8(acc[c]) + summ[c] :
+		    hsum8(acc[c]) - hsum4(accm[c]);
+}
+
+AI void
+q4_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	q45_K_nc(n, w, x, xs, nc, out, 0);
+}
+
+AI void
+q5_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	q45_K_nc(n, w, x, xs, nc, out, 1);
+}
+
+/*
+ * Q6_K: codes 0..63 (the offset 32 through the bsums), int8 scales per
+ * 16 elements.  Half h: the low nibbles of ql[64h..64h+63] with bits
+ * 0-1 / 2-3 of qh[32h..] are groups 0 and 1 (activations 128h..+63),
+ * the high nibbles with bits 4-5 / 6-7 are groups 2 and 3 (+64..+127).
+ */
+AI void
+q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q6_K	*b = (const block_q6_K *)w;
+	const __m512i		 m4 = _mm512_set1_epi8(0x0F);
+	const __m512i		 m30 = _mm512_set1_epi8(0x30);
+	__m256			 acc[NCMAX];
+	__m256i			 sc16, off[NCMAX];
+	__m512i			 sumi[NCMAX], sc512, l, hv, qa, qb, sa, sb;
+	float			 d;
+	int			 i, h, c;
+
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK_K; i++, b++) {
+		d = h2f(b->d);
+		sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(
+		    (const __m128i *)b->scales));
+		sc512 = _mm512_castsi256_si512(sc16);
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++) {
+			/* -32 * (sc_2m bsum_2m + sc_2m+1 bsum_2m+1) */
+			off[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+			    _mm256_slli_epi32(_mm256_madd_epi16(load_bsums(
+			    XB(block_q8_K, x, xs, c, i)), sc16), 5));
+			sumi[c] = _mm512_setzero_si512();
+		}
+		#pragma GCC unroll 2
+		for (h = 0; h < 2; h++) {
+			l = _mm512_loadu_si512(b->ql + 64 * h);
+			hv = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+			    (const __m256i *)(b->qh + 32 * h)));
+			qa = _mm512_or_si512(_mm512_and_si512(l, m4),
+			    _mm512_and_si512(_mm512_sllv_epi64(hv,
+			    halves64(4, 2)), m30));
+			qb = _mm512_or_si512(_mm512_and_si512(
+			    _mm512_srli_epi16(l, 4), m4),
+			    _mm512_and_si512(_mm512_srlv_epi64(hv,
+			    halves64(0, 2)), m30));
+			sa = _mm512_permutexvar_epi16(scale_idx4(8 * h),
+			    sc512);
+			sb = _mm512_permutexvar_epi16(scale_idx4(8 * h + 4),
+			    sc512);
+			#pragma GCC unroll 8
+			for (c = 0; c < nc; c++) {
+				const int8_t *a = XB(block_q8_K, x, xs, c,
+				    i)->qs + 128 * h;
+
+				sumi[c] = kdot(sumi[c], qa, a, sa);
+				sumi[c] = kdot(sumi[c], qb, a + 64, sb);
+				KEEP(sumi[c]);
+			}
+		}
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++)
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d *
+			    XB(block_q8_K, x, xs, c, i)->d),
+			    _mm256_cvtepi32_ps(_mm256_add_epi32(off[c],
+			    fold16(sumi[c]))), acc[c]);
+	}
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+/* Q3_K: the 16 signed six-bit scales (-32..31) as int8. */
+AI __m128i
+q3k_scales8(const uint8_t *s12)
+{
+	uint32_t	a[3], v[4];
+
+	memcpy(a, s12, 12);
+	v[0] = (a[0] & 0x0F0F0F0F) | (a[2] & 0x03030303) << 4;
+	v[1] = (a[1] & 0x0F0F0F0F) | ((a[2] >> 2) & 0x03030303) << 4;
+	v[2] = ((a[0] >> 4) & 0x0F0F0F0F) | ((a[2] >> 4) & 0x03030303) << 4;
+	v[3] = ((a[1] >> 4) & 0x0F0F0F0F) | ((a[2] >> 6) & 0x03030303) << 4;
+	return _mm_sub_epi8(_mm_set_epi32((int)v[3], (int)v[2], (int)v[1],
+	    (int)v[0]), _mm_set1_epi8(32));
+}
+
+/*
+ * Q3_K: codes lo2 + 4 * hbit in 0..7 (the offset 4 through the bsums).
+ * Half h, pair p: groups j = 2p (lower half) and 2p+1 (upper), bits 2j
+ * of qs[32h + l] and bit 4h + j of hmask[l], activations 128h + 64p.
+ */
+AI void
+q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q3_K	*b = (const block_q3_K *)w;
+	__m256			 acc[NCMAX];
+	__m256i			 sc16, off[NCMAX];
+	__m512i			 sumi[NCMAX], sc512, q2, hm, qv, scv;
+	float			 d;
+	int			 i, h, p, j, c;
+
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK_K; i++, b++) {
+		d = h2f(b->d);
+		sc16 = _mm256_cvtepi8_epi16(q3k_scales8(b->scales));
+		sc512 = _mm512_castsi256_si512(sc16);
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++) {
+			off[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+			    _mm256_slli_epi32(_mm256_madd_epi16(load_bsums(
+			    XB(block_q8_K, x, xs, c, i)), sc16), 2));
+			sumi[c] = _mm512_setzero_si512();
+		}
+		hm = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+		    (const __m256i *)b->hmask));
+		#pragma GCC unroll 2
+		for (h = 0; h < 2; h++) {
+			q2 = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+			    (const __m256i *)(b->qs + 32 * h)));
+			#pragma GCC unroll 2
+			for (p = 0; p < 2; p++) {
+				j = 2 * p;
+				qv = _mm512_and_si512(_mm512_srlv_epi64(q2,
+				    halves64(2 * j, 2 * j + 2)),
+				    _mm512_set1_epi8(3));
+				qv = _mm512_mask_add_epi8(qv,
+				    _mm512_test_epi8_mask(hm, halves8(
+				    1 << (4 * h + j), 1 << (4 * h + j + 1))),
+				    qv, _mm512_set1_epi8(4));
+				scv = _mm512_permutexvar_epi16(
+				    scale_idx4(8 * h + 4 * p), sc512);
+				#pragma GCC unroll 8
+				for (c = 0; c < nc; c++) {
+					sumi[c] = kdot(sumi[c], qv,
+					    XB(block_q8_K, x, xs, c, i)->qs +
+					    128 * h + 64 * p, scv);
+					KEEP(sumi[c]);
+				}
+			}
+		}
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++)
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d *
+			    XB(block_q8_K, x, xs, c, i)->d),
+			    _mm256_cvtepi32_ps(_mm256_add_epi32(off[c],
+			    fold16(sumi[c]))), acc[c]);
+	}
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+/*
+ * Q2_K: codes 0..3, 4-bit scales and mins per 16 elements.  Half h,
+ * pair p: bits 4p / 4p+2 of qs[32h + l], activations 128h + 64p.  The
+ * mins first, into the same accumulator, as the AVX2 kernel.
+ */
+AI void
+q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
+    float *out)
+{
+	const block_q2_K	*b = (const block_q2_K *)w;
+	__m256			 acc[NCMAX];
+	__m256i			 sc16, mn16;
+	__m512i			 sumi[NCMAX], sc512, q2, qv, scv;
+	__m128i			 s8;
+	float			 d, dmin, yd;
+	int			 i, h, p, c;
+
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++)
+		acc[c] = _mm256_setzero_ps();
+	for (i = 0; i < n / QK_K; i++, b++) {
+		d = h2f(b->d);
+		dmin = h2f(b->dmin);
+		s8 = _mm_loadu_si128((const __m128i *)b->scales);
+		sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(s8,
+		    _mm_set1_epi8(0x0F)));
+		mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s8,
+		    4), _mm_set1_epi8(0x0F)));
+		sc512 = _mm512_castsi256_si512(sc16);
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++)
+			sumi[c] = _mm512_setzero_si512();
+		#pragma GCC unroll 2
+		for (h = 0; h < 2; h++) {
+			q2 = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+			    (const __m256i *)(b->qs + 32 * h)));
+			#pragma GCC unroll 2
+			for (p = 0; p < 2; p++) {
+				qv = _mm512_and_si512(_mm512_srlv_epi64(q2,
+				    halves64(4 * p, 4 * p + 2)),
+				    _mm512_set1_epi8(3));
+				scv = _mm512_permutexvar_epi16(
+				    scale_idx4(8 * h + 4 * p), sc512);
+				#pragma GCC unroll 8
+				for (c = 0; c < nc; c++) {
+					sumi[c] = kdot(sumi[c], qv,
+					    XB(block_q8_K, x, xs, c, i)->qs +
+					    128 * h + 64 * p, scv);
+					KEEP(sumi[c]);
+				}
+			}
+		}
+		#pragma GCC unroll 8
+		for (c = 0; c < nc; c++) {
+			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
+
+			yd = a->d;
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(-(yd * dmin)),
+			    _mm256_cvtepi32_ps(_mm256_madd_epi16(
+			    load_bsums(a), mn16)), acc[c]);
+			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(yd * d),
+			    _mm256_cvtepi32_ps(fold16(sumi[c])), acc[c]);
+		}
+	}
+	#pragma GCC unroll 8
+	for (c = 0; c < nc; c++)
+		out[c] = hsum8(acc[c]);
+}
+
+/* ---- vec_dot and gemm instances -------------------------------------- */
+
+/*
+ * One row against nc (1..8) columns: the instances with 8, 4, 3, 2 and
+ * 1 columns; callers split larger counts into those.
+ */
+#define NC_CALL(call, k, ...) do {					\
+	switch (k) {							\
+	case 8: call(__VA_ARGS__, 8, o); break;				\
+	case 4: call(__VA_ARGS__, 4, o); break;				\
+	case 3: call(__VA_ARGS__, 3, o); break;				\
+	case 2: call(__VA_ARGS__, 2, o); break;				\
+	default: call(__VA_ARGS__, 1, o); break;			\
+	}								\
+} while (0)
+
+/* Columns served by the next pass when nc - c remain. */
+AI int
+nc_next(int left)
+{
+	return left >= 8 ? 8 : left >= 4 ? 4 : left;
+}
+
+#define DEF_KERNELS(name)						\
+static float								\
+dot_##name(int n, const void *w, const void *x)				\
+{									\
+	float	r;							\
+									\
+	name##_nc(n, w, x, 0, 1, &r);					\
+	return r;							\
+}									\
+static void								\
+gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
+    size_t xs, int nc, float *y, size_t ldy)				\
+{									\
+	const uint8_t	*wb = w, *xb = x;				\
+	float		 o[NCMAX];					\
+	int		 r, c, k, kk;					\
+									\
+	for (c = 0; c < nc; c += k) {					\
+		k = nc_next(nc - c);					\
+		for (r = 0; r < nr; r++) {				\
+			NC_CALL(name##_nc, k, n, wb + r * ws,		\
+			    xb + c * xs, xs);				\
+			for (kk = 0; kk < k; kk++)			\
+				y[(size_t)(c + kk) * ldy + r] = o[kk];	\
+		}							\
+	}								\
+}
+
+/*
+ * gemm for the 32-element formats: the activation scales of each pass's
+ * columns are converted once into sf and used for every row (up to
+ * W64_MAXB blocks a row; longer rows convert on the fly).
+ */
+#define W64_MAXB	512
+#define DEF_KERNELS_W64(name, AB, aff)					\
+static float								\
+dot_##name(int n, const void *w, const void *x)				\
+{									\
+	float	r;							\
+									\
+	name##_nc(n, w, x, 0, 1, &r);					\
+	return r;							\
+}									\
+AI void									\
+name##_tile(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
+    int k, float *o, const float *sf, int nb)				\
+{									\
+	switch (k) {							\
+	case 8: name##_ncs(n, w, x, xs, 8, o, sf, 2 * nb); break;	\
+	case 4: name##_ncs(n, w, x, xs, 4, o, sf, 2 * nb); break;	\
+	case 3: name##_ncs(n, w, x, xs, 3, o, sf, 2 * nb); break;	\
+	case 2: name##_ncs(n, w, x, xs, 2, o, sf, 2 * nb); break;	\
+	default: name##_ncs(n, w, x, xs, 1, o, sf, 2 * nb); break;	\
+	}								\
+}									\
+static void								\
+gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
+    size_t xs, int nc, float *y, size_t ldy)				\
+{									\
+	const uint8_t	*wb = w, *xb = x;				\
+	float		 o[NCMAX], sfb[NCMAX * 2 * W64_MAXB], *sf;	\
+	int		 r, c, k, kk, i, nb = n / QK;			\
+									\
+	for (c = 0; c < nc; c += k) {					\
+		k = nc_next(nc - c);					\
+		sf = nb <= W64_MAXB && nr > 1 ? sfb : NULL;		\
+		for (kk = 0; sf != NULL && kk < k; kk++)		\
+			for (i = 0; i < nb; i++) {			\
+				const AB *a = XB(AB, xb, xs, c + kk, i);\
+									\
+				sf[kk * 2 * nb + i] = h2f(a->d);	\
+				sf[kk * 2 * nb + nb + i] = aff ?	\
+				    h2f(((const uint16_t *)a)[1]) : 0.0f;\
+			}						\
+		for (r = 0; r < nr; r++) {				\
+			name##_tile(n, wb + r * ws, xb + c * xs, xs, k,	\
+			    o, sf, nb);					\
+			for (kk = 0; kk < k; kk++)			\
+				y[(size_t)(c + kk) * ldy + r] = o[kk];	\
+		}							\
+	}								\
+}
+
+DEF_KERNELS_W64(q4_0, block_q8_0, 0)
+DEF_KERNELS_W64(q4_1, block_q8_1, 1)
+DEF_KERNELS_W64(q5_0, block_q8_0, 0)
+DEF_KERNELS_W64(q5_1, block_q8_1, 1)
+DEF_KERNELS_W64(q8_0, block_q8_0, 0)
+DEF_KERNELS(q2_K)
+DEF_KERNELS(q3_K)
+DEF_KERNELS(q4_K)
+DEF_KERNELS(q5_K)
+DEF_KERNELS(q6_K)
+
+/* Replace a type's dot and gemm, keeping its current quantizer. */
+static void
+install(uint32_t type, qdot_fn dot, qgemm_fn gemm)
+{
+	qtype_install(type, dot, gemm, qtype_traits(type)->quantize);
+}
+
+/*
+ * Install the kernels of this file over the AVX2 ones (cpu.c calls
+ * avx2_install() first): the quantized weight types only.
+ */
+void
+AVX512_INSTALL(void)
+{
+	install(QT_Q4_0, dot_q4_0, gemm_q4_0);
+	install(QT_Q4_1, dot_q4_1, gemm_q4_1);
+	install(QT_Q5_0, dot_q5_0, gemm_q5_0);
+	install(QT_Q5_1, dot_q5_1, gemm_q5_1);
+	install(QT_Q8_0, dot_q8_0, gemm_q8_0);
+	install(QT_Q2_K, dot_q2_K, gemm_q2_K);
+	install(QT_Q3_K, dot_q3_K, gemm_q3_K);
+	install(QT_Q4_K, dot_q4_K, gemm_q4_K);
+	install(QT_Q5_K, dot_q5_K, gemm_q5_K);
+	install(QT_Q6_K, dot_q6_K, gemm_q6_K);
+}
