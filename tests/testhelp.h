@@ -85,7 +85,7 @@ test_report(void)
  * Directory of the shared test models and golden files, or NULL (and a
  * visible skip) when absent.  $MEDCHAT_SHARED overrides ../shared.
  */
-static const char * __attribute__((unused))
+static __attribute__((unused)) const char *
 test_shared_dir(void)
 {
 	static char	 path[4096];
