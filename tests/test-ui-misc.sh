@@ -3,7 +3,8 @@
 # multi-line input (Alt-Enter, trailing backslash, bracketed paste), Tab
 # completion, /help from the tables, /copy through OSC 52, /stats,
 # /advisory, Markdown in answers (an imported conversation, read-only
-# and resumed), a non-UTF-8 locale with NO_COLOR, SIGTERM restoring the
+# and resumed), the model menu with a FIFO and many files, a non-UTF-8
+# locale with NO_COLOR, SIGTERM restoring the
 # terminal, and browsing a read-only database.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
@@ -332,6 +333,52 @@ case $out in
 *medchat.conf*) ok "--help names the settings file" ;;
 *) fail "--help names the settings file"; diag "$out" ;;
 esac
+
+# --- the model menu reads files off the UI thread: a FIFO, many files -----------
+# (test-mscan holds a header read blocked and checks that names still
+# arrive; here the real menu must list a FIFO as one error row without
+# waiting for a writer, and take keys at once.)
+MDIR=$TMPD/many
+mkdir -p "$MDIR"
+mkfifo "$MDIR/a-stuck.gguf"
+i=0
+while [ $i -lt 300 ]; do
+	: > "$MDIR/junk-$i.gguf"
+	i=$((i + 1))
+done
+ui_start --db "$DB" -m "$DEMO" --models-dir "$MDIR"
+ui_check "menu: starts" "^ ready \| medchat-demo-random"
+# Keys sent together with F3 act while the rows come in.
+ui_wait_attr() {
+	_deadline=$(( $(date +%s) + 20 ))
+	until ui_cap_attr "$1"; do
+		[ "$(date +%s)" -ge "$_deadline" ] && return 1
+		sleep 0.05
+	done
+}
+ui_keys F3 End
+check "menu: End right after F3 selects the last row" \
+    ui_wait_attr "${ESC}[7m  + create the demo model"
+ui_keys q
+check "menu: q closes it" ui_gone "Models -- memory available"
+ui_keys F3
+ui_check "menu: opens" "Models -- memory available"
+ui_check "menu: every header read" \
+    "^ Models -- memory available [^ ]+, context of each model *$"
+ui_keys Home
+ui_check "menu: a FIFO is one error row, not a hang" \
+    "^  a-stuck\.gguf +error: not a regular file *$"
+ui_check "menu: empty files are error rows" "^  junk-0\.gguf +error: "
+ui_keys Enter
+ui_check "menu: Enter on it shows the whole one-line error" \
+    "^/.*/a-stuck\.gguf: not a regular file$"
+ui_keys End Up
+ui_check "menu: the current model among 300 broken files" \
+    "^\* medchat-demo-random\.gguf +[A-Z0-9_]+ "
+ui_keys q
+ui_check "menu: closes" "^ ready \|"
+ui_keys C-c C-c
+ui_check "menu: quits" "MEDCHAT-EXIT 0"
 
 # --- a multi-line input comes back whole from the history file -------------------
 ui_start --db "$DB" -m "$DEMO"

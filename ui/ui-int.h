@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "conffile.h"
 #include "markdown.h"
+#include "mscan.h"
 #include "store.h"
 #include "worker.h"
 #include "wrap.h"
@@ -99,6 +100,7 @@ struct ui_list {
 struct model_row {
 	char		*path;
 	char		*name;		/* base name */
+	int		 pending;	/* header not read yet */
 	int		 ok;
 	char		*error;
 	char		 quant[32];
@@ -189,9 +191,17 @@ struct ui {
 	struct wrap		 ed_wrap;
 
 	/* model menu */
-	struct model_row	*mrows;
-	struct ui_list		 mlist;
+	struct model_row	*mrows;		/* files, in the order found */
+	size_t			 nmrows, mcap;
+	size_t			*morder;	/* shown order: mrows indexes
+						   sorted by name */
+	struct model_row	 mdemo;		/* "create the demo model",
+						   always the last row */
+	struct ui_list		 mlist;		/* n = nmrows + 1 */
 	uint64_t		 mem_avail;
+	struct mscan		*mscan;		/* header reads under way */
+	size_t			 mprobed;	/* headers read so far */
+	int			 mmoved;	/* the user moved the selection */
 
 	/* transcript browser */
 	struct store_conv	*bconvs;
@@ -282,6 +292,7 @@ int	 editor_key(struct ui *, int key);
 /* ui-models.c */
 void	 models_open(struct ui *);
 void	 models_free(struct ui *);
+void	 models_events(struct ui *);
 void	 models_draw(struct ui *);
 int	 models_key(struct ui *, int key);
 int	 models_find_default(struct ui *, char **path);

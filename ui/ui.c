@@ -4,12 +4,15 @@
  * worker thread and the store.
  *
  * Threads and ownership (STYLE practice 10): this thread owns curses,
- * readline (ui-input.c) and the store; the worker owns the engine.  The
- * loop poll()s three descriptors:
+ * readline (ui-input.c) and the store; the worker owns the engine; a
+ * short-lived scan thread (src/mscan.c) reads model headers for the model
+ * menu.  The loop poll()s up to four descriptors:
  *
  *	stdin		keys, read with wgetch in no-delay mode
  *	worker_fd()	worker events (tokens, progress, done, errors)
  *	sigpipe[0]	SIGWINCH/SIGTERM/SIGHUP/SIGCONT from the handlers
+ *	mscan_fd()	model files found and headers read, while the
+ *			model menu scans
  *
  * with a timeout only while loading or generating (to refresh the tok/s
  * figure).  Handlers only set state and ui->dirty; the loop redraws the
@@ -905,7 +908,7 @@ ui_resize(struct ui *ui)
 static void
 ui_loop(struct ui *ui)
 {
-	struct pollfd	 pfd[3];
+	struct pollfd	 pfd[4];
 	unsigned char	 sigs[64];
 	ssize_t		 n, i;
 	int		 timeout;
@@ -919,11 +922,15 @@ ui_loop(struct ui *ui)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = sigpipe_fds[0];
 		pfd[2].events = POLLIN;
+		/* The model menu's header reads (ignored when -1). */
+		pfd[3].fd = ui->mscan != NULL ? mscan_fd(ui->mscan) : -1;
+		pfd[3].events = POLLIN;
+		pfd[3].revents = 0;
 		timeout = -1;
 		if (ui->state == STATE_LOADING ||
 		    ui->state == STATE_GENERATING)
 			timeout = 500;
-		if (poll(pfd, 3, timeout) < 0) {
+		if (poll(pfd, 4, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -950,6 +957,8 @@ ui_loop(struct ui *ui)
 		}
 		if (pfd[1].revents & POLLIN)
 			ui_events(ui);
+		if (pfd[3].revents & POLLIN)
+			models_events(ui);
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			ui->quit = 1;
 			ui->exit_code = 1;

@@ -1,0 +1,363 @@
+/*
+ * mscan.c -- find and probe model files off the UI thread (see mscan.h).
+ *
+ * Ownership: struct mscan is shared by the caller and the thread, each
+ * holding one reference (refs, under lock); whoever drops the last one
+ * frees it, pipe included.  The thread is detached, so mscan_stop() only
+ * sets the cancel flag and drops the caller's reference.  The set of real
+ * paths seen is the thread's alone (a small open-addressing hash table,
+ * so a directory of many thousand files stays linear).  mscan_run() uses
+ * the same walk without a thread or pipe.
+ *
+ * Opening a file is left to the probe: engine_probe() opens with
+ * O_NONBLOCK and refuses what is not a regular file, so a FIFO named
+ * x.gguf is one error row, not a hang.
+ */
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "mscan.h"
+#include "xmalloc.h"
+
+struct mscan {
+	pthread_mutex_t		 lock;
+	int			 refs;		/* under lock */
+	int			 cancel;	/* under lock */
+	int			 pipe[2];	/* -1 in mscan_run */
+	struct mscan_event	*head;		/* under lock */
+	struct mscan_event	**tail;
+
+	/* The thread's own: */
+	char			**dirs;
+	size_t			 ndirs;
+	char			**files;
+	size_t			 nfiles;
+	mscan_probe_fn		 probe;
+	char			**found;	/* real paths, in order */
+	size_t			 nfound, foundcap;
+	size_t			*set;		/* hash: index + 1, 0 = free */
+	size_t			 setcap;	/* power of 2 */
+};
+
+static struct mscan *mscan_new(const char *const *, size_t,
+		    const char *const *, size_t, mscan_probe_fn);
+static void	 mscan_unref(struct mscan *);
+static int	 mscan_cancelled(struct mscan *);
+static void	 mscan_push(struct mscan *, struct mscan_event *);
+static uint64_t	 mscan_hash(const char *);
+static void	 mscan_add(struct mscan *, const char *);
+static void	 mscan_dir(struct mscan *, const char *);
+static void	 mscan_walk(struct mscan *);
+static void	*mscan_main(void *);
+
+static struct mscan *
+mscan_new(const char *const *dirs, size_t ndirs, const char *const *files,
+    size_t nfiles, mscan_probe_fn probe)
+{
+	struct mscan	*m;
+	size_t		 i;
+
+	m = xcalloc(1, sizeof *m);
+	pthread_mutex_init(&m->lock, NULL);
+	m->refs = 1;
+	m->pipe[0] = m->pipe[1] = -1;
+	m->tail = &m->head;
+	m->probe = probe;
+	m->dirs = xcalloc(ndirs + 1, sizeof *m->dirs);
+	for (i = 0; i < ndirs; i++) {
+		if (dirs[i] != NULL)
+			m->dirs[m->ndirs++] = xstrdup(dirs[i]);
+	}
+	m->files = xcalloc(nfiles + 1, sizeof *m->files);
+	for (i = 0; i < nfiles; i++) {
+		if (files[i] != NULL)
+			m->files[m->nfiles++] = xstrdup(files[i]);
+	}
+	return m;
+}
+
+/* Drop one reference; the last frees everything. */
+static void
+mscan_unref(struct mscan *m)
+{
+	size_t	i;
+	int	last;
+
+	pthread_mutex_lock(&m->lock);
+	last = --m->refs == 0;
+	pthread_mutex_unlock(&m->lock);
+	if (!last)
+		return;
+	mscan_event_free(m->head);
+	if (m->pipe[0] != -1)
+		close(m->pipe[0]);
+	if (m->pipe[1] != -1)
+		close(m->pipe[1]);
+	for (i = 0; i < m->ndirs; i++)
+		free(m->dirs[i]);
+	free(m->dirs);
+	for (i = 0; i < m->nfiles; i++)
+		free(m->files[i]);
+	free(m->files);
+	for (i = 0; i < m->nfound; i++)
+		free(m->found[i]);
+	free(m->found);
+	free(m->set);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+static int
+mscan_cancelled(struct mscan *m)
+{
+	int	c;
+
+	pthread_mutex_lock(&m->lock);
+	c = m->cancel;
+	pthread_mutex_unlock(&m->lock);
+	return c;
+}
+
+/* Queue ev (taking it) and wake the reader. */
+static void
+mscan_push(struct mscan *m, struct mscan_event *ev)
+{
+	char	c = 0;
+
+	ev->next = NULL;
+	pthread_mutex_lock(&m->lock);
+	*m->tail = ev;
+	m->tail = &ev->next;
+	pthread_mutex_unlock(&m->lock);
+	/* A full pipe already guarantees a wake-up: EAGAIN is fine. */
+	if (m->pipe[1] != -1)
+		(void)write(m->pipe[1], &c, 1);
+}
+
+/* FNV-1a. */
+static uint64_t
+mscan_hash(const char *s)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Note path (if its real path is new) and send MSCAN_FOUND. */
+static void
+mscan_add(struct mscan *m, const char *path)
+{
+	struct mscan_event	*ev;
+	char			*real;
+	size_t			 i, j, *nset, ncap;
+
+	if ((real = realpath(path, NULL)) == NULL)
+		return;
+	if (2 * (m->nfound + 1) > m->setcap) {
+		ncap = m->setcap == 0 ? 64 : m->setcap * 2;
+		nset = xcalloc(ncap, sizeof *nset);
+		for (i = 0; i < m->nfound; i++) {
+			j = mscan_hash(m->found[i]) & (ncap - 1);
+			while (nset[j] != 0)
+				j = (j + 1) & (ncap - 1);
+			nset[j] = i + 1;
+		}
+		free(m->set);
+		m->set = nset;
+		m->setcap = ncap;
+	}
+	j = mscan_hash(real) & (m->setcap - 1);
+	for (; m->set[j] != 0; j = (j + 1) & (m->setcap - 1)) {
+		if (strcmp(m->found[m->set[j] - 1], real) == 0) {
+			free(real);
+			return;
+		}
+	}
+	if (m->nfound == m->foundcap) {
+		m->foundcap = m->foundcap == 0 ? 64 : m->foundcap * 2;
+		m->found = xreallocarray(m->found, m->foundcap,
+		    sizeof *m->found);
+	}
+	m->found[m->nfound] = real;
+	m->set[j] = ++m->nfound;
+	ev = xcalloc(1, sizeof *ev);
+	ev->type = MSCAN_FOUND;
+	ev->idx = m->nfound - 1;
+	ev->path = xstrdup(real);
+	mscan_push(m, ev);
+}
+
+/* Every *.gguf entry of dir (case-insensitive suffix). */
+static void
+mscan_dir(struct mscan *m, const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*p;
+	size_t		 l;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && !mscan_cancelled(m)) {
+		l = strlen(de->d_name);
+		if (l < 6 || strcasecmp(de->d_name + l - 5, ".gguf") != 0)
+			continue;
+		xasprintf(&p, "%s/%s", dir, de->d_name);
+		mscan_add(m, p);
+		free(p);
+	}
+	closedir(d);
+}
+
+static void
+mscan_walk(struct mscan *m)
+{
+	struct mscan_event	*ev;
+	char			*cause;
+	size_t			 i;
+
+	for (i = 0; i < m->ndirs && !mscan_cancelled(m); i++)
+		mscan_dir(m, m->dirs[i]);
+	for (i = 0; i < m->nfiles && !mscan_cancelled(m); i++)
+		mscan_add(m, m->files[i]);
+	for (i = 0; i < m->nfound && !mscan_cancelled(m); i++) {
+		ev = xcalloc(1, sizeof *ev);
+		ev->type = MSCAN_PROBED;
+		ev->idx = i;
+		cause = NULL;
+		if (m->probe(m->found[i], &ev->sum, &cause) == 0)
+			ev->ok = 1;
+		else {
+			ev->error = cause != NULL ? cause :
+			    xstrdup("not a usable GGUF file");
+			memset(&ev->sum, 0, sizeof ev->sum);
+		}
+		mscan_push(m, ev);
+	}
+	ev = xcalloc(1, sizeof *ev);
+	ev->type = MSCAN_DONE;
+	mscan_push(m, ev);
+}
+
+static void *
+mscan_main(void *arg)
+{
+	struct mscan	*m = arg;
+
+	mscan_walk(m);
+	mscan_unref(m);
+	return NULL;
+}
+
+struct mscan *
+mscan_start(const char *const *dirs, size_t ndirs, const char *const *files,
+    size_t nfiles, mscan_probe_fn probe, char **cause)
+{
+	struct mscan	*m;
+	pthread_t	 t;
+	sigset_t	 all, old;
+	int		 i, fl;
+
+	m = mscan_new(dirs, ndirs, files, nfiles, probe);
+	if (pipe(m->pipe) != 0) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		m->pipe[0] = m->pipe[1] = -1;
+		mscan_unref(m);
+		return NULL;
+	}
+	for (i = 0; i < 2; i++) {
+		fl = fcntl(m->pipe[i], F_GETFL);
+		fcntl(m->pipe[i], F_SETFL, fl | O_NONBLOCK);
+		fcntl(m->pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	m->refs = 2;
+	/* Signals stay with the UI thread (its self-pipe handlers). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	errno = pthread_create(&t, NULL, mscan_main, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (errno != 0) {
+		xasprintf(cause, "pthread_create: %s", strerror(errno));
+		m->refs = 1;
+		mscan_unref(m);
+		return NULL;
+	}
+	pthread_detach(t);
+	return m;
+}
+
+int
+mscan_fd(struct mscan *m)
+{
+	return m->pipe[0];
+}
+
+struct mscan_event *
+mscan_drain(struct mscan *m)
+{
+	struct mscan_event	*list;
+	char			 b[256];
+
+	if (m->pipe[0] != -1) {
+		while (read(m->pipe[0], b, sizeof b) > 0)
+			continue;
+	}
+	pthread_mutex_lock(&m->lock);
+	list = m->head;
+	m->head = NULL;
+	m->tail = &m->head;
+	pthread_mutex_unlock(&m->lock);
+	return list;
+}
+
+void
+mscan_event_free(struct mscan_event *ev)
+{
+	struct mscan_event	*next;
+
+	for (; ev != NULL; ev = next) {
+		next = ev->next;
+		free(ev->path);
+		free(ev->error);
+		free(ev);
+	}
+}
+
+void
+mscan_stop(struct mscan *m)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->cancel = 1;
+	pthread_mutex_unlock(&m->lock);
+	mscan_unref(m);
+}
+
+struct mscan_event *
+mscan_run(const char *const *dirs, size_t ndirs, const char *const *files,
+    size_t nfiles, mscan_probe_fn probe)
+{
+	struct mscan		*m;
+	struct mscan_event	*list;
+
+	m = mscan_new(dirs, ndirs, files, nfiles, probe);
+	mscan_walk(m);
+	list = mscan_drain(m);
+	mscan_unref(m);
+	return list;
+}
