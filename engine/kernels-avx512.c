@@ -36,8 +36,10 @@
  * replace do for every value that can occur here.
  *
  * gemm serves up to 8 activation columns from one pass over a weight row
- * (the AVX2 kernels: 4); the per-column arithmetic does not depend on
- * the number of columns, so gemm is bit-identical to vec_dot.
+ * (the AVX2 kernels: 4), and for one column (decode) the 32-element
+ * formats take 4 rows at once, with independent FMA chains; the per-row,
+ * per-column arithmetic never depends on those counts, so gemm is
+ * bit-identical to vec_dot.
  *
  * Testing: the machines this was written on have no AVX-512.  The file
  * is verified by compiling it a second time against SIMDe (a portable
@@ -70,6 +72,8 @@ void	AVX512_INSTALL(void);
 
 /* Activation columns one pass over a weight row serves. */
 #define NCMAX	8
+/* Weight rows one pass over a column serves (decode, 32-element formats). */
+#define NRMAX	4
 
 /*
  * Keep v in a register (no instruction): stops the compiler from
@@ -417,6 +421,60 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
     float *out)								\
 {									\
 	name##_ncs(n, w, x, xs, nc, out, NULL, 0);			\
+}									\
+/*									\
+ * Decode: nr rows (ws bytes apart) against one column, each row's	\
+ * float operations exactly as in name##_ncs, but with nr independent	\
+ * FMA chains, so a core is not held to one block per FMA latency.	\
+ */									\
+AI void									\
+name##_nrs(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
+    int nr, float *out)							\
+{									\
+	const AB	*a = (const AB *)x;				\
+	__m256		 acc[NRMAX];					\
+	__m512i		 av;						\
+	float		 summ[NRMAX], da0, da1, sa0, sa1;		\
+	struct w64	 w0;						\
+	int		 i, r, nb = n / QK;				\
+									\
+	_Pragma("GCC unroll 4")						\
+	for (r = 0; r < nr; r++) {					\
+		acc[r] = _mm256_setzero_ps();				\
+		summ[r] = 0.0f;						\
+	}								\
+	for (i = 0; i + 2 <= nb; i += 2) {				\
+		av = load2_q8(a[i].qs, a[i + 1].qs);			\
+		da0 = h2f(a[i].d);					\
+		da1 = h2f(a[i + 1].d);					\
+		sa0 = aff ? h2f(((const uint16_t *)(a + i))[1]) : 0.0f;	\
+		sa1 = aff ? h2f(((const uint16_t *)(a + i + 1))[1]) :	\
+		    0.0f;						\
+		_Pragma("GCC unroll 4")					\
+		for (r = 0; r < nr; r++) {				\
+			const WB *b = (const WB *)(w + r * ws);		\
+									\
+			w0 = prep(b + i, b + i + 1);			\
+			acc[r] = col64(&w0, av, da0, da1, sa0, sa1, aff,	\
+			    1, acc[r], &summ[r]);			\
+		}							\
+	}								\
+	if (i < nb) {							\
+		av = load2_q8(a[i].qs, a[i].qs);			\
+		da0 = h2f(a[i].d);					\
+		sa0 = aff ? h2f(((const uint16_t *)(a + i))[1]) : 0.0f;	\
+		_Pragma("GCC unroll 4")					\
+		for (r = 0; r < nr; r++) {				\
+			const WB *b = (const WB *)(w + r * ws);		\
+									\
+			w0 = prep(b + i, b + i);			\
+			acc[r] = col64(&w0, av, da0, 0.0f, sa0, 0.0f,	\
+			    aff, 0, acc[r], &summ[r]);			\
+		}							\
+	}								\
+	_Pragma("GCC unroll 4")						\
+	for (r = 0; r < nr; r++)					\
+		out[r] = aff ? hsum8(acc[r]) + summ[r] : hsum8(acc[r]);	\
 }
 
 DEF_W64_NC(q4_0, block_q4_0, block_q8_0, w64_q4_0, 0)
@@ -808,7 +866,7 @@ nc_next(int left)
 }
 
 #define DEF_KERNELS(name)						\
-static float								\
+static __attribute__((noinline)) float					\
 dot_##name(int n, const void *w, const void *x)				\
 {									\
 	float	r;							\
@@ -827,6 +885,12 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 	for (c = 0; c < nc; c += k) {					\
 		k = nc_next(nc - c);					\
 		for (r = 0; r < nr; r++) {				\
+			if (k == 1) {					\
+				/* the code as compiled for vec_dot */	\
+				y[(size_t)c * ldy + r] = dot_##name(n,	\
+				    wb + r * ws, xb + c * xs);		\
+				continue;				\
+			}						\
 			NC_CALL(name##_nc, k, n, wb + r * ws,		\
 			    xb + c * xs, xs);				\
 			for (kk = 0; kk < k; kk++)			\
@@ -872,7 +936,7 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 									\
 	for (c = 0; c < nc; c += k) {					\
 		k = nc_next(nc - c);					\
-		sf = nb <= W64_MAXB && nr > 1 ? sfb : NULL;		\
+		sf = nb <= W64_MAXB && nr > 1 && k > 1 ? sfb : NULL;	\
 		for (kk = 0; sf != NULL && kk < k; kk++)		\
 			for (i = 0; i < nb; i++) {			\
 				const AB *a = XB(AB, xb, xs, c + kk, i);\
@@ -881,7 +945,14 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 				sf[kk * 2 * nb + nb + i] = aff ?	\
 				    h2f(((const uint16_t *)a)[1]) : 0.0f;\
 			}						\
-		for (r = 0; r < nr; r++) {				\
+		r = 0;							\
+		for (; k == 1 && r + NRMAX <= nr; r += NRMAX) {		\
+			name##_nrs(n, wb + r * ws, ws, xb + c * xs,	\
+			    NRMAX, o);					\
+			for (kk = 0; kk < NRMAX; kk++)			\
+				y[(size_t)c * ldy + r + kk] = o[kk];	\
+		}							\
+		for (; r < nr; r++) {					\
 			name##_tile(n, wb + r * ws, xb + c * xs, xs, k,	\
 			    o, sf, nb);					\
 			for (kk = 0; kk < k; kk++)			\

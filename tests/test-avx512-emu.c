@@ -12,7 +12,7 @@
  *    random rows (random code bytes, sane scales) of many lengths from
  *    one block up, against activations at two scales;
  *  - every gemm equals the scalar reference bit for bit for 1..8
- *    columns and odd counts above (9, 11, 13, 17), 3 rows, with gaps in
+ *    columns and odd counts above (9, 11, 13, 17), 6 rows, with gaps in
  *    the output that must stay untouched;
  *  - end to end, with ../shared: the logits of a prompt (the gemm path)
  *    and of one token (the vec_dot path) of each kzoo test model equal
@@ -44,7 +44,7 @@ static const uint32_t qtypes[] = {
 #define N_QTYPES	(sizeof qtypes / sizeof qtypes[0])
 
 /* Rows of the gemm calls, and the column counts tried. */
-#define NR	3
+#define NR	6
 static const int ncols[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 17 };
 #define N_NCOLS	(sizeof ncols / sizeof ncols[0])
 #define MAXC	17
