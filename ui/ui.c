@@ -45,6 +45,7 @@
 #include <curses.h>
 
 #include "commands.h"
+#include "fsutil.h"
 #include "prompts.h"
 #include "ui-int.h"
 #include "utf8.h"
@@ -228,25 +229,14 @@ ui_parse(struct ui *ui, int argc, char **argv)
 static int
 ui_mkdirs(const char *path, char **cause)
 {
-	char	*p, *s;
+	char	*failed;
 
-	s = xstrdup(path);
-	for (p = s + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char save = *p;
-			*p = '\0';
-			if (mkdir(s, 0700) != 0 && errno != EEXIST) {
-				xasprintf(cause, "%s: %s", s, strerror(errno));
-				free(s);
-				return -1;
-			}
-			*p = save;
-			if (save == '\0')
-				break;
-		}
-	}
-	free(s);
-	return 0;
+	if (fs_mkdirs(path, &failed) == 0)
+		return 0;
+	xasprintf(cause, "%s: %s", failed != NULL ? failed : path,
+	    strerror(errno));
+	free(failed);
+	return -1;
 }
 
 /* $XDG_DATA_HOME/medchat or ~/.local/share/medchat, created 0700. */
