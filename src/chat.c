@@ -3,7 +3,10 @@
  *
  * Invariants: msgs[0..n) are valid; every mutator bumps both the message
  * generation and chat->gen, which is all a view needs to decide whether
- * its wrapped lines are stale.
+ * its wrapped lines are stale.  A message's generation comes from one
+ * process-wide counter (the UI thread alone uses chats), so it also tells
+ * one message from another: a view can keep per-message work (the
+ * Markdown rendering) for as long as the generation is the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,8 @@
 #include "xmalloc.h"
 
 static void	 chat_touch(struct chat *, size_t);
+
+static unsigned	 chat_serial;
 
 struct chat *
 chat_create(void)
@@ -51,7 +56,7 @@ chat_free(struct chat *c)
 static void
 chat_touch(struct chat *c, size_t i)
 {
-	c->msgs[i].gen++;
+	c->msgs[i].gen = ++chat_serial;
 	c->gen++;
 }
 

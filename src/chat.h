@@ -36,7 +36,9 @@ struct chat_msg {
 	int		 superseded;	/* replaced by /regen or /edit: shown
 					   dimmed, not sent to the model */
 	char		*model;		/* assistant: model file, or NULL */
-	unsigned	 gen;		/* bumped on every change */
+	unsigned	 gen;		/* changed on every change: a serial
+					   unique in the process, so views
+					   may cache per message */
 };
 
 struct chat {

@@ -2,7 +2,7 @@
  * test-wrap.c -- word wrapping (src/wrap.c) and the conversation model
  * (src/chat.c): line breaks, UTF-8 boundaries, double-width characters,
  * combining marks, invalid bytes, cursor location; checked against a
- * naive model where the rules allow.
+ * naive model where the rules allow; message generations unique.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -82,8 +82,9 @@ main(void)
 {
 	char		 out[1024], s[512];
 	struct wrap	 wr = WRAP_INIT;
-	struct chat	*c;
+	struct chat	*c, *c2;
 	size_t		 row, i, k;
+	unsigned	 g1;
 	int		 col, n, *roles;
 	const char	**texts;
 	long		*idx;
@@ -200,6 +201,23 @@ main(void)
 	chat_clear(c);
 	test_cond(c->n == 0 && strcmp(c->system, "be brief") == 0,
 	    "clear keeps the system message");
+	/*
+	 * A message's generation tells it apart from any other message
+	 * (views cache renderings by it): after a clear, in another chat.
+	 */
+	chat_add(c, CHAT_USER, "hi");
+	g1 = c->msgs[0].gen;
+	chat_clear(c);
+	chat_add(c, CHAT_USER, "yo");
+	c2 = chat_create();
+	chat_add(c2, CHAT_USER, "hi");
+	test_cond(c->msgs[0].gen != g1 && c2->msgs[0].gen != g1 &&
+	    c2->msgs[0].gen != c->msgs[0].gen,
+	    "message generations are unique across clears and chats");
+	g1 = c->msgs[0].gen;
+	chat_append(c, 0, "!", 1);
+	test_cond(c->msgs[0].gen != g1, "a change gives a new generation");
+	chat_free(c2);
 	chat_free(c);
 	return test_report();
 }

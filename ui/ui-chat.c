@@ -29,8 +29,11 @@
 static void	 tview_push(struct tview *, const char *,
 		     const unsigned char *, size_t, int, int);
 static const char *tview_head(struct tview *, const char *);
-static void	 tview_body(struct tview *, struct wrap *, const char *, size_t,
-		     int, int, int);
+static void	 tview_reset(struct tview *);
+static const struct markdown *tview_render(struct tview *, size_t,
+		     const char *, size_t, unsigned, int);
+static void	 tview_body(struct tview *, struct wrap *,
+		     const struct markdown *, int, int);
 static int	 tview_bullet(const char *, size_t);
 
 void
@@ -41,14 +44,67 @@ tview_free(struct tview *v)
 	for (i = 0; i < v->nheads; i++)
 		free(v->heads[i]);
 	free(v->heads);
+	free(v->lines);
+	v->heads = NULL;
+	v->lines = NULL;
+	v->n = v->cap = v->nheads = 0;
 	for (i = 0; i < v->nmds; i++)
 		markdown_free(&v->mds[i]);
 	free(v->mds);
+	free(v->mdgen);
+	free(v->mdflags);
+	v->mds = NULL;
+	v->mdgen = NULL;
+	v->mdflags = NULL;
+	v->nmds = 0;
+}
+
+/* Drop the lines and headers; keep the renderings for reuse. */
+static void
+tview_reset(struct tview *v)
+{
+	size_t	i;
+
+	for (i = 0; i < v->nheads; i++)
+		free(v->heads[i]);
+	free(v->heads);
 	free(v->lines);
 	v->heads = NULL;
-	v->mds = NULL;
 	v->lines = NULL;
-	v->n = v->cap = v->nheads = v->nmds = 0;
+	v->n = v->cap = v->nheads = 0;
+}
+
+/*
+ * The rendering of message i (text s[0..len), generation gen) with
+ * flags: the cached one if neither changed.  Valid until the next call
+ * for the same i or tview_free.
+ */
+static const struct markdown *
+tview_render(struct tview *v, size_t i, const char *s, size_t len,
+    unsigned gen, int flags)
+{
+	size_t	k;
+
+	if (i >= v->nmds) {
+		k = v->nmds;
+		v->nmds = i + 1 > 2 * v->nmds ? i + 1 : 2 * v->nmds;
+		v->mds = xreallocarray(v->mds, v->nmds, sizeof *v->mds);
+		v->mdgen = xreallocarray(v->mdgen, v->nmds,
+		    sizeof *v->mdgen);
+		v->mdflags = xreallocarray(v->mdflags, v->nmds,
+		    sizeof *v->mdflags);
+		for (; k < v->nmds; k++) {
+			memset(&v->mds[k], 0, sizeof v->mds[k]);
+			v->mdgen[k] = 0;
+			v->mdflags[k] = -1;
+		}
+	}
+	if (v->mdgen[i] != gen || v->mdflags[i] != flags) {
+		markdown_render(&v->mds[i], s, len, flags);
+		v->mdgen[i] = gen;
+		v->mdflags[i] = flags;
+	}
+	return &v->mds[i];
 }
 
 static void
@@ -99,29 +155,21 @@ tview_bullet(const char *s, size_t n)
 }
 
 /*
- * Markdown-ish body: rendered by markdown_render() (inline emphasis,
- * code spans and headings only where inline is set, i.e. for answers;
- * a streaming answer as partial, so a marker still arriving is held),
- * then each shown line is wrapped on its own; list items get a hanging
- * indent under their text; code-block lines are drawn in the code
- * colour.  The rendering is kept in v until the next rebuild: the lines
- * point into it.
+ * Markdown-ish body from its rendering md (see tview_render): each shown
+ * line is wrapped on its own; list items get a hanging indent under
+ * their text; code-block lines are drawn in the code colour.  The lines
+ * point into md.
  */
 static void
-tview_body(struct tview *v, struct wrap *wr, const char *text, size_t len,
-    int width, int body, int mdflags)
+tview_body(struct tview *v, struct wrap *wr, const struct markdown *md,
+    int width, int body)
 {
-	struct markdown			*md;
 	const struct markdown_line	*ml;
 	const char			*s;
 	const unsigned char		*st;
 	size_t				 i, k;
 	int				 code, hang, w, attr;
 
-	v->mds = xreallocarray(v->mds, v->nmds + 1, sizeof *v->mds);
-	md = &v->mds[v->nmds++];
-	memset(md, 0, sizeof *md);
-	markdown_render(md, text, len, mdflags);
 	w = width > 4 ? width - 2 : 2;
 	for (i = 0; i < md->nlines; i++) {
 		ml = &md->lines[i];
@@ -155,7 +203,7 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 	(void)ui;
 	if (v->lines != NULL && v->gen == c->gen && v->width == width)
 		return;
-	tview_free(v);
+	tview_reset(v);
 	v->gen = c->gen;
 	v->width = width;
 	if (c->system[0] != '\0') {
@@ -225,9 +273,10 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 			mdflags |= MARKDOWN_INLINE;
 		if (m->status == CHAT_STREAMING)
 			mdflags |= MARKDOWN_PARTIAL;
+		/* Answers: emphasis, code, headings; streaming: partial. */
 		if (m->text.len > 0)
-			tview_body(v, &wr, m->text.data, m->text.len, width,
-			    body, mdflags);
+			tview_body(v, &wr, tview_render(v, i, m->text.data,
+			    m->text.len, m->gen, mdflags), width, body);
 		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
 	wrap_free(&wr);

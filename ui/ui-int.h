@@ -82,8 +82,10 @@ struct tview {
 	size_t			 n, cap;
 	char			**heads;	/* header strings owned */
 	size_t			 nheads;
-	struct markdown		*mds;		/* rendered bodies owned */
-	size_t			 nmds;
+	struct markdown		*mds;		/* message i's rendering, */
+	unsigned		*mdgen;		/*   of its generation mdgen[i] */
+	int			*mdflags;	/*   with flags mdflags[i] */
+	size_t			 nmds;		/* kept across rebuilds */
 	unsigned		 gen;		/* chat->gen wrapped */
 	int			 width;
 	size_t			 top;		/* first visible line */
