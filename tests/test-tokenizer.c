@@ -761,7 +761,7 @@ static void
 minimal_vocab(void)
 {
 	static const char *const toks[] = {
-		"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "\xe2\x96\x81" "a"
+		"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "\xe2\x96\x81\x61"
 	};
 	struct gguf_writer	*w;
 	struct gguf_file	*gf;
