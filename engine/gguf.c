@@ -1740,14 +1740,31 @@ gguf_writer_save(struct gguf_writer *w, const char *path, char **cause)
 	uint64_t		 i, dsize, total, done, pg, mstart, mlen;
 	ssize_t			 n;
 	uint8_t			*m;
-	int			 fd;
+	struct stat		 sb;
+	int			 fd, err;
 
+	/*
+	 * Only ever a regular file: what is at path is truncated, and on
+	 * failure removed, so a device or FIFO given by mistake (or as
+	 * root, /dev/null) must be refused before it is touched.
+	 */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		return -1;
+	}
 	dsize = gguf_writer_head(w, &b);
 	total = b.len + dsize;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1) {
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NONBLOCK, 0644)) == -1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		buf_free(&b);
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		/* replaced between the two looks: leave it alone */
+		xasprintf(cause, "%s: not a regular file", path);
+		buf_free(&b);
+		close(fd);
 		return -1;
 	}
 	for (done = 0; done < b.len; done += (uint64_t)n) {
@@ -1758,7 +1775,18 @@ gguf_writer_save(struct gguf_writer *w, const char *path, char **cause)
 			goto fail;
 		}
 	}
-	if (ftruncate(fd, (off_t)total) == -1) {
+	/*
+	 * Reserve every block now: the tensors are written through a
+	 * mapping, where a full disk would be a SIGBUS instead of an
+	 * error.  File systems without fallocate get a sparse file.
+	 */
+	if ((err = posix_fallocate(fd, 0, (off_t)total)) != 0 &&
+	    err != EOPNOTSUPP && err != EINVAL) {
+		xasprintf(cause, "%s: cannot reserve %llu bytes: %s", path,
+		    (unsigned long long)total, strerror(err));
+		goto fail;
+	}
+	if (err != 0 && ftruncate(fd, (off_t)total) == -1) {
 		xasprintf(cause, "%s: ftruncate: %s", path, strerror(errno));
 		goto fail;
 	}

@@ -11,9 +11,13 @@
  * 3. The shared models (../shared/models, skipped when absent) open, and
  *    agree with the facts in their README.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1074,10 +1078,80 @@ test_shared(void)
 	test_condf(n >= 20, "found %d shared GGUF files", n);
 }
 
+/*
+ * The writer only ever writes and removes regular files: a FIFO or a
+ * directory at the path is refused and left in place (as root, a device
+ * such as /dev/null would otherwise be truncated and then unlinked), and
+ * a file that cannot be given its size is an error, not a SIGBUS.
+ */
+static void
+test_writer_targets(void)
+{
+	struct gguf_writer	*w;
+	struct stat		 sb;
+	char			 dir[] = "/tmp/test-gguf-w-XXXXXX", *p, *cause;
+	pid_t			 pid;
+	int			 status, rc;
+
+	if (mkdtemp(dir) == NULL) {
+		test_skip("writer targets", "mkdtemp failed");
+		return;
+	}
+	xasprintf(&p, "%s/fifo", dir);
+	if (mkfifo(p, 0600) == 0) {
+		w = fixture_writer();
+		cause = NULL;
+		rc = gguf_writer_save(w, p, &cause);
+		test_condf(rc == -1 && cause != NULL &&
+		    strstr(cause, "not a regular file") != NULL,
+		    "writer refuses a FIFO (%s)", cause ? cause : "no error");
+		test_cond(stat(p, &sb) == 0 && S_ISFIFO(sb.st_mode),
+		    "the FIFO is left in place");
+		free(cause);
+		gguf_writer_free(w);
+		unlink(p);
+	}
+	free(p);
+
+	cause = NULL;
+	w = fixture_writer();
+	rc = gguf_writer_save(w, dir, &cause);
+	test_condf(rc == -1 && cause != NULL && stat(dir, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode), "writer refuses a directory, leaves it (%s)",
+	    cause ? cause : "no error");
+	free(cause);
+	gguf_writer_free(w);
+
+	/* A file size limit stands in for a full disk. */
+	xasprintf(&p, "%s/big.gguf", dir);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit	rl = { 4096, 4096 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		w = fixture_writer();
+		cause = NULL;
+		rc = gguf_writer_save(w, p, &cause);
+		_exit(rc == -1 && cause != NULL && access(p, F_OK) == -1 ?
+		    0 : 1);
+	}
+	status = -1;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	test_condf(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "no room for the file: an error, no partial file (status %d)",
+	    status);
+	unlink(p);
+	free(p);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	test_roundtrip();
+	test_writer_targets();
 	test_header_corruption();
 	test_kv_corruption();
 	test_tensor_corruption();
