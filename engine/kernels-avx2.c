@@ -994,7 +994,90 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
  * of 4 columns are converted once into sf and used for every row (up to
  * W32_MAXB blocks a row; longer rows convert on the fly).
  */
+/*
+ * The gemm tile of the 32-element formats: one weight row against NCT
+ * columns (8 for the symmetric formats, 4 for the affine ones, whose
+ * scalar min terms would not fit the registers), the weight block
+ * unpacked once for all of them.  The activation scales of the tile's
+ * columns lie block-major in dab (and sab: the Q8_1 sums), so the NCT
+ * products d_w * d_a take one multiply and each column's is broadcast
+ * from memory.  Each column gets exactly name##_nc's float operations in
+ * the same order: bit-identical to vec_dot.
+ */
+#define DEF_W32_TILE(name, NCT, WB, AB, prep, aff)			\
+AI void									\
+name##_tile##NCT(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
+    float *out, const float *dab, const float *sab)			\
+{									\
+	const WB	*b = (const WB *)w;				\
+	__m256		 acc[NCT];					\
+	float		 summ[NCT];					\
+	float		 dd[8] __attribute__((aligned(32)));		\
+	struct w32	 w0;						\
+	__m256i		 qa;						\
+	int		 i, c, nb = n / QK;				\
+									\
+	_Pragma("GCC unroll 8")						\
+	for (c = 0; c < NCT; c++) {					\
+		acc[c] = _mm256_setzero_ps();				\
+		summ[c] = 0.0f;						\
+	}								\
+	for (i = 0; i < nb; i++) {					\
+		w0 = prep(b + i);					\
+		if (NCT == 8)						\
+			_mm256_store_ps(dd, _mm256_mul_ps(		\
+			    _mm256_set1_ps(w0.d),			\
+			    _mm256_loadu_ps(dab + 8 * i)));		\
+		else							\
+			_mm_store_ps(dd, _mm_mul_ps(_mm_set1_ps(w0.d),	\
+			    _mm_loadu_ps(dab + 8 * i)));		\
+		_Pragma("GCC unroll 8")					\
+		for (c = 0; c < NCT; c++) {				\
+			qa = _mm256_loadu_si256((const __m256i *)	\
+			    XB(AB, x, xs, c, i)->qs);			\
+			if (!(aff))					\
+				qa = _mm256_sign_epi8(qa, w0.q);	\
+			if (aff)					\
+				summ[c] = fmaf(w0.m, sab[8 * i + c],	\
+				    summ[c]);				\
+			acc[c] = _mm256_fmadd_ps(			\
+			    _mm256_broadcast_ss(&dd[c]),		\
+			    _mm256_cvtepi32_ps(dot_us8(w0.u, qa)),	\
+			    acc[c]);					\
+		}							\
+	}								\
+	_Pragma("GCC unroll 8")						\
+	for (c = 0; c < NCT; c++)					\
+		out[c] = hsum8(acc[c]) + summ[c];			\
+}
+DEF_W32_TILE(q4_0, 8, block_q4_0, block_q8_0, w32_q4_0, 0)
+DEF_W32_TILE(q4_0, 4, block_q4_0, block_q8_0, w32_q4_0, 0)
+DEF_W32_TILE(q5_0, 8, block_q5_0, block_q8_0, w32_q5_0, 0)
+DEF_W32_TILE(q5_0, 4, block_q5_0, block_q8_0, w32_q5_0, 0)
+DEF_W32_TILE(q8_0, 8, block_q8_0, block_q8_0, w32_q8_0, 0)
+DEF_W32_TILE(q8_0, 4, block_q8_0, block_q8_0, w32_q8_0, 0)
+DEF_W32_TILE(q4_1, 4, block_q4_1, block_q8_1, w32_q4_1, 1)
+DEF_W32_TILE(q5_1, 4, block_q5_1, block_q8_1, w32_q5_1, 1)
+/* the affine formats have no 8-column tile; never called */
+#define q4_1_tile8(n, w, x, xs, out, dab, sab) q4_1_tile4(n, w, x, xs, out, dab, sab)
+#define q5_1_tile8(n, w, x, xs, out, dab, sab) q5_1_tile4(n, w, x, xs, out, dab, sab)
+
+/*
+ * gemm for the 32-element formats: tiles of 8 (symmetric) or 4 columns
+ * whose activation scales are converted once for all the rows (up to
+ * W32_MAXB blocks a row; longer rows use name##_nc, 4 columns at a
+ * time), then the 1..3 columns left, by row groups when only one is.
+ */
 #define W32_MAXB	512
+#define W32_FILL(AB, aff, c0, k0)					\
+	for (i = 0; i < nb; i++)					\
+		for (k = 0; k < (k0); k++) {				\
+			const AB *a = XB(AB, xb, xs, (c0) + k, i);	\
+									\
+			dab[8 * i + k] = h2f(a->d);			\
+			sab[8 * i + k] = aff ?				\
+			    h2f(((const uint16_t *)a)[1]) : 0.0f;	\
+		}
 #define DEF_KERNELS_W32(name, AB, aff)					\
 static float								\
 dot_##name(int n, const void *w, const void *x)				\
@@ -1009,22 +1092,28 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
     size_t xs, int nc, float *y, size_t ldy)				\
 {									\
 	const uint8_t	*wb = w, *xb = x;				\
-	float		 o[8], sfb[4 * 2 * W32_MAXB], *sf;		\
-	int		 r, c, k, i, nb = n / QK;			\
+	float		 o[8], dab[8 * W32_MAXB], sab[8 * W32_MAXB];	\
+	int		 r, c = 0, k, i, nb = n / QK;			\
 									\
-	for (c = 0; c + 4 <= nc; c += 4) {				\
-		sf = nb <= W32_MAXB ? sfb : NULL;			\
-		for (k = 0; sf != NULL && k < 4; k++)			\
-			for (i = 0; i < nb; i++) {			\
-				const AB *a = XB(AB, xb, xs, c + k, i);	\
-									\
-				sf[k * 2 * nb + i] = h2f(a->d);		\
-				sf[k * 2 * nb + nb + i] = aff ?		\
-				    h2f(((const uint16_t *)a)[1]) : 0.0f;\
-			}						\
+	for (; !(aff) && nb <= W32_MAXB && c + 8 <= nc; c += 8) {	\
+		W32_FILL(AB, aff, c, 8)					\
 		for (r = 0; r < nr; r++) {				\
-			name##_ncs(n, wb + r * ws, xb + c * xs, xs, 4,	\
-			    o, sf, 2 * nb);				\
+			name##_tile8(n, wb + r * ws, xb + c * xs, xs,	\
+			    o, dab, sab);				\
+			for (k = 0; k < 8; k++)				\
+				y[(size_t)(c + k) * ldy + r] = o[k];	\
+		}							\
+	}								\
+	for (; c + 4 <= nc; c += 4) {					\
+		if (nb <= W32_MAXB)					\
+			W32_FILL(AB, aff, c, 4)				\
+		for (r = 0; r < nr; r++) {				\
+			if (nb <= W32_MAXB)				\
+				name##_tile4(n, wb + r * ws,		\
+				    xb + c * xs, xs, o, dab, sab);	\
+			else						\
+				name##_nc(n, wb + r * ws, xb + c * xs,	\
+				    xs, 4, o);				\
 			for (k = 0; k < 4; k++)				\
 				y[(size_t)(c + k) * ldy + r] = o[k];	\
 		}							\

@@ -375,13 +375,14 @@ test_ref_dots(void)
 }
 
 #define GR	15	/* gemm test rows: 8 + 4 + 2 + 1 */
+#define GC	13	/* gemm test columns: 8 + 4 + 1 */
 
 static void
 test_level(enum cpu_level level)
 {
 	int		 len[32], nl, li, n, r, bad, badq, badg, c, row;
 	size_t		 k, ws, xs;
-	float		*x, y[GR * 5], yd, gf, wf;
+	float		*x, y[GR * GC], yd, gf, wf;
 	uint8_t		*w, *xq, *xq2;
 	double		 want, scale, got, worst;
 
@@ -391,10 +392,10 @@ test_level(enum cpu_level level)
 	}
 	test_condf(cpu_set_level(level) == 0 && cpu_level() == level,
 	    "switch to %s kernels", cpu_level_name(level));
-	x = malloc(5 * 11008 * sizeof *x);
+	x = malloc(GC * 11008 * sizeof *x);
 	w = malloc(GR * qtype_row_size(QT_F32, 11008));
-	xq = malloc(5 * qtype_row_size(QT_F32, 11008));
-	xq2 = malloc(5 * qtype_row_size(QT_F32, 11008));
+	xq = malloc(GC * qtype_row_size(QT_F32, 11008));
+	xq2 = malloc(GC * qtype_row_size(QT_F32, 11008));
 	for (k = 0; k < N_WEIGHT_TYPES; k++) {
 		const struct qtraits *t = qtype_traits(weight_types[k]);
 		const struct qtraits *at =
@@ -411,14 +412,14 @@ test_level(enum cpu_level level)
 				for (row = 0; row < GR; row++)
 					rnd_weights(weight_types[k],
 					    w + row * ws, n);
-				rnd_fill(x, 5 * n, r == 1 ? 30.0f : 1.0f);
-				for (c = 0; c < 5; c++) {
+				rnd_fill(x, GC * n, r == 1 ? 30.0f : 1.0f);
+				for (c = 0; c < GC; c++) {
 					at->from_float(x + c * n,
 					    xq + c * xs, n);
 					at->quantize(x + c * n,
 					    xq2 + c * xs, n);
 				}
-				if (memcmp(xq, xq2, 5 * xs) != 0)
+				if (memcmp(xq, xq2, GC * xs) != 0)
 					badq++;
 				/*
 				 * The kernels follow the reference's order of
@@ -442,9 +443,9 @@ test_level(enum cpu_level level)
 				 * (8, 4, 2 and single rows with one column
 				 * left after the groups of 4 columns).
 				 */
-				t->gemm(n, w, ws, GR, xq, xs, 5, y, GR);
+				t->gemm(n, w, ws, GR, xq, xs, GC, y, GR);
 				for (row = 0; row < GR; row++)
-					for (c = 0; c < 5; c++) {
+					for (c = 0; c < GC; c++) {
 						yd = t->vec_dot(n,
 						    w + row * ws,
 						    xq + c * xs);
@@ -468,9 +469,9 @@ test_level(enum cpu_level level)
 		    "bit-identical to reference", cpu_level_name(level),
 		    t->name, at->name);
 		if (t->gemm != NULL)
-			test_condf(badg == 0, "%s %s gemm %dx5 and %dx1 "
+			test_condf(badg == 0, "%s %s gemm %dx%d and %dx1 "
 			    "bit-identical to vec_dot", cpu_level_name(level),
-			    t->name, GR, GR);
+			    t->name, GR, GC, GR);
 	}
 	free(x);
 	free(w);
