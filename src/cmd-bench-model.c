@@ -455,6 +455,11 @@ bench_model(int argc, char **argv)
 				break;
 			tnames[ntypes++] = all[j];
 		}
+		if (ntypes == 0) {
+			fprintf(stderr, "medchat bench: --types: no type "
+			    "given (want all or a list)\n");
+			goto usage_err;
+		}
 		for (i = 0; i < ntypes; i++) {
 			xasprintf(&paths[npaths], "%s/%s-%s.gguf", dir, shape,
 			    tnames[i]);

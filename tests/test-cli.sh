@@ -69,6 +69,9 @@ rc=$?
 check "bench --types rejects an unknown type" sh -c "[ $rc -eq 2 ] && grep -q \"unknown type 'q9_z'\" '$TMPD/bte3'"
 $MEDCHAT bench --types q4_0 --shape 3b --dir "$BD" >/dev/null 2>&1
 check "bench --types rejects an unknown shape" [ $? -eq 2 ]
+$MEDCHAT bench --types , --shape tiny --dir "$BD" >/dev/null 2>"$TMPD/bte4"
+rc=$?
+check "bench --types rejects an empty list" sh -c "[ $rc -eq 2 ] && grep -q 'no type given' '$TMPD/bte4'"
 $MEDCHAT bench -m "$DEMO" -m "$DEMO" -p 4 -n 2 -r 1 >"$TMPD/b2" 2>&1
 check "bench takes several -m files" [ "$(grep -c '| tg2 |' "$TMPD/b2")" -eq 2 ]
 
