@@ -51,22 +51,6 @@ static const int ncols[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 17 };
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 
-static uint32_t
-rnd_u32(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-/* Uniform in [-1, 1). */
-static float
-rnd_f(void)
-{
-	return (float)((rnd_u32() & 0xFFFFFF) / 8388608.0 - 1.0);
-}
-
 static void
 put_f16(uint8_t *p, float v)
 {
@@ -87,26 +71,26 @@ rnd_row(uint32_t type, uint8_t *row, int n)
 	size_t			 i, nb = (size_t)(n / t->blck);
 
 	for (i = 0; i < nb * t->type_size; i++)
-		row[i] = (uint8_t)rnd_u32();
+		row[i] = (uint8_t)test_rand_u32(&rng);
 	for (i = 0; i < nb; i++) {
 		b = row + i * t->type_size;
 		switch (type) {
 		case QT_Q4_0: case QT_Q5_0: case QT_Q8_0:
-			put_f16(b, rnd_f() * 0.01f);
+			put_f16(b, test_rand_f(&rng) * 0.01f);
 			break;
 		case QT_Q4_1: case QT_Q5_1: case QT_Q4_K: case QT_Q5_K:
-			put_f16(b, rnd_f() * 0.01f);
-			put_f16(b + 2, rnd_f() * 0.1f);
+			put_f16(b, test_rand_f(&rng) * 0.01f);
+			put_f16(b + 2, test_rand_f(&rng) * 0.1f);
 			break;
 		case QT_Q2_K:
-			put_f16(b + 80, rnd_f() * 0.01f);
-			put_f16(b + 82, rnd_f() * 0.01f);
+			put_f16(b + 80, test_rand_f(&rng) * 0.01f);
+			put_f16(b + 82, test_rand_f(&rng) * 0.01f);
 			break;
 		case QT_Q3_K:
-			put_f16(b + 108, rnd_f() * 0.01f);
+			put_f16(b + 108, test_rand_f(&rng) * 0.01f);
 			break;
 		case QT_Q6_K:
-			put_f16(b + 208, rnd_f() * 0.001f);
+			put_f16(b + 208, test_rand_f(&rng) * 0.001f);
 			break;
 		}
 	}
@@ -166,7 +150,7 @@ test_kernels(const char *variant)
 				for (c = 0; c < MAXC; c++) {
 					for (k = 0; k < n; k++)
 						x[k] = (s ? 30.0f : 1.0f) *
-						    (rnd_f() + rnd_f() + rnd_f());
+						    (test_rand_f(&rng) + test_rand_f(&rng) + test_rand_f(&rng));
 					at->from_float(x, xq + c * xs, n);
 				}
 				for (c = 0; c < MAXC; c++)

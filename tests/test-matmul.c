@@ -33,15 +33,6 @@ static const uint32_t weight_types[] = {
 
 static uint64_t rng = 0x243F6A8885A308D3ULL;
 
-static float
-rnd_f(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (float)(((rng >> 20) & 0xFFFFFF) / 8388608.0 - 1.0);
-}
-
 struct pool_test {
 	struct tpool	*tp;
 	atomic_int	 phase1;
@@ -127,7 +118,7 @@ test_type(uint32_t type, enum cpu_level level)
 
 	wf = malloc((size_t)nrows * ncols * sizeof *wf);
 	for (r = 0; r < nrows * ncols; r++)
-		wf[r] = rnd_f();
+		wf[r] = test_rand_f(&rng);
 	wq = malloc(qtype_row_size(type, ncols) * nrows);
 	for (r = 0; r < nrows; r++)
 		t->from_float(wf + (size_t)r * ncols,
@@ -140,7 +131,7 @@ test_type(uint32_t type, enum cpu_level level)
 
 	x = malloc((size_t)MAX_TOK * ncols * sizeof *x);
 	for (r = 0; r < MAX_TOK * ncols; r++)
-		x[r] = rnd_f() * 3.0f;
+		x[r] = test_rand_f(&rng) * 3.0f;
 	/* y1: the single-threaded results of every ntok, back to back. */
 	y1 = malloc((size_t)MAX_TOK * (MAX_TOK + 1) / 2 * nrows * sizeof *y1);
 	yn = malloc((size_t)MAX_TOK * nrows * sizeof *yn);
@@ -263,7 +254,7 @@ test_wide(uint32_t type, enum cpu_level level)
 
 	wf = malloc((size_t)nrows * ncols * sizeof *wf);
 	for (i = 0; i < nrows * ncols; i++)
-		wf[i] = rnd_f();
+		wf[i] = test_rand_f(&rng);
 	W.row_bytes = qtype_row_size(type, ncols);
 	wq = malloc(W.row_bytes * nrows);
 	for (i = 0; i < nrows; i++)
@@ -275,7 +266,7 @@ test_wide(uint32_t type, enum cpu_level level)
 	W.nrows = nrows;
 	x = malloc((size_t)ntok * ncols * sizeof *x);
 	for (i = 0; i < ntok * ncols; i++)
-		x[i] = rnd_f();
+		x[i] = test_rand_f(&rng);
 	y1 = malloc((size_t)ntok * nrows * sizeof *y1);
 	y3 = malloc((size_t)ntok * nrows * sizeof *y3);
 	yc = malloc((size_t)nrows * sizeof *yc);

@@ -38,22 +38,6 @@ static const uint32_t weight_types[] = {
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 
-static uint32_t
-rnd_u32(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-/* Uniform in [-1, 1). */
-static float
-rnd_f(void)
-{
-	return (float)((rnd_u32() & 0xFFFFFF) / 8388608.0 - 1.0);
-}
-
 /* Roughly normal (sum of four uniforms), scaled. */
 static void
 rnd_fill(float *x, int n, float scale)
@@ -61,7 +45,7 @@ rnd_fill(float *x, int n, float scale)
 	int	i;
 
 	for (i = 0; i < n; i++)
-		x[i] = scale * (rnd_f() + rnd_f() + rnd_f() + rnd_f());
+		x[i] = scale * (test_rand_f(&rng) + test_rand_f(&rng) + test_rand_f(&rng) + test_rand_f(&rng));
 }
 
 /*
@@ -86,38 +70,38 @@ rnd_weights(uint32_t type, void *row, int n)
 		return;
 	}
 	for (i = 0; i < (int)(nb * t->type_size); i++)
-		p[i] = (uint8_t)rnd_u32();
+		p[i] = (uint8_t)test_rand_u32(&rng);
 	for (i = 0; i < nb; i++) {
 		b = p + (size_t)i * t->type_size;
 		switch (type) {
 		case QT_Q4_0: case QT_Q5_0: case QT_Q8_0:
-			h = f32_to_fp16(rnd_f() * 0.01f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
 			memcpy(b, &h, 2);
 			break;
 		case QT_Q4_1: case QT_Q5_1:
-			h = f32_to_fp16(rnd_f() * 0.01f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
 			memcpy(b, &h, 2);
-			h = f32_to_fp16(rnd_f() * 0.1f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.1f);
 			memcpy(b + 2, &h, 2);
 			break;
 		case QT_Q2_K:
-			h = f32_to_fp16(rnd_f() * 0.01f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
 			memcpy(b + 80, &h, 2);
-			h = f32_to_fp16(rnd_f() * 0.01f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
 			memcpy(b + 82, &h, 2);
 			break;
 		case QT_Q3_K:
-			h = f32_to_fp16(rnd_f() * 0.01f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
 			memcpy(b + 108, &h, 2);
 			break;
 		case QT_Q4_K: case QT_Q5_K:
-			h = f32_to_fp16(rnd_f() * 0.01f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
 			memcpy(b, &h, 2);
-			h = f32_to_fp16(rnd_f() * 0.01f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
 			memcpy(b + 2, &h, 2);
 			break;
 		case QT_Q6_K:
-			h = f32_to_fp16(rnd_f() * 0.001f);
+			h = f32_to_fp16(test_rand_f(&rng) * 0.001f);
 			memcpy(b + 208, &h, 2);
 			break;
 		}

@@ -15,6 +15,7 @@
 #define TESTHELP_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,26 @@ test_shared_dir(void)
 	if (access(probe, R_OK) != 0)
 		return NULL;
 	return path;
+}
+
+/*
+ * Deterministic test data: xorshift64 over a state each test seeds
+ * itself, so a failure reproduces.
+ */
+static inline uint32_t
+test_rand_u32(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return (uint32_t)(*state >> 16);
+}
+
+/* Uniform in [-1, 1). */
+static inline float
+test_rand_f(uint64_t *state)
+{
+	return (float)((test_rand_u32(state) & 0xFFFFFF) / 8388608.0 - 1.0);
 }
 
 #endif
