@@ -26,7 +26,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +67,6 @@ static int	 bm_run(const char *, const struct bm_opts *,
 		    struct bm_result *);
 static int	 bm_synth(const char *, const char *, const char *,
 		    char **);
-static char	*bm_default_dir(void);
 static void	 bm_print_text(const struct bm_result *, int,
 		    const struct bm_opts *, double, int);
 static void	 bm_print_json(const struct bm_result *, int,
@@ -184,29 +182,6 @@ bm_run(const char *path, const struct bm_opts *o, struct bm_result *r)
 	free(tg);
 	engine_close(e);
 	return rc;
-}
-
-/* $XDG_CACHE_HOME/medchat/bench, or ~/.cache/medchat/bench; NULL if none. */
-static char *
-bm_default_dir(void)
-{
-	const char	*x, *home;
-	struct passwd	*pw;
-	char		*p;
-
-	if ((x = getenv("XDG_CACHE_HOME")) != NULL && *x == '/') {
-		xasprintf(&p, "%s/medchat/bench", x);
-		return p;
-	}
-	home = getenv("HOME");
-	if (home == NULL || *home != '/') {
-		pw = getpwuid(getuid());
-		home = pw != NULL ? pw->pw_dir : NULL;
-	}
-	if (home == NULL || *home != '/')
-		return NULL;
-	xasprintf(&p, "%s/.cache/medchat/bench", home);
-	return p;
 }
 
 /*
@@ -421,7 +396,8 @@ bench_model(int argc, char **argv)
 			    "or tiny\n");
 			goto usage_err;
 		}
-		if (dir == NULL && (dir = bm_default_dir()) == NULL) {
+		if (dir == NULL && (dir = fs_xdg_path("XDG_CACHE_HOME", ".cache",
+		    "medchat/bench")) == NULL) {
 			fprintf(stderr, "medchat bench: no home directory "
 			    "for the benchmark models (use --dir)\n");
 			goto usage_err;

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "conffile.h"
+#include "fsutil.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -314,14 +315,6 @@ conffile_load(struct conffile *c, const char *path)
 char *
 conffile_default_path(void)
 {
-	const char	*x, *home;
-	char		*p;
-
-	if ((x = getenv("XDG_CONFIG_HOME")) != NULL && *x != '\0')
-		xasprintf(&p, "%s/medchat/medchat.conf", x);
-	else if ((home = getenv("HOME")) != NULL && *home != '\0')
-		xasprintf(&p, "%s/.config/medchat/medchat.conf", home);
-	else
-		return NULL;
-	return p;
+	return fs_xdg_path("XDG_CONFIG_HOME", ".config",
+	    "medchat/medchat.conf");
 }

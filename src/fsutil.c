@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "xmalloc.h"
@@ -56,4 +58,26 @@ fail:
 		free(s);
 	errno = err;
 	return -1;
+}
+
+char *
+fs_xdg_path(const char *env, const char *fallback, const char *sub)
+{
+	const char	*x, *home;
+	struct passwd	*pw;
+	char		*p;
+
+	if ((x = getenv(env)) != NULL && *x == '/') {
+		xasprintf(&p, "%s/%s", x, sub);
+		return p;
+	}
+	home = getenv("HOME");
+	if (home == NULL || *home != '/') {
+		pw = getpwuid(getuid());
+		home = pw != NULL ? pw->pw_dir : NULL;
+	}
+	if (home == NULL || *home != '/')
+		return NULL;
+	xasprintf(&p, "%s/%s/%s", home, fallback, sub);
+	return p;
 }

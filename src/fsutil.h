@@ -14,4 +14,13 @@
  */
 int	 fs_mkdirs(const char *dir, char **failed);
 
+/*
+ * A per-user path under an XDG base directory: "$env/sub" when env (e.g.
+ * "XDG_DATA_HOME") holds an absolute path -- the specification says to
+ * ignore relative ones -- else "$HOME/fallback/sub" with HOME (or, when
+ * HOME is unset or relative, the password database's home directory).
+ * malloc'd; NULL when there is no home directory at all.
+ */
+char	*fs_xdg_path(const char *env, const char *fallback, const char *sub);
+
 #endif

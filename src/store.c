@@ -582,29 +582,17 @@ store_status_parse(const char *s, enum store_status *st)
 char *
 store_default_path(const char *path, char **cause)
 {
-	const char	*e, *home;
-	struct passwd	*pw;
+	const char	*e;
 	char		*p;
 
 	if (path != NULL && *path != '\0')
 		return xstrdup(path);
 	if ((e = getenv("MEDCHAT_DB")) != NULL && *e != '\0')
 		return xstrdup(e);
-	if ((e = getenv("XDG_DATA_HOME")) != NULL && *e == '/') {
-		xasprintf(&p, "%s/medchat/medchat.db", e);
-		return p;
-	}
-	home = getenv("HOME");
-	if (home == NULL || *home != '/') {
-		pw = getpwuid(getuid());
-		home = pw != NULL ? pw->pw_dir : NULL;
-	}
-	if (home == NULL || *home != '/') {
+	p = fs_xdg_path("XDG_DATA_HOME", ".local/share", "medchat/medchat.db");
+	if (p == NULL)
 		xasprintf(cause, "no home directory to keep the database in "
 		    "(set HOME, XDG_DATA_HOME or MEDCHAT_DB, or use --db)");
-		return NULL;
-	}
-	xasprintf(&p, "%s/.local/share/medchat/medchat.db", home);
 	return p;
 }
 

@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "testhelp.h"
 #include "conffile.h"
 #include "utf8.h"
+#include "xmalloc.h"
 
 /* Parse s (with explicit length) into a fresh c; returns the bad lines. */
 static size_t
@@ -56,7 +58,8 @@ int
 main(void)
 {
 	struct conffile	 c;
-	char		*big, *p, path[256], tmpd[] = "/tmp/test-config.XXXXXX";
+	struct passwd	*pw;
+	char		*big, *p, *q, path[256], tmpd[] = "/tmp/test-config.XXXXXX";
 	size_t		 n, i;
 	FILE		*f;
 
@@ -214,7 +217,23 @@ main(void)
 	    "/home/someone/.config/medchat/medchat.conf") == 0,
 	    "default path under $HOME/.config");
 	free(p);
+	setenv("XDG_CONFIG_HOME", "relative/conf", 1);
+	p = conffile_default_path();
+	test_cond(p != NULL && strcmp(p,
+	    "/home/someone/.config/medchat/medchat.conf") == 0,
+	    "a relative $XDG_CONFIG_HOME is ignored (XDG spec)");
+	free(p);
+	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("HOME");
-	test_cond(conffile_default_path() == NULL, "no path without HOME");
+	pw = getpwuid(getuid());
+	p = conffile_default_path();
+	if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/') {
+		xasprintf(&q, "%s/.config/medchat/medchat.conf", pw->pw_dir);
+		test_condf(p != NULL && strcmp(p, q) == 0, "without HOME: "
+		    "the password database's home (%s)", p ? p : "NULL");
+		free(q);
+	} else
+		test_cond(p == NULL, "no home directory at all: no path");
+	free(p);
 	return test_report();
 }

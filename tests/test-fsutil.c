@@ -79,6 +79,21 @@ main(void)
 	free(q);
 	free(p);
 
+	/* fs_xdg_path: absolute $XDG_* used, relative ignored, $HOME. */
+	setenv("HOME", "/home/someone", 1);
+	setenv("XDG_CACHE_HOME", "/x/cache", 1);
+	p = fs_xdg_path("XDG_CACHE_HOME", ".cache", "medchat/bench");
+	test_condf(p != NULL && strcmp(p, "/x/cache/medchat/bench") == 0,
+	    "xdg: absolute base used (%s)", p ? p : "NULL");
+	free(p);
+	setenv("XDG_CACHE_HOME", "x/cache", 1);
+	p = fs_xdg_path("XDG_CACHE_HOME", ".cache", "medchat/bench");
+	test_condf(p != NULL &&
+	    strcmp(p, "/home/someone/.cache/medchat/bench") == 0,
+	    "xdg: relative base ignored, $HOME used (%s)", p ? p : "NULL");
+	free(p);
+	unsetenv("XDG_CACHE_HOME");
+
 	xasprintf(&p, "rm -rf '%s'", base);
 	if (system(p) != 0)
 		test_diag("could not remove %s", base);

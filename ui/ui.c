@@ -243,15 +243,12 @@ ui_mkdirs(const char *path, char **cause)
 static char *
 ui_data_dir(char **cause)
 {
-	const char	*x, *home;
-	char		*d;
+	char	*d;
 
-	if ((x = getenv("XDG_DATA_HOME")) != NULL && *x == '/')
-		xasprintf(&d, "%s/medchat", x);
-	else if ((home = getenv("HOME")) != NULL && *home != '\0')
-		xasprintf(&d, "%s/.local/share/medchat", home);
-	else {
-		xasprintf(cause, "neither XDG_DATA_HOME nor HOME is set");
+	if ((d = fs_xdg_path("XDG_DATA_HOME", ".local/share",
+	    "medchat")) == NULL) {
+		xasprintf(cause, "no home directory (set HOME or "
+		    "XDG_DATA_HOME)");
 		return NULL;
 	}
 	if (ui_mkdirs(d, cause) != 0) {
