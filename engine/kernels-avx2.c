@@ -245,20 +245,16 @@ col_q8_1(struct w32 wb, const block_q8_1 *a, float da, float sa,
  * horizontal sum, plus the min terms of the affine formats summed as
  * scalars -- the same float operations in the same order as llama.cpp's
  * AVX2 kernels, so the two agree to the last bit on the same activations.
- * sf, when not NULL, holds the activation scales already converted
- * (column c: d at sf[c * sfs + i], s at sf[c * sfs + nb + i]), which the
- * gemm kernels fill once for all the rows of a tile; the values, and so
- * the results, are the same as converting on the fly.
+ * W32_DA / W32_SA: the activation scale and (Q8_1) sum of column c's
+ * block i as floats.
  */
-#define W32_DA(AB, c, i)						\
-	(sf != NULL ? sf[(c) * sfs + (i)] : h2f(XB(AB, x, xs, c, i)->d))
+#define W32_DA(AB, c, i)	h2f(XB(AB, x, xs, c, i)->d)
 #define W32_SA(AB, c, i)						\
-	(sf != NULL ? sf[(c) * sfs + nb + (i)] :			\
-	    h2f(((const uint16_t *)XB(AB, x, xs, c, i))[1]))
+	h2f(((const uint16_t *)XB(AB, x, xs, c, i))[1])
 #define DEF_W32_NC(name, WB, AB, prep, col)				\
 AI void									\
-name##_ncs(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
-    int nc, float *out, const float *sf, int sfs)			\
+name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
+    float *out)								\
 {									\
 	const WB	*b = (const WB *)w;				\
 	__m256		 acc[4];					\
@@ -283,12 +279,6 @@ name##_ncs(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
 	for (c = 0; c < nc; c++)					\
 		out[c] = hsum8(acc[c]) + summ[c];			\
 }									\
-AI void									\
-name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
-    float *out)								\
-{									\
-	name##_ncs(n, w, x, xs, nc, out, NULL, 0);			\
-}									\
 /*									\
  * Two rows against one column: each row's float operations exactly as	\
  * in name##_nc, but the two FMA chains are independent, so a core is	\
@@ -305,9 +295,7 @@ name##_nr2(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 	float		 summ0 = 0.0f, summ1 = 0.0f, da, sa;		\
 	struct w32	 w0, w1;					\
 	int		 i, nb = n / QK;				\
-	const float	*sf = NULL;					\
-	int		 sfs = 0;					\
-	size_t		 xs = 0;					\
+	const size_t	 xs = 0;					\
 									\
 	acc0 = acc1 = _mm256_setzero_ps();				\
 	for (i = 0; i < nb; i++) {					\
@@ -320,7 +308,6 @@ name##_nr2(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 		acc1 = col(w1, XB(AB, x, xs, 0, i), da, sa, acc1,	\
 		    &summ1);						\
 	}								\
-	(void)sfs;							\
 	(void)sa;							\
 	out[0] = hsum8(acc0) + summ0;					\
 	out[1] = hsum8(acc1) + summ1;					\
@@ -329,7 +316,7 @@ name##_nr2(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 /*
  * Decode, eight rows of a symmetric format against one Q8_0 column, each
  * row's float operations exactly as in name##_nc (bit-identical), but
- * with the per-block work shared or vectorised across the rows: the four
+ * with the per-block work shared or vectorised across the rows: the eight
  * f16 scales converted in one instruction and multiplied by the
  * activation scale in one, and -- for Q4_0 and Q5_0 -- the codes kept
  * unsigned (0..15, 0..31), their offset taken off the integer lane sums
@@ -990,11 +977,6 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 }
 
 /*
- * gemm for the 32-element formats: the activation scales of each group
- * of 4 columns are converted once into sf and used for every row (up to
- * W32_MAXB blocks a row; longer rows convert on the fly).
- */
-/*
  * The gemm tile of the 32-element formats: one weight row against NCT
  * columns (8 for the symmetric formats, 4 for the affine ones, whose
  * scalar min terms would not fit the registers), the weight block
@@ -1058,15 +1040,13 @@ DEF_W32_TILE(q8_0, 8, block_q8_0, block_q8_0, w32_q8_0, 0)
 DEF_W32_TILE(q8_0, 4, block_q8_0, block_q8_0, w32_q8_0, 0)
 DEF_W32_TILE(q4_1, 4, block_q4_1, block_q8_1, w32_q4_1, 1)
 DEF_W32_TILE(q5_1, 4, block_q5_1, block_q8_1, w32_q5_1, 1)
-/* the affine formats have no 8-column tile; never called */
-#define q4_1_tile8(n, w, x, xs, out, dab, sab) q4_1_tile4(n, w, x, xs, out, dab, sab)
-#define q5_1_tile8(n, w, x, xs, out, dab, sab) q5_1_tile4(n, w, x, xs, out, dab, sab)
 
 /*
- * gemm for the 32-element formats: tiles of 8 (symmetric) or 4 columns
- * whose activation scales are converted once for all the rows (up to
- * W32_MAXB blocks a row; longer rows use name##_nc, 4 columns at a
- * time), then the 1..3 columns left, by row groups when only one is.
+ * gemm for the 32-element formats: tiles of `wide` columns (8 for the
+ * symmetric formats, 4 for the affine ones) whose activation scales are
+ * converted once for all the rows, then a tile of 4 (up to W32_MAXB
+ * blocks a row; longer rows use name##_nc, 4 columns at a time), then
+ * the 1..3 columns left, by row groups when only one is.
  */
 #define W32_MAXB	512
 #define W32_FILL(AB, aff, c0, k0)					\
@@ -1078,7 +1058,7 @@ DEF_W32_TILE(q5_1, 4, block_q5_1, block_q8_1, w32_q5_1, 1)
 			sab[8 * i + k] = aff ?				\
 			    h2f(((const uint16_t *)a)[1]) : 0.0f;	\
 		}
-#define DEF_KERNELS_W32(name, AB, aff)					\
+#define DEF_KERNELS_W32(name, AB, aff, wide)				\
 static float								\
 dot_##name(int n, const void *w, const void *x)				\
 {									\
@@ -1095,12 +1075,12 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 	float		 o[8], dab[8 * W32_MAXB], sab[8 * W32_MAXB];	\
 	int		 r, c = 0, k, i, nb = n / QK;			\
 									\
-	for (; !(aff) && nb <= W32_MAXB && c + 8 <= nc; c += 8) {	\
-		W32_FILL(AB, aff, c, 8)					\
+	for (; nb <= W32_MAXB && c + (wide) <= nc; c += (wide)) {	\
+		W32_FILL(AB, aff, c, wide)				\
 		for (r = 0; r < nr; r++) {				\
-			name##_tile8(n, wb + r * ws, xb + c * xs, xs,	\
-			    o, dab, sab);				\
-			for (k = 0; k < 8; k++)				\
+			name##_tile##wide(n, wb + r * ws, xb + c * xs,	\
+			    xs, o, dab, sab);				\
+			for (k = 0; k < (wide); k++)			\
 				y[(size_t)(c + k) * ldy + r] = o[k];	\
 		}							\
 	}								\
@@ -1152,11 +1132,11 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 DEF_KERNELS(f32)
 DEF_KERNELS(f16)
 DEF_KERNELS(bf16)
-DEF_KERNELS_W32(q4_0, block_q8_0, 0)
-DEF_KERNELS_W32(q4_1, block_q8_1, 1)
-DEF_KERNELS_W32(q5_0, block_q8_0, 0)
-DEF_KERNELS_W32(q5_1, block_q8_1, 1)
-DEF_KERNELS_W32(q8_0, block_q8_0, 0)
+DEF_KERNELS_W32(q4_0, block_q8_0, 0, 8)
+DEF_KERNELS_W32(q4_1, block_q8_1, 1, 4)
+DEF_KERNELS_W32(q5_0, block_q8_0, 0, 8)
+DEF_KERNELS_W32(q5_1, block_q8_1, 1, 4)
+DEF_KERNELS_W32(q8_0, block_q8_0, 0, 8)
 DEF_KERNELS(q2_K)
 DEF_KERNELS(q3_K)
 DEF_KERNELS(q4_K)
