@@ -7,16 +7,8 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then
-	skip "tmux end-to-end tests" "tmux not installed"
-	done_testing
-	exit 0
-fi
-if [ -z "$SHARED" ] || [ ! -f "$SHARED/models/real/stories260K.gguf" ]; then
-	skip "tmux end-to-end tests" "../shared/models not found"
-	done_testing
-	exit 0
-fi
+ui_need_tmux
+ui_need_stories
 MODEL=$SHARED/models/real/stories260K.gguf
 DB=$TMPD/chat.db
 

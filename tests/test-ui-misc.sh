@@ -9,11 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then
-	skip "tmux end-to-end tests" "tmux not installed"
-	done_testing
-	exit 0
-fi
+ui_need_tmux
 DB=$TMPD/misc.db
 
 # --- Markdown in answers: emphasis, code spans, headings; stored text raw ------

@@ -10,6 +10,8 @@
 #	ui_wait REGEX [SECS]	poll the screen until REGEX matches (grep -E);
 #				0, or 1 after SECS (default 20) seconds
 #	ui_check DESCR REGEX [SECS]	ui_wait + ok/fail (screen on failure)
+#	ui_need_tmux		skip the whole script (visibly) without tmux
+#	ui_need_stories		... or without ../shared's stories260K model
 #
 # Waiting polls with a deadline, never a fixed sleep, so a loaded machine
 # only makes the tests slower, not flaky.
@@ -20,6 +22,21 @@ UI_HOME="$TMPD/home"
 mkdir -p "$UI_HOME"
 trap 'tmux -L "$UI_SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMPD"' EXIT
 
+ui_need_tmux() {
+	if ! command -v tmux >/dev/null 2>&1; then
+		skip "tmux end-to-end tests" "tmux not installed"
+		done_testing
+		exit 0
+	fi
+}
+ui_need_stories() {
+	if [ -z "$SHARED" ] ||
+	    [ ! -f "$SHARED/models/real/stories260K.gguf" ]; then
+		skip "tmux end-to-end tests" "../shared/models not found"
+		done_testing
+		exit 0
+	fi
+}
 ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"
 }

@@ -41,13 +41,7 @@ tview_free(struct tview *v)
 {
 	size_t	i;
 
-	for (i = 0; i < v->nheads; i++)
-		free(v->heads[i]);
-	free(v->heads);
-	free(v->lines);
-	v->heads = NULL;
-	v->lines = NULL;
-	v->n = v->cap = v->nheads = 0;
+	tview_reset(v);
 	for (i = 0; i < v->nmds; i++)
 		markdown_free(&v->mds[i]);
 	free(v->mds);
