@@ -88,6 +88,7 @@ static int	 store_set_wal(struct store *, char **, char **);
 static int	 store_migrate(struct store *, int, char **);
 static int	 store_backup(struct store *, int, char **);
 static int	 store_has_data(struct store *);
+static int	 store_old_data(struct store *, int *, char **);
 static void	 store_fix_modes(struct store *);
 static int	 store_mark_interrupted(struct store *, char **);
 static int	 store_must_read_only(const char *, int *);
@@ -798,6 +799,35 @@ store_has_data(struct store *s)
 	return yes;
 }
 
+/*
+ * Whether the database is an older schema holding data, read in one
+ * snapshot: the version read at open may be stale by now -- another
+ * process creating the same file may have migrated it and added rows
+ * since, and a new database must not be copied aside as an old one.
+ * 0 with *v the version when there is something to back up, 0 with
+ * *v = 0 when not, -1 with cause.
+ */
+static int
+store_old_data(struct store *s, int *v, char **cause)
+{
+	int	data;
+
+	if (store_exec_plain(s, "BEGIN", "reading the schema version",
+	    cause) != 0)
+		return -1;
+	if (store_get_version(s, v, cause) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	data = *v > 0 && *v < store_schema_version() && store_has_data(s);
+	if (store_exec_plain(s, "COMMIT", "reading the schema version",
+	    cause) != 0)
+		return -1;
+	if (!data)
+		*v = 0;
+	return 0;
+}
+
 /* Copy the database to "<path>.bak-v<old>-<time>" before migrating. */
 static int
 store_backup(struct store *s, int old, char **cause)
@@ -1199,7 +1229,7 @@ store_open(const char *path, struct store **sp, char **cause)
 	const char	*e;
 	char		*mode = NULL;
 	mode_t		 um;
-	int		 rc, exists, v, immutable, busy_ms = STORE_BUSY_MS;
+	int		 rc, exists, v, bv, immutable, busy_ms = STORE_BUSY_MS;
 
 	*sp = NULL;
 	s = xcalloc(1, sizeof *s);
@@ -1269,8 +1299,8 @@ store_open(const char *path, struct store **sp, char **cause)
 		goto fail_umask;
 
 	if (v < store_schema_version()) {
-		if (v > 0 && store_has_data(s) && store_backup(s, v,
-		    cause) != 0)
+		if (store_old_data(s, &bv, cause) < 0 ||
+		    (bv > 0 && store_backup(s, bv, cause) != 0))
 			goto fail_umask;
 		if (store_migrate(s, v, cause) != 0)
 			goto fail_umask;
