@@ -61,16 +61,14 @@
 #define SCRATCH_ALIGN	64
 /*
  * Matrix-vector: software-prefetch the rows this many rows ahead, on top
- * of the hardware's prefetchers; 0 = none.  Off: with row groups the
- * prefetches only compete with the demand loads for fill buffers (7B
- * Q4_K, 2 threads: 57-59% of read bandwidth with, 73-80% without, in
- * `bench kernels`; decode tokens/s up as well).
+ * of the hardware's prefetchers; 0 = none.  Off: the prefetches only
+ * compete with the demand loads for fill buffers (7B Q4_K, 2 threads,
+ * measured with the 8-row decode groups of the time: 57-59% of read
+ * bandwidth with, 73-80% without, in `bench kernels`; decode tokens/s
+ * up as well).
  */
 #ifndef MM_PREFETCH
 #define MM_PREFETCH	0
-#endif
-#ifndef MM_DECODE_GROUP
-#define MM_DECODE_GROUP	8	/* matrix-vector: rows per kernel call */
 #endif
 #ifndef MM_PREFETCH_HINT
 #define MM_PREFETCH_HINT 0	/* 0: non-temporal, 3: keep in all levels */
@@ -378,22 +376,13 @@ mm_rows(const struct qmat *W, const uint8_t *xq, size_t xs, int ntok,
 
 	if (ntok == 1) {
 		/*
-		 * MM_DECODE_GROUP rows a call where a gemm kernel exists:
-		 * the SIMD kernels of the small-block formats run several
-		 * rows together, sharing the per-block work (same per-row
-		 * arithmetic as vec_dot).
+		 * One row at a time, through vec_dot: a single sequential
+		 * stream per thread is what the hardware prefetchers serve
+		 * best.  Kernels that run 8 rows together (gemm with nc = 1)
+		 * are faster in cache but 4% slower here, streaming from
+		 * DRAM (docs/PERFORMANCE.md).
 		 */
-		for (r = r0; r + MM_DECODE_GROUP <= r1 && t->gemm != NULL;
-		    r += MM_DECODE_GROUP) {
-			if (MM_PREFETCH > 0 &&
-			    r + MM_PREFETCH + MM_DECODE_GROUP <= r1)
-				mm_prefetch(w + (r + MM_PREFETCH) *
-				    W->row_bytes, MM_DECODE_GROUP *
-				    W->row_bytes);
-			t->gemm(n, w + r * W->row_bytes, W->row_bytes,
-			    MM_DECODE_GROUP, xq, xs, 1, y + r, (size_t)ldy);
-		}
-		for (; r < r1; r++) {
+		for (r = r0; r < r1; r++) {
 			if (MM_PREFETCH > 0 && r + MM_PREFETCH < r1)
 				mm_prefetch(w + (r + MM_PREFETCH) *
 				    W->row_bytes, W->row_bytes);
