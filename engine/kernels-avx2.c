@@ -11,7 +11,9 @@
  * once, then used for each column.  vec_dot is the nc = 1 instance, the
  * gemm kernels use nc = 4 (and 1..3 for the remainder).  The arithmetic
  * done for one column is the same whatever nc is, so gemm results are
- * bit-identical to vec_dot's (tests/test-quant checks it).
+ * bit-identical to vec_dot's (tests/test-quant checks it).  Q4_0 and
+ * Q5_0 are built differently (see their section): decode reduces eight
+ * blocks of a row at once, prefill repacks eight weight rows into lanes.
  *
  * Integer dot products (ENGINE-NOTES §2.5): pmaddubsw multiplies
  * unsigned weight codes by signed int8 activations into int16 pairs,
@@ -313,78 +315,6 @@ name##_nr2(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 	out[1] = hsum8(acc1) + summ1;					\
 }
 
-/*
- * Decode, eight rows of a symmetric format against one Q8_0 column, each
- * row's float operations exactly as in name##_nc (bit-identical), but
- * with the per-block work shared or vectorised across the rows: the eight
- * f16 scales converted in one instruction and multiplied by the
- * activation scale in one, and -- for Q4_0 and Q5_0 -- the codes kept
- * unsigned (0..15, 0..31), their offset taken off the integer lane sums
- * as off * (the activation's lane sums), which is the same integer as
- * the sign trick gives but costs one subtraction per row instead of
- * three instructions.
- */
-AI __m256i
-u32_q4_0(const block_q4_0 *b)
-{
-	return nibbles32(b->qs);
-}
-
-AI __m256i
-u32_q5_0(const block_q5_0 *b)
-{
-	return _mm256_or_si256(nibbles32(b->qs), _mm256_and_si256(
-	    bits32(b->qh), _mm256_set1_epi8(0x10)));
-}
-
-/* sum over lane m's four elements of q * a, q = u - off (exact). */
-#define DEF_W32_NR8_UNSIGNED(name, WB, ucodes, offshift)		\
-AI void									\
-name##_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
-    float *out)								\
-{									\
-	const block_q8_0 *a = (const block_q8_0 *)x;			\
-	const WB	*b[8];						\
-	const __m256i	 ones = _mm256_set1_epi16(1);			\
-	__m256		 acc[8], dd;					\
-	__m256i		 qa, corr;					\
-	float		 ddv[8] __attribute__((aligned(32)));		\
-	int		 i, r, nb = n / QK;				\
-									\
-	_Pragma("GCC unroll 8")						\
-	for (r = 0; r < 8; r++) {					\
-		b[r] = (const WB *)(w + r * ws);			\
-		acc[r] = _mm256_setzero_ps();				\
-	}								\
-	for (i = 0; i < nb; i++) {					\
-		qa = _mm256_loadu_si256((const __m256i *)a[i].qs);	\
-		corr = _mm256_slli_epi32(_mm256_madd_epi16(		\
-		    _mm256_maddubs_epi16(_mm256_set1_epi8(1), qa),	\
-		    ones), offshift);					\
-		dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_setr_epi16(	\
-		    (short)b[0][i].d, (short)b[1][i].d,			\
-		    (short)b[2][i].d, (short)b[3][i].d,			\
-		    (short)b[4][i].d, (short)b[5][i].d,			\
-		    (short)b[6][i].d, (short)b[7][i].d)),		\
-		    _mm256_set1_ps(h2f(a[i].d)));			\
-		_mm256_store_ps(ddv, dd);				\
-		_Pragma("GCC unroll 8")					\
-		for (r = 0; r < 8; r++)					\
-			acc[r] = _mm256_fmadd_ps(			\
-			    _mm256_broadcast_ss(&ddv[r]),		\
-			    _mm256_cvtepi32_ps(				\
-			    _mm256_sub_epi32(_mm256_madd_epi16(		\
-			    _mm256_maddubs_epi16(ucodes(b[r] + i), qa),	\
-			    ones), corr)), acc[r]);			\
-	}								\
-	_Pragma("GCC unroll 8")						\
-	for (r = 0; r < 8; r++)						\
-		out[r] = hsum8(acc[r]);					\
-}
-
-DEF_W32_NR8_UNSIGNED(q4_0, block_q4_0, u32_q4_0, 3)
-DEF_W32_NR8_UNSIGNED(q5_0, block_q5_0, u32_q5_0, 4)
-
 /* Q8_0 weights are signed bytes: the sign trick, scales shared. */
 AI void
 q8_0_nr4(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
@@ -429,8 +359,6 @@ q8_0_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
 /* The symmetric formats ignore s (the compiler drops its load). */
 #define col_sym(wb, a, da, sa, acc, summ) col_q8_0((wb), (a), (da), (acc))
 
-DEF_W32_NC(q4_0, block_q4_0, block_q8_0, w32_q4_0, col_sym)
-DEF_W32_NC(q5_0, block_q5_0, block_q8_0, w32_q5_0, col_sym)
 DEF_W32_NC(q8_0, block_q8_0, block_q8_0, w32_q8_0, col_sym)
 DEF_W32_NC(q4_1, block_q4_1, block_q8_1, w32_q4_1, col_q8_1)
 DEF_W32_NC(q5_1, block_q5_1, block_q8_1, w32_q5_1, col_q8_1)
@@ -1032,10 +960,6 @@ name##_tile##NCT(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
 	for (c = 0; c < NCT; c++)					\
 		out[c] = hsum8(acc[c]) + summ[c];			\
 }
-DEF_W32_TILE(q4_0, 8, block_q4_0, block_q8_0, w32_q4_0, 0)
-DEF_W32_TILE(q4_0, 4, block_q4_0, block_q8_0, w32_q4_0, 0)
-DEF_W32_TILE(q5_0, 8, block_q5_0, block_q8_0, w32_q5_0, 0)
-DEF_W32_TILE(q5_0, 4, block_q5_0, block_q8_0, w32_q5_0, 0)
 DEF_W32_TILE(q8_0, 8, block_q8_0, block_q8_0, w32_q8_0, 0)
 DEF_W32_TILE(q8_0, 4, block_q8_0, block_q8_0, w32_q8_0, 0)
 DEF_W32_TILE(q4_1, 4, block_q4_1, block_q8_1, w32_q4_1, 1)
@@ -1129,12 +1053,248 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 			y[(size_t)(c + k) * ldy + r] = o[k];		\
 	}								\
 }
+
+/* ---- Q4_0 / Q5_0: whole-block sums, accumulator = block mod 8 --------- */
+
+/*
+ * These two follow quant.c's dot_phase8 order: block j's exact integer
+ * sum S_j goes, times d_w * d_a, into accumulator j mod 8.  Decode puts
+ * eight consecutive blocks of the row in the lanes of one register (one
+ * conversion and one FMA for all eight, and no chain of dependent FMAs);
+ * prefill repacks eight weight rows so that lane r of a register holds
+ * row r, and each activation column then costs per block eight pmaddubsw
+ * and one FMA for all eight rows.
+ */
+
+/* [sum of v0's 8 lanes, ..., sum of v7's lanes] (exact int32) */
+AI __m256i
+hsum8x8i(const __m256i *v)
+{
+	__m256i	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]),
+	    _mm256_hadd_epi32(v[2], v[3]));
+	__m256i	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]),
+	    _mm256_hadd_epi32(v[6], v[7]));
+
+	/* t0: v0..v3's low-half sums, then their high-half sums */
+	return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+	    _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
+/* The f16 field at the start of 8 blocks sz bytes apart, as floats. */
+AI __m256
+p8_scales(const uint8_t *p, size_t sz)
+{
+	uint16_t	h[8];
+	int		k;
+
+	for (k = 0; k < 8; k++)
+		memcpy(&h[k], p + k * sz, 2);
+	/* lane by lane (pinsrw): a 16-byte load of h would stall on the
+	 * eight 2-byte stores */
+	return _mm256_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1],
+	    (short)h[2], (short)h[3], (short)h[4], (short)h[5], (short)h[6],
+	    (short)h[7]));
+}
+
+/* Blocks of a repacked chunk (64 x 256 bytes of codes: 16 KiB). */
+#define P8_CHUNK	64
+/* Columns whose accumulators one pass over the repacked rows serves. */
+#define P8_COLS		32
+
+/*
+ * One activation column against a repacked chunk of eight rows: acc
+ * holds the eight accumulators (block mod 8), each with the rows in its
+ * lanes, in and out.  |code| <= 16, |a| <= 127: a pmaddubsw pair is at
+ * most 4064 and the eight of a block sum to at most 32512, so the int16
+ * adds cannot overflow.
+ */
+AI void
+p8_block(const __m256i *R, const float *sc, const block_q8_0 *a, __m256 *acc)
+{
+	__m256i	s16, rq, ak;
+	int32_t	v;
+	int	k;
+
+	s16 = _mm256_setzero_si256();
+	_Pragma("GCC unroll 8")
+	for (k = 0; k < 8; k++) {
+		rq = _mm256_load_si256(R + k);
+		memcpy(&v, a->qs + 4 * k, 4);
+		ak = _mm256_sign_epi8(_mm256_set1_epi32(v), rq);
+		s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(
+		    _mm256_sign_epi8(rq, rq), ak));
+	}
+	*acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_load_ps(sc),
+	    _mm256_set1_ps(h2f(a->d))), _mm256_cvtepi32_ps(
+	    _mm256_madd_epi16(s16, _mm256_set1_epi16(1))), *acc);
+}
+
+static void
+p8_tile(const __m256i *codes, const float *sc, int nbk,
+    const block_q8_0 *a, float *accm)
+{
+	__m256	acc[8];
+	int	j, p;
+
+	_Pragma("GCC unroll 8")
+	for (p = 0; p < 8; p++)
+		acc[p] = _mm256_load_ps(accm + 8 * p);
+	for (j = 0; j + 8 <= nbk; j += 8) {
+		_Pragma("GCC unroll 8")
+		for (p = 0; p < 8; p++)
+			p8_block(codes + 8 * (j + p), sc + 8 * (j + p),
+			    a + j + p, &acc[p]);
+	}
+	_Pragma("GCC unroll 8")
+	for (p = 0; p < 8; p++)
+		if (j + p < nbk)
+			p8_block(codes + 8 * (j + p), sc + 8 * (j + p),
+			    a + j + p, &acc[p]);
+	_Pragma("GCC unroll 8")
+	for (p = 0; p < 8; p++)
+		_mm256_store_ps(accm + 8 * p, acc[p]);
+}
+
+/* Row r's result (lane r): hsum8's tree over the eight accumulators. */
+AI void
+p8_out(const float *accm, float *out)
+{
+	const __m256	*a = (const __m256 *)accm;
+
+	_mm256_storeu_ps(out, _mm256_add_ps(
+	    _mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
+	    _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7]))));
+}
+
+#define DEF_KERNELS_P8(name, WB, prep)					\
+static float								\
+dot_##name(int n, const void *w, const void *x)				\
+{									\
+	const WB	*b = w;						\
+	const block_q8_0 *a = x;					\
+	__m256		 acc = _mm256_setzero_ps();			\
+	__m256i		 v[8];						\
+	float		 l[8] __attribute__((aligned(32)));		\
+	struct w32	 wb;						\
+	int		 i, k, nb = n / QK;				\
+									\
+	for (i = 0; i + 8 <= nb; i += 8) {				\
+		_Pragma("GCC unroll 8")					\
+		for (k = 0; k < 8; k++) {				\
+			wb = prep(b + i + k);				\
+			v[k] = dot_us8(wb.u, _mm256_sign_epi8(		\
+			    _mm256_loadu_si256((const __m256i *)	\
+			    a[i + k].qs), wb.q));			\
+		}							\
+		acc = _mm256_fmadd_ps(_mm256_mul_ps(			\
+		    p8_scales((const uint8_t *)(b + i), sizeof *b),	\
+		    p8_scales((const uint8_t *)(a + i), sizeof *a)),	\
+		    _mm256_cvtepi32_ps(hsum8x8i(v)), acc);		\
+	}								\
+	if (i < nb) {							\
+		_mm256_store_ps(l, acc);				\
+		for (; i < nb; i++) {					\
+			wb = prep(b + i);				\
+			l[i & 7] = fmaf(wb.d * h2f(a[i].d),		\
+			    (float)hsum8i(dot_us8(wb.u,			\
+			    _mm256_sign_epi8(_mm256_loadu_si256(	\
+			    (const __m256i *)a[i].qs), wb.q))),		\
+			    l[i & 7]);					\
+		}							\
+		acc = _mm256_load_ps(l);				\
+	}								\
+	return hsum8(acc);						\
+}									\
+									\
+/*									\
+ * Eight rows' blocks j0..j0+nbk-1: per block eight registers, register	\
+ * k holding in lane r row r's signed codes 4k..4k+3, and the eight	\
+ * rows' scales as floats.						\
+ */									\
+static void								\
+name##_repack8(const uint8_t *w, size_t ws, int j0, int nbk,		\
+    __m256i *codes, float *sc)						\
+{									\
+	__m256i	 u[8], t[8], s[8];					\
+	int	 j, r, k;						\
+									\
+	for (j = 0; j < nbk; j++) {					\
+		_Pragma("GCC unroll 8")					\
+		for (r = 0; r < 8; r++)					\
+			u[r] = prep((const WB *)(w + r * ws) + j0 + j).q; \
+		_Pragma("GCC unroll 4")					\
+		for (r = 0; r < 8; r += 2) {				\
+			t[r] = _mm256_unpacklo_epi32(u[r], u[r + 1]);	\
+			t[r + 1] = _mm256_unpackhi_epi32(u[r], u[r + 1]); \
+		}							\
+		_Pragma("GCC unroll 2")					\
+		for (r = 0; r < 8; r += 4) {				\
+			s[r] = _mm256_unpacklo_epi64(t[r], t[r + 2]);	\
+			s[r + 1] = _mm256_unpackhi_epi64(t[r], t[r + 2]); \
+			s[r + 2] = _mm256_unpacklo_epi64(t[r + 1],	\
+			    t[r + 3]);					\
+			s[r + 3] = _mm256_unpackhi_epi64(t[r + 1],	\
+			    t[r + 3]);					\
+		}							\
+		_Pragma("GCC unroll 4")					\
+		for (k = 0; k < 4; k++) {				\
+			codes[8 * j + k] = _mm256_permute2x128_si256(	\
+			    s[k], s[k + 4], 0x20);			\
+			codes[8 * j + k + 4] = _mm256_permute2x128_si256( \
+			    s[k], s[k + 4], 0x31);			\
+		}							\
+		_mm256_store_ps(sc + 8 * j, p8_scales(w + (size_t)(j0 +	\
+		    j) * sizeof(WB), ws));				\
+	}								\
+}									\
+									\
+static void								\
+gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
+    size_t xs, int nc, float *y, size_t ldy)				\
+{									\
+	const uint8_t	*wb = w, *xb = x;				\
+	__m256i		 codes[8 * P8_CHUNK];				\
+	float		 sc[8 * P8_CHUNK] __attribute__((aligned(32)));	\
+	float		 acc[P8_COLS][64] __attribute__((aligned(32)));	\
+	float		 o8[8];						\
+	int		 r, c, c0, ncg, j0, nbk, k, nb = n / QK;		\
+									\
+	for (r = 0; r + 8 <= nr; r += 8) {				\
+		for (c0 = 0; c0 < nc; c0 += P8_COLS) {			\
+			ncg = nc - c0 < P8_COLS ? nc - c0 : P8_COLS;	\
+			memset(acc, 0, sizeof acc);			\
+			for (j0 = 0; j0 < nb; j0 += P8_CHUNK) {		\
+				nbk = nb - j0 < P8_CHUNK ? nb - j0 :	\
+				    P8_CHUNK;				\
+				name##_repack8(wb + r * ws, ws, j0, nbk, \
+				    codes, sc);				\
+				for (c = 0; c < ncg; c++)		\
+					p8_tile(codes, sc, nbk,		\
+					    (const block_q8_0 *)(xb +	\
+					    (size_t)(c0 + c) * xs) + j0, \
+					    acc[c]);			\
+			}						\
+			for (c = 0; c < ncg; c++) {			\
+				p8_out(acc[c], o8);			\
+				for (k = 0; k < 8; k++)			\
+					y[(size_t)(c0 + c) * ldy + r + k] = \
+					    o8[k];			\
+			}						\
+		}							\
+	}								\
+	for (; r < nr; r++)						\
+		for (c = 0; c < nc; c++)				\
+			y[(size_t)c * ldy + r] = dot_##name(n,		\
+			    wb + r * ws, xb + (size_t)c * xs);		\
+}
+
+DEF_KERNELS_P8(q4_0, block_q4_0, w32_q4_0)
+DEF_KERNELS_P8(q5_0, block_q5_0, w32_q5_0)
+
 DEF_KERNELS(f32)
 DEF_KERNELS(f16)
 DEF_KERNELS(bf16)
-DEF_KERNELS_W32(q4_0, block_q8_0, 0, 8)
 DEF_KERNELS_W32(q4_1, block_q8_1, 1, 4)
-DEF_KERNELS_W32(q5_0, block_q8_0, 0, 8)
 DEF_KERNELS_W32(q5_1, block_q8_1, 1, 4)
 DEF_KERNELS_W32(q8_0, block_q8_0, 0, 8)
 DEF_KERNELS(q2_K)

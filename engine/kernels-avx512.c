@@ -9,11 +9,14 @@
  * first and then one of these over them, only when CPUID and XGETBV
  * showed AVX-512 F/BW/VL (and VNNI for the second).
  *
- * What is here: vec_dot and gemm for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
- * Q3_K, Q4_K, Q5_K and Q6_K.  What is not: F32, F16 and BF16 weights
- * and the activation quantizers (Q8_0, Q8_1, Q8_K, F16) keep the AVX2
- * kernels -- their float work has to follow the AVX2 lane order anyway
- * (see below), and the quantizers are a small share of a matmul.
+ * What is here: vec_dot and gemm for Q4_1, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K,
+ * Q5_K and Q6_K.  What is not: F32, F16 and BF16 weights and the
+ * activation quantizers (Q8_0, Q8_1, Q8_K, F16) keep the AVX2 kernels --
+ * their float work has to follow the AVX2 lane order anyway (see below),
+ * and the quantizers are a small share of a matmul.  Q4_0 and Q5_0 keep
+ * the AVX2 kernels too: their order of float operations (quant.c's
+ * dot_phase8, whole-block sums) was changed for the AVX2 prefill kernels
+ * after this file was written, and has no 512-bit version yet.
  *
  * The contract is quant.c's reference order of float operations: each
  * block (32-element formats) or super-block (K-quants) reduces to eight
@@ -254,33 +257,6 @@ w64_sym(struct w64 *r, __m512i q)
 }
 
 AI struct w64
-w64_q4_0(const block_q4_0 *b0, const block_q4_0 *b1)
-{
-	struct w64	r;
-
-	w64_sym(&r, _mm512_sub_epi8(nibbles64(b0->qs, b1->qs),
-	    _mm512_set1_epi8(8)));
-	r.d0 = h2f(b0->d);
-	r.d1 = h2f(b1->d);
-	return r;
-}
-
-AI struct w64
-w64_q5_0(const block_q5_0 *b0, const block_q5_0 *b1)
-{
-	struct w64	r;
-	__m512i		q = nibbles64(b0->qs, b1->qs);
-
-	/* code - 16: subtract 16 where the fifth bit is clear */
-	q = _mm512_mask_sub_epi8(q, (__mmask64)~qh64(b0->qh, b1->qh), q,
-	    _mm512_set1_epi8(16));
-	w64_sym(&r, q);
-	r.d0 = h2f(b0->d);
-	r.d1 = h2f(b1->d);
-	return r;
-}
-
-AI struct w64
 w64_q8_0(const block_q8_0 *b0, const block_q8_0 *b1)
 {
 	struct w64	r;
@@ -477,8 +453,6 @@ name##_nrs(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 		out[r] = aff ? hsum8(acc[r]) + summ[r] : hsum8(acc[r]);	\
 }
 
-DEF_W64_NC(q4_0, block_q4_0, block_q8_0, w64_q4_0, 0)
-DEF_W64_NC(q5_0, block_q5_0, block_q8_0, w64_q5_0, 0)
 DEF_W64_NC(q8_0, block_q8_0, block_q8_0, w64_q8_0, 0)
 DEF_W64_NC(q4_1, block_q4_1, block_q8_1, w64_q4_1, 1)
 DEF_W64_NC(q5_1, block_q5_1, block_q8_1, w64_q5_1, 1)
@@ -961,9 +935,7 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 	}								\
 }
 
-DEF_KERNELS_W64(q4_0, block_q8_0, 0)
 DEF_KERNELS_W64(q4_1, block_q8_1, 1)
-DEF_KERNELS_W64(q5_0, block_q8_0, 0)
 DEF_KERNELS_W64(q5_1, block_q8_1, 1)
 DEF_KERNELS_W64(q8_0, block_q8_0, 0)
 DEF_KERNELS(q2_K)
@@ -986,9 +958,7 @@ install(uint32_t type, qdot_fn dot, qgemm_fn gemm)
 void
 AVX512_INSTALL(void)
 {
-	install(QT_Q4_0, dot_q4_0, gemm_q4_0);
 	install(QT_Q4_1, dot_q4_1, gemm_q4_1);
-	install(QT_Q5_0, dot_q5_0, gemm_q5_0);
 	install(QT_Q5_1, dot_q5_1, gemm_q5_1);
 	install(QT_Q8_0, dot_q8_0, gemm_q8_0);
 	install(QT_Q2_K, dot_q2_K, gemm_q2_K);

@@ -1049,6 +1049,9 @@ from_float_q6_K(const float *x, void *y, int64_t n)
  *    fmaf(scale, (float)lane_sum[m], acc[m]) to lane accumulator m;
  *  - the row result is the horizontal sum hsum8(acc) below, plus the
  *    min terms of the affine formats as described at each function.
+ * Q4_0 and Q5_0 are the exception (dot_phase8 below): a block's whole
+ * integer sum goes into accumulator (block index mod 8), which lets the
+ * prefill kernels put eight weight rows in the lanes of one register.
  * fmaf is exact (one rounding), as the FMA instructions are.
  */
 
@@ -1136,36 +1139,47 @@ codes32(const uint8_t *qs, const uint8_t *qh, int off, int8_t *q)
 	}
 }
 
+/*
+ * Q4_0 / Q5_0: S_j = the exact integer sum of block j's code * activation
+ * products, acc[j % 8] = fmaf(d_w * d_a, (float)S_j, acc[j % 8]), then
+ * hsum8(acc).  With a block's sum in one value, a SIMD register can hold
+ * eight rows' sums of the same block (prefill) or eight blocks of one
+ * row (decode) with no float work per lane of the block.
+ */
 static float
-dot_q4_0(int n, const void *w, const void *x)
+dot_phase8(int n, const uint8_t *w, size_t wsize, int has_qh, int off,
+    const void *x)
 {
-	const block_q4_0	*b = w;
 	const block_q8_0	*a = x;
+	const uint8_t		*b;
 	float			 acc[8] = { 0 };
 	int8_t			 q[QK];
-	int			 i;
+	int			 i, e, s;
+	uint16_t		 d;
 
-	for (i = 0; i < n / QK; i++, b++, a++) {
-		codes32(b->qs, NULL, 8, q);
-		dot32(q, a->qs, H2F(b->d) * H2F(a->d), acc);
+	for (i = 0; i < n / QK; i++) {
+		b = w + (size_t)i * wsize;
+		memcpy(&d, b, 2);
+		codes32(b + 2 + (has_qh ? 4 : 0), has_qh ? b + 2 : NULL, off,
+		    q);
+		s = 0;
+		for (e = 0; e < QK; e++)
+			s += q[e] * a[i].qs[e];
+		acc[i & 7] = fmaf(H2F(d) * H2F(a[i].d), (float)s, acc[i & 7]);
 	}
 	return hsum8(acc);
 }
 
 static float
+dot_q4_0(int n, const void *w, const void *x)
+{
+	return dot_phase8(n, w, sizeof(block_q4_0), 0, 8, x);
+}
+
+static float
 dot_q5_0(int n, const void *w, const void *x)
 {
-	const block_q5_0	*b = w;
-	const block_q8_0	*a = x;
-	float			 acc[8] = { 0 };
-	int8_t			 q[QK];
-	int			 i;
-
-	for (i = 0; i < n / QK; i++, b++, a++) {
-		codes32(b->qs, b->qh, 16, q);
-		dot32(q, a->qs, H2F(b->d) * H2F(a->d), acc);
-	}
-	return hsum8(acc);
+	return dot_phase8(n, w, sizeof(block_q5_0), 1, 16, x);
 }
 
 static float

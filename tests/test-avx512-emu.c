@@ -6,8 +6,9 @@
  * tests/avx512vnni-emu.c: the plain and the VNNI variant), which runs on
  * any CPU with AVX2.  For both variants, over the AVX2 kernels as cpu.c
  * would install them:
- *  - the install replaces dot and gemm of exactly the ten quantized
- *    weight types and keeps the AVX2 float kernels and quantizers;
+ *  - the install replaces dot and gemm of exactly the eight quantized
+ *    weight types it has kernels for (not Q4_0 and Q5_0, which keep the
+ *    AVX2 kernels) and keeps the AVX2 float kernels and quantizers;
  *  - every installed vec_dot equals the scalar reference bit for bit, on
  *    random rows (random code bytes, sane scales) of many lengths from
  *    one block up, against activations at two scales;
@@ -38,7 +39,7 @@
 #include "tests/avx512-emu.h"
 
 static const uint32_t qtypes[] = {
-	QT_Q4_0, QT_Q4_1, QT_Q5_0, QT_Q5_1, QT_Q8_0,
+	QT_Q4_1, QT_Q5_1, QT_Q8_0,
 	QT_Q2_K, QT_Q3_K, QT_Q4_K, QT_Q5_K, QT_Q6_K
 };
 #define N_QTYPES	(sizeof qtypes / sizeof qtypes[0])
@@ -75,7 +76,7 @@ rnd_row(uint32_t type, uint8_t *row, int n)
 	for (i = 0; i < nb; i++) {
 		b = row + i * t->type_size;
 		switch (type) {
-		case QT_Q4_0: case QT_Q5_0: case QT_Q8_0:
+		case QT_Q8_0:
 			put_f16(b, test_rand_f(&rng) * 0.01f);
 			break;
 		case QT_Q4_1: case QT_Q5_1: case QT_Q4_K: case QT_Q5_K:
@@ -253,13 +254,13 @@ install(void (*fn)(void), const char *variant)
 		if (now.quantize[i] != avx2.quantize[i])
 			ok = 0;
 	}
-	test_condf(ok, "%s: installs dot and gemm of the ten quantized "
+	test_condf(ok, "%s: installs dot and gemm of the eight quantized "
 	    "types over the AVX2 kernels, nothing else", variant);
 	return 0;
 }
 
 static const char *const models[] = {
-	"kzoo-q4_0.gguf", "kzoo-q4_1.gguf", "kzoo-q5_0.gguf",
+	"kzoo-q4_1.gguf",
 	"kzoo-q5_1.gguf", "kzoo-q8_0.gguf", "kzoo-q2_k.gguf",
 	"kzoo-q3_k_m.gguf", "kzoo-q4_k_m.gguf", "kzoo-q5_k_m.gguf",
 	"kzoo-q6_k.gguf"
