@@ -1104,34 +1104,42 @@ p8_scales(const uint8_t *p, size_t sz)
 /*
  * One activation column against a repacked chunk of eight rows: acc
  * holds the eight accumulators (block mod 8), each with the rows in its
- * lanes, in and out.  |code| <= 16, |a| <= 127: a pmaddubsw pair is at
- * most 4064 and the eight of a block sum to at most 32512, so the int16
- * adds cannot overflow.
+ * lanes, in and out.  The activation bytes go in as a + 128 (unsigned,
+ * 1..255) against the signed codes, and cr holds each row's 128 * (sum
+ * of its codes) to take off: one instruction per four activations fewer
+ * than the sign trick.  A pmaddubsw pair is at most 2 * 255 * 8 = 4080
+ * in magnitude for Q4_0 (|code| <= 8), so all eight of a block add up in
+ * int16 (32640); Q5_0 (|code| <= 16) adds four at a time (split).
  */
 AI void
-p8_block(const __m256i *R, const float *sc, const block_q8_0 *a, __m256 *acc)
+p8_block(const __m256i *R, const float *sc, const int32_t *cr,
+    const block_q8_0 *a, __m256 *acc, int split)
 {
-	__m256i	s16, rq, ak;
-	int32_t	v;
-	int	k;
+	const __m256i	ones = _mm256_set1_epi16(1);
+	const __m256i	bias = _mm256_set1_epi8((char)0x80);
+	__m256i		s16[2], ak, s;
+	int32_t		v;
+	int		k;
 
-	s16 = _mm256_setzero_si256();
+	s16[0] = s16[1] = _mm256_setzero_si256();
 	_Pragma("GCC unroll 8")
 	for (k = 0; k < 8; k++) {
-		rq = _mm256_load_si256(R + k);
 		memcpy(&v, a->qs + 4 * k, 4);
-		ak = _mm256_sign_epi8(_mm256_set1_epi32(v), rq);
-		s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(
-		    _mm256_sign_epi8(rq, rq), ak));
+		ak = _mm256_xor_si256(_mm256_set1_epi32(v), bias);
+		s16[split && k >= 4] = _mm256_add_epi16(s16[split && k >= 4],
+		    _mm256_maddubs_epi16(ak, _mm256_load_si256(R + k)));
 	}
+	s = _mm256_madd_epi16(s16[0], ones);
+	if (split)
+		s = _mm256_add_epi32(s, _mm256_madd_epi16(s16[1], ones));
+	s = _mm256_sub_epi32(s, _mm256_load_si256((const __m256i *)cr));
 	*acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_load_ps(sc),
-	    _mm256_set1_ps(h2f(a->d))), _mm256_cvtepi32_ps(
-	    _mm256_madd_epi16(s16, _mm256_set1_epi16(1))), *acc);
+	    _mm256_set1_ps(h2f(a->d))), _mm256_cvtepi32_ps(s), *acc);
 }
 
-static void
-p8_tile(const __m256i *codes, const float *sc, int nbk,
-    const block_q8_0 *a, float *accm)
+AI void
+p8_tile(const __m256i *codes, const float *sc, const int32_t *cr, int nbk,
+    const block_q8_0 *a, float *accm, int split)
 {
 	__m256	acc[8];
 	int	j, p;
@@ -1143,13 +1151,13 @@ p8_tile(const __m256i *codes, const float *sc, int nbk,
 		_Pragma("GCC unroll 8")
 		for (p = 0; p < 8; p++)
 			p8_block(codes + 8 * (j + p), sc + 8 * (j + p),
-			    a + j + p, &acc[p]);
+			    cr + 8 * (j + p), a + j + p, &acc[p], split);
 	}
 	_Pragma("GCC unroll 8")
 	for (p = 0; p < 8; p++)
 		if (j + p < nbk)
 			p8_block(codes + 8 * (j + p), sc + 8 * (j + p),
-			    a + j + p, &acc[p]);
+			    cr + 8 * (j + p), a + j + p, &acc[p], split);
 	_Pragma("GCC unroll 8")
 	for (p = 0; p < 8; p++)
 		_mm256_store_ps(accm + 8 * p, acc[p]);
@@ -1166,7 +1174,7 @@ p8_out(const float *accm, float *out)
 	    _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7]))));
 }
 
-#define DEF_KERNELS_P8(name, WB, prep)					\
+#define DEF_KERNELS_P8(name, WB, prep, split)				\
 static float								\
 dot_##name(int n, const void *w, const void *x)				\
 {									\
@@ -1208,14 +1216,14 @@ dot_##name(int n, const void *w, const void *x)				\
 									\
 /*									\
  * Eight rows' blocks j0..j0+nbk-1: per block eight registers, register	\
- * k holding in lane r row r's signed codes 4k..4k+3, and the eight	\
- * rows' scales as floats.						\
+ * k holding in lane r row r's signed codes 4k..4k+3, the eight rows'	\
+ * scales as floats, and 128 * (sum of the block's codes) per row.	\
  */									\
 static void								\
 name##_repack8(const uint8_t *w, size_t ws, int j0, int nbk,		\
-    __m256i *codes, float *sc)						\
+    __m256i *codes, float *sc, int32_t *cr)				\
 {									\
-	__m256i	 u[8], t[8], s[8];					\
+	__m256i	 u[8], t[8], s[8], cs;					\
 	int	 j, r, k;						\
 									\
 	for (j = 0; j < nbk; j++) {					\
@@ -1243,6 +1251,14 @@ name##_repack8(const uint8_t *w, size_t ws, int j0, int nbk,		\
 			codes[8 * j + k + 4] = _mm256_permute2x128_si256( \
 			    s[k], s[k + 4], 0x31);			\
 		}							\
+		cs = _mm256_setzero_si256();				\
+		_Pragma("GCC unroll 8")					\
+		for (k = 0; k < 8; k++)					\
+			cs = _mm256_add_epi16(cs, _mm256_maddubs_epi16(	\
+			    _mm256_set1_epi8(1), codes[8 * j + k]));	\
+		_mm256_store_si256((__m256i *)(cr + 8 * j),		\
+		    _mm256_slli_epi32(_mm256_madd_epi16(cs,		\
+		    _mm256_set1_epi16(1)), 7));				\
 		_mm256_store_ps(sc + 8 * j, p8_scales(w + (size_t)(j0 +	\
 		    j) * sizeof(WB), ws));				\
 	}								\
@@ -1255,6 +1271,7 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 	const uint8_t	*wb = w, *xb = x;				\
 	__m256i		 codes[8 * P8_CHUNK];				\
 	float		 sc[8 * P8_CHUNK] __attribute__((aligned(32)));	\
+	int32_t		 cr[8 * P8_CHUNK] __attribute__((aligned(32)));	\
 	float		 acc[P8_COLS][64] __attribute__((aligned(32)));	\
 	float		 o8[8];						\
 	int		 r, c, c0, ncg, j0, nbk, k, nb = n / QK;		\
@@ -1267,12 +1284,12 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 				nbk = nb - j0 < P8_CHUNK ? nb - j0 :	\
 				    P8_CHUNK;				\
 				name##_repack8(wb + r * ws, ws, j0, nbk, \
-				    codes, sc);				\
+				    codes, sc, cr);			\
 				for (c = 0; c < ncg; c++)		\
-					p8_tile(codes, sc, nbk,		\
+					p8_tile(codes, sc, cr, nbk,	\
 					    (const block_q8_0 *)(xb +	\
 					    (size_t)(c0 + c) * xs) + j0, \
-					    acc[c]);			\
+					    acc[c], split);		\
 			}						\
 			for (c = 0; c < ncg; c++) {			\
 				p8_out(acc[c], o8);			\
@@ -1288,8 +1305,8 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 			    wb + r * ws, xb + (size_t)c * xs);		\
 }
 
-DEF_KERNELS_P8(q4_0, block_q4_0, w32_q4_0)
-DEF_KERNELS_P8(q5_0, block_q5_0, w32_q5_0)
+DEF_KERNELS_P8(q4_0, block_q4_0, w32_q4_0, 0)
+DEF_KERNELS_P8(q5_0, block_q5_0, w32_q5_0, 1)
 
 DEF_KERNELS(f32)
 DEF_KERNELS(f16)
