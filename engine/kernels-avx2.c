@@ -285,7 +285,7 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
  * Two rows against one column: each row's float operations exactly as	\
  * in name##_nc, but the two FMA chains are independent, so a core is	\
  * no longer held to one block per FMA latency (the limit of one row	\
- * of these small blocks in decode).					\
+ * of these small blocks; used for a tile's single leftover column).	\
  */									\
 AI void									\
 name##_nr2(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
@@ -1098,8 +1098,12 @@ p8_scales(const uint8_t *p, size_t sz)
 
 /* Blocks of a repacked chunk (64 x 256 bytes of codes: 16 KiB). */
 #define P8_CHUNK	64
-/* Columns whose accumulators one pass over the repacked rows serves. */
-#define P8_COLS		32
+/*
+ * Columns whose accumulators one pass over the repacked rows serves: all
+ * of a matmul tile (MM_COLS in kernels.c), so each chunk of eight rows
+ * is repacked once per call; wider calls repeat the repack per group.
+ */
+#define P8_COLS		64
 
 /*
  * One activation column against a repacked chunk of eight rows: acc

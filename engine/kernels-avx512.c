@@ -39,10 +39,10 @@
  * replace do for every value that can occur here.
  *
  * gemm serves up to 8 activation columns from one pass over a weight row
- * (the AVX2 kernels: 4), and for one column (decode) the 32-element
- * formats take 4 rows at once, with independent FMA chains; the per-row,
- * per-column arithmetic never depends on those counts, so gemm is
- * bit-identical to vec_dot.
+ * (the AVX2 kernels: 4), and for one column (a prefill's leftover column;
+ * decode calls vec_dot row by row) the 32-element formats take 4 rows at
+ * once, with independent FMA chains; the per-row, per-column arithmetic
+ * never depends on those counts, so gemm is bit-identical to vec_dot.
  *
  * Testing: the machines this was written on have no AVX-512.  The file
  * is verified by compiling it a second time against SIMDe (a portable
@@ -75,7 +75,7 @@ void	AVX512_INSTALL(void);
 
 /* Activation columns one pass over a weight row serves. */
 #define NCMAX	8
-/* Weight rows one pass over a column serves (decode, 32-element formats). */
+/* Weight rows one pass over one column serves (32-element formats). */
 #define NRMAX	4
 
 /*

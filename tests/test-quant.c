@@ -13,7 +13,8 @@
  *    float operations; the issue asks for 1e-5 relative), each
  *    installed activation quantizer is bit-identical to the reference,
  *    and each gemm kernel is bit-identical to the level's vec_dot, on
- *    random rows of many lengths including the smallest legal one;
+ *    random rows of many lengths including the smallest legal one, and
+ *    on a call of 70 columns (wider than any kernel's column group);
  *  - the reference dequantization of every tensor of the shared test
  *    models reproduces llama.cpp's values in ../shared/golden/dequant.txt
  *    (first 8 values of the first and last rows to 1e-6, sum and sum of
@@ -437,7 +438,7 @@ test_level(enum cpu_level level)
 						    &y[c * GR + row], 4) != 0)
 							badg++;
 					}
-				/* One column: the decode path's calls. */
+				/* One column: the row groups of one column. */
 				t->gemm(n, w, ws, GR, xq, xs, 1, y, GR);
 				for (row = 0; row < GR; row++) {
 					yd = t->vec_dot(n, w + row * ws, xq);
@@ -619,6 +620,59 @@ test_golden(void)
 	fclose(f);
 }
 
+/*
+ * gemm wider than any kernel's column group (Q4_0/Q5_0 serve 64 columns
+ * per pass over their repacked rows, the others 4 or 8): 9 rows x 70
+ * columns, each bit-identical to vec_dot.
+ */
+#define WR	9
+#define WC	70
+
+static void
+test_gemm_wide(enum cpu_level level)
+{
+	float		*x, y[WR * WC], yd;
+	uint8_t		*w, *xq;
+	size_t		 k, ws, xs;
+	int		 n, r, c, bad;
+
+	/* an unsupported level was reported as skipped by test_level */
+	if (!cpu_supports(level) || cpu_set_level(level) != 0)
+		return;
+	for (k = 0; k < N_WEIGHT_TYPES; k++) {
+		const struct qtraits *t = qtype_traits(weight_types[k]);
+		const struct qtraits *at =
+		    qtype_traits((uint32_t)t->vec_dot_type);
+
+		if (t->gemm == NULL)
+			continue;
+		n = t->blck == 1 ? 100 : 3 * t->blck;
+		ws = qtype_row_size(weight_types[k], n);
+		xs = qtype_row_size((uint32_t)t->vec_dot_type, n);
+		w = malloc(WR * ws);
+		x = malloc((size_t)WC * n * sizeof *x);
+		xq = malloc(WC * xs);
+		for (r = 0; r < WR; r++)
+			rnd_weights(weight_types[k], w + r * ws, n);
+		rnd_fill(x, WC * n, 1.0f);
+		for (c = 0; c < WC; c++)
+			at->quantize(x + (size_t)c * n, xq + c * xs, n);
+		t->gemm(n, w, ws, WR, xq, xs, WC, y, WR);
+		bad = 0;
+		for (r = 0; r < WR; r++)
+			for (c = 0; c < WC; c++) {
+				yd = t->vec_dot(n, w + r * ws, xq + c * xs);
+				if (memcmp(&yd, &y[c * WR + r], 4) != 0)
+					bad++;
+			}
+		test_condf(bad == 0, "%s %s gemm %dx%d bit-identical to "
+		    "vec_dot", cpu_level_name(level), t->name, WR, WC);
+		free(w);
+		free(x);
+		free(xq);
+	}
+}
+
 int
 main(void)
 {
@@ -636,5 +690,7 @@ main(void)
 	test_level(CPU_SCALAR);
 	test_level(CPU_AVX2);
 	test_level(CPU_AVX512);
+	test_gemm_wide(CPU_AVX2);
+	test_gemm_wide(CPU_AVX512);
 	return test_report();
 }
