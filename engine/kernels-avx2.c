@@ -215,6 +215,15 @@ w32_q5_1(const block_q5_1 *b)
 	return r;
 }
 
+/* A symmetric weight block against a Q8_0 block: the 8 lane sums of
+ * q * a, as |q| * (a sign q). */
+AI __m256i
+lanes_sym(struct w32 wb, const block_q8_0 *a)
+{
+	return dot_us8(wb.u, _mm256_sign_epi8(_mm256_loadu_si256(
+	    (const __m256i *)a->qs), wb.q));
+}
+
 /*
  * Symmetric weights against Q8_0: acc += d_w d_a * sum |q| (a sign q).
  * da (and sa) are the activation block's f16 fields already as floats.
@@ -222,11 +231,8 @@ w32_q5_1(const block_q5_1 *b)
 AI __m256
 col_q8_0(struct w32 wb, const block_q8_0 *a, float da, __m256 acc)
 {
-	__m256i	qy = _mm256_loadu_si256((const __m256i *)a->qs);
-
 	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * da),
-	    _mm256_cvtepi32_ps(dot_us8(wb.u, _mm256_sign_epi8(qy, wb.q))),
-	    acc);
+	    _mm256_cvtepi32_ps(lanes_sym(wb, a)), acc);
 }
 
 /* Affine weights against Q8_1: acc += d_w d_a * sum q a; the min term
@@ -1194,9 +1200,7 @@ dot_##name(int n, const void *w, const void *x)				\
 		_Pragma("GCC unroll 8")					\
 		for (k = 0; k < 8; k++) {				\
 			wb = prep(b + i + k);				\
-			v[k] = dot_us8(wb.u, _mm256_sign_epi8(		\
-			    _mm256_loadu_si256((const __m256i *)	\
-			    a[i + k].qs), wb.q));			\
+			v[k] = lanes_sym(wb, a + i + k);		\
 		}							\
 		acc = _mm256_fmadd_ps(_mm256_mul_ps(			\
 		    p8_scales((const uint8_t *)(b + i), sizeof *b),	\
@@ -1208,10 +1212,7 @@ dot_##name(int n, const void *w, const void *x)				\
 		for (; i < nb; i++) {					\
 			wb = prep(b + i);				\
 			l[i & 7] = fmaf(wb.d * h2f(a[i].d),		\
-			    (float)hsum8i(dot_us8(wb.u,			\
-			    _mm256_sign_epi8(_mm256_loadu_si256(	\
-			    (const __m256i *)a[i].qs), wb.q))),		\
-			    l[i & 7]);					\
+			    (float)hsum8i(lanes_sym(wb, a + i)), l[i & 7]); \
 		}							\
 		acc = _mm256_load_ps(l);				\
 	}								\
