@@ -47,6 +47,29 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/*
+ * Decode (one activation column) reads each weight row from memory once.
+ * The hardware prefetchers do not follow a stream across a 4 KiB page,
+ * and a kernel doing real work per byte keeps too few loads in flight to
+ * cover the memory latency by itself (a bare read loop streams the
+ * mmapped file at about 30 GB/s with two threads here, the Q4_K kernel
+ * at 17-19).  So the one-column kernels prefetch the weight bytes
+ * PF_AHEAD ahead of those they read, one prefetch per 64 bytes; running
+ * past the end of a row just reaches the next one (a prefetch never
+ * faults).  docs/PERFORMANCE.md has the measurements.
+ */
+#define PF_AHEAD	4096
+
+AI void
+pf_ahead(const void *p, int nbytes)
+{
+	int	o;
+
+	_Pragma("GCC unroll 4")
+	for (o = 0; o < nbytes; o += 64)
+		_mm_prefetch((const char *)p + PF_AHEAD + o, _MM_HINT_T0);
+}
+
 AI float
 hsum8(__m256 x)
 {
@@ -276,6 +299,8 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 		summ[c] = 0.0f;						\
 	}								\
 	for (i = 0; i < nb; i++) {					\
+		if (nc == 1)						\
+			pf_ahead(b + i, sizeof *b);			\
 		w0 = prep(b + i);					\
 		_Pragma("GCC unroll 4")					\
 		for (c = 0; c < nc; c++)				\
@@ -445,6 +470,9 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	for (i = 0; i < n / QK_K; i++) {
 		const uint8_t	*blk = w + (size_t)i * bsz;
 
+		if (nc == 1)
+			pf_ahead(blk, (int)bsz);
+
 		if (q5) {
 			const block_q5_K *b = (const block_q5_K *)blk;
 
@@ -564,6 +592,8 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	for (c = 0; c < nc; c++)
 		acc[c] = _mm256_setzero_ps();
 	for (i = 0; i < n / QK_K; i++, b++) {
+		if (nc == 1)
+			pf_ahead(b, sizeof *b);
 		d = h2f(b->d);
 		sc8 = _mm_loadu_si128((const __m128i *)b->scales);
 		sc16 = _mm256_cvtepi8_epi16(sc8);
@@ -657,6 +687,8 @@ q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	for (c = 0; c < nc; c++)
 		acc[c] = _mm256_setzero_ps();
 	for (i = 0; i < n / QK_K; i++, b++) {
+		if (nc == 1)
+			pf_ahead(b, sizeof *b);
 		d = h2f(b->d);
 		sc16 = _mm256_cvtepi8_epi16(q3k_scales8(b->scales));
 		#pragma GCC unroll 4
@@ -726,6 +758,8 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 		acc[c] = _mm256_setzero_ps();
 	}
 	for (i = 0; i < n / QK_K; i++, b++) {
+		if (nc == 1)
+			pf_ahead(b, sizeof *b);
 		d = h2f(b->d);
 		dmin = h2f(b->dmin);
 		s8 = _mm_loadu_si128((const __m128i *)b->scales);
@@ -822,7 +856,7 @@ scalar_bf16(const void *p, int i)
 }
 
 /* Two accumulators per column, 16 elements a step, scalar tail. */
-#define DEF_FLOAT_NC(name, load, scalar)				\
+#define DEF_FLOAT_NC(name, load, scalar, esz)				\
 AI void									\
 name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
     float *out)								\
@@ -835,6 +869,8 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 	for (c = 0; c < nc; c++)					\
 		a0[c] = a1[c] = _mm256_setzero_ps();			\
 	for (i = 0; i + 16 <= n; i += 16) {				\
+		if (nc == 1)						\
+			pf_ahead(w + (size_t)i * esz, 16 * esz);	\
 		w0 = load(w, i);					\
 		w1 = load(w, i + 8);					\
 		_Pragma("GCC unroll 4")					\
@@ -857,9 +893,9 @@ name##_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,	\
 		out[c] = s;						\
 	}								\
 }
-DEF_FLOAT_NC(f32, load_f32, scalar_f32)
-DEF_FLOAT_NC(f16, load_f16, scalar_f16)
-DEF_FLOAT_NC(bf16, load_bf16, scalar_bf16)
+DEF_FLOAT_NC(f32, load_f32, scalar_f32, 4)
+DEF_FLOAT_NC(f16, load_f16, scalar_f16, 2)
+DEF_FLOAT_NC(bf16, load_bf16, scalar_bf16, 2)
 
 /* ---- vec_dot and gemm instances -------------------------------------- */
 
@@ -1197,6 +1233,7 @@ dot_##name(int n, const void *w, const void *x)				\
 	int		 i, k, nb = n / QK;				\
 									\
 	for (i = 0; i + 8 <= nb; i += 8) {				\
+		pf_ahead(b + i, 8 * sizeof *b);				\
 		_Pragma("GCC unroll 8")					\
 		for (k = 0; k < 8; k++) {				\
 			wb = prep(b + i + k);				\
