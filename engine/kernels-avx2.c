@@ -12,14 +12,15 @@
  * gemm kernels use nc = 4 (and 1..3 for the remainder).  The arithmetic
  * done for one column is the same whatever nc is, so gemm results are
  * bit-identical to vec_dot's (tests/test-quant checks it).  Q4_0 and
- * Q5_0 are built differently (see their section): decode reduces eight
- * blocks of a row at once, prefill repacks eight weight rows into lanes.
+ * Q5_0 are built differently (see their section): their activations are
+ * Q8_0P, decode reduces eight blocks of a row at once, prefill repacks
+ * eight weight rows into lanes.
  *
  * Integer dot products (ENGINE-NOTES §2.5): pmaddubsw multiplies
  * unsigned weight codes by signed int8 activations into int16 pairs,
  * pmaddwd folds the pairs (or applies a 16-bit sub-block scale) into
- * int32.  Signed weight codes (Q4_0, Q5_0, Q8_0) use the sign trick
- * |w| * (a * sign(w)).  K-quants keep the codes unsigned and apply the
+ * int32.  Signed weight codes (Q8_0, and Q4_0/Q5_0 where noted) use the
+ * sign trick |w| * (a * sign(w)).  K-quants keep the codes unsigned and apply the
  * offset (Q3_K: 4, Q6_K: 32) or the affine mins (Q2_K, Q4_K, Q5_K)
  * through the Q8_K bsums, once per super-block; the whole super-block
  * is summed in int32 and converted to float once.
@@ -238,13 +239,12 @@ w32_q5_1(const block_q5_1 *b)
 	return r;
 }
 
-/* A symmetric weight block against a Q8_0 block: the 8 lane sums of
- * q * a, as |q| * (a sign q). */
+/* A symmetric weight block against 32 activation codes a: the 8 lane
+ * sums of q * a, as |q| * (a sign q). */
 AI __m256i
-lanes_sym(struct w32 wb, const block_q8_0 *a)
+lanes_sym(struct w32 wb, __m256i a)
 {
-	return dot_us8(wb.u, _mm256_sign_epi8(_mm256_loadu_si256(
-	    (const __m256i *)a->qs), wb.q));
+	return dot_us8(wb.u, _mm256_sign_epi8(a, wb.q));
 }
 
 /*
@@ -255,7 +255,8 @@ AI __m256
 col_q8_0(struct w32 wb, const block_q8_0 *a, float da, __m256 acc)
 {
 	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * da),
-	    _mm256_cvtepi32_ps(lanes_sym(wb, a)), acc);
+	    _mm256_cvtepi32_ps(lanes_sym(wb, _mm256_loadu_si256(
+	    (const __m256i *)a->qs))), acc);
 }
 
 /* Affine weights against Q8_1: acc += d_w d_a * sum q a; the min term
@@ -1100,26 +1101,81 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 
 /*
  * These two follow quant.c's dot_phase8 order: block j's exact integer
- * sum S_j goes, times d_w * d_a, into accumulator j mod 8.  Decode puts
- * eight consecutive blocks of the row in the lanes of one register (one
- * conversion and one FMA for all eight, and no chain of dependent FMAs);
- * prefill repacks eight weight rows so that lane r of a register holds
+ * sum S_j goes, times d_w * d_a, into accumulator j mod 8.  Their
+ * activations are Q8_0P (quant.h): eight blocks a group, with the scales
+ * as floats, the code sums, and blocks 2p, 2p+1 interleaved by halves.
+ *
+ * Decode takes a group at a time: one 32-byte load of weight codes holds
+ * two blocks, whose low nibbles (and high ones) meet one 32-byte load of
+ * activations; the codes stay unsigned (code + 8, or + 16 for Q5_0) and
+ * the offset comes off once per group through the code sums, so the
+ * sign trick's two vpsignb per block are gone.  The eight sums come out
+ * in the lanes of one register: one conversion and one FMA per group.
+ * Prefill repacks eight weight rows so that lane r of a register holds
  * row r, and each activation column then costs per block eight pmaddubsw
  * and one FMA for all eight rows.
  */
 
-/* [sum of v0's 8 lanes, ..., sum of v7's lanes] (exact int32) */
-AI __m256i
-hsum8x8i(const __m256i *v)
+/* Q4_0 blocks b[0], b[1] as unsigned codes (code + 8), halves side by
+ * side: *lo = [elements 0..15 of b[0] | of b[1]], *hi = 16..31. */
+AI void
+pair_q4_0(const block_q4_0 *b, __m256i *lo, __m256i *hi)
 {
-	__m256i	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]),
-	    _mm256_hadd_epi32(v[2], v[3]));
-	__m256i	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]),
-	    _mm256_hadd_epi32(v[6], v[7]));
+	const __m256i	m4 = _mm256_set1_epi8(0x0F);
+	__m256i		x = _mm256_loadu2_m128i((const __m128i *)b[1].qs,
+	    (const __m128i *)b[0].qs);
 
-	/* t0: v0..v3's low-half sums, then their high-half sums */
-	return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
-	    _mm256_permute2x128_si256(t0, t1, 0x31));
+	*lo = _mm256_and_si256(x, m4);
+	*hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m4);
+}
+
+/* Q5_0 the same way (code + 16: bit e of qh is the fifth bit of
+ * element e). */
+AI void
+pair_q5_0(const block_q5_0 *b, __m256i *lo, __m256i *hi)
+{
+	const __m256i	m4 = _mm256_set1_epi8(0x0F);
+	const __m256i	bit = _mm256_set1_epi64x(0x8040201008040201LL);
+	const __m256i	b5 = _mm256_set1_epi8(0x10);
+	__m256i		x, v, tl, th;
+	uint32_t	h0, h1;
+
+	x = _mm256_loadu2_m128i((const __m128i *)b[1].qs,
+	    (const __m128i *)b[0].qs);
+	memcpy(&h0, b[0].qh, 4);
+	memcpy(&h1, b[1].qh, 4);
+	v = _mm256_set1_epi64x((long long)(h0 | (uint64_t)h1 << 32));
+	/* byte k of each half: the qh byte holding bit k of the half */
+	tl = _mm256_shuffle_epi8(v, _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0,
+	    1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5,
+	    5, 5));
+	th = _mm256_shuffle_epi8(v, _mm256_setr_epi8(2, 2, 2, 2, 2, 2, 2, 2,
+	    3, 3, 3, 3, 3, 3, 3, 3, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7,
+	    7, 7));
+	tl = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(tl, bit),
+	    bit), b5);
+	th = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(th, bit),
+	    bit), b5);
+	*lo = _mm256_or_si256(_mm256_and_si256(x, m4), tl);
+	*hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(x, 4), m4),
+	    th);
+}
+
+/*
+ * The eight blocks' sums of unsigned code x activation from u[p] (block
+ * 2p's four lane sums, then block 2p+1's), in block order.
+ */
+AI __m256i
+p8_sums(const __m256i *u)
+{
+	/* [block 0 | 4], [1 | 5], [2 | 6], [3 | 7] */
+	__m256i	v0 = _mm256_permute2x128_si256(u[0], u[2], 0x20);
+	__m256i	v1 = _mm256_permute2x128_si256(u[0], u[2], 0x31);
+	__m256i	v2 = _mm256_permute2x128_si256(u[1], u[3], 0x20);
+	__m256i	v3 = _mm256_permute2x128_si256(u[1], u[3], 0x31);
+
+	return _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1),
+	    _mm256_hadd_epi32(v2, v3));
 }
 
 /* The f16 field at the start of 8 blocks sz bytes apart, as floats. */
@@ -1127,15 +1183,21 @@ AI __m256
 p8_scales(const uint8_t *p, size_t sz)
 {
 	uint16_t	h[8];
+	uint64_t	lo, hi;
 	int		k;
 
 	for (k = 0; k < 8; k++)
 		memcpy(&h[k], p + k * sz, 2);
-	/* lane by lane (pinsrw): a 16-byte load of h would stall on the
-	 * eight 2-byte stores */
-	return _mm256_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1],
-	    (short)h[2], (short)h[3], (short)h[4], (short)h[5], (short)h[6],
-	    (short)h[7]));
+	/*
+	 * Put together in general registers, which are idle here: inserting
+	 * lane by lane (pinsrw) costs the vector units two uops a lane, and
+	 * a 16-byte load of h would stall on the eight 2-byte stores.
+	 */
+	lo = h[0] | (uint64_t)h[1] << 16 | (uint64_t)h[2] << 32 |
+	    (uint64_t)h[3] << 48;
+	hi = h[4] | (uint64_t)h[5] << 16 | (uint64_t)h[6] << 32 |
+	    (uint64_t)h[7] << 48;
+	return _mm256_cvtph_ps(_mm_set_epi64x((long long)hi, (long long)lo));
 }
 
 /* Blocks of a repacked chunk (64 x 256 bytes of codes: 16 KiB). */
@@ -1159,7 +1221,7 @@ p8_scales(const uint8_t *p, size_t sz)
  */
 AI void
 p8_block(const __m256i *R, const float *sc, const int32_t *cr,
-    const block_q8_0 *a, __m256 *acc, int split)
+    const block_q8_0p *g, int m, __m256 *acc, int split)
 {
 	const __m256i	ones = _mm256_set1_epi16(1);
 	const __m256i	bias = _mm256_set1_epi8((char)0x80);
@@ -1170,7 +1232,7 @@ p8_block(const __m256i *R, const float *sc, const int32_t *cr,
 	s16[0] = s16[1] = _mm256_setzero_si256();
 	_Pragma("GCC unroll 8")
 	for (k = 0; k < 8; k++) {
-		memcpy(&v, a->qs + 4 * k, 4);
+		memcpy(&v, q8_0p_half(g, m, k >> 2) + 4 * (k & 3), 4);
 		ak = _mm256_xor_si256(_mm256_set1_epi32(v), bias);
 		s16[split && k >= 4] = _mm256_add_epi16(s16[split && k >= 4],
 		    _mm256_maddubs_epi16(ak, _mm256_load_si256(R + k)));
@@ -1180,12 +1242,13 @@ p8_block(const __m256i *R, const float *sc, const int32_t *cr,
 		s = _mm256_add_epi32(s, _mm256_madd_epi16(s16[1], ones));
 	s = _mm256_sub_epi32(s, _mm256_load_si256((const __m256i *)cr));
 	*acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_load_ps(sc),
-	    _mm256_set1_ps(h2f(a->d))), _mm256_cvtepi32_ps(s), *acc);
+	    _mm256_set1_ps(g->d[m])), _mm256_cvtepi32_ps(s), *acc);
 }
 
+/* Blocks 0..nbk-1 of a chunk; g: the activation group of block 0. */
 AI void
 p8_tile(const __m256i *codes, const float *sc, const int32_t *cr, int nbk,
-    const block_q8_0 *a, float *accm, int split)
+    const block_q8_0p *g, float *accm, int split)
 {
 	__m256	acc[8];
 	int	j, p;
@@ -1197,13 +1260,13 @@ p8_tile(const __m256i *codes, const float *sc, const int32_t *cr, int nbk,
 		_Pragma("GCC unroll 8")
 		for (p = 0; p < 8; p++)
 			p8_block(codes + 8 * (j + p), sc + 8 * (j + p),
-			    cr + 8 * (j + p), a + j + p, &acc[p], split);
+			    cr + 8 * (j + p), g + j / 8, p, &acc[p], split);
 	}
 	_Pragma("GCC unroll 8")
 	for (p = 0; p < 8; p++)
 		if (j + p < nbk)
 			p8_block(codes + 8 * (j + p), sc + 8 * (j + p),
-			    cr + 8 * (j + p), a + j + p, &acc[p], split);
+			    cr + 8 * (j + p), g + j / 8, p, &acc[p], split);
 	_Pragma("GCC unroll 8")
 	for (p = 0; p < 8; p++)
 		_mm256_store_ps(accm + 8 * p, acc[p]);
@@ -1220,36 +1283,47 @@ p8_out(const float *accm, float *out)
 	    _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7]))));
 }
 
-#define DEF_KERNELS_P8(name, WB, prep, split)				\
+#define DEF_KERNELS_P8(name, WB, prep, pair, shift, split)		\
 static float								\
 dot_##name(int n, const void *w, const void *x)				\
 {									\
 	const WB	*b = w;						\
-	const block_q8_0 *a = x;					\
+	const block_q8_0p *g = x;					\
+	const __m256i	 ones = _mm256_set1_epi16(1);			\
 	__m256		 acc = _mm256_setzero_ps();			\
-	__m256i		 v[8];						\
+	__m256i		 u[4], lo, hi, s;				\
 	float		 l[8] __attribute__((aligned(32)));		\
 	struct w32	 wb;						\
-	int		 i, k, nb = n / QK;				\
+	int		 i, p, nb = n / QK;				\
 									\
-	for (i = 0; i + 8 <= nb; i += 8) {				\
+	for (i = 0; i + 8 <= nb; i += 8, g++) {				\
 		pf_ahead(b + i, 8 * sizeof *b);				\
-		_Pragma("GCC unroll 8")					\
-		for (k = 0; k < 8; k++) {				\
-			wb = prep(b + i + k);				\
-			v[k] = lanes_sym(wb, a + i + k);		\
+		_Pragma("GCC unroll 4")					\
+		for (p = 0; p < 4; p++) {				\
+			pair(b + i + 2 * p, &lo, &hi);			\
+			u[p] = _mm256_madd_epi16(_mm256_add_epi16(	\
+			    _mm256_maddubs_epi16(lo, _mm256_loadu_si256(\
+			    (const __m256i *)(g->qs + 64 * p))),	\
+			    _mm256_maddubs_epi16(hi, _mm256_loadu_si256(\
+			    (const __m256i *)(g->qs + 64 * p + 32)))), ones); \
 		}							\
+		/* the codes' offset times each block's code sum */	\
+		s = _mm256_sub_epi32(p8_sums(u), _mm256_slli_epi32(	\
+		    _mm256_loadu_si256((const __m256i *)g->s), shift));	\
 		acc = _mm256_fmadd_ps(_mm256_mul_ps(			\
 		    p8_scales((const uint8_t *)(b + i), sizeof *b),	\
-		    p8_scales((const uint8_t *)(a + i), sizeof *a)),	\
-		    _mm256_cvtepi32_ps(hsum8x8i(v)), acc);		\
+		    _mm256_loadu_ps(g->d)), _mm256_cvtepi32_ps(s), acc); \
 	}								\
 	if (i < nb) {							\
+		/* the last group's blocks one at a time, signed codes */ \
 		_mm256_store_ps(l, acc);				\
 		for (; i < nb; i++) {					\
 			wb = prep(b + i);				\
-			l[i & 7] = fmaf(wb.d * h2f(a[i].d),		\
-			    (float)hsum8i(lanes_sym(wb, a + i)), l[i & 7]); \
+			l[i & 7] = fmaf(wb.d * g->d[i & 7],		\
+			    (float)hsum8i(lanes_sym(wb,			\
+			    _mm256_loadu2_m128i((const __m128i *)	\
+			    q8_0p_half(g, i & 7, 1), (const __m128i *)	\
+			    q8_0p_half(g, i & 7, 0)))), l[i & 7]);	\
 		}							\
 		acc = _mm256_load_ps(l);				\
 	}								\
@@ -1329,9 +1403,9 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 				    codes, sc, cr);			\
 				for (c = 0; c < ncg; c++)		\
 					p8_tile(codes, sc, cr, nbk,	\
-					    (const block_q8_0 *)(xb +	\
-					    (size_t)(c0 + c) * xs) + j0, \
-					    acc[c], split);		\
+					    (const block_q8_0p *)(xb +	\
+					    (size_t)(c0 + c) * xs) +	\
+					    j0 / 8, acc[c], split);	\
 			}						\
 			for (c = 0; c < ncg; c++) {			\
 				p8_out(acc[c], o8);			\
@@ -1347,8 +1421,8 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 			    wb + r * ws, xb + (size_t)c * xs);		\
 }
 
-DEF_KERNELS_P8(q4_0, block_q4_0, w32_q4_0, 0)
-DEF_KERNELS_P8(q5_0, block_q5_0, w32_q5_0, 1)
+DEF_KERNELS_P8(q4_0, block_q4_0, w32_q4_0, pair_q4_0, 3, 0)
+DEF_KERNELS_P8(q5_0, block_q5_0, w32_q5_0, pair_q5_0, 4, 1)
 
 DEF_KERNELS(f32)
 DEF_KERNELS(f16)
@@ -1429,6 +1503,32 @@ quantize_q8_0(const float *x, void *y, int64_t n)
 		id = amax != 0.0f ? 127.0f / amax : 0.0f;
 		b->d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
 		_mm256_storeu_si256((__m256i *)b->qs, q8_block32(x, id, NULL));
+	}
+}
+
+static void
+quantize_q8_0p(const float *x, void *y, int64_t n)
+{
+	block_q8_0p	*g = y;
+	int64_t		 i;
+	int		 m, sum;
+	float		 amax, d, id;
+	__m256i		 q;
+
+	memset(g, 0, ((size_t)n / QK + 7) / 8 * sizeof *g);
+	for (i = 0; i < n / QK; i++, x += QK) {
+		amax = absmax32(x);
+		d = amax / 127;
+		id = amax != 0.0f ? 127.0f / amax : 0.0f;
+		m = (int)(i % 8);
+		g[i / 8].d[m] = _cvtsh_ss(_cvtss_sh(d,
+		    _MM_FROUND_TO_NEAREST_INT));
+		q = q8_block32(x, id, &sum);
+		g[i / 8].s[m] = sum;
+		_mm_storeu_si128((__m128i *)q8_0p_half(g + i / 8, m, 0),
+		    _mm256_castsi256_si128(q));
+		_mm_storeu_si128((__m128i *)q8_0p_half(g + i / 8, m, 1),
+		    _mm256_extracti128_si256(q, 1));
 	}
 }
 
@@ -1523,6 +1623,7 @@ avx2_install(void)
 	qtype_install(QT_Q5_1, dot_q5_1, gemm_q5_1, NULL);
 	qtype_install(QT_Q8_0, dot_q8_0, gemm_q8_0, quantize_q8_0);
 	qtype_install(QT_Q8_1, NULL, NULL, quantize_q8_1);
+	qtype_install(QT_Q8_0P, NULL, NULL, quantize_q8_0p);
 	qtype_install(QT_Q2_K, dot_q2_K, gemm_q2_K, NULL);
 	qtype_install(QT_Q3_K, dot_q3_K, gemm_q3_K, NULL);
 	qtype_install(QT_Q4_K, dot_q4_K, gemm_q4_K, NULL);

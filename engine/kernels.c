@@ -323,7 +323,8 @@ mm_quantize(const struct qmat *W, int ith, int nth, const float *x,
 	const struct qtraits	*t = qtype_traits(W->type);
 	const struct qtraits	*at;
 	uint8_t			*base;
-	int64_t			 nb, total, b0, b1, c, cb0, cb1;
+	int64_t			 nb, total, b0, b1, c, cb0, cb1, ue, end;
+	size_t			 ub;
 
 	if (t->vec_dot_type == QT_F32) {
 		*xs = (size_t)ldx * sizeof(float);
@@ -333,18 +334,28 @@ mm_quantize(const struct qmat *W, int ith, int nth, const float *x,
 	base = (uint8_t *)(((uintptr_t)scratch + SCRATCH_ALIGN - 1) &
 	    ~(uintptr_t)(SCRATCH_ALIGN - 1));
 	*xs = mm_col_stride(W);
-	/* Blocks of all columns, split evenly across threads. */
-	nb = W->ncols / at->blck;
+	/*
+	 * Units that quantize on their own (blocks; Q8_0P's groups of eight
+	 * blocks, the last one short) of all columns, split evenly across
+	 * threads.
+	 */
+	ue = at->blck;
+	ub = at->type_size;
+	if (t->vec_dot_type == QT_Q8_0P) {
+		ue = 8 * QK;
+		ub = sizeof(block_q8_0p);
+	}
+	nb = (W->ncols + ue - 1) / ue;
 	total = nb * ntok;
 	b0 = total * ith / nth;
 	b1 = total * (ith + 1) / nth;
 	for (c = b0 / nb; c < ntok && c * nb < b1; c++) {
 		cb0 = b0 > c * nb ? b0 - c * nb : 0;
 		cb1 = b1 < (c + 1) * nb ? b1 - c * nb : nb;
+		end = cb1 * ue < W->ncols ? cb1 * ue : W->ncols;
 		if (cb1 > cb0)
-			at->quantize(x + c * ldx + cb0 * at->blck,
-			    base + c * *xs + cb0 * at->type_size,
-			    (cb1 - cb0) * at->blck);
+			at->quantize(x + c * ldx + cb0 * ue,
+			    base + c * *xs + cb0 * ub, end - cb0 * ue);
 	}
 	return base;
 }

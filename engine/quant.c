@@ -60,6 +60,7 @@ static void	to_float_q4_K(const void *, float *, int64_t);
 static void	to_float_q5_K(const void *, float *, int64_t);
 static void	to_float_q6_K(const void *, float *, int64_t);
 static void	to_float_q8_K(const void *, float *, int64_t);
+static void	to_float_q8_0p(const void *, float *, int64_t);
 
 static void	from_float_f32(const float *, void *, int64_t);
 static void	from_float_f16(const float *, void *, int64_t);
@@ -84,11 +85,11 @@ static struct qtraits traits[QT_COUNT] = {
 	[QT_BF16] = T("BF16", 1,    2,   1, to_float_bf16, from_float_bf16,
 	    QT_BF16, dot_bf16, from_float_bf16),
 	[QT_Q4_0] = T("Q4_0", QK,   18,  1, to_float_q4_0, from_float_q4_0,
-	    QT_Q8_0, dot_q4_0, NULL),
+	    QT_Q8_0P, dot_q4_0, NULL),
 	[QT_Q4_1] = T("Q4_1", QK,   20,  1, to_float_q4_1, from_float_q4_1,
 	    QT_Q8_1, dot_q4_1, NULL),
 	[QT_Q5_0] = T("Q5_0", QK,   22,  1, to_float_q5_0, from_float_q5_0,
-	    QT_Q8_0, dot_q5_0, NULL),
+	    QT_Q8_0P, dot_q5_0, NULL),
 	[QT_Q5_1] = T("Q5_1", QK,   24,  1, to_float_q5_1, from_float_q5_1,
 	    QT_Q8_1, dot_q5_1, NULL),
 	[QT_Q8_0] = T("Q8_0", QK,   34,  1, to_float_q8_0, quantize_row_q8_0,
@@ -107,6 +108,9 @@ static struct qtraits traits[QT_COUNT] = {
 	    QT_Q8_K, dot_q6_K, NULL),
 	[QT_Q8_K] = T("Q8_K", QK_K, 292, 0, to_float_q8_K, quantize_row_q8_K,
 	    QT_Q8_K, NULL, quantize_row_q8_K),
+	/* blck QK: rows are whole blocks; qtype_row_size pads the groups */
+	[QT_Q8_0P] = T("Q8_0P", QK, 40, 0, to_float_q8_0p, quantize_row_q8_0p,
+	    QT_Q8_0P, NULL, quantize_row_q8_0p),
 };
 #undef T
 
@@ -125,6 +129,8 @@ qtype_row_size(uint32_t type, int64_t n)
 
 	if ((t = qtype_traits(type)) == NULL || n < 0 || n % t->blck != 0)
 		return 0;
+	if (type == QT_Q8_0P)	/* groups of eight blocks, the last padded */
+		return (size_t)((n / QK + 7) / 8) * sizeof(block_q8_0p);
 	return (size_t)(n / t->blck) * t->type_size;
 }
 
@@ -461,6 +467,23 @@ to_float_q8_0(const void *src, float *dst, int64_t n)
 }
 
 static void
+to_float_q8_0p(const void *src, float *dst, int64_t n)
+{
+	const block_q8_0p	*g = src;
+	const int8_t		*h;
+	int64_t			 i;
+	int			 e;
+
+	for (i = 0; i < n / QK; i++, dst += QK) {
+		h = q8_0p_half(g + i / 8, (int)(i % 8), 0);
+		for (e = 0; e < 16; e++) {
+			dst[e] = g[i / 8].d[i % 8] * h[e];
+			dst[e + 16] = g[i / 8].d[i % 8] * h[e + 32];
+		}
+	}
+}
+
+static void
 to_float_q8_1(const void *src, float *dst, int64_t n)
 {
 	const block_q8_1	*b = src;
@@ -612,6 +635,28 @@ quantize_row_q8_0(const float *x, void *y, int64_t n)
 		b->d = f32_to_fp16(d);
 		for (e = 0; e < QK; e++)
 			b->qs[e] = (int8_t)nearbyintf(x[e] * id);
+	}
+}
+
+/* Q8_0's codes and scales, in the Q8_0P layout (quant.h). */
+void
+quantize_row_q8_0p(const float *x, void *y, int64_t n)
+{
+	block_q8_0p	*g = y;
+	block_q8_0	 b;
+	int64_t		 i;
+	int		 e, m;
+
+	memset(g, 0, ((size_t)n / QK + 7) / 8 * sizeof *g);
+	for (i = 0; i < n / QK; i++, x += QK) {
+		quantize_row_q8_0(x, &b, QK);
+		m = (int)(i % 8);
+		g[i / 8].d[m] = H2F(b.d);
+		for (e = 0; e < QK; e++) {
+			((int8_t *)q8_0p_half(g + i / 8, m, e / 16))[e % 16] =
+			    b.qs[e];
+			g[i / 8].s[m] += b.qs[e];
+		}
 	}
 }
 
@@ -1150,7 +1195,7 @@ static float
 dot_phase8(int n, const uint8_t *w, size_t wsize, int has_qh, int off,
     const void *x)
 {
-	const block_q8_0	*a = x;
+	const block_q8_0p	*g;
 	const uint8_t		*b;
 	float			 acc[8] = { 0 };
 	int8_t			 q[QK];
@@ -1159,13 +1204,14 @@ dot_phase8(int n, const uint8_t *w, size_t wsize, int has_qh, int off,
 
 	for (i = 0; i < n / QK; i++) {
 		b = w + (size_t)i * wsize;
+		g = (const block_q8_0p *)x + i / 8;
 		memcpy(&d, b, 2);
 		codes32(b + 2 + (has_qh ? 4 : 0), has_qh ? b + 2 : NULL, off,
 		    q);
 		s = 0;
 		for (e = 0; e < QK; e++)
-			s += q[e] * a[i].qs[e];
-		acc[i & 7] = fmaf(H2F(d) * H2F(a[i].d), (float)s, acc[i & 7]);
+			s += q[e] * q8_0p_half(g, i & 7, e / 16)[e % 16];
+		acc[i & 7] = fmaf(H2F(d) * g->d[i & 7], (float)s, acc[i & 7]);
 	}
 	return hsum8(acc);
 }

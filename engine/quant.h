@@ -16,7 +16,8 @@ enum qtype {
 	QT_Q5_0 = 6, QT_Q5_1 = 7, QT_Q8_0 = 8, QT_Q8_1 = 9,
 	QT_Q2_K = 10, QT_Q3_K = 11, QT_Q4_K = 12, QT_Q5_K = 13,
 	QT_Q6_K = 14, QT_Q8_K = 15, QT_BF16 = 30,
-	QT_COUNT = 40	/* size of the traits table (ids 0..39) */
+	QT_Q8_0P = 63,	/* engine-internal activation format, never in a file */
+	QT_COUNT = 64	/* size of the traits table (ids 0..63) */
 };
 
 #define QK 32		/* elements per block of the 32-element formats */
@@ -50,6 +51,27 @@ typedef struct {
 	float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16];
 } block_q8_K;
 
+/*
+ * Q8_0P: the activations that Q4_0 and Q5_0 weights are multiplied with.
+ * Eight Q8_0 blocks (same codes and f16-rounded scales as Q8_0) with
+ * their scales as floats and their code sums ready, and the codes of
+ * blocks 2p and 2p+1 interleaved by halves, so that one 32-byte load
+ * meets the low (or the high) nibbles of two weight blocks:
+ *   qs[64p + 32h + 16(m & 1) + e] = code e + 16h of block m = 2p + (m & 1)
+ * (h = 0, 1; e < 16).  A row of n elements takes ceil(n / 256) groups;
+ * the blocks past n in the last group are zero.
+ */
+typedef struct {
+	float d[8]; int32_t s[8]; int8_t qs[8 * QK];
+} block_q8_0p;
+
+/* The 16 codes of half h (elements 16h..16h+15) of block m of a group. */
+static inline const int8_t *
+q8_0p_half(const block_q8_0p *g, int m, int h)
+{
+	return g->qs + 64 * (m >> 1) + 32 * h + 16 * (m & 1);
+}
+
 _Static_assert(sizeof(block_q4_0) == 18, "block_q4_0 size");
 _Static_assert(sizeof(block_q4_1) == 20, "block_q4_1 size");
 _Static_assert(sizeof(block_q5_0) == 22, "block_q5_0 size");
@@ -62,6 +84,7 @@ _Static_assert(sizeof(block_q4_K) == 144, "block_q4_K size");
 _Static_assert(sizeof(block_q5_K) == 176, "block_q5_K size");
 _Static_assert(sizeof(block_q6_K) == 210, "block_q6_K size");
 _Static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
+_Static_assert(sizeof(block_q8_0p) == 320, "block_q8_0p size");
 
 /* n = elements (multiple of blck); w = one weight row; xq = activations
  * already in the type's vec_dot_type format.  Returns the dot product. */
@@ -118,5 +141,6 @@ uint16_t f32_to_bf16(float);
 void	 quantize_row_q8_0(const float *x, void *y, int64_t n);
 void	 quantize_row_q8_1(const float *x, void *y, int64_t n);
 void	 quantize_row_q8_K(const float *x, void *y, int64_t n);
+void	 quantize_row_q8_0p(const float *x, void *y, int64_t n);
 
 #endif
