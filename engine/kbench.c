@@ -49,27 +49,40 @@ struct kb_read {
 	uint64_t	 sink[64];	/* per thread, keeps the loads alive */
 };
 
+/*
+ * 16-byte loads into four vector sums (GCC vector extension; SSE2 on any
+ * x86-64): with one 8-byte load per uop the core's out-of-order window
+ * holds too few cache lines in flight, and the figure came out 10-20%
+ * under what a decode kernel with prefetching streams from the model file.
+ */
+typedef uint64_t kb_v2 __attribute__((vector_size(16)));
+
 static void
 kb_read_fn(int ith, int nth, void *arg)
 {
 	struct kb_read	*r = arg;
-	size_t		 i, lo = r->n * ith / nth, hi = r->n * (ith + 1) / nth;
-	uint64_t	 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	const kb_v2	*p;
+	kb_v2		 a0 = { 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+	size_t		 i, nv, lo, hi;
+	uint64_t	 s = 0;
 
-	lo &= ~(size_t)7;
-	if (ith == nth - 1)
-		hi = r->n;
-	else
-		hi &= ~(size_t)7;
-	for (i = lo; i + 8 <= hi; i += 8) {
-		s0 += r->buf[i] + r->buf[i + 4];
-		s1 += r->buf[i + 1] + r->buf[i + 5];
-		s2 += r->buf[i + 2] + r->buf[i + 6];
-		s3 += r->buf[i + 3] + r->buf[i + 7];
+	/* r->buf is malloc'ed (16-byte aligned); slices of whole vectors */
+	nv = r->n / 2;
+	lo = nv * ith / nth;
+	hi = nv * (ith + 1) / nth;
+	p = (const kb_v2 *)r->buf;
+	for (i = lo; i + 4 <= hi; i += 4) {
+		a0 += p[i];
+		a1 += p[i + 1];
+		a2 += p[i + 2];
+		a3 += p[i + 3];
 	}
 	for (; i < hi; i++)
-		s0 += r->buf[i];
-	r->sink[ith % 64] = s0 + s1 + s2 + s3;
+		a0 += p[i];
+	a0 += a1 + a2 + a3;
+	if (ith == nth - 1 && r->n % 2 != 0)
+		s = r->buf[r->n - 1];
+	r->sink[ith % 64] = a0[0] + a0[1] + s;
 }
 
 double
