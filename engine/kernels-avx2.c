@@ -48,29 +48,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/*
- * Decode (one activation column) reads each weight row from memory once.
- * The hardware prefetchers do not follow a stream across a 4 KiB page,
- * and a kernel doing real work per byte keeps too few loads in flight to
- * cover the memory latency by itself (a bare read loop streams the
- * mmapped file at about 30 GB/s with two threads here, the Q4_K kernel
- * at 17-19).  So the one-column kernels prefetch the weight bytes
- * PF_AHEAD ahead of those they read, one prefetch per 64 bytes; running
- * past the end of a row just reaches the next one (a prefetch never
- * faults).  docs/PERFORMANCE.md has the measurements.
- */
-#define PF_AHEAD	4096
-
-AI void
-pf_ahead(const void *p, int nbytes)
-{
-	int	o;
-
-	_Pragma("GCC unroll 4")
-	for (o = 0; o < nbytes; o += 64)
-		_mm_prefetch((const char *)p + PF_AHEAD + o, _MM_HINT_T0);
-}
-
 AI float
 hsum8(__m256 x)
 {

@@ -73,22 +73,6 @@ void	AVX512_INSTALL(void);
 
 #define AI static inline __attribute__((always_inline))
 
-/*
- * Decode (one column) prefetches the weight bytes PF_AHEAD ahead, one
- * prefetch per 64 bytes, as the AVX2 kernels do (see pf_ahead there);
- * measured on AVX2 only -- there is no AVX-512 machine here.
- */
-#define PF_AHEAD	4096
-
-AI void
-pf_ahead(const void *p, int nbytes)
-{
-	int	o;
-
-	_Pragma("GCC unroll 4")
-	for (o = 0; o < nbytes; o += 64)
-		_mm_prefetch((const char *)p + PF_AHEAD + o, _MM_HINT_T0);
-}
 
 /* Activation columns one pass over a weight row serves. */
 #define NCMAX	8

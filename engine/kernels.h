@@ -113,4 +113,27 @@ void	 matmul_multi_part(struct tpool *, int ith, int nth, int nm,
 /* Dequantize row r of W into dst (ncols floats): embeddings lookup. */
 void	 qmat_get_row(const struct qmat *W, int64_t r, float *dst);
 
+/*
+ * Decode (one activation column) reads each weight row from memory once.
+ * The hardware prefetchers do not follow a stream across a 4 KiB page,
+ * and a kernel doing real work per byte keeps too few loads in flight to
+ * cover the memory latency by itself (a bare read loop streams the
+ * mmapped file at about 30 GB/s with two threads here, the Q4_K kernel
+ * at 17-19).  So the SIMD one-column kernels call pf_ahead for the
+ * weight bytes they are about to read: a prefetch into all cache levels
+ * PF_AHEAD bytes further on, one per 64 bytes.  Running past the end of
+ * a row just reaches the next one (a prefetch never faults).
+ * docs/PERFORMANCE.md has the measurements.
+ */
+#define PF_AHEAD	4096
+
+static inline void
+pf_ahead(const void *p, int nbytes)
+{
+	int	o;
+
+	for (o = 0; o < nbytes; o += 64)
+		__builtin_prefetch((const char *)p + PF_AHEAD + o, 0, 3);
+}
+
 #endif
