@@ -224,18 +224,6 @@ lanes_sym(struct w32 wb, __m256i a)
 	return dot_us8(wb.u, _mm256_sign_epi8(a, wb.q));
 }
 
-/*
- * Symmetric weights against Q8_0: acc += d_w d_a * sum |q| (a sign q).
- * da (and sa) are the activation block's f16 fields already as floats.
- */
-AI __m256
-col_q8_0(struct w32 wb, const block_q8_0 *a, float da, __m256 acc)
-{
-	return _mm256_fmadd_ps(_mm256_set1_ps(wb.d * da),
-	    _mm256_cvtepi32_ps(lanes_sym(wb, _mm256_loadu_si256(
-	    (const __m256i *)a->qs))), acc);
-}
-
 /* Affine weights against Q8_1: acc += d_w d_a * sum q a; the min term
  * m_w * s_a is summed separately in *summ. */
 AI __m256
@@ -324,51 +312,6 @@ name##_nr2(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 	out[1] = hsum8(acc1) + summ1;					\
 }
 
-/* Q8_0 weights are signed bytes: the sign trick, scales shared. */
-AI void
-q8_0_nr4(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
-{
-	const block_q8_0 *a = (const block_q8_0 *)x;
-	const block_q8_0 *b[4];
-	__m256		 acc[4];
-	__m256i		 qa, q;
-	float		 ddv[4] __attribute__((aligned(16)));
-	int		 i, r, nb = n / QK;
-
-	for (r = 0; r < 4; r++) {
-		b[r] = (const block_q8_0 *)(w + r * ws);
-		acc[r] = _mm256_setzero_ps();
-	}
-	for (i = 0; i < nb; i++) {
-		qa = _mm256_loadu_si256((const __m256i *)a[i].qs);
-		_mm_store_ps(ddv, _mm_mul_ps(_mm_cvtph_ps(
-		    _mm_setr_epi16((short)b[0][i].d, (short)b[1][i].d,
-		    (short)b[2][i].d, (short)b[3][i].d, 0, 0, 0, 0)),
-		    _mm_set1_ps(h2f(a[i].d))));
-		#pragma GCC unroll 4
-		for (r = 0; r < 4; r++) {
-			q = _mm256_loadu_si256((const __m256i *)b[r][i].qs);
-			acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(&ddv[r]),
-			    _mm256_cvtepi32_ps(
-			    dot_us8(_mm256_sign_epi8(q, q),
-			    _mm256_sign_epi8(qa, q))), acc[r]);
-		}
-	}
-	for (r = 0; r < 4; r++)
-		out[r] = hsum8(acc[r]);
-}
-
-AI void
-q8_0_nr8(int n, const uint8_t *w, size_t ws, const uint8_t *x, float *out)
-{
-	q8_0_nr4(n, w, ws, x, out);
-	q8_0_nr4(n, w + 4 * ws, ws, x, out + 4);
-}
-
-/* The symmetric formats ignore s (the compiler drops its load). */
-#define col_sym(wb, a, da, sa, acc, summ) col_q8_0((wb), (a), (da), (acc))
-
-DEF_W32_NC(q8_0, block_q8_0, block_q8_0, w32_q8_0, col_sym)
 DEF_W32_NC(q4_1, block_q4_1, block_q8_1, w32_q4_1, col_q8_1)
 DEF_W32_NC(q5_1, block_q5_1, block_q8_1, w32_q5_1, col_q8_1)
 
@@ -980,8 +923,6 @@ name##_tile##NCT(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
 	for (c = 0; c < NCT; c++)					\
 		out[c] = hsum8(acc[c]) + summ[c];			\
 }
-DEF_W32_TILE(q8_0, 8, block_q8_0, block_q8_0, w32_q8_0, 0)
-DEF_W32_TILE(q8_0, 4, block_q8_0, block_q8_0, w32_q8_0, 0)
 DEF_W32_TILE(q4_1, 4, block_q4_1, block_q8_1, w32_q4_1, 1)
 DEF_W32_TILE(q5_1, 4, block_q5_1, block_q8_1, w32_q5_1, 1)
 
@@ -1260,6 +1201,201 @@ p8_out(const float *accm, float *out)
 	    _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7]))));
 }
 
+/* [sum of v0's 8 lanes, ..., sum of v7's lanes] (exact int32) */
+AI __m256i
+hsum8x8i(const __m256i *v)
+{
+	__m256i	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]),
+	    _mm256_hadd_epi32(v[2], v[3]));
+	__m256i	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]),
+	    _mm256_hadd_epi32(v[6], v[7]));
+
+	/* t0: v0..v3's low-half sums, then their high-half sums */
+	return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+	    _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
+/* o[k] lane r = u[r]'s 32-bit element k (an 8 x 8 transpose). */
+AI void
+tr8x32(const __m256i *u, __m256i *o)
+{
+	__m256i	t[8], s[8];
+	int	r, k;
+
+	_Pragma("GCC unroll 4")
+	for (r = 0; r < 8; r += 2) {
+		t[r] = _mm256_unpacklo_epi32(u[r], u[r + 1]);
+		t[r + 1] = _mm256_unpackhi_epi32(u[r], u[r + 1]);
+	}
+	_Pragma("GCC unroll 2")
+	for (r = 0; r < 8; r += 4) {
+		s[r] = _mm256_unpacklo_epi64(t[r], t[r + 2]);
+		s[r + 1] = _mm256_unpackhi_epi64(t[r], t[r + 2]);
+		s[r + 2] = _mm256_unpacklo_epi64(t[r + 1], t[r + 3]);
+		s[r + 3] = _mm256_unpackhi_epi64(t[r + 1], t[r + 3]);
+	}
+	_Pragma("GCC unroll 4")
+	for (k = 0; k < 4; k++) {
+		o[k] = _mm256_permute2x128_si256(s[k], s[k + 4], 0x20);
+		o[k + 4] = _mm256_permute2x128_si256(s[k], s[k + 4], 0x31);
+	}
+}
+
+/*
+ * Q8_0 in dot_phase8's order too.  Decode reduces eight blocks of a row
+ * into lanes; prefill repacks eight rows into lanes as for Q4_0, but the
+ * 8-bit codes need the sign trick (|q| times a signed by q: pairs up to
+ * 2 x 127 x 127 fit int16, a + 128 against q would not).
+ */
+static float
+dot_q8_0(int n, const void *w, const void *x)
+{
+	const block_q8_0 *b = w;
+	const block_q8_0 *a = x;
+	__m256		 acc = _mm256_setzero_ps();
+	__m256i		 v[8];
+	float		 l[8] __attribute__((aligned(32)));
+	struct w32	 wb;
+	int		 i, k, nb = n / QK;
+
+	for (i = 0; i + 8 <= nb; i += 8) {
+		pf_ahead(b + i, 8 * sizeof *b);
+		_Pragma("GCC unroll 8")
+		for (k = 0; k < 8; k++) {
+			wb = w32_q8_0(b + i + k);
+			v[k] = lanes_sym(wb, _mm256_loadu_si256(
+			    (const __m256i *)a[i + k].qs));
+		}
+		acc = _mm256_fmadd_ps(_mm256_mul_ps(
+		    p8_scales((const uint8_t *)(b + i), sizeof *b),
+		    p8_scales((const uint8_t *)(a + i), sizeof *a)),
+		    _mm256_cvtepi32_ps(hsum8x8i(v)), acc);
+	}
+	if (i < nb) {
+		_mm256_store_ps(l, acc);
+		for (; i < nb; i++) {
+			wb = w32_q8_0(b + i);
+			l[i & 7] = fmaf(wb.d * h2f(a[i].d), (float)hsum8i(
+			    lanes_sym(wb, _mm256_loadu_si256((const __m256i *)
+			    a[i].qs))), l[i & 7]);
+		}
+		acc = _mm256_load_ps(l);
+	}
+	return hsum8(acc);
+}
+
+/* Blocks of a repacked Q8_0 chunk (32 x 512 bytes: 16 KiB). */
+#define Q8_CHUNK	32
+
+/* Eight rows' blocks j0..j0+nbk-1: per block the signed codes (register
+ * k, lane r: row r's codes 4k..4k+3), then their absolute values. */
+static void
+q8_0_repack8(const uint8_t *w, size_t ws, int j0, int nbk, __m256i *codes,
+    float *sc)
+{
+	__m256i	u[8];
+	int	j, r, k;
+
+	for (j = 0; j < nbk; j++) {
+		_Pragma("GCC unroll 8")
+		for (r = 0; r < 8; r++)
+			u[r] = _mm256_loadu_si256((const __m256i *)
+			    ((const block_q8_0 *)(w + r * ws) + j0 + j)->qs);
+		tr8x32(u, codes + 16 * j);
+		_Pragma("GCC unroll 8")
+		for (k = 0; k < 8; k++)
+			codes[16 * j + 8 + k] = _mm256_sign_epi8(
+			    codes[16 * j + k], codes[16 * j + k]);
+		_mm256_store_ps(sc + 8 * j, p8_scales(w + (size_t)(j0 + j) *
+		    sizeof(block_q8_0), ws));
+	}
+}
+
+AI void
+q8_block(const __m256i *R, const float *sc, const block_q8_0 *a,
+    __m256 *acc)
+{
+	const __m256i	ones = _mm256_set1_epi16(1);
+	__m256i		s = _mm256_setzero_si256();
+	int32_t		v;
+	int		k;
+
+	_Pragma("GCC unroll 8")
+	for (k = 0; k < 8; k++) {
+		memcpy(&v, a->qs + 4 * k, 4);
+		s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(
+		    _mm256_load_si256(R + 8 + k), _mm256_sign_epi8(
+		    _mm256_set1_epi32(v), _mm256_load_si256(R + k))), ones));
+	}
+	*acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_load_ps(sc),
+	    _mm256_set1_ps(h2f(a->d))), _mm256_cvtepi32_ps(s), *acc);
+}
+
+AI void
+q8_tile(const __m256i *codes, const float *sc, int nbk, const block_q8_0 *a,
+    float *accm)
+{
+	__m256	acc[8];
+	int	j, p;
+
+	_Pragma("GCC unroll 8")
+	for (p = 0; p < 8; p++)
+		acc[p] = _mm256_load_ps(accm + 8 * p);
+	for (j = 0; j + 8 <= nbk; j += 8) {
+		_Pragma("GCC unroll 8")
+		for (p = 0; p < 8; p++)
+			q8_block(codes + 16 * (j + p), sc + 8 * (j + p),
+			    a + j + p, &acc[p]);
+	}
+	_Pragma("GCC unroll 8")
+	for (p = 0; p < 8; p++)
+		if (j + p < nbk)
+			q8_block(codes + 16 * (j + p), sc + 8 * (j + p),
+			    a + j + p, &acc[p]);
+	_Pragma("GCC unroll 8")
+	for (p = 0; p < 8; p++)
+		_mm256_store_ps(accm + 8 * p, acc[p]);
+}
+
+static void
+gemm_q8_0(int n, const void *w, size_t ws, int nr, const void *x,
+    size_t xs, int nc, float *y, size_t ldy)
+{
+	const uint8_t	*wb = w, *xb = x;
+	__m256i		 codes[16 * Q8_CHUNK];
+	float		 sc[8 * Q8_CHUNK] __attribute__((aligned(32)));
+	float		 acc[P8_COLS][64] __attribute__((aligned(32)));
+	float		 o8[8];
+	int		 r, c, c0, ncg, j0, nbk, k, nb = n / QK;
+
+	for (r = 0; r + 8 <= nr; r += 8) {
+		for (c0 = 0; c0 < nc; c0 += P8_COLS) {
+			ncg = nc - c0 < P8_COLS ? nc - c0 : P8_COLS;
+			memset(acc, 0, sizeof acc);
+			for (j0 = 0; j0 < nb; j0 += Q8_CHUNK) {
+				nbk = nb - j0 < Q8_CHUNK ? nb - j0 : Q8_CHUNK;
+				q8_0_repack8(wb + r * ws, ws, j0, nbk, codes,
+				    sc);
+				for (c = 0; c < ncg; c++)
+					q8_tile(codes, sc, nbk,
+					    (const block_q8_0 *)(xb +
+					    (size_t)(c0 + c) * xs) + j0,
+					    acc[c]);
+			}
+			for (c = 0; c < ncg; c++) {
+				p8_out(acc[c], o8);
+				for (k = 0; k < 8; k++)
+					y[(size_t)(c0 + c) * ldy + r + k] =
+					    o8[k];
+			}
+		}
+	}
+	for (; r < nr; r++)
+		for (c = 0; c < nc; c++)
+			y[(size_t)c * ldy + r] = dot_q8_0(n, wb + r * ws,
+			    xb + (size_t)c * xs);
+}
+
 #define DEF_KERNELS_P8(name, WB, prep, pair, shift, split)		\
 static float								\
 dot_##name(int n, const void *w, const void *x)				\
@@ -1406,7 +1542,6 @@ DEF_KERNELS(f16)
 DEF_KERNELS(bf16)
 DEF_KERNELS_W32(q4_1, block_q8_1, 1, 4)
 DEF_KERNELS_W32(q5_1, block_q8_1, 1, 4)
-DEF_KERNELS_W32(q8_0, block_q8_0, 0, 8)
 DEF_KERNELS(q2_K)
 DEF_KERNELS(q3_K)
 DEF_KERNELS(q4_K)

@@ -9,14 +9,15 @@
  * first and then one of these over them, only when CPUID and XGETBV
  * showed AVX-512 F/BW/VL (and VNNI for the second).
  *
- * What is here: vec_dot and gemm for Q4_1, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K,
- * Q5_K and Q6_K.  What is not: F32, F16 and BF16 weights and the
+ * What is here: vec_dot and gemm for Q4_1, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K
+ * and Q6_K.  What is not: F32, F16 and BF16 weights and the
  * activation quantizers (Q8_0, Q8_1, Q8_K, F16) keep the AVX2 kernels --
  * their float work has to follow the AVX2 lane order anyway (see below),
- * and the quantizers are a small share of a matmul.  Q4_0 and Q5_0 keep
- * the AVX2 kernels too: their order of float operations (quant.c's
- * dot_phase8, whole-block sums) was changed for the AVX2 prefill kernels
- * after this file was written, and has no 512-bit version yet.
+ * and the quantizers are a small share of a matmul.  Q4_0, Q5_0 and
+ * Q8_0 keep the AVX2 kernels too: their order of float operations
+ * (quant.c's dot_phase8, whole-block sums) was changed for the AVX2
+ * prefill kernels after this file was written, and has no 512-bit
+ * version yet.
  *
  * The contract is quant.c's reference order of float operations: each
  * block (32-element formats) or super-block (K-quants) reduces to eight
@@ -249,26 +250,6 @@ qh64(const uint8_t *h0, const uint8_t *h1)
 	return (__mmask64)((uint64_t)b << 32 | a);
 }
 
-AI void
-w64_sym(struct w64 *r, __m512i q)
-{
-	r->u = _mm512_abs_epi8(q);
-	r->neg = _mm512_movepi8_mask(q);
-	r->m0 = r->m1 = 0.0f;
-}
-
-AI struct w64
-w64_q8_0(const block_q8_0 *b0, const block_q8_0 *b1)
-{
-	struct w64	r;
-
-	w64_sym(&r, join256(_mm256_loadu_si256((const __m256i *)b0->qs),
-	    _mm256_loadu_si256((const __m256i *)b1->qs)));
-	r.d0 = h2f(b0->d);
-	r.d1 = h2f(b1->d);
-	return r;
-}
-
 AI struct w64
 w64_q4_1(const block_q4_1 *b0, const block_q4_1 *b1)
 {
@@ -456,7 +437,6 @@ name##_nrs(int n, const uint8_t *w, size_t ws, const uint8_t *x,	\
 		out[r] = aff ? hsum8(acc[r]) + summ[r] : hsum8(acc[r]);	\
 }
 
-DEF_W64_NC(q8_0, block_q8_0, block_q8_0, w64_q8_0, 0)
 DEF_W64_NC(q4_1, block_q4_1, block_q8_1, w64_q4_1, 1)
 DEF_W64_NC(q5_1, block_q5_1, block_q8_1, w64_q5_1, 1)
 
@@ -949,7 +929,6 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 
 DEF_KERNELS_W64(q4_1, block_q8_1, 1)
 DEF_KERNELS_W64(q5_1, block_q8_1, 1)
-DEF_KERNELS_W64(q8_0, block_q8_0, 0)
 DEF_KERNELS(q2_K)
 DEF_KERNELS(q3_K)
 DEF_KERNELS(q4_K)
@@ -972,7 +951,6 @@ AVX512_INSTALL(void)
 {
 	install(QT_Q4_1, dot_q4_1, gemm_q4_1);
 	install(QT_Q5_1, dot_q5_1, gemm_q5_1);
-	install(QT_Q8_0, dot_q8_0, gemm_q8_0);
 	install(QT_Q2_K, dot_q2_K, gemm_q2_K);
 	install(QT_Q3_K, dot_q3_K, gemm_q3_K);
 	install(QT_Q4_K, dot_q4_K, gemm_q4_K);

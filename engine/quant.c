@@ -1234,10 +1234,15 @@ dot_q8_0(int n, const void *w, const void *x)
 	const block_q8_0	*b = w;
 	const block_q8_0	*a = x;
 	float			 acc[8] = { 0 };
-	int			 i;
+	int			 i, e, s;
 
-	for (i = 0; i < n / QK; i++, b++, a++)
-		dot32(b->qs, a->qs, H2F(b->d) * H2F(a->d), acc);
+	/* dot_phase8's order: block i's exact sum into acc[i & 7] */
+	for (i = 0; i < n / QK; i++, b++, a++) {
+		s = 0;
+		for (e = 0; e < QK; e++)
+			s += b->qs[e] * a->qs[e];
+		acc[i & 7] = fmaf(H2F(b->d) * H2F(a->d), (float)s, acc[i & 7]);
+	}
 	return hsum8(acc);
 }
 

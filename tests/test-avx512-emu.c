@@ -6,9 +6,9 @@
  * tests/avx512vnni-emu.c: the plain and the VNNI variant), which runs on
  * any CPU with AVX2.  For both variants, over the AVX2 kernels as cpu.c
  * would install them:
- *  - the install replaces dot and gemm of exactly the eight quantized
- *    weight types it has kernels for (not Q4_0 and Q5_0, which keep the
- *    AVX2 kernels) and keeps the AVX2 float kernels and quantizers;
+ *  - the install replaces dot and gemm of exactly the seven quantized
+ *    weight types it has kernels for (not Q4_0, Q5_0 and Q8_0, which keep
+ *    the AVX2 kernels) and keeps the AVX2 float kernels and quantizers;
  *  - every installed vec_dot equals the scalar reference bit for bit, on
  *    random rows (random code bytes, sane scales) of many lengths from
  *    one block up, against activations at two scales;
@@ -39,7 +39,7 @@
 #include "tests/avx512-emu.h"
 
 static const uint32_t qtypes[] = {
-	QT_Q4_1, QT_Q5_1, QT_Q8_0,
+	QT_Q4_1, QT_Q5_1,
 	QT_Q2_K, QT_Q3_K, QT_Q4_K, QT_Q5_K, QT_Q6_K
 };
 #define N_QTYPES	(sizeof qtypes / sizeof qtypes[0])
@@ -254,7 +254,7 @@ install(void (*fn)(void), const char *variant)
 		if (now.quantize[i] != avx2.quantize[i])
 			ok = 0;
 	}
-	test_condf(ok, "%s: installs dot and gemm of the eight quantized "
+	test_condf(ok, "%s: installs dot and gemm of the seven quantized "
 	    "types over the AVX2 kernels, nothing else", variant);
 	return 0;
 }
