@@ -11,10 +11,10 @@
  * once, then used for each column.  vec_dot is the nc = 1 instance, the
  * gemm kernels use nc = 4 (and 1..3 for the remainder).  The arithmetic
  * done for one column is the same whatever nc is, so gemm results are
- * bit-identical to vec_dot's (tests/test-quant checks it).  Q4_0 and
- * Q5_0 are built differently (see their section): their activations are
- * Q8_0P, decode reduces eight blocks of a row at once, prefill repacks
- * eight weight rows into lanes.
+ * bit-identical to vec_dot's (tests/test-quant checks it).  Q4_0, Q5_0
+ * and Q8_0 are built differently (see their section): decode reduces
+ * eight blocks of a row at once, prefill repacks eight weight rows into
+ * lanes, and the activations of Q4_0/Q5_0 are Q8_0P.
  *
  * Integer dot products (ENGINE-NOTES §2.5): pmaddubsw multiplies
  * unsigned weight codes by signed int8 activations into int16 pairs,

@@ -1094,9 +1094,10 @@ from_float_q6_K(const float *x, void *y, int64_t n)
  *    fmaf(scale, (float)lane_sum[m], acc[m]) to lane accumulator m;
  *  - the row result is the horizontal sum hsum8(acc) below, plus the
  *    min terms of the affine formats as described at each function.
- * Q4_0 and Q5_0 are the exception (dot_phase8 below): a block's whole
- * integer sum goes into accumulator (block index mod 8), which lets the
- * prefill kernels put eight weight rows in the lanes of one register.
+ * Q4_0, Q5_0 and Q8_0 are the exception (dot_phase8 below, dot_q8_0): a
+ * block's whole integer sum goes into accumulator (block index mod 8),
+ * which lets the prefill kernels put eight weight rows in the lanes of
+ * one register.
  * fmaf is exact (one rounding), as the FMA instructions are.
  */
 
