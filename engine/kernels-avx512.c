@@ -285,7 +285,9 @@ w64_q5_1(const block_q5_1 *b0, const block_q5_1 *b1)
  * blocks' int8 (the first in the lower half); da, sa their scales and
  * sums as floats.  acc gets the first block's lanes, then (when two)
  * the second's; the affine formats add m_w * s_a to *summ per block.
- * The same float operations as kernels-avx2.c's col_q8_0 / col_q8_1.
+ * The same float operations as kernels-avx2.c's col_q8_1.  (The
+ * symmetric branch, aff == 0, served Q8_0, which has no kernels here
+ * any more.)
  */
 AI __m256
 col64(const struct w64 *wb, __m512i a, float da0, float da1, float sa0,
