@@ -1452,34 +1452,14 @@ static void								\
 name##_repack8(const uint8_t *w, size_t ws, int j0, int nbk,		\
     __m256i *codes, float *sc, int32_t *cr)				\
 {									\
-	__m256i	 u[8], t[8], s[8], cs;					\
+	__m256i	 u[8], cs;						\
 	int	 j, r, k;						\
 									\
 	for (j = 0; j < nbk; j++) {					\
 		_Pragma("GCC unroll 8")					\
 		for (r = 0; r < 8; r++)					\
 			u[r] = prep((const WB *)(w + r * ws) + j0 + j).q; \
-		_Pragma("GCC unroll 4")					\
-		for (r = 0; r < 8; r += 2) {				\
-			t[r] = _mm256_unpacklo_epi32(u[r], u[r + 1]);	\
-			t[r + 1] = _mm256_unpackhi_epi32(u[r], u[r + 1]); \
-		}							\
-		_Pragma("GCC unroll 2")					\
-		for (r = 0; r < 8; r += 4) {				\
-			s[r] = _mm256_unpacklo_epi64(t[r], t[r + 2]);	\
-			s[r + 1] = _mm256_unpackhi_epi64(t[r], t[r + 2]); \
-			s[r + 2] = _mm256_unpacklo_epi64(t[r + 1],	\
-			    t[r + 3]);					\
-			s[r + 3] = _mm256_unpackhi_epi64(t[r + 1],	\
-			    t[r + 3]);					\
-		}							\
-		_Pragma("GCC unroll 4")					\
-		for (k = 0; k < 4; k++) {				\
-			codes[8 * j + k] = _mm256_permute2x128_si256(	\
-			    s[k], s[k + 4], 0x20);			\
-			codes[8 * j + k + 4] = _mm256_permute2x128_si256( \
-			    s[k], s[k + 4], 0x31);			\
-		}							\
+		tr8x32(u, codes + 8 * j);				\
 		cs = _mm256_setzero_si256();				\
 		_Pragma("GCC unroll 8")					\
 		for (k = 0; k < 8; k++)					\
