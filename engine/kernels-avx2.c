@@ -868,82 +868,68 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 }
 
 /*
- * The gemm tile of the 32-element formats: one weight row against NCT
- * columns (8 for the symmetric formats, 4 for the affine ones, whose
- * scalar min terms would not fit the registers), the weight block
- * unpacked once for all of them.  The activation scales of the tile's
- * columns lie block-major in dab (and sab: the Q8_1 sums), so the NCT
- * products d_w * d_a take one multiply and each column's is broadcast
- * from memory.  Each column gets exactly name##_nc's float operations in
+ * The gemm tile of the affine 32-element formats (Q4_1, Q5_1): one
+ * weight row against 4 columns (their scalar min terms would not fit the
+ * registers with more), the weight block unpacked once for all of them.
+ * The activation scales of the tile's columns lie block-major in dab
+ * (and sab: the Q8_1 sums), so the 4 products d_w * d_a take one
+ * multiply and each column's is broadcast from memory.  Each column gets exactly name##_nc's float operations in
  * the same order: bit-identical to vec_dot.
  */
-#define DEF_W32_TILE(name, NCT, WB, AB, prep, aff)			\
+#define DEF_W32_TILE(name, WB, AB, prep)				\
 AI void									\
-name##_tile##NCT(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
+name##_tile4(int n, const uint8_t *w, const uint8_t *x, size_t xs,	\
     float *out, const float *dab, const float *sab)			\
 {									\
 	const WB	*b = (const WB *)w;				\
-	__m256		 acc[NCT];					\
-	float		 summ[NCT];					\
-	float		 dd[8] __attribute__((aligned(32)));		\
+	__m256		 acc[4];					\
+	float		 summ[4];					\
+	float		 dd[4] __attribute__((aligned(16)));		\
 	struct w32	 w0;						\
-	__m256i		 qa;						\
 	int		 i, c, nb = n / QK;				\
 									\
-	_Pragma("GCC unroll 8")						\
-	for (c = 0; c < NCT; c++) {					\
+	_Pragma("GCC unroll 4")						\
+	for (c = 0; c < 4; c++) {					\
 		acc[c] = _mm256_setzero_ps();				\
 		summ[c] = 0.0f;						\
 	}								\
 	for (i = 0; i < nb; i++) {					\
 		w0 = prep(b + i);					\
-		if (NCT == 8)						\
-			_mm256_store_ps(dd, _mm256_mul_ps(		\
-			    _mm256_set1_ps(w0.d),			\
-			    _mm256_loadu_ps(dab + 8 * i)));		\
-		else							\
-			_mm_store_ps(dd, _mm_mul_ps(_mm_set1_ps(w0.d),	\
-			    _mm_loadu_ps(dab + 8 * i)));		\
-		_Pragma("GCC unroll 8")					\
-		for (c = 0; c < NCT; c++) {				\
-			qa = _mm256_loadu_si256((const __m256i *)	\
-			    XB(AB, x, xs, c, i)->qs);			\
-			if (!(aff))					\
-				qa = _mm256_sign_epi8(qa, w0.q);	\
-			if (aff)					\
-				summ[c] = fmaf(w0.m, sab[8 * i + c],	\
-				    summ[c]);				\
+		_mm_store_ps(dd, _mm_mul_ps(_mm_set1_ps(w0.d),		\
+		    _mm_loadu_ps(dab + 8 * i)));			\
+		_Pragma("GCC unroll 4")					\
+		for (c = 0; c < 4; c++) {				\
+			summ[c] = fmaf(w0.m, sab[8 * i + c], summ[c]);	\
 			acc[c] = _mm256_fmadd_ps(			\
 			    _mm256_broadcast_ss(&dd[c]),		\
-			    _mm256_cvtepi32_ps(dot_us8(w0.u, qa)),	\
-			    acc[c]);					\
+			    _mm256_cvtepi32_ps(dot_us8(w0.u,		\
+			    _mm256_loadu_si256((const __m256i *)	\
+			    XB(AB, x, xs, c, i)->qs))), acc[c]);	\
 		}							\
 	}								\
-	_Pragma("GCC unroll 8")						\
-	for (c = 0; c < NCT; c++)					\
+	_Pragma("GCC unroll 4")						\
+	for (c = 0; c < 4; c++)						\
 		out[c] = hsum8(acc[c]) + summ[c];			\
 }
-DEF_W32_TILE(q4_1, 4, block_q4_1, block_q8_1, w32_q4_1, 1)
-DEF_W32_TILE(q5_1, 4, block_q5_1, block_q8_1, w32_q5_1, 1)
+DEF_W32_TILE(q4_1, block_q4_1, block_q8_1, w32_q4_1)
+DEF_W32_TILE(q5_1, block_q5_1, block_q8_1, w32_q5_1)
 
 /*
- * gemm for the 32-element formats: tiles of `wide` columns (8 for the
- * symmetric formats, 4 for the affine ones) whose activation scales are
- * converted once for all the rows, then a tile of 4 (up to W32_MAXB
- * blocks a row; longer rows use name##_nc, 4 columns at a time), then
- * the 1..3 columns left, by row groups when only one is.
+ * gemm for the affine 32-element formats: tiles of 4 columns whose
+ * activation scales and sums are converted once for all the rows (up to
+ * W32_MAXB blocks a row; longer rows use name##_nc, 4 columns at a
+ * time), then the 1..3 columns left, by row groups when only one is.
  */
 #define W32_MAXB	512
-#define W32_FILL(AB, aff, c0, k0)					\
+#define W32_FILL(AB, c0)						\
 	for (i = 0; i < nb; i++)					\
-		for (k = 0; k < (k0); k++) {				\
+		for (k = 0; k < 4; k++) {				\
 			const AB *a = XB(AB, xb, xs, (c0) + k, i);	\
 									\
 			dab[8 * i + k] = h2f(a->d);			\
-			sab[8 * i + k] = aff ?				\
-			    h2f(((const uint16_t *)a)[1]) : 0.0f;	\
+			sab[8 * i + k] = h2f(((const uint16_t *)a)[1]);	\
 		}
-#define DEF_KERNELS_W32(name, AB, aff, wide)				\
+#define DEF_KERNELS_W32(name, AB)					\
 static float								\
 dot_##name(int n, const void *w, const void *x)				\
 {									\
@@ -960,18 +946,9 @@ gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
 	float		 o[8], dab[8 * W32_MAXB], sab[8 * W32_MAXB];	\
 	int		 r, c = 0, k, i, nb = n / QK;			\
 									\
-	for (; nb <= W32_MAXB && c + (wide) <= nc; c += (wide)) {	\
-		W32_FILL(AB, aff, c, wide)				\
-		for (r = 0; r < nr; r++) {				\
-			name##_tile##wide(n, wb + r * ws, xb + c * xs,	\
-			    xs, o, dab, sab);				\
-			for (k = 0; k < (wide); k++)			\
-				y[(size_t)(c + k) * ldy + r] = o[k];	\
-		}							\
-	}								\
 	for (; c + 4 <= nc; c += 4) {					\
 		if (nb <= W32_MAXB)					\
-			W32_FILL(AB, aff, c, 4)				\
+			W32_FILL(AB, c)					\
 		for (r = 0; r < nr; r++) {				\
 			if (nb <= W32_MAXB)				\
 				name##_tile4(n, wb + r * ws,		\
@@ -1520,8 +1497,8 @@ DEF_KERNELS_P8(q5_0, block_q5_0, w32_q5_0, pair_q5_0, 4, 1)
 DEF_KERNELS(f32)
 DEF_KERNELS(f16)
 DEF_KERNELS(bf16)
-DEF_KERNELS_W32(q4_1, block_q8_1, 1, 4)
-DEF_KERNELS_W32(q5_1, block_q8_1, 1, 4)
+DEF_KERNELS_W32(q4_1, block_q8_1)
+DEF_KERNELS_W32(q5_1, block_q8_1)
 DEF_KERNELS(q2_K)
 DEF_KERNELS(q3_K)
 DEF_KERNELS(q4_K)
