@@ -43,12 +43,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
-#include "engine/gguf.h"
-#include "engine/kernels.h"
-#include "engine/model.h"
-#include "engine/quant.h"
-#include "engine/tokenizer.h"
+#include "engine.h"
+#include "gguf.h"
+#include "kernels.h"
+#include "model.h"
+#include "quant.h"
+#include "tokenizer.h"
 #include "buf.h"
 #include "xmalloc.h"
 

@@ -152,7 +152,7 @@ int	 engine_count_tokens(struct engine *, const char *tmpl,
 /* Names of the built-in templates, NULL-terminated. */
 const char *const *engine_template_names(void);
 
-/* ---- debugging and benchmarks (src/cmd-debug.c, src/cmd-bench-model.c) */
+/* ---- debugging and benchmarks (src/cli/cli-debug.c, src/cli/cli-bench-model.c) */
 
 /*
  * Token ids of text (BOS first when the model adds one); parse_special 0

@@ -7,8 +7,8 @@
  */
 #include <immintrin.h>
 
-#include "engine/model.h"
-#include "engine/quant.h"
+#include "model.h"
+#include "quant.h"
 
 /* Dot product of an f16 row and an f32 vector of n elements. */
 float

@@ -48,9 +48,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/kernels.h"
-#include "engine/model.h"
-#include "engine/quant.h"
+#include "kernels.h"
+#include "model.h"
+#include "quant.h"
 #include "xmalloc.h"
 
 typedef float	(*f16dot_fn)(const uint16_t *, const float *, int);

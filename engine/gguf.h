@@ -20,6 +20,10 @@
 #ifndef GGUF_H
 #define GGUF_H
 
+#ifndef MEDCHAT_ENGINE_INTERNAL
+#error "gguf.h is private to engine/: other layers include engine.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

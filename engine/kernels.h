@@ -5,6 +5,10 @@
 #ifndef KERNELS_H
 #define KERNELS_H
 
+#ifndef MEDCHAT_ENGINE_INTERNAL
+#error "kernels.h is private to engine/: other layers include engine.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/gguf.h"
-#include "engine/kernels.h"
-#include "engine/model.h"
-#include "engine/quant.h"
+#include "gguf.h"
+#include "kernels.h"
+#include "model.h"
+#include "quant.h"
 #include "xmalloc.h"
 
 #define MODEL_MAX_EMBD		65536

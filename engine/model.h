@@ -16,11 +16,15 @@
 #ifndef MODEL_H
 #define MODEL_H
 
+#ifndef MEDCHAT_ENGINE_INTERNAL
+#error "model.h is private to engine/: other layers include engine.h"
+#endif
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/kernels.h"
+#include "kernels.h"
 
 struct gguf_file;
 struct tpool;

@@ -8,6 +8,10 @@
 #ifndef QUANT_H
 #define QUANT_H
 
+#ifndef MEDCHAT_ENGINE_INTERNAL
+#error "quant.h is private to engine/: other layers include engine.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

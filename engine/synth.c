@@ -26,9 +26,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/engine.h"
-#include "engine/gguf.h"
-#include "engine/quant.h"
+#include "engine.h"
+#include "gguf.h"
+#include "quant.h"
 #include "xmalloc.h"
 
 #define SYNTH_POOL	4096	/* blocks in a type's value pool */

@@ -6,6 +6,10 @@
 #ifndef TOKENIZER_H
 #define TOKENIZER_H
 
+#ifndef MEDCHAT_ENGINE_INTERNAL
+#error "tokenizer.h is private to engine/: other layers include engine.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
+#include "engine.h"
+#include "advisory.h"
 #include "store.h"
 #include "xmalloc.h"
 #include "tests/testhelp.h"
@@ -225,7 +226,7 @@ main(void)
 	    killed, RUNS);
 
 	/* Reopen: partial answers become interrupted. */
-	test_cond(store_open(db, &s, &cause) == 0, "store reopens after the "
+	test_cond(store_open(db, advisory_ident(), &s, &cause) == 0, "store reopens after the "
 	    "kills");
 	if (cause != NULL) {
 		test_diag("%s", cause);

@@ -29,9 +29,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
-#include "engine/kernels.h"
-#include "engine/quant.h"
+#include "engine.h"
+#include "kernels.h"
+#include "quant.h"
 #include "tests/testhelp.h"
 #include "xmalloc.h"
 

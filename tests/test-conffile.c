@@ -1,5 +1,5 @@
 /*
- * test-conffile.c -- the settings file parser (src/conffile.c): comments,
+ * test-conffile.c -- the settings file parser (src/app/conffile.c): comments,
  * blank lines and spaces, repeated keys, overlong lines, non-UTF-8 and
  * NUL bytes, missing '=', bad numbers and names, ~ in models-dir, the
  * warning format (FILE:LINE: what, printable, one line), a missing or

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "testhelp.h"
-#include "engine/engine.h"
+#include "engine.h"
 #include "gguf.h"
 #include "quant.h"
 #include "xmalloc.h"

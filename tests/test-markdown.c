@@ -1,5 +1,5 @@
 /*
- * test-markdown.c -- Markdown-ish rendering (src/markdown.c): emphasis,
+ * test-markdown.c -- Markdown-ish rendering (ui/markdown.c): emphasis,
  * code spans, headings and fences; markers that do not pair stay as
  * typed; intraword underscores; styles carried over wrapped lines with
  * widths measured on the shown text; double-width and combining

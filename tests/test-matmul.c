@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/quant.h"
-#include "engine/kernels.h"
+#include "quant.h"
+#include "kernels.h"
 #include "tests/testhelp.h"
 
 static const uint32_t weight_types[] = {

@@ -1,5 +1,5 @@
 /*
- * test-mscan.c -- the model menu's scan thread (src/mscan.c): names are
+ * test-mscan.c -- the model menu's scan thread (src/app/mscan.c): names are
  * listed while header reads are still blocked, mscan_stop() returns while
  * a read hangs, files are found once each (symlinks, -m inside a listed
  * directory), non-.gguf names are skipped, every FOUND gets one PROBED

@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/gguf.h"
-#include "engine/quant.h"
-#include "engine/kernels.h"
+#include "gguf.h"
+#include "quant.h"
+#include "kernels.h"
 #include "tests/testhelp.h"
 
 static const uint32_t weight_types[] = {

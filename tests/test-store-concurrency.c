@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "advisory.h"
 #include "store.h"
 #include "xmalloc.h"
 #include "tests/testhelp.h"
@@ -65,7 +66,7 @@ writer(const char *path, int w, int seconds, int fd)
 	size_t			 n, i, len;
 	int			 k;
 
-	if (store_open(path, &s, &cause) != 0) {
+	if (store_open(path, advisory_ident(), &s, &cause) != 0) {
 		t.errors += fail("open", cause);
 		goto out;
 	}
@@ -161,7 +162,7 @@ main(void)
 		return 1;
 	xasprintf(&path, "%s/shared.db", dir);
 	/* Make the database first; the writers then start together. */
-	test_cond(store_open(path, &s, &cause) == 0, "database created");
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == 0, "database created");
 	store_close(s);
 	test_diag("%d writers for %d s", WRITERS, seconds);
 

@@ -163,7 +163,7 @@ open_ok(const char *path)
 	struct store	*s;
 	char		*cause = NULL;
 
-	if (store_open(path, &s, &cause) != 0) {
+	if (store_open(path, advisory_ident(), &s, &cause) != 0) {
 		test_diag("store_open %s: %s", path, cause);
 		free(cause);
 		return NULL;
@@ -601,7 +601,7 @@ test_interrupted(const char *path)
 		struct store_stream	*css;
 
 		close(fds[0]);
-		if (store_open(path, &cs, &cause) == 0) {
+		if (store_open(path, advisory_ident(), &cs, &cause) == 0) {
 			res[1] = store_n_interrupted(cs);
 			css = store_stream_start(cs, c, u, NULL);
 			store_stream_append(css, "half an ans", 11, &cause);
@@ -1385,7 +1385,7 @@ test_refuse(const char *good)
 	fclose(f);
 	file_hash(path, h1);
 	cause = NULL;
-	test_cond(store_open(path, &s, &cause) == -1 && one_line(cause, path)
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
 	    && strstr(cause, "not an SQLite database") != NULL,
 	    "refuse: not SQLite, one line naming the file");
 	free(cause);
@@ -1399,7 +1399,7 @@ test_refuse(const char *good)
 	fwrite("SQLite format 3", 1, 16, f);
 	fclose(f);
 	cause = NULL;
-	test_cond(store_open(path, &s, &cause) == -1 && one_line(cause, path),
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path),
 	    "refuse: 16-byte file");
 	free(cause);
 	free(path);
@@ -1422,7 +1422,7 @@ test_refuse(const char *good)
 		test_diag("truncate failed");
 	file_hash(path, h1);
 	cause = NULL;
-	test_cond(store_open(path, &s, &cause) == -1 && one_line(cause, path),
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path),
 	    "refuse: truncated database, one line");
 	test_diag("%s", cause != NULL ? cause : "(none)");
 	free(cause);
@@ -1450,7 +1450,7 @@ test_refuse(const char *good)
 	}
 	file_hash(path, h1);
 	cause = NULL;
-	test_cond(store_open(path, &s, &cause) == -1 && one_line(cause, path)
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
 	    && strstr(cause, "corrupt") != NULL,
 	    "refuse: corrupt database, one line");
 	free(cause);
@@ -1463,7 +1463,7 @@ test_refuse(const char *good)
 	raw_exec(path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
 	file_hash(path, h1);
 	cause = NULL;
-	test_cond(store_open(path, &s, &cause) == -1 && one_line(cause, path)
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
 	    && strstr(cause, "newer") != NULL,
 	    "refuse: newer schema version, one line");
 	free(cause);
@@ -1485,7 +1485,7 @@ test_refuse(const char *good)
 		    "EXCLUSIVE; CREATE TABLE hold (x);", NULL, NULL, NULL);
 		setenv("MEDCHAT_DB_TIMEOUT_MS", "200", 1);
 		cause = NULL;
-		test_cond(store_open(lk, &s, &cause) == -1 &&
+		test_cond(store_open(lk, advisory_ident(), &s, &cause) == -1 &&
 		    one_line(cause, lk) && strstr(cause, "locked") != NULL,
 		    "refuse: locked too long, one line");
 		test_diag("%s", cause != NULL ? cause : "(none)");
@@ -1677,7 +1677,7 @@ test_readonly(const char *good)
 	chmod(dir, 0500);
 	file_hash(path, h1);
 	cause = NULL;
-	test_cond(store_open(path, &s, &cause) == 0 && store_readonly(s),
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == 0 && store_readonly(s),
 	    "readonly: a 0400 file in a 0500 directory opens read-only");
 	if (cause != NULL)
 		test_diag("%s", cause);
@@ -1702,7 +1702,7 @@ test_readonly(const char *good)
 		chmod(old, 0400);
 		file_hash(old, h1);
 		cause = NULL;
-		test_cond(store_open(old, &s, &cause) == -1 &&
+		test_cond(store_open(old, advisory_ident(), &s, &cause) == -1 &&
 		    one_line(cause, old) && strstr(cause, "read-only") !=
 		    NULL && strstr(cause, "writable once") != NULL,
 		    "readonly: older schema refused: open it writable once");
@@ -1740,7 +1740,7 @@ test_readonly(const char *good)
 		    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0))
 			_exit(3);
 		cause = NULL;
-		res[0] = store_open(path, &s, &cause) == 0 &&
+		res[0] = store_open(path, advisory_ident(), &s, &cause) == 0 &&
 		    store_readonly(s);
 		free(cause);
 		if (res[0]) {
@@ -1748,7 +1748,7 @@ test_readonly(const char *good)
 			store_close(s);
 		}
 		cause = NULL;
-		res[2] = store_open(newp, &s, &cause) == -1 &&
+		res[2] = store_open(newp, advisory_ident(), &s, &cause) == -1 &&
 		    one_line(cause, newp);
 		free(cause);
 		res[3] = 1;
@@ -1874,7 +1874,7 @@ test_full(void)
 		big = xmalloc(4 << 20);
 		memset(big, 'x', 4 << 20);
 		big[(4 << 20) - 1] = '\0';
-		if (store_open(path, &s, &cause) == 0) {
+		if (store_open(path, advisory_ident(), &s, &cause) == 0) {
 			res[0] = store_msg_add(s, c, 0, STORE_ROLE_USER, big,
 			    STORE_STATUS_COMPLETE, NULL, NULL, &cause) == -1 &&
 			    one_line(cause, path);
@@ -1952,7 +1952,7 @@ test_create_race(void)
 				char		*cause = NULL;
 				int64_t		 id;
 
-				if (store_open(path, &s, &cause) != 0) {
+				if (store_open(path, advisory_ident(), &s, &cause) != 0) {
 					fprintf(stderr, "# %s\n", cause);
 					_exit(1);
 				}
@@ -2050,7 +2050,7 @@ test_qa_damaged(void)
 	    "time at -1 ms: %s", buf);
 
 	path = tpath("cycle.db");
-	if (store_open(path, &s, &cause) != 0 ||
+	if (store_open(path, advisory_ident(), &s, &cause) != 0 ||
 	    store_conv_create(s, NULL, &c, &cause) != 0 ||
 	    store_msg_add(s, c, 0, STORE_ROLE_USER, "q", STORE_STATUS_COMPLETE,
 	    NULL, &u, &cause) != 0 ||
@@ -2075,7 +2075,7 @@ test_qa_damaged(void)
 	sqlite3_close(db);
 	free(sql);
 	cause = NULL;
-	test_cond(store_open(path, &s, &cause) == 0, "cycle: opens");
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == 0, "cycle: opens");
 	if (s == NULL) {
 		free(cause);
 		free(path);

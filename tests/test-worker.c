@@ -1,5 +1,5 @@
 /*
- * test-worker.c -- the inference thread (src/worker.c) with a real tiny
+ * test-worker.c -- the inference thread (src/app/worker.c) with a real tiny
  * model: load progress and the LOADED event (with the file's SHA-256),
  * a failed load that keeps the previous model, streamed and coalesced
  * token events, seeded determinism, cancellation within a generation,

@@ -1,6 +1,6 @@
 /*
- * test-wrap.c -- word wrapping (src/wrap.c) and the conversation model
- * (src/chat.c): line breaks, UTF-8 boundaries, double-width characters,
+ * test-wrap.c -- word wrapping (ui/wrap.c) and the conversation model
+ * (src/app/chat.c): line breaks, UTF-8 boundaries, double-width characters,
  * combining marks, invalid bytes, cursor location; checked against a
  * naive model where the rules allow; message generations unique.
  */

@@ -298,20 +298,20 @@ browser_prompt_done(struct ui *ui)
 			goto fail;
 		ui_message(ui, 0, "renamed");
 	} else if (which == 'e') {
-		if (cmd_split(buf_str(&ui->bfield), &argc, &argv,
+		if (slash_split(buf_str(&ui->bfield), &argc, &argv,
 		    &cause) != 0)
 			goto fail;
 		if (argc < 1 || argc > 2) {
-			cmd_free_argv(argc, argv);
+			slash_free_argv(argc, argv);
 			ui_message(ui, 1, "usage: md|json|txt [FILE]");
 			return;
 		}
 		if (ui_export(ui, id, argv[0], argc > 1 ? argv[1] : NULL,
 		    &path, &cause) != 0) {
-			cmd_free_argv(argc, argv);
+			slash_free_argv(argc, argv);
 			goto fail;
 		}
-		cmd_free_argv(argc, argv);
+		slash_free_argv(argc, argv);
 		ui_message(ui, 0, "exported to %s", path);
 		free(path);
 	} else if (which == 'd') {

@@ -3,7 +3,7 @@
  *
  * A small multi-line editor over a struct buf (UTF-8) with the cursor as
  * a byte offset that is always on a code point boundary.  The text is
- * word-wrapped to the screen width (src/wrap.c); Up/Down move by display
+ * word-wrapped to the screen width (ui/wrap.c); Up/Down move by display
  * row keeping the wanted column.  C-s saves into the conversation (and
  * the store, if the conversation exists), Esc cancels, C-p picks one of
  * the presets of data/prompts (prompts.h), C-x C-e hands the text to

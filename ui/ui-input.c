@@ -112,7 +112,7 @@ input_push(const char *s, size_t n)
 static char *
 input_gen_cmd(const char *text, int state)
 {
-	return cmd_complete(ui_cmd_table(), text, state);
+	return slash_complete(ui_slash_table(), text, state);
 }
 
 static char *
@@ -171,7 +171,7 @@ input_show_matches(char **matches, int n, int maxlen)
 
 /*
  * Replace every history entry's text with fn(text).  The history file has
- * one entry a line, so entries are escaped (cmd_hist_escape) just before
+ * one entry a line, so entries are escaped (slash_hist_escape) just before
  * it is written and unescaped just after it is read: a multi-line input
  * comes back whole after a restart.
  */
@@ -231,7 +231,7 @@ input_init(struct ui *ui, const char *history_path)
 			close(fd);
 		}
 		read_history(history_file);
-		input_hist_map(cmd_hist_unescape);
+		input_hist_map(slash_hist_unescape);
 	}
 	rl_callback_handler_install("", input_line);
 	/* The inputrc may have re-enabled things that touch the tty. */
@@ -251,7 +251,7 @@ input_free(void)
 {
 	rl_callback_handler_remove();
 	if (history_file != NULL) {
-		input_hist_map(cmd_hist_escape);
+		input_hist_map(slash_hist_escape);
 		write_history(history_file);
 		chmod(history_file, 0600);
 		free(history_file);

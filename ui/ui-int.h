@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "chat.h"
-#include "cmd.h"
+#include "slash.h"
 #include "conffile.h"
 #include "markdown.h"
 #include "mscan.h"
@@ -277,7 +277,7 @@ int	 input_rows(int width, int maxrows);
 void	 input_draw(struct ui *, int y, int rows, int width, int *cy,
 	    int *cx);
 
-/* ui-cmd.c */
+/* ui-slash.c */
 void	 ui_help(struct ui *);
 
 /* ui-advisory.c */

@@ -10,7 +10,7 @@
  * flagged, files that fail to parse show the reader's one-line error.
  *
  * Listing the directories and reading the headers happen on a scan
- * thread (src/mscan.c), never on the UI thread: the menu opens at once
+ * thread (src/app/mscan.c), never on the UI thread: the menu opens at once
  * and models_events() adds rows as names arrive (kept sorted by name
  * through the morder index, rows themselves stay in the order found so
  * a header result finds its row directly) and fills each row in when its

@@ -5,7 +5,7 @@
  *
  * Threads and ownership (STYLE practice 10): this thread owns curses,
  * readline (ui-input.c) and the store; the worker owns the engine; a
- * short-lived scan thread (src/mscan.c) reads model headers for the model
+ * short-lived scan thread (src/app/mscan.c) reads model headers for the model
  * menu.  The loop poll()s up to four descriptors:
  *
  *	stdin		keys, read with wgetch in no-delay mode
@@ -44,7 +44,7 @@
 
 #include <curses.h>
 
-#include "commands.h"
+#include "advisory.h"
 #include "fsutil.h"
 #include "prompts.h"
 #include "ui-int.h"
@@ -385,7 +385,7 @@ ui_stderr(int to_log)
 }
 
 int
-cmd_tui(int argc, char **argv)
+ui_main(int argc, char **argv)
 {
 	struct ui	*ui;
 	char		*cause = NULL, *hist, *logp, *confp, *dbname;
@@ -423,7 +423,7 @@ cmd_tui(int argc, char **argv)
 		return 1;
 	}
 	xasprintf(&ui->models_dir, "%s/models", ui->data_dir);
-	if (store_open(ui->opt_db, &ui->store, &cause) != 0) {
+	if (store_open(ui->opt_db, advisory_ident(), &ui->store, &cause) != 0) {
 		fprintf(stderr, "medchat: %s\n", cause);
 		free(cause);
 		ui_free(ui);
@@ -1167,7 +1167,7 @@ ui_run_command(struct ui *ui, const char *line)
 {
 	char	*cause = NULL;
 
-	if (cmd_run(ui_cmd_table(), ui, line, &cause) != 0) {
+	if (slash_run(ui_slash_table(), ui, line, &cause) != 0) {
 		ui_message(ui, 1, "%s", cause != NULL ? cause : "failed");
 		free(cause);
 		return -1;

@@ -1,14 +1,14 @@
 /*
  * ui.h -- the public face of the full-screen interface (ui/).
  *
- * main.c calls cmd_tui() (declared in src/commands.h) when medchat runs
+ * main.c calls ui_main() when medchat runs
  * without a subcommand.  The tables below are exported so that tests can
  * check /help and the man page against them.
  */
 #ifndef UI_H
 #define UI_H
 
-#include "cmd.h"
+#include "slash.h"
 
 /* A key binding: key name as documented, context, command or action. */
 struct ui_key {
@@ -19,7 +19,9 @@ struct ui_key {
 	const char	*help;
 };
 
-const struct cmd_entry	*ui_cmd_table(void);
+/* The chat: medchat without a subcommand.  Returns the exit status. */
+int			 ui_main(int argc, char **argv);
+const struct slash_entry	*ui_slash_table(void);
 const struct ui_key	*ui_key_table(void);
 
 #endif

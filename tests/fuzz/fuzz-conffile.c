@@ -1,6 +1,6 @@
 /*
  * fuzz-conffile.c -- libFuzzer target for the settings file parser
- * (src/conffile.c).  Built only with --enable-fuzzing (clang); run with
+ * (src/app/conffile.c).  Built only with --enable-fuzzing (clang); run with
  * `make fuzz-conffile`.  Any bytes must parse without a crash, and
  * afterwards (abort on failure):
  *  - the warnings kept are at most CONFFILE_WARN_MAX and no more than the

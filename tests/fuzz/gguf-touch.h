@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/gguf.h"
+#include "gguf.h"
 
 static volatile uint64_t gguf_touch_sink;
 

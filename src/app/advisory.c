@@ -1,0 +1,79 @@
+/*
+ * advisory.c -- the model-risk advisory compiled in from data/advisory.txt.
+ *
+ * The file's first line is "advisory-version: V", then a blank line,
+ * then the text.  The text's SHA-256 and the version together identify
+ * what a user acknowledged (store.c: store_ack_*): editing the text
+ * without bumping the version still asks again.  Parsed once, lazily.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisory.h"
+#include "sha256.h"
+#include "xmalloc.h"
+
+#include "advisory-txt.h"
+
+static pthread_once_t	 advisory_once = PTHREAD_ONCE_INIT;
+static const char	*advisory_body;
+static char		 advisory_ver[32];
+static char		 advisory_hash[SHA256_HEXLEN + 1];
+
+static void
+advisory_init(void)
+{
+	const char	*p = advisory_txt, *nl;
+	size_t		 n;
+
+	/* The file is ours (compiled in); a malformed one is a build bug. */
+	if (strncmp(p, "advisory-version:", 17) != 0 ||
+	    (nl = strchr(p, '\n')) == NULL)
+		abort();
+	p += 17;
+	while (*p == ' ')
+		p++;
+	n = (size_t)(nl - p);
+	if (n == 0 || n >= sizeof advisory_ver)
+		abort();
+	memcpy(advisory_ver, p, n);
+	advisory_ver[n] = '\0';
+	p = nl + 1;
+	while (*p == '\n')
+		p++;
+	advisory_body = p;
+	sha256_hex(advisory_body, strlen(advisory_body), advisory_hash);
+}
+
+const char *
+advisory_text(void)
+{
+	pthread_once(&advisory_once, advisory_init);
+	return advisory_body;
+}
+
+const char *
+advisory_version(void)
+{
+	pthread_once(&advisory_once, advisory_init);
+	return advisory_ver;
+}
+
+const char *
+advisory_sha256(void)
+{
+	pthread_once(&advisory_once, advisory_init);
+	return advisory_hash;
+}
+
+const struct store_advisory *
+advisory_ident(void)
+{
+	static struct store_advisory	 ident;
+
+	pthread_once(&advisory_once, advisory_init);
+	ident.version = advisory_version();
+	ident.sha256 = advisory_hash;
+	return &ident;
+}

@@ -1,0 +1,303 @@
+/*
+ * cmd-ask.c -- `medchat ask` (one chat turn with a template) and
+ * `medchat generate` (raw completion) on the command line.
+ *
+ * Both parse the same options, open the engine, stream the generated text
+ * to stdout as it arrives and print the statistics on stderr.  ^C cancels
+ * the generation (the engine stops within one token) and the statistics
+ * are still printed.  Flow of cli_ask, kept deliberately flat so features
+ * can be slotted in: parse options -> open engine -> engine_chat -> print
+ * stats.  Both commands end in ask_finish(), which does the same for each.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ask-store.h"
+#include "cli.h"
+#include "engine.h"
+
+struct ask_opts {
+	const char		*model;
+	const char		*system;
+	const char		*tmpl;
+	int			 n_ctx;
+	int			 n_threads;
+	struct engine_sampling	 smp;
+	struct ask_store_opts	 st;	/* ask only: src/app/ask-store.c */
+};
+
+static struct engine	*ask_engine;
+
+static int	 ask_num(const char *, const char *, const char *, double,
+		    double, double *);
+static int	 ask_parse(const char *, int, char **, struct ask_opts *,
+		    const char **);
+static int	 ask_emit(const char *, size_t, void *);
+static void	 ask_sigint(int);
+static void	 ask_stats(const struct engine_result *);
+static int	 ask_open(const char *, const struct ask_opts *);
+static int	 ask_finish(const char *, struct ask_store *, int,
+		    const struct engine_result *, char *);
+static void	 ask_usage(const char *);
+
+static void
+ask_usage(const char *cmd)
+{
+	fprintf(stderr, "usage: medchat %s -m FILE [--system TEXT] "
+	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
+	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
+	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
+	    ASK_STORE_USAGE " QUESTION" : "PROMPT");
+}
+
+/* Strict number parsers: the whole string, in range. */
+static int
+ask_num(const char *cmd, const char *opt, const char *s, double lo,
+    double hi, double *out)
+{
+	char	*end;
+	double	 d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(d >= lo && d <= hi)) {
+		fprintf(stderr, "medchat %s: invalid value for %s: '%s'\n",
+		    cmd, opt, s);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/*
+ * Parse argv into *o; the positional text (question or prompt) in *text.
+ * Returns 0, or -1 after printing a message.
+ */
+static int
+ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
+    const char **text)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "system", required_argument, NULL, 's' },
+		{ "template", required_argument, NULL, 'T' },
+		{ "temp", required_argument, NULL, 1 },
+		{ "top-k", required_argument, NULL, 2 },
+		{ "top-p", required_argument, NULL, 3 },
+		{ "min-p", required_argument, NULL, 4 },
+		{ "repeat-penalty", required_argument, NULL, 5 },
+		{ "seed", required_argument, NULL, 6 },
+		{ "n-predict", required_argument, NULL, 'n' },
+		{ "ctx", required_argument, NULL, 'c' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		ASK_STORE_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	double	d;
+	int	ch;
+
+	memset(o, 0, sizeof *o);
+	engine_sampling_default(&o->smp);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "m:s:T:n:c:t:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			o->model = optarg;
+			break;
+		case 's':
+			o->system = optarg;
+			break;
+		case 'T':
+			o->tmpl = optarg;
+			break;
+		case 1:
+			if (ask_num(cmd, "--temp", optarg, 0, 100, &d) != 0)
+				return -1;
+			o->smp.temp = (float)d;
+			break;
+		case 2:
+			if (ask_num(cmd, "--top-k", optarg, 0, INT_MAX,
+			    &d) != 0)
+				return -1;
+			o->smp.top_k = (int)d;
+			break;
+		case 3:
+			if (ask_num(cmd, "--top-p", optarg, 0, 1, &d) != 0)
+				return -1;
+			o->smp.top_p = (float)d;
+			break;
+		case 4:
+			if (ask_num(cmd, "--min-p", optarg, 0, 1, &d) != 0)
+				return -1;
+			o->smp.min_p = (float)d;
+			break;
+		case 5:
+			if (ask_num(cmd, "--repeat-penalty", optarg, 0, 100,
+			    &d) != 0)
+				return -1;
+			o->smp.repeat_penalty = (float)d;
+			break;
+		case 6:
+			if (ask_num(cmd, "--seed", optarg, 0,
+			    18446744073709551615.0, &d) != 0)
+				return -1;
+			o->smp.seed = strtoull(optarg, NULL, 10);
+			break;
+		case 'n':
+			if (ask_num(cmd, "-n", optarg, -1, INT_MAX, &d) != 0)
+				return -1;
+			o->smp.max_tokens = (int)d;
+			break;
+		case 'c':
+			if (ask_num(cmd, "--ctx", optarg, 0, 1 << 24, &d) != 0)
+				return -1;
+			o->n_ctx = (int)d;
+			break;
+		case 't':
+			if (ask_num(cmd, "--threads", optarg, 0, 256, &d) != 0)
+				return -1;
+			o->n_threads = (int)d;
+			break;
+		default:
+			if ((ch = ask_store_getopt(&o->st, ch, optarg)) < 0)
+				return -1;
+			if (ch > 0 && strcmp(cmd, "ask") == 0)
+				break;
+			ask_usage(cmd);
+			return -1;
+		}
+	}
+	if (o->model == NULL || optind != argc - 1) {
+		ask_usage(cmd);
+		return -1;
+	}
+	*text = argv[optind];
+	return 0;
+}
+
+static int
+ask_emit(const char *s, size_t len, void *arg)
+{
+	ask_store_emit(arg, s, len);	/* saved before it is shown */
+	fwrite(s, 1, len, stdout);
+	fflush(stdout);
+	return 0;
+}
+
+static void
+ask_sigint(int sig)
+{
+	(void)sig;
+	if (ask_engine != NULL)
+		engine_cancel(ask_engine);
+}
+
+static void
+ask_stats(const struct engine_result *r)
+{
+	static const char *const why[] = { "end of answer", "max tokens",
+	    "context full", "cancelled" };
+
+	fprintf(stderr, "\n[prompt %d tokens, prefill %.2f tok/s; generated "
+	    "%d tokens, decode %.2f tok/s; stop: %s; context used %d]\n",
+	    r->n_prompt, r->prefill_tps, r->n_gen, r->decode_tps,
+	    r->stop <= ENGINE_STOP_CANCEL ? why[r->stop] : "?", r->n_ctx_used);
+	if (r->trimmed)
+		fprintf(stderr, "[context full: %d earlier message(s) left "
+		    "out]\n", r->n_dropped);
+}
+
+/* Open the model into ask_engine and route ^C to it; 0 or -1. */
+static int
+ask_open(const char *cmd, const struct ask_opts *o)
+{
+	struct engine_opts	 eo;
+	char			*cause = NULL;
+
+	memset(&eo, 0, sizeof eo);
+	eo.path = o->model;
+	eo.n_ctx = o->n_ctx;
+	eo.n_threads = o->n_threads;
+	if (engine_open(&eo, &ask_engine, &cause) != 0) {
+		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
+		free(cause);
+		return -1;
+	}
+	signal(SIGINT, ask_sigint);
+	return 0;
+}
+
+/*
+ * The end of both commands, once ask_open succeeded: ^C back to the
+ * default, the answer finished in the store (as, ask only; NULL for
+ * none), then the error (rv != 0: cause, freed here) or the statistics
+ * of res on stderr, and the engine closed.  Returns the exit status.
+ */
+static int
+ask_finish(const char *cmd, struct ask_store *as, int rv,
+    const struct engine_result *res, char *cause)
+{
+	signal(SIGINT, SIG_DFL);
+	ask_store_end(as, rv, res, cause);	/* as NULL: nothing */
+	if (rv != 0) {
+		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
+		free(cause);
+	} else
+		ask_stats(res);
+	engine_close(ask_engine);
+	return rv != 0;
+}
+
+int
+cli_ask(int argc, char **argv)
+{
+	struct ask_opts		 o;
+	const struct engine_msg	*msgs;
+	struct engine_result	 res;
+	struct ask_store	*as;
+	const char		*question;
+	char			*cause = NULL;
+	int			 n = 0, rv;
+
+	if (ask_parse("ask", argc, argv, &o, &question) != 0)
+		return 2;
+	if (ask_open("ask", &o) != 0)
+		return 1;
+	/* Advisory gate, conversation so far, question saved first. */
+	if (ask_store_begin(&o.st, ask_engine, o.system, o.tmpl, &o.smp,
+	    question, &as, &msgs, &n, &cause) != 0)
+		return ask_finish("ask", NULL, -1, NULL, cause);
+	rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit, as,
+	    &res, &cause);
+	return ask_finish("ask", as, rv, &res, cause);
+}
+
+int
+cli_generate(int argc, char **argv)
+{
+	struct ask_opts		 o;
+	struct engine_result	 res;
+	const char		*prompt;
+	char			*cause = NULL;
+	int			 rv;
+
+	if (ask_parse("generate", argc, argv, &o, &prompt) != 0)
+		return 2;
+	if (o.system != NULL || o.tmpl != NULL) {
+		fprintf(stderr, "medchat generate: --system and --template "
+		    "apply to ask only\n");
+		return 2;
+	}
+	if (ask_open("generate", &o) != 0)
+		return 1;
+	rv = engine_complete(ask_engine, prompt, &o.smp, ask_emit, NULL, &res,
+	    &cause);
+	return ask_finish("generate", NULL, rv, &res, cause);
+}

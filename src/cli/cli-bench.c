@@ -1,0 +1,293 @@
+/*
+ * cmd-bench.c -- `medchat bench`: benchmarks, never tests.
+ *
+ *   medchat bench kernels [-t THREADS] [--types LIST] [--size MB]
+ *	    [--rows N] [--json]
+ *	matrix-vector throughput per weight type (GB/s of weights), one
+ *	thread and THREADS threads, next to the measured read bandwidth,
+ *	over 4096 x N matrices (N = 11008) cycled through until --size MB
+ *	(512); `--rows 64 --size 1` keeps them in cache and measures the
+ *	kernels' compute speed instead;
+ *   medchat bench --membw [-t THREADS] [--json]
+ *	memory read bandwidth, one thread and THREADS threads;
+ *   medchat bench -m FILE ... | --types LIST|all ...
+ *	model prompt/decode benchmarks (src/cli/cli-bench-model.c).
+ *
+ * THREADS defaults to the number of online CPUs.  The kernel path is the
+ * one CPUID picks, or $MEDCHAT_CPU (scalar, avx2).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "xmalloc.h"
+#include "cli.h"
+#include "engine.h"
+
+#define BENCH_MEMBW_BYTES	((size_t)1 << 30)	/* 1 GiB */
+#define BENCH_MIN_TOTAL_MB	512
+
+static void
+bench_usage(FILE *f)
+{
+	fprintf(f, "usage: medchat bench kernels [-t THREADS] [--types LIST] "
+	    "[--size MB] [--rows N] [--json]\n"
+	    "       medchat bench --membw [-t THREADS] [--json]\n"
+	    "       medchat bench -m FILE [-m FILE ...] [-p 512] [-n 128] "
+	    "[-t THREADS] [-r REPS] [--membw] [--json]\n"
+	    "       medchat bench --types LIST|all [--shape 7b|1b|tiny] "
+	    "[--dir DIR] [-p 512] [-n 128] [-t THREADS] [-r REPS] "
+	    "[--json]\n");
+}
+
+static int
+bench_default_threads(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+/* Read bandwidth with 1 and n threads (the second 0 when n == 1). */
+static void
+bench_membw_pair(int n, double bw[2])
+{
+	bw[0] = engine_bench_membw(1, BENCH_MEMBW_BYTES);
+	bw[1] = n > 1 ? engine_bench_membw(n, BENCH_MEMBW_BYTES) : bw[0];
+}
+
+static int
+bench_membw(int n, int json)
+{
+	double	bw[2];
+
+	bench_membw_pair(n, bw);
+	if (bw[0] == 0.0 || bw[1] == 0.0) {
+		fprintf(stderr, "medchat bench: cannot allocate the %zu MB "
+		    "buffer\n", BENCH_MEMBW_BYTES >> 20);
+		return 1;
+	}
+	if (json)
+		printf("{\"membw\": {\"buffer_mb\": %zu, \"threads\": [1, %d], "
+		    "\"gbs\": [%.2f, %.2f]}}\n", BENCH_MEMBW_BYTES >> 20, n,
+		    bw[0], bw[1]);
+	else {
+		printf("memory read bandwidth (%zu MB buffer, best of 5):\n",
+		    BENCH_MEMBW_BYTES >> 20);
+		printf("  1 thread%s  %6.2f GB/s\n", n > 1 ? " " : "", bw[0]);
+		if (n > 1)
+			printf("  %d threads %6.2f GB/s\n", n, bw[1]);
+	}
+	return 0;
+}
+
+static int
+bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
+{
+	const char *const	*all = engine_bench_types();
+	struct engine_kbench	 r;
+	const char		*level;
+	char			*list, *p, *name, *cause = NULL;
+	double			 bw[2];
+	int			 threads[2] = { 1, n }, nruns = n > 1 ? 2 : 1;
+	int			 first = 1, rc = 0, i;
+
+	if ((level = engine_kernel_level(&cause)) == NULL) {
+		fprintf(stderr, "medchat bench: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if (types == NULL) {
+		list = NULL;
+		for (i = 0; all[i] != NULL; i++) {
+			p = list;
+			if (p == NULL)
+				list = xstrdup(all[i]);
+			else {
+				xasprintf(&list, "%s,%s", p, all[i]);
+				free(p);
+			}
+		}
+	} else
+		list = xstrdup(types);
+	/* Check every name before the (slow) measurements start. */
+	p = list;
+	while ((name = strsep(&p, ",")) != NULL) {
+		for (i = 0; all[i] != NULL; i++)
+			if (strcasecmp(name, all[i]) == 0)
+				break;
+		if (*name != '\0' && all[i] == NULL) {
+			fprintf(stderr, "medchat bench: %s: unknown weight "
+			    "type\n", name);
+			free(list);
+			return 1;
+		}
+		if (p != NULL)
+			p[-1] = ',';
+	}
+
+	bench_membw_pair(n, bw);
+	if (json)
+		printf("{\"kernels\": \"%s\", \"matrix\": \"4096x%d\", "
+		    "\"min_total_mb\": %zu, \"membw_gbs\": [%.2f, %.2f], "
+		    "\"threads\": [1, %d], \"types\": [", level, nrows,
+		    total_mb, bw[0], bw[1], n);
+	else {
+		printf("kernels: %s; matrix-vector over 4096x%d matrices, "
+		    ">= %zu MB per type, best of 7 passes\n", level, nrows,
+		    total_mb);
+		printf("read bandwidth (1 GB buffer): 1 thread %.2f GB/s",
+		    bw[0]);
+		if (n > 1)
+			printf(", %d threads %.2f GB/s", n, bw[1]);
+		printf("\n'read' = a plain read of the same matrices by the same "
+		    "threads, alternating with the\nproducts; %%read = "
+		    "product GB/s / read GB/s\n\n");
+		printf("%-5s %9s %4s  %8s %8s %5s", "type", "MB/matrix", "mats",
+		    "1t GB/s", "read", "%read");
+		if (n > 1)
+			printf("  %5dt GB/s %8s %5s", n, "read", "%read");
+		printf("\n");
+	}
+	p = list;
+	while ((name = strsep(&p, ",")) != NULL) {
+		if (*name == '\0')
+			continue;
+		if (engine_bench_matvec(name, threads, nruns,
+		    total_mb << 20, nrows, &r, &cause) != 0) {
+			fprintf(stderr, "medchat bench: %s\n", cause);
+			free(cause);
+			cause = NULL;
+			rc = 1;
+			continue;
+		}
+		if (json) {
+			printf("%s{\"type\": \"%s\", \"matrix_mb\": %.1f, "
+			    "\"matrices\": %d, \"threads\": [", first ? "" :
+			    ", ", r.type, r.matrix_bytes / 1048576.0,
+			    r.n_matrices);
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%d", i ? ", " : "", r.threads[i]);
+			printf("], \"gbs\": [");
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%.2f", i ? ", " : "", r.gbs[i]);
+			printf("], \"read_gbs\": [");
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%.2f", i ? ", " : "", r.membw[i]);
+			printf("], \"pct_read\": [");
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s%.1f", i ? ", " : "",
+				    100 * r.gbs[i] / r.membw[i]);
+			printf("]}");
+		} else {
+			printf("%-5s %9.1f %4d ", r.type,
+			    r.matrix_bytes / 1048576.0, r.n_matrices);
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s %8.2f %8.2f %4.0f%%", i ? "   " : "",
+				    r.gbs[i], r.membw[i],
+				    100 * r.gbs[i] / r.membw[i]);
+			printf("\n");
+		}
+		fflush(stdout);
+		first = 0;
+	}
+	if (json)
+		printf("]}\n");
+	free(list);
+	return rc;
+}
+
+int
+cli_bench(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "membw", no_argument, NULL, 'M' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "types", required_argument, NULL, 'T' },
+		{ "size", required_argument, NULL, 'S' },
+		{ "rows", required_argument, NULL, 'R' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*types = NULL;
+	char		*end;
+	long		 v;
+	int		 ch, membw = 0, json = 0, threads, nrows = 11008;
+	size_t		 total_mb = BENCH_MIN_TOTAL_MB;
+
+	/*
+	 * Model benchmarks, `medchat bench -m FILE ...` and `medchat bench
+	 * --types LIST` (cmd-bench-model.c); `--types` after `kernels`
+	 * selects the kernel benchmark's types instead.
+	 */
+	for (ch = 1, v = 0; ch < argc; ch++) {
+		if (strcmp(argv[ch], "kernels") == 0)
+			v = 1;
+	}
+	for (ch = 1; ch < argc; ch++) {
+		if (strncmp(argv[ch], "-m", 2) == 0 ||
+		    strncmp(argv[ch], "--model", 7) == 0 ||
+		    (v == 0 && strncmp(argv[ch], "--types", 7) == 0))
+			return bench_model(argc, argv);
+	}
+	threads = bench_default_threads();
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'M':
+			membw = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'T':
+			types = optarg;
+			break;
+		case 'S':
+			v = strtol(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 65536) {
+				fprintf(stderr, "medchat bench: --size: "
+				    "want 1..65536 (MB)\n");
+				return 2;
+			}
+			total_mb = (size_t)v;
+			break;
+		case 'R':
+			v = strtol(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 1000000) {
+				fprintf(stderr, "medchat bench: --rows: "
+				    "want 1..1000000\n");
+				return 2;
+			}
+			nrows = (int)v;
+			break;
+		case 't':
+			v = strtol(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 256) {
+				fprintf(stderr, "medchat bench: -t: want "
+				    "1..256 threads\n");
+				return 2;
+			}
+			threads = (int)v;
+			break;
+		case 'h':
+			bench_usage(stdout);
+			return 0;
+		default:
+			bench_usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (membw && argc == 0)
+		return bench_membw(threads, json);
+	if (!membw && argc == 1 && strcmp(argv[0], "kernels") == 0)
+		return bench_kernels(threads, types, total_mb, nrows, json);
+	bench_usage(stderr);
+	return 2;
+}

@@ -1,0 +1,325 @@
+/*
+ * cmd-debug.c -- `medchat debug ...`: developer tools around the engine.
+ *
+ *	debug tokenize -m FILE [--plain] TEXT	token ids (BOS included when
+ *						the model adds one)
+ *	debug logits -m FILE --tokens "ID ..." --from P [--top N]
+ *						teacher-forced top logits in
+ *						the golden-file format
+ *	debug synth --shape 7b|1b|tiny --type T -o FILE
+ *						benchmark-shaped random model
+ *	debug demo -o FILE			the demo model
+ *
+ * `debug logits` evaluates all ids as one prompt and prints, for every
+ * position i >= P-1, "step S ID:LOGIT ..." with S = i-P+1, the N highest
+ * logits first (ties: lower id first), 5 decimals -- the format of
+ * ../shared/golden/logits-*.txt, so outputs diff against llama.cpp's.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "xmalloc.h"
+
+static int	 debug_tokenize(int, char **);
+static int	 debug_logits(int, char **);
+static int	 debug_synth(int, char **);
+static int	 debug_demo(int, char **);
+static int	 debug_int(const char *, const char *, long, long, long *);
+static int	 debug_open(const char *, const char *, int, int,
+		    struct engine **);
+
+static void
+debug_usage(void)
+{
+	fprintf(stderr,
+	    "usage: medchat debug tokenize -m FILE [--plain] TEXT\n"
+	    "       medchat debug logits -m FILE --tokens \"ID ID ...\" "
+	    "--from P [--top N] [--threads N]\n"
+	    "       medchat debug synth --shape 7b|1b|tiny --type TYPE -o FILE\n"
+	    "       medchat debug demo -o FILE\n");
+}
+
+/* Parse a whole decimal integer in lo..hi; -1 after a message. */
+static int
+debug_int(const char *what, const char *s, long lo, long hi, long *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "medchat debug: invalid %s: '%s'\n", what, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+debug_open(const char *cmd, const char *path, int n_ctx, int n_threads,
+    struct engine **e)
+{
+	struct engine_opts	 eo;
+	char			*cause = NULL;
+
+	memset(&eo, 0, sizeof eo);
+	eo.path = path;
+	eo.n_ctx = n_ctx;
+	eo.n_threads = n_threads;
+	if (engine_open(&eo, e, &cause) != 0) {
+		fprintf(stderr, "medchat debug %s: %s\n", cmd, cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+debug_tokenize(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "plain", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct engine	*e;
+	const char	*model = NULL;
+	int32_t		*ids;
+	int		 ch, plain = 0, n, i;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			model = optarg;
+			break;
+		case 'p':
+			plain = 1;
+			break;
+		default:
+			debug_usage();
+			return 2;
+		}
+	}
+	if (model == NULL || optind != argc - 1) {
+		debug_usage();
+		return 2;
+	}
+	if (debug_open("tokenize", model, 32, 1, &e) != 0)
+		return 1;
+	engine_tokenize(e, argv[optind], !plain, &ids, &n);
+	for (i = 0; i < n; i++)
+		printf("%s%d", i > 0 ? " " : "", ids[i]);
+	printf("\n");
+	free(ids);
+	engine_close(e);
+	return 0;
+}
+
+static int
+debug_logits(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "tokens", required_argument, NULL, 'k' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct engine	*e;
+	const char	*model = NULL, *toks = NULL;
+	char		*cause = NULL, *copy, *w, *last;
+	int32_t		*ids = NULL;
+	float		*logits, *row;
+	int		*best;
+	long		 v, from = -1, top = 10, nt = 0;
+	int		 ch, n = 0, cap = 0, nv, i, s, j, k, b;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "m:t:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			model = optarg;
+			break;
+		case 'k':
+			toks = optarg;
+			break;
+		case 'f':
+			if (debug_int("--from", optarg, 1, INT_MAX, &from) != 0)
+				return 2;
+			break;
+		case 'n':
+			if (debug_int("--top", optarg, 1, 1000, &top) != 0)
+				return 2;
+			break;
+		case 't':
+			if (debug_int("--threads", optarg, 0, 256, &nt) != 0)
+				return 2;
+			break;
+		default:
+			debug_usage();
+			return 2;
+		}
+	}
+	if (model == NULL || toks == NULL || from < 1 || optind != argc) {
+		debug_usage();
+		return 2;
+	}
+	copy = xstrdup(toks);
+	for (w = strtok_r(copy, " \t\n,", &last); w != NULL;
+	    w = strtok_r(NULL, " \t\n,", &last)) {
+		if (debug_int("token id", w, 0, INT32_MAX, &v) != 0) {
+			free(copy);
+			free(ids);
+			return 2;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = (int32_t)v;
+	}
+	free(copy);
+	if (n == 0 || from > n) {
+		fprintf(stderr, "medchat debug logits: --from %ld is beyond "
+		    "the %d tokens\n", from, n);
+		free(ids);
+		return 2;
+	}
+	if (debug_open("logits", model, n, (int)nt, &e) != 0) {
+		free(ids);
+		return 1;
+	}
+	nv = engine_get_info(e)->n_vocab;
+	if (top > nv)
+		top = nv;
+	logits = xcalloc((size_t)(n - from + 1) * nv, sizeof *logits);
+	if (engine_eval(e, ids, n, (int)from - 1, logits, &cause) != 0) {
+		fprintf(stderr, "medchat debug logits: %s\n", cause);
+		free(cause);
+		free(logits);
+		free(ids);
+		engine_close(e);
+		return 1;
+	}
+	best = xcalloc(top, sizeof *best);
+	for (s = 0; s <= n - from; s++) {
+		row = logits + (size_t)s * nv;
+		/* Insertion into a sorted top list: highest, then lowest id. */
+		k = 0;
+		for (i = 0; i < nv; i++) {
+			if (k == top && row[i] <= row[best[k - 1]])
+				continue;
+			j = k < top ? k++ : k - 1;
+			while (j > 0 && row[best[j - 1]] < row[i]) {
+				best[j] = best[j - 1];
+				j--;
+			}
+			best[j] = i;
+		}
+		printf("step %d", s);
+		for (b = 0; b < k; b++)
+			printf(" %d:%.5f", best[b], (double)row[best[b]]);
+		printf("\n");
+	}
+	free(best);
+	free(logits);
+	free(ids);
+	engine_close(e);
+	return 0;
+}
+
+static int
+debug_synth(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "shape", required_argument, NULL, 's' },
+		{ "type", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*shape = NULL, *type = NULL, *out = NULL;
+	char		*cause = NULL;
+	int		 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			shape = optarg;
+			break;
+		case 'T':
+			type = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			debug_usage();
+			return 2;
+		}
+	}
+	if (shape == NULL || type == NULL || out == NULL || optind != argc) {
+		debug_usage();
+		return 2;
+	}
+	if (engine_write_synth_model(out, shape, type, &cause) != 0) {
+		fprintf(stderr, "medchat debug synth: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+debug_demo(int argc, char **argv)
+{
+	char	*cause = NULL;
+	int	 ch;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "o:")) != -1) {
+		if (ch != 'o') {
+			debug_usage();
+			return 2;
+		}
+	}
+	if (argc != 3 || strcmp(argv[1], "-o") != 0) {
+		debug_usage();
+		return 2;
+	}
+	if (engine_write_demo_model(argv[2], &cause) != 0) {
+		fprintf(stderr, "medchat debug demo: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	return 0;
+}
+
+int
+cli_debug(int argc, char **argv)
+{
+	if (argc < 2) {
+		debug_usage();
+		return 2;
+	}
+	if (strcmp(argv[1], "tokenize") == 0)
+		return debug_tokenize(argc - 1, argv + 1);
+	if (strcmp(argv[1], "logits") == 0)
+		return debug_logits(argc - 1, argv + 1);
+	if (strcmp(argv[1], "synth") == 0)
+		return debug_synth(argc - 1, argv + 1);
+	if (strcmp(argv[1], "demo") == 0)
+		return debug_demo(argc - 1, argv + 1);
+	fprintf(stderr, "medchat debug: unknown tool '%s'\n", argv[1]);
+	debug_usage();
+	return 2;
+}

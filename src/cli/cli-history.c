@@ -1,0 +1,891 @@
+/*
+ * cmd-history.c -- `medchat history ...` and `medchat advisory ...`: the
+ * stored conversations and the advisory acknowledgements from the
+ * command line.
+ *
+ *	history [list] [--json] [--limit N] [--archived | --all]
+ *	history show ID
+ *	history search QUERY...
+ *	history export ID... | --all [--format md|json|txt] [-o FILE]
+ *	history import FILE
+ *	history rename ID TITLE...
+ *	history delete ID [--yes]
+ *	history archive ID | unarchive ID
+ *	advisory [--show | --history]
+ *
+ * Every command takes --db PATH (else $MEDCHAT_DB or the default).
+ * Text that comes from the database is untrusted: before it reaches
+ * stdout it goes through cmdh_put(), which shows control characters in
+ * caret notation and replaces invalid UTF-8, C1 controls and bidi
+ * overrides, so a stored answer cannot move the cursor, change the
+ * terminal's settings or reorder what is shown.  JSON output escapes
+ * them instead.  Errors are one line on stderr; exit 1 (2 for usage).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "advisory.h"
+#include "buf.h"
+#include "cli.h"
+#include "sjson.h"
+#include "store.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+struct cmdh_opts {
+	const char	*db;
+	int		 json;
+	int		 limit;
+	int		 archived;	/* 0 active, 1 archived, -1 all */
+	int		 all;
+	int		 yes;
+	const char	*format;
+	const char	*output;
+	int		 show;
+	int		 history;
+};
+
+enum {
+	CMDH_DB = 256, CMDH_JSON, CMDH_LIMIT, CMDH_ARCHIVED, CMDH_ALL,
+	CMDH_YES, CMDH_FORMAT, CMDH_SHOW, CMDH_HISTORY, CMDH_HELP
+};
+
+static const struct option cmdh_longopts[] = {
+	{ "db", required_argument, NULL, CMDH_DB },
+	{ "json", no_argument, NULL, CMDH_JSON },
+	{ "limit", required_argument, NULL, CMDH_LIMIT },
+	{ "archived", no_argument, NULL, CMDH_ARCHIVED },
+	{ "all", no_argument, NULL, CMDH_ALL },
+	{ "yes", no_argument, NULL, CMDH_YES },
+	{ "format", required_argument, NULL, CMDH_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "show", no_argument, NULL, CMDH_SHOW },
+	{ "history", no_argument, NULL, CMDH_HISTORY },
+	{ "help", no_argument, NULL, CMDH_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char cmdh_usage[] =
+    "usage: medchat history [list] [--json] [--limit N] [--archived|--all]\n"
+    "       medchat history show ID\n"
+    "       medchat history search QUERY...\n"
+    "       medchat history export ID...|--all [--format md|json|txt] "
+    "[-o FILE]\n"
+    "       medchat history import FILE\n"
+    "       medchat history rename ID TITLE...\n"
+    "       medchat history delete ID [--yes]\n"
+    "       medchat history archive|unarchive ID\n"
+    "  every command also takes --db PATH (default $MEDCHAT_DB or\n"
+    "  $XDG_DATA_HOME/medchat/medchat.db)\n";
+
+static void	 cmdh_put(FILE *, const char *, int, const char *,
+		     const char *);
+static int	 cmdh_parse(int, char **, struct cmdh_opts *, int *);
+static int	 cmdh_id(const char *, int64_t *);
+static int	 cmdh_open(const struct cmdh_opts *, struct store **);
+static int	 cmdh_fail(char *);
+static int	 cmdh_write_all(int, const char *, size_t);
+static int	 cmdh_export_special(const char *, const struct stat *,
+		     const char *, size_t, int);
+
+/*
+ * Write untrusted text s to f.  keep_nl keeps newlines and tabs (else
+ * they show as spaces).  mark_open/mark_close (may be NULL) replace the
+ * bytes \001 and \002 (search-match markers).
+ */
+static void
+cmdh_put(FILE *f, const char *s, int keep_nl, const char *mark_open,
+    const char *mark_close)
+{
+	size_t		 n = strlen(s), i = 0;
+	uint32_t	 cp;
+	int		 l;
+	unsigned char	 c;
+
+	while (i < n) {
+		c = (unsigned char)s[i];
+		if (c == 1 && mark_open != NULL) {
+			fputs(mark_open, f);
+			i++;
+			continue;
+		}
+		if (c == 2 && mark_close != NULL) {
+			fputs(mark_close, f);
+			i++;
+			continue;
+		}
+		if (c == '\n' || c == '\t') {
+			fputc(keep_nl ? c : ' ', f);
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fputc('^', f);
+			fputc(c == 0x7f ? '?' : c + '@', f);
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			fputc(c, f);
+			i++;
+			continue;
+		}
+		l = utf8_decode(s + i, n - i, &cp);
+		if (l < 0 || (cp >= 0x80 && cp <= 0x9f) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069)) {
+			fputs("\xEF\xBF\xBD", f);
+			i += l < 0 ? 1 : (size_t)l;
+			continue;
+		}
+		fwrite(s + i, 1, (size_t)l, f);
+		i += (size_t)l;
+	}
+}
+
+static int
+cmdh_fail(char *cause)
+{
+	fprintf(stderr, "medchat: ");
+	cmdh_put(stderr, cause != NULL ? cause : "unknown error", 0, NULL,
+	    NULL);
+	fputc('\n', stderr);
+	free(cause);
+	return 1;
+}
+
+/* Write all of p[0..n) to fd; -1 with errno on failure. */
+static int
+cmdh_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+cmdh_id(const char *s, int64_t *id)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0) {
+		fprintf(stderr, "medchat: '");
+		cmdh_put(stderr, s, 0, NULL, NULL);
+		fprintf(stderr, "' is not a conversation id\n");
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+/*
+ * Parse options anywhere in argv (GNU getopt permutes); *first gets the
+ * index of the first operand.  -1 on a usage error (message printed).
+ */
+static int
+cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
+{
+	char		*end;
+	long		 v;
+	int		 ch;
+
+	memset(o, 0, sizeof *o);
+	optind = 0;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "o:", cmdh_longopts, NULL)) != -1) {
+		switch (ch) {
+		case CMDH_DB:
+			o->db = optarg;
+			break;
+		case CMDH_JSON:
+			o->json = 1;
+			break;
+		case CMDH_LIMIT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 1 || v > INT_MAX) {
+				fprintf(stderr, "medchat: --limit needs a "
+				    "positive number\n");
+				return -1;
+			}
+			o->limit = (int)v;
+			break;
+		case CMDH_ARCHIVED:
+			o->archived = 1;
+			break;
+		case CMDH_ALL:
+			o->all = 1;
+			break;
+		case CMDH_YES:
+			o->yes = 1;
+			break;
+		case CMDH_FORMAT:
+			o->format = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case CMDH_SHOW:
+			o->show = 1;
+			break;
+		case CMDH_HISTORY:
+			o->history = 1;
+			break;
+		case CMDH_HELP:
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	*first = optind;
+	return 0;
+}
+
+static int
+cmdh_open(const struct cmdh_opts *o, struct store **sp)
+{
+	char	*cause;
+
+	if (store_open(o->db, advisory_ident(), sp, &cause) != 0)
+		return cmdh_fail(cause);
+	if (store_n_interrupted(*sp) > 0)
+		fprintf(stderr, "medchat: %d unfinished answer%s from an "
+		    "earlier run marked interrupted\n",
+		    store_n_interrupted(*sp),
+		    store_n_interrupted(*sp) == 1 ? "" : "s");
+	return 0;
+}
+
+/* "2026-11-27 16:40" from a time stamp. */
+static const char *
+cmdh_date(int64_t ms, char *buf, size_t len)
+{
+	store_time_iso(ms, buf, len);
+	if (strlen(buf) == 20) {	/* not for years outside 0..9999 */
+		buf[10] = ' ';
+		buf[16] = '\0';
+	}
+	return buf;
+}
+
+/* ---- history list ---------------------------------------------------- */
+
+static int
+cmdh_list(struct store *s, const struct cmdh_opts *o)
+{
+	struct store_list_opts	 lo;
+	struct store_conv	*v;
+	struct buf		 b = BUF_INIT;
+	char			*cause, t[40];
+	size_t			 n, i;
+
+	memset(&lo, 0, sizeof lo);
+	lo.limit = o->limit;
+	lo.archived = o->all ? -1 : o->archived;
+	if (store_conv_list(s, &lo, &v, &n, &cause) != 0)
+		return cmdh_fail(cause);
+	if (o->json) {
+		buf_puts(&b, "[");
+		for (i = 0; i < n; i++) {
+			buf_printf(&b, "%s\n  {\"id\": %lld, \"title\": ",
+			    i ? "," : "", (long long)v[i].id);
+			sjson_put_string(&b, v[i].title);
+			buf_printf(&b, ", \"created\": \"%s\"",
+			    store_time_iso(v[i].created, t, sizeof t));
+			buf_printf(&b, ", \"updated\": \"%s\"",
+			    store_time_iso(v[i].updated, t, sizeof t));
+			buf_printf(&b, ", \"messages\": %d, \"archived\": %s",
+			    v[i].n_messages, v[i].archived ? "true" : "false");
+			buf_puts(&b, ", \"model_file\": ");
+			sjson_put_string(&b, v[i].model_file);
+			buf_puts(&b, ", \"model_quant\": ");
+			sjson_put_string(&b, v[i].model_quant);
+			buf_puts(&b, ", \"preview\": ");
+			sjson_put_string(&b, v[i].preview);
+			buf_puts(&b, "}");
+		}
+		buf_puts(&b, n ? "\n]\n" : "]\n");
+		fwrite(b.data, 1, b.len, stdout);
+		buf_free(&b);
+	} else if (n == 0)
+		printf("no conversations\n");
+	else {
+		printf("%5s  %-16s  %4s  %s\n", "ID", "UPDATED", "MSGS",
+		    "TITLE");
+		for (i = 0; i < n; i++) {
+			printf("%5lld  %-16s  %4d  ", (long long)v[i].id,
+			    cmdh_date(v[i].updated, t, sizeof t),
+			    v[i].n_messages);
+			cmdh_put(stdout, v[i].title, 0, NULL, NULL);
+			if (v[i].archived)
+				printf("  [archived]");
+			if (v[i].model_file != NULL) {
+				printf("  (");
+				cmdh_put(stdout, v[i].model_file, 0, NULL,
+				    NULL);
+				printf(")");
+			}
+			printf("\n");
+		}
+	}
+	store_convs_free(v, n);
+	return 0;
+}
+
+/* ---- history show ---------------------------------------------------- */
+
+static void
+cmdh_show_prov(const struct store_prov *p)
+{
+	printf("    -- ");
+	cmdh_put(stdout, p->model_file != NULL ? p->model_file : "model ?",
+	    0, NULL, NULL);
+	printf(" (");
+	cmdh_put(stdout, p->model_quant != NULL ? p->model_quant : "?", 0,
+	    NULL, NULL);
+	printf("), template ");
+	cmdh_put(stdout, p->template_name != NULL ? p->template_name :
+	    "default", 0, NULL, NULL);
+	if (p->has_seed)
+		printf(", seed %llu", (unsigned long long)p->seed);
+	printf(", %d+%d tokens", p->n_prompt, p->n_gen);
+	if (p->decode_tps > 0)
+		printf(", %.1f tok/s", p->decode_tps);
+	if (p->trimmed)
+		printf(", context trimmed");
+	printf("\n");
+}
+
+static int
+cmdh_show(struct store *s, int64_t id)
+{
+	struct store_conv	 c;
+	struct store_msg	*v;
+	int64_t			*alts;
+	char			*cause, t[40];
+	size_t			 n, i, nalt, idx;
+
+	if (store_conv_get(s, id, &c, &cause) != 0)
+		return cmdh_fail(cause);
+	if (store_msg_path(s, id, 0, &v, &n, &cause) != 0) {
+		store_conv_free(&c);
+		return cmdh_fail(cause);
+	}
+	printf("Conversation %lld: ", (long long)c.id);
+	cmdh_put(stdout, c.title, 0, NULL, NULL);
+	printf("%s\n", c.archived ? "  [archived]" : "");
+	printf("Created %s, ", cmdh_date(c.created, t, sizeof t));
+	printf("updated %s\n", cmdh_date(c.updated, t, sizeof t));
+	if (c.model_file != NULL) {
+		printf("Model: ");
+		cmdh_put(stdout, c.model_file, 0, NULL, NULL);
+		printf(" (");
+		cmdh_put(stdout, c.model_quant != NULL ? c.model_quant : "?", 0,
+		    NULL, NULL);
+		printf(")\n");
+	}
+	if (c.system != NULL) {
+		printf("System: ");
+		cmdh_put(stdout, c.system, 1, NULL, NULL);
+		printf("\n");
+	}
+	for (i = 0; i < n; i++) {
+		printf("\n[%s %s]", store_role_name(v[i].role),
+		    cmdh_date(v[i].created, t, sizeof t));
+		if (v[i].status != STORE_STATUS_COMPLETE)
+			printf(" (%s)", store_status_name(v[i].status));
+		if (store_msg_alternatives(s, v[i].id, &alts, &nalt, &idx,
+		    &cause) == 0) {
+			if (nalt > 1)
+				printf(" (alternative %zu of %zu)", idx + 1,
+				    nalt);
+			free(alts);
+		} else
+			free(cause);
+		printf("\n");
+		cmdh_put(stdout, v[i].content, 1, NULL, NULL);
+		printf("\n");
+		if (v[i].error != NULL) {
+			printf("    error: ");
+			cmdh_put(stdout, v[i].error, 0, NULL, NULL);
+			printf("\n");
+		}
+		if (v[i].role == STORE_ROLE_ASSISTANT)
+			cmdh_show_prov(&v[i].prov);
+	}
+	store_msgs_free(v, n);
+	store_conv_free(&c);
+	return 0;
+}
+
+/* ---- history search -------------------------------------------------- */
+
+static int
+cmdh_search(struct store *s, const struct cmdh_opts *o, int argc,
+    char **argv)
+{
+	struct store_hit	*v;
+	struct buf		 q = BUF_INIT;
+	const char		*mo, *mc;
+	char			*cause, t[40];
+	size_t			 n, i;
+	int			 k, color;
+
+	for (k = 0; k < argc; k++) {
+		if (k)
+			buf_putc(&q, ' ');
+		buf_puts(&q, argv[k]);
+	}
+	if (q.len == 0) {
+		fprintf(stderr, "medchat: history search needs a query\n");
+		return 2;
+	}
+	if (store_search(s, q.data, 0, "\001", "\002", o->limit, &v, &n,
+	    &cause) != 0) {
+		buf_free(&q);
+		return cmdh_fail(cause);
+	}
+	buf_free(&q);
+	color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	mo = color ? "\033[1;7m" : "[";
+	mc = color ? "\033[0m" : "]";
+	if (n == 0)
+		printf("no matches\n");
+	for (i = 0; i < n; i++) {
+		printf("%lld", (long long)v[i].conv_id);
+		if (v[i].msg_id != 0)
+			printf(" #%lld %s", (long long)v[i].msg_id,
+			    store_role_name(v[i].role));
+		else
+			printf(" title");
+		printf(" %s  ", cmdh_date(v[i].created, t, sizeof t));
+		cmdh_put(stdout, v[i].title, 0, NULL, NULL);
+		printf("%s\n    ", v[i].archived ? " [archived]" : "");
+		cmdh_put(stdout, v[i].snippet, 0, mo, mc);
+		printf("\n");
+	}
+	store_hits_free(v, n);
+	return 0;
+}
+
+/* ---- history export / import ----------------------------------------- */
+
+static int
+cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
+    char **argv)
+{
+	enum store_format	 fmt = STORE_FMT_MD;
+	struct buf		 b = BUF_INIT;
+	int64_t			*ids = NULL;
+	char			*cause, *tmp = NULL, *text;
+	FILE			*f;
+	struct stat		 sb;
+	size_t			 len;
+	int			 i, fd, rc;
+
+	if (o->format != NULL && store_format_parse(o->format, &fmt) != 0) {
+		fprintf(stderr, "medchat: unknown format '");
+		cmdh_put(stderr, o->format, 0, NULL, NULL);
+		fprintf(stderr, "' (md, json or txt)\n");
+		return 2;
+	}
+	if ((argc == 0) == (o->all == 0)) {
+		fprintf(stderr, "medchat: history export needs conversation "
+		    "ids or --all\n");
+		return 2;
+	}
+	if (argc > 0) {
+		ids = xcalloc((size_t)argc, sizeof *ids);
+		for (i = 0; i < argc; i++) {
+			if (cmdh_id(argv[i], &ids[i]) != 0) {
+				free(ids);
+				return 2;
+			}
+		}
+	}
+
+	/* Export to memory first: a failure leaves no half-written file. */
+	f = open_memstream(&text, &len);
+	if (f == NULL) {
+		free(ids);
+		xasprintf(&cause, "cannot allocate the export");
+		return cmdh_fail(cause);
+	}
+	rc = store_export(s, ids, (size_t)argc, fmt, f, &cause);
+	fclose(f);
+	free(ids);
+	if (rc != 0) {
+		free(text);
+		return cmdh_fail(cause);
+	}
+
+	if (o->output == NULL || strcmp(o->output, "-") == 0) {
+		if (isatty(STDOUT_FILENO) && fmt != STORE_FMT_JSON)
+			cmdh_put(stdout, text, 1, NULL, NULL);
+		else
+			fwrite(text, 1, len, stdout);
+		free(text);
+		if (fflush(stdout) != 0) {
+			xasprintf(&cause, "writing the export: %s",
+			    strerror(errno));
+			return cmdh_fail(cause);
+		}
+		return 0;
+	}
+	/*
+	 * An existing target that is not a regular file (/dev/stdout, a
+	 * terminal, a FIFO, or a symbolic link to one) is written in place:
+	 * renaming over it would replace the device or pipe with a file.
+	 */
+	if (stat(o->output, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		rc = cmdh_export_special(o->output, &sb, text, len,
+		    fmt != STORE_FMT_JSON);
+		free(text);
+		return rc;
+	}
+	/* The file is private (0600) and appears whole or not at all. */
+	buf_printf(&b, "%s.tmpXXXXXX", o->output);
+	tmp = buf_detach(&b);
+	if ((fd = mkstemp(tmp)) == -1) {
+		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
+		free(tmp);
+		free(text);
+		return cmdh_fail(cause);
+	}
+	fchmod(fd, 0600);
+	if (cmdh_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		free(text);
+		return cmdh_fail(cause);
+	}
+	if (close(fd) != 0 || rename(tmp, o->output) != 0) {
+		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		free(text);
+		return cmdh_fail(cause);
+	}
+	free(tmp);
+	free(text);
+	return 0;
+}
+
+/*
+ * Write an export to path, an existing file that is not a regular one;
+ * on a terminal the text is made safe as on stdout unless raw.  0 or 1
+ * (message printed).
+ */
+static int
+cmdh_export_special(const char *path, const struct stat *sb,
+    const char *text, size_t len, int tty_safe)
+{
+	char	*cause;
+	FILE	*f;
+	int	 fd;
+
+	if (S_ISDIR(sb->st_mode)) {
+		xasprintf(&cause, "%s: %s", path, strerror(EISDIR));
+		return cmdh_fail(cause);
+	}
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		return cmdh_fail(cause);
+	}
+	if (tty_safe && isatty(fd)) {
+		if ((f = fdopen(fd, "w")) == NULL) {
+			xasprintf(&cause, "%s: %s", path, strerror(errno));
+			close(fd);
+			return cmdh_fail(cause);
+		}
+		cmdh_put(f, text, 1, NULL, NULL);
+		if (fclose(f) != 0) {
+			xasprintf(&cause, "%s: %s", path, strerror(errno));
+			return cmdh_fail(cause);
+		}
+		return 0;
+	}
+	if (cmdh_write_all(fd, text, len) != 0) {
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		return cmdh_fail(cause);
+	}
+	if (close(fd) != 0) {
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		return cmdh_fail(cause);
+	}
+	return 0;
+}
+
+static int
+cmdh_import(struct store *s, const char *path)
+{
+	struct buf	 b = BUF_INIT;
+	int64_t		*ids;
+	char		*cause, *msg, chunk[65536];
+	size_t		 n, i, r;
+	FILE		*f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		return cmdh_fail(cause);
+	}
+	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		buf_append(&b, chunk, r);
+		if (b.len > (size_t)1 << 30) {
+			fclose(f);
+			buf_free(&b);
+			xasprintf(&cause, "%s: too large to import", path);
+			return cmdh_fail(cause);
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		buf_free(&b);
+		xasprintf(&cause, "%s: %s", path, strerror(errno));
+		return cmdh_fail(cause);
+	}
+	fclose(f);
+	if (store_import_json(s, buf_str(&b), b.len, &ids, &n,
+	    &cause) != 0) {
+		buf_free(&b);
+		xasprintf(&msg, "%s: %s", path, cause);
+		free(cause);
+		return cmdh_fail(msg);
+	}
+	buf_free(&b);
+	printf("imported %zu conversation%s:", n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		printf(" %lld", (long long)ids[i]);
+	printf("\n");
+	free(ids);
+	return 0;
+}
+
+/* ---- history delete -------------------------------------------------- */
+
+static int
+cmdh_delete(struct store *s, const struct cmdh_opts *o, int64_t id)
+{
+	struct store_conv	 c;
+	char			*cause, line[64];
+
+	if (store_conv_get(s, id, &c, &cause) != 0)
+		return cmdh_fail(cause);
+	if (!o->yes) {
+		if (!isatty(STDIN_FILENO)) {
+			store_conv_free(&c);
+			fprintf(stderr, "medchat: not deleting conversation "
+			    "%lld without confirmation: add --yes\n",
+			    (long long)id);
+			return 1;
+		}
+		fprintf(stderr, "Delete conversation %lld \"", (long long)id);
+		cmdh_put(stderr, c.title, 0, NULL, NULL);
+		fprintf(stderr, "\" (%d messages)? [y/N] ", c.n_messages);
+		fflush(stderr);
+		if (fgets(line, sizeof line, stdin) == NULL ||
+		    (strcmp(line, "y\n") != 0 && strcmp(line, "yes\n") != 0 &&
+		    strcmp(line, "Y\n") != 0)) {
+			store_conv_free(&c);
+			fprintf(stderr, "not deleted\n");
+			return 1;
+		}
+	}
+	store_conv_free(&c);
+	if (store_conv_delete(s, id, &cause) != 0)
+		return cmdh_fail(cause);
+	printf("deleted conversation %lld\n", (long long)id);
+	return 0;
+}
+
+/* ---- entry points ---------------------------------------------------- */
+
+int
+cli_history(int argc, char **argv)
+{
+	struct cmdh_opts	 o;
+	struct store		*s;
+	struct buf		 title = BUF_INIT;
+	const char		*sub;
+	char			*cause;
+	int64_t			 id = 0;
+	int			 first, rc, nargs, k;
+	char			**args;
+
+	if ((rc = cmdh_parse(argc, argv, &o, &first)) != 0) {
+		fputs(cmdh_usage, rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
+	}
+	sub = first < argc ? argv[first] : "list";
+	args = argv + first + (first < argc);
+	nargs = argc - first - (first < argc);
+
+	/* Check the operands before touching the database. */
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "search") == 0 ||
+	    strcmp(sub, "export") == 0) {
+		if (strcmp(sub, "list") == 0 && nargs != 0)
+			goto usage;
+	} else if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0 ||
+	    strcmp(sub, "archive") == 0 || strcmp(sub, "unarchive") == 0) {
+		if (nargs != 1)
+			goto usage;
+		if (cmdh_id(args[0], &id) != 0)
+			return 2;
+	} else if (strcmp(sub, "rename") == 0) {
+		if (nargs < 2)
+			goto usage;
+		if (cmdh_id(args[0], &id) != 0)
+			return 2;
+		for (k = 1; k < nargs; k++) {
+			if (k > 1)
+				buf_putc(&title, ' ');
+			buf_puts(&title, args[k]);
+		}
+		if (strspn(buf_str(&title), " \t\n") == title.len) {
+			fprintf(stderr, "medchat: history rename: the title is "
+			    "empty\n");
+			buf_free(&title);
+			return 2;
+		}
+		if (!utf8_valid(title.data, title.len)) {
+			fprintf(stderr, "medchat: history rename: the title is "
+			    "not valid UTF-8\n");
+			buf_free(&title);
+			return 2;
+		}
+	} else if (strcmp(sub, "import") == 0) {
+		if (nargs != 1)
+			goto usage;
+	} else {
+		fprintf(stderr, "medchat: unknown history command '");
+		cmdh_put(stderr, sub, 0, NULL, NULL);
+		fprintf(stderr, "'\n");
+		goto usage;
+	}
+
+	if ((rc = cmdh_open(&o, &s)) != 0) {
+		buf_free(&title);
+		return rc;
+	}
+	/* A read-only database: refuse before asking or reading files. */
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "search") != 0 && strcmp(sub, "export") != 0 &&
+	    store_writable(s, sub, &cause) != 0) {
+		store_close(s);
+		buf_free(&title);
+		return cmdh_fail(cause);
+	}
+	if (strcmp(sub, "list") == 0)
+		rc = cmdh_list(s, &o);
+	else if (strcmp(sub, "show") == 0)
+		rc = cmdh_show(s, id);
+	else if (strcmp(sub, "search") == 0)
+		rc = cmdh_search(s, &o, nargs, args);
+	else if (strcmp(sub, "export") == 0)
+		rc = cmdh_export(s, &o, nargs, args);
+	else if (strcmp(sub, "import") == 0)
+		rc = cmdh_import(s, args[0]);
+	else if (strcmp(sub, "delete") == 0)
+		rc = cmdh_delete(s, &o, id);
+	else if (strcmp(sub, "rename") == 0) {
+		if (store_conv_rename(s, id, buf_str(&title), &cause) != 0)
+			rc = cmdh_fail(cause);
+		buf_free(&title);
+	} else {
+		if (store_conv_set_archived(s, id, strcmp(sub, "archive") == 0,
+		    &cause) != 0)
+			rc = cmdh_fail(cause);
+	}
+	store_close(s);
+	if (rc == 0 && fflush(stdout) != 0) {
+		fprintf(stderr, "medchat: writing output: %s\n",
+		    strerror(errno));
+		rc = 1;
+	}
+	return rc;
+
+usage:
+	fputs(cmdh_usage, stderr);
+	return 2;
+}
+
+int
+cli_advisory(int argc, char **argv)
+{
+	struct cmdh_opts	 o;
+	struct store		*s;
+	struct store_ack	*v;
+	char			*cause, t[40];
+	size_t			 n, i;
+	int			 first, rc;
+
+	if ((rc = cmdh_parse(argc, argv, &o, &first)) != 0 || first != argc ||
+	    (o.show && o.history)) {
+		fputs("usage: medchat advisory [--show | --history] "
+		    "[--db PATH]\n", rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
+	}
+	if (!o.history) {
+		printf("%s", advisory_text());
+		printf("\n(advisory version %s, sha256 %s)\n",
+		    advisory_version(), advisory_sha256());
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if ((rc = cmdh_open(&o, &s)) != 0)
+		return rc;
+	if (store_ack_list(s, &v, &n, &cause) != 0) {
+		store_close(s);
+		return cmdh_fail(cause);
+	}
+	printf("current advisory: version %s, sha256 %s\n",
+	    advisory_version(), advisory_sha256());
+	if (n == 0)
+		printf("no acknowledgements recorded\n");
+	for (i = 0; i < n; i++) {
+		printf("%s  ", store_time_iso(v[i].time, t, sizeof t));
+		cmdh_put(stdout, v[i].os_user, 0, NULL, NULL);
+		printf(" via ");
+		cmdh_put(stdout, v[i].method, 0, NULL, NULL);
+		printf(": advisory version ");
+		cmdh_put(stdout, v[i].advisory_version, 0, NULL, NULL);
+		printf(" (sha256 ");
+		cmdh_put(stdout, v[i].advisory_sha256, 0, NULL, NULL);
+		printf("%s) for ",
+		    strcmp(v[i].advisory_version, advisory_version()) == 0 &&
+		    strcmp(v[i].advisory_sha256, advisory_sha256()) == 0 ?
+		    "" : ", superseded");
+		cmdh_put(stdout, v[i].model_file, 0, NULL, NULL);
+		printf(" (");
+		cmdh_put(stdout, v[i].model_quant != NULL ? v[i].model_quant :
+		    "?", 0, NULL, NULL);
+		printf(", sha256 ");
+		cmdh_put(stdout, v[i].model_sha256, 0, NULL, NULL);
+		printf(")\n");
+	}
+	store_acks_free(v, n);
+	store_close(s);
+	return 0;
+}

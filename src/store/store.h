@@ -1,0 +1,431 @@
+/*
+ * store.h -- the conversation store: one SQLite database per user holding
+ * conversations, messages (with alternatives and provenance), the
+ * model-risk advisory acknowledgements, settings and the model catalog.
+ *
+ * Threading: a struct store is used by ONE thread only (the UI thread in
+ * the TUI, the main thread in the CLI).  Several processes may use the
+ * same file at once (WAL, busy timeout, short IMMEDIATE transactions).
+ *
+ * Errors: every function that can fail returns -1 and sets *cause to one
+ * line naming the database file (caller frees *cause with free()).  No
+ * function prints anything.  Strings in the structs below are owned by
+ * the struct and released by the matching *_free function; pointers to
+ * const char passed in are copied, never kept.
+ *
+ * Time stamps are UTC milliseconds since the Unix epoch (int64_t);
+ * store_time_iso() formats them.  Ids are SQLite rowids (> 0); 0 means
+ * "none".
+ *
+ * No SQLite type appears here: the UI never sees the driver.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct store;
+
+/* ---- opening --------------------------------------------------------- */
+
+/*
+ * The database path to use: path if not NULL, else $MEDCHAT_DB, else
+ * $XDG_DATA_HOME/medchat/medchat.db, else ~/.local/share/medchat/medchat.db.
+ * Returns a new string (caller frees); NULL with *cause if no home can be
+ * found.
+ */
+char	*store_default_path(const char *path, char **cause);
+
+/*
+ * Open (creating if needed) the database at path (NULL = default above).
+ * Creates the directory 0700 and the files 0600 (database, -wal, -shm).
+ * Refuses, without writing to the file, a file that is not SQLite, is
+ * corrupt (PRAGMA quick_check), is locked for longer than the busy
+ * timeout or has a newer schema than this program knows.  Migrates an
+ * older schema (each step one transaction) after copying the file to
+ * "<path>.bak-v<old>-<UTC time>".  Marks assistant messages left
+ * 'streaming' by a process that no longer runs as 'interrupted'.
+ *
+ * An existing database that cannot be written (file or directory
+ * without write permission for this process, a file with no write bit
+ * in its mode -- even for root --, a read-only file system) is opened
+ * read-only instead: everything that reads works, every function that
+ * writes fails with "<file>: cannot ...: the database is read-only" and
+ * the file is never changed.  A read-only database whose schema is
+ * older than this program's is refused (it must be opened writable once
+ * to be upgraded).  store_readonly() tells which mode was used.
+ *
+ * Returns 0 and *sp, or -1 and *cause.  Free with store_close().
+ */
+/*
+ * The advisory in force (the app layer's advisory.h): its version and the
+ * sha256 of its text.  Acknowledgements are checked against it and every
+ * export names it.  The strings must outlive the store.
+ */
+struct store_advisory {
+	const char	*version;
+	const char	*sha256;
+};
+
+int	 store_open(const char *path, const struct store_advisory *adv,
+	    struct store **sp, char **cause);
+void	 store_close(struct store *);
+
+/* 1 if the database was opened read-only (see store_open), else 0. */
+int	 store_readonly(const struct store *);
+/*
+ * 0 if the database may be written, else -1 and *cause = "<file>: cannot
+ * <what>: the database is read-only (...)".  For commands that write, to
+ * refuse before asking questions or doing slow work.
+ */
+int	 store_writable(struct store *, const char *what, char **cause);
+
+const char *store_path(const struct store *);	/* the file opened */
+int	 store_schema_version(void);		/* the newest we know */
+/* Copy of the backup made by store_open, or NULL if none was needed. */
+const char *store_backup_path(const struct store *);
+/* Messages marked interrupted by this store_open (for a notice). */
+int	 store_n_interrupted(const struct store *);
+
+/* ---- conversations --------------------------------------------------- */
+
+struct store_conv {
+	int64_t		 id;
+	char		*title;		/* never NULL ("" until named) */
+	int64_t		 created;
+	int64_t		 updated;	/* last message or change */
+	char		*system;	/* system message, NULL = none */
+	char		*template_name;	/* "chatml"..., NULL = model's */
+	char		*model_file;	/* last model used: base name */
+	char		*model_sha256;	/* 64 hex or NULL */
+	char		*model_quant;	/* "Q4_K_M" or NULL */
+	char		*params_json;	/* sampling params as JSON or NULL */
+	int		 archived;
+	int64_t		 current_leaf;	/* message at the end of the shown
+					   path (0 = none yet) */
+	/* filled by store_conv_get/store_conv_list only: */
+	int		 n_messages;
+	char		*preview;	/* first words of the first question */
+};
+
+/*
+ * Create a conversation from the fields of init that are set (id,
+ * created, updated, counts and preview are ignored; NULL strings stay
+ * NULL; title NULL or "" means it is taken from the first question).
+ * Returns 0 and *id, or -1.
+ */
+int	 store_conv_create(struct store *, const struct store_conv *init,
+	    int64_t *id, char **cause);
+/* Read one; -1 with "no conversation N" if absent.  Free with store_conv_free. */
+int	 store_conv_get(struct store *, int64_t id, struct store_conv *out,
+	    char **cause);
+
+struct store_list_opts {
+	int		 limit;		/* 0 = no limit */
+	int		 offset;
+	int		 archived;	/* 0 = active only, 1 = archived only,
+					   -1 = both */
+};
+/* Newest (by updated) first.  *out is an array of *n; store_convs_free. */
+int	 store_conv_list(struct store *, const struct store_list_opts *,
+	    struct store_conv **out, size_t *n, char **cause);
+
+int	 store_conv_rename(struct store *, int64_t id, const char *title,
+	    char **cause);
+int	 store_conv_set_archived(struct store *, int64_t id, int archived,
+	    char **cause);
+/* system NULL = none.  Applies to the next answer. */
+int	 store_conv_set_system(struct store *, int64_t id, const char *system,
+	    char **cause);
+/* template NULL = model's; params_json NULL = defaults. */
+int	 store_conv_set_settings(struct store *, int64_t id,
+	    const char *template_name, const char *params_json, char **cause);
+int	 store_conv_set_model(struct store *, int64_t id, const char *file,
+	    const char *sha256, const char *quant, char **cause);
+/* Select which alternative path is shown (leaf must be in conversation). */
+int	 store_conv_set_leaf(struct store *, int64_t id, int64_t leaf,
+	    char **cause);
+/* Delete the conversation and all its messages. */
+int	 store_conv_delete(struct store *, int64_t id, char **cause);
+
+void	 store_conv_free(struct store_conv *);	/* frees members only */
+void	 store_convs_free(struct store_conv *, size_t n);
+
+/* Title made of the first words of text (at most ~60 bytes); caller frees. */
+char	*store_title_from_text(const char *text);
+
+/* ---- messages -------------------------------------------------------- */
+
+enum store_role {
+	STORE_ROLE_SYSTEM = 0,
+	STORE_ROLE_USER,
+	STORE_ROLE_ASSISTANT,
+};
+
+enum store_status {
+	STORE_STATUS_COMPLETE = 0,
+	STORE_STATUS_STREAMING,		/* being written right now */
+	STORE_STATUS_INTERRUPTED,	/* the writer died (crash, kill -9) */
+	STORE_STATUS_CANCELLED,		/* the user stopped it */
+	STORE_STATUS_ERROR,		/* the engine failed: see error */
+};
+
+/* Where an assistant answer came from (all may be NULL/0 for others). */
+struct store_prov {
+	char		*model_file;	/* base name of the GGUF */
+	char		*model_quant;
+	char		*model_sha256;	/* 64 hex */
+	char		*template_name;
+	char		*params_json;	/* sampling parameters */
+	uint64_t	 seed;
+	int		 has_seed;
+	int		 n_prompt;	/* prompt tokens */
+	int		 n_gen;		/* generated tokens */
+	double		 prefill_tps;
+	double		 decode_tps;
+	int		 trimmed;	/* context was trimmed */
+	char		*dropped_json;	/* JSON array of the message ids
+					   left out of the prompt, or NULL */
+};
+
+struct store_msg {
+	int64_t		 id;
+	int64_t		 conv_id;
+	int64_t		 parent_id;	/* 0 = first message */
+	enum store_role	 role;
+	char		*content;	/* never NULL */
+	int64_t		 created;
+	int64_t		 updated;
+	enum store_status status;
+	char		*error;		/* for STORE_STATUS_ERROR, else NULL */
+	struct store_prov prov;
+};
+
+/*
+ * Add a finished message (a user question, a system note, an imported
+ * or complete answer) as a child of parent (0 = root), in one
+ * transaction; the conversation's updated time and current leaf move to
+ * it.  The first user message names an untitled conversation.  prov may
+ * be NULL.  Returns 0 and *id (may be NULL), or -1.
+ */
+int	 store_msg_add(struct store *, int64_t conv, int64_t parent,
+	    enum store_role, const char *content, enum store_status,
+	    const struct store_prov *prov, int64_t *id, char **cause);
+/* Replace content (and status) of a message, one transaction. */
+int	 store_msg_update(struct store *, int64_t id, const char *content,
+	    size_t len, enum store_status, char **cause);
+/* Set status (and error text, may be NULL) and provenance (may be NULL). */
+int	 store_msg_finish(struct store *, int64_t id, enum store_status,
+	    const char *error, const struct store_prov *prov, char **cause);
+int	 store_msg_get(struct store *, int64_t id, struct store_msg *out,
+	    char **cause);
+/* Every message of the conversation (all alternatives), oldest first. */
+int	 store_msg_list(struct store *, int64_t conv, struct store_msg **out,
+	    size_t *n, char **cause);
+/*
+ * The path from the first message down to leaf (0 = the conversation's
+ * current leaf), oldest first: what the transcript shows and what is
+ * sent to the model.
+ */
+int	 store_msg_path(struct store *, int64_t conv, int64_t leaf,
+	    struct store_msg **out, size_t *n, char **cause);
+/*
+ * Alternatives of message id: the messages with the same parent and
+ * role (id itself included), oldest first; *index is id's position.
+ */
+int	 store_msg_alternatives(struct store *, int64_t id,
+	    int64_t **ids, size_t *n, size_t *index, char **cause);
+
+void	 store_msg_free(struct store_msg *);	/* members only */
+void	 store_msgs_free(struct store_msg *, size_t n);
+void	 store_prov_free(struct store_prov *);	/* members only */
+
+const char *store_role_name(enum store_role);	/* "user"... */
+const char *store_status_name(enum store_status); /* "complete"... */
+int	 store_role_parse(const char *, enum store_role *);
+int	 store_status_parse(const char *, enum store_status *);
+
+/*
+ * Streaming persistence of one assistant answer.  The row is created at
+ * the first store_stream_append (status 'streaming', with prov), its
+ * content rewritten at most every 250 ms, and on store_stream_finish
+ * (final status, error text, final provenance with token counts).  The
+ * user message must already be committed (store_msg_add).  A finish
+ * without any text still creates the row (an empty cancelled or failed
+ * answer is a fact worth keeping).  If a flush fails the stream keeps
+ * the text in memory and tries again at the next append/finish.
+ */
+struct store_stream;
+
+struct store_stream *store_stream_start(struct store *, int64_t conv,
+	    int64_t parent, const struct store_prov *prov);
+int	 store_stream_append(struct store_stream *, const char *text,
+	    size_t len, char **cause);
+/*
+ * Save text appended more than STORE_STREAM_FLUSH_MS ago and not yet
+ * saved (when tokens pause, appends alone would leave it unsaved): call
+ * from an idle loop, e.g. the UI's poll() timeout.  0 or -1 with cause.
+ */
+int	 store_stream_tick(struct store_stream *, char **cause);
+/* prov NULL keeps the one given at start. *id (may be NULL) = the row. */
+int	 store_stream_finish(struct store_stream *, enum store_status,
+	    const char *error, const struct store_prov *prov, int64_t *id,
+	    char **cause);
+int64_t	 store_stream_id(const struct store_stream *);	/* 0 before 1st */
+const char *store_stream_text(const struct store_stream *);
+void	 store_stream_free(struct store_stream *);	/* after finish */
+/* Minimum time between two flushes, milliseconds (250). */
+#define STORE_STREAM_FLUSH_MS 250
+
+/* ---- full-text search ------------------------------------------------ */
+
+struct store_hit {
+	int64_t		 conv_id;
+	int64_t		 msg_id;	/* 0 = the match is in the title */
+	char		*title;
+	enum store_role	 role;
+	int64_t		 created;
+	char		*snippet;	/* matches between open/close marks */
+	int		 archived;
+};
+
+/*
+ * Search message contents and conversation titles.  query is any user
+ * text: it is split into words, each quoted for FTS5 (so no input is a
+ * syntax error), all must match; prefix nonzero makes the last word a
+ * prefix (incremental search).  mark_open/mark_close surround matches
+ * in the snippet.  Best first, at most limit (0 = 100).  An empty query
+ * gives no hits.
+ */
+int	 store_search(struct store *, const char *query, int prefix,
+	    const char *mark_open, const char *mark_close, int limit,
+	    struct store_hit **out, size_t *n, char **cause);
+void	 store_hits_free(struct store_hit *, size_t n);
+/* The FTS5 expression store_search uses for query; caller frees. */
+char	*store_fts_query(const char *query, int prefix);
+
+/* ---- settings -------------------------------------------------------- */
+
+/* *value = new string or NULL if unset (caller frees). */
+int	 store_setting_get(struct store *, const char *key, char **value,
+	    char **cause);
+/* value NULL deletes the key. */
+int	 store_setting_set(struct store *, const char *key, const char *value,
+	    char **cause);
+
+/* ---- model catalog --------------------------------------------------- */
+
+struct store_model {
+	char		*path;		/* absolute path, the key */
+	uint64_t	 size;
+	int64_t		 mtime_ns;
+	char		*sha256;	/* NULL until computed */
+	char		*name;		/* general.name or NULL */
+	char		*quant;
+	char		*summary_json;	/* engine summary as JSON or NULL */
+	int64_t		 last_used;	/* 0 = never */
+};
+
+/*
+ * Insert or update the row for m->path.  If size or mtime changed, a
+ * sha256 not given in m is forgotten.
+ */
+int	 store_model_put(struct store *, const struct store_model *m,
+	    char **cause);
+/* 0 and *out, 1 if absent, -1 on error. */
+int	 store_model_get(struct store *, const char *path,
+	    struct store_model *out, char **cause);
+/* All rows, most recently used first, then by path. */
+int	 store_model_list(struct store *, struct store_model **out, size_t *n,
+	    char **cause);
+int	 store_model_touch(struct store *, const char *path, char **cause);
+int	 store_model_delete(struct store *, const char *path, char **cause);
+void	 store_model_free(struct store_model *);
+void	 store_models_free(struct store_model *, size_t n);
+
+/*
+ * The sha256 (65 bytes incl. NUL) of the file at path: from the catalog
+ * if its (path, size, mtime) row has one, else computed by reading the
+ * file (seconds for a multi-GB model: call from the CLI, or hash with
+ * sha256_file() on a worker thread and record with
+ * store_model_set_sha256() on the store's thread).  *computed (may be
+ * NULL) says whether the file was read.
+ */
+int	 store_model_sha256(struct store *, const char *path, char out[65],
+	    int *computed, char **cause);
+/* 1 and out if the catalog knows the hash for this size and mtime, 0 if not. */
+int	 store_model_cached_sha256(struct store *, const char *path,
+	    uint64_t size, int64_t mtime_ns, char out[65], char **cause);
+int	 store_model_set_sha256(struct store *, const char *path,
+	    uint64_t size, int64_t mtime_ns, const char *sha256, char **cause);
+
+/* ---- advisory acknowledgements --------------------------------------- */
+
+struct store_ack {
+	int64_t		 id;
+	char		*advisory_version;
+	char		*advisory_sha256;
+	char		*model_file;
+	char		*model_quant;
+	char		*model_sha256;
+	char		*os_user;
+	int64_t		 time;		/* UTC ms */
+	char		*method;	/* "tui", "cli-flag", "cli-prompt" */
+};
+
+/*
+ * Is there an acknowledgement of the current advisory (version and
+ * sha256 of its text, see advisory.h) for the model with this sha256?
+ * Records imported from an export (method "import:...") do not count.
+ * Returns 1 (and the latest record in *found if not NULL), 0 if not,
+ * -1 on error.
+ */
+int	 store_ack_check(struct store *, const char *model_sha256,
+	    struct store_ack *found, char **cause);
+/* Record one for the current advisory, the OS user and now. */
+int	 store_ack_record(struct store *, const char *model_file,
+	    const char *model_quant, const char *model_sha256,
+	    const char *method, char **cause);
+/* All records, newest first. */
+int	 store_ack_list(struct store *, struct store_ack **out, size_t *n,
+	    char **cause);
+void	 store_ack_free(struct store_ack *);
+void	 store_acks_free(struct store_ack *, size_t n);
+
+/* ---- export / import ------------------------------------------------- */
+
+enum store_format { STORE_FMT_MD, STORE_FMT_JSON, STORE_FMT_TXT };
+int	 store_format_parse(const char *, enum store_format *);
+
+/*
+ * Write conversations ids[0..n) (n == 0: all, archived included) to out.
+ * Every format starts with a header holding the advisory version and the
+ * acknowledgement records for the models used, and gives each answer's
+ * provenance (model, quant, sha256, template, parameters, seed, status).
+ * Markdown and text show the current path of each conversation with the
+ * other alternatives noted; JSON holds every message and field and
+ * round-trips through store_import_json().  Text is written as stored
+ * (the caller sanitizes when out is a terminal).
+ */
+int	 store_export(struct store *, const int64_t *ids, size_t n,
+	    enum store_format, FILE *out, char **cause);
+/*
+ * Import the conversations and acknowledgements of a JSON export, all in
+ * one transaction.  Ids are kept when none of a conversation's ids is
+ * taken, else new ones are given (parents follow).  Acknowledgements are
+ * kept as records with method "import:<method>" (the advisory gate
+ * ignores them) and are not added twice.  *ids and *n (may be NULL) get
+ * the conversations' ids in this database (caller frees *ids).
+ */
+int	 store_import_json(struct store *, const char *json, size_t len,
+	    int64_t **ids, size_t *n, char **cause);
+
+/* ---- misc ------------------------------------------------------------ */
+
+int64_t	 store_now(void);			/* UTC ms */
+/* "2026-11-27T16:32:24Z" into buf (at least 32 bytes). */
+char	*store_time_iso(int64_t ms, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,469 @@
+/*
+ * ui-slash.c -- the slash-command table and the key table of the TUI
+ * (STYLE practice 12).  Keys that run commands name the command string,
+ * so a key and the typed command share one dispatcher (slash_run).  /help
+ * is generated from both tables, and tests/test-ui-cmd checks that the
+ * man page documents every entry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "ui-int.h"
+#include "xmalloc.h"
+
+static int	 cmdx_new(void *, int, char **, char **);
+static int	 cmdx_system(void *, int, char **, char **);
+static int	 cmdx_model(void *, int, char **, char **);
+static int	 cmdx_demo(void *, int, char **, char **);
+static int	 cmdx_history(void *, int, char **, char **);
+static int	 cmdx_regen(void *, int, char **, char **);
+static int	 cmdx_edit(void *, int, char **, char **);
+static int	 cmdx_set(void *, int, char **, char **);
+static int	 cmdx_template(void *, int, char **, char **);
+static int	 cmdx_export(void *, int, char **, char **);
+static int	 cmdx_copy(void *, int, char **, char **);
+static int	 cmdx_stats(void *, int, char **, char **);
+static int	 cmdx_help(void *, int, char **, char **);
+static int	 cmdx_advisory(void *, int, char **, char **);
+static int	 cmdx_quit(void *, int, char **, char **);
+
+static const struct slash_entry slash_table[] = {
+	{ "new", NULL, "", "start a new conversation", 0, 0, cmdx_new },
+	{ "system", NULL, "", "edit the system message (presets, $EDITOR)",
+	  0, 0, cmdx_system },
+	{ "model", NULL, "[FILE]", "open the model menu, or load FILE",
+	  0, 1, cmdx_model },
+	{ "demo", NULL, "", "write and load the demo model (random weights "
+	  "-- meaningless output)", 0, 0, cmdx_demo },
+	{ "history", NULL, "", "browse, search, resume and export "
+	  "conversations", 0, 0, cmdx_history },
+	{ "regen", NULL, "", "answer the last question again (the old answer "
+	  "is kept as an alternative)", 0, 0, cmdx_regen },
+	{ "edit", NULL, "", "edit the last question and send it again",
+	  0, 0, cmdx_edit },
+	{ "set", NULL, "[temp|top-k|top-p|min-p|repeat-penalty|seed|"
+	  "max-tokens|ctx [VALUE]]", "show or change a generation setting",
+	  0, 2, cmdx_set },
+	{ "template", NULL, "NAME", "chat template: chatml, meditron, llama2 "
+	  "or auto (the model's)", 1, 1, cmdx_template },
+	{ "export", NULL, "md|json|txt [FILE]", "export this conversation "
+	  "(default file medchat-ID.EXT)", 1, 2, cmdx_export },
+	{ "copy", NULL, "", "copy the last answer to the clipboard (OSC 52, "
+	  "works over ssh)", 0, 0, cmdx_copy },
+	{ "stats", NULL, "", "model, context and speed figures", 0, 0,
+	  cmdx_stats },
+	{ "help", NULL, "", "list commands and keys", 0, 0, cmdx_help },
+	{ "advisory", NULL, "", "show the model-risk advisory", 0, 0,
+	  cmdx_advisory },
+	{ "quit", "exit", "", "leave medchat", 0, 0, cmdx_quit },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL }
+};
+
+static const struct ui_key key_table[] = {
+	{ KEY_F(1), "F1", "chat", "/help", "list commands and keys" },
+	{ KEY_F(2), "F2", "chat", "/system", "edit the system message" },
+	{ KEY_F(3), "F3", "chat", "/model", "model menu" },
+	{ KEY_F(4), "F4", "chat", "/history", "conversation browser" },
+	{ KEY_F(5), "F5", "chat", "/regen", "regenerate the last answer" },
+	{ KEY_F(6), "F6", "chat", "/edit", "edit the last question" },
+	{ 0, "Enter", "chat", NULL, "send the question or command" },
+	{ 0, "Alt-Enter", "chat", NULL, "new line in the input" },
+	{ 0, "Backslash-Enter", "chat", NULL,
+	  "Enter continues on a new line" },
+	{ 0, "Tab", "chat", NULL, "complete slash commands and their words" },
+	{ 0, "Esc", "chat", NULL, "stop the answer being generated" },
+	{ 0, "C-c", "chat", NULL, "stop the answer; clear the input; quit "
+	  "at an empty prompt" },
+	{ 0, "PgUp", "chat", NULL, "scroll the transcript up" },
+	{ 0, "PgDn", "chat", NULL, "scroll the transcript down" },
+	{ 0, "Home", "chat", NULL, "top of the transcript (input empty)" },
+	{ 0, "End", "chat", NULL, "bottom of the transcript, follow new text "
+	  "(input empty)" },
+	{ 0, "mouse wheel", "chat", NULL, "scroll the transcript" },
+	{ 0, "C-s", "editor", NULL, "save the system message" },
+	{ 0, "Esc", "editor", NULL, "cancel editing" },
+	{ 0, "C-x C-e", "editor", NULL, "edit in $VISUAL or $EDITOR" },
+	{ 0, "C-p", "editor", NULL, "pick a preset" },
+	{ 0, "Up", "list", NULL, "previous row" },
+	{ 0, "Down", "list", NULL, "next row" },
+	{ 0, "q", "list", NULL, "close the screen (also Esc)" },
+	{ 0, "Enter", "models", NULL, "load the selected model" },
+	{ 0, "r", "models", NULL, "rescan the model directories" },
+	{ 0, "Enter", "history", NULL, "open the conversation read-only" },
+	{ 0, "/", "history", NULL, "search (incremental, full text)" },
+	{ 0, "r", "history", NULL, "resume the conversation" },
+	{ 0, "n", "history", NULL, "rename" },
+	{ 0, "a", "history", NULL, "archive or unarchive" },
+	{ 0, "A", "history", NULL, "show archived conversations too" },
+	{ 0, "d", "history", NULL, "delete (asks for confirmation)" },
+	{ 0, "e", "history", NULL, "export (md, json or txt)" },
+	{ 0, "I understand", "advisory", NULL,
+	  "type it and press Enter to accept the advisory" },
+	{ 0, "Esc", "advisory", NULL, "decline and quit" },
+	{ 0, NULL, NULL, NULL, NULL }
+};
+
+const struct slash_entry *
+ui_slash_table(void)
+{
+	return slash_table;
+}
+
+const struct ui_key *
+ui_key_table(void)
+{
+	return key_table;
+}
+
+/* /help: a notice built from the two tables. */
+void
+ui_help(struct ui *ui)
+{
+	const struct slash_entry	*e;
+	const struct ui_key	*k;
+	const char		*ctx = "";
+	struct buf		 b = BUF_INIT;
+
+	buf_puts(&b, "Commands:\n");
+	for (e = slash_table; e->name != NULL; e++) {
+		buf_printf(&b, "  /%s%s%s -- %s\n", e->name,
+		    e->args[0] != '\0' ? " " : "", e->args, e->help);
+	}
+	for (k = key_table; k->key != NULL; k++) {
+		if (strcmp(k->context, ctx) != 0) {
+			ctx = k->context;
+			buf_printf(&b, "Keys (%s):\n", ctx);
+		}
+		buf_printf(&b, "  %s -- %s%s%s\n", k->key, k->help,
+		    k->command != NULL ? ": " : "",
+		    k->command != NULL ? k->command : "");
+	}
+	buf_puts(&b, "Text starting with // is sent with one /.");
+	ui_notice(ui, b.data);
+	buf_free(&b);
+}
+
+static int
+cmdx_new(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	ui_new_conversation(ui);
+	ui_message(ui, 0, "new conversation");
+	return 0;
+}
+
+static int
+cmdx_system(void *arg, int argc, char **argv, char **cause)
+{
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	editor_open(arg);
+	return 0;
+}
+
+static int
+cmdx_model(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+
+	(void)cause;
+	if (argc > 1)
+		ui_load_model(ui, argv[1]);
+	else
+		models_open(ui);
+	return 0;
+}
+
+static int
+cmdx_demo(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+	char		*path;
+
+	(void)argc;
+	(void)argv;
+	if (ui_write_demo(ui, &path, cause) != 0)
+		return -1;
+	ui_load_model(ui, path);
+	free(path);
+	return 0;
+}
+
+static int
+cmdx_history(void *arg, int argc, char **argv, char **cause)
+{
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	browser_open(arg);
+	return 0;
+}
+
+static int
+cmdx_regen(void *arg, int argc, char **argv, char **cause)
+{
+	(void)argc;
+	(void)argv;
+	return ui_regenerate(arg, cause);
+}
+
+static int
+cmdx_edit(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+	long		 u;
+
+	(void)argc;
+	(void)argv;
+	if (ui->state == STATE_GENERATING) {
+		xasprintf(cause, "still answering: Esc stops it");
+		return -1;
+	}
+	if ((u = chat_last(ui->chat, CHAT_USER)) < 0) {
+		xasprintf(cause, "no question to edit");
+		return -1;
+	}
+	ui->editing = u;
+	input_set_line(buf_str(&ui->chat->msgs[u].text));
+	ui_message(ui, 0, "editing the last question: Enter sends it again, "
+	    "C-c cancels");
+	return 0;
+}
+
+static int
+cmdx_set(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui		*ui = arg;
+	const struct opt_entry	*o;
+	struct buf		 b = BUF_INIT;
+	char			*v, *params;
+	int			 old_ctx = ui->set.n_ctx;
+
+	if (argc == 1) {
+		buf_puts(&b, "Settings (/set NAME VALUE):\n");
+		for (o = opt_table; o->name != NULL; o++) {
+			v = settings_get(&ui->set, o->name);
+			buf_printf(&b, "  %s = %s -- %s\n", o->name, v,
+			    o->help);
+			free(v);
+		}
+		ui_notice(ui, b.data);
+		buf_free(&b);
+		return 0;
+	}
+	if (argc == 2) {
+		if ((v = settings_get(&ui->set, argv[1])) == NULL) {
+			xasprintf(cause, "unknown setting: %.40s", argv[1]);
+			return -1;
+		}
+		ui_message(ui, 0, "%s = %s", argv[1], v);
+		free(v);
+		return 0;
+	}
+	if (settings_set(&ui->set, argv[1], argv[2], cause) != 0)
+		return -1;
+	v = settings_get(&ui->set, argv[1]);
+	ui_message(ui, 0, "%s = %s", argv[1], v);
+	free(v);
+	if (ui->chat->conv_id != 0) {
+		params = settings_json(&ui->set);
+		if (store_conv_set_settings(ui->store, ui->chat->conv_id,
+		    ui->template_name, params, cause) != 0) {
+			free(params);
+			return -1;
+		}
+		free(params);
+	}
+	if (strcmp(argv[1], "ctx") == 0 && ui->set.n_ctx != old_ctx &&
+	    ui->model != NULL)
+		ui_load_model(ui, ui->model->path);
+	return 0;
+}
+
+static int
+cmdx_template(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui		*ui = arg;
+	const char *const	*t;
+	char			*params;
+
+	(void)argc;
+	if (strcmp(argv[1], "auto") != 0) {
+		for (t = engine_template_names(); *t != NULL; t++) {
+			if (strcmp(*t, argv[1]) == 0)
+				break;
+		}
+		if (*t == NULL) {
+			xasprintf(cause, "unknown template: %.40s (chatml, "
+			    "meditron, llama2 or auto)", argv[1]);
+			return -1;
+		}
+	}
+	free(ui->template_name);
+	ui->template_name = strcmp(argv[1], "auto") == 0 ? NULL :
+	    xstrdup(argv[1]);
+	if (ui->chat->conv_id != 0) {
+		params = settings_json(&ui->set);
+		if (store_conv_set_settings(ui->store, ui->chat->conv_id,
+		    ui->template_name, params, cause) != 0) {
+			free(params);
+			return -1;
+		}
+		free(params);
+	}
+	ui_message(ui, 0, "template %s", argv[1]);
+	return 0;
+}
+
+static int
+cmdx_export(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+	char		*path;
+
+	if (ui->chat->conv_id == 0) {
+		xasprintf(cause, "nothing to export yet");
+		return -1;
+	}
+	if (ui_export(ui, ui->chat->conv_id, argv[1], argc > 2 ? argv[2] :
+	    NULL, &path, cause) != 0)
+		return -1;
+	ui_message(ui, 0, "exported to %s", path);
+	free(path);
+	return 0;
+}
+
+/* Base64 of s[0..n) (caller frees). */
+static char *
+cmdx_base64(const unsigned char *s, size_t n)
+{
+	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char			*out, *o;
+	size_t			 i;
+	uint32_t		 v;
+
+	out = o = xmalloc(((n + 2) / 3) * 4 + 1);
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = tab[(v >> 6) & 63];
+		*o++ = tab[v & 63];
+	}
+	if (i < n) {
+		v = (uint32_t)s[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)s[i + 1] << 8;
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+cmdx_copy(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+	long		 a;
+	char		*b64;
+
+	(void)argc;
+	(void)argv;
+	if ((a = chat_last(ui->chat, CHAT_ASSISTANT)) < 0 ||
+	    ui->chat->msgs[a].text.len == 0) {
+		xasprintf(cause, "no answer to copy");
+		return -1;
+	}
+	b64 = cmdx_base64((const unsigned char *)ui->chat->msgs[a].text.data,
+	    ui->chat->msgs[a].text.len);
+	/* The terminal (or tmux) puts it on the clipboard; no output moves. */
+	printf("\033]52;c;%s\a", b64);
+	fflush(stdout);
+	free(b64);
+	ui_message(ui, 0, "copied the last answer (%zu bytes) with OSC 52",
+	    ui->chat->msgs[a].text.len);
+	return 0;
+}
+
+static int
+cmdx_stats(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+	struct buf	 b = BUF_INIT;
+	struct worker_model *m = ui->model;
+
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	if (m == NULL)
+		buf_puts(&b, "No model loaded.\n");
+	else {
+		buf_printf(&b, "Model: %s (%s)\n  file %s\n  quant %s, "
+		    "%.2f B parameters, %.2f GB\n  context %d of %d trained, "
+		    "%d threads, kernels %s\n  sha256 %s\n", m->model_name,
+		    m->file_name, m->path, m->quant, m->n_params / 1e9,
+		    m->file_size / 1e9, m->n_ctx, m->n_ctx_train,
+		    m->n_threads, m->cpu, ui->model_sha[0] != '\0' ?
+		    ui->model_sha : "(not computed)");
+	}
+	buf_printf(&b, "Template: %s\n", ui->template_name != NULL ?
+	    ui->template_name : m != NULL ? m->template_name : "auto");
+	if (ui->have_res) {
+		buf_printf(&b, "Last answer: %d prompt tokens at %.1f tok/s, "
+		    "%d generated at %.1f tok/s, context %d used%s\n",
+		    ui->last_res.n_prompt, ui->last_res.prefill_tps,
+		    ui->last_res.n_gen, ui->last_res.decode_tps,
+		    ui->last_res.n_ctx_used, ui->last_res.trimmed ?
+		    ", oldest turns trimmed" : "");
+	}
+	buf_printf(&b, "Conversation: %lld, %zu messages\nDatabase: %s",
+	    (long long)ui->chat->conv_id, ui->chat->n,
+	    store_path(ui->store));
+	ui_notice(ui, b.data);
+	buf_free(&b);
+	return 0;
+}
+
+static int
+cmdx_help(void *arg, int argc, char **argv, char **cause)
+{
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	ui_help(arg);
+	return 0;
+}
+
+static int
+cmdx_advisory(void *arg, int argc, char **argv, char **cause)
+{
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	advisory_open(arg, 0);
+	return 0;
+}
+
+static int
+cmdx_quit(void *arg, int argc, char **argv, char **cause)
+{
+	struct ui	*ui = arg;
+
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	ui->quit = 1;
+	return 0;
+}
