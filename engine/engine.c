@@ -275,12 +275,12 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	nt = opts->n_threads > 0 ? opts->n_threads : engine_physical_cores();
 	if (opts->n_threads <= 0 && e->m->weight_bytes < (16 << 20))
 		nt = 1;
-	if (nt > 256)
-		nt = 256;
+	if (nt > ENGINE_THREADS_MAX)
+		nt = ENGINE_THREADS_MAX;
 
 	per_pos = 2ULL * 2 * hp->n_layer * hp->n_head_kv * hp->head_dim;
 	if (opts->n_ctx > 0) {
-		if (opts->n_ctx > (1 << 24)) {
+		if (opts->n_ctx > ENGINE_CTX_MAX) {
 			xasprintf(cause, "context size %d is too large",
 			    opts->n_ctx);
 			goto fail;

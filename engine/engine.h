@@ -51,6 +51,14 @@ int	 engine_write_demo_model(const char *path, char **cause);
 
 struct engine;
 
+/*
+ * The limits a user may ask for, one definition for every front end: the
+ * context size (memory refuses far less on real machines) and the number
+ * of threads the pool runs.
+ */
+#define ENGINE_CTX_MAX		(1 << 20)
+#define ENGINE_THREADS_MAX	256
+
 struct engine_opts {
 	const char	*path;
 	int		 n_ctx;		/* 0 = model's context, capped by memory */

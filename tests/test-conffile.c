@@ -15,6 +15,7 @@
 
 #include "testhelp.h"
 #include "conffile.h"
+#include "engine.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -99,15 +100,18 @@ main(void)
 	    warned(&c, 2, "t.conf:3: threads: bad number"),
 	    "missing '=', missing key and empty number warned");
 
-	n = PARSE(&c, "ctx = -1\nctx = 12x\nctx = 1048577\nthreads = 1025\n"
+	/* The limits are engine.h's: ENGINE_CTX_MAX is 1 << 20 and
+	 * ENGINE_THREADS_MAX 256. */
+	n = PARSE(&c, "ctx = -1\nctx = 12x\nctx = 1048577\nthreads = 257\n"
 	    "ctx = 99999999999999999999\nthreads = 0x10\nctx = 1 2\n");
 	test_condf(n == 7 && c.ctx == -1 && c.threads == -1,
 	    "bad numbers rejected (%zu bad), nothing set", n);
 	test_cond(warned(&c, 0, "t.conf:1: ctx: bad number \"-1\"") &&
 	    warned(&c, 4, "t.conf:5: ctx: bad number"),
 	    "bad number warnings quote the value");
-	n = PARSE(&c, "ctx = 0\nthreads = 1024\nctx = 1048576\n");
-	test_cond(n == 0 && c.ctx == 1048576 && c.threads == 1024,
+	n = PARSE(&c, "ctx = 0\nthreads = 256\nctx = 1048576\n");
+	test_cond(n == 0 && c.ctx == ENGINE_CTX_MAX &&
+	    c.threads == ENGINE_THREADS_MAX,
 	    "limits are accepted");
 
 	n = PARSE(&c, "template = chat ml\ntemplate = \ntemplate = "

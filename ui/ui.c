@@ -198,7 +198,7 @@ ui_parse(struct ui *ui, int argc, char **argv)
 			errno = 0;
 			l = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    l < 0 || l > (c == 'c' ? 1048576 : 1024)) {
+			    l < 0 || l > (c == 'c' ? ENGINE_CTX_MAX : ENGINE_THREADS_MAX)) {
 				fprintf(stderr, "medchat: bad --%s value: %s\n",
 				    c == 'c' ? "ctx" : "threads", optarg);
 				return -1;

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "conffile.h"
+#include "engine.h"
 #include "fsutil.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -199,12 +200,12 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 		c->models_dirs[c->n_models_dirs++] = dir;
 	} else if ((kn == 3 && memcmp(k, "ctx", 3) == 0) ||
 	    (kn == 7 && memcmp(k, "threads", 7) == 0)) {
-		if (conffile_number(v, vn, kn == 3 ? 1048576 : 1024,
-		    &num) != 0) {
+		if (conffile_number(v, vn, kn == 3 ? ENGINE_CTX_MAX :
+		    ENGINE_THREADS_MAX, &num) != 0) {
 			q = conffile_quote(v, vn);
 			conffile_warn(c, name, line, "%s: bad number \"%s\" "
 			    "(0..%d)", kn == 3 ? "ctx" : "threads", q,
-			    kn == 3 ? 1048576 : 1024);
+			    kn == 3 ? ENGINE_CTX_MAX : ENGINE_THREADS_MAX);
 			free(q);
 			return;
 		}

@@ -29,7 +29,7 @@ const struct opt_entry opt_table[] = {
 	  "random seed, or 'random'" },
 	{ "max-tokens", OPT_INT, -1, 1000000,
 	  "longest answer in tokens (-1 = until the context is full)" },
-	{ "ctx", OPT_CTX, 0, 1048576,
+	{ "ctx", OPT_CTX, 0, ENGINE_CTX_MAX,
 	  "context size in tokens (0 = model default; reloads the model)" },
 	{ NULL, OPT_INT, 0, 0, NULL }
 };
@@ -370,7 +370,7 @@ settings_from_json(struct settings *st, const char *json)
 		t.s.seed = (uint64_t)d;
 	}
 	if (settings_json_number(json, "ctx", &d) == 0 && d >= 0 &&
-	    d <= 1048576)
+	    d <= ENGINE_CTX_MAX)
 		t.n_ctx = (int)d;
 	*st = t;
 }

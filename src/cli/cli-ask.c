@@ -156,12 +156,12 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 			o->smp.max_tokens = (int)d;
 			break;
 		case 'c':
-			if (ask_num(cmd, "--ctx", optarg, 0, 1 << 24, &d) != 0)
+			if (ask_num(cmd, "--ctx", optarg, 0, ENGINE_CTX_MAX, &d) != 0)
 				return -1;
 			o->n_ctx = (int)d;
 			break;
 		case 't':
-			if (ask_num(cmd, "--threads", optarg, 0, 256, &d) != 0)
+			if (ask_num(cmd, "--threads", optarg, 0, ENGINE_THREADS_MAX, &d) != 0)
 				return -1;
 			o->n_threads = (int)d;
 			break;

@@ -366,7 +366,7 @@ bench_model(int argc, char **argv)
 				goto usage_err;
 			break;
 		case 't':
-			if (bm_int("-t", optarg, 0, 256, &o.nt) != 0)
+			if (bm_int("-t", optarg, 0, ENGINE_THREADS_MAX, &o.nt) != 0)
 				goto usage_err;
 			break;
 		case 'r':
@@ -451,7 +451,7 @@ bench_model(int argc, char **argv)
 
 	/* The bandwidth with as many threads as -t (default: all CPUs). */
 	bwt = o.nt > 0 ? (int)o.nt : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	bwt = bwt < 1 ? 1 : bwt > 256 ? 256 : bwt;
+	bwt = bwt < 1 ? 1 : bwt > ENGINE_THREADS_MAX ? ENGINE_THREADS_MAX : bwt;
 	if (o.membw)
 		bw0 = engine_bench_membw(bwt, BM_MEMBW_BYTES);
 	res = xcalloc(nfiles, sizeof *res);

@@ -48,7 +48,7 @@ bench_default_threads(void)
 {
 	long	n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+	return n < 1 ? 1 : n > ENGINE_THREADS_MAX ? ENGINE_THREADS_MAX : (int)n;
 }
 
 /* Read bandwidth with 1 and n threads (the second 0 when n == 1). */
@@ -267,9 +267,9 @@ cli_bench(int argc, char **argv)
 			break;
 		case 't':
 			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 256) {
+			if (*end != '\0' || v < 1 || v > ENGINE_THREADS_MAX) {
 				fprintf(stderr, "medchat bench: -t: want "
-				    "1..256 threads\n");
+				    "1..%d threads\n", ENGINE_THREADS_MAX);
 				return 2;
 			}
 			threads = (int)v;

@@ -161,7 +161,7 @@ debug_logits(int argc, char **argv)
 				return 2;
 			break;
 		case 't':
-			if (debug_int("--threads", optarg, 0, 256, &nt) != 0)
+			if (debug_int("--threads", optarg, 0, ENGINE_THREADS_MAX, &nt) != 0)
 				return 2;
 			break;
 		default:
