@@ -2,7 +2,7 @@
  * avx512-emu.c -- engine/kernels-avx512.c (without VNNI) on SIMDe's
  * emulation of AVX-512, as avx512_emu_install() (see avx512-emu.h).
  */
-#include "tests/avx512-emu.h"
+#include "avx512-emu.h"
 
 #define AVX512_INSTALL avx512_emu_install
-#include "engine/kernels-avx512.c"
+#include "kernels-avx512.c"

@@ -31,7 +31,7 @@
 #include "advisory.h"
 #include "store.h"
 #include "xmalloc.h"
-#include "tests/testhelp.h"
+#include "testhelp.h"
 
 #define RUNS	20
 

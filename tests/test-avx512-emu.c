@@ -32,11 +32,11 @@
 #include "engine.h"
 #include "kernels.h"
 #include "quant.h"
-#include "tests/testhelp.h"
+#include "testhelp.h"
 #include "xmalloc.h"
 
 #ifdef HAVE_SIMDE
-#include "tests/avx512-emu.h"
+#include "avx512-emu.h"
 
 static const uint32_t qtypes[] = {
 	QT_Q4_1, QT_Q5_1,

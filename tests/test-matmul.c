@@ -22,7 +22,7 @@
 
 #include "quant.h"
 #include "kernels.h"
-#include "tests/testhelp.h"
+#include "testhelp.h"
 
 static const uint32_t weight_types[] = {
 	QT_F32, QT_F16, QT_BF16, QT_Q4_0, QT_Q4_1, QT_Q5_0, QT_Q5_1, QT_Q8_0,

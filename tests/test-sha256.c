@@ -10,7 +10,7 @@
 
 #include "sha256.h"
 #include "xmalloc.h"
-#include "tests/testhelp.h"
+#include "testhelp.h"
 
 static int
 progress_count(uint64_t done, uint64_t total, void *arg)

@@ -22,7 +22,7 @@
 #include "advisory.h"
 #include "store.h"
 #include "xmalloc.h"
-#include "tests/testhelp.h"
+#include "testhelp.h"
 
 #define WRITERS	2
 

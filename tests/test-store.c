@@ -34,7 +34,7 @@
 #include "store-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
-#include "tests/testhelp.h"
+#include "testhelp.h"
 
 /*
  * The store's structs use char * because the same structs carry owned

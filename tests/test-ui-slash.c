@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "testhelp.h"
-#include "ui/ui.h"
+#include "ui.h"
 
 static char *
 slurp(const char *path)
