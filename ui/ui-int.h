@@ -230,14 +230,7 @@ void	 ui_input_line(struct ui *, char *line);
 void	 ui_message(struct ui *, int error, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 ui_set_screen(struct ui *, enum ui_screen);
-void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,
-	    int maxw, int attr);
-void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
-	    const unsigned char *style, size_t n, int maxw, int attr);
-int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
-	    int attr);
-void	 ui_fill(struct ui *, int y, int attr);
-int	 ui_key_cp(struct ui *, int key, uint32_t *cp);
+void	 ui_key(struct ui *, int key);
 int	 ui_run_command(struct ui *, const char *line);
 void	 ui_send(struct ui *, const char *text);
 int	 ui_regenerate(struct ui *, char **cause);
@@ -251,10 +244,28 @@ int	 ui_export(struct ui *, int64_t conv, const char *fmt,
 int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
+
+/* ui-args.c */
+int	 ui_args_parse(struct ui *, int argc, char **argv);
+void	 ui_args_conf_warnings(struct ui *);
+
+/* ui-draw.c */
+void	 ui_draw_init(struct ui *);
+void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,
+	    int maxw, int attr);
+void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
+	    const unsigned char *style, size_t n, int maxw, int attr);
+int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
+	    int attr);
+void	 ui_fill(struct ui *, int y, int attr);
 void	 ui_list_move(struct ui_list *, int delta, int page);
 /* Up/k, Down/j, PgUp, PgDn, Home, End on a list; 1 if key was one. */
 int	 ui_list_key(struct ui_list *, int key);
 void	 ui_list_scroll(struct ui_list *, int height);
+
+/* ui-keys.c */
+void	 ui_read_keys(struct ui *);
+int	 ui_key_cp(struct ui *, int key, uint32_t *cp);
 
 /* ui-chat.c */
 void	 tview_free(struct tview *);

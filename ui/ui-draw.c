@@ -1,0 +1,239 @@
+/*
+ * ui-draw.c -- the drawing primitives every screen uses.
+ *
+ * The colour/attribute roles (enum ui_attr) and their curses attributes,
+ * text drawn safely into stdscr (invalid UTF-8, control characters and
+ * wide characters handled the same way wrap.c measures them), Markdown
+ * style bits turned into attributes, and the selectable list that the
+ * model menu, the browser and the preset picker share.  Drawing only
+ * writes stdscr; ui.c refreshes once per redraw.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "ui-int.h"
+#include "utf8.h"
+
+static int	 ui_style_attr(struct ui *, int, int);
+
+/*
+ * Set ui->attrs for each role: colours where the terminal has them and
+ * NO_COLOR is unset, plain attributes otherwise.  After initscr.
+ */
+void
+ui_draw_init(struct ui *ui)
+{
+	const char	*cs;
+	int		 i;
+
+	for (i = 0; i < UA_NATTRS; i++)
+		ui->attrs[i] = A_NORMAL;
+	ui->color = has_colors() && getenv("NO_COLOR") == NULL;
+	if (ui->color) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_CYAN, -1);
+		init_pair(2, COLOR_GREEN, -1);
+		init_pair(3, COLOR_YELLOW, -1);
+		init_pair(4, COLOR_WHITE, COLOR_BLUE);
+		init_pair(5, COLOR_WHITE, COLOR_RED);
+		init_pair(6, COLOR_RED, -1);
+		init_pair(7, COLOR_BLACK, COLOR_YELLOW);
+		ui->attrs[UA_USER] = COLOR_PAIR(1) | A_BOLD;
+		ui->attrs[UA_ASSISTANT] = COLOR_PAIR(2) | A_BOLD;
+		ui->attrs[UA_SYSTEM] = COLOR_PAIR(3);
+		ui->attrs[UA_NOTICE] = COLOR_PAIR(3);
+		ui->attrs[UA_STATUS] = COLOR_PAIR(4);
+		ui->attrs[UA_MARKER] = COLOR_PAIR(5) | A_BOLD;
+		ui->attrs[UA_ERROR] = COLOR_PAIR(6) | A_BOLD;
+		ui->attrs[UA_MATCH] = COLOR_PAIR(7);
+	} else {
+		ui->attrs[UA_USER] = A_BOLD;
+		ui->attrs[UA_ASSISTANT] = A_BOLD | A_UNDERLINE;
+		ui->attrs[UA_SYSTEM] = A_DIM;
+		ui->attrs[UA_NOTICE] = A_DIM;
+		ui->attrs[UA_STATUS] = A_REVERSE;
+		ui->attrs[UA_MARKER] = A_REVERSE | A_BOLD;
+		ui->attrs[UA_ERROR] = A_BOLD;
+		ui->attrs[UA_MATCH] = A_REVERSE | A_UNDERLINE;
+	}
+	ui->attrs[UA_DIM] = A_DIM;
+	ui->attrs[UA_SELECTED] = A_REVERSE;
+	ui->attrs[UA_TITLE] = A_BOLD;
+	/* Markdown: code in the code-block colour, or dim without colour. */
+	ui->attrs[UA_CODE] = ui->color ? (int)COLOR_PAIR(3) : A_DIM;
+	cs = tigetstr("sitm");
+	ui->italic = cs != NULL && cs != (char *)-1 && *cs != '\0' ?
+	    A_ITALIC : A_UNDERLINE;
+}
+
+/*
+ * Draw s[0..n) at (y, x), at most maxw columns, with role attr.  Invalid
+ * bytes show as U+FFFD, a tab as one space, other control characters are
+ * skipped (width 0 for utf8_cpwidth and wrap_text alike, so wrapping and
+ * drawing agree), and outside a UTF-8 locale
+ * every non-ASCII character is drawn as '?'.
+ */
+void
+ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
+    int attr)
+{
+	ui_draw_styled(ui, y, x, s, NULL, n, maxw, attr);
+}
+
+/* The curses attributes for role attr with Markdown style bits st. */
+static int
+ui_style_attr(struct ui *ui, int attr, int st)
+{
+	int	a = ui->attrs[attr];
+
+	if ((st & MD_CODE) && !(st & MD_BLOCK))
+		a = (a & ~(int)A_COLOR) | ui->attrs[UA_CODE];
+	if (st & (MD_BOLD | MD_HEADING))
+		a |= A_BOLD;
+	if (st & MD_ITALIC)
+		a |= ui->italic;
+	return a;
+}
+
+/*
+ * ui_draw_text with style[i] (MD_* bits, see markdown.h) for byte i
+ * added to attr; style may be NULL.
+ */
+void
+ui_draw_styled(struct ui *ui, int y, int x, const char *s,
+    const unsigned char *style, size_t n, int maxw, int attr)
+{
+	size_t		i = 0;
+	uint32_t	cp;
+	int		l, w = 0, cw, cur = 0;
+	char		q = '?';
+
+	if (y < 0 || y >= LINES || x >= COLS || maxw <= 0)
+		return;
+	if (x + maxw > COLS)
+		maxw = COLS - x;
+	attrset(ui->attrs[attr]);
+	move(y, x);
+	while (i < n) {
+		if (style != NULL && style[i] != cur) {
+			cur = style[i];
+			attrset(ui_style_attr(ui, attr, cur));
+		}
+		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
+			l = 1;
+			cw = 1;
+			cp = 0xFFFD;
+		} else if (cp == '\t')
+			cw = 1;
+		else
+			cw = utf8_cpwidth(cp);
+		if (cp == '\t') {
+			if (w + 1 > maxw)
+				break;
+			addch(' ');
+			w++;
+			i++;
+			continue;
+		}
+		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+			i += (size_t)l;
+			continue;
+		}
+		if (w + cw > maxw)
+			break;
+		if (!ui->utf8 && cp >= 0x80)
+			addnstr(&q, 1);
+		else if (cp == 0xFFFD && l == 1)
+			addstr(ui->utf8 ? "\xEF\xBF\xBD" : "?");
+		else if (cw == 0 && w == 0)
+			;	/* a combining mark with nothing to combine */
+		else
+			addnstr(s + i, l);
+		w += cw;
+		i += (size_t)l;
+	}
+	attrset(A_NORMAL);
+}
+
+int
+ui_draw_str(struct ui *ui, int y, int x, const char *s, int maxw, int attr)
+{
+	ui_draw_text(ui, y, x, s, strlen(s), maxw, attr);
+	return (int)utf8_width(s, strlen(s));
+}
+
+/* Fill row y with spaces in attr. */
+void
+ui_fill(struct ui *ui, int y, int attr)
+{
+	int	x;
+
+	attrset(ui->attrs[attr]);
+	for (x = 0; x < COLS; x++)
+		mvaddch(y, x, ' ');
+	attrset(A_NORMAL);
+}
+
+void
+ui_list_move(struct ui_list *l, int delta, int page)
+{
+	long	s = (long)l->sel;
+
+	(void)page;
+	if (l->n == 0) {
+		l->sel = 0;
+		return;
+	}
+	s += delta;
+	if (s < 0)
+		s = 0;
+	if (s >= (long)l->n)
+		s = (long)l->n - 1;
+	l->sel = (size_t)s;
+}
+
+int
+ui_list_key(struct ui_list *l, int key)
+{
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		ui_list_move(l, -1, 0);
+		return 1;
+	case KEY_DOWN:
+	case 'j':
+		ui_list_move(l, 1, 0);
+		return 1;
+	case KEY_PPAGE:
+		ui_list_move(l, -(LINES - 5), 0);
+		return 1;
+	case KEY_NPAGE:
+		ui_list_move(l, LINES - 5, 0);
+		return 1;
+	case KEY_HOME:
+		l->sel = 0;
+		return 1;
+	case KEY_END:
+		ui_list_move(l, (int)l->n, 0);
+		return 1;
+	}
+	return 0;
+}
+
+/* Keep the selection inside the window of height rows. */
+void
+ui_list_scroll(struct ui_list *l, int height)
+{
+	if (height < 1)
+		height = 1;
+	if (l->sel < l->top)
+		l->top = l->sel;
+	if (l->sel >= l->top + (size_t)height)
+		l->top = l->sel - (size_t)height + 1;
+	if (l->n <= (size_t)height)
+		l->top = 0;
+}
