@@ -35,6 +35,16 @@ static const struct markdown *tview_render(struct tview *, size_t,
 static void	 tview_body(struct tview *, struct wrap *,
 		     const struct markdown *, int, int);
 static int	 tview_bullet(const char *, size_t);
+static void	 chat_draw(struct ui *, void *);
+static int	 chat_key(struct ui *, void *, int);
+
+/* The chat has no state of its own: the conversation is ui->chat. */
+const struct ui_screen_ops ui_screen_chat = {
+	.name = "chat",
+	.draw = chat_draw,
+	.key = chat_key,
+	.wheel = 1,
+};
 
 void
 tview_free(struct tview *v)
@@ -385,12 +395,13 @@ status_draw(struct ui *ui, int y)
 	buf_free(&b);
 }
 
-void
-chat_draw(struct ui *ui)
+static void
+chat_draw(struct ui *ui, void *data)
 {
 	int		 inrows, maxin, ty, cy, cx;
 	const char	*hint;
 
+	(void)data;
 	maxin = LINES / 3;
 	if (maxin > 8)
 		maxin = 8;
@@ -422,12 +433,13 @@ chat_draw(struct ui *ui)
 	curs_set(1);
 }
 
-int
-chat_key(struct ui *ui, int key)
+static int
+chat_key(struct ui *ui, void *data, int key)
 {
 	const struct ui_key	*k;
 	int			 height;
 
+	(void)data;
 	height = LINES - 3;
 	if (!UI_KEY_IS_WHEEL(key)) {
 		free(ui->msg);

@@ -32,15 +32,6 @@
 #define UI_KEY_IS_WHEEL(k) ((k) == UI_KEY_WHEEL_UP || (k) == UI_KEY_WHEEL_DOWN)
 #define UI_KEY_IS_META(k) (((k) & ~0xff) == UI_KEY_META)
 
-enum ui_screen {
-	SCREEN_CHAT,
-	SCREEN_ADVISORY,
-	SCREEN_EDITOR,
-	SCREEN_MODELS,
-	SCREEN_BROWSER,
-	SCREEN_VIEW,
-};
-
 enum ui_state {
 	STATE_NOMODEL,
 	STATE_LOADING,
@@ -99,18 +90,42 @@ struct ui_list {
 	size_t		 top;
 };
 
-struct model_row {
-	char		*path;
-	char		*name;		/* base name */
-	int		 pending;	/* header not read yet */
-	int		 ok;
-	char		*error;
-	char		 quant[32];
-	uint64_t	 size;
-	uint64_t	 n_params;
-	uint64_t	 mem;		/* at the chosen context */
-	int		 n_ctx_train;
-	int		 demo;		/* the "create demo model" row */
+struct ui;
+
+/*
+ * A screen: one file with one table of operations and a state struct
+ * private to that file (the pattern of tmux's window modes).  The chat
+ * is always at the bottom of a stack; other screens open over it (the
+ * read-only view over the browser), close back to the one below, or
+ * all at once back to the chat (ui_screen_home).
+ */
+struct ui_screen_ops {
+	const char	*name;
+	/*
+	 * New state for the screen, from arg (each screen says what it
+	 * takes); NULL with *cause (caller frees) if it cannot open.  NULL
+	 * for a screen without state.
+	 */
+	void		*(*open)(struct ui *, const void *arg, char **cause);
+	void		 (*free)(struct ui *, void *data);
+	/* The terminal size changed (COLS, LINES are new); may be NULL. */
+	void		 (*resize)(struct ui *, void *data);
+	/* Draw into stdscr, the whole screen; ui.c refreshes. */
+	void		 (*draw)(struct ui *, void *data);
+	/* A key (curses KEY_*, a byte, or UI_KEY_*); sets ui->dirty.
+	   Returns 1 if the key meant something to the screen. */
+	int		 (*key)(struct ui *, void *data, int key);
+	/* A descriptor the loop polls for the screen and the handler to
+	   call when it is readable; both may be NULL, fd may return -1. */
+	int		 (*fd)(struct ui *, void *data);
+	void		 (*ready)(struct ui *, void *data);
+	int		 wheel;		/* takes the mouse wheel keys */
+};
+
+struct ui_screen {
+	const struct ui_screen_ops *ops;
+	void			*data;		/* ops->open's state */
+	struct ui_screen	*below;		/* NULL for the chat */
 };
 
 struct ui {
@@ -156,8 +171,8 @@ struct ui {
 	long			 editing;	/* /edit: user msg index */
 
 	/* screens */
-	enum ui_screen		 screen;
-	enum ui_screen		 prev_screen;
+	struct ui_screen	*screen;	/* the one shown, top of
+						   the stack */
 	int			 quit;
 	int			 exit_code;
 	int			 dirty;
@@ -175,61 +190,17 @@ struct ui {
 	int			 ctrl_c;	/* last key was C-c */
 
 	struct tview		 chatview;
-
-	/* advisory */
-	int			 adv_required;	/* cannot be dismissed */
-	size_t			 adv_top;
-	struct buf		 adv_field;
-	struct wrap		 adv_wrap;
-
-	/* system-message editor */
-	struct buf		 ed_text;
-	size_t			 ed_cur;
-	size_t			 ed_top;
-	int			 ed_want_col;
-	int			 ed_ctrl_x;
-	int			 ed_presets;	/* preset picker open */
-	struct ui_list		 ed_plist;
-	struct wrap		 ed_wrap;
-
-	/* model menu */
-	struct model_row	*mrows;		/* files, in the order found */
-	size_t			 nmrows, mcap;
-	size_t			*morder;	/* shown order: mrows indexes
-						   sorted by name */
-	struct model_row	 mdemo;		/* "create the demo model",
-						   always the last row */
-	struct ui_list		 mlist;		/* n = nmrows + 1 */
-	uint64_t		 mem_avail;
-	struct mscan		*mscan;		/* header reads under way */
-	size_t			 mprobed;	/* headers read so far */
-	int			 mmoved;	/* the user moved the selection */
-
-	/* transcript browser */
-	struct store_conv	*bconvs;
-	size_t			 nbconvs;
-	int			*bflags;	/* BROWSE_* per conversation */
-	struct store_hit	*bhits;
-	size_t			 nbhits;
-	struct ui_list		 blist;
-	struct buf		 bsearch;
-	int			 bsearching;
-	int			 barchived;	/* show archived */
-	int			 bprompt;	/* 0, 'r'ename, 'e'xport, 'd'elete */
-	struct buf		 bfield;
-
-	/* read-only view */
-	struct chat		*vchat;
-	struct tview		 vview;
-	int64_t			 vconv;
-	char			*vtitle;
 };
 
 /* ui.c */
 void	 ui_input_line(struct ui *, char *line);
 void	 ui_message(struct ui *, int error, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-void	 ui_set_screen(struct ui *, enum ui_screen);
+int	 ui_screen_open(struct ui *, const struct ui_screen_ops *,
+	    const void *arg);
+void	 ui_screen_close(struct ui *);
+void	 ui_screen_home(struct ui *);
+void	 ui_screen_resize(struct ui *);
 void	 ui_key(struct ui *, int key);
 int	 ui_run_command(struct ui *, const char *line);
 void	 ui_send(struct ui *, const char *text);
@@ -268,12 +239,11 @@ void	 ui_read_keys(struct ui *);
 int	 ui_key_cp(struct ui *, int key, uint32_t *cp);
 
 /* ui-chat.c */
+extern const struct ui_screen_ops ui_screen_chat;
 void	 tview_free(struct tview *);
 void	 tview_build(struct ui *, struct tview *, struct chat *, int width);
 void	 tview_draw(struct ui *, struct tview *, int y, int height, int width);
 int	 tview_key(struct tview *, int key, int height);
-void	 chat_draw(struct ui *);
-int	 chat_key(struct ui *, int key);
 void	 status_draw(struct ui *, int y);
 
 /* ui-input.c */
@@ -291,31 +261,22 @@ void	 input_draw(struct ui *, int y, int rows, int width, int *cy,
 /* ui-slash.c */
 void	 ui_help(struct ui *);
 
-/* ui-advisory.c */
+/* ui-advisory.c: arg is a const int *, 1 if acknowledging is required */
+extern const struct ui_screen_ops ui_screen_advisory;
 int	 advisory_needed(struct ui *);
 void	 advisory_open(struct ui *, int required);
-void	 advisory_draw(struct ui *);
-int	 advisory_key(struct ui *, int key);
 
-/* ui-editor.c */
-void	 editor_open(struct ui *);
-void	 editor_draw(struct ui *);
-int	 editor_key(struct ui *, int key);
+/* ui-editor.c: no arg */
+extern const struct ui_screen_ops ui_screen_editor;
 
-/* ui-models.c */
-void	 models_open(struct ui *);
-void	 models_free(struct ui *);
-void	 models_events(struct ui *);
-void	 models_draw(struct ui *);
-int	 models_key(struct ui *, int key);
+/* ui-models.c: no arg */
+extern const struct ui_screen_ops ui_screen_models;
 int	 models_find_default(struct ui *, char **path);
 
-/* ui-browse.c */
-void	 browser_open(struct ui *);
-void	 browser_free(struct ui *);
-void	 browser_draw(struct ui *);
-int	 browser_key(struct ui *, int key);
-void	 view_draw(struct ui *);
-int	 view_key(struct ui *, int key);
+/* ui-browse.c: no arg */
+extern const struct ui_screen_ops ui_screen_browser;
+
+/* ui-view.c: arg is a const int64_t *, the conversation */
+extern const struct ui_screen_ops ui_screen_view;
 
 #endif

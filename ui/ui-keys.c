@@ -30,8 +30,7 @@ ui_read_keys(struct ui *ui)
 	while (!ui->quit && (c = getch()) != ERR) {
 		if (c == KEY_RESIZE) {
 			/* resizeterm() queues one; the size is already set. */
-			clearok(curscr, TRUE);
-			ui->dirty = 1;
+			ui_screen_resize(ui);
 			continue;
 		}
 		if (c == KEY_MOUSE) {

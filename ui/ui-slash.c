@@ -165,7 +165,7 @@ cmdx_system(void *arg, int argc, char **argv, char **cause)
 	(void)argc;
 	(void)argv;
 	(void)cause;
-	editor_open(arg);
+	ui_screen_open(arg, &ui_screen_editor, NULL);
 	return 0;
 }
 
@@ -178,7 +178,7 @@ cmdx_model(void *arg, int argc, char **argv, char **cause)
 	if (argc > 1)
 		ui_load_model(ui, argv[1]);
 	else
-		models_open(ui);
+		ui_screen_open(ui, &ui_screen_models, NULL);
 	return 0;
 }
 
@@ -203,7 +203,7 @@ cmdx_history(void *arg, int argc, char **argv, char **cause)
 	(void)argc;
 	(void)argv;
 	(void)cause;
-	browser_open(arg);
+	ui_screen_open(arg, &ui_screen_browser, NULL);
 	return 0;
 }
 

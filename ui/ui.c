@@ -68,6 +68,7 @@ static int	 ui_ensure_conv(struct ui *, char **);
 static int64_t	 ui_parent_before(struct ui *, long);
 static void	 ui_generate(struct ui *, int64_t);
 static void	 ui_resize(struct ui *);
+static struct ui_screen *ui_screen_polled(struct ui *);
 static void	 ui_startup_model(struct ui *);
 static double	 ui_now(void);
 static void	 ui_free(struct ui *);
@@ -264,7 +265,7 @@ ui_main(int argc, char **argv)
 	input_init(ui, hist);
 	free(hist);
 
-	ui->screen = SCREEN_CHAT;
+	ui_screen_open(ui, &ui_screen_chat, NULL);
 	ui->chatview.follow = 1;
 	if (store_n_interrupted(ui->store) > 0)
 		ui_message(ui, 0, "%d interrupted answer(s) from an earlier "
@@ -303,15 +304,14 @@ ui_main(int argc, char **argv)
 static void
 ui_free(struct ui *ui)
 {
+	/* The screens first: their state may refer to the rest. */
+	ui_screen_home(ui);
+	free(ui->screen);
 	worker_free(ui->worker);
 	if (ui->store != NULL)
 		store_close(ui->store);
 	chat_free(ui->chat);
-	chat_free(ui->vchat);
 	tview_free(&ui->chatview);
-	tview_free(&ui->vview);
-	models_free(ui);
-	browser_free(ui);
 	worker_model_free(ui->model);
 	conffile_free(&ui->conf);
 	free(ui->conf_msg);
@@ -325,14 +325,7 @@ ui_free(struct ui *ui)
 	free(ui->template_name);
 	free(ui->loading_path);
 	free(ui->msg);
-	free(ui->vtitle);
 	buf_free(&ui->paste);
-	buf_free(&ui->adv_field);
-	buf_free(&ui->ed_text);
-	buf_free(&ui->bsearch);
-	buf_free(&ui->bfield);
-	wrap_free(&ui->adv_wrap);
-	wrap_free(&ui->ed_wrap);
 	if (sigpipe_fds[0] != -1) {
 		close(sigpipe_fds[0]);
 		close(sigpipe_fds[1]);
@@ -425,13 +418,61 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 	ui->dirty = 1;
 }
 
-void
-ui_set_screen(struct ui *ui, enum ui_screen s)
+/*
+ * Open a screen over the current one (replacing it if it is the same
+ * screen).  Returns 0, or -1 with the reason in the status line.
+ */
+int
+ui_screen_open(struct ui *ui, const struct ui_screen_ops *ops,
+    const void *arg)
 {
-	if (s != ui->screen)
-		ui->prev_screen = ui->screen;
+	struct ui_screen	*s;
+	char			*cause = NULL;
+	void			*data = NULL;
+
+	if (ui->screen != NULL && ui->screen->ops == ops &&
+	    ui->screen->below != NULL)
+		ui_screen_close(ui);
+	if (ops->open != NULL &&
+	    (data = ops->open(ui, arg, &cause)) == NULL) {
+		ui_message(ui, 1, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		return -1;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->ops = ops;
+	s->data = data;
+	s->below = ui->screen;
 	ui->screen = s;
 	ui->dirty = 1;
+	return 0;
+}
+
+/*
+ * Close the current screen, back to the one below; never the chat.
+ * The screen's state is gone: a key handler that closes its own screen
+ * must not touch its state afterwards.
+ */
+void
+ui_screen_close(struct ui *ui)
+{
+	struct ui_screen	*s = ui->screen;
+
+	if (s == NULL || s->below == NULL)
+		return;
+	ui->screen = s->below;
+	if (s->ops->free != NULL)
+		s->ops->free(ui, s->data);
+	free(s);
+	ui->dirty = 1;
+}
+
+/* Close every screen over the chat. */
+void
+ui_screen_home(struct ui *ui)
+{
+	while (ui->screen != NULL && ui->screen->below != NULL)
+		ui_screen_close(ui);
 }
 
 static void
@@ -449,26 +490,7 @@ ui_redraw(struct ui *ui)
 		if (LINES > 1)
 			mvaddnstr(LINES / 2 + 1, 0, "need 40x10", COLS);
 	} else {
-		switch (ui->screen) {
-		case SCREEN_CHAT:
-			chat_draw(ui);
-			break;
-		case SCREEN_ADVISORY:
-			advisory_draw(ui);
-			break;
-		case SCREEN_EDITOR:
-			editor_draw(ui);
-			break;
-		case SCREEN_MODELS:
-			models_draw(ui);
-			break;
-		case SCREEN_BROWSER:
-			browser_draw(ui);
-			break;
-		case SCREEN_VIEW:
-			view_draw(ui);
-			break;
-		}
+		ui->screen->ops->draw(ui, ui->screen->data);
 	}
 	getyx(stdscr, cy, cx);
 	(void)cy;
@@ -486,13 +508,40 @@ ui_resize(struct ui *ui)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
 	    ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
+	ui_screen_resize(ui);
+}
+
+/* The size is new (COLS, LINES): tell the screens, redraw everything. */
+void
+ui_screen_resize(struct ui *ui)
+{
+	struct ui_screen	*s;
+
+	for (s = ui->screen; s != NULL; s = s->below) {
+		if (s->ops->resize != NULL)
+			s->ops->resize(ui, s->data);
+	}
 	clearok(curscr, TRUE);
 	ui->dirty = 1;
+}
+
+/* The topmost screen with a descriptor to poll now, or NULL. */
+static struct ui_screen *
+ui_screen_polled(struct ui *ui)
+{
+	struct ui_screen	*s;
+
+	for (s = ui->screen; s != NULL; s = s->below) {
+		if (s->ops->fd != NULL && s->ops->fd(ui, s->data) != -1)
+			return s;
+	}
+	return NULL;
 }
 
 static void
 ui_loop(struct ui *ui)
 {
+	struct ui_screen *s;
 	struct pollfd	 pfd[4];
 	unsigned char	 sigs[64];
 	ssize_t		 n, i;
@@ -507,8 +556,9 @@ ui_loop(struct ui *ui)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = sigpipe_fds[0];
 		pfd[2].events = POLLIN;
-		/* The model menu's header reads (ignored when -1). */
-		pfd[3].fd = ui->mscan != NULL ? mscan_fd(ui->mscan) : -1;
+		/* A screen's own descriptor (ignored when -1). */
+		s = ui_screen_polled(ui);
+		pfd[3].fd = s != NULL ? s->ops->fd(ui, s->data) : -1;
 		pfd[3].events = POLLIN;
 		pfd[3].revents = 0;
 		timeout = -1;
@@ -542,8 +592,11 @@ ui_loop(struct ui *ui)
 		}
 		if (pfd[1].revents & POLLIN)
 			ui_events(ui);
-		if (pfd[3].revents & POLLIN)
-			models_events(ui);
+		/* (Unless the events or keys above closed that screen.) */
+		if ((pfd[3].revents & POLLIN) &&
+		    (s = ui_screen_polled(ui)) != NULL &&
+		    s->ops->fd(ui, s->data) == pfd[3].fd)
+			s->ops->ready(ui, s->data);
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			ui->quit = 1;
 			ui->exit_code = 1;
@@ -571,29 +624,9 @@ ui_key(struct ui *ui, int key)
 		}
 		ui->ctrl_c = 1;
 	}
-	if (UI_KEY_IS_WHEEL(key) && ui->screen != SCREEN_CHAT &&
-	    ui->screen != SCREEN_VIEW)
+	if (UI_KEY_IS_WHEEL(key) && !ui->screen->ops->wheel)
 		return;
-	switch (ui->screen) {
-	case SCREEN_CHAT:
-		chat_key(ui, key);
-		break;
-	case SCREEN_ADVISORY:
-		advisory_key(ui, key);
-		break;
-	case SCREEN_EDITOR:
-		editor_key(ui, key);
-		break;
-	case SCREEN_MODELS:
-		models_key(ui, key);
-		break;
-	case SCREEN_BROWSER:
-		browser_key(ui, key);
-		break;
-	case SCREEN_VIEW:
-		view_key(ui, key);
-		break;
-	}
+	ui->screen->ops->key(ui, ui->screen->data, key);
 }
 
 /* A line from the input: a command or a question. */
@@ -1171,7 +1204,7 @@ ui_resume(struct ui *ui, int64_t conv, char **cause)
 	ui->editing = -1;
 	ui->ctx_used = 0;
 	ui->chatview.follow = 1;
-	ui_set_screen(ui, SCREEN_CHAT);
+	ui_screen_home(ui);
 	ui_message(ui, 0, "resumed conversation %lld", (long long)conv);
 	return 0;
 }

@@ -1,0 +1,127 @@
+/*
+ * ui-view.c -- a saved conversation, read-only, opened from the browser.
+ *
+ * The conversation is loaded from the store into a chat model of its own
+ * and drawn by the same transcript view as the chat (ui-chat.c), from
+ * the top.  r resumes it in the chat (closing the browser too); Esc or q
+ * goes back to the browser.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <curses.h>
+
+#include "ui-int.h"
+#include "xmalloc.h"
+
+/* The screen's state. */
+struct view {
+	struct chat	*chat;		/* the conversation, loaded */
+	struct tview	 view;
+	int64_t		 conv;
+	char		*title;
+};
+
+static void	*view_create(struct ui *, const void *, char **);
+static void	 view_free(struct ui *, void *);
+static void	 view_draw(struct ui *, void *);
+static int	 view_key(struct ui *, void *, int);
+
+const struct ui_screen_ops ui_screen_view = {
+	.name = "view",
+	.open = view_create,
+	.free = view_free,
+	.draw = view_draw,
+	.key = view_key,
+	.wheel = 1,
+};
+
+/* arg: the conversation id.  NULL with *cause if it cannot be loaded. */
+static void *
+view_create(struct ui *ui, const void *arg, char **cause)
+{
+	struct view	*v;
+
+	v = xcalloc(1, sizeof *v);
+	v->conv = *(const int64_t *)arg;
+	v->chat = chat_create();
+	if (ui_load_conversation(ui, v->chat, v->conv, &v->title,
+	    cause) != 0) {
+		view_free(ui, v);
+		return NULL;
+	}
+	v->view.gen = v->chat->gen - 1;
+	return v;
+}
+
+static void
+view_free(struct ui *ui, void *data)
+{
+	struct view	*v = data;
+
+	(void)ui;
+	chat_free(v->chat);
+	tview_free(&v->view);
+	free(v->title);
+	free(v);
+}
+
+static void
+view_draw(struct ui *ui, void *data)
+{
+	struct view	*v = data;
+	struct buf	 b = BUF_INIT;
+
+	ui_fill(ui, 0, UA_STATUS);
+	buf_printf(&b, " %s (conversation %lld, read-only)",
+	    v->title != NULL && v->title[0] != '\0' ? v->title :
+	    "(untitled)", (long long)v->conv);
+	ui_draw_text(ui, 0, 0, b.data, b.len, COLS, UA_STATUS);
+	buf_free(&b);
+	tview_build(ui, &v->view, v->chat, COLS);
+	tview_draw(ui, &v->view, 1, LINES - 3, COLS);
+	if (ui->msg != NULL)
+		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
+		    ui->msg_error ? UA_ERROR : UA_DIM);
+	ui_fill(ui, LINES - 1, UA_STATUS);
+	ui_draw_str(ui, LINES - 1, 0, "PgUp/PgDn/Up/Down scroll  r resume  "
+	    "Esc/q back", COLS, UA_STATUS);
+}
+
+static int
+view_key(struct ui *ui, void *data, int key)
+{
+	struct view	*v = data;
+	char		*cause = NULL;
+	int		 height = LINES - 3;
+
+	ui->dirty = 1;
+	free(ui->msg);
+	ui->msg = NULL;
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		if (v->view.top > 0)
+			v->view.top--;
+		v->view.follow = 0;
+		return 1;
+	case KEY_DOWN:
+	case 'j':
+		v->view.top++;
+		return 1;
+	case ' ':
+		return tview_key(&v->view, KEY_NPAGE, height);
+	case 'r':
+		if (ui_resume(ui, v->conv, &cause) != 0) {
+			ui_message(ui, 1, "%s", cause);
+			free(cause);
+		}
+		return 1;		/* closed, with the browser, if resumed */
+	case UI_KEY_ESC:
+	case 'q':
+	case 3:
+		ui_screen_close(ui);
+		return 1;
+	}
+	return tview_key(&v->view, key, height);
+}
