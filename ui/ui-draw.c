@@ -1,13 +1,14 @@
 /*
- * ui-draw.c -- the drawing primitives every screen uses.
+ * ui-draw.c -- the terminal and the drawing primitives every screen uses.
  *
- * The colour/attribute roles (enum ui_attr) and their curses attributes,
+ * Starting and ending curses, the colour/attribute roles (enum ui_attr) and their curses attributes,
  * text drawn safely into stdscr (invalid UTF-8, control characters and
  * wide characters handled the same way wrap.c measures them), Markdown
  * style bits turned into attributes, and the selectable list that the
  * model menu, the browser and the preset picker share.  Drawing only
  * writes stdscr; ui.c refreshes once per redraw.
  */
+#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,66 @@
 #include "utf8.h"
 
 static int	 ui_style_attr(struct ui *, int, int);
+static void	 ui_draw_init(struct ui *);
+
+static int	 curses_on;
+
+/*
+ * Start curses on the terminal: raw keys, no echo, the wheel, bracketed
+ * paste, and the attributes for the roles.
+ */
+void
+ui_draw_start(struct ui *ui)
+{
+	const char	*cs;
+
+	cs = nl_langinfo(CODESET);
+	ui->utf8 = cs != NULL && (strcmp(cs, "UTF-8") == 0 ||
+	    strcmp(cs, "utf8") == 0);
+	initscr();
+	curses_on = 1;
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	/*
+	 * Wheel only.  ncurses asks for the SGR (1006) report format only
+	 * where terminfo says so (xterm's XM); for screen and tmux entries it
+	 * enables X10 reports, which cannot carry columns past 223 and which
+	 * tmux stops sending once anything asks for 1006.  Ask for 1006
+	 * ourselves and decode those reports in ui_read_keys; X10 reports
+	 * that ncurses decodes still arrive as KEY_MOUSE.
+	 */
+	if (mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0) {
+		fputs("\033[?1006h", stdout);
+		fflush(stdout);
+	}
+	mouseinterval(0);
+	ui_draw_init(ui);
+	/* Bracketed paste: the terminal marks pasted text. */
+	fputs("\033[?2004h", stdout);
+	fflush(stdout);
+}
+
+/* Back to the normal terminal (once; safe if curses never started). */
+void
+ui_draw_end(void)
+{
+	if (!curses_on)
+		return;
+	fputs("\033[?2004l\033[?1006l", stdout);
+	fflush(stdout);
+	endwin();
+	curses_on = 0;
+}
 
 /*
  * Set ui->attrs for each role: colours where the terminal has them and
  * NO_COLOR is unset, plain attributes otherwise.  After initscr.
  */
-void
+static void
 ui_draw_init(struct ui *ui)
 {
 	const char	*cs;

@@ -1,10 +1,12 @@
 /*
  * ui-int.h -- state shared by the files of ui/ (private).
  *
- * One struct ui holds everything the UI thread owns: the store, the
- * worker handle, the conversation model, settings, and the state of
- * each screen.  Screens draw from this state into stdscr (ui.c batches
- * the refresh) and handle keys by changing it and setting ui->dirty.
+ * struct ui holds what the UI thread owns and every screen shares: the
+ * options, the store, the worker handle, the conversation model and its
+ * transcript view, settings, the status line and the stack of screens.
+ * Each screen keeps its own state private to its file (struct
+ * ui_screen_ops).  Screens draw into stdscr (ui.c batches the refresh)
+ * and handle keys by changing state and setting ui->dirty.
  */
 #ifndef UI_INT_H
 #define UI_INT_H
@@ -196,11 +198,6 @@ struct ui {
 void	 ui_input_line(struct ui *, char *line);
 void	 ui_message(struct ui *, int error, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-int	 ui_screen_open(struct ui *, const struct ui_screen_ops *,
-	    const void *arg);
-void	 ui_screen_close(struct ui *);
-void	 ui_screen_home(struct ui *);
-void	 ui_screen_resize(struct ui *);
 void	 ui_key(struct ui *, int key);
 int	 ui_run_command(struct ui *, const char *line);
 void	 ui_send(struct ui *, const char *text);
@@ -216,12 +213,21 @@ int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
 
+/* ui-screen.c */
+int	 ui_screen_open(struct ui *, const struct ui_screen_ops *,
+	    const void *arg);
+void	 ui_screen_close(struct ui *);
+void	 ui_screen_home(struct ui *);
+void	 ui_screen_resize(struct ui *);
+struct ui_screen *ui_screen_polled(struct ui *);
+
 /* ui-args.c */
 int	 ui_args_parse(struct ui *, int argc, char **argv);
 void	 ui_args_conf_warnings(struct ui *);
 
 /* ui-draw.c */
-void	 ui_draw_init(struct ui *);
+void	 ui_draw_start(struct ui *);
+void	 ui_draw_end(void);
 void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,
 	    int maxw, int attr);
 void	 ui_draw_styled(struct ui *, int y, int x, const char *s,

@@ -1,9 +1,10 @@
 /*
- * ui-slash.c -- the slash-command table and the key table of the TUI
- * (STYLE practice 12).  Keys that run commands name the command string,
- * so a key and the typed command share one dispatcher (slash_run).  /help
- * is generated from both tables, and tests/test-ui-cmd checks that the
- * man page documents every entry.
+ * ui-slash.c -- the slash-command table and the key table of the TUI.
+ * Commands and keys are tables, not code, so that help and the man page
+ * can be checked against them.  Keys that run commands name the command
+ * string, so a key and the typed command share one dispatcher
+ * (slash_run).  /help is generated from both tables, and
+ * tests/test-ui-slash checks that the man page documents every entry.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,18 +1,19 @@
 /*
- * ui.c -- the full-screen chat: start-up, the poll() loop, screens,
- * drawing primitives and the glue between the conversation model, the
- * worker thread and the store.
+ * ui.c -- the full-screen chat: start-up, the poll() loop, and the glue
+ * between the conversation model, the worker thread and the store.  The
+ * screens are modules (ui-screen.c); drawing is in ui-draw.c, key
+ * decoding in ui-keys.c, the command line in ui-args.c.
  *
- * Threads and ownership (STYLE practice 10): this thread owns curses,
- * readline (ui-input.c) and the store; the worker owns the engine; a
- * short-lived scan thread (src/app/mscan.c) reads model headers for the model
- * menu.  The loop poll()s up to four descriptors:
+ * Threads and ownership (docs/ARCHITECTURE.md, "Threads"): this thread
+ * owns curses, readline (ui-input.c) and the store; the worker owns the
+ * engine; a short-lived scan thread (src/app/mscan.c) reads model
+ * headers for the model menu.  The loop poll()s up to four descriptors:
  *
  *	stdin		keys, read with wgetch in no-delay mode
  *	worker_fd()	worker events (tokens, progress, done, errors)
  *	sigpipe[0]	SIGWINCH/SIGTERM/SIGHUP/SIGCONT from the handlers
- *	mscan_fd()	model files found and headers read, while the
- *			model menu scans
+ *	ops->fd()	a screen's own descriptor: the model menu's scan
+ *			thread, while it reads headers
  *
  * with a timeout only while loading or generating (to refresh the tok/s
  * figure).  Handlers only set state and ui->dirty; the loop redraws the
@@ -30,8 +31,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <langinfo.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -55,8 +54,6 @@ static int	 ui_mkdirs(const char *, char **);
 static char	*ui_data_dir(char **);
 static void	 ui_signal(int);
 static void	 ui_signals(void);
-static void	 ui_curses_init(struct ui *);
-static void	 ui_curses_end(void);
 static void	 ui_loop(struct ui *);
 static void	 ui_redraw(struct ui *);
 static void	 ui_events(struct ui *);
@@ -68,7 +65,6 @@ static int	 ui_ensure_conv(struct ui *, char **);
 static int64_t	 ui_parent_before(struct ui *, long);
 static void	 ui_generate(struct ui *, int64_t);
 static void	 ui_resize(struct ui *);
-static struct ui_screen *ui_screen_polled(struct ui *);
 static void	 ui_startup_model(struct ui *);
 static double	 ui_now(void);
 static void	 ui_free(struct ui *);
@@ -76,7 +72,6 @@ static void	 ui_free(struct ui *);
 static int	 sigpipe_fds[2] = { -1, -1 };
 static int	 saved_stderr = -1;
 static int	 log_fd = -1;
-static int	 curses_on;
 
 /* mkdir -p with mode 0700 for the parts we create. */
 static int
@@ -137,52 +132,6 @@ ui_signals(void)
 	sigaction(SIGCONT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-}
-
-static void
-ui_curses_init(struct ui *ui)
-{
-	const char	*cs;
-
-	cs = nl_langinfo(CODESET);
-	ui->utf8 = cs != NULL && (strcmp(cs, "UTF-8") == 0 ||
-	    strcmp(cs, "utf8") == 0);
-	initscr();
-	curses_on = 1;
-	raw();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	/*
-	 * Wheel only.  ncurses asks for the SGR (1006) report format only
-	 * where terminfo says so (xterm's XM); for screen and tmux entries it
-	 * enables X10 reports, which cannot carry columns past 223 and which
-	 * tmux stops sending once anything asks for 1006.  Ask for 1006
-	 * ourselves and decode those reports in ui_read_keys; X10 reports
-	 * that ncurses decodes still arrive as KEY_MOUSE.
-	 */
-	if (mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0) {
-		fputs("\033[?1006h", stdout);
-		fflush(stdout);
-	}
-	mouseinterval(0);
-	ui_draw_init(ui);
-	/* Bracketed paste: the terminal marks pasted text. */
-	fputs("\033[?2004h", stdout);
-	fflush(stdout);
-}
-
-static void
-ui_curses_end(void)
-{
-	if (!curses_on)
-		return;
-	fputs("\033[?2004l\033[?1006l", stdout);
-	fflush(stdout);
-	endwin();
-	curses_on = 0;
 }
 
 /* Send stderr to the log while curses runs (and back with restore). */
@@ -258,7 +207,7 @@ ui_main(int argc, char **argv)
 	saved_stderr = dup(STDERR_FILENO);
 
 	/* After initscr: our handlers replace ncurses' SIGWINCH handler. */
-	ui_curses_init(ui);
+	ui_draw_start(ui);
 	ui_signals();
 	ui_stderr(1);
 	xasprintf(&hist, "%s/history", ui->data_dir);
@@ -294,7 +243,7 @@ ui_main(int argc, char **argv)
 		ui->stream = NULL;
 	}
 	input_free();
-	ui_curses_end();
+	ui_draw_end();
 	ui_stderr(0);
 	code = ui->exit_code;
 	ui_free(ui);
@@ -418,63 +367,6 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 	ui->dirty = 1;
 }
 
-/*
- * Open a screen over the current one (replacing it if it is the same
- * screen).  Returns 0, or -1 with the reason in the status line.
- */
-int
-ui_screen_open(struct ui *ui, const struct ui_screen_ops *ops,
-    const void *arg)
-{
-	struct ui_screen	*s;
-	char			*cause = NULL;
-	void			*data = NULL;
-
-	if (ui->screen != NULL && ui->screen->ops == ops &&
-	    ui->screen->below != NULL)
-		ui_screen_close(ui);
-	if (ops->open != NULL &&
-	    (data = ops->open(ui, arg, &cause)) == NULL) {
-		ui_message(ui, 1, "%s", cause != NULL ? cause : "failed");
-		free(cause);
-		return -1;
-	}
-	s = xcalloc(1, sizeof *s);
-	s->ops = ops;
-	s->data = data;
-	s->below = ui->screen;
-	ui->screen = s;
-	ui->dirty = 1;
-	return 0;
-}
-
-/*
- * Close the current screen, back to the one below; never the chat.
- * The screen's state is gone: a key handler that closes its own screen
- * must not touch its state afterwards.
- */
-void
-ui_screen_close(struct ui *ui)
-{
-	struct ui_screen	*s = ui->screen;
-
-	if (s == NULL || s->below == NULL)
-		return;
-	ui->screen = s->below;
-	if (s->ops->free != NULL)
-		s->ops->free(ui, s->data);
-	free(s);
-	ui->dirty = 1;
-}
-
-/* Close every screen over the chat. */
-void
-ui_screen_home(struct ui *ui)
-{
-	while (ui->screen != NULL && ui->screen->below != NULL)
-		ui_screen_close(ui);
-}
-
 static void
 ui_redraw(struct ui *ui)
 {
@@ -509,33 +401,6 @@ ui_resize(struct ui *ui)
 	    ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
 	ui_screen_resize(ui);
-}
-
-/* The size is new (COLS, LINES): tell the screens, redraw everything. */
-void
-ui_screen_resize(struct ui *ui)
-{
-	struct ui_screen	*s;
-
-	for (s = ui->screen; s != NULL; s = s->below) {
-		if (s->ops->resize != NULL)
-			s->ops->resize(ui, s->data);
-	}
-	clearok(curscr, TRUE);
-	ui->dirty = 1;
-}
-
-/* The topmost screen with a descriptor to poll now, or NULL. */
-static struct ui_screen *
-ui_screen_polled(struct ui *ui)
-{
-	struct ui_screen	*s;
-
-	for (s = ui->screen; s != NULL; s = s->below) {
-		if (s->ops->fd != NULL && s->ops->fd(ui, s->data) != -1)
-			return s;
-	}
-	return NULL;
 }
 
 static void
