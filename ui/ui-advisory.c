@@ -26,20 +26,16 @@ struct advisory {
 	struct wrap	 wrap;		/* the text at COLS - 4 */
 };
 
-static void	*advisory_create(struct ui *, const void *, char **);
-static void	 advisory_free(struct ui *, void *);
+static void	 advisory_free(void *);
 static void	 advisory_resize(struct ui *, void *);
 static void	 advisory_draw(struct ui *, void *);
 static int	 advisory_key(struct ui *, void *, int);
 static int	 advisory_match(const char *);
 
+/* The text is wrapped when the screen opens and at each resize. */
 const struct ui_screen_ops ui_screen_advisory = {
-	.name = "advisory",
-	.open = advisory_create,
-	.free = advisory_free,
-	.resize = advisory_resize,
-	.draw = advisory_draw,
-	.key = advisory_key,
+	"advisory", sizeof(struct advisory), advisory_resize, advisory_free,
+	advisory_resize, advisory_draw, advisory_key, NULL, NULL, 0
 };
 
 static const char	*adv_phrase = "I understand";
@@ -74,30 +70,19 @@ advisory_needed(struct ui *ui)
 void
 advisory_open(struct ui *ui, int required)
 {
-	ui_screen_open(ui, &ui_screen_advisory, &required);
-}
-
-static void *
-advisory_create(struct ui *ui, const void *arg, char **cause)
-{
 	struct advisory	*adv;
 
-	(void)cause;
-	adv = xcalloc(1, sizeof *adv);
-	adv->required = *(const int *)arg;
-	advisory_resize(ui, adv);
-	return adv;
+	adv = ui_screen_open(ui, &ui_screen_advisory);
+	adv->required = required;
 }
 
 static void
-advisory_free(struct ui *ui, void *data)
+advisory_free(void *data)
 {
 	struct advisory	*adv = data;
 
-	(void)ui;
 	buf_free(&adv->field);
 	wrap_free(&adv->wrap);
-	free(adv);
 }
 
 /* Wrap the text to the new width. */

@@ -45,12 +45,11 @@ struct browser {
 /* Show archived conversations: kept from one opening to the next. */
 static int	 browser_archived;
 
-static void	*browser_create(struct ui *, const void *, char **);
-static void	 browser_free(struct ui *, void *);
+static void	 browser_free(void *);
 static void	 browser_draw(struct ui *, void *);
 static int	 browser_key(struct ui *, void *, int);
 static void	 browser_clear(struct browser *);
-static void	 browser_reload(struct ui *, struct browser *);
+static void	 browser_reload(struct ui *, void *);
 static int64_t	 browser_selected(struct browser *, const char **);
 static void	 browser_draw_marked(struct ui *, int, int, const char *, int,
 		     int);
@@ -59,12 +58,10 @@ static void	 browser_prompt(struct ui *, struct browser *, int,
 static void	 browser_prompt_done(struct ui *, struct browser *);
 static int	 browser_field_key(struct ui *, struct buf *, int);
 
+/* Opening the browser lists the conversations. */
 const struct ui_screen_ops ui_screen_browser = {
-	.name = "browser",
-	.open = browser_create,
-	.free = browser_free,
-	.draw = browser_draw,
-	.key = browser_key,
+	"browser", sizeof(struct browser), browser_reload, browser_free, NULL,
+	browser_draw, browser_key, NULL, NULL, 0
 };
 
 /* Forget the lists. */
@@ -84,8 +81,9 @@ browser_clear(struct browser *br)
 
 /* Query the store again for the list or the search. */
 static void
-browser_reload(struct ui *ui, struct browser *br)
+browser_reload(struct ui *ui, void *data)
 {
+	struct browser		*br = data;
 	struct store_list_opts	 o;
 	struct store_msg	*m;
 	size_t			 i, k, n;
@@ -138,28 +136,14 @@ browser_reload(struct ui *ui, struct browser *br)
 	ui->dirty = 1;
 }
 
-static void *
-browser_create(struct ui *ui, const void *arg, char **cause)
-{
-	struct browser	*br;
-
-	(void)arg;
-	(void)cause;
-	br = xcalloc(1, sizeof *br);
-	browser_reload(ui, br);
-	return br;
-}
-
 static void
-browser_free(struct ui *ui, void *data)
+browser_free(void *data)
 {
 	struct browser	*br = data;
 
-	(void)ui;
 	browser_clear(br);
 	buf_free(&br->search);
 	buf_free(&br->field);
-	free(br);
 }
 
 /* Id (and title) of the selected conversation, 0 if none. */
@@ -487,7 +471,10 @@ browser_key(struct ui *ui, void *data, int key)
 	case KEY_ENTER:
 		if ((id = browser_selected(br, NULL)) == 0)
 			break;
-		ui_screen_open(ui, &ui_screen_view, &id);
+		if (view_open(ui, id, &cause) != 0) {
+			ui_message(ui, 1, "%s", cause);
+			free(cause);
+		}
 		break;
 	case 'r':
 		if ((id = browser_selected(br, NULL)) == 0)

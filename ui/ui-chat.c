@@ -40,10 +40,7 @@ static int	 chat_key(struct ui *, void *, int);
 
 /* The chat has no state of its own: the conversation is ui->chat. */
 const struct ui_screen_ops ui_screen_chat = {
-	.name = "chat",
-	.draw = chat_draw,
-	.key = chat_key,
-	.wheel = 1,
+	.name = "chat", .draw = chat_draw, .key = chat_key, .wheel = 1
 };
 
 void

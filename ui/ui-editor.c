@@ -37,8 +37,8 @@ struct editor {
 	struct wrap	 wrap;		/* text at the screen width */
 };
 
-static void	*editor_create(struct ui *, const void *, char **);
-static void	 editor_free(struct ui *, void *);
+static void	 editor_open(struct ui *, void *);
+static void	 editor_free(void *);
 static void	 editor_draw(struct ui *, void *);
 static int	 editor_key(struct ui *, void *, int);
 static void	 editor_insert(struct editor *, const char *, size_t);
@@ -51,37 +51,28 @@ static size_t	 editor_col_offset(const char *, size_t, size_t, int);
 static void	 editor_paste(struct ui *, struct editor *);
 
 const struct ui_screen_ops ui_screen_editor = {
-	.name = "editor",
-	.open = editor_create,
-	.free = editor_free,
-	.draw = editor_draw,
-	.key = editor_key,
+	"editor", sizeof(struct editor), editor_open, editor_free, NULL,
+	editor_draw, editor_key, NULL, NULL, 0
 };
 
 /* The text starts as the conversation's system message. */
-static void *
-editor_create(struct ui *ui, const void *arg, char **cause)
-{
-	struct editor	*ed;
-
-	(void)arg;
-	(void)cause;
-	ed = xcalloc(1, sizeof *ed);
-	buf_puts(&ed->text, ui->chat->system);
-	ed->cur = ed->text.len;
-	ed->want_col = -1;
-	return ed;
-}
-
 static void
-editor_free(struct ui *ui, void *data)
+editor_open(struct ui *ui, void *data)
 {
 	struct editor	*ed = data;
 
-	(void)ui;
+	buf_puts(&ed->text, ui->chat->system);
+	ed->cur = ed->text.len;
+	ed->want_col = -1;
+}
+
+static void
+editor_free(void *data)
+{
+	struct editor	*ed = data;
+
 	buf_free(&ed->text);
 	wrap_free(&ed->wrap);
-	free(ed);
 }
 
 static void

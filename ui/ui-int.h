@@ -103,13 +103,12 @@ struct ui;
  */
 struct ui_screen_ops {
 	const char	*name;
-	/*
-	 * New state for the screen, from arg (each screen says what it
-	 * takes); NULL with *cause (caller frees) if it cannot open.  NULL
-	 * for a screen without state.
-	 */
-	void		*(*open)(struct ui *, const void *arg, char **cause);
-	void		 (*free)(struct ui *, void *data);
+	size_t		 size;		/* of the state, zeroed at open */
+	/* Set up the new state; the opener (ui_screen_open's caller, in
+	   the screen's file) fills in the rest.  May be NULL. */
+	void		 (*open)(struct ui *, void *data);
+	/* Release what the state holds (not the state); may be NULL. */
+	void		 (*free)(void *data);
 	/* The terminal size changed (COLS, LINES are new); may be NULL. */
 	void		 (*resize)(struct ui *, void *data);
 	/* Draw into stdscr, the whole screen; ui.c refreshes. */
@@ -126,7 +125,7 @@ struct ui_screen_ops {
 
 struct ui_screen {
 	const struct ui_screen_ops *ops;
-	void			*data;		/* ops->open's state */
+	void			*data;		/* ops->size bytes, or NULL */
 	struct ui_screen	*below;		/* NULL for the chat */
 };
 
@@ -214,8 +213,7 @@ void	 ui_notice(struct ui *, const char *text);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
 
 /* ui-screen.c */
-int	 ui_screen_open(struct ui *, const struct ui_screen_ops *,
-	    const void *arg);
+void	*ui_screen_open(struct ui *, const struct ui_screen_ops *);
 void	 ui_screen_close(struct ui *);
 void	 ui_screen_home(struct ui *);
 void	 ui_screen_resize(struct ui *);
@@ -267,22 +265,23 @@ void	 input_draw(struct ui *, int y, int rows, int width, int *cy,
 /* ui-slash.c */
 void	 ui_help(struct ui *);
 
-/* ui-advisory.c: arg is a const int *, 1 if acknowledging is required */
+/* ui-advisory.c */
 extern const struct ui_screen_ops ui_screen_advisory;
 int	 advisory_needed(struct ui *);
 void	 advisory_open(struct ui *, int required);
 
-/* ui-editor.c: no arg */
+/* ui-editor.c */
 extern const struct ui_screen_ops ui_screen_editor;
 
-/* ui-models.c: no arg */
+/* ui-models.c */
 extern const struct ui_screen_ops ui_screen_models;
 int	 models_find_default(struct ui *, char **path);
 
-/* ui-browse.c: no arg */
+/* ui-browse.c */
 extern const struct ui_screen_ops ui_screen_browser;
 
-/* ui-view.c: arg is a const int64_t *, the conversation */
+/* ui-view.c */
 extern const struct ui_screen_ops ui_screen_view;
+int	 view_open(struct ui *, int64_t conv, char **cause);
 
 #endif

@@ -61,16 +61,14 @@ struct models {
 	int		 moved;		/* the user moved the selection */
 };
 
-static void	*models_create(struct ui *, const void *, char **);
-static void	 models_free(struct ui *, void *);
+static void	 models_free(void *);
 static int	 models_fd(struct ui *, void *);
 static void	 models_events(struct ui *, void *);
 static void	 models_draw(struct ui *, void *);
 static int	 models_key(struct ui *, void *, int);
-static void	 models_clear(struct models *);
 static void	 models_sources(struct ui *, const char ***, size_t *,
 		     const char ***, size_t *, char **);
-static void	 models_scan(struct ui *, struct models *);
+static void	 models_scan(struct ui *, void *);
 static void	 models_found(struct models *, const char *);
 static void	 models_probed(struct ui *, struct models *,
 		     const struct mscan_event *);
@@ -81,14 +79,11 @@ static const char *models_error_text(const struct model_row *);
 static uint64_t	 models_mem_available(void);
 static void	 models_size(uint64_t, char *, size_t);
 
+/* Opening the menu starts a scan; the scan thread's events come back
+   through fd and ready. */
 const struct ui_screen_ops ui_screen_models = {
-	.name = "models",
-	.open = models_create,
-	.free = models_free,
-	.draw = models_draw,
-	.key = models_key,
-	.fd = models_fd,
-	.ready = models_events,
+	"models", sizeof(struct models), models_scan, models_free, NULL,
+	models_draw, models_key, models_fd, models_events, 0
 };
 
 static uint64_t
@@ -154,8 +149,9 @@ models_row(struct models *ms, size_t i)
 
 /* Stop any scan and forget the rows. */
 static void
-models_clear(struct models *ms)
+models_free(void *data)
 {
+	struct models	*ms = data;
 	size_t	i;
 
 	mscan_stop(ms->scan);
@@ -325,13 +321,14 @@ models_events(struct ui *ui, void *data)
  * files.  If no thread can be started the scan runs here instead.
  */
 static void
-models_scan(struct ui *ui, struct models *ms)
+models_scan(struct ui *ui, void *data)
 {
+	struct models	*ms = data;
 	const char	**dirs, **files;
 	char		 *tmp, *cause = NULL;
 	size_t		  nd, nf;
 
-	models_clear(ms);
+	models_free(ms);
 	ms->mem_avail = models_mem_available();
 	ms->demo.demo = 1;
 	ms->demo.path = xstrdup("");
@@ -397,26 +394,6 @@ models_find_default(struct ui *ui, char **path)
 		*path = xstrdup(best);
 	mscan_event_free(list);
 	return best != NULL ? 0 : -1;
-}
-
-static void *
-models_create(struct ui *ui, const void *arg, char **cause)
-{
-	struct models	*ms;
-
-	(void)arg;
-	(void)cause;
-	ms = xcalloc(1, sizeof *ms);
-	models_scan(ui, ms);
-	return ms;
-}
-
-static void
-models_free(struct ui *ui, void *data)
-{
-	(void)ui;
-	models_clear(data);
-	free(data);
 }
 
 /* The scan thread's descriptor while it runs. */

@@ -15,32 +15,26 @@
 
 /*
  * Open a screen over the current one (replacing it if it is the same
- * screen).  Returns 0, or -1 with the reason in the status line.
+ * screen) and return its new state for the caller to fill in: the
+ * screen's own file, which alone knows the state's type.
  */
-int
-ui_screen_open(struct ui *ui, const struct ui_screen_ops *ops,
-    const void *arg)
+void *
+ui_screen_open(struct ui *ui, const struct ui_screen_ops *ops)
 {
 	struct ui_screen	*s;
-	char			*cause = NULL;
-	void			*data = NULL;
 
 	if (ui->screen != NULL && ui->screen->ops == ops &&
 	    ui->screen->below != NULL)
 		ui_screen_close(ui);
-	if (ops->open != NULL &&
-	    (data = ops->open(ui, arg, &cause)) == NULL) {
-		ui_message(ui, 1, "%s", cause != NULL ? cause : "failed");
-		free(cause);
-		return -1;
-	}
 	s = xcalloc(1, sizeof *s);
 	s->ops = ops;
-	s->data = data;
+	s->data = ops->size > 0 ? xcalloc(1, ops->size) : NULL;
 	s->below = ui->screen;
 	ui->screen = s;
+	if (ops->open != NULL)
+		ops->open(ui, s->data);
 	ui->dirty = 1;
-	return 0;
+	return s->data;
 }
 
 /*
@@ -57,7 +51,8 @@ ui_screen_close(struct ui *ui)
 		return;
 	ui->screen = s->below;
 	if (s->ops->free != NULL)
-		s->ops->free(ui, s->data);
+		s->ops->free(s->data);
+	free(s->data);
 	free(s);
 	ui->dirty = 1;
 }

@@ -166,7 +166,7 @@ cmdx_system(void *arg, int argc, char **argv, char **cause)
 	(void)argc;
 	(void)argv;
 	(void)cause;
-	ui_screen_open(arg, &ui_screen_editor, NULL);
+	ui_screen_open(arg, &ui_screen_editor);
 	return 0;
 }
 
@@ -179,7 +179,7 @@ cmdx_model(void *arg, int argc, char **argv, char **cause)
 	if (argc > 1)
 		ui_load_model(ui, argv[1]);
 	else
-		ui_screen_open(ui, &ui_screen_models, NULL);
+		ui_screen_open(ui, &ui_screen_models);
 	return 0;
 }
 
@@ -204,7 +204,7 @@ cmdx_history(void *arg, int argc, char **argv, char **cause)
 	(void)argc;
 	(void)argv;
 	(void)cause;
-	ui_screen_open(arg, &ui_screen_browser, NULL);
+	ui_screen_open(arg, &ui_screen_browser);
 	return 0;
 }
 

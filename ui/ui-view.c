@@ -12,7 +12,6 @@
 #include <curses.h>
 
 #include "ui-int.h"
-#include "xmalloc.h"
 
 /* The screen's state. */
 struct view {
@@ -22,48 +21,47 @@ struct view {
 	char		*title;
 };
 
-static void	*view_create(struct ui *, const void *, char **);
-static void	 view_free(struct ui *, void *);
+static void	 view_free(void *);
 static void	 view_draw(struct ui *, void *);
 static int	 view_key(struct ui *, void *, int);
 
 const struct ui_screen_ops ui_screen_view = {
-	.name = "view",
-	.open = view_create,
-	.free = view_free,
-	.draw = view_draw,
-	.key = view_key,
-	.wheel = 1,
+	"view", sizeof(struct view), NULL, view_free, NULL, view_draw,
+	view_key, NULL, NULL, 1
 };
 
-/* arg: the conversation id.  NULL with *cause if it cannot be loaded. */
-static void *
-view_create(struct ui *ui, const void *arg, char **cause)
+/*
+ * Open conversation conv over the browser.  Returns 0, or -1 with
+ * *cause (caller frees) if it cannot be loaded.
+ */
+int
+view_open(struct ui *ui, int64_t conv, char **cause)
 {
 	struct view	*v;
+	struct chat	*c;
+	char		*title = NULL;
 
-	v = xcalloc(1, sizeof *v);
-	v->conv = *(const int64_t *)arg;
-	v->chat = chat_create();
-	if (ui_load_conversation(ui, v->chat, v->conv, &v->title,
-	    cause) != 0) {
-		view_free(ui, v);
-		return NULL;
+	c = chat_create();
+	if (ui_load_conversation(ui, c, conv, &title, cause) != 0) {
+		chat_free(c);
+		return -1;
 	}
-	v->view.gen = v->chat->gen - 1;
-	return v;
+	v = ui_screen_open(ui, &ui_screen_view);
+	v->chat = c;
+	v->conv = conv;
+	v->title = title;
+	v->view.gen = c->gen - 1;
+	return 0;
 }
 
 static void
-view_free(struct ui *ui, void *data)
+view_free(void *data)
 {
 	struct view	*v = data;
 
-	(void)ui;
 	chat_free(v->chat);
 	tview_free(&v->view);
 	free(v->title);
-	free(v);
 }
 
 static void

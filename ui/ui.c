@@ -214,7 +214,7 @@ ui_main(int argc, char **argv)
 	input_init(ui, hist);
 	free(hist);
 
-	ui_screen_open(ui, &ui_screen_chat, NULL);
+	ui_screen_open(ui, &ui_screen_chat);
 	ui->chatview.follow = 1;
 	if (store_n_interrupted(ui->store) > 0)
 		ui_message(ui, 0, "%d interrupted answer(s) from an earlier "
