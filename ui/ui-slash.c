@@ -15,36 +15,35 @@
 #include "ui-int.h"
 #include "xmalloc.h"
 
-static int	 cmdx_new(void *, int, char **, char **);
-static int	 cmdx_system(void *, int, char **, char **);
+static int	 cmdx_simple(void *, int, char **, char **);
 static int	 cmdx_model(void *, int, char **, char **);
-static int	 cmdx_demo(void *, int, char **, char **);
-static int	 cmdx_history(void *, int, char **, char **);
-static int	 cmdx_regen(void *, int, char **, char **);
-static int	 cmdx_edit(void *, int, char **, char **);
+static void	 cmd_new(struct ui *);
+static void	 cmd_system(struct ui *);
+static int	 cmd_demo(struct ui *, char **);
+static void	 cmd_history(struct ui *);
+static int	 cmd_edit(struct ui *, char **);
+static int	 cmd_copy(struct ui *, char **);
+static void	 cmd_stats(struct ui *);
+static void	 cmd_advisory(struct ui *);
+static void	 cmd_quit(struct ui *);
 static int	 cmdx_set(void *, int, char **, char **);
 static int	 cmdx_template(void *, int, char **, char **);
 static int	 cmdx_export(void *, int, char **, char **);
-static int	 cmdx_copy(void *, int, char **, char **);
-static int	 cmdx_stats(void *, int, char **, char **);
-static int	 cmdx_help(void *, int, char **, char **);
-static int	 cmdx_advisory(void *, int, char **, char **);
-static int	 cmdx_quit(void *, int, char **, char **);
 
 static const struct slash_entry slash_table[] = {
-	{ "new", NULL, "", "start a new conversation", 0, 0, cmdx_new },
+	{ "new", NULL, "", "start a new conversation", 0, 0, cmdx_simple },
 	{ "system", NULL, "", "edit the system message (presets, $EDITOR)",
-	  0, 0, cmdx_system },
+	  0, 0, cmdx_simple },
 	{ "model", NULL, "[FILE]", "open the model menu, or load FILE",
 	  0, 1, cmdx_model },
 	{ "demo", NULL, "", "write and load the demo model (random weights "
-	  "-- meaningless output)", 0, 0, cmdx_demo },
+	  "-- meaningless output)", 0, 0, cmdx_simple },
 	{ "history", NULL, "", "browse, search, resume and export "
-	  "conversations", 0, 0, cmdx_history },
+	  "conversations", 0, 0, cmdx_simple },
 	{ "regen", NULL, "", "answer the last question again (the old answer "
-	  "is kept as an alternative)", 0, 0, cmdx_regen },
+	  "is kept as an alternative)", 0, 0, cmdx_simple },
 	{ "edit", NULL, "", "edit the last question and send it again",
-	  0, 0, cmdx_edit },
+	  0, 0, cmdx_simple },
 	{ "set", NULL, "[temp|top-k|top-p|min-p|repeat-penalty|seed|"
 	  "max-tokens|ctx [VALUE]]", "show or change a generation setting",
 	  0, 2, cmdx_set },
@@ -53,14 +52,37 @@ static const struct slash_entry slash_table[] = {
 	{ "export", NULL, "md|json|txt [FILE]", "export this conversation "
 	  "(default file medchat-ID.EXT)", 1, 2, cmdx_export },
 	{ "copy", NULL, "", "copy the last answer to the clipboard (OSC 52, "
-	  "works over ssh)", 0, 0, cmdx_copy },
+	  "works over ssh)", 0, 0, cmdx_simple },
 	{ "stats", NULL, "", "model, context and speed figures", 0, 0,
-	  cmdx_stats },
-	{ "help", NULL, "", "list commands and keys", 0, 0, cmdx_help },
+	  cmdx_simple },
+	{ "help", NULL, "", "list commands and keys", 0, 0, cmdx_simple },
 	{ "advisory", NULL, "", "show the model-risk advisory", 0, 0,
-	  cmdx_advisory },
-	{ "quit", "exit", "", "leave medchat", 0, 0, cmdx_quit },
+	  cmdx_simple },
+	{ "quit", "exit", "", "leave medchat", 0, 0, cmdx_simple },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL }
+};
+
+/*
+ * What the commands without arguments do (cmdx_simple finds them by
+ * name): a function that cannot fail, or one that fails with *cause.
+ */
+static const struct cmd_simple {
+	const char	*name;
+	void		(*run)(struct ui *);
+	int		(*try)(struct ui *, char **);
+} simple_table[] = {
+	{ "new", cmd_new, NULL },
+	{ "system", cmd_system, NULL },
+	{ "demo", NULL, cmd_demo },
+	{ "history", cmd_history, NULL },
+	{ "regen", NULL, ui_regenerate },
+	{ "edit", NULL, cmd_edit },
+	{ "copy", NULL, cmd_copy },
+	{ "stats", cmd_stats, NULL },
+	{ "help", ui_help, NULL },
+	{ "advisory", cmd_advisory, NULL },
+	{ "quit", cmd_quit, NULL },
+	{ NULL, NULL, NULL }
 };
 
 static const struct ui_key key_table[] = {
@@ -147,27 +169,23 @@ ui_help(struct ui *ui)
 	buf_free(&b);
 }
 
+/* The exec of every command without arguments (argv[0] is its name). */
 static int
-cmdx_new(void *arg, int argc, char **argv, char **cause)
+cmdx_simple(void *arg, int argc, char **argv, char **cause)
 {
-	struct ui	*ui = arg;
+	const struct cmd_simple	*c;
 
 	(void)argc;
-	(void)argv;
-	(void)cause;
-	ui_new_conversation(ui);
-	ui_message(ui, 0, "new conversation");
-	return 0;
-}
-
-static int
-cmdx_system(void *arg, int argc, char **argv, char **cause)
-{
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	ui_screen_open(arg, &ui_screen_editor);
-	return 0;
+	for (c = simple_table; c->name != NULL; c++) {
+		if (strcmp(c->name, argv[0]) != 0)
+			continue;
+		if (c->try != NULL)
+			return c->try(arg, cause);
+		c->run(arg);
+		return 0;
+	}
+	xasprintf(cause, "/%s: not implemented", argv[0]);
+	return -1;
 }
 
 static int
@@ -180,62 +198,6 @@ cmdx_model(void *arg, int argc, char **argv, char **cause)
 		ui_load_model(ui, argv[1]);
 	else
 		ui_screen_open(ui, &ui_screen_models);
-	return 0;
-}
-
-static int
-cmdx_demo(void *arg, int argc, char **argv, char **cause)
-{
-	struct ui	*ui = arg;
-	char		*path;
-
-	(void)argc;
-	(void)argv;
-	if (ui_write_demo(ui, &path, cause) != 0)
-		return -1;
-	ui_load_model(ui, path);
-	free(path);
-	return 0;
-}
-
-static int
-cmdx_history(void *arg, int argc, char **argv, char **cause)
-{
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	ui_screen_open(arg, &ui_screen_browser);
-	return 0;
-}
-
-static int
-cmdx_regen(void *arg, int argc, char **argv, char **cause)
-{
-	(void)argc;
-	(void)argv;
-	return ui_regenerate(arg, cause);
-}
-
-static int
-cmdx_edit(void *arg, int argc, char **argv, char **cause)
-{
-	struct ui	*ui = arg;
-	long		 u;
-
-	(void)argc;
-	(void)argv;
-	if (ui->state == STATE_GENERATING) {
-		xasprintf(cause, "still answering: Esc stops it");
-		return -1;
-	}
-	if ((u = chat_last(ui->chat, CHAT_USER)) < 0) {
-		xasprintf(cause, "no question to edit");
-		return -1;
-	}
-	ui->editing = u;
-	input_set_line(buf_str(&ui->chat->msgs[u].text));
-	ui_message(ui, 0, "editing the last question: Enter sends it again, "
-	    "C-c cancels");
 	return 0;
 }
 
@@ -373,15 +335,63 @@ cmdx_base64(const unsigned char *s, size_t n)
 	return out;
 }
 
-static int
-cmdx_copy(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_new(struct ui *ui)
 {
-	struct ui	*ui = arg;
+	ui_new_conversation(ui);
+	ui_message(ui, 0, "new conversation");
+}
+
+static void
+cmd_system(struct ui *ui)
+{
+	ui_screen_open(ui, &ui_screen_editor);
+}
+
+static int
+cmd_demo(struct ui *ui, char **cause)
+{
+	char		*path;
+
+	if (ui_write_demo(ui, &path, cause) != 0)
+		return -1;
+	ui_load_model(ui, path);
+	free(path);
+	return 0;
+}
+
+static void
+cmd_history(struct ui *ui)
+{
+	ui_screen_open(ui, &ui_screen_browser);
+}
+
+static int
+cmd_edit(struct ui *ui, char **cause)
+{
+	long		 u;
+
+	if (ui->state == STATE_GENERATING) {
+		xasprintf(cause, "still answering: Esc stops it");
+		return -1;
+	}
+	if ((u = chat_last(ui->chat, CHAT_USER)) < 0) {
+		xasprintf(cause, "no question to edit");
+		return -1;
+	}
+	ui->editing = u;
+	input_set_line(buf_str(&ui->chat->msgs[u].text));
+	ui_message(ui, 0, "editing the last question: Enter sends it again, "
+	    "C-c cancels");
+	return 0;
+}
+
+static int
+cmd_copy(struct ui *ui, char **cause)
+{
 	long		 a;
 	char		*b64;
 
-	(void)argc;
-	(void)argv;
 	if ((a = chat_last(ui->chat, CHAT_ASSISTANT)) < 0 ||
 	    ui->chat->msgs[a].text.len == 0) {
 		xasprintf(cause, "no answer to copy");
@@ -398,16 +408,12 @@ cmdx_copy(void *arg, int argc, char **argv, char **cause)
 	return 0;
 }
 
-static int
-cmdx_stats(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_stats(struct ui *ui)
 {
-	struct ui	*ui = arg;
 	struct buf	 b = BUF_INIT;
 	struct worker_model *m = ui->model;
 
-	(void)argc;
-	(void)argv;
-	(void)cause;
 	if (m == NULL)
 		buf_puts(&b, "No model loaded.\n");
 	else {
@@ -434,37 +440,16 @@ cmdx_stats(void *arg, int argc, char **argv, char **cause)
 	    store_path(ui->store));
 	ui_notice(ui, b.data);
 	buf_free(&b);
-	return 0;
 }
 
-static int
-cmdx_help(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_advisory(struct ui *ui)
 {
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	ui_help(arg);
-	return 0;
+	advisory_open(ui, 0);
 }
 
-static int
-cmdx_advisory(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_quit(struct ui *ui)
 {
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	advisory_open(arg, 0);
-	return 0;
-}
-
-static int
-cmdx_quit(void *arg, int argc, char **argv, char **cause)
-{
-	struct ui	*ui = arg;
-
-	(void)argc;
-	(void)argv;
-	(void)cause;
 	ui->quit = 1;
-	return 0;
 }
