@@ -91,7 +91,7 @@ static int
 ui_args_getopt(struct ui *ui, int argc, char **argv)
 {
 	struct option	 lopts[16];
-	char		 sopts[64], *p, *end;
+	char		 sopts[64], *p, *end, **str;
 	size_t		 i;
 	int		 c;
 	long		 l;
@@ -112,20 +112,15 @@ ui_args_getopt(struct ui *ui, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			free(ui->opt_model);
-			ui->opt_model = xstrdup(optarg);
-			break;
 		case 'M':
-			free(ui->opt_models_dir);
-			ui->opt_models_dir = xstrdup(optarg);
-			break;
 		case 'd':
-			free(ui->opt_db);
-			ui->opt_db = xstrdup(optarg);
-			break;
 		case 'T':
-			free(ui->opt_template);
-			ui->opt_template = xstrdup(optarg);
+			/* The last one given counts. */
+			str = c == 'm' ? &ui->opt_model : c == 'M' ?
+			    &ui->opt_models_dir : c == 'd' ? &ui->opt_db :
+			    &ui->opt_template;
+			free(*str);
+			*str = xstrdup(optarg);
 			break;
 		case 'c':
 		case 't':

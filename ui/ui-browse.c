@@ -272,14 +272,9 @@ browser_draw(struct ui *ui, void *data)
 		}
 		return;
 	}
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, br->searching ? "type to search  Enter "
+	ui_draw_footer(ui, NULL, br->searching ? "type to search  Enter "
 	    "done  Esc clear" : "Enter open  r resume  n rename  a archive  "
-	    "d delete  e export  A archived  / search  q close", COLS,
-	    UA_STATUS);
+	    "d delete  e export  A archived  / search  q close");
 	if (br->searching) {
 		move(1, 8 + (int)utf8_width(buf_str(&br->search),
 		    br->search.len));
@@ -469,22 +464,17 @@ browser_key(struct ui *ui, void *data, int key)
 		break;
 	case '\r':
 	case KEY_ENTER:
+	case 'r':
+		/* Enter opens the view over the browser; r resumes the
+		   conversation in the chat, which closes the browser. */
 		if ((id = browser_selected(br, NULL)) == 0)
 			break;
-		if (view_open(ui, id, &cause) != 0) {
+		if ((key == 'r' ? ui_resume(ui, id, &cause) :
+		    view_open(ui, id, &cause)) != 0) {
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
 		}
 		break;
-	case 'r':
-		if ((id = browser_selected(br, NULL)) == 0)
-			break;
-		if (ui_resume(ui, id, &cause) != 0) {
-			ui_message(ui, 1, "%s", cause);
-			free(cause);
-			break;
-		}
-		break;		/* the browser is closed now */
 	case 'n':
 		if (browser_selected(br, &title) != 0)
 			browser_prompt(ui, br, 'n', title);

@@ -178,14 +178,7 @@ ui_draw_styled(struct ui *ui, int y, int x, const char *s,
 			cur = style[i];
 			attrset(ui_style_attr(ui, attr, cur));
 		}
-		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
-			l = 1;
-			cw = 1;
-			cp = 0xFFFD;
-		} else if (cp == '\t')
-			cw = 1;
-		else
-			cw = utf8_cpwidth(cp);
+		l = wrap_char(s + i, n - i, &cp, &cw);
 		if (cp == '\t') {
 			if (w + 1 > maxw)
 				break;
@@ -219,6 +212,22 @@ ui_draw_str(struct ui *ui, int y, int x, const char *s, int maxw, int attr)
 {
 	ui_draw_text(ui, y, x, s, strlen(s), maxw, attr);
 	return (int)utf8_width(s, strlen(s));
+}
+
+/*
+ * The two bottom rows of a full screen: the status message (else hint,
+ * dim, if not NULL) and the screen's keys on the status bar.
+ */
+void
+ui_draw_footer(struct ui *ui, const char *hint, const char *keys)
+{
+	if (ui->msg != NULL)
+		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
+		    ui->msg_error ? UA_ERROR : UA_DIM);
+	else if (hint != NULL)
+		ui_draw_str(ui, LINES - 2, 0, hint, COLS, UA_DIM);
+	ui_fill(ui, LINES - 1, UA_STATUS);
+	ui_draw_str(ui, LINES - 1, 0, keys, COLS, UA_STATUS);
 }
 
 /* Fill row y with spaces in attr. */

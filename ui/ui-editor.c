@@ -142,13 +142,7 @@ editor_col_offset(const char *s, size_t off, size_t len, int col)
 	int		l, w = 0, cw;
 
 	while (i < len) {
-		if ((l = utf8_decode(s + off + i, len - i, &cp)) < 0) {
-			l = 1;
-			cw = 1;
-		} else if (cp == '\t')
-			cw = 1;		/* as wrap_text and ui_draw_text */
-		else
-			cw = utf8_cpwidth(cp);
+		l = wrap_char(s + off + i, len - i, &cp, &cw);
 		if (w + cw > col)
 			break;
 		w += cw;
@@ -297,12 +291,8 @@ editor_draw(struct ui *ui, void *data)
 		    t + ed->wrap.lines[ed->top + i].off,
 		    ed->wrap.lines[ed->top + i].len, w, UA_TEXT);
 	}
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, "C-s save  Esc cancel  C-p presets  "
-	    "C-x C-e $EDITOR", COLS, UA_STATUS);
+	ui_draw_footer(ui, NULL, "C-s save  Esc cancel  C-p presets  "
+	    "C-x C-e $EDITOR");
 	if (ed->presets) {
 		ed->plist.n = prompts_count();
 		height = LINES - 6;

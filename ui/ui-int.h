@@ -233,6 +233,7 @@ void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
 int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
 	    int attr);
 void	 ui_fill(struct ui *, int y, int attr);
+void	 ui_draw_footer(struct ui *, const char *hint, const char *keys);
 void	 ui_list_move(struct ui_list *, int delta, int page);
 /* Up/k, Down/j, PgUp, PgDn, Home, End on a list; 1 if key was one. */
 int	 ui_list_key(struct ui_list *, int key);

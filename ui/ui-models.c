@@ -478,15 +478,8 @@ models_draw(struct ui *ui, void *data)
 			ui_fill(ui, y, UA_SELECTED);
 		ui_draw_str(ui, y, 0, line, COLS, attr);
 	}
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	else
-		ui_draw_str(ui, LINES - 2, 0, "* current  ! needs more memory "
-		    "than available", COLS, UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, "Enter load  r rescan  Esc/q close",
-	    COLS, UA_STATUS);
+	ui_draw_footer(ui, "* current  ! needs more memory than available",
+	    "Enter load  r rescan  Esc/q close");
 }
 
 static int

@@ -26,6 +26,7 @@ static int	 cmd_copy(struct ui *, char **);
 static void	 cmd_stats(struct ui *);
 static void	 cmd_advisory(struct ui *);
 static void	 cmd_quit(struct ui *);
+static int	 cmd_store_settings(struct ui *, char **);
 static int	 cmdx_set(void *, int, char **, char **);
 static int	 cmdx_template(void *, int, char **, char **);
 static int	 cmdx_export(void *, int, char **, char **);
@@ -207,7 +208,7 @@ cmdx_set(void *arg, int argc, char **argv, char **cause)
 	struct ui		*ui = arg;
 	const struct opt_entry	*o;
 	struct buf		 b = BUF_INIT;
-	char			*v, *params;
+	char			*v;
 	int			 old_ctx = ui->set.n_ctx;
 
 	if (argc == 1) {
@@ -236,19 +237,28 @@ cmdx_set(void *arg, int argc, char **argv, char **cause)
 	v = settings_get(&ui->set, argv[1]);
 	ui_message(ui, 0, "%s = %s", argv[1], v);
 	free(v);
-	if (ui->chat->conv_id != 0) {
-		params = settings_json(&ui->set);
-		if (store_conv_set_settings(ui->store, ui->chat->conv_id,
-		    ui->template_name, params, cause) != 0) {
-			free(params);
-			return -1;
-		}
-		free(params);
-	}
+	if (cmd_store_settings(ui, cause) != 0)
+		return -1;
 	if (strcmp(argv[1], "ctx") == 0 && ui->set.n_ctx != old_ctx &&
 	    ui->model != NULL)
 		ui_load_model(ui, ui->model->path);
 	return 0;
+}
+
+/* Save the settings and template with the conversation, if it is saved. */
+static int
+cmd_store_settings(struct ui *ui, char **cause)
+{
+	char	*params;
+	int	 rv;
+
+	if (ui->chat->conv_id == 0)
+		return 0;
+	params = settings_json(&ui->set);
+	rv = store_conv_set_settings(ui->store, ui->chat->conv_id,
+	    ui->template_name, params, cause);
+	free(params);
+	return rv;
 }
 
 static int
@@ -256,7 +266,6 @@ cmdx_template(void *arg, int argc, char **argv, char **cause)
 {
 	struct ui		*ui = arg;
 	const char *const	*t;
-	char			*params;
 
 	(void)argc;
 	if (strcmp(argv[1], "auto") != 0) {
@@ -273,15 +282,8 @@ cmdx_template(void *arg, int argc, char **argv, char **cause)
 	free(ui->template_name);
 	ui->template_name = strcmp(argv[1], "auto") == 0 ? NULL :
 	    xstrdup(argv[1]);
-	if (ui->chat->conv_id != 0) {
-		params = settings_json(&ui->set);
-		if (store_conv_set_settings(ui->store, ui->chat->conv_id,
-		    ui->template_name, params, cause) != 0) {
-			free(params);
-			return -1;
-		}
-		free(params);
-	}
+	if (cmd_store_settings(ui, cause) != 0)
+		return -1;
 	ui_message(ui, 0, "template %s", argv[1]);
 	return 0;
 }

@@ -78,12 +78,8 @@ view_draw(struct ui *ui, void *data)
 	buf_free(&b);
 	tview_build(ui, &v->view, v->chat, COLS);
 	tview_draw(ui, &v->view, 1, LINES - 3, COLS);
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, "PgUp/PgDn/Up/Down scroll  r resume  "
-	    "Esc/q back", COLS, UA_STATUS);
+	ui_draw_footer(ui, NULL, "PgUp/PgDn/Up/Down scroll  r resume  "
+	    "Esc/q back");
 }
 
 static int

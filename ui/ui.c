@@ -162,34 +162,20 @@ ui_main(int argc, char **argv)
 		return rv > 0 ? 0 : 2;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "medchat: the chat needs a terminal; use "
-		    "`medchat ask` in scripts\n");
-		ui_free(ui);
-		return 1;
+		xasprintf(&cause, "the chat needs a terminal; use `medchat "
+		    "ask` in scripts");
+		goto fail;
 	}
-	if ((ui->data_dir = ui_data_dir(&cause)) == NULL) {
-		fprintf(stderr, "medchat: %s\n", cause);
-		free(cause);
-		ui_free(ui);
-		return 1;
-	}
+	if ((ui->data_dir = ui_data_dir(&cause)) == NULL)
+		goto fail;
 	xasprintf(&ui->models_dir, "%s/models", ui->data_dir);
-	if (store_open(ui->opt_db, advisory_ident(), &ui->store, &cause) != 0) {
-		fprintf(stderr, "medchat: %s\n", cause);
-		free(cause);
-		ui_free(ui);
-		return 1;
-	}
-	if ((ui->worker = worker_create(&cause)) == NULL) {
-		fprintf(stderr, "medchat: %s\n", cause);
-		free(cause);
-		ui_free(ui);
-		return 1;
-	}
+	if (store_open(ui->opt_db, advisory_ident(), &ui->store, &cause) != 0)
+		goto fail;
+	if ((ui->worker = worker_create(&cause)) == NULL)
+		goto fail;
 	if (pipe(sigpipe_fds) != 0) {
-		fprintf(stderr, "medchat: pipe: %s\n", strerror(errno));
-		ui_free(ui);
-		return 1;
+		xasprintf(&cause, "pipe: %s", strerror(errno));
+		goto fail;
 	}
 	fcntl(sigpipe_fds[0], F_SETFL, O_NONBLOCK);
 	fcntl(sigpipe_fds[1], F_SETFL, O_NONBLOCK);
@@ -248,6 +234,12 @@ ui_main(int argc, char **argv)
 	code = ui->exit_code;
 	ui_free(ui);
 	return code;
+
+fail:
+	fprintf(stderr, "medchat: %s\n", cause);
+	free(cause);
+	ui_free(ui);
+	return 1;
 }
 
 static void
