@@ -110,7 +110,7 @@ view_key(struct ui *ui, void *data, int key)
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
 		}
-		return 1;		/* closed, with the browser, if resumed */
+		return 1;	/* closed, with the browser, if resumed */
 	case UI_KEY_ESC:
 	case 'q':
 	case 3:
