@@ -2,11 +2,12 @@
  * ui-draw.c -- the terminal and the drawing primitives every screen uses.
  *
  * Starting and ending curses, the colour/attribute roles (enum ui_attr)
- * and their curses attributes, text drawn safely into stdscr (invalid UTF-8, control characters and
- * wide characters handled the same way wrap.c measures them), Markdown
- * style bits turned into attributes, and the selectable list that the
- * model menu, the browser and the preset picker share.  Drawing only
- * writes stdscr; ui.c refreshes once per redraw.
+ * and their curses attributes, text drawn safely into stdscr (invalid
+ * UTF-8, control characters and wide characters measured by wrap_char,
+ * as wrap.c measures them), Markdown style bits turned into attributes,
+ * the footer rows of the full screens, and the selectable list
+ * that the model menu, the browser and the preset picker share.  Drawing
+ * only writes stdscr; ui.c refreshes once per redraw.
  */
 #include <langinfo.h>
 #include <stdio.h>
