@@ -84,6 +84,17 @@ check(const char *in, const char *want)
 	free(got);
 }
 
+/* render(in, flags) gives want, reported as name. */
+static void
+check_render(const char *in, int flags, const char *want, const char *name)
+{
+	char	*got;
+
+	got = render(in, flags);
+	test_cond(strcmp(got, want) == 0, name);
+	free(got);
+}
+
 /* Lines entries cover the text exactly, split at '\n'. */
 static int
 lines_ok(const struct markdown *md)
@@ -196,13 +207,10 @@ test_blocks(void)
 static void
 test_flags(void)
 {
-	char	*got;
-
 	/* Without MARKDOWN_INLINE only fences are found. */
-	got = render("**x** # y\n```\nz\n```", 0);
-	test_cond(strcmp(got, "**x** # y\n[k]```[]\n[k]z[]\n[k]```[]") == 0,
+	check_render("**x** # y\n```\nz\n```", 0,
+	    "**x** # y\n[k]```[]\n[k]z[]\n[k]```[]",
 	    "without INLINE: markers shown, fences found");
-	free(got);
 }
 
 static void
@@ -330,26 +338,16 @@ test_stream(void)
 	free(a);
 	free(b);
 
-	a = render("**bold*", MARKDOWN_INLINE | MARKDOWN_PARTIAL);
-	test_cond(strcmp(a, "**bold") == 0,
-	    "stream: half a closer is held, no italic flash");
-	free(a);
-	a = render("**bo", MARKDOWN_INLINE | MARKDOWN_PARTIAL);
-	test_cond(strcmp(a, "**bo") == 0,
-	    "stream: an opener without closer shows as typed");
-	free(a);
-	a = render("**bold** and `co", MARKDOWN_INLINE | MARKDOWN_PARTIAL);
-	test_cond(strcmp(a, "[b]bold[] and `co") == 0,
-	    "stream: an open code span shows as typed");
-	free(a);
-	a = render("x \xe4\xb8", MARKDOWN_INLINE | MARKDOWN_PARTIAL);
-	test_cond(strcmp(a, "x ") == 0,
-	    "stream: half a UTF-8 sequence is held");
-	free(a);
-	a = render("x \xe4\xb8", MARKDOWN_INLINE);
-	test_cond(strcmp(a, "x \xe4\xb8") == 0,
+	check_render("**bold*", MARKDOWN_INLINE | MARKDOWN_PARTIAL,
+	    "**bold", "stream: half a closer is held, no italic flash");
+	check_render("**bo", MARKDOWN_INLINE | MARKDOWN_PARTIAL,
+	    "**bo", "stream: an opener without closer shows as typed");
+	check_render("**bold** and `co", MARKDOWN_INLINE | MARKDOWN_PARTIAL,
+	    "[b]bold[] and `co", "stream: an open code span shows as typed");
+	check_render("x \xe4\xb8", MARKDOWN_INLINE | MARKDOWN_PARTIAL,
+	    "x ", "stream: half a UTF-8 sequence is held");
+	check_render("x \xe4\xb8", MARKDOWN_INLINE, "x \xe4\xb8",
 	    "complete text: broken UTF-8 passes through for the drawer");
-	free(a);
 	markdown_free(&md);
 	markdown_free(&fin);
 }

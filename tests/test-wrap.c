@@ -14,6 +14,54 @@
 #include "utf8.h"
 #include "wrap.h"
 
+/* Wrapping cases: the text at a width, its lines joined with '|'. */
+static const struct wrap_case {
+	const char	*text;
+	int		 width;
+	const char	*want;
+	const char	*name;
+} wrap_cases[] = {
+	{ "hello world", 20, "hello world", "short line unchanged" },
+	{ "hello world", 5, "hello |world", "break after the space" },
+	{ "hello wonderful world", 11, "hello |wonderful |world",
+	  "break at the last space that fits" },
+	{ "abcdefghij", 4, "abcd|efgh|ij", "long word is split" },
+	{ "a\nb\n\nc", 10, "a|b||c", "newlines end lines" },
+	{ "", 10, "", "empty text" },
+	{ "a\tb\tc", 3, "a\tb|\tc", "a tab is one column" },
+	{ "trailing\n", 10, "trailing|", "final newline, empty line" },
+	/* Double width: 中 is 2 columns and never split over the edge. */
+	{ "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad", 5,
+	  "\xe4\xb8\xad\xe4\xb8\xad|\xe4\xb8\xad",
+	  "double-width characters wrap whole" },
+	{ "a\xe4\xb8\xad\xe4\xb8\xad", 4, "a\xe4\xb8\xad|\xe4\xb8\xad",
+	  "wide character moves to the next line at the edge" },
+	/* Combining acute stays with its e. */
+	{ "abce\xcc\x81" "f", 4, "abce\xcc\x81|f",
+	  "combining mark stays with its base" },
+	/* Invalid bytes are one column each and never lost. */
+	{ "ab\xff\xfe" "cd", 3, "ab\xff|\xfe" "cd",
+	  "invalid bytes take one column" },
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9", 2, "\xc3\xa9\xc3\xa9|\xc3\xa9",
+	  "never inside a UTF-8 sequence" },
+};
+
+/* Cursor cases: byte offset off of text wrapped at width is (row, col). */
+static const struct locate_case {
+	const char	*text;
+	int		 width;
+	size_t		 off;
+	size_t		 row;
+	int		 col;
+	const char	*name;
+} locate_cases[] = {
+	{ "hello world", 5, 0, 0, 0, "locate start" },
+	{ "hello world", 5, 6, 1, 0, "locate at soft break: next line" },
+	{ "hello world", 5, 11, 1, 5, "locate end" },
+	{ "a\tb", 10, 2, 0, 2, "locate after a tab" },
+	{ "\xe4\xb8\xad" "x", 10, 3, 0, 2, "locate after a wide character" },
+};
+
 /* The lines of s at width joined with '|' into out. */
 static void
 lines(const char *s, int width, char *out, size_t len)
@@ -96,63 +144,25 @@ main(void)
 	    setlocale(LC_CTYPE, "en_US.UTF-8") == NULL)
 		test_diag("no UTF-8 locale: wide-character tests use C rules");
 
-	lines("hello world", 20, out, sizeof out);
-	test_cond(strcmp(out, "hello world") == 0, "short line unchanged");
-	lines("hello world", 5, out, sizeof out);
-	test_cond(strcmp(out, "hello |world") == 0, "break after the space");
-	lines("hello wonderful world", 11, out, sizeof out);
-	test_cond(strcmp(out, "hello |wonderful |world") == 0,
-	    "break at the last space that fits");
-	lines("abcdefghij", 4, out, sizeof out);
-	test_cond(strcmp(out, "abcd|efgh|ij") == 0, "long word is split");
-	lines("a\nb\n\nc", 10, out, sizeof out);
-	test_cond(strcmp(out, "a|b||c") == 0, "newlines end lines");
-	lines("", 10, out, sizeof out);
-	test_cond(strcmp(out, "") == 0, "empty text");
+	for (i = 0; i < sizeof wrap_cases / sizeof wrap_cases[0]; i++) {
+		lines(wrap_cases[i].text, wrap_cases[i].width, out,
+		    sizeof out);
+		test_cond(strcmp(out, wrap_cases[i].want) == 0,
+		    wrap_cases[i].name);
+	}
 	wrap_text(&wr, "", 0, 10);
 	test_cond(wr.n == 1, "empty text gives one line");
 	wrap_clear(&wr);
-	lines("a\tb\tc", 3, out, sizeof out);
-	test_cond(strcmp(out, "a\tb|\tc") == 0, "a tab is one column");
-	lines("trailing\n", 10, out, sizeof out);
-	test_cond(strcmp(out, "trailing|") == 0, "final newline, empty line");
 
-	/* Double width: 中 is 2 columns and never split over the edge. */
-	lines("\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad", 5, out, sizeof out);
-	test_cond(strcmp(out, "\xe4\xb8\xad\xe4\xb8\xad|\xe4\xb8\xad") == 0,
-	    "double-width characters wrap whole");
-	lines("a\xe4\xb8\xad\xe4\xb8\xad", 4, out, sizeof out);
-	test_cond(strcmp(out, "a\xe4\xb8\xad|\xe4\xb8\xad") == 0,
-	    "wide character moves to the next line at the edge");
-	/* Combining acute stays with its e. */
-	lines("abce\xcc\x81" "f", 4, out, sizeof out);
-	test_cond(strcmp(out, "abce\xcc\x81|f") == 0,
-	    "combining mark stays with its base");
-	/* Invalid bytes are one column each and never lost. */
-	lines("ab\xff\xfe" "cd", 3, out, sizeof out);
-	test_cond(strcmp(out, "ab\xff|\xfe" "cd") == 0,
-	    "invalid bytes take one column");
-	lines("\xc3\xa9\xc3\xa9\xc3\xa9", 2, out, sizeof out);
-	test_cond(strcmp(out, "\xc3\xa9\xc3\xa9|\xc3\xa9") == 0,
-	    "never inside a UTF-8 sequence");
-
-	/* Cursor location. */
-	wrap_text(&wr, "hello world", 11, 5);
-	wrap_locate(&wr, 0, "hello world", &row, &col);
-	test_cond(row == 0 && col == 0, "locate start");
-	wrap_locate(&wr, 6, "hello world", &row, &col);
-	test_cond(row == 1 && col == 0, "locate at soft break: next line");
-	wrap_locate(&wr, 11, "hello world", &row, &col);
-	test_cond(row == 1 && col == 5, "locate end");
-	wrap_free(&wr);
-	wrap_text(&wr, "a\tb", 3, 10);
-	wrap_locate(&wr, 2, "a\tb", &row, &col);
-	test_cond(row == 0 && col == 2, "locate after a tab");
-	wrap_free(&wr);
-	wrap_text(&wr, "\xe4\xb8\xad" "x", 4, 10);
-	wrap_locate(&wr, 3, "\xe4\xb8\xad" "x", &row, &col);
-	test_cond(row == 0 && col == 2, "locate after a wide character");
-	wrap_free(&wr);
+	for (i = 0; i < sizeof locate_cases / sizeof locate_cases[0]; i++) {
+		wrap_text(&wr, locate_cases[i].text,
+		    strlen(locate_cases[i].text), locate_cases[i].width);
+		wrap_locate(&wr, locate_cases[i].off, locate_cases[i].text,
+		    &row, &col);
+		test_cond(row == locate_cases[i].row &&
+		    col == locate_cases[i].col, locate_cases[i].name);
+		wrap_free(&wr);
+	}
 
 	/* Random texts keep the invariants at many widths. */
 	for (i = 0; i < 300; i++) {

@@ -1,5 +1,6 @@
 # tests/ui-lib.sh -- drive the full-screen chat inside a detached tmux
-# server of its own (tmux -L <unique socket>).  Source after lib.sh.
+# server of its own (tmux -L <unique socket>).  Source it instead of
+# lib.sh (it sources lib.sh); without tmux the whole script is skipped.
 #
 #	ui_start ARGS...	run "$MEDCHAT ARGS" in a 100x30 window with
 #				HOME/XDG dirs under $TMPD; when medchat exits
@@ -10,11 +11,14 @@
 #	ui_wait REGEX [SECS]	poll the screen until REGEX matches (grep -E);
 #				0, or 1 after SECS (default 20) seconds
 #	ui_check DESCR REGEX [SECS]	ui_wait + ok/fail (screen on failure)
-#	ui_need_tmux		skip the whole script (visibly) without tmux
-#	ui_need_stories		... or without ../shared's stories260K model
+#	ui_need_stories		skip the whole script (visibly) without
+#				../shared's stories260K model; else set
+#				$STORIES to its path
 #
 # Waiting polls with a deadline, never a fixed sleep, so a loaded machine
 # only makes the tests slower, not flaky.
+. "$top_srcdir/tests/lib.sh"
+
 UI_SOCK_BASE="medchat-test-$$-$(date +%s)"
 UI_N=0
 UI_SOCK="$UI_SOCK_BASE-0"
@@ -36,6 +40,7 @@ ui_need_stories() {
 		done_testing
 		exit 0
 	fi
+	STORIES=$SHARED/models/real/stories260K.gguf
 }
 ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"
@@ -115,3 +120,5 @@ ui_gone() {
 ui_idle() {
 	ui_wait '^ (ready|stopped) \|' "${1:-60}"
 }
+
+ui_need_tmux

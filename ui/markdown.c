@@ -78,7 +78,6 @@ static uint32_t	 md_before(const char *, size_t, size_t);
 static uint32_t	 md_after(const char *, size_t, size_t);
 static int	 md_fence(const char *, size_t, char *, size_t *, int *);
 static int	 md_heading(const char *, size_t, size_t, size_t *, size_t *);
-static int	 md_bullet(const char *, size_t);
 static int	 md_blank(const char *, size_t);
 static void	 md_clear(struct md_ctx *, size_t, size_t);
 static void	 md_code_pairs(struct md_ctx *, size_t, size_t);
@@ -238,21 +237,31 @@ md_heading(const char *s, size_t ls, size_t le, size_t *cs, size_t *ce)
 	return 1;
 }
 
-/* Does line s[0..n) start a list item ("- ", "* ", "+ ", "12. ", "3) ")? */
-static int
-md_bullet(const char *s, size_t n)
+/*
+ * Width of the list marker at the start of line s[0..n) ("- ", "* ",
+ * "+ ", "12. ", "3) ", after up to 6 spaces), or 0 if there is none.  A
+ * number has at most digits digits; with tab, a tab may follow the
+ * marker instead of the space.  The renderer asks with (9, 1) where a
+ * list item starts; the transcript view with (3, 0) for the hanging
+ * indent of its lines.
+ */
+int
+markdown_bullet(const char *s, size_t n, int digits, int tab)
 {
 	size_t	i = 0, d;
 
 	while (i < n && i < 6 && s[i] == ' ')
 		i++;
 	if (i + 1 < n && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
-	    (s[i + 1] == ' ' || s[i + 1] == '\t'))
-		return 1;
-	for (d = i; d < n && d - i < 9 && s[d] >= '0' && s[d] <= '9'; d++)
+	    (s[i + 1] == ' ' || (tab && s[i + 1] == '\t')))
+		return (int)i + 2;
+	for (d = i; d < n && d - i < (size_t)digits && s[d] >= '0' &&
+	    s[d] <= '9'; d++)
 		continue;
-	return d > i && d + 1 < n && (s[d] == '.' || s[d] == ')') &&
-	    (s[d + 1] == ' ' || s[d + 1] == '\t');
+	if (d > i && d + 1 < n && (s[d] == '.' || s[d] == ')') &&
+	    (s[d + 1] == ' ' || (tab && s[d + 1] == '\t')))
+		return (int)d + 2;
+	return 0;
 }
 
 /* Mark s[a..b) shown and unstyled. */
@@ -640,7 +649,8 @@ markdown_render(struct markdown *md, const char *s, size_t n, int flags)
 		l = le - ls;
 		if (inl && bs != MD_NONE && (fch != 0 || md_blank(s + ls, l) ||
 		    md_fence(s + ls, l, &ch, &fl, &bare) ||
-		    md_heading(s, ls, le, &cs, &ce) || md_bullet(s + ls, l))) {
+		    md_heading(s, ls, le, &cs, &ce) ||
+		    markdown_bullet(s + ls, l, 9, 1))) {
 			/* This line ends the paragraph or list item. */
 			md_flush(md, &x, bs, be);
 			bs = MD_NONE;

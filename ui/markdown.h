@@ -67,5 +67,6 @@ struct markdown {
 void	 markdown_render(struct markdown *, const char *s, size_t n,
 	    int flags);
 void	 markdown_free(struct markdown *);
+int	 markdown_bullet(const char *s, size_t n, int digits, int tab);
 
 #endif

@@ -18,6 +18,26 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* The screen's state. */
+struct advisory {
+	int		 required;	/* cannot be dismissed */
+	size_t		 top;		/* first row shown */
+	struct buf	 field;		/* what was typed */
+	struct wrap	 wrap;		/* the text at COLS - 4 */
+};
+
+static void	 advisory_free(void *);
+static void	 advisory_resize(struct ui *, void *);
+static void	 advisory_draw(struct ui *, void *);
+static int	 advisory_key(struct ui *, void *, int);
+static int	 advisory_match(const char *);
+
+/* The text is wrapped when the screen opens and at each resize. */
+const struct ui_screen_ops ui_screen_advisory = {
+	"advisory", sizeof(struct advisory), advisory_resize, advisory_free,
+	advisory_resize, advisory_draw, advisory_key, NULL, NULL, 0
+};
+
 static const char	*adv_phrase = "I understand";
 static char		 adv_ok_sha[65];	/* last model found acknowledged */
 
@@ -46,18 +66,41 @@ advisory_needed(struct ui *ui)
 	return 1;
 }
 
+/* Open the screen over the current one. */
 void
 advisory_open(struct ui *ui, int required)
 {
-	ui->adv_required = required;
-	ui->adv_top = 0;
-	buf_clear(&ui->adv_field);
-	ui_set_screen(ui, SCREEN_ADVISORY);
+	struct advisory	*adv;
+
+	adv = ui_screen_open(ui, &ui_screen_advisory);
+	adv->required = required;
 }
 
-void
-advisory_draw(struct ui *ui)
+static void
+advisory_free(void *data)
 {
+	struct advisory	*adv = data;
+
+	buf_free(&adv->field);
+	wrap_free(&adv->wrap);
+}
+
+/* Wrap the text to the new width. */
+static void
+advisory_resize(struct ui *ui, void *data)
+{
+	struct advisory	*adv = data;
+	const char	*text = advisory_text();
+
+	(void)ui;
+	wrap_clear(&adv->wrap);
+	wrap_text(&adv->wrap, text, strlen(text), COLS - 4);
+}
+
+static void
+advisory_draw(struct ui *ui, void *data)
+{
+	struct advisory	*adv = data;
 	const char	*text = advisory_text();
 	char		*title;
 	size_t		 i, max;
@@ -69,42 +112,40 @@ advisory_draw(struct ui *ui)
 	ui_draw_str(ui, 0, 0, title, COLS, UA_STATUS);
 	free(title);
 	w = COLS - 4;
-	wrap_clear(&ui->adv_wrap);
-	wrap_text(&ui->adv_wrap, text, strlen(text), w);
 	height = LINES - 5;
-	max = ui->adv_wrap.n > (size_t)height ?
-	    ui->adv_wrap.n - (size_t)height : 0;
-	if (ui->adv_top > max)
-		ui->adv_top = max;
+	max = adv->wrap.n > (size_t)height ?
+	    adv->wrap.n - (size_t)height : 0;
+	if (adv->top > max)
+		adv->top = max;
 	attrset(ui->attrs[UA_DIM]);
 	mvhline(1, 0, ACS_HLINE, COLS);
 	mvhline(LINES - 3, 0, ACS_HLINE, COLS);
 	attrset(A_NORMAL);
-	for (i = 0; i < (size_t)height && ui->adv_top + i <
-	    ui->adv_wrap.n; i++) {
+	for (i = 0; i < (size_t)height && adv->top + i <
+	    adv->wrap.n; i++) {
 		y = 2 + (int)i;
-		ui_draw_text(ui, y, 2, text + ui->adv_wrap.lines[ui->adv_top +
-		    i].off, ui->adv_wrap.lines[ui->adv_top + i].len, w,
+		ui_draw_text(ui, y, 2, text + adv->wrap.lines[adv->top +
+		    i].off, adv->wrap.lines[adv->top + i].len, w,
 		    UA_TEXT);
 	}
 	if (max > 0) {
-		ui_draw_str(ui, LINES - 3, COLS - 22, ui->adv_top < max ?
+		ui_draw_str(ui, LINES - 3, COLS - 22, adv->top < max ?
 		    " PgDn: more below " : " end of text ", 20, UA_DIM);
 	}
-	if (ui->adv_required) {
+	if (adv->required) {
 		ui_draw_str(ui, LINES - 2, 0, "Type \"I understand\" and press "
 		    "Enter to accept; Esc declines and quits.", COLS,
 		    UA_TITLE);
 		ui_draw_str(ui, LINES - 1, 0, "> ", 2, UA_USER);
-		ui_draw_text(ui, LINES - 1, 2, buf_str(&ui->adv_field),
-		    ui->adv_field.len, COLS - 3, UA_TEXT);
-		move(LINES - 1, 2 + (int)utf8_width(buf_str(&ui->adv_field),
-		    ui->adv_field.len));
+		ui_draw_text(ui, LINES - 1, 2, buf_str(&adv->field),
+		    adv->field.len, COLS - 3, UA_TEXT);
+		move(LINES - 1, 2 + (int)utf8_width(buf_str(&adv->field),
+		    adv->field.len));
 		curs_set(1);
 	} else
 		ui_draw_str(ui, LINES - 2, 0, "Esc, q or Enter closes; PgUp/"
 		    "PgDn scroll.", COLS, UA_TITLE);
-	if (ui->msg != NULL && ui->adv_required)
+	if (ui->msg != NULL && adv->required)
 		ui_draw_str(ui, LINES - 1, COLS / 2, ui->msg, COLS - COLS / 2,
 		    UA_ERROR);
 }
@@ -124,9 +165,10 @@ advisory_match(const char *s)
 	    strncasecmp(s, adv_phrase, len) == 0;
 }
 
-int
-advisory_key(struct ui *ui, int key)
+static int
+advisory_key(struct ui *ui, void *data, int key)
 {
+	struct advisory	*adv = data;
 	char		*cause = NULL, b[4];
 	uint32_t	 cp;
 	int		 l, height = LINES - 5;
@@ -135,33 +177,33 @@ advisory_key(struct ui *ui, int key)
 	ui->dirty = 1;
 	switch (key) {
 	case KEY_UP:
-		if (ui->adv_top > 0)
-			ui->adv_top--;
+		if (adv->top > 0)
+			adv->top--;
 		return 1;
 	case KEY_DOWN:
-		ui->adv_top++;
+		adv->top++;
 		return 1;
 	case KEY_PPAGE:
-		ui->adv_top = ui->adv_top > (size_t)height ?
-		    ui->adv_top - (size_t)height : 0;
+		adv->top = adv->top > (size_t)height ?
+		    adv->top - (size_t)height : 0;
 		return 1;
 	case KEY_NPAGE:
 	case ' ':
-		if (key == ' ' && ui->adv_required)
+		if (key == ' ' && adv->required)
 			break;
-		ui->adv_top += (size_t)height;
+		adv->top += (size_t)height;
 		return 1;
 	case KEY_HOME:
-		ui->adv_top = 0;
+		adv->top = 0;
 		return 1;
 	case KEY_END:
-		ui->adv_top = (size_t)-1 / 2;
+		adv->top = (size_t)-1 / 2;
 		return 1;
 	}
-	if (!ui->adv_required) {
+	if (!adv->required) {
 		if (key == UI_KEY_ESC || key == 'q' || key == '\r' ||
 		    key == KEY_ENTER || key == 3)
-			ui_set_screen(ui, SCREEN_CHAT);
+			ui_screen_home(ui);
 		return 1;
 	}
 	if (key == UI_KEY_ESC || key == 3) {
@@ -170,7 +212,7 @@ advisory_key(struct ui *ui, int key)
 		return 1;
 	}
 	if (key == '\r' || key == '\n' || key == KEY_ENTER) {
-		if (!advisory_match(buf_str(&ui->adv_field))) {
+		if (!advisory_match(buf_str(&adv->field))) {
 			ui_message(ui, 1, "type: I understand");
 			return 1;
 		}
@@ -186,25 +228,25 @@ advisory_key(struct ui *ui, int key)
 		free(ui->msg);
 		ui->msg = NULL;
 		ui_message(ui, 0, "advisory accepted");
-		ui_set_screen(ui, SCREEN_CHAT);
+		ui_screen_home(ui);
 		return 1;
 	}
 	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-		len = ui->adv_field.len;
-		while (len > 0 && (ui->adv_field.data[len - 1] & 0xC0) == 0x80)
+		len = adv->field.len;
+		while (len > 0 && (adv->field.data[len - 1] & 0xC0) == 0x80)
 			len--;
 		if (len > 0)
 			len--;
-		buf_truncate(&ui->adv_field, len);
+		buf_truncate(&adv->field, len);
 		return 1;
 	}
 	if (key == 21) {	/* C-u */
-		buf_clear(&ui->adv_field);
+		buf_clear(&adv->field);
 		return 1;
 	}
-	if (ui_key_cp(ui, key, &cp) && cp >= 0x20 && ui->adv_field.len < 64) {
+	if (ui_key_cp(ui, key, &cp) && cp >= 0x20 && adv->field.len < 64) {
 		if ((l = utf8_encode(cp, b)) > 0)
-			buf_append(&ui->adv_field, b, (size_t)l);
+			buf_append(&adv->field, b, (size_t)l);
 	}
 	return 1;
 }

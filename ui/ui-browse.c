@@ -1,5 +1,5 @@
 /*
- * ui-browse.c -- the transcript browser and the read-only view.
+ * ui-browse.c -- the transcript browser.
  *
  * The browser lists conversations newest first (store_conv_list), one row
  * each: date, title, message count, model, first words, and marks for
@@ -8,7 +8,8 @@
  * and shows the matching snippets with the matches highlighted.  Keys
  * act on the selected conversation: open read-only, resume, rename,
  * archive, delete (after y), export.  Prompts for a name, a format or a
- * confirmation use the message line at the bottom.
+ * confirmation use the message line at the bottom.  Enter opens the
+ * read-only view (ui-view.c) over the browser.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,62 +28,92 @@
 #define MARK_OPEN	"\001"
 #define MARK_CLOSE	"\002"
 
-static void	 browser_reload(struct ui *);
-static int64_t	 browser_selected(struct ui *, const char **);
+/* The screen's state. */
+struct browser {
+	struct store_conv *convs;	/* the list, or */
+	size_t		 nconvs;
+	int		*flags;		/* BROWSE_* per conversation */
+	struct store_hit *hits;		/*   the search's matches */
+	size_t		 nhits;
+	struct ui_list	 list;
+	struct buf	 search;
+	int		 searching;	/* typing into search */
+	int		 prompt;	/* 0, 'n'ame, 'e'xport, 'd'elete */
+	struct buf	 field;		/* the prompt's answer */
+};
+
+/* Show archived conversations: kept from one opening to the next. */
+static int	 browser_archived;
+
+static void	 browser_free(void *);
+static void	 browser_draw(struct ui *, void *);
+static int	 browser_key(struct ui *, void *, int);
+static void	 browser_clear(struct browser *);
+static void	 browser_reload(struct ui *, void *);
+static int64_t	 browser_selected(struct browser *, const char **);
 static void	 browser_draw_marked(struct ui *, int, int, const char *, int,
 		     int);
-static void	 browser_prompt(struct ui *, int, const char *);
-static void	 browser_prompt_done(struct ui *);
+static void	 browser_prompt(struct ui *, struct browser *, int,
+		     const char *);
+static void	 browser_prompt_done(struct ui *, struct browser *);
 static int	 browser_field_key(struct ui *, struct buf *, int);
 
-void
-browser_free(struct ui *ui)
+/* Opening the browser lists the conversations. */
+const struct ui_screen_ops ui_screen_browser = {
+	"browser", sizeof(struct browser), browser_reload, browser_free, NULL,
+	browser_draw, browser_key, NULL, NULL, 0
+};
+
+/* Forget the lists. */
+static void
+browser_clear(struct browser *br)
 {
-	if (ui->bconvs != NULL)
-		store_convs_free(ui->bconvs, ui->nbconvs);
-	if (ui->bhits != NULL)
-		store_hits_free(ui->bhits, ui->nbhits);
-	free(ui->bflags);
-	ui->bconvs = NULL;
-	ui->bhits = NULL;
-	ui->bflags = NULL;
-	ui->nbconvs = ui->nbhits = 0;
+	if (br->convs != NULL)
+		store_convs_free(br->convs, br->nconvs);
+	if (br->hits != NULL)
+		store_hits_free(br->hits, br->nhits);
+	free(br->flags);
+	br->convs = NULL;
+	br->hits = NULL;
+	br->flags = NULL;
+	br->nconvs = br->nhits = 0;
 }
 
 /* Query the store again for the list or the search. */
 static void
-browser_reload(struct ui *ui)
+browser_reload(struct ui *ui, void *data)
 {
+	struct browser		*br = data;
 	struct store_list_opts	 o;
 	struct store_msg	*m;
 	size_t			 i, k, n;
 	char			*cause = NULL;
 
-	browser_free(ui);
-	if (ui->bsearch.len > 0) {
-		if (store_search(ui->store, ui->bsearch.data, 1, MARK_OPEN,
-		    MARK_CLOSE, 200, &ui->bhits, &ui->nbhits, &cause) != 0) {
+	browser_clear(br);
+	if (br->search.len > 0) {
+		if (store_search(ui->store, br->search.data, 1, MARK_OPEN,
+		    MARK_CLOSE, 200, &br->hits, &br->nhits, &cause) != 0) {
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
-			ui->bhits = NULL;
-			ui->nbhits = 0;
+			br->hits = NULL;
+			br->nhits = 0;
 		}
-		ui->blist.n = ui->nbhits;
+		br->list.n = br->nhits;
 	} else {
 		memset(&o, 0, sizeof o);
 		o.limit = 1000;
-		o.archived = ui->barchived ? -1 : 0;
-		if (store_conv_list(ui->store, &o, &ui->bconvs, &ui->nbconvs,
+		o.archived = browser_archived ? -1 : 0;
+		if (store_conv_list(ui->store, &o, &br->convs, &br->nconvs,
 		    &cause) != 0) {
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
-			ui->bconvs = NULL;
-			ui->nbconvs = 0;
+			br->convs = NULL;
+			br->nconvs = 0;
 		}
-		ui->blist.n = ui->nbconvs;
-		ui->bflags = xcalloc(ui->nbconvs + 1, sizeof *ui->bflags);
-		for (i = 0; i < ui->nbconvs; i++) {
-			if (store_msg_list(ui->store, ui->bconvs[i].id, &m, &n,
+		br->list.n = br->nconvs;
+		br->flags = xcalloc(br->nconvs + 1, sizeof *br->flags);
+		for (i = 0; i < br->nconvs; i++) {
+			if (store_msg_list(ui->store, br->convs[i].id, &m, &n,
 			    &cause) != 0) {
 				free(cause);
 				cause = NULL;
@@ -91,46 +122,44 @@ browser_reload(struct ui *ui)
 			for (k = 0; k < n; k++) {
 				if (m[k].status == STORE_STATUS_INTERRUPTED ||
 				    m[k].status == STORE_STATUS_STREAMING)
-					ui->bflags[i] |= BROWSE_INTERRUPTED;
+					br->flags[i] |= BROWSE_INTERRUPTED;
 				else if (m[k].status == STORE_STATUS_CANCELLED)
-					ui->bflags[i] |= BROWSE_STOPPED;
+					br->flags[i] |= BROWSE_STOPPED;
 				else if (m[k].status == STORE_STATUS_ERROR)
-					ui->bflags[i] |= BROWSE_FAILED;
+					br->flags[i] |= BROWSE_FAILED;
 			}
 			store_msgs_free(m, n);
 		}
 	}
-	if (ui->blist.sel >= ui->blist.n)
-		ui->blist.sel = ui->blist.n > 0 ? ui->blist.n - 1 : 0;
+	if (br->list.sel >= br->list.n)
+		br->list.sel = br->list.n > 0 ? br->list.n - 1 : 0;
 	ui->dirty = 1;
 }
 
-void
-browser_open(struct ui *ui)
+static void
+browser_free(void *data)
 {
-	buf_clear(&ui->bsearch);
-	ui->bsearching = 0;
-	ui->bprompt = 0;
-	ui->blist.sel = 0;
-	ui->blist.top = 0;
-	browser_reload(ui);
-	ui_set_screen(ui, SCREEN_BROWSER);
+	struct browser	*br = data;
+
+	browser_clear(br);
+	buf_free(&br->search);
+	buf_free(&br->field);
 }
 
 /* Id (and title) of the selected conversation, 0 if none. */
 static int64_t
-browser_selected(struct ui *ui, const char **title)
+browser_selected(struct browser *br, const char **title)
 {
-	if (ui->blist.sel >= ui->blist.n)
+	if (br->list.sel >= br->list.n)
 		return 0;
-	if (ui->bsearch.len > 0) {
+	if (br->search.len > 0) {
 		if (title != NULL)
-			*title = ui->bhits[ui->blist.sel].title;
-		return ui->bhits[ui->blist.sel].conv_id;
+			*title = br->hits[br->list.sel].title;
+		return br->hits[br->list.sel].conv_id;
 	}
 	if (title != NULL)
-		*title = ui->bconvs[ui->blist.sel].title;
-	return ui->bconvs[ui->blist.sel].id;
+		*title = br->convs[br->list.sel].title;
+	return br->convs[br->list.sel].id;
 }
 
 /* Draw s with MARK_OPEN..MARK_CLOSE parts highlighted. */
@@ -156,9 +185,10 @@ browser_draw_marked(struct ui *ui, int y, int x, const char *s, int maxw,
 	}
 }
 
-void
-browser_draw(struct ui *ui)
+static void
+browser_draw(struct ui *ui, void *data)
 {
+	struct browser		*br = data;
 	struct store_conv	*c;
 	struct store_hit	*h;
 	struct buf		 b = BUF_INIT;
@@ -167,30 +197,30 @@ browser_draw(struct ui *ui)
 	int			 height, y, attr, sel, first = 2;
 
 	ui_fill(ui, 0, UA_STATUS);
-	buf_printf(&b, " Conversations (%zu%s)%s", ui->blist.n,
-	    ui->bsearch.len > 0 ? " matches" : "",
-	    ui->barchived ? " incl. archived" : "");
+	buf_printf(&b, " Conversations (%zu%s)%s", br->list.n,
+	    br->search.len > 0 ? " matches" : "",
+	    browser_archived ? " incl. archived" : "");
 	ui_draw_str(ui, 0, 0, b.data, COLS, UA_STATUS);
 	buf_clear(&b);
-	if (ui->bsearching || ui->bsearch.len > 0) {
+	if (br->searching || br->search.len > 0) {
 		ui_draw_str(ui, 1, 0, "search: ", COLS, UA_TITLE);
-		ui_draw_text(ui, 1, 8, buf_str(&ui->bsearch), ui->bsearch.len,
+		ui_draw_text(ui, 1, 8, buf_str(&br->search), br->search.len,
 		    COLS - 9, UA_TEXT);
 	} else
 		ui_draw_str(ui, 1, 0, "/ searches all messages and titles",
 		    COLS, UA_DIM);
 	height = LINES - 4;
-	ui_list_scroll(&ui->blist, height);
-	for (i = 0; i < (size_t)height && ui->blist.top + i < ui->blist.n;
+	ui_list_scroll(&br->list, height);
+	for (i = 0; i < (size_t)height && br->list.top + i < br->list.n;
 	    i++) {
 		y = first + (int)i;
-		sel = ui->blist.top + i == ui->blist.sel;
+		sel = br->list.top + i == br->list.sel;
 		attr = sel ? UA_SELECTED : UA_TEXT;
 		if (sel)
 			ui_fill(ui, y, UA_SELECTED);
 		buf_clear(&b);
-		if (ui->bsearch.len > 0) {
-			h = &ui->bhits[ui->blist.top + i];
+		if (br->search.len > 0) {
+			h = &br->hits[br->list.top + i];
 			store_time_iso(h->created, date, sizeof date);
 			date[10] = ' ';
 			date[16] = '\0';
@@ -202,7 +232,7 @@ browser_draw(struct ui *ui)
 			    COLS - (int)utf8_width(b.data, b.len), attr);
 			continue;
 		}
-		c = &ui->bconvs[ui->blist.top + i];
+		c = &br->convs[br->list.top + i];
 		store_time_iso(c->updated, date, sizeof date);
 		date[10] = ' ';
 		date[16] = '\0';
@@ -212,11 +242,11 @@ browser_draw(struct ui *ui)
 		    c->model_file != NULL ? ", " : "",
 		    c->model_file != NULL ? c->model_file : "",
 		    c->archived ? " [archived]" : "",
-		    ui->bflags[ui->blist.top + i] & BROWSE_INTERRUPTED ?
+		    br->flags[br->list.top + i] & BROWSE_INTERRUPTED ?
 		    " [interrupted]" : "",
-		    ui->bflags[ui->blist.top + i] & BROWSE_STOPPED ?
+		    br->flags[br->list.top + i] & BROWSE_STOPPED ?
 		    " [stopped]" : "",
-		    ui->bflags[ui->blist.top + i] & BROWSE_FAILED ?
+		    br->flags[br->list.top + i] & BROWSE_FAILED ?
 		    " [failed]" : "");
 		if (c->preview != NULL) {
 			p = xstrdup(c->preview);
@@ -225,52 +255,48 @@ browser_draw(struct ui *ui)
 		}
 		ui_draw_text(ui, y, 0, b.data, b.len, COLS, attr);
 	}
-	if (ui->blist.n == 0)
-		ui_draw_str(ui, first, 2, ui->bsearch.len > 0 ? "no matches" :
+	if (br->list.n == 0)
+		ui_draw_str(ui, first, 2, br->search.len > 0 ? "no matches" :
 		    "no conversations yet", COLS - 2, UA_DIM);
 	buf_free(&b);
-	if (ui->bprompt != 0) {
+	if (br->prompt != 0) {
 		ui_draw_str(ui, LINES - 2, 0, ui->msg != NULL ? ui->msg : "",
 		    COLS, UA_TITLE);
-		if (ui->bprompt != 'd') {
+		if (br->prompt != 'd') {
 			ui_draw_str(ui, LINES - 1, 0, "> ", 2, UA_USER);
-			ui_draw_text(ui, LINES - 1, 2, buf_str(&ui->bfield),
-			    ui->bfield.len, COLS - 3, UA_TEXT);
+			ui_draw_text(ui, LINES - 1, 2, buf_str(&br->field),
+			    br->field.len, COLS - 3, UA_TEXT);
 			move(LINES - 1, 2 + (int)utf8_width(
-			    buf_str(&ui->bfield), ui->bfield.len));
+			    buf_str(&br->field), br->field.len));
 			curs_set(1);
 		}
 		return;
 	}
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, ui->bsearching ? "type to search  Enter "
+	ui_draw_footer(ui, NULL, br->searching ? "type to search  Enter "
 	    "done  Esc clear" : "Enter open  r resume  n rename  a archive  "
-	    "d delete  e export  A archived  / search  q close", COLS,
-	    UA_STATUS);
-	if (ui->bsearching) {
-		move(1, 8 + (int)utf8_width(buf_str(&ui->bsearch),
-		    ui->bsearch.len));
+	    "d delete  e export  A archived  / search  q close");
+	if (br->searching) {
+		move(1, 8 + (int)utf8_width(buf_str(&br->search),
+		    br->search.len));
 		curs_set(1);
 	}
 }
 
 static void
-browser_prompt(struct ui *ui, int which, const char *initial)
+browser_prompt(struct ui *ui, struct browser *br, int which,
+    const char *initial)
 {
 	const char	*title = NULL;
 	int64_t		 id;
 
-	if ((id = browser_selected(ui, &title)) == 0) {
+	if ((id = browser_selected(br, &title)) == 0) {
 		ui_message(ui, 1, "no conversation selected");
 		return;
 	}
-	ui->bprompt = which;
-	buf_clear(&ui->bfield);
+	br->prompt = which;
+	buf_clear(&br->field);
 	if (initial != NULL)
-		buf_puts(&ui->bfield, initial);
+		buf_puts(&br->field, initial);
 	if (which == 'n')
 		ui_message(ui, 0, "New title (Enter saves, Esc cancels):");
 	else if (which == 'e')
@@ -282,23 +308,23 @@ browser_prompt(struct ui *ui, int which, const char *initial)
 }
 
 static void
-browser_prompt_done(struct ui *ui)
+browser_prompt_done(struct ui *ui, struct browser *br)
 {
 	char		*cause = NULL, *path, **argv;
-	int		 argc, which = ui->bprompt;
+	int		 argc, which = br->prompt;
 	int64_t		 id;
 
-	ui->bprompt = 0;
-	id = browser_selected(ui, NULL);
+	br->prompt = 0;
+	id = browser_selected(br, NULL);
 	free(ui->msg);
 	ui->msg = NULL;
 	if (which == 'n') {
-		if (store_conv_rename(ui->store, id, buf_str(&ui->bfield),
+		if (store_conv_rename(ui->store, id, buf_str(&br->field),
 		    &cause) != 0)
 			goto fail;
 		ui_message(ui, 0, "renamed");
 	} else if (which == 'e') {
-		if (slash_split(buf_str(&ui->bfield), &argc, &argv,
+		if (slash_split(buf_str(&br->field), &argc, &argv,
 		    &cause) != 0)
 			goto fail;
 		if (argc < 1 || argc > 2) {
@@ -326,7 +352,7 @@ browser_prompt_done(struct ui *ui)
 			ui_new_conversation(ui);
 		ui_message(ui, 0, "deleted conversation %lld", (long long)id);
 	}
-	browser_reload(ui);
+	browser_reload(ui, br);
 	return;
 fail:
 	ui_message(ui, 1, "%s", cause != NULL ? cause : "failed");
@@ -371,183 +397,107 @@ browser_field_key(struct ui *ui, struct buf *f, int key)
 	return 0;
 }
 
-int
-browser_key(struct ui *ui, int key)
+static int
+browser_key(struct ui *ui, void *data, int key)
 {
+	struct browser	*br = data;
 	const char	*title = NULL;
 	char		*cause = NULL;
 	int64_t		 id;
 	int		 a;
 
 	ui->dirty = 1;
-	if (ui->bprompt != 0) {
-		if (key == UI_KEY_ESC || key == 3 || (ui->bprompt == 'd' &&
+	if (br->prompt != 0) {
+		if (key == UI_KEY_ESC || key == 3 || (br->prompt == 'd' &&
 		    key != 'y' && key != 'Y')) {
-			ui->bprompt = 0;
+			br->prompt = 0;
 			ui_message(ui, 0, "cancelled");
 			return 1;
 		}
-		if (ui->bprompt == 'd' || key == '\r' || key == KEY_ENTER)
-			browser_prompt_done(ui);
+		if (br->prompt == 'd' || key == '\r' || key == KEY_ENTER)
+			browser_prompt_done(ui, br);
 		else
-			browser_field_key(ui, &ui->bfield, key);
+			browser_field_key(ui, &br->field, key);
 		return 1;
 	}
 	free(ui->msg);
 	ui->msg = NULL;
-	if (ui->bsearching) {
+	if (br->searching) {
 		switch (key) {
 		case UI_KEY_ESC:
 		case 3:
-			ui->bsearching = 0;
-			buf_clear(&ui->bsearch);
-			browser_reload(ui);
+			br->searching = 0;
+			buf_clear(&br->search);
+			browser_reload(ui, br);
 			return 1;
 		case '\r':
 		case KEY_ENTER:
 		case KEY_DOWN:
-			ui->bsearching = 0;
+			br->searching = 0;
 			return 1;
 		}
-		if (browser_field_key(ui, &ui->bsearch, key)) {
-			ui->blist.sel = 0;
-			browser_reload(ui);
+		if (browser_field_key(ui, &br->search, key)) {
+			br->list.sel = 0;
+			browser_reload(ui, br);
 		}
 		return 1;
 	}
-	if (ui_list_key(&ui->blist, key))
+	if (ui_list_key(&br->list, key))
 		return 1;
 	switch (key) {
 	case '/':
-		ui->bsearching = 1;
+		br->searching = 1;
 		break;
 	case 'A':
-		ui->barchived = !ui->barchived;
-		browser_reload(ui);
+		browser_archived = !browser_archived;
+		browser_reload(ui, br);
 		break;
 	case UI_KEY_ESC:
 	case 'q':
 	case 3:
-		if (ui->bsearch.len > 0 && key != 'q') {
-			buf_clear(&ui->bsearch);
-			browser_reload(ui);
+		if (br->search.len > 0 && key != 'q') {
+			buf_clear(&br->search);
+			browser_reload(ui, br);
 			break;
 		}
-		browser_free(ui);
-		ui_set_screen(ui, SCREEN_CHAT);
+		ui_screen_home(ui);
 		break;
 	case '\r':
 	case KEY_ENTER:
-		if ((id = browser_selected(ui, NULL)) == 0)
-			break;
-		if (ui->vchat == NULL)
-			ui->vchat = chat_create();
-		free(ui->vtitle);
-		ui->vtitle = NULL;
-		if (ui_load_conversation(ui, ui->vchat, id, &ui->vtitle,
-		    &cause) != 0) {
-			ui_message(ui, 1, "%s", cause);
-			free(cause);
-			break;
-		}
-		ui->vconv = id;
-		ui->vview.top = 0;
-		ui->vview.follow = 0;
-		ui->vview.gen = ui->vchat->gen - 1;
-		ui_set_screen(ui, SCREEN_VIEW);
-		break;
 	case 'r':
-		if ((id = browser_selected(ui, NULL)) == 0)
+		/* Enter opens the view over the browser; r resumes the
+		   conversation in the chat, which closes the browser. */
+		if ((id = browser_selected(br, NULL)) == 0)
 			break;
-		if (ui_resume(ui, id, &cause) != 0) {
+		if ((key == 'r' ? ui_resume(ui, id, &cause) :
+		    view_open(ui, id, &cause)) != 0) {
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
-			break;
 		}
-		browser_free(ui);
 		break;
 	case 'n':
-		if (browser_selected(ui, &title) != 0)
-			browser_prompt(ui, 'n', title);
+		if (browser_selected(br, &title) != 0)
+			browser_prompt(ui, br, 'n', title);
 		break;
 	case 'e':
-		browser_prompt(ui, 'e', "md");
+		browser_prompt(ui, br, 'e', "md");
 		break;
 	case 'd':
-		browser_prompt(ui, 'd', NULL);
+		browser_prompt(ui, br, 'd', NULL);
 		break;
 	case 'a':
-		if ((id = browser_selected(ui, NULL)) == 0)
+		if ((id = browser_selected(br, NULL)) == 0)
 			break;
-		a = ui->bsearch.len == 0 && ui->bconvs[ui->blist.sel].archived;
+		a = br->search.len == 0 && br->convs[br->list.sel].archived;
 		if (store_conv_set_archived(ui->store, id, !a, &cause) != 0) {
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
 			break;
 		}
-		browser_reload(ui);
+		browser_reload(ui, br);
 		ui_message(ui, 0, "%s conversation %lld", a ? "unarchived" :
 		    "archived", (long long)id);
 		break;
 	}
 	return 1;
-}
-
-void
-view_draw(struct ui *ui)
-{
-	struct buf	b = BUF_INIT;
-
-	ui_fill(ui, 0, UA_STATUS);
-	buf_printf(&b, " %s (conversation %lld, read-only)",
-	    ui->vtitle != NULL && ui->vtitle[0] != '\0' ? ui->vtitle :
-	    "(untitled)", (long long)ui->vconv);
-	ui_draw_text(ui, 0, 0, b.data, b.len, COLS, UA_STATUS);
-	buf_free(&b);
-	tview_build(ui, &ui->vview, ui->vchat, COLS);
-	tview_draw(ui, &ui->vview, 1, LINES - 3, COLS);
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, "PgUp/PgDn/Up/Down scroll  r resume  "
-	    "Esc/q back", COLS, UA_STATUS);
-}
-
-int
-view_key(struct ui *ui, int key)
-{
-	char	*cause = NULL;
-	int	 height = LINES - 3;
-
-	ui->dirty = 1;
-	free(ui->msg);
-	ui->msg = NULL;
-	switch (key) {
-	case KEY_UP:
-	case 'k':
-		if (ui->vview.top > 0)
-			ui->vview.top--;
-		ui->vview.follow = 0;
-		return 1;
-	case KEY_DOWN:
-	case 'j':
-		ui->vview.top++;
-		return 1;
-	case ' ':
-		return tview_key(&ui->vview, KEY_NPAGE, height);
-	case 'r':
-		if (ui_resume(ui, ui->vconv, &cause) != 0) {
-			ui_message(ui, 1, "%s", cause);
-			free(cause);
-		} else
-			browser_free(ui);
-		return 1;
-	case UI_KEY_ESC:
-	case 'q':
-	case 3:
-		ui_set_screen(ui, SCREEN_BROWSER);
-		return 1;
-	}
-	return tview_key(&ui->vview, key, height);
 }

@@ -34,7 +34,13 @@ static const struct markdown *tview_render(struct tview *, size_t,
 		     const char *, size_t, unsigned, int);
 static void	 tview_body(struct tview *, struct wrap *,
 		     const struct markdown *, int, int);
-static int	 tview_bullet(const char *, size_t);
+static void	 chat_draw(struct ui *, void *);
+static int	 chat_key(struct ui *, void *, int);
+
+/* The chat has no state of its own: the conversation is ui->chat. */
+const struct ui_screen_ops ui_screen_chat = {
+	.name = "chat", .draw = chat_draw, .key = chat_key, .wheel = 1
+};
 
 void
 tview_free(struct tview *v)
@@ -127,28 +133,6 @@ tview_head(struct tview *v, const char *s)
 }
 
 /*
- * Width of a list marker at the start of line s[0..n) ("- ", "* ", "+ ",
- * "12. ", "3) ", after up to 6 spaces), or 0.
- */
-static int
-tview_bullet(const char *s, size_t n)
-{
-	size_t	i = 0, d;
-
-	while (i < n && i < 6 && s[i] == ' ')
-		i++;
-	if (i + 1 < n && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
-	    s[i + 1] == ' ')
-		return (int)i + 2;
-	for (d = i; d < n && d - i < 3 && s[d] >= '0' && s[d] <= '9'; d++)
-		continue;
-	if (d > i && d + 1 < n && (s[d] == '.' || s[d] == ')') &&
-	    s[d + 1] == ' ')
-		return (int)d + 2;
-	return 0;
-}
-
-/*
  * Markdown-ish body from its rendering md (see tview_render): each shown
  * line is wrapped on its own; list items get a hanging indent under
  * their text; code-block lines are drawn in the code colour.  The lines
@@ -170,7 +154,7 @@ tview_body(struct tview *v, struct wrap *wr, const struct markdown *md,
 		s = md->text.data + ml->off;
 		st = md->style + ml->off;
 		code = (ml->flags & MD_BLOCK) != 0;
-		hang = code ? 0 : tview_bullet(s, ml->len);
+		hang = code ? 0 : markdown_bullet(s, ml->len, 3, 0);
 		if (hang > w / 2)
 			hang = 0;
 		attr = code && body == UA_TEXT ? UA_SYSTEM : body;
@@ -385,12 +369,13 @@ status_draw(struct ui *ui, int y)
 	buf_free(&b);
 }
 
-void
-chat_draw(struct ui *ui)
+static void
+chat_draw(struct ui *ui, void *data)
 {
 	int		 inrows, maxin, ty, cy, cx;
 	const char	*hint;
 
+	(void)data;
 	maxin = LINES / 3;
 	if (maxin > 8)
 		maxin = 8;
@@ -422,12 +407,13 @@ chat_draw(struct ui *ui)
 	curs_set(1);
 }
 
-int
-chat_key(struct ui *ui, int key)
+static int
+chat_key(struct ui *ui, void *data, int key)
 {
 	const struct ui_key	*k;
 	int			 height;
 
+	(void)data;
 	height = LINES - 3;
 	if (!UI_KEY_IS_WHEEL(key)) {
 		free(ui->msg);

@@ -25,46 +25,74 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-static void	 editor_insert(struct ui *, const char *, size_t);
-static void	 editor_left(struct ui *);
-static void	 editor_right(struct ui *);
-static void	 editor_vertical(struct ui *, int);
-static void	 editor_external(struct ui *);
-static void	 editor_save(struct ui *);
-static size_t	 editor_col_offset(const char *, size_t, size_t, int);
-static void	 editor_paste(struct ui *);
+/* The screen's state. */
+struct editor {
+	struct buf	 text;		/* UTF-8 */
+	size_t		 cur;		/* byte offset, on a code point */
+	size_t		 top;		/* first display row shown */
+	int		 want_col;	/* for Up/Down, or -1 */
+	int		 ctrl_x;	/* last key was C-x */
+	int		 presets;	/* preset picker open */
+	struct ui_list	 plist;
+	struct wrap	 wrap;		/* text at the screen width */
+};
 
-void
-editor_open(struct ui *ui)
+static void	 editor_open(struct ui *, void *);
+static void	 editor_free(void *);
+static void	 editor_draw(struct ui *, void *);
+static int	 editor_key(struct ui *, void *, int);
+static void	 editor_insert(struct editor *, const char *, size_t);
+static void	 editor_left(struct editor *);
+static void	 editor_right(struct editor *);
+static void	 editor_vertical(struct editor *, int);
+static void	 editor_external(struct ui *, struct editor *);
+static void	 editor_save(struct ui *, struct editor *);
+static size_t	 editor_col_offset(const char *, size_t, size_t, int);
+static void	 editor_paste(struct ui *, struct editor *);
+
+const struct ui_screen_ops ui_screen_editor = {
+	"editor", sizeof(struct editor), editor_open, editor_free, NULL,
+	editor_draw, editor_key, NULL, NULL, 0
+};
+
+/* The text starts as the conversation's system message. */
+static void
+editor_open(struct ui *ui, void *data)
 {
-	buf_clear(&ui->ed_text);
-	buf_puts(&ui->ed_text, ui->chat->system);
-	ui->ed_cur = ui->ed_text.len;
-	ui->ed_top = 0;
-	ui->ed_want_col = -1;
-	ui->ed_ctrl_x = 0;
-	ui->ed_presets = 0;
-	ui_set_screen(ui, SCREEN_EDITOR);
+	struct editor	*ed = data;
+
+	buf_puts(&ed->text, ui->chat->system);
+	ed->cur = ed->text.len;
+	ed->want_col = -1;
 }
 
 static void
-editor_insert(struct ui *ui, const char *s, size_t n)
+editor_free(void *data)
+{
+	struct editor	*ed = data;
+
+	buf_free(&ed->text);
+	wrap_free(&ed->wrap);
+}
+
+static void
+editor_insert(struct editor *ed, const char *s, size_t n)
 {
 	struct buf	 b = BUF_INIT;
-	const char	*t = buf_str(&ui->ed_text);
+	const char	*t = buf_str(&ed->text);
 
-	buf_append(&b, t, ui->ed_cur);
+	buf_append(&b, t, ed->cur);
 	buf_append(&b, s, n);
-	buf_append(&b, t + ui->ed_cur, ui->ed_text.len - ui->ed_cur);
-	buf_free(&ui->ed_text);
-	ui->ed_text = b;
-	ui->ed_cur += n;
-	ui->ed_want_col = -1;
+	buf_append(&b, t + ed->cur, ed->text.len - ed->cur);
+	buf_free(&ed->text);
+	ed->text = b;
+	ed->cur += n;
+	ed->want_col = -1;
 }
 
 /* Insert the pasted text: valid UTF-8, CR LF and CR as LF. */
 static void
-editor_paste(struct ui *ui)
+editor_paste(struct ui *ui, struct editor *ed)
 {
 	char	*s, *o, *p;
 
@@ -77,32 +105,32 @@ editor_paste(struct ui *ui)
 			*o++ = *p;
 	}
 	*o = '\0';
-	editor_insert(ui, s, strlen(s));
+	editor_insert(ed, s, strlen(s));
 	free(s);
 }
 
 static void
-editor_left(struct ui *ui)
+editor_left(struct editor *ed)
 {
-	if (ui->ed_cur == 0)
+	if (ed->cur == 0)
 		return;
-	ui->ed_cur--;
-	while (ui->ed_cur > 0 &&
-	    (ui->ed_text.data[ui->ed_cur] & 0xC0) == 0x80)
-		ui->ed_cur--;
+	ed->cur--;
+	while (ed->cur > 0 &&
+	    (ed->text.data[ed->cur] & 0xC0) == 0x80)
+		ed->cur--;
 }
 
 static void
-editor_right(struct ui *ui)
+editor_right(struct editor *ed)
 {
 	uint32_t	cp;
 	int		l;
 
-	if (ui->ed_cur >= ui->ed_text.len)
+	if (ed->cur >= ed->text.len)
 		return;
-	l = utf8_decode(ui->ed_text.data + ui->ed_cur,
-	    ui->ed_text.len - ui->ed_cur, &cp);
-	ui->ed_cur += l > 0 ? (size_t)l : 1;
+	l = utf8_decode(ed->text.data + ed->cur,
+	    ed->text.len - ed->cur, &cp);
+	ed->cur += l > 0 ? (size_t)l : 1;
 }
 
 /* Byte offset in s[off..off+len) of display column col (or its end). */
@@ -114,13 +142,7 @@ editor_col_offset(const char *s, size_t off, size_t len, int col)
 	int		l, w = 0, cw;
 
 	while (i < len) {
-		if ((l = utf8_decode(s + off + i, len - i, &cp)) < 0) {
-			l = 1;
-			cw = 1;
-		} else if (cp == '\t')
-			cw = 1;		/* as wrap_text and ui_draw_text */
-		else
-			cw = utf8_cpwidth(cp);
+		l = wrap_char(s + off + i, len - i, &cp, &cw);
 		if (w + cw > col)
 			break;
 		w += cw;
@@ -131,51 +153,51 @@ editor_col_offset(const char *s, size_t off, size_t len, int col)
 
 /* Move by dy display rows, keeping the wanted column. */
 static void
-editor_vertical(struct ui *ui, int dy)
+editor_vertical(struct editor *ed, int dy)
 {
 	size_t		 row;
 	long		 r;
 	int		 col;
 	struct wrap_line *ln;
 
-	wrap_locate(&ui->ed_wrap, ui->ed_cur, buf_str(&ui->ed_text), &row,
+	wrap_locate(&ed->wrap, ed->cur, buf_str(&ed->text), &row,
 	    &col);
-	if (ui->ed_want_col < 0)
-		ui->ed_want_col = col;
+	if (ed->want_col < 0)
+		ed->want_col = col;
 	r = (long)row + dy;
 	if (r < 0) {
-		ui->ed_cur = 0;
+		ed->cur = 0;
 		return;
 	}
-	if ((size_t)r >= ui->ed_wrap.n) {
-		ui->ed_cur = ui->ed_text.len;
+	if ((size_t)r >= ed->wrap.n) {
+		ed->cur = ed->text.len;
 		return;
 	}
-	ln = &ui->ed_wrap.lines[r];
-	ui->ed_cur = editor_col_offset(buf_str(&ui->ed_text), ln->off, ln->len,
-	    ui->ed_want_col);
+	ln = &ed->wrap.lines[r];
+	ed->cur = editor_col_offset(buf_str(&ed->text), ln->off, ln->len,
+	    ed->want_col);
 }
 
 static void
-editor_save(struct ui *ui)
+editor_save(struct ui *ui, struct editor *ed)
 {
 	char	*cause = NULL;
 
-	chat_set_system(ui->chat, buf_str(&ui->ed_text));
+	chat_set_system(ui->chat, buf_str(&ed->text));
 	if (ui->chat->conv_id != 0 && store_conv_set_system(ui->store,
-	    ui->chat->conv_id, ui->ed_text.len > 0 ? ui->ed_text.data : NULL,
+	    ui->chat->conv_id, ed->text.len > 0 ? ed->text.data : NULL,
 	    &cause) != 0) {
 		ui_message(ui, 1, "%s", cause);
 		free(cause);
 	} else
 		ui_message(ui, 0, "system message saved: it applies to the "
 		    "next answer");
-	ui_set_screen(ui, SCREEN_CHAT);
+	ui_screen_home(ui);
 }
 
 /* C-x C-e: edit in $VISUAL/$EDITOR through a private temporary file. */
 static void
-editor_external(struct ui *ui)
+editor_external(struct ui *ui, struct editor *ed)
 {
 	char	*path, *text, *s;
 	char	*argv[6];
@@ -190,8 +212,8 @@ editor_external(struct ui *ui)
 		free(path);
 		return;
 	}
-	if (write(fd, buf_str(&ui->ed_text), ui->ed_text.len) !=
-	    (ssize_t)ui->ed_text.len || write(fd, "\n", 1) != 1) {
+	if (write(fd, buf_str(&ed->text), ed->text.len) !=
+	    (ssize_t)ed->text.len || write(fd, "\n", 1) != 1) {
 		ui_message(ui, 1, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
@@ -227,26 +249,27 @@ editor_external(struct ui *ui)
 	unlink(path);
 	free(path);
 	if (text == NULL) {
-		buf_clear(&ui->ed_text);
-		ui->ed_cur = 0;
+		buf_clear(&ed->text);
+		ed->cur = 0;
 		return;
 	}
 	if (len > 0 && text[len - 1] == '\n')
 		len--;
 	s = utf8_sanitize(text, len, NULL);
 	free(text);
-	buf_clear(&ui->ed_text);
-	buf_puts(&ui->ed_text, s);
+	buf_clear(&ed->text);
+	buf_puts(&ed->text, s);
 	free(s);
-	ui->ed_cur = ui->ed_text.len;
+	ed->cur = ed->text.len;
 	ui_message(ui, 0, "text from the editor: C-s saves it");
 }
 
-void
-editor_draw(struct ui *ui)
+static void
+editor_draw(struct ui *ui, void *data)
 {
+	struct editor	*ed = data;
 	const struct prompt_preset *p;
-	const char	*t = buf_str(&ui->ed_text);
+	const char	*t = buf_str(&ed->text);
 	size_t		 row, i;
 	int		 col, height, w, y;
 
@@ -255,37 +278,33 @@ editor_draw(struct ui *ui)
 	    COLS, UA_STATUS);
 	w = COLS - 1;
 	height = LINES - 3;
-	wrap_clear(&ui->ed_wrap);
-	wrap_text(&ui->ed_wrap, t, ui->ed_text.len, w);
-	wrap_locate(&ui->ed_wrap, ui->ed_cur, t, &row, &col);
-	if (row < ui->ed_top)
-		ui->ed_top = row;
-	if (row >= ui->ed_top + (size_t)height)
-		ui->ed_top = row - (size_t)height + 1;
-	for (i = 0; i < (size_t)height && ui->ed_top + i < ui->ed_wrap.n;
+	wrap_clear(&ed->wrap);
+	wrap_text(&ed->wrap, t, ed->text.len, w);
+	wrap_locate(&ed->wrap, ed->cur, t, &row, &col);
+	if (row < ed->top)
+		ed->top = row;
+	if (row >= ed->top + (size_t)height)
+		ed->top = row - (size_t)height + 1;
+	for (i = 0; i < (size_t)height && ed->top + i < ed->wrap.n;
 	    i++) {
 		ui_draw_text(ui, 1 + (int)i, 0,
-		    t + ui->ed_wrap.lines[ui->ed_top + i].off,
-		    ui->ed_wrap.lines[ui->ed_top + i].len, w, UA_TEXT);
+		    t + ed->wrap.lines[ed->top + i].off,
+		    ed->wrap.lines[ed->top + i].len, w, UA_TEXT);
 	}
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, "C-s save  Esc cancel  C-p presets  "
-	    "C-x C-e $EDITOR", COLS, UA_STATUS);
-	if (ui->ed_presets) {
-		ui->ed_plist.n = prompts_count();
+	ui_draw_footer(ui, NULL, "C-s save  Esc cancel  C-p presets  "
+	    "C-x C-e $EDITOR");
+	if (ed->presets) {
+		ed->plist.n = prompts_count();
 		height = LINES - 6;
-		ui_list_scroll(&ui->ed_plist, height);
-		for (i = 0; i < (size_t)height && ui->ed_plist.top + i <
-		    ui->ed_plist.n; i++) {
-			p = prompts_get(ui->ed_plist.top + i);
+		ui_list_scroll(&ed->plist, height);
+		for (i = 0; i < (size_t)height && ed->plist.top + i <
+		    ed->plist.n; i++) {
+			p = prompts_get(ed->plist.top + i);
 			y = 3 + (int)i;
-			ui_fill(ui, y, ui->ed_plist.top + i ==
-			    ui->ed_plist.sel ? UA_SELECTED : UA_STATUS);
+			ui_fill(ui, y, ed->plist.top + i ==
+			    ed->plist.sel ? UA_SELECTED : UA_STATUS);
 			ui_draw_str(ui, y, 2, p->title, COLS - 4,
-			    ui->ed_plist.top + i == ui->ed_plist.sel ?
+			    ed->plist.top + i == ed->plist.sel ?
 			    UA_SELECTED : UA_STATUS);
 		}
 		ui_fill(ui, 2, UA_TITLE);
@@ -293,135 +312,136 @@ editor_draw(struct ui *ui)
 		    COLS - 2, UA_TITLE);
 		return;
 	}
-	move(1 + (int)(row - ui->ed_top), col < w ? col : w);
+	move(1 + (int)(row - ed->top), col < w ? col : w);
 	curs_set(1);
 }
 
-int
-editor_key(struct ui *ui, int key)
+static int
+editor_key(struct ui *ui, void *data, int key)
 {
+	struct editor		*ed = data;
 	const struct prompt_preset *p;
 	struct wrap_line	*ln;
 	size_t			 row, next;
 	uint32_t		 cp;
 	char			 b[4];
-	int			 l, col, ctrl_x = ui->ed_ctrl_x;
+	int			 l, col, ctrl_x = ed->ctrl_x;
 
 	ui->dirty = 1;
-	ui->ed_ctrl_x = 0;
+	ed->ctrl_x = 0;
 	free(ui->msg);
 	ui->msg = NULL;
-	if (ui->ed_presets) {
+	if (ed->presets) {
 		if (key == KEY_UP)
-			ui_list_move(&ui->ed_plist, -1, 0);
+			ui_list_move(&ed->plist, -1, 0);
 		else if (key == KEY_DOWN)
-			ui_list_move(&ui->ed_plist, 1, 0);
+			ui_list_move(&ed->plist, 1, 0);
 		else if (key == '\r' || key == KEY_ENTER) {
-			if ((p = prompts_get(ui->ed_plist.sel)) != NULL) {
-				buf_clear(&ui->ed_text);
-				buf_puts(&ui->ed_text, p->text);
-				ui->ed_cur = ui->ed_text.len;
+			if ((p = prompts_get(ed->plist.sel)) != NULL) {
+				buf_clear(&ed->text);
+				buf_puts(&ed->text, p->text);
+				ed->cur = ed->text.len;
 				ui_message(ui, 0, "preset \"%s\": C-s saves it",
 				    p->name);
 			}
-			ui->ed_presets = 0;
+			ed->presets = 0;
 		} else if (key == UI_KEY_ESC || key == 'q' || key == 3)
-			ui->ed_presets = 0;
+			ed->presets = 0;
 		return 1;
 	}
 	if (ctrl_x && key == 5) {		/* C-x C-e */
-		editor_external(ui);
+		editor_external(ui, ed);
 		return 1;
 	}
 	switch (key) {
 	case 24:				/* C-x */
-		ui->ed_ctrl_x = 1;
+		ed->ctrl_x = 1;
 		ui_message(ui, 0, "C-x-");
 		return 1;
 	case 19:				/* C-s */
-		editor_save(ui);
+		editor_save(ui, ed);
 		return 1;
 	case UI_KEY_ESC:
 	case 3:
 		ui_message(ui, 0, "system message unchanged");
-		ui_set_screen(ui, SCREEN_CHAT);
+		ui_screen_home(ui);
 		return 1;
 	case 16:				/* C-p */
-		ui->ed_presets = 1;
-		ui->ed_plist.sel = 0;
-		ui->ed_plist.top = 0;
+		ed->presets = 1;
+		ed->plist.sel = 0;
+		ed->plist.top = 0;
 		return 1;
 	case KEY_LEFT:
 	case 2:
-		editor_left(ui);
-		ui->ed_want_col = -1;
+		editor_left(ed);
+		ed->want_col = -1;
 		return 1;
 	case KEY_RIGHT:
 	case 6:
-		editor_right(ui);
-		ui->ed_want_col = -1;
+		editor_right(ed);
+		ed->want_col = -1;
 		return 1;
 	case KEY_UP:
-		editor_vertical(ui, -1);
+		editor_vertical(ed, -1);
 		return 1;
 	case KEY_DOWN:
-		editor_vertical(ui, 1);
+		editor_vertical(ed, 1);
 		return 1;
 	case KEY_PPAGE:
-		editor_vertical(ui, -(LINES - 4));
+		editor_vertical(ed, -(LINES - 4));
 		return 1;
 	case KEY_NPAGE:
-		editor_vertical(ui, LINES - 4);
+		editor_vertical(ed, LINES - 4);
 		return 1;
 	case KEY_HOME:
 	case 1:
 	case KEY_END:
 	case 5:
-		wrap_locate(&ui->ed_wrap, ui->ed_cur, buf_str(&ui->ed_text),
+		wrap_locate(&ed->wrap, ed->cur, buf_str(&ed->text),
 		    &row, &col);
-		if (row < ui->ed_wrap.n) {
-			ln = &ui->ed_wrap.lines[row];
-			ui->ed_cur = (key == KEY_HOME || key == 1) ? ln->off :
+		if (row < ed->wrap.n) {
+			ln = &ed->wrap.lines[row];
+			ed->cur = (key == KEY_HOME || key == 1) ? ln->off :
 			    ln->off + ln->len;
 		}
-		ui->ed_want_col = -1;
+		ed->want_col = -1;
 		return 1;
 	case KEY_BACKSPACE:
 	case 127:
 	case 8:
-		if (ui->ed_cur == 0)
+		if (ed->cur == 0)
 			return 1;
-		next = ui->ed_cur;
-		editor_left(ui);
-		memmove(ui->ed_text.data + ui->ed_cur, ui->ed_text.data + next,
-		    ui->ed_text.len - next + 1);
-		ui->ed_text.len -= next - ui->ed_cur;
-		ui->ed_want_col = -1;
+		next = ed->cur;
+		editor_left(ed);
+		memmove(ed->text.data + ed->cur, ed->text.data + next,
+		    ed->text.len - next + 1);
+		ed->text.len -= next - ed->cur;
+		ed->want_col = -1;
 		return 1;
 	case KEY_DC:
 	case 4:
-		if (ui->ed_cur >= ui->ed_text.len)
+		if (ed->cur >= ed->text.len)
 			return 1;
-		row = ui->ed_cur;
-		editor_right(ui);
-		next = ui->ed_cur;
-		ui->ed_cur = row;
-		memmove(ui->ed_text.data + ui->ed_cur, ui->ed_text.data + next,
-		    ui->ed_text.len - next + 1);
-		ui->ed_text.len -= next - ui->ed_cur;
+		row = ed->cur;
+		editor_right(ed);
+		next = ed->cur;
+		ed->cur = row;
+		memmove(ed->text.data + ed->cur, ed->text.data + next,
+		    ed->text.len - next + 1);
+		ed->text.len -= next - ed->cur;
 		return 1;
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
-		editor_insert(ui, "\n", 1);
+		editor_insert(ed, "\n", 1);
 		return 1;
 	case UI_KEY_PASTE:
-		editor_paste(ui);
+		editor_paste(ui, ed);
 		return 1;
 	}
 	if (ui_key_cp(ui, key, &cp) && (cp >= 0x20 || cp == '\t')) {
 		if ((l = utf8_encode(cp, b)) > 0)
-			editor_insert(ui, b, (size_t)l);
+			editor_insert(ed, b, (size_t)l);
 	}
 	return 1;
 }

@@ -1,7 +1,6 @@
 /*
  * ui-input.c -- GNU readline inside curses: the only file that touches
- * readline (STYLE practice 11, after rlncurses.c and profanity's
- * inputwin.c).
+ * readline (the recipe of rlncurses.c and profanity's inputwin.c).
  *
  * Readline runs in callback mode.  ui.c reads keys from curses and calls
  * input_feed(); curses key codes are turned back into the byte sequences

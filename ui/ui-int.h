@@ -1,10 +1,12 @@
 /*
  * ui-int.h -- state shared by the files of ui/ (private).
  *
- * One struct ui holds everything the UI thread owns: the store, the
- * worker handle, the conversation model, settings, and the state of
- * each screen.  Screens draw from this state into stdscr (ui.c batches
- * the refresh) and handle keys by changing it and setting ui->dirty.
+ * struct ui holds what the UI thread owns and every screen shares: the
+ * options, the store, the worker handle, the conversation model and its
+ * transcript view, settings, the status line and the stack of screens.
+ * Each screen keeps its own state private to its file (struct
+ * ui_screen_ops).  Screens draw into stdscr (ui.c batches the refresh)
+ * and handle keys by changing state and setting ui->dirty.
  */
 #ifndef UI_INT_H
 #define UI_INT_H
@@ -31,15 +33,6 @@
 #define UI_KEY_WHEEL_DOWN 0x40001		/*   protocol decoded */
 #define UI_KEY_IS_WHEEL(k) ((k) == UI_KEY_WHEEL_UP || (k) == UI_KEY_WHEEL_DOWN)
 #define UI_KEY_IS_META(k) (((k) & ~0xff) == UI_KEY_META)
-
-enum ui_screen {
-	SCREEN_CHAT,
-	SCREEN_ADVISORY,
-	SCREEN_EDITOR,
-	SCREEN_MODELS,
-	SCREEN_BROWSER,
-	SCREEN_VIEW,
-};
 
 enum ui_state {
 	STATE_NOMODEL,
@@ -99,18 +92,41 @@ struct ui_list {
 	size_t		 top;
 };
 
-struct model_row {
-	char		*path;
-	char		*name;		/* base name */
-	int		 pending;	/* header not read yet */
-	int		 ok;
-	char		*error;
-	char		 quant[32];
-	uint64_t	 size;
-	uint64_t	 n_params;
-	uint64_t	 mem;		/* at the chosen context */
-	int		 n_ctx_train;
-	int		 demo;		/* the "create demo model" row */
+struct ui;
+
+/*
+ * A screen: one file with one table of operations and a state struct
+ * private to that file (the pattern of tmux's window modes).  The chat
+ * is always at the bottom of a stack; other screens open over it (the
+ * read-only view over the browser), close back to the one below, or
+ * all at once back to the chat (ui_screen_home).
+ */
+struct ui_screen_ops {
+	const char	*name;
+	size_t		 size;		/* of the state, zeroed at open */
+	/* Set up the new state; the opener (ui_screen_open's caller, in
+	   the screen's file) fills in the rest.  May be NULL. */
+	void		 (*open)(struct ui *, void *data);
+	/* Release what the state holds (not the state); may be NULL. */
+	void		 (*free)(void *data);
+	/* The terminal size changed (COLS, LINES are new); may be NULL. */
+	void		 (*resize)(struct ui *, void *data);
+	/* Draw into stdscr, the whole screen; ui.c refreshes. */
+	void		 (*draw)(struct ui *, void *data);
+	/* A key (curses KEY_*, a byte, or UI_KEY_*); sets ui->dirty.
+	   Returns 1 if the key meant something to the screen. */
+	int		 (*key)(struct ui *, void *data, int key);
+	/* A descriptor the loop polls for the screen and the handler to
+	   call when it is readable; both may be NULL, fd may return -1. */
+	int		 (*fd)(struct ui *, void *data);
+	void		 (*ready)(struct ui *, void *data);
+	int		 wheel;		/* takes the mouse wheel keys */
+};
+
+struct ui_screen {
+	const struct ui_screen_ops *ops;
+	void			*data;		/* ops->size bytes, or NULL */
+	struct ui_screen	*below;		/* NULL for the chat */
 };
 
 struct ui {
@@ -156,8 +172,8 @@ struct ui {
 	long			 editing;	/* /edit: user msg index */
 
 	/* screens */
-	enum ui_screen		 screen;
-	enum ui_screen		 prev_screen;
+	struct ui_screen	*screen;	/* the one shown, top of
+						   the stack */
 	int			 quit;
 	int			 exit_code;
 	int			 dirty;
@@ -175,69 +191,13 @@ struct ui {
 	int			 ctrl_c;	/* last key was C-c */
 
 	struct tview		 chatview;
-
-	/* advisory */
-	int			 adv_required;	/* cannot be dismissed */
-	size_t			 adv_top;
-	struct buf		 adv_field;
-	struct wrap		 adv_wrap;
-
-	/* system-message editor */
-	struct buf		 ed_text;
-	size_t			 ed_cur;
-	size_t			 ed_top;
-	int			 ed_want_col;
-	int			 ed_ctrl_x;
-	int			 ed_presets;	/* preset picker open */
-	struct ui_list		 ed_plist;
-	struct wrap		 ed_wrap;
-
-	/* model menu */
-	struct model_row	*mrows;		/* files, in the order found */
-	size_t			 nmrows, mcap;
-	size_t			*morder;	/* shown order: mrows indexes
-						   sorted by name */
-	struct model_row	 mdemo;		/* "create the demo model",
-						   always the last row */
-	struct ui_list		 mlist;		/* n = nmrows + 1 */
-	uint64_t		 mem_avail;
-	struct mscan		*mscan;		/* header reads under way */
-	size_t			 mprobed;	/* headers read so far */
-	int			 mmoved;	/* the user moved the selection */
-
-	/* transcript browser */
-	struct store_conv	*bconvs;
-	size_t			 nbconvs;
-	int			*bflags;	/* BROWSE_* per conversation */
-	struct store_hit	*bhits;
-	size_t			 nbhits;
-	struct ui_list		 blist;
-	struct buf		 bsearch;
-	int			 bsearching;
-	int			 barchived;	/* show archived */
-	int			 bprompt;	/* 0, 'r'ename, 'e'xport, 'd'elete */
-	struct buf		 bfield;
-
-	/* read-only view */
-	struct chat		*vchat;
-	struct tview		 vview;
-	int64_t			 vconv;
-	char			*vtitle;
 };
 
 /* ui.c */
 void	 ui_input_line(struct ui *, char *line);
 void	 ui_message(struct ui *, int error, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-void	 ui_set_screen(struct ui *, enum ui_screen);
-void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,
-	    int maxw, int attr);
-void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
-	    const unsigned char *style, size_t n, int maxw, int attr);
-int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
-	    int attr);
-void	 ui_fill(struct ui *, int y, int attr);
-int	 ui_key_cp(struct ui *, int key, uint32_t *cp);
+void	 ui_key(struct ui *, int key);
 int	 ui_run_command(struct ui *, const char *line);
 void	 ui_send(struct ui *, const char *text);
 int	 ui_regenerate(struct ui *, char **cause);
@@ -251,18 +211,44 @@ int	 ui_export(struct ui *, int64_t conv, const char *fmt,
 int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
+
+/* ui-screen.c */
+void	*ui_screen_open(struct ui *, const struct ui_screen_ops *);
+void	 ui_screen_close(struct ui *);
+void	 ui_screen_home(struct ui *);
+void	 ui_screen_resize(struct ui *);
+struct ui_screen *ui_screen_polled(struct ui *);
+
+/* ui-args.c */
+int	 ui_args_parse(struct ui *, int argc, char **argv);
+void	 ui_args_conf_warnings(struct ui *);
+
+/* ui-draw.c */
+void	 ui_draw_start(struct ui *);
+void	 ui_draw_end(void);
+void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,
+	    int maxw, int attr);
+void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
+	    const unsigned char *style, size_t n, int maxw, int attr);
+int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
+	    int attr);
+void	 ui_fill(struct ui *, int y, int attr);
+void	 ui_draw_footer(struct ui *, const char *hint, const char *keys);
 void	 ui_list_move(struct ui_list *, int delta, int page);
 /* Up/k, Down/j, PgUp, PgDn, Home, End on a list; 1 if key was one. */
 int	 ui_list_key(struct ui_list *, int key);
 void	 ui_list_scroll(struct ui_list *, int height);
 
+/* ui-keys.c */
+void	 ui_read_keys(struct ui *);
+int	 ui_key_cp(struct ui *, int key, uint32_t *cp);
+
 /* ui-chat.c */
+extern const struct ui_screen_ops ui_screen_chat;
 void	 tview_free(struct tview *);
 void	 tview_build(struct ui *, struct tview *, struct chat *, int width);
 void	 tview_draw(struct ui *, struct tview *, int y, int height, int width);
 int	 tview_key(struct tview *, int key, int height);
-void	 chat_draw(struct ui *);
-int	 chat_key(struct ui *, int key);
 void	 status_draw(struct ui *, int y);
 
 /* ui-input.c */
@@ -281,30 +267,22 @@ void	 input_draw(struct ui *, int y, int rows, int width, int *cy,
 void	 ui_help(struct ui *);
 
 /* ui-advisory.c */
+extern const struct ui_screen_ops ui_screen_advisory;
 int	 advisory_needed(struct ui *);
 void	 advisory_open(struct ui *, int required);
-void	 advisory_draw(struct ui *);
-int	 advisory_key(struct ui *, int key);
 
 /* ui-editor.c */
-void	 editor_open(struct ui *);
-void	 editor_draw(struct ui *);
-int	 editor_key(struct ui *, int key);
+extern const struct ui_screen_ops ui_screen_editor;
 
 /* ui-models.c */
-void	 models_open(struct ui *);
-void	 models_free(struct ui *);
-void	 models_events(struct ui *);
-void	 models_draw(struct ui *);
-int	 models_key(struct ui *, int key);
+extern const struct ui_screen_ops ui_screen_models;
 int	 models_find_default(struct ui *, char **path);
 
 /* ui-browse.c */
-void	 browser_open(struct ui *);
-void	 browser_free(struct ui *);
-void	 browser_draw(struct ui *);
-int	 browser_key(struct ui *, int key);
-void	 view_draw(struct ui *);
-int	 view_key(struct ui *, int key);
+extern const struct ui_screen_ops ui_screen_browser;
+
+/* ui-view.c */
+extern const struct ui_screen_ops ui_screen_view;
+int	 view_open(struct ui *, int64_t conv, char **cause);
 
 #endif

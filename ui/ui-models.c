@@ -31,16 +31,60 @@
 #include "ui-int.h"
 #include "xmalloc.h"
 
+/* One row of the menu: a file, or the demo row. */
+struct model_row {
+	char		*path;
+	char		*name;		/* base name */
+	int		 pending;	/* header not read yet */
+	int		 ok;
+	char		*error;
+	char		 quant[32];
+	uint64_t	 size;
+	uint64_t	 n_params;
+	uint64_t	 mem;		/* at the chosen context */
+	int		 n_ctx_train;
+	int		 demo;		/* the "create demo model" row */
+};
+
+/* The screen's state. */
+struct models {
+	struct model_row *rows;		/* files, in the order found */
+	size_t		 nrows, cap;
+	size_t		*order;		/* shown order: rows indexes
+					   sorted by name */
+	struct model_row demo;		/* "create the demo model",
+					   always the last row */
+	struct ui_list	 list;		/* n = nrows + 1 */
+	uint64_t	 mem_avail;
+	struct mscan	*scan;		/* header reads under way */
+	size_t		 probed;	/* headers read so far */
+	int		 moved;		/* the user moved the selection */
+};
+
+static void	 models_free(void *);
+static int	 models_fd(struct ui *, void *);
+static void	 models_events(struct ui *, void *);
+static void	 models_draw(struct ui *, void *);
+static int	 models_key(struct ui *, void *, int);
 static void	 models_sources(struct ui *, const char ***, size_t *,
 		     const char ***, size_t *, char **);
-static void	 models_scan(struct ui *);
-static void	 models_found(struct ui *, const char *);
-static void	 models_probed(struct ui *, const struct mscan_event *);
-static void	 models_apply(struct ui *, struct mscan_event *);
-static struct model_row *models_row(struct ui *, size_t);
+static void	 models_scan(struct ui *, void *);
+static void	 models_found(struct models *, const char *);
+static void	 models_probed(struct ui *, struct models *,
+		     const struct mscan_event *);
+static void	 models_apply(struct ui *, struct models *,
+		     struct mscan_event *);
+static struct model_row *models_row(struct models *, size_t);
 static const char *models_error_text(const struct model_row *);
 static uint64_t	 models_mem_available(void);
 static void	 models_size(uint64_t, char *, size_t);
+
+/* Opening the menu starts a scan; the scan thread's events come back
+   through fd and ready. */
+const struct ui_screen_ops ui_screen_models = {
+	"models", sizeof(struct models), models_scan, models_free, NULL,
+	models_draw, models_key, models_fd, models_events, 0
+};
 
 static uint64_t
 models_mem_available(void)
@@ -96,35 +140,36 @@ models_error_text(const struct model_row *r)
 
 /* The row shown at position i (0 .. mlist.n - 1). */
 static struct model_row *
-models_row(struct ui *ui, size_t i)
+models_row(struct models *ms, size_t i)
 {
-	if (i < ui->nmrows)
-		return &ui->mrows[ui->morder[i]];
-	return &ui->mdemo;
+	if (i < ms->nrows)
+		return &ms->rows[ms->order[i]];
+	return &ms->demo;
 }
 
 /* Stop any scan and forget the rows. */
-void
-models_free(struct ui *ui)
+static void
+models_free(void *data)
 {
+	struct models	*ms = data;
 	size_t	i;
 
-	mscan_stop(ui->mscan);
-	ui->mscan = NULL;
-	for (i = 0; i < ui->nmrows; i++) {
-		free(ui->mrows[i].path);
-		free(ui->mrows[i].name);
-		free(ui->mrows[i].error);
+	mscan_stop(ms->scan);
+	ms->scan = NULL;
+	for (i = 0; i < ms->nrows; i++) {
+		free(ms->rows[i].path);
+		free(ms->rows[i].name);
+		free(ms->rows[i].error);
 	}
-	free(ui->mrows);
-	free(ui->morder);
-	free(ui->mdemo.path);
-	free(ui->mdemo.name);
-	memset(&ui->mdemo, 0, sizeof ui->mdemo);
-	ui->mrows = NULL;
-	ui->morder = NULL;
-	ui->nmrows = ui->mcap = ui->mprobed = 0;
-	ui->mlist.n = 0;
+	free(ms->rows);
+	free(ms->order);
+	free(ms->demo.path);
+	free(ms->demo.name);
+	memset(&ms->demo, 0, sizeof ms->demo);
+	ms->rows = NULL;
+	ms->order = NULL;
+	ms->nrows = ms->cap = ms->probed = 0;
+	ms->list.n = 0;
 }
 
 /*
@@ -157,20 +202,20 @@ models_sources(struct ui *ui, const char ***dirs, size_t *nd,
 
 /* A new file: a pending row, placed by name. */
 static void
-models_found(struct ui *ui, const char *path)
+models_found(struct models *ms, const char *path)
 {
 	struct model_row	*r;
 	char			*dup;
-	size_t			 lo, hi, mid, n = ui->nmrows;
+	size_t			 lo, hi, mid, n = ms->nrows;
 
-	if (n == ui->mcap) {
-		ui->mcap = ui->mcap == 0 ? 16 : ui->mcap * 2;
-		ui->mrows = xreallocarray(ui->mrows, ui->mcap,
-		    sizeof *ui->mrows);
-		ui->morder = xreallocarray(ui->morder, ui->mcap,
-		    sizeof *ui->morder);
+	if (n == ms->cap) {
+		ms->cap = ms->cap == 0 ? 16 : ms->cap * 2;
+		ms->rows = xreallocarray(ms->rows, ms->cap,
+		    sizeof *ms->rows);
+		ms->order = xreallocarray(ms->order, ms->cap,
+		    sizeof *ms->order);
 	}
-	r = &ui->mrows[n];
+	r = &ms->rows[n];
 	memset(r, 0, sizeof *r);
 	r->path = xstrdup(path);
 	dup = xstrdup(path);
@@ -181,34 +226,35 @@ models_found(struct ui *ui, const char *path)
 	hi = n;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (strcmp(ui->mrows[ui->morder[mid]].name, r->name) <= 0)
+		if (strcmp(ms->rows[ms->order[mid]].name, r->name) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	memmove(ui->morder + lo + 1, ui->morder + lo,
-	    (n - lo) * sizeof *ui->morder);
-	ui->morder[lo] = n;
-	ui->nmrows++;
-	ui->mlist.n = ui->nmrows + 1;
-	if (ui->mmoved && lo <= ui->mlist.sel)
-		ui->mlist.sel++;
+	memmove(ms->order + lo + 1, ms->order + lo,
+	    (n - lo) * sizeof *ms->order);
+	ms->order[lo] = n;
+	ms->nrows++;
+	ms->list.n = ms->nrows + 1;
+	if (ms->moved && lo <= ms->list.sel)
+		ms->list.sel++;
 }
 
 /* A header read: fill in the row. */
 static void
-models_probed(struct ui *ui, const struct mscan_event *ev)
+models_probed(struct ui *ui, struct models *ms,
+    const struct mscan_event *ev)
 {
 	struct model_row	*r;
 	uint32_t		 ctx;
 
-	if (ev->idx >= ui->nmrows)
+	if (ev->idx >= ms->nrows)
 		return;
-	r = &ui->mrows[ev->idx];
+	r = &ms->rows[ev->idx];
 	if (!r->pending)
 		return;
 	r->pending = 0;
-	ui->mprobed++;
+	ms->probed++;
 	if (!ev->ok) {
 		r->error = xstrdup(ev->error != NULL ? ev->error :
 		    "not a usable GGUF file");
@@ -226,7 +272,7 @@ models_probed(struct ui *ui, const struct mscan_event *ev)
 
 /* Apply a list of scan events (freeing it). */
 static void
-models_apply(struct ui *ui, struct mscan_event *list)
+models_apply(struct ui *ui, struct models *ms, struct mscan_event *list)
 {
 	struct mscan_event	*ev;
 	size_t			 i;
@@ -234,38 +280,40 @@ models_apply(struct ui *ui, struct mscan_event *list)
 	for (ev = list; ev != NULL; ev = ev->next) {
 		switch (ev->type) {
 		case MSCAN_FOUND:
-			models_found(ui, ev->path);
+			models_found(ms, ev->path);
 			break;
 		case MSCAN_PROBED:
-			models_probed(ui, ev);
+			models_probed(ui, ms, ev);
 			break;
 		case MSCAN_DONE:
-			mscan_stop(ui->mscan);
-			ui->mscan = NULL;
+			mscan_stop(ms->scan);
+			ms->scan = NULL;
 			break;
 		}
 	}
 	mscan_event_free(list);
-	if (!ui->mmoved) {
+	if (!ms->moved) {
 		/* Until the user moves: the current model, else the top. */
-		ui->mlist.sel = 0;
-		for (i = 0; ui->model != NULL && i < ui->nmrows; i++) {
-			if (strcmp(models_row(ui, i)->path,
+		ms->list.sel = 0;
+		for (i = 0; ui->model != NULL && i < ms->nrows; i++) {
+			if (strcmp(models_row(ms, i)->path,
 			    ui->model->path) == 0)
-				ui->mlist.sel = i;
+				ms->list.sel = i;
 		}
 	}
-	if (ui->mlist.sel >= ui->mlist.n)
-		ui->mlist.sel = ui->mlist.n - 1;
+	if (ms->list.sel >= ms->list.n)
+		ms->list.sel = ms->list.n - 1;
 	ui->dirty = 1;
 }
 
 /* The scan thread has news (its descriptor is readable). */
-void
-models_events(struct ui *ui)
+static void
+models_events(struct ui *ui, void *data)
 {
-	if (ui->mscan != NULL)
-		models_apply(ui, mscan_drain(ui->mscan));
+	struct models	*ms = data;
+
+	if (ms->scan != NULL)
+		models_apply(ui, ms, mscan_drain(ms->scan));
 }
 
 /*
@@ -273,28 +321,29 @@ models_events(struct ui *ui)
  * files.  If no thread can be started the scan runs here instead.
  */
 static void
-models_scan(struct ui *ui)
+models_scan(struct ui *ui, void *data)
 {
+	struct models	*ms = data;
 	const char	**dirs, **files;
 	char		 *tmp, *cause = NULL;
 	size_t		  nd, nf;
 
-	models_free(ui);
-	ui->mem_avail = models_mem_available();
-	ui->mdemo.demo = 1;
-	ui->mdemo.path = xstrdup("");
-	ui->mdemo.name = xstrdup("create the demo model (random weights -- "
+	models_free(ms);
+	ms->mem_avail = models_mem_available();
+	ms->demo.demo = 1;
+	ms->demo.path = xstrdup("");
+	ms->demo.name = xstrdup("create the demo model (random weights -- "
 	    "meaningless output)");
-	ui->mlist.n = 1;
-	ui->mlist.sel = 0;
-	ui->mlist.top = 0;
-	ui->mmoved = 0;
+	ms->list.n = 1;
+	ms->list.sel = 0;
+	ms->list.top = 0;
+	ms->moved = 0;
 	models_sources(ui, &dirs, &nd, &files, &nf, &tmp);
-	ui->mscan = mscan_start(dirs, nd, files, nf, engine_probe, &cause);
-	if (ui->mscan == NULL) {
+	ms->scan = mscan_start(dirs, nd, files, nf, engine_probe, &cause);
+	if (ms->scan == NULL) {
 		ui_message(ui, 1, "model menu: %s", cause);
 		free(cause);
-		models_apply(ui, mscan_run(dirs, nd, files, nf,
+		models_apply(ui, ms, mscan_run(dirs, nd, files, nf,
 		    engine_probe));
 	}
 	free(dirs);
@@ -347,31 +396,35 @@ models_find_default(struct ui *ui, char **path)
 	return best != NULL ? 0 : -1;
 }
 
-void
-models_open(struct ui *ui)
+/* The scan thread's descriptor while it runs. */
+static int
+models_fd(struct ui *ui, void *data)
 {
-	models_scan(ui);
-	ui_set_screen(ui, SCREEN_MODELS);
+	struct models	*ms = data;
+
+	(void)ui;
+	return ms->scan != NULL ? mscan_fd(ms->scan) : -1;
 }
 
-void
-models_draw(struct ui *ui)
+static void
+models_draw(struct ui *ui, void *data)
 {
+	struct models		*ms = data;
 	struct model_row	*r;
 	char			 line[512], sz[16], par[16], mem[16], av[16];
 	size_t			 i;
 	int			 height, y, nw, attr, cur, fit, narrow;
 
 	ui_fill(ui, 0, UA_STATUS);
-	models_size(ui->mem_avail, av, sizeof av);
-	if (ui->mscan != NULL)
+	models_size(ms->mem_avail, av, sizeof av);
+	if (ms->scan != NULL)
 		snprintf(line, sizeof line, " Models -- memory available %s, "
-		    "context %s -- reading headers %zu/%zu", ui->mem_avail > 0 ?
+		    "context %s -- reading headers %zu/%zu", ms->mem_avail > 0 ?
 		    av : "?", ui->set.n_ctx > 0 ? "set" : "of each model",
-		    ui->mprobed, ui->nmrows);
+		    ms->probed, ms->nrows);
 	else
 		snprintf(line, sizeof line, " Models -- memory available %s, "
-		    "context %s", ui->mem_avail > 0 ? av : "?",
+		    "context %s", ms->mem_avail > 0 ? av : "?",
 		    ui->set.n_ctx > 0 ? "set" : "of each model");
 	ui_draw_str(ui, 0, 0, line, COLS, UA_STATUS);
 	/* Narrow terminals drop the size and parameter columns. */
@@ -387,14 +440,14 @@ models_draw(struct ui *ui)
 		    nw, "FILE", "QUANT", "SIZE", "PARAMS", "MEMORY");
 	ui_draw_str(ui, 1, 0, line, COLS, UA_TITLE);
 	height = LINES - 4;
-	ui_list_scroll(&ui->mlist, height);
-	for (i = 0; i < (size_t)height && ui->mlist.top + i < ui->mlist.n;
+	ui_list_scroll(&ms->list, height);
+	for (i = 0; i < (size_t)height && ms->list.top + i < ms->list.n;
 	    i++) {
-		r = models_row(ui, ui->mlist.top + i);
+		r = models_row(ms, ms->list.top + i);
 		y = 2 + (int)i;
 		cur = ui->model != NULL && !r->demo &&
 		    strcmp(r->path, ui->model->path) == 0;
-		fit = !r->ok || ui->mem_avail == 0 || r->mem <= ui->mem_avail;
+		fit = !r->ok || ms->mem_avail == 0 || r->mem <= ms->mem_avail;
 		if (r->demo)
 			snprintf(line, sizeof line, "  + %s", r->name);
 		else if (r->pending)
@@ -418,52 +471,45 @@ models_draw(struct ui *ui)
 				    r->name, r->quant, sz, par, mem,
 				    fit ? " " : "!");
 		}
-		attr = ui->mlist.top + i == ui->mlist.sel ? UA_SELECTED :
+		attr = ms->list.top + i == ms->list.sel ? UA_SELECTED :
 		    r->pending ? UA_DIM : (!r->ok && !r->demo) || !fit ?
 		    UA_ERROR : UA_TEXT;
 		if (attr == UA_SELECTED)
 			ui_fill(ui, y, UA_SELECTED);
 		ui_draw_str(ui, y, 0, line, COLS, attr);
 	}
-	if (ui->msg != NULL)
-		ui_draw_str(ui, LINES - 2, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_DIM);
-	else
-		ui_draw_str(ui, LINES - 2, 0, "* current  ! needs more memory "
-		    "than available", COLS, UA_DIM);
-	ui_fill(ui, LINES - 1, UA_STATUS);
-	ui_draw_str(ui, LINES - 1, 0, "Enter load  r rescan  Esc/q close",
-	    COLS, UA_STATUS);
+	ui_draw_footer(ui, "* current  ! needs more memory than available",
+	    "Enter load  r rescan  Esc/q close");
 }
 
-int
-models_key(struct ui *ui, int key)
+static int
+models_key(struct ui *ui, void *data, int key)
 {
+	struct models		*ms = data;
 	struct model_row	*r;
 	char			*path, *cause = NULL;
 
 	ui->dirty = 1;
 	free(ui->msg);
 	ui->msg = NULL;
-	if (ui_list_key(&ui->mlist, key)) {
-		ui->mmoved = 1;
+	if (ui_list_key(&ms->list, key)) {
+		ms->moved = 1;
 		return 1;
 	}
 	switch (key) {
 	case 'r':
-		models_scan(ui);
+		models_scan(ui, ms);
 		break;
 	case UI_KEY_ESC:
 	case 'q':
 	case 3:
-		models_free(ui);
-		ui_set_screen(ui, SCREEN_CHAT);
+		ui_screen_home(ui);
 		break;
 	case '\r':
 	case KEY_ENTER:
-		if (ui->mlist.sel >= ui->mlist.n)
+		if (ms->list.sel >= ms->list.n)
 			break;
-		r = models_row(ui, ui->mlist.sel);
+		r = models_row(ms, ms->list.sel);
 		if (r->pending) {
 			ui_message(ui, 1, "%s: the header is still being "
 			    "read", r->name);
@@ -482,8 +528,7 @@ models_key(struct ui *ui, int key)
 			path = xstrdup(r->path);
 		ui_load_model(ui, path);
 		free(path);
-		models_free(ui);
-		ui_set_screen(ui, SCREEN_CHAT);
+		ui_screen_home(ui);
 		break;
 	}
 	return 1;

@@ -1,9 +1,10 @@
 /*
- * ui-slash.c -- the slash-command table and the key table of the TUI
- * (STYLE practice 12).  Keys that run commands name the command string,
- * so a key and the typed command share one dispatcher (slash_run).  /help
- * is generated from both tables, and tests/test-ui-cmd checks that the
- * man page documents every entry.
+ * ui-slash.c -- the slash-command table and the key table of the TUI.
+ * Commands and keys are tables, not code, so that help and the man page
+ * can be checked against them.  Keys that run commands name the command
+ * string, so a key and the typed command share one dispatcher
+ * (slash_run).  /help is generated from both tables, and
+ * tests/test-ui-slash checks that the man page documents every entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,36 +15,36 @@
 #include "ui-int.h"
 #include "xmalloc.h"
 
-static int	 cmdx_new(void *, int, char **, char **);
-static int	 cmdx_system(void *, int, char **, char **);
+static int	 cmdx_simple(void *, int, char **, char **);
 static int	 cmdx_model(void *, int, char **, char **);
-static int	 cmdx_demo(void *, int, char **, char **);
-static int	 cmdx_history(void *, int, char **, char **);
-static int	 cmdx_regen(void *, int, char **, char **);
-static int	 cmdx_edit(void *, int, char **, char **);
+static void	 cmd_new(struct ui *);
+static void	 cmd_system(struct ui *);
+static int	 cmd_demo(struct ui *, char **);
+static void	 cmd_history(struct ui *);
+static int	 cmd_edit(struct ui *, char **);
+static int	 cmd_copy(struct ui *, char **);
+static void	 cmd_stats(struct ui *);
+static void	 cmd_advisory(struct ui *);
+static void	 cmd_quit(struct ui *);
+static int	 cmd_store_settings(struct ui *, char **);
 static int	 cmdx_set(void *, int, char **, char **);
 static int	 cmdx_template(void *, int, char **, char **);
 static int	 cmdx_export(void *, int, char **, char **);
-static int	 cmdx_copy(void *, int, char **, char **);
-static int	 cmdx_stats(void *, int, char **, char **);
-static int	 cmdx_help(void *, int, char **, char **);
-static int	 cmdx_advisory(void *, int, char **, char **);
-static int	 cmdx_quit(void *, int, char **, char **);
 
 static const struct slash_entry slash_table[] = {
-	{ "new", NULL, "", "start a new conversation", 0, 0, cmdx_new },
+	{ "new", NULL, "", "start a new conversation", 0, 0, cmdx_simple },
 	{ "system", NULL, "", "edit the system message (presets, $EDITOR)",
-	  0, 0, cmdx_system },
+	  0, 0, cmdx_simple },
 	{ "model", NULL, "[FILE]", "open the model menu, or load FILE",
 	  0, 1, cmdx_model },
 	{ "demo", NULL, "", "write and load the demo model (random weights "
-	  "-- meaningless output)", 0, 0, cmdx_demo },
+	  "-- meaningless output)", 0, 0, cmdx_simple },
 	{ "history", NULL, "", "browse, search, resume and export "
-	  "conversations", 0, 0, cmdx_history },
+	  "conversations", 0, 0, cmdx_simple },
 	{ "regen", NULL, "", "answer the last question again (the old answer "
-	  "is kept as an alternative)", 0, 0, cmdx_regen },
+	  "is kept as an alternative)", 0, 0, cmdx_simple },
 	{ "edit", NULL, "", "edit the last question and send it again",
-	  0, 0, cmdx_edit },
+	  0, 0, cmdx_simple },
 	{ "set", NULL, "[temp|top-k|top-p|min-p|repeat-penalty|seed|"
 	  "max-tokens|ctx [VALUE]]", "show or change a generation setting",
 	  0, 2, cmdx_set },
@@ -52,14 +53,37 @@ static const struct slash_entry slash_table[] = {
 	{ "export", NULL, "md|json|txt [FILE]", "export this conversation "
 	  "(default file medchat-ID.EXT)", 1, 2, cmdx_export },
 	{ "copy", NULL, "", "copy the last answer to the clipboard (OSC 52, "
-	  "works over ssh)", 0, 0, cmdx_copy },
+	  "works over ssh)", 0, 0, cmdx_simple },
 	{ "stats", NULL, "", "model, context and speed figures", 0, 0,
-	  cmdx_stats },
-	{ "help", NULL, "", "list commands and keys", 0, 0, cmdx_help },
+	  cmdx_simple },
+	{ "help", NULL, "", "list commands and keys", 0, 0, cmdx_simple },
 	{ "advisory", NULL, "", "show the model-risk advisory", 0, 0,
-	  cmdx_advisory },
-	{ "quit", "exit", "", "leave medchat", 0, 0, cmdx_quit },
+	  cmdx_simple },
+	{ "quit", "exit", "", "leave medchat", 0, 0, cmdx_simple },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL }
+};
+
+/*
+ * What the commands without arguments do (cmdx_simple finds them by
+ * name): a function that cannot fail, or one that fails with *cause.
+ */
+static const struct cmd_simple {
+	const char	*name;
+	void		(*run)(struct ui *);
+	int		(*try)(struct ui *, char **);
+} simple_table[] = {
+	{ "new", cmd_new, NULL },
+	{ "system", cmd_system, NULL },
+	{ "demo", NULL, cmd_demo },
+	{ "history", cmd_history, NULL },
+	{ "regen", NULL, ui_regenerate },
+	{ "edit", NULL, cmd_edit },
+	{ "copy", NULL, cmd_copy },
+	{ "stats", cmd_stats, NULL },
+	{ "help", ui_help, NULL },
+	{ "advisory", cmd_advisory, NULL },
+	{ "quit", cmd_quit, NULL },
+	{ NULL, NULL, NULL }
 };
 
 static const struct ui_key key_table[] = {
@@ -146,27 +170,23 @@ ui_help(struct ui *ui)
 	buf_free(&b);
 }
 
+/* The exec of every command without arguments (argv[0] is its name). */
 static int
-cmdx_new(void *arg, int argc, char **argv, char **cause)
+cmdx_simple(void *arg, int argc, char **argv, char **cause)
 {
-	struct ui	*ui = arg;
+	const struct cmd_simple	*c;
 
 	(void)argc;
-	(void)argv;
-	(void)cause;
-	ui_new_conversation(ui);
-	ui_message(ui, 0, "new conversation");
-	return 0;
-}
-
-static int
-cmdx_system(void *arg, int argc, char **argv, char **cause)
-{
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	editor_open(arg);
-	return 0;
+	for (c = simple_table; c->name != NULL; c++) {
+		if (strcmp(c->name, argv[0]) != 0)
+			continue;
+		if (c->try != NULL)
+			return c->try(arg, cause);
+		c->run(arg);
+		return 0;
+	}
+	xasprintf(cause, "/%s: not implemented", argv[0]);
+	return -1;
 }
 
 static int
@@ -178,63 +198,7 @@ cmdx_model(void *arg, int argc, char **argv, char **cause)
 	if (argc > 1)
 		ui_load_model(ui, argv[1]);
 	else
-		models_open(ui);
-	return 0;
-}
-
-static int
-cmdx_demo(void *arg, int argc, char **argv, char **cause)
-{
-	struct ui	*ui = arg;
-	char		*path;
-
-	(void)argc;
-	(void)argv;
-	if (ui_write_demo(ui, &path, cause) != 0)
-		return -1;
-	ui_load_model(ui, path);
-	free(path);
-	return 0;
-}
-
-static int
-cmdx_history(void *arg, int argc, char **argv, char **cause)
-{
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	browser_open(arg);
-	return 0;
-}
-
-static int
-cmdx_regen(void *arg, int argc, char **argv, char **cause)
-{
-	(void)argc;
-	(void)argv;
-	return ui_regenerate(arg, cause);
-}
-
-static int
-cmdx_edit(void *arg, int argc, char **argv, char **cause)
-{
-	struct ui	*ui = arg;
-	long		 u;
-
-	(void)argc;
-	(void)argv;
-	if (ui->state == STATE_GENERATING) {
-		xasprintf(cause, "still answering: Esc stops it");
-		return -1;
-	}
-	if ((u = chat_last(ui->chat, CHAT_USER)) < 0) {
-		xasprintf(cause, "no question to edit");
-		return -1;
-	}
-	ui->editing = u;
-	input_set_line(buf_str(&ui->chat->msgs[u].text));
-	ui_message(ui, 0, "editing the last question: Enter sends it again, "
-	    "C-c cancels");
+		ui_screen_open(ui, &ui_screen_models);
 	return 0;
 }
 
@@ -244,7 +208,7 @@ cmdx_set(void *arg, int argc, char **argv, char **cause)
 	struct ui		*ui = arg;
 	const struct opt_entry	*o;
 	struct buf		 b = BUF_INIT;
-	char			*v, *params;
+	char			*v;
 	int			 old_ctx = ui->set.n_ctx;
 
 	if (argc == 1) {
@@ -273,19 +237,28 @@ cmdx_set(void *arg, int argc, char **argv, char **cause)
 	v = settings_get(&ui->set, argv[1]);
 	ui_message(ui, 0, "%s = %s", argv[1], v);
 	free(v);
-	if (ui->chat->conv_id != 0) {
-		params = settings_json(&ui->set);
-		if (store_conv_set_settings(ui->store, ui->chat->conv_id,
-		    ui->template_name, params, cause) != 0) {
-			free(params);
-			return -1;
-		}
-		free(params);
-	}
+	if (cmd_store_settings(ui, cause) != 0)
+		return -1;
 	if (strcmp(argv[1], "ctx") == 0 && ui->set.n_ctx != old_ctx &&
 	    ui->model != NULL)
 		ui_load_model(ui, ui->model->path);
 	return 0;
+}
+
+/* Save the settings and template with the conversation, if it is saved. */
+static int
+cmd_store_settings(struct ui *ui, char **cause)
+{
+	char	*params;
+	int	 rv;
+
+	if (ui->chat->conv_id == 0)
+		return 0;
+	params = settings_json(&ui->set);
+	rv = store_conv_set_settings(ui->store, ui->chat->conv_id,
+	    ui->template_name, params, cause);
+	free(params);
+	return rv;
 }
 
 static int
@@ -293,7 +266,6 @@ cmdx_template(void *arg, int argc, char **argv, char **cause)
 {
 	struct ui		*ui = arg;
 	const char *const	*t;
-	char			*params;
 
 	(void)argc;
 	if (strcmp(argv[1], "auto") != 0) {
@@ -310,15 +282,8 @@ cmdx_template(void *arg, int argc, char **argv, char **cause)
 	free(ui->template_name);
 	ui->template_name = strcmp(argv[1], "auto") == 0 ? NULL :
 	    xstrdup(argv[1]);
-	if (ui->chat->conv_id != 0) {
-		params = settings_json(&ui->set);
-		if (store_conv_set_settings(ui->store, ui->chat->conv_id,
-		    ui->template_name, params, cause) != 0) {
-			free(params);
-			return -1;
-		}
-		free(params);
-	}
+	if (cmd_store_settings(ui, cause) != 0)
+		return -1;
 	ui_message(ui, 0, "template %s", argv[1]);
 	return 0;
 }
@@ -372,15 +337,63 @@ cmdx_base64(const unsigned char *s, size_t n)
 	return out;
 }
 
-static int
-cmdx_copy(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_new(struct ui *ui)
 {
-	struct ui	*ui = arg;
+	ui_new_conversation(ui);
+	ui_message(ui, 0, "new conversation");
+}
+
+static void
+cmd_system(struct ui *ui)
+{
+	ui_screen_open(ui, &ui_screen_editor);
+}
+
+static int
+cmd_demo(struct ui *ui, char **cause)
+{
+	char		*path;
+
+	if (ui_write_demo(ui, &path, cause) != 0)
+		return -1;
+	ui_load_model(ui, path);
+	free(path);
+	return 0;
+}
+
+static void
+cmd_history(struct ui *ui)
+{
+	ui_screen_open(ui, &ui_screen_browser);
+}
+
+static int
+cmd_edit(struct ui *ui, char **cause)
+{
+	long		 u;
+
+	if (ui->state == STATE_GENERATING) {
+		xasprintf(cause, "still answering: Esc stops it");
+		return -1;
+	}
+	if ((u = chat_last(ui->chat, CHAT_USER)) < 0) {
+		xasprintf(cause, "no question to edit");
+		return -1;
+	}
+	ui->editing = u;
+	input_set_line(buf_str(&ui->chat->msgs[u].text));
+	ui_message(ui, 0, "editing the last question: Enter sends it again, "
+	    "C-c cancels");
+	return 0;
+}
+
+static int
+cmd_copy(struct ui *ui, char **cause)
+{
 	long		 a;
 	char		*b64;
 
-	(void)argc;
-	(void)argv;
 	if ((a = chat_last(ui->chat, CHAT_ASSISTANT)) < 0 ||
 	    ui->chat->msgs[a].text.len == 0) {
 		xasprintf(cause, "no answer to copy");
@@ -397,16 +410,12 @@ cmdx_copy(void *arg, int argc, char **argv, char **cause)
 	return 0;
 }
 
-static int
-cmdx_stats(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_stats(struct ui *ui)
 {
-	struct ui	*ui = arg;
 	struct buf	 b = BUF_INIT;
 	struct worker_model *m = ui->model;
 
-	(void)argc;
-	(void)argv;
-	(void)cause;
 	if (m == NULL)
 		buf_puts(&b, "No model loaded.\n");
 	else {
@@ -433,37 +442,16 @@ cmdx_stats(void *arg, int argc, char **argv, char **cause)
 	    store_path(ui->store));
 	ui_notice(ui, b.data);
 	buf_free(&b);
-	return 0;
 }
 
-static int
-cmdx_help(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_advisory(struct ui *ui)
 {
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	ui_help(arg);
-	return 0;
+	advisory_open(ui, 0);
 }
 
-static int
-cmdx_advisory(void *arg, int argc, char **argv, char **cause)
+static void
+cmd_quit(struct ui *ui)
 {
-	(void)argc;
-	(void)argv;
-	(void)cause;
-	advisory_open(arg, 0);
-	return 0;
-}
-
-static int
-cmdx_quit(void *arg, int argc, char **argv, char **cause)
-{
-	struct ui	*ui = arg;
-
-	(void)argc;
-	(void)argv;
-	(void)cause;
 	ui->quit = 1;
-	return 0;
 }

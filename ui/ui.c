@@ -1,18 +1,19 @@
 /*
- * ui.c -- the full-screen chat: start-up, the poll() loop, screens,
- * drawing primitives and the glue between the conversation model, the
- * worker thread and the store.
+ * ui.c -- the full-screen chat: start-up, the poll() loop, and the glue
+ * between the conversation model, the worker thread and the store.  The
+ * screens are modules (ui-screen.c); drawing is in ui-draw.c, key
+ * decoding in ui-keys.c, the command line in ui-args.c.
  *
- * Threads and ownership (STYLE practice 10): this thread owns curses,
- * readline (ui-input.c) and the store; the worker owns the engine; a
- * short-lived scan thread (src/app/mscan.c) reads model headers for the model
- * menu.  The loop poll()s up to four descriptors:
+ * Threads and ownership (docs/ARCHITECTURE.md, "Threads"): this thread
+ * owns curses, readline (ui-input.c) and the store; the worker owns the
+ * engine; a short-lived scan thread (src/app/mscan.c) reads model
+ * headers for the model menu.  The loop poll()s up to four descriptors:
  *
  *	stdin		keys, read with wgetch in no-delay mode
  *	worker_fd()	worker events (tokens, progress, done, errors)
  *	sigpipe[0]	SIGWINCH/SIGTERM/SIGHUP/SIGCONT from the handlers
- *	mscan_fd()	model files found and headers read, while the
- *			model menu scans
+ *	ops->fd()	a screen's own descriptor: the model menu's scan
+ *			thread, while it reads headers
  *
  * with a timeout only while loading or generating (to refresh the tok/s
  * figure).  Handlers only set state and ui->dirty; the loop redraws the
@@ -30,8 +31,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <langinfo.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -51,22 +50,12 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-static void	 ui_usage(FILE *);
-static int	 ui_parse(struct ui *, int, char **);
-static void	 ui_conf_warnings(struct ui *);
 static int	 ui_mkdirs(const char *, char **);
 static char	*ui_data_dir(char **);
 static void	 ui_signal(int);
 static void	 ui_signals(void);
-static void	 ui_curses_init(struct ui *);
-static void	 ui_curses_end(void);
-static int	 ui_style_attr(struct ui *, int, int);
 static void	 ui_loop(struct ui *);
 static void	 ui_redraw(struct ui *);
-static void	 ui_read_keys(struct ui *);
-static void	 ui_key(struct ui *, int);
-static int	 ui_mouse_key(void);
-static int	 ui_sgr_mouse(void);
 static void	 ui_events(struct ui *);
 static void	 ui_event(struct ui *, struct worker_event *);
 static void	 ui_loaded(struct ui *, struct worker_model *);
@@ -83,147 +72,6 @@ static void	 ui_free(struct ui *);
 static int	 sigpipe_fds[2] = { -1, -1 };
 static int	 saved_stderr = -1;
 static int	 log_fd = -1;
-static int	 curses_on;
-
-/* The TUI's options: one table for getopt_long and --help. */
-static const struct tui_option {
-	const char	*name;
-	int		 has_arg;
-	int		 val;
-	const char	*arg;
-	const char	*help;
-} tui_options[] = {
-	{ "model", 1, 'm', "FILE", "load this GGUF model" },
-	{ "models-dir", 1, 'M', "DIR", "also list the models in DIR" },
-	{ "db", 1, 'd', "PATH", "conversation database (default "
-	  "$XDG_DATA_HOME/medchat/medchat.db)" },
-	{ "ctx", 1, 'c', "N", "context size in tokens (default: the model's)" },
-	{ "threads", 1, 't', "N", "inference threads (default: all cores)" },
-	{ "template", 1, 'T', "NAME", "chat template (chatml, meditron, "
-	  "llama2; default: the model's)" },
-	{ "help", 0, 'h', NULL, "show this help" },
-	{ NULL, 0, 0, NULL, NULL }
-};
-
-static void
-ui_usage(FILE *f)
-{
-	const struct tui_option	*o;
-	char			 left[64];
-
-	fprintf(f, "usage: medchat [options]\n\nThe full-screen chat. "
-	    "Options:\n");
-	for (o = tui_options; o->name != NULL; o++) {
-		snprintf(left, sizeof left, "-%c, --%s%s%s", o->val, o->name,
-		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
-		fprintf(f, "  %-28s %s\n", left, o->help);
-	}
-	fprintf(f, "\nSettings file: $XDG_CONFIG_HOME/medchat/medchat.conf "
-	    "(default\n~/.config/medchat/medchat.conf), lines \"key = value\" "
-	    "with keys models-dir\n(repeatable), ctx, threads and template; "
-	    "options override it.\n");
-	fprintf(f, "\nInside the chat, type /help for commands and keys.\n");
-}
-
-/*
- * Show the settings file's warnings: the first in the status line until
- * the first key in the chat, all kept ones in the transcript.
- */
-static void
-ui_conf_warnings(struct ui *ui)
-{
-	struct buf	b = BUF_INIT;
-	size_t		i;
-
-	if (ui->conf.n_bad == 0)
-		return;
-	if (ui->conf.n_bad > 1)
-		xasprintf(&ui->conf_msg, "%s (and %zu more)",
-		    ui->conf.warnings[0], ui->conf.n_bad - 1);
-	else
-		ui->conf_msg = xstrdup(ui->conf.warnings[0]);
-	buf_puts(&b, "The settings file has lines that were skipped:");
-	for (i = 0; i < ui->conf.n_warnings; i++)
-		buf_printf(&b, "\n%s", ui->conf.warnings[i]);
-	if (ui->conf.n_bad > ui->conf.n_warnings)
-		buf_printf(&b, "\n(and %zu more)",
-		    ui->conf.n_bad - ui->conf.n_warnings);
-	ui_notice(ui, buf_str(&b));
-	buf_free(&b);
-}
-
-/* Parse the command line into ui; 0, 1 for --help, -1 on error. */
-static int
-ui_parse(struct ui *ui, int argc, char **argv)
-{
-	struct option	 lopts[16];
-	char		 sopts[64], *p, *end;
-	size_t		 i;
-	int		 c;
-	long		 l;
-
-	p = sopts;
-	for (i = 0; tui_options[i].name != NULL; i++) {
-		lopts[i].name = tui_options[i].name;
-		lopts[i].has_arg = tui_options[i].has_arg;
-		lopts[i].flag = NULL;
-		lopts[i].val = tui_options[i].val;
-		*p++ = (char)tui_options[i].val;
-		if (tui_options[i].has_arg)
-			*p++ = ':';
-	}
-	*p = '\0';
-	memset(&lopts[i], 0, sizeof lopts[i]);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			free(ui->opt_model);
-			ui->opt_model = xstrdup(optarg);
-			break;
-		case 'M':
-			free(ui->opt_models_dir);
-			ui->opt_models_dir = xstrdup(optarg);
-			break;
-		case 'd':
-			free(ui->opt_db);
-			ui->opt_db = xstrdup(optarg);
-			break;
-		case 'T':
-			free(ui->opt_template);
-			ui->opt_template = xstrdup(optarg);
-			break;
-		case 'c':
-		case 't':
-			errno = 0;
-			l = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    l < 0 || l > (c == 'c' ? ENGINE_CTX_MAX : ENGINE_THREADS_MAX)) {
-				fprintf(stderr, "medchat: bad --%s value: %s\n",
-				    c == 'c' ? "ctx" : "threads", optarg);
-				return -1;
-			}
-			if (c == 'c')
-				ui->opt_ctx = (int)l;
-			else
-				ui->opt_threads = (int)l;
-			break;
-		case 'h':
-			ui_usage(stdout);
-			return 1;
-		default:
-			ui_usage(stderr);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "medchat: unexpected argument: %s\n",
-		    argv[optind]);
-		ui_usage(stderr);
-		return -1;
-	}
-	return 0;
-}
 
 /* mkdir -p with mode 0700 for the parts we create. */
 static int
@@ -286,91 +134,6 @@ ui_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-static void
-ui_curses_init(struct ui *ui)
-{
-	const char	*cs;
-	int		 i;
-
-	cs = nl_langinfo(CODESET);
-	ui->utf8 = cs != NULL && (strcmp(cs, "UTF-8") == 0 ||
-	    strcmp(cs, "utf8") == 0);
-	initscr();
-	curses_on = 1;
-	raw();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	/*
-	 * Wheel only.  ncurses asks for the SGR (1006) report format only
-	 * where terminfo says so (xterm's XM); for screen and tmux entries it
-	 * enables X10 reports, which cannot carry columns past 223 and which
-	 * tmux stops sending once anything asks for 1006.  Ask for 1006
-	 * ourselves and decode those reports in ui_read_keys; X10 reports
-	 * that ncurses decodes still arrive as KEY_MOUSE.
-	 */
-	if (mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0) {
-		fputs("\033[?1006h", stdout);
-		fflush(stdout);
-	}
-	mouseinterval(0);
-	for (i = 0; i < UA_NATTRS; i++)
-		ui->attrs[i] = A_NORMAL;
-	ui->color = has_colors() && getenv("NO_COLOR") == NULL;
-	if (ui->color) {
-		start_color();
-		use_default_colors();
-		init_pair(1, COLOR_CYAN, -1);
-		init_pair(2, COLOR_GREEN, -1);
-		init_pair(3, COLOR_YELLOW, -1);
-		init_pair(4, COLOR_WHITE, COLOR_BLUE);
-		init_pair(5, COLOR_WHITE, COLOR_RED);
-		init_pair(6, COLOR_RED, -1);
-		init_pair(7, COLOR_BLACK, COLOR_YELLOW);
-		ui->attrs[UA_USER] = COLOR_PAIR(1) | A_BOLD;
-		ui->attrs[UA_ASSISTANT] = COLOR_PAIR(2) | A_BOLD;
-		ui->attrs[UA_SYSTEM] = COLOR_PAIR(3);
-		ui->attrs[UA_NOTICE] = COLOR_PAIR(3);
-		ui->attrs[UA_STATUS] = COLOR_PAIR(4);
-		ui->attrs[UA_MARKER] = COLOR_PAIR(5) | A_BOLD;
-		ui->attrs[UA_ERROR] = COLOR_PAIR(6) | A_BOLD;
-		ui->attrs[UA_MATCH] = COLOR_PAIR(7);
-	} else {
-		ui->attrs[UA_USER] = A_BOLD;
-		ui->attrs[UA_ASSISTANT] = A_BOLD | A_UNDERLINE;
-		ui->attrs[UA_SYSTEM] = A_DIM;
-		ui->attrs[UA_NOTICE] = A_DIM;
-		ui->attrs[UA_STATUS] = A_REVERSE;
-		ui->attrs[UA_MARKER] = A_REVERSE | A_BOLD;
-		ui->attrs[UA_ERROR] = A_BOLD;
-		ui->attrs[UA_MATCH] = A_REVERSE | A_UNDERLINE;
-	}
-	ui->attrs[UA_DIM] = A_DIM;
-	ui->attrs[UA_SELECTED] = A_REVERSE;
-	ui->attrs[UA_TITLE] = A_BOLD;
-	/* Markdown: code in the code-block colour, or dim without colour. */
-	ui->attrs[UA_CODE] = ui->color ? (int)COLOR_PAIR(3) : A_DIM;
-	cs = tigetstr("sitm");
-	ui->italic = cs != NULL && cs != (char *)-1 && *cs != '\0' ?
-	    A_ITALIC : A_UNDERLINE;
-	/* Bracketed paste: the terminal marks pasted text. */
-	fputs("\033[?2004h", stdout);
-	fflush(stdout);
-}
-
-static void
-ui_curses_end(void)
-{
-	if (!curses_on)
-		return;
-	fputs("\033[?2004l\033[?1006l", stdout);
-	fflush(stdout);
-	endwin();
-	curses_on = 0;
-}
-
 /* Send stderr to the log while curses runs (and back with restore). */
 static void
 ui_stderr(int to_log)
@@ -388,57 +151,31 @@ int
 ui_main(int argc, char **argv)
 {
 	struct ui	*ui;
-	char		*cause = NULL, *hist, *logp, *confp, *dbname;
+	char		*cause = NULL, *hist, *logp, *dbname;
 	int		 rv, code;
 
 	ui = xcalloc(1, sizeof *ui);
 	ui->editing = -1;
 	ui->gen_msg = -1;
-	/* The settings file first: the command line overrides it. */
-	conffile_init(&ui->conf);
-	if ((confp = conffile_default_path()) != NULL) {
-		conffile_load(&ui->conf, confp);
-		free(confp);
-	}
-	if (ui->conf.ctx >= 0)
-		ui->opt_ctx = ui->conf.ctx;
-	if (ui->conf.threads >= 0)
-		ui->opt_threads = ui->conf.threads;
-	if (ui->conf.template_name != NULL)
-		ui->opt_template = xstrdup(ui->conf.template_name);
-	if ((rv = ui_parse(ui, argc, argv)) != 0) {
+	if ((rv = ui_args_parse(ui, argc, argv)) != 0) {
 		ui_free(ui);
 		return rv > 0 ? 0 : 2;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "medchat: the chat needs a terminal; use "
-		    "`medchat ask` in scripts\n");
-		ui_free(ui);
-		return 1;
+		xasprintf(&cause, "the chat needs a terminal; use `medchat "
+		    "ask` in scripts");
+		goto fail;
 	}
-	if ((ui->data_dir = ui_data_dir(&cause)) == NULL) {
-		fprintf(stderr, "medchat: %s\n", cause);
-		free(cause);
-		ui_free(ui);
-		return 1;
-	}
+	if ((ui->data_dir = ui_data_dir(&cause)) == NULL)
+		goto fail;
 	xasprintf(&ui->models_dir, "%s/models", ui->data_dir);
-	if (store_open(ui->opt_db, advisory_ident(), &ui->store, &cause) != 0) {
-		fprintf(stderr, "medchat: %s\n", cause);
-		free(cause);
-		ui_free(ui);
-		return 1;
-	}
-	if ((ui->worker = worker_create(&cause)) == NULL) {
-		fprintf(stderr, "medchat: %s\n", cause);
-		free(cause);
-		ui_free(ui);
-		return 1;
-	}
+	if (store_open(ui->opt_db, advisory_ident(), &ui->store, &cause) != 0)
+		goto fail;
+	if ((ui->worker = worker_create(&cause)) == NULL)
+		goto fail;
 	if (pipe(sigpipe_fds) != 0) {
-		fprintf(stderr, "medchat: pipe: %s\n", strerror(errno));
-		ui_free(ui);
-		return 1;
+		xasprintf(&cause, "pipe: %s", strerror(errno));
+		goto fail;
 	}
 	fcntl(sigpipe_fds[0], F_SETFL, O_NONBLOCK);
 	fcntl(sigpipe_fds[1], F_SETFL, O_NONBLOCK);
@@ -456,21 +193,21 @@ ui_main(int argc, char **argv)
 	saved_stderr = dup(STDERR_FILENO);
 
 	/* After initscr: our handlers replace ncurses' SIGWINCH handler. */
-	ui_curses_init(ui);
+	ui_draw_start(ui);
 	ui_signals();
 	ui_stderr(1);
 	xasprintf(&hist, "%s/history", ui->data_dir);
 	input_init(ui, hist);
 	free(hist);
 
-	ui->screen = SCREEN_CHAT;
+	ui_screen_open(ui, &ui_screen_chat);
 	ui->chatview.follow = 1;
 	if (store_n_interrupted(ui->store) > 0)
 		ui_message(ui, 0, "%d interrupted answer(s) from an earlier "
 		    "run are marked in /history",
 		    store_n_interrupted(ui->store));
 	ui_startup_model(ui);
-	ui_conf_warnings(ui);
+	ui_args_conf_warnings(ui);
 	if (store_readonly(ui->store)) {
 		/* A notice in the transcript: status messages are overwritten. */
 		dbname = utf8_printable(store_path(ui->store));
@@ -492,25 +229,30 @@ ui_main(int argc, char **argv)
 		ui->stream = NULL;
 	}
 	input_free();
-	ui_curses_end();
+	ui_draw_end();
 	ui_stderr(0);
 	code = ui->exit_code;
 	ui_free(ui);
 	return code;
+
+fail:
+	fprintf(stderr, "medchat: %s\n", cause);
+	free(cause);
+	ui_free(ui);
+	return 1;
 }
 
 static void
 ui_free(struct ui *ui)
 {
+	/* The screens first: their state may refer to the rest. */
+	ui_screen_home(ui);
+	free(ui->screen);
 	worker_free(ui->worker);
 	if (ui->store != NULL)
 		store_close(ui->store);
 	chat_free(ui->chat);
-	chat_free(ui->vchat);
 	tview_free(&ui->chatview);
-	tview_free(&ui->vview);
-	models_free(ui);
-	browser_free(ui);
 	worker_model_free(ui->model);
 	conffile_free(&ui->conf);
 	free(ui->conf_msg);
@@ -524,14 +266,7 @@ ui_free(struct ui *ui)
 	free(ui->template_name);
 	free(ui->loading_path);
 	free(ui->msg);
-	free(ui->vtitle);
 	buf_free(&ui->paste);
-	buf_free(&ui->adv_field);
-	buf_free(&ui->ed_text);
-	buf_free(&ui->bsearch);
-	buf_free(&ui->bfield);
-	wrap_free(&ui->adv_wrap);
-	wrap_free(&ui->ed_wrap);
 	if (sigpipe_fds[0] != -1) {
 		close(sigpipe_fds[0]);
 		close(sigpipe_fds[1]);
@@ -624,218 +359,6 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 	ui->dirty = 1;
 }
 
-void
-ui_set_screen(struct ui *ui, enum ui_screen s)
-{
-	if (s != ui->screen)
-		ui->prev_screen = ui->screen;
-	ui->screen = s;
-	ui->dirty = 1;
-}
-
-/*
- * Draw s[0..n) at (y, x), at most maxw columns, with role attr.  Invalid
- * bytes show as U+FFFD, a tab as one space, other control characters are
- * skipped (width 0 for utf8_cpwidth and wrap_text alike, so wrapping and
- * drawing agree), and outside a UTF-8 locale
- * every non-ASCII character is drawn as '?'.
- */
-void
-ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
-    int attr)
-{
-	ui_draw_styled(ui, y, x, s, NULL, n, maxw, attr);
-}
-
-/* The curses attributes for role attr with Markdown style bits st. */
-static int
-ui_style_attr(struct ui *ui, int attr, int st)
-{
-	int	a = ui->attrs[attr];
-
-	if ((st & MD_CODE) && !(st & MD_BLOCK))
-		a = (a & ~(int)A_COLOR) | ui->attrs[UA_CODE];
-	if (st & (MD_BOLD | MD_HEADING))
-		a |= A_BOLD;
-	if (st & MD_ITALIC)
-		a |= ui->italic;
-	return a;
-}
-
-/*
- * ui_draw_text with style[i] (MD_* bits, see markdown.h) for byte i
- * added to attr; style may be NULL.
- */
-void
-ui_draw_styled(struct ui *ui, int y, int x, const char *s,
-    const unsigned char *style, size_t n, int maxw, int attr)
-{
-	size_t		i = 0;
-	uint32_t	cp;
-	int		l, w = 0, cw, cur = 0;
-	char		q = '?';
-
-	if (y < 0 || y >= LINES || x >= COLS || maxw <= 0)
-		return;
-	if (x + maxw > COLS)
-		maxw = COLS - x;
-	attrset(ui->attrs[attr]);
-	move(y, x);
-	while (i < n) {
-		if (style != NULL && style[i] != cur) {
-			cur = style[i];
-			attrset(ui_style_attr(ui, attr, cur));
-		}
-		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
-			l = 1;
-			cw = 1;
-			cp = 0xFFFD;
-		} else if (cp == '\t')
-			cw = 1;
-		else
-			cw = utf8_cpwidth(cp);
-		if (cp == '\t') {
-			if (w + 1 > maxw)
-				break;
-			addch(' ');
-			w++;
-			i++;
-			continue;
-		}
-		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
-			i += (size_t)l;
-			continue;
-		}
-		if (w + cw > maxw)
-			break;
-		if (!ui->utf8 && cp >= 0x80)
-			addnstr(&q, 1);
-		else if (cp == 0xFFFD && l == 1)
-			addstr(ui->utf8 ? "\xEF\xBF\xBD" : "?");
-		else if (cw == 0 && w == 0)
-			;	/* a combining mark with nothing to combine */
-		else
-			addnstr(s + i, l);
-		w += cw;
-		i += (size_t)l;
-	}
-	attrset(A_NORMAL);
-}
-
-int
-ui_draw_str(struct ui *ui, int y, int x, const char *s, int maxw, int attr)
-{
-	ui_draw_text(ui, y, x, s, strlen(s), maxw, attr);
-	return (int)utf8_width(s, strlen(s));
-}
-
-/* Fill row y with spaces in attr. */
-void
-ui_fill(struct ui *ui, int y, int attr)
-{
-	int	x;
-
-	attrset(ui->attrs[attr]);
-	for (x = 0; x < COLS; x++)
-		mvaddch(y, x, ' ');
-	attrset(A_NORMAL);
-}
-
-/*
- * Decode keys into code points for the screens other than the chat input
- * (which feeds bytes to readline).  Returns 1 with *cp when a character
- * is complete, 0 while collecting a UTF-8 sequence or for other keys.
- */
-int
-ui_key_cp(struct ui *ui, int key, uint32_t *cp)
-{
-	static char	seq[4];
-	static size_t	nseq;
-	int		l;
-
-	(void)ui;
-	if (key < 0x20 || key > 0xff || key == 0x7f) {
-		nseq = 0;
-		return 0;
-	}
-	if (key < 0x80) {
-		nseq = 0;
-		*cp = (uint32_t)key;
-		return 1;
-	}
-	if (nseq >= sizeof seq)
-		nseq = 0;
-	seq[nseq++] = (char)key;
-	l = utf8_decode(seq, nseq, cp);
-	if (l > 0) {
-		nseq = 0;
-		return 1;
-	}
-	if (utf8_complete_prefix(seq, nseq) == nseq)
-		nseq = 0;	/* invalid: drop it */
-	return 0;
-}
-
-void
-ui_list_move(struct ui_list *l, int delta, int page)
-{
-	long	s = (long)l->sel;
-
-	(void)page;
-	if (l->n == 0) {
-		l->sel = 0;
-		return;
-	}
-	s += delta;
-	if (s < 0)
-		s = 0;
-	if (s >= (long)l->n)
-		s = (long)l->n - 1;
-	l->sel = (size_t)s;
-}
-
-int
-ui_list_key(struct ui_list *l, int key)
-{
-	switch (key) {
-	case KEY_UP:
-	case 'k':
-		ui_list_move(l, -1, 0);
-		return 1;
-	case KEY_DOWN:
-	case 'j':
-		ui_list_move(l, 1, 0);
-		return 1;
-	case KEY_PPAGE:
-		ui_list_move(l, -(LINES - 5), 0);
-		return 1;
-	case KEY_NPAGE:
-		ui_list_move(l, LINES - 5, 0);
-		return 1;
-	case KEY_HOME:
-		l->sel = 0;
-		return 1;
-	case KEY_END:
-		ui_list_move(l, (int)l->n, 0);
-		return 1;
-	}
-	return 0;
-}
-
-/* Keep the selection inside the window of height rows. */
-void
-ui_list_scroll(struct ui_list *l, int height)
-{
-	if (height < 1)
-		height = 1;
-	if (l->sel < l->top)
-		l->top = l->sel;
-	if (l->sel >= l->top + (size_t)height)
-		l->top = l->sel - (size_t)height + 1;
-	if (l->n <= (size_t)height)
-		l->top = 0;
-}
-
 static void
 ui_redraw(struct ui *ui)
 {
@@ -851,26 +374,7 @@ ui_redraw(struct ui *ui)
 		if (LINES > 1)
 			mvaddnstr(LINES / 2 + 1, 0, "need 40x10", COLS);
 	} else {
-		switch (ui->screen) {
-		case SCREEN_CHAT:
-			chat_draw(ui);
-			break;
-		case SCREEN_ADVISORY:
-			advisory_draw(ui);
-			break;
-		case SCREEN_EDITOR:
-			editor_draw(ui);
-			break;
-		case SCREEN_MODELS:
-			models_draw(ui);
-			break;
-		case SCREEN_BROWSER:
-			browser_draw(ui);
-			break;
-		case SCREEN_VIEW:
-			view_draw(ui);
-			break;
-		}
+		ui->screen->ops->draw(ui, ui->screen->data);
 	}
 	getyx(stdscr, cy, cx);
 	(void)cy;
@@ -888,13 +392,13 @@ ui_resize(struct ui *ui)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
 	    ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
-	clearok(curscr, TRUE);
-	ui->dirty = 1;
+	ui_screen_resize(ui);
 }
 
 static void
 ui_loop(struct ui *ui)
 {
+	struct ui_screen *s;
 	struct pollfd	 pfd[4];
 	unsigned char	 sigs[64];
 	ssize_t		 n, i;
@@ -909,8 +413,9 @@ ui_loop(struct ui *ui)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = sigpipe_fds[0];
 		pfd[2].events = POLLIN;
-		/* The model menu's header reads (ignored when -1). */
-		pfd[3].fd = ui->mscan != NULL ? mscan_fd(ui->mscan) : -1;
+		/* A screen's own descriptor (ignored when -1). */
+		s = ui_screen_polled(ui);
+		pfd[3].fd = s != NULL ? s->ops->fd(ui, s->data) : -1;
 		pfd[3].events = POLLIN;
 		pfd[3].revents = 0;
 		timeout = -1;
@@ -944,8 +449,11 @@ ui_loop(struct ui *ui)
 		}
 		if (pfd[1].revents & POLLIN)
 			ui_events(ui);
-		if (pfd[3].revents & POLLIN)
-			models_events(ui);
+		/* (Unless the events or keys above closed that screen.) */
+		if ((pfd[3].revents & POLLIN) &&
+		    (s = ui_screen_polled(ui)) != NULL &&
+		    s->ops->fd(ui, s->data) == pfd[3].fd)
+			s->ops->ready(ui, s->data);
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			ui->quit = 1;
 			ui->exit_code = 1;
@@ -956,149 +464,7 @@ ui_loop(struct ui *ui)
 	}
 }
 
-/* Read every key curses has; recognise lone Esc, Alt+key and pastes. */
-static void
-ui_read_keys(struct ui *ui)
-{
-	int	c, c2, k[4], nk, i;
-	int	end[6] = { 27, '[', '2', '0', '1', '~' }, m;
-
-	while (!ui->quit && (c = getch()) != ERR) {
-		if (c == KEY_RESIZE) {
-			/* resizeterm() queues one; the size is already set. */
-			clearok(curscr, TRUE);
-			ui->dirty = 1;
-			continue;
-		}
-		if (c == KEY_MOUSE) {
-			if ((c = ui_mouse_key()) != 0)
-				ui_key(ui, c);
-			continue;
-		}
-		if (c != 27) {
-			ui_key(ui, c);
-			continue;
-		}
-		if ((c2 = getch()) == ERR) {
-			ui_key(ui, UI_KEY_ESC);
-			continue;
-		}
-		if (c2 != '[') {
-			if (c2 >= 0 && c2 < 256)
-				ui_key(ui, UI_KEY_META | c2);
-			else {
-				ui_key(ui, UI_KEY_ESC);
-				ui_key(ui, c2);
-			}
-			continue;
-		}
-		/* ESC [ < starts an SGR mouse report. */
-		if ((k[0] = getch()) == '<') {
-			if ((c = ui_sgr_mouse()) != 0)
-				ui_key(ui, c);
-			continue;
-		}
-		/* ESC [ 2 0 0 ~ starts a bracketed paste. */
-		for (nk = 0; nk < 4; nk++) {
-			if (nk > 0)
-				k[nk] = getch();
-			if (k[nk] == ERR || k[nk] != "200~"[nk]) {
-				if (k[nk] != ERR)
-					nk++;
-				break;
-			}
-		}
-		if (nk == 4 && k[3] == '~') {
-			buf_clear(&ui->paste);
-			timeout(200);
-			m = 0;
-			while ((c = getch()) != ERR) {
-				if (c == end[m]) {
-					if (++m == 6)
-						break;
-					continue;
-				}
-				if (m > 0) {
-					buf_append(&ui->paste, "\033[201~",
-					    (size_t)m);
-					m = 0;
-					if (c == 27) {
-						m = 1;
-						continue;
-					}
-				}
-				if (c == KEY_ENTER)
-					c = '\n';
-				if (c >= 0 && c < 256)
-					buf_putc(&ui->paste, c);
-			}
-			nodelay(stdscr, TRUE);
-			ui_key(ui, UI_KEY_PASTE);
-			continue;
-		}
-		ui_key(ui, UI_KEY_META | '[');
-		for (i = 0; i < nk; i++) {
-			if (k[i] != ERR)
-				ui_key(ui, k[i]);
-		}
-	}
-}
-
-/* A KEY_MOUSE that ncurses decoded: a wheel key, or 0 to drop it. */
-static int
-ui_mouse_key(void)
-{
-	MEVENT	me;
-
-	if (getmouse(&me) != OK)
-		return 0;
-	if (me.bstate & BUTTON4_PRESSED)
-		return UI_KEY_WHEEL_UP;
-	if (me.bstate & BUTTON5_PRESSED)
-		return UI_KEY_WHEEL_DOWN;
-	return 0;
-}
-
-/*
- * The rest of an SGR mouse report after ESC [ <: "Cb;Cx;Cy" then M (press)
- * or m (release).  Button 64 is wheel up, 65 wheel down, with 4/8/16 added
- * for Shift/Meta/Ctrl.  Returns a wheel key, or 0 for other buttons and
- * malformed reports (consumed up to the final byte or 24 bytes).
- */
-static int
-ui_sgr_mouse(void)
-{
-	int	c, field = 0, n = 0, button = 0, digits = 0;
-
-	timeout(50);
-	while (n++ < 24 && (c = getch()) != ERR) {
-		if (c >= '0' && c <= '9') {
-			if (field == 0 && button < 1000)
-				button = button * 10 + (c - '0');
-			digits++;
-			continue;
-		}
-		if (c == ';' && digits > 0 && field < 2) {
-			field++;
-			digits = 0;
-			continue;
-		}
-		nodelay(stdscr, TRUE);
-		if (c != 'M' || field != 2 || digits == 0)
-			return 0;
-		switch (button & ~(4 | 8 | 16)) {
-		case 64:
-			return UI_KEY_WHEEL_UP;
-		case 65:
-			return UI_KEY_WHEEL_DOWN;
-		}
-		return 0;
-	}
-	nodelay(stdscr, TRUE);
-	return 0;
-}
-
-static void
+void
 ui_key(struct ui *ui, int key)
 {
 	int	was_ctrl_c = ui->ctrl_c;
@@ -1115,29 +481,9 @@ ui_key(struct ui *ui, int key)
 		}
 		ui->ctrl_c = 1;
 	}
-	if (UI_KEY_IS_WHEEL(key) && ui->screen != SCREEN_CHAT &&
-	    ui->screen != SCREEN_VIEW)
+	if (UI_KEY_IS_WHEEL(key) && !ui->screen->ops->wheel)
 		return;
-	switch (ui->screen) {
-	case SCREEN_CHAT:
-		chat_key(ui, key);
-		break;
-	case SCREEN_ADVISORY:
-		advisory_key(ui, key);
-		break;
-	case SCREEN_EDITOR:
-		editor_key(ui, key);
-		break;
-	case SCREEN_MODELS:
-		models_key(ui, key);
-		break;
-	case SCREEN_BROWSER:
-		browser_key(ui, key);
-		break;
-	case SCREEN_VIEW:
-		view_key(ui, key);
-		break;
-	}
+	ui->screen->ops->key(ui, ui->screen->data, key);
 }
 
 /* A line from the input: a command or a question. */
@@ -1715,7 +1061,7 @@ ui_resume(struct ui *ui, int64_t conv, char **cause)
 	ui->editing = -1;
 	ui->ctx_used = 0;
 	ui->chatview.follow = 1;
-	ui_set_screen(ui, SCREEN_CHAT);
+	ui_screen_home(ui);
 	ui_message(ui, 0, "resumed conversation %lld", (long long)conv);
 	return 0;
 }

@@ -18,22 +18,37 @@
 static void	 wrap_push(struct wrap *, size_t, size_t, int);
 static int	 wrap_width(const char *, size_t);
 
-/* Width of s[0..n) by the rules of wrap_text (tab 1, invalid byte 1). */
+/*
+ * The character at s[0..n), n > 0: returns its length in bytes (1 for
+ * an invalid byte), with *cp its code point (U+FFFD for an invalid
+ * byte) and *cw its columns by the rules that wrapping, drawing and the
+ * editor's cursor share: a tab is 1 (drawn as a space), an invalid byte
+ * 1, anything else utf8_cpwidth.
+ */
+int
+wrap_char(const char *s, size_t n, uint32_t *cp, int *cw)
+{
+	int	l;
+
+	if ((l = utf8_decode(s, n, cp)) < 0) {
+		*cw = 1;
+		return 1;
+	}
+	*cw = *cp == '\t' ? 1 : utf8_cpwidth(*cp);
+	return l;
+}
+
+/* Width of s[0..n) by the rules of wrap_char. */
 static int
 wrap_width(const char *s, size_t n)
 {
 	size_t		i = 0;
 	uint32_t	cp;
-	int		l, w = 0;
+	int		w = 0, cw;
 
 	while (i < n) {
-		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
-			w++;
-			i++;
-			continue;
-		}
-		w += cp == '\t' ? 1 : utf8_cpwidth(cp);
-		i += (size_t)l;
+		i += (size_t)wrap_char(s + i, n - i, &cp, &cw);
+		w += cw;
 	}
 	return w;
 }
@@ -75,13 +90,7 @@ wrap_text(struct wrap *wr, const char *s, size_t n, int width)
 			brk = 0;
 			continue;
 		}
-		if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
-			l = 1;
-			cw = 1;
-		} else if (cp == '\t')
-			cw = 1;		/* drawn as one space */
-		else
-			cw = utf8_cpwidth(cp);
+		l = wrap_char(s + i, n - i, &cp, &cw);
 		if (cp == ' ' && l == 1) {
 			/* Spaces never start a new line. */
 			i++;

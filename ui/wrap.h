@@ -6,6 +6,7 @@
 #define WRAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One display line: bytes [off, off + len) of the text, width columns. */
 struct wrap_line {
@@ -32,6 +33,7 @@ struct wrap {
  * width beyond the edge).  Invalid bytes are one column each.  Empty
  * text gives one empty line.  Returns the number of lines appended.
  */
+int	 wrap_char(const char *s, size_t n, uint32_t *cp, int *cw);
 size_t	 wrap_text(struct wrap *wr, const char *s, size_t n, int width);
 void	 wrap_clear(struct wrap *);
 void	 wrap_free(struct wrap *);

@@ -1,0 +1,178 @@
+/*
+ * ui-args.c -- the TUI's command line and settings file.
+ *
+ * One table of options serves getopt_long and --help.  The settings file
+ * (medchat.conf, src/app/conffile.c) is read first and the command line
+ * overrides it; the file's warnings become a status-line message and a
+ * notice in the transcript once the screen is up.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "ui-int.h"
+#include "xmalloc.h"
+
+static void	 ui_args_usage(FILE *);
+static int	 ui_args_getopt(struct ui *, int, char **);
+
+/* The TUI's options: one table for getopt_long and --help. */
+static const struct tui_option {
+	const char	*name;
+	int		 has_arg;
+	int		 val;
+	const char	*arg;
+	const char	*help;
+} tui_options[] = {
+	{ "model", 1, 'm', "FILE", "load this GGUF model" },
+	{ "models-dir", 1, 'M', "DIR", "also list the models in DIR" },
+	{ "db", 1, 'd', "PATH", "conversation database (default "
+	  "$XDG_DATA_HOME/medchat/medchat.db)" },
+	{ "ctx", 1, 'c', "N", "context size in tokens (default: the model's)" },
+	{ "threads", 1, 't', "N", "inference threads (default: all cores)" },
+	{ "template", 1, 'T', "NAME", "chat template (chatml, meditron, "
+	  "llama2; default: the model's)" },
+	{ "help", 0, 'h', NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static void
+ui_args_usage(FILE *f)
+{
+	const struct tui_option	*o;
+	char			 left[64];
+
+	fprintf(f, "usage: medchat [options]\n\nThe full-screen chat. "
+	    "Options:\n");
+	for (o = tui_options; o->name != NULL; o++) {
+		snprintf(left, sizeof left, "-%c, --%s%s%s", o->val, o->name,
+		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+		fprintf(f, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(f, "\nSettings file: $XDG_CONFIG_HOME/medchat/medchat.conf "
+	    "(default\n~/.config/medchat/medchat.conf), lines \"key = value\" "
+	    "with keys models-dir\n(repeatable), ctx, threads and template; "
+	    "options override it.\n");
+	fprintf(f, "\nInside the chat, type /help for commands and keys.\n");
+}
+
+/*
+ * Show the settings file's warnings: the first in the status line until
+ * the first key in the chat, all kept ones in the transcript.
+ */
+void
+ui_args_conf_warnings(struct ui *ui)
+{
+	struct buf	b = BUF_INIT;
+	size_t		i;
+
+	if (ui->conf.n_bad == 0)
+		return;
+	if (ui->conf.n_bad > 1)
+		xasprintf(&ui->conf_msg, "%s (and %zu more)",
+		    ui->conf.warnings[0], ui->conf.n_bad - 1);
+	else
+		ui->conf_msg = xstrdup(ui->conf.warnings[0]);
+	buf_puts(&b, "The settings file has lines that were skipped:");
+	for (i = 0; i < ui->conf.n_warnings; i++)
+		buf_printf(&b, "\n%s", ui->conf.warnings[i]);
+	if (ui->conf.n_bad > ui->conf.n_warnings)
+		buf_printf(&b, "\n(and %zu more)",
+		    ui->conf.n_bad - ui->conf.n_warnings);
+	ui_notice(ui, buf_str(&b));
+	buf_free(&b);
+}
+
+/* Parse the command line into ui; 0, 1 for --help, -1 on error. */
+static int
+ui_args_getopt(struct ui *ui, int argc, char **argv)
+{
+	struct option	 lopts[16];
+	char		 sopts[64], *p, *end, **str;
+	size_t		 i;
+	int		 c;
+	long		 l;
+
+	p = sopts;
+	for (i = 0; tui_options[i].name != NULL; i++) {
+		lopts[i].name = tui_options[i].name;
+		lopts[i].has_arg = tui_options[i].has_arg;
+		lopts[i].flag = NULL;
+		lopts[i].val = tui_options[i].val;
+		*p++ = (char)tui_options[i].val;
+		if (tui_options[i].has_arg)
+			*p++ = ':';
+	}
+	*p = '\0';
+	memset(&lopts[i], 0, sizeof lopts[i]);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+		case 'M':
+		case 'd':
+		case 'T':
+			/* The last one given counts. */
+			str = c == 'm' ? &ui->opt_model : c == 'M' ?
+			    &ui->opt_models_dir : c == 'd' ? &ui->opt_db :
+			    &ui->opt_template;
+			free(*str);
+			*str = xstrdup(optarg);
+			break;
+		case 'c':
+		case 't':
+			errno = 0;
+			l = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    l < 0 || l > (c == 'c' ? ENGINE_CTX_MAX : ENGINE_THREADS_MAX)) {
+				fprintf(stderr, "medchat: bad --%s value: %s\n",
+				    c == 'c' ? "ctx" : "threads", optarg);
+				return -1;
+			}
+			if (c == 'c')
+				ui->opt_ctx = (int)l;
+			else
+				ui->opt_threads = (int)l;
+			break;
+		case 'h':
+			ui_args_usage(stdout);
+			return 1;
+		default:
+			ui_args_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "medchat: unexpected argument: %s\n",
+		    argv[optind]);
+		ui_args_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The settings file, then the command line, into ui's options.  Returns
+ * 0, 1 after --help, -1 on a bad command line (reported on stderr).
+ */
+int
+ui_args_parse(struct ui *ui, int argc, char **argv)
+{
+	char	*confp;
+
+	conffile_init(&ui->conf);
+	if ((confp = conffile_default_path()) != NULL) {
+		conffile_load(&ui->conf, confp);
+		free(confp);
+	}
+	if (ui->conf.ctx >= 0)
+		ui->opt_ctx = ui->conf.ctx;
+	if (ui->conf.threads >= 0)
+		ui->opt_threads = ui->conf.threads;
+	if (ui->conf.template_name != NULL)
+		ui->opt_template = xstrdup(ui->conf.template_name);
+	return ui_args_getopt(ui, argc, argv);
+}
