@@ -516,3 +516,43 @@ sjson_put_string(struct buf *b, const char *s)
 	}
 	buf_putc(b, '"');
 }
+
+/* ---- pretty-printed members ------------------------------------------ */
+
+void
+sjson_put_key(struct buf *b, int indent, const char *key)
+{
+	buf_printf(b, ",\n%*s", indent, "");
+	sjson_put_string(b, key);
+	buf_puts(b, ": ");
+}
+
+void
+sjson_put_member_string(struct buf *b, int indent, const char *key,
+    const char *s)
+{
+	sjson_put_key(b, indent, key);
+	sjson_put_string(b, s);
+}
+
+void
+sjson_put_member_int(struct buf *b, int indent, const char *key, int64_t v)
+{
+	sjson_put_key(b, indent, key);
+	buf_printf(b, "%lld", (long long)v);
+}
+
+void
+sjson_put_member_double(struct buf *b, int indent, const char *key,
+    double v)
+{
+	sjson_put_key(b, indent, key);
+	buf_printf(b, "%.17g", v);
+}
+
+void
+sjson_put_member_bool(struct buf *b, int indent, const char *key, int v)
+{
+	sjson_put_key(b, indent, key);
+	buf_puts(b, v ? "true" : "false");
+}
