@@ -23,20 +23,14 @@ static int	 store_ack_read(struct store *, sqlite3_stmt *, void *,
 		     char **);
 static const char *store_os_user(char *, size_t);
 
-static const size_t store_ack_strs[] = {
-	offsetof(struct store_ack, advisory_version),
-	offsetof(struct store_ack, advisory_sha256),
-	offsetof(struct store_ack, model_file),
-	offsetof(struct store_ack, model_quant),
-	offsetof(struct store_ack, model_sha256),
-	offsetof(struct store_ack, os_user),
-	offsetof(struct store_ack, method),
-};
+#define F(f) offsetof(struct store_ack, f)
+static const size_t store_ack_strs[] = { F(advisory_version),
+	F(advisory_sha256), F(model_file), F(model_quant), F(model_sha256),
+	F(os_user), F(method) };
+#undef F
 /* A row of STORE_ACK_COLS. */
-static const struct store_rowtype store_ack_rows = {
-	sizeof (struct store_ack), store_ack_read, store_ack_strs,
-	sizeof store_ack_strs / sizeof *store_ack_strs
-};
+static const struct store_rowtype store_ack_rows =
+    STORE_ROWTYPE(struct store_ack, store_ack_read, store_ack_strs);
 
 /* A row of STORE_ACK_COLS into the struct store_ack at p. */
 static int

@@ -20,18 +20,13 @@
 static int	 store_model_read(struct store *, sqlite3_stmt *, void *,
 		     char **);
 
-static const size_t store_model_strs[] = {
-	offsetof(struct store_model, path),
-	offsetof(struct store_model, sha256),
-	offsetof(struct store_model, name),
-	offsetof(struct store_model, quant),
-	offsetof(struct store_model, summary_json),
-};
+#define F(f) offsetof(struct store_model, f)
+static const size_t store_model_strs[] = { F(path), F(sha256), F(name),
+	F(quant), F(summary_json) };
+#undef F
 /* A row of STORE_MODEL_COLS. */
-static const struct store_rowtype store_model_rows = {
-	sizeof (struct store_model), store_model_read, store_model_strs,
-	sizeof store_model_strs / sizeof *store_model_strs
-};
+static const struct store_rowtype store_model_rows =
+    STORE_ROWTYPE(struct store_model, store_model_read, store_model_strs);
 
 /* A row of STORE_MODEL_COLS into the struct store_model at p. */
 static int

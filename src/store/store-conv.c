@@ -27,21 +27,14 @@ static int	 store_conv_update(struct store *, int64_t, const char *,
 		     const char *, char **);
 static int64_t	 store_descend(struct store *, int64_t);
 
-static const size_t store_conv_strs[] = {
-	offsetof(struct store_conv, title),
-	offsetof(struct store_conv, system),
-	offsetof(struct store_conv, template_name),
-	offsetof(struct store_conv, model_file),
-	offsetof(struct store_conv, model_sha256),
-	offsetof(struct store_conv, model_quant),
-	offsetof(struct store_conv, params_json),
-	offsetof(struct store_conv, preview),
-};
+#define F(f) offsetof(struct store_conv, f)
+static const size_t store_conv_strs[] = { F(title), F(system),
+	F(template_name), F(model_file), F(model_sha256), F(model_quant),
+	F(params_json), F(preview) };
+#undef F
 /* A row of STORE_CONV_LIST_SQL. */
-static const struct store_rowtype store_conv_rows = {
-	sizeof (struct store_conv), store_conv_read_list, store_conv_strs,
-	sizeof store_conv_strs / sizeof *store_conv_strs
-};
+static const struct store_rowtype store_conv_rows =
+    STORE_ROWTYPE(struct store_conv, store_conv_read_list, store_conv_strs);
 
 char *
 store_title_from_text(const char *text)

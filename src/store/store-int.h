@@ -76,6 +76,9 @@ struct store_rowtype {
 	const size_t	*strs;
 	size_t		 nstrs;
 };
+/* The row type of a type read by fn, owning the strings at strs[]. */
+#define STORE_ROWTYPE(type, fn, strs) \
+	{ sizeof (type), fn, strs, sizeof strs / sizeof *strs }
 
 /* ---- store-sql.c ----------------------------------------------------- */
 
@@ -90,7 +93,8 @@ int	 store_fail_last(struct store *, const char *what, char **cause);
 int	 store_prepare(struct store *, sqlite3_stmt **, const char *sql,
 	    char **cause);
 /*
- * Prepare sql and bind the values that follow, one per letter of types,
+ * store_vquery: prepare sql and bind the values in ap, one per letter of
+ * types,
  * to ?1, ?2...:
  *   'i' int              'I' int64_t          'd' double
  *   'z' int64_t id: 0 binds NULL
@@ -100,8 +104,6 @@ int	 store_prepare(struct store *, sqlite3_stmt **, const char *sql,
  *       order (NULL binds the defaults)
  * -1 and *cause if preparing fails.
  */
-int	 store_query(struct store *, sqlite3_stmt **, char **cause,
-	    const char *sql, const char *types, ...);
 int	 store_vquery(struct store *, sqlite3_stmt **, char **cause,
 	    const char *sql, const char *types, va_list);
 /* Step st expecting SQLITE_DONE; finalizes st.  -1 with cause. */
@@ -110,8 +112,6 @@ int	 store_step_done(struct store *, sqlite3_stmt *, const char *what,
 /* store_query + store_step_done, in the caller's transaction if any. */
 int	 store_exec(struct store *, const char *what, char **cause,
 	    const char *sql, const char *types, ...);
-int	 store_vexec(struct store *, const char *what, char **cause,
-	    const char *sql, const char *types, va_list);
 /* store_exec in a transaction of its own (BEGIN IMMEDIATE ... COMMIT). */
 int	 store_write(struct store *, const char *what, char **cause,
 	    const char *sql, const char *types, ...);

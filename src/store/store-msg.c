@@ -24,40 +24,26 @@ static int	 store_msg_read_row(struct store *, sqlite3_stmt *, void *,
 static int	 store_msg_insert(struct store *, int64_t, int64_t,
 		     enum store_role, const char *, size_t, enum store_status,
 		     const struct store_prov *, int64_t *, char **);
-static int	 store_msg_change(struct store *, int64_t, const char *,
-		     char **, const char *, const char *, ...);
+static int	 store_msg_changed(struct store *, int64_t, char **);
 static void	 store_prov_copy(struct store_prov *,
 		     const struct store_prov *);
 static int	 store_stream_save(struct store_stream *, char **);
 
-static const size_t store_prov_strs[] = {
-	offsetof(struct store_prov, model_file),
-	offsetof(struct store_prov, model_quant),
-	offsetof(struct store_prov, model_sha256),
-	offsetof(struct store_prov, template_name),
-	offsetof(struct store_prov, params_json),
-	offsetof(struct store_prov, dropped_json),
-};
-static const struct store_rowtype store_prov_type = {
-	sizeof (struct store_prov), NULL, store_prov_strs,
-	sizeof store_prov_strs / sizeof *store_prov_strs
-};
-
-static const size_t store_msg_strs[] = {
-	offsetof(struct store_msg, content),
-	offsetof(struct store_msg, error),
-	offsetof(struct store_msg, prov.model_file),
-	offsetof(struct store_msg, prov.model_quant),
-	offsetof(struct store_msg, prov.model_sha256),
-	offsetof(struct store_msg, prov.template_name),
-	offsetof(struct store_msg, prov.params_json),
-	offsetof(struct store_msg, prov.dropped_json),
-};
+/* The strings of a struct store_prov, and of a struct store_msg. */
+#define STORE_PROV_STRS(F) F(model_file), F(model_quant), F(model_sha256), \
+	F(template_name), F(params_json), F(dropped_json)
+#define P(f) offsetof(struct store_prov, f)
+#define M(f) offsetof(struct store_msg, prov.f)
+static const size_t store_prov_strs[] = { STORE_PROV_STRS(P) };
+static const size_t store_msg_strs[] = { STORE_PROV_STRS(M),
+	offsetof(struct store_msg, content), offsetof(struct store_msg, error) };
+#undef P
+#undef M
+static const struct store_rowtype store_prov_type =
+    STORE_ROWTYPE(struct store_prov, NULL, store_prov_strs);
 /* A row of STORE_MSG_COLS. */
-static const struct store_rowtype store_msg_rows = {
-	sizeof (struct store_msg), store_msg_read_row, store_msg_strs,
-	sizeof store_msg_strs / sizeof *store_msg_strs
-};
+static const struct store_rowtype store_msg_rows =
+    STORE_ROWTYPE(struct store_msg, store_msg_read_row, store_msg_strs);
 
 int
 store_msg_read(struct store *s, sqlite3_stmt *st, struct store_msg *m,
@@ -197,26 +183,17 @@ store_msg_add(struct store *s, int64_t conv, int64_t parent,
 }
 
 /*
- * Run one UPDATE of message id (store_exec's sql, types and values) in a
- * transaction of its own; "no message N" when it changed no row.
+ * After a store_write that updates message id: 0 if it changed the row,
+ * else -1 and "no message N" (nothing was changed; COMMIT leaves the
+ * count of changed rows alone).
  */
 static int
-store_msg_change(struct store *s, int64_t id, const char *what,
-    char **cause, const char *sql, const char *types, ...)
+store_msg_changed(struct store *s, int64_t id, char **cause)
 {
-	va_list	ap;
-	int	rc;
-
-	if (store_begin(s, cause) != 0)
-		return -1;
-	va_start(ap, types);
-	rc = store_vexec(s, what, cause, sql, types, ap);
-	va_end(ap);
-	if (rc == 0 && sqlite3_changes(s->db) != 1) {
-		xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
-		rc = -1;
-	}
-	return store_end(s, rc, cause);
+	if (sqlite3_changes(s->db) == 1)
+		return 0;
+	xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
+	return -1;
 }
 
 int
@@ -227,12 +204,14 @@ store_msg_update(struct store *s, int64_t id, const char *content,
 		xasprintf(cause, "%s: message too long", s->name);
 		return -1;
 	}
-	return store_msg_change(s, id, "saving a message", cause,
-	    "UPDATE messages SET content = ?, updated = ?, status = ?, "
-	    "writer_pid = ? WHERE id = ?", "bItzI", content,
-	    strnlen(content, len), store_now(), store_status_name(status),
+	if (store_write(s, "saving a message", cause, "UPDATE messages SET "
+	    "content = ?, updated = ?, status = ?, writer_pid = ? "
+	    "WHERE id = ?", "bItzI", content, strnlen(content, len),
+	    store_now(), store_status_name(status),
 	    status == STORE_STATUS_STREAMING ? (int64_t)getpid() : (int64_t)0,
-	    id);
+	    id) != 0)
+		return -1;
+	return store_msg_changed(s, id, cause);
 }
 
 int
@@ -240,8 +219,7 @@ store_msg_finish(struct store *s, int64_t id, enum store_status status,
     const char *error, const struct store_prov *prov, char **cause)
 {
 	/* Without prov, ?4 to ?15 are bound but not used. */
-	return store_msg_change(s, id, "finishing a message", cause,
-	    prov != NULL ?
+	if (store_write(s, "finishing a message", cause, prov != NULL ?
 	    "UPDATE messages SET status = ?1, error = ?2, updated = ?3, "
 	    "writer_pid = NULL, model_file = ?4, model_quant = ?5, "
 	    "model_sha256 = ?6, template = ?7, params_json = ?8, seed = ?9, "
@@ -250,7 +228,9 @@ store_msg_finish(struct store *s, int64_t id, enum store_status status,
 	    "WHERE id = ?16" :
 	    "UPDATE messages SET status = ?1, error = ?2, updated = ?3, "
 	    "writer_pid = NULL WHERE id = ?16", "ttIpI",
-	    store_status_name(status), error, store_now(), prov, id);
+	    store_status_name(status), error, store_now(), prov, id) != 0)
+		return -1;
+	return store_msg_changed(s, id, cause);
 }
 
 int

@@ -16,14 +16,10 @@
 static int	 store_hit_read(struct store *, sqlite3_stmt *, void *,
 		     char **);
 
-static const size_t store_hit_strs[] = {
-	offsetof(struct store_hit, title),
-	offsetof(struct store_hit, snippet),
-};
-static const struct store_rowtype store_hit_rows = {
-	sizeof (struct store_hit), store_hit_read, store_hit_strs,
-	sizeof store_hit_strs / sizeof *store_hit_strs
-};
+static const size_t store_hit_strs[] = { offsetof(struct store_hit, title),
+	offsetof(struct store_hit, snippet) };
+static const struct store_rowtype store_hit_rows =
+    STORE_ROWTYPE(struct store_hit, store_hit_read, store_hit_strs);
 
 char *
 store_fts_query(const char *q, int prefix)

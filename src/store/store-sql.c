@@ -19,6 +19,8 @@
 
 static int	 store_exec_plain(struct store *, const char *, const char *,
 		     char **);
+static int	 store_vexec(struct store *, const char *, char **,
+		     const char *, const char *, va_list);
 static int	 store_int64_read(struct store *, sqlite3_stmt *, void *,
 		     char **);
 
@@ -29,9 +31,8 @@ static const size_t store_text_strs[] = { 0 };
 const struct store_rowtype store_int64_row = {
 	sizeof (int64_t), store_int64_read, NULL, 0
 };
-const struct store_rowtype store_text_row = {
-	sizeof (char *), store_text_read, store_text_strs, 1
-};
+const struct store_rowtype store_text_row =
+    STORE_ROWTYPE(char *, store_text_read, store_text_strs);
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -165,19 +166,6 @@ store_vquery(struct store *s, sqlite3_stmt **st, char **cause,
 }
 
 int
-store_query(struct store *s, sqlite3_stmt **st, char **cause,
-    const char *sql, const char *types, ...)
-{
-	va_list	ap;
-	int	rc;
-
-	va_start(ap, types);
-	rc = store_vquery(s, st, cause, sql, types, ap);
-	va_end(ap);
-	return rc;
-}
-
-int
 store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
     char **cause)
 {
@@ -193,7 +181,7 @@ store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
 	return 0;
 }
 
-int
+static int
 store_vexec(struct store *s, const char *what, char **cause,
     const char *sql, const char *types, va_list ap)
 {
