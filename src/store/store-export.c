@@ -15,6 +15,7 @@
  * written with the base layer's JSON writer (sjson.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,72 +202,165 @@ store_export(struct store *s, const int64_t *ids, size_t n,
 
 /* ---- JSON out -------------------------------------------------------- */
 
-/* A time member as ISO 8601 UTC with milliseconds. */
-static void
-json_time(struct buf *b, int indent, const char *key, int64_t ms)
-{
-	char	t[40];
+/*
+ * The members of an exported object, in order, as a table: what kind of
+ * value, and where it is in the struct.  One writer serves the
+ * acknowledgements, the conversations and the messages.
+ */
+enum json_kind {
+	JSON_STR,	/* char *, NULL as null */
+	JSON_TIME,	/* int64_t ms, as ISO 8601 UTC with milliseconds */
+	JSON_ID,	/* int64_t, 0 as null */
+	JSON_INT,	/* int */
+	JSON_BOOL,	/* int */
+	JSON_DOUBLE,	/* double, as %.17g */
+	JSON_ROLE,	/* enum store_role, by name */
+	JSON_STATUS,	/* enum store_status, by name */
+	JSON_SEED,	/* struct store_prov: seed, or null without has_seed */
+};
 
-	sjson_put_member_string(b, indent, key, store_time_iso_ms(ms, t,
-	    sizeof t));
+struct json_member {
+	const char	*key;
+	enum json_kind	 kind;
+	size_t		 off;
+};
+
+#define JA(k, f, m) { k, f, offsetof(struct store_ack, m) }
+static const struct json_member json_ack_members[] = {
+	JA("advisory_version", JSON_STR, advisory_version),
+	JA("advisory_sha256", JSON_STR, advisory_sha256),
+	JA("model_file", JSON_STR, model_file),
+	JA("model_quant", JSON_STR, model_quant),
+	JA("model_sha256", JSON_STR, model_sha256),
+	JA("os_user", JSON_STR, os_user),
+	JA("time", JSON_TIME, time),
+	JA("method", JSON_STR, method),
+};
+#undef JA
+
+#define JC(k, f, m) { k, f, offsetof(struct store_conv, m) }
+static const struct json_member json_conv_members[] = {
+	JC("id", JSON_ID, id),
+	JC("title", JSON_STR, title),
+	JC("created", JSON_TIME, created),
+	JC("updated", JSON_TIME, updated),
+	JC("system", JSON_STR, system),
+	JC("template", JSON_STR, template_name),
+	JC("model_file", JSON_STR, model_file),
+	JC("model_sha256", JSON_STR, model_sha256),
+	JC("model_quant", JSON_STR, model_quant),
+	JC("params_json", JSON_STR, params_json),
+	JC("archived", JSON_BOOL, archived),
+	JC("current_leaf", JSON_ID, current_leaf),
+};
+#undef JC
+
+#define JM(k, f, m) { k, f, offsetof(struct store_msg, m) }
+static const struct json_member json_msg_members[] = {
+	JM("id", JSON_ID, id),
+	JM("parent", JSON_ID, parent_id),
+	JM("role", JSON_ROLE, role),
+	JM("status", JSON_STATUS, status),
+	JM("created", JSON_TIME, created),
+	JM("updated", JSON_TIME, updated),
+	JM("error", JSON_STR, error),
+	JM("model_file", JSON_STR, prov.model_file),
+	JM("model_quant", JSON_STR, prov.model_quant),
+	JM("model_sha256", JSON_STR, prov.model_sha256),
+	JM("template", JSON_STR, prov.template_name),
+	JM("params_json", JSON_STR, prov.params_json),
+	JM("seed", JSON_SEED, prov),
+	JM("n_prompt", JSON_INT, prov.n_prompt),
+	JM("n_gen", JSON_INT, prov.n_gen),
+	JM("prefill_tps", JSON_DOUBLE, prov.prefill_tps),
+	JM("decode_tps", JSON_DOUBLE, prov.decode_tps),
+	JM("trimmed", JSON_BOOL, prov.trimmed),
+	JM("dropped_json", JSON_STR, prov.dropped_json),
+	JM("content", JSON_STR, content),
+};
+#undef JM
+
+#define JSON_N(a)	(sizeof a / sizeof *a)
+
+/*
+ * Write "{" and the n members of the object at base, one a line at
+ * indent (the first on the brace's line); the caller closes it.
+ */
+static void
+json_object(struct buf *b, int indent, const void *base,
+    const struct json_member *mb, size_t n)
+{
+	const struct store_prov	*p;
+	const char		*at;
+	char			 t[40];
+	int64_t			 v;
+	size_t			 i;
+
+	buf_putc(b, '{');
+	for (i = 0; i < n; i++) {
+		at = (const char *)base + mb[i].off;
+		if (i == 0) {
+			sjson_put_string(b, mb[i].key);
+			buf_puts(b, ": ");
+		} else
+			sjson_put_key(b, indent, mb[i].key);
+		switch (mb[i].kind) {
+		case JSON_STR:
+			sjson_put_string(b, *(char *const *)at);
+			break;
+		case JSON_TIME:
+			sjson_put_string(b, store_time_iso_ms(
+			    *(const int64_t *)at, t, sizeof t));
+			break;
+		case JSON_ID:
+			if ((v = *(const int64_t *)at) != 0)
+				buf_printf(b, "%lld", (long long)v);
+			else
+				buf_puts(b, "null");
+			break;
+		case JSON_INT:
+			buf_printf(b, "%d", *(const int *)at);
+			break;
+		case JSON_BOOL:
+			buf_puts(b, *(const int *)at ? "true" : "false");
+			break;
+		case JSON_DOUBLE:
+			buf_printf(b, "%.17g", *(const double *)at);
+			break;
+		case JSON_ROLE:
+			sjson_put_string(b, store_role_name(
+			    *(const enum store_role *)at));
+			break;
+		case JSON_STATUS:
+			sjson_put_string(b, store_status_name(
+			    *(const enum store_status *)at));
+			break;
+		case JSON_SEED:
+			p = (const struct store_prov *)at;
+			if (p->has_seed)
+				buf_printf(b, "%llu",
+				    (unsigned long long)p->seed);
+			else
+				buf_puts(b, "null");
+			break;
+		}
+	}
 }
 
-/* An id member: the number, or null for 0. */
+/* Before element i of an array whose elements start at indent. */
 static void
-json_id(struct buf *b, int indent, const char *key, int64_t id)
+json_item(struct buf *b, size_t i, int indent)
 {
-	sjson_put_key(b, indent, key);
-	if (id != 0)
-		buf_printf(b, "%lld", (long long)id);
-	else
-		buf_puts(b, "null");
+	buf_printf(b, "%s%*s", i ? ",\n" : "\n", indent, "");
 }
 
+/* Close an array of n elements whose key is at indent. */
 static void
-json_ack(struct buf *b, const struct store_ack *a)
+json_end_array(struct buf *b, size_t n, int indent)
 {
-	buf_puts(b, "{\"advisory_version\": ");
-	sjson_put_string(b, a->advisory_version);
-	sjson_put_member_string(b, 6, "advisory_sha256", a->advisory_sha256);
-	sjson_put_member_string(b, 6, "model_file", a->model_file);
-	sjson_put_member_string(b, 6, "model_quant", a->model_quant);
-	sjson_put_member_string(b, 6, "model_sha256", a->model_sha256);
-	sjson_put_member_string(b, 6, "os_user", a->os_user);
-	json_time(b, 6, "time", a->time);
-	sjson_put_member_string(b, 6, "method", a->method);
-	buf_puts(b, "}");
-}
-
-static void
-json_msg(struct buf *b, const struct store_msg *m)
-{
-	const struct store_prov	*p = &m->prov;
-
-	buf_printf(b, "{\"id\": %lld", (long long)m->id);
-	json_id(b, 8, "parent", m->parent_id);
-	sjson_put_member_string(b, 8, "role", store_role_name(m->role));
-	sjson_put_member_string(b, 8, "status", store_status_name(m->status));
-	json_time(b, 8, "created", m->created);
-	json_time(b, 8, "updated", m->updated);
-	sjson_put_member_string(b, 8, "error", m->error);
-	sjson_put_member_string(b, 8, "model_file", p->model_file);
-	sjson_put_member_string(b, 8, "model_quant", p->model_quant);
-	sjson_put_member_string(b, 8, "model_sha256", p->model_sha256);
-	sjson_put_member_string(b, 8, "template", p->template_name);
-	sjson_put_member_string(b, 8, "params_json", p->params_json);
-	sjson_put_key(b, 8, "seed");
-	if (p->has_seed)
-		buf_printf(b, "%llu", (unsigned long long)p->seed);
-	else
-		buf_puts(b, "null");
-	sjson_put_member_int(b, 8, "n_prompt", p->n_prompt);
-	sjson_put_member_int(b, 8, "n_gen", p->n_gen);
-	sjson_put_member_double(b, 8, "prefill_tps", p->prefill_tps);
-	sjson_put_member_double(b, 8, "decode_tps", p->decode_tps);
-	sjson_put_member_bool(b, 8, "trimmed", p->trimmed);
-	sjson_put_member_string(b, 8, "dropped_json", p->dropped_json);
-	sjson_put_member_string(b, 8, "content", m->content);
-	buf_puts(b, "}");
+	if (n != 0)
+		buf_printf(b, "\n%*s", indent, "");
+	buf_putc(b, ']');
 }
 
 static void
@@ -274,12 +368,13 @@ export_json(struct buf *b, const struct store_advisory *adv,
     struct export_conv *v, size_t n,
     struct store_ack *acks, size_t nacks)
 {
-	struct store_conv	*c;
-	size_t			 i, j;
+	char	t[40];
+	size_t	i, j;
 
 	buf_printf(b, "{\"format\": \"%s\"", STORE_EXPORT_FORMAT);
 	sjson_put_member_int(b, 2, "version", STORE_EXPORT_VERSION);
-	json_time(b, 2, "exported", store_now());
+	sjson_put_member_string(b, 2, "exported", store_time_iso_ms(
+	    store_now(), t, sizeof t));
 	sjson_put_key(b, 2, "advisory");
 	buf_puts(b, "{\"version\": ");
 	sjson_put_string(b, adv->version);
@@ -288,36 +383,31 @@ export_json(struct buf *b, const struct store_advisory *adv,
 	sjson_put_key(b, 2, "acknowledgements");
 	buf_puts(b, "[");
 	for (i = 0; i < nacks; i++) {
-		buf_puts(b, i ? ",\n    " : "\n    ");
-		json_ack(b, &acks[i]);
+		json_item(b, i, 4);
+		json_object(b, 6, &acks[i], json_ack_members,
+		    JSON_N(json_ack_members));
+		buf_putc(b, '}');
 	}
-	buf_puts(b, nacks ? "\n  ]" : "]");
+	json_end_array(b, nacks, 2);
 	sjson_put_key(b, 2, "conversations");
 	buf_puts(b, "[");
 	for (i = 0; i < n; i++) {
-		c = &v[i].c;
-		buf_puts(b, i ? ",\n    " : "\n    ");
-		buf_printf(b, "{\"id\": %lld", (long long)c->id);
-		sjson_put_member_string(b, 6, "title", c->title);
-		json_time(b, 6, "created", c->created);
-		json_time(b, 6, "updated", c->updated);
-		sjson_put_member_string(b, 6, "system", c->system);
-		sjson_put_member_string(b, 6, "template", c->template_name);
-		sjson_put_member_string(b, 6, "model_file", c->model_file);
-		sjson_put_member_string(b, 6, "model_sha256", c->model_sha256);
-		sjson_put_member_string(b, 6, "model_quant", c->model_quant);
-		sjson_put_member_string(b, 6, "params_json", c->params_json);
-		sjson_put_member_bool(b, 6, "archived", c->archived);
-		json_id(b, 6, "current_leaf", c->current_leaf);
+		json_item(b, i, 4);
+		json_object(b, 6, &v[i].c, json_conv_members,
+		    JSON_N(json_conv_members));
 		sjson_put_key(b, 6, "messages");
 		buf_puts(b, "[");
 		for (j = 0; j < v[i].nmsgs; j++) {
-			buf_puts(b, j ? ",\n        " : "\n        ");
-			json_msg(b, &v[i].msgs[j]);
+			json_item(b, j, 8);
+			json_object(b, 8, &v[i].msgs[j], json_msg_members,
+			    JSON_N(json_msg_members));
+			buf_putc(b, '}');
 		}
-		buf_puts(b, v[i].nmsgs ? "\n      ]}" : "]}");
+		json_end_array(b, v[i].nmsgs, 6);
+		buf_putc(b, '}');
 	}
-	buf_puts(b, n ? "\n  ]\n}\n" : "]\n}\n");
+	json_end_array(b, n, 2);
+	buf_puts(b, "\n}\n");
 }
 
 /* ---- Markdown and text out ------------------------------------------- */
