@@ -25,6 +25,7 @@ static void	 sjson_ws(struct sjson_cur *);
 static int	 sjson_err(struct sjson_cur *, const char *);
 static int	 sjson_str(struct sjson_cur *, char **, size_t *);
 static int	 sjson_hex4(struct sjson_cur *, uint32_t *);
+static int	 sjson_integer(const struct sjson *, int, int64_t *, uint64_t *);
 
 static int
 sjson_err(struct sjson_cur *c, const char *what)
@@ -418,18 +419,35 @@ sjson_string(const struct sjson *v)
 	return v->str;
 }
 
-int
-sjson_int64(const struct sjson *v, int64_t *out)
+/*
+ * Convert integer v (a number without fraction or exponent; with
+ * !is_signed, without a minus sign either) to *sv (strtoll) or *uv
+ * (strtoull): 0, or -1 if it is not one or out of range.
+ */
+static int
+sjson_integer(const struct sjson *v, int is_signed, int64_t *sv,
+    uint64_t *uv)
 {
-	char		*end;
-	long long	 x;
+	char	*end;
 
 	if (v == NULL || v->type != SJSON_NUMBER ||
+	    (!is_signed && v->str[0] == '-') ||
 	    strpbrk(v->str, ".eE") != NULL)
 		return -1;
 	errno = 0;
-	x = strtoll(v->str, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (is_signed)
+		*sv = strtoll(v->str, &end, 10);
+	else
+		*uv = strtoull(v->str, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+int
+sjson_int64(const struct sjson *v, int64_t *out)
+{
+	int64_t	x;
+
+	if (sjson_integer(v, 1, &x, NULL) != 0)
 		return -1;
 	*out = x;
 	return 0;
@@ -438,15 +456,9 @@ sjson_int64(const struct sjson *v, int64_t *out)
 int
 sjson_uint64(const struct sjson *v, uint64_t *out)
 {
-	char			*end;
-	unsigned long long	 x;
+	uint64_t	x;
 
-	if (v == NULL || v->type != SJSON_NUMBER || v->str[0] == '-' ||
-	    strpbrk(v->str, ".eE") != NULL)
-		return -1;
-	errno = 0;
-	x = strtoull(v->str, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (sjson_integer(v, 0, NULL, &x) != 0)
 		return -1;
 	*out = x;
 	return 0;
