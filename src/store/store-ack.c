@@ -104,25 +104,10 @@ int
 store_ack_list(struct store *s, struct store_ack **out, size_t *n,
     char **cause)
 {
-	void	*v;
-
-	*out = NULL;
-	if (store_get_all(s, &store_ack_rows, &v, n,
+	return store_get_all(s, &store_ack_rows, out, n,
 	    "reading acknowledgements", cause, "SELECT " STORE_ACK_COLS
-	    " FROM advisory_acks ORDER BY time DESC, id DESC", "") != 0)
-		return -1;
-	*out = v;
-	return 0;
+	    " FROM advisory_acks ORDER BY time DESC, id DESC", "");
 }
 
-void
-store_ack_free(struct store_ack *a)
-{
-	store_row_free(&store_ack_rows, a);
-}
-
-void
-store_acks_free(struct store_ack *v, size_t n)
-{
-	store_rows_free(&store_ack_rows, v, n);
-}
+STORE_ROW_FREE(struct store_ack, store_ack_free, store_acks_free,
+    store_ack_rows)

@@ -80,15 +80,9 @@ int
 store_model_list(struct store *s, struct store_model **out, size_t *n,
     char **cause)
 {
-	void	*v;
-
-	*out = NULL;
-	if (store_get_all(s, &store_model_rows, &v, n,
+	return store_get_all(s, &store_model_rows, out, n,
 	    "reading the model catalog", cause, "SELECT " STORE_MODEL_COLS
-	    " FROM models ORDER BY last_used DESC, path", "") != 0)
-		return -1;
-	*out = v;
-	return 0;
+	    " FROM models ORDER BY last_used DESC, path", "");
 }
 
 int
@@ -180,14 +174,5 @@ store_model_sha256(struct store *s, const char *path, char out[65],
 	return rc;
 }
 
-void
-store_model_free(struct store_model *m)
-{
-	store_row_free(&store_model_rows, m);
-}
-
-void
-store_models_free(struct store_model *v, size_t n)
-{
-	store_rows_free(&store_model_rows, v, n);
-}
+STORE_ROW_FREE(struct store_model, store_model_free, store_models_free,
+    store_model_rows)

@@ -179,19 +179,15 @@ store_conv_list(struct store *s, const struct store_list_opts *o,
     struct store_conv **out, size_t *n, char **cause)
 {
 	static const struct store_list_opts	 all;
-	void					*v;
 
 	if (o == NULL)
 		o = &all;
-	*out = NULL;
-	if (store_get_all(s, &store_conv_rows, &v, n, "listing conversations",
-	    cause, STORE_CONV_LIST_SQL "WHERE (?1 < 0 OR c.archived = ?1) "
+	return store_get_all(s, &store_conv_rows, out, n,
+	    "listing conversations", cause, STORE_CONV_LIST_SQL
+	    "WHERE (?1 < 0 OR c.archived = ?1) "
 	    "ORDER BY c.updated DESC, c.id DESC LIMIT ?2 OFFSET ?3", "iii",
 	    o->archived, o->limit > 0 ? o->limit : -1,
-	    o->offset > 0 ? o->offset : 0) != 0)
-		return -1;
-	*out = v;
-	return 0;
+	    o->offset > 0 ? o->offset : 0);
 }
 
 /*
@@ -308,14 +304,5 @@ store_conv_set_leaf(struct store *s, int64_t id, int64_t leaf,
 	return store_end(s, rc, cause);
 }
 
-void
-store_conv_free(struct store_conv *c)
-{
-	store_row_free(&store_conv_rows, c);
-}
-
-void
-store_convs_free(struct store_conv *v, size_t n)
-{
-	store_rows_free(&store_conv_rows, v, n);
-}
+STORE_ROW_FREE(struct store_conv, store_conv_free, store_convs_free,
+    store_conv_rows)

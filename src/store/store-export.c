@@ -216,7 +216,7 @@ enum json_kind {
 	JSON_DOUBLE,	/* double, as %.17g */
 	JSON_ROLE,	/* enum store_role, by name */
 	JSON_STATUS,	/* enum store_status, by name */
-	JSON_SEED,	/* struct store_prov: seed, or null without has_seed */
+	JSON_SEED,	/* struct store_prov: seed, null without has_seed */
 };
 
 struct json_member {
@@ -225,60 +225,44 @@ struct json_member {
 	size_t		 off;
 };
 
-#define JA(k, f, m) { k, f, offsetof(struct store_ack, m) }
+/* Members named as their field: of an ack, a conversation, a message. */
+#define A(kind, m)	{ #m, kind, offsetof(struct store_ack, m) }
+#define C(kind, m)	{ #m, kind, offsetof(struct store_conv, m) }
+#define M(kind, m)	{ #m, kind, offsetof(struct store_msg, m) }
+#define P(kind, m)	{ #m, kind, offsetof(struct store_msg, prov.m) }
 static const struct json_member json_ack_members[] = {
-	JA("advisory_version", JSON_STR, advisory_version),
-	JA("advisory_sha256", JSON_STR, advisory_sha256),
-	JA("model_file", JSON_STR, model_file),
-	JA("model_quant", JSON_STR, model_quant),
-	JA("model_sha256", JSON_STR, model_sha256),
-	JA("os_user", JSON_STR, os_user),
-	JA("time", JSON_TIME, time),
-	JA("method", JSON_STR, method),
+	A(JSON_STR, advisory_version), A(JSON_STR, advisory_sha256),
+	A(JSON_STR, model_file), A(JSON_STR, model_quant),
+	A(JSON_STR, model_sha256), A(JSON_STR, os_user), A(JSON_TIME, time),
+	A(JSON_STR, method)
 };
-#undef JA
-
-#define JC(k, f, m) { k, f, offsetof(struct store_conv, m) }
 static const struct json_member json_conv_members[] = {
-	JC("id", JSON_ID, id),
-	JC("title", JSON_STR, title),
-	JC("created", JSON_TIME, created),
-	JC("updated", JSON_TIME, updated),
-	JC("system", JSON_STR, system),
-	JC("template", JSON_STR, template_name),
-	JC("model_file", JSON_STR, model_file),
-	JC("model_sha256", JSON_STR, model_sha256),
-	JC("model_quant", JSON_STR, model_quant),
-	JC("params_json", JSON_STR, params_json),
-	JC("archived", JSON_BOOL, archived),
-	JC("current_leaf", JSON_ID, current_leaf),
+	C(JSON_ID, id), C(JSON_STR, title), C(JSON_TIME, created),
+	C(JSON_TIME, updated), C(JSON_STR, system),
+	{ "template", JSON_STR, offsetof(struct store_conv, template_name) },
+	C(JSON_STR, model_file), C(JSON_STR, model_sha256),
+	C(JSON_STR, model_quant), C(JSON_STR, params_json),
+	C(JSON_BOOL, archived), C(JSON_ID, current_leaf)
 };
-#undef JC
-
-#define JM(k, f, m) { k, f, offsetof(struct store_msg, m) }
 static const struct json_member json_msg_members[] = {
-	JM("id", JSON_ID, id),
-	JM("parent", JSON_ID, parent_id),
-	JM("role", JSON_ROLE, role),
-	JM("status", JSON_STATUS, status),
-	JM("created", JSON_TIME, created),
-	JM("updated", JSON_TIME, updated),
-	JM("error", JSON_STR, error),
-	JM("model_file", JSON_STR, prov.model_file),
-	JM("model_quant", JSON_STR, prov.model_quant),
-	JM("model_sha256", JSON_STR, prov.model_sha256),
-	JM("template", JSON_STR, prov.template_name),
-	JM("params_json", JSON_STR, prov.params_json),
-	JM("seed", JSON_SEED, prov),
-	JM("n_prompt", JSON_INT, prov.n_prompt),
-	JM("n_gen", JSON_INT, prov.n_gen),
-	JM("prefill_tps", JSON_DOUBLE, prov.prefill_tps),
-	JM("decode_tps", JSON_DOUBLE, prov.decode_tps),
-	JM("trimmed", JSON_BOOL, prov.trimmed),
-	JM("dropped_json", JSON_STR, prov.dropped_json),
-	JM("content", JSON_STR, content),
+	M(JSON_ID, id),
+	{ "parent", JSON_ID, offsetof(struct store_msg, parent_id) },
+	M(JSON_ROLE, role), M(JSON_STATUS, status),
+	M(JSON_TIME, created), M(JSON_TIME, updated), M(JSON_STR, error),
+	P(JSON_STR, model_file), P(JSON_STR, model_quant),
+	P(JSON_STR, model_sha256),
+	{ "template", JSON_STR,
+	    offsetof(struct store_msg, prov.template_name) },
+	P(JSON_STR, params_json),
+	{ "seed", JSON_SEED, offsetof(struct store_msg, prov) },
+	P(JSON_INT, n_prompt), P(JSON_INT, n_gen), P(JSON_DOUBLE, prefill_tps),
+	P(JSON_DOUBLE, decode_tps), P(JSON_BOOL, trimmed),
+	P(JSON_STR, dropped_json), M(JSON_STR, content)
 };
-#undef JM
+#undef A
+#undef C
+#undef M
+#undef P
 
 #define JSON_N(a)	(sizeof a / sizeof *a)
 

@@ -124,20 +124,28 @@ int	 store_get(struct store *, const struct store_rowtype *, void *out,
 	    const char *what, char **cause, const char *sql,
 	    const char *types, ...);
 /*
- * Run a query and read every row with rt into a new array: 0 with *out
- * (NULL when there is no row) and *n, or -1 and *cause (what names the
- * work) with nothing allocated.
+ * Run a query and read every row with rt into a new array: 0 with the
+ * array (NULL when there is no row) in the pointer at out (the address
+ * of a `T *` for rt's element type T) and *n, or -1 and *cause (what
+ * names the work) with NULL there and nothing allocated.
  */
 int	 store_get_all(struct store *, const struct store_rowtype *,
-	    void **out, size_t *n, const char *what, char **cause,
+	    void *out, size_t *n, const char *what, char **cause,
 	    const char *sql, const char *types, ...);
 /* Step st to its end like store_get_all; finalizes st. */
 int	 store_collect(struct store *, sqlite3_stmt *,
-	    const struct store_rowtype *, void **out, size_t *n,
+	    const struct store_rowtype *, void *out, size_t *n,
 	    const char *what, char **cause);
 /* Free the strings of one element (then zero it) / of n and the array. */
 void	 store_row_free(const struct store_rowtype *, void *);
 void	 store_rows_free(const struct store_rowtype *, void *, size_t);
+/*
+ * Define a row type's public free functions (declared in store.h): one
+ * for an element, one for an array of n.
+ */
+#define STORE_ROW_FREE(type, one, many, rt)				\
+void one(type *p) { store_row_free(&(rt), p); }				\
+void many(type *v, size_t n) { store_rows_free(&(rt), v, n); }
 /* Column 0 as an int64_t / as a char * (a new string, "" for NULL). */
 extern const struct store_rowtype store_int64_row;
 extern const struct store_rowtype store_text_row;

@@ -250,15 +250,9 @@ int
 store_msg_list(struct store *s, int64_t conv, struct store_msg **out,
     size_t *n, char **cause)
 {
-	void	*v;
-
-	*out = NULL;
-	if (store_get_all(s, &store_msg_rows, &v, n, "reading messages",
+	return store_get_all(s, &store_msg_rows, out, n, "reading messages",
 	    cause, "SELECT " STORE_MSG_COLS " FROM messages WHERE conv_id = ? "
-	    "ORDER BY id", "I", conv) != 0)
-		return -1;
-	*out = v;
-	return 0;
+	    "ORDER BY id", "I", conv);
 }
 
 int
@@ -266,7 +260,6 @@ store_msg_path(struct store *s, int64_t conv, int64_t leaf,
     struct store_msg **out, size_t *n, char **cause)
 {
 	struct store_msg	*v;
-	void			*p;
 	size_t			 nv, i;
 
 	*out = NULL;
@@ -282,7 +275,7 @@ store_msg_path(struct store *s, int64_t conv, int64_t leaf,
 			return 0;
 	}
 	/* The depth bound stops a parent cycle in a damaged file. */
-	if (store_get_all(s, &store_msg_rows, &p, &nv, "reading messages",
+	if (store_get_all(s, &store_msg_rows, &v, &nv, "reading messages",
 	    cause, "WITH RECURSIVE p(id, depth) AS ("
 	    "SELECT ?1, 0 UNION ALL SELECT m.parent_id, p.depth + 1 "
 	    "FROM messages m JOIN p ON m.id = p.id "
@@ -290,7 +283,6 @@ store_msg_path(struct store *s, int64_t conv, int64_t leaf,
 	    "SELECT " STORE_MSG_COLS " FROM messages JOIN p USING (id) "
 	    "WHERE conv_id = ?2 ORDER BY p.depth DESC", "II", leaf, conv) != 0)
 		return -1;
-	v = p;
 	/*
 	 * A whole chain, or the file is damaged: a first message, then each
 	 * the child of the one before (a parent cycle, a parent in another
@@ -318,13 +310,12 @@ store_msg_alternatives(struct store *s, int64_t id, int64_t **ids,
     size_t *n, size_t *index, char **cause)
 {
 	int64_t	*v;
-	void	*p;
 	size_t	 nv, i;
 
 	*ids = NULL;
 	*n = 0;
 	*index = 0;
-	if (store_get_all(s, &store_int64_row, &p, &nv,
+	if (store_get_all(s, &store_int64_row, &v, &nv,
 	    "reading alternatives", cause, "SELECT b.id FROM messages a JOIN "
 	    "messages b ON b.conv_id = a.conv_id AND b.role = a.role AND "
 	    "b.parent_id IS a.parent_id WHERE a.id = ? ORDER BY b.id", "I",
@@ -334,7 +325,6 @@ store_msg_alternatives(struct store *s, int64_t id, int64_t **ids,
 		xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
 		return -1;
 	}
-	v = p;
 	for (i = 0; i < nv; i++) {
 		if (v[i] == id)
 			*index = i;
@@ -350,17 +340,8 @@ store_prov_free(struct store_prov *p)
 	store_row_free(&store_prov_type, p);
 }
 
-void
-store_msg_free(struct store_msg *m)
-{
-	store_row_free(&store_msg_rows, m);
-}
-
-void
-store_msgs_free(struct store_msg *v, size_t n)
-{
-	store_rows_free(&store_msg_rows, v, n);
-}
+STORE_ROW_FREE(struct store_msg, store_msg_free, store_msgs_free,
+    store_msg_rows)
 
 /* ---- streaming ------------------------------------------------------- */
 

@@ -81,7 +81,6 @@ store_search(struct store *s, const char *query, int prefix,
     const char *mark_open, const char *mark_close, int limit,
     struct store_hit **out, size_t *n, char **cause)
 {
-	void	*v;
 	char	*fq;
 	int	 rc;
 
@@ -92,7 +91,7 @@ store_search(struct store *s, const char *query, int prefix,
 		free(fq);
 		return 0;
 	}
-	rc = store_get_all(s, &store_hit_rows, &v, n, "searching", cause,
+	rc = store_get_all(s, &store_hit_rows, out, n, "searching", cause,
 	    "SELECT conv_id, msg_id, title, role, created, snip, archived "
 	    "FROM ("
 	    "SELECT c.id AS conv_id, 0 AS msg_id, c.title AS title, "
@@ -113,10 +112,7 @@ store_search(struct store *s, const char *query, int prefix,
 	    mark_open != NULL ? mark_open : "",
 	    mark_close != NULL ? mark_close : "", limit > 0 ? limit : 100);
 	free(fq);
-	if (rc != 0)
-		return -1;
-	*out = v;
-	return 0;
+	return rc;
 }
 
 void

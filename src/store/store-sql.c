@@ -254,14 +254,15 @@ store_get(struct store *s, const struct store_rowtype *rt, void *out,
 
 int
 store_collect(struct store *s, sqlite3_stmt *st,
-    const struct store_rowtype *rt, void **out, size_t *n, const char *what,
+    const struct store_rowtype *rt, void *out, size_t *n, const char *what,
     char **cause)
 {
 	char	*v = NULL;
 	size_t	 nv = 0, cap = 0;
 	int	 rc;
 
-	*out = NULL;
+	/* Through memcpy: out points to a T *, not to a void *. */
+	memcpy(out, &v, sizeof v);
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nv == cap) {
@@ -280,21 +281,22 @@ store_collect(struct store *s, sqlite3_stmt *st,
 			return -1;
 		return store_fail_last(s, what, cause);
 	}
-	*out = v;
+	memcpy(out, &v, sizeof v);
 	*n = nv;
 	return 0;
 }
 
 int
-store_get_all(struct store *s, const struct store_rowtype *rt, void **out,
+store_get_all(struct store *s, const struct store_rowtype *rt, void *out,
     size_t *n, const char *what, char **cause, const char *sql,
     const char *types, ...)
 {
 	sqlite3_stmt	*st;
+	void		*none = NULL;
 	va_list		 ap;
 	int		 rc;
 
-	*out = NULL;
+	memcpy(out, &none, sizeof none);
 	*n = 0;
 	va_start(ap, types);
 	rc = store_vquery(s, &st, cause, sql, types, ap);
