@@ -1366,12 +1366,35 @@ test_migrations(void)
 	}
 }
 
+/*
+ * store_open(path) must fail in one line naming path (and saying needle
+ * unless NULL), checked as what; with untouched, the file must be byte
+ * for byte as it was, checked as that.
+ */
+static void
+check_refused(const char *path, const char *needle, const char *what,
+    const char *untouched)
+{
+	struct store	*s;
+	char		*cause = NULL, h1[65], h2[65];
+
+	file_hash(path, h1);
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 &&
+	    one_line(cause, path) &&
+	    (needle == NULL || strstr(cause, needle) != NULL), what);
+	test_diag("%s", cause != NULL ? cause : "(none)");
+	free(cause);
+	file_hash(path, h2);
+	if (untouched != NULL)
+		test_cond(strcmp(h1, h2) == 0, untouched);
+}
+
 /* Files that must be refused, one line, and left byte for byte. */
 static void
 test_refuse(const char *good)
 {
 	struct store	*s;
-	char		*path, *cause, h1[65], h2[65];
+	char		*path, *cause;
 	FILE		*f;
 	int		 fd, i;
 	off_t		 size;
@@ -1383,14 +1406,9 @@ test_refuse(const char *good)
 	for (i = 0; i < 100; i++)
 		fputs("these are my notes, not a database\n", f);
 	fclose(f);
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
-	    && strstr(cause, "not an SQLite database") != NULL,
-	    "refuse: not SQLite, one line naming the file");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: not SQLite file untouched");
+	check_refused(path, "not an SQLite database",
+	    "refuse: not SQLite, one line naming the file",
+	    "refuse: not SQLite file untouched");
 	free(path);
 
 	/* A short file with the SQLite magic. */
@@ -1398,10 +1416,7 @@ test_refuse(const char *good)
 	f = fopen(path, "w");
 	fwrite("SQLite format 3", 1, 16, f);
 	fclose(f);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path),
-	    "refuse: 16-byte file");
-	free(cause);
+	check_refused(path, NULL, "refuse: 16-byte file", NULL);
 	free(path);
 
 	/* Truncated: half of a real database. */
@@ -1420,14 +1435,8 @@ test_refuse(const char *good)
 	    (long long)size);
 	if (truncate(path, (size / 4096 / 2) * 4096) != 0)
 		test_diag("truncate failed");
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path),
-	    "refuse: truncated database, one line");
-	test_diag("%s", cause != NULL ? cause : "(none)");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: truncated file untouched");
+	check_refused(path, NULL, "refuse: truncated database, one line",
+	    "refuse: truncated file untouched");
 	free(path);
 
 	/* Corrupt: garbage over the b-tree pages past the first. */
@@ -1448,27 +1457,15 @@ test_refuse(const char *good)
 		}
 		close(fd);
 	}
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
-	    && strstr(cause, "corrupt") != NULL,
-	    "refuse: corrupt database, one line");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: corrupt file untouched");
+	check_refused(path, "corrupt", "refuse: corrupt database, one line",
+	    "refuse: corrupt file untouched");
 	free(path);
 
 	/* Newer schema. */
 	path = tpath("newer.db");
 	raw_exec(path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
-	    && strstr(cause, "newer") != NULL,
-	    "refuse: newer schema version, one line");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: newer file untouched");
+	check_refused(path, "newer", "refuse: newer schema version, one line",
+	    "refuse: newer file untouched");
 	test_cond(raw_int(path, "PRAGMA user_version") == 99,
 	    "refuse: newer version kept");
 	free(path);
