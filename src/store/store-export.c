@@ -25,6 +25,8 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+struct json_member;
+
 struct export_conv {
 	struct store_conv	 c;
 	struct store_msg	*msgs;		/* all, oldest first */
@@ -44,6 +46,10 @@ static void	 export_json(struct buf *, const struct store_advisory *,
 static void	 export_text(struct buf *, const struct store_advisory *,
 		    struct export_conv *, size_t,
 		     struct store_ack *, size_t, int);
+static void	 json_object(struct buf *, int, const void *,
+		     const struct json_member *, size_t);
+static void	 json_item(struct buf *, size_t, int);
+static void	 json_end_array(struct buf *, size_t, int);
 
 int
 store_format_parse(const char *s, enum store_format *f)
