@@ -230,30 +230,31 @@ out:
 static void
 test_default_path(void)
 {
+	/* Each case sets var (HOME stays set, as for the tests after). */
+	static const struct {
+		const char	*flag, *var, *value, *want, *what;
+	} c[] = {
+		{ "/x/flag.db", "MEDCHAT_DB", "/x/env.db", "/x/flag.db",
+		    "path: --db wins" },
+		{ NULL, "MEDCHAT_DB", "/x/env.db", "/x/env.db",
+		    "path: MEDCHAT_DB next" },
+		{ NULL, "XDG_DATA_HOME", "/x/xdg", "/x/xdg/medchat/medchat.db",
+		    "path: XDG_DATA_HOME" },
+		{ NULL, "HOME", "/x/home",
+		    "/x/home/.local/share/medchat/medchat.db",
+		    "path: ~/.local/share fallback" },
+	};
 	char	*p, *cause = NULL;
+	size_t	 i;
 
-	setenv("MEDCHAT_DB", "/x/env.db", 1);
-	p = store_default_path("/x/flag.db", &cause);
-	test_cond(p != NULL && strcmp(p, "/x/flag.db") == 0,
-	    "path: --db wins");
-	free(p);
-	p = store_default_path(NULL, &cause);
-	test_cond(p != NULL && strcmp(p, "/x/env.db") == 0,
-	    "path: MEDCHAT_DB next");
-	free(p);
-	unsetenv("MEDCHAT_DB");
-	setenv("XDG_DATA_HOME", "/x/xdg", 1);
-	p = store_default_path(NULL, &cause);
-	test_cond(p != NULL && strcmp(p, "/x/xdg/medchat/medchat.db") == 0,
-	    "path: XDG_DATA_HOME");
-	free(p);
-	unsetenv("XDG_DATA_HOME");
-	setenv("HOME", "/x/home", 1);
-	p = store_default_path(NULL, &cause);
-	test_cond(p != NULL &&
-	    strcmp(p, "/x/home/.local/share/medchat/medchat.db") == 0,
-	    "path: ~/.local/share fallback");
-	free(p);
+	for (i = 0; i < sizeof c / sizeof *c; i++) {
+		setenv(c[i].var, c[i].value, 1);
+		p = store_default_path(c[i].flag, &cause);
+		test_cond(p != NULL && strcmp(p, c[i].want) == 0, c[i].what);
+		free(p);
+		if (strcmp(c[i].var, "HOME") != 0)
+			unsetenv(c[i].var);
+	}
 }
 
 static void
