@@ -2,8 +2,9 @@
 --
 -- Each section below, from one "-- @migration N" line to the next, takes
 -- a database from schema version N-1 to N and ends by setting
--- PRAGMA user_version = N.  src/store.c runs each section in its own
--- IMMEDIATE transaction, after copying an existing database aside.
+-- PRAGMA user_version = N.  src/store/store-open.c runs each section in
+-- its own IMMEDIATE transaction, after copying an existing database
+-- aside.
 -- NEVER edit a section that has been released: add a new one.  The
 -- tests keep a database of every earlier version (tests/store-fixtures/).
 --

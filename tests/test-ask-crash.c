@@ -86,6 +86,27 @@ spawn(const char *argv[], const char *errpath, int *fd)
 	return pid;
 }
 
+/*
+ * Start argv with "medchat ask --db db -m model -n n"; returns the
+ * number of arguments written.
+ */
+static int
+ask_args(const char *argv[], const char *db, const char *model,
+    const char *n)
+{
+	int	a = 0;
+
+	argv[a++] = "medchat";
+	argv[a++] = "ask";
+	argv[a++] = "--db";
+	argv[a++] = db;
+	argv[a++] = "-m";
+	argv[a++] = model;
+	argv[a++] = "-n";
+	argv[a++] = n;
+	return a;
+}
+
 static char *
 slurp(const char *path)
 {
@@ -146,16 +167,8 @@ main(void)
 	}
 
 	/* Accept the advisory once (a normal, complete run). */
-	a = 0;
-	argv[a++] = "medchat";
-	argv[a++] = "ask";
-	argv[a++] = "--db";
-	argv[a++] = db;
-	argv[a++] = "-m";
-	argv[a++] = model;
+	a = ask_args(argv, db, model, "4");
 	argv[a++] = "--accept-advisory";
-	argv[a++] = "-n";
-	argv[a++] = "4";
 	argv[a++] = "Hello?";
 	argv[a] = NULL;
 	if ((pid = spawn(argv, err, &fd)) > 0) {
@@ -172,15 +185,7 @@ main(void)
 		xasprintf(&r[i].question, "Question %d: what does a raised "
 		    "ferritin mean? (ünïcödé %d)", i, rand());
 		r[i].early = i % 5 == 0;
-		a = 0;
-		argv[a++] = "medchat";
-		argv[a++] = "ask";
-		argv[a++] = "--db";
-		argv[a++] = db;
-		argv[a++] = "-m";
-		argv[a++] = model;
-		argv[a++] = "-n";
-		argv[a++] = "3000";
+		a = ask_args(argv, db, model, "3000");
 		if (i % 2 == 1 && last_conv > 0) {
 			snprintf(cbuf, sizeof cbuf, "%lld", last_conv);
 			argv[a++] = "--continue";

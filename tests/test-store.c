@@ -230,30 +230,31 @@ out:
 static void
 test_default_path(void)
 {
+	/* Each case sets var (HOME stays set, as for the tests after). */
+	static const struct {
+		const char	*flag, *var, *value, *want, *what;
+	} c[] = {
+		{ "/x/flag.db", "MEDCHAT_DB", "/x/env.db", "/x/flag.db",
+		    "path: --db wins" },
+		{ NULL, "MEDCHAT_DB", "/x/env.db", "/x/env.db",
+		    "path: MEDCHAT_DB next" },
+		{ NULL, "XDG_DATA_HOME", "/x/xdg", "/x/xdg/medchat/medchat.db",
+		    "path: XDG_DATA_HOME" },
+		{ NULL, "HOME", "/x/home",
+		    "/x/home/.local/share/medchat/medchat.db",
+		    "path: ~/.local/share fallback" },
+	};
 	char	*p, *cause = NULL;
+	size_t	 i;
 
-	setenv("MEDCHAT_DB", "/x/env.db", 1);
-	p = store_default_path("/x/flag.db", &cause);
-	test_cond(p != NULL && strcmp(p, "/x/flag.db") == 0,
-	    "path: --db wins");
-	free(p);
-	p = store_default_path(NULL, &cause);
-	test_cond(p != NULL && strcmp(p, "/x/env.db") == 0,
-	    "path: MEDCHAT_DB next");
-	free(p);
-	unsetenv("MEDCHAT_DB");
-	setenv("XDG_DATA_HOME", "/x/xdg", 1);
-	p = store_default_path(NULL, &cause);
-	test_cond(p != NULL && strcmp(p, "/x/xdg/medchat/medchat.db") == 0,
-	    "path: XDG_DATA_HOME");
-	free(p);
-	unsetenv("XDG_DATA_HOME");
-	setenv("HOME", "/x/home", 1);
-	p = store_default_path(NULL, &cause);
-	test_cond(p != NULL &&
-	    strcmp(p, "/x/home/.local/share/medchat/medchat.db") == 0,
-	    "path: ~/.local/share fallback");
-	free(p);
+	for (i = 0; i < sizeof c / sizeof *c; i++) {
+		setenv(c[i].var, c[i].value, 1);
+		p = store_default_path(c[i].flag, &cause);
+		test_cond(p != NULL && strcmp(p, c[i].want) == 0, c[i].what);
+		free(p);
+		if (strcmp(c[i].var, "HOME") != 0)
+			unsetenv(c[i].var);
+	}
 }
 
 static void
@@ -708,25 +709,17 @@ test_search(const char *path)
 	test_cond(store_search(s, "   ", 0, "[", "]", 0, &h, &n, &cause) ==
 	    0 && n == 0, "search: empty query, no hits");
 	store_hits_free(h, n);
-	for (i = 0; i < sizeof hostile / sizeof *hostile; i++) {
-		if (store_search(s, hostile[i], 0, "[", "]", 0, &h, &n,
+	/* Each hostile query as words (i even) and as a prefix (i odd). */
+	for (i = 0; i < 2 * (sizeof hostile / sizeof *hostile); i++) {
+		if (store_search(s, hostile[i / 2], i % 2, "[", "]", 0, &h, &n,
 		    &cause) != 0) {
-			test_diag("query '%s': %s", hostile[i], cause);
+			test_diag("%squery '%s': %s", i % 2 ? "prefix " : "",
+			    hostile[i / 2], cause);
 			free(cause);
 			cause = NULL;
 			bad++;
-			continue;
-		}
-		store_hits_free(h, n);
-		if (store_search(s, hostile[i], 1, "[", "]", 0, &h, &n,
-		    &cause) != 0) {
-			test_diag("prefix query '%s': %s", hostile[i], cause);
-			free(cause);
-			cause = NULL;
-			bad++;
-			continue;
-		}
-		store_hits_free(h, n);
+		} else
+			store_hits_free(h, n);
 	}
 	test_condf(bad == 0, "search: %zu hostile queries are no syntax error",
 	    sizeof hostile / sizeof *hostile);
@@ -1366,12 +1359,35 @@ test_migrations(void)
 	}
 }
 
+/*
+ * store_open(path) must fail in one line naming path (and saying needle
+ * unless NULL), checked as what; with untouched, the file must be byte
+ * for byte as it was, checked as that.
+ */
+static void
+check_refused(const char *path, const char *needle, const char *what,
+    const char *untouched)
+{
+	struct store	*s;
+	char		*cause = NULL, h1[65], h2[65];
+
+	file_hash(path, h1);
+	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 &&
+	    one_line(cause, path) &&
+	    (needle == NULL || strstr(cause, needle) != NULL), what);
+	test_diag("%s", cause != NULL ? cause : "(none)");
+	free(cause);
+	file_hash(path, h2);
+	if (untouched != NULL)
+		test_cond(strcmp(h1, h2) == 0, untouched);
+}
+
 /* Files that must be refused, one line, and left byte for byte. */
 static void
 test_refuse(const char *good)
 {
 	struct store	*s;
-	char		*path, *cause, h1[65], h2[65];
+	char		*path, *cause;
 	FILE		*f;
 	int		 fd, i;
 	off_t		 size;
@@ -1383,14 +1399,9 @@ test_refuse(const char *good)
 	for (i = 0; i < 100; i++)
 		fputs("these are my notes, not a database\n", f);
 	fclose(f);
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
-	    && strstr(cause, "not an SQLite database") != NULL,
-	    "refuse: not SQLite, one line naming the file");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: not SQLite file untouched");
+	check_refused(path, "not an SQLite database",
+	    "refuse: not SQLite, one line naming the file",
+	    "refuse: not SQLite file untouched");
 	free(path);
 
 	/* A short file with the SQLite magic. */
@@ -1398,10 +1409,7 @@ test_refuse(const char *good)
 	f = fopen(path, "w");
 	fwrite("SQLite format 3", 1, 16, f);
 	fclose(f);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path),
-	    "refuse: 16-byte file");
-	free(cause);
+	check_refused(path, NULL, "refuse: 16-byte file", NULL);
 	free(path);
 
 	/* Truncated: half of a real database. */
@@ -1420,14 +1428,8 @@ test_refuse(const char *good)
 	    (long long)size);
 	if (truncate(path, (size / 4096 / 2) * 4096) != 0)
 		test_diag("truncate failed");
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path),
-	    "refuse: truncated database, one line");
-	test_diag("%s", cause != NULL ? cause : "(none)");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: truncated file untouched");
+	check_refused(path, NULL, "refuse: truncated database, one line",
+	    "refuse: truncated file untouched");
 	free(path);
 
 	/* Corrupt: garbage over the b-tree pages past the first. */
@@ -1448,27 +1450,15 @@ test_refuse(const char *good)
 		}
 		close(fd);
 	}
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
-	    && strstr(cause, "corrupt") != NULL,
-	    "refuse: corrupt database, one line");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: corrupt file untouched");
+	check_refused(path, "corrupt", "refuse: corrupt database, one line",
+	    "refuse: corrupt file untouched");
 	free(path);
 
 	/* Newer schema. */
 	path = tpath("newer.db");
 	raw_exec(path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
-	file_hash(path, h1);
-	cause = NULL;
-	test_cond(store_open(path, advisory_ident(), &s, &cause) == -1 && one_line(cause, path)
-	    && strstr(cause, "newer") != NULL,
-	    "refuse: newer schema version, one line");
-	free(cause);
-	file_hash(path, h2);
-	test_cond(strcmp(h1, h2) == 0, "refuse: newer file untouched");
+	check_refused(path, "newer", "refuse: newer schema version, one line",
+	    "refuse: newer file untouched");
 	test_cond(raw_int(path, "PRAGMA user_version") == 99,
 	    "refuse: newer version kept");
 	free(path);

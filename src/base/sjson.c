@@ -25,6 +25,7 @@ static void	 sjson_ws(struct sjson_cur *);
 static int	 sjson_err(struct sjson_cur *, const char *);
 static int	 sjson_str(struct sjson_cur *, char **, size_t *);
 static int	 sjson_hex4(struct sjson_cur *, uint32_t *);
+static int	 sjson_integer(const struct sjson *, int, int64_t *, uint64_t *);
 
 static int
 sjson_err(struct sjson_cur *c, const char *what)
@@ -418,18 +419,35 @@ sjson_string(const struct sjson *v)
 	return v->str;
 }
 
-int
-sjson_int64(const struct sjson *v, int64_t *out)
+/*
+ * Convert integer v (a number without fraction or exponent; with
+ * !is_signed, without a minus sign either) to *sv (strtoll) or *uv
+ * (strtoull): 0, or -1 if it is not one or out of range.
+ */
+static int
+sjson_integer(const struct sjson *v, int is_signed, int64_t *sv,
+    uint64_t *uv)
 {
-	char		*end;
-	long long	 x;
+	char	*end;
 
 	if (v == NULL || v->type != SJSON_NUMBER ||
+	    (!is_signed && v->str[0] == '-') ||
 	    strpbrk(v->str, ".eE") != NULL)
 		return -1;
 	errno = 0;
-	x = strtoll(v->str, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (is_signed)
+		*sv = strtoll(v->str, &end, 10);
+	else
+		*uv = strtoull(v->str, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+int
+sjson_int64(const struct sjson *v, int64_t *out)
+{
+	int64_t	x;
+
+	if (sjson_integer(v, 1, &x, NULL) != 0)
 		return -1;
 	*out = x;
 	return 0;
@@ -438,15 +456,9 @@ sjson_int64(const struct sjson *v, int64_t *out)
 int
 sjson_uint64(const struct sjson *v, uint64_t *out)
 {
-	char			*end;
-	unsigned long long	 x;
+	uint64_t	x;
 
-	if (v == NULL || v->type != SJSON_NUMBER || v->str[0] == '-' ||
-	    strpbrk(v->str, ".eE") != NULL)
-		return -1;
-	errno = 0;
-	x = strtoull(v->str, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (sjson_integer(v, 0, NULL, &x) != 0)
 		return -1;
 	*out = x;
 	return 0;
@@ -515,4 +527,44 @@ sjson_put_string(struct buf *b, const char *s)
 		i += (size_t)l;
 	}
 	buf_putc(b, '"');
+}
+
+/* ---- pretty-printed members ------------------------------------------ */
+
+void
+sjson_put_key(struct buf *b, int indent, const char *key)
+{
+	buf_printf(b, ",\n%*s", indent, "");
+	sjson_put_string(b, key);
+	buf_puts(b, ": ");
+}
+
+void
+sjson_put_member_string(struct buf *b, int indent, const char *key,
+    const char *s)
+{
+	sjson_put_key(b, indent, key);
+	sjson_put_string(b, s);
+}
+
+void
+sjson_put_member_int(struct buf *b, int indent, const char *key, int64_t v)
+{
+	sjson_put_key(b, indent, key);
+	buf_printf(b, "%lld", (long long)v);
+}
+
+void
+sjson_put_member_double(struct buf *b, int indent, const char *key,
+    double v)
+{
+	sjson_put_key(b, indent, key);
+	buf_printf(b, "%.17g", v);
+}
+
+void
+sjson_put_member_bool(struct buf *b, int indent, const char *key, int v)
+{
+	sjson_put_key(b, indent, key);
+	buf_puts(b, v ? "true" : "false");
 }

@@ -60,4 +60,22 @@ int	 sjson_double(const struct sjson *v, double *out);
  */
 void	 sjson_put_string(struct buf *, const char *s);
 
+/*
+ * Writers of pretty-printed objects, one member a line.  sjson_put_key
+ * starts a member that follows another: ",\n", indent spaces, the key
+ * as a string literal and ": "; the caller then writes the value.  The
+ * sjson_put_member_* functions write the key and a value: a string (NULL
+ * gives null), an integer, a double as %.17g (so it reads back exactly)
+ * or true/false.  The caller writes the braces and the first member.
+ */
+void	 sjson_put_key(struct buf *, int indent, const char *key);
+void	 sjson_put_member_string(struct buf *, int indent, const char *key,
+	    const char *s);
+void	 sjson_put_member_int(struct buf *, int indent, const char *key,
+	    int64_t v);
+void	 sjson_put_member_double(struct buf *, int indent, const char *key,
+	    double v);
+void	 sjson_put_member_bool(struct buf *, int indent, const char *key,
+	    int v);
+
 #endif

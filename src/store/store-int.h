@@ -1,7 +1,20 @@
 /*
- * store-int.h -- what the files of the store (store.c, store-export.c)
- * share.  Nothing outside the store includes this: it is the only place
- * besides those files where the SQLite API is visible.
+ * store-int.h -- what the files of the store share.  Nothing outside the
+ * store includes this: it is the only header where the SQLite API is
+ * visible, and every .c file in src/store/ includes it.
+ *
+ * The store's files, by subject:
+ *   store-sql.c      the shared SQLite helpers (errors, binding, one-row
+ *                    and many-row readers, transactions), time, names
+ *   store-open.c     open, read-only open, migrations, backup, close
+ *   store-conv.c     conversations
+ *   store-msg.c      messages, alternatives, streaming partial saves
+ *   store-search.c   full-text search
+ *   store-settings.c key/value settings
+ *   store-catalog.c  the model catalog and its sha256 cache
+ *   store-ack.c      advisory acknowledgements
+ *   store-export.c   export to Markdown, text and JSON
+ *   store-import.c   import from JSON
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
@@ -9,6 +22,9 @@
 #ifndef MEDCHAT_STORE_INTERNAL
 #error "store-int.h is private to src/store/: other layers include store.h"
 #endif
+
+#include <stdarg.h>
+#include <stddef.h>
 
 #include <sqlite3.h>
 
@@ -26,6 +42,10 @@ struct store {
 	struct store_advisory adv;	/* the advisory in force */
 };
 
+/* The JSON export's "format" and "version" (store-export/import.c). */
+#define STORE_EXPORT_FORMAT	"medchat-export"
+#define STORE_EXPORT_VERSION	1
+
 /* Columns read by store_msg_read(), in order. */
 #define STORE_MSG_COLS \
 	"id, conv_id, parent_id, role, content, created, updated, status, " \
@@ -38,20 +58,104 @@ struct store {
 	"model_sha256, model_quant, params_json, archived, current_leaf"
 
 /*
+ * Reads the current row of a statement into the zeroed element at p (of
+ * the type the caller collects); 0, or -1 and *cause with nothing left
+ * allocated in the element.
+ */
+typedef int	(*store_row_fn)(struct store *, sqlite3_stmt *, void *,
+		    char **);
+
+/*
+ * What a reader needs to know of a row type: the element's size, how to
+ * read one, and the offsets of the heap strings it owns (freed by
+ * store_row_free; every other field is plain data).
+ */
+struct store_rowtype {
+	size_t		 size;
+	store_row_fn	 read;
+	const size_t	*strs;
+	size_t		 nstrs;
+};
+/* The row type of a type read by fn, owning the strings at strs[]. */
+#define STORE_ROWTYPE(type, fn, strs) \
+	{ sizeof (type), fn, strs, sizeof strs / sizeof *strs }
+
+/* ---- store-sql.c ----------------------------------------------------- */
+
+/*
  * -1 and *cause = "<db file>: <what>: <reason from rc>".  Always
  * returns -1 so callers can `return store_fail(...)`.
  */
 int	 store_fail(struct store *, int rc, const char *what, char **cause);
+/* store_fail with the connection's last error code. */
+int	 store_fail_last(struct store *, const char *what, char **cause);
 /* Prepare sql; -1 and *cause on failure. */
 int	 store_prepare(struct store *, sqlite3_stmt **, const char *sql,
 	    char **cause);
+/*
+ * store_vquery: prepare sql and bind the values in ap, one per letter of
+ * types,
+ * to ?1, ?2...:
+ *   'i' int              'I' int64_t          'd' double
+ *   'z' int64_t id: 0 binds NULL
+ *   't' const char *: NULL binds NULL
+ *   'b' const char *, size_t: text of that length
+ *   'p' const struct store_prov *: its twelve columns in STORE_MSG_COLS
+ *       order (NULL binds the defaults)
+ * -1 and *cause if preparing fails.
+ */
+int	 store_vquery(struct store *, sqlite3_stmt **, char **cause,
+	    const char *sql, const char *types, va_list);
+/* Step st expecting SQLITE_DONE; finalizes st.  -1 with cause. */
+int	 store_step_done(struct store *, sqlite3_stmt *, const char *what,
+	    char **cause);
+/* store_query + store_step_done, in the caller's transaction if any. */
+int	 store_exec(struct store *, const char *what, char **cause,
+	    const char *sql, const char *types, ...);
+/* store_exec in a transaction of its own (BEGIN IMMEDIATE ... COMMIT). */
+int	 store_write(struct store *, const char *what, char **cause,
+	    const char *sql, const char *types, ...);
+/*
+ * Run a query for at most one row: 1 with the row read by rt into out
+ * (rt NULL: only say whether there is one), 0 when there is none (out
+ * zeroed), -1 and *cause (what names the work) on error.
+ */
+int	 store_get(struct store *, const struct store_rowtype *, void *out,
+	    const char *what, char **cause, const char *sql,
+	    const char *types, ...);
+/*
+ * Run a query and read every row with rt into a new array: 0 with the
+ * array (NULL when there is no row) in the pointer at out (the address
+ * of a `T *` for rt's element type T) and *n, or -1 and *cause (what
+ * names the work) with NULL there and nothing allocated.
+ */
+int	 store_get_all(struct store *, const struct store_rowtype *,
+	    void *out, size_t *n, const char *what, char **cause,
+	    const char *sql, const char *types, ...);
+/* Step st to its end like store_get_all; finalizes st. */
+int	 store_collect(struct store *, sqlite3_stmt *,
+	    const struct store_rowtype *, void *out, size_t *n,
+	    const char *what, char **cause);
+/* Free the strings of one element (then zero it) / of n and the array. */
+void	 store_row_free(const struct store_rowtype *, void *);
+void	 store_rows_free(const struct store_rowtype *, void *, size_t);
+/*
+ * Define a row type's public free functions (declared in store.h): one
+ * for an element, one for an array of n.
+ */
+#define STORE_ROW_FREE(type, one, many, rt)				\
+void one(type *p) { store_row_free(&(rt), p); }				\
+void many(type *v, size_t n) { store_rows_free(&(rt), v, n); }
+/* Column 0 as an int64_t / as a char * (a new string, "" for NULL). */
+extern const struct store_rowtype store_int64_row;
+extern const struct store_rowtype store_text_row;
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails visibly). */
 int	 store_begin(struct store *, char **cause);
 int	 store_commit(struct store *, char **cause);
 void	 store_rollback(struct store *);
-/* Step st expecting SQLITE_DONE; finalizes st.  -1 with cause. */
-int	 store_step_done(struct store *, sqlite3_stmt *, const char *what,
-	    char **cause);
+/* COMMIT if rc is 0, else ROLLBACK; returns 0 or -1. */
+int	 store_end(struct store *, int rc, char **cause);
 
 /* Bind s or NULL. */
 int	 store_bind_text(sqlite3_stmt *, int, const char *);
@@ -60,15 +164,30 @@ char	*store_col_text(sqlite3_stmt *, int);
 /* Column as a new string, "" when SQL NULL. */
 char	*store_col_text_nn(sqlite3_stmt *, int);
 
-/* Fill out from a row of STORE_MSG_COLS / STORE_CONV_COLS. -1 if bad. */
-int	 store_msg_read(struct store *, sqlite3_stmt *, struct store_msg *,
-	    char **cause);
-void	 store_conv_read(sqlite3_stmt *, struct store_conv *);
-/* Bind the provenance columns in STORE_MSG_COLS order from index i. */
-void	 store_prov_bind(sqlite3_stmt *, int i, const struct store_prov *);
-
 /* ISO 8601 with milliseconds ("...T16:32:24.123Z"); parse back. */
 char	*store_time_iso_ms(int64_t ms, char *buf, size_t len);
 int	 store_time_parse(const char *, int64_t *ms);
+/* Monotonic milliseconds, for timeouts. */
+int64_t	 store_mono_ms(void);
+
+/* ---- store-conv.c ---------------------------------------------------- */
+
+/* Fill c from a row of STORE_CONV_COLS. */
+void	 store_conv_read(sqlite3_stmt *, struct store_conv *);
+/* 0 if conversation id exists, -1 with cause if not or on error. */
+int	 store_conv_exists(struct store *, int64_t, char **);
+/* store_get's result for conversation id as 0, or -1 ("no conversation"). */
+int	 store_conv_found(struct store *, int rc, int64_t id, char **cause);
+/* 0 if message msg is in conversation conv, -1 with cause if not. */
+int	 store_msg_in_conv(struct store *, int64_t conv, int64_t msg,
+	    char **cause);
+
+/* ---- store-msg.c ----------------------------------------------------- */
+
+/* Fill m from a row of STORE_MSG_COLS; -1 and *cause if bad. */
+int	 store_msg_read(struct store *, sqlite3_stmt *, struct store_msg *,
+	    char **cause);
+/* Bind the provenance columns in STORE_MSG_COLS order from index i. */
+void	 store_prov_bind(sqlite3_stmt *, int i, const struct store_prov *);
 
 #endif

@@ -1,0 +1,514 @@
+/*
+ * store-import.c -- conversations back in from a JSON export
+ * (store-export.c writes them).
+ *
+ * The JSON read back is untrusted: every field is type-checked, parents
+ * must come earlier in the same conversation (so no cycles), and it all
+ * goes in one transaction or not at all.  The ids are kept when none of
+ * a conversation's is taken in this database, else new ones are given.
+ *
+ * Acknowledgements in an export are imported too, as records: each keeps
+ * its fields but its method becomes "import:<method>", and the advisory
+ * gate (store_ack_check) ignores such rows -- an acknowledgement given by
+ * someone else, or on another machine, must not let this database's user
+ * skip the advisory.  A record already present (as imported or as the
+ * original) is not added again, so importing a file twice changes nothing
+ * the second time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sjson.h"
+#include "store-int.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+struct import_ctx {
+	struct store	*s;
+	char		*cause;
+	const char	*where;		/* "conversation 3, message 7" */
+	char		 wbuf[96];
+};
+
+static int	 import_err(struct import_ctx *, const char *);
+static int	 import_err_key(struct import_ctx *, const char *,
+		     const char *);
+static int	 import_str(struct import_ctx *, const struct sjson *,
+		     const char *, const char **, int);
+static int	 import_time(struct import_ctx *, const struct sjson *,
+		     const char *, int64_t *);
+static int	 import_int(struct import_ctx *, const struct sjson *,
+		     const char *, int64_t *, int64_t, int64_t);
+static int	 import_bool(struct import_ctx *, const struct sjson *,
+		     const char *, int *);
+static int	 import_taken(struct import_ctx *, const char *, int64_t,
+		     int *);
+static int	 import_is_sha256(const char *);
+static int	 import_name(struct import_ctx *, const struct sjson *,
+		     const char *, const char **, size_t, int);
+static int	 import_acks(struct import_ctx *, const struct sjson *);
+static int	 import_conv(struct import_ctx *, const struct sjson *,
+		     int64_t *);
+
+static int
+import_err(struct import_ctx *x, const char *what)
+{
+	if (x->cause == NULL)
+		xasprintf(&x->cause, "import: %s: %s", x->where, what);
+	return -1;
+}
+
+/* import_err with "\"<key>\" <what>". */
+static int
+import_err_key(struct import_ctx *x, const char *key, const char *what)
+{
+	char	*m;
+	int	 rc;
+
+	xasprintf(&m, "\"%s\" %s", key, what);
+	rc = import_err(x, m);
+	free(m);
+	return rc;
+}
+
+/* Optional string member: 0 and *out (NULL for null/absent), or -1. */
+static int
+import_str(struct import_ctx *x, const struct sjson *o, const char *key,
+    const char **out, int required)
+{
+	const struct sjson	*v = sjson_get(o, key);
+	char			*m;
+	int			 rc;
+
+	*out = NULL;
+	if (v == NULL || v->type == SJSON_NULL) {
+		if (!required)
+			return 0;
+		xasprintf(&m, "missing \"%s\"", key);
+		rc = import_err(x, m);
+		free(m);
+		return rc;
+	}
+	if (v->type != SJSON_STRING)
+		return import_err_key(x, key, "is not a string");
+	*out = v->str;
+	return 0;
+}
+
+static int
+import_time(struct import_ctx *x, const struct sjson *o, const char *key,
+    int64_t *ms)
+{
+	const char	*s;
+
+	if (import_str(x, o, key, &s, 1) != 0)
+		return -1;
+	if (store_time_parse(s, ms) != 0)
+		return import_err_key(x, key, "is not a UTC time");
+	return 0;
+}
+
+static int
+import_int(struct import_ctx *x, const struct sjson *o, const char *key,
+    int64_t *v, int64_t lo, int64_t hi)
+{
+	if (sjson_int64(sjson_get(o, key), v) != 0 || *v < lo || *v > hi)
+		return import_err_key(x, key, "is not a valid integer");
+	return 0;
+}
+
+static int
+import_bool(struct import_ctx *x, const struct sjson *o, const char *key,
+    int *v)
+{
+	const struct sjson	*b = sjson_get(o, key);
+
+	if (b == NULL || (b->type != SJSON_TRUE && b->type != SJSON_FALSE))
+		return import_err_key(x, key, "is not true or false");
+	*v = b->type == SJSON_TRUE;
+	return 0;
+}
+
+/* 1 if any of the ids is taken in table (conversations or messages). */
+static int
+import_taken(struct import_ctx *x, const char *sql, int64_t id, int *taken)
+{
+	int	rc;
+
+	rc = store_get(x->s, NULL, NULL, "importing", &x->cause, sql, "I", id);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		*taken = 1;
+	return 0;
+}
+
+/* s is 64 lowercase hex digits. */
+static int
+import_is_sha256(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/*
+ * A required (or, with !required, nullable) string of 1..max bytes of
+ * UTF-8 without control characters.
+ */
+static int
+import_name(struct import_ctx *x, const struct sjson *o, const char *key,
+    const char **out, size_t max, int required)
+{
+	const unsigned char	*p;
+	size_t			 len;
+
+	if (import_str(x, o, key, out, required) != 0)
+		return -1;
+	if (*out == NULL)
+		return 0;
+	len = strlen(*out);
+	for (p = (const unsigned char *)*out; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	}
+	if (len == 0 || len > max || *p != '\0' || !utf8_valid(*out, len))
+		return import_err_key(x, key, "is not a valid name");
+	return 0;
+}
+
+/*
+ * Import the "acknowledgements" array (absent = none) inside the
+ * caller's transaction; see the top of the file.
+ */
+static int
+import_acks(struct import_ctx *x, const struct sjson *root)
+{
+	static const char *const methods[] = { "tui", "cli-flag", "cli-prompt" };
+	static const char *const sql[2] = {
+		"SELECT 1 FROM advisory_acks WHERE advisory_version = ?1 AND "
+		    "advisory_sha256 = ?2 AND model_file = ?3 AND model_quant "
+		    "IS ?4 AND model_sha256 = ?5 AND os_user = ?6 AND time = ?7 "
+		    "AND method IN (?8, ?9)",
+		"INSERT INTO advisory_acks (advisory_version, advisory_sha256, "
+		    "model_file, model_quant, model_sha256, os_user, time, "
+		    "method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)"
+	};
+	const struct sjson	*acks, *ja;
+	const char		*ver, *asha, *mf, *mq, *msha, *user, *method;
+	char			*imported;
+	int64_t			 t;
+	size_t			 i, k;
+	int			 rc = 0;
+
+	acks = sjson_get(root, "acknowledgements");
+	if (acks == NULL || acks->type == SJSON_NULL)
+		return 0;
+	x->where = "the file";
+	if (acks->type != SJSON_ARRAY)
+		return import_err(x, "\"acknowledgements\" is not an array");
+	for (i = 0; i < acks->n; i++) {
+		ja = acks->items[i];
+		snprintf(x->wbuf, sizeof x->wbuf, "acknowledgement %zu", i + 1);
+		x->where = x->wbuf;
+		if (ja->type != SJSON_OBJECT)
+			return import_err(x, "not an object");
+		if (import_name(x, ja, "advisory_version", &ver, 64, 1) != 0 ||
+		    import_str(x, ja, "advisory_sha256", &asha, 1) != 0 ||
+		    import_name(x, ja, "model_file", &mf, 4096, 1) != 0 ||
+		    import_name(x, ja, "model_quant", &mq, 64, 0) != 0 ||
+		    import_str(x, ja, "model_sha256", &msha, 1) != 0 ||
+		    import_name(x, ja, "os_user", &user, 256, 1) != 0 ||
+		    import_time(x, ja, "time", &t) != 0 ||
+		    import_str(x, ja, "method", &method, 1) != 0)
+			return -1;
+		if (!import_is_sha256(asha))
+			return import_err_key(x, "advisory_sha256", "is not 64 "
+			    "lowercase hex digits");
+		if (!import_is_sha256(msha))
+			return import_err_key(x, "model_sha256", "is not 64 "
+			    "lowercase hex digits");
+		if (strncmp(method, "import:", 7) == 0)
+			method += 7;
+		for (k = 0; k < sizeof methods / sizeof *methods; k++) {
+			if (strcmp(method, methods[k]) == 0)
+				break;
+		}
+		if (k == sizeof methods / sizeof *methods)
+			return import_err_key(x, "method", "is not known");
+
+		/* Add it unless it is here, imported or as the original. */
+		xasprintf(&imported, "import:%s", method);
+		for (k = 0; k < 2; k++) {
+			rc = store_get(x->s, NULL, NULL, "importing",
+			    &x->cause, sql[k], "ttttttItt", ver, asha, mf, mq,
+			    msha, user, t, method, imported);
+			if (rc != 0)
+				break;
+		}
+		free(imported);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Import one conversation object (inside the caller's transaction). */
+static int
+import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
+{
+	const struct sjson	*msgs, *jm, *seed;
+	const char		*title, *sys, *tmpl, *mf, *msha, *mq, *pj;
+	const char		*role_s, *status_s, *content, *err;
+	struct store_prov	 p;
+	enum store_role		 role;
+	enum store_status	 status;
+	int64_t			 cid, created, updated, leaf = 0, parent;
+	int64_t			*oldids = NULL, *newids = NULL, v, cid_new;
+	int			 archived, taken = 0, keep, rc = -1, trimmed;
+	size_t			 i, j;
+
+	snprintf(x->wbuf, sizeof x->wbuf, "a conversation");
+	x->where = x->wbuf;
+	if (jc->type != SJSON_OBJECT)
+		return import_err(x, "not an object");
+	if (import_int(x, jc, "id", &cid, 1, INT64_MAX) != 0)
+		return -1;
+	snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld",
+	    (long long)cid);
+	if (import_str(x, jc, "title", &title, 1) != 0 ||
+	    import_time(x, jc, "created", &created) != 0 ||
+	    import_time(x, jc, "updated", &updated) != 0 ||
+	    import_str(x, jc, "system", &sys, 0) != 0 ||
+	    import_str(x, jc, "template", &tmpl, 0) != 0 ||
+	    import_str(x, jc, "model_file", &mf, 0) != 0 ||
+	    import_str(x, jc, "model_sha256", &msha, 0) != 0 ||
+	    import_str(x, jc, "model_quant", &mq, 0) != 0 ||
+	    import_str(x, jc, "params_json", &pj, 0) != 0 ||
+	    import_bool(x, jc, "archived", &archived) != 0)
+		return -1;
+	if (sjson_get(jc, "current_leaf") != NULL &&
+	    sjson_get(jc, "current_leaf")->type != SJSON_NULL &&
+	    import_int(x, jc, "current_leaf", &leaf, 1, INT64_MAX) != 0)
+		return -1;
+	msgs = sjson_get(jc, "messages");
+	if (msgs == NULL || msgs->type != SJSON_ARRAY)
+		return import_err(x, "\"messages\" is not an array");
+
+	/* Keep the ids if none is taken. */
+	if (import_taken(x, "SELECT 1 FROM conversations WHERE id = ?", cid,
+	    &taken) != 0)
+		return -1;
+	oldids = xcalloc(msgs->n + 1, sizeof *oldids);
+	newids = xcalloc(msgs->n + 1, sizeof *newids);
+	for (i = 0; i < msgs->n; i++) {
+		jm = msgs->items[i];
+		if (jm->type != SJSON_OBJECT ||
+		    sjson_int64(sjson_get(jm, "id"), &v) != 0 || v < 1) {
+			snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld, "
+			    "message %zu", (long long)cid, i + 1);
+			import_err(x, "no valid \"id\"");
+			goto out;
+		}
+		for (j = 0; j < i; j++) {
+			if (oldids[j] == v) {
+				snprintf(x->wbuf, sizeof x->wbuf,
+				    "conversation %lld", (long long)cid);
+				import_err(x, "two messages have the same id");
+				goto out;
+			}
+		}
+		oldids[i] = v;
+		if (!taken && import_taken(x, "SELECT 1 FROM messages WHERE "
+		    "id = ?", v, &taken) != 0)
+			goto out;
+	}
+	keep = !taken;
+
+	if (store_exec(x->s, "importing", &x->cause, "INSERT INTO "
+	    "conversations (id, title, created, updated, system, template, "
+	    "model_file, model_sha256, model_quant, params_json, archived) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ztIItttttti",
+	    keep ? cid : (int64_t)0, title, created, updated, sys, tmpl, mf,
+	    msha, mq, pj, archived) != 0)
+		goto out;
+	cid_new = sqlite3_last_insert_rowid(x->s->db);
+
+	for (i = 0; i < msgs->n; i++) {
+		jm = msgs->items[i];
+		snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld, message "
+		    "%lld", (long long)cid, (long long)oldids[i]);
+		memset(&p, 0, sizeof p);
+		parent = 0;
+		if (sjson_get(jm, "parent") != NULL &&
+		    sjson_get(jm, "parent")->type != SJSON_NULL) {
+			if (import_int(x, jm, "parent", &v, 1, INT64_MAX) != 0)
+				goto out;
+			for (j = 0; j < i; j++) {
+				if (oldids[j] == v)
+					break;
+			}
+			if (j == i) {
+				import_err(x, "the parent is not an earlier "
+				    "message of the conversation");
+				goto out;
+			}
+			parent = newids[j];
+		}
+		if (import_str(x, jm, "role", &role_s, 1) != 0 ||
+		    import_str(x, jm, "status", &status_s, 1) != 0 ||
+		    import_str(x, jm, "content", &content, 1) != 0 ||
+		    import_str(x, jm, "error", &err, 0) != 0 ||
+		    import_time(x, jm, "created", &created) != 0 ||
+		    import_time(x, jm, "updated", &updated) != 0)
+			goto out;
+		if (store_role_parse(role_s, &role) != 0) {
+			import_err(x, "unknown role");
+			goto out;
+		}
+		if (store_status_parse(status_s, &status) != 0) {
+			import_err(x, "unknown status");
+			goto out;
+		}
+		if (import_str(x, jm, "model_file", (const char **)&p.model_file,
+		    0) != 0 ||
+		    import_str(x, jm, "model_quant",
+		    (const char **)&p.model_quant, 0) != 0 ||
+		    import_str(x, jm, "model_sha256",
+		    (const char **)&p.model_sha256, 0) != 0 ||
+		    import_str(x, jm, "template",
+		    (const char **)&p.template_name, 0) != 0 ||
+		    import_str(x, jm, "params_json",
+		    (const char **)&p.params_json, 0) != 0 ||
+		    import_str(x, jm, "dropped_json",
+		    (const char **)&p.dropped_json, 0) != 0)
+			goto out;
+		seed = sjson_get(jm, "seed");
+		if (seed != NULL && seed->type != SJSON_NULL) {
+			if (sjson_uint64(seed, &p.seed) != 0) {
+				import_err(x, "\"seed\" is not a valid integer");
+				goto out;
+			}
+			p.has_seed = 1;
+		}
+		if (import_int(x, jm, "n_prompt", &v, 0, INT32_MAX) != 0)
+			goto out;
+		p.n_prompt = (int)v;
+		if (import_int(x, jm, "n_gen", &v, 0, INT32_MAX) != 0)
+			goto out;
+		p.n_gen = (int)v;
+		if (sjson_double(sjson_get(jm, "prefill_tps"),
+		    &p.prefill_tps) != 0 ||
+		    sjson_double(sjson_get(jm, "decode_tps"),
+		    &p.decode_tps) != 0) {
+			import_err(x, "a rate is not a number");
+			goto out;
+		}
+		if (import_bool(x, jm, "trimmed", &trimmed) != 0)
+			goto out;
+		p.trimmed = trimmed;
+
+		if (store_exec(x->s, "importing", &x->cause, "INSERT INTO "
+		    "messages (id, conv_id, parent_id, role, content, "
+		    "created, updated, status, error, model_file, "
+		    "model_quant, model_sha256, template, params_json, seed, "
+		    "n_prompt, n_gen, prefill_tps, decode_tps, trimmed, "
+		    "dropped_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?, ?, ?, ?, ?, ?)", "zIzttIIttp",
+		    keep ? oldids[i] : (int64_t)0, cid_new, parent,
+		    store_role_name(role), content, created, updated,
+		    store_status_name(status), err, &p) != 0)
+			goto out;
+		newids[i] = sqlite3_last_insert_rowid(x->s->db);
+	}
+
+	if (leaf != 0) {
+		for (j = 0; j < msgs->n; j++) {
+			if (oldids[j] == leaf)
+				break;
+		}
+		if (j == msgs->n) {
+			snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld",
+			    (long long)cid);
+			import_err(x, "\"current_leaf\" is not one of its "
+			    "messages");
+			goto out;
+		}
+		if (store_exec(x->s, "importing", &x->cause, "UPDATE "
+		    "conversations SET current_leaf = ? WHERE id = ?", "II",
+		    newids[j], cid_new) != 0)
+			goto out;
+	}
+	*newid = cid_new;
+	rc = 0;
+
+out:
+	free(oldids);
+	free(newids);
+	return rc;
+}
+
+int
+store_import_json(struct store *s, const char *json, size_t len,
+    int64_t **ids, size_t *n, char **cause)
+{
+	struct import_ctx	 x;
+	struct sjson		*root;
+	const struct sjson	*convs, *fmt;
+	int64_t			*v = NULL, ver;
+	size_t			 i;
+
+	if (ids != NULL)
+		*ids = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (sjson_parse(json, len, &root, cause) != 0)
+		return -1;
+	memset(&x, 0, sizeof x);
+	x.s = s;
+	x.where = "the file";
+	fmt = sjson_get(root, "format");
+	if (sjson_string(fmt) == NULL ||
+	    strcmp(sjson_string(fmt), STORE_EXPORT_FORMAT) != 0) {
+		import_err(&x, "not a medchat JSON export");
+		goto fail;
+	}
+	if (sjson_int64(sjson_get(root, "version"), &ver) != 0 ||
+	    ver != STORE_EXPORT_VERSION) {
+		import_err(&x, "unsupported export version");
+		goto fail;
+	}
+	convs = sjson_get(root, "conversations");
+	if (convs == NULL || convs->type != SJSON_ARRAY) {
+		import_err(&x, "\"conversations\" is not an array");
+		goto fail;
+	}
+	if (store_begin(s, &x.cause) != 0)
+		goto fail;
+	if (import_acks(&x, root) != 0) {
+		store_rollback(s);
+		goto fail;
+	}
+	v = xcalloc(convs->n + 1, sizeof *v);
+	for (i = 0; i < convs->n; i++) {
+		if (import_conv(&x, convs->items[i], &v[i]) != 0) {
+			store_rollback(s);
+			goto fail;
+		}
+	}
+	if (store_commit(s, &x.cause) != 0)
+		goto fail;
+	if (n != NULL)
+		*n = convs->n;
+	sjson_free(root);
+	if (ids != NULL)
+		*ids = v;
+	else
+		free(v);
+	return 0;
+
+fail:
+	free(v);
+	sjson_free(root);
+	*cause = x.cause;
+	return -1;
+}

@@ -1,0 +1,587 @@
+/*
+ * store-sql.c -- the SQLite helpers every file of the store shares, so
+ * each query is written once: error messages from result codes,
+ * prepare-and-bind from a list of typed values, one-row and many-row
+ * readers driven by a row type, one-statement write transactions; and
+ * the store's time and name conversions.
+ *
+ * Strings read from the database are untrusted: they are copied, never
+ * used as formats.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store-int.h"
+#include "xmalloc.h"
+
+static int	 store_exec_plain(struct store *, const char *, const char *,
+		     char **);
+static int	 store_vexec(struct store *, const char *, char **,
+		     const char *, const char *, va_list);
+static int	 store_int64_read(struct store *, sqlite3_stmt *, void *,
+		     char **);
+
+static int	 store_text_read(struct store *, sqlite3_stmt *, void *,
+		     char **);
+
+static const size_t store_text_strs[] = { 0 };
+const struct store_rowtype store_int64_row = {
+	sizeof (int64_t), store_int64_read, NULL, 0
+};
+const struct store_rowtype store_text_row =
+    STORE_ROWTYPE(char *, store_text_read, store_text_strs);
+
+/* ---- errors ---------------------------------------------------------- */
+
+int
+store_fail(struct store *s, int rc, const char *what, char **cause)
+{
+	const char	*why;
+	int		 syserr;
+
+	if (cause == NULL)
+		return -1;
+	syserr = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		why = "the database is locked by another process (gave up "
+		    "waiting)";
+		break;
+	case SQLITE_FULL:
+		why = "disk full";
+		break;
+	case SQLITE_READONLY:
+		why = "the database is read-only";
+		break;
+	case SQLITE_CORRUPT:
+		why = "the database is corrupt";
+		break;
+	case SQLITE_NOTADB:
+		why = "not an SQLite database";
+		break;
+	case SQLITE_CANTOPEN:
+		why = "cannot open the file";
+		break;
+	case SQLITE_IOERR:
+		if (syserr == ENOSPC || syserr == EFBIG || syserr == EDQUOT) {
+			xasprintf(cause, "%s: %s: %s (nothing was lost)",
+			    s->name, what, strerror(syserr));
+			return -1;
+		}
+		if (syserr != 0) {
+			xasprintf(cause, "%s: %s: I/O error: %s", s->name,
+			    what, strerror(syserr));
+			return -1;
+		}
+		why = "I/O error";
+		break;
+	default:
+		why = s->db != NULL ? sqlite3_errmsg(s->db) :
+		    sqlite3_errstr(rc);
+		break;
+	}
+	if ((rc & 0xff) == SQLITE_FULL)
+		xasprintf(cause, "%s: %s: disk full or file too large (nothing "
+		    "was lost)", s->name, what);
+	else
+		xasprintf(cause, "%s: %s: %s", s->name, what, why);
+	return -1;
+}
+
+
+int
+store_fail_last(struct store *s, const char *what, char **cause)
+{
+	return store_fail(s, sqlite3_extended_errcode(s->db), what, cause);
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+int
+store_prepare(struct store *s, sqlite3_stmt **st, const char *sql,
+    char **cause)
+{
+	int	rc;
+
+	*st = NULL;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return store_fail(s, rc, "preparing a query", cause);
+	}
+	return 0;
+}
+
+int
+store_vquery(struct store *s, sqlite3_stmt **st, char **cause,
+    const char *sql, const char *types, va_list ap)
+{
+	const char	*t;
+	int64_t		 id;
+	size_t		 len;
+	int		 i = 1;
+
+	if (store_prepare(s, st, sql, cause) != 0)
+		return -1;
+	/* Parameters a statement does not use give SQLITE_RANGE: fine. */
+	for (; *types != '\0'; types++, i++) {
+		switch (*types) {
+		case 'i':
+			sqlite3_bind_int(*st, i, va_arg(ap, int));
+			break;
+		case 'I':
+			sqlite3_bind_int64(*st, i, va_arg(ap, int64_t));
+			break;
+		case 'z':
+			if ((id = va_arg(ap, int64_t)) != 0)
+				sqlite3_bind_int64(*st, i, id);
+			else
+				sqlite3_bind_null(*st, i);
+			break;
+		case 'd':
+			sqlite3_bind_double(*st, i, va_arg(ap, double));
+			break;
+		case 't':
+			store_bind_text(*st, i, va_arg(ap, const char *));
+			break;
+		case 'b':
+			t = va_arg(ap, const char *);
+			len = va_arg(ap, size_t);
+			sqlite3_bind_text(*st, i, t, (int)len,
+			    SQLITE_TRANSIENT);
+			break;
+		case 'p':
+			store_prov_bind(*st, i,
+			    va_arg(ap, const struct store_prov *));
+			i += 11;
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+    char **cause)
+{
+	int	rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = sqlite3_finalize(st) != SQLITE_OK ?
+		    sqlite3_extended_errcode(s->db) : rc;
+		return store_fail(s, rc, what, cause);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+store_vexec(struct store *s, const char *what, char **cause,
+    const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt	*st;
+
+	if (store_vquery(s, &st, cause, sql, types, ap) != 0)
+		return -1;
+	return store_step_done(s, st, what, cause);
+}
+
+int
+store_exec(struct store *s, const char *what, char **cause,
+    const char *sql, const char *types, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, types);
+	rc = store_vexec(s, what, cause, sql, types, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+store_write(struct store *s, const char *what, char **cause,
+    const char *sql, const char *types, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	if (store_begin(s, cause) != 0)
+		return -1;
+	va_start(ap, types);
+	rc = store_vexec(s, what, cause, sql, types, ap);
+	va_end(ap);
+	return store_end(s, rc, cause);
+}
+
+/* ---- reading rows ---------------------------------------------------- */
+
+int
+store_get(struct store *s, const struct store_rowtype *rt, void *out,
+    const char *what, char **cause, const char *sql, const char *types,
+    ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 rc;
+
+	if (rt != NULL)
+		memset(out, 0, rt->size);
+	va_start(ap, types);
+	rc = store_vquery(s, &st, cause, sql, types, ap);
+	va_end(ap);
+	if (rc != 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && rt != NULL && rt->read(s, st, out,
+	    cause) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_last(s, what, cause);
+}
+
+int
+store_collect(struct store *s, sqlite3_stmt *st,
+    const struct store_rowtype *rt, void *out, size_t *n, const char *what,
+    char **cause)
+{
+	char	*v = NULL;
+	size_t	 nv = 0, cap = 0;
+	int	 rc;
+
+	/* Through memcpy: out points to a T *, not to a void *. */
+	memcpy(out, &v, sizeof v);
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, rt->size);
+		}
+		memset(v + nv * rt->size, 0, rt->size);
+		if (rt->read(s, st, v + nv * rt->size, cause) != 0)
+			break;
+		nv++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_rows_free(rt, v, nv);
+		if (rc == SQLITE_ROW)
+			return -1;
+		return store_fail_last(s, what, cause);
+	}
+	memcpy(out, &v, sizeof v);
+	*n = nv;
+	return 0;
+}
+
+int
+store_get_all(struct store *s, const struct store_rowtype *rt, void *out,
+    size_t *n, const char *what, char **cause, const char *sql,
+    const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	void		*none = NULL;
+	va_list		 ap;
+	int		 rc;
+
+	memcpy(out, &none, sizeof none);
+	*n = 0;
+	va_start(ap, types);
+	rc = store_vquery(s, &st, cause, sql, types, ap);
+	va_end(ap);
+	if (rc != 0)
+		return -1;
+	return store_collect(s, st, rt, out, n, what, cause);
+}
+
+static int
+store_int64_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
+{
+	(void)s;
+	(void)cause;
+	*(int64_t *)p = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int
+store_text_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
+{
+	(void)s;
+	(void)cause;
+	*(char **)p = store_col_text_nn(st, 0);
+	return 0;
+}
+
+void
+store_row_free(const struct store_rowtype *rt, void *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < rt->nstrs; i++)
+		free(*(char **)((char *)p + rt->strs[i]));
+	memset(p, 0, rt->size);
+}
+
+void
+store_rows_free(const struct store_rowtype *rt, void *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		store_row_free(rt, (char *)v + i * rt->size);
+	free(v);
+}
+
+/* ---- transactions ---------------------------------------------------- */
+
+static int
+store_exec_plain(struct store *s, const char *sql, const char *what,
+    char **cause)
+{
+	return store_exec(s, what, cause, sql, "");
+}
+
+int
+store_writable(struct store *s, const char *what, char **cause)
+{
+	if (!s->readonly)
+		return 0;
+	xasprintf(cause, "%s: cannot %s: the database is read-only (opened "
+	    "for reading only; nothing was changed)", s->name, what);
+	return -1;
+}
+
+int
+store_begin(struct store *s, char **cause)
+{
+	if (store_writable(s, "write", cause) != 0)
+		return -1;
+	return store_exec_plain(s, "BEGIN IMMEDIATE", "starting a write",
+	    cause);
+}
+
+int
+store_commit(struct store *s, char **cause)
+{
+	if (store_exec_plain(s, "COMMIT", "committing", cause) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_end(struct store *s, int rc, char **cause)
+{
+	if (rc != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, cause);
+}
+
+/* ---- binding and columns --------------------------------------------- */
+
+int
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+char *
+store_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t;
+	int			 n;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	t = sqlite3_column_text(st, i);
+	n = sqlite3_column_bytes(st, i);
+	if (t == NULL)
+		return xstrdup("");
+	/* Text with an embedded NUL is cut there, as C strings are. */
+	return xstrndup((const char *)t, (size_t)n);
+}
+
+char *
+store_col_text_nn(sqlite3_stmt *st, int i)
+{
+	char	*v;
+
+	if ((v = store_col_text(st, i)) == NULL)
+		v = xstrdup("");
+	return v;
+}
+
+/* ---- time ------------------------------------------------------------ */
+
+int64_t
+store_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+store_mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *
+store_time_iso(int64_t ms, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t;
+
+	t = (time_t)(ms / 1000 - (ms % 1000 < 0));
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+char *
+store_time_iso_ms(int64_t ms, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t;
+	int64_t		frac;
+
+	/* Floor division without ms - frac, which overflows at INT64_MIN. */
+	frac = ms % 1000;
+	if (frac < 0)
+		frac += 1000;
+	t = (time_t)(ms / 1000 - (ms % 1000 < 0));
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)frac);
+	return buf;
+}
+
+/* Parse "YYYY-MM-DDTHH:MM:SS[.mmm]Z"; 0 and *ms, or -1. */
+int
+store_time_parse(const char *s, int64_t *ms)
+{
+	struct tm	tm;
+	int		y, mo, d, h, mi, sec, frac = 0, n = 0;
+	time_t		t;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
+	    &sec, &n) != 6 || n != 19)
+		return -1;
+	s += n;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9' ||
+		    s[3] < '0' || s[3] > '9')
+			return -1;
+		frac = (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+		s += 4;
+	}
+	if (strcmp(s, "Z") != 0)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60 || y < 1970)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*ms = (int64_t)t * 1000 + frac;
+	return 0;
+}
+
+/* ---- names ----------------------------------------------------------- */
+
+static const char *const store_role_names[] = {
+	"system", "user", "assistant"
+};
+static const char *const store_status_names[] = {
+	"complete", "streaming", "interrupted", "cancelled", "error"
+};
+
+const char *
+store_role_name(enum store_role r)
+{
+	if ((unsigned)r >= sizeof store_role_names / sizeof *store_role_names)
+		return "?";
+	return store_role_names[r];
+}
+
+const char *
+store_status_name(enum store_status st)
+{
+	if ((unsigned)st >=
+	    sizeof store_status_names / sizeof *store_status_names)
+		return "?";
+	return store_status_names[st];
+}
+
+int
+store_role_parse(const char *s, enum store_role *r)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof store_role_names / sizeof *store_role_names;
+	    i++) {
+		if (strcmp(s, store_role_names[i]) == 0) {
+			*r = (enum store_role)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+store_status_parse(const char *s, enum store_status *st)
+{
+	size_t	i;
+
+	for (i = 0;
+	    i < sizeof store_status_names / sizeof *store_status_names; i++) {
+		if (strcmp(s, store_status_names[i]) == 0) {
+			*st = (enum store_status)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
