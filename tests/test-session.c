@@ -216,7 +216,6 @@ main(void)
 	const struct engine_info *info;
 	struct store		*s = NULL;
 	struct session		*sn;
-	struct session_model	 sm;
 	struct modelid		 id;
 	struct settings		 set, back;
 	struct emitted		 e;
@@ -292,13 +291,7 @@ main(void)
 	    strcmp(id.sha256, sha) == 0, "modelid_cached: known afterwards");
 
 	sn = session_create(s);
-	memset(&sm, 0, sizeof sm);
-	sm.file_name = info->file_name;
-	sm.quant = info->quant;
-	sm.template_name = info->template_name;
-	sm.kernels = info->cpu;
-	sm.sha256 = id.sha256;
-	session_set_model(sn, &sm);
+	session_set_engine(sn, info, id.sha256);
 	test_cond(session_conv_ensure(sn, &conv, "Be brief.", NULL, &set,
 	    &cause) == 0 && conv > 0, "conversation created");
 

@@ -51,16 +51,21 @@ jobq_init(struct jobq *q, size_t link, int wake, char **cause)
 }
 
 void
+jobq_list_free(void *list, size_t link, void (*item_free)(void *))
+{
+	void	*next;
+
+	for (; list != NULL; list = next) {
+		next = *(void **)((char *)list + link);
+		item_free(list);
+	}
+}
+
+void
 jobq_destroy(struct jobq *q, void (*item_free)(void *))
 {
-	void	*item, *next;
-
-	for (item = q->head; item != NULL; item = next) {
-		next = *jobq_next(q, item);
-		*jobq_next(q, item) = NULL;
-		if (item_free != NULL)
-			item_free(item);
-	}
+	if (item_free != NULL)
+		jobq_list_free(q->head, q->link, item_free);
 	q->head = q->last = NULL;
 	if (q->pipe[0] != -1)
 		close(q->pipe[0]);

@@ -37,6 +37,8 @@ struct jobq {
 int	 jobq_init(struct jobq *q, size_t link, int wake, char **cause);
 /* Free the items left with item_free (may be NULL), close the pipe. */
 void	 jobq_destroy(struct jobq *q, void (*item_free)(void *));
+/* Free a drained list (linked at offset link) item by item; NULL is ok. */
+void	 jobq_list_free(void *list, size_t link, void (*item_free)(void *));
 /* Read end of the wake pipe, for poll(); -1 without one. */
 int	 jobq_fd(const struct jobq *q);
 

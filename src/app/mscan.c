@@ -51,7 +51,8 @@ static struct mscan *mscan_new(const char *const *, size_t,
 		    const char *const *, size_t, mscan_probe_fn, int, char **);
 static void	 mscan_unref(struct mscan *);
 static int	 mscan_cancelled(struct mscan *);
-static void	 mscan_event_free_v(void *);
+static void	 mscan_event_free1(void *);
+static void	 mscan_strv_free(char **, size_t);
 static uint64_t	 mscan_hash(const char *);
 static void	 mscan_add(struct mscan *, const char *);
 static void	 mscan_dir(struct mscan *, const char *);
@@ -91,7 +92,6 @@ mscan_new(const char *const *dirs, size_t ndirs, const char *const *files,
 static void
 mscan_unref(struct mscan *m)
 {
-	size_t	i;
 	int	last;
 
 	jobq_lock(&m->q);
@@ -99,16 +99,10 @@ mscan_unref(struct mscan *m)
 	jobq_unlock(&m->q);
 	if (!last)
 		return;
-	jobq_destroy(&m->q, mscan_event_free_v);
-	for (i = 0; i < m->ndirs; i++)
-		free(m->dirs[i]);
-	free(m->dirs);
-	for (i = 0; i < m->nfiles; i++)
-		free(m->files[i]);
-	free(m->files);
-	for (i = 0; i < m->nfound; i++)
-		free(m->found[i]);
-	free(m->found);
+	jobq_destroy(&m->q, mscan_event_free1);
+	mscan_strv_free(m->dirs, m->ndirs);
+	mscan_strv_free(m->files, m->nfiles);
+	mscan_strv_free(m->found, m->nfound);
 	free(m->set);
 	free(m);
 }
@@ -124,10 +118,26 @@ mscan_cancelled(struct mscan *m)
 	return c;
 }
 
+/* Free v[0..n) and v. */
 static void
-mscan_event_free_v(void *ev)
+mscan_strv_free(char **v, size_t n)
 {
-	mscan_event_free(ev);
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* One event (not the ones after it). */
+static void
+mscan_event_free1(void *p)
+{
+	struct mscan_event	*ev = p;
+
+	free(ev->path);
+	free(ev->error);
+	free(ev);
 }
 
 /* FNV-1a. */
@@ -291,14 +301,8 @@ mscan_drain(struct mscan *m)
 void
 mscan_event_free(struct mscan_event *ev)
 {
-	struct mscan_event	*next;
-
-	for (; ev != NULL; ev = next) {
-		next = ev->next;
-		free(ev->path);
-		free(ev->error);
-		free(ev);
-	}
+	jobq_list_free(ev, offsetof(struct mscan_event, next),
+	    mscan_event_free1);
 }
 
 void

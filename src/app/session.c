@@ -246,6 +246,21 @@ session_set_model(struct session *sn, const struct session_model *m)
 	sn->kernels = xstrdup(m->kernels != NULL ? m->kernels : "?");
 }
 
+void
+session_set_engine(struct session *sn, const struct engine_info *info,
+    const char *sha256)
+{
+	struct session_model	m;
+
+	memset(&m, 0, sizeof m);
+	m.file_name = info->file_name;
+	m.quant = info->quant;
+	m.template_name = info->template_name;
+	m.kernels = info->cpu;
+	m.sha256 = sha256;
+	session_set_model(sn, &m);
+}
+
 /* Finish a running turn as stopped, keeping its first provenance. */
 static void
 session_stop(struct session *sn)
@@ -549,7 +564,6 @@ session_ask_open(const struct session_opts *o, struct engine *eng,
 {
 	const struct engine_info	*info = engine_get_info(eng);
 	struct session			*sn;
-	struct session_model		 m;
 	struct session_turn		 t;
 	struct modelid			 id;
 	struct store			*s;
@@ -580,13 +594,7 @@ session_ask_open(const struct session_opts *o, struct engine *eng,
 
 	if (modelid_get(s, info->path, "medchat ask", &id, cause) != 0)
 		goto fail;
-	memset(&m, 0, sizeof m);
-	m.file_name = info->file_name;
-	m.quant = info->quant;
-	m.template_name = info->template_name;
-	m.kernels = info->cpu;
-	m.sha256 = id.sha256;
-	session_set_model(sn, &m);
+	session_set_engine(sn, info, id.sha256);
 	if (session_gate(sn, o, info, cause) != 0)
 		goto fail;
 

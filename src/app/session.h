@@ -95,6 +95,9 @@ void		 session_free(struct session *);
 /* The model answers come from from now on. */
 void		 session_set_model(struct session *,
 		    const struct session_model *);
+/* The same from the engine's info and the file's sha256 (may be NULL). */
+void		 session_set_engine(struct session *,
+		    const struct engine_info *, const char *sha256);
 
 /*
  * Conversation *conv, created now if *conv is 0 with system, template

@@ -64,7 +64,7 @@ static void	*worker_main(void *);
 static struct worker_event *worker_event_new(enum worker_ev_type, unsigned);
 static void	 worker_job_free(struct job *);
 static void	 worker_job_free_v(void *);
-static void	 worker_event_free_v(void *);
+static void	 worker_event_free1(void *);
 static int	 worker_job_is_chat(void *);
 static unsigned	 worker_queue(struct worker *, struct job *);
 static void	 worker_do_load(struct worker *, struct job *);
@@ -73,6 +73,8 @@ static int	 worker_emit(const char *, size_t, void *);
 static void	 worker_progress(float, void *);
 static int	 worker_hash_progress(uint64_t, uint64_t, void *);
 static struct worker_model *worker_model_from(const struct engine_info *);
+static struct worker_model *worker_model_pack(const struct worker_model *,
+		    const char *const *);
 
 struct emit_ctx {
 	struct worker	*w;
@@ -120,7 +122,7 @@ worker_free(struct worker *w)
 	pthread_join(w->thread, NULL);
 
 	jobq_destroy(&w->jobs, worker_job_free_v);
-	jobq_destroy(&w->events, worker_event_free_v);
+	jobq_destroy(&w->events, worker_event_free1);
 	free(w);
 }
 
@@ -219,62 +221,82 @@ worker_drain(struct worker *w)
 void
 worker_event_free(struct worker_event *ev)
 {
-	struct worker_event	*next;
-
-	for (; ev != NULL; ev = next) {
-		next = ev->next;
-		free(ev->text);
-		free(ev->error);
-		worker_model_free(ev->model);
-		free(ev);
-	}
+	jobq_list_free(ev, offsetof(struct worker_event, next),
+	    worker_event_free1);
 }
+
+/* One event (not the ones after it). */
+static void
+worker_event_free1(void *p)
+{
+	struct worker_event	*ev = p;
+
+	free(ev->text);
+	free(ev->error);
+	worker_model_free(ev->model);
+	free(ev);
+}
+
+/*
+ * The strings of a worker_model live in the same allocation, after the
+ * struct, in the order path, file_name, model_name, quant,
+ * template_name, cpu: one free, and a copy is one repacking.
+ */
+#define WORKER_MODEL_NSTR	6
 
 void
 worker_model_free(struct worker_model *m)
 {
-	if (m == NULL)
-		return;
-	free(m->path);
-	free(m->file_name);
-	free(m->model_name);
-	free(m->quant);
-	free(m->template_name);
-	free(m->cpu);
 	free(m);
+}
+
+/* A new model with tmpl's numbers and the strings str[] (NULL = ""). */
+static struct worker_model *
+worker_model_pack(const struct worker_model *tmpl, const char *const *str)
+{
+	struct worker_model	*m;
+	size_t			 len[WORKER_MODEL_NSTR], total = 0;
+	char			*p;
+	int			 i;
+
+	for (i = 0; i < WORKER_MODEL_NSTR; i++) {
+		len[i] = str[i] != NULL ? strlen(str[i]) : 0;
+		total += len[i] + 1;
+	}
+	m = xmalloc(sizeof *m + total);
+	*m = *tmpl;
+	p = (char *)(m + 1);
+	{
+		char	**dst[WORKER_MODEL_NSTR] = { &m->path, &m->file_name,
+			    &m->model_name, &m->quant, &m->template_name,
+			    &m->cpu };
+
+		for (i = 0; i < WORKER_MODEL_NSTR; i++) {
+			if (len[i] > 0)
+				memcpy(p, str[i], len[i]);
+			p[len[i]] = '\0';
+			*dst[i] = p;
+			p += len[i] + 1;
+		}
+	}
+	return m;
 }
 
 struct worker_model *
 worker_model_copy(const struct worker_model *m)
 {
-	struct worker_model	*c;
-
 	if (m == NULL)
 		return NULL;
-	c = xmalloc(sizeof *c);
-	*c = *m;
-	c->path = xstrdup(m->path);
-	c->file_name = xstrdup(m->file_name);
-	c->model_name = xstrdup(m->model_name);
-	c->quant = xstrdup(m->quant);
-	c->template_name = xstrdup(m->template_name);
-	c->cpu = xstrdup(m->cpu);
-	return c;
+	return worker_model_pack(m, (const char *const []){ m->path,
+	    m->file_name, m->model_name, m->quant, m->template_name, m->cpu });
 }
 
 static struct worker_model *
 worker_model_from(const struct engine_info *i)
 {
-	struct worker_model	*m;
+	struct worker_model	 t, *m = &t;
 
-	m = xcalloc(1, sizeof *m);
-	m->path = xstrdup(i->path != NULL ? i->path : "");
-	m->file_name = xstrdup(i->file_name != NULL ? i->file_name : "");
-	m->model_name = xstrdup(i->model_name != NULL ? i->model_name : "");
-	m->quant = xstrdup(i->quant != NULL ? i->quant : "?");
-	m->template_name = xstrdup(i->template_name != NULL ?
-	    i->template_name : "chatml");
-	m->cpu = xstrdup(i->cpu != NULL ? i->cpu : "");
+	memset(&t, 0, sizeof t);
 	m->file_size = i->file_size;
 	m->n_params = i->n_params;
 	m->n_ctx_train = i->n_ctx_train;
@@ -283,7 +305,9 @@ worker_model_from(const struct engine_info *i)
 	m->n_layer = i->n_layer;
 	m->n_embd = i->n_embd;
 	m->n_threads = i->n_threads;
-	return m;
+	return worker_model_pack(&t, (const char *const []){ i->path,
+	    i->file_name, i->model_name, i->quant != NULL ? i->quant : "?",
+	    i->template_name != NULL ? i->template_name : "chatml", i->cpu });
 }
 
 static struct worker_event *
@@ -295,12 +319,6 @@ worker_event_new(enum worker_ev_type type, unsigned job)
 	ev->type = type;
 	ev->job = job;
 	return ev;
-}
-
-static void
-worker_event_free_v(void *ev)
-{
-	worker_event_free(ev);
 }
 
 static int

@@ -25,7 +25,10 @@
 
 struct worker;
 
-/* A copy of engine_info the UI may keep (strings owned by the copy). */
+/*
+ * A copy of engine_info the UI may keep: one allocation with its strings
+ * (read-only), freed by worker_model_free.
+ */
 struct worker_model {
 	char		*path;
 	char		*file_name;

@@ -44,6 +44,8 @@ static struct engine	*ask_engine;
 
 static int	 ask_num(const char *, const char *, const char *, double,
 		    double, double *);
+static int	 ask_numopt(const char *, int, const char *,
+		    struct ask_opts *);
 static int	 ask_parse(const char *, int, char **, struct ask_opts *,
 		    const char **);
 static int	 ask_emit(const char *, size_t, void *);
@@ -83,6 +85,67 @@ ask_num(const char *cmd, const char *opt, const char *s, double lo,
 	return 0;
 }
 
+/* The numeric options: getopt code, name and range. */
+static const struct ask_numopt {
+	int		 code;
+	const char	*name;
+	double		 lo, hi;
+} ask_numopts[] = {
+	{ 1, "--temp", 0, 100 },
+	{ 2, "--top-k", 0, INT_MAX },
+	{ 3, "--top-p", 0, 1 },
+	{ 4, "--min-p", 0, 1 },
+	{ 5, "--repeat-penalty", 0, 100 },
+	{ 6, "--seed", 0, 18446744073709551615.0 },
+	{ 'n', "-n", -1, INT_MAX },
+	{ 'c', "--ctx", 0, ENGINE_CTX_MAX },
+	{ 't', "--threads", 0, ENGINE_THREADS_MAX },
+};
+
+/* Check and set numeric option ch from arg; 0, or -1 (printed). */
+static int
+ask_numopt(const char *cmd, int ch, const char *arg, struct ask_opts *o)
+{
+	const struct ask_numopt	*n = ask_numopts;
+	double			 d;
+
+	while (n->code != ch)
+		n++;
+	if (ask_num(cmd, n->name, arg, n->lo, n->hi, &d) != 0)
+		return -1;
+	switch (ch) {
+	case 1:
+		o->smp.temp = (float)d;
+		break;
+	case 2:
+		o->smp.top_k = (int)d;
+		break;
+	case 3:
+		o->smp.top_p = (float)d;
+		break;
+	case 4:
+		o->smp.min_p = (float)d;
+		break;
+	case 5:
+		o->smp.repeat_penalty = (float)d;
+		break;
+	case 6:
+		o->smp.seed = strtoull(arg, NULL, 10);
+		o->seed_given = 1;
+		break;
+	case 'n':
+		o->smp.max_tokens = (int)d;
+		break;
+	case 'c':
+		o->n_ctx = (int)d;
+		break;
+	case 't':
+		o->n_threads = (int)d;
+		break;
+	}
+	return 0;
+}
+
 /*
  * Parse argv into *o; the positional text (question or prompt) in *text.
  * Returns 0, or -1 after printing a message.
@@ -108,7 +171,6 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		SESSION_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	double	d;
 	int	ch;
 
 	memset(o, 0, sizeof *o);
@@ -126,54 +188,10 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		case 'T':
 			o->tmpl = optarg;
 			break;
-		case 1:
-			if (ask_num(cmd, "--temp", optarg, 0, 100, &d) != 0)
+		case 1: case 2: case 3: case 4: case 5: case 6:
+		case 'n': case 'c': case 't':
+			if (ask_numopt(cmd, ch, optarg, o) != 0)
 				return -1;
-			o->smp.temp = (float)d;
-			break;
-		case 2:
-			if (ask_num(cmd, "--top-k", optarg, 0, INT_MAX,
-			    &d) != 0)
-				return -1;
-			o->smp.top_k = (int)d;
-			break;
-		case 3:
-			if (ask_num(cmd, "--top-p", optarg, 0, 1, &d) != 0)
-				return -1;
-			o->smp.top_p = (float)d;
-			break;
-		case 4:
-			if (ask_num(cmd, "--min-p", optarg, 0, 1, &d) != 0)
-				return -1;
-			o->smp.min_p = (float)d;
-			break;
-		case 5:
-			if (ask_num(cmd, "--repeat-penalty", optarg, 0, 100,
-			    &d) != 0)
-				return -1;
-			o->smp.repeat_penalty = (float)d;
-			break;
-		case 6:
-			if (ask_num(cmd, "--seed", optarg, 0,
-			    18446744073709551615.0, &d) != 0)
-				return -1;
-			o->smp.seed = strtoull(optarg, NULL, 10);
-			o->seed_given = 1;
-			break;
-		case 'n':
-			if (ask_num(cmd, "-n", optarg, -1, INT_MAX, &d) != 0)
-				return -1;
-			o->smp.max_tokens = (int)d;
-			break;
-		case 'c':
-			if (ask_num(cmd, "--ctx", optarg, 0, ENGINE_CTX_MAX, &d) != 0)
-				return -1;
-			o->n_ctx = (int)d;
-			break;
-		case 't':
-			if (ask_num(cmd, "--threads", optarg, 0, ENGINE_THREADS_MAX, &d) != 0)
-				return -1;
-			o->n_threads = (int)d;
 			break;
 		default:
 			if ((ch = session_getopt(&o->st, ch, optarg)) < 0)
