@@ -626,14 +626,12 @@ session_ask_open(const struct session_opts *o, struct engine *eng,
 		    (long long)uid, (long long)conv, (long long)conv);
 		fflush(stderr);
 	}
-	free(ids);
 	*sp = sn;
 	*msgs = sn->msgs;
 	*n = sn->n;
-	return 0;
-
 fail:
 	free(ids);
-	session_free(sn);
-	return -1;
+	if (*sp == NULL)
+		session_free(sn);
+	return *sp != NULL ? 0 : -1;
 }

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,21 +86,33 @@ ask_num(const char *cmd, const char *opt, const char *s, double lo,
 	return 0;
 }
 
-/* The numeric options: getopt code, name and range. */
+/*
+ * The numeric options: getopt code, name, range, and where the value
+ * goes in struct ask_opts (a float, an int, or the 64-bit seed).
+ */
+enum ask_numkind { ASK_FLOAT, ASK_INT, ASK_SEED };
 static const struct ask_numopt {
-	int		 code;
-	const char	*name;
-	double		 lo, hi;
+	int			 code;
+	const char		*name;
+	double			 lo, hi;
+	enum ask_numkind	 kind;
+	size_t			 off;
 } ask_numopts[] = {
-	{ 1, "--temp", 0, 100 },
-	{ 2, "--top-k", 0, INT_MAX },
-	{ 3, "--top-p", 0, 1 },
-	{ 4, "--min-p", 0, 1 },
-	{ 5, "--repeat-penalty", 0, 100 },
-	{ 6, "--seed", 0, 18446744073709551615.0 },
-	{ 'n', "-n", -1, INT_MAX },
-	{ 'c', "--ctx", 0, ENGINE_CTX_MAX },
-	{ 't', "--threads", 0, ENGINE_THREADS_MAX },
+	{ 1, "--temp", 0, 100, ASK_FLOAT, offsetof(struct ask_opts, smp.temp) },
+	{ 2, "--top-k", 0, INT_MAX, ASK_INT,
+	  offsetof(struct ask_opts, smp.top_k) },
+	{ 3, "--top-p", 0, 1, ASK_FLOAT, offsetof(struct ask_opts, smp.top_p) },
+	{ 4, "--min-p", 0, 1, ASK_FLOAT, offsetof(struct ask_opts, smp.min_p) },
+	{ 5, "--repeat-penalty", 0, 100, ASK_FLOAT,
+	  offsetof(struct ask_opts, smp.repeat_penalty) },
+	{ 6, "--seed", 0, 18446744073709551615.0, ASK_SEED,
+	  offsetof(struct ask_opts, smp.seed) },
+	{ 'n', "-n", -1, INT_MAX, ASK_INT,
+	  offsetof(struct ask_opts, smp.max_tokens) },
+	{ 'c', "--ctx", 0, ENGINE_CTX_MAX, ASK_INT,
+	  offsetof(struct ask_opts, n_ctx) },
+	{ 't', "--threads", 0, ENGINE_THREADS_MAX, ASK_INT,
+	  offsetof(struct ask_opts, n_threads) },
 };
 
 /* Check and set numeric option ch from arg; 0, or -1 (printed). */
@@ -107,41 +120,22 @@ static int
 ask_numopt(const char *cmd, int ch, const char *arg, struct ask_opts *o)
 {
 	const struct ask_numopt	*n = ask_numopts;
+	char			*field;
 	double			 d;
 
 	while (n->code != ch)
 		n++;
 	if (ask_num(cmd, n->name, arg, n->lo, n->hi, &d) != 0)
 		return -1;
-	switch (ch) {
-	case 1:
-		o->smp.temp = (float)d;
-		break;
-	case 2:
-		o->smp.top_k = (int)d;
-		break;
-	case 3:
-		o->smp.top_p = (float)d;
-		break;
-	case 4:
-		o->smp.min_p = (float)d;
-		break;
-	case 5:
-		o->smp.repeat_penalty = (float)d;
-		break;
-	case 6:
+	field = (char *)o + n->off;
+	if (n->kind == ASK_FLOAT)
+		*(float *)(void *)field = (float)d;
+	else if (n->kind == ASK_INT)
+		*(int *)(void *)field = (int)d;
+	else {
+		/* Exactly as typed: a double cannot hold every seed. */
 		o->smp.seed = strtoull(arg, NULL, 10);
 		o->seed_given = 1;
-		break;
-	case 'n':
-		o->smp.max_tokens = (int)d;
-		break;
-	case 'c':
-		o->n_ctx = (int)d;
-		break;
-	case 't':
-		o->n_threads = (int)d;
-		break;
 	}
 	return 0;
 }
