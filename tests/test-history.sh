@@ -3,7 +3,8 @@
 # import, list, show, search, export (md/json/txt, round trip), rename,
 # archive, delete (confirmation), terminal sanitizing of stored text, and
 # refusal of a file that is not a database; a read-only database (read,
-# never written); acknowledgements through export and import.
+# never written); acknowledgements through export and import; answers
+# stored with the older parameter formats.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 export MEDCHAT
@@ -239,5 +240,30 @@ if $MEDCHAT debug demo -o "$DEMO" >/dev/null 2>&1; then
 else
 	skip "ask and the record" "medchat debug demo failed"
 fi
+
+# Answers stored by older versions: `ask` wrote the parameters with
+# %.9g and no seed_fixed/ctx, the TUI with %g and both.  Their
+# provenance still shows in `history show` and in the exports.
+OASK='{"temp":0.800000012,"top_k":40,"top_p":0.949999988,"min_p":0.0500000007,"repeat_penalty":1,"repeat_last_n":64,"max_tokens":5,"seed":7}'
+OTUI='{"temp":0.3,"top_k":12,"top_p":0.9,"min_p":0.05,"repeat_penalty":1.1,"repeat_last_n":64,"max_tokens":-1,"seed":9,"seed_fixed":1,"ctx":512}'
+jq_str() { printf '%s' "$1" | sed 's/"/\\"/g'; }
+oldmsg() { # id parent role params seed content
+	printf '{"id": %s, "parent": %s, "role": "%s", "status": "complete", "created": "2026-01-02T03:04:05.006Z", "updated": "2026-01-02T03:04:05.006Z", "error": null, "model_file": %s, "model_quant": %s, "model_sha256": null, "template": %s, "params_json": %s, "seed": %s, "n_prompt": 4, "n_gen": 2, "prefill_tps": 0, "decode_tps": 0, "trimmed": false, "dropped_json": null, "content": "%s"}' \
+	    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
+}
+{
+	printf '{"format": "medchat-export", "version": 1, "conversations": [{"id": 1, "title": "Old formats", "created": "2026-01-02T03:04:05.006Z", "updated": "2026-01-02T03:04:05.006Z", "system": null, "template": null, "model_file": "old.gguf", "model_sha256": null, "model_quant": "Q4_0", "params_json": "%s", "archived": false, "current_leaf": 4, "messages": [' "$(jq_str "$OTUI")"
+	oldmsg 1 null user null null null null null "From ask?"; printf ', '
+	oldmsg 2 1 assistant '"old.gguf"' '"Q4_0"' '"chatml"' "\"$(jq_str "$OASK")\"" 7 "Answer one."; printf ', '
+	oldmsg 3 2 user null null null null null "From the TUI?"; printf ', '
+	oldmsg 4 3 assistant '"old.gguf"' '"Q4_0"' '"llama2"' "\"$(jq_str "$OTUI")\"" 9 "Answer two."
+	printf ']}]}\n'
+} > "$TMPD/old.json"
+ODB=$TMPD/old.db
+$MEDCHAT history import --db "$ODB" "$TMPD/old.json" >/dev/null 2>"$TMPD/err"
+out=$($MEDCHAT history show 1 --db "$ODB" 2>&1)
+check "old params formats: history show gives both provenance lines" sh -c 'echo "$1" | grep -q "old.gguf (Q4_0), template chatml, seed 7, 4+2 tokens" && echo "$1" | grep -q "old.gguf (Q4_0), template llama2, seed 9, 4+2 tokens"' _ "$out"
+$MEDCHAT history export 1 --db "$ODB" --format md -o "$TMPD/old.md"
+check "old params formats: export md shows both parameter sets" sh -c 'grep -qF "parameters $1, seed 7" "$3" && grep -qF "parameters $2, seed 9" "$3"' _ "$OASK" "$OTUI" "$TMPD/old.md"
 chmod 700 "$RODIR"
 done_testing

@@ -54,8 +54,8 @@ wait_for(struct worker *w, enum worker_ev_type until, int ms,
 				worker_model_free(s->model);
 				s->model = worker_model_copy(ev->model);
 				if (s->model != NULL)
-					memcpy(s->model->sha256,
-					    ev->model->sha256, 65);
+					memcpy(s->model->ident.sha256,
+					    ev->model->ident.sha256, 65);
 				break;
 			case WORKER_EV_LOAD_FAILED:
 				s->failed++;
@@ -148,7 +148,7 @@ main(void)
 	    "model loads with the requested context");
 	test_cond(s.progress > 0, "load progress reported");
 	test_cond(s.model != NULL && sha256_file(path, hex, NULL, NULL,
-	    &cause) == 0 && strcmp(hex, s.model->sha256) == 0,
+	    &cause) == 0 && strcmp(hex, s.model->ident.sha256) == 0,
 	    "the worker computes the file's SHA-256 when asked");
 	seen_reset(&s);
 

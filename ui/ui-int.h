@@ -159,10 +159,9 @@ struct ui {
 	/* generation */
 	unsigned		 chat_job;
 	long			 gen_msg;	/* chat index being written */
-	long			*gen_idx;	/* context -> chat index */
-	int			 gen_n;
-	struct store_stream	*stream;
-	uint64_t		 gen_seed;
+	struct session		*session;	/* the ask workflow (session.c);
+						   created with the first
+						   model loaded */
 	double			 gen_start;
 	int			 gen_tokens;
 	double			 tps;

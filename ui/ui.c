@@ -21,9 +21,10 @@
  * (curses sends only the difference).  While curses runs, stderr goes to
  * a log file in the data directory so nothing disturbs the screen.
  *
- * Persistence: a question is committed to the store before the worker
- * gets it; the answer streams into the store through store_stream
- * (flushed at most every 250 ms) and is finished with its provenance.
+ * Persistence is the session's (src/app/session.c): a question is
+ * committed to the store before the worker gets it; the answer streams
+ * into the store (flushed at most every 250 ms) and is finished with its
+ * provenance.
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -45,7 +46,9 @@
 
 #include "advisory.h"
 #include "fsutil.h"
+#include "modelid.h"
 #include "prompts.h"
+#include "session.h"
 #include "ui-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -60,10 +63,9 @@ static void	 ui_events(struct ui *);
 static void	 ui_event(struct ui *, struct worker_event *);
 static void	 ui_loaded(struct ui *, struct worker_model *);
 static void	 ui_gen_finish(struct ui *, struct worker_event *);
-static void	 ui_prov(struct ui *, struct store_prov *, char *);
 static int	 ui_ensure_conv(struct ui *, char **);
 static int64_t	 ui_parent_before(struct ui *, long);
-static void	 ui_generate(struct ui *, int64_t);
+static int	 ui_generate(struct ui *, int64_t, const char *, char **);
 static void	 ui_resize(struct ui *);
 static void	 ui_startup_model(struct ui *);
 static double	 ui_now(void);
@@ -221,13 +223,10 @@ ui_main(int argc, char **argv)
 	ui_loop(ui);
 
 	/* Orderly teardown: finish a running answer as cancelled. */
-	if (ui->stream != NULL) {
+	if (session_running(ui->session))
 		worker_cancel(ui->worker);
-		store_stream_finish(ui->stream, STORE_STATUS_CANCELLED, NULL,
-		    NULL, NULL, NULL);
-		store_stream_free(ui->stream);
-		ui->stream = NULL;
-	}
+	session_free(ui->session);
+	ui->session = NULL;
 	input_free();
 	ui_draw_end();
 	ui_stderr(0);
@@ -256,7 +255,7 @@ ui_free(struct ui *ui)
 	worker_model_free(ui->model);
 	conffile_free(&ui->conf);
 	free(ui->conf_msg);
-	free(ui->gen_idx);
+	session_free(ui->session);
 	free(ui->opt_model);
 	free(ui->opt_models_dir);
 	free(ui->opt_db);
@@ -578,8 +577,7 @@ ui_event(struct ui *ui, struct worker_event *ev)
 		dt = ui_now() - ui->gen_start;
 		if (dt > 0.2)
 			ui->tps = ui->gen_tokens / dt;
-		if (ui->stream != NULL &&
-		    store_stream_append(ui->stream, ev->text, ev->len,
+		if (session_emit(ui->session, ev->text, ev->len,
 		    &cause) != 0) {
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
@@ -598,6 +596,8 @@ ui_event(struct ui *ui, struct worker_event *ev)
 static void
 ui_loaded(struct ui *ui, struct worker_model *m)
 {
+	struct session_model	 sm;
+	struct modelid		 id;
 	char			*cause = NULL, buf[64];
 
 	worker_model_free(ui->model);
@@ -609,22 +609,30 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	ui->have_res = 0;
 	ui->hashing = 0;
 	ui->model_sha[0] = '\0';
-	if (m->sha256[0] != '\0') {
+	if (m->ident.sha256[0] != '\0') {
 		/* Hashed by the worker: remember it in the catalog. */
-		memcpy(ui->model_sha, m->sha256, sizeof ui->model_sha);
-		if (store_model_set_sha256(ui->store, m->path, m->st_size,
-		    m->st_mtime_ns, m->sha256, &cause) != 0) {
+		memcpy(ui->model_sha, m->ident.sha256, sizeof ui->model_sha);
+		if (modelid_record(ui->store, m->path, &m->ident,
+		    &cause) != 0) {
 			free(cause);
 			cause = NULL;
 		}
-	} else if (store_model_sha256(ui->store, m->path, ui->model_sha, NULL,
-	    &cause) != 0) {
-		/* Cached (or small): store_model_sha256 is quick. */
+	} else if (modelid_get(ui->store, m->path, NULL, &id, &cause) != 0) {
+		/* Cached (or small): quick. */
 		ui_message(ui, 1, "%s", cause);
 		free(cause);
 		cause = NULL;
-		ui->model_sha[0] = '\0';
-	}
+	} else
+		memcpy(ui->model_sha, id.sha256, sizeof ui->model_sha);
+	if (ui->session == NULL)
+		ui->session = session_create(ui->store);
+	memset(&sm, 0, sizeof sm);
+	sm.file_name = m->file_name;
+	sm.quant = m->quant;
+	sm.template_name = m->template_name;
+	sm.kernels = m->cpu;
+	sm.sha256 = ui->model_sha;
+	session_set_model(ui->session, &sm);
 	if (store_model_touch(ui->store, m->path, &cause) != 0) {
 		free(cause);
 		cause = NULL;
@@ -657,9 +665,8 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 void
 ui_load_model(struct ui *ui, const char *path)
 {
-	struct stat	 sb;
-	char		*abs, *cause = NULL, sha[65];
-	int		 want_sha = 1;
+	struct modelid	 id;
+	char		*abs;
 
 	if (ui->state == STATE_GENERATING) {
 		worker_cancel(ui->worker);
@@ -667,60 +674,26 @@ ui_load_model(struct ui *ui, const char *path)
 	abs = realpath(path, NULL);
 	free(ui->loading_path);
 	ui->loading_path = abs != NULL ? abs : xstrdup(path);
-	/* The worker hashes the file unless the catalog knows its hash. */
-	if (stat(ui->loading_path, &sb) == 0 &&
-	    store_model_cached_sha256(ui->store, ui->loading_path,
-	    (uint64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-	    sb.st_mtim.tv_nsec, sha, &cause) == 1)
-		want_sha = 0;
-	free(cause);
 	ui->load_frac = 0;
 	ui->hashing = 0;
 	ui->state = STATE_LOADING;
+	/* The worker hashes the file unless the catalog knows its hash. */
 	ui->load_job = worker_load(ui->worker, ui->loading_path,
-	    ui->set.n_ctx, ui->opt_threads, want_sha);
+	    ui->set.n_ctx, ui->opt_threads,
+	    !modelid_cached(ui->store, ui->loading_path, &id));
 	ui->dirty = 1;
-}
-
-/* Fill p with the provenance of the running answer (pointers into ui). */
-static void
-ui_prov(struct ui *ui, struct store_prov *p, char *params)
-{
-	memset(p, 0, sizeof *p);
-	if (ui->model != NULL) {
-		p->model_file = ui->model->file_name;
-		p->model_quant = ui->model->quant;
-		p->template_name = ui->template_name != NULL ?
-		    ui->template_name : ui->model->template_name;
-	}
-	p->model_sha256 = ui->model_sha[0] != '\0' ? ui->model_sha : NULL;
-	p->params_json = params;
-	p->seed = ui->gen_seed;
-	p->has_seed = 1;
 }
 
 static int
 ui_ensure_conv(struct ui *ui, char **cause)
 {
-	struct store_conv	 init;
-	char			*params;
-	int			 rv;
-
-	if (ui->chat->conv_id != 0)
-		return 0;
-	memset(&init, 0, sizeof init);
-	init.system = ui->chat->system[0] != '\0' ? ui->chat->system : NULL;
-	init.template_name = ui->template_name;
-	if (ui->model != NULL) {
-		init.model_file = ui->model->file_name;
-		init.model_quant = ui->model->quant;
+	if (ui->session == NULL) {
+		xasprintf(cause, "no model loaded");
+		return -1;
 	}
-	init.model_sha256 = ui->model_sha[0] != '\0' ? ui->model_sha : NULL;
-	params = settings_json(&ui->set);
-	init.params_json = params;
-	rv = store_conv_create(ui->store, &init, &ui->chat->conv_id, cause);
-	free(params);
-	return rv;
+	return session_conv_ensure(ui->session, &ui->chat->conv_id,
+	    ui->chat->system[0] != '\0' ? ui->chat->system : NULL,
+	    ui->template_name, &ui->set, cause);
 }
 
 /* Store id of the last shown message before index i (0 = root). */
@@ -743,8 +716,8 @@ void
 ui_send(struct ui *ui, const char *text)
 {
 	char	*cause = NULL;
-	int64_t	 parent, id;
-	size_t	 i, ui_idx;
+	int64_t	 parent;
+	size_t	 i;
 
 	if (ui->state == STATE_GENERATING) {
 		ui_message(ui, 1, "still answering: Esc stops it");
@@ -790,126 +763,114 @@ ui_send(struct ui *ui, const char *text)
 	} else
 		parent = ui_parent_before(ui, (long)ui->chat->n);
 	ui->editing = -1;
-	if (store_msg_add(ui->store, ui->chat->conv_id, parent,
-	    STORE_ROLE_USER, text, STORE_STATUS_COMPLETE, NULL, &id,
-	    &cause) != 0) {
+	if (ui_generate(ui, parent, text, &cause) != 0) {
 		ui_message(ui, 1, "not sent: %s", cause);
 		free(cause);
 		input_set_line(text);
-		return;
 	}
-	ui_idx = chat_add(ui->chat, CHAT_USER, text);
-	ui->chat->msgs[ui_idx].id = id;
-	ui_generate(ui, id);
 }
 
-/* Start answering; parent is the committed user message. */
-static void
-ui_generate(struct ui *ui, int64_t parent)
+/*
+ * Start answering: question (saved now under parent, then shown), or
+ * with question NULL the committed user message parent again.  0, or -1
+ * and *cause when the question could not be saved (nothing changed).
+ */
+static int
+ui_generate(struct ui *ui, int64_t parent, const char *question,
+    char **cause)
 {
 	struct engine_msg	*msgs;
 	struct engine_sampling	 s;
-	struct store_prov	 prov;
+	struct session_turn	 t;
 	const char		**texts;
+	int64_t			*ids, qid;
+	long			*idx;
 	int			*roles, n, i;
-	char			*params;
+	size_t			 k;
 
-	ui->gen_msg = (long)chat_add(ui->chat, CHAT_ASSISTANT, "");
-	chat_set_status(ui->chat, (size_t)ui->gen_msg, CHAT_STREAMING);
-	chat_set_model(ui->chat, (size_t)ui->gen_msg, ui->model->file_name);
-	s = ui->set.s;
+	memset(&t, 0, sizeof t);
+	t.seed = ui->set.s.seed;
 	if (!ui->set.seed_fixed) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		s.seed = ((uint64_t)ts.tv_sec * 1000000007ULL) ^
+		t.seed = ((uint64_t)ts.tv_sec * 1000000007ULL) ^
 		    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
 	}
-	ui->gen_seed = s.seed;
 
-	free(ui->gen_idx);
-	n = chat_context(ui->chat, &roles, &texts, &ui->gen_idx);
-	ui->gen_n = n;
+	/* The context: the conversation shown, then the new question. */
+	n = chat_context(ui->chat, &roles, &texts, &idx);
 	msgs = xcalloc((size_t)n + 1, sizeof *msgs);
+	ids = xcalloc((size_t)n + 1, sizeof *ids);
 	for (i = 0; i < n; i++) {
 		msgs[i].role = roles[i] == CHAT_SYSTEM ? ENGINE_SYSTEM :
 		    roles[i] == CHAT_USER ? ENGINE_USER : ENGINE_ASSISTANT;
 		msgs[i].text = texts[i];
+		ids[i] = idx[i] >= 0 ? ui->chat->msgs[idx[i]].id : 0;
 	}
+	if (question != NULL) {
+		msgs[n].role = ENGINE_USER;
+		msgs[n++].text = question;
+	}
+	t.conv = ui->chat->conv_id;
+	t.parent = parent;
+	t.question = question;
+	t.tmpl = ui->template_name;
+	t.set = &ui->set;
+	t.ctx_ids = ids;
+	t.n_ctx = n;
+	if (session_begin(ui->session, &t, &qid, cause) != 0) {
+		free(msgs);
+		free(ids);
+		free(idx);
+		free(roles);
+		free(texts);
+		return -1;
+	}
+	if (question != NULL) {
+		k = chat_add(ui->chat, CHAT_USER, question);
+		ui->chat->msgs[k].id = qid;
+	}
+	ui->gen_msg = (long)chat_add(ui->chat, CHAT_ASSISTANT, "");
+	chat_set_status(ui->chat, (size_t)ui->gen_msg, CHAT_STREAMING);
+	chat_set_model(ui->chat, (size_t)ui->gen_msg, ui->model->file_name);
+	s = ui->set.s;
+	s.seed = t.seed;
 	ui->chat_job = worker_chat(ui->worker, ui->template_name, msgs, n, &s);
 	free(msgs);
+	free(ids);
+	free(idx);
 	free(roles);
 	free(texts);
 
-	params = settings_json(&ui->set);
-	ui_prov(ui, &prov, params);
-	ui->stream = store_stream_start(ui->store, ui->chat->conv_id, parent,
-	    &prov);
-	free(params);
 	ui->state = STATE_GENERATING;
 	ui->gen_start = ui_now();
 	ui->gen_tokens = 0;
 	ui->tps = 0;
 	ui->chatview.follow = 1;
 	ui->dirty = 1;
+	return 0;
 }
 
 /* The answer is done, stopped or failed: persist it and update state. */
 static void
 ui_gen_finish(struct ui *ui, struct worker_event *ev)
 {
-	struct store_prov	 prov;
-	struct buf		 dropped = BUF_INIT;
-	enum store_status	 st;
-	char			*params, *cause = NULL;
+	enum session_end	 st;
+	char			*cause = NULL;
 	int64_t			 id = 0;
-	long			 ci;
-	int			 i;
 
-	params = settings_json(&ui->set);
-	ui_prov(ui, &prov, params);
-	prov.n_prompt = ev->res.n_prompt;
-	prov.n_gen = ev->res.n_gen;
-	prov.prefill_tps = ev->res.prefill_tps;
-	prov.decode_tps = ev->res.decode_tps;
-	prov.trimmed = ev->res.trimmed;
-	if (ev->res.trimmed && ev->res.n_dropped > 0) {
-		buf_putc(&dropped, '[');
-		for (i = 0; i < ev->res.n_dropped && i < 64; i++) {
-			if (ev->res.dropped[i] < 0 ||
-			    ev->res.dropped[i] >= ui->gen_n)
-				continue;
-			ci = ui->gen_idx[ev->res.dropped[i]];
-			if (ci < 0 || (size_t)ci >= ui->chat->n)
-				continue;
-			buf_printf(&dropped, "%s%lld", dropped.len > 1 ?
-			    "," : "", (long long)ui->chat->msgs[ci].id);
-		}
-		buf_putc(&dropped, ']');
-		prov.dropped_json = dropped.data;
+	if (session_end(ui->session, &ev->res, ev->type == WORKER_EV_ERROR ?
+	    (ev->error != NULL ? ev->error : "generation failed") : NULL, &st,
+	    &id, &cause) != 0) {
+		ui_message(ui, 1, "%s", cause);
+		free(cause);
 	}
-	if (ev->type == WORKER_EV_ERROR)
-		st = STORE_STATUS_ERROR;
-	else if (ev->res.stop == ENGINE_STOP_CANCEL)
-		st = STORE_STATUS_CANCELLED;
-	else
-		st = STORE_STATUS_COMPLETE;
-	if (ui->stream != NULL) {
-		if (store_stream_finish(ui->stream, st, ev->error, &prov, &id,
-		    &cause) != 0) {
-			ui_message(ui, 1, "%s", cause);
-			free(cause);
-		}
-		store_stream_free(ui->stream);
-		ui->stream = NULL;
-	}
-	free(params);
-	buf_free(&dropped);
 	if (ui->gen_msg >= 0 && (size_t)ui->gen_msg < ui->chat->n) {
 		ui->chat->msgs[ui->gen_msg].id = id;
 		chat_set_status(ui->chat, (size_t)ui->gen_msg,
-		    st == STORE_STATUS_ERROR ? CHAT_FAILED :
-		    st == STORE_STATUS_CANCELLED ? CHAT_STOPPED : CHAT_COMPLETE);
+		    st == SESSION_ERROR ? CHAT_FAILED :
+		    st == SESSION_STOPPED ? CHAT_STOPPED : CHAT_COMPLETE);
 	}
 	ui->gen_msg = -1;
 	ui->chat_job = 0;
@@ -925,9 +886,9 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 		if (ev->res.decode_tps > 0)
 			ui->tps = ev->res.decode_tps;
 		if (ui->state != STATE_LOADING)
-			ui->state = st == STORE_STATUS_CANCELLED ?
+			ui->state = st == SESSION_STOPPED ?
 			    STATE_STOPPED : STATE_READY;
-		if (st == STORE_STATUS_CANCELLED)
+		if (st == SESSION_STOPPED)
 			ui_message(ui, 0, "stopped: the partial answer is kept "
 			    "(/regen answers again)");
 		else if (ev->res.stop == ENGINE_STOP_CONTEXT)
@@ -969,8 +930,7 @@ ui_regenerate(struct ui *ui, char **cause)
 	a = chat_last(ui->chat, CHAT_ASSISTANT);
 	if (a > u)
 		chat_supersede(ui->chat, (size_t)a);
-	ui_generate(ui, ui->chat->msgs[u].id);
-	return 0;
+	return ui_generate(ui, ui->chat->msgs[u].id, NULL, cause);
 }
 
 void

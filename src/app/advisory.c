@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "advisory.h"
+#include "prompts.h"
 #include "sha256.h"
 #include "xmalloc.h"
 
@@ -24,25 +25,16 @@ static char		 advisory_hash[SHA256_HEXLEN + 1];
 static void
 advisory_init(void)
 {
-	const char	*p = advisory_txt, *nl;
+	const char	*v;
 	size_t		 n;
 
 	/* The file is ours (compiled in); a malformed one is a build bug. */
-	if (strncmp(p, "advisory-version:", 17) != 0 ||
-	    (nl = strchr(p, '\n')) == NULL)
-		abort();
-	p += 17;
-	while (*p == ' ')
-		p++;
-	n = (size_t)(nl - p);
+	advisory_body = prompts_header(advisory_txt, "advisory-version", &v,
+	    &n);
 	if (n == 0 || n >= sizeof advisory_ver)
 		abort();
-	memcpy(advisory_ver, p, n);
+	memcpy(advisory_ver, v, n);
 	advisory_ver[n] = '\0';
-	p = nl + 1;
-	while (*p == '\n')
-		p++;
-	advisory_body = p;
 	sha256_hex(advisory_body, strlen(advisory_body), advisory_hash);
 }
 

@@ -2,8 +2,9 @@
  * mscan.c -- find and probe model files off the UI thread (see mscan.h).
  *
  * Ownership: struct mscan is shared by the caller and the thread, each
- * holding one reference (refs, under lock); whoever drops the last one
- * frees it, pipe included.  The thread is detached, so mscan_stop() only
+ * holding one reference (refs, under the event queue's lock); whoever
+ * drops the last one frees it, pipe included.  Events go through a
+ * struct jobq (src/app/jobq.c) as the worker's do.  The thread is detached, so mscan_stop() only
  * sets the cancel flag and drops the caller's reference.  The set of real
  * paths seen is the thread's alone (a small open-addressing hash table,
  * so a directory of many thousand files stays linear).  mscan_run() uses
@@ -17,25 +18,22 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "jobq.h"
 #include "mscan.h"
 #include "xmalloc.h"
 
 struct mscan {
-	pthread_mutex_t		 lock;
-	int			 refs;		/* under lock */
-	int			 cancel;	/* under lock */
-	int			 pipe[2];	/* -1 in mscan_run */
-	struct mscan_event	*head;		/* under lock */
-	struct mscan_event	**tail;
+	struct jobq		 q;		/* events; no pipe in mscan_run */
+	int			 refs;		/* under q's lock */
+	int			 cancel;	/* under q's lock */
 
 	/* The thread's own: */
 	char			**dirs;
@@ -50,28 +48,32 @@ struct mscan {
 };
 
 static struct mscan *mscan_new(const char *const *, size_t,
-		    const char *const *, size_t, mscan_probe_fn);
+		    const char *const *, size_t, mscan_probe_fn, int, char **);
 static void	 mscan_unref(struct mscan *);
 static int	 mscan_cancelled(struct mscan *);
-static void	 mscan_push(struct mscan *, struct mscan_event *);
+static void	 mscan_event_free1(void *);
+static void	 mscan_strv_free(char **, size_t);
 static uint64_t	 mscan_hash(const char *);
 static void	 mscan_add(struct mscan *, const char *);
 static void	 mscan_dir(struct mscan *, const char *);
 static void	 mscan_walk(struct mscan *);
 static void	*mscan_main(void *);
 
+/* A scan with one reference; wake: with the pipe.  NULL and *cause. */
 static struct mscan *
 mscan_new(const char *const *dirs, size_t ndirs, const char *const *files,
-    size_t nfiles, mscan_probe_fn probe)
+    size_t nfiles, mscan_probe_fn probe, int wake, char **cause)
 {
 	struct mscan	*m;
 	size_t		 i;
 
 	m = xcalloc(1, sizeof *m);
-	pthread_mutex_init(&m->lock, NULL);
+	if (jobq_init(&m->q, offsetof(struct mscan_event, next), wake,
+	    cause) != 0) {
+		free(m);
+		return NULL;
+	}
 	m->refs = 1;
-	m->pipe[0] = m->pipe[1] = -1;
-	m->tail = &m->head;
 	m->probe = probe;
 	m->dirs = xcalloc(ndirs + 1, sizeof *m->dirs);
 	for (i = 0; i < ndirs; i++) {
@@ -90,30 +92,18 @@ mscan_new(const char *const *dirs, size_t ndirs, const char *const *files,
 static void
 mscan_unref(struct mscan *m)
 {
-	size_t	i;
 	int	last;
 
-	pthread_mutex_lock(&m->lock);
+	jobq_lock(&m->q);
 	last = --m->refs == 0;
-	pthread_mutex_unlock(&m->lock);
+	jobq_unlock(&m->q);
 	if (!last)
 		return;
-	mscan_event_free(m->head);
-	if (m->pipe[0] != -1)
-		close(m->pipe[0]);
-	if (m->pipe[1] != -1)
-		close(m->pipe[1]);
-	for (i = 0; i < m->ndirs; i++)
-		free(m->dirs[i]);
-	free(m->dirs);
-	for (i = 0; i < m->nfiles; i++)
-		free(m->files[i]);
-	free(m->files);
-	for (i = 0; i < m->nfound; i++)
-		free(m->found[i]);
-	free(m->found);
+	jobq_destroy(&m->q, mscan_event_free1);
+	mscan_strv_free(m->dirs, m->ndirs);
+	mscan_strv_free(m->files, m->nfiles);
+	mscan_strv_free(m->found, m->nfound);
 	free(m->set);
-	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
 
@@ -122,26 +112,32 @@ mscan_cancelled(struct mscan *m)
 {
 	int	c;
 
-	pthread_mutex_lock(&m->lock);
+	jobq_lock(&m->q);
 	c = m->cancel;
-	pthread_mutex_unlock(&m->lock);
+	jobq_unlock(&m->q);
 	return c;
 }
 
-/* Queue ev (taking it) and wake the reader. */
+/* Free v[0..n) and v. */
 static void
-mscan_push(struct mscan *m, struct mscan_event *ev)
+mscan_strv_free(char **v, size_t n)
 {
-	char	c = 0;
+	size_t	i;
 
-	ev->next = NULL;
-	pthread_mutex_lock(&m->lock);
-	*m->tail = ev;
-	m->tail = &ev->next;
-	pthread_mutex_unlock(&m->lock);
-	/* A full pipe already guarantees a wake-up: EAGAIN is fine. */
-	if (m->pipe[1] != -1)
-		(void)write(m->pipe[1], &c, 1);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* One event (not the ones after it). */
+static void
+mscan_event_free1(void *p)
+{
+	struct mscan_event	*ev = p;
+
+	free(ev->path);
+	free(ev->error);
+	free(ev);
 }
 
 /* FNV-1a. */
@@ -198,7 +194,7 @@ mscan_add(struct mscan *m, const char *path)
 	ev->type = MSCAN_FOUND;
 	ev->idx = m->nfound - 1;
 	ev->path = xstrdup(real);
-	mscan_push(m, ev);
+	jobq_push(&m->q, ev);
 }
 
 /* Every *.gguf entry of dir (case-insensitive suffix). */
@@ -246,11 +242,11 @@ mscan_walk(struct mscan *m)
 			    xstrdup("not a usable GGUF file");
 			memset(&ev->sum, 0, sizeof ev->sum);
 		}
-		mscan_push(m, ev);
+		jobq_push(&m->q, ev);
 	}
 	ev = xcalloc(1, sizeof *ev);
 	ev->type = MSCAN_DONE;
-	mscan_push(m, ev);
+	jobq_push(&m->q, ev);
 }
 
 static void *
@@ -270,20 +266,10 @@ mscan_start(const char *const *dirs, size_t ndirs, const char *const *files,
 	struct mscan	*m;
 	pthread_t	 t;
 	sigset_t	 all, old;
-	int		 i, fl;
 
-	m = mscan_new(dirs, ndirs, files, nfiles, probe);
-	if (pipe(m->pipe) != 0) {
-		xasprintf(cause, "pipe: %s", strerror(errno));
-		m->pipe[0] = m->pipe[1] = -1;
-		mscan_unref(m);
+	if ((m = mscan_new(dirs, ndirs, files, nfiles, probe, 1,
+	    cause)) == NULL)
 		return NULL;
-	}
-	for (i = 0; i < 2; i++) {
-		fl = fcntl(m->pipe[i], F_GETFL);
-		fcntl(m->pipe[i], F_SETFL, fl | O_NONBLOCK);
-		fcntl(m->pipe[i], F_SETFD, FD_CLOEXEC);
-	}
 	m->refs = 2;
 	/* Signals stay with the UI thread (its self-pipe handlers). */
 	sigfillset(&all);
@@ -303,38 +289,20 @@ mscan_start(const char *const *dirs, size_t ndirs, const char *const *files,
 int
 mscan_fd(struct mscan *m)
 {
-	return m->pipe[0];
+	return jobq_fd(&m->q);
 }
 
 struct mscan_event *
 mscan_drain(struct mscan *m)
 {
-	struct mscan_event	*list;
-	char			 b[256];
-
-	if (m->pipe[0] != -1) {
-		while (read(m->pipe[0], b, sizeof b) > 0)
-			continue;
-	}
-	pthread_mutex_lock(&m->lock);
-	list = m->head;
-	m->head = NULL;
-	m->tail = &m->head;
-	pthread_mutex_unlock(&m->lock);
-	return list;
+	return jobq_drain(&m->q);
 }
 
 void
 mscan_event_free(struct mscan_event *ev)
 {
-	struct mscan_event	*next;
-
-	for (; ev != NULL; ev = next) {
-		next = ev->next;
-		free(ev->path);
-		free(ev->error);
-		free(ev);
-	}
+	jobq_list_free(ev, offsetof(struct mscan_event, next),
+	    mscan_event_free1);
 }
 
 void
@@ -342,9 +310,9 @@ mscan_stop(struct mscan *m)
 {
 	if (m == NULL)
 		return;
-	pthread_mutex_lock(&m->lock);
+	jobq_lock(&m->q);
 	m->cancel = 1;
-	pthread_mutex_unlock(&m->lock);
+	jobq_unlock(&m->q);
 	mscan_unref(m);
 }
 
@@ -355,7 +323,7 @@ mscan_run(const char *const *dirs, size_t ndirs, const char *const *files,
 	struct mscan		*m;
 	struct mscan_event	*list;
 
-	m = mscan_new(dirs, ndirs, files, nfiles, probe);
+	m = mscan_new(dirs, ndirs, files, nfiles, probe, 0, NULL);
 	mscan_walk(m);
 	list = mscan_drain(m);
 	mscan_unref(m);

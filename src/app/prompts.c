@@ -38,30 +38,41 @@ static struct prompt_preset	 prompts_table[PROMPTS_N];
 static void
 prompts_init(void)
 {
-	const char	*p, *nl;
+	const char	*p, *title;
 	char		*text;
 	size_t		 i, n;
 
 	for (i = 0; i < PROMPTS_N; i++) {
-		p = prompts_files[i].file;
-		/* Compiled-in files: a malformed one is a build bug. */
-		if (strncmp(p, "title:", 6) != 0 ||
-		    (nl = strchr(p, '\n')) == NULL)
-			abort();
-		p += 6;
-		while (*p == ' ')
-			p++;
+		p = prompts_header(prompts_files[i].file, "title", &title, &n);
 		prompts_table[i].name = prompts_files[i].name;
-		prompts_table[i].title = xstrndup(p, (size_t)(nl - p));
-		p = nl + 1;
-		while (*p == '\n')
-			p++;
+		prompts_table[i].title = xstrndup(title, n);
 		n = strlen(p);
 		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == ' '))
 			n--;
 		text = xstrndup(p, n);
 		prompts_table[i].text = text;
 	}
+}
+
+const char *
+prompts_header(const char *file, const char *key, const char **value,
+    size_t *len)
+{
+	const char	*p = file, *nl;
+	size_t		 kl = strlen(key);
+
+	if (strncmp(p, key, kl) != 0 || p[kl] != ':' ||
+	    (nl = strchr(p, '\n')) == NULL)
+		abort();
+	p += kl + 1;
+	while (*p == ' ')
+		p++;
+	*value = p;
+	*len = (size_t)(nl - p);
+	p = nl + 1;
+	while (*p == '\n')
+		p++;
+	return p;
 }
 
 size_t

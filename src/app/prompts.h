@@ -22,4 +22,13 @@ const struct prompt_preset *prompts_find(const char *name);
 /* Text of the default system message. */
 const char	*prompts_default_system(void);
 
+/*
+ * A compiled-in data file that opens with the line "key: value", then
+ * blank lines, then its body: *value and *len get the value, the return
+ * is the body.  The files are ours, so a malformed one is a build bug
+ * (abort).  The advisory text has the same layout.
+ */
+const char	*prompts_header(const char *file, const char *key,
+		    const char **value, size_t *len);
+
 #endif

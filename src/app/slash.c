@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "session.h"
 #include "slash.h"
 #include "xmalloc.h"
 
@@ -302,77 +303,17 @@ settings_get(const struct settings *st, const char *name)
 	return s;
 }
 
+/* The one parameters format: src/app/session.c. */
 char *
 settings_json(const struct settings *st)
 {
-	char	*s;
-
-	xasprintf(&s, "{\"temp\":%g,\"top_k\":%d,\"top_p\":%g,\"min_p\":%g,"
-	    "\"repeat_penalty\":%g,\"repeat_last_n\":%d,\"max_tokens\":%d,"
-	    "\"seed\":%llu,\"seed_fixed\":%d,\"ctx\":%d}",
-	    (double)st->s.temp, st->s.top_k, (double)st->s.top_p,
-	    (double)st->s.min_p, (double)st->s.repeat_penalty,
-	    st->s.repeat_last_n, st->s.max_tokens,
-	    (unsigned long long)st->s.seed, st->seed_fixed, st->n_ctx);
-	return s;
-}
-
-/* Find "key": in json and parse the number after it; 0 or -1. */
-static int
-settings_json_number(const char *json, const char *key, double *out)
-{
-	char		 pat[64];
-	const char	*p;
-	char		*end;
-	double		 d;
-
-	snprintf(pat, sizeof pat, "\"%s\":", key);
-	if ((p = strstr(json, pat)) == NULL)
-		return -1;
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	errno = 0;
-	d = strtod(p, &end);
-	if (end == p || errno != 0 || !isfinite(d))
-		return -1;
-	*out = d;
-	return 0;
+	return session_params_json(st, NULL);
 }
 
 void
 settings_from_json(struct settings *st, const char *json)
 {
-	struct settings	 t = *st;
-	double		 d;
-
-	if (json == NULL)
-		return;
-	if (settings_json_number(json, "temp", &d) == 0 && d >= 0 && d <= 5)
-		t.s.temp = (float)d;
-	if (settings_json_number(json, "top_k", &d) == 0 && d >= 0 &&
-	    d <= 1000)
-		t.s.top_k = (int)d;
-	if (settings_json_number(json, "top_p", &d) == 0 && d >= 0 && d <= 1)
-		t.s.top_p = (float)d;
-	if (settings_json_number(json, "min_p", &d) == 0 && d >= 0 && d <= 1)
-		t.s.min_p = (float)d;
-	if (settings_json_number(json, "repeat_penalty", &d) == 0 &&
-	    d >= 0.5 && d <= 3)
-		t.s.repeat_penalty = (float)d;
-	if (settings_json_number(json, "max_tokens", &d) == 0 && d >= -1 &&
-	    d <= 1000000)
-		t.s.max_tokens = (int)d;
-	if (settings_json_number(json, "seed_fixed", &d) == 0 && d == 1 &&
-	    settings_json_number(json, "seed", &d) == 0 && d >= 0 &&
-	    d < 1.8e19) {
-		t.seed_fixed = 1;
-		t.s.seed = (uint64_t)d;
-	}
-	if (settings_json_number(json, "ctx", &d) == 0 && d >= 0 &&
-	    d <= ENGINE_CTX_MAX)
-		t.n_ctx = (int)d;
-	*st = t;
+	(void)session_params_read(st, json);
 }
 
 char *

@@ -89,9 +89,11 @@ int	 settings_set(struct settings *, const char *name, const char *value,
 	    char **cause);
 /* Current value of option name as text (caller frees), NULL if unknown. */
 char	*settings_get(const struct settings *, const char *name);
-/* The sampling parameters as a JSON object (caller frees). */
+/* The sampling parameters as a JSON object (caller frees): the one
+ * format of session_params_json(), without the engine keys. */
 char	*settings_json(const struct settings *);
-/* Apply a JSON object made by settings_json(); unknown keys ignored. */
+/* Apply a JSON object made by settings_json() or an older format (see
+ * session_params_read); unknown keys ignored. */
 void	 settings_from_json(struct settings *, const char *json);
 
 /*

@@ -1,30 +1,28 @@
 /*
  * worker.c -- the background inference thread (see worker.h).
  *
- * Design (redis bio.c, cmus job.c): one thread, one job queue protected
- * by w->lock with w->cond signalled on push, one event queue under the
- * same lock, and a non-blocking pipe written once per pushed event so the
- * UI's poll() wakes up.  Token events are coalesced: while the UI has not
+ * Design (redis bio.c, cmus job.c): one thread, a job queue the thread
+ * waits on and an event queue with a wake pipe written once per pushed
+ * event so the UI's poll() wakes up (both struct jobq, src/app/jobq.c).
+ * The job queue's lock also guards the running-job fields below.  Token events are coalesced: while the UI has not
  * yet drained the queue, new text is appended to the last TOKEN event of
  * the same job, so a slow UI never makes the queue grow per token.
  *
  * Invariants:
  *  - only the worker thread calls engine_open/close/chat; the UI thread
  *    may call engine_cancel, and only while w->running_chat is set, under
- *    w->lock (so the engine cannot be closed under it);
+ *    the job queue's lock (so the engine cannot be closed under it);
  *  - w->cancel_job is the id of the job being cancelled: the emit
  *    callback returns nonzero when it equals the running job.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <sys/stat.h>
-
-#include "sha256.h"
+#include "jobq.h"
+#include "modelid.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -45,11 +43,9 @@ struct job {
 
 struct worker {
 	pthread_t		 thread;
-	pthread_mutex_t		 lock;
-	pthread_cond_t		 cond;
-	int			 pipe[2];
-	struct job		*jobs, **jobs_tail;
-	struct worker_event	*events, **events_tail;
+	struct jobq		 jobs;		/* its lock guards the fields
+						   up to quitting */
+	struct jobq		 events;	/* with the wake pipe */
 	unsigned		 next_id;
 	unsigned		 running;	/* job id running, 0 = none */
 	int			 running_chat;
@@ -65,9 +61,11 @@ struct worker {
 };
 
 static void	*worker_main(void *);
-static void	 worker_push(struct worker *, struct worker_event *);
 static struct worker_event *worker_event_new(enum worker_ev_type, unsigned);
 static void	 worker_job_free(struct job *);
+static void	 worker_job_free_v(void *);
+static void	 worker_event_free1(void *);
+static int	 worker_job_is_chat(void *);
 static unsigned	 worker_queue(struct worker *, struct job *);
 static void	 worker_do_load(struct worker *, struct job *);
 static void	 worker_do_chat(struct worker *, struct job *);
@@ -75,6 +73,8 @@ static int	 worker_emit(const char *, size_t, void *);
 static void	 worker_progress(float, void *);
 static int	 worker_hash_progress(uint64_t, uint64_t, void *);
 static struct worker_model *worker_model_from(const struct engine_info *);
+static struct worker_model *worker_model_pack(const struct worker_model *,
+		    const char *const *);
 
 struct emit_ctx {
 	struct worker	*w;
@@ -86,30 +86,19 @@ struct worker *
 worker_create(char **cause)
 {
 	struct worker	*w;
-	int		 i, fl;
 
 	w = xcalloc(1, sizeof *w);
-	if (pipe(w->pipe) != 0) {
-		xasprintf(cause, "pipe: %s", strerror(errno));
+	if (jobq_init(&w->events, offsetof(struct worker_event, next), 1,
+	    cause) != 0) {
 		free(w);
 		return NULL;
 	}
-	for (i = 0; i < 2; i++) {
-		fl = fcntl(w->pipe[i], F_GETFL);
-		fcntl(w->pipe[i], F_SETFL, fl | O_NONBLOCK);
-		fcntl(w->pipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	w->jobs_tail = &w->jobs;
-	w->events_tail = &w->events;
+	(void)jobq_init(&w->jobs, offsetof(struct job, next), 0, NULL);
 	w->next_id = 1;
 	if ((errno = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
 		xasprintf(cause, "pthread_create: %s", strerror(errno));
-		close(w->pipe[0]);
-		close(w->pipe[1]);
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->cond);
+		jobq_destroy(&w->jobs, NULL);
+		jobq_destroy(&w->events, NULL);
 		free(w);
 		return NULL;
 	}
@@ -119,40 +108,28 @@ worker_create(char **cause)
 void
 worker_free(struct worker *w)
 {
-	struct job		*j;
-	struct worker_event	*ev;
+	struct job	*j;
 
 	if (w == NULL)
 		return;
 	worker_cancel(w);
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	w->quitting = 1;
-	pthread_mutex_unlock(&w->lock);
+	jobq_unlock(&w->jobs);
 	j = xcalloc(1, sizeof *j);
 	j->type = JOB_QUIT;
 	worker_queue(w, j);
 	pthread_join(w->thread, NULL);
 
-	while ((j = w->jobs) != NULL) {
-		w->jobs = j->next;
-		worker_job_free(j);
-	}
-	while ((ev = w->events) != NULL) {
-		w->events = ev->next;
-		ev->next = NULL;
-		worker_event_free(ev);
-	}
-	close(w->pipe[0]);
-	close(w->pipe[1]);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
+	jobq_destroy(&w->jobs, worker_job_free_v);
+	jobq_destroy(&w->events, worker_event_free1);
 	free(w);
 }
 
 int
 worker_fd(struct worker *w)
 {
-	return w->pipe[0];
+	return jobq_fd(&w->events);
 }
 
 /*
@@ -164,15 +141,12 @@ worker_queue(struct worker *w, struct job *j)
 {
 	unsigned	id;
 
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	id = j->id = w->next_id++;
 	if (w->next_id == 0)
 		w->next_id = 1;
-	j->next = NULL;
-	*w->jobs_tail = j;
-	w->jobs_tail = &j->next;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	jobq_unlock(&w->jobs);
+	jobq_push(&w->jobs, j);
 	return id;
 }
 
@@ -216,27 +190,15 @@ worker_chat(struct worker *w, const char *tmpl, const struct engine_msg *msgs,
 void
 worker_cancel(struct worker *w)
 {
-	struct job	*j, **jp;
-
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	/* Drop queued chat jobs; a queued load still happens. */
-	jp = &w->jobs;
-	while ((j = *jp) != NULL) {
-		if (j->type == JOB_CHAT) {
-			*jp = j->next;
-			worker_job_free(j);
-		} else
-			jp = &j->next;
-	}
-	w->jobs_tail = &w->jobs;
-	for (j = w->jobs; j != NULL; j = j->next)
-		w->jobs_tail = &j->next;
+	jobq_remove_locked(&w->jobs, worker_job_is_chat, worker_job_free_v);
 	if (w->running_chat) {
 		w->cancel_job = w->running;
 		if (w->engine != NULL)
 			engine_cancel(w->engine);
 	}
-	pthread_mutex_unlock(&w->lock);
+	jobq_unlock(&w->jobs);
 }
 
 int
@@ -244,87 +206,97 @@ worker_busy(struct worker *w)
 {
 	int	busy;
 
-	pthread_mutex_lock(&w->lock);
-	busy = w->running != 0 || w->jobs != NULL;
-	pthread_mutex_unlock(&w->lock);
+	jobq_lock(&w->jobs);
+	busy = w->running != 0 || !jobq_empty_locked(&w->jobs);
+	jobq_unlock(&w->jobs);
 	return busy;
 }
 
 struct worker_event *
 worker_drain(struct worker *w)
 {
-	struct worker_event	*list;
-	char			 b[256];
-
-	while (read(w->pipe[0], b, sizeof b) > 0)
-		continue;
-	pthread_mutex_lock(&w->lock);
-	list = w->events;
-	w->events = NULL;
-	w->events_tail = &w->events;
-	pthread_mutex_unlock(&w->lock);
-	return list;
+	return jobq_drain(&w->events);
 }
 
 void
 worker_event_free(struct worker_event *ev)
 {
-	struct worker_event	*next;
-
-	for (; ev != NULL; ev = next) {
-		next = ev->next;
-		free(ev->text);
-		free(ev->error);
-		worker_model_free(ev->model);
-		free(ev);
-	}
+	jobq_list_free(ev, offsetof(struct worker_event, next),
+	    worker_event_free1);
 }
+
+/* One event (not the ones after it). */
+static void
+worker_event_free1(void *p)
+{
+	struct worker_event	*ev = p;
+
+	free(ev->text);
+	free(ev->error);
+	worker_model_free(ev->model);
+	free(ev);
+}
+
+/*
+ * The strings of a worker_model live in the same allocation, after the
+ * struct, in the order path, file_name, model_name, quant,
+ * template_name, cpu: one free, and a copy is one repacking.
+ */
+#define WORKER_MODEL_NSTR	6
 
 void
 worker_model_free(struct worker_model *m)
 {
-	if (m == NULL)
-		return;
-	free(m->path);
-	free(m->file_name);
-	free(m->model_name);
-	free(m->quant);
-	free(m->template_name);
-	free(m->cpu);
 	free(m);
+}
+
+/* A new model with tmpl's numbers and the strings str[] (NULL = ""). */
+static struct worker_model *
+worker_model_pack(const struct worker_model *tmpl, const char *const *str)
+{
+	struct worker_model	*m;
+	size_t			 len[WORKER_MODEL_NSTR], total = 0;
+	char			*p;
+	int			 i;
+
+	for (i = 0; i < WORKER_MODEL_NSTR; i++) {
+		len[i] = str[i] != NULL ? strlen(str[i]) : 0;
+		total += len[i] + 1;
+	}
+	m = xmalloc(sizeof *m + total);
+	*m = *tmpl;
+	p = (char *)(m + 1);
+	{
+		char	**dst[WORKER_MODEL_NSTR] = { &m->path, &m->file_name,
+			    &m->model_name, &m->quant, &m->template_name,
+			    &m->cpu };
+
+		for (i = 0; i < WORKER_MODEL_NSTR; i++) {
+			if (len[i] > 0)
+				memcpy(p, str[i], len[i]);
+			p[len[i]] = '\0';
+			*dst[i] = p;
+			p += len[i] + 1;
+		}
+	}
+	return m;
 }
 
 struct worker_model *
 worker_model_copy(const struct worker_model *m)
 {
-	struct worker_model	*c;
-
 	if (m == NULL)
 		return NULL;
-	c = xmalloc(sizeof *c);
-	*c = *m;
-	c->path = xstrdup(m->path);
-	c->file_name = xstrdup(m->file_name);
-	c->model_name = xstrdup(m->model_name);
-	c->quant = xstrdup(m->quant);
-	c->template_name = xstrdup(m->template_name);
-	c->cpu = xstrdup(m->cpu);
-	return c;
+	return worker_model_pack(m, (const char *const []){ m->path,
+	    m->file_name, m->model_name, m->quant, m->template_name, m->cpu });
 }
 
 static struct worker_model *
 worker_model_from(const struct engine_info *i)
 {
-	struct worker_model	*m;
+	struct worker_model	 t, *m = &t;
 
-	m = xcalloc(1, sizeof *m);
-	m->path = xstrdup(i->path != NULL ? i->path : "");
-	m->file_name = xstrdup(i->file_name != NULL ? i->file_name : "");
-	m->model_name = xstrdup(i->model_name != NULL ? i->model_name : "");
-	m->quant = xstrdup(i->quant != NULL ? i->quant : "?");
-	m->template_name = xstrdup(i->template_name != NULL ?
-	    i->template_name : "chatml");
-	m->cpu = xstrdup(i->cpu != NULL ? i->cpu : "");
+	memset(&t, 0, sizeof t);
 	m->file_size = i->file_size;
 	m->n_params = i->n_params;
 	m->n_ctx_train = i->n_ctx_train;
@@ -333,7 +305,9 @@ worker_model_from(const struct engine_info *i)
 	m->n_layer = i->n_layer;
 	m->n_embd = i->n_embd;
 	m->n_threads = i->n_threads;
-	return m;
+	return worker_model_pack(&t, (const char *const []){ i->path,
+	    i->file_name, i->model_name, i->quant != NULL ? i->quant : "?",
+	    i->template_name != NULL ? i->template_name : "chatml", i->cpu });
 }
 
 static struct worker_event *
@@ -347,19 +321,16 @@ worker_event_new(enum worker_ev_type type, unsigned job)
 	return ev;
 }
 
-/* Queue ev for the UI and write the wake-up byte.  Takes ownership. */
-static void
-worker_push(struct worker *w, struct worker_event *ev)
+static int
+worker_job_is_chat(void *j)
 {
-	char	c = 'w';
+	return ((struct job *)j)->type == JOB_CHAT;
+}
 
-	pthread_mutex_lock(&w->lock);
-	ev->next = NULL;
-	*w->events_tail = ev;
-	w->events_tail = &ev->next;
-	pthread_mutex_unlock(&w->lock);
-	/* A full pipe already guarantees a wake-up: EAGAIN is fine. */
-	(void)write(w->pipe[1], &c, 1);
+static void
+worker_job_free_v(void *j)
+{
+	worker_job_free(j);
 }
 
 static void
@@ -382,17 +353,12 @@ worker_main(void *arg)
 	struct job	*j;
 
 	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		while (w->jobs == NULL)
-			pthread_cond_wait(&w->cond, &w->lock);
-		j = w->jobs;
-		w->jobs = j->next;
-		if (w->jobs == NULL)
-			w->jobs_tail = &w->jobs;
+		jobq_lock(&w->jobs);
+		j = jobq_wait_locked(&w->jobs);
 		w->running = j->id;
 		w->running_chat = (j->type == JOB_CHAT);
 		w->cancel_job = 0;
-		pthread_mutex_unlock(&w->lock);
+		jobq_unlock(&w->jobs);
 
 		if (j->type == JOB_QUIT) {
 			worker_job_free(j);
@@ -403,10 +369,10 @@ worker_main(void *arg)
 		else
 			worker_do_chat(w, j);
 
-		pthread_mutex_lock(&w->lock);
+		jobq_lock(&w->jobs);
 		w->running = 0;
 		w->running_chat = 0;
-		pthread_mutex_unlock(&w->lock);
+		jobq_unlock(&w->jobs);
 		worker_job_free(j);
 	}
 	if (w->engine != NULL)
@@ -435,7 +401,7 @@ worker_progress(float frac, void *arg)
 	w->last_progress = pm;
 	ev = worker_event_new(WORKER_EV_PROGRESS, ec->id);
 	ev->frac = frac;
-	worker_push(w, ev);
+	jobq_push(&w->events, ev);
 }
 
 /* sha256_file progress: the same throttled PROGRESS events, hashing. */
@@ -448,9 +414,9 @@ worker_hash_progress(uint64_t done, uint64_t total, void *arg)
 	unsigned		 pm;
 	int			 quitting;
 
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	quitting = w->quitting;
-	pthread_mutex_unlock(&w->lock);
+	jobq_unlock(&w->jobs);
 	if (quitting)
 		return -1;	/* stop hashing: the program is leaving */
 	if (total == 0)
@@ -462,7 +428,7 @@ worker_hash_progress(uint64_t done, uint64_t total, void *arg)
 	ev = worker_event_new(WORKER_EV_PROGRESS, ec->id);
 	ev->frac = (float)done / (float)total;
 	ev->hashing = 1;
-	worker_push(w, ev);
+	jobq_push(&w->events, ev);
 	return 0;
 }
 
@@ -495,10 +461,10 @@ worker_do_load(struct worker *w, struct job *j)
 	o.progress_arg = &ec;
 
 	/* Close the old engine first: two models may not fit in memory. */
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	old = w->engine;
 	w->engine = NULL;
-	pthread_mutex_unlock(&w->lock);
+	jobq_unlock(&w->jobs);
 	if (old != NULL)
 		engine_close(old);
 
@@ -517,14 +483,14 @@ worker_do_load(struct worker *w, struct job *j)
 				w->opts_path = NULL;
 			}
 		}
-		pthread_mutex_lock(&w->lock);
+		jobq_lock(&w->jobs);
 		w->engine = e;
-		pthread_mutex_unlock(&w->lock);
+		jobq_unlock(&w->jobs);
 		goto fail;
 	}
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	w->engine = e;
-	pthread_mutex_unlock(&w->lock);
+	jobq_unlock(&w->jobs);
 	w->opts = o;
 	free(w->opts_path);
 	w->opts_path = xstrdup(j->path);
@@ -537,28 +503,19 @@ worker_do_load(struct worker *w, struct job *j)
 	ev = worker_event_new(WORKER_EV_LOADED, j->id);
 	ev->model = worker_model_copy(w->model);
 	if (j->want_sha) {
-		struct stat	sb;
-		char		*hcause = NULL;
-
 		w->last_progress = (unsigned)-1;
-		if (stat(j->path, &sb) == 0 && sha256_file(j->path,
-		    ev->model->sha256, worker_hash_progress, &ec,
-		    &hcause) == 0) {
-			ev->model->st_size = (uint64_t)sb.st_size;
-			ev->model->st_mtime_ns = (int64_t)sb.st_mtim.tv_sec *
-			    1000000000 + sb.st_mtim.tv_nsec;
-		} else
-			ev->model->sha256[0] = '\0';
-		free(hcause);
+		if (modelid_hash(j->path, &ev->model->ident,
+		    worker_hash_progress, &ec, NULL) != 0)
+			memset(&ev->model->ident, 0, sizeof ev->model->ident);
 	}
-	worker_push(w, ev);
+	jobq_push(&w->events, ev);
 	return;
 
 fail:
 	ev = worker_event_new(WORKER_EV_LOAD_FAILED, j->id);
 	ev->error = cause != NULL ? cause : xstrdup("cannot load model");
 	ev->model = worker_model_copy(w->model);
-	worker_push(w, ev);
+	jobq_push(&w->events, ev);
 }
 
 /*
@@ -573,16 +530,15 @@ worker_emit(const char *text, size_t len, void *arg)
 	struct worker		*w = ec->w;
 	struct worker_event	*ev, *last;
 	int			 stop, merged = 0;
-	char			 c = 'w';
 
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	stop = (w->cancel_job == ec->id);
+	jobq_unlock(&w->jobs);
 	if (len > 0)
 		ec->ctx_used++;
 	if (len > 0) {
-		for (last = w->events; last != NULL && last->next != NULL;
-		    last = last->next)
-			continue;
+		jobq_lock(&w->events);
+		last = jobq_last_locked(&w->events);
 		if (last != NULL && last->type == WORKER_EV_TOKEN &&
 		    last->job == ec->id) {
 			last->text = xrealloc(last->text, last->len + len + 1);
@@ -593,8 +549,8 @@ worker_emit(const char *text, size_t len, void *arg)
 			last->ctx_used = ec->ctx_used;
 			merged = 1;
 		}
+		jobq_unlock(&w->events);
 	}
-	pthread_mutex_unlock(&w->lock);
 	if (len > 0 && !merged) {
 		ev = worker_event_new(WORKER_EV_TOKEN, ec->id);
 		ev->text = xmalloc(len + 1);
@@ -603,9 +559,9 @@ worker_emit(const char *text, size_t len, void *arg)
 		ev->len = len;
 		ev->ntok = 1;
 		ev->ctx_used = ec->ctx_used;
-		worker_push(w, ev);
+		jobq_push(&w->events, ev);
 	} else if (merged)
-		(void)write(w->pipe[1], &c, 1);
+		jobq_wake(&w->events);
 	return stop;
 }
 
@@ -622,7 +578,7 @@ worker_do_chat(struct worker *w, struct job *j)
 	if (w->engine == NULL) {
 		ev = worker_event_new(WORKER_EV_ERROR, j->id);
 		ev->error = xstrdup("no model loaded");
-		worker_push(w, ev);
+		jobq_push(&w->events, ev);
 		return;
 	}
 	/*
@@ -639,14 +595,14 @@ worker_do_chat(struct worker *w, struct job *j)
 		ev = worker_event_new(WORKER_EV_ERROR, j->id);
 		ev->error = cause != NULL ? cause : xstrdup("generation failed");
 		ev->res = res;
-		worker_push(w, ev);
+		jobq_push(&w->events, ev);
 		return;
 	}
-	pthread_mutex_lock(&w->lock);
+	jobq_lock(&w->jobs);
 	if (w->cancel_job == j->id)
 		res.stop = ENGINE_STOP_CANCEL;
-	pthread_mutex_unlock(&w->lock);
+	jobq_unlock(&w->jobs);
 	ev = worker_event_new(WORKER_EV_DONE, j->id);
 	ev->res = res;
-	worker_push(w, ev);
+	jobq_push(&w->events, ev);
 }

@@ -6,8 +6,9 @@
  *
  *	UI --(jobs: load, chat)--> worker --(events)--> UI
  *
- * Each event pushed also writes one byte to a non-blocking pipe whose read
- * end (worker_fd()) the UI's poll() loop watches; worker_drain() empties
+ * Each event pushed also writes one byte to a non-blocking pipe (the
+ * queues are struct jobq, src/app/jobq.h) whose read end (worker_fd())
+ * the UI's poll() loop watches; worker_drain() empties
  * the pipe and hands the events over.  worker_cancel() may be called at
  * any moment from the UI thread: a running generation stops within one
  * token (engine_cancel plus a flag checked by the emit callback) and
@@ -20,10 +21,14 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "modelid.h"
 
 struct worker;
 
-/* A copy of engine_info the UI may keep (strings owned by the copy). */
+/*
+ * A copy of engine_info the UI may keep: one allocation with its strings
+ * (read-only), freed by worker_model_free.
+ */
 struct worker_model {
 	char		*path;
 	char		*file_name;
@@ -35,10 +40,9 @@ struct worker_model {
 	uint64_t	 n_params;
 	int		 n_ctx_train, n_ctx, n_vocab, n_layer, n_embd;
 	int		 n_threads;
-	/* Set when the load job asked for the file's hash: */
-	char		 sha256[65];	/* "" if not computed */
-	uint64_t	 st_size;	/* size and mtime when hashed */
-	int64_t		 st_mtime_ns;
+	/* Set when the load job asked for the file's hash (ident.sha256
+	   "" if not computed), to be recorded with modelid_record(): */
+	struct modelid	 ident;
 };
 
 enum worker_ev_type {

@@ -1,5 +1,5 @@
 /*
- * cmd-ask.c -- `medchat ask` (one chat turn with a template) and
+ * cli-ask.c -- `medchat ask` (one chat turn with a template) and
  * `medchat generate` (raw completion) on the command line.
  *
  * Both parse the same options, open the engine, stream the generated text
@@ -8,18 +8,21 @@
  * are still printed.  Flow of cli_ask, kept deliberately flat so features
  * can be slotted in: parse options -> open engine -> engine_chat -> print
  * stats.  Both commands end in ask_finish(), which does the same for each.
+ * What `ask` keeps in the store (advisory gate, question, streamed answer,
+ * provenance) is the session's: src/app/session.c.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ask-store.h"
 #include "cli.h"
 #include "engine.h"
+#include "session.h"
 
 struct ask_opts {
 	const char		*model;
@@ -28,20 +31,29 @@ struct ask_opts {
 	int			 n_ctx;
 	int			 n_threads;
 	struct engine_sampling	 smp;
-	struct ask_store_opts	 st;	/* ask only: src/app/ask-store.c */
+	int			 seed_given;	/* --seed */
+	struct session_opts	 st;	/* ask only */
+};
+
+/* The running answer's session, for ask_emit (NULL: not saved). */
+struct ask_run {
+	struct session	*sn;
+	int		 warned;	/* a save error was reported */
 };
 
 static struct engine	*ask_engine;
 
 static int	 ask_num(const char *, const char *, const char *, double,
 		    double, double *);
+static int	 ask_numopt(const char *, int, const char *,
+		    struct ask_opts *);
 static int	 ask_parse(const char *, int, char **, struct ask_opts *,
 		    const char **);
 static int	 ask_emit(const char *, size_t, void *);
 static void	 ask_sigint(int);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
-static int	 ask_finish(const char *, struct ask_store *, int,
+static int	 ask_finish(const char *, struct session *, int,
 		    const struct engine_result *, char *);
 static void	 ask_usage(const char *);
 
@@ -52,7 +64,7 @@ ask_usage(const char *cmd)
 	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
 	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
-	    ASK_STORE_USAGE " QUESTION" : "PROMPT");
+	    SESSION_USAGE " QUESTION" : "PROMPT");
 }
 
 /* Strict number parsers: the whole string, in range. */
@@ -71,6 +83,60 @@ ask_num(const char *cmd, const char *opt, const char *s, double lo,
 		return -1;
 	}
 	*out = d;
+	return 0;
+}
+
+/*
+ * The numeric options: getopt code, name, range, and where the value
+ * goes in struct ask_opts (a float, an int, or the 64-bit seed).
+ */
+enum ask_numkind { ASK_FLOAT, ASK_INT, ASK_SEED };
+static const struct ask_numopt {
+	int			 code;
+	const char		*name;
+	double			 lo, hi;
+	enum ask_numkind	 kind;
+	size_t			 off;
+} ask_numopts[] = {
+	{ 1, "--temp", 0, 100, ASK_FLOAT, offsetof(struct ask_opts, smp.temp) },
+	{ 2, "--top-k", 0, INT_MAX, ASK_INT,
+	  offsetof(struct ask_opts, smp.top_k) },
+	{ 3, "--top-p", 0, 1, ASK_FLOAT, offsetof(struct ask_opts, smp.top_p) },
+	{ 4, "--min-p", 0, 1, ASK_FLOAT, offsetof(struct ask_opts, smp.min_p) },
+	{ 5, "--repeat-penalty", 0, 100, ASK_FLOAT,
+	  offsetof(struct ask_opts, smp.repeat_penalty) },
+	{ 6, "--seed", 0, 18446744073709551615.0, ASK_SEED,
+	  offsetof(struct ask_opts, smp.seed) },
+	{ 'n', "-n", -1, INT_MAX, ASK_INT,
+	  offsetof(struct ask_opts, smp.max_tokens) },
+	{ 'c', "--ctx", 0, ENGINE_CTX_MAX, ASK_INT,
+	  offsetof(struct ask_opts, n_ctx) },
+	{ 't', "--threads", 0, ENGINE_THREADS_MAX, ASK_INT,
+	  offsetof(struct ask_opts, n_threads) },
+};
+
+/* Check and set numeric option ch from arg; 0, or -1 (printed). */
+static int
+ask_numopt(const char *cmd, int ch, const char *arg, struct ask_opts *o)
+{
+	const struct ask_numopt	*n = ask_numopts;
+	char			*field;
+	double			 d;
+
+	while (n->code != ch)
+		n++;
+	if (ask_num(cmd, n->name, arg, n->lo, n->hi, &d) != 0)
+		return -1;
+	field = (char *)o + n->off;
+	if (n->kind == ASK_FLOAT)
+		*(float *)(void *)field = (float)d;
+	else if (n->kind == ASK_INT)
+		*(int *)(void *)field = (int)d;
+	else {
+		/* Exactly as typed: a double cannot hold every seed. */
+		o->smp.seed = strtoull(arg, NULL, 10);
+		o->seed_given = 1;
+	}
 	return 0;
 }
 
@@ -96,10 +162,9 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
-		ASK_STORE_LONGOPTS,
+		SESSION_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	double	d;
 	int	ch;
 
 	memset(o, 0, sizeof *o);
@@ -117,56 +182,13 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		case 'T':
 			o->tmpl = optarg;
 			break;
-		case 1:
-			if (ask_num(cmd, "--temp", optarg, 0, 100, &d) != 0)
+		case 1: case 2: case 3: case 4: case 5: case 6:
+		case 'n': case 'c': case 't':
+			if (ask_numopt(cmd, ch, optarg, o) != 0)
 				return -1;
-			o->smp.temp = (float)d;
-			break;
-		case 2:
-			if (ask_num(cmd, "--top-k", optarg, 0, INT_MAX,
-			    &d) != 0)
-				return -1;
-			o->smp.top_k = (int)d;
-			break;
-		case 3:
-			if (ask_num(cmd, "--top-p", optarg, 0, 1, &d) != 0)
-				return -1;
-			o->smp.top_p = (float)d;
-			break;
-		case 4:
-			if (ask_num(cmd, "--min-p", optarg, 0, 1, &d) != 0)
-				return -1;
-			o->smp.min_p = (float)d;
-			break;
-		case 5:
-			if (ask_num(cmd, "--repeat-penalty", optarg, 0, 100,
-			    &d) != 0)
-				return -1;
-			o->smp.repeat_penalty = (float)d;
-			break;
-		case 6:
-			if (ask_num(cmd, "--seed", optarg, 0,
-			    18446744073709551615.0, &d) != 0)
-				return -1;
-			o->smp.seed = strtoull(optarg, NULL, 10);
-			break;
-		case 'n':
-			if (ask_num(cmd, "-n", optarg, -1, INT_MAX, &d) != 0)
-				return -1;
-			o->smp.max_tokens = (int)d;
-			break;
-		case 'c':
-			if (ask_num(cmd, "--ctx", optarg, 0, ENGINE_CTX_MAX, &d) != 0)
-				return -1;
-			o->n_ctx = (int)d;
-			break;
-		case 't':
-			if (ask_num(cmd, "--threads", optarg, 0, ENGINE_THREADS_MAX, &d) != 0)
-				return -1;
-			o->n_threads = (int)d;
 			break;
 		default:
-			if ((ch = ask_store_getopt(&o->st, ch, optarg)) < 0)
+			if ((ch = session_getopt(&o->st, ch, optarg)) < 0)
 				return -1;
 			if (ch > 0 && strcmp(cmd, "ask") == 0)
 				break;
@@ -182,10 +204,23 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 	return 0;
 }
 
+/*
+ * Each piece is saved before it is shown.  A save error is reported once
+ * on stderr and generation goes on (later pieces are tried again).
+ */
 static int
 ask_emit(const char *s, size_t len, void *arg)
 {
-	ask_store_emit(arg, s, len);	/* saved before it is shown */
+	struct ask_run	*run = arg;
+	char		*cause = NULL;
+
+	if (run != NULL && session_emit(run->sn, s, len, &cause) != 0) {
+		if (!run->warned)
+			fprintf(stderr, "\nmedchat ask: the answer is not "
+			    "being saved: %s\n", cause);
+		run->warned = 1;
+		free(cause);
+	}
 	fwrite(s, 1, len, stdout);
 	fflush(stdout);
 	return 0;
@@ -236,16 +271,24 @@ ask_open(const char *cmd, const struct ask_opts *o)
 
 /*
  * The end of both commands, once ask_open succeeded: ^C back to the
- * default, the answer finished in the store (as, ask only; NULL for
- * none), then the error (rv != 0: cause, freed here) or the statistics
+ * default, the answer finished in the store and the session freed (sn,
+ * ask only; NULL for none), then the error (rv != 0: cause, freed here) or the statistics
  * of res on stderr, and the engine closed.  Returns the exit status.
  */
 static int
-ask_finish(const char *cmd, struct ask_store *as, int rv,
+ask_finish(const char *cmd, struct session *sn, int rv,
     const struct engine_result *res, char *cause)
 {
+	char	*scause = NULL;
+
 	signal(SIGINT, SIG_DFL);
-	ask_store_end(as, rv, res, cause);	/* as NULL: nothing */
+	if (session_end(sn, rv == 0 ? res : NULL, rv != 0 ? (cause != NULL ?
+	    cause : "generation failed") : NULL, NULL, NULL, &scause) != 0) {
+		fprintf(stderr, "medchat ask: the answer was not saved: %s\n",
+		    scause);
+		free(scause);
+	}
+	session_free(sn);
 	if (rv != 0) {
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
 		free(cause);
@@ -261,7 +304,8 @@ cli_ask(int argc, char **argv)
 	struct ask_opts		 o;
 	const struct engine_msg	*msgs;
 	struct engine_result	 res;
-	struct ask_store	*as;
+	struct settings		 set;
+	struct ask_run		 run;
 	const char		*question;
 	char			*cause = NULL;
 	int			 n = 0, rv;
@@ -270,13 +314,18 @@ cli_ask(int argc, char **argv)
 		return 2;
 	if (ask_open("ask", &o) != 0)
 		return 1;
+	memset(&set, 0, sizeof set);
+	set.s = o.smp;
+	set.seed_fixed = o.seed_given;
+	set.n_ctx = o.n_ctx;
+	memset(&run, 0, sizeof run);
 	/* Advisory gate, conversation so far, question saved first. */
-	if (ask_store_begin(&o.st, ask_engine, o.system, o.tmpl, &o.smp,
-	    question, &as, &msgs, &n, &cause) != 0)
+	if (session_ask_open(&o.st, ask_engine, o.system, o.tmpl, &set,
+	    question, &run.sn, &msgs, &n, &cause) != 0)
 		return ask_finish("ask", NULL, -1, NULL, cause);
-	rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit, as,
+	rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit, &run,
 	    &res, &cause);
-	return ask_finish("ask", as, rv, &res, cause);
+	return ask_finish("ask", run.sn, rv, &res, cause);
 }
 
 int

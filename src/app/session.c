@@ -1,0 +1,637 @@
+/*
+ * session.c -- the one "ask" workflow over the store (see session.h).
+ *
+ * Order of events, which is what makes `kill -9` at any moment safe:
+ *   1. the advisory gate (nothing is generated without an acknowledgement
+ *      of the current advisory for this model file's sha256): `ask`
+ *      passes it in session_ask_open, the TUI on its advisory screen;
+ *   2. the question is committed in its own transaction (session_begin;
+ *      `ask` then says so on stderr -- the crash test relies on that);
+ *   3. each piece of the answer goes to the store before it is shown
+ *      (session_emit): the row appears at the first piece and is
+ *      rewritten at most every 250 ms, so what the database holds is
+ *      always a prefix of what the user saw;
+ *   4. the answer is finished with its status and provenance
+ *      (session_end).
+ * A process killed between 3 and 4 leaves a 'streaming' row that the
+ * next store_open marks 'interrupted'.  The session runs on the thread
+ * that owns the store; the engine's thread only produces the pieces.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "advisory.h"
+#include "buf.h"
+#include "modelid.h"
+#include "session.h"
+#include "sjson.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+struct session {
+	struct store		*s;
+	int			 own_store;	/* session_ask_open's */
+	struct store_prov	 model;		/* model_* and template only */
+	char			*kernels;
+
+	/* The running turn: */
+	struct store_stream	*ss;		/* NULL when none */
+	struct store_prov	 prov;
+	int64_t			*ctx_ids;
+	int			 n_ctx;
+
+	/* session_ask_open's messages for the engine: */
+	struct engine_msg	*msgs;
+	char			**texts;
+	int			 n;
+};
+
+static void	 session_put_float(struct buf *, const char *, float);
+static void	 session_put_key(struct buf *, const char *);
+static char	*session_dup(const char *);
+static void	 session_stop(struct session *);
+static int	 session_gate(struct session *, const struct session_opts *,
+		    const struct engine_info *, char **);
+static int	 session_param(const struct sjson *, const char *, double,
+		    double, double *);
+static int	 session_history(struct session *, const struct session_opts *,
+		    const char *, const char *, int64_t **, int64_t *, char **);
+
+/* ---- options --------------------------------------------------------- */
+
+int
+session_getopt(struct session_opts *o, int ch, const char *arg)
+{
+	char		*end;
+	long long	 v;
+
+	switch (ch) {
+	case SESSION_OPT_DB:
+		o->db = arg;
+		return 1;
+	case SESSION_OPT_CONTINUE:
+		errno = 0;
+		v = strtoll(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || v <= 0) {
+			fprintf(stderr, "medchat ask: --continue needs a "
+			    "conversation id, not '%s'\n", arg);
+			return -1;
+		}
+		o->continue_id = v;
+		return 1;
+	case SESSION_OPT_NOSAVE:
+		o->no_save = 1;
+		return 1;
+	case SESSION_OPT_ACCEPT:
+		o->accept_advisory = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- parameters ------------------------------------------------------ */
+
+/* ,"key": (the comma unless first). */
+static void
+session_put_key(struct buf *b, const char *key)
+{
+	if (b->len > 1)
+		buf_putc(b, ',');
+	sjson_put_string(b, key);
+	buf_putc(b, ':');
+}
+
+/* "key":f in the fewest digits that read back as the same float. */
+static void
+session_put_float(struct buf *b, const char *key, float f)
+{
+	char	t[32];
+	int	p;
+
+	for (p = 6; p < 9; p++) {
+		snprintf(t, sizeof t, "%.*g", p, (double)f);
+		if ((float)strtod(t, NULL) == f)
+			break;
+	}
+	if (p == 9)
+		snprintf(t, sizeof t, "%.9g", (double)f);
+	session_put_key(b, key);
+	buf_puts(b, t);
+}
+
+char *
+session_params_json(const struct settings *st, const char *kernels)
+{
+	struct buf	b = BUF_INIT;
+
+	buf_putc(&b, '{');
+	session_put_float(&b, "temp", st->s.temp);
+	session_put_key(&b, "top_k");
+	buf_printf(&b, "%d", st->s.top_k);
+	session_put_float(&b, "top_p", st->s.top_p);
+	session_put_float(&b, "min_p", st->s.min_p);
+	session_put_float(&b, "repeat_penalty", st->s.repeat_penalty);
+	session_put_key(&b, "repeat_last_n");
+	buf_printf(&b, "%d", st->s.repeat_last_n);
+	session_put_key(&b, "max_tokens");
+	buf_printf(&b, "%d", st->s.max_tokens);
+	session_put_key(&b, "seed");
+	buf_printf(&b, "%llu", (unsigned long long)st->s.seed);
+	session_put_key(&b, "seed_fixed");
+	buf_printf(&b, "%d", st->seed_fixed != 0);
+	session_put_key(&b, "ctx");
+	buf_printf(&b, "%d", st->n_ctx);
+	if (kernels != NULL) {
+		session_put_key(&b, "engine");
+		sjson_put_string(&b, PACKAGE_VERSION);
+		session_put_key(&b, "kernels");
+		sjson_put_string(&b, kernels);
+	}
+	buf_putc(&b, '}');
+	return buf_detach(&b);
+}
+
+/* Member key as a double in [lo, hi]: 0 and *out, or -1. */
+static int
+session_param(const struct sjson *o, const char *key, double lo, double hi,
+    double *out)
+{
+	double	d;
+
+	if (sjson_double(sjson_get(o, key), &d) != 0 || !isfinite(d) ||
+	    d < lo || d > hi)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+int
+session_params_read(struct settings *st, const char *json)
+{
+	struct sjson	*o;
+	struct settings	 t = *st;
+	double		 d;
+	uint64_t	 seed;
+	char		*cause = NULL;
+
+	if (json == NULL || sjson_parse(json, strlen(json), &o, &cause) != 0) {
+		free(cause);
+		return -1;
+	}
+	if (o->type != SJSON_OBJECT) {
+		sjson_free(o);
+		return -1;
+	}
+	if (session_param(o, "temp", 0, 5, &d) == 0)
+		t.s.temp = (float)d;
+	if (session_param(o, "top_k", 0, 1000, &d) == 0 && d == floor(d))
+		t.s.top_k = (int)d;
+	if (session_param(o, "top_p", 0, 1, &d) == 0)
+		t.s.top_p = (float)d;
+	if (session_param(o, "min_p", 0, 1, &d) == 0)
+		t.s.min_p = (float)d;
+	if (session_param(o, "repeat_penalty", 0.5, 3, &d) == 0)
+		t.s.repeat_penalty = (float)d;
+	if (session_param(o, "max_tokens", -1, 1000000, &d) == 0 &&
+	    d == floor(d))
+		t.s.max_tokens = (int)d;
+	if (session_param(o, "seed_fixed", 1, 1, &d) == 0 &&
+	    sjson_uint64(sjson_get(o, "seed"), &seed) == 0) {
+		t.seed_fixed = 1;
+		t.s.seed = seed;
+	}
+	if (session_param(o, "ctx", 0, ENGINE_CTX_MAX, &d) == 0 &&
+	    d == floor(d))
+		t.n_ctx = (int)d;
+	sjson_free(o);
+	*st = t;
+	return 0;
+}
+
+/* ---- the session ----------------------------------------------------- */
+
+static char *
+session_dup(const char *s)
+{
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+struct session *
+session_create(struct store *s)
+{
+	struct session	*sn;
+
+	sn = xcalloc(1, sizeof *sn);
+	sn->s = s;
+	return sn;
+}
+
+void
+session_set_model(struct session *sn, const struct session_model *m)
+{
+	store_prov_free(&sn->model);
+	free(sn->kernels);
+	memset(&sn->model, 0, sizeof sn->model);
+	sn->model.model_file = xstrdup(m->file_name != NULL ? m->file_name :
+	    "?");
+	sn->model.model_quant = session_dup(m->quant);
+	sn->model.model_sha256 = session_dup(m->sha256);
+	sn->model.template_name = session_dup(m->template_name);
+	sn->kernels = xstrdup(m->kernels != NULL ? m->kernels : "?");
+}
+
+void
+session_set_engine(struct session *sn, const struct engine_info *info,
+    const char *sha256)
+{
+	struct session_model	m;
+
+	memset(&m, 0, sizeof m);
+	m.file_name = info->file_name;
+	m.quant = info->quant;
+	m.template_name = info->template_name;
+	m.kernels = info->cpu;
+	m.sha256 = sha256;
+	session_set_model(sn, &m);
+}
+
+/* Finish a running turn as stopped, keeping its first provenance. */
+static void
+session_stop(struct session *sn)
+{
+	if (sn->ss != NULL) {
+		store_stream_finish(sn->ss, STORE_STATUS_CANCELLED, NULL,
+		    NULL, NULL, NULL);
+		store_stream_free(sn->ss);
+		sn->ss = NULL;
+	}
+	store_prov_free(&sn->prov);
+	memset(&sn->prov, 0, sizeof sn->prov);
+	free(sn->ctx_ids);
+	sn->ctx_ids = NULL;
+	sn->n_ctx = 0;
+}
+
+void
+session_free(struct session *sn)
+{
+	int	i;
+
+	if (sn == NULL)
+		return;
+	session_stop(sn);
+	store_prov_free(&sn->model);
+	free(sn->kernels);
+	for (i = 0; i < sn->n; i++)
+		free(sn->texts[i]);
+	free(sn->texts);
+	free(sn->msgs);
+	if (sn->own_store)
+		store_close(sn->s);
+	free(sn);
+}
+
+int
+session_conv_ensure(struct session *sn, int64_t *conv, const char *system,
+    const char *tmpl, const struct settings *set, char **cause)
+{
+	struct store_conv	 init;
+	char			*params;
+	int			 rv;
+
+	if (*conv != 0)
+		return 0;
+	memset(&init, 0, sizeof init);
+	init.system = (char *)system;
+	init.template_name = (char *)tmpl;
+	init.model_file = sn->model.model_file;
+	init.model_quant = sn->model.model_quant;
+	init.model_sha256 = sn->model.model_sha256;
+	params = session_params_json(set, NULL);
+	init.params_json = params;
+	rv = store_conv_create(sn->s, &init, conv, cause);
+	free(params);
+	return rv;
+}
+
+int
+session_begin(struct session *sn, const struct session_turn *t,
+    int64_t *question_id, char **cause)
+{
+	struct settings	 used;
+	int64_t		 parent = t->parent;
+
+	session_stop(sn);
+	if (t->question != NULL) {
+		/*
+		 * Text that is not UTF-8 (a Latin-1 terminal, a stray byte)
+		 * is refused: stored raw it could not be exported
+		 * losslessly, and replaced it would differ from what the
+		 * model was asked.
+		 */
+		if (!utf8_valid(t->question, strlen(t->question))) {
+			xasprintf(cause, "the question is not valid UTF-8 "
+			    "(check the terminal's character encoding)");
+			return -1;
+		}
+		if (store_msg_add(sn->s, t->conv, t->parent, STORE_ROLE_USER,
+		    t->question, STORE_STATUS_COMPLETE, NULL, &parent,
+		    cause) != 0)
+			return -1;
+	}
+	if (question_id != NULL)
+		*question_id = parent;
+
+	memset(&sn->prov, 0, sizeof sn->prov);
+	sn->prov.model_file = xstrdup(sn->model.model_file != NULL ?
+	    sn->model.model_file : "?");
+	sn->prov.model_quant = session_dup(sn->model.model_quant);
+	sn->prov.model_sha256 = session_dup(sn->model.model_sha256);
+	sn->prov.template_name = session_dup(t->tmpl != NULL ? t->tmpl :
+	    sn->model.template_name);
+	used = *t->set;
+	used.s.seed = t->seed;
+	sn->prov.params_json = session_params_json(&used, sn->kernels != NULL ?
+	    sn->kernels : "?");
+	sn->prov.seed = t->seed;
+	sn->prov.has_seed = 1;
+	if (t->ctx_ids != NULL && t->n_ctx > 0) {
+		sn->ctx_ids = xcalloc((size_t)t->n_ctx, sizeof *sn->ctx_ids);
+		memcpy(sn->ctx_ids, t->ctx_ids, (size_t)t->n_ctx *
+		    sizeof *sn->ctx_ids);
+		sn->n_ctx = t->n_ctx;
+	}
+	sn->ss = store_stream_start(sn->s, t->conv, parent, &sn->prov);
+	return 0;
+}
+
+int
+session_emit(struct session *sn, const char *text, size_t len, char **cause)
+{
+	if (sn == NULL || sn->ss == NULL)
+		return 0;
+	return store_stream_append(sn->ss, text, len, cause);
+}
+
+int
+session_running(const struct session *sn)
+{
+	return sn != NULL && sn->ss != NULL;
+}
+
+int
+session_end(struct session *sn, const struct engine_result *res,
+    const char *error, enum session_end *status, int64_t *answer_id,
+    char **cause)
+{
+	enum store_status	 st;
+	struct buf		 b = BUF_INIT;
+	int			 i, d, rc = 0;
+	int64_t			 id = 0;
+
+	if (error != NULL)
+		st = STORE_STATUS_ERROR;
+	else if (res != NULL && res->stop == ENGINE_STOP_CANCEL)
+		st = STORE_STATUS_CANCELLED;
+	else
+		st = STORE_STATUS_COMPLETE;
+	if (status != NULL)
+		*status = st == STORE_STATUS_ERROR ? SESSION_ERROR :
+		    st == STORE_STATUS_CANCELLED ? SESSION_STOPPED :
+		    SESSION_COMPLETE;
+	if (sn == NULL || sn->ss == NULL) {
+		if (answer_id != NULL)
+			*answer_id = 0;
+		return 0;
+	}
+	if (res != NULL) {
+		sn->prov.n_prompt = res->n_prompt;
+		sn->prov.n_gen = res->n_gen;
+		sn->prov.prefill_tps = res->prefill_tps;
+		sn->prov.decode_tps = res->decode_tps;
+		sn->prov.trimmed = res->trimmed != 0;
+		if (res->trimmed) {
+			/* The ids of the messages left out of the prompt. */
+			buf_putc(&b, '[');
+			for (i = 0; i < res->n_dropped && i < 64; i++) {
+				d = res->dropped[i];
+				if (d < 0 || d >= sn->n_ctx ||
+				    sn->ctx_ids[d] == 0)
+					continue;
+				buf_printf(&b, "%s%lld", b.len > 1 ? "," : "",
+				    (long long)sn->ctx_ids[d]);
+			}
+			buf_putc(&b, ']');
+			free(sn->prov.dropped_json);
+			sn->prov.dropped_json = buf_detach(&b);
+		}
+	}
+	if (store_stream_finish(sn->ss, st, error, &sn->prov, &id,
+	    cause) != 0)
+		rc = -1;
+	store_stream_free(sn->ss);
+	sn->ss = NULL;
+	session_stop(sn);
+	if (answer_id != NULL)
+		*answer_id = id;
+	return rc;
+}
+
+/* ---- `medchat ask` --------------------------------------------------- */
+
+/*
+ * The advisory gate: 0 if this model's sha256 has an acknowledgement of
+ * the current advisory (recording one now for --accept-advisory or an
+ * interactive "I understand"), -1 and *cause otherwise.
+ */
+static int
+session_gate(struct session *sn, const struct session_opts *o,
+    const struct engine_info *info, char **cause)
+{
+	const char	*sha = sn->model.model_sha256;
+	const char	*method = NULL;
+	char		 line[128];
+	size_t		 l;
+	int		 rc;
+
+	if ((rc = store_ack_check(sn->s, sha, NULL, cause)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (o->accept_advisory)
+		method = "cli-flag";
+	else if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "%s\n", advisory_text());
+		fprintf(stderr, "Model: %s (%s, sha256 %s)\n", info->file_name,
+		    info->quant != NULL ? info->quant : "?", sha);
+		fprintf(stderr, "Type \"I understand\" to accept and go on, "
+		    "anything else to stop: ");
+		fflush(stderr);
+		if (fgets(line, sizeof line, stdin) != NULL) {
+			l = strlen(line);
+			while (l > 0 && (line[l - 1] == '\n' ||
+			    line[l - 1] == '\r' || line[l - 1] == ' '))
+				line[--l] = '\0';
+			if (strcasecmp(line, "I understand") == 0)
+				method = "cli-prompt";
+		}
+	}
+	if (method == NULL) {
+		xasprintf(cause, "%s: the model-risk advisory (version %s) has "
+		    "not been accepted for this model file (sha256 %.16s...): "
+		    "read it with 'medchat advisory', then run again with "
+		    "--accept-advisory", info->file_name, advisory_version(),
+		    sha);
+		return -1;
+	}
+	return store_ack_record(sn->s, info->file_name, info->quant, sha,
+	    method, cause);
+}
+
+/*
+ * The messages for the engine into sn->msgs/texts/n: system (replaced
+ * by the conversation's when NULL), the path of --continue ID, the
+ * question.  *ids (caller frees) gets each message's id (0 = none) and
+ * *parent the last stored message's.  A system message that differs from
+ * the continued conversation's is kept with it unless --no-save.  0, or
+ * -1 and *cause.
+ */
+static int
+session_history(struct session *sn, const struct session_opts *o,
+    const char *system, const char *question, int64_t **ids,
+    int64_t *parent, char **cause)
+{
+	struct store_conv	 conv;
+	struct store_msg	*path = NULL;
+	size_t			 npath = 0, i;
+	int			 k = 0, rv = -1;
+
+	memset(&conv, 0, sizeof conv);
+	*parent = 0;
+	*ids = NULL;
+	if (o->continue_id != 0) {
+		if (store_conv_get(sn->s, o->continue_id, &conv, cause) != 0 ||
+		    store_msg_path(sn->s, o->continue_id, 0, &path, &npath,
+		    cause) != 0)
+			goto out;
+		if (system == NULL)
+			system = conv.system;
+		else if (!o->no_save && (conv.system == NULL ||
+		    strcmp(system, conv.system) != 0) &&
+		    store_conv_set_system(sn->s, o->continue_id, system,
+		    cause) != 0)
+			goto out;
+	}
+	sn->msgs = xcalloc(npath + 2, sizeof *sn->msgs);
+	sn->texts = xcalloc(npath + 2, sizeof *sn->texts);
+	*ids = xcalloc(npath + 2, sizeof **ids);
+	if (system != NULL && *system != '\0') {
+		sn->texts[k] = xstrdup(system);
+		sn->msgs[k].role = ENGINE_SYSTEM;
+		k++;
+	}
+	for (i = 0; i < npath; i++) {
+		*parent = path[i].id;
+		if (path[i].role == STORE_ROLE_SYSTEM ||
+		    path[i].content[0] == '\0')
+			continue;
+		sn->texts[k] = xstrdup(path[i].content);
+		sn->msgs[k].role = path[i].role == STORE_ROLE_USER ?
+		    ENGINE_USER : ENGINE_ASSISTANT;
+		(*ids)[k++] = path[i].id;
+	}
+	sn->texts[k] = xstrdup(question);
+	sn->msgs[k].role = ENGINE_USER;
+	sn->n = k + 1;
+	for (k = 0; k < sn->n; k++)
+		sn->msgs[k].text = sn->texts[k];
+	rv = 0;
+out:
+	store_msgs_free(path, npath);
+	store_conv_free(&conv);
+	return rv;
+}
+
+int
+session_ask_open(const struct session_opts *o, struct engine *eng,
+    const char *system, const char *tmpl, const struct settings *set,
+    const char *question, struct session **sp, const struct engine_msg **msgs,
+    int *n, char **cause)
+{
+	const struct engine_info	*info = engine_get_info(eng);
+	struct session			*sn;
+	struct session_turn		 t;
+	struct modelid			 id;
+	struct store			*s;
+	int64_t				*ids = NULL, conv, uid;
+
+	*sp = NULL;
+	if (!utf8_valid(question, strlen(question))) {
+		xasprintf(cause, "the question is not valid UTF-8 (check the "
+		    "terminal's character encoding)");
+		return -1;
+	}
+	if (system != NULL && !utf8_valid(system, strlen(system))) {
+		xasprintf(cause, "the system message is not valid UTF-8");
+		return -1;
+	}
+	if (store_open(o->db, advisory_ident(), &s, cause) != 0)
+		return -1;
+	sn = session_create(s);
+	sn->own_store = 1;
+	/* Refuse before the (slow) hashing, not after the answer. */
+	if (!o->no_save && store_writable(s, "save the conversation "
+	    "(--no-save asks without saving)", cause) != 0)
+		goto fail;
+	if (store_n_interrupted(s) > 0)
+		fprintf(stderr, "medchat ask: %d unfinished answer%s from an "
+		    "earlier run marked interrupted\n", store_n_interrupted(s),
+		    store_n_interrupted(s) == 1 ? "" : "s");
+
+	if (modelid_get(s, info->path, "medchat ask", &id, cause) != 0)
+		goto fail;
+	session_set_engine(sn, info, id.sha256);
+	if (session_gate(sn, o, info, cause) != 0)
+		goto fail;
+
+	memset(&t, 0, sizeof t);
+	if (session_history(sn, o, system, question, &ids, &t.parent,
+	    cause) != 0)
+		goto fail;
+	if (!o->no_save) {
+		conv = o->continue_id;
+		if (conv == 0) {
+			if (session_conv_ensure(sn, &conv, system, tmpl != NULL ?
+			    tmpl : info->template_name, set, cause) != 0)
+				goto fail;
+		} else if (store_conv_set_model(s, conv,
+		    sn->model.model_file, sn->model.model_sha256,
+		    sn->model.model_quant, cause) != 0)
+			goto fail;
+		t.conv = conv;
+		t.question = question;
+		t.tmpl = tmpl;
+		t.set = set;
+		t.seed = set->s.seed;
+		t.ctx_ids = ids;
+		t.n_ctx = sn->n;
+		if (session_begin(sn, &t, &uid, cause) != 0)
+			goto fail;
+		fprintf(stderr, "[question saved as message %lld of "
+		    "conversation %lld; continue with --continue %lld]\n",
+		    (long long)uid, (long long)conv, (long long)conv);
+		fflush(stderr);
+	}
+	*sp = sn;
+	*msgs = sn->msgs;
+	*n = sn->n;
+fail:
+	free(ids);
+	if (*sp == NULL)
+		session_free(sn);
+	return *sp != NULL ? 0 : -1;
+}

@@ -1,0 +1,181 @@
+/*
+ * session.h -- the one "ask" workflow, for every front end: open or
+ * continue a conversation, the advisory gate, the question saved before
+ * generation, the answer streamed into the store (at most 250 ms behind
+ * what was shown) and finished as complete, stopped or failed with its
+ * provenance, and regenerate / edit-and-resend as alternatives (siblings
+ * under the same parent).
+ *
+ * The engine is not called from here: `medchat ask` runs it in line and
+ * the TUI on the worker thread, so a turn is three calls from whichever
+ * thread owns the store:
+ *
+ *	session_begin(question)	-> the question's id; the answer row waits
+ *	session_emit(piece)	   for each piece, before it is shown
+ *	session_end(result)	-> status and provenance recorded
+ *
+ * `medchat ask` starts with session_ask_open(), which also opens the
+ * store, identifies the model, passes the gate and gathers the messages
+ * for the engine.  See docs/ARCHITECTURE.md for the threads.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "slash.h"
+#include "store.h"
+
+/* ---- `medchat ask`'s store options ----------------------------------- */
+
+struct session_opts {
+	const char	*db;		/* --db, NULL = default */
+	int64_t		 continue_id;	/* --continue ID, 0 = new */
+	int		 no_save;	/* --no-save */
+	int		 accept_advisory; /* --accept-advisory */
+};
+
+/* getopt_long entries (append to the command's table) and their codes. */
+#define SESSION_OPT_DB		1001
+#define SESSION_OPT_CONTINUE	1002
+#define SESSION_OPT_NOSAVE	1003
+#define SESSION_OPT_ACCEPT	1004
+#define SESSION_LONGOPTS \
+	{ "db", required_argument, NULL, SESSION_OPT_DB }, \
+	{ "continue", required_argument, NULL, SESSION_OPT_CONTINUE }, \
+	{ "no-save", no_argument, NULL, SESSION_OPT_NOSAVE }, \
+	{ "accept-advisory", no_argument, NULL, SESSION_OPT_ACCEPT }
+#define SESSION_USAGE \
+	"[--db PATH] [--continue ID] [--no-save] [--accept-advisory]"
+
+/*
+ * Handle option ch (from getopt_long) if it is one of ours: 1 if it was,
+ * 0 if not ours, -1 on a bad value (message printed).
+ */
+int	 session_getopt(struct session_opts *, int ch, const char *arg);
+
+/* ---- sampling parameters: the one JSON format ------------------------ */
+
+/*
+ * {"temp":..,"top_k":..,"top_p":..,"min_p":..,"repeat_penalty":..,
+ *  "repeat_last_n":..,"max_tokens":..,"seed":..,"seed_fixed":0|1,
+ *  "ctx":..} with floats in the fewest digits that read back exactly;
+ * with kernels (an answer's provenance) also "engine" (the version) and
+ * "kernels" (the kernel path).  Caller frees.
+ */
+char	*session_params_json(const struct settings *, const char *kernels);
+/*
+ * Apply a parameters object onto *st: this format and both older ones
+ * (`ask`'s "%.9g" without seed_fixed/ctx, the TUI's "%g" with them).
+ * Unknown keys, values of the wrong type or out of range are ignored;
+ * the seed applies only with "seed_fixed":1.  0, or -1 when json is not
+ * a JSON object (st unchanged).
+ */
+int	 session_params_read(struct settings *st, const char *json);
+
+/* ---- the session ----------------------------------------------------- */
+
+struct session;
+
+/* The loaded model as provenance names it (strings are copied). */
+struct session_model {
+	const char	*file_name;
+	const char	*quant;
+	const char	*template_name;	/* the model's default template */
+	const char	*kernels;	/* kernel path (engine_info.cpu) */
+	const char	*sha256;	/* NULL or "" when unknown */
+};
+
+/* A session over s (borrowed: the caller closes it after session_free). */
+struct session	*session_create(struct store *s);
+/* Finish a running answer as stopped, then free.  NULL is ignored. */
+void		 session_free(struct session *);
+/* The model answers come from from now on. */
+void		 session_set_model(struct session *,
+		    const struct session_model *);
+/* The same from the engine's info and the file's sha256 (may be NULL). */
+void		 session_set_engine(struct session *,
+		    const struct engine_info *, const char *sha256);
+
+/*
+ * Conversation *conv, created now if *conv is 0 with system, template
+ * tmpl (NULL = the model's) and the parameters set, naming the model.
+ * 0, or -1 and *cause.
+ */
+int		 session_conv_ensure(struct session *, int64_t *conv,
+		    const char *system, const char *tmpl,
+		    const struct settings *set, char **cause);
+
+/* One turn. */
+struct session_turn {
+	int64_t			 conv;
+	int64_t			 parent;   /* 0 = the conversation's first */
+	const char		*question; /* NULL: answer parent (a user
+					      message) again */
+	const char		*tmpl;	   /* template used, NULL = model's */
+	const struct settings	*set;	   /* parameters used */
+	uint64_t		 seed;	   /* the seed generation uses */
+	const int64_t		*ctx_ids;  /* message id of each engine
+					      message (0 = none), so the
+					      ones the engine leaves out
+					      can be named; may be NULL */
+	int			 n_ctx;
+};
+
+/*
+ * Save the question (committed, its own transaction) under t->parent,
+ * or with no question take t->parent as the question, and get the
+ * answer's row ready: it appears with the first emitted piece.  A
+ * question that is not valid UTF-8 is refused.  *question_id (may be
+ * NULL) gets the question's id.  A turn already running is finished as
+ * stopped first.  0, or -1 and *cause (nothing started).
+ */
+int		 session_begin(struct session *, const struct session_turn *t,
+		    int64_t *question_id, char **cause);
+/*
+ * Save a streamed piece (before it is shown).  0, or -1 and *cause when
+ * it could not be saved (generation may go on; later pieces are tried
+ * again).  No turn running: 0, nothing done.
+ */
+int		 session_emit(struct session *, const char *text, size_t len,
+		    char **cause);
+/* 1 while a turn runs (between session_begin and session_end). */
+int		 session_running(const struct session *);
+
+/* How a turn ended. */
+enum session_end {
+	SESSION_COMPLETE,
+	SESSION_STOPPED,	/* cancelled: the partial answer is kept */
+	SESSION_ERROR,
+};
+
+/*
+ * Finish the turn: res (NULL when generation failed before a result)
+ * gives the counts, speeds and stop reason, error (NULL when none) makes
+ * it an error.  *status (may be NULL) gets how it ended and *answer_id
+ * (may be NULL) the answer's id (0 if nothing was saved).  0, or -1 and
+ * *cause when the answer could not be saved.
+ */
+int		 session_end(struct session *, const struct engine_result *res,
+		    const char *error, enum session_end *status,
+		    int64_t *answer_id, char **cause);
+
+/*
+ * `medchat ask`: check question and system, open the store (o->db), note
+ * interrupted answers, identify the model file (hashing it once), pass
+ * the advisory gate (recording --accept-advisory or an interactive "I
+ * understand"), load --continue ID or create the conversation unless
+ * --no-save, and begin the turn.  *msgs and *n (owned by the session)
+ * are what to give engine_chat: system (or the conversation's) first,
+ * the conversation so far, the question.  session_free() closes the
+ * store too.  0, or -1 and *cause (nothing to free).
+ */
+int		 session_ask_open(const struct session_opts *o,
+		    struct engine *eng, const char *system, const char *tmpl,
+		    const struct settings *set, const char *question,
+		    struct session **sp, const struct engine_msg **msgs,
+		    int *n, char **cause);
+
+#endif

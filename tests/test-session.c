@@ -1,0 +1,415 @@
+/*
+ * test-session.c -- the ask workflow (src/app/session.c) with the
+ * engine's demo model, inline as `medchat ask` runs it: a turn saved
+ * question first, streamed and finished with its provenance (model,
+ * SHA-256, quant, template, the one parameters format, seed, engine
+ * version, kernel path, speeds); a continued conversation; regenerate
+ * and edit-and-resend as alternatives; a stopped turn; and answers
+ * stored with the two older parameter formats, still read and exported.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testhelp.h"
+#include "advisory.h"
+#include "engine.h"
+#include "modelid.h"
+#include "session.h"
+#include "sha256.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* What a turn's emit callback sees. */
+struct emitted {
+	struct session	*sn;
+	char		 text[4096];
+	size_t		 len;
+	int		 errors;
+	int		 stop_after;	/* cancel after this many pieces */
+	int		 pieces;
+	struct engine	*eng;
+};
+
+static int
+emit(const char *s, size_t len, void *arg)
+{
+	struct emitted	*e = arg;
+	char		*cause = NULL;
+
+	if (session_emit(e->sn, s, len, &cause) != 0) {
+		e->errors++;
+		free(cause);
+	}
+	if (e->len + len < sizeof e->text) {
+		memcpy(e->text + e->len, s, len);
+		e->len += len;
+		e->text[e->len] = '\0';
+	}
+	if (++e->pieces == e->stop_after)
+		engine_cancel(e->eng);
+	return 0;
+}
+
+/*
+ * One turn in conversation conv under parent (question NULL: answer
+ * parent again); the context is the stored path plus the question.
+ * Returns the answer's id; *qid the question's.
+ */
+static int64_t
+turn(struct store *s, struct session *sn, struct engine *eng, int64_t conv,
+    int64_t parent, const char *question, const struct settings *set,
+    int stop_after, enum session_end *st, int64_t *qid, struct emitted *e)
+{
+	struct engine_msg	 msgs[32];
+	struct engine_result	 res;
+	struct session_turn	 t;
+	struct store_msg	*path = NULL;
+	int64_t			 ids[32], aid = 0;
+	size_t			 np = 0, i;
+	int			 n = 0, rv;
+	char			*cause = NULL;
+
+	if (parent != 0 && store_msg_path(s, conv, parent, &path, &np,
+	    &cause) != 0) {
+		test_diag("%s", cause);
+		free(cause);
+		return 0;
+	}
+	for (i = 0; i < np && n < 30; i++) {
+		msgs[n].role = path[i].role == STORE_ROLE_USER ? ENGINE_USER :
+		    ENGINE_ASSISTANT;
+		msgs[n].text = path[i].content;
+		ids[n++] = path[i].id;
+	}
+	if (question != NULL) {
+		msgs[n].role = ENGINE_USER;
+		msgs[n].text = question;
+		ids[n++] = 0;
+	}
+	memset(&t, 0, sizeof t);
+	t.conv = conv;
+	t.parent = parent;
+	t.question = question;
+	t.set = set;
+	t.seed = set->s.seed;
+	t.ctx_ids = ids;
+	t.n_ctx = n;
+	memset(e, 0, sizeof *e);
+	e->sn = sn;
+	e->eng = eng;
+	e->stop_after = stop_after;
+	if (session_begin(sn, &t, qid, &cause) != 0) {
+		test_diag("%s", cause);
+		free(cause);
+		store_msgs_free(path, np);
+		return 0;
+	}
+	rv = engine_chat(eng, NULL, msgs, n, &set->s, emit, e, &res, &cause);
+	if (session_end(sn, rv == 0 ? &res : NULL, rv != 0 ? cause : NULL,
+	    st, &aid, &cause) != 0) {
+		test_diag("%s", cause);
+		free(cause);
+		aid = 0;
+	}
+	store_msgs_free(path, np);
+	return aid;
+}
+
+/* The stored message id (a fresh read). */
+static int
+get_msg(struct store *s, int64_t conv, int64_t id, struct store_msg *out)
+{
+	struct store_msg	*path;
+	size_t			 n, i;
+	char			*cause = NULL;
+	int			 found = 0;
+
+	if (store_msg_path(s, conv, id, &path, &n, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (path[i].id == id) {
+			*out = path[i];
+			memset(&path[i], 0, sizeof path[i]);
+			path[i].content = xstrdup("");
+			found = 1;
+		}
+	}
+	store_msgs_free(path, n);
+	return found;
+}
+
+/* The export of conv as text, in a new string. */
+static char *
+export_text(struct store *s, int64_t conv, enum store_format f)
+{
+	FILE	*fp;
+	char	*text = NULL, *cause = NULL;
+	size_t	 size = 0;
+
+	if ((fp = open_memstream(&text, &size)) == NULL)
+		return xstrdup("");
+	if (store_export(s, &conv, 1, f, fp, &cause) != 0) {
+		test_diag("%s", cause);
+		free(cause);
+	}
+	fclose(fp);
+	return text;
+}
+
+/*
+ * An answer stored under a new question (itself under parent) with
+ * provenance params pj, as older versions wrote them.
+ */
+static int64_t
+old_answer(struct store *s, int64_t conv, int64_t parent, const char *pj,
+    uint64_t seed)
+{
+	struct store_prov	 p;
+	struct store_stream	*ss;
+	int64_t			 q, id = 0;
+	char			*cause = NULL;
+
+	if (store_msg_add(s, conv, parent, STORE_ROLE_USER, "Old question?",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	memset(&p, 0, sizeof p);
+	p.model_file = "old.gguf";
+	p.model_quant = "Q4_0";
+	p.template_name = "chatml";
+	p.params_json = (char *)pj;
+	p.seed = seed;
+	p.has_seed = 1;
+	p.n_prompt = 3;
+	p.n_gen = 2;
+	ss = store_stream_start(s, conv, q, &p);
+	store_stream_append(ss, "Old answer.", 11, &cause);
+	if (store_stream_finish(ss, STORE_STATUS_COMPLETE, NULL, &p, &id,
+	    &cause) != 0) {
+		free(cause);
+		id = 0;
+	}
+	store_stream_free(ss);
+	return id;
+}
+
+int
+main(void)
+{
+	static const char old_ask[] = "{\"temp\":0.800000012,\"top_k\":40,"
+	    "\"top_p\":0.949999988,\"min_p\":0.0500000007,"
+	    "\"repeat_penalty\":1,\"repeat_last_n\":64,\"max_tokens\":5,"
+	    "\"seed\":7}";
+	static const char old_tui[] = "{\"temp\":0.3,\"top_k\":12,"
+	    "\"top_p\":0.9,\"min_p\":0.05,\"repeat_penalty\":1.1,"
+	    "\"repeat_last_n\":64,\"max_tokens\":-1,\"seed\":"
+	    "18446744073709551615,\"seed_fixed\":1,\"ctx\":512}";
+	char			 dir[] = "/tmp/test-session.XXXXXX";
+	char			*model, *db, *cause = NULL, *j, *text, sha[65];
+	struct engine_opts	 eo;
+	struct engine		*eng = NULL;
+	const struct engine_info *info;
+	struct store		*s = NULL;
+	struct session		*sn;
+	struct modelid		 id;
+	struct settings		 set, back;
+	struct emitted		 e;
+	struct store_msg	 m;
+	enum session_end	 st;
+	int64_t			 conv = 0, conv2 = 0, q1, a1, q2, a2, a3, q4,
+				 a4, a5, *alts, o1, o2;
+	size_t			 nalt, idx;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	xasprintf(&model, "%s/demo.gguf", dir);
+	xasprintf(&db, "%s/medchat.db", dir);
+	if (engine_write_demo_model(model, &cause) != 0) {
+		test_cond(0, "demo model written");
+		test_diag("%s", cause);
+		return test_report();
+	}
+	memset(&eo, 0, sizeof eo);
+	eo.path = model;
+	eo.n_ctx = 256;
+	eo.n_threads = 1;
+	test_cond(engine_open(&eo, &eng, &cause) == 0 &&
+	    store_open(db, advisory_ident(), &s, &cause) == 0,
+	    "engine and store open");
+	if (eng == NULL || s == NULL)
+		return test_report();
+	info = engine_get_info(eng);
+
+	/* The parameters: one format, written and read back exactly. */
+	settings_default(&set);
+	set.s.temp = 0.7f;
+	set.s.top_p = 0.95f;
+	set.s.max_tokens = 6;
+	set.s.seed = 42;
+	set.seed_fixed = 1;
+	set.n_ctx = 256;
+	j = session_params_json(&set, NULL);
+	test_condf(strncmp(j, "{\"temp\":0.7,\"top_k\":", 20) == 0 &&
+	    strstr(j, "\"seed\":42,\"seed_fixed\":1,\"ctx\":256}") != NULL,
+	    "params JSON: shortest floats, seed, seed_fixed, ctx: %s", j);
+	settings_default(&back);
+	test_cond(session_params_read(&back, j) == 0 &&
+	    back.s.temp == set.s.temp && back.s.top_p == set.s.top_p &&
+	    back.s.max_tokens == 6 && back.seed_fixed && back.s.seed == 42 &&
+	    back.n_ctx == 256, "params JSON reads back exactly");
+	free(j);
+	j = session_params_json(&set, "avx2");
+	test_cond(strstr(j, "\"engine\":\"" PACKAGE_VERSION "\",\"kernels\":"
+	    "\"avx2\"}") != NULL, "params JSON of an answer: engine, kernels");
+	free(j);
+	settings_default(&back);
+	test_cond(session_params_read(&back, old_ask) == 0 &&
+	    back.s.temp == 0.8f && back.s.top_k == 40 &&
+	    back.s.max_tokens == 5 && !back.seed_fixed,
+	    "old ask format (%.9g, no seed_fixed) read");
+	settings_default(&back);
+	test_cond(session_params_read(&back, old_tui) == 0 &&
+	    back.s.temp == 0.3f && back.s.top_k == 12 && back.seed_fixed &&
+	    back.s.seed == 18446744073709551615ULL && back.n_ctx == 512,
+	    "old TUI format (%g, seed_fixed, ctx) read, seed exact");
+	settings_default(&back);
+	test_cond(session_params_read(&back, "not json") == -1 &&
+	    session_params_read(&back, "[1]") == -1 &&
+	    session_params_read(&back, "{\"temp\":99,\"top_k\":\"x\"}") ==
+	    0 && back.s.temp < 5, "bad parameters refused or ignored");
+
+	/* The model's identity, once through the catalog. */
+	test_cond(modelid_get(s, model, NULL, &id, &cause) == 0 &&
+	    sha256_file(model, sha, NULL, NULL, &cause) == 0 &&
+	    strcmp(id.sha256, sha) == 0, "modelid_get: the file's SHA-256");
+	test_cond(modelid_cached(s, model, &id) == 1 &&
+	    strcmp(id.sha256, sha) == 0, "modelid_cached: known afterwards");
+
+	sn = session_create(s);
+	session_set_engine(sn, info, id.sha256);
+	test_cond(session_conv_ensure(sn, &conv, "Be brief.", NULL, &set,
+	    &cause) == 0 && conv > 0, "conversation created");
+
+	/* begin / emit / end. */
+	a1 = turn(s, sn, eng, conv, 0, "What is ferritin?", &set, 0, &st,
+	    &q1, &e);
+	test_cond(q1 > 0 && a1 > q1 && st == SESSION_COMPLETE &&
+	    e.errors == 0, "turn: question saved, answer complete");
+	test_cond(!session_running(sn), "no turn running after the end");
+	memset(&m, 0, sizeof m);
+	test_cond(get_msg(s, conv, a1, &m) && strcmp(m.content, e.text) == 0 &&
+	    m.status == STORE_STATUS_COMPLETE && m.parent_id == q1,
+	    "answer stored exactly as emitted, under the question");
+	test_cond(m.prov.model_file != NULL &&
+	    strcmp(m.prov.model_file, info->file_name) == 0 &&
+	    m.prov.model_sha256 != NULL &&
+	    strcmp(m.prov.model_sha256, sha) == 0 &&
+	    m.prov.model_quant != NULL && m.prov.template_name != NULL &&
+	    strcmp(m.prov.template_name, info->template_name) == 0,
+	    "provenance: model file, SHA-256, quant, template");
+	test_cond(m.prov.has_seed && m.prov.seed == 42 &&
+	    m.prov.n_gen > 0 && m.prov.n_prompt > 0 && m.prov.decode_tps > 0,
+	    "provenance: seed, token counts, speeds");
+	test_condf(m.prov.params_json != NULL &&
+	    strstr(m.prov.params_json, "\"seed\":42,\"seed_fixed\":1") !=
+	    NULL && strstr(m.prov.params_json, "\"kernels\":") != NULL &&
+	    strstr(m.prov.params_json, "\"engine\":\"" PACKAGE_VERSION "\"")
+	    != NULL, "provenance: the one params format, engine, kernels: %s",
+	    m.prov.params_json != NULL ? m.prov.params_json : "(null)");
+	store_msg_free(&m);
+
+	/* Continue: the next question under the answer. */
+	a2 = turn(s, sn, eng, conv, a1, "And transferrin?", &set, 0, &st, &q2,
+	    &e);
+	memset(&m, 0, sizeof m);
+	test_cond(a2 > 0 && get_msg(s, conv, q2, &m) && m.parent_id == a1,
+	    "continue: the question follows the answer");
+	store_msg_free(&m);
+
+	/* Regenerate: a second answer to q2, an alternative of a2. */
+	a3 = turn(s, sn, eng, conv, q2, NULL, &set, 0, &st, NULL, &e);
+	test_cond(a3 > a2 && store_msg_alternatives(s, a3, &alts, &nalt, &idx,
+	    &cause) == 0 && nalt == 2 && idx == 1,
+	    "regenerate: the new answer is the second alternative");
+	free(alts);
+
+	/* Edit and resend: a new question beside q2, with its answer. */
+	a4 = turn(s, sn, eng, conv, a1, "And ferritin in men?", &set, 0, &st,
+	    &q4, &e);
+	test_cond(a4 > 0 && store_msg_alternatives(s, q4, &alts, &nalt, &idx,
+	    &cause) == 0 && nalt == 2 && idx == 1,
+	    "edit and resend: the new question is an alternative of the old");
+	free(alts);
+
+	/* Stopped: the partial answer is kept as cancelled. */
+	set.s.max_tokens = 40;
+	a5 = turn(s, sn, eng, conv, a4, "Stop early.", &set, 2, &st, NULL, &e);
+	memset(&m, 0, sizeof m);
+	test_cond(a5 > 0 && st == SESSION_STOPPED && get_msg(s, conv, a5, &m) &&
+	    m.status == STORE_STATUS_CANCELLED &&
+	    strcmp(m.content, e.text) == 0, "stopped: partial answer kept");
+	store_msg_free(&m);
+
+	/* An invalid question is refused before anything is saved. */
+	{
+		struct session_turn	t;
+
+		memset(&t, 0, sizeof t);
+		t.conv = conv;
+		t.question = "bad \xff byte";
+		t.set = &set;
+		test_cond(session_begin(sn, &t, NULL, &cause) == -1 &&
+		    strstr(cause, "UTF-8") != NULL && !session_running(sn),
+		    "non-UTF-8 question refused");
+		free(cause);
+		cause = NULL;
+	}
+
+	/* Answers stored with each older format still show provenance. */
+	test_cond(session_conv_ensure(sn, &conv2, NULL, "chatml", &set,
+	    &cause) == 0, "second conversation");
+	o1 = old_answer(s, conv2, 0, old_ask, 7);
+	o2 = old_answer(s, conv2, o1, old_tui, 18446744073709551615ULL);
+	test_cond(o1 > 0 && o2 > 0, "answers with old params formats stored");
+	text = export_text(s, conv2, STORE_FMT_MD);
+	test_cond(strstr(text, old_ask) != NULL && strstr(text, "seed 7") !=
+	    NULL, "export md: old ask-format parameters and seed shown");
+	free(text);
+	text = export_text(s, conv2, STORE_FMT_TXT);
+	test_cond(strstr(text, old_tui) != NULL &&
+	    strstr(text, "seed 18446744073709551615") != NULL,
+	    "export txt: old TUI-format parameters and seed shown");
+	free(text);
+	memset(&m, 0, sizeof m);
+	settings_default(&back);
+	test_cond(get_msg(s, conv2, o2, &m) &&
+	    session_params_read(&back, m.prov.params_json) == 0 &&
+	    back.s.top_k == 12 && back.n_ctx == 512,
+	    "old TUI-format parameters read back from the store");
+	store_msg_free(&m);
+
+	session_free(sn);
+	store_close(s);
+	engine_close(eng);
+	unlink(model);
+	unlink(db);
+	{
+		char	*p;
+
+		xasprintf(&p, "%s/medchat.db-wal", dir);
+		unlink(p);
+		free(p);
+		xasprintf(&p, "%s/medchat.db-shm", dir);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+	free(model);
+	free(db);
+	return test_report();
+}
