@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "opt.h"
 #include "sjson.h"
 #include "xmalloc.h"
 
@@ -60,7 +61,6 @@ struct bm_opts {
 	int		 json, membw;
 };
 
-static int	 bm_int(const char *, const char *, long, long, long *);
 static int	 bm_cmp(const void *, const void *);
 static void	 bm_stats(double *, int, double *, double *);
 static int	 bm_run(const char *, const struct bm_opts *,
@@ -79,23 +79,6 @@ bm_usage(void)
 	    "[-n 128] [-t THREADS] [-r REPS] [--membw] [--json]\n"
 	    "       medchat bench --types LIST|all [--shape 7b|1b|tiny] "
 	    "[--dir DIR] [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]\n");
-}
-
-static int
-bm_int(const char *what, const char *s, long lo, long hi, long *out)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "medchat bench: invalid %s: '%.32s'\n", what,
-		    s);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static int
@@ -358,19 +341,23 @@ bench_model(int argc, char **argv)
 			dir = xstrdup(optarg);
 			break;
 		case 'p':
-			if (bm_int("-p", optarg, 0, 1 << 20, &o.np) != 0)
+			if (opt_int("medchat bench", "-p", optarg,
+			    0, 1 << 20, &o.np) != 0)
 				goto usage_err;
 			break;
 		case 'n':
-			if (bm_int("-n", optarg, 0, 1 << 20, &o.ng) != 0)
+			if (opt_int("medchat bench", "-n", optarg,
+			    0, 1 << 20, &o.ng) != 0)
 				goto usage_err;
 			break;
 		case 't':
-			if (bm_int("-t", optarg, 0, ENGINE_THREADS_MAX, &o.nt) != 0)
+			if (opt_int("medchat bench", "-t", optarg,
+			    0, ENGINE_THREADS_MAX, &o.nt) != 0)
 				goto usage_err;
 			break;
 		case 'r':
-			if (bm_int("-r", optarg, 1, 1000, &o.reps) != 0)
+			if (opt_int("medchat bench", "-r", optarg,
+			    1, 1000, &o.reps) != 0)
 				goto usage_err;
 			break;
 		case 'M':

@@ -23,9 +23,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "xmalloc.h"
 #include "cli.h"
 #include "engine.h"
+#include "opt.h"
+#include "xmalloc.h"
 
 #define BENCH_MEMBW_BYTES	((size_t)1 << 30)	/* 1 GiB */
 #define BENCH_MIN_TOTAL_MB	512
@@ -214,7 +215,6 @@ cli_bench(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*types = NULL;
-	char		*end;
 	long		 v;
 	int		 ch, membw = 0, json = 0, threads, nrows = 11008;
 	size_t		 total_mb = BENCH_MIN_TOTAL_MB;
@@ -248,30 +248,21 @@ cli_bench(int argc, char **argv)
 			types = optarg;
 			break;
 		case 'S':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 65536) {
-				fprintf(stderr, "medchat bench: --size: "
-				    "want 1..65536 (MB)\n");
+			if (opt_int("medchat bench", "--size", optarg, 1,
+			    65536, &v) != 0)
 				return 2;
-			}
 			total_mb = (size_t)v;
 			break;
 		case 'R':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 1000000) {
-				fprintf(stderr, "medchat bench: --rows: "
-				    "want 1..1000000\n");
+			if (opt_int("medchat bench", "--rows", optarg, 1,
+			    1000000, &v) != 0)
 				return 2;
-			}
 			nrows = (int)v;
 			break;
 		case 't':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > ENGINE_THREADS_MAX) {
-				fprintf(stderr, "medchat bench: -t: want "
-				    "1..%d threads\n", ENGINE_THREADS_MAX);
+			if (opt_int("medchat bench", "-t", optarg, 1,
+			    ENGINE_THREADS_MAX, &v) != 0)
 				return 2;
-			}
 			threads = (int)v;
 			break;
 		case 'h':
