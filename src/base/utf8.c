@@ -200,7 +200,8 @@ utf8_safe(struct buf *b, const char *s, size_t n, int flags)
 		if (l > 0 && !utf8_unsafe(cp) && (style != UTF8_SAFE_ESCAPE ||
 		    (flags & UTF8_SAFE_QUOTED) == 0 || (c != '\\' && c != '"')))
 			buf_append(b, s + i, step);
-		else if ((c == '\n' || c == '\t') && style != UTF8_SAFE_ESCAPE &&
+		else if ((c == '\n' || c == '\t') &&
+		    style != UTF8_SAFE_ESCAPE &&
 		    (flags & (UTF8_SAFE_KEEP_NL | UTF8_SAFE_NL_SPACE)) != 0)
 			buf_putc(b, (flags & UTF8_SAFE_KEEP_NL) ? c : ' ');
 		else if (style == UTF8_SAFE_ESCAPE) {
