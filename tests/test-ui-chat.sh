@@ -4,12 +4,10 @@
 # (with $EDITOR), templates, command errors, the model menu, a failed
 # load, the transcript browser (search, open, export, resume, delete),
 # tiny terminals, quitting, and that `medchat history` has everything.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
 
-ui_need_tmux
 ui_need_stories
-MODEL=$SHARED/models/real/stories260K.gguf
+MODEL=$STORIES
 DB=$TMPD/chat.db
 
 # An $EDITOR for C-x C-e: replaces the file with a fixed text.

@@ -6,7 +6,6 @@
 # and resumed), the model menu with a FIFO and many files, a non-UTF-8
 # locale with NO_COLOR, SIGTERM restoring the
 # terminal, and browsing a read-only database.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
 
 ui_need_tmux

@@ -6,12 +6,10 @@
 # the keystroke echo latency is measured on a model big enough
 # to keep the engine busy (a synthetic TinyLlama-1.1B-shaped file made
 # by `medchat debug synth`; stories260K if that cannot be written).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/ui-lib.sh"
 
-ui_need_tmux
 ui_need_stories
-SMALL=$SHARED/models/real/stories260K.gguf
+SMALL=$STORIES
 DB=$TMPD/stream.db
 
 # --- stop with Esc and C-c, resize, typing during generation --------------

@@ -1,5 +1,6 @@
 # tests/ui-lib.sh -- drive the full-screen chat inside a detached tmux
-# server of its own (tmux -L <unique socket>).  Source after lib.sh.
+# server of its own (tmux -L <unique socket>).  Source it instead of
+# lib.sh (it sources lib.sh).
 #
 #	ui_start ARGS...	run "$MEDCHAT ARGS" in a 100x30 window with
 #				HOME/XDG dirs under $TMPD; when medchat exits
@@ -12,9 +13,11 @@
 #	ui_check DESCR REGEX [SECS]	ui_wait + ok/fail (screen on failure)
 #	ui_need_tmux		skip the whole script (visibly) without tmux
 #	ui_need_stories		... or without ../shared's stories260K model
+#				(both checks); $STORIES is its path
 #
 # Waiting polls with a deadline, never a fixed sleep, so a loaded machine
 # only makes the tests slower, not flaky.
+. "$top_srcdir/tests/lib.sh"
 UI_SOCK_BASE="medchat-test-$$-$(date +%s)"
 UI_N=0
 UI_SOCK="$UI_SOCK_BASE-0"
@@ -30,8 +33,10 @@ ui_need_tmux() {
 	fi
 }
 ui_need_stories() {
+	ui_need_tmux
+	STORIES=$SHARED/models/real/stories260K.gguf
 	if [ -z "$SHARED" ] ||
-	    [ ! -f "$SHARED/models/real/stories260K.gguf" ]; then
+	    [ ! -f "$STORIES" ]; then
 		skip "tmux end-to-end tests" "../shared/models not found"
 		done_testing
 		exit 0
