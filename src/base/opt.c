@@ -52,6 +52,17 @@ opt_int(const char *who, const char *opt, const char *arg, long lo, long hi,
 }
 
 int
+opt_int_table(const char *who, const struct opt_num *t, int ch, const char *arg)
+{
+	for (; t->ch != 0; t++) {
+		if (t->ch == ch)
+			return opt_int(who, t->name, arg, t->lo, t->hi,
+			    t->val) == 0 ? 1 : -1;
+	}
+	return 0;
+}
+
+int
 opt_double(const char *who, const char *opt, const char *arg, double lo,
     double hi, double *out)
 {

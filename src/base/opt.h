@@ -22,4 +22,26 @@ int	 opt_int(const char *who, const char *opt, const char *arg, long lo,
 int	 opt_double(const char *who, const char *opt, const char *arg,
 	    double lo, double hi, double *out);
 
+/*
+ * The numeric options of a command as a table, so that getopt's switch
+ * needs one case for all of them:
+ *
+ *	struct opt_num nums[] = { { 'r', "--rows", 1, 1000, &rows }, ...,
+ *	    { 0, NULL, 0, 0, NULL } };
+ *	default:
+ *		if ((rc = opt_int_table("medchat x", nums, ch, optarg)) > 0)
+ *			break;
+ *		(rc < 0: bad value, message printed; 0: not a numeric option)
+ */
+struct opt_num {
+	int		 ch;	/* getopt_long's value; 0 ends the table */
+	const char	*name;	/* as in messages: "--rows", "-t" */
+	long		 lo, hi;
+	long		*val;	/* OUT */
+};
+
+/* opt_int() for the entry of t whose ch matches: 1, -1, or 0 if none. */
+int	 opt_int_table(const char *who, const struct opt_num *t, int ch,
+	    const char *arg);
+
 #endif

@@ -156,32 +156,21 @@ utf8_unsafe(uint32_t cp)
 	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* One byte in the UTF8_SAFE_ESCAPE style. */
+/* One byte in the UTF8_SAFE_ESCAPE style: \n \t \r \\ \" or \xNN. */
 static void
 utf8_escape_byte(struct buf *b, unsigned char c)
 {
-	static const char	hex[] = "0123456789abcdef";
-	char			x[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+	static const char	 named[] = "\n\t\r\\\"", letter[] = "ntr\\\"";
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*p;
 
-	switch (c) {
-	case '\n':
-		buf_puts(b, "\\n");
-		break;
-	case '\t':
-		buf_puts(b, "\\t");
-		break;
-	case '\r':
-		buf_puts(b, "\\r");
-		break;
-	case '\\':
-		buf_puts(b, "\\\\");
-		break;
-	case '"':
-		buf_puts(b, "\\\"");
-		break;
-	default:
-		buf_append(b, x, sizeof x);
-		break;
+	buf_putc(b, '\\');
+	if (c != '\0' && (p = strchr(named, c)) != NULL)
+		buf_putc(b, letter[p - named]);
+	else {
+		buf_putc(b, 'x');
+		buf_putc(b, hex[c >> 4]);
+		buf_putc(b, hex[c & 15]);
 	}
 }
 

@@ -303,6 +303,13 @@ bench_model(int argc, char **argv)
 	};
 	const char *const	*all;
 	struct bm_opts		 o;
+	struct opt_num		 nums[] = {
+		{ 'p', "-p", 0, 1 << 20, &o.np },
+		{ 'n', "-n", 0, 1 << 20, &o.ng },
+		{ 't', "-t", 0, ENGINE_THREADS_MAX, &o.nt },
+		{ 'r', "-r", 1, 1000, &o.reps },
+		{ 0, NULL, 0, 0, NULL }
+	};
 	struct bm_result	*res;
 	const char		*files[BM_MAX_FILES], *types = NULL;
 	const char		*tnames[BM_MAX_FILES];
@@ -340,26 +347,6 @@ bench_model(int argc, char **argv)
 			free(dir);
 			dir = xstrdup(optarg);
 			break;
-		case 'p':
-			if (opt_int("medchat bench", "-p", optarg,
-			    0, 1 << 20, &o.np) != 0)
-				goto usage_err;
-			break;
-		case 'n':
-			if (opt_int("medchat bench", "-n", optarg,
-			    0, 1 << 20, &o.ng) != 0)
-				goto usage_err;
-			break;
-		case 't':
-			if (opt_int("medchat bench", "-t", optarg,
-			    0, ENGINE_THREADS_MAX, &o.nt) != 0)
-				goto usage_err;
-			break;
-		case 'r':
-			if (opt_int("medchat bench", "-r", optarg,
-			    1, 1000, &o.reps) != 0)
-				goto usage_err;
-			break;
 		case 'M':
 			o.membw = 1;
 			break;
@@ -367,6 +354,11 @@ bench_model(int argc, char **argv)
 			o.json = 1;
 			break;
 		default:
+			if ((ch = opt_int_table("medchat bench", nums, ch,
+			    optarg)) > 0)
+				break;
+			if (ch < 0)
+				goto usage_err;
 			goto usage;
 		}
 	}

@@ -214,10 +214,16 @@ cli_bench(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	long		 threads, nrows = 11008, total_mb = BENCH_MIN_TOTAL_MB;
+	struct opt_num	 nums[] = {
+		{ 'S', "--size", 1, 65536, &total_mb },
+		{ 'R', "--rows", 1, 1000000, &nrows },
+		{ 't', "-t", 1, ENGINE_THREADS_MAX, &threads },
+		{ 0, NULL, 0, 0, NULL }
+	};
 	const char	*types = NULL;
 	long		 v;
-	int		 ch, membw = 0, json = 0, threads, nrows = 11008;
-	size_t		 total_mb = BENCH_MIN_TOTAL_MB;
+	int		 ch, membw = 0, json = 0, rc;
 
 	/*
 	 * Model benchmarks, `medchat bench -m FILE ...` and `medchat bench
@@ -247,38 +253,25 @@ cli_bench(int argc, char **argv)
 		case 'T':
 			types = optarg;
 			break;
-		case 'S':
-			if (opt_int("medchat bench", "--size", optarg, 1,
-			    65536, &v) != 0)
-				return 2;
-			total_mb = (size_t)v;
-			break;
-		case 'R':
-			if (opt_int("medchat bench", "--rows", optarg, 1,
-			    1000000, &v) != 0)
-				return 2;
-			nrows = (int)v;
-			break;
-		case 't':
-			if (opt_int("medchat bench", "-t", optarg, 1,
-			    ENGINE_THREADS_MAX, &v) != 0)
-				return 2;
-			threads = (int)v;
-			break;
 		case 'h':
 			bench_usage(stdout);
 			return 0;
 		default:
-			bench_usage(stderr);
+			if ((rc = opt_int_table("medchat bench", nums, ch,
+			    optarg)) > 0)
+				break;
+			if (rc == 0)
+				bench_usage(stderr);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (membw && argc == 0)
-		return bench_membw(threads, json);
+		return bench_membw((int)threads, json);
 	if (!membw && argc == 1 && strcmp(argv[0], "kernels") == 0)
-		return bench_kernels(threads, types, total_mb, nrows, json);
+		return bench_kernels((int)threads, types, (size_t)total_mb,
+		    (int)nrows, json);
 	bench_usage(stderr);
 	return 2;
 }

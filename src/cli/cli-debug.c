@@ -124,6 +124,12 @@ debug_logits(int argc, char **argv)
 	float		*logits, *row;
 	int		*best;
 	long		 v, from = -1, top = 10, nt = 0;
+	struct opt_num	 nums[] = {
+		{ 'f', "--from", 1, INT_MAX, &from },
+		{ 'n', "--top", 1, 1000, &top },
+		{ 't', "--threads", 0, ENGINE_THREADS_MAX, &nt },
+		{ 0, NULL, 0, 0, NULL }
+	};
 	int		 ch, n = 0, cap = 0, nv, i, s, j, k, b;
 
 	optind = 1;
@@ -135,23 +141,12 @@ debug_logits(int argc, char **argv)
 		case 'k':
 			toks = optarg;
 			break;
-		case 'f':
-			if (opt_int("medchat debug", "--from", optarg,
-			    1, INT_MAX, &from) != 0)
-				return 2;
-			break;
-		case 'n':
-			if (opt_int("medchat debug", "--top", optarg,
-			    1, 1000, &top) != 0)
-				return 2;
-			break;
-		case 't':
-			if (opt_int("medchat debug", "--threads", optarg,
-			    0, ENGINE_THREADS_MAX, &nt) != 0)
-				return 2;
-			break;
 		default:
-			debug_usage();
+			if ((ch = opt_int_table("medchat debug", nums, ch,
+			    optarg)) > 0)
+				break;
+			if (ch == 0)
+				debug_usage();
 			return 2;
 		}
 	}
