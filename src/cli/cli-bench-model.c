@@ -1,5 +1,5 @@
 /*
- * cmd-bench-model.c -- model benchmarks, measured like llama.cpp's
+ * cli-bench-model.c -- model benchmarks, measured like llama.cpp's
  * llama-bench so the figures read side by side:
  *
  *   medchat bench -m FILE [-m FILE ...] [-p 512] [-n 128] [-t THREADS]
@@ -18,7 +18,7 @@
  * measured before and after the runs (the better figure kept) and
  * every decode result is also given as weight bytes streamed per
  * second and as a fraction of that bandwidth, the physical limit of
- * decoding.  cmd-bench.c dispatches here.
+ * decoding.  cli-bench.c dispatches here.
  */
 #include <sys/stat.h>
 

@@ -1,5 +1,5 @@
 /*
- * cmd-bench.c -- `medchat bench`: benchmarks, never tests.
+ * cli-bench.c -- `medchat bench`: benchmarks, never tests.
  *
  *   medchat bench kernels [-t THREADS] [--types LIST] [--size MB]
  *	    [--rows N] [--json]
@@ -227,7 +227,7 @@ cli_bench(int argc, char **argv)
 
 	/*
 	 * Model benchmarks, `medchat bench -m FILE ...` and `medchat bench
-	 * --types LIST` (cmd-bench-model.c); `--types` after `kernels`
+	 * --types LIST` (cli-bench-model.c); `--types` after `kernels`
 	 * selects the kernel benchmark's types instead.
 	 */
 	for (ch = 1, v = 0; ch < argc; ch++) {

@@ -1,5 +1,5 @@
 /*
- * cmd-debug.c -- `medchat debug ...`: developer tools around the engine.
+ * cli-debug.c -- `medchat debug ...`: developer tools around the engine.
  *
  *	debug tokenize -m FILE [--plain] TEXT	token ids (BOS included when
  *						the model adds one)
