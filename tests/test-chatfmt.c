@@ -235,25 +235,18 @@ test_tiny_build(void)
 static size_t
 golden_line(const char *name, const char *esc, int32_t *ids, size_t max)
 {
-	char	 path[4096], *data, *line, *next, *tab;
-	size_t	 n = 0;
-	int	 special = 0;
+	char	 path[4096], *data, *cur, *line, *tab;
+	size_t	 n = 0, len;
+	int	 special = -1;
 
 	snprintf(path, sizeof path, "%s/golden/%s", shared, name);
 	if ((data = test_slurp(path, NULL)) == NULL)
 		return 0;
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (strcmp(line, "# mode special") == 0)
-			special = 1;
-		else if (strcmp(line, "# mode plain") == 0)
-			special = 0;
-		if (!special || (tab = strchr(line, '\t')) == NULL)
-			continue;
-		*tab = '\0';
-		if (strcmp(line, esc) == 0) {
-			n = test_parse_ids(tab + 1, ids, max);
+	cur = data;
+	while ((line = test_tsv_next(&cur, &len, &tab, &special)) != NULL) {
+		if (special == 1 && len == strlen(esc) &&
+		    memcmp(line, esc, len) == 0) {
+			n = test_parse_ids(tab, ids, max);
 			break;
 		}
 	}

@@ -117,19 +117,10 @@ golden_tsv(const char *name, const char *model)
 		return;
 	}
 	text = xmalloc(len + 1);
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (strcmp(line, "# mode special") == 0)
-			special = 1;
-		else if (strcmp(line, "# mode plain") == 0)
-			special = 0;
-		if (*line == '#' || *line == '\0' || special == -1)
-			continue;
-		if ((tab = strchr(line, '\t')) == NULL)
-			continue;
-		tlen = unescape(line, (size_t)(tab - line), text);
-		nwant = test_parse_ids(tab + 1, want, 1024);
+	next = data;
+	while ((line = test_tsv_next(&next, &tlen, &tab, &special)) != NULL) {
+		tlen = unescape(line, tlen, text);
+		nwant = test_parse_ids(tab, want, 1024);
 		tv.n = 0;
 		tokenizer_encode(tok, text, tlen, 1, special, &tv);
 		nlines++;

@@ -13,6 +13,7 @@
  *
  * Also the helpers several tests share: test_slurp() (a whole file),
  * test_parse_ids()/test_same_ids()/test_diag_ids() (token id lists),
+ * test_tsv_next() (the golden tokenizer files),
  * test_rmtree() (rm -rf of a test's temporary directory).
  */
 #ifndef TESTHELP_H
@@ -162,6 +163,38 @@ test_slurp(const char *path, size_t *len)
 	if (len != NULL)
 		*len = n;
 	return data;
+}
+
+/*
+ * The next data line of a golden tsv file ("input<TAB>ids", split by
+ * "# mode special" / "# mode plain" blocks) in the text at *cursor,
+ * which is cut into lines in place: the line (its input is the first
+ * *len bytes, the ids start at *ids), or NULL at the end.  *mode is the
+ * block's mode (1 special, 0 plain; the caller starts it at -1, and lines
+ * before the first block are skipped).  Comments, empty lines and lines
+ * without a tab are skipped.
+ */
+static __attribute__((unused)) char *
+test_tsv_next(char **cursor, size_t *len, char **ids, int *mode)
+{
+	char	*line, *next, *tab;
+
+	while ((line = *cursor) != NULL && *line != '\0') {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		*cursor = next;
+		if (strcmp(line, "# mode special") == 0)
+			*mode = 1;
+		else if (strcmp(line, "# mode plain") == 0)
+			*mode = 0;
+		if (*line == '#' || *mode == -1 ||
+		    (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*len = (size_t)(tab - line);
+		*ids = tab + 1;
+		return line;
+	}
+	return NULL;
 }
 
 /* Parse "1 2 3" into v[0..max); returns the count (which may pass max). */
