@@ -38,7 +38,7 @@ static int	 inspect_hparam(const struct gguf_file *, const char *,
 static void	 inspect_quant_name(const struct gguf_file *, char *, size_t);
 static int	 inspect_fill(const struct gguf_file *,
 		    struct engine_file_summary *, char **);
-static void	 esc_text(struct buf *, const char *, size_t, size_t, int);
+static size_t	 esc_cut(const char *, size_t, size_t);
 static void	 esc_text_fixed(char *, size_t, const char *, size_t);
 static void	 esc_json(struct buf *, const char *, size_t);
 static void	 fmt_float(struct buf *, double, int, int);
@@ -242,48 +242,27 @@ engine_mem_needed(const struct engine_file_summary *s, uint32_t n_ctx)
 /* ---- escaping and number formatting ---------------------------------- */
 
 /*
- * Append s[0..n) for a terminal: printable ASCII and printable UTF-8 as
- * is; \n, \t, \r and (if quoted) \\ and \" escaped; other bytes as
- * \xNN.  At most max input bytes, then "...".
+ * Where text output of a string value stops: the first character boundary
+ * at or after max bytes (then "..." follows).
  */
-static void
-esc_text(struct buf *b, const char *s, size_t n, size_t max, int quoted)
+static size_t
+esc_cut(const char *s, size_t n, size_t max)
 {
 	size_t		i = 0;
 	uint32_t	cp;
 	int		l;
 
-	while (i < n) {
-		if (i >= max) {
-			buf_puts(b, "...");
-			return;
-		}
+	while (i < n && i < max) {
 		l = utf8_decode(s + i, n - i, &cp);
-		if (l > 1 && cp >= 0xa0 && cp != 0x2028 && cp != 0x2029 &&
-		    !(cp >= 0x202a && cp <= 0x202e) &&
-		    !(cp >= 0x2066 && cp <= 0x2069)) {
-			buf_append(b, s + i, (size_t)l);
-			i += (size_t)l;
-			continue;
-		}
-		switch (s[i]) {
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\\': buf_puts(b, quoted ? "\\\\" : "\\"); break;
-		case '"': buf_puts(b, quoted ? "\\\"" : "\""); break;
-		default:
-			if (l == 1 && cp >= 0x20 && cp < 0x7f)
-				buf_putc(b, (int)cp);
-			else
-				buf_printf(b, "\\x%02x", (unsigned char)s[i]);
-			break;
-		}
-		i++;
+		i += l > 0 ? (size_t)l : 1;
 	}
+	return i;
 }
 
-/* esc_text into out[outsz], never cutting a character or an escape. */
+/*
+ * s[0..n) escaped for text (UTF8_SAFE_ESCAPE) into out[outsz], never
+ * cutting a character or an escape.
+ */
 static void
 esc_text_fixed(char *out, size_t outsz, const char *s, size_t n)
 {
@@ -296,7 +275,7 @@ esc_text_fixed(char *out, size_t outsz, const char *s, size_t n)
 		l = utf8_decode(s + i, n - i, &cp);
 		step = l > 0 ? (size_t)l : 1;
 		buf_clear(&b);
-		esc_text(&b, s + i, step, SIZE_MAX, 0);
+		utf8_safe(&b, s + i, step, UTF8_SAFE_ESCAPE);
 		if (len + b.len >= outsz)
 			break;
 		memcpy(out + len, b.data, b.len);
@@ -390,6 +369,7 @@ static void
 fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i, int json)
 {
 	const struct gguf_str	*s;
+	size_t			 max, cut;
 	uint32_t		 t;
 
 	t = (i == UINT64_MAX) ? kv->type : kv->v.arr.type;
@@ -398,11 +378,13 @@ fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i, int json)
 		if (json)
 			esc_json(b, s->ptr, s->len);
 		else {
+			max = i == UINT64_MAX ? INSPECT_TEXT_STR : 64;
+			cut = esc_cut(s->ptr, s->len, max);
 			buf_putc(b, '"');
-			esc_text(b, s->ptr, s->len, i == UINT64_MAX ?
-			    INSPECT_TEXT_STR : 64, 1);
-			buf_putc(b, '"');
-			if (s->len > (i == UINT64_MAX ? INSPECT_TEXT_STR : 64))
+			utf8_safe(b, s->ptr, cut, UTF8_SAFE_ESCAPE |
+			    UTF8_SAFE_QUOTED);
+			buf_puts(b, cut < s->len ? "...\"" : "\"");
+			if (s->len > max)
 				buf_printf(b, " (%" PRIu64 " bytes)", s->len);
 		}
 		return;
@@ -462,14 +444,14 @@ fmt_count(struct buf *b, uint64_t n)
 
 /* ---- text and JSON --------------------------------------------------- */
 
-/* Display width of s once escaped by esc_text. */
+/* Display width of s once escaped for text. */
 static size_t
 text_width(const char *s)
 {
 	struct buf	b = BUF_INIT;
 	size_t		w;
 
-	esc_text(&b, s, strlen(s), SIZE_MAX, 0);
+	utf8_safe(&b, s, strlen(s), UTF8_SAFE_ESCAPE);
 	w = utf8_width(buf_str(&b), b.len);
 	buf_free(&b);
 	return w;
@@ -519,7 +501,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	uint32_t			 d;
 
 	buf_puts(b, "file:           ");
-	esc_text(b, f->path, strlen(f->path), SIZE_MAX, 0);
+	utf8_safe(b, f->path, strlen(f->path), UTF8_SAFE_ESCAPE);
 	buf_puts(b, "\nsize:           ");
 	fmt_bytes(b, f->size);
 	buf_printf(b, " (%" PRIu64 " bytes)\n", f->size);
@@ -566,7 +548,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	for (i = 0; i < f->n_kv; i++) {
 		kv = &f->kv[i];
 		buf_puts(b, "  ");
-		esc_text(b, kv->key, strlen(kv->key), SIZE_MAX, 0);
+		utf8_safe(b, kv->key, strlen(kv->key), UTF8_SAFE_ESCAPE);
 		w = text_width(kv->key) + 2;
 		buf_printf(b, "%*s", w < 42 ? (int)(42 - w) : 1, "");
 		if (kv->type != GGUF_T_ARRAY) {
@@ -603,7 +585,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	for (i = 0; i < f->n_tensors; i++) {
 		t = &f->tensors[i];
 		buf_puts(b, "  ");
-		esc_text(b, t->name, strlen(t->name), SIZE_MAX, 0);
+		utf8_safe(b, t->name, strlen(t->name), UTF8_SAFE_ESCAPE);
 		w = text_width(t->name);
 		buf_printf(b, "%*s  %-5s  ", w < namew ? (int)(namew - w) : 0,
 		    "", qtype_name(t->type));

@@ -107,21 +107,6 @@ ask_args(const char *argv[], const char *db, const char *model,
 	return a;
 }
 
-static char *
-slurp(const char *path)
-{
-	char	 buf[8192];
-	size_t	 n;
-	FILE	*f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return xstrdup("");
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return xstrdup(buf);
-}
-
 int
 main(void)
 {
@@ -216,7 +201,8 @@ main(void)
 		waitpid(pid, &status, 0);
 		r[i].killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 		killed += r[i].killed;
-		e = slurp(err);
+		if ((e = test_slurp(err, NULL)) == NULL)
+			e = xstrdup("");
 		if ((p = strstr(e, "[question saved as message ")) != NULL &&
 		    sscanf(p, "[question saved as message %lld of "
 		    "conversation %lld", &r[i].msg, &r[i].conv) == 2)
@@ -319,10 +305,7 @@ main(void)
 		free(r[i].question);
 		free(r[i].got);
 	}
-	xasprintf(&p, "rm -rf '%s'", dir);
-	if (system(p) != 0)
-		test_diag("cleanup failed");
-	free(p);
+	test_rmtree(dir);
 	free(model);
 	free(db);
 	free(err);

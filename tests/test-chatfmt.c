@@ -12,75 +12,11 @@
 
 #include "gguf.h"
 #include "testhelp.h"
+#include "testvocab.h"
 #include "tokenizer.h"
 #include "xmalloc.h"
 
 static const char	*shared;
-
-static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*data;
-	long	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	data = xmalloc((size_t)n + 1);
-	if (fread(data, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(data);
-		return NULL;
-	}
-	data[n] = '\0';
-	fclose(f);
-	return data;
-}
-
-static size_t
-parse_ids(const char *s, int32_t *v, size_t max)
-{
-	size_t	 n = 0;
-	char	*end;
-	long	 x;
-
-	for (;;) {
-		while (*s == ' ')
-			s++;
-		if (*s == '\0' || *s == '\n')
-			break;
-		x = strtol(s, &end, 10);
-		if (end == s)
-			break;
-		if (n < max)
-			v[n] = (int32_t)x;
-		n++;
-		s = end;
-	}
-	return n;
-}
-
-static int
-same_ids(const int32_t *a, size_t na, const int32_t *b, size_t nb)
-{
-	return na == nb && (na == 0 || memcmp(a, b, na * sizeof *a) == 0);
-}
-
-static void
-diag_ids(const char *what, const int32_t *v, size_t n)
-{
-	char	line[2048];
-	size_t	i, o = 0;
-
-	for (i = 0; i < n && o + 16 < sizeof line; i++)
-		o += (size_t)snprintf(line + o, sizeof line - o, " %d", v[i]);
-	test_diag("%s:%s", what, line);
-}
 
 static size_t
 count_id(const struct tokvec *tv, int32_t id)
@@ -226,41 +162,21 @@ test_stops(void)
 static struct tokenizer *
 tiny_tokenizer(void)
 {
+	struct test_vocab	 v;
 	struct gguf_writer	*w;
-	struct gguf_file	*gf;
-	struct tokenizer	*tok = NULL;
-	const char		*toks[300];
-	char			 bytes[256][8], *cause = NULL;
-	float			 scores[300];
-	int32_t			 types[300];
-	size_t			 n = 0, i, size;
+	struct tokenizer	*tok;
+	char			*cause = NULL;
+	size_t			 size;
 	void			*data;
 
-	toks[n] = "<unk>"; scores[n] = 0; types[n++] = 2;
-	toks[n] = "<s>"; scores[n] = 0; types[n++] = 3;
-	toks[n] = "</s>"; scores[n] = 0; types[n++] = 3;
-	for (i = 0; i < 256; i++) {
-		snprintf(bytes[i], sizeof bytes[i], "<0x%02X>", (unsigned)i);
-		toks[n] = bytes[i];
-		scores[n] = 0;
-		types[n++] = 6;
-	}
-	toks[n] = "<|im_start|>"; scores[n] = 0; types[n++] = 3;	/* 259 */
-	toks[n] = "<|im_end|>"; scores[n] = 0; types[n++] = 3;		/* 260 */
-	toks[n] = "\xe2\x96\x81"; scores[n] = -1; types[n++] = 1;	/* 261 */
-	w = gguf_writer_new(3);
-	gguf_w_str(w, "general.architecture", "llama");
-	gguf_w_str(w, "tokenizer.ggml.model", "llama");
-	gguf_w_arr_str(w, "tokenizer.ggml.tokens", toks, n);
-	gguf_w_arr(w, "tokenizer.ggml.scores", GGUF_T_FLOAT32, scores, n);
-	gguf_w_arr(w, "tokenizer.ggml.token_type", GGUF_T_INT32, types, n);
+	test_vocab_init(&v);
+	test_vocab_add(&v, "<|im_start|>", 0, 3);		/* 259 */
+	test_vocab_add(&v, "<|im_end|>", 0, 3);			/* 260 */
+	test_vocab_add(&v, "\xe2\x96\x81", -1, 1);		/* 261 */
+	w = test_vocab_writer(&v, "llama", v.n);
 	data = gguf_writer_bytes(w, &size);
 	gguf_writer_free(w);
-	if (gguf_open_mem("tiny.gguf", data, size, &gf, &cause) == 0) {
-		if (tokenizer_load(gf, &tok, &cause) != 0)
-			tok = NULL;
-		gguf_close(gf);
-	}
+	tok = test_vocab_load(data, size, &cause);
 	if (cause != NULL)
 		test_diag("%s", cause);
 	free(cause);
@@ -289,12 +205,12 @@ test_tiny_build(void)
 	 * <s> <|im_start|> ▁ u s e r \n a <|im_end|> ▁ \n <|im_start|> ▁
 	 * a s s i s t a n t \n: letters are byte tokens (byte + 3)
 	 */
-	nwant = parse_ids("1 259 261 120 118 104 117 13 100 260 261 13 259 261 "
+	nwant = test_parse_ids("1 259 261 120 118 104 117 13 100 260 261 13 259 261 "
 	    "100 118 118 108 118 119 100 113 119 13", want, 64);
-	test_cond(same_ids(tv.v, tv.n, want, nwant) && ts[0] == 1,
+	test_cond(test_same_ids(tv.v, tv.n, want, nwant) && ts[0] == 1,
 	    "tiny: chatml build ids and turn_start");
-	if (!same_ids(tv.v, tv.n, want, nwant))
-		diag_ids("got", tv.v, tv.n);
+	if (!test_same_ids(tv.v, tv.n, want, nwant))
+		test_diag_ids("got", tv.v, tv.n);
 
 	/* injection: the user's markup stays text */
 	tv.n = 0;
@@ -312,27 +228,6 @@ test_tiny_build(void)
 
 /* ---- with ../shared --------------------------------------------------- */
 
-static struct tokenizer *
-load_model(const char *rel, struct gguf_file **gf)
-{
-	struct tokenizer	*tok = NULL;
-	char			 path[4096], *cause = NULL;
-
-	snprintf(path, sizeof path, "%s/%s", shared, rel);
-	if (gguf_open(path, gf, &cause) != 0) {
-		test_diag("%s", cause);
-		free(cause);
-		return NULL;
-	}
-	if (tokenizer_load(*gf, &tok, &cause) != 0) {
-		test_diag("%s", cause);
-		free(cause);
-		gguf_close(*gf);
-		return NULL;
-	}
-	return tok;
-}
-
 /*
  * The ids of tsv line "input<TAB>ids" in the "# mode special" block of
  * golden/name whose input (with \n escapes) is esc.
@@ -340,25 +235,18 @@ load_model(const char *rel, struct gguf_file **gf)
 static size_t
 golden_line(const char *name, const char *esc, int32_t *ids, size_t max)
 {
-	char	 path[4096], *data, *line, *next, *tab;
-	size_t	 n = 0;
-	int	 special = 0;
+	char	 path[4096], *data, *cur, *line, *tab;
+	size_t	 n = 0, len;
+	int	 special = -1;
 
 	snprintf(path, sizeof path, "%s/golden/%s", shared, name);
-	if ((data = slurp(path)) == NULL)
+	if ((data = test_slurp(path, NULL)) == NULL)
 		return 0;
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (strcmp(line, "# mode special") == 0)
-			special = 1;
-		else if (strcmp(line, "# mode plain") == 0)
-			special = 0;
-		if (!special || (tab = strchr(line, '\t')) == NULL)
-			continue;
-		*tab = '\0';
-		if (strcmp(line, esc) == 0) {
-			n = parse_ids(tab + 1, ids, max);
+	cur = data;
+	while ((line = test_tsv_next(&cur, &len, &tab, &special)) != NULL) {
+		if (special == 1 && len == strlen(esc) &&
+		    memcmp(line, esc, len) == 0) {
+			n = test_parse_ids(tab, ids, max);
 			break;
 		}
 	}
@@ -374,13 +262,13 @@ logits_prompt(const char *name, int32_t *ids, size_t max)
 	size_t	 n, np = 0;
 
 	snprintf(path, sizeof path, "%s/golden/%s", shared, name);
-	if ((data = slurp(path)) == NULL)
+	if ((data = test_slurp(path, NULL)) == NULL)
 		return 0;
 	if ((p = strstr(data, "\nn_prompt ")) != NULL)
 		np = (size_t)strtoul(p + 10, NULL, 10);
 	n = 0;
 	if ((p = strstr(data, "\ntokens ")) != NULL)
-		n = parse_ids(p + 8, ids, max);
+		n = test_parse_ids(p + 8, ids, max);
 	free(data);
 	return np <= n && np <= max ? np : 0;
 }
@@ -397,7 +285,8 @@ test_chatml_golden(void)
 	char			*s;
 	int			 ok;
 
-	if ((tok = load_model("models/synthetic/chatml-llama2vocab-q4_k_m.gguf",
+	if ((tok = test_load_tokenizer(shared,
+	    "models/synthetic/chatml-llama2vocab-q4_k_m.gguf",
 	    &gf)) == NULL) {
 		test_cond(0, "chatml-llama2vocab model loads");
 		return;
@@ -429,11 +318,11 @@ test_chatml_golden(void)
 	    "<|im_end|>\\n<|im_start|>user\\nIs aspirin safe in pregnancy?"
 	    "<|im_end|>\\n<|im_start|>assistant\\n", want, 512);
 	chatfmt_build(tok, TMPL_CHATML, t, 2, 1, &tv, ts);
-	test_cond(nwant > 0 && same_ids(tv.v, tv.n, want, nwant),
+	test_cond(nwant > 0 && test_same_ids(tv.v, tv.n, want, nwant),
 	    "chatml single turn = llama.cpp's ids (golden tsv)");
-	if (!same_ids(tv.v, tv.n, want, nwant)) {
-		diag_ids("want", want, nwant);
-		diag_ids("got ", tv.v, tv.n);
+	if (!test_same_ids(tv.v, tv.n, want, nwant)) {
+		test_diag_ids("want", want, nwant);
+		test_diag_ids("got ", tv.v, tv.n);
 	}
 	test_cond(ts[0] == 1 && tv.v[ts[1]] == 32000 &&
 	    tv.v[ts[1] - 1] == 13 && tv.v[ts[1] - 2] == 29871,
@@ -446,7 +335,7 @@ test_chatml_golden(void)
 	chatfmt_build(tok, TMPL_CHATML, t, 2, 1, &tv, NULL);
 	nwant = logits_prompt("logits-chatml-llama2vocab-q4_k_m.txt", want,
 	    512);
-	test_cond(nwant > 0 && same_ids(tv.v, tv.n, want, nwant),
+	test_cond(nwant > 0 && test_same_ids(tv.v, tv.n, want, nwant),
 	    "chatml prompt of logits-chatml-llama2vocab-q4_k_m.txt");
 
 	/* the multi-turn prompt: its messages, decoded from its ids */
@@ -460,11 +349,11 @@ test_chatml_golden(void)
 	chatfmt_build(tok, TMPL_CHATML, t, 4, 1, &tv, ts);
 	nwant = logits_prompt("logits-chatml-llama2vocab-q4_k_m-multiturn.txt",
 	    want, 512);
-	test_cond(nwant == 63 && same_ids(tv.v, tv.n, want, nwant),
+	test_cond(nwant == 63 && test_same_ids(tv.v, tv.n, want, nwant),
 	    "chatml multi-turn prompt = llama.cpp's 63 ids");
-	if (!same_ids(tv.v, tv.n, want, nwant)) {
-		diag_ids("want", want, nwant);
-		diag_ids("got ", tv.v, tv.n);
+	if (!test_same_ids(tv.v, tv.n, want, nwant)) {
+		test_diag_ids("want", want, nwant);
+		test_diag_ids("got ", tv.v, tv.n);
 	}
 	ok = ts[0] == 1;
 	for (i = 0; i < 4; i++) {
@@ -523,7 +412,8 @@ test_plain_vocab(void)
 	char			*s, *d;
 	int			 tm, ok;
 
-	if ((tok = load_model("models/vocab/ggml-vocab-llama-spm.gguf",
+	if ((tok = test_load_tokenizer(shared,
+	    "models/vocab/ggml-vocab-llama-spm.gguf",
 	    &gf)) == NULL) {
 		test_cond(0, "llama-spm vocab loads");
 		return;
@@ -541,7 +431,7 @@ test_plain_vocab(void)
 		tv.n = ref.n = 0;
 		chatfmt_build(tok, (enum chat_tmpl)tm, t, 4, 1, &tv, ts);
 		tokenizer_encode(tok, s, strlen(s), 1, 1, &ref);
-		test_condf(same_ids(tv.v, tv.n, ref.v, ref.n),
+		test_condf(test_same_ids(tv.v, tv.n, ref.v, ref.n),
 		    "%s on the Llama vocab = tokenize(render, special)",
 		    chatfmt_name((enum chat_tmpl)tm));
 		/* turn i's tokens decode to text starting with its markup */

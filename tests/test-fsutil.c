@@ -94,9 +94,6 @@ main(void)
 	free(p);
 	unsetenv("XDG_CACHE_HOME");
 
-	xasprintf(&p, "rm -rf '%s'", base);
-	if (system(p) != 0)
-		test_diag("could not remove %s", base);
-	free(p);
+	test_rmtree(base);
 	return test_report();
 }

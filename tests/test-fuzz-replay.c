@@ -37,30 +37,6 @@ next(void)
 	return rng;
 }
 
-static uint8_t *
-slurp(const char *path, size_t *n)
-{
-	FILE		*f;
-	struct stat	 st;
-	uint8_t		*b;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return NULL;
-	}
-	*n = (size_t)st.st_size;
-	b = xmalloc(*n + 1);
-	if (fread(b, 1, *n, f) != *n) {
-		fclose(f);
-		free(b);
-		return NULL;
-	}
-	fclose(f);
-	return b;
-}
-
 /* Mutate a copy of b[0..n) in one of several ways; returns new size. */
 static size_t
 mutate(uint8_t *m, const uint8_t *b, size_t n)
@@ -109,7 +85,7 @@ replay_dir(const char *dir, int mutations)
 			continue;
 		}
 		snprintf(path, sizeof path, "%s/%s", dir, ents[j]->d_name);
-		if ((b = slurp(path, &n)) == NULL) {
+		if ((b = (uint8_t *)test_slurp(path, &n)) == NULL) {
 			free(ents[j]);
 			continue;
 		}

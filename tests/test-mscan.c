@@ -280,8 +280,6 @@ main(void)
 {
 	char	 tmpl[] = "/tmp/test-mscan-XXXXXX", *dir, *sub, *other;
 	char	*p, *q, *many;
-	char	 cmd[PATH_MAX + 16];
-	int	 rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	if ((dir = mkdtemp(tmpl)) == NULL) {
@@ -313,9 +311,7 @@ main(void)
 	mkdir(many, 0700);
 	test_real(many);
 
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	rc = system(cmd);
-	(void)rc;
+	test_rmtree(dir);
 	free(sub);
 	free(other);
 	free(many);

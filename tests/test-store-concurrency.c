@@ -145,7 +145,7 @@ out:
 int
 main(void)
 {
-	char		 dir[] = "/tmp/medchat-conc.XXXXXX", *path, *cmd, *t;
+	char		 dir[] = "/tmp/medchat-conc.XXXXXX", *path, *t;
 	struct tally	 tl[WRITERS];
 	struct store	*s;
 	sqlite3		*db;
@@ -237,10 +237,7 @@ main(void)
 	    "search index consistent with the messages");
 	sqlite3_close(db);
 
-	xasprintf(&cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		test_diag("cleanup failed");
-	free(cmd);
+	test_rmtree(dir);
 	free(path);
 	return test_report();
 }

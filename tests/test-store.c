@@ -139,24 +139,6 @@ raw_exec(const char *path, const char *sql)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-static char *
-read_file(const char *path)
-{
-	struct buf	 b = BUF_INIT;
-	char		 chunk[4096];
-	size_t		 r;
-	FILE		*f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, r);
-	fclose(f);
-	if (b.data == NULL)
-		buf_puts(&b, "");
-	return buf_detach(&b);
-}
-
 static struct store *
 open_ok(const char *path)
 {
@@ -1256,7 +1238,7 @@ load_fixture(const char *fixture, const char *path)
 	char	*sql;
 	int	 rc;
 
-	if ((sql = read_file(fixture)) == NULL)
+	if ((sql = test_slurp(fixture, NULL)) == NULL)
 		return -1;
 	rc = raw_exec(path, sql);
 	free(sql);
@@ -2114,9 +2096,6 @@ main(void)
 	test_full();
 	test_qa_damaged();
 	free(db);
-	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		test_diag("cleanup failed");
-	free(cmd);
+	test_rmtree(tmpdir);
 	return test_report();
 }

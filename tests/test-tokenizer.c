@@ -17,100 +17,17 @@
 
 #include "gguf.h"
 #include "testhelp.h"
+#include "testvocab.h"
 #include "tokenizer.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
 static const char	*shared;
 
-/* Read a whole file; NULL if it cannot be read. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*data;
-	long	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	data = xmalloc((size_t)n + 1);
-	if (fread(data, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(data);
-		return NULL;
-	}
-	data[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return data;
-}
-
-static struct tokenizer *
-load_model(const char *rel, struct gguf_file **gf)
-{
-	struct tokenizer	*tok = NULL;
-	char			 path[4096], *cause = NULL;
-
-	snprintf(path, sizeof path, "%s/%s", shared, rel);
-	if (gguf_open(path, gf, &cause) != 0) {
-		test_diag("%s", cause);
-		free(cause);
-		return NULL;
-	}
-	if (tokenizer_load(*gf, &tok, &cause) != 0) {
-		test_diag("%s", cause);
-		free(cause);
-		gguf_close(*gf);
-		return NULL;
-	}
-	return tok;
-}
-
-/* Parse "1 2 3" into v; returns the count. */
-static size_t
-parse_ids(const char *s, int32_t *v, size_t max)
-{
-	size_t	 n = 0;
-	char	*end;
-	long	 x;
-
-	for (;;) {
-		while (*s == ' ')
-			s++;
-		if (*s == '\0' || *s == '\n')
-			break;
-		x = strtol(s, &end, 10);
-		if (end == s)
-			break;
-		if (n < max)
-			v[n] = (int32_t)x;
-		n++;
-		s = end;
-	}
-	return n;
-}
-
 static int
 ids_equal(const struct tokvec *tv, const int32_t *want, size_t n)
 {
-	return tv->n == n && (n == 0 ||
-	    memcmp(tv->v, want, n * sizeof *want) == 0);
-}
-
-static void
-diag_ids(const char *what, const int32_t *v, size_t n)
-{
-	char	line[2048];
-	size_t	i, o = 0;
-
-	for (i = 0; i < n && o + 16 < sizeof line; i++)
-		o += (size_t)snprintf(line + o, sizeof line - o, " %d", v[i]);
-	test_diag("%s:%s", what, line);
+	return test_same_ids(tv->v, tv->n, want, n);
 }
 
 /* Stream ids through a detok; returns the malloc'd concatenation. */
@@ -190,29 +107,20 @@ golden_tsv(const char *name, const char *model)
 	int			 special = -1, valid;
 
 	snprintf(path, sizeof path, "%s/golden/%s", shared, name);
-	if ((data = slurp(path, &len)) == NULL) {
+	if ((data = test_slurp(path, &len)) == NULL) {
 		test_skip(name, "golden file not found");
 		return;
 	}
-	if ((tok = load_model(model, &gf)) == NULL) {
+	if ((tok = test_load_tokenizer(shared, model, &gf)) == NULL) {
 		test_cond(0, "load model for golden file");
 		free(data);
 		return;
 	}
 	text = xmalloc(len + 1);
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (strcmp(line, "# mode special") == 0)
-			special = 1;
-		else if (strcmp(line, "# mode plain") == 0)
-			special = 0;
-		if (*line == '#' || *line == '\0' || special == -1)
-			continue;
-		if ((tab = strchr(line, '\t')) == NULL)
-			continue;
-		tlen = unescape(line, (size_t)(tab - line), text);
-		nwant = parse_ids(tab + 1, want, 1024);
+	next = data;
+	while ((line = test_tsv_next(&next, &tlen, &tab, &special)) != NULL) {
+		tlen = unescape(line, tlen, text);
+		nwant = test_parse_ids(tab, want, 1024);
 		tv.n = 0;
 		tokenizer_encode(tok, text, tlen, 1, special, &tv);
 		nlines++;
@@ -222,8 +130,8 @@ golden_tsv(const char *name, const char *model)
 			test_cond(0, "golden line");
 			test_diag("%s (%s) input: %s", name,
 			    special ? "special" : "plain", line);
-			diag_ids("want", want, nwant);
-			diag_ids("got ", tv.v, tv.n);
+			test_diag_ids("want", want, nwant);
+			test_diag_ids("got ", tv.v, tv.n);
 		}
 		/*
 		 * Round trip: decode(encode(x)) == x wherever no control-token
@@ -299,12 +207,12 @@ vocab_cases(const char *model)
 	static const char	 sepstr[] = "\n__ggml_vocab_test__\n";
 
 	snprintf(path, sizeof path, "%s/models/vocab/%s.inp", shared, model);
-	inp = slurp(path, &ilen);
+	inp = test_slurp(path, &ilen);
 	snprintf(path, sizeof path, "%s/models/vocab/%s.out", shared, model);
-	outs = slurp(path, &olen);
+	outs = test_slurp(path, &olen);
 	snprintf(path, sizeof path, "models/vocab/%s", model);
 	if (inp == NULL || outs == NULL ||
-	    (tok = load_model(path, &gf)) == NULL) {
+	    (tok = test_load_tokenizer(shared, path, &gf)) == NULL) {
 		test_cond(0, "vocab test files load");
 		free(inp);
 		free(outs);
@@ -319,7 +227,7 @@ vocab_cases(const char *model)
 			break;
 		if ((onext = strchr(ol, '\n')) != NULL)
 			*onext++ = '\0';
-		nwant = parse_ids(ol, want, 1024);
+		nwant = test_parse_ids(ol, want, 1024);
 		tv.n = 0;
 		tokenizer_encode(tok, p, (size_t)(sep - p), 0, 0, &tv);
 		n++;
@@ -327,8 +235,8 @@ vocab_cases(const char *model)
 			nok++;
 		else {
 			test_diag("%s case %zu differs", model, n);
-			diag_ids("want", want, nwant);
-			diag_ids("got ", tv.v, tv.n);
+			test_diag_ids("want", want, nwant);
+			test_diag_ids("got ", tv.v, tv.n);
 		}
 		dec = tokenizer_decode(tok, tv.v, tv.n, 0);
 		if (strlen(dec) == (size_t)(sep - p) &&
@@ -367,7 +275,8 @@ llama_vocab_checks(void)
 	static const char	 bad_nospace[] = "a\xff\xfe" "bcde\xe2\x82xyz "
 	    "\xc3\x28 \xed\xa0\x80 \xf8\x88\x80\x80\x80 \x80\xbf end\xf0";
 
-	if ((tok = load_model("models/vocab/ggml-vocab-llama-spm.gguf",
+	if ((tok = test_load_tokenizer(shared,
+	    "models/vocab/ggml-vocab-llama-spm.gguf",
 	    &gf)) == NULL) {
 		test_cond(0, "llama-spm vocab loads");
 		return;
@@ -379,11 +288,11 @@ llama_vocab_checks(void)
 	/* §4.4 verified examples */
 	tv.n = 0;
 	tokenizer_encode(tok, "<s>hi</s> x", 11, 1, 1, &tv);
-	n = parse_ids("1 1 7251 2 29871 921", ids, 16);
+	n = test_parse_ids("1 1 7251 2 29871 921", ids, 16);
 	test_cond(ids_equal(&tv, ids, n), "<s>hi</s> x with specials");
 	tv.n = 0;
 	tokenizer_encode(tok, "<s>hi</s> x", 11, 1, 0, &tv);
-	n = parse_ids("1 529 29879 29958 2918 829 29879 29958 921", ids, 16);
+	n = test_parse_ids("1 529 29879 29958 2918 829 29879 29958 921", ids, 16);
 	test_cond(ids_equal(&tv, ids, n), "<s>hi</s> x without specials");
 	tv.n = 0;
 	tokenizer_encode(tok, "", 0, 1, 1, &tv);
@@ -392,7 +301,7 @@ llama_vocab_checks(void)
 	/* Emoji as four byte tokens, fed one at a time. */
 	tv.n = 0;
 	tokenizer_encode(tok, "héllo 🦙", strlen("héllo 🦙"), 0, 0, &tv);
-	n = parse_ids("298 3610 417 29871 243 162 169 156", ids, 16);
+	n = test_parse_ids("298 3610 417 29871 243 162 169 156", ids, 16);
 	test_cond(ids_equal(&tv, ids, n), "héllo 🦙 uses byte fallback");
 	detok_init(&d, tok);
 	total = 0;
@@ -413,7 +322,7 @@ llama_vocab_checks(void)
 	    "streaming detok holds a split emoji until complete");
 
 	/* CJK split across byte tokens: 語 = E8 AA 9E = ids 235 173 161 */
-	n = parse_ids("235 173", ids, 16);
+	n = test_parse_ids("235 173", ids, 16);
 	detok_init(&d, tok);
 	len = detok_push(&d, ids[0], out, sizeof out);
 	len += detok_push(&d, ids[1], out, sizeof out);
@@ -422,7 +331,7 @@ llama_vocab_checks(void)
 	test_cond(len == 6 && strcmp(out, "\xEF\xBF\xBD\xEF\xBF\xBD") == 0,
 	    "flush writes held bytes as U+FFFD");
 	/* a lead byte followed by ASCII: U+FFFD then the ASCII */
-	n = parse_ids("235 29874", ids, 16);	/* E8, "a" */
+	n = test_parse_ids("235 29874", ids, 16);	/* E8, "a" */
 	detok_init(&d, tok);
 	d.first = 0;
 	len = detok_push(&d, ids[0], out, sizeof out);
@@ -431,7 +340,7 @@ llama_vocab_checks(void)
 	    "broken sequence becomes U+FFFD, following text kept");
 
 	/* Leading space: stripped after BOS and without it. */
-	n = parse_ids("1 15043 3186", ids, 16);
+	n = test_parse_ids("1 15043 3186", ids, 16);
 	dec = tokenizer_decode(tok, ids, n, 0);
 	test_cond(strcmp(dec, "Hello world") == 0, "decode strips dummy space "
 	    "after BOS");
@@ -440,7 +349,7 @@ llama_vocab_checks(void)
 	test_cond(strcmp(dec, "<s>Hello world") == 0, "render_special shows "
 	    "<s>");
 	free(dec);
-	n = parse_ids("3186", ids, 16);
+	n = test_parse_ids("3186", ids, 16);
 	len = tokenizer_piece(tok, ids[0], 0, out, sizeof out);
 	test_cond(len == 6 && memcmp(out, " world", 6) == 0, "piece of "
 	    "▁world is ' world'");
@@ -551,70 +460,30 @@ static const int tiny_extra_type[] = {
 #define TINY_FIRST	259
 #define TINY_ID(i)	(TINY_FIRST + (i))
 
-static void *
-tiny_gguf(size_t *size, const char *model, int with_types, int dup)
+static struct tokenizer *
+tiny_load(const char *model, int with_types, int dup, char **cause)
 {
+	struct test_vocab	 v;
 	struct gguf_writer	*w;
-	const char		*toks[512];
-	char			 bytes[256][8];
-	float			 scores[512];
-	int32_t			 types[512];
-	size_t			 n = 0, i;
+	struct tokenizer	*tok;
+	size_t			 i, size;
 	void			*data;
 
-	toks[n] = "<unk>"; scores[n] = 0; types[n++] = 2;
-	toks[n] = "<s>"; scores[n] = 0; types[n++] = 3;
-	toks[n] = "</s>"; scores[n] = 0; types[n++] = 3;
-	for (i = 0; i < 256; i++) {
-		snprintf(bytes[i], sizeof bytes[i], "<0x%02X>", (unsigned)i);
-		toks[n] = bytes[i];
-		scores[n] = 0;
-		types[n++] = 6;
-	}
-	for (i = 0; i < sizeof tiny_extra / sizeof tiny_extra[0]; i++) {
-		toks[n] = tiny_extra[i];
-		scores[n] = tiny_extra_score[i];
-		types[n++] = tiny_extra_type[i];
-	}
+	test_vocab_init(&v);
+	for (i = 0; i < sizeof tiny_extra / sizeof tiny_extra[0]; i++)
+		test_vocab_add(&v, tiny_extra[i], tiny_extra_score[i],
+		    tiny_extra_type[i]);
 	if (dup)
-		toks[n - 1] = "abc";
-	w = gguf_writer_new(3);
-	gguf_w_str(w, "general.architecture", "llama");
-	if (model != NULL)
-		gguf_w_str(w, "tokenizer.ggml.model", model);
-	gguf_w_arr_str(w, "tokenizer.ggml.tokens", toks, n);
-	gguf_w_arr(w, "tokenizer.ggml.scores", GGUF_T_FLOAT32, scores, n);
-	if (with_types)
-		gguf_w_arr(w, "tokenizer.ggml.token_type", GGUF_T_INT32, types,
-		    n);
-	else
-		gguf_w_arr(w, "tokenizer.ggml.token_type", GGUF_T_INT32, types,
-		    n - 1);	/* wrong length */
+		v.toks[v.n - 1] = "abc";
+	/* without types: the token_type array has the wrong length */
+	w = test_vocab_writer(&v, model, with_types ? v.n : v.n - 1);
 	gguf_w_u32(w, "tokenizer.ggml.bos_token_id", 1);
 	gguf_w_u32(w, "tokenizer.ggml.eos_token_id", 2);
 	gguf_w_u32(w, "tokenizer.ggml.unknown_token_id", 99999);
-	data = gguf_writer_bytes(w, size);
+	data = gguf_writer_bytes(w, &size);
 	gguf_writer_free(w);
-	return data;
-}
-
-static struct tokenizer *
-tiny_load(const char *model, int types, int dup, char **cause)
-{
-	struct gguf_file	*gf;
-	struct tokenizer	*tok = NULL;
-	void			*data;
-	size_t			 size;
-
-	data = tiny_gguf(&size, model, types, dup);
-	if (gguf_open_mem("tiny.gguf", data, size, &gf, cause) != 0) {
-		free(data);
-		return NULL;
-	}
+	tok = test_vocab_load(data, size, cause);
 	free(data);
-	if (tokenizer_load(gf, &tok, cause) != 0)
-		tok = NULL;
-	gguf_close(gf);
 	return tok;
 }
 
@@ -626,12 +495,12 @@ tiny_expect(const struct tokenizer *tok, const char *text, int add_bos,
 	int32_t		ids[64];
 	size_t		n;
 
-	n = parse_ids(want, ids, 64);
+	n = test_parse_ids(want, ids, 64);
 	tokenizer_encode(tok, text, strlen(text), add_bos, special, &tv);
 	test_cond(ids_equal(&tv, ids, n), what);
 	if (!ids_equal(&tv, ids, n)) {
-		diag_ids("want", ids, n);
-		diag_ids("got ", tv.v, tv.n);
+		test_diag_ids("want", ids, n);
+		test_diag_ids("got ", tv.v, tv.n);
 	}
 	tokvec_free(&tv);
 }

@@ -11,27 +11,6 @@
 #include "testhelp.h"
 #include "ui.h"
 
-static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*s;
-	long	 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	s = calloc(1, (size_t)n + 1);
-	if (s != NULL && fread(s, 1, (size_t)n, f) != (size_t)n) {
-		free(s);
-		s = NULL;
-	}
-	fclose(f);
-	return s;
-}
-
 /* mdoc escapes: "\-" is "-", "\e" is "\". */
 static void
 unescape(char *s)
@@ -82,7 +61,7 @@ main(void)
 	if ((src = getenv("top_srcdir")) == NULL)
 		src = ".";
 	snprintf(path, sizeof path, "%s/man/medchat.1", src);
-	if ((man = slurp(path)) == NULL) {
+	if ((man = test_slurp(path, NULL)) == NULL) {
 		test_skip("man page checks", "man/medchat.1 not found");
 		return test_report();
 	}

@@ -3,8 +3,70 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "testhelp.h"
 #include "utf8.h"
+
+/* utf8_safe(s, strlen(s), flags) == want */
+static int
+safe_is(const char *s, int flags, const char *want)
+{
+	struct buf	b = BUF_INIT;
+	int		ok;
+
+	utf8_safe(&b, s, strlen(s), flags);
+	ok = strcmp(buf_str(&b), want) == 0;
+	if (!ok)
+		test_diag("utf8_safe: got '%s'", buf_str(&b));
+	buf_free(&b);
+	return ok;
+}
+
+/* Every class utf8_safe() keeps off the terminal, in each style. */
+static void
+test_safe(void)
+{
+	const int	q = UTF8_SAFE_QMARK, c = UTF8_SAFE_CARET;
+	const int	e = UTF8_SAFE_ESCAPE;
+
+	/* C0 controls (newline and tab per caller) */
+	test_cond(safe_is("a\x1b[1m\x01" "b", q, "a?[1m?b"), "safe: C0 as '?'");
+	test_cond(safe_is("a\x1b[1m\x01" "b", c, "a^[[1m^Ab"), "safe: C0 in caret notation");
+	test_cond(safe_is("a\x1b\x01\r", e, "a\\x1b\\x01\\r"), "safe: C0 as C escapes");
+	test_cond(safe_is("a\nb\tc", q, "a?b?c"), "safe: newline and tab unsafe by default");
+	test_cond(safe_is("a\nb\tc", c | UTF8_SAFE_KEEP_NL, "a\nb\tc"), "safe: KEEP_NL keeps newline and tab");
+	test_cond(safe_is("a\nb\tc", c | UTF8_SAFE_NL_SPACE, "a b c"), "safe: NL_SPACE makes them spaces");
+	test_cond(safe_is("a\nb\tc", e | UTF8_SAFE_KEEP_NL, "a\\nb\\tc"), "safe: ESCAPE always escapes newline and tab");
+	/* DEL */
+	test_cond(safe_is("a\x7f", q, "a?") && safe_is("a\x7f", c, "a^?") &&
+	    safe_is("a\x7f", e, "a\\x7f"), "safe: DEL in each style");
+	/* C1 controls, as valid UTF-8 (one character) and as raw bytes */
+	test_cond(safe_is("a\xc2\x9b" "1m", q, "a?1m"), "safe: UTF-8 C1 (CSI) as one '?'");
+	test_cond(safe_is("a\xc2\x85\xc2\x80", c, "a\xEF\xBF\xBD\xEF\xBF\xBD"), "safe: UTF-8 C1 as U+FFFD in caret style");
+	test_cond(safe_is("a\xc2\x9b", e, "a\\xc2\\x9b"), "safe: UTF-8 C1 as \\x escapes of its bytes");
+	test_cond(safe_is("a\x9b" "1m", q, "a?1m") && safe_is("\x9b", c, "\xEF\xBF\xBD") &&
+	    safe_is("\x9b", e, "\\x9b"), "safe: raw C1 byte in each style");
+	/* invalid UTF-8: one replacement per byte */
+	test_cond(safe_is("\xff\xc3(\xe2\x82", q, "??(??"), "safe: invalid bytes as '?' each");
+	test_cond(safe_is("\xc0\xaf", c, "\xEF\xBF\xBD\xEF\xBF\xBD"), "safe: overlong form as U+FFFD per byte");
+	test_cond(safe_is("\xed\xa0\x80", e, "\\xed\\xa0\\x80"), "safe: surrogate as \\x escapes");
+	/* bidirectional overrides and isolates, line separators */
+	test_cond(safe_is("x\xe2\x80\xaey", q, "x?y") && safe_is("x\xe2\x80\xaay", q, "x?y"),
+	    "safe: bidi override U+202E and embedding U+202A as '?'");
+	test_cond(safe_is("x\xe2\x81\xa6y\xe2\x81\xa9", c, "x\xEF\xBF\xBDy\xEF\xBF\xBD"),
+	    "safe: bidi isolates U+2066 and U+2069 as U+FFFD");
+	test_cond(safe_is("\xe2\x80\xad", e, "\\xe2\\x80\\xad"), "safe: bidi U+202D as \\x escapes");
+	test_cond(safe_is("\xe2\x80\xa8\xe2\x80\xa9", q, "??"), "safe: U+2028 and U+2029 as '?'");
+	test_cond(safe_is("\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", c,
+	    "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa"),
+	    "safe: the neighbours of the bidi ranges pass");
+	/* what passes, and quoting */
+	test_cond(safe_is("caf\xc3\xa9 \xe4\xb8\xad \xc2\xa0!", q, "caf\xc3\xa9 \xe4\xb8\xad \xc2\xa0!") &&
+	    safe_is("caf\xc3\xa9 \xc2\xa0", e, "caf\xc3\xa9 \xc2\xa0"), "safe: printable UTF-8 passes");
+	test_cond(safe_is("a\\\"b", e, "a\\\"b"), "safe: ESCAPE leaves backslash and quote");
+	test_cond(safe_is("a\\\"b", e | UTF8_SAFE_QUOTED, "a\\\\\\\"b"), "safe: QUOTED escapes backslash and quote");
+	test_cond(safe_is("", c, ""), "safe: empty string");
+}
 
 int
 main(void)
@@ -36,6 +98,10 @@ main(void)
 	test_cond(strcmp(s, "a?[2J????\xC3\xA9") == 0,
 	    "printable: controls, C1, DEL and invalid bytes become '?'");
 	free(s);
+	s = utf8_printable("\xe2\x80\xae" "evil.gguf");
+	test_cond(strcmp(s, "?evil.gguf") == 0, "printable: bidi override becomes '?'");
+	free(s);
+	test_safe();
 	test_cond(utf8_encode(0x20AC, enc) == 3 && memcmp(enc, "\xE2\x82\xAC", 3) == 0, "encode euro");
 	test_cond(utf8_encode(0xD800, enc) == 0, "encode surrogate refused");
 	test_cond(utf8_width("abc", 3) == 3, "ascii width");

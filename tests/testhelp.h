@@ -10,10 +10,18 @@
  *	return test_report();
  *
  * Descriptions must not contain '#'; test_emit() replaces it.
+ *
+ * Also the helpers several tests share: test_slurp() (a whole file),
+ * test_parse_ids()/test_same_ids()/test_diag_ids() (token id lists),
+ * test_tsv_next() (the golden tokenizer files),
+ * test_rmtree() (rm -rf of a test's temporary directory).
  */
 #ifndef TESTHELP_H
 #define TESTHELP_H
 
+#include <sys/stat.h>
+
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,6 +129,136 @@ static inline float
 test_rand_f(uint64_t *state)
 {
 	return (float)((test_rand_u32(state) & 0xFFFFFF) / 8388608.0 - 1.0);
+}
+
+/*
+ * The whole file at path as a NUL-terminated string (binary safe: *len,
+ * if not NULL, gets the length), or NULL if it cannot be read or is not
+ * a regular file.  Caller frees.
+ */
+static __attribute__((unused)) char *
+test_slurp(const char *path, size_t *len)
+{
+	struct stat	 st;
+	FILE		*f;
+	char		*data;
+	size_t		 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return NULL;
+	}
+	n = (size_t)st.st_size;
+	if ((data = malloc(n + 1)) == NULL)
+		abort();
+	if (fread(data, 1, n, f) != n) {
+		fclose(f);
+		free(data);
+		return NULL;
+	}
+	fclose(f);
+	data[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return data;
+}
+
+/*
+ * The next data line of a golden tsv file ("input<TAB>ids", split by
+ * "# mode special" / "# mode plain" blocks) in the text at *cursor,
+ * which is cut into lines in place: the line (its input is the first
+ * *len bytes, the ids start at *ids), or NULL at the end.  *mode is the
+ * block's mode (1 special, 0 plain; the caller starts it at -1, and lines
+ * before the first block are skipped).  Comments, empty lines and lines
+ * without a tab are skipped.
+ */
+static __attribute__((unused)) char *
+test_tsv_next(char **cursor, size_t *len, char **ids, int *mode)
+{
+	char	*line, *next, *tab;
+
+	while ((line = *cursor) != NULL && *line != '\0') {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		*cursor = next;
+		if (strcmp(line, "# mode special") == 0)
+			*mode = 1;
+		else if (strcmp(line, "# mode plain") == 0)
+			*mode = 0;
+		if (*line == '#' || *mode == -1 ||
+		    (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*len = (size_t)(tab - line);
+		*ids = tab + 1;
+		return line;
+	}
+	return NULL;
+}
+
+/* Parse "1 2 3" into v[0..max); returns the count (which may pass max). */
+static __attribute__((unused)) size_t
+test_parse_ids(const char *s, int32_t *v, size_t max)
+{
+	size_t	 n = 0;
+	char	*end;
+	long	 x;
+
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (*s == '\0' || *s == '\n')
+			break;
+		x = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		if (n < max)
+			v[n] = (int32_t)x;
+		n++;
+		s = end;
+	}
+	return n;
+}
+
+static __attribute__((unused)) int
+test_same_ids(const int32_t *a, size_t na, const int32_t *b, size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof *a) == 0);
+}
+
+/* "# what: 1 2 3" */
+static __attribute__((unused)) void
+test_diag_ids(const char *what, const int32_t *v, size_t n)
+{
+	char	line[2048];
+	size_t	i, o = 0;
+
+	for (i = 0; i < n && o + 16 < sizeof line; i++)
+		o += (size_t)snprintf(line + o, sizeof line - o, " %d", v[i]);
+	line[o] = '\0';
+	test_diag("%s:%s", what, line);
+}
+
+static __attribute__((unused)) int
+test_rmtree_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 ? 0 : -1;
+}
+
+/* rm -rf path (no shell); 0, or -1 (and a diagnostic) if any is left. */
+static __attribute__((unused)) int
+test_rmtree(const char *path)
+{
+	if (nftw(path, test_rmtree_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		test_diag("could not remove %s", path);
+		return -1;
+	}
+	return 0;
 }
 
 #endif

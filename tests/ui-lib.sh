@@ -34,13 +34,12 @@ ui_need_tmux() {
 	fi
 }
 ui_need_stories() {
-	if [ -z "$SHARED" ] ||
-	    [ ! -f "$SHARED/models/real/stories260K.gguf" ]; then
+	STORIES=$SHARED/models/real/stories260K.gguf
+	if [ -z "$SHARED" ] || [ ! -f "$STORIES" ]; then
 		skip "tmux end-to-end tests" "../shared/models not found"
 		done_testing
 		exit 0
 	fi
-	STORIES=$SHARED/models/real/stories260K.gguf
 }
 ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"

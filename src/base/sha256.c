@@ -297,13 +297,11 @@ sha256_file(const char *path, char out[SHA256_HEXLEN + 1],
 	ssize_t		 r;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &sb) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		close(fd);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "buf.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -147,28 +148,72 @@ utf8_sanitize(const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
+/* 1 if code point cp never reaches a terminal as is (see utf8_safe). */
+static int
+utf8_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* One byte in the UTF8_SAFE_ESCAPE style: \n \t \r \\ \" or \xNN. */
+static void
+utf8_escape_byte(struct buf *b, unsigned char c)
+{
+	static const char	 named[] = "\n\t\r\\\"", letter[] = "ntr\\\"";
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*p;
+
+	buf_putc(b, '\\');
+	if (c != '\0' && (p = strchr(named, c)) != NULL)
+		buf_putc(b, letter[p - named]);
+	else {
+		buf_putc(b, 'x');
+		buf_putc(b, hex[c >> 4]);
+		buf_putc(b, hex[c & 15]);
+	}
+}
+
+void
+utf8_safe(struct buf *b, const char *s, size_t n, int flags)
+{
+	int		 style = flags & UTF8_SAFE_STYLE, l;
+	size_t		 i = 0, k, step;
+	uint32_t	 cp;
+	unsigned char	 c;
+
+	while (i < n) {
+		c = (unsigned char)s[i];
+		l = utf8_decode(s + i, n - i, &cp);
+		step = l < 0 ? 1 : (size_t)l;
+		if (l > 0 && !utf8_unsafe(cp) && (style != UTF8_SAFE_ESCAPE ||
+		    (flags & UTF8_SAFE_QUOTED) == 0 || (c != '\\' && c != '"')))
+			buf_append(b, s + i, step);
+		else if ((c == '\n' || c == '\t') &&
+		    style != UTF8_SAFE_ESCAPE &&
+		    (flags & (UTF8_SAFE_KEEP_NL | UTF8_SAFE_NL_SPACE)) != 0)
+			buf_putc(b, (flags & UTF8_SAFE_KEEP_NL) ? c : ' ');
+		else if (style == UTF8_SAFE_ESCAPE) {
+			for (k = 0; k < step; k++)
+				utf8_escape_byte(b, (unsigned char)s[i + k]);
+		} else if (style == UTF8_SAFE_CARET && l == 1) {
+			buf_putc(b, '^');
+			buf_putc(b, c == 0x7f ? '?' : c + '@');
+		} else if (style == UTF8_SAFE_CARET)
+			buf_puts(b, "\xEF\xBF\xBD");
+		else
+			buf_putc(b, '?');
+		i += step;
+	}
+}
+
 char *
 utf8_printable(const char *s)
 {
-	size_t		 n = strlen(s), i = 0, o = 0;
-	uint32_t	 cp;
-	int		 len;
-	char		*out;
+	struct buf	b = BUF_INIT;
 
-	out = xmalloc(n + 1);
-	while (i < n) {
-		len = utf8_decode(s + i, n - i, &cp);
-		if (len < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-			out[o++] = '?';
-			i += len < 0 ? 1 : (size_t)len;
-			continue;
-		}
-		memcpy(out + o, s + i, (size_t)len);
-		o += (size_t)len;
-		i += (size_t)len;
-	}
-	out[o] = '\0';
-	return out;
+	utf8_safe(&b, s, strlen(s), UTF8_SAFE_QMARK);
+	return buf_detach(&b);
 }
 
 int

@@ -35,10 +35,51 @@ size_t	 utf8_complete_prefix(const char *s, size_t n);
 char	*utf8_sanitize(const char *s, size_t n, size_t *outlen);
 
 /*
- * A copy of the NUL-terminated s fit for a one-line message on a
- * terminal: each C0/C1 control character, DEL and invalid UTF-8 byte
- * becomes '?', so a file name cannot move the cursor, split a message
- * over lines or send escape sequences.  Caller frees.
+ * The one terminal-safe text function.  Appends s[0..n) to b so that it
+ * cannot drive a terminal: move the cursor, send escape sequences, split
+ * a one-line message or reorder what is shown.  What is not passed
+ * through as is:
+ *
+ *	- C0 controls U+0000-U+001F (newline and tab: see the flags);
+ *	- DEL (U+007F);
+ *	- C1 controls U+0080-U+009F (the valid UTF-8 forms C2 80..C2 9F;
+ *	  a raw byte 0x80-0x9F is invalid UTF-8);
+ *	- invalid UTF-8, byte by byte (utf8_decode()'s definition);
+ *	- the line and paragraph separators U+2028, U+2029;
+ *	- the bidirectional embeddings, overrides and isolates U+202A-U+202E
+ *	  and U+2066-U+2069.
+ *
+ * The style (flags & UTF8_SAFE_STYLE) says how each of those is shown:
+ *	UTF8_SAFE_QMARK		as '?' (one per character or invalid byte);
+ *	UTF8_SAFE_CARET		C0 and DEL in caret notation (^[, ^?), the
+ *				others as U+FFFD;
+ *	UTF8_SAFE_ESCAPE	C escapes: \n \t \r, and every byte of
+ *				the others as \xNN (lower-case hex).
+ * and the modifiers:
+ *	UTF8_SAFE_KEEP_NL	newline and tab pass through (QMARK, CARET);
+ *	UTF8_SAFE_NL_SPACE	newline and tab become one space (QMARK,
+ *				CARET);
+ *	UTF8_SAFE_QUOTED	'\\' and '"' become \\ and \" (ESCAPE), for
+ *				text shown between double quotes.
+ * Every other character, printable ASCII and valid UTF-8, is copied.
+ */
+struct buf;
+
+#define UTF8_SAFE_QMARK		0x00
+#define UTF8_SAFE_CARET		0x01
+#define UTF8_SAFE_ESCAPE	0x02
+#define UTF8_SAFE_STYLE		0x03	/* mask of the three above */
+#define UTF8_SAFE_KEEP_NL	0x04
+#define UTF8_SAFE_NL_SPACE	0x08
+#define UTF8_SAFE_QUOTED	0x10
+
+void	 utf8_safe(struct buf *b, const char *s, size_t n, int flags);
+
+/*
+ * utf8_safe(s, strlen(s), UTF8_SAFE_QMARK) as a new string: a copy of
+ * the NUL-terminated s fit for a one-line message on a terminal, every
+ * character utf8_safe() will not pass (newline included) as '?'.  Caller
+ * frees.
  */
 char	*utf8_printable(const char *s);
 

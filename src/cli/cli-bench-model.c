@@ -1,5 +1,5 @@
 /*
- * cmd-bench-model.c -- model benchmarks, measured like llama.cpp's
+ * cli-bench-model.c -- model benchmarks, measured like llama.cpp's
  * llama-bench so the figures read side by side:
  *
  *   medchat bench -m FILE [-m FILE ...] [-p 512] [-n 128] [-t THREADS]
@@ -18,7 +18,7 @@
  * measured before and after the runs (the better figure kept) and
  * every decode result is also given as weight bytes streamed per
  * second and as a fraction of that bandwidth, the physical limit of
- * decoding.  cmd-bench.c dispatches here.
+ * decoding.  cli-bench.c dispatches here.
  */
 #include <sys/stat.h>
 
@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "opt.h"
 #include "sjson.h"
 #include "xmalloc.h"
 
@@ -60,7 +61,6 @@ struct bm_opts {
 	int		 json, membw;
 };
 
-static int	 bm_int(const char *, const char *, long, long, long *);
 static int	 bm_cmp(const void *, const void *);
 static void	 bm_stats(double *, int, double *, double *);
 static int	 bm_run(const char *, const struct bm_opts *,
@@ -79,23 +79,6 @@ bm_usage(void)
 	    "[-n 128] [-t THREADS] [-r REPS] [--membw] [--json]\n"
 	    "       medchat bench --types LIST|all [--shape 7b|1b|tiny] "
 	    "[--dir DIR] [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]\n");
-}
-
-static int
-bm_int(const char *what, const char *s, long lo, long hi, long *out)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "medchat bench: invalid %s: '%.32s'\n", what,
-		    s);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static int
@@ -320,6 +303,13 @@ bench_model(int argc, char **argv)
 	};
 	const char *const	*all;
 	struct bm_opts		 o;
+	struct opt_num		 nums[] = {
+		{ 'p', "-p", 0, 1 << 20, &o.np },
+		{ 'n', "-n", 0, 1 << 20, &o.ng },
+		{ 't', "-t", 0, ENGINE_THREADS_MAX, &o.nt },
+		{ 'r', "-r", 1, 1000, &o.reps },
+		{ 0, NULL, 0, 0, NULL }
+	};
 	struct bm_result	*res;
 	const char		*files[BM_MAX_FILES], *types = NULL;
 	const char		*tnames[BM_MAX_FILES];
@@ -357,22 +347,6 @@ bench_model(int argc, char **argv)
 			free(dir);
 			dir = xstrdup(optarg);
 			break;
-		case 'p':
-			if (bm_int("-p", optarg, 0, 1 << 20, &o.np) != 0)
-				goto usage_err;
-			break;
-		case 'n':
-			if (bm_int("-n", optarg, 0, 1 << 20, &o.ng) != 0)
-				goto usage_err;
-			break;
-		case 't':
-			if (bm_int("-t", optarg, 0, ENGINE_THREADS_MAX, &o.nt) != 0)
-				goto usage_err;
-			break;
-		case 'r':
-			if (bm_int("-r", optarg, 1, 1000, &o.reps) != 0)
-				goto usage_err;
-			break;
 		case 'M':
 			o.membw = 1;
 			break;
@@ -380,6 +354,11 @@ bench_model(int argc, char **argv)
 			o.json = 1;
 			break;
 		default:
+			if ((ch = opt_int_table("medchat bench", nums, ch,
+			    optarg)) > 0)
+				break;
+			if (ch < 0)
+				goto usage_err;
 			goto usage;
 		}
 	}

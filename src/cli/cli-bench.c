@@ -1,5 +1,5 @@
 /*
- * cmd-bench.c -- `medchat bench`: benchmarks, never tests.
+ * cli-bench.c -- `medchat bench`: benchmarks, never tests.
  *
  *   medchat bench kernels [-t THREADS] [--types LIST] [--size MB]
  *	    [--rows N] [--json]
@@ -23,9 +23,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "xmalloc.h"
 #include "cli.h"
 #include "engine.h"
+#include "opt.h"
+#include "xmalloc.h"
 
 #define BENCH_MEMBW_BYTES	((size_t)1 << 30)	/* 1 GiB */
 #define BENCH_MIN_TOTAL_MB	512
@@ -213,15 +214,20 @@ cli_bench(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	long		 threads, nrows = 11008, total_mb = BENCH_MIN_TOTAL_MB;
+	struct opt_num	 nums[] = {
+		{ 'S', "--size", 1, 65536, &total_mb },
+		{ 'R', "--rows", 1, 1000000, &nrows },
+		{ 't', "-t", 1, ENGINE_THREADS_MAX, &threads },
+		{ 0, NULL, 0, 0, NULL }
+	};
 	const char	*types = NULL;
-	char		*end;
 	long		 v;
-	int		 ch, membw = 0, json = 0, threads, nrows = 11008;
-	size_t		 total_mb = BENCH_MIN_TOTAL_MB;
+	int		 ch, membw = 0, json = 0, rc;
 
 	/*
 	 * Model benchmarks, `medchat bench -m FILE ...` and `medchat bench
-	 * --types LIST` (cmd-bench-model.c); `--types` after `kernels`
+	 * --types LIST` (cli-bench-model.c); `--types` after `kernels`
 	 * selects the kernel benchmark's types instead.
 	 */
 	for (ch = 1, v = 0; ch < argc; ch++) {
@@ -247,47 +253,25 @@ cli_bench(int argc, char **argv)
 		case 'T':
 			types = optarg;
 			break;
-		case 'S':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 65536) {
-				fprintf(stderr, "medchat bench: --size: "
-				    "want 1..65536 (MB)\n");
-				return 2;
-			}
-			total_mb = (size_t)v;
-			break;
-		case 'R':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 1000000) {
-				fprintf(stderr, "medchat bench: --rows: "
-				    "want 1..1000000\n");
-				return 2;
-			}
-			nrows = (int)v;
-			break;
-		case 't':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > ENGINE_THREADS_MAX) {
-				fprintf(stderr, "medchat bench: -t: want "
-				    "1..%d threads\n", ENGINE_THREADS_MAX);
-				return 2;
-			}
-			threads = (int)v;
-			break;
 		case 'h':
 			bench_usage(stdout);
 			return 0;
 		default:
-			bench_usage(stderr);
+			if ((rc = opt_int_table("medchat bench", nums, ch,
+			    optarg)) > 0)
+				break;
+			if (rc == 0)
+				bench_usage(stderr);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (membw && argc == 0)
-		return bench_membw(threads, json);
+		return bench_membw((int)threads, json);
 	if (!membw && argc == 1 && strcmp(argv[0], "kernels") == 0)
-		return bench_kernels(threads, types, total_mb, nrows, json);
+		return bench_kernels((int)threads, types, (size_t)total_mb,
+		    (int)nrows, json);
 	bench_usage(stderr);
 	return 2;
 }

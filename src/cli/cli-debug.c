@@ -1,5 +1,5 @@
 /*
- * cmd-debug.c -- `medchat debug ...`: developer tools around the engine.
+ * cli-debug.c -- `medchat debug ...`: developer tools around the engine.
  *
  *	debug tokenize -m FILE [--plain] TEXT	token ids (BOS included when
  *						the model adds one)
@@ -24,13 +24,13 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "opt.h"
 #include "xmalloc.h"
 
 static int	 debug_tokenize(int, char **);
 static int	 debug_logits(int, char **);
 static int	 debug_synth(int, char **);
 static int	 debug_demo(int, char **);
-static int	 debug_int(const char *, const char *, long, long, long *);
 static int	 debug_open(const char *, const char *, int, int,
 		    struct engine **);
 
@@ -43,23 +43,6 @@ debug_usage(void)
 	    "--from P [--top N] [--threads N]\n"
 	    "       medchat debug synth --shape 7b|1b|tiny --type TYPE -o FILE\n"
 	    "       medchat debug demo -o FILE\n");
-}
-
-/* Parse a whole decimal integer in lo..hi; -1 after a message. */
-static int
-debug_int(const char *what, const char *s, long lo, long hi, long *out)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "medchat debug: invalid %s: '%s'\n", what, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static int
@@ -141,6 +124,12 @@ debug_logits(int argc, char **argv)
 	float		*logits, *row;
 	int		*best;
 	long		 v, from = -1, top = 10, nt = 0;
+	struct opt_num	 nums[] = {
+		{ 'f', "--from", 1, INT_MAX, &from },
+		{ 'n', "--top", 1, 1000, &top },
+		{ 't', "--threads", 0, ENGINE_THREADS_MAX, &nt },
+		{ 0, NULL, 0, 0, NULL }
+	};
 	int		 ch, n = 0, cap = 0, nv, i, s, j, k, b;
 
 	optind = 1;
@@ -152,20 +141,12 @@ debug_logits(int argc, char **argv)
 		case 'k':
 			toks = optarg;
 			break;
-		case 'f':
-			if (debug_int("--from", optarg, 1, INT_MAX, &from) != 0)
-				return 2;
-			break;
-		case 'n':
-			if (debug_int("--top", optarg, 1, 1000, &top) != 0)
-				return 2;
-			break;
-		case 't':
-			if (debug_int("--threads", optarg, 0, ENGINE_THREADS_MAX, &nt) != 0)
-				return 2;
-			break;
 		default:
-			debug_usage();
+			if ((ch = opt_int_table("medchat debug", nums, ch,
+			    optarg)) > 0)
+				break;
+			if (ch == 0)
+				debug_usage();
 			return 2;
 		}
 	}
@@ -176,7 +157,8 @@ debug_logits(int argc, char **argv)
 	copy = xstrdup(toks);
 	for (w = strtok_r(copy, " \t\n,", &last); w != NULL;
 	    w = strtok_r(NULL, " \t\n,", &last)) {
-		if (debug_int("token id", w, 0, INT32_MAX, &v) != 0) {
+		if (opt_int("medchat debug", "token id", w,
+		    0, INT32_MAX, &v) != 0) {
 			free(copy);
 			free(ids);
 			return 2;

@@ -1,7 +1,6 @@
 /*
- * cmd-history.c -- `medchat history ...` and `medchat advisory ...`: the
- * stored conversations and the advisory acknowledgements from the
- * command line.
+ * cli-history.c -- `medchat history ...`: the stored conversations from
+ * the command line.
  *
  *	history [list] [--json] [--limit N] [--archived | --all]
  *	history show ID
@@ -11,14 +10,13 @@
  *	history rename ID TITLE...
  *	history delete ID [--yes]
  *	history archive ID | unarchive ID
- *	advisory [--show | --history]
  *
  * Every command takes --db PATH (else $MEDCHAT_DB or the default).
  * Text that comes from the database is untrusted: before it reaches
- * stdout it goes through cmdh_put(), which shows control characters in
- * caret notation and replaces invalid UTF-8, C1 controls and bidi
- * overrides, so a stored answer cannot move the cursor, change the
- * terminal's settings or reorder what is shown.  JSON output escapes
+ * stdout it goes through cli_put() (cli-util.c), which shows control
+ * characters in caret notation and replaces invalid UTF-8, C1 controls
+ * and bidi controls, so a stored answer cannot move the cursor, change
+ * the terminal's settings or reorder what is shown.  JSON output escapes
  * them instead.  Errors are one line on stderr; exit 1 (2 for usage).
  */
 #include <sys/stat.h>
@@ -32,9 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "advisory.h"
 #include "buf.h"
 #include "cli.h"
+#include "opt.h"
 #include "sjson.h"
 #include "store.h"
 #include "utf8.h"
@@ -49,13 +47,11 @@ struct cmdh_opts {
 	int		 yes;
 	const char	*format;
 	const char	*output;
-	int		 show;
-	int		 history;
 };
 
 enum {
 	CMDH_DB = 256, CMDH_JSON, CMDH_LIMIT, CMDH_ARCHIVED, CMDH_ALL,
-	CMDH_YES, CMDH_FORMAT, CMDH_SHOW, CMDH_HISTORY, CMDH_HELP
+	CMDH_YES, CMDH_FORMAT, CMDH_HELP
 };
 
 static const struct option cmdh_longopts[] = {
@@ -67,8 +63,6 @@ static const struct option cmdh_longopts[] = {
 	{ "yes", no_argument, NULL, CMDH_YES },
 	{ "format", required_argument, NULL, CMDH_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
-	{ "show", no_argument, NULL, CMDH_SHOW },
-	{ "history", no_argument, NULL, CMDH_HISTORY },
 	{ "help", no_argument, NULL, CMDH_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -86,80 +80,32 @@ static const char cmdh_usage[] =
     "  every command also takes --db PATH (default $MEDCHAT_DB or\n"
     "  $XDG_DATA_HOME/medchat/medchat.db)\n";
 
-static void	 cmdh_put(FILE *, const char *, int, const char *,
+static void	 cmdh_put_marked(FILE *, const char *, const char *,
 		     const char *);
 static int	 cmdh_parse(int, char **, struct cmdh_opts *, int *);
 static int	 cmdh_id(const char *, int64_t *);
-static int	 cmdh_open(const struct cmdh_opts *, struct store **);
-static int	 cmdh_fail(char *);
 static int	 cmdh_write_all(int, const char *, size_t);
 static int	 cmdh_export_special(const char *, const struct stat *,
 		     const char *, size_t, int);
 
 /*
- * Write untrusted text s to f.  keep_nl keeps newlines and tabs (else
- * they show as spaces).  mark_open/mark_close (may be NULL) replace the
- * bytes \001 and \002 (search-match markers).
+ * A search snippet to f made safe, with the bytes \001 and \002 (the
+ * match markers) replaced by mark_open and mark_close.
  */
 static void
-cmdh_put(FILE *f, const char *s, int keep_nl, const char *mark_open,
+cmdh_put_marked(FILE *f, const char *s, const char *mark_open,
     const char *mark_close)
 {
-	size_t		 n = strlen(s), i = 0;
-	uint32_t	 cp;
-	int		 l;
-	unsigned char	 c;
+	size_t	n;
 
-	while (i < n) {
-		c = (unsigned char)s[i];
-		if (c == 1 && mark_open != NULL) {
-			fputs(mark_open, f);
-			i++;
-			continue;
-		}
-		if (c == 2 && mark_close != NULL) {
-			fputs(mark_close, f);
-			i++;
-			continue;
-		}
-		if (c == '\n' || c == '\t') {
-			fputc(keep_nl ? c : ' ', f);
-			i++;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			fputc('^', f);
-			fputc(c == 0x7f ? '?' : c + '@', f);
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			fputc(c, f);
-			i++;
-			continue;
-		}
-		l = utf8_decode(s + i, n - i, &cp);
-		if (l < 0 || (cp >= 0x80 && cp <= 0x9f) ||
-		    (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069)) {
-			fputs("\xEF\xBF\xBD", f);
-			i += l < 0 ? 1 : (size_t)l;
-			continue;
-		}
-		fwrite(s + i, 1, (size_t)l, f);
-		i += (size_t)l;
+	for (;;) {
+		n = strcspn(s, "\001\002");
+		cli_putn(f, s, n, 0);
+		if (s[n] == '\0')
+			break;
+		fputs(s[n] == '\001' ? mark_open : mark_close, f);
+		s += n + 1;
 	}
-}
-
-static int
-cmdh_fail(char *cause)
-{
-	fprintf(stderr, "medchat: ");
-	cmdh_put(stderr, cause != NULL ? cause : "unknown error", 0, NULL,
-	    NULL);
-	fputc('\n', stderr);
-	free(cause);
-	return 1;
 }
 
 /* Write all of p[0..n) to fd; -1 with errno on failure. */
@@ -190,7 +136,7 @@ cmdh_id(const char *s, int64_t *id)
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v <= 0) {
 		fprintf(stderr, "medchat: '");
-		cmdh_put(stderr, s, 0, NULL, NULL);
+		cli_put(stderr, s, 0);
 		fprintf(stderr, "' is not a conversation id\n");
 		return -1;
 	}
@@ -205,7 +151,6 @@ cmdh_id(const char *s, int64_t *id)
 static int
 cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 {
-	char		*end;
 	long		 v;
 	int		 ch;
 
@@ -221,13 +166,9 @@ cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 			o->json = 1;
 			break;
 		case CMDH_LIMIT:
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 1 || v > INT_MAX) {
-				fprintf(stderr, "medchat: --limit needs a "
-				    "positive number\n");
+			if (opt_int("medchat history", "--limit", optarg, 1,
+			    INT_MAX, &v) != 0)
 				return -1;
-			}
 			o->limit = (int)v;
 			break;
 		case CMDH_ARCHIVED:
@@ -245,12 +186,6 @@ cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 		case 'o':
 			o->output = optarg;
 			break;
-		case CMDH_SHOW:
-			o->show = 1;
-			break;
-		case CMDH_HISTORY:
-			o->history = 1;
-			break;
 		case CMDH_HELP:
 			return 1;
 		default:
@@ -258,21 +193,6 @@ cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 		}
 	}
 	*first = optind;
-	return 0;
-}
-
-static int
-cmdh_open(const struct cmdh_opts *o, struct store **sp)
-{
-	char	*cause;
-
-	if (store_open(o->db, advisory_ident(), sp, &cause) != 0)
-		return cmdh_fail(cause);
-	if (store_n_interrupted(*sp) > 0)
-		fprintf(stderr, "medchat: %d unfinished answer%s from an "
-		    "earlier run marked interrupted\n",
-		    store_n_interrupted(*sp),
-		    store_n_interrupted(*sp) == 1 ? "" : "s");
 	return 0;
 }
 
@@ -303,7 +223,7 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 	lo.limit = o->limit;
 	lo.archived = o->all ? -1 : o->archived;
 	if (store_conv_list(s, &lo, &v, &n, &cause) != 0)
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	if (o->json) {
 		buf_puts(&b, "[");
 		for (i = 0; i < n; i++) {
@@ -336,13 +256,12 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 			printf("%5lld  %-16s  %4d  ", (long long)v[i].id,
 			    cmdh_date(v[i].updated, t, sizeof t),
 			    v[i].n_messages);
-			cmdh_put(stdout, v[i].title, 0, NULL, NULL);
+			cli_put(stdout, v[i].title, 0);
 			if (v[i].archived)
 				printf("  [archived]");
 			if (v[i].model_file != NULL) {
 				printf("  (");
-				cmdh_put(stdout, v[i].model_file, 0, NULL,
-				    NULL);
+				cli_put(stdout, v[i].model_file, 0);
 				printf(")");
 			}
 			printf("\n");
@@ -358,14 +277,12 @@ static void
 cmdh_show_prov(const struct store_prov *p)
 {
 	printf("    -- ");
-	cmdh_put(stdout, p->model_file != NULL ? p->model_file : "model ?",
-	    0, NULL, NULL);
+	cli_put(stdout, p->model_file != NULL ? p->model_file : "model ?", 0);
 	printf(" (");
-	cmdh_put(stdout, p->model_quant != NULL ? p->model_quant : "?", 0,
-	    NULL, NULL);
+	cli_put(stdout, p->model_quant != NULL ? p->model_quant : "?", 0);
 	printf("), template ");
-	cmdh_put(stdout, p->template_name != NULL ? p->template_name :
-	    "default", 0, NULL, NULL);
+	cli_put(stdout, p->template_name != NULL ? p->template_name :
+	    "default", 0);
 	if (p->has_seed)
 		printf(", seed %llu", (unsigned long long)p->seed);
 	printf(", %d+%d tokens", p->n_prompt, p->n_gen);
@@ -386,27 +303,26 @@ cmdh_show(struct store *s, int64_t id)
 	size_t			 n, i, nalt, idx;
 
 	if (store_conv_get(s, id, &c, &cause) != 0)
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	if (store_msg_path(s, id, 0, &v, &n, &cause) != 0) {
 		store_conv_free(&c);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	printf("Conversation %lld: ", (long long)c.id);
-	cmdh_put(stdout, c.title, 0, NULL, NULL);
+	cli_put(stdout, c.title, 0);
 	printf("%s\n", c.archived ? "  [archived]" : "");
 	printf("Created %s, ", cmdh_date(c.created, t, sizeof t));
 	printf("updated %s\n", cmdh_date(c.updated, t, sizeof t));
 	if (c.model_file != NULL) {
 		printf("Model: ");
-		cmdh_put(stdout, c.model_file, 0, NULL, NULL);
+		cli_put(stdout, c.model_file, 0);
 		printf(" (");
-		cmdh_put(stdout, c.model_quant != NULL ? c.model_quant : "?", 0,
-		    NULL, NULL);
+		cli_put(stdout, c.model_quant != NULL ? c.model_quant : "?", 0);
 		printf(")\n");
 	}
 	if (c.system != NULL) {
 		printf("System: ");
-		cmdh_put(stdout, c.system, 1, NULL, NULL);
+		cli_put(stdout, c.system, 1);
 		printf("\n");
 	}
 	for (i = 0; i < n; i++) {
@@ -423,11 +339,11 @@ cmdh_show(struct store *s, int64_t id)
 		} else
 			free(cause);
 		printf("\n");
-		cmdh_put(stdout, v[i].content, 1, NULL, NULL);
+		cli_put(stdout, v[i].content, 1);
 		printf("\n");
 		if (v[i].error != NULL) {
 			printf("    error: ");
-			cmdh_put(stdout, v[i].error, 0, NULL, NULL);
+			cli_put(stdout, v[i].error, 0);
 			printf("\n");
 		}
 		if (v[i].role == STORE_ROLE_ASSISTANT)
@@ -463,7 +379,7 @@ cmdh_search(struct store *s, const struct cmdh_opts *o, int argc,
 	if (store_search(s, q.data, 0, "\001", "\002", o->limit, &v, &n,
 	    &cause) != 0) {
 		buf_free(&q);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	buf_free(&q);
 	color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
@@ -479,9 +395,9 @@ cmdh_search(struct store *s, const struct cmdh_opts *o, int argc,
 		else
 			printf(" title");
 		printf(" %s  ", cmdh_date(v[i].created, t, sizeof t));
-		cmdh_put(stdout, v[i].title, 0, NULL, NULL);
+		cli_put(stdout, v[i].title, 0);
 		printf("%s\n    ", v[i].archived ? " [archived]" : "");
-		cmdh_put(stdout, v[i].snippet, 0, mo, mc);
+		cmdh_put_marked(stdout, v[i].snippet, mo, mc);
 		printf("\n");
 	}
 	store_hits_free(v, n);
@@ -505,7 +421,7 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 
 	if (o->format != NULL && store_format_parse(o->format, &fmt) != 0) {
 		fprintf(stderr, "medchat: unknown format '");
-		cmdh_put(stderr, o->format, 0, NULL, NULL);
+		cli_put(stderr, o->format, 0);
 		fprintf(stderr, "' (md, json or txt)\n");
 		return 2;
 	}
@@ -529,26 +445,26 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 	if (f == NULL) {
 		free(ids);
 		xasprintf(&cause, "cannot allocate the export");
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	rc = store_export(s, ids, (size_t)argc, fmt, f, &cause);
 	fclose(f);
 	free(ids);
 	if (rc != 0) {
 		free(text);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 
 	if (o->output == NULL || strcmp(o->output, "-") == 0) {
 		if (isatty(STDOUT_FILENO) && fmt != STORE_FMT_JSON)
-			cmdh_put(stdout, text, 1, NULL, NULL);
+			cli_put(stdout, text, 1);
 		else
 			fwrite(text, 1, len, stdout);
 		free(text);
 		if (fflush(stdout) != 0) {
 			xasprintf(&cause, "writing the export: %s",
 			    strerror(errno));
-			return cmdh_fail(cause);
+			return cli_fail(cause);
 		}
 		return 0;
 	}
@@ -570,7 +486,7 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
 		free(tmp);
 		free(text);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	fchmod(fd, 0600);
 	if (cmdh_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
@@ -579,14 +495,14 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 		unlink(tmp);
 		free(tmp);
 		free(text);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	if (close(fd) != 0 || rename(tmp, o->output) != 0) {
 		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
 		unlink(tmp);
 		free(tmp);
 		free(text);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	free(tmp);
 	free(text);
@@ -608,33 +524,33 @@ cmdh_export_special(const char *path, const struct stat *sb,
 
 	if (S_ISDIR(sb->st_mode)) {
 		xasprintf(&cause, "%s: %s", path, strerror(EISDIR));
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
 		xasprintf(&cause, "%s: %s", path, strerror(errno));
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	if (tty_safe && isatty(fd)) {
 		if ((f = fdopen(fd, "w")) == NULL) {
 			xasprintf(&cause, "%s: %s", path, strerror(errno));
 			close(fd);
-			return cmdh_fail(cause);
+			return cli_fail(cause);
 		}
-		cmdh_put(f, text, 1, NULL, NULL);
+		cli_put(f, text, 1);
 		if (fclose(f) != 0) {
 			xasprintf(&cause, "%s: %s", path, strerror(errno));
-			return cmdh_fail(cause);
+			return cli_fail(cause);
 		}
 		return 0;
 	}
 	if (cmdh_write_all(fd, text, len) != 0) {
 		xasprintf(&cause, "%s: %s", path, strerror(errno));
 		close(fd);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	if (close(fd) != 0) {
 		xasprintf(&cause, "%s: %s", path, strerror(errno));
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	return 0;
 }
@@ -650,7 +566,7 @@ cmdh_import(struct store *s, const char *path)
 
 	if ((f = fopen(path, "r")) == NULL) {
 		xasprintf(&cause, "%s: %s", path, strerror(errno));
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		buf_append(&b, chunk, r);
@@ -658,14 +574,14 @@ cmdh_import(struct store *s, const char *path)
 			fclose(f);
 			buf_free(&b);
 			xasprintf(&cause, "%s: too large to import", path);
-			return cmdh_fail(cause);
+			return cli_fail(cause);
 		}
 	}
 	if (ferror(f)) {
 		fclose(f);
 		buf_free(&b);
 		xasprintf(&cause, "%s: %s", path, strerror(errno));
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	fclose(f);
 	if (store_import_json(s, buf_str(&b), b.len, &ids, &n,
@@ -673,7 +589,7 @@ cmdh_import(struct store *s, const char *path)
 		buf_free(&b);
 		xasprintf(&msg, "%s: %s", path, cause);
 		free(cause);
-		return cmdh_fail(msg);
+		return cli_fail(msg);
 	}
 	buf_free(&b);
 	printf("imported %zu conversation%s:", n, n == 1 ? "" : "s");
@@ -693,7 +609,7 @@ cmdh_delete(struct store *s, const struct cmdh_opts *o, int64_t id)
 	char			*cause, line[64];
 
 	if (store_conv_get(s, id, &c, &cause) != 0)
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	if (!o->yes) {
 		if (!isatty(STDIN_FILENO)) {
 			store_conv_free(&c);
@@ -703,7 +619,7 @@ cmdh_delete(struct store *s, const struct cmdh_opts *o, int64_t id)
 			return 1;
 		}
 		fprintf(stderr, "Delete conversation %lld \"", (long long)id);
-		cmdh_put(stderr, c.title, 0, NULL, NULL);
+		cli_put(stderr, c.title, 0);
 		fprintf(stderr, "\" (%d messages)? [y/N] ", c.n_messages);
 		fflush(stderr);
 		if (fgets(line, sizeof line, stdin) == NULL ||
@@ -716,7 +632,7 @@ cmdh_delete(struct store *s, const struct cmdh_opts *o, int64_t id)
 	}
 	store_conv_free(&c);
 	if (store_conv_delete(s, id, &cause) != 0)
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	printf("deleted conversation %lld\n", (long long)id);
 	return 0;
 }
@@ -781,12 +697,12 @@ cli_history(int argc, char **argv)
 			goto usage;
 	} else {
 		fprintf(stderr, "medchat: unknown history command '");
-		cmdh_put(stderr, sub, 0, NULL, NULL);
+		cli_put(stderr, sub, 0);
 		fprintf(stderr, "'\n");
 		goto usage;
 	}
 
-	if ((rc = cmdh_open(&o, &s)) != 0) {
+	if ((rc = cli_store_open(o.db, &s)) != 0) {
 		buf_free(&title);
 		return rc;
 	}
@@ -796,7 +712,7 @@ cli_history(int argc, char **argv)
 	    store_writable(s, sub, &cause) != 0) {
 		store_close(s);
 		buf_free(&title);
-		return cmdh_fail(cause);
+		return cli_fail(cause);
 	}
 	if (strcmp(sub, "list") == 0)
 		rc = cmdh_list(s, &o);
@@ -812,12 +728,12 @@ cli_history(int argc, char **argv)
 		rc = cmdh_delete(s, &o, id);
 	else if (strcmp(sub, "rename") == 0) {
 		if (store_conv_rename(s, id, buf_str(&title), &cause) != 0)
-			rc = cmdh_fail(cause);
+			rc = cli_fail(cause);
 		buf_free(&title);
 	} else {
 		if (store_conv_set_archived(s, id, strcmp(sub, "archive") == 0,
 		    &cause) != 0)
-			rc = cmdh_fail(cause);
+			rc = cli_fail(cause);
 	}
 	store_close(s);
 	if (rc == 0 && fflush(stdout) != 0) {
@@ -830,62 +746,4 @@ cli_history(int argc, char **argv)
 usage:
 	fputs(cmdh_usage, stderr);
 	return 2;
-}
-
-int
-cli_advisory(int argc, char **argv)
-{
-	struct cmdh_opts	 o;
-	struct store		*s;
-	struct store_ack	*v;
-	char			*cause, t[40];
-	size_t			 n, i;
-	int			 first, rc;
-
-	if ((rc = cmdh_parse(argc, argv, &o, &first)) != 0 || first != argc ||
-	    (o.show && o.history)) {
-		fputs("usage: medchat advisory [--show | --history] "
-		    "[--db PATH]\n", rc > 0 ? stdout : stderr);
-		return rc > 0 ? 0 : 2;
-	}
-	if (!o.history) {
-		printf("%s", advisory_text());
-		printf("\n(advisory version %s, sha256 %s)\n",
-		    advisory_version(), advisory_sha256());
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
-	if ((rc = cmdh_open(&o, &s)) != 0)
-		return rc;
-	if (store_ack_list(s, &v, &n, &cause) != 0) {
-		store_close(s);
-		return cmdh_fail(cause);
-	}
-	printf("current advisory: version %s, sha256 %s\n",
-	    advisory_version(), advisory_sha256());
-	if (n == 0)
-		printf("no acknowledgements recorded\n");
-	for (i = 0; i < n; i++) {
-		printf("%s  ", store_time_iso(v[i].time, t, sizeof t));
-		cmdh_put(stdout, v[i].os_user, 0, NULL, NULL);
-		printf(" via ");
-		cmdh_put(stdout, v[i].method, 0, NULL, NULL);
-		printf(": advisory version ");
-		cmdh_put(stdout, v[i].advisory_version, 0, NULL, NULL);
-		printf(" (sha256 ");
-		cmdh_put(stdout, v[i].advisory_sha256, 0, NULL, NULL);
-		printf("%s) for ",
-		    strcmp(v[i].advisory_version, advisory_version()) == 0 &&
-		    strcmp(v[i].advisory_sha256, advisory_sha256()) == 0 ?
-		    "" : ", superseded");
-		cmdh_put(stdout, v[i].model_file, 0, NULL, NULL);
-		printf(" (");
-		cmdh_put(stdout, v[i].model_quant != NULL ? v[i].model_quant :
-		    "?", 0, NULL, NULL);
-		printf(", sha256 ");
-		cmdh_put(stdout, v[i].model_sha256, 0, NULL, NULL);
-		printf(")\n");
-	}
-	store_acks_free(v, n);
-	store_close(s);
-	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * cmd-inspect.c -- `medchat inspect FILE [--json]`: describe a GGUF file
+ * cli-inspect.c -- `medchat inspect FILE [--json]`: describe a GGUF file
  * (header, metadata, tensor table, quantization mix, parameter count,
  * bits per weight, memory needed) without loading its weights.  The
  * engine does the work (engine_inspect); this file only parses the

@@ -6,6 +6,11 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stddef.h>
+#include <stdio.h>
+
+struct store;
+
 int	 cli_inspect(int argc, char **argv);	/* src/cli/cli-inspect.c */
 int	 cli_ask(int argc, char **argv);	/* src/cli/cli-ask.c */
 int	 cli_generate(int argc, char **argv);	/* src/cli/cli-ask.c */
@@ -13,6 +18,23 @@ int	 cli_debug(int argc, char **argv);	/* src/cli/cli-debug.c */
 int	 cli_bench(int argc, char **argv);	/* src/cli/cli-bench.c */
 int	 bench_model(int argc, char **argv);	/* src/cli/cli-bench-model.c: bench -m */
 int	 cli_history(int argc, char **argv);	/* src/cli/cli-history.c */
-int	 cli_advisory(int argc, char **argv);	/* src/cli/cli-history.c */
+int	 cli_advisory(int argc, char **argv);	/* src/cli/cli-advisory.c */
+
+/* src/cli/cli-util.c */
+/*
+ * Write untrusted text s (s[0..n)) to f, safe for a terminal: newlines
+ * and tabs kept if keep_nl (else shown as spaces), other controls in
+ * caret notation, C1 controls, invalid UTF-8 and bidi controls as U+FFFD.
+ */
+void	 cli_put(FILE *f, const char *s, int keep_nl);
+void	 cli_putn(FILE *f, const char *s, size_t n, int keep_nl);
+/* "medchat: CAUSE" on stderr (made safe), frees cause; returns 1. */
+int	 cli_fail(char *cause);
+/*
+ * Open the store at db (NULL: $MEDCHAT_DB or the default) and say on
+ * stderr how many interrupted answers it marked.  0, or 1 after
+ * cli_fail().
+ */
+int	 cli_store_open(const char *db, struct store **sp);
 
 #endif

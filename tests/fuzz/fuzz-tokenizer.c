@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "gguf.h"
+#include "testvocab.h"
 #include "tokenizer.h"
 #include "utf8.h"
 
@@ -42,46 +43,25 @@ fuzz_init(void)
 		"\xc3\xa9", "\xe2\x96\x81\xe2\x96\x81", "\xe4\xb8\xad",
 		"<", ">", "|", "s", "/"
 	};
+	struct test_vocab	 v;
 	struct gguf_writer	*w;
-	struct gguf_file	*gf;
-	const char		*toks[400];
-	char			 bytes[256][8], *cause = NULL;
-	float			 scores[400];
-	int32_t			 types[400];
-	size_t			 n = 0, i, size;
+	char			*cause = NULL;
+	size_t			 i, size;
 	void			*data;
 
-	toks[n] = "<unk>"; scores[n] = 0; types[n++] = 2;
-	toks[n] = "<s>"; scores[n] = 0; types[n++] = 3;
-	toks[n] = "</s>"; scores[n] = 0; types[n++] = 3;
-	for (i = 0; i < 256; i++) {
-		snprintf(bytes[i], sizeof bytes[i], "<0x%02X>", (unsigned)i);
-		toks[n] = bytes[i];
-		scores[n] = 0;
-		types[n++] = 6;
-	}
-	for (i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
-		toks[n] = pieces[i];
-		scores[n] = -(float)(i % 7) - 1.0f;
-		types[n++] = 1;
-	}
-	toks[n] = "<|im_start|>"; scores[n] = 0; types[n++] = 3;
-	toks[n] = "<|im_end|>"; scores[n] = 0; types[n++] = 3;
-	toks[n] = "<tool>"; scores[n] = 0; types[n++] = 4;
-	w = gguf_writer_new(3);
-	gguf_w_str(w, "general.architecture", "llama");
-	gguf_w_str(w, "tokenizer.ggml.model", "llama");
-	gguf_w_arr_str(w, "tokenizer.ggml.tokens", toks, n);
-	gguf_w_arr(w, "tokenizer.ggml.scores", GGUF_T_FLOAT32, scores, n);
-	gguf_w_arr(w, "tokenizer.ggml.token_type", GGUF_T_INT32, types, n);
+	test_vocab_init(&v);
+	for (i = 0; i < sizeof pieces / sizeof pieces[0]; i++)
+		test_vocab_add(&v, pieces[i], -(float)(i % 7) - 1.0f, 1);
+	test_vocab_add(&v, "<|im_start|>", 0, 3);
+	test_vocab_add(&v, "<|im_end|>", 0, 3);
+	test_vocab_add(&v, "<tool>", 0, 4);
+	w = test_vocab_writer(&v, "llama", v.n);
 	data = gguf_writer_bytes(w, &size);
 	gguf_writer_free(w);
-	if (gguf_open_mem("fuzz.gguf", data, size, &gf, &cause) != 0 ||
-	    tokenizer_load(gf, &tok, &cause) != 0) {
+	if ((tok = test_vocab_load(data, size, &cause)) == NULL) {
 		fprintf(stderr, "fuzz-tokenizer: %s\n", cause);
 		abort();
 	}
-	gguf_close(gf);
 	free(data);
 	id_im_start = tokenizer_find(tok, "<|im_start|>");
 	id_im_end = tokenizer_find(tok, "<|im_end|>");

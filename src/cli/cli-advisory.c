@@ -1,0 +1,102 @@
+/*
+ * cli-advisory.c -- `medchat advisory [--show | --history] [--db PATH]`:
+ * the model-risk advisory text (--show, the default) or the
+ * acknowledgements recorded in the store (--history).  Stored fields are
+ * untrusted and go through cli_put(); errors are one line on stderr;
+ * exit 1 (2 for usage).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisory.h"
+#include "cli.h"
+#include "store.h"
+
+static const char advisory_usage[] =
+    "usage: medchat advisory [--show | --history] [--db PATH]\n";
+
+int
+cli_advisory(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "show", no_argument, NULL, 's' },
+		{ "history", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store		*s;
+	struct store_ack	*v;
+	const char		*db = NULL;
+	char			*cause, t[40];
+	size_t			 n, i;
+	int			 ch, show = 0, history = 0;
+
+	optind = 0;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			show = 1;
+			break;
+		case 'H':
+			history = 1;
+			break;
+		case 'h':
+			fputs(advisory_usage, stdout);
+			return 0;
+		default:
+			fputs(advisory_usage, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || (show && history)) {
+		fputs(advisory_usage, stderr);
+		return 2;
+	}
+	if (!history) {
+		printf("%s", advisory_text());
+		printf("\n(advisory version %s, sha256 %s)\n",
+		    advisory_version(), advisory_sha256());
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (cli_store_open(db, &s) != 0)
+		return 1;
+	if (store_ack_list(s, &v, &n, &cause) != 0) {
+		store_close(s);
+		return cli_fail(cause);
+	}
+	printf("current advisory: version %s, sha256 %s\n",
+	    advisory_version(), advisory_sha256());
+	if (n == 0)
+		printf("no acknowledgements recorded\n");
+	for (i = 0; i < n; i++) {
+		printf("%s  ", store_time_iso(v[i].time, t, sizeof t));
+		cli_put(stdout, v[i].os_user, 0);
+		printf(" via ");
+		cli_put(stdout, v[i].method, 0);
+		printf(": advisory version ");
+		cli_put(stdout, v[i].advisory_version, 0);
+		printf(" (sha256 ");
+		cli_put(stdout, v[i].advisory_sha256, 0);
+		printf("%s) for ",
+		    strcmp(v[i].advisory_version, advisory_version()) == 0 &&
+		    strcmp(v[i].advisory_sha256, advisory_sha256()) == 0 ?
+		    "" : ", superseded");
+		cli_put(stdout, v[i].model_file, 0);
+		printf(" (");
+		cli_put(stdout, v[i].model_quant != NULL ? v[i].model_quant :
+		    "?", 0);
+		printf(", sha256 ");
+		cli_put(stdout, v[i].model_sha256, 0);
+		printf(")\n");
+	}
+	store_acks_free(v, n);
+	store_close(s);
+	return 0;
+}

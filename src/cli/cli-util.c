@@ -1,0 +1,58 @@
+/*
+ * cli-util.c -- what the subcommands share: untrusted text on a terminal,
+ * one-line errors and opening the store.  Text from a database or a
+ * file goes through utf8_safe() (caret notation for C0 and DEL, U+FFFD
+ * for C1 controls, invalid UTF-8 and bidi controls), so it cannot move
+ * the cursor, change the terminal's settings or reorder what is shown.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisory.h"
+#include "buf.h"
+#include "cli.h"
+#include "store.h"
+#include "utf8.h"
+
+void
+cli_putn(FILE *f, const char *s, size_t n, int keep_nl)
+{
+	struct buf	b = BUF_INIT;
+
+	utf8_safe(&b, s, n, UTF8_SAFE_CARET |
+	    (keep_nl ? UTF8_SAFE_KEEP_NL : UTF8_SAFE_NL_SPACE));
+	fwrite(buf_str(&b), 1, b.len, f);
+	buf_free(&b);
+}
+
+void
+cli_put(FILE *f, const char *s, int keep_nl)
+{
+	cli_putn(f, s, strlen(s), keep_nl);
+}
+
+int
+cli_fail(char *cause)
+{
+	fprintf(stderr, "medchat: ");
+	cli_put(stderr, cause != NULL ? cause : "unknown error", 0);
+	fputc('\n', stderr);
+	free(cause);
+	return 1;
+}
+
+int
+cli_store_open(const char *db, struct store **sp)
+{
+	char	*cause;
+
+	if (store_open(db, advisory_ident(), sp, &cause) != 0)
+		return cli_fail(cause);
+	if (store_n_interrupted(*sp) > 0)
+		fprintf(stderr, "medchat: %d unfinished answer%s from an "
+		    "earlier run marked interrupted\n",
+		    store_n_interrupted(*sp),
+		    store_n_interrupted(*sp) == 1 ? "" : "s");
+	return 0;
+}
