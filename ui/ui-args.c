@@ -6,13 +6,13 @@
  * overrides it; the file's warnings become a status-line message and a
  * notice in the transcript once the screen is up.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+#include "opt.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
@@ -91,7 +91,7 @@ static int
 ui_args_getopt(struct ui *ui, int argc, char **argv)
 {
 	struct option	 lopts[16];
-	char		 sopts[64], *p, *end, **str;
+	char		 sopts[64], *p, **str;
 	size_t		 i;
 	int		 c;
 	long		 l;
@@ -124,14 +124,10 @@ ui_args_getopt(struct ui *ui, int argc, char **argv)
 			break;
 		case 'c':
 		case 't':
-			errno = 0;
-			l = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    l < 0 || l > (c == 'c' ? ENGINE_CTX_MAX : ENGINE_THREADS_MAX)) {
-				fprintf(stderr, "medchat: bad --%s value: %s\n",
-				    c == 'c' ? "ctx" : "threads", optarg);
+			if (opt_int("medchat", c == 'c' ? "--ctx" :
+			    "--threads", optarg, 0, c == 'c' ? ENGINE_CTX_MAX :
+			    ENGINE_THREADS_MAX, &l) != 0)
 				return -1;
-			}
 			if (c == 'c')
 				ui->opt_ctx = (int)l;
 			else

@@ -11,7 +11,6 @@
  * What `ask` keeps in the store (advisory gate, question, streamed answer,
  * provenance) is the session's: src/app/session.c.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "opt.h"
 #include "session.h"
 
 struct ask_opts {
@@ -43,8 +43,6 @@ struct ask_run {
 
 static struct engine	*ask_engine;
 
-static int	 ask_num(const char *, const char *, const char *, double,
-		    double, double *);
 static int	 ask_numopt(const char *, int, const char *,
 		    struct ask_opts *);
 static int	 ask_parse(const char *, int, char **, struct ask_opts *,
@@ -65,25 +63,6 @@ ask_usage(const char *cmd)
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
 	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
 	    SESSION_USAGE " QUESTION" : "PROMPT");
-}
-
-/* Strict number parsers: the whole string, in range. */
-static int
-ask_num(const char *cmd, const char *opt, const char *s, double lo,
-    double hi, double *out)
-{
-	char	*end;
-	double	 d;
-
-	errno = 0;
-	d = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(d >= lo && d <= hi)) {
-		fprintf(stderr, "medchat %s: invalid value for %s: '%s'\n",
-		    cmd, opt, s);
-		return -1;
-	}
-	*out = d;
-	return 0;
 }
 
 /*
@@ -120,12 +99,14 @@ static int
 ask_numopt(const char *cmd, int ch, const char *arg, struct ask_opts *o)
 {
 	const struct ask_numopt	*n = ask_numopts;
-	char			*field;
+	char			*field, who[64];
 	double			 d;
 
 	while (n->code != ch)
 		n++;
-	if (ask_num(cmd, n->name, arg, n->lo, n->hi, &d) != 0)
+	/* Doubles for the integer options too: the seed's range is 64-bit. */
+	snprintf(who, sizeof who, "medchat %s", cmd);
+	if (opt_double(who, n->name, arg, n->lo, n->hi, &d) != 0)
 		return -1;
 	field = (char *)o + n->off;
 	if (n->kind == ASK_FLOAT)
