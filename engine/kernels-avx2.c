@@ -1099,7 +1099,7 @@ p8_scales(const uint8_t *p, size_t sz)
 #define P8_CHUNK	64
 /*
  * Columns whose accumulators one pass over the repacked rows serves: all
- * of a matmul tile (MM_COLS in kernels.c), so each chunk of eight rows
+ * of a matmul tile (MM_COLS in matmul.c), so each chunk of eight rows
  * is repacked once per call; wider calls repeat the repack per group.
  */
 #define P8_COLS		64
