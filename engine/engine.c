@@ -306,8 +306,14 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	e->fw = fwd_create(e->m, e->tp, n_ctx, ENGINE_BATCH, cause);
 	if (e->fw == NULL)
 		goto fail;
-	e->logits = xcalloc(hp->n_vocab, sizeof *e->logits);
-	e->kv_toks = xcalloc(n_ctx, sizeof *e->kv_toks);
+	/* Run state sized by the model and the context: checked, not x*. */
+	e->logits = calloc(hp->n_vocab, sizeof *e->logits);
+	e->kv_toks = calloc(n_ctx, sizeof *e->kv_toks);
+	if (e->logits == NULL || e->kv_toks == NULL) {
+		xasprintf(cause, "out of memory for the logits and the "
+		    "context of %d tokens", n_ctx);
+		goto fail;
+	}
 	e->piece_size = detok_bufsize(e->tok);
 	if (e->piece_size < ENGINE_PIECE)
 		e->piece_size = ENGINE_PIECE;
