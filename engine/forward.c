@@ -1,5 +1,5 @@
 /*
- * forward.c -- the llama forward pass (ENGINE-NOTES §3) over a batch of
+ * forward.c -- the llama forward pass (docs/ENGINE.md) over a batch of
  * tokens, with an f16 KV cache.
  *
  * A batch of T tokens at positions pos..pos+T-1 is evaluated by ONE

@@ -5,11 +5,12 @@
  * private copy of the caller's bytes) and parsed through a cursor that
  * knows the total size: every read first checks that the bytes exist, so
  * a forged length or count can never move the cursor outside the map.
- * Every field is validated before it is used (docs/ENGINE.md, "The GGUF reader"): magic,
- * version, counts against the bytes that remain, string lengths, value and
- * element types, duplicate keys and tensor names, general.alignment,
- * dimensions and their products, tensor types and block sizes, and each
- * tensor's data range (aligned, inside the file, not overlapping another).
+ * Every field is validated before it is used (docs/ENGINE.md, "The GGUF
+ * reader"): magic, version, counts against the bytes that remain, string
+ * lengths, value and element types, duplicate keys and tensor names,
+ * general.alignment, dimensions and their products, tensor types and
+ * block sizes, and each tensor's data range (aligned, inside the file,
+ * not overlapping another).
  * The first problem found ends the parse: gguf_parse() returns -1 with a
  * single-line cause naming the file, the field and the byte offset, and
  * everything allocated so far is freed.  No half-parsed file escapes.

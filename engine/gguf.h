@@ -2,9 +2,9 @@
  * gguf.h -- bounds-checked GGUF v2/v3 reader and a writer (engine-internal).
  *
  * gguf_open() mmaps the file read-only and validates every field before
- * anything is used (ENGINE-NOTES §1.4).  On error it returns -1 and sets
- * *cause to ONE line (caller frees) naming the file, the field (key or
- * tensor name) and the byte offset, e.g.
+ * anything is used (docs/ENGINE.md, "The GGUF reader").  On error it
+ * returns -1 and sets *cause to ONE line (caller frees) naming the file,
+ * the field (key or tensor name) and the byte offset, e.g.
  *   "model.gguf: tensor 'blk.3.ffn_down.weight': data ends at 4081016128,
  *    past end of file (4081016064)"
  * Nothing of a file that failed is ever returned.

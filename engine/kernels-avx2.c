@@ -16,8 +16,8 @@
  * eight blocks of a row at once, prefill repacks eight weight rows into
  * lanes, and the activations of Q4_0/Q5_0 are Q8_0P.
  *
- * Integer dot products (ENGINE-NOTES §2.5): pmaddubsw multiplies
- * unsigned weight codes by signed int8 activations into int16 pairs,
+ * Integer dot products (docs/ENGINE.md, "Quant types"): pmaddubsw
+ * multiplies unsigned weight codes by signed int8 activations into int16 pairs,
  * pmaddwd folds the pairs (or applies a 16-bit sub-block scale) into
  * int32.  Signed weight codes (Q8_0, and Q4_0/Q5_0 where noted) use the
  * sign trick |w| * (a * sign(w)).  K-quants keep the codes unsigned and apply the

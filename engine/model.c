@@ -133,7 +133,8 @@ model_get_f32(const struct gguf_file *gf, const char *key, float def,
 }
 
 /*
- * Fill *hp from the metadata (ENGINE-NOTES §1.7) and check it.
+ * Fill *hp from the llama.* metadata keys and check it (docs/ENGINE.md,
+ * "The GGUF reader", lists the keys and the checks).
  * 0 or -1 with *cause naming the key.
  */
 static int

@@ -8,23 +8,25 @@
  * have a NULL name and are rejected by the GGUF reader.
  *
  * Everything here is plain C, always compiled, and is the oracle the SIMD
- * kernels (kernels-avx2.c) are tested against.  The dot products follow
- * §2.5: the activations are first quantized to the weight type's
+ * kernels (kernels-avx2.c, kernels-avx512.c) are tested against.  The
+ * dot products follow the order in docs/ENGINE.md, "Bit-identical
+ * results": the activations are first quantized to the weight type's
  * vec_dot_type; inside a block the products are summed in int32 and the
  * block's float scales are applied once per block (K-quants: once per
  * super-block, the affine mins through the Q8_K bsums).  Row sums of the
  * per-block floats are in float, in block order.
  *
  * F32, F16 and BF16 weights are dotted against activations of the same
- * type (F16: x rounded to f16, as ggml does); those reference dots sum in
- * double.
+ * type (F16: x rounded to f16, as ggml does), in two 8-lane float
+ * accumulators (DOT_FLOAT below).
  *
  * The activation quantizers reproduce llama.cpp's rounding bit for bit:
  * Q8_0/Q8_1 as its x86 path (nearest-even of x * 127/amax; see below),
- * Q8_K as its reference (nearest-even of x * iscale, clamped to 127).  The weight quantizers of
- * the 32-element formats follow §2.3; the K-quant ones are a simple
- * min/max search with a refit of the scales, correct but not llama.cpp's
- * bit for bit.
+ * Q8_K as its reference (nearest-even of x * iscale, clamped to 127).
+ * The weight quantizers of the 32-element formats pick d from the signed
+ * value of largest magnitude as llama.cpp does; the K-quant ones
+ * (quant-k.c) are a simple min/max search with a refit of the scales,
+ * correct but not llama.cpp's bit for bit.
  */
 #include <math.h>
 #include <stdint.h>
@@ -501,7 +503,8 @@ from_float_bf16(const float *x, void *y, int64_t n)
 	}
 }
 
-/* Q4_0 (nmax 8) and Q5_0 (nmax 16): d = max / -nmax (§2.3). */
+/* Q4_0 (nmax 8) and Q5_0 (nmax 16): d = max / -nmax, max the signed
+ * value of largest magnitude, as llama.cpp's reference quantizer. */
 static void
 quant_sym32(const float *x, float nmax, int qmax, uint16_t *dp,
     uint8_t *q)

@@ -20,7 +20,7 @@
 static int	 utf8_partial(const unsigned char *, size_t);
 
 
-/* ---- decoding (§4.5) -------------------------------------------------- */
+/* ---- decoding --------------------------------------------------------- */
 
 size_t
 tokenizer_piece(const struct tokenizer *tok, int32_t id, int render_special,

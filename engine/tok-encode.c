@@ -59,7 +59,7 @@ static void	 spm_encode(const struct tokenizer *, const char *, size_t,
 		     int, size_t, struct tokvec *, struct buf *);
 static size_t	 utf8_seqlen(unsigned char);
 
-/* ---- encoding: special-token partition (§4.2) ------------------------- */
+/* ---- encoding: special-token partition -------------------------------- */
 
 static void
 tok_fragv_push(struct tok_fragv *fv, int32_t id, int ps, size_t off,
@@ -143,7 +143,7 @@ tok_partition(const struct tokenizer *tok, const char *src,
 	free(nv.v);
 }
 
-/* ---- encoding: SentencePiece merges (§4.3) ---------------------------- */
+/* ---- encoding: SentencePiece merges ----------------------------------- */
 
 /* llama.cpp's unicode_len_utf8: sequence length from the lead byte. */
 static size_t

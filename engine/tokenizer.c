@@ -1,6 +1,6 @@
 /*
  * tokenizer.c -- SentencePiece ("llama") tokenizer as llama.cpp runs it
- * (ENGINE-NOTES §4), and the streaming detokenizer.
+ * (docs/ENGINE.md, "Tokenizer"), and the streaming detokenizer.
  *
  * Data flow: tokenizer_load() copies the vocabulary out of the GGUF
  * metadata (token texts, scores, types) into one text blob, builds an
@@ -10,7 +10,7 @@
  * every token.  Nothing of the gguf_file is kept: the tokenizer outlives
  * it if the caller wants.
  *
- * Encoding (§4.2, §4.3) is two stages, exactly as llama.cpp:
+ * Encoding (tok-encode.c) is two stages, exactly as llama.cpp:
  *  1. partition: the input becomes a list of fragments, raw text or a
  *     literal token, by cutting out every occurrence of each special token
  *     text in turn (longest first);
@@ -447,7 +447,7 @@ tokenizer_load(const struct gguf_file *f, struct tokenizer **out,
 		tok->hash[h] = id;
 	}
 
-	/* SPM defaults, then the file's keys (§4.1). */
+	/* SPM defaults, then the file's tokenizer.ggml.* keys. */
 	tok->bos = 1 < n ? 1 : -1;
 	tok->eos = 2 < n ? 2 : -1;
 	tok->unk = 0;
@@ -486,7 +486,8 @@ tokenizer_load(const struct gguf_file *f, struct tokenizer **out,
 	if (tok->eos < 0)
 		tok->add_eos = 0;
 
-	/* End-of-generation set (§4.6); such tokens become CONTROL. */
+	/* End-of-generation set (EOS, EOT, EOM and the texts llama.cpp
+	   treats as end of turn); such tokens become CONTROL. */
 	tok->eog = xcalloc(n, 1);
 	if (tok->eos >= 0)
 		tok->eog[tok->eos] = 1;
