@@ -5,6 +5,7 @@
  * offset when the value does not fit), and array element access.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,17 @@
 #include "xmalloc.h"
 
 static int	 gguf_is_signed(uint32_t);
+static int	 gguf_is_bool(uint32_t);
+static int	 gguf_is_string(uint32_t);
+static int	 gguf_get_kv(const struct gguf_file *, const char *,
+		    int (*)(uint32_t), const char *, const struct gguf_kv **,
+		    char **);
+static int	 gguf_get_bad(const struct gguf_file *, const char *,
+		    const char *, uint64_t, char **);
 static int	 gguf_get_fail(const struct gguf_file *,
 		    const struct gguf_kv *, const char *, char **);
+static int	 gguf_arr_elem(const struct gguf_kv *, uint64_t,
+		    struct gguf_kv *);
 static uint64_t	 gguf_f2u(double);
 static int64_t	 gguf_f2i(double);
 
@@ -62,21 +72,58 @@ gguf_is_signed(uint32_t t)
 	    t == GGUF_T_INT64;
 }
 
+static int
+gguf_is_bool(uint32_t t)
+{
+	return t == GGUF_T_BOOL;
+}
+
+static int
+gguf_is_string(uint32_t t)
+{
+	return t == GGUF_T_STRING;
+}
+
+/*
+ * Look key up for a typed getter: 0 if absent; 1 with *kvp if its type
+ * passes ok; -1 with *cause ("expected <expect>, found <type>") if not.
+ */
+static int
+gguf_get_kv(const struct gguf_file *f, const char *key, int (*ok)(uint32_t),
+    const char *expect, const struct gguf_kv **kvp, char **cause)
+{
+	if ((*kvp = gguf_find(f, key)) == NULL)
+		return 0;
+	if (!ok((*kvp)->type))
+		return gguf_get_fail(f, *kvp, expect, cause);
+	return 1;
+}
+
+/* -1 with *cause "<file>: key '<key>': <what> at offset <off>". */
+static int
+gguf_get_bad(const struct gguf_file *f, const char *key, const char *what,
+    uint64_t off, char **cause)
+{
+	xasprintf(cause, "%s: key '%s': %s at offset %llu", f->name, key, what,
+	    (unsigned long long)off);
+	return -1;
+}
+
 int
 gguf_get_u64(const struct gguf_file *f, const char *key, uint64_t *out,
     char **cause)
 {
 	const struct gguf_kv	*kv;
+	char			 what[64];
+	int			 r;
 
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (!gguf_is_int(kv->type))
-		return gguf_get_fail(f, kv, "an unsigned integer", cause);
+	if ((r = gguf_get_kv(f, key, gguf_is_int, "an unsigned integer", &kv,
+	    cause)) != 1)
+		return r;
 	if (gguf_is_signed(kv->type) && kv->v.i64 < 0) {
-		xasprintf(cause, "%s: key '%s': value %lld is negative at "
-		    "offset %llu", f->name, kv->key, (long long)kv->v.i64,
-		    (unsigned long long)kv->offset);
-		return -1;
+		snprintf(what, sizeof what, "value %lld is negative",
+		    (long long)kv->v.i64);
+		return gguf_get_bad(f, kv->key, what, kv->offset, cause);
 	}
 	*out = kv->v.u64;
 	return 1;
@@ -87,15 +134,16 @@ gguf_get_u32(const struct gguf_file *f, const char *key, uint32_t *out,
     char **cause)
 {
 	uint64_t	v;
+	char		what[64];
 	int		r;
 
 	if ((r = gguf_get_u64(f, key, &v, cause)) != 1)
 		return r;
 	if (v > UINT32_MAX) {
-		xasprintf(cause, "%s: key '%s': value %llu out of range at "
-		    "offset %llu", f->name, key, (unsigned long long)v,
-		    (unsigned long long)gguf_find(f, key)->offset);
-		return -1;
+		snprintf(what, sizeof what, "value %llu out of range",
+		    (unsigned long long)v);
+		return gguf_get_bad(f, key, what, gguf_find(f, key)->offset,
+		    cause);
 	}
 	*out = (uint32_t)v;
 	return 1;
@@ -106,17 +154,16 @@ gguf_get_i64(const struct gguf_file *f, const char *key, int64_t *out,
     char **cause)
 {
 	const struct gguf_kv	*kv;
+	char			 what[64];
+	int			 r;
 
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (!gguf_is_int(kv->type))
-		return gguf_get_fail(f, kv, "an integer", cause);
+	if ((r = gguf_get_kv(f, key, gguf_is_int, "an integer", &kv,
+	    cause)) != 1)
+		return r;
 	if (!gguf_is_signed(kv->type) && kv->v.u64 > INT64_MAX) {
-		xasprintf(cause, "%s: key '%s': value %llu out of range at "
-		    "offset %llu", f->name, kv->key,
-		    (unsigned long long)kv->v.u64,
-		    (unsigned long long)kv->offset);
-		return -1;
+		snprintf(what, sizeof what, "value %llu out of range",
+		    (unsigned long long)kv->v.u64);
+		return gguf_get_bad(f, kv->key, what, kv->offset, cause);
 	}
 	*out = kv->v.i64;
 	return 1;
@@ -127,13 +174,12 @@ gguf_get_f32(const struct gguf_file *f, const char *key, float *out,
     char **cause)
 {
 	const struct gguf_kv	*kv;
+	int			 r;
 
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (!gguf_is_float(kv->type))
-		return gguf_get_fail(f, kv, "FLOAT32", cause);
-	*out = (float)kv->v.f64;
-	return 1;
+	if ((r = gguf_get_kv(f, key, gguf_is_float, "FLOAT32", &kv,
+	    cause)) == 1)
+		*out = (float)kv->v.f64;
+	return r;
 }
 
 int
@@ -141,13 +187,11 @@ gguf_get_bool(const struct gguf_file *f, const char *key, int *out,
     char **cause)
 {
 	const struct gguf_kv	*kv;
+	int			 r;
 
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (kv->type != GGUF_T_BOOL)
-		return gguf_get_fail(f, kv, "BOOL", cause);
-	*out = kv->v.u64 != 0;
-	return 1;
+	if ((r = gguf_get_kv(f, key, gguf_is_bool, "BOOL", &kv, cause)) == 1)
+		*out = kv->v.u64 != 0;
+	return r;
 }
 
 int
@@ -155,17 +199,14 @@ gguf_get_str(const struct gguf_file *f, const char *key, char **out,
     char **cause)
 {
 	const struct gguf_kv	*kv;
+	int			 r;
 
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (kv->type != GGUF_T_STRING)
-		return gguf_get_fail(f, kv, "STRING", cause);
-	if (memchr(kv->v.str.ptr, '\0', kv->v.str.len) != NULL) {
-		xasprintf(cause, "%s: key '%s': string contains a NUL byte at "
-		    "offset %llu", f->name, kv->key,
-		    (unsigned long long)kv->offset);
-		return -1;
-	}
+	if ((r = gguf_get_kv(f, key, gguf_is_string, "STRING", &kv,
+	    cause)) != 1)
+		return r;
+	if (memchr(kv->v.str.ptr, '\0', kv->v.str.len) != NULL)
+		return gguf_get_bad(f, kv->key, "string contains a NUL byte",
+		    kv->offset, cause);
 	*out = xstrndup(kv->v.str.ptr, kv->v.str.len);
 	return 1;
 }
@@ -194,6 +235,22 @@ gguf_f2i(double v)
 }
 
 /*
+ * Decode element i of a fixed-size-type array into tmp; 0 if i >= n or
+ * the elements are strings.
+ */
+static int
+gguf_arr_elem(const struct gguf_kv *kv, uint64_t i, struct gguf_kv *tmp)
+{
+	uint32_t	et = kv->v.arr.type;
+	size_t		sz = gguf_vtype_size(et);
+
+	if (sz == 0 || i >= kv->v.arr.n)
+		return 0;
+	gguf_decode_scalar(tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
+	return 1;
+}
+
+/*
  * Element i of a fixed-size-type array; 0 if i >= n or the elements are
  * strings.  Float elements convert saturating (NaN gives 0).
  */
@@ -201,13 +258,10 @@ uint64_t
 gguf_arr_u64(const struct gguf_kv *kv, uint64_t i)
 {
 	struct gguf_kv	tmp;
-	uint32_t	et = kv->v.arr.type;
-	size_t		sz = gguf_vtype_size(et);
 
-	if (sz == 0 || i >= kv->v.arr.n)
+	if (!gguf_arr_elem(kv, i, &tmp))
 		return 0;
-	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
-	if (gguf_is_float(et))
+	if (gguf_is_float(kv->v.arr.type))
 		return gguf_f2u(tmp.v.f64);
 	return tmp.v.u64;
 }
@@ -216,13 +270,10 @@ int64_t
 gguf_arr_i64(const struct gguf_kv *kv, uint64_t i)
 {
 	struct gguf_kv	tmp;
-	uint32_t	et = kv->v.arr.type;
-	size_t		sz = gguf_vtype_size(et);
 
-	if (sz == 0 || i >= kv->v.arr.n)
+	if (!gguf_arr_elem(kv, i, &tmp))
 		return 0;
-	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
-	if (gguf_is_float(et))
+	if (gguf_is_float(kv->v.arr.type))
 		return gguf_f2i(tmp.v.f64);
 	return tmp.v.i64;
 }
@@ -231,15 +282,12 @@ double
 gguf_arr_f64(const struct gguf_kv *kv, uint64_t i)
 {
 	struct gguf_kv	tmp;
-	uint32_t	et = kv->v.arr.type;
-	size_t		sz = gguf_vtype_size(et);
 
-	if (sz == 0 || i >= kv->v.arr.n)
+	if (!gguf_arr_elem(kv, i, &tmp))
 		return 0;
-	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
-	if (gguf_is_float(et))
+	if (gguf_is_float(kv->v.arr.type))
 		return tmp.v.f64;
-	if (gguf_is_signed(et))
+	if (gguf_is_signed(kv->v.arr.type))
 		return (double)tmp.v.i64;
 	return (double)tmp.v.u64;
 }

@@ -29,6 +29,7 @@
  * correct but not llama.cpp's bit for bit.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -62,6 +63,12 @@ static void	from_float_q4_0(const float *, void *, int64_t);
 static void	from_float_q4_1(const float *, void *, int64_t);
 static void	from_float_q5_0(const float *, void *, int64_t);
 static void	from_float_q5_1(const float *, void *, int64_t);
+
+struct q32_fmt;
+static void	to_float_q32(const struct q32_fmt *, const void *, float *,
+	    int64_t);
+static void	from_float_q32(const struct q32_fmt *, const float *, void *,
+	    int64_t);
 
 #define T(name, blck, size, w, tof, fromf, vdt, dot, quant) \
 	{ name, blck, size, w, tof, fromf, vdt, dot, dot, NULL, quant }
@@ -262,40 +269,28 @@ to_float_bf16(const void *src, float *dst, int64_t n)
 	}
 }
 
-static void
-to_float_q4_0(const void *src, float *dst, int64_t n)
-{
-	const block_q4_0	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d;
+/*
+ * Where the fields of a Q4_0/Q4_1/Q5_0/Q5_1 block sit: d at offset 0, m
+ * (affine types) at offset m, the fifth bits (Q5) at qh, the nibbles at
+ * qs; offset 0 = no such field.  Codes are nibble | fifth bit << 4; the
+ * value is d * (code - off) (symmetric) or d * code + m (affine).
+ */
+struct q32_fmt {
+	size_t		 size;
+	size_t		 m, qh, qs;
+	int		 off;		/* symmetric: 8 or 16 */
+	int		 qmax;		/* largest code */
+};
 
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		for (e = 0; e < 16; e++) {
-			dst[e] = d * ((b->qs[e] & 0xF) - 8);
-			dst[e + 16] = d * ((b->qs[e] >> 4) - 8);
-		}
-	}
-}
-
-static void
-to_float_q4_1(const void *src, float *dst, int64_t n)
-{
-	const block_q4_1	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d, m;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		m = H2F(b->m);
-		for (e = 0; e < 16; e++) {
-			dst[e] = d * (b->qs[e] & 0xF) + m;
-			dst[e + 16] = d * (b->qs[e] >> 4) + m;
-		}
-	}
-}
+static const struct q32_fmt q32_q4_0 = { sizeof(block_q4_0), 0, 0,
+	offsetof(block_q4_0, qs), 8, 15 };
+static const struct q32_fmt q32_q4_1 = { sizeof(block_q4_1),
+	offsetof(block_q4_1, m), 0, offsetof(block_q4_1, qs), 0, 15 };
+static const struct q32_fmt q32_q5_0 = { sizeof(block_q5_0), 0,
+	offsetof(block_q5_0, qh), offsetof(block_q5_0, qs), 16, 31 };
+static const struct q32_fmt q32_q5_1 = { sizeof(block_q5_1),
+	offsetof(block_q5_1, m), offsetof(block_q5_1, qh),
+	offsetof(block_q5_1, qs), 0, 31 };
 
 static inline uint32_t
 qh_u32(const uint8_t *qh)
@@ -304,47 +299,66 @@ qh_u32(const uint8_t *qh)
 	    (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
 }
 
-static void
-to_float_q5_0(const void *src, float *dst, int64_t n)
+static uint16_t
+q32_f16(const uint8_t *p)
 {
-	const block_q5_0	*b = src;
-	int64_t			 i;
-	int			 e;
-	uint32_t		 qh;
-	float			 d;
+	uint16_t	h;
 
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		qh = qh_u32(b->qh);
+	memcpy(&h, p, 2);
+	return h;
+}
+
+static void
+to_float_q32(const struct q32_fmt *f, const void *src, float *dst, int64_t n)
+{
+	const uint8_t	*b = src;
+	const uint8_t	*qs;
+	int64_t		 i;
+	int		 e, lo, hi;
+	uint32_t	 qh;
+	float		 d, m;
+
+	for (i = 0; i < n / QK; i++, b += f->size, dst += QK) {
+		d = H2F(q32_f16(b));
+		m = f->m ? H2F(q32_f16(b + f->m)) : 0.0f;
+		qh = f->qh ? qh_u32(b + f->qh) : 0;
+		qs = b + f->qs;
 		for (e = 0; e < 16; e++) {
-			dst[e] = d * ((int)((b->qs[e] & 0xF) |
-			    ((qh >> e) & 1) << 4) - 16);
-			dst[e + 16] = d * ((int)((b->qs[e] >> 4) |
-			    ((qh >> (e + 16)) & 1) << 4) - 16);
+			lo = (qs[e] & 0xF) | ((qh >> e) & 1) << 4;
+			hi = (qs[e] >> 4) | ((qh >> (e + 16)) & 1) << 4;
+			if (f->m) {
+				dst[e] = d * lo + m;
+				dst[e + 16] = d * hi + m;
+			} else {
+				dst[e] = d * (lo - f->off);
+				dst[e + 16] = d * (hi - f->off);
+			}
 		}
 	}
 }
 
 static void
+to_float_q4_0(const void *src, float *dst, int64_t n)
+{
+	to_float_q32(&q32_q4_0, src, dst, n);
+}
+
+static void
+to_float_q4_1(const void *src, float *dst, int64_t n)
+{
+	to_float_q32(&q32_q4_1, src, dst, n);
+}
+
+static void
+to_float_q5_0(const void *src, float *dst, int64_t n)
+{
+	to_float_q32(&q32_q5_0, src, dst, n);
+}
+
+static void
 to_float_q5_1(const void *src, float *dst, int64_t n)
 {
-	const block_q5_1	*b = src;
-	int64_t			 i;
-	int			 e;
-	uint32_t		 qh;
-	float			 d, m;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		m = H2F(b->m);
-		qh = qh_u32(b->qh);
-		for (e = 0; e < 16; e++) {
-			dst[e] = d * (int)((b->qs[e] & 0xF) |
-			    ((qh >> e) & 1) << 4) + m;
-			dst[e + 16] = d * (int)((b->qs[e] >> 4) |
-			    ((qh >> (e + 16)) & 1) << 4) + m;
-		}
-	}
+	to_float_q32(&q32_q5_1, src, dst, n);
 }
 
 static void
@@ -567,57 +581,46 @@ pack_qh(const uint8_t *q, uint8_t *qh)
 }
 
 static void
-from_float_q4_0(const float *x, void *y, int64_t n)
+from_float_q32(const struct q32_fmt *f, const float *x, void *y, int64_t n)
 {
-	block_q4_0	*b = y;
+	uint8_t		*b = y;
 	uint8_t		 q[QK];
 	int64_t		 i;
 
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_sym32(x, 8.0f, 15, &b->d, q);
-		pack_nibbles(q, b->qs);
+	for (i = 0; i < n / QK; i++, b += f->size, x += QK) {
+		if (f->m)
+			quant_affine32(x, f->qmax, (uint16_t *)b,
+			    (uint16_t *)(b + f->m), q);
+		else
+			quant_sym32(x, (float)f->off, f->qmax, (uint16_t *)b, q);
+		pack_nibbles(q, b + f->qs);
+		if (f->qh)
+			pack_qh(q, b + f->qh);
 	}
+}
+
+static void
+from_float_q4_0(const float *x, void *y, int64_t n)
+{
+	from_float_q32(&q32_q4_0, x, y, n);
 }
 
 static void
 from_float_q5_0(const float *x, void *y, int64_t n)
 {
-	block_q5_0	*b = y;
-	uint8_t		 q[QK];
-	int64_t		 i;
-
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_sym32(x, 16.0f, 31, &b->d, q);
-		pack_nibbles(q, b->qs);
-		pack_qh(q, b->qh);
-	}
+	from_float_q32(&q32_q5_0, x, y, n);
 }
 
 static void
 from_float_q4_1(const float *x, void *y, int64_t n)
 {
-	block_q4_1	*b = y;
-	uint8_t		 q[QK];
-	int64_t		 i;
-
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_affine32(x, 15, &b->d, &b->m, q);
-		pack_nibbles(q, b->qs);
-	}
+	from_float_q32(&q32_q4_1, x, y, n);
 }
 
 static void
 from_float_q5_1(const float *x, void *y, int64_t n)
 {
-	block_q5_1	*b = y;
-	uint8_t		 q[QK];
-	int64_t		 i;
-
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_affine32(x, 31, &b->d, &b->m, q);
-		pack_nibbles(q, b->qs);
-		pack_qh(q, b->qh);
-	}
+	from_float_q32(&q32_q5_1, x, y, n);
 }
 
 /* ---- reference dot products ------------------------------------------ */
