@@ -145,51 +145,72 @@ to_float_q3_K(const void *src, float *dst, int64_t n)
 	}
 }
 
-void
-to_float_q4_K(const void *src, float *dst, int64_t n)
+/*
+ * The fields of a Q4_K (q5 == 0) or Q5_K super-block at blk: d, dmin,
+ * the 12 packed scale bytes, the nibbles and (Q5_K) the fifth bits, NULL
+ * for Q4_K.
+ */
+static inline void
+k45_fields(const uint8_t *blk, int q5, float *d, float *dmin,
+    const uint8_t **sc12, const uint8_t **qs, const uint8_t **qh)
 {
-	const block_q4_K	*b = src;
-	int64_t			 i;
-	int			 e, j;
-	uint8_t			 sc, m;
-	float			 d, dmin, ds, dm;
+	if (q5) {
+		const block_q5_K *b = (const block_q5_K *)blk;
 
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		d = H2F(b->d);
-		dmin = H2F(b->dmin);
+		*d = H2F(b->d);
+		*dmin = H2F(b->dmin);
+		*sc12 = b->scales;
+		*qs = b->qs;
+		*qh = b->qh;
+	} else {
+		const block_q4_K *b = (const block_q4_K *)blk;
+
+		*d = H2F(b->d);
+		*dmin = H2F(b->dmin);
+		*sc12 = b->scales;
+		*qs = b->qs;
+		*qh = NULL;
+	}
+}
+
+/* Q4_K and Q5_K: ds * code - dm per sub-block of 32 elements. */
+static void
+to_float_q45_K(const void *src, float *dst, int64_t n, int q5)
+{
+	const uint8_t	*blk = src, *sc12, *qs, *qh;
+	size_t		 bsz = q5 ? sizeof(block_q5_K) : sizeof(block_q4_K);
+	int64_t		 i;
+	int		 e, j, q;
+	uint8_t		 sc, m;
+	float		 d, dmin, ds, dm;
+
+	for (i = 0; i < n / QK_K; i++, blk += bsz, dst += QK_K) {
+		k45_fields(blk, q5, &d, &dmin, &sc12, &qs, &qh);
 		for (j = 0; j < 8; j++) {
-			get_scale_min_k4(j, b->scales, &sc, &m);
+			get_scale_min_k4(j, sc12, &sc, &m);
 			ds = d * sc;
 			dm = dmin * m;
-			for (e = 32 * j; e < 32 * j + 32; e++)
-				dst[e] = ds * q4k_nibble(b->qs, e) - dm;
+			for (e = 32 * j; e < 32 * j + 32; e++) {
+				q = q4k_nibble(qs, e);
+				if (qh != NULL)
+					q += 16 * ((qh[e % 32] >> (e / 32)) &
+					    1);
+				dst[e] = ds * q - dm;
+			}
 		}
 	}
 }
 
 void
+to_float_q4_K(const void *src, float *dst, int64_t n)
+{
+	to_float_q45_K(src, dst, n, 0);
+}
+
+void
 to_float_q5_K(const void *src, float *dst, int64_t n)
 {
-	const block_q5_K	*b = src;
-	int64_t			 i;
-	int			 e, j, q;
-	uint8_t			 sc, m;
-	float			 d, dmin, ds, dm;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		d = H2F(b->d);
-		dmin = H2F(b->dmin);
-		for (j = 0; j < 8; j++) {
-			get_scale_min_k4(j, b->scales, &sc, &m);
-			ds = d * sc;
-			dm = dmin * m;
-			for (e = 32 * j; e < 32 * j + 32; e++) {
-				q = q4k_nibble(b->qs, e) +
-				    16 * ((b->qh[e % 32] >> (e / 32)) & 1);
-				dst[e] = ds * q - dm;
-			}
-		}
-	}
+	to_float_q45_K(src, dst, n, 1);
 }
 
 void
@@ -574,23 +595,7 @@ dot_q45_K(int n, const uint8_t *w, size_t bsz, const void *x, int q5)
 
 	for (i = 0; i < n / QK_K; i++, a++) {
 		blk = w + (size_t)i * bsz;
-		if (q5) {
-			const block_q5_K *b = (const block_q5_K *)blk;
-
-			d = H2F(b->d);
-			dmin = H2F(b->dmin);
-			sc12 = b->scales;
-			qs = b->qs;
-			qh = b->qh;
-		} else {
-			const block_q4_K *b = (const block_q4_K *)blk;
-
-			d = H2F(b->d);
-			dmin = H2F(b->dmin);
-			sc12 = b->scales;
-			qs = b->qs;
-			qh = NULL;
-		}
+		k45_fields(blk, q5, &d, &dmin, &sc12, &qs, &qh);
 		for (k = 0; k < 8; k++)
 			get_scale_min_k4(k, sc12, &sc[k], &mn[k]);
 		memset(lane, 0, sizeof lane);
