@@ -113,6 +113,10 @@ static void	 engine_prompt(struct engine *, enum chat_tmpl,
 		    struct engine_result *, struct tokvec *);
 static int	 engine_reserve(const struct engine *,
 		    const struct engine_sampling *);
+static int	 engine_run_free(struct engine *, struct tokvec *,
+		    const char *const *, const struct engine_sampling *,
+		    engine_emit_fn, void *, struct engine_result *, char **);
+static void	 engine_ids_free(struct tokvec *, int32_t **, int *);
 
 static double
 engine_now(void)
@@ -795,15 +799,46 @@ engine_reserve(const struct engine *e, const struct engine_sampling *s)
 	return reserve;
 }
 
+/*
+ * Generate from the prompt in *tv (freed here), stopping at the stop
+ * strings (NULL: none) as well as end-of-generation tokens; as
+ * engine_run.
+ */
+static int
+engine_run_free(struct engine *e, struct tokvec *tv,
+    const char *const *stops, const struct engine_sampling *s,
+    engine_emit_fn emit, void *arg, struct engine_result *res, char **cause)
+{
+	struct engine_gen	g;
+	int			rv;
+
+	memset(&g, 0, sizeof g);
+	g.stops = stops;
+	g.emit = emit;
+	g.arg = arg;
+	rv = engine_run(e, tv->v, (int)tv->n, s, &g, res, cause);
+	tokvec_free(tv);
+	return rv;
+}
+
+/* Move the ids of *tv into a new array *ids (caller frees) of *n. */
+static void
+engine_ids_free(struct tokvec *tv, int32_t **ids, int *n)
+{
+	*n = (int)tv->n;
+	*ids = xcalloc(tv->n > 0 ? tv->n : 1, sizeof **ids);
+	if (tv->n > 0)
+		memcpy(*ids, tv->v, tv->n * sizeof **ids);
+	tokvec_free(tv);
+}
+
 int
 engine_chat(struct engine *e, const char *tmpl,
     const struct engine_msg *msgs, int n, const struct engine_sampling *s,
     engine_emit_fn emit, void *arg, struct engine_result *res, char **cause)
 {
-	struct engine_gen	 g;
 	struct tokvec		 tv = { NULL, 0, 0 };
 	enum chat_tmpl		 t;
-	int			 rv;
 
 	memset(res, 0, sizeof *res);
 	if (engine_tmpl(e, tmpl, &t, cause) != 0)
@@ -814,13 +849,8 @@ engine_chat(struct engine *e, const char *tmpl,
 		return -1;
 	}
 	engine_prompt(e, t, msgs, n, engine_reserve(e, s), res, &tv);
-	memset(&g, 0, sizeof g);
-	g.stops = chatfmt_stops(t);
-	g.emit = emit;
-	g.arg = arg;
-	rv = engine_run(e, tv.v, (int)tv.n, s, &g, res, cause);
-	tokvec_free(&tv);
-	return rv;
+	return engine_run_free(e, &tv, chatfmt_stops(t), s, emit, arg, res,
+	    cause);
 }
 
 int
@@ -835,11 +865,7 @@ engine_chat_tokens(struct engine *e, const char *tmpl,
 	if (engine_tmpl(e, tmpl, &t, cause) != 0)
 		return -1;
 	engine_prompt(e, t, msgs, n, engine_reserve(e, s), res, &tv);
-	*nids = (int)tv.n;
-	*ids = xcalloc(tv.n > 0 ? tv.n : 1, sizeof **ids);
-	if (tv.n > 0)
-		memcpy(*ids, tv.v, tv.n * sizeof **ids);
-	tokvec_free(&tv);
+	engine_ids_free(&tv, ids, nids);
 	return 0;
 }
 
@@ -848,19 +874,12 @@ engine_complete(struct engine *e, const char *prompt,
     const struct engine_sampling *s, engine_emit_fn emit, void *arg,
     struct engine_result *res, char **cause)
 {
-	struct engine_gen	 g;
 	struct tokvec		 tv = { NULL, 0, 0 };
-	int			 rv;
 
 	memset(res, 0, sizeof *res);
 	tokenizer_encode(e->tok, prompt, strlen(prompt),
 	    tokenizer_add_bos(e->tok), 1, &tv);
-	memset(&g, 0, sizeof g);
-	g.emit = emit;
-	g.arg = arg;
-	rv = engine_run(e, tv.v, (int)tv.n, s, &g, res, cause);
-	tokvec_free(&tv);
-	return rv;
+	return engine_run_free(e, &tv, NULL, s, emit, arg, res, cause);
 }
 
 int
@@ -902,11 +921,7 @@ engine_tokenize(struct engine *e, const char *text, int parse_special,
 
 	tokenizer_encode(e->tok, text, strlen(text), tokenizer_add_bos(e->tok),
 	    parse_special, &tv);
-	*n = (int)tv.n;
-	*ids = xcalloc(tv.n > 0 ? tv.n : 1, sizeof **ids);
-	if (tv.n > 0)
-		memcpy(*ids, tv.v, tv.n * sizeof **ids);
-	tokvec_free(&tv);
+	engine_ids_free(&tv, ids, n);
 	return 0;
 }
 

@@ -102,6 +102,8 @@ static void	 fwd_axpy_f16(float *, float, const uint16_t *, int);
 static void	 fwd_rope(float *, int, int, const float *, const float *);
 static void	 fwd_attention(struct fwd *, int, int, int, float *);
 static void	 fwd_job(int, int, void *);
+static void	 fwd_residual(struct fwd *, int, int, int, const float *,
+		    const float *);
 
 /* Build the f16 -> f32 table used by the scalar attention path. */
 static void
@@ -223,6 +225,28 @@ fwd_attention(struct fwd *f, int L, int t, int h, float *sc)
 		    vb + (size_t)j * hd, hd);
 }
 
+/*
+ * This thread's share of the residual step for T tokens: x += add, then,
+ * if norm is not NULL, xb = rmsnorm(x) * norm (the next step's input).
+ */
+static void
+fwd_residual(struct fwd *f, int ith, int nth, int T, const float *add,
+    const float *norm)
+{
+	const struct hparams	*hp = &f->m->hp;
+	int			 E = hp->n_embd, t, i;
+	float			*xr;
+
+	for (t = ith; t < T; t += nth) {
+		xr = f->x + (size_t)t * E;
+		for (i = 0; i < E; i++)
+			xr[i] += add[(size_t)t * E + i];
+		if (norm != NULL)
+			fwd_rmsnorm(f->xb + (size_t)t * E, xr, norm, E,
+			    hp->rms_eps);
+	}
+}
+
 /* The whole batch, run by every pool thread (see the file comment). */
 static void
 fwd_job(int ith, int nth, void *arg)
@@ -238,7 +262,7 @@ fwd_job(int ith, int nth, void *arg)
 	int			 T = f->ntok, E = hp->n_embd, F = hp->n_ff;
 	int			 hd = hp->head_dim, nq, nkv, nr = hp->n_rot / 2;
 	int			 L, t, i, u, n_out;
-	float			*xr, theta, tscale, *sc, g;
+	float			 theta, tscale, *sc, g;
 	uint16_t		*kd, *vd;
 	size_t			 base;
 
@@ -311,13 +335,7 @@ fwd_job(int ith, int nth, void *arg)
 		/* Output projection into hb2 (free until the FFN), residual. */
 		matmul_part(tp, ith, nth, &l->wo, f->att, nq, T, f->hb2, E,
 		    f->scratch);
-		for (t = ith; t < T; t += nth) {
-			xr = f->x + (size_t)t * E;
-			for (i = 0; i < E; i++)
-				xr[i] += f->hb2[(size_t)t * E + i];
-			fwd_rmsnorm(f->xb + (size_t)t * E, xr, l->ffn_norm, E,
-			    hp->rms_eps);
-		}
+		fwd_residual(f, ith, nth, T, f->hb2, l->ffn_norm);
 		tpool_barrier(tp);
 
 		/* SwiGLU feed-forward. */
@@ -338,14 +356,8 @@ fwd_job(int ith, int nth, void *arg)
 		tpool_barrier(tp);
 		matmul_part(tp, ith, nth, &l->w_down, f->hb, F, T, f->att, E,
 		    f->scratch);
-		for (t = ith; t < T; t += nth) {
-			xr = f->x + (size_t)t * E;
-			for (i = 0; i < E; i++)
-				xr[i] += f->att[(size_t)t * E + i];
-			if (L + 1 < hp->n_layer)
-				fwd_rmsnorm(f->xb + (size_t)t * E, xr,
-				    m->layers[L + 1].attn_norm, E, hp->rms_eps);
-		}
+		fwd_residual(f, ith, nth, T, f->att, L + 1 < hp->n_layer ?
+		    m->layers[L + 1].attn_norm : NULL);
 		if (ith == 0 && f->cancel != NULL &&
 		    atomic_load_explicit(f->cancel, memory_order_relaxed))
 			atomic_store_explicit(&f->stop, 1,

@@ -55,6 +55,8 @@ static struct gguf_wtensor *gguf_w_tensor_add(struct gguf_writer *,
 		    const char *, size_t, uint32_t, uint32_t,
 		    const uint64_t *);
 static uint64_t	 gguf_w_nbytes(uint32_t, uint32_t, const int64_t *);
+static struct gguf_wtensor *gguf_w_tensor_shape(struct gguf_writer *,
+		    const char *, uint32_t, uint32_t, const int64_t *);
 static uint64_t	 gguf_writer_head(struct gguf_writer *, struct buf *);
 
 
@@ -254,9 +256,10 @@ gguf_w_nbytes(uint32_t type, uint32_t n_dims, const int64_t *ne)
 	return n * qtype_row_size(type, ne[0]);
 }
 
-void
-gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type,
-    uint32_t n_dims, const int64_t *ne, const void *data)
+/* A new tensor of a valid shape, its byte count computed, no data yet. */
+static struct gguf_wtensor *
+gguf_w_tensor_shape(struct gguf_writer *w, const char *name, uint32_t type,
+    uint32_t n_dims, const int64_t *ne)
 {
 	struct gguf_wtensor	*t;
 	uint64_t		 une[GGUF_MAX_DIMS] = { 0 };
@@ -266,6 +269,16 @@ gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type,
 		une[i] = (uint64_t)ne[i];
 	t = gguf_w_tensor_add(w, name, strlen(name), type, n_dims, une);
 	t->nbytes = gguf_w_nbytes(type, n_dims, ne);
+	return t;
+}
+
+void
+gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type,
+    uint32_t n_dims, const int64_t *ne, const void *data)
+{
+	struct gguf_wtensor	*t;
+
+	t = gguf_w_tensor_shape(w, name, type, n_dims, ne);
 	t->data = xmemdup(data, t->nbytes);
 }
 
@@ -275,13 +288,8 @@ gguf_w_tensor_fill(struct gguf_writer *w, const char *name, uint32_t type,
     void (*fill)(void *, uint64_t, void *), void *arg)
 {
 	struct gguf_wtensor	*t;
-	uint64_t		 une[GGUF_MAX_DIMS] = { 0 };
-	uint32_t		 i;
 
-	for (i = 0; i < n_dims && i < GGUF_MAX_DIMS; i++)
-		une[i] = (uint64_t)ne[i];
-	t = gguf_w_tensor_add(w, name, strlen(name), type, n_dims, une);
-	t->nbytes = gguf_w_nbytes(type, n_dims, ne);
+	t = gguf_w_tensor_shape(w, name, type, n_dims, ne);
 	t->fill = fill;
 	t->arg = arg;
 }
