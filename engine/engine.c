@@ -90,6 +90,7 @@ struct engine_gen {
 
 static double	 engine_now(void);
 static int	 engine_physical_cores(void);
+static long	 engine_cpu_topology(int, const char *);
 static uint64_t	 engine_mem_available(void);
 static void	 engine_quant_name(struct engine *);
 static void	 engine_to_params(const struct engine *,
@@ -127,6 +128,25 @@ engine_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* /sys/devices/system/cpu/cpu<cpu>/topology/<what> as a number, -1 if
+ * unreadable. */
+static long
+engine_cpu_topology(int cpu, const char *what)
+{
+	char	path[128], line[64];
+	FILE	*f;
+	long	v = -1;
+
+	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s",
+	    cpu, what);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(line, sizeof line, f) != NULL)
+			v = strtol(line, NULL, 10);
+		fclose(f);
+	}
+	return v;
+}
+
 /*
  * Number of physical cores: distinct (package, core) pairs in sysfs,
  * falling back to the online CPU count.
@@ -134,9 +154,7 @@ engine_now(void)
 static int
 engine_physical_cores(void)
 {
-	char	 path[128], line[64];
 	long	 ids[1024], id, ncpu;
-	FILE	*f;
 	int	 n = 0, i, j, found;
 	long	 pkg, core;
 
@@ -144,21 +162,8 @@ engine_physical_cores(void)
 	if (ncpu < 1)
 		ncpu = 1;
 	for (i = 0; i < ncpu && i < 1024; i++) {
-		pkg = core = -1;
-		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/"
-		    "topology/physical_package_id", i);
-		if ((f = fopen(path, "r")) != NULL) {
-			if (fgets(line, sizeof line, f) != NULL)
-				pkg = strtol(line, NULL, 10);
-			fclose(f);
-		}
-		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/"
-		    "topology/core_id", i);
-		if ((f = fopen(path, "r")) != NULL) {
-			if (fgets(line, sizeof line, f) != NULL)
-				core = strtol(line, NULL, 10);
-			fclose(f);
-		}
+		pkg = engine_cpu_topology(i, "physical_package_id");
+		core = engine_cpu_topology(i, "core_id");
 		if (pkg < 0 || core < 0)
 			return (int)ncpu;
 		id = pkg * 65536 + core;

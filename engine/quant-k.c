@@ -8,6 +8,7 @@
  * share with every other kernel (docs/ENGINE.md, "Bit-identical results").
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -231,14 +232,8 @@ to_float_q6_K(const void *src, float *dst, int64_t n)
 void
 to_float_q8_K(const void *src, float *dst, int64_t n)
 {
-	const block_q8_K	*b = src;
-	int64_t			 i;
-	int			 e;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		for (e = 0; e < QK_K; e++)
-			dst[e] = b->d * b->qs[e];
-	}
+	dequant_i8(src, dst, n, QK_K, sizeof(block_q8_K),
+	    offsetof(block_q8_K, qs), 1);
 }
 
 void

@@ -11,7 +11,9 @@
 #endif
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define H2F(h) fp16_to_f32(h)
 
@@ -40,6 +42,35 @@ signed_absmax(const float *x, int n)
 		}
 	}
 	return max;
+}
+
+/*
+ * Dequantize blocks of blck int8 codes (Q8_0, Q8_1, Q8_K): each block is
+ * bsz bytes, its scale d at offset 0 (f16, or float when f32d), its codes
+ * at offset qs; value d * code.
+ */
+static inline void
+dequant_i8(const void *src, float *dst, int64_t n, int blck, size_t bsz,
+    size_t qs, int f32d)
+{
+	const uint8_t	*b = src;
+	const int8_t	*q;
+	int64_t		 i;
+	int		 e;
+	uint16_t	 h;
+	float		 d;
+
+	for (i = 0; i < n / blck; i++, b += bsz, dst += blck) {
+		if (f32d)
+			memcpy(&d, b, sizeof d);
+		else {
+			memcpy(&h, b, sizeof h);
+			d = H2F(h);
+		}
+		q = (const int8_t *)(b + qs);
+		for (e = 0; e < blck; e++)
+			dst[e] = d * q[e];
+	}
 }
 
 /* quant-k.c: the K-quant reference kernels, for the traits table. */

@@ -337,43 +337,27 @@ to_float_q32(const struct q32_fmt *f, const void *src, float *dst, int64_t n)
 	}
 }
 
-static void
-to_float_q4_0(const void *src, float *dst, int64_t n)
-{
-	to_float_q32(&q32_q4_0, src, dst, n);
+/* The traits table's entry points of each 32-element nibble format. */
+#define Q32_ENTRY(t)							\
+static void								\
+to_float_##t(const void *src, float *dst, int64_t n)			\
+{									\
+	to_float_q32(&q32_##t, src, dst, n);				\
+}									\
+static void								\
+from_float_##t(const float *x, void *y, int64_t n)			\
+{									\
+	from_float_q32(&q32_##t, x, y, n);				\
 }
-
-static void
-to_float_q4_1(const void *src, float *dst, int64_t n)
-{
-	to_float_q32(&q32_q4_1, src, dst, n);
-}
-
-static void
-to_float_q5_0(const void *src, float *dst, int64_t n)
-{
-	to_float_q32(&q32_q5_0, src, dst, n);
-}
-
-static void
-to_float_q5_1(const void *src, float *dst, int64_t n)
-{
-	to_float_q32(&q32_q5_1, src, dst, n);
-}
+Q32_ENTRY(q4_0)
+Q32_ENTRY(q4_1)
+Q32_ENTRY(q5_0)
+Q32_ENTRY(q5_1)
 
 static void
 to_float_q8_0(const void *src, float *dst, int64_t n)
 {
-	const block_q8_0	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		for (e = 0; e < QK; e++)
-			dst[e] = d * b->qs[e];
-	}
+	dequant_i8(src, dst, n, QK, sizeof(block_q8_0), offsetof(block_q8_0, qs), 0);
 }
 
 static void
@@ -396,16 +380,7 @@ to_float_q8_0p(const void *src, float *dst, int64_t n)
 static void
 to_float_q8_1(const void *src, float *dst, int64_t n)
 {
-	const block_q8_1	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		for (e = 0; e < QK; e++)
-			dst[e] = d * b->qs[e];
-	}
+	dequant_i8(src, dst, n, QK, sizeof(block_q8_1), offsetof(block_q8_1, qs), 0);
 }
 
 /* ---- activation quantizers ---------------------------------------------
@@ -597,30 +572,6 @@ from_float_q32(const struct q32_fmt *f, const float *x, void *y, int64_t n)
 		if (f->qh)
 			pack_qh(q, b + f->qh);
 	}
-}
-
-static void
-from_float_q4_0(const float *x, void *y, int64_t n)
-{
-	from_float_q32(&q32_q4_0, x, y, n);
-}
-
-static void
-from_float_q5_0(const float *x, void *y, int64_t n)
-{
-	from_float_q32(&q32_q5_0, x, y, n);
-}
-
-static void
-from_float_q4_1(const float *x, void *y, int64_t n)
-{
-	from_float_q32(&q32_q4_1, x, y, n);
-}
-
-static void
-from_float_q5_1(const float *x, void *y, int64_t n)
-{
-	from_float_q32(&q32_q5_1, x, y, n);
 }
 
 /* ---- reference dot products ------------------------------------------ */

@@ -571,16 +571,11 @@ engine_write_synth_model(const char *path, const char *shape,
 				ne[1] = 32000;
 				break;
 			default:
-				if (role == SR_Q) {
+				/* each block's norms: before q and gate */
+				if (role == SR_Q || role == SR_GATE) {
 					snprintf(name, sizeof name,
-					    "blk.%d.attn_norm.weight", L);
-					ne[0] = E;
-					gguf_w_tensor(w, name, QT_F32, 1, ne,
-					    ones);
-				}
-				if (role == SR_GATE) {
-					snprintf(name, sizeof name,
-					    "blk.%d.ffn_norm.weight", L);
+					    "blk.%d.%s.weight", L, role == SR_Q ?
+					    "attn_norm" : "ffn_norm");
 					ne[0] = E;
 					gguf_w_tensor(w, name, QT_F32, 1, ne,
 					    ones);
