@@ -392,20 +392,32 @@ to_float_q8_1(const void *src, float *dst, int64_t n)
  * steps and move Q4_0/Q5_0/Q4_1/Q5_1 logits by up to 0.13.
  */
 
+/*
+ * The scale of one 32-element block of Q8_0 / Q8_1 activations: returns
+ * d = amax / 127 and sets *id = 127 / amax (0 for an all-zero block).
+ */
+static inline float
+q8_scale(const float *x, float *id)
+{
+	float	amax = 0.0f;
+	int	e;
+
+	for (e = 0; e < QK; e++)
+		amax = fmaxf(amax, fabsf(x[e]));
+	*id = amax != 0.0f ? 127.0f / amax : 0.0f;
+	return amax / 127;
+}
+
 void
 quantize_row_q8_0(const float *x, void *y, int64_t n)
 {
 	block_q8_0	*b = y;
 	int64_t		 i;
 	int		 e;
-	float		 amax, d, id;
+	float		 d, id;
 
 	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		amax = 0.0f;
-		for (e = 0; e < QK; e++)
-			amax = fmaxf(amax, fabsf(x[e]));
-		d = amax / 127;
-		id = amax != 0.0f ? 127.0f / amax : 0.0f;
+		d = q8_scale(x, &id);
 		b->d = f32_to_fp16(d);
 		for (e = 0; e < QK; e++)
 			b->qs[e] = (int8_t)nearbyintf(x[e] * id);
@@ -440,14 +452,10 @@ quantize_row_q8_1(const float *x, void *y, int64_t n)
 	block_q8_1	*b = y;
 	int64_t		 i;
 	int		 e, sum;
-	float		 amax, d, id;
+	float		 d, id;
 
 	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		amax = 0.0f;
-		for (e = 0; e < QK; e++)
-			amax = fmaxf(amax, fabsf(x[e]));
-		d = amax / 127;
-		id = amax != 0.0f ? 127.0f / amax : 0.0f;
+		d = q8_scale(x, &id);
 		b->d = f32_to_fp16(d);
 		sum = 0;
 		for (e = 0; e < QK; e++) {
@@ -466,30 +474,30 @@ from_float_f32(const float *x, void *y, int64_t n)
 	memcpy(y, x, (size_t)n * sizeof *x);
 }
 
-static void
-from_float_f16(const float *x, void *y, int64_t n)
+/* 16-bit float formats: each element through conv, little-endian. */
+static inline void
+from_float_h16(const float *x, void *y, int64_t n, uint16_t (*conv)(float))
 {
 	uint8_t		*p = y;
 	uint16_t	 h;
 	int64_t		 i;
 
 	for (i = 0; i < n; i++) {
-		h = f32_to_fp16(x[i]);
+		h = conv(x[i]);
 		memcpy(p + 2 * i, &h, 2);
 	}
 }
 
 static void
+from_float_f16(const float *x, void *y, int64_t n)
+{
+	from_float_h16(x, y, n, f32_to_fp16);
+}
+
+static void
 from_float_bf16(const float *x, void *y, int64_t n)
 {
-	uint8_t		*p = y;
-	uint16_t	 h;
-	int64_t		 i;
-
-	for (i = 0; i < n; i++) {
-		h = f32_to_bf16(x[i]);
-		memcpy(p + 2 * i, &h, 2);
-	}
+	from_float_h16(x, y, n, f32_to_bf16);
 }
 
 /* Q4_0 (nmax 8) and Q5_0 (nmax 16): d = max / -nmax, max the signed
