@@ -85,6 +85,8 @@ static void	 gguf_set_field(struct gguf_ctx *, const char *, const char *,
 static int	 gguf_need(struct gguf_ctx *, uint64_t, const char *);
 static int	 gguf_rd_u32(struct gguf_ctx *, uint32_t *, const char *);
 static int	 gguf_rd_u64(struct gguf_ctx *, uint64_t *, const char *);
+static int	 gguf_rd_uint(struct gguf_ctx *, size_t, uint64_t *,
+		    const char *);
 static int	 gguf_rd_str(struct gguf_ctx *, struct gguf_str *, uint64_t,
 		    const char *);
 static int	 gguf_rd_name(struct gguf_ctx *, uint64_t, const char *,
@@ -225,22 +227,30 @@ gguf_need(struct gguf_ctx *ctx, uint64_t n, const char *what)
 }
 
 static int
-gguf_rd_u32(struct gguf_ctx *ctx, uint32_t *v, const char *what)
+gguf_rd_u64(struct gguf_ctx *ctx, uint64_t *v, const char *what)
 {
-	if (gguf_need(ctx, 4, what) != 0)
-		return -1;
-	*v = (uint32_t)gguf_rd_le(ctx->base + ctx->pos, 4);
-	ctx->pos += 4;
-	return 0;
+	return gguf_rd_uint(ctx, 8, v, what);
 }
 
 static int
-gguf_rd_u64(struct gguf_ctx *ctx, uint64_t *v, const char *what)
+gguf_rd_u32(struct gguf_ctx *ctx, uint32_t *v, const char *what)
 {
-	if (gguf_need(ctx, 8, what) != 0)
+	uint64_t	u;
+
+	if (gguf_rd_uint(ctx, 4, &u, what) != 0)
 		return -1;
-	*v = gguf_rd_le(ctx->base + ctx->pos, 8);
-	ctx->pos += 8;
+	*v = (uint32_t)u;
+	return 0;
+}
+
+/* Read an n-byte little-endian unsigned integer at the cursor. */
+static int
+gguf_rd_uint(struct gguf_ctx *ctx, size_t n, uint64_t *v, const char *what)
+{
+	if (gguf_need(ctx, n, what) != 0)
+		return -1;
+	*v = gguf_rd_le(ctx->base + ctx->pos, n);
+	ctx->pos += n;
 	return 0;
 }
 
