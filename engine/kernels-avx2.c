@@ -322,7 +322,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	__m128		 accm[4];
 	__m256i		 sumi[4], sc256, q4, ql, qh, scl, sch;
 	__m256i		 hb = _mm256_setzero_si256();
-	__m128i		 sc, mn;
+	__m128i		 sc, mn, bsp;
 	const uint8_t	*qs;
 	float		 d, dmin, yd, summ[4];
 	int		 i, j, c;
@@ -388,9 +388,10 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			__m256i	bs = load_bsums(a);
 
 			yd = a->d;
+			bsp = k45_bsums(bs);
 			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
 			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
-			k45_min(bs, mn, yd, dmin, q5, &summ[c], &accm[c]);
+			k45_min(bsp, mn, yd, dmin, q5, &summ[c], &accm[c]);
 		}
 	}
 	#pragma GCC unroll 4

@@ -425,7 +425,7 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	__m128		 accm[NCMAX];
 	__m512i		 sumi[NCMAX], sc512, q, scv;
 	__m512i		 hz = _mm512_setzero_si512();
-	__m128i		 sc, mn;
+	__m128i		 sc, mn, bsp;
 	const uint8_t	*qs;
 	float		 d, dmin, yd, summ[NCMAX];
 	int		 i, j, c;
@@ -476,9 +476,10 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			__m256i	bs = load_bsums(a);
 
 			yd = a->d;
+			bsp = k45_bsums(bs);
 			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
 			    _mm256_cvtepi32_ps(fold16(sumi[c])), acc[c]);
-			k45_min(bs, mn, yd, dmin, q5, &summ[c], &accm[c]);
+			k45_min(bsp, mn, yd, dmin, q5, &summ[c], &accm[c]);
 		}
 	}
 	#pragma GCC unroll 8

@@ -117,20 +117,25 @@ k45_head(const uint8_t *blk, int q5, float *d, float *dmin, __m128i *sc,
 	}
 }
 
+/* The 16 bsums of a Q8_K block added in pairs: one per 32 elements. */
+AI __m128i
+k45_bsums(__m256i bs)
+{
+	return _mm_hadd_epi16(_mm256_castsi256_si128(bs),
+	    _mm256_extracti128_si256(bs, 1));
+}
+
 /*
- * Q4_K / Q5_K min term of one super-block for one column: the bsums
- * added in pairs (one per 32-element sub-block) times the 8 mins, scaled
- * by dmin and the activations' d (yd).  Q5_K accumulates it in a scalar
- * (*summ), Q4_K in a vector (*accm), each as llama.cpp's AVX2 kernel
- * does; k45_result combines them with the lanes at the end.
+ * Q4_K / Q5_K min term of one super-block for one column: the paired
+ * bsums (k45_bsums) times the 8 mins, scaled by dmin and the
+ * activations' d (yd).  Q5_K accumulates it in a scalar (*summ), Q4_K in
+ * a vector (*accm), each as llama.cpp's AVX2 kernel does; k45_result
+ * combines them with the lanes at the end.
  */
 AI void
-k45_min(__m256i bs, __m128i mn, float yd, float dmin, int q5, float *summ,
+k45_min(__m128i bsp, __m128i mn, float yd, float dmin, int q5, float *summ,
     __m128 *accm)
 {
-	__m128i	bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs),
-	    _mm256_extracti128_si256(bs, 1));
-
 	if (q5)
 		*summ = fmaf(-(yd * dmin), (float)hsum4i(_mm_madd_epi16(mn,
 		    bsp)), *summ);
