@@ -243,8 +243,9 @@ to_float_f32(const void *src, float *dst, int64_t n)
 	memcpy(dst, src, (size_t)n * sizeof *dst);
 }
 
-static void
-to_float_f16(const void *src, float *dst, int64_t n)
+/* 16-bit float formats: each little-endian element through conv. */
+static inline void
+to_float_h16(const void *src, float *dst, int64_t n, float (*conv)(uint16_t))
 {
 	const uint8_t	*p = src;
 	uint16_t	 h;
@@ -252,21 +253,20 @@ to_float_f16(const void *src, float *dst, int64_t n)
 
 	for (i = 0; i < n; i++) {
 		memcpy(&h, p + 2 * i, 2);
-		dst[i] = fp16_to_f32(h);
+		dst[i] = conv(h);
 	}
+}
+
+static void
+to_float_f16(const void *src, float *dst, int64_t n)
+{
+	to_float_h16(src, dst, n, fp16_to_f32);
 }
 
 static void
 to_float_bf16(const void *src, float *dst, int64_t n)
 {
-	const uint8_t	*p = src;
-	uint16_t	 h;
-	int64_t		 i;
-
-	for (i = 0; i < n; i++) {
-		memcpy(&h, p + 2 * i, 2);
-		dst[i] = bf16_to_f32(h);
-	}
+	to_float_h16(src, dst, n, bf16_to_f32);
 }
 
 /*
