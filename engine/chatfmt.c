@@ -1,5 +1,6 @@
 /*
- * chatfmt.c -- built-in chat prompt formats (ENGINE-NOTES §6).  Jinja
+ * chatfmt.c -- built-in chat prompt formats (docs/ENGINE.md, "Chat
+ * templates").  Jinja
  * templates found in a file are only inspected for known markers, never
  * executed.
  *
@@ -18,7 +19,7 @@
  *		then "<|im_start|>assistant\n" if a generation prompt is
  *		wanted.  Roles system / user / assistant.
  *
- * meditron	The format of the Meditron model card (§6.2): ChatML
+ * meditron	The format of the Meditron model card: ChatML
  *		markup with the roles system / question / answer, no space
  *		after "<|im_start|>":
  *		  <|im_start|>system\nS<|im_end|>\n
@@ -33,7 +34,7 @@
  *		deployment config (it also ends legitimate markdown
  *		headings; the base model tends to invent "### User:" turns).
  *
- * llama2	llama.cpp's "llama2-sys" (§6.3):
+ * llama2	llama.cpp's "llama2-sys":
  *		"[INST] " once at the start; system "<<SYS>>\nS\n<</SYS>>\n\n";
  *		user "U [/INST]"; assistant "A</s>" and the next user turn
  *		reopens with "[INST] ".  As in llama.cpp, no generation

@@ -203,25 +203,27 @@ cpu_init_once(void)
 	else {
 		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU: unknown "
 		    "level (want scalar, avx2 or avx512)");
-		cpu_install(CPU_SCALAR);
-		return;
+		goto fail;
 	}
 	if (!cpu_has(want)) {
 		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU=%s: this "
 		    "CPU (or its OS) does not support %s", cpu_level_name(want),
 		    want == CPU_AVX512 ? "AVX-512 F/BW/VL" :
 		    "AVX2+FMA+F16C+BMI2");
-		cpu_install(CPU_SCALAR);
-		return;
+		goto fail;
 	}
 	if (!cpu_built(want)) {
 		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU=%s: no %s "
 		    "kernels in this build", cpu_level_name(want),
 		    cpu_level_name(want));
-		cpu_install(CPU_SCALAR);
-		return;
+		goto fail;
 	}
 	cpu_install(want);
+	return;
+
+fail:
+	/* the error is reported by cpu_init; run on the reference kernels */
+	cpu_install(CPU_SCALAR);
 }
 
 int

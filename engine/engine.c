@@ -90,6 +90,7 @@ struct engine_gen {
 
 static double	 engine_now(void);
 static int	 engine_physical_cores(void);
+static long	 engine_cpu_topology(int, const char *);
 static uint64_t	 engine_mem_available(void);
 static void	 engine_quant_name(struct engine *);
 static void	 engine_to_params(const struct engine *,
@@ -113,6 +114,10 @@ static void	 engine_prompt(struct engine *, enum chat_tmpl,
 		    struct engine_result *, struct tokvec *);
 static int	 engine_reserve(const struct engine *,
 		    const struct engine_sampling *);
+static int	 engine_run_free(struct engine *, struct tokvec *,
+		    const char *const *, const struct engine_sampling *,
+		    engine_emit_fn, void *, struct engine_result *, char **);
+static void	 engine_ids_free(struct tokvec *, int32_t **, int *);
 
 static double
 engine_now(void)
@@ -123,6 +128,25 @@ engine_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* /sys/devices/system/cpu/cpu<cpu>/topology/<what> as a number, -1 if
+ * unreadable. */
+static long
+engine_cpu_topology(int cpu, const char *what)
+{
+	char	path[128], line[64];
+	FILE	*f;
+	long	v = -1;
+
+	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s",
+	    cpu, what);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(line, sizeof line, f) != NULL)
+			v = strtol(line, NULL, 10);
+		fclose(f);
+	}
+	return v;
+}
+
 /*
  * Number of physical cores: distinct (package, core) pairs in sysfs,
  * falling back to the online CPU count.
@@ -130,9 +154,7 @@ engine_now(void)
 static int
 engine_physical_cores(void)
 {
-	char	 path[128], line[64];
 	long	 ids[1024], id, ncpu;
-	FILE	*f;
 	int	 n = 0, i, j, found;
 	long	 pkg, core;
 
@@ -140,21 +162,8 @@ engine_physical_cores(void)
 	if (ncpu < 1)
 		ncpu = 1;
 	for (i = 0; i < ncpu && i < 1024; i++) {
-		pkg = core = -1;
-		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/"
-		    "topology/physical_package_id", i);
-		if ((f = fopen(path, "r")) != NULL) {
-			if (fgets(line, sizeof line, f) != NULL)
-				pkg = strtol(line, NULL, 10);
-			fclose(f);
-		}
-		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/"
-		    "topology/core_id", i);
-		if ((f = fopen(path, "r")) != NULL) {
-			if (fgets(line, sizeof line, f) != NULL)
-				core = strtol(line, NULL, 10);
-			fclose(f);
-		}
+		pkg = engine_cpu_topology(i, "physical_package_id");
+		core = engine_cpu_topology(i, "core_id");
 		if (pkg < 0 || core < 0)
 			return (int)ncpu;
 		id = pkg * 65536 + core;
@@ -306,8 +315,14 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	e->fw = fwd_create(e->m, e->tp, n_ctx, ENGINE_BATCH, cause);
 	if (e->fw == NULL)
 		goto fail;
-	e->logits = xcalloc(hp->n_vocab, sizeof *e->logits);
-	e->kv_toks = xcalloc(n_ctx, sizeof *e->kv_toks);
+	/* Run state sized by the model and the context: checked, not x*. */
+	e->logits = calloc(hp->n_vocab, sizeof *e->logits);
+	e->kv_toks = calloc(n_ctx, sizeof *e->kv_toks);
+	if (e->logits == NULL || e->kv_toks == NULL) {
+		xasprintf(cause, "out of memory for the logits and the "
+		    "context of %d tokens", n_ctx);
+		goto fail;
+	}
 	e->piece_size = detok_bufsize(e->tok);
 	if (e->piece_size < ENGINE_PIECE)
 		e->piece_size = ENGINE_PIECE;
@@ -789,15 +804,46 @@ engine_reserve(const struct engine *e, const struct engine_sampling *s)
 	return reserve;
 }
 
+/*
+ * Generate from the prompt in *tv (freed here), stopping at the stop
+ * strings (NULL: none) as well as end-of-generation tokens; as
+ * engine_run.
+ */
+static int
+engine_run_free(struct engine *e, struct tokvec *tv,
+    const char *const *stops, const struct engine_sampling *s,
+    engine_emit_fn emit, void *arg, struct engine_result *res, char **cause)
+{
+	struct engine_gen	g;
+	int			rv;
+
+	memset(&g, 0, sizeof g);
+	g.stops = stops;
+	g.emit = emit;
+	g.arg = arg;
+	rv = engine_run(e, tv->v, (int)tv->n, s, &g, res, cause);
+	tokvec_free(tv);
+	return rv;
+}
+
+/* Move the ids of *tv into a new array *ids (caller frees) of *n. */
+static void
+engine_ids_free(struct tokvec *tv, int32_t **ids, int *n)
+{
+	*n = (int)tv->n;
+	*ids = xcalloc(tv->n > 0 ? tv->n : 1, sizeof **ids);
+	if (tv->n > 0)
+		memcpy(*ids, tv->v, tv->n * sizeof **ids);
+	tokvec_free(tv);
+}
+
 int
 engine_chat(struct engine *e, const char *tmpl,
     const struct engine_msg *msgs, int n, const struct engine_sampling *s,
     engine_emit_fn emit, void *arg, struct engine_result *res, char **cause)
 {
-	struct engine_gen	 g;
 	struct tokvec		 tv = { NULL, 0, 0 };
 	enum chat_tmpl		 t;
-	int			 rv;
 
 	memset(res, 0, sizeof *res);
 	if (engine_tmpl(e, tmpl, &t, cause) != 0)
@@ -808,13 +854,8 @@ engine_chat(struct engine *e, const char *tmpl,
 		return -1;
 	}
 	engine_prompt(e, t, msgs, n, engine_reserve(e, s), res, &tv);
-	memset(&g, 0, sizeof g);
-	g.stops = chatfmt_stops(t);
-	g.emit = emit;
-	g.arg = arg;
-	rv = engine_run(e, tv.v, (int)tv.n, s, &g, res, cause);
-	tokvec_free(&tv);
-	return rv;
+	return engine_run_free(e, &tv, chatfmt_stops(t), s, emit, arg, res,
+	    cause);
 }
 
 int
@@ -829,11 +870,7 @@ engine_chat_tokens(struct engine *e, const char *tmpl,
 	if (engine_tmpl(e, tmpl, &t, cause) != 0)
 		return -1;
 	engine_prompt(e, t, msgs, n, engine_reserve(e, s), res, &tv);
-	*nids = (int)tv.n;
-	*ids = xcalloc(tv.n > 0 ? tv.n : 1, sizeof **ids);
-	if (tv.n > 0)
-		memcpy(*ids, tv.v, tv.n * sizeof **ids);
-	tokvec_free(&tv);
+	engine_ids_free(&tv, ids, nids);
 	return 0;
 }
 
@@ -842,19 +879,12 @@ engine_complete(struct engine *e, const char *prompt,
     const struct engine_sampling *s, engine_emit_fn emit, void *arg,
     struct engine_result *res, char **cause)
 {
-	struct engine_gen	 g;
 	struct tokvec		 tv = { NULL, 0, 0 };
-	int			 rv;
 
 	memset(res, 0, sizeof *res);
 	tokenizer_encode(e->tok, prompt, strlen(prompt),
 	    tokenizer_add_bos(e->tok), 1, &tv);
-	memset(&g, 0, sizeof g);
-	g.emit = emit;
-	g.arg = arg;
-	rv = engine_run(e, tv.v, (int)tv.n, s, &g, res, cause);
-	tokvec_free(&tv);
-	return rv;
+	return engine_run_free(e, &tv, NULL, s, emit, arg, res, cause);
 }
 
 int
@@ -896,11 +926,7 @@ engine_tokenize(struct engine *e, const char *text, int parse_special,
 
 	tokenizer_encode(e->tok, text, strlen(text), tokenizer_add_bos(e->tok),
 	    parse_special, &tv);
-	*n = (int)tv.n;
-	*ids = xcalloc(tv.n > 0 ? tv.n : 1, sizeof **ids);
-	if (tv.n > 0)
-		memcpy(*ids, tv.v, tv.n * sizeof **ids);
-	tokvec_free(&tv);
+	engine_ids_free(&tv, ids, n);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /*
- * forward.c -- the llama forward pass (ENGINE-NOTES §3) over a batch of
+ * forward.c -- the llama forward pass (docs/ENGINE.md) over a batch of
  * tokens, with an f16 KV cache.
  *
  * A batch of T tokens at positions pos..pos+T-1 is evaluated by ONE
@@ -95,12 +95,15 @@ struct fwd {
 static float	 fwd_f16tab[65536];
 static pthread_once_t fwd_once = PTHREAD_ONCE_INIT;
 
+static void	 fwd_alloc(int *, void *, size_t, size_t);
 static void	 fwd_init_tables(void);
 static float	 fwd_dot_f16(const uint16_t *, const float *, int);
 static void	 fwd_axpy_f16(float *, float, const uint16_t *, int);
 static void	 fwd_rope(float *, int, int, const float *, const float *);
 static void	 fwd_attention(struct fwd *, int, int, int, float *);
 static void	 fwd_job(int, int, void *);
+static void	 fwd_residual(struct fwd *, int, int, int, const float *,
+		    const float *);
 
 /* Build the f16 -> f32 table used by the scalar attention path. */
 static void
@@ -222,6 +225,28 @@ fwd_attention(struct fwd *f, int L, int t, int h, float *sc)
 		    vb + (size_t)j * hd, hd);
 }
 
+/*
+ * This thread's share of the residual step for T tokens: x += add, then,
+ * if norm is not NULL, xb = rmsnorm(x) * norm (the next step's input).
+ */
+static void
+fwd_residual(struct fwd *f, int ith, int nth, int T, const float *add,
+    const float *norm)
+{
+	const struct hparams	*hp = &f->m->hp;
+	int			 E = hp->n_embd, t, i;
+	float			*xr;
+
+	for (t = ith; t < T; t += nth) {
+		xr = f->x + (size_t)t * E;
+		for (i = 0; i < E; i++)
+			xr[i] += add[(size_t)t * E + i];
+		if (norm != NULL)
+			fwd_rmsnorm(f->xb + (size_t)t * E, xr, norm, E,
+			    hp->rms_eps);
+	}
+}
+
 /* The whole batch, run by every pool thread (see the file comment). */
 static void
 fwd_job(int ith, int nth, void *arg)
@@ -237,7 +262,7 @@ fwd_job(int ith, int nth, void *arg)
 	int			 T = f->ntok, E = hp->n_embd, F = hp->n_ff;
 	int			 hd = hp->head_dim, nq, nkv, nr = hp->n_rot / 2;
 	int			 L, t, i, u, n_out;
-	float			*xr, theta, tscale, *sc, g;
+	float			 theta, tscale, *sc, g;
 	uint16_t		*kd, *vd;
 	size_t			 base;
 
@@ -310,13 +335,7 @@ fwd_job(int ith, int nth, void *arg)
 		/* Output projection into hb2 (free until the FFN), residual. */
 		matmul_part(tp, ith, nth, &l->wo, f->att, nq, T, f->hb2, E,
 		    f->scratch);
-		for (t = ith; t < T; t += nth) {
-			xr = f->x + (size_t)t * E;
-			for (i = 0; i < E; i++)
-				xr[i] += f->hb2[(size_t)t * E + i];
-			fwd_rmsnorm(f->xb + (size_t)t * E, xr, l->ffn_norm, E,
-			    hp->rms_eps);
-		}
+		fwd_residual(f, ith, nth, T, f->hb2, l->ffn_norm);
 		tpool_barrier(tp);
 
 		/* SwiGLU feed-forward. */
@@ -337,14 +356,8 @@ fwd_job(int ith, int nth, void *arg)
 		tpool_barrier(tp);
 		matmul_part(tp, ith, nth, &l->w_down, f->hb, F, T, f->att, E,
 		    f->scratch);
-		for (t = ith; t < T; t += nth) {
-			xr = f->x + (size_t)t * E;
-			for (i = 0; i < E; i++)
-				xr[i] += f->att[(size_t)t * E + i];
-			if (L + 1 < hp->n_layer)
-				fwd_rmsnorm(f->xb + (size_t)t * E, xr,
-				    m->layers[L + 1].attn_norm, E, hp->rms_eps);
-		}
+		fwd_residual(f, ith, nth, T, f->att, L + 1 < hp->n_layer ?
+		    m->layers[L + 1].attn_norm : NULL);
 		if (ith == 0 && f->cancel != NULL &&
 		    atomic_load_explicit(f->cancel, memory_order_relaxed))
 			atomic_store_explicit(&f->stop, 1,
@@ -366,6 +379,22 @@ fwd_job(int ith, int nth, void *arg)
 	    hp->n_vocab, f->scratch);
 }
 
+/*
+ * *pp = zeroed room for n elements of size bytes (at least one byte);
+ * on failure *pp = NULL and *ok = 0.  The caller checks ok once after
+ * all its allocations and frees what did succeed.
+ */
+static void
+fwd_alloc(int *ok, void *pp, size_t n, size_t size)
+{
+	void	*p;
+
+	p = calloc(n > 0 ? n : 1, size);
+	memcpy(pp, &p, sizeof p);
+	if (p == NULL)
+		*ok = 0;
+}
+
 struct fwd *
 fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
     char **cause)
@@ -374,7 +403,7 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 	struct fwd		*f;
 	const struct qmat	*mats[8];
 	size_t			 ss, s, kvn;
-	int			 L, i, nq, nkv, B;
+	int			 L, i, nq, nkv, B, ok = 1;
 
 	pthread_once(&fwd_once, fwd_init_tables);
 	if (n_ctx < 1 || n_batch < 1) {
@@ -384,7 +413,10 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 	}
 	if (n_batch > n_ctx)
 		n_batch = n_ctx;
-	f = xcalloc(1, sizeof *f);
+	if ((f = calloc(1, sizeof *f)) == NULL) {
+		xasprintf(cause, "out of memory for the run state");
+		return NULL;
+	}
 	f->m = m;
 	f->tp = tp;
 	f->n_ctx = n_ctx;
@@ -392,25 +424,6 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 	f->n_threads = tpool_size(tp);
 	nq = hp->n_head * hp->head_dim;
 	nkv = hp->n_head_kv * hp->head_dim;
-
-	f->x = xcalloc((size_t)B * hp->n_embd, sizeof *f->x);
-	f->xb = xcalloc((size_t)B * hp->n_embd, sizeof *f->xb);
-	f->q = xcalloc((size_t)B * nq, sizeof *f->q);
-	f->k = xcalloc((size_t)B * nkv, sizeof *f->k);
-	f->v = xcalloc((size_t)B * nkv, sizeof *f->v);
-	/* att also receives the FFN down product ([n_embd] per token). */
-	f->att = xcalloc((size_t)B * (nq > hp->n_embd ? nq : hp->n_embd),
-	    sizeof *f->att);
-	/* hb2 also receives the attention output product. */
-	f->hb = xcalloc((size_t)B * hp->n_ff, sizeof *f->hb);
-	f->hb2 = xcalloc((size_t)B * (hp->n_ff > hp->n_embd ? hp->n_ff :
-	    hp->n_embd), sizeof *f->hb2);
-	f->rcos = xcalloc((size_t)B * (hp->n_rot / 2), sizeof *f->rcos);
-	f->rsin = xcalloc((size_t)B * (hp->n_rot / 2), sizeof *f->rsin);
-	f->scores = xcalloc((size_t)f->n_threads * n_ctx, sizeof *f->scores);
-	kvn = (size_t)hp->n_layer * hp->n_head_kv * n_ctx * hp->head_dim;
-	f->kc = xcalloc(kvn, sizeof *f->kc);
-	f->vc = xcalloc(kvn, sizeof *f->vc);
 
 	ss = 0;
 	for (L = 0; L < hp->n_layer; L++) {
@@ -428,11 +441,45 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 				ss = s;
 		}
 	}
-	f->scratch = xmalloc(ss > 0 ? ss : 1);
-
+	kvn = (size_t)hp->n_layer * hp->n_head_kv * n_ctx * hp->head_dim;
 	f->mem = 2 * kvn * sizeof(uint16_t) + ss + sizeof(float) *
 	    ((size_t)B * (2 * hp->n_embd + 2 * nq + 2 * nkv + 2 * hp->n_ff +
 	    hp->n_rot + hp->n_embd) + (size_t)f->n_threads * n_ctx);
+
+	/*
+	 * Plain calloc, checked: the KV cache is the one large allocation
+	 * that depends on the caller's context size, so running out of
+	 * memory here is an error for the caller, not the end of the
+	 * process.
+	 */
+	fwd_alloc(&ok, &f->x, (size_t)B * hp->n_embd, sizeof *f->x);
+	fwd_alloc(&ok, &f->xb, (size_t)B * hp->n_embd, sizeof *f->xb);
+	fwd_alloc(&ok, &f->q, (size_t)B * nq, sizeof *f->q);
+	fwd_alloc(&ok, &f->k, (size_t)B * nkv, sizeof *f->k);
+	fwd_alloc(&ok, &f->v, (size_t)B * nkv, sizeof *f->v);
+	/* att also receives the FFN down product ([n_embd] per token). */
+	fwd_alloc(&ok, &f->att, (size_t)B * (nq > hp->n_embd ? nq :
+	    hp->n_embd), sizeof *f->att);
+	/* hb2 also receives the attention output product. */
+	fwd_alloc(&ok, &f->hb, (size_t)B * hp->n_ff, sizeof *f->hb);
+	fwd_alloc(&ok, &f->hb2, (size_t)B * (hp->n_ff > hp->n_embd ?
+	    hp->n_ff : hp->n_embd), sizeof *f->hb2);
+	fwd_alloc(&ok, &f->rcos, (size_t)B * (hp->n_rot / 2),
+	    sizeof *f->rcos);
+	fwd_alloc(&ok, &f->rsin, (size_t)B * (hp->n_rot / 2),
+	    sizeof *f->rsin);
+	fwd_alloc(&ok, &f->scores, (size_t)f->n_threads * n_ctx,
+	    sizeof *f->scores);
+	fwd_alloc(&ok, &f->kc, kvn, sizeof *f->kc);
+	fwd_alloc(&ok, &f->vc, kvn, sizeof *f->vc);
+	fwd_alloc(&ok, &f->scratch, ss, 1);
+	if (!ok) {
+		xasprintf(cause, "out of memory for the KV cache and run "
+		    "buffers (%llu MiB for a context of %d)",
+		    (unsigned long long)(f->mem >> 20), n_ctx);
+		fwd_free(f);
+		return NULL;
+	}
 	return f;
 }
 

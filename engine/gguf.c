@@ -1,15 +1,16 @@
 /*
- * gguf.c -- bounds-checked GGUF v2/v3 reader and a GGUF writer.
+ * gguf.c -- bounds-checked GGUF v2/v3 reader.
  *
  * Reader.  The whole file is mapped read-only (or, for gguf_open_mem, a
  * private copy of the caller's bytes) and parsed through a cursor that
  * knows the total size: every read first checks that the bytes exist, so
  * a forged length or count can never move the cursor outside the map.
- * Every field is validated before it is used (ENGINE-NOTES §1.4): magic,
- * version, counts against the bytes that remain, string lengths, value and
- * element types, duplicate keys and tensor names, general.alignment,
- * dimensions and their products, tensor types and block sizes, and each
- * tensor's data range (aligned, inside the file, not overlapping another).
+ * Every field is validated before it is used (docs/ENGINE.md, "The GGUF
+ * reader"): magic, version, counts against the bytes that remain, string
+ * lengths, value and element types, duplicate keys and tensor names,
+ * general.alignment, dimensions and their products, tensor types and
+ * block sizes, and each tensor's data range (aligned, inside the file,
+ * not overlapping another).
  * The first problem found ends the parse: gguf_parse() returns -1 with a
  * single-line cause naming the file, the field and the byte offset, and
  * everything allocated so far is freed.  No half-parsed file escapes.
@@ -19,12 +20,8 @@
  * points straight at the check that rejected -- or failed to reject --
  * the input (after SQLite's SQLITE_CORRUPT_BKPT).
  *
- * Writer.  gguf_writer_* collects metadata (serialized at once into a
- * byte buffer) and tensor descriptions, then lays out the file exactly as
- * ggml does: header, key/values, tensor infos, zero padding to the
- * alignment, then each tensor's data padded to the alignment.  For tests
- * it can also write records that no valid file contains (gguf_w_kv_raw,
- * gguf_w_tensor_raw), so corrupted fixtures are built on the fly.
+ * The typed getters over the parsed keys are in gguf-get.c, the writer in
+ * gguf-write.c.
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -40,12 +37,9 @@
 
 #include "gguf.h"
 #include "quant.h"
-#include "buf.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
-#define GGUF_MAGIC		"GGUF"
-#define GGUF_DEFAULT_ALIGNMENT	32
 #define GGUF_MAX_KEY		65535
 #define GGUF_MAX_NAME		63
 #define GGUF_NOOFF		UINT64_MAX
@@ -91,11 +85,12 @@ static void	 gguf_set_field(struct gguf_ctx *, const char *, const char *,
 static int	 gguf_need(struct gguf_ctx *, uint64_t, const char *);
 static int	 gguf_rd_u32(struct gguf_ctx *, uint32_t *, const char *);
 static int	 gguf_rd_u64(struct gguf_ctx *, uint64_t *, const char *);
+static int	 gguf_rd_uint(struct gguf_ctx *, size_t, uint64_t *,
+		    const char *);
 static int	 gguf_rd_str(struct gguf_ctx *, struct gguf_str *, uint64_t,
 		    const char *);
 static int	 gguf_rd_name(struct gguf_ctx *, uint64_t, const char *,
 		    const char *, char **);
-static size_t	 gguf_vtype_size(uint32_t);
 static int	 gguf_rd_scalar(struct gguf_ctx *, struct gguf_kv *, uint32_t);
 static int	 gguf_rd_kv(struct gguf_ctx *, struct gguf_kv *);
 static int	 gguf_rd_tensor(struct gguf_ctx *, struct gguf_tensor *);
@@ -107,29 +102,11 @@ static int	 gguf_dup_check(struct gguf_ctx *, size_t,
 		    const void *, const char *);
 static int	 gguf_parse(struct gguf_file *, char **);
 static uint64_t	 gguf_rd_le(const uint8_t *, size_t);
-static void	 gguf_decode_scalar(struct gguf_kv *, uint32_t,
-		    const uint8_t *);
 static const char *gguf_kv_key(const void *, size_t, uint64_t *);
 static const char *gguf_tensor_name(const void *, size_t, uint64_t *);
-static int	 gguf_is_int(uint32_t);
-static int	 gguf_is_float(uint32_t);
-static int	 gguf_is_signed(uint32_t);
 static int	 gguf_cmp_offset(const void *, const void *);
 static int	 gguf_check_header(struct gguf_ctx *, uint32_t *);
 static struct gguf_file *gguf_file_new(const char *);
-static int	 gguf_get_fail(const struct gguf_file *,
-		    const struct gguf_kv *, const char *, char **);
-static uint64_t	 gguf_f2u(double);
-static int64_t	 gguf_f2i(double);
-static void	 gguf_w_le(struct buf *, uint64_t, size_t);
-static void	 gguf_w_string(struct buf *, const char *, size_t);
-static void	 gguf_w_scalar(struct gguf_writer *, const char *, uint32_t,
-		    uint64_t);
-static struct gguf_wtensor *gguf_w_tensor_add(struct gguf_writer *,
-		    const char *, size_t, uint32_t, uint32_t,
-		    const uint64_t *);
-static uint64_t	 gguf_w_nbytes(uint32_t, uint32_t, const int64_t *);
-static uint64_t	 gguf_writer_head(struct gguf_writer *, struct buf *);
 
 /* ---- error reporting ------------------------------------------------- */
 
@@ -250,22 +227,30 @@ gguf_need(struct gguf_ctx *ctx, uint64_t n, const char *what)
 }
 
 static int
-gguf_rd_u32(struct gguf_ctx *ctx, uint32_t *v, const char *what)
+gguf_rd_u64(struct gguf_ctx *ctx, uint64_t *v, const char *what)
 {
-	if (gguf_need(ctx, 4, what) != 0)
-		return -1;
-	*v = (uint32_t)gguf_rd_le(ctx->base + ctx->pos, 4);
-	ctx->pos += 4;
-	return 0;
+	return gguf_rd_uint(ctx, 8, v, what);
 }
 
 static int
-gguf_rd_u64(struct gguf_ctx *ctx, uint64_t *v, const char *what)
+gguf_rd_u32(struct gguf_ctx *ctx, uint32_t *v, const char *what)
 {
-	if (gguf_need(ctx, 8, what) != 0)
+	uint64_t	u;
+
+	if (gguf_rd_uint(ctx, 4, &u, what) != 0)
 		return -1;
-	*v = gguf_rd_le(ctx->base + ctx->pos, 8);
-	ctx->pos += 8;
+	*v = (uint32_t)u;
+	return 0;
+}
+
+/* Read an n-byte little-endian unsigned integer at the cursor. */
+static int
+gguf_rd_uint(struct gguf_ctx *ctx, size_t n, uint64_t *v, const char *what)
+{
+	if (gguf_need(ctx, n, what) != 0)
+		return -1;
+	*v = gguf_rd_le(ctx->base + ctx->pos, n);
+	ctx->pos += n;
 	return 0;
 }
 
@@ -322,7 +307,7 @@ gguf_rd_name(struct gguf_ctx *ctx, uint64_t max, const char *kind,
 /* ---- key/value records ----------------------------------------------- */
 
 /* Bytes of one value of a fixed-size type; 0 for STRING, ARRAY, unknown. */
-static size_t
+size_t
 gguf_vtype_size(uint32_t t)
 {
 	switch (t) {
@@ -353,7 +338,7 @@ gguf_vtype_name(uint32_t t)
 }
 
 /* Decode a little-endian scalar of type t at p into the kv's union. */
-static void
+void
 gguf_decode_scalar(struct gguf_kv *kv, uint32_t t, const uint8_t *p)
 {
 	uint64_t	raw = gguf_rd_le(p, gguf_vtype_size(t));
@@ -688,13 +673,13 @@ static const struct {
 	{ "%s.expert_used_count", W_INT },
 };
 
-static int
+int
 gguf_is_int(uint32_t t)
 {
 	return t <= GGUF_T_INT32 || t == GGUF_T_UINT64 || t == GGUF_T_INT64;
 }
 
-static int
+int
 gguf_is_float(uint32_t t)
 {
 	return t == GGUF_T_FLOAT32 || t == GGUF_T_FLOAT64;
@@ -1130,698 +1115,3 @@ gguf_close(struct gguf_file *f)
 	free(f);
 }
 
-/* ---- lookups and typed getters --------------------------------------- */
-
-const struct gguf_kv *
-gguf_find(const struct gguf_file *f, const char *key)
-{
-	uint64_t	i;
-
-	for (i = 0; i < f->n_kv; i++) {
-		if (strcmp(f->kv[i].key, key) == 0)
-			return &f->kv[i];
-	}
-	return NULL;
-}
-
-const struct gguf_tensor *
-gguf_find_tensor(const struct gguf_file *f, const char *name)
-{
-	uint64_t	i;
-
-	for (i = 0; i < f->n_tensors; i++) {
-		if (strcmp(f->tensors[i].name, name) == 0)
-			return &f->tensors[i];
-	}
-	return NULL;
-}
-
-/* Set *cause for key found with an unusable type or value. */
-static int
-gguf_get_fail(const struct gguf_file *f, const struct gguf_kv *kv,
-    const char *expect, char **cause)
-{
-	char	esc[96];
-
-	gguf_escape(kv->key, strlen(kv->key), esc, sizeof esc);
-	xasprintf(cause, "%s: key '%s': expected %s, found %s at offset %llu",
-	    f->name, esc, expect, gguf_vtype_name(kv->type),
-	    (unsigned long long)kv->offset);
-	return -1;
-}
-
-static int
-gguf_is_signed(uint32_t t)
-{
-	return t == GGUF_T_INT8 || t == GGUF_T_INT16 || t == GGUF_T_INT32 ||
-	    t == GGUF_T_INT64;
-}
-
-int
-gguf_get_u64(const struct gguf_file *f, const char *key, uint64_t *out,
-    char **cause)
-{
-	const struct gguf_kv	*kv;
-
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (!gguf_is_int(kv->type))
-		return gguf_get_fail(f, kv, "an unsigned integer", cause);
-	if (gguf_is_signed(kv->type) && kv->v.i64 < 0) {
-		xasprintf(cause, "%s: key '%s': value %lld is negative at "
-		    "offset %llu", f->name, kv->key, (long long)kv->v.i64,
-		    (unsigned long long)kv->offset);
-		return -1;
-	}
-	*out = kv->v.u64;
-	return 1;
-}
-
-int
-gguf_get_u32(const struct gguf_file *f, const char *key, uint32_t *out,
-    char **cause)
-{
-	uint64_t	v;
-	int		r;
-
-	if ((r = gguf_get_u64(f, key, &v, cause)) != 1)
-		return r;
-	if (v > UINT32_MAX) {
-		xasprintf(cause, "%s: key '%s': value %llu out of range at "
-		    "offset %llu", f->name, key, (unsigned long long)v,
-		    (unsigned long long)gguf_find(f, key)->offset);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 1;
-}
-
-int
-gguf_get_i64(const struct gguf_file *f, const char *key, int64_t *out,
-    char **cause)
-{
-	const struct gguf_kv	*kv;
-
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (!gguf_is_int(kv->type))
-		return gguf_get_fail(f, kv, "an integer", cause);
-	if (!gguf_is_signed(kv->type) && kv->v.u64 > INT64_MAX) {
-		xasprintf(cause, "%s: key '%s': value %llu out of range at "
-		    "offset %llu", f->name, kv->key,
-		    (unsigned long long)kv->v.u64,
-		    (unsigned long long)kv->offset);
-		return -1;
-	}
-	*out = kv->v.i64;
-	return 1;
-}
-
-int
-gguf_get_f32(const struct gguf_file *f, const char *key, float *out,
-    char **cause)
-{
-	const struct gguf_kv	*kv;
-
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (!gguf_is_float(kv->type))
-		return gguf_get_fail(f, kv, "FLOAT32", cause);
-	*out = (float)kv->v.f64;
-	return 1;
-}
-
-int
-gguf_get_bool(const struct gguf_file *f, const char *key, int *out,
-    char **cause)
-{
-	const struct gguf_kv	*kv;
-
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (kv->type != GGUF_T_BOOL)
-		return gguf_get_fail(f, kv, "BOOL", cause);
-	*out = kv->v.u64 != 0;
-	return 1;
-}
-
-int
-gguf_get_str(const struct gguf_file *f, const char *key, char **out,
-    char **cause)
-{
-	const struct gguf_kv	*kv;
-
-	if ((kv = gguf_find(f, key)) == NULL)
-		return 0;
-	if (kv->type != GGUF_T_STRING)
-		return gguf_get_fail(f, kv, "STRING", cause);
-	if (memchr(kv->v.str.ptr, '\0', kv->v.str.len) != NULL) {
-		xasprintf(cause, "%s: key '%s': string contains a NUL byte at "
-		    "offset %llu", f->name, kv->key,
-		    (unsigned long long)kv->offset);
-		return -1;
-	}
-	*out = xstrndup(kv->v.str.ptr, kv->v.str.len);
-	return 1;
-}
-
-/* Float to integer without undefined behaviour: saturating, NaN is 0. */
-static uint64_t
-gguf_f2u(double v)
-{
-	if (!(v > 0))
-		return 0;
-	if (v >= 18446744073709551616.0)
-		return UINT64_MAX;
-	return (uint64_t)v;
-}
-
-static int64_t
-gguf_f2i(double v)
-{
-	if (v != v)
-		return 0;
-	if (v >= 9223372036854775808.0)
-		return INT64_MAX;
-	if (v < -9223372036854775808.0)
-		return INT64_MIN;
-	return (int64_t)v;
-}
-
-/*
- * Element i of a fixed-size-type array; 0 if i >= n or the elements are
- * strings.  Float elements convert saturating (NaN gives 0).
- */
-uint64_t
-gguf_arr_u64(const struct gguf_kv *kv, uint64_t i)
-{
-	struct gguf_kv	tmp;
-	uint32_t	et = kv->v.arr.type;
-	size_t		sz = gguf_vtype_size(et);
-
-	if (sz == 0 || i >= kv->v.arr.n)
-		return 0;
-	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
-	if (gguf_is_float(et))
-		return gguf_f2u(tmp.v.f64);
-	return tmp.v.u64;
-}
-
-int64_t
-gguf_arr_i64(const struct gguf_kv *kv, uint64_t i)
-{
-	struct gguf_kv	tmp;
-	uint32_t	et = kv->v.arr.type;
-	size_t		sz = gguf_vtype_size(et);
-
-	if (sz == 0 || i >= kv->v.arr.n)
-		return 0;
-	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
-	if (gguf_is_float(et))
-		return gguf_f2i(tmp.v.f64);
-	return tmp.v.i64;
-}
-
-double
-gguf_arr_f64(const struct gguf_kv *kv, uint64_t i)
-{
-	struct gguf_kv	tmp;
-	uint32_t	et = kv->v.arr.type;
-	size_t		sz = gguf_vtype_size(et);
-
-	if (sz == 0 || i >= kv->v.arr.n)
-		return 0;
-	gguf_decode_scalar(&tmp, et, (const uint8_t *)kv->v.arr.data + i * sz);
-	if (gguf_is_float(et))
-		return tmp.v.f64;
-	if (gguf_is_signed(et))
-		return (double)tmp.v.i64;
-	return (double)tmp.v.u64;
-}
-
-const char *
-gguf_ftype_name(uint32_t ft)
-{
-	static const char *const names[] = {
-		[0] = "ALL_F32", [1] = "MOSTLY_F16", [2] = "MOSTLY_Q4_0",
-		[3] = "MOSTLY_Q4_1", [7] = "MOSTLY_Q8_0", [8] = "MOSTLY_Q5_0",
-		[9] = "MOSTLY_Q5_1", [10] = "MOSTLY_Q2_K",
-		[11] = "MOSTLY_Q3_K_S", [12] = "MOSTLY_Q3_K_M",
-		[13] = "MOSTLY_Q3_K_L", [14] = "MOSTLY_Q4_K_S",
-		[15] = "MOSTLY_Q4_K_M", [16] = "MOSTLY_Q5_K_S",
-		[17] = "MOSTLY_Q5_K_M", [18] = "MOSTLY_Q6_K",
-		[19] = "MOSTLY_IQ2_XXS", [20] = "MOSTLY_IQ2_XS",
-		[21] = "MOSTLY_Q2_K_S", [22] = "MOSTLY_IQ3_XS",
-		[23] = "MOSTLY_IQ3_XXS", [24] = "MOSTLY_IQ1_S",
-		[25] = "MOSTLY_IQ4_NL", [26] = "MOSTLY_IQ3_S",
-		[27] = "MOSTLY_IQ3_M", [28] = "MOSTLY_IQ2_S",
-		[29] = "MOSTLY_IQ2_M", [30] = "MOSTLY_IQ4_XS",
-		[31] = "MOSTLY_IQ1_M", [32] = "MOSTLY_BF16",
-		[36] = "MOSTLY_TQ1_0", [37] = "MOSTLY_TQ2_0"
-	};
-
-	if (ft >= sizeof names / sizeof names[0])
-		return NULL;
-	return names[ft];
-}
-
-/* ---- writer ---------------------------------------------------------- */
-
-struct gguf_wtensor {
-	char		*name;
-	size_t		 namelen;
-	uint32_t	 type;
-	uint32_t	 n_dims;
-	uint64_t	 ne[GGUF_MAX_DIMS];
-	uint64_t	 nbytes;
-	uint64_t	 offset;	/* computed, or forced (raw) */
-	int		 forced;	/* offset given: no data written */
-	void		*data;		/* copy, or NULL with fill */
-	void		(*fill)(void *, uint64_t, void *);
-	void		*arg;
-};
-
-struct gguf_writer {
-	uint32_t		 version;
-	uint32_t		 alignment;
-	uint64_t		 n_kv;
-	struct buf		 kv;	/* serialized key/value records */
-	struct gguf_wtensor	*t;
-	uint64_t		 n_t;
-};
-
-static void
-gguf_w_le(struct buf *b, uint64_t v, size_t n)
-{
-	uint8_t	tmp[8];
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		tmp[i] = (uint8_t)(v >> (8 * i));
-	buf_append(b, tmp, n);
-}
-
-static void
-gguf_w_string(struct buf *b, const char *s, size_t len)
-{
-	gguf_w_le(b, len, 8);
-	if (len > 0)
-		buf_append(b, s, len);
-}
-
-struct gguf_writer *
-gguf_writer_new(uint32_t version)
-{
-	struct gguf_writer	*w;
-
-	w = xcalloc(1, sizeof *w);
-	w->version = version;
-	w->alignment = GGUF_DEFAULT_ALIGNMENT;
-	return w;
-}
-
-void
-gguf_writer_free(struct gguf_writer *w)
-{
-	uint64_t	i;
-
-	if (w == NULL)
-		return;
-	for (i = 0; i < w->n_t; i++) {
-		free(w->t[i].name);
-		free(w->t[i].data);
-	}
-	free(w->t);
-	buf_free(&w->kv);
-	free(w);
-}
-
-/* Layout only: the alignment used for padding (no key is written). */
-void
-gguf_writer_set_alignment(struct gguf_writer *w, uint32_t a)
-{
-	w->alignment = a;
-}
-
-void
-gguf_w_kv_raw(struct gguf_writer *w, const char *key, size_t keylen,
-    uint32_t type, const void *val, size_t vallen)
-{
-	gguf_w_string(&w->kv, key, keylen);
-	gguf_w_le(&w->kv, type, 4);
-	if (vallen > 0)
-		buf_append(&w->kv, val, vallen);
-	w->n_kv++;
-}
-
-static void
-gguf_w_scalar(struct gguf_writer *w, const char *key, uint32_t type,
-    uint64_t v)
-{
-	gguf_w_string(&w->kv, key, strlen(key));
-	gguf_w_le(&w->kv, type, 4);
-	gguf_w_le(&w->kv, v, gguf_vtype_size(type));
-	w->n_kv++;
-}
-
-void
-gguf_w_u32(struct gguf_writer *w, const char *key, uint32_t v)
-{
-	gguf_w_scalar(w, key, GGUF_T_UINT32, v);
-}
-
-void
-gguf_w_i32(struct gguf_writer *w, const char *key, int32_t v)
-{
-	gguf_w_scalar(w, key, GGUF_T_INT32, (uint32_t)v);
-}
-
-void
-gguf_w_u64(struct gguf_writer *w, const char *key, uint64_t v)
-{
-	gguf_w_scalar(w, key, GGUF_T_UINT64, v);
-}
-
-void
-gguf_w_f32(struct gguf_writer *w, const char *key, float v)
-{
-	uint32_t	u;
-
-	memcpy(&u, &v, sizeof u);
-	gguf_w_scalar(w, key, GGUF_T_FLOAT32, u);
-}
-
-void
-gguf_w_bool(struct gguf_writer *w, const char *key, int v)
-{
-	gguf_w_scalar(w, key, GGUF_T_BOOL, v != 0);
-}
-
-void
-gguf_w_str(struct gguf_writer *w, const char *key, const char *s)
-{
-	gguf_w_string(&w->kv, key, strlen(key));
-	gguf_w_le(&w->kv, GGUF_T_STRING, 4);
-	gguf_w_string(&w->kv, s, strlen(s));
-	w->n_kv++;
-}
-
-/* elems are in host order; written little-endian. */
-void
-gguf_w_arr(struct gguf_writer *w, const char *key, uint32_t et,
-    const void *elems, uint64_t n)
-{
-	size_t		 sz = gguf_vtype_size(et), i;
-	const uint8_t	*p = elems;
-	uint64_t	 v;
-
-	if (sz == 0)
-		abort();	/* programmer error: use gguf_w_arr_str */
-	gguf_w_string(&w->kv, key, strlen(key));
-	gguf_w_le(&w->kv, GGUF_T_ARRAY, 4);
-	gguf_w_le(&w->kv, et, 4);
-	gguf_w_le(&w->kv, n, 8);
-	for (i = 0; i < n; i++) {
-		v = 0;
-		switch (sz) {
-		case 1: v = p[i]; break;
-		case 2: { uint16_t x; memcpy(&x, p + i * 2, 2); v = x; break; }
-		case 4: { uint32_t x; memcpy(&x, p + i * 4, 4); v = x; break; }
-		case 8: memcpy(&v, p + i * 8, 8); break;
-		}
-		gguf_w_le(&w->kv, v, sz);
-	}
-	w->n_kv++;
-}
-
-void
-gguf_w_arr_str(struct gguf_writer *w, const char *key,
-    const char *const *strs, uint64_t n)
-{
-	uint64_t	i;
-
-	gguf_w_string(&w->kv, key, strlen(key));
-	gguf_w_le(&w->kv, GGUF_T_ARRAY, 4);
-	gguf_w_le(&w->kv, GGUF_T_STRING, 4);
-	gguf_w_le(&w->kv, n, 8);
-	for (i = 0; i < n; i++)
-		gguf_w_string(&w->kv, strs[i], strlen(strs[i]));
-	w->n_kv++;
-}
-
-/* Append a tensor description; nbytes from a valid type and shape. */
-static struct gguf_wtensor *
-gguf_w_tensor_add(struct gguf_writer *w, const char *name, size_t namelen,
-    uint32_t type, uint32_t n_dims, const uint64_t *ne)
-{
-	struct gguf_wtensor	*t;
-	uint32_t		 i;
-
-	w->t = xreallocarray(w->t, w->n_t + 1, sizeof *w->t);
-	t = &w->t[w->n_t++];
-	memset(t, 0, sizeof *t);
-	t->name = xmalloc(namelen + 1);
-	memcpy(t->name, name, namelen);
-	t->name[namelen] = '\0';
-	t->namelen = namelen;
-	t->type = type;
-	t->n_dims = n_dims;
-	for (i = 0; i < GGUF_MAX_DIMS; i++)
-		t->ne[i] = (i < n_dims) ? ne[i] : 1;
-	return t;
-}
-
-/* Size of a valid tensor; aborts on a programmer error. */
-static uint64_t
-gguf_w_nbytes(uint32_t type, uint32_t n_dims, const int64_t *ne)
-{
-	uint64_t	n = 1;
-	uint32_t	i;
-
-	if (qtype_traits(type) == NULL || n_dims < 1 ||
-	    n_dims > GGUF_MAX_DIMS || qtype_row_size(type, ne[0]) == 0)
-		abort();
-	for (i = 1; i < n_dims; i++)
-		n *= (uint64_t)ne[i];
-	return n * qtype_row_size(type, ne[0]);
-}
-
-void
-gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type,
-    uint32_t n_dims, const int64_t *ne, const void *data)
-{
-	struct gguf_wtensor	*t;
-	uint64_t		 une[GGUF_MAX_DIMS] = { 0 };
-	uint32_t		 i;
-
-	for (i = 0; i < n_dims && i < GGUF_MAX_DIMS; i++)
-		une[i] = (uint64_t)ne[i];
-	t = gguf_w_tensor_add(w, name, strlen(name), type, n_dims, une);
-	t->nbytes = gguf_w_nbytes(type, n_dims, ne);
-	t->data = xmemdup(data, t->nbytes);
-}
-
-void
-gguf_w_tensor_fill(struct gguf_writer *w, const char *name, uint32_t type,
-    uint32_t n_dims, const int64_t *ne,
-    void (*fill)(void *, uint64_t, void *), void *arg)
-{
-	struct gguf_wtensor	*t;
-	uint64_t		 une[GGUF_MAX_DIMS] = { 0 };
-	uint32_t		 i;
-
-	for (i = 0; i < n_dims && i < GGUF_MAX_DIMS; i++)
-		une[i] = (uint64_t)ne[i];
-	t = gguf_w_tensor_add(w, name, strlen(name), type, n_dims, une);
-	t->nbytes = gguf_w_nbytes(type, n_dims, ne);
-	t->fill = fill;
-	t->arg = arg;
-}
-
-void
-gguf_w_tensor_raw(struct gguf_writer *w, const char *name, size_t namelen,
-    uint32_t type, uint32_t n_dims, const uint64_t *ne, const void *data,
-    uint64_t nbytes, uint64_t offset)
-{
-	struct gguf_wtensor	*t;
-
-	t = gguf_w_tensor_add(w, name, namelen, type,
-	    n_dims > GGUF_MAX_DIMS ? GGUF_MAX_DIMS : n_dims, ne);
-	t->n_dims = n_dims;	/* written as given; at most 4 ne follow */
-	t->nbytes = nbytes;
-	if (offset != GGUF_W_AUTO) {
-		t->forced = 1;
-		t->offset = offset;
-	} else if (nbytes > 0) {
-		t->data = xmalloc(nbytes);
-		if (data != NULL)
-			memcpy(t->data, data, nbytes);
-		else
-			memset(t->data, 0, nbytes);
-	}
-}
-
-/*
- * Serialize header, key/values and tensor infos into b (computing the
- * data offsets), and return the data section's total size.
- */
-static uint64_t
-gguf_writer_head(struct gguf_writer *w, struct buf *b)
-{
-	struct gguf_wtensor	*t;
-	uint64_t		 i, off = 0, a = w->alignment;
-	uint32_t		 d;
-
-	buf_append(b, GGUF_MAGIC, 4);
-	gguf_w_le(b, w->version, 4);
-	gguf_w_le(b, w->n_t, 8);
-	gguf_w_le(b, w->n_kv, 8);
-	if (w->kv.len > 0)
-		buf_append(b, w->kv.data, w->kv.len);
-	for (i = 0; i < w->n_t; i++) {
-		t = &w->t[i];
-		if (!t->forced) {
-			t->offset = off;
-			off += (t->nbytes + a - 1) / a * a;
-		}
-		gguf_w_string(b, t->name, t->namelen);
-		gguf_w_le(b, t->n_dims, 4);
-		for (d = 0; d < t->n_dims && d < GGUF_MAX_DIMS; d++)
-			gguf_w_le(b, t->ne[d], 8);
-		gguf_w_le(b, t->type, 4);
-		gguf_w_le(b, t->offset, 8);
-	}
-	while (b->len % a != 0)
-		buf_putc(b, 0);
-	return off;
-}
-
-void *
-gguf_writer_bytes(struct gguf_writer *w, size_t *size)
-{
-	struct buf		 b = BUF_INIT;
-	struct gguf_wtensor	*t;
-	uint64_t		 i, dsize, start;
-
-	dsize = gguf_writer_head(w, &b);
-	start = b.len;
-	buf_reserve(&b, dsize);
-	for (i = 0; i < w->n_t; i++) {
-		t = &w->t[i];
-		if (t->forced)
-			continue;
-		buf_truncate(&b, start + t->offset);
-		if (t->fill != NULL) {
-			buf_reserve(&b, t->nbytes);
-			t->fill(b.data + b.len, t->nbytes, t->arg);
-			b.len += t->nbytes;
-			b.data[b.len] = '\0';
-		} else if (t->nbytes > 0)
-			buf_append(&b, t->data, t->nbytes);
-		while ((b.len - start) % w->alignment != 0)
-			buf_putc(&b, 0);
-	}
-	*size = b.len;
-	if (b.data == NULL)
-		buf_putc(&b, 0);	/* never return NULL */
-	return buf_detach(&b);
-}
-
-/*
- * Write the file: the head with write(2), then the data through a shared
- * mapping of the file so fill() callbacks write multi-GB tensors straight
- * into the page cache, one tensor at a time.
- */
-int
-gguf_writer_save(struct gguf_writer *w, const char *path, char **cause)
-{
-	struct buf		 b = BUF_INIT;
-	struct gguf_wtensor	*t;
-	uint64_t		 i, dsize, total, done, pg, mstart, mlen;
-	ssize_t			 n;
-	uint8_t			*m;
-	struct stat		 sb;
-	int			 fd, err;
-
-	/*
-	 * Only ever a regular file: what is at path is truncated, and on
-	 * failure removed, so a device or FIFO given by mistake (or as
-	 * root, /dev/null) must be refused before it is touched.
-	 */
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "%s: not a regular file", path);
-		return -1;
-	}
-	dsize = gguf_writer_head(w, &b);
-	total = b.len + dsize;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NONBLOCK, 0644)) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		buf_free(&b);
-		return -1;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		/* replaced between the two looks: leave it alone */
-		xasprintf(cause, "%s: not a regular file", path);
-		buf_free(&b);
-		close(fd);
-		return -1;
-	}
-	for (done = 0; done < b.len; done += (uint64_t)n) {
-		n = write(fd, b.data + done, b.len - done);
-		if (n <= 0) {
-			xasprintf(cause, "%s: write: %s", path,
-			    n == 0 ? "short write" : strerror(errno));
-			goto fail;
-		}
-	}
-	/*
-	 * Reserve every block now: the tensors are written through a
-	 * mapping, where a full disk would be a SIGBUS instead of an
-	 * error.  File systems without fallocate get a sparse file.
-	 */
-	if ((err = posix_fallocate(fd, 0, (off_t)total)) != 0 &&
-	    err != EOPNOTSUPP && err != EINVAL) {
-		xasprintf(cause, "%s: cannot reserve %llu bytes: %s", path,
-		    (unsigned long long)total, strerror(err));
-		goto fail;
-	}
-	if (err != 0 && ftruncate(fd, (off_t)total) == -1) {
-		xasprintf(cause, "%s: ftruncate: %s", path, strerror(errno));
-		goto fail;
-	}
-	pg = (uint64_t)sysconf(_SC_PAGESIZE);
-	for (i = 0; i < w->n_t; i++) {
-		t = &w->t[i];
-		if (t->forced || t->nbytes == 0)
-			continue;
-		mstart = (b.len + t->offset) / pg * pg;
-		mlen = b.len + t->offset + t->nbytes - mstart;
-		m = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		    (off_t)mstart);
-		if (m == MAP_FAILED) {
-			xasprintf(cause, "%s: mmap: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (t->fill != NULL) {
-			t->fill(m + (b.len + t->offset - mstart), t->nbytes,
-			    t->arg);
-		} else {
-			memcpy(m + (b.len + t->offset - mstart), t->data,
-			    t->nbytes);
-		}
-		munmap(m, mlen);
-	}
-	buf_free(&b);
-	if (close(fd) == -1) {
-		xasprintf(cause, "%s: close: %s", path, strerror(errno));
-		unlink(path);
-		return -1;
-	}
-	return 0;
-fail:
-	buf_free(&b);
-	close(fd);
-	unlink(path);
-	return -1;
-}

@@ -2,9 +2,9 @@
  * gguf.h -- bounds-checked GGUF v2/v3 reader and a writer (engine-internal).
  *
  * gguf_open() mmaps the file read-only and validates every field before
- * anything is used (ENGINE-NOTES §1.4).  On error it returns -1 and sets
- * *cause to ONE line (caller frees) naming the file, the field (key or
- * tensor name) and the byte offset, e.g.
+ * anything is used (docs/ENGINE.md, "The GGUF reader").  On error it
+ * returns -1 and sets *cause to ONE line (caller frees) naming the file,
+ * the field (key or tensor name) and the byte offset, e.g.
  *   "model.gguf: tensor 'blk.3.ffn_down.weight': data ends at 4081016128,
  *    past end of file (4081016064)"
  * Nothing of a file that failed is ever returned.
@@ -126,6 +126,20 @@ double	 gguf_arr_f64(const struct gguf_kv *, uint64_t i);
 void	 gguf_escape(const void *s, size_t n, char *out, size_t outsz);
 
 const char *gguf_vtype_name(uint32_t);
+
+/* ---- shared by gguf.c, gguf-get.c and gguf-write.c --------------------- */
+
+#define GGUF_MAGIC		"GGUF"
+#define GGUF_DEFAULT_ALIGNMENT	32
+
+/* Bytes of one value of a fixed-size type; 0 for STRING, ARRAY, unknown. */
+size_t	 gguf_vtype_size(uint32_t);
+/* Decode a little-endian scalar of type t at p into the kv's union. */
+void	 gguf_decode_scalar(struct gguf_kv *, uint32_t t, const uint8_t *p);
+/* Whether a value type is an integer (BOOL excluded) / a float. */
+int	 gguf_is_int(uint32_t);
+int	 gguf_is_float(uint32_t);
+
 /*
  * Function name of the check that raised this thread's last parse error
  * (GGUF_CORRUPT in gguf.c), its source line in *line and the file offset

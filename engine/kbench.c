@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "quant.h"
 #include "kernels.h"
+#include "matmul.h"
 
 #define KB_PASSES	7
 #define KB_NCOLS	4096

@@ -16,8 +16,8 @@
  * eight blocks of a row at once, prefill repacks eight weight rows into
  * lanes, and the activations of Q4_0/Q5_0 are Q8_0P.
  *
- * Integer dot products (ENGINE-NOTES §2.5): pmaddubsw multiplies
- * unsigned weight codes by signed int8 activations into int16 pairs,
+ * Integer dot products (docs/ENGINE.md, "Quant types"): pmaddubsw
+ * multiplies unsigned weight codes by signed int8 activations into int16 pairs,
  * pmaddwd folds the pairs (or applies a 16-bit sub-block scale) into
  * int32.  Signed weight codes (Q8_0, and Q4_0/Q5_0 where noted) use the
  * sign trick |w| * (a * sign(w)).  K-quants keep the codes unsigned and apply the
@@ -36,8 +36,8 @@
 
 #include "quant.h"
 #include "kernels.h"
+#include "simd-x86.h"
 
-#define AI static inline __attribute__((always_inline))
 
 /*
  * Keep v in a register here: stops the compiler from re-associating a
@@ -48,25 +48,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-AI float
-hsum8(__m256 x)
-{
-	__m128	r = _mm_add_ps(_mm256_extractf128_ps(x, 1),
-	    _mm256_castps256_ps128(x));
-
-	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-	r = _mm_add_ss(r, _mm_movehdup_ps(r));
-	return _mm_cvtss_f32(r);
-}
-
-AI float
-hsum4(__m128 r)
-{
-	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-	r = _mm_add_ss(r, _mm_movehdup_ps(r));
-	return _mm_cvtss_f32(r);
-}
-
 AI int
 hsum8i(__m256i x)
 {
@@ -76,20 +57,6 @@ hsum8i(__m256i x)
 	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4E));
 	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xB1));
 	return _mm_cvtsi128_si32(r);
-}
-
-AI int
-hsum4i(__m128i r)
-{
-	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4E));
-	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xB1));
-	return _mm_cvtsi128_si32(r);
-}
-
-AI float
-h2f(uint16_t h)
-{
-	return _cvtsh_ss(h);
 }
 
 /* 16 packed bytes -> 32 nibbles: low nibbles first, then high nibbles. */
@@ -342,27 +309,6 @@ load_q8k(const block_q8_K *a, int off)
 	return _mm256_loadu_si256((const __m256i *)(a->qs + off));
 }
 
-AI __m256i
-load_bsums(const block_q8_K *a)
-{
-	return _mm256_loadu_si256((const __m256i *)a->bsums);
-}
-
-/* Q4_K / Q5_K: the 8 scales and 8 mins as int16 (ENGINE-NOTES §2.4). */
-AI void
-k4_scales(const uint8_t *s12, __m128i *sc, __m128i *mn)
-{
-	uint32_t	u[3], s0, s1, m0, m1;
-
-	memcpy(u, s12, 12);
-	s0 = u[0] & 0x3F3F3F3F;
-	m0 = u[1] & 0x3F3F3F3F;
-	s1 = (u[2] & 0x0F0F0F0F) | ((u[0] >> 6) & 0x03030303) << 4;
-	m1 = ((u[2] >> 4) & 0x0F0F0F0F) | ((u[1] >> 6) & 0x03030303) << 4;
-	*sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)s1, (int)s0));
-	*mn = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)m1, (int)m0));
-}
-
 /*
  * Q4_K (hbits == 0) and Q5_K: per super-block, 4 groups of 64 elements;
  * the low nibbles of group j's 32 bytes are sub-block 2j, the high ones
@@ -394,22 +340,10 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 		if (nc == 1)
 			pf_ahead(blk, (int)bsz);
 
-		if (q5) {
-			const block_q5_K *b = (const block_q5_K *)blk;
-
-			d = h2f(b->d);
-			dmin = h2f(b->dmin);
-			k4_scales(b->scales, &sc, &mn);
-			qs = b->qs;
-			hb = _mm256_loadu_si256((const __m256i *)b->qh);
-		} else {
-			const block_q4_K *b = (const block_q4_K *)blk;
-
-			d = h2f(b->d);
-			dmin = h2f(b->dmin);
-			k4_scales(b->scales, &sc, &mn);
-			qs = b->qs;
-		}
+		qs = k45_head(blk, q5, &d, &dmin, &sc, &mn);
+		if (q5)
+			hb = _mm256_loadu_si256((const __m256i *)
+			    ((const block_q5_K *)blk)->qh);
 		sc256 = _mm256_broadcastsi128_si256(sc);
 		#pragma GCC unroll 4
 		for (c = 0; c < nc; c++)
@@ -454,27 +388,15 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			__m256i	bs = load_bsums(a);
 
 			yd = a->d;
-			bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs),
-			    _mm256_extracti128_si256(bs, 1));
+			bsp = k45_bsums(bs);
 			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
 			    _mm256_cvtepi32_ps(sumi[c]), acc[c]);
-			/*
-			 * The min term: Q4_K sums it in a vector, Q5_K as a
-			 * scalar, each as llama.cpp's AVX2 kernel does.
-			 */
-			if (q5)
-				summ[c] = fmaf(-(yd * dmin), (float)hsum4i(
-				    _mm_madd_epi16(mn, bsp)), summ[c]);
-			else
-				accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * yd),
-				    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)),
-				    accm[c]);
+			k45_min(bsp, mn, yd, dmin, q5, &summ[c], &accm[c]);
 		}
 	}
 	#pragma GCC unroll 4
 	for (c = 0; c < nc; c++)
-		out[c] = q5 ? hsum8(acc[c]) + summ[c] :
-		    hsum8(acc[c]) - hsum4(accm[c]);
+		out[c] = k45_result(acc[c], summ[c], accm[c], q5);
 }
 
 AI void
@@ -576,22 +498,8 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 
 /*
  * Q3_K: codes lo2 + 4 * hbit in 0..7 (offset 4 through the bsums),
- * signed six-bit scales per 16 elements.
+ * signed six-bit scales per 16 elements (q3k_scales8).
  */
-AI __m128i
-q3k_scales8(const uint8_t *s12)
-{
-	uint32_t	a[3], v[4];
-
-	memcpy(a, s12, 12);
-	v[0] = (a[0] & 0x0F0F0F0F) | (a[2] & 0x03030303) << 4;
-	v[1] = (a[1] & 0x0F0F0F0F) | ((a[2] >> 2) & 0x03030303) << 4;
-	v[2] = ((a[0] >> 4) & 0x0F0F0F0F) | ((a[2] >> 4) & 0x03030303) << 4;
-	v[3] = ((a[1] >> 4) & 0x0F0F0F0F) | ((a[2] >> 6) & 0x03030303) << 4;
-	return _mm_sub_epi8(_mm_set_epi32((int)v[3], (int)v[2], (int)v[1],
-	    (int)v[0]), _mm_set1_epi8(32));
-}
-
 AI void
 q3_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
     float *out)
@@ -1099,7 +1007,7 @@ p8_scales(const uint8_t *p, size_t sz)
 #define P8_CHUNK	64
 /*
  * Columns whose accumulators one pass over the repacked rows serves: all
- * of a matmul tile (MM_COLS in kernels.c), so each chunk of eight rows
+ * of a matmul tile (MM_COLS in matmul.c), so each chunk of eight rows
  * is repacked once per call; wider calls repeat the repack per group.
  */
 #define P8_COLS		64

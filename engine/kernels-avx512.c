@@ -61,6 +61,7 @@
 
 #include "quant.h"
 #include "kernels.h"
+#include "simd-x86.h"
 
 /* The name of the install function (the emulation test renames it). */
 #ifndef AVX512_INSTALL
@@ -72,7 +73,6 @@
 #endif
 void	AVX512_INSTALL(void);
 
-#define AI static inline __attribute__((always_inline))
 
 
 /* Activation columns one pass over a weight row serves. */
@@ -93,41 +93,6 @@ void	AVX512_INSTALL(void);
 #endif
 
 /* ---- helpers ---------------------------------------------------------- */
-
-/* ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), as quant.c's hsum8. */
-AI float
-hsum8(__m256 x)
-{
-	__m128	r = _mm_add_ps(_mm256_extractf128_ps(x, 1),
-	    _mm256_castps256_ps128(x));
-
-	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-	r = _mm_add_ss(r, _mm_movehdup_ps(r));
-	return _mm_cvtss_f32(r);
-}
-
-/* (l0 + l2) + (l1 + l3) */
-AI float
-hsum4(__m128 r)
-{
-	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-	r = _mm_add_ss(r, _mm_movehdup_ps(r));
-	return _mm_cvtss_f32(r);
-}
-
-AI int
-hsum4i(__m128i r)
-{
-	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4E));
-	r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xB1));
-	return _mm_cvtsi128_si32(r);
-}
-
-AI float
-h2f(uint16_t h)
-{
-	return _cvtsh_ss(h);
-}
 
 /* Lower 256 bits of v plus upper 256 bits: 16 lane sums -> 8. */
 AI __m256i
@@ -444,27 +409,6 @@ DEF_W64_NC(q5_1, block_q5_1, block_q8_1, w64_q5_1, 1)
 
 /* ---- K-quants --------------------------------------------------------- */
 
-AI __m256i
-load_bsums(const block_q8_K *a)
-{
-	return _mm256_loadu_si256((const __m256i *)a->bsums);
-}
-
-/* Q4_K / Q5_K: the 8 scales and 8 mins as int16 (ENGINE-NOTES §2.4). */
-AI void
-k4_scales(const uint8_t *s12, __m128i *sc, __m128i *mn)
-{
-	uint32_t	u[3], s0, s1, m0, m1;
-
-	memcpy(u, s12, 12);
-	s0 = u[0] & 0x3F3F3F3F;
-	m0 = u[1] & 0x3F3F3F3F;
-	s1 = (u[2] & 0x0F0F0F0F) | ((u[0] >> 6) & 0x03030303) << 4;
-	m1 = ((u[2] >> 4) & 0x0F0F0F0F) | ((u[1] >> 6) & 0x03030303) << 4;
-	*sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)s1, (int)s0));
-	*mn = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)m1, (int)m0));
-}
-
 /*
  * Q4_K (q5 == 0) and Q5_K.  Chunk j of qs (32 bytes) holds sub-block 2j
  * in its low nibbles and 2j+1 in its high ones; the zmm for chunk j is
@@ -499,23 +443,10 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 		if (nc == 1)
 			pf_ahead(blk, (int)bsz);
 
-		if (q5) {
-			const block_q5_K *b = (const block_q5_K *)blk;
-
-			d = h2f(b->d);
-			dmin = h2f(b->dmin);
-			k4_scales(b->scales, &sc, &mn);
-			qs = b->qs;
+		qs = k45_head(blk, q5, &d, &dmin, &sc, &mn);
+		if (q5)
 			hz = _mm512_broadcast_i64x4(_mm256_loadu_si256(
-			    (const __m256i *)b->qh));
-		} else {
-			const block_q4_K *b = (const block_q4_K *)blk;
-
-			d = h2f(b->d);
-			dmin = h2f(b->dmin);
-			k4_scales(b->scales, &sc, &mn);
-			qs = b->qs;
-		}
+			    (const __m256i *)((const block_q5_K *)blk)->qh));
 		sc512 = _mm512_castsi128_si512(sc);
 		#pragma GCC unroll 8
 		for (c = 0; c < nc; c++)
@@ -545,23 +476,15 @@ q45_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 			__m256i	bs = load_bsums(a);
 
 			yd = a->d;
-			bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs),
-			    _mm256_extracti128_si256(bs, 1));
+			bsp = k45_bsums(bs);
 			acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd),
 			    _mm256_cvtepi32_ps(fold16(sumi[c])), acc[c]);
-			if (q5)
-				summ[c] = fmaf(-(yd * dmin), (float)hsum4i(
-				    _mm_madd_epi16(mn, bsp)), summ[c]);
-			else
-				accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * yd),
-				    _mm_cvtepi32_ps(_mm_madd_epi16(mn, bsp)),
-				    accm[c]);
+			k45_min(bsp, mn, yd, dmin, q5, &summ[c], &accm[c]);
 		}
 	}
 	#pragma GCC unroll 8
 	for (c = 0; c < nc; c++)
-		out[c] = q5 ? hsum8(acc[c]) + summ[c] :
-		    hsum8(acc[c]) - hsum4(accm[c]);
+		out[c] = k45_result(acc[c], summ[c], accm[c], q5);
 }
 
 AI void
@@ -651,21 +574,6 @@ q6_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 	#pragma GCC unroll 8
 	for (c = 0; c < nc; c++)
 		out[c] = hsum8(acc[c]);
-}
-
-/* Q3_K: the 16 signed six-bit scales (-32..31) as int8. */
-AI __m128i
-q3k_scales8(const uint8_t *s12)
-{
-	uint32_t	a[3], v[4];
-
-	memcpy(a, s12, 12);
-	v[0] = (a[0] & 0x0F0F0F0F) | (a[2] & 0x03030303) << 4;
-	v[1] = (a[1] & 0x0F0F0F0F) | ((a[2] >> 2) & 0x03030303) << 4;
-	v[2] = ((a[0] >> 4) & 0x0F0F0F0F) | ((a[2] >> 4) & 0x03030303) << 4;
-	v[3] = ((a[1] >> 4) & 0x0F0F0F0F) | ((a[2] >> 6) & 0x03030303) << 4;
-	return _mm_sub_epi8(_mm_set_epi32((int)v[3], (int)v[2], (int)v[1],
-	    (int)v[0]), _mm_set1_epi8(32));
 }
 
 /*

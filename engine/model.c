@@ -45,6 +45,8 @@ static int	model_mat(const struct gguf_file *, const char *, int64_t,
 static int	model_vec(const struct gguf_file *, const char *, int64_t,
 		    float **, char **);
 static int	model_known_tensor(const char *, int);
+static const struct gguf_tensor *model_tensor(const struct gguf_file *,
+	    const char *, char **);
 
 /*
  * Read the integer hyperparameter key into *out.  The key may hold a
@@ -133,7 +135,8 @@ model_get_f32(const struct gguf_file *gf, const char *key, float def,
 }
 
 /*
- * Fill *hp from the metadata (ENGINE-NOTES §1.7) and check it.
+ * Fill *hp from the llama.* metadata keys and check it (docs/ENGINE.md,
+ * "The GGUF reader", lists the keys and the checks).
  * 0 or -1 with *cause naming the key.
  */
 static int
@@ -304,6 +307,17 @@ model_hparams(const struct gguf_file *gf, struct hparams *hp, char **cause)
 	return 0;
 }
 
+/* Tensor name of gf, or NULL with *cause when the file lacks it. */
+static const struct gguf_tensor *
+model_tensor(const struct gguf_file *gf, const char *name, char **cause)
+{
+	const struct gguf_tensor	*t;
+
+	if ((t = gguf_find_tensor(gf, name)) == NULL)
+		xasprintf(cause, "%s: missing tensor '%s'", gf->name, name);
+	return t;
+}
+
 /*
  * Map the 2-D weight name, which must have ne = [ne0, ne1] and a type
  * the matmul kernels handle.  0 or -1 with *cause.
@@ -315,11 +329,8 @@ model_mat(const struct gguf_file *gf, const char *name, int64_t ne0,
 	const struct gguf_tensor	*t;
 	const struct qtraits		*qt;
 
-	t = gguf_find_tensor(gf, name);
-	if (t == NULL) {
-		xasprintf(cause, "%s: missing tensor '%s'", gf->name, name);
+	if ((t = model_tensor(gf, name, cause)) == NULL)
 		return -1;
-	}
 	if (t->n_dims != 2 || t->ne[0] != ne0 || t->ne[1] != ne1) {
 		xasprintf(cause, "%s: tensor '%s' has shape [%lld, %lld, %lld, "
 		    "%lld], expected [%lld, %lld]", gf->name, name,
@@ -361,11 +372,8 @@ model_vec(const struct gguf_file *gf, const char *name, int64_t n,
 	const struct gguf_tensor	*t;
 	const struct qtraits		*qt;
 
-	t = gguf_find_tensor(gf, name);
-	if (t == NULL) {
-		xasprintf(cause, "%s: missing tensor '%s'", gf->name, name);
+	if ((t = model_tensor(gf, name, cause)) == NULL)
 		return -1;
-	}
 	if (t->n_dims != 1 || t->ne[0] != n) {
 		xasprintf(cause, "%s: tensor '%s' has shape [%lld, %lld], "
 		    "expected [%lld]", gf->name, name, (long long)t->ne[0],

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernels.h"
+#include "matmul.h"
 
 struct gguf_file;
 struct tpool;

@@ -1,35 +1,40 @@
 /*
  * quant.c -- the type-traits table, fp16/bf16 conversion, and the scalar
- * reference kernels (ENGINE-NOTES §2): dequantizers, quantizers and dot
- * products for every type.
+ * reference kernels of the float and 32-element formats: dequantizers,
+ * quantizers and dot products (the K-quants are in quant-k.c; what both
+ * share is in quant-ref.h).
  *
  * The traits table is indexed by ggml_type id.  Ids we do not implement
  * have a NULL name and are rejected by the GGUF reader.
  *
  * Everything here is plain C, always compiled, and is the oracle the SIMD
- * kernels (kernels-avx2.c) are tested against.  The dot products follow
- * §2.5: the activations are first quantized to the weight type's
+ * kernels (kernels-avx2.c, kernels-avx512.c) are tested against.  The
+ * dot products follow the order in docs/ENGINE.md, "Bit-identical
+ * results": the activations are first quantized to the weight type's
  * vec_dot_type; inside a block the products are summed in int32 and the
  * block's float scales are applied once per block (K-quants: once per
  * super-block, the affine mins through the Q8_K bsums).  Row sums of the
  * per-block floats are in float, in block order.
  *
  * F32, F16 and BF16 weights are dotted against activations of the same
- * type (F16: x rounded to f16, as ggml does); those reference dots sum in
- * double.
+ * type (F16: x rounded to f16, as ggml does), in two 8-lane float
+ * accumulators (DOT_FLOAT below).
  *
  * The activation quantizers reproduce llama.cpp's rounding bit for bit:
  * Q8_0/Q8_1 as its x86 path (nearest-even of x * 127/amax; see below),
- * Q8_K as its reference (nearest-even of x * iscale, clamped to 127).  The weight quantizers of
- * the 32-element formats follow §2.3; the K-quant ones are a simple
- * min/max search with a refit of the scales, correct but not llama.cpp's
- * bit for bit.
+ * Q8_K as its reference (nearest-even of x * iscale, clamped to 127).
+ * The weight quantizers of the 32-element formats pick d from the signed
+ * value of largest magnitude as llama.cpp does; the K-quant ones
+ * (quant-k.c) are a simple min/max search with a refit of the scales,
+ * correct but not llama.cpp's bit for bit.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "quant.h"
+#include "quant-ref.h"
 
 static float	dot_f32(int, const void *, const void *);
 static float	dot_f16(int, const void *, const void *);
@@ -39,11 +44,6 @@ static float	dot_q4_1(int, const void *, const void *);
 static float	dot_q5_0(int, const void *, const void *);
 static float	dot_q5_1(int, const void *, const void *);
 static float	dot_q8_0(int, const void *, const void *);
-static float	dot_q2_K(int, const void *, const void *);
-static float	dot_q3_K(int, const void *, const void *);
-static float	dot_q4_K(int, const void *, const void *);
-static float	dot_q5_K(int, const void *, const void *);
-static float	dot_q6_K(int, const void *, const void *);
 
 static void	to_float_f32(const void *, float *, int64_t);
 static void	to_float_f16(const void *, float *, int64_t);
@@ -54,12 +54,6 @@ static void	to_float_q5_0(const void *, float *, int64_t);
 static void	to_float_q5_1(const void *, float *, int64_t);
 static void	to_float_q8_0(const void *, float *, int64_t);
 static void	to_float_q8_1(const void *, float *, int64_t);
-static void	to_float_q2_K(const void *, float *, int64_t);
-static void	to_float_q3_K(const void *, float *, int64_t);
-static void	to_float_q4_K(const void *, float *, int64_t);
-static void	to_float_q5_K(const void *, float *, int64_t);
-static void	to_float_q6_K(const void *, float *, int64_t);
-static void	to_float_q8_K(const void *, float *, int64_t);
 static void	to_float_q8_0p(const void *, float *, int64_t);
 
 static void	from_float_f32(const float *, void *, int64_t);
@@ -69,11 +63,12 @@ static void	from_float_q4_0(const float *, void *, int64_t);
 static void	from_float_q4_1(const float *, void *, int64_t);
 static void	from_float_q5_0(const float *, void *, int64_t);
 static void	from_float_q5_1(const float *, void *, int64_t);
-static void	from_float_q2_K(const float *, void *, int64_t);
-static void	from_float_q3_K(const float *, void *, int64_t);
-static void	from_float_q4_K(const float *, void *, int64_t);
-static void	from_float_q5_K(const float *, void *, int64_t);
-static void	from_float_q6_K(const float *, void *, int64_t);
+
+struct q32_fmt;
+static void	to_float_q32(const struct q32_fmt *, const void *, float *,
+	    int64_t);
+static void	from_float_q32(const struct q32_fmt *, const float *, void *,
+	    int64_t);
 
 #define T(name, blck, size, w, tof, fromf, vdt, dot, quant) \
 	{ name, blck, size, w, tof, fromf, vdt, dot, dot, NULL, quant }
@@ -240,98 +235,6 @@ f32_to_bf16(float f)
 	return (uint16_t)((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
 }
 
-/* ---- helpers ---------------------------------------------------------- */
-
-#define H2F(h) fp16_to_f32(h)
-
-/* Round to nearest, ties to even, like ggml's nearest_int (|x| < 2^22). */
-static inline int
-nearest_int(float x)
-{
-	return (int)lrintf(x);
-}
-
-/* Scale and min of sub-block j (0..7) of a Q4_K / Q5_K super-block. */
-static inline void
-get_scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m)
-{
-	if (j < 4) {
-		*sc = q[j] & 63;
-		*m = q[j + 4] & 63;
-	} else {
-		*sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-		*m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-	}
-}
-
-/* The inverse: pack 8 six-bit scales and mins into 12 bytes. */
-static void
-put_scale_min_k4(const uint8_t *sc, const uint8_t *m, uint8_t *q)
-{
-	int	j;
-
-	memset(q, 0, 12);
-	for (j = 0; j < 4; j++) {
-		q[j] = (sc[j] & 63) | ((sc[j + 4] >> 4) << 6);
-		q[j + 4] = (m[j] & 63) | ((m[j + 4] >> 4) << 6);
-		q[j + 8] = (sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4);
-	}
-}
-
-/* The 16 signed six-bit Q3_K scales (−32..31). */
-static inline void
-q3k_scales(const uint8_t *s, int8_t *out)
-{
-	int	i, lo, hi;
-
-	for (i = 0; i < 16; i++) {
-		lo = i < 8 ? s[i] & 0xF : s[i - 8] >> 4;
-		hi = (s[8 + (i % 4)] >> (2 * (i / 4))) & 3;
-		out[i] = (int8_t)((lo | hi << 4) - 32);
-	}
-}
-
-/* Codes of one Q2_K/Q3_K-style 2-bit field: element e of a super-block. */
-static inline int
-q2_field(const uint8_t *qs, int e)
-{
-	int	h = e / 128, j = (e % 128) / 32, l = e % 32;
-
-	return (qs[32 * h + l] >> (2 * j)) & 3;
-}
-
-/* Q4_K / Q5_K low nibble of element e. */
-static inline int
-q4k_nibble(const uint8_t *qs, int e)
-{
-	int	c = e / 64, r = e % 64;
-
-	return r < 32 ? qs[32 * c + r] & 0xF : qs[32 * c + r - 32] >> 4;
-}
-
-/* Q6_K code (−32..31) of element e. */
-static inline int
-q6k_code(const block_q6_K *b, int e)
-{
-	int	h = e / 128, k = (e % 128) / 32, l = e % 32;
-	int	lo, hi;
-
-	lo = b->ql[64 * h + l + 32 * (k & 1)];
-	lo = k < 2 ? lo & 0xF : lo >> 4;
-	hi = (b->qh[32 * h + l] >> (2 * k)) & 3;
-	return (lo | hi << 4) - 32;
-}
-
-/* Q3_K code (−4..3) of element e. */
-static inline int
-q3k_code(const block_q3_K *b, int e)
-{
-	int	lo = q2_field(b->qs, e);
-	int	hb = (b->hmask[e % 32] >> (e / 32)) & 1;
-
-	return lo - (hb ? 0 : 4);
-}
-
 /* ---- dequantizers ----------------------------------------------------- */
 
 static void
@@ -340,8 +243,9 @@ to_float_f32(const void *src, float *dst, int64_t n)
 	memcpy(dst, src, (size_t)n * sizeof *dst);
 }
 
-static void
-to_float_f16(const void *src, float *dst, int64_t n)
+/* 16-bit float formats: each little-endian element through conv. */
+static inline void
+to_float_h16(const void *src, float *dst, int64_t n, float (*conv)(uint16_t))
 {
 	const uint8_t	*p = src;
 	uint16_t	 h;
@@ -349,57 +253,44 @@ to_float_f16(const void *src, float *dst, int64_t n)
 
 	for (i = 0; i < n; i++) {
 		memcpy(&h, p + 2 * i, 2);
-		dst[i] = fp16_to_f32(h);
+		dst[i] = conv(h);
 	}
+}
+
+static void
+to_float_f16(const void *src, float *dst, int64_t n)
+{
+	to_float_h16(src, dst, n, fp16_to_f32);
 }
 
 static void
 to_float_bf16(const void *src, float *dst, int64_t n)
 {
-	const uint8_t	*p = src;
-	uint16_t	 h;
-	int64_t		 i;
-
-	for (i = 0; i < n; i++) {
-		memcpy(&h, p + 2 * i, 2);
-		dst[i] = bf16_to_f32(h);
-	}
+	to_float_h16(src, dst, n, bf16_to_f32);
 }
 
-static void
-to_float_q4_0(const void *src, float *dst, int64_t n)
-{
-	const block_q4_0	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d;
+/*
+ * Where the fields of a Q4_0/Q4_1/Q5_0/Q5_1 block sit: d at offset 0, m
+ * (affine types) at offset m, the fifth bits (Q5) at qh, the nibbles at
+ * qs; offset 0 = no such field.  Codes are nibble | fifth bit << 4; the
+ * value is d * (code - off) (symmetric) or d * code + m (affine).
+ */
+struct q32_fmt {
+	size_t		 size;
+	size_t		 m, qh, qs;
+	int		 off;		/* symmetric: 8 or 16 */
+	int		 qmax;		/* largest code */
+};
 
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		for (e = 0; e < 16; e++) {
-			dst[e] = d * ((b->qs[e] & 0xF) - 8);
-			dst[e + 16] = d * ((b->qs[e] >> 4) - 8);
-		}
-	}
-}
-
-static void
-to_float_q4_1(const void *src, float *dst, int64_t n)
-{
-	const block_q4_1	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d, m;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		m = H2F(b->m);
-		for (e = 0; e < 16; e++) {
-			dst[e] = d * (b->qs[e] & 0xF) + m;
-			dst[e + 16] = d * (b->qs[e] >> 4) + m;
-		}
-	}
-}
+static const struct q32_fmt q32_q4_0 = { sizeof(block_q4_0), 0, 0,
+	offsetof(block_q4_0, qs), 8, 15 };
+static const struct q32_fmt q32_q4_1 = { sizeof(block_q4_1),
+	offsetof(block_q4_1, m), 0, offsetof(block_q4_1, qs), 0, 15 };
+static const struct q32_fmt q32_q5_0 = { sizeof(block_q5_0), 0,
+	offsetof(block_q5_0, qh), offsetof(block_q5_0, qs), 16, 31 };
+static const struct q32_fmt q32_q5_1 = { sizeof(block_q5_1),
+	offsetof(block_q5_1, m), offsetof(block_q5_1, qh),
+	offsetof(block_q5_1, qs), 0, 31 };
 
 static inline uint32_t
 qh_u32(const uint8_t *qh)
@@ -408,62 +299,65 @@ qh_u32(const uint8_t *qh)
 	    (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
 }
 
-static void
-to_float_q5_0(const void *src, float *dst, int64_t n)
+static uint16_t
+q32_f16(const uint8_t *p)
 {
-	const block_q5_0	*b = src;
-	int64_t			 i;
-	int			 e;
-	uint32_t		 qh;
-	float			 d;
+	uint16_t	h;
 
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		qh = qh_u32(b->qh);
+	memcpy(&h, p, 2);
+	return h;
+}
+
+static void
+to_float_q32(const struct q32_fmt *f, const void *src, float *dst, int64_t n)
+{
+	const uint8_t	*b = src;
+	const uint8_t	*qs;
+	int64_t		 i;
+	int		 e, lo, hi;
+	uint32_t	 qh;
+	float		 d, m;
+
+	for (i = 0; i < n / QK; i++, b += f->size, dst += QK) {
+		d = H2F(q32_f16(b));
+		m = f->m ? H2F(q32_f16(b + f->m)) : 0.0f;
+		qh = f->qh ? qh_u32(b + f->qh) : 0;
+		qs = b + f->qs;
 		for (e = 0; e < 16; e++) {
-			dst[e] = d * ((int)((b->qs[e] & 0xF) |
-			    ((qh >> e) & 1) << 4) - 16);
-			dst[e + 16] = d * ((int)((b->qs[e] >> 4) |
-			    ((qh >> (e + 16)) & 1) << 4) - 16);
+			lo = (qs[e] & 0xF) | ((qh >> e) & 1) << 4;
+			hi = (qs[e] >> 4) | ((qh >> (e + 16)) & 1) << 4;
+			if (f->m) {
+				dst[e] = d * lo + m;
+				dst[e + 16] = d * hi + m;
+			} else {
+				dst[e] = d * (lo - f->off);
+				dst[e + 16] = d * (hi - f->off);
+			}
 		}
 	}
 }
 
-static void
-to_float_q5_1(const void *src, float *dst, int64_t n)
-{
-	const block_q5_1	*b = src;
-	int64_t			 i;
-	int			 e;
-	uint32_t		 qh;
-	float			 d, m;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		m = H2F(b->m);
-		qh = qh_u32(b->qh);
-		for (e = 0; e < 16; e++) {
-			dst[e] = d * (int)((b->qs[e] & 0xF) |
-			    ((qh >> e) & 1) << 4) + m;
-			dst[e + 16] = d * (int)((b->qs[e] >> 4) |
-			    ((qh >> (e + 16)) & 1) << 4) + m;
-		}
-	}
+/* The traits table's entry points of each 32-element nibble format. */
+#define Q32_ENTRY(t)							\
+static void								\
+to_float_##t(const void *src, float *dst, int64_t n)			\
+{									\
+	to_float_q32(&q32_##t, src, dst, n);				\
+}									\
+static void								\
+from_float_##t(const float *x, void *y, int64_t n)			\
+{									\
+	from_float_q32(&q32_##t, x, y, n);				\
 }
+Q32_ENTRY(q4_0)
+Q32_ENTRY(q4_1)
+Q32_ENTRY(q5_0)
+Q32_ENTRY(q5_1)
 
 static void
 to_float_q8_0(const void *src, float *dst, int64_t n)
 {
-	const block_q8_0	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		for (e = 0; e < QK; e++)
-			dst[e] = d * b->qs[e];
-	}
+	dequant_i8(src, dst, n, QK, sizeof(block_q8_0), offsetof(block_q8_0, qs), 0);
 }
 
 static void
@@ -486,127 +380,7 @@ to_float_q8_0p(const void *src, float *dst, int64_t n)
 static void
 to_float_q8_1(const void *src, float *dst, int64_t n)
 {
-	const block_q8_1	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d;
-
-	for (i = 0; i < n / QK; i++, b++, dst += QK) {
-		d = H2F(b->d);
-		for (e = 0; e < QK; e++)
-			dst[e] = d * b->qs[e];
-	}
-}
-
-static void
-to_float_q2_K(const void *src, float *dst, int64_t n)
-{
-	const block_q2_K	*b = src;
-	int64_t			 i;
-	int			 e, s;
-	float			 d, dmin;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		d = H2F(b->d);
-		dmin = H2F(b->dmin);
-		for (e = 0; e < QK_K; e++) {
-			s = b->scales[e / 16];
-			dst[e] = d * (s & 0xF) * q2_field(b->qs, e) -
-			    dmin * (s >> 4);
-		}
-	}
-}
-
-static void
-to_float_q3_K(const void *src, float *dst, int64_t n)
-{
-	const block_q3_K	*b = src;
-	int64_t			 i;
-	int			 e;
-	int8_t			 sc[16];
-	float			 d;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		d = H2F(b->d);
-		q3k_scales(b->scales, sc);
-		for (e = 0; e < QK_K; e++)
-			dst[e] = d * sc[e / 16] * q3k_code(b, e);
-	}
-}
-
-static void
-to_float_q4_K(const void *src, float *dst, int64_t n)
-{
-	const block_q4_K	*b = src;
-	int64_t			 i;
-	int			 e, j;
-	uint8_t			 sc, m;
-	float			 d, dmin, ds, dm;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		d = H2F(b->d);
-		dmin = H2F(b->dmin);
-		for (j = 0; j < 8; j++) {
-			get_scale_min_k4(j, b->scales, &sc, &m);
-			ds = d * sc;
-			dm = dmin * m;
-			for (e = 32 * j; e < 32 * j + 32; e++)
-				dst[e] = ds * q4k_nibble(b->qs, e) - dm;
-		}
-	}
-}
-
-static void
-to_float_q5_K(const void *src, float *dst, int64_t n)
-{
-	const block_q5_K	*b = src;
-	int64_t			 i;
-	int			 e, j, q;
-	uint8_t			 sc, m;
-	float			 d, dmin, ds, dm;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		d = H2F(b->d);
-		dmin = H2F(b->dmin);
-		for (j = 0; j < 8; j++) {
-			get_scale_min_k4(j, b->scales, &sc, &m);
-			ds = d * sc;
-			dm = dmin * m;
-			for (e = 32 * j; e < 32 * j + 32; e++) {
-				q = q4k_nibble(b->qs, e) +
-				    16 * ((b->qh[e % 32] >> (e / 32)) & 1);
-				dst[e] = ds * q - dm;
-			}
-		}
-	}
-}
-
-static void
-to_float_q6_K(const void *src, float *dst, int64_t n)
-{
-	const block_q6_K	*b = src;
-	int64_t			 i;
-	int			 e;
-	float			 d;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		d = H2F(b->d);
-		for (e = 0; e < QK_K; e++)
-			dst[e] = d * b->scales[e / 16] * q6k_code(b, e);
-	}
-}
-
-static void
-to_float_q8_K(const void *src, float *dst, int64_t n)
-{
-	const block_q8_K	*b = src;
-	int64_t			 i;
-	int			 e;
-
-	for (i = 0; i < n / QK_K; i++, b++, dst += QK_K) {
-		for (e = 0; e < QK_K; e++)
-			dst[e] = b->d * b->qs[e];
-	}
+	dequant_i8(src, dst, n, QK, sizeof(block_q8_1), offsetof(block_q8_1, qs), 0);
 }
 
 /* ---- activation quantizers ---------------------------------------------
@@ -618,20 +392,32 @@ to_float_q8_K(const void *src, float *dst, int64_t n)
  * steps and move Q4_0/Q5_0/Q4_1/Q5_1 logits by up to 0.13.
  */
 
+/*
+ * The scale of one 32-element block of Q8_0 / Q8_1 activations: returns
+ * d = amax / 127 and sets *id = 127 / amax (0 for an all-zero block).
+ */
+static inline float
+q8_scale(const float *x, float *id)
+{
+	float	amax = 0.0f;
+	int	e;
+
+	for (e = 0; e < QK; e++)
+		amax = fmaxf(amax, fabsf(x[e]));
+	*id = amax != 0.0f ? 127.0f / amax : 0.0f;
+	return amax / 127;
+}
+
 void
 quantize_row_q8_0(const float *x, void *y, int64_t n)
 {
 	block_q8_0	*b = y;
 	int64_t		 i;
 	int		 e;
-	float		 amax, d, id;
+	float		 d, id;
 
 	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		amax = 0.0f;
-		for (e = 0; e < QK; e++)
-			amax = fmaxf(amax, fabsf(x[e]));
-		d = amax / 127;
-		id = amax != 0.0f ? 127.0f / amax : 0.0f;
+		d = q8_scale(x, &id);
 		b->d = f32_to_fp16(d);
 		for (e = 0; e < QK; e++)
 			b->qs[e] = (int8_t)nearbyintf(x[e] * id);
@@ -666,14 +452,10 @@ quantize_row_q8_1(const float *x, void *y, int64_t n)
 	block_q8_1	*b = y;
 	int64_t		 i;
 	int		 e, sum;
-	float		 amax, d, id;
+	float		 d, id;
 
 	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		amax = 0.0f;
-		for (e = 0; e < QK; e++)
-			amax = fmaxf(amax, fabsf(x[e]));
-		d = amax / 127;
-		id = amax != 0.0f ? 127.0f / amax : 0.0f;
+		d = q8_scale(x, &id);
 		b->d = f32_to_fp16(d);
 		sum = 0;
 		for (e = 0; e < QK; e++) {
@@ -681,41 +463,6 @@ quantize_row_q8_1(const float *x, void *y, int64_t n)
 			sum += b->qs[e];
 		}
 		b->s = f32_to_fp16(sum * d);
-	}
-}
-
-void
-quantize_row_q8_K(const float *x, void *y, int64_t n)
-{
-	block_q8_K	*b = y;
-	int64_t		 i;
-	int		 e, g, v, sum;
-	float		 amax, max, iscale;
-
-	for (i = 0; i < n / QK_K; i++, b++, x += QK_K) {
-		amax = max = 0.0f;
-		for (e = 0; e < QK_K; e++) {
-			if (fabsf(x[e]) > amax) {
-				amax = fabsf(x[e]);
-				max = x[e];
-			}
-		}
-		if (amax == 0.0f) {
-			memset(b, 0, sizeof *b);
-			continue;
-		}
-		iscale = -127.0f / max;
-		for (e = 0; e < QK_K; e++) {
-			v = nearest_int(iscale * x[e]);
-			b->qs[e] = (int8_t)(v < 127 ? v : 127);
-		}
-		for (g = 0; g < QK_K / 16; g++) {
-			sum = 0;
-			for (e = 0; e < 16; e++)
-				sum += b->qs[16 * g + e];
-			b->bsums[g] = (int16_t)sum;
-		}
-		b->d = 1.0f / iscale;
 	}
 }
 
@@ -727,49 +474,34 @@ from_float_f32(const float *x, void *y, int64_t n)
 	memcpy(y, x, (size_t)n * sizeof *x);
 }
 
-static void
-from_float_f16(const float *x, void *y, int64_t n)
+/* 16-bit float formats: each element through conv, little-endian. */
+static inline void
+from_float_h16(const float *x, void *y, int64_t n, uint16_t (*conv)(float))
 {
 	uint8_t		*p = y;
 	uint16_t	 h;
 	int64_t		 i;
 
 	for (i = 0; i < n; i++) {
-		h = f32_to_fp16(x[i]);
+		h = conv(x[i]);
 		memcpy(p + 2 * i, &h, 2);
 	}
+}
+
+static void
+from_float_f16(const float *x, void *y, int64_t n)
+{
+	from_float_h16(x, y, n, f32_to_fp16);
 }
 
 static void
 from_float_bf16(const float *x, void *y, int64_t n)
 {
-	uint8_t		*p = y;
-	uint16_t	 h;
-	int64_t		 i;
-
-	for (i = 0; i < n; i++) {
-		h = f32_to_bf16(x[i]);
-		memcpy(p + 2 * i, &h, 2);
-	}
+	from_float_h16(x, y, n, f32_to_bf16);
 }
 
-/* Signed value of largest magnitude among x[0..n-1]. */
-static float
-signed_absmax(const float *x, int n)
-{
-	float	amax = 0.0f, max = 0.0f;
-	int	i;
-
-	for (i = 0; i < n; i++) {
-		if (fabsf(x[i]) > amax) {
-			amax = fabsf(x[i]);
-			max = x[i];
-		}
-	}
-	return max;
-}
-
-/* Q4_0 (nmax 8) and Q5_0 (nmax 16): d = max / -nmax (§2.3). */
+/* Q4_0 (nmax 8) and Q5_0 (nmax 16): d = max / -nmax, max the signed
+ * value of largest magnitude, as llama.cpp's reference quantizer. */
 static void
 quant_sym32(const float *x, float nmax, int qmax, uint16_t *dp,
     uint8_t *q)
@@ -832,250 +564,21 @@ pack_qh(const uint8_t *q, uint8_t *qh)
 }
 
 static void
-from_float_q4_0(const float *x, void *y, int64_t n)
+from_float_q32(const struct q32_fmt *f, const float *x, void *y, int64_t n)
 {
-	block_q4_0	*b = y;
+	uint8_t		*b = y;
 	uint8_t		 q[QK];
 	int64_t		 i;
 
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_sym32(x, 8.0f, 15, &b->d, q);
-		pack_nibbles(q, b->qs);
-	}
-}
-
-static void
-from_float_q5_0(const float *x, void *y, int64_t n)
-{
-	block_q5_0	*b = y;
-	uint8_t		 q[QK];
-	int64_t		 i;
-
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_sym32(x, 16.0f, 31, &b->d, q);
-		pack_nibbles(q, b->qs);
-		pack_qh(q, b->qh);
-	}
-}
-
-static void
-from_float_q4_1(const float *x, void *y, int64_t n)
-{
-	block_q4_1	*b = y;
-	uint8_t		 q[QK];
-	int64_t		 i;
-
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_affine32(x, 15, &b->d, &b->m, q);
-		pack_nibbles(q, b->qs);
-	}
-}
-
-static void
-from_float_q5_1(const float *x, void *y, int64_t n)
-{
-	block_q5_1	*b = y;
-	uint8_t		 q[QK];
-	int64_t		 i;
-
-	for (i = 0; i < n / QK; i++, b++, x += QK) {
-		quant_affine32(x, 31, &b->d, &b->m, q);
-		pack_nibbles(q, b->qs);
-		pack_qh(q, b->qh);
-	}
-}
-
-/*
- * K-quant helpers.  Affine sub-blocks (Q2_K, Q4_K, Q5_K): each sub-block
- * of len values gets scale s = (max - min) / qmax and min m = -min (min
- * clipped to <= 0 so that m >= 0); the super-block stores d = max s /
- * smax and dmin = max m / smax, the per-sub-block codes are
- * nearest(s / d) and nearest(m / dmin), and the element codes are then
- * fitted against the quantized scale and min.
- */
-static void
-kq_affine(const float *x, int nsub, int len, int qmax, int smax,
-    uint16_t *dp, uint16_t *dminp, uint8_t *sc, uint8_t *mn, uint8_t *q)
-{
-	float	s[16], m[16], maxs = 0.0f, maxm = 0.0f, d, dmin, ds, dm;
-	float	lo, hi;
-	int	j, e, v;
-
-	for (j = 0; j < nsub; j++) {
-		lo = hi = x[j * len];
-		for (e = 1; e < len; e++) {
-			lo = fminf(lo, x[j * len + e]);
-			hi = fmaxf(hi, x[j * len + e]);
-		}
-		if (lo > 0.0f)
-			lo = 0.0f;
-		s[j] = (hi - lo) / qmax;
-		m[j] = -lo;
-		maxs = fmaxf(maxs, s[j]);
-		maxm = fmaxf(maxm, m[j]);
-	}
-	*dp = f32_to_fp16(maxs / smax);
-	*dminp = f32_to_fp16(maxm / smax);
-	d = fp16_to_f32(*dp);
-	dmin = fp16_to_f32(*dminp);
-	for (j = 0; j < nsub; j++) {
-		v = d > 0.0f ? nearest_int(s[j] / d) : 0;
-		sc[j] = (uint8_t)(v < 0 ? 0 : v > smax ? smax : v);
-		v = dmin > 0.0f ? nearest_int(m[j] / dmin) : 0;
-		mn[j] = (uint8_t)(v < 0 ? 0 : v > smax ? smax : v);
-		ds = d * sc[j];
-		dm = dmin * mn[j];
-		for (e = 0; e < len; e++) {
-			v = ds > 0.0f ?
-			    nearest_int((x[j * len + e] + dm) / ds) : 0;
-			q[j * len + e] = (uint8_t)(v < 0 ? 0 :
-			    v > qmax ? qmax : v);
-		}
-	}
-}
-
-/*
- * Symmetric sub-blocks (Q3_K: codes -4..3, scales -32..31; Q6_K: codes
- * -32..31, scales int8): as Q4_0, s = (signed max) / -nmax per sub-block,
- * then d = (signed max of s) / -smin_abs so the scales use the negative
- * end of their range, and the codes are refitted.
- */
-static void
-kq_sym(const float *x, int nsub, int len, int nmax, int smin_abs,
-    int smax, uint16_t *dp, int8_t *sc, int8_t *q)
-{
-	float	s[16] = { 0 }, d, ds;
-	int	j, e, v;
-
-	for (j = 0; j < nsub; j++)
-		s[j] = signed_absmax(x + j * len, len) / -nmax;
-	*dp = f32_to_fp16(signed_absmax(s, nsub) / -smin_abs);
-	d = fp16_to_f32(*dp);
-	for (j = 0; j < nsub; j++) {
-		v = d != 0.0f ? nearest_int(s[j] / d) : 0;
-		sc[j] = (int8_t)(v < -smin_abs ? -smin_abs :
-		    v > smax ? smax : v);
-		ds = d * sc[j];
-		for (e = 0; e < len; e++) {
-			v = ds != 0.0f ? nearest_int(x[j * len + e] / ds) : 0;
-			q[j * len + e] = (int8_t)(v < -nmax ? -nmax :
-			    v > nmax - 1 ? nmax - 1 : v);
-		}
-	}
-}
-
-static void
-from_float_q2_K(const float *x, void *y, int64_t n)
-{
-	block_q2_K	*b = y;
-	uint8_t		 sc[16], mn[16], q[QK_K];
-	int64_t		 i;
-	int		 e, j;
-
-	for (i = 0; i < n / QK_K; i++, b++, x += QK_K) {
-		kq_affine(x, 16, 16, 3, 15, &b->d, &b->dmin, sc, mn, q);
-		for (j = 0; j < 16; j++)
-			b->scales[j] = (uint8_t)(sc[j] | mn[j] << 4);
-		memset(b->qs, 0, sizeof b->qs);
-		for (e = 0; e < QK_K; e++)
-			b->qs[32 * (e / 128) + e % 32] |=
-			    (uint8_t)(q[e] << (2 * ((e % 128) / 32)));
-	}
-}
-
-static void
-from_float_q3_K(const float *x, void *y, int64_t n)
-{
-	block_q3_K	*b = y;
-	int8_t		 sc[16], q[QK_K];
-	int64_t		 i;
-	int		 e, j, u;
-
-	for (i = 0; i < n / QK_K; i++, b++, x += QK_K) {
-		kq_sym(x, 16, 16, 4, 32, 31, &b->d, sc, q);
-		memset(b->scales, 0, sizeof b->scales);
-		for (j = 0; j < 16; j++) {
-			u = sc[j] + 32;
-			if (j < 8)
-				b->scales[j] |= (uint8_t)(u & 0xF);
-			else
-				b->scales[j - 8] |= (uint8_t)((u & 0xF) << 4);
-			b->scales[8 + j % 4] |=
-			    (uint8_t)((u >> 4) << (2 * (j / 4)));
-		}
-		memset(b->qs, 0, sizeof b->qs);
-		memset(b->hmask, 0, sizeof b->hmask);
-		for (e = 0; e < QK_K; e++) {
-			u = q[e] + 4;		/* 0..7 */
-			b->qs[32 * (e / 128) + e % 32] |=
-			    (uint8_t)((u & 3) << (2 * ((e % 128) / 32)));
-			if (u & 4)
-				b->hmask[e % 32] |= (uint8_t)(1 << (e / 32));
-		}
-	}
-}
-
-static void
-from_float_q4_K(const float *x, void *y, int64_t n)
-{
-	block_q4_K	*b = y;
-	uint8_t		 sc[8], mn[8], q[QK_K];
-	int64_t		 i;
-	int		 c, r;
-
-	for (i = 0; i < n / QK_K; i++, b++, x += QK_K) {
-		kq_affine(x, 8, 32, 15, 63, &b->d, &b->dmin, sc, mn, q);
-		put_scale_min_k4(sc, mn, b->scales);
-		for (c = 0; c < 4; c++)
-			for (r = 0; r < 32; r++)
-				b->qs[32 * c + r] = (uint8_t)(q[64 * c + r] |
-				    q[64 * c + 32 + r] << 4);
-	}
-}
-
-static void
-from_float_q5_K(const float *x, void *y, int64_t n)
-{
-	block_q5_K	*b = y;
-	uint8_t		 sc[8], mn[8], q[QK_K];
-	int64_t		 i;
-	int		 c, r, e;
-
-	for (i = 0; i < n / QK_K; i++, b++, x += QK_K) {
-		kq_affine(x, 8, 32, 31, 63, &b->d, &b->dmin, sc, mn, q);
-		put_scale_min_k4(sc, mn, b->scales);
-		for (c = 0; c < 4; c++)
-			for (r = 0; r < 32; r++)
-				b->qs[32 * c + r] = (uint8_t)((q[64 * c + r] &
-				    0xF) | (q[64 * c + 32 + r] & 0xF) << 4);
-		memset(b->qh, 0, sizeof b->qh);
-		for (e = 0; e < QK_K; e++)
-			if (q[e] & 16)
-				b->qh[e % 32] |= (uint8_t)(1 << (e / 32));
-	}
-}
-
-static void
-from_float_q6_K(const float *x, void *y, int64_t n)
-{
-	block_q6_K	*b = y;
-	int8_t		 q[QK_K];
-	int64_t		 i;
-	int		 e, h, k, l, u;
-
-	for (i = 0; i < n / QK_K; i++, b++, x += QK_K) {
-		kq_sym(x, 16, 16, 32, 127, 127, &b->d, b->scales, q);
-		memset(b->ql, 0, sizeof b->ql);
-		memset(b->qh, 0, sizeof b->qh);
-		for (e = 0; e < QK_K; e++) {
-			h = e / 128;
-			k = (e % 128) / 32;
-			l = e % 32;
-			u = q[e] + 32;		/* 0..63 */
-			b->ql[64 * h + l + 32 * (k & 1)] |=
-			    (uint8_t)((u & 0xF) << (k < 2 ? 0 : 4));
-			b->qh[32 * h + l] |= (uint8_t)((u >> 4) << (2 * k));
-		}
+	for (i = 0; i < n / QK; i++, b += f->size, x += QK) {
+		if (f->m)
+			quant_affine32(x, f->qmax, (uint16_t *)b,
+			    (uint16_t *)(b + f->m), q);
+		else
+			quant_sym32(x, (float)f->off, f->qmax, (uint16_t *)b, q);
+		pack_nibbles(q, b + f->qs);
+		if (f->qh)
+			pack_qh(q, b + f->qh);
 	}
 }
 
@@ -1100,24 +603,6 @@ from_float_q6_K(const float *x, void *y, int64_t n)
  * one register.
  * fmaf is exact (one rounding), as the FMA instructions are.
  */
-
-/* ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), as vhaddps-free
- * AVX code sums a vector of 8 floats. */
-static float
-hsum8(const float *l)
-{
-	float	a0 = l[0] + l[4], a1 = l[1] + l[5];
-	float	a2 = l[2] + l[6], a3 = l[3] + l[7];
-
-	return (a0 + a2) + (a1 + a3);
-}
-
-/* (l0 + l2) + (l1 + l3) */
-static float
-hsum4(const float *l)
-{
-	return (l[0] + l[2]) + (l[1] + l[3]);
-}
 
 /*
  * Float formats: two 8-lane accumulators over 16 elements a step
@@ -1279,221 +764,4 @@ dot_q5_1(int n, const void *w, const void *x)
 		summ = fmaf(H2F(b->m), H2F(a->s), summ);
 	}
 	return hsum8(acc) + summ;
-}
-
-/*
- * K-quants, per super-block: lane m sums sc(e) * q_e * a_e over the
- * elements e with (e % 32) / 4 == m, where sc(e) is e's sub-block scale
- * (an integer); the 16-element formats start lane m from an offset term
- * (Q6_K: -32, Q3_K: -4 times sc_{2m} bsum_{2m} + sc_{2m+1} bsum_{2m+1}).
- * Then acc[m] = fmaf(d_w * d_a, lane, acc[m]); the min terms are at
- * each function.
- */
-static void
-lanes_add(int *lane, const int *q, const int8_t *a, int scale)
-{
-	int	m, t, s;
-
-	for (m = 0; m < 8; m++) {
-		s = 0;
-		for (t = 0; t < 4; t++)
-			s += q[4 * m + t] * a[4 * m + t];
-		lane[m] += scale * s;
-	}
-}
-
-/* The same, for a group of 32 whose two halves of 16 have scales s0, s1. */
-static void
-lanes_add16(int *lane, const int *q, const int8_t *a, int s0, int s1)
-{
-	int	m, t, s;
-
-	for (m = 0; m < 8; m++) {
-		s = 0;
-		for (t = 0; t < 4; t++)
-			s += q[4 * m + t] * a[4 * m + t];
-		lane[m] += (m < 4 ? s0 : s1) * s;
-	}
-}
-
-static void
-lanes_fma(float *acc, float d, const int *lane)
-{
-	int	m;
-
-	for (m = 0; m < 8; m++)
-		acc[m] = fmaf(d, (float)lane[m], acc[m]);
-}
-
-/* Q2_K: the mins first, lane m: mn_{2m} bsum_{2m} + mn_{2m+1} bsum_{2m+1},
- * into the same accumulators with -d_a * dmin_w. */
-static float
-dot_q2_K(int n, const void *w, const void *x)
-{
-	const block_q2_K	*b = w;
-	const block_q8_K	*a = x;
-	float			 acc[8] = { 0 }, d, dmin;
-	int			 i, h, j, l, m, lane[8], q[32];
-
-	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		d = H2F(b->d);
-		dmin = H2F(b->dmin);
-		for (m = 0; m < 8; m++)
-			lane[m] = (b->scales[2 * m] >> 4) * a->bsums[2 * m] +
-			    (b->scales[2 * m + 1] >> 4) * a->bsums[2 * m + 1];
-		lanes_fma(acc, -(a->d * dmin), lane);
-		memset(lane, 0, sizeof lane);
-		for (h = 0; h < 2; h++)
-			for (j = 0; j < 4; j++) {
-				for (l = 0; l < 32; l++)
-					q[l] = (b->qs[32 * h + l] >> (2 * j)) & 3;
-				lanes_add16(lane, q, a->qs + 128 * h + 32 * j,
-				    b->scales[8 * h + 2 * j] & 0xF,
-				    b->scales[8 * h + 2 * j + 1] & 0xF);
-			}
-		lanes_fma(acc, a->d * d, lane);
-	}
-	return hsum8(acc);
-}
-
-static float
-dot_q3_K(int n, const void *w, const void *x)
-{
-	const block_q3_K	*b = w;
-	const block_q8_K	*a = x;
-	float			 acc[8] = { 0 };
-	int8_t			 sc[16];
-	int			 i, h, j, l, m, lane[8], q[32];
-
-	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		q3k_scales(b->scales, sc);
-		/* codes + 4 (0..7); the 4 comes back off through the bsums */
-		for (m = 0; m < 8; m++)
-			lane[m] = -4 * (sc[2 * m] * a->bsums[2 * m] +
-			    sc[2 * m + 1] * a->bsums[2 * m + 1]);
-		for (h = 0; h < 2; h++)
-			for (j = 0; j < 4; j++) {
-				for (l = 0; l < 32; l++)
-					q[l] = ((b->qs[32 * h + l] >> (2 * j)) &
-					    3) + 4 * ((b->hmask[l] >>
-					    (4 * h + j)) & 1);
-				lanes_add16(lane, q, a->qs + 128 * h + 32 * j,
-				    sc[8 * h + 2 * j], sc[8 * h + 2 * j + 1]);
-			}
-		lanes_fma(acc, H2F(b->d) * a->d, lane);
-	}
-	return hsum8(acc);
-}
-
-/*
- * Q4_K / Q5_K: 32-byte chunk c holds sub-block 2c (low nibbles) and
- * 2c+1 (high nibbles); Q5_K's fifth bits are bit 2c / 2c+1 of qh[l].
- * The mins, per super-block, as 4 lanes k: m_{2k} p_{2k} + m_{2k+1}
- * p_{2k+1} with p_b = bsum_{2b} + bsum_{2b+1}.  Q4_K keeps them in 4
- * accumulators (fmaf(dmin_w * d_a, ...)) and returns hsum8 - hsum4;
- * Q5_K adds the 4 lanes as integers into one scalar,
- * summ = fmaf(-(d_a * dmin_w), sum, summ), and returns hsum8 + summ.
- */
-static float
-dot_q45_K(int n, const uint8_t *w, size_t bsz, const void *x, int q5)
-{
-	const block_q8_K	*a = x;
-	const uint8_t		*blk, *qs, *qh, *sc12;
-	float			 acc[8] = { 0 }, accm[4] = { 0 }, summ = 0.0f;
-	float			 d, dmin;
-	uint8_t			 sc[8], mn[8];
-	int			 i, c, l, k, lane[8], q[32], prod[4], p[8];
-
-	for (i = 0; i < n / QK_K; i++, a++) {
-		blk = w + (size_t)i * bsz;
-		if (q5) {
-			const block_q5_K *b = (const block_q5_K *)blk;
-
-			d = H2F(b->d);
-			dmin = H2F(b->dmin);
-			sc12 = b->scales;
-			qs = b->qs;
-			qh = b->qh;
-		} else {
-			const block_q4_K *b = (const block_q4_K *)blk;
-
-			d = H2F(b->d);
-			dmin = H2F(b->dmin);
-			sc12 = b->scales;
-			qs = b->qs;
-			qh = NULL;
-		}
-		for (k = 0; k < 8; k++)
-			get_scale_min_k4(k, sc12, &sc[k], &mn[k]);
-		memset(lane, 0, sizeof lane);
-		for (c = 0; c < 4; c++) {
-			for (l = 0; l < 32; l++)
-				q[l] = (qs[32 * c + l] & 0xF) + (qh == NULL ? 0 :
-				    ((qh[l] >> (2 * c)) & 1) << 4);
-			lanes_add(lane, q, a->qs + 64 * c, sc[2 * c]);
-			for (l = 0; l < 32; l++)
-				q[l] = (qs[32 * c + l] >> 4) + (qh == NULL ? 0 :
-				    ((qh[l] >> (2 * c + 1)) & 1) << 4);
-			lanes_add(lane, q, a->qs + 64 * c + 32, sc[2 * c + 1]);
-		}
-		lanes_fma(acc, d * a->d, lane);
-		for (k = 0; k < 8; k++)
-			p[k] = a->bsums[2 * k] + a->bsums[2 * k + 1];
-		for (k = 0; k < 4; k++)
-			prod[k] = mn[2 * k] * p[2 * k] +
-			    mn[2 * k + 1] * p[2 * k + 1];
-		if (q5)
-			summ = fmaf(-(a->d * dmin), (float)(prod[0] + prod[1] +
-			    prod[2] + prod[3]), summ);
-		else
-			for (k = 0; k < 4; k++)
-				accm[k] = fmaf(dmin * a->d, (float)prod[k],
-				    accm[k]);
-	}
-	return q5 ? hsum8(acc) + summ : hsum8(acc) - hsum4(accm);
-}
-
-static float
-dot_q4_K(int n, const void *w, const void *x)
-{
-	return dot_q45_K(n, w, sizeof(block_q4_K), x, 0);
-}
-
-static float
-dot_q5_K(int n, const void *w, const void *x)
-{
-	return dot_q45_K(n, w, sizeof(block_q5_K), x, 1);
-}
-
-/* Q6_K: group k of half h takes the low (k < 2) or high nibble of
- * ql[64h + 32(k & 1) + l] and bits 2k..2k+1 of qh[32h + l]; codes 0..63,
- * the 32 comes back off through the bsums. */
-static float
-dot_q6_K(int n, const void *w, const void *x)
-{
-	const block_q6_K	*b = w;
-	const block_q8_K	*a = x;
-	const uint8_t		*ql, *qh;
-	float			 acc[8] = { 0 };
-	int			 i, h, k, l, m, lane[8], q[32];
-
-	for (i = 0; i < n / QK_K; i++, b++, a++) {
-		for (m = 0; m < 8; m++)
-			lane[m] = -32 * (b->scales[2 * m] * a->bsums[2 * m] +
-			    b->scales[2 * m + 1] * a->bsums[2 * m + 1]);
-		for (h = 0; h < 2; h++) {
-			qh = b->qh + 32 * h;
-			for (k = 0; k < 4; k++) {
-				ql = b->ql + 64 * h + 32 * (k & 1);
-				for (l = 0; l < 32; l++)
-					q[l] = (k < 2 ? ql[l] & 0xF : ql[l] >> 4) |
-					    ((qh[l] >> (2 * k)) & 3) << 4;
-				lanes_add16(lane, q, a->qs + 128 * h + 32 * k,
-				    b->scales[8 * h + 2 * k],
-				    b->scales[8 * h + 2 * k + 1]);
-			}
-		}
-		lanes_fma(acc, H2F(b->d) * a->d, lane);
-	}
-	return hsum8(acc);
 }

@@ -1,6 +1,6 @@
 /*
  * quant.h -- tensor data types, block layouts and the type-traits table
- * (engine-internal).  Layouts and formulas: ENGINE-NOTES §2.
+ * (engine-internal).  Layouts and formulas: docs/ENGINE.md, "Quant types".
  *
  * Ids are ggml_type ids as stored in GGUF.  Block structs are packed byte
  * layouts with static_assert'ed sizes; f16 fields are raw uint16_t.

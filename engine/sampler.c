@@ -1,6 +1,6 @@
 /*
  * sampler.c -- next-token sampling with llama.cpp's "common" defaults and
- * chain order (ENGINE-NOTES §5):
+ * chain order (docs/ENGINE.md, "Samplers"):
  *
  *	penalties -> top_k -> top_p -> min_p -> temperature -> draw
  *

@@ -14,8 +14,9 @@
  *
  * The benchmark writer (engine_write_synth_model) produces the tensor
  * names, shapes and per-tensor type mix of a Llama-2-7B or TinyLlama-1.1B
- * file of a given llama.cpp ftype (ENGINE-NOTES §2.8).  Values come from
- * a pool of a few thousand blocks quantized from random normals with the
+ * file of a given llama.cpp ftype (the types llama.cpp's
+ * llama_tensor_get_type picks for each tensor).  Values come from a pool
+ * of a few thousand blocks quantized from random normals with the
  * reference quantizers, copied in a scrambled order: realistic scales,
  * no NaNs, and a 4 GB file is streamed through gguf_w_tensor_fill without
  * ever sitting in memory.
@@ -432,7 +433,8 @@ synth_more_bits(int i, int n)
 	return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
 }
 
-/* The type llama.cpp's quantizer gives this tensor (ENGINE-NOTES §2.8). */
+/* The type llama.cpp's quantizer (llama_tensor_get_type) gives this
+ * tensor. */
 static uint32_t
 synth_type(const struct synth_mix *mx, const struct synth_shape *sh,
     enum synth_role role, int L)
@@ -569,16 +571,11 @@ engine_write_synth_model(const char *path, const char *shape,
 				ne[1] = 32000;
 				break;
 			default:
-				if (role == SR_Q) {
+				/* each block's norms: before q and gate */
+				if (role == SR_Q || role == SR_GATE) {
 					snprintf(name, sizeof name,
-					    "blk.%d.attn_norm.weight", L);
-					ne[0] = E;
-					gguf_w_tensor(w, name, QT_F32, 1, ne,
-					    ones);
-				}
-				if (role == SR_GATE) {
-					snprintf(name, sizeof name,
-					    "blk.%d.ffn_norm.weight", L);
+					    "blk.%d.%s.weight", L, role == SR_Q ?
+					    "attn_norm" : "ffn_norm");
 					ne[0] = E;
 					gguf_w_tensor(w, name, QT_F32, 1, ne,
 					    ones);

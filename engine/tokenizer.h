@@ -1,7 +1,8 @@
 /*
  * tokenizer.h -- SentencePiece (SPM, tokenizer.ggml.model = "llama")
- * tokenizer exactly as llama.cpp (ENGINE-NOTES §4), streaming detokenizer,
- * samplers (§5) and built-in chat templates (§6).  Engine-internal.
+ * tokenizer exactly as llama.cpp (docs/ENGINE.md, "Tokenizer"),
+ * streaming detokenizer, samplers and built-in chat templates.
+ * Engine-internal.
  */
 #ifndef TOKENIZER_H
 #define TOKENIZER_H

@@ -14,8 +14,14 @@
  *    context trimming and KV-cache reuse are checked exactly;
  *  - cancelling during a long prompt (another thread calls engine_cancel
  *    while the prompt's batches are evaluated) returns STOP_CANCEL with
- *    no text, and the next call answers exactly as a fresh engine does.
+ *    no text, and the next call answers exactly as a fresh engine does;
+ *  - running out of memory for the KV cache (a child process with a low
+ *    address-space limit) makes engine_open fail with a one-line cause
+ *    instead of ending the process.
  */
+#include <sys/resource.h>
+#include <sys/wait.h>
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -66,6 +72,7 @@ struct canceller {
 };
 
 static struct engine	*open_model(const char *, int);
+static void		 test_open_oom(const char *);
 
 /* Cancel c->e over and over until the main thread says it returned. */
 static void *
@@ -167,6 +174,79 @@ open_model(const char *path, int n_ctx)
 		return NULL;
 	}
 	return e;
+}
+
+/* Bytes of address space this process has mapped, 0 if unknown. */
+static unsigned long long
+vm_size(void)
+{
+	FILE			*fp;
+	char			 line[256];
+	unsigned long long	 kb = 0;
+
+	if ((fp = fopen("/proc/self/status", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, fp) != NULL)
+		if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb * 1024;
+}
+
+/*
+ * engine_open with a context whose KV cache (256 MiB on the demo model)
+ * cannot be allocated under an address-space limit 64 MiB above what
+ * the process already maps: in a child, which reports engine_open's
+ * result and cause through a pipe and then exits 0 itself.  The child
+ * exiting any other way means it died inside the allocator.
+ */
+static void
+test_open_oom(const char *demo)
+{
+	struct engine_opts	 eo;
+	struct engine		*e = NULL;
+	struct rlimit		 rl;
+	char			 msg[512], *cause = NULL;
+	unsigned long long	 vm;
+	ssize_t			 n, got = 0;
+	pid_t			 pid;
+	int			 fds[2], st, rv;
+
+	if ((vm = vm_size()) == 0 || pipe(fds) != 0) {
+		test_skip("KV cache allocation failure", "no /proc/self/status");
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		rl.rlim_cur = rl.rlim_max = vm + (64ULL << 20);
+		if (setrlimit(RLIMIT_AS, &rl) != 0)
+			_exit(3);
+		memset(&eo, 0, sizeof eo);
+		eo.path = demo;
+		eo.n_ctx = ENGINE_CTX_MAX;
+		eo.n_threads = 2;
+		rv = engine_open(&eo, &e, &cause);
+		snprintf(msg, sizeof msg, "%d %s", rv,
+		    cause != NULL ? cause : "");
+		if (write(fds[1], msg, strlen(msg)) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	close(fds[1]);
+	memset(msg, 0, sizeof msg);
+	while (pid > 0 && got < (ssize_t)sizeof msg - 1 &&
+	    (n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0)
+		got += n;
+	close(fds[0]);
+	test_cond(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0,
+	    "out of memory for the KV cache: engine_open returns (the "
+	    "process does not exit)");
+	test_condf(strncmp(msg, "-1 ", 3) == 0 && msg[3] != '\0' &&
+	    strchr(msg, '\n') == NULL,
+	    "out of memory for the KV cache: -1 with a one-line cause (%s)",
+	    msg);
 }
 
 /* Copy every metadata key of gf into w, except key skip (may be NULL). */
@@ -534,6 +614,7 @@ main(void)
 	test_cond(strcmp(engine_get_info(e)->template_name, "chatml") == 0,
 	    "demo model template detected as chatml");
 	test_bad_models(demo, dir);
+	test_open_oom(demo);
 	test_cancel_prefill(demo);
 
 	/* Generation with a seed is deterministic, also through KV reuse. */

@@ -22,6 +22,7 @@
 
 #include "quant.h"
 #include "kernels.h"
+#include "matmul.h"
 #include "testhelp.h"
 
 static const uint32_t weight_types[] = {
@@ -237,7 +238,7 @@ test_type(uint32_t type, enum cpu_level level)
 }
 
 /*
- * A batch wider than one column tile (MM_COLS = 64 in kernels.c) and a
+ * A batch wider than one column tile (MM_COLS = 64 in matmul.c) and a
  * matrix with fewer rows than threads: every column equals its own
  * ntok = 1 product, with 1 and 3 threads.
  */

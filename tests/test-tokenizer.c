@@ -285,7 +285,7 @@ llama_vocab_checks(void)
 	    tokenizer_add_bos(tok) && tokenizer_is_eog(tok, 2) &&
 	    !tokenizer_is_eog(tok, 1), "llama vocab: BOS 1, EOS 2, EOG {2}");
 
-	/* §4.4 verified examples */
+	/* examples checked against llama-tokenize on a Llama SPM vocabulary */
 	tv.n = 0;
 	tokenizer_encode(tok, "<s>hi</s> x", 11, 1, 1, &tv);
 	n = test_parse_ids("1 1 7251 2 29871 921", ids, 16);

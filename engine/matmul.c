@@ -1,56 +1,28 @@
 /*
- * kernels.c -- the thread pool and the threaded quantized matrix products.
+ * matmul.c -- the threaded quantized matrix products.
  *
- * Thread pool: n-1 persistent workers plus the calling thread.  A job is
- * published by bumping a generation counter under the pool mutex;
- * workers spin on that counter for a while after each job (so decode,
- * which runs hundreds of jobs per token, never pays a wake-up): first
- * with a pause hint, then yielding the CPU (so that on an oversubscribed
- * machine the threads doing work get it), then they sleep on a condition
- * variable.  The caller runs its own share as
- * thread 0 and spins until the workers report done.  tpool_barrier() is
- * an arrival counter plus a generation counter: the last thread to
- * arrive resets the counter and bumps the generation, the others spin on
- * it with a pause hint (and yield after a while, so oversubscribed
- * machines still make progress).  No system call in the steady state.
- *
- * Matrix products (ENGINE-NOTES §7): the activations are quantized once
- * into the weight type's vec_dot_type in the shared scratch, each thread
- * taking a contiguous share of the blocks; a barrier; then the output
- * rows, in contiguous chunks (64 rows for a vector, 16 with several
- * columns, smaller if that gives under 4 chunks per thread) that the
- * threads claim from an atomic counter, so a slow or descheduled thread
- * does less and holds no chunk back; a final
- * barrier so the scratch and y may be reused at once.  With several
- * activation columns each chunk is processed in tiles of MM_ROWS rows x
- * MM_COLS columns by the type's gemm kernel, which keeps each unpacked
- * weight block in registers across 4 columns and the chunk's weight rows
- * in L1/L2 across all columns.  Every output element is computed by one
- * kernel call whose arithmetic does not depend on the thread count or
- * tile position, so results are bit-identical for any number of threads.
+ * The activations are quantized once into the weight type's vec_dot_type
+ * in the shared scratch, each thread taking a contiguous share of the
+ * blocks; a barrier; then the output rows, in contiguous chunks (64 rows
+ * for a vector, 16 with several columns, smaller if that gives under 4
+ * chunks per thread) that the threads claim from the pool's atomic
+ * counter, so a slow or descheduled thread does less and holds no chunk
+ * back; a final barrier so the scratch and y may be reused at once.  With
+ * several activation columns each chunk is processed in tiles of MM_ROWS
+ * rows x MM_COLS columns by the type's gemm kernel, which keeps each
+ * unpacked weight block in registers across 4 columns and the chunk's
+ * weight rows in L1/L2 across all columns.  Every output element is
+ * computed by one kernel call whose arithmetic does not depend on the
+ * thread count or tile position, so results are bit-identical for any
+ * number of threads (docs/ENGINE.md, "Thread pool and matrix products").
  */
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmalloc.h"
 #include "quant.h"
-#include "kernels.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define cpu_relax() _mm_pause()
-#elif defined(__aarch64__)
-#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
-#else
-#define cpu_relax() do { } while (0)
-#endif
-
-#define SPIN_PAUSE	2048	/* pause-spins before a waiter yields */
-#define SPIN_JOB	(SPIN_PAUSE + 256)	/* ... before a worker sleeps */
+#include "pool.h"
+#include "matmul.h"
 
 #define MM_ROWS		16	/* rows per gemm tile (and chunk) */
 #ifndef MM_DECODE_ROWS
@@ -74,186 +46,6 @@
 #define MM_PREFETCH_HINT 0	/* 0: non-temporal, 3: keep in all levels */
 #endif
 
-struct tpool_worker {
-	struct tpool	*tp;
-	int		 ith;
-	pthread_t	 thread;
-};
-
-struct tpool {
-	int			 n;
-	struct tpool_worker	*workers;	/* n - 1 of them */
-
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	atomic_uint		 job_gen;
-	atomic_int		 stop;
-	tpool_fn		 fn;
-	void			*arg;
-	atomic_int		 n_done;
-
-	/* barrier, each on its own cache line */
-	_Alignas(64) atomic_int	 bar_count;
-	_Alignas(64) atomic_uint bar_gen;
-	/* next free row chunk of the running matmul_part */
-	_Alignas(64) atomic_llong chunk_next;
-};
-
-static void *
-tpool_main(void *arg)
-{
-	struct tpool_worker	*w = arg;
-	struct tpool		*tp = w->tp;
-	unsigned		 seen = 0, gen;
-	int			 spins;
-
-	for (;;) {
-		for (spins = 0; spins < SPIN_JOB; spins++) {
-			gen = atomic_load_explicit(&tp->job_gen,
-			    memory_order_acquire);
-			if (gen != seen ||
-			    atomic_load_explicit(&tp->stop,
-			    memory_order_relaxed))
-				break;
-			if (spins < SPIN_PAUSE)
-				cpu_relax();
-			else
-				sched_yield();
-		}
-		if (spins == SPIN_JOB) {
-			pthread_mutex_lock(&tp->mu);
-			while (atomic_load(&tp->job_gen) == seen &&
-			    !atomic_load(&tp->stop))
-				pthread_cond_wait(&tp->cv, &tp->mu);
-			pthread_mutex_unlock(&tp->mu);
-		}
-		if (atomic_load(&tp->stop))
-			break;
-		seen = atomic_load_explicit(&tp->job_gen,
-		    memory_order_acquire);
-		tp->fn(w->ith, tp->n, tp->arg);
-		atomic_fetch_add_explicit(&tp->n_done, 1,
-		    memory_order_release);
-	}
-	return NULL;
-}
-
-/*
- * Create a pool of n_threads threads in all (n_threads - 1 workers plus
- * the caller); n_threads < 1 is taken as 1.  Returns NULL if a thread
- * cannot be created.
- */
-struct tpool *
-tpool_create(int n_threads)
-{
-	struct tpool	*tp;
-	int		 i;
-
-	if (n_threads < 1)
-		n_threads = 1;
-	tp = xcalloc(1, sizeof *tp);
-	tp->n = n_threads;
-	pthread_mutex_init(&tp->mu, NULL);
-	pthread_cond_init(&tp->cv, NULL);
-	atomic_init(&tp->job_gen, 0);
-	atomic_init(&tp->stop, 0);
-	atomic_init(&tp->n_done, 0);
-	atomic_init(&tp->bar_count, 0);
-	atomic_init(&tp->bar_gen, 0);
-	atomic_init(&tp->chunk_next, 0);
-	tp->workers = xcalloc((size_t)n_threads, sizeof *tp->workers);
-	for (i = 1; i < n_threads; i++) {
-		tp->workers[i].tp = tp;
-		tp->workers[i].ith = i;
-		if (pthread_create(&tp->workers[i].thread, NULL, tpool_main,
-		    &tp->workers[i]) != 0) {
-			tp->n = i;	/* only join what was started */
-			tpool_free(tp);
-			return NULL;
-		}
-	}
-	return tp;
-}
-
-void
-tpool_free(struct tpool *tp)
-{
-	int	i;
-
-	if (tp == NULL)
-		return;
-	pthread_mutex_lock(&tp->mu);
-	atomic_store(&tp->stop, 1);
-	pthread_cond_broadcast(&tp->cv);
-	pthread_mutex_unlock(&tp->mu);
-	for (i = 1; i < tp->n; i++)
-		pthread_join(tp->workers[i].thread, NULL);
-	pthread_cond_destroy(&tp->cv);
-	pthread_mutex_destroy(&tp->mu);
-	free(tp->workers);
-	free(tp);
-}
-
-int
-tpool_size(const struct tpool *tp)
-{
-	return tp == NULL ? 1 : tp->n;
-}
-
-/* Run fn on every thread of the pool (tp NULL: just the caller). */
-void
-tpool_run(struct tpool *tp, tpool_fn fn, void *arg)
-{
-	int	spins = 0;
-
-	if (tp == NULL || tp->n == 1) {
-		fn(0, 1, arg);
-		return;
-	}
-	tp->fn = fn;
-	tp->arg = arg;
-	atomic_store_explicit(&tp->n_done, 0, memory_order_relaxed);
-	pthread_mutex_lock(&tp->mu);
-	atomic_fetch_add_explicit(&tp->job_gen, 1, memory_order_release);
-	pthread_cond_broadcast(&tp->cv);
-	pthread_mutex_unlock(&tp->mu);
-
-	fn(0, tp->n, arg);
-
-	while (atomic_load_explicit(&tp->n_done, memory_order_acquire) !=
-	    tp->n - 1) {
-		if (++spins > SPIN_PAUSE)
-			sched_yield();
-		else
-			cpu_relax();
-	}
-}
-
-void
-tpool_barrier(struct tpool *tp)
-{
-	unsigned	gen;
-	int		spins = 0;
-
-	if (tp == NULL || tp->n == 1)
-		return;
-	gen = atomic_load_explicit(&tp->bar_gen, memory_order_acquire);
-	if (atomic_fetch_add(&tp->bar_count, 1) == tp->n - 1) {
-		atomic_store(&tp->bar_count, 0);
-		atomic_fetch_add(&tp->bar_gen, 1);
-		return;
-	}
-	while (atomic_load_explicit(&tp->bar_gen, memory_order_relaxed) ==
-	    gen) {
-		if (++spins > SPIN_PAUSE)
-			sched_yield();
-		else
-			cpu_relax();
-	}
-	atomic_thread_fence(memory_order_seq_cst);
-}
-
-/* ---- matrix products -------------------------------------------------- */
 
 /* Bytes between quantized activation columns in the scratch. */
 static size_t
@@ -285,16 +77,6 @@ mm_prefetch(const uint8_t *p, size_t n)
 
 	for (i = 0; i < n; i += 64)
 		__builtin_prefetch(p + i, 0, MM_PREFETCH_HINT);
-}
-
-/* The next unclaimed chunk (after ck when single-threaded). */
-static int64_t
-mm_next_chunk(struct tpool *tp, int nth, int64_t ck)
-{
-	if (tp == NULL || nth == 1)
-		return ck + 1;
-	return atomic_fetch_add_explicit(&tp->chunk_next, 1,
-	    memory_order_relaxed);
 }
 
 /* Generic tile: one vec_dot per (row, column), row-major in the tile. */
@@ -449,9 +231,8 @@ matmul_multi_part(struct tpool *tp, int ith, int nth, int nm,
 	}
 
 	xq = mm_quantize(Ws[0], ith, nth, x, ldx, ntok, scratch, &xs);
-	if (tp != NULL && ith == 0)
-		atomic_store_explicit(&tp->chunk_next, 0,
-		    memory_order_relaxed);
+	if (ith == 0)
+		tpool_chunk_reset(tp);
 	tpool_barrier(tp);	/* activations ready, chunk counter reset */
 
 	/*
@@ -467,8 +248,8 @@ matmul_multi_part(struct tpool *tp, int ith, int nth, int nm,
 		    chunk[i];
 	}
 	i = 0;
-	for (ck = mm_next_chunk(tp, nth, -1); ck < first[nm];
-	    ck = mm_next_chunk(tp, nth, ck)) {
+	for (ck = tpool_chunk_next(tp, nth, -1); ck < first[nm];
+	    ck = tpool_chunk_next(tp, nth, ck)) {
 		while (ck >= first[i + 1])
 			i++;
 		r0 = (ck - first[i]) * chunk[i];
