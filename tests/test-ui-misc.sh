@@ -123,6 +123,11 @@ ui_check "demo model labelled meaningless" "random weights -- meaningless output
 check "demo model written to the models directory" \
     [ -f "$UI_HOME/data/medchat/models/medchat-demo-random.gguf" ]
 
+# Short answers from here on, so a question stays on screen long enough to
+# be seen on a slow machine (a long answer scrolls it away).
+ui_type "/set max-tokens 8"
+ui_keys Enter
+
 # --- multi-line input ---------------------------------------------------------
 ui_type "first line"
 ui_keys M-Enter
@@ -142,8 +147,6 @@ ui_check "bracketed paste: first line in the input" "^> pasted one"
 ui_keys Enter
 ui_check "the pasted question is sent as one message" "^  pasted three"
 ui_idle
-ui_type "/set max-tokens 8"
-ui_keys Enter
 
 # --- markdown-ish layout: list items hang, code fences coloured --------------------
 ui_type "- a list item with enough words to run past the right edge of a one hundred column terminal window"
