@@ -149,3 +149,11 @@ INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
 
 PRAGMA user_version = 3;
+
+-- @migration 4
+-- Mark the file as medchat's (src/store/store-int.h STORE_APPLICATION_ID,
+-- "MDCH"): store_open refuses a file with another application's id, or
+-- with no id and another application's tables, before changing a byte.
+PRAGMA application_id = 1296319304;
+
+PRAGMA user_version = 4;

@@ -1456,8 +1456,10 @@ test_refuse(const char *good)
 
 	/* Newer schema. */
 	path = tpath("newer.db");
-	raw_exec(path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
-	check_refused(path, "newer", "refuse: newer schema version, one line",
+	raw_exec(path, "PRAGMA application_id = 1296319304; CREATE TABLE "
+	    "future (x); PRAGMA user_version = 99;");
+	check_refused(path, "is newer than", "refuse: newer schema version, "
+	    "one line",
 	    "refuse: newer file untouched");
 	test_cond(raw_int(path, "PRAGMA user_version") == 99,
 	    "refuse: newer version kept");

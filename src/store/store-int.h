@@ -42,6 +42,13 @@ struct store {
 	struct store_advisory adv;	/* the advisory in force */
 };
 
+/*
+ * PRAGMA application_id of a medchat database ("MDCH"), set by migration
+ * 4 of data/schema.sql: store_open refuses an SQLite file holding
+ * another application's id or tables before changing anything in it.
+ */
+#define STORE_APPLICATION_ID	0x4d444348u
+
 /* The JSON export's "format" and "version" (store-export/import.c). */
 #define STORE_EXPORT_FORMAT	"medchat-export"
 #define STORE_EXPORT_VERSION	1

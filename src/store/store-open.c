@@ -51,6 +51,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,8 @@
 static int	 store_busy(void *, int);
 static int	 store_mkdirs(const char *, const char *, char **);
 static int	 store_check_header(const char *, const char *, int *,
-		     char **);
+		     uint32_t *, char **);
+static int	 store_identify(struct store *, uint32_t, char **);
 static int	 store_get_version(struct store *, int *, char **);
 static int	 store_quick_check(struct store *, char **);
 static int	 store_pragma_text(struct store *, const char *, const char *,
@@ -154,12 +156,12 @@ store_mkdirs(const char *path, const char *name, char **cause)
 /*
  * Look at an existing file before SQLite does: a regular file that is
  * empty (*exists = 0 then: SQLite treats it as new) or starts with the
- * SQLite header.  0, or -1 with cause (naming name); *exists = 0 if
- * there is no file.
+ * SQLite header.  0 with *appid the header's application_id, or -1 with
+ * cause (naming name); *exists = 0 if there is no file.
  */
 static int
 store_check_header(const char *path, const char *name, int *exists,
-    char **cause)
+    uint32_t *appid, char **cause)
 {
 	static const char	 magic[16] = "SQLite format 3";
 	struct stat		 sb;
@@ -168,6 +170,7 @@ store_check_header(const char *path, const char *name, int *exists,
 	int			 fd;
 
 	*exists = 0;
+	*appid = 0;
 	if (stat(path, &sb) == -1) {
 		if (errno == ENOENT)
 			return 0;
@@ -200,8 +203,71 @@ store_check_header(const char *path, const char *name, int *exists,
 		    "untouched)", name);
 		return -1;
 	}
+	/* Bytes 68-71: PRAGMA application_id, big-endian. */
+	*appid = (uint32_t)(unsigned char)hdr[68] << 24 |
+	    (uint32_t)(unsigned char)hdr[69] << 16 |
+	    (uint32_t)(unsigned char)hdr[70] << 8 | (unsigned char)hdr[71];
 	*exists = 1;
 	return 0;
+}
+
+/*
+ * Is the existing SQLite file at s->path ours?  Decided before anything
+ * may change it: by the application_id in its header (appid, medchat's
+ * STORE_APPLICATION_ID or another application's), else -- a database of
+ * an older medchat, or of an application that sets no id -- by its
+ * tables, read through an immutable=1 connection that takes no lock and
+ * creates nothing next to the file.  A file with no table at all is
+ * treated as new (another medchat may be creating it right now).  0 if
+ * the file may be opened, -1 with a one-line cause naming it if not.
+ */
+static int
+store_identify(struct store *s, uint32_t appid, char **cause)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	char		*abs, *uri;
+	int		 rc, ntables = -1, ours = 0;
+
+	if (appid == STORE_APPLICATION_ID)
+		return 0;
+	if (appid != 0) {
+		xasprintf(cause, "%s: not a medchat database (it belongs to "
+		    "another application, application_id 0x%08x; left "
+		    "untouched)", s->name, (unsigned)appid);
+		return -1;
+	}
+	if ((abs = realpath(s->path, NULL)) == NULL) {
+		xasprintf(cause, "%s: %s", s->name, strerror(errno));
+		return -1;
+	}
+	uri = store_immutable_uri(abs);
+	free(abs);
+	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT count(*), "
+		    "sum(name IN ('conversations', "
+		    "'messages', 'advisory_acks')) FROM sqlite_master "
+		    "WHERE type = 'table'", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ntables = sqlite3_column_int(st, 0);
+		ours = sqlite3_column_int(st, 1) == 3;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		/* Checked again, with its own message, by the open itself. */
+		sqlite3_close(db);
+		return 0;
+	}
+	sqlite3_close(db);
+	if (ntables == 0 || ours)
+		return 0;
+	xasprintf(cause, "%s: not a medchat database (it holds another "
+	    "application's tables; left untouched)", s->name);
+	return -1;
 }
 
 static int
@@ -755,6 +821,7 @@ store_open(const char *path, const struct store_advisory *adv,
 	const char	*e;
 	char		*mode = NULL;
 	mode_t		 um;
+	uint32_t	 appid;
 	int		 rc, exists, v, bv, immutable, busy_ms = STORE_BUSY_MS;
 
 	*sp = NULL;
@@ -770,7 +837,8 @@ store_open(const char *path, const struct store_advisory *adv,
 
 	s->name = utf8_printable(s->path);
 	if (store_mkdirs(s->path, s->name, cause) != 0 ||
-	    store_check_header(s->path, s->name, &exists, cause) != 0)
+	    store_check_header(s->path, s->name, &exists, &appid,
+	    cause) != 0 || (exists && store_identify(s, appid, cause) != 0))
 		goto fail;
 	if (exists && store_must_read_only(s->path, &immutable))
 		goto read_only;

@@ -42,8 +42,14 @@ char	*store_default_path(const char *path, char **cause);
  * Open (creating if needed) the database at path (NULL = default above).
  * Creates the directory 0700 and the files 0600 (database, -wal, -shm).
  * Refuses, without writing to the file, a file that is not SQLite, is
- * corrupt (PRAGMA quick_check), is locked for longer than the busy
- * timeout or has a newer schema than this program knows.  Migrates an
+ * another application's database (another PRAGMA application_id, or
+ * none and tables that are not medchat's: identified read-only before
+ * anything is changed, so its bytes, mode and times stay as they were
+ * and nothing is created next to it), is corrupt (PRAGMA quick_check),
+ * is locked for longer than the busy timeout or has a newer schema than
+ * this program knows.  An empty file is initialised like a new one; a
+ * medchat database of an older version (no application_id) is upgraded
+ * and marked.  Migrates an
  * older schema (each step one transaction) after copying the file to
  * "<path>.bak-v<old>-<UTC time>".  Marks assistant messages left
  * 'streaming' by a process that no longer runs as 'interrupted'.
