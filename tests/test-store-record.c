@@ -227,6 +227,71 @@ test_foreign(void)
 	free(p);
 }
 
+/* ---- 2. a read-only open leaves nothing behind ----------------------- */
+
+/* Copy the file from to to; 0 or -1. */
+static int
+copy_file(const char *from, const char *to)
+{
+	char	*cmd;
+	int	 rc;
+
+	xasprintf(&cmd, "cp '%s' '%s'", from, to);
+	rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * A database whose last changes are still in its -wal, left without a
+ * -shm (its writer gone), made read-only with chmod a-w: reading it
+ * creates nothing next to it, and once made writable again the owner's
+ * next open writes.
+ */
+static void
+test_readonly_leftover(void)
+{
+	struct store	*s, *w;
+	char		*live, *path, *from, *to, *cause = NULL, *v = NULL;
+	int64_t		 id;
+
+	live = tpath("live.db");
+	path = tpath("left.db");
+	w = open_ok(live);
+	test_cond(w != NULL && store_setting_set(w, "k", "in the log",
+	    &cause) == 0 && store_conv_create(w, NULL, &id, &cause) == 0,
+	    "read-only: a database with changes in its -wal");
+	/* Copy it as a writer that died would leave it: db and -wal. */
+	xasprintf(&from, "%s-wal", live);
+	xasprintf(&to, "%s-wal", path);
+	test_cond(copy_file(live, path) == 0 && copy_file(from, to) == 0 &&
+	    !exists_sfx(path, "-shm"), "read-only: left with no -shm");
+	store_close(w);
+	chmod(path, 0444);
+	s = open_ok(path);
+	test_cond(s != NULL && store_readonly(s) &&
+	    store_setting_get(s, "k", &v, &cause) == 0 && v != NULL &&
+	    strcmp(v, "in the log") == 0,
+	    "read-only: the changes in the -wal are read");
+	free(v);
+	store_close(s);
+	test_cond(!exists_sfx(path, "-shm") && !exists_sfx(path,
+	    "-journal"), "read-only: no -shm (or other file) made next to it");
+	chmod(path, 0600);
+	w = open_ok(path);
+	test_cond(w != NULL && !store_readonly(w) &&
+	    store_setting_set(w, "k2", "written", &cause) == 0,
+	    "read-only: the next writable open writes");
+	if (cause != NULL)
+		test_diag("%s", cause);
+	free(cause);
+	store_close(w);
+	free(from);
+	free(to);
+	free(live);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -237,6 +302,7 @@ main(void)
 		return 1;
 	}
 	test_foreign();
+	test_readonly_leftover();
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		test_diag("cleanup failed");

@@ -37,6 +37,7 @@ struct store {
 	char		*backup;	/* copy made before migrating, or NULL */
 	int		 n_interrupted;	/* marked by this open */
 	int		 readonly;	/* opened for reading only */
+	char		*snapdir;	/* private copy read instead, or NULL */
 	int		 busy_ms;	/* how long to wait for a lock */
 	int64_t		 busy_start;	/* monotonic ms of the first wait */
 	struct store_advisory adv;	/* the advisory in force */

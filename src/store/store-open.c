@@ -26,7 +26,12 @@
  *   while it is read, gives at worst a stale view or an error, never a
  *   change to the file.  Otherwise (a log holds committed data, or the
  *   owner may write it and the directory lets SQLite create its -shm)
- *   SQLite's ordinary read-only mode is used, with its locks.  An older
+ *   SQLite's ordinary read-only mode is used, with its locks -- except
+ *   when a -wal holds data and no -shm exists (its writer is gone):
+ *   SQLite would create the -shm with the database's mode (0444 for a
+ *   chmod a-w file), which then blocks the owner's next writable open,
+ *   so a private copy of the database and its -wal is read instead and
+ *   removed at close.  An older
  *   schema cannot be upgraded read-only and is refused with a note
  *   saying so.
  * - The schema is data/schema.sql, compiled in (data/schema-sql.h).  Its
@@ -86,8 +91,12 @@ static void	 store_fix_modes(struct store *);
 static int	 store_mark_interrupted(struct store *, char **);
 static int	 store_must_read_only(const char *, int *);
 static int	 store_has_file(const char *, const char *);
+static int	 store_has_sfx(const char *, const char *);
 static char	*store_immutable_uri(const char *);
 static int	 store_check_version(struct store *, int, char **);
+static int	 store_copy_file(const char *, const char *);
+static int	 store_snapshot(struct store *, char **, char **);
+static void	 store_snapshot_remove(struct store *);
 static int	 store_open_read_only(struct store *, char **);
 
 /*
@@ -706,6 +715,20 @@ store_has_file(const char *path, const char *suffix)
 	return yes;
 }
 
+/* Does "<path><suffix>" exist at all? */
+static int
+store_has_sfx(const char *path, const char *suffix)
+{
+	struct stat	 sb;
+	char		*p;
+	int		 yes;
+
+	xasprintf(&p, "%s%s", path, suffix);
+	yes = lstat(p, &sb) == 0;
+	free(p);
+	return yes;
+}
+
 /* "file:<abs, percent-encoded>?immutable=1" for sqlite3_open_v2. */
 static char *
 store_immutable_uri(const char *abs)
@@ -750,20 +773,133 @@ store_check_version(struct store *s, int v, char **cause)
 	return 0;
 }
 
+/* Copy the file from to the new file to (0600); 0 or -1 with errno. */
+static int
+store_copy_file(const char *from, const char *to)
+{
+	char	 b[65536];
+	ssize_t	 r, w, off;
+	int	 in, out, rc = 0, saved;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		saved = errno;
+		close(in);
+		errno = saved;
+		return -1;
+	}
+	while (rc == 0 && (r = read(in, b, sizeof b)) != 0) {
+		if (r < 0) {
+			if (errno != EINTR)
+				rc = -1;
+			continue;
+		}
+		for (off = 0; rc == 0 && off < r; off += w) {
+			if ((w = write(out, b + off, (size_t)(r - off))) < 0) {
+				if (errno != EINTR)
+					rc = -1;
+				w = 0;
+			}
+		}
+	}
+	saved = errno;
+	close(in);
+	if (close(out) != 0 && rc == 0)
+		rc = -1;
+	errno = saved;
+	return rc;
+}
+
+/*
+ * A read-only database whose -wal file holds committed changes but has
+ * no -shm next to it (its writer is gone): SQLite could read it only by
+ * creating the -shm, with the database's mode -- a 0444 -shm after which
+ * the owner's next writable open fails.  Copy the database and its -wal
+ * into a private directory instead and read the copy; store_close
+ * removes it.  0 and *copy (the path to open, caller frees), or -1 and
+ * cause.
+ */
+static int
+store_snapshot(struct store *s, char **copy, char **cause)
+{
+	const char	*tmp;
+	char		*dir, *wal, *from;
+
+	*copy = NULL;
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	xasprintf(&dir, "%s/medchat-ro.XXXXXX", tmp);
+	if (mkdtemp(dir) == NULL) {
+		xasprintf(cause, "%s: cannot read its -wal file without "
+		    "changing the directory it is in, and cannot make a "
+		    "private copy in %s: %s (left untouched)", s->name, tmp,
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	s->snapdir = dir;
+	xasprintf(copy, "%s/medchat.db", dir);
+	xasprintf(&wal, "%s-wal", *copy);
+	xasprintf(&from, "%s-wal", s->path);
+	if (store_copy_file(s->path, *copy) != 0 ||
+	    store_copy_file(from, wal) != 0) {
+		xasprintf(cause, "%s: cannot make a private copy to read "
+		    "it with its -wal file: %s (left untouched)", s->name,
+		    strerror(errno));
+		free(wal);
+		free(from);
+		free(*copy);
+		*copy = NULL;
+		return -1;
+	}
+	free(wal);
+	free(from);
+	return 0;
+}
+
+/* Remove the private copy made by store_snapshot, if any. */
+static void
+store_snapshot_remove(struct store *s)
+{
+	static const char *const	 sfx[] = { "", "-wal", "-shm",
+					     "-journal" };
+	char				*p;
+	size_t				 i;
+
+	if (s->snapdir == NULL)
+		return;
+	for (i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+		xasprintf(&p, "%s/medchat.db%s", s->snapdir, sfx[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(s->snapdir);
+	free(s->snapdir);
+	s->snapdir = NULL;
+}
+
 /*
  * Open s->path (an existing SQLite file) for reading only; see the
  * design notes at the top.  Nothing is written to the file or created
- * next to it by this function.
+ * next to it by this function: where SQLite would create a -shm (a -wal
+ * file without one), a private copy is read instead (store_snapshot).
  */
 static int
 store_open_read_only(struct store *s, char **cause)
 {
-	char	*uri = NULL, *abs, *err = NULL;
-	int	 immutable, flags, rc, v;
+	char	*uri = NULL, *abs, *err = NULL, *copy = NULL;
+	int	 immutable, flags, rc, v, shm;
 
 	store_must_read_only(s->path, &immutable);
 	flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
-	if (immutable && !store_has_file(s->path, "-wal") &&
+	shm = store_has_sfx(s->path, "-shm");
+	if (!shm && store_has_file(s->path, "-wal")) {
+		if (store_snapshot(s, &copy, cause) != 0)
+			return -1;
+	} else if ((immutable || (!shm && store_has_sfx(s->path,
+	    "-wal"))) && !store_has_file(s->path, "-wal") &&
 	    !store_has_file(s->path, "-journal")) {
 		if ((abs = realpath(s->path, NULL)) == NULL) {
 			xasprintf(cause, "%s: %s", s->name, strerror(errno));
@@ -773,9 +909,10 @@ store_open_read_only(struct store *s, char **cause)
 		free(abs);
 		flags |= SQLITE_OPEN_URI;
 	}
-	rc = sqlite3_open_v2(uri != NULL ? uri : s->path, &s->db, flags,
-	    NULL);
+	rc = sqlite3_open_v2(uri != NULL ? uri : copy != NULL ? copy :
+	    s->path, &s->db, flags, NULL);
 	free(uri);
+	free(copy);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "cannot open it read-only", cause);
 	s->readonly = 1;
@@ -929,6 +1066,7 @@ store_close(struct store *s)
 		return;
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
+	store_snapshot_remove(s);
 	free(s->path);
 	free(s->name);
 	free(s->backup);
