@@ -103,6 +103,11 @@ MEDCHAT_DB=$TMPD/other.db $MEDCHAT history export --all --format json -o "$TMPD/
 grep -v '"exported"' "$TMPD/all.json" > "$TMPD/a1"
 grep -v '"exported"' "$TMPD/again.json" > "$TMPD/a2"
 check "export json: round trip through import is lossless" cmp -s "$TMPD/a1" "$TMPD/a2"
+# The same export imported again: every conversation is already there
+# (its uid), skipped with one line each, nothing duplicated.
+out=$(MEDCHAT_DB=$TMPD/other.db $MEDCHAT history import "$TMPD/all.json"); rc=$?
+check "import twice: nothing added, one line per skipped conversation" sh -c 'test $1 = 0 && test "$(echo "$2" | head -1)" = "imported 0 conversations" && test $(echo "$2" | grep -c "^skipped \".*\" (uid [0-9a-f]\{32\}): already here as conversation [0-9]*$") = 2' _ $rc "$out"
+check "import twice: the database is as it was" sh -c 'MEDCHAT_DB=$1 $MEDCHAT history export --all --format json | grep -v "\"exported\"" | cmp -s - "$2"' _ "$TMPD/other.db" "$TMPD/a1"
 $MEDCHAT history export >/dev/null 2>&1; rc=$?
 check "export: needs ids or --all" test $rc = 2
 $MEDCHAT history export 7 --format pdf >/dev/null 2>&1; rc=$?

@@ -292,6 +292,129 @@ test_readonly_leftover(void)
 	free(path);
 }
 
+/* ---- 3. ids are never reused; an import is never duplicated --------- */
+
+/* Export conversation id of s as JSON; a new string. */
+static char *
+export_json(struct store *s, int64_t id, size_t *len)
+{
+	char	*json = NULL, *cause = NULL;
+	FILE	*f;
+
+	if ((f = open_memstream(&json, len)) == NULL)
+		return NULL;
+	if (store_export(s, &id, 1, STORE_FMT_JSON, f, &cause) != 0) {
+		test_diag("export: %s", cause);
+		free(cause);
+	}
+	fclose(f);
+	return json;
+}
+
+static void
+test_ids(void)
+{
+	struct store			*s, *s2;
+	struct store_import_skip	*sk = NULL;
+	const char			*src;
+	char				*p, *p2, *old, *fixture, *sql, *cause = NULL;
+	char				*json;
+	int64_t				 a, b, c, m1, m2, *ids = NULL;
+	size_t				 n = 0, nsk = 0, len = 0;
+	FILE				*f;
+
+	p = tpath("ids.db");
+	s = open_ok(p);
+	if (s == NULL)
+		return;
+	store_conv_create(s, NULL, &a, &cause);
+	store_msg_add(s, a, 0, STORE_ROLE_USER, "first", STORE_STATUS_COMPLETE,
+	    NULL, NULL, &cause);
+	store_conv_create(s, NULL, &b, &cause);
+	store_msg_add(s, b, 0, STORE_ROLE_USER, "second",
+	    STORE_STATUS_COMPLETE, NULL, &m1, &cause);
+	test_cond(store_conv_delete(s, b, &cause) == 0,
+	    "ids: the newest conversation deleted");
+	store_conv_create(s, NULL, &c, &cause);
+	store_msg_add(s, c, 0, STORE_ROLE_USER, "third", STORE_STATUS_COMPLETE,
+	    NULL, &m2, &cause);
+	test_condf(c > b && m2 > m1, "ids: a new conversation does not get the "
+	    "deleted one's id (%lld after %lld), nor its message (%lld after "
+	    "%lld)", (long long)c, (long long)b, (long long)m2, (long long)m1);
+
+	/* The same export imported twice: the second time it is skipped. */
+	json = export_json(s, a, &len);
+	test_cond(json != NULL && strstr(json, "\"uid\": \"") != NULL,
+	    "ids: the export carries the conversation's uid");
+	p2 = tpath("ids-import.db");
+	s2 = open_ok(p2);
+	test_cond(s2 != NULL && store_import(s2, json, len, &ids, &n, &sk,
+	    &nsk, &cause) == 0 && n == 1 && nsk == 0,
+	    "ids: imported once");
+	store_import_skips_free(sk, nsk);
+	free(ids);
+	test_cond(s2 != NULL && store_import(s2, json, len, &ids, &n, &sk,
+	    &nsk, &cause) == 0 && n == 0 && nsk == 1 && sk[0].id == 1 &&
+	    strcmp(sk[0].title, "first") == 0 && raw_int(p2,
+	    "SELECT count(*) FROM conversations") == 1,
+	    "ids: imported again: skipped and reported, not duplicated");
+	store_import_skips_free(sk, nsk);
+	free(ids);
+	/* An import does not revive a deleted id either. */
+	test_cond(s2 != NULL && store_conv_delete(s2, 1, &cause) == 0 &&
+	    store_import(s2, json, len, &ids, &n, &sk, &nsk, &cause) == 0 &&
+	    n == 1 && ids[0] > 1, "ids: an import does not take a deleted id");
+	store_import_skips_free(sk, nsk);
+	free(ids);
+	free(json);
+	store_close(s2);
+	store_close(s);
+	free(p);
+	free(p2);
+
+	/* A migrated database: the same, and everything else kept. */
+	src = getenv("top_srcdir");
+	xasprintf(&fixture, "%s/tests/store-fixtures/v2.sql",
+	    src != NULL ? src : ".");
+	old = tpath("ids-v2.db");
+	if ((f = fopen(fixture, "r")) != NULL) {
+		struct buf	 bb = BUF_INIT;
+		char		 chunk[4096];
+		size_t		 r;
+
+		while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_append(&bb, chunk, r);
+		fclose(f);
+		sql = buf_detach(&bb);
+		raw_exec(old, sql);
+		free(sql);
+	}
+	s = open_ok(old);
+	test_cond(s != NULL && raw_int(old, "SELECT count(*) FROM "
+	    "sqlite_master WHERE type = 'trigger'") == 6 && raw_int(old,
+	    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+	    "name NOT LIKE 'sqlite_autoindex%'") == 5 && raw_int(old,
+	    "SELECT count(*) FROM pragma_foreign_key_check") == 0 &&
+	    raw_int(old, "SELECT count(*) FROM messages") == 5,
+	    "ids: migrated: rows, indexes, triggers and keys kept");
+	{
+		struct store_hit	*h = NULL;
+		size_t			 nh = 0;
+
+		test_cond(s != NULL && store_search(s, "Narkose", 0, "[", "]",
+		    0, &h, &nh, &cause) == 0 && nh == 2,
+		    "ids: migrated: the full-text index answers");
+		store_hits_free(h, nh);
+	}
+	test_cond(s != NULL && store_conv_delete(s, 3, &cause) == 0 &&
+	    store_conv_create(s, NULL, &c, &cause) == 0 && c == 4,
+	    "ids: migrated: a deleted id is not given again");
+	store_close(s);
+	free(cause);
+	free(fixture);
+	free(old);
+}
+
 int
 main(void)
 {
@@ -303,6 +426,7 @@ main(void)
 	}
 	test_foreign();
 	test_readonly_leftover();
+	test_ids();
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		test_diag("cleanup failed");

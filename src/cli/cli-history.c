@@ -643,9 +643,10 @@ static int
 cmdh_import(struct store *s, const char *path)
 {
 	struct buf	 b = BUF_INIT;
+	struct store_import_skip *sk;
 	int64_t		*ids;
 	char		*cause, *msg, chunk[65536];
-	size_t		 n, i, r;
+	size_t		 n, i, r, nsk;
 	FILE		*f;
 
 	if ((f = fopen(path, "r")) == NULL) {
@@ -668,7 +669,7 @@ cmdh_import(struct store *s, const char *path)
 		return cmdh_fail(cause);
 	}
 	fclose(f);
-	if (store_import_json(s, buf_str(&b), b.len, &ids, &n,
+	if (store_import(s, buf_str(&b), b.len, &ids, &n, &sk, &nsk,
 	    &cause) != 0) {
 		buf_free(&b);
 		xasprintf(&msg, "%s: %s", path, cause);
@@ -676,10 +677,19 @@ cmdh_import(struct store *s, const char *path)
 		return cmdh_fail(msg);
 	}
 	buf_free(&b);
-	printf("imported %zu conversation%s:", n, n == 1 ? "" : "s");
+	printf("imported %zu conversation%s%s", n, n == 1 ? "" : "s",
+	    n != 0 ? ":" : "");
 	for (i = 0; i < n; i++)
 		printf(" %lld", (long long)ids[i]);
 	printf("\n");
+	/* One line per conversation already here: not added again. */
+	for (i = 0; i < nsk; i++) {
+		printf("skipped \"");
+		cmdh_put(stdout, sk[i].title, 0, NULL, NULL);
+		printf("\" (uid %s): already here as conversation %lld\n",
+		    sk[i].uid, (long long)sk[i].id);
+	}
+	store_import_skips_free(sk, nsk);
 	free(ids);
 	return 0;
 }

@@ -30,7 +30,7 @@ static int64_t	 store_descend(struct store *, int64_t);
 #define F(f) offsetof(struct store_conv, f)
 static const size_t store_conv_strs[] = { F(title), F(system),
 	F(template_name), F(model_file), F(model_sha256), F(model_quant),
-	F(params_json), F(preview) };
+	F(params_json), F(preview), F(uid) };
 #undef F
 /* A row of STORE_CONV_LIST_SQL. */
 static const struct store_rowtype store_conv_rows =
@@ -89,6 +89,7 @@ store_conv_read(sqlite3_stmt *st, struct store_conv *c)
 	c->params_json = store_col_text(st, 9);
 	c->archived = sqlite3_column_int(st, 10) != 0;
 	c->current_leaf = sqlite3_column_int64(st, 11);
+	c->uid = store_col_text_nn(st, 12);
 }
 
 /* A row of STORE_CONV_LIST_SQL into the struct store_conv at p. */
@@ -102,8 +103,8 @@ store_conv_read_list(struct store *s, sqlite3_stmt *st, void *p,
 	(void)s;
 	(void)cause;
 	store_conv_read(st, c);
-	c->n_messages = sqlite3_column_int(st, 12);
-	first = store_col_text(st, 13);
+	c->n_messages = sqlite3_column_int(st, 13);
+	first = store_col_text(st, 14);
 	c->preview = first != NULL ? store_title_from_text(first) :
 	    xstrdup("");
 	free(first);

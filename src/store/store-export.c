@@ -243,7 +243,8 @@ static const struct json_member json_ack_members[] = {
 	A(JSON_STR, method)
 };
 static const struct json_member json_conv_members[] = {
-	C(JSON_ID, id), C(JSON_STR, title), C(JSON_TIME, created),
+	C(JSON_ID, id), C(JSON_STR, uid), C(JSON_STR, title),
+	C(JSON_TIME, created),
 	C(JSON_TIME, updated), C(JSON_STR, system),
 	{ "template", JSON_STR, offsetof(struct store_conv, template_name) },
 	C(JSON_STR, model_file), C(JSON_STR, model_sha256),

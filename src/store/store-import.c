@@ -5,7 +5,8 @@
  * The JSON read back is untrusted: every field is type-checked, parents
  * must come earlier in the same conversation (so no cycles), and it all
  * goes in one transaction or not at all.  The ids are kept when none of
- * a conversation's is taken in this database, else new ones are given.
+ * a conversation's is taken in this database or was ever given in it
+ * (ids are never reused), else new ones are given.
  *
  * Acknowledgements in an export are imported too, as records: each keeps
  * its fields but its method becomes "import:<method>", and the advisory
@@ -14,6 +15,11 @@
  * skip the advisory.  A record already present (as imported or as the
  * original) is not added again, so importing a file twice changes nothing
  * the second time.
+ *
+ * A conversation carries its uid (store.h): one whose uid is already in
+ * the database is not added again but reported as skipped, so importing
+ * the same export twice duplicates nothing.  Exports made before uids
+ * existed have none; their conversations get a new one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,8 @@ struct import_ctx {
 	char		*cause;
 	const char	*where;		/* "conversation 3, message 7" */
 	char		 wbuf[96];
+	struct store_import_skip *skips;	/* already here, not added */
+	size_t		 nskips;
 };
 
 static int	 import_err(struct import_ctx *, const char *);
@@ -48,6 +56,8 @@ static int	 import_is_sha256(const char *);
 static int	 import_name(struct import_ctx *, const struct sjson *,
 		     const char *, const char **, size_t, int);
 static int	 import_acks(struct import_ctx *, const struct sjson *);
+static int	 import_uid(struct import_ctx *, const struct sjson *,
+		     const char *, int *);
 static int	 import_conv(struct import_ctx *, const struct sjson *,
 		     int64_t *);
 
@@ -252,7 +262,46 @@ import_acks(struct import_ctx *x, const struct sjson *root)
 	return 0;
 }
 
-/* Import one conversation object (inside the caller's transaction). */
+/*
+ * The optional "uid" of conversation jc (titled title): -1 if it is not
+ * 32 lowercase hex digits; else 0, with *skip set (and the conversation
+ * added to x->skips) when a conversation with that uid is already here.
+ */
+static int
+import_uid(struct import_ctx *x, const struct sjson *jc, const char *title,
+    int *skip)
+{
+	struct store_import_skip	*k;
+	const char			*uid;
+	int64_t				 id;
+	int				 rc;
+
+	*skip = 0;
+	if (import_str(x, jc, "uid", &uid, 0) != 0)
+		return -1;
+	if (uid == NULL)
+		return 0;
+	if (strlen(uid) != 32 || strspn(uid, "0123456789abcdef") != 32)
+		return import_err_key(x, "uid", "is not 32 lowercase hex "
+		    "digits");
+	rc = store_get(x->s, &store_int64_row, &id, "importing", &x->cause,
+	    "SELECT id FROM conversations WHERE uid = ?", "t", uid);
+	if (rc <= 0)
+		return rc;
+	x->skips = xreallocarray(x->skips, x->nskips + 1, sizeof *x->skips);
+	k = &x->skips[x->nskips++];
+	k->id = id;
+	k->uid = xstrdup(uid);
+	k->title = xstrdup(title);
+	*skip = 1;
+	return 0;
+}
+
+/*
+ * Import one conversation object (inside the caller's transaction):
+ * 0 and *newid, the conversation's id here (0 when it was skipped as
+ * already here), or -1.
+ */
 static int
 import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 {
@@ -264,9 +313,12 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	enum store_status	 status;
 	int64_t			 cid, created, updated, leaf = 0, parent;
 	int64_t			*oldids = NULL, *newids = NULL, v, cid_new;
+	const char		*uid;
 	int			 archived, taken = 0, keep, rc = -1, trimmed;
+	int			 skip;
 	size_t			 i, j;
 
+	*newid = 0;
 	snprintf(x->wbuf, sizeof x->wbuf, "a conversation");
 	x->where = x->wbuf;
 	if (jc->type != SJSON_OBJECT)
@@ -286,6 +338,11 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	    import_str(x, jc, "params_json", &pj, 0) != 0 ||
 	    import_bool(x, jc, "archived", &archived) != 0)
 		return -1;
+	if (import_uid(x, jc, title, &skip) != 0)
+		return -1;
+	if (skip)
+		return 0;
+	uid = sjson_string(sjson_get(jc, "uid"));
 	if (sjson_get(jc, "current_leaf") != NULL &&
 	    sjson_get(jc, "current_leaf")->type != SJSON_NULL &&
 	    import_int(x, jc, "current_leaf", &leaf, 1, INT64_MAX) != 0)
@@ -294,9 +351,13 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	if (msgs == NULL || msgs->type != SJSON_ARRAY)
 		return import_err(x, "\"messages\" is not an array");
 
-	/* Keep the ids if none is taken. */
-	if (import_taken(x, "SELECT 1 FROM conversations WHERE id = ?", cid,
-	    &taken) != 0)
+	/*
+	 * Keep the ids if none is taken or was ever given here (an id at or
+	 * below sqlite_sequence's high-water mark may be a deleted one's).
+	 */
+	if (import_taken(x, "SELECT 1 FROM conversations WHERE id = ?1 "
+	    "UNION ALL SELECT 1 FROM sqlite_sequence WHERE name = "
+	    "'conversations' AND seq >= ?1", cid, &taken) != 0)
 		return -1;
 	oldids = xcalloc(msgs->n + 1, sizeof *oldids);
 	newids = xcalloc(msgs->n + 1, sizeof *newids);
@@ -319,17 +380,19 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		}
 		oldids[i] = v;
 		if (!taken && import_taken(x, "SELECT 1 FROM messages WHERE "
-		    "id = ?", v, &taken) != 0)
+		    "id = ?1 UNION ALL SELECT 1 FROM sqlite_sequence WHERE "
+		    "name = 'messages' AND seq >= ?1", v, &taken) != 0)
 			goto out;
 	}
 	keep = !taken;
 
 	if (store_exec(x->s, "importing", &x->cause, "INSERT INTO "
 	    "conversations (id, title, created, updated, system, template, "
-	    "model_file, model_sha256, model_quant, params_json, archived) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ztIItttttti",
+	    "model_file, model_sha256, model_quant, params_json, archived, "
+	    "uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "coalesce(?, lower(hex(randomblob(16)))))", "ztIIttttttit",
 	    keep ? cid : (int64_t)0, title, created, updated, sys, tmpl, mf,
-	    msha, mq, pj, archived) != 0)
+	    msha, mq, pj, archived, uid) != 0)
 		goto out;
 	cid_new = sqlite3_last_insert_rowid(x->s->db);
 
@@ -451,16 +514,45 @@ int
 store_import_json(struct store *s, const char *json, size_t len,
     int64_t **ids, size_t *n, char **cause)
 {
+	struct store_import_skip	*sk;
+	size_t				 nsk;
+	int				 rc;
+
+	rc = store_import(s, json, len, ids, n, &sk, &nsk, cause);
+	if (rc == 0)
+		store_import_skips_free(sk, nsk);
+	return rc;
+}
+
+void
+store_import_skips_free(struct store_import_skip *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].uid);
+		free(v[i].title);
+	}
+	free(v);
+}
+
+int
+store_import(struct store *s, const char *json, size_t len,
+    int64_t **ids, size_t *n, struct store_import_skip **skipped,
+    size_t *nskipped, char **cause)
+{
 	struct import_ctx	 x;
 	struct sjson		*root;
 	const struct sjson	*convs, *fmt;
 	int64_t			*v = NULL, ver;
-	size_t			 i;
+	size_t			 i, k;
 
 	if (ids != NULL)
 		*ids = NULL;
 	if (n != NULL)
 		*n = 0;
+	*skipped = NULL;
+	*nskipped = 0;
 	if (sjson_parse(json, len, &root, cause) != 0)
 		return -1;
 	memset(&x, 0, sizeof x);
@@ -489,25 +581,30 @@ store_import_json(struct store *s, const char *json, size_t len,
 		goto fail;
 	}
 	v = xcalloc(convs->n + 1, sizeof *v);
-	for (i = 0; i < convs->n; i++) {
-		if (import_conv(&x, convs->items[i], &v[i]) != 0) {
+	for (i = k = 0; i < convs->n; i++) {
+		if (import_conv(&x, convs->items[i], &v[k]) != 0) {
 			store_rollback(s);
 			goto fail;
 		}
+		if (v[k] != 0)
+			k++;
 	}
 	if (store_commit(s, &x.cause) != 0)
 		goto fail;
 	if (n != NULL)
-		*n = convs->n;
+		*n = k;
 	sjson_free(root);
 	if (ids != NULL)
 		*ids = v;
 	else
 		free(v);
+	*skipped = x.skips;
+	*nskipped = x.nskips;
 	return 0;
 
 fail:
 	free(v);
+	store_import_skips_free(x.skips, x.nskips);
 	sjson_free(root);
 	*cause = x.cause;
 	return -1;

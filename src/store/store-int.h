@@ -63,7 +63,7 @@ struct store {
 /* Columns read by store_conv_read(), in order. */
 #define STORE_CONV_COLS \
 	"id, title, created, updated, system, template, model_file, " \
-	"model_sha256, model_quant, params_json, archived, current_leaf"
+	"model_sha256, model_quant, params_json, archived, current_leaf, uid"
 
 /*
  * Reads the current row of a statement into the zeroed element at p (of

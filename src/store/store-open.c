@@ -1014,9 +1014,6 @@ store_open(const char *path, const struct store_advisory *adv,
 	if (exists && store_quick_check(s, cause) != 0)
 		goto fail_umask;
 
-	if (store_exec(s, "enabling foreign keys", cause,
-	    "PRAGMA foreign_keys = ON", "") != 0)
-		goto fail_umask;
 	if (store_set_wal(s, &mode, cause) != 0)
 		goto fail_umask;
 	if (strcmp(mode, "wal") != 0) {
@@ -1037,6 +1034,14 @@ store_open(const char *path, const struct store_advisory *adv,
 		if (store_migrate(s, v, cause) != 0)
 			goto fail_umask;
 	}
+	/*
+	 * Only now: a migration that rebuilds a table must drop the old one
+	 * without ON DELETE CASCADE emptying the others (and the pragma is
+	 * a no-op inside the migrations' transactions).
+	 */
+	if (store_exec(s, "enabling foreign keys", cause,
+	    "PRAGMA foreign_keys = ON", "") != 0)
+		goto fail_umask;
 	umask(um);
 	store_fix_modes(s);
 

@@ -114,6 +114,12 @@ struct store_conv {
 	/* filled by store_conv_get/store_conv_list only: */
 	int		 n_messages;
 	char		*preview;	/* first words of the first question */
+	/*
+	 * Read only (store_conv_create ignores it): 32 lowercase hex digits,
+	 * random, made with the conversation and kept by export and import,
+	 * so the same conversation imported twice is recognised.
+	 */
+	char		*uid;
 };
 
 /*
@@ -420,13 +426,32 @@ int	 store_export(struct store *, const int64_t *ids, size_t n,
 /*
  * Import the conversations and acknowledgements of a JSON export, all in
  * one transaction.  Ids are kept when none of a conversation's ids is
- * taken, else new ones are given (parents follow).  Acknowledgements are
+ * taken or was ever given in this database, else new ones are given
+ * (parents follow).  A conversation whose uid is already here is
+ * skipped (see store_import).  Acknowledgements are
  * kept as records with method "import:<method>" (the advisory gate
  * ignores them) and are not added twice.  *ids and *n (may be NULL) get
  * the conversations' ids in this database (caller frees *ids).
  */
 int	 store_import_json(struct store *, const char *json, size_t len,
 	    int64_t **ids, size_t *n, char **cause);
+
+/* A conversation of an import that is already in the database. */
+struct store_import_skip {
+	int64_t		 id;		/* its id in this database */
+	char		*uid;
+	char		*title;		/* as in the file */
+};
+/*
+ * store_import_json, also telling which conversations were skipped
+ * because their uid is already in the database (*skipped, an array of
+ * *nskipped; free with store_import_skips_free).  *ids and *n hold
+ * only the conversations added.
+ */
+int	 store_import(struct store *, const char *json, size_t len,
+	    int64_t **ids, size_t *n, struct store_import_skip **skipped,
+	    size_t *nskipped, char **cause);
+void	 store_import_skips_free(struct store_import_skip *, size_t n);
 
 /* ---- misc ------------------------------------------------------------ */
 
