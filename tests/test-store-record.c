@@ -415,6 +415,156 @@ test_ids(void)
 	free(old);
 }
 
+/* ---- 4. strict import ------------------------------------------------ */
+
+/*
+ * An export of one conversation with one answer; the fields under test
+ * are given as JSON literals.
+ */
+static char *
+strict_json(const char *title, const char *created, const char *n_prompt,
+    const char *prefill)
+{
+	char	*j;
+
+	xasprintf(&j, "{\"format\": \"medchat-export\", \"version\": 1,\n"
+	    "\"conversations\": [{\"id\": 1, \"title\": %s,\n"
+	    "\"created\": %s, \"updated\": \"2026-01-01T00:00:00.000Z\",\n"
+	    "\"archived\": false, \"messages\": [{\"id\": 1, \"role\": "
+	    "\"assistant\", \"status\": \"complete\", \"content\": \"x\",\n"
+	    "\"created\": \"2026-01-01T00:00:00.000Z\", \"updated\": "
+	    "\"2026-01-01T00:00:00.000Z\", \"n_prompt\": %s, \"n_gen\": 1,\n"
+	    "\"prefill_tps\": %s, \"decode_tps\": 1.5, \"trimmed\": false}]}"
+	    "]}\n", title, created, n_prompt, prefill);
+	return j;
+}
+
+/* Where the literal value of "key": value starts in json, or -1. */
+static size_t
+value_offset(const char *json, const char *key, const char *value)
+{
+	char	*needle;
+	size_t	 off = (size_t)-1, i, n;
+
+	xasprintf(&needle, "\"%s\": %s", key, value);
+	n = strlen(needle);
+	for (i = 0; json[i] != '\0'; i++) {
+		if (strncmp(json + i, needle, n) == 0) {
+			off = i + strlen(key) + 4;
+			break;
+		}
+	}
+	free(needle);
+	return off;
+}
+
+/*
+ * Import json into s: refused in one line naming key and the byte
+ * offset where value (its JSON literal) starts, nothing added.
+ */
+static void
+strict_refused(struct store *s, const char *path, const char *json,
+    const char *key, const char *value, const char *what)
+{
+	const char	*b;
+	char		*cause = NULL, *needle;
+	long long	 before = raw_int(path, "SELECT count(*) FROM messages");
+	size_t		 off = value_offset(json, key, value);
+	int		 ok, found = off != (size_t)-1;
+
+	ok = store_import_json(s, json, strlen(json), NULL, NULL, &cause) ==
+	    -1 && cause != NULL && strchr(cause, '\n') == NULL;
+	xasprintf(&needle, "\"%s\"", key);
+	ok = ok && strstr(cause, needle) != NULL;
+	free(needle);
+	xasprintf(&needle, "at byte %zu)", off);
+	b = cause != NULL ? strstr(cause, needle) : NULL;
+	test_condf(ok && b != NULL && found && raw_int(path,
+	    "SELECT count(*) FROM messages") == before,
+	    "strict: %s refused, naming the field and its byte offset", what);
+	test_diag("%s", cause != NULL ? cause : "(accepted)");
+	free(needle);
+	free(cause);
+}
+
+static void
+test_strict(void)
+{
+	static const struct {
+		const char	*key, *value, *what;
+	} bad[] = {
+		{ "created", "\"2026-02-31T00:00:00Z\"", "February 31st" },
+		{ "created", "\"2025-02-29T00:00:00Z\"", "February 29th, 2025" },
+		{ "created", "\"2026-01-01T-1:00:00Z\"", "hour -1" },
+		{ "created", "\"2026- 1- 1T00:00:00Z\"", "spaces for digits" },
+		{ "created", "\"2026-01-01T00:00:60Z\"", "second 60" },
+		{ "created", "\"2026-01-01T24:00:00Z\"", "hour 24" },
+		{ "created", "\"+026-01-01T00:00:00Z\"", "a sign in the year" },
+		{ "title", "\"\"", "an empty title" },
+		{ "title", "\"   \\t \"", "a blank title" },
+		{ "title", "\"\\u200b\\u200d\\ufeff\"", "a zero-width title" },
+		{ "title", "\"\\u202e\\u2066\\u200f \"", "a bidi-only title" },
+		{ "title", "LONG", "a 1001-byte title" },
+		{ "prefill_tps", "-5", "a negative rate" },
+		{ "n_prompt", "-1", "a negative count" },
+	};
+	struct store	*s;
+	char		*p, *json, *cause = NULL, *longt;
+	const char	*t, *c, *n, *r;
+	size_t		 i;
+
+	p = tpath("strict.db");
+	if ((s = open_ok(p)) == NULL)
+		return;
+	longt = xmalloc(1004);
+	longt[0] = '"';
+	memset(longt + 1, 'a', 1001);
+	strcpy(longt + 1002, "\"");
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		t = "\"A title\"";
+		c = "\"2026-01-01T00:00:00.000Z\"";
+		n = "3";
+		r = "2.5";
+		if (strcmp(bad[i].key, "title") == 0)
+			t = strcmp(bad[i].value, "LONG") == 0 ? longt :
+			    bad[i].value;
+		else if (strcmp(bad[i].key, "created") == 0)
+			c = bad[i].value;
+		else if (strcmp(bad[i].key, "n_prompt") == 0)
+			n = bad[i].value;
+		else
+			r = bad[i].value;
+		json = strict_json(t, c, n, r);
+		strict_refused(s, p, json, bad[i].key, strcmp(bad[i].value,
+		    "LONG") == 0 ? longt : bad[i].value, bad[i].what);
+		free(json);
+	}
+	/* What is right still imports. */
+	json = strict_json("\"\\u200bA visible title\"",
+	    "\"2024-02-29T23:59:59.999Z\"", "0", "0");
+	test_cond(store_import_json(s, json, strlen(json), NULL, NULL,
+	    &cause) == 0, "strict: a leap day, a title with a zero-width "
+	    "character and visible text, zero rates import");
+	free(json);
+	json = strict_json("null", "\"2026-01-01T00:00:00Z\"", "1", "1");
+	memset(longt + 1, 'b', 1000);
+	strcpy(longt + 1001, "\"");
+	free(cause);
+	cause = NULL;
+	test_cond(store_import_json(s, json, strlen(json), NULL, NULL,
+	    &cause) == 0, "strict: a conversation not named yet (null title) "
+	    "imports");
+	free(json);
+	json = strict_json(longt, "\"2026-01-01T00:00:00Z\"", "1", "1");
+	test_cond(store_import_json(s, json, strlen(json), NULL, NULL,
+	    &cause) == 0, "strict: a 1000-byte title imports");
+	free(json);
+	free(cause);
+	free(longt);
+	store_close(s);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -427,6 +577,7 @@ main(void)
 	test_foreign();
 	test_readonly_leftover();
 	test_ids();
+	test_strict();
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		test_diag("cleanup failed");

@@ -215,6 +215,7 @@ store_export(struct store *s, const int64_t *ids, size_t n,
  */
 enum json_kind {
 	JSON_STR,	/* char *, NULL as null */
+	JSON_TITLE,	/* char *, "" (not named yet) as null */
 	JSON_TIME,	/* int64_t ms, as ISO 8601 UTC with milliseconds */
 	JSON_ID,	/* int64_t, 0 as null */
 	JSON_INT,	/* int */
@@ -243,7 +244,7 @@ static const struct json_member json_ack_members[] = {
 	A(JSON_STR, method)
 };
 static const struct json_member json_conv_members[] = {
-	C(JSON_ID, id), C(JSON_STR, uid), C(JSON_STR, title),
+	C(JSON_ID, id), C(JSON_STR, uid), C(JSON_TITLE, title),
 	C(JSON_TIME, created),
 	C(JSON_TIME, updated), C(JSON_STR, system),
 	{ "template", JSON_STR, offsetof(struct store_conv, template_name) },
@@ -298,6 +299,10 @@ json_object(struct buf *b, int indent, const void *base,
 		switch (mb[i].kind) {
 		case JSON_STR:
 			sjson_put_string(b, *(char *const *)at);
+			break;
+		case JSON_TITLE:
+			sjson_put_string(b, **(char *const *)at != '\0' ?
+			    *(char *const *)at : NULL);
 			break;
 		case JSON_TIME:
 			sjson_put_string(b, store_time_iso_ms(

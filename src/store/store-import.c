@@ -21,6 +21,7 @@
  * the same export twice duplicates nothing.  Exports made before uids
  * existed have none; their conversations get a new one.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,12 @@ struct import_ctx {
 };
 
 static int	 import_err(struct import_ctx *, const char *);
-static int	 import_err_key(struct import_ctx *, const char *,
-		     const char *);
+static int	 import_err_key(struct import_ctx *, const struct sjson *,
+		     const char *, const char *);
+static int	 import_title(struct import_ctx *, const struct sjson *,
+		     const char **);
+static int	 import_rate(struct import_ctx *, const struct sjson *,
+		     const char *, double *);
 static int	 import_str(struct import_ctx *, const struct sjson *,
 		     const char *, const char **, int);
 static int	 import_time(struct import_ctx *, const struct sjson *,
@@ -69,14 +74,20 @@ import_err(struct import_ctx *x, const char *what)
 	return -1;
 }
 
-/* import_err with "\"<key>\" <what>". */
+/*
+ * import_err with "\"<key>\" <what> (at byte N)": N is where the member's
+ * value (or, when it is missing, the object o) starts in the file.
+ */
 static int
-import_err_key(struct import_ctx *x, const char *key, const char *what)
+import_err_key(struct import_ctx *x, const struct sjson *o, const char *key,
+    const char *what)
 {
-	char	*m;
-	int	 rc;
+	const struct sjson	*v = sjson_get(o, key);
+	char			*m;
+	int			 rc;
 
-	xasprintf(&m, "\"%s\" %s", key, what);
+	xasprintf(&m, "\"%s\" %s (at byte %zu)", key, what,
+	    v != NULL ? v->off : o->off);
 	rc = import_err(x, m);
 	free(m);
 	return rc;
@@ -95,13 +106,14 @@ import_str(struct import_ctx *x, const struct sjson *o, const char *key,
 	if (v == NULL || v->type == SJSON_NULL) {
 		if (!required)
 			return 0;
-		xasprintf(&m, "missing \"%s\"", key);
+		xasprintf(&m, "missing \"%s\" (in the object at byte %zu)",
+		    key, o->off);
 		rc = import_err(x, m);
 		free(m);
 		return rc;
 	}
 	if (v->type != SJSON_STRING)
-		return import_err_key(x, key, "is not a string");
+		return import_err_key(x, o, key, "is not a string");
 	*out = v->str;
 	return 0;
 }
@@ -115,7 +127,7 @@ import_time(struct import_ctx *x, const struct sjson *o, const char *key,
 	if (import_str(x, o, key, &s, 1) != 0)
 		return -1;
 	if (store_time_parse(s, ms) != 0)
-		return import_err_key(x, key, "is not a UTC time");
+		return import_err_key(x, o, key, "is not a UTC time");
 	return 0;
 }
 
@@ -124,7 +136,7 @@ import_int(struct import_ctx *x, const struct sjson *o, const char *key,
     int64_t *v, int64_t lo, int64_t hi)
 {
 	if (sjson_int64(sjson_get(o, key), v) != 0 || *v < lo || *v > hi)
-		return import_err_key(x, key, "is not a valid integer");
+		return import_err_key(x, o, key, "is not a valid integer");
 	return 0;
 }
 
@@ -135,7 +147,7 @@ import_bool(struct import_ctx *x, const struct sjson *o, const char *key,
 	const struct sjson	*b = sjson_get(o, key);
 
 	if (b == NULL || (b->type != SJSON_TRUE && b->type != SJSON_FALSE))
-		return import_err_key(x, key, "is not true or false");
+		return import_err_key(x, o, key, "is not true or false");
 	*v = b->type == SJSON_TRUE;
 	return 0;
 }
@@ -182,7 +194,47 @@ import_name(struct import_ctx *x, const struct sjson *o, const char *key,
 			break;
 	}
 	if (len == 0 || len > max || *p != '\0' || !utf8_valid(*out, len))
-		return import_err_key(x, key, "is not a valid name");
+		return import_err_key(x, o, key, "is not a valid name");
+	return 0;
+}
+
+/*
+ * The conversation's "title": a string of 1..STORE_TITLE_MAX bytes of
+ * UTF-8 with at least one visible character (not only spaces, zero-width
+ * characters or bidi controls), or null for a conversation not named
+ * yet (stored as "", named by its first question).
+ */
+static int
+import_title(struct import_ctx *x, const struct sjson *o, const char **out)
+{
+	const struct sjson	*v = sjson_get(o, "title");
+
+	if (v != NULL && v->type == SJSON_NULL) {
+		*out = "";
+		return 0;
+	}
+	if (import_str(x, o, "title", out, 1) != 0)
+		return -1;
+	if (v->len > STORE_TITLE_MAX)
+		return import_err_key(x, o, "title", "is longer than "
+		    STORE_TITLE_MAX_STR " bytes");
+	if (!utf8_valid(*out, v->len))
+		return import_err_key(x, o, "title", "is not UTF-8");
+	if (!store_text_visible(*out))
+		return import_err_key(x, o, "title", "is empty, blank or "
+		    "invisible");
+	return 0;
+}
+
+/* A rate (tokens per second): a finite number, 0 or more. */
+static int
+import_rate(struct import_ctx *x, const struct sjson *o, const char *key,
+    double *v)
+{
+	if (sjson_double(sjson_get(o, key), v) != 0 || !isfinite(*v) ||
+	    *v < 0)
+		return import_err_key(x, o, key, "is not a rate (a number, 0 "
+		    "or more)");
 	return 0;
 }
 
@@ -232,11 +284,11 @@ import_acks(struct import_ctx *x, const struct sjson *root)
 		    import_str(x, ja, "method", &method, 1) != 0)
 			return -1;
 		if (!import_is_sha256(asha))
-			return import_err_key(x, "advisory_sha256", "is not 64 "
-			    "lowercase hex digits");
+			return import_err_key(x, ja, "advisory_sha256",
+			    "is not 64 lowercase hex digits");
 		if (!import_is_sha256(msha))
-			return import_err_key(x, "model_sha256", "is not 64 "
-			    "lowercase hex digits");
+			return import_err_key(x, ja, "model_sha256",
+			    "is not 64 lowercase hex digits");
 		if (strncmp(method, "import:", 7) == 0)
 			method += 7;
 		for (k = 0; k < sizeof methods / sizeof *methods; k++) {
@@ -244,7 +296,7 @@ import_acks(struct import_ctx *x, const struct sjson *root)
 				break;
 		}
 		if (k == sizeof methods / sizeof *methods)
-			return import_err_key(x, "method", "is not known");
+			return import_err_key(x, ja, "method", "is not known");
 
 		/* Add it unless it is here, imported or as the original. */
 		xasprintf(&imported, "import:%s", method);
@@ -282,7 +334,7 @@ import_uid(struct import_ctx *x, const struct sjson *jc, const char *title,
 	if (uid == NULL)
 		return 0;
 	if (strlen(uid) != 32 || strspn(uid, "0123456789abcdef") != 32)
-		return import_err_key(x, "uid", "is not 32 lowercase hex "
+		return import_err_key(x, jc, "uid", "is not 32 lowercase hex "
 		    "digits");
 	rc = store_get(x->s, &store_int64_row, &id, "importing", &x->cause,
 	    "SELECT id FROM conversations WHERE uid = ?", "t", uid);
@@ -314,7 +366,8 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	int64_t			 cid, created, updated, leaf = 0, parent;
 	int64_t			*oldids = NULL, *newids = NULL, v, cid_new;
 	const char		*uid;
-	int			 archived, taken = 0, keep, rc = -1, trimmed;
+	int			 archived = 0, taken = 0, keep, rc = -1;
+	int			 trimmed = 0;
 	int			 skip;
 	size_t			 i, j;
 
@@ -327,7 +380,7 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		return -1;
 	snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld",
 	    (long long)cid);
-	if (import_str(x, jc, "title", &title, 1) != 0 ||
+	if (import_title(x, jc, &title) != 0 ||
 	    import_time(x, jc, "created", &created) != 0 ||
 	    import_time(x, jc, "updated", &updated) != 0 ||
 	    import_str(x, jc, "system", &sys, 0) != 0 ||
@@ -448,7 +501,8 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		seed = sjson_get(jm, "seed");
 		if (seed != NULL && seed->type != SJSON_NULL) {
 			if (sjson_uint64(seed, &p.seed) != 0) {
-				import_err(x, "\"seed\" is not a valid integer");
+				import_err_key(x, jm, "seed",
+				    "is not a valid integer");
 				goto out;
 			}
 			p.has_seed = 1;
@@ -459,13 +513,9 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		if (import_int(x, jm, "n_gen", &v, 0, INT32_MAX) != 0)
 			goto out;
 		p.n_gen = (int)v;
-		if (sjson_double(sjson_get(jm, "prefill_tps"),
-		    &p.prefill_tps) != 0 ||
-		    sjson_double(sjson_get(jm, "decode_tps"),
-		    &p.decode_tps) != 0) {
-			import_err(x, "a rate is not a number");
+		if (import_rate(x, jm, "prefill_tps", &p.prefill_tps) != 0 ||
+		    import_rate(x, jm, "decode_tps", &p.decode_tps) != 0)
 			goto out;
-		}
 		if (import_bool(x, jm, "trimmed", &trimmed) != 0)
 			goto out;
 		p.trimmed = trimmed;

@@ -50,6 +50,14 @@ struct store {
  */
 #define STORE_APPLICATION_ID	0x4d444348u
 
+/*
+ * The longest title import accepts, in bytes (titles made from a first
+ * question are at most ~64; a longer one is no title but a mistake or an
+ * attack on the list's layout).
+ */
+#define STORE_TITLE_MAX		1000
+#define STORE_TITLE_MAX_STR	"1000"
+
 /* The JSON export's "format" and "version" (store-export/import.c). */
 #define STORE_EXPORT_FORMAT	"medchat-export"
 #define STORE_EXPORT_VERSION	1
@@ -172,7 +180,17 @@ char	*store_col_text(sqlite3_stmt *, int);
 /* Column as a new string, "" when SQL NULL. */
 char	*store_col_text_nn(sqlite3_stmt *, int);
 
-/* ISO 8601 with milliseconds ("...T16:32:24.123Z"); parse back. */
+/*
+ * 1 if text has a visible character: not only white space, zero-width
+ * characters (U+200B-U+200D, U+2060, U+FEFF, soft hyphen...) or bidi
+ * controls (U+200E/F, U+202A-U+202E, U+2066-U+2069, U+061C).
+ */
+int	 store_text_visible(const char *text);
+/*
+ * ISO 8601 with milliseconds ("...T16:32:24.123Z"); parse back strictly:
+ * exactly YYYY-MM-DDTHH:MM:SS[.mmm]Z, digits where digits go, a day that
+ * exists in that month, 1970 or later; -1 for anything else.
+ */
 char	*store_time_iso_ms(int64_t ms, char *buf, size_t len);
 int	 store_time_parse(const char *, int64_t *ms);
 /* Monotonic milliseconds, for timeouts. */

@@ -430,7 +430,11 @@ int	 store_export(struct store *, const int64_t *ids, size_t n,
  * (parents follow).  A conversation whose uid is already here is
  * skipped (see store_import).  Acknowledgements are
  * kept as records with method "import:<method>" (the advisory gate
- * ignores them) and are not added twice.  *ids and *n (may be NULL) get
+ * ignores them) and are not added twice.  Import is strict: times
+ * exactly as the export writes them, on days that exist; titles of
+ * 1..1000 bytes with a visible character (null: not named yet); rates
+ * and counts not negative.  A bad field is refused in one line naming
+ * it and the byte offset of its value.  *ids and *n (may be NULL) get
  * the conversations' ids in this database (caller frees *ids).
  */
 int	 store_import_json(struct store *, const char *json, size_t len,
