@@ -565,6 +565,111 @@ test_strict(void)
 	free(p);
 }
 
+/* ---- 5. a damaged full-text index is rebuilt ------------------------- */
+
+/* A database with two conversations to damage: its path. */
+static char *
+fts_db(const char *name, int64_t *c1, int64_t *c2)
+{
+	struct store		*s;
+	struct store_conv	 init;
+	char			*p, *cause = NULL;
+	int64_t			 q;
+
+	p = tpath(name);
+	if ((s = open_ok(p)) == NULL)
+		return p;
+	memset(&init, 0, sizeof init);
+	init.title = "Eins";
+	store_conv_create(s, &init, c1, &cause);
+	store_msg_add(s, *c1, 0, STORE_ROLE_USER, "Ingwer gegen Übelkeit?",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	store_msg_add(s, *c1, q, STORE_ROLE_ASSISTANT, "Ingwer kann helfen.",
+	    STORE_STATUS_COMPLETE, NULL, NULL, &cause);
+	init.title = "Zwei";
+	store_conv_create(s, &init, c2, &cause);
+	store_msg_add(s, *c2, 0, STORE_ROLE_USER, "Kamille am Abend?",
+	    STORE_STATUS_COMPLETE, NULL, NULL, &cause);
+	free(cause);
+	store_close(s);
+	return p;
+}
+
+/* Search s for word: the number of hits, -1 on an error. */
+static int
+fts_hits(struct store *s, const char *word)
+{
+	struct store_hit	*h = NULL;
+	char			*cause = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	rc = store_search(s, word, 0, "[", "]", 0, &h, &n, &cause);
+	if (rc != 0)
+		test_diag("search: %s", cause);
+	free(cause);
+	store_hits_free(h, n);
+	return rc == 0 ? (int)n : -1;
+}
+
+/*
+ * Damage the index of a new database with sql, before (open_first 0)
+ * or after (1) the store opens it: searches find again, a delete works
+ * and leaves the index whole.
+ */
+static void
+fts_case(const char *name, const char *sql, int open_first, int more,
+    const char *what)
+{
+	struct store	*s = NULL;
+	char		*p, *cause = NULL;
+	int64_t		 c1 = 0, c2 = 0;
+
+	p = fts_db(name, &c1, &c2);
+	if (open_first)
+		s = open_ok(p);
+	test_condf(raw_exec(p, sql) == 0 && raw_int(p,
+	    "SELECT count(*) FROM pragma_integrity_check WHERE "
+	    "integrity_check = 'ok'") == 1, "fts %s: damaged, while "
+	    "integrity_check says ok", what);
+	if (!open_first)
+		s = open_ok(p);
+	if (s == NULL) {
+		free(p);
+		return;
+	}
+	test_condf(fts_hits(s, "Ingwer") == 2 + more &&
+	    fts_hits(s, "Kamille") == 1 + more,
+	    "fts %s: searches find again", what);
+	test_condf(store_conv_delete(s, c1, &cause) == 0,
+	    "fts %s: delete works", what);
+	if (cause != NULL)
+		test_diag("%s", cause);
+	free(cause);
+	test_condf(fts_hits(s, "Ingwer") == more &&
+	    fts_hits(s, "Kamille") == 1 + more &&
+	    raw_exec(p, "INSERT INTO messages_fts (messages_fts, rank) "
+	    "VALUES ('integrity-check', 1)") == 0,
+	    "fts %s: the index is whole after", what);
+	store_close(s);
+	free(p);
+}
+
+static void
+test_fts(void)
+{
+	static const char	*const drop = "DROP TRIGGER messages_fts_insert;"
+	    "INSERT INTO messages (conv_id, role, content, created, updated) "
+	    "VALUES (2, 'user', 'Kamille oder Ingwer', 1, 1);";
+
+	fts_case("fts-da.db", "INSERT INTO messages_fts (messages_fts) "
+	    "VALUES ('delete-all')", 0, 0, "delete-all before the open");
+	fts_case("fts-da2.db", "INSERT INTO messages_fts (messages_fts) "
+	    "VALUES ('delete-all')", 1, 0, "delete-all while open");
+	fts_case("fts-tr.db", drop, 0, 1, "dropped trigger before the open");
+	fts_case("fts-tr2.db", drop, 1, 1, "dropped trigger while open");
+}
+
 int
 main(void)
 {
@@ -578,6 +683,7 @@ main(void)
 	test_readonly_leftover();
 	test_ids();
 	test_strict();
+	test_fts();
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		test_diag("cleanup failed");

@@ -203,13 +203,16 @@ store_conv_update(struct store *s, int64_t id, const char *sql,
 {
 	int	rc;
 
-	if (store_begin(s, cause) != 0)
-		return -1;
-	rc = store_conv_exists(s, id, cause);
-	if (rc == 0)
-		rc = store_exec(s, what, cause, sql, "IIttti", id,
-		    store_now(), a, b, c, ival);
-	return store_end(s, rc, cause);
+	do {
+		if (store_begin(s, cause) != 0)
+			return -1;
+		rc = store_conv_exists(s, id, cause);
+		if (rc == 0)
+			rc = store_exec(s, what, cause, sql, "IIttti", id,
+			    store_now(), a, b, c, ival);
+		rc = store_end(s, rc, cause);
+	} while (rc != 0 && store_retry(s, cause));
+	return rc;
 }
 
 int

@@ -38,6 +38,10 @@ struct store {
 	int		 n_interrupted;	/* marked by this open */
 	int		 readonly;	/* opened for reading only */
 	char		*snapdir;	/* private copy read instead, or NULL */
+	int		 in_repair;	/* store_fts_repair running */
+	int		 fts_checked;	/* by the first store_search */
+	int		 fts_repaired;	/* ... rebuilt the index after a
+					   write failed: try it again */
 	int		 busy_ms;	/* how long to wait for a lock */
 	int64_t		 busy_start;	/* monotonic ms of the first wait */
 	struct store_advisory adv;	/* the advisory in force */
@@ -170,8 +174,14 @@ extern const struct store_rowtype store_text_row;
 int	 store_begin(struct store *, char **cause);
 int	 store_commit(struct store *, char **cause);
 void	 store_rollback(struct store *);
-/* COMMIT if rc is 0, else ROLLBACK; returns 0 or -1. */
+/*
+ * COMMIT if rc is 0, else ROLLBACK; returns 0 or -1.  A write that failed
+ * as corrupt has the search index checked and, if it was damaged,
+ * rebuilt (store_fts_repair): store_retry then says to try once more.
+ */
 int	 store_end(struct store *, int rc, char **cause);
+/* 1 (and *cause freed) if the failed write should be tried again. */
+int	 store_retry(struct store *, char **cause);
 
 /* Bind s or NULL. */
 int	 store_bind_text(sqlite3_stmt *, int, const char *);
@@ -207,6 +217,18 @@ int	 store_conv_found(struct store *, int rc, int64_t id, char **cause);
 /* 0 if message msg is in conversation conv, -1 with cause if not. */
 int	 store_msg_in_conv(struct store *, int64_t conv, int64_t msg,
 	    char **cause);
+
+/* ---- store-search.c -------------------------------------------------- */
+
+/*
+ * Check the full-text index (full: with FTS5's own integrity-check as
+ * well as the cheap checks) and, if it is not whole, make its triggers
+ * again and rebuild it from the tables, in a transaction of its own.
+ * 1 if it was rebuilt, 0 if it was whole (or cannot be written), -1 if
+ * rebuilding failed.  Never sets a cause: its caller reports its own
+ * error if trying again fails.
+ */
+int	 store_fts_repair(struct store *, int full);
 
 /* ---- store-msg.c ----------------------------------------------------- */
 

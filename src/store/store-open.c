@@ -1045,6 +1045,8 @@ store_open(const char *path, const struct store_advisory *adv,
 	umask(um);
 	store_fix_modes(s);
 
+	/* A damaged search index is rebuilt (store-search.c). */
+	store_fts_repair(s, 0);
 	if (store_mark_interrupted(s, cause) != 0)
 		goto fail;
 	*sp = s;

@@ -210,15 +210,22 @@ int
 store_write(struct store *s, const char *what, char **cause,
     const char *sql, const char *types, ...)
 {
-	va_list	ap;
+	va_list	ap, aq;
 	int	rc;
 
-	if (store_begin(s, cause) != 0)
-		return -1;
 	va_start(ap, types);
-	rc = store_vexec(s, what, cause, sql, types, ap);
+	do {
+		if (store_begin(s, cause) != 0) {
+			rc = -1;
+			break;
+		}
+		va_copy(aq, ap);
+		rc = store_vexec(s, what, cause, sql, types, aq);
+		va_end(aq);
+		rc = store_end(s, rc, cause);
+	} while (rc != 0 && store_retry(s, cause));
 	va_end(ap);
-	return store_end(s, rc, cause);
+	return rc;
 }
 
 /* ---- reading rows ---------------------------------------------------- */
@@ -395,11 +402,29 @@ store_rollback(struct store *s)
 int
 store_end(struct store *s, int rc, char **cause)
 {
+	int	corrupt;
+
 	if (rc != 0) {
+		/* A damaged search index fails writes as "corrupt". */
+		corrupt = (sqlite3_extended_errcode(s->db) & 0xff) ==
+		    SQLITE_CORRUPT;
 		store_rollback(s);
+		if (corrupt && store_fts_repair(s, 1) == 1)
+			s->fts_repaired = 1;
 		return -1;
 	}
 	return store_commit(s, cause);
+}
+
+int
+store_retry(struct store *s, char **cause)
+{
+	if (!s->fts_repaired)
+		return 0;
+	s->fts_repaired = 0;
+	free(*cause);
+	*cause = NULL;
+	return 1;
 }
 
 /* ---- binding and columns --------------------------------------------- */

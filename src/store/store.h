@@ -309,7 +309,11 @@ struct store_hit {
  * syntax error), all must match; prefix nonzero makes the last word a
  * prefix (incremental search).  mark_open/mark_close surround matches
  * in the snippet.  Best first, at most limit (0 = 100).  An empty query
- * gives no hits.
+ * gives no hits.  A damaged index (emptied, a trigger dropped) is found
+ * and rebuilt from the tables on a writable store: at the open, at the
+ * first search, when a search finds nothing and when a write fails as
+ * corrupt (the write is then tried again); a read-only store searches
+ * what the index holds.
  */
 int	 store_search(struct store *, const char *query, int prefix,
 	    const char *mark_open, const char *mark_close, int limit,
