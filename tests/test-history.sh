@@ -74,6 +74,34 @@ check "show: alternatives counted" sh -c 'echo "$1" | grep -q "alternative 2 of 
 check "show: provenance line" sh -c 'echo "$1" | grep -q "m.gguf (Q4_K_M), template chatml, seed 42"' _ "$out"
 check "show: no raw escape or BEL" sh -c '! echo "$1" | grep -q "$2" && ! echo "$1" | grep -q "$(printf "\007")"' _ "$out" "$ESC"
 check "show: bidi override replaced" sh -c '! echo "$1" | grep -q "$(printf "\342\200\256")"' _ "$out"
+# A conversation whose own model columns name a model that never
+# answered in it (selected in the menu, /new, /demo), while its two
+# answers came from two other models: list, show and every export name
+# exactly the two that answered.
+msg() { # id parent role model content
+	printf '{"id": %s, "parent": %s, "role": "%s", "status": "complete", "created": "2026-01-04T00:00:0%s.000Z", "updated": "2026-01-04T00:00:0%s.000Z", "error": null, "model_file": %s, "model_quant": %s, "model_sha256": null, "template": null, "params_json": null, "seed": null, "n_prompt": 0, "n_gen": 0, "prefill_tps": 0, "decode_tps": 0, "trimmed": false, "dropped_json": null, "content": "%s"}' "$1" "$2" "$3" "$1" "$1" "$4" "$5" "$6"
+}
+{
+	printf '{"format": "medchat-export", "version": 1, "conversations": [{"id": 1, "title": "Two models", "created": "2026-01-04T00:00:00.000Z", "updated": "2026-01-04T00:00:09.000Z", "system": null, "template": null, "model_file": "never-used.gguf", "model_sha256": null, "model_quant": "Q2_K", "params_json": null, "archived": false, "current_leaf": 4, "messages": [\n'
+	msg 1 null user null null "Frage eins"; printf ',\n'
+	msg 2 1 assistant '"first.gguf"' '"Q4_0"' "Antwort eins"; printf ',\n'
+	msg 3 2 user null null "Frage zwei"; printf ',\n'
+	msg 4 3 assistant '"second.gguf"' '"Q8_0"' "Antwort zwei"
+	printf ']}]}\n'
+} > "$TMPD/models.json"
+MDB=$TMPD/models.db
+MEDCHAT_DB=$MDB $MEDCHAT history import "$TMPD/models.json" >/dev/null
+out=$(MEDCHAT_DB=$MDB $MEDCHAT history list)
+check "models: list names the models that answered" sh -c 'echo "$1" | grep -q "Two models  (first.gguf, second.gguf)$" && ! echo "$1" | grep -q never-used' _ "$out"
+out=$(MEDCHAT_DB=$MDB $MEDCHAT history list --json)
+check "models: list --json names them, the latest as model_file" sh -c 'echo "$1" | grep -q "\"model_file\": \"second.gguf\", \"model_quant\": \"Q8_0\", \"models\": \[\"first.gguf\", \"second.gguf\"\]" && ! echo "$1" | grep -q never-used' _ "$out"
+out=$(MEDCHAT_DB=$MDB $MEDCHAT history show 1)
+check "models: show names them" sh -c 'echo "$1" | grep -q "^Models: first.gguf (Q4_0), second.gguf (Q8_0)$" && ! echo "$1" | grep -q never-used' _ "$out"
+for f in md txt json; do
+	out=$(MEDCHAT_DB=$MDB $MEDCHAT history export 1 --format $f)
+	check "models: $f export names them and no other" sh -c 'echo "$1" | grep -q first.gguf && echo "$1" | grep -q second.gguf && ! echo "$1" | grep -q never-used' _ "$out"
+done
+
 $MEDCHAT history show 999 >/dev/null 2>"$TMPD/err"; rc=$?
 check "show: unknown id fails" test $rc = 1
 check "show: one-line error" sh -c 'test $(wc -l < "$1") = 1 && grep -q "no conversation 999" "$1"' _ "$TMPD/err"

@@ -670,6 +670,118 @@ test_fts(void)
 	fts_case("fts-tr2.db", drop, 1, 1, "dropped trigger while open");
 }
 
+/* ---- 6. which models answered ---------------------------------------- */
+
+#define SHA(c)	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
+	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+
+/* Export conversation id of s in fmt; a new string. */
+static char *
+export_fmt(struct store *s, int64_t id, enum store_format fmt)
+{
+	char	*out = NULL, *cause = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&out, &len)) == NULL)
+		return xstrdup("");
+	if (store_export(s, &id, 1, fmt, f, &cause) != 0) {
+		test_diag("export: %s", cause);
+		free(cause);
+	}
+	fclose(f);
+	return out;
+}
+
+static void
+test_models(void)
+{
+	static const char *const fmts[] = { "md", "txt", "json" };
+	struct store_conv_model	*cm = NULL;
+	struct store_conv	 init;
+	struct store_prov	 pa, pb;
+	struct store		*s;
+	char			*p, *out, *cause = NULL;
+	int64_t			 id, q, a;
+	size_t			 n = 0, i;
+	int			 ok;
+
+	p = tpath("models.db");
+	if ((s = open_ok(p)) == NULL)
+		return;
+	/* The conversation's own columns name a model that never answered. */
+	memset(&init, 0, sizeof init);
+	init.model_file = "stored.gguf";
+	init.model_quant = "Q2_K";
+	init.model_sha256 = SHA("c");
+	store_conv_create(s, &init, &id, &cause);
+	memset(&pa, 0, sizeof pa);
+	pa.model_file = "alpha.gguf";
+	pa.model_quant = "Q4_K_M";
+	pa.model_sha256 = SHA("a");
+	pb = pa;
+	pb.model_file = "beta.gguf";
+	pb.model_quant = "Q8_0";
+	pb.model_sha256 = SHA("b");
+	store_msg_add(s, id, 0, STORE_ROLE_USER, "Erste Frage",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	store_msg_add(s, id, q, STORE_ROLE_ASSISTANT, "Antwort von alpha",
+	    STORE_STATUS_COMPLETE, &pa, &a, &cause);
+	store_msg_add(s, id, a, STORE_ROLE_USER, "Zweite Frage",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	store_msg_add(s, id, q, STORE_ROLE_ASSISTANT, "Antwort von beta",
+	    STORE_STATUS_COMPLETE, &pb, &a, &cause);
+	/* A menu switch (or /new, /demo) after the last answer. */
+	store_conv_set_model(s, id, "switched.gguf", SHA("d"), "Q3_K",
+	    &cause);
+	store_ack_record(s, "alpha.gguf", "Q4_K_M", SHA("a"), "tui", &cause);
+	store_ack_record(s, "beta.gguf", "Q8_0", SHA("b"), "tui", &cause);
+	store_ack_record(s, "stored.gguf", "Q2_K", SHA("c"), "tui", &cause);
+	store_ack_record(s, "switched.gguf", "Q3_K", SHA("d"), "tui",
+	    &cause);
+
+	test_cond(store_conv_models(s, id, &cm, &n, &cause) == 0 && n == 2 &&
+	    strcmp(cm[0].model_file, "alpha.gguf") == 0 &&
+	    strcmp(cm[1].model_file, "beta.gguf") == 0 &&
+	    cm[0].n_answers == 1 && cm[1].last == a,
+	    "models: the models of the answers, in order");
+	store_conv_models_free(cm, n);
+
+	for (i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+		enum store_format	 f;
+
+		store_format_parse(fmts[i], &f);
+		out = export_fmt(s, id, f);
+		ok = strstr(out, "alpha.gguf") != NULL &&
+		    strstr(out, "beta.gguf") != NULL &&
+		    strstr(out, "stored.gguf") == NULL &&
+		    strstr(out, "switched.gguf") == NULL;
+		test_condf(ok, "models: the %s export names the two models "
+		    "that answered and no other", fmts[i]);
+		ok = strstr(out, SHA("a")) != NULL &&
+		    strstr(out, SHA("b")) != NULL &&
+		    strstr(out, SHA("c")) == NULL &&
+		    strstr(out, SHA("d")) == NULL;
+		test_condf(ok, "models: the %s export lists the "
+		    "acknowledgements of those models only", fmts[i]);
+		if (f == STORE_FMT_MD)
+			test_cond(strstr(out, "- Models: alpha.gguf (Q4_K_M, "
+			    "sha256 " SHA("a") "), 1 answer; beta.gguf (Q8_0, "
+			    "sha256 " SHA("b") "), 1 answer\n") != NULL,
+			    "models: the md header names both, in order");
+		if (f == STORE_FMT_JSON)
+			test_cond(strstr(out, "\"model_file\": \"beta.gguf\",\n"
+			    "      \"model_sha256\"") != NULL && strstr(out,
+			    "\"models\": [\n") != NULL,
+			    "models: json: the conversation's model is its "
+			    "latest answer's; \"models\" lists both");
+		free(out);
+	}
+	free(cause);
+	store_close(s);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -684,6 +796,7 @@ main(void)
 	test_ids();
 	test_strict();
 	test_fts();
+	test_models();
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		test_diag("cleanup failed");

@@ -6,6 +6,10 @@
  * and the acknowledgement records for the models that produced the
  * answers, so a transcript shown to someone else carries the warning and
  * the proof that it was accepted.  Each answer carries its provenance.
+ * A conversation's models are the models of its answers
+ * (store_conv_models), never its own model columns, which record only
+ * what was last selected; the acknowledgements listed are those of the
+ * models that answered.
  *
  * JSON ("format": "medchat-export", "version": 1) holds every column of
  * every message, alternatives included, with times as ISO 8601 UTC with
@@ -33,11 +37,14 @@ struct export_conv {
 	size_t			 nmsgs;
 	struct store_msg	*path;		/* the shown alternative path */
 	size_t			 npath;
+	struct store_conv_model	*models;	/* that answered, first first */
+	size_t			 nmodels;
 };
 
 static int	 export_collect(struct store *, const int64_t *, size_t,
 		     struct export_conv **, size_t *, char **);
 static void	 export_free(struct export_conv *, size_t);
+static void	 export_last_model(struct export_conv *);
 static int	 export_acks(struct store *, struct export_conv *, size_t,
 		     struct store_ack **, size_t *, char **);
 static void	 export_json(struct buf *, const struct store_advisory *,
@@ -46,6 +53,7 @@ static void	 export_json(struct buf *, const struct store_advisory *,
 static void	 export_text(struct buf *, const struct store_advisory *,
 		    struct export_conv *, size_t,
 		     struct store_ack *, size_t, int);
+static void	 text_model(struct buf *, const struct store_conv_model *);
 static void	 json_object(struct buf *, int, const void *,
 		     const struct json_member *, size_t);
 static void	 json_item(struct buf *, size_t, int);
@@ -109,14 +117,43 @@ export_collect(struct store *s, const int64_t *ids, size_t n,
 		if (store_msg_list(s, v[i].c.id, &v[i].msgs, &v[i].nmsgs,
 		    cause) != 0 ||
 		    store_msg_path(s, v[i].c.id, 0, &v[i].path, &v[i].npath,
-		    cause) != 0) {
+		    cause) != 0 ||
+		    store_conv_models(s, v[i].c.id, &v[i].models,
+		    &v[i].nmodels, cause) != 0) {
 			export_free(v, n);
 			return -1;
 		}
+		export_last_model(&v[i]);
 	}
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+/*
+ * Make the conversation's model columns name the model of its latest
+ * answer (none without an answer), as the JSON's conversation-level
+ * "model_file"... say.
+ */
+static void
+export_last_model(struct export_conv *e)
+{
+	const struct store_conv_model	*last = NULL;
+	size_t				 i;
+
+	for (i = 0; i < e->nmodels; i++) {
+		if (last == NULL || e->models[i].last > last->last)
+			last = &e->models[i];
+	}
+	free(e->c.model_file);
+	free(e->c.model_quant);
+	free(e->c.model_sha256);
+	e->c.model_file = last != NULL && last->model_file != NULL ?
+	    xstrdup(last->model_file) : NULL;
+	e->c.model_quant = last != NULL && last->model_quant != NULL ?
+	    xstrdup(last->model_quant) : NULL;
+	e->c.model_sha256 = last != NULL && last->model_sha256 != NULL ?
+	    xstrdup(last->model_sha256) : NULL;
 }
 
 static void
@@ -128,6 +165,7 @@ export_free(struct export_conv *v, size_t n)
 		store_conv_free(&v[i].c);
 		store_msgs_free(v[i].msgs, v[i].nmsgs);
 		store_msgs_free(v[i].path, v[i].npath);
+		store_conv_models_free(v[i].models, v[i].nmodels);
 	}
 	free(v);
 }
@@ -138,12 +176,9 @@ export_uses_model(struct export_conv *v, size_t n, const char *sha)
 	size_t	i, j;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].c.model_sha256 != NULL &&
-		    strcmp(v[i].c.model_sha256, sha) == 0)
-			return 1;
-		for (j = 0; j < v[i].nmsgs; j++) {
-			if (v[i].msgs[j].prov.model_sha256 != NULL &&
-			    strcmp(v[i].msgs[j].prov.model_sha256, sha) == 0)
+		for (j = 0; j < v[i].nmodels; j++) {
+			if (v[i].models[j].model_sha256 != NULL &&
+			    strcmp(v[i].models[j].model_sha256, sha) == 0)
 				return 1;
 		}
 	}
@@ -237,6 +272,7 @@ struct json_member {
 #define C(kind, m)	{ #m, kind, offsetof(struct store_conv, m) }
 #define M(kind, m)	{ #m, kind, offsetof(struct store_msg, m) }
 #define P(kind, m)	{ #m, kind, offsetof(struct store_msg, prov.m) }
+#define CM(kind, m)	{ #m, kind, offsetof(struct store_conv_model, m) }
 static const struct json_member json_ack_members[] = {
 	A(JSON_STR, advisory_version), A(JSON_STR, advisory_sha256),
 	A(JSON_STR, model_file), A(JSON_STR, model_quant),
@@ -267,8 +303,13 @@ static const struct json_member json_msg_members[] = {
 	P(JSON_DOUBLE, decode_tps), P(JSON_BOOL, trimmed),
 	P(JSON_STR, dropped_json), M(JSON_STR, content)
 };
+static const struct json_member json_model_members[] = {
+	CM(JSON_STR, model_file), CM(JSON_STR, model_quant),
+	CM(JSON_STR, model_sha256), CM(JSON_INT, n_answers)
+};
 #undef A
 #undef C
+#undef CM
 #undef M
 #undef P
 
@@ -391,6 +432,16 @@ export_json(struct buf *b, const struct store_advisory *adv,
 		json_item(b, i, 4);
 		json_object(b, 6, &v[i].c, json_conv_members,
 		    JSON_N(json_conv_members));
+		/* Derived (import ignores it): the models that answered. */
+		sjson_put_key(b, 6, "models");
+		buf_puts(b, "[");
+		for (j = 0; j < v[i].nmodels; j++) {
+			json_item(b, j, 8);
+			json_object(b, 8, &v[i].models[j], json_model_members,
+			    JSON_N(json_model_members));
+			buf_putc(b, '}');
+		}
+		json_end_array(b, v[i].nmodels, 6);
 		sjson_put_key(b, 6, "messages");
 		buf_puts(b, "[");
 		for (j = 0; j < v[i].nmsgs; j++) {
@@ -407,6 +458,16 @@ export_json(struct buf *b, const struct store_advisory *adv,
 }
 
 /* ---- Markdown and text out ------------------------------------------- */
+
+/* "file (quant, sha256 ...), N answers" of a model that answered. */
+static void
+text_model(struct buf *b, const struct store_conv_model *m)
+{
+	buf_printf(b, "%s (%s, sha256 %s), %d answer%s", m->model_file !=
+	    NULL ? m->model_file : "unknown", m->model_quant != NULL ?
+	    m->model_quant : "?", m->model_sha256 != NULL ? m->model_sha256 :
+	    "?", m->n_answers, m->n_answers == 1 ? "" : "s");
+}
 
 static void
 text_prov(struct buf *b, const struct store_msg *m, int md)
@@ -482,11 +543,16 @@ export_text(struct buf *b, const struct store_advisory *adv,
 		    store_time_iso(c->created, t, sizeof t),
 		    store_time_iso(c->updated, t2, sizeof t2),
 		    c->archived ? " (archived)" : "");
-		if (c->model_file != NULL)
-			buf_printf(b, "%sModel: %s (%s, sha256 %s)\n",
-			    md ? "- " : "", c->model_file,
-			    c->model_quant != NULL ? c->model_quant : "?",
-			    c->model_sha256 != NULL ? c->model_sha256 : "?");
+		for (k = 0; k < v[i].nmodels; k++) {
+			if (k == 0)
+				buf_printf(b, "%s%s: ", md ? "- " : "",
+				    v[i].nmodels > 1 ? "Models" : "Model");
+			else
+				buf_puts(b, "; ");
+			text_model(b, &v[i].models[k]);
+			if (k + 1 == v[i].nmodels)
+				buf_putc(b, '\n');
+		}
 		if (c->template_name != NULL)
 			buf_printf(b, "%sTemplate: %s\n", md ? "- " : "",
 			    c->template_name);

@@ -165,6 +165,28 @@ int	 store_conv_delete(struct store *, int64_t id, char **cause);
 void	 store_conv_free(struct store_conv *);	/* frees members only */
 void	 store_convs_free(struct store_conv *, size_t n);
 
+/*
+ * The models that answered in a conversation: what to show as its
+ * model(s).  The conversation's own model columns are what the program
+ * last selected for it (a menu switch, /new, /demo change them without
+ * an answer), so they must not be shown as "the model used".
+ */
+struct store_conv_model {
+	char		*model_file;
+	char		*model_quant;
+	char		*model_sha256;
+	int		 n_answers;	/* answers it gave here */
+	int64_t		 last;		/* id of its latest answer here */
+};
+/*
+ * Each distinct (file, quant, sha256) of the conversation's assistant
+ * messages that name a model, in the order of their first answer; *n
+ * is 0 when no answer names one.  Free with store_conv_models_free.
+ */
+int	 store_conv_models(struct store *, int64_t conv,
+	    struct store_conv_model **out, size_t *n, char **cause);
+void	 store_conv_models_free(struct store_conv_model *, size_t n);
+
 /* Title made of the first words of text (at most ~60 bytes); caller frees. */
 char	*store_title_from_text(const char *text);
 
