@@ -165,6 +165,10 @@ PRAGMA application_id = 1296319304;
 -- Each conversation gets a uid, a random 128-bit hex identifier that
 -- exports carry and imports keep, so the same conversation imported
 -- twice is recognised.
+-- Each answer records the system message it was generated under: the
+-- texts are kept once each in system_texts and an assistant message
+-- points at its text (system_id NULL: no system message).  Existing
+-- answers get their conversation's system message, the only one known.
 CREATE TABLE conversations_new (
 	id		INTEGER PRIMARY KEY AUTOINCREMENT,
 	uid		TEXT NOT NULL UNIQUE
@@ -214,12 +218,29 @@ CREATE TABLE messages_new (
 	prefill_tps	REAL,
 	decode_tps	REAL,
 	trimmed		INTEGER NOT NULL DEFAULT 0 CHECK (trimmed IN (0, 1)),
-	dropped_json	TEXT
+	dropped_json	TEXT,
+	system_id	INTEGER REFERENCES system_texts (id)
 );
-INSERT INTO messages_new SELECT id, conv_id, parent_id, role, content,
+INSERT INTO messages_new (id, conv_id, parent_id, role, content, created,
+    updated, status, error, writer_pid, model_file, model_quant,
+    model_sha256, template, params_json, seed, n_prompt, n_gen,
+    prefill_tps, decode_tps, trimmed, dropped_json)
+    SELECT id, conv_id, parent_id, role, content,
     created, updated, status, error, writer_pid, model_file, model_quant,
     model_sha256, template, params_json, seed, n_prompt, n_gen,
     prefill_tps, decode_tps, trimmed, dropped_json FROM messages;
+
+CREATE TABLE system_texts (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	text		TEXT NOT NULL UNIQUE CHECK (text != '')
+);
+INSERT OR IGNORE INTO system_texts (text)
+    SELECT system FROM conversations_new c WHERE system IS NOT NULL AND
+    system != '' AND EXISTS (SELECT 1 FROM messages_new m WHERE
+    m.conv_id = c.id AND m.role = 'assistant') ORDER BY id;
+UPDATE messages_new SET system_id = (SELECT st.id FROM system_texts st
+    JOIN conversations_new c ON c.system = st.text
+    WHERE c.id = messages_new.conv_id) WHERE role = 'assistant';
 
 DROP TABLE messages;
 DROP TABLE conversations;

@@ -102,6 +102,38 @@ for f in md txt json; do
 	check "models: $f export names them and no other" sh -c 'echo "$1" | grep -q first.gguf && echo "$1" | grep -q second.gguf && ! echo "$1" | grep -q never-used' _ "$out"
 done
 
+# A conversation whose system message changed twice between its three
+# answers: show and every export give each answer's own.
+sed -e 's/"Two models"/"Three systems"/' -e 's/"system": null/"system": "Nicht benutzt."/' \
+    -e 's/"content": "Antwort eins"/"system": "Sei vorsichtig.", "content": "Antwort eins"/' \
+    -e 's/"content": "Antwort zwei"/"system": "Antworte kurz.", "content": "Antwort zwei"/' \
+    -e 's/^\(.*"content": "Antwort zwei".*\)\]}\]}$/\1,/' "$TMPD/models.json" > "$TMPD/sys.json"
+{
+	printf '\n'; msg 5 4 user null null "Frage drei"; printf ',\n'
+	msg 6 5 assistant '"second.gguf"' '"Q8_0"' "Antwort drei" | sed 's/"content"/"system": "Antworte ausführlich.", "content"/'
+	printf ']}]}\n'
+} >> "$TMPD/sys.json"
+sed -i 's/"current_leaf": 4/"current_leaf": 6/' "$TMPD/sys.json"
+SDB=$TMPD/sys.db
+MEDCHAT_DB=$SDB $MEDCHAT history import "$TMPD/sys.json" >/dev/null
+# in_order TEXT NEEDLE...: each needle on a later line than the one before
+in_order() {
+	_t=$1; shift; _last=0
+	for _n; do
+		_l=$(printf '%s\n' "$_t" | grep -n -F -- "$_n" | awk -F: -v l="$_last" '$1 > l { print $1; exit }')
+		test -n "$_l" || return 1
+		_last=$_l
+	done
+}
+out=$(MEDCHAT_DB=$SDB $MEDCHAT history show 1)
+check "system: show gives each answer's system message where it changes" in_order "$out" "for the next answer: Nicht benutzt." "Frage eins" "from this answer on" "Sei vorsichtig." "Antwort eins" "Frage zwei" "from this answer on" "Antworte kurz." "Antwort zwei" "Frage drei" "from this answer on" "Antworte ausführlich." "Antwort drei"
+for f in md txt; do
+	out=$(MEDCHAT_DB=$SDB $MEDCHAT history export 1 --format $f)
+	check "system: $f export gives each answer's" in_order "$out" "Frage eins" "System message" "Sei vorsichtig." "Antwort eins" "Frage zwei" "System message" "Antworte kurz." "Antwort zwei" "Frage drei" "System message" "Antworte ausführlich." "Antwort drei"
+done
+out=$(MEDCHAT_DB=$SDB $MEDCHAT history export 1 --format json)
+check "system: json export gives each answer's" sh -c 'test $(echo "$1" | grep -c "\"system\": \"Sei vorsichtig.\"") = 1 && test $(echo "$1" | grep -c "\"system\": \"Antworte kurz.\"") = 1 && test $(echo "$1" | grep -c "\"system\": \"Antworte ausführlich.\"") = 1' _ "$out"
+
 $MEDCHAT history show 999 >/dev/null 2>"$TMPD/err"; rc=$?
 check "show: unknown id fails" test $rc = 1
 check "show: one-line error" sh -c 'test $(wc -l < "$1") = 1 && grep -q "no conversation 999" "$1"' _ "$TMPD/err"

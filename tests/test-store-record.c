@@ -782,6 +782,198 @@ test_models(void)
 	free(p);
 }
 
+/* ---- 7. under which instructions ------------------------------------- */
+
+/* The positions of needles[0..n) in hay are increasing (all found). */
+static int
+in_order(const char *hay, const char *const *needles, size_t n)
+{
+	const char	*p = hay;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if ((p = strstr(p, needles[i])) == NULL) {
+			test_diag("not in order: %s", needles[i]);
+			return 0;
+		}
+		p += strlen(needles[i]);
+	}
+	return 1;
+}
+
+/* How often needle occurs in hay. */
+static int
+count_of(const char *hay, const char *needle)
+{
+	int	n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static void
+test_system(void)
+{
+	static const char *const S1 = "Sei vorsichtig.", *const S2 =
+	    "Antworte kurz.", *const S3 = "Antworte ausführlich.",
+	    *const S4 = "Noch nicht benutzt.";
+	static const char *const want[] = { "Sei vorsichtig.", "Antwort 1",
+	    "Antworte kurz.", "Antwort 2", "Antworte ausführlich.",
+	    "Antwort 3", "No system message", "Antwort 4", "Sei vorsichtig.",
+	    "Antwort 5" };
+	static const char *const sys[] = { "Sei vorsichtig.",
+	    "Antworte kurz.", "Antworte ausführlich.", NULL,
+	    "Sei vorsichtig." };
+	struct store_conv	 init;
+	struct store_prov	 pr;
+	struct store_stream	*ss;
+	struct store_msg	 m;
+	struct store		*s, *s2;
+	const char		*src;
+	char			*p, *p2, *old, *out, *cause = NULL, *sql;
+	char			*json;
+	int64_t			 id, q, a[5], *ids = NULL;
+	size_t			 i, n = 0, len;
+	FILE			*f;
+	int			 ok;
+
+	p = tpath("system.db");
+	if ((s = open_ok(p)) == NULL)
+		return;
+	memset(&init, 0, sizeof init);
+	init.system = (char *)S1;
+	store_conv_create(s, &init, &id, &cause);
+	memset(&pr, 0, sizeof pr);
+	pr.model_file = "m.gguf";
+	/* An old caller: no system in prov = the conversation's. */
+	store_msg_add(s, id, 0, STORE_ROLE_USER, "Frage 1",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	store_msg_add(s, id, q, STORE_ROLE_ASSISTANT, "Antwort 1",
+	    STORE_STATUS_COMPLETE, &pr, &a[0], &cause);
+	store_conv_set_system(s, id, S2, &cause);
+	store_msg_add(s, id, a[0], STORE_ROLE_USER, "Frage 2",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	ss = store_stream_start(s, id, q, &pr);
+	store_stream_append(ss, "Antwort 2", 9, &cause);
+	store_stream_finish(ss, STORE_STATUS_COMPLETE, NULL, NULL, &a[1],
+	    &cause);
+	store_stream_free(ss);
+	/* A new caller gives the exact text (the conversation says S2). */
+	store_msg_add(s, id, a[1], STORE_ROLE_USER, "Frage 3",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	pr.system = (char *)S3;
+	ss = store_stream_start(s, id, q, &pr);
+	store_stream_append(ss, "Antwort 3", 9, &cause);
+	store_stream_finish(ss, STORE_STATUS_COMPLETE, NULL, &pr, &a[2],
+	    &cause);
+	store_stream_free(ss);
+	store_msg_add(s, id, a[2], STORE_ROLE_USER, "Frage 4",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	pr.system = "";
+	store_msg_add(s, id, q, STORE_ROLE_ASSISTANT, "Antwort 4",
+	    STORE_STATUS_COMPLETE, &pr, &a[3], &cause);
+	store_msg_add(s, id, a[3], STORE_ROLE_USER, "Frage 5",
+	    STORE_STATUS_COMPLETE, NULL, &q, &cause);
+	pr.system = (char *)S1;
+	store_msg_add(s, id, q, STORE_ROLE_ASSISTANT, "Antwort 5",
+	    STORE_STATUS_COMPLETE, &pr, &a[4], &cause);
+	store_conv_set_system(s, id, S4, &cause);
+
+	ok = 1;
+	for (i = 0; i < 5; i++) {
+		memset(&m, 0, sizeof m);
+		if (store_msg_get(s, a[i], &m, &cause) != 0 ||
+		    (sys[i] == NULL ? m.prov.system != NULL :
+		    m.prov.system == NULL || strcmp(m.prov.system, sys[i]) != 0))
+			ok = 0;
+		store_msg_free(&m);
+	}
+	test_cond(ok, "system: each answer records the text it ran under");
+	test_cond(raw_int(p, "SELECT count(*) FROM system_texts") == 3,
+	    "system: each distinct text stored once");
+
+	for (i = 0; i < 3; i++) {
+		out = export_fmt(s, id, i == 0 ? STORE_FMT_MD : i == 1 ?
+		    STORE_FMT_TXT : STORE_FMT_JSON);
+		if (i < 2) {
+			test_condf(in_order(out, want, sizeof want /
+			    sizeof *want) && count_of(out, S1) == 2 &&
+			    count_of(out, S2) == 1 && count_of(out, S3) == 1 &&
+			    count_of(out, S4) == 1 && strstr(out, "for the "
+			    "next answer: Noch nicht benutzt.") != NULL,
+			    "system: the %s export shows each text where it "
+			    "first applies and where it changes",
+			    i == 0 ? "md" : "txt");
+		} else {
+			test_cond(strstr(out, "\"system\": \"Antworte "
+			    "ausführlich.\",\n        \"content\": \"Antwort 3\"")
+			    != NULL && strstr(out, "\"system\": null,\n"
+			    "        \"content\": \"Antwort 4\"") != NULL &&
+			    strstr(out, "\"system\": \"Antworte kurz.\",\n"
+			    "        \"content\": \"Antwort 2\"") != NULL,
+			    "system: the json export gives each answer's");
+		}
+		free(out);
+	}
+
+	/* Through export and import: the same text for every answer. */
+	json = export_fmt(s, id, STORE_FMT_JSON);
+	p2 = tpath("system2.db");
+	s2 = open_ok(p2);
+	ok = s2 != NULL && store_import_json(s2, json, strlen(json), &ids, &n,
+	    &cause) == 0 && n == 1;
+	if (ok) {
+		out = export_fmt(s2, ids[0], STORE_FMT_MD);
+		ok = in_order(out, want, sizeof want / sizeof *want);
+		free(out);
+	}
+	test_cond(ok, "system: kept through export and import");
+	free(ids);
+	free(json);
+	store_close(s2);
+	store_close(s);
+	free(p);
+	free(p2);
+
+	/* Migrated answers get their conversation's text. */
+	src = getenv("top_srcdir");
+	xasprintf(&sql, "%s/tests/store-fixtures/v3.sql",
+	    src != NULL ? src : ".");
+	old = tpath("system-v3.db");
+	if ((f = fopen(sql, "r")) != NULL) {
+		struct buf	 bb = BUF_INIT;
+		char		 chunk[4096];
+		size_t		 r;
+
+		while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_append(&bb, chunk, r);
+		fclose(f);
+		free(sql);
+		sql = buf_detach(&bb);
+		len = strlen(sql);
+		(void)len;
+		raw_exec(old, sql);
+	}
+	free(sql);
+	s = open_ok(old);
+	memset(&m, 0, sizeof m);
+	test_cond(s != NULL && store_msg_get(s, 2, &m, &cause) == 0 &&
+	    m.prov.system != NULL && strcmp(m.prov.system,
+	    "You are careful.") == 0, "system: a migrated answer has its "
+	    "conversation's system message");
+	store_msg_free(&m);
+	memset(&m, 0, sizeof m);
+	test_cond(s != NULL && store_msg_get(s, 1, &m, &cause) == 0 &&
+	    m.prov.system == NULL, "system: ... and a question has none");
+	store_msg_free(&m);
+	store_close(s);
+	free(old);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -797,6 +989,7 @@ main(void)
 	test_strict();
 	test_fts();
 	test_models();
+	test_system();
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		test_diag("cleanup failed");

@@ -463,11 +463,27 @@ cmdh_show(struct store *s, int64_t id)
 	printf("updated %s\n", cmdh_date(c.updated, t, sizeof t));
 	cmdh_models(s, c.id, NULL, "\n", 1);
 	if (c.system != NULL) {
-		printf("System: ");
+		printf("System message for the next answer: ");
 		cmdh_put(stdout, c.system, 1, NULL, NULL);
 		printf("\n");
 	}
 	for (i = 0; i < n; i++) {
+		/*
+		 * The system message each answer ran under: shown where it
+		 * first applies and again wherever it changes.
+		 */
+		if (v[i].role == STORE_ROLE_ASSISTANT &&
+		    store_system_changes(v, n, i)) {
+			if (v[i].prov.system != NULL) {
+				printf("\n[system message from this answer "
+				    "on]\n");
+				cmdh_put(stdout, v[i].prov.system, 1, NULL,
+				    NULL);
+				printf("\n");
+			} else
+				printf("\n[no system message from this "
+				    "answer on]\n");
+		}
 		printf("\n[%s %s]", store_role_name(v[i].role),
 		    cmdh_date(v[i].created, t, sizeof t));
 		if (v[i].status != STORE_STATUS_COMPLETE)

@@ -54,6 +54,7 @@ static void	 export_text(struct buf *, const struct store_advisory *,
 		    struct export_conv *, size_t,
 		     struct store_ack *, size_t, int);
 static void	 text_model(struct buf *, const struct store_conv_model *);
+static void	 text_system(struct buf *, const char *, int);
 static void	 json_object(struct buf *, int, const void *,
 		     const struct json_member *, size_t);
 static void	 json_item(struct buf *, size_t, int);
@@ -301,7 +302,7 @@ static const struct json_member json_msg_members[] = {
 	{ "seed", JSON_SEED, offsetof(struct store_msg, prov) },
 	P(JSON_INT, n_prompt), P(JSON_INT, n_gen), P(JSON_DOUBLE, prefill_tps),
 	P(JSON_DOUBLE, decode_tps), P(JSON_BOOL, trimmed),
-	P(JSON_STR, dropped_json), M(JSON_STR, content)
+	P(JSON_STR, dropped_json), P(JSON_STR, system), M(JSON_STR, content)
 };
 static const struct json_member json_model_members[] = {
 	CM(JSON_STR, model_file), CM(JSON_STR, model_quant),
@@ -459,6 +460,28 @@ export_json(struct buf *b, const struct store_advisory *adv,
 
 /* ---- Markdown and text out ------------------------------------------- */
 
+/*
+ * The system message the answers from here on ran under (sys, NULL for
+ * none), before the first answer and wherever it changes.
+ */
+static void
+text_system(struct buf *b, const char *sys, int md)
+{
+	if (sys == NULL) {
+		buf_puts(b, md ? "\n### No system message (for this answer "
+		    "and the next, until it changes)\n" : "\n[No system "
+		    "message, for this answer and the next until it "
+		    "changes]\n");
+		return;
+	}
+	buf_puts(b, md ? "\n### System message (for this answer and the "
+	    "next, until it changes)\n\n" : "\n[System message, for this "
+	    "answer and the next until it changes]\n\n");
+	buf_puts(b, sys);
+	if (*sys == '\0' || sys[strlen(sys) - 1] != '\n')
+		buf_putc(b, '\n');
+}
+
 /* "file (quant, sha256 ...), N answers" of a model that answered. */
 static void
 text_model(struct buf *b, const struct store_conv_model *m)
@@ -557,10 +580,12 @@ export_text(struct buf *b, const struct store_advisory *adv,
 			buf_printf(b, "%sTemplate: %s\n", md ? "- " : "",
 			    c->template_name);
 		if (c->system != NULL)
-			buf_printf(b, "%sSystem message: %s\n", md ? "- " : "",
-			    c->system);
+			buf_printf(b, "%sSystem message for the next answer: "
+			    "%s\n", md ? "- " : "", c->system);
 		for (j = 0; j < v[i].npath; j++) {
 			m = &v[i].path[j];
+			if (store_system_changes(v[i].path, v[i].npath, j))
+				text_system(b, m->prov.system, md);
 			nalt = 0;
 			for (k = 0; k < v[i].nmsgs; k++) {
 				if (v[i].msgs[k].parent_id == m->parent_id &&

@@ -532,6 +532,22 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		    store_status_name(status), err, &p) != 0)
 			goto out;
 		newids[i] = sqlite3_last_insert_rowid(x->s->db);
+		/*
+		 * The answer's system message: absent (an export made before
+		 * it was recorded) = the conversation's, null = none.
+		 */
+		if (role == STORE_ROLE_ASSISTANT) {
+			sys = NULL;
+			if (sjson_get(jm, "system") != NULL) {
+				if (import_str(x, jm, "system", &sys, 0) != 0)
+					goto out;
+				if (sys == NULL)
+					sys = "";
+			}
+			if (store_msg_set_system(x->s, newids[i], cid_new,
+			    sys, &x->cause) != 0)
+				goto out;
+		}
 	}
 
 	if (leaf != 0) {

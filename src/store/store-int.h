@@ -71,7 +71,8 @@ struct store {
 	"id, conv_id, parent_id, role, content, created, updated, status, " \
 	"error, model_file, model_quant, model_sha256, template, " \
 	"params_json, seed, n_prompt, n_gen, prefill_tps, decode_tps, " \
-	"trimmed, dropped_json"
+	"trimmed, dropped_json, " \
+	"(SELECT text FROM system_texts WHERE system_texts.id = system_id)"
 /* Columns read by store_conv_read(), in order. */
 #define STORE_CONV_COLS \
 	"id, title, created, updated, system, template, model_file, " \
@@ -235,6 +236,14 @@ int	 store_fts_repair(struct store *, int full);
 /* Fill m from a row of STORE_MSG_COLS; -1 and *cause if bad. */
 int	 store_msg_read(struct store *, sqlite3_stmt *, struct store_msg *,
 	    char **cause);
+/*
+ * Record the system message answer id (of conversation conv) was
+ * generated under, inside the caller's transaction: system, or with
+ * system NULL the conversation's current one; "" or none = no system
+ * message.  Each text is stored once, in system_texts.
+ */
+int	 store_msg_set_system(struct store *, int64_t id, int64_t conv,
+	    const char *system, char **cause);
 /* Bind the provenance columns in STORE_MSG_COLS order from index i. */
 void	 store_prov_bind(sqlite3_stmt *, int i, const struct store_prov *);
 

@@ -222,6 +222,15 @@ struct store_prov {
 	int		 trimmed;	/* context was trimmed */
 	char		*dropped_json;	/* JSON array of the message ids
 					   left out of the prompt, or NULL */
+	/*
+	 * The exact system message the answer was generated under.  Read:
+	 * the text, or NULL for none.  Written (store_msg_add, the
+	 * streaming functions, store_msg_finish): the text, "" for none,
+	 * or NULL for "the conversation's current system message" (at the
+	 * answer's creation; a finish with NULL keeps what was recorded).
+	 * Each distinct text is stored once.
+	 */
+	char		*system;
 };
 
 struct store_msg {
@@ -271,6 +280,14 @@ int	 store_msg_path(struct store *, int64_t conv, int64_t leaf,
  */
 int	 store_msg_alternatives(struct store *, int64_t id,
 	    int64_t **ids, size_t *n, size_t *index, char **cause);
+
+/*
+ * 1 if answer path[i] ran under another system message than the answer
+ * before it in path[0..n) (or is the first answer): where a transcript
+ * must show the system message (prov.system) again.
+ */
+int	 store_system_changes(const struct store_msg *path, size_t n,
+	    size_t i);
 
 void	 store_msg_free(struct store_msg *);	/* members only */
 void	 store_msgs_free(struct store_msg *, size_t n);
