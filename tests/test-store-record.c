@@ -37,6 +37,7 @@ static char	*tpath(const char *);
 static long long raw_int(const char *, const char *);
 static int	 raw_exec(const char *, const char *);
 static int	 exists_sfx(const char *, const char *);
+static int	 load_fixture(const char *, const char *);
 static struct store *open_ok(const char *);
 
 static char *
@@ -94,6 +95,32 @@ exists_sfx(const char *path, const char *suffix)
 	yes = access(p, F_OK) == 0;
 	free(p);
 	return yes;
+}
+
+/* Load tests/store-fixtures/<name> into a new database at path. */
+static int
+load_fixture(const char *name, const char *path)
+{
+	struct buf	 b = BUF_INIT;
+	const char	*src = getenv("top_srcdir");
+	char		*fixture, *sql, chunk[4096];
+	size_t		 r;
+	FILE		*f;
+	int		 rc;
+
+	xasprintf(&fixture, "%s/tests/store-fixtures/%s",
+	    src != NULL ? src : ".", name);
+	f = fopen(fixture, "r");
+	free(fixture);
+	if (f == NULL)
+		return -1;
+	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, r);
+	fclose(f);
+	sql = buf_detach(&b);
+	rc = raw_exec(path, sql);
+	free(sql);
+	return rc;
 }
 
 static struct store *
@@ -159,8 +186,7 @@ static void
 test_foreign(void)
 {
 	struct store	*s;
-	const char	*src;
-	char		*p, *fixture, *sql, *cause = NULL;
+	char		*p, *cause = NULL;
 	FILE		*f;
 
 	p = tpath("notes-app.db");
@@ -199,22 +225,8 @@ test_foreign(void)
 	free(p);
 
 	/* An older medchat database has no id: opened, and given it. */
-	src = getenv("top_srcdir");
-	xasprintf(&fixture, "%s/tests/store-fixtures/v3.sql",
-	    src != NULL ? src : ".");
 	p = tpath("old-v3.db");
-	if ((f = fopen(fixture, "r")) != NULL) {
-		struct buf	 b = BUF_INIT;
-		char		 chunk[4096];
-		size_t		 r;
-
-		while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
-			buf_append(&b, chunk, r);
-		fclose(f);
-		sql = buf_detach(&b);
-		raw_exec(p, sql);
-		free(sql);
-	}
+	load_fixture("v3.sql", p);
 	test_cond(raw_int(p, "PRAGMA application_id") == 0 &&
 	    raw_int(p, "PRAGMA user_version") == 3, "foreign: v3 fixture");
 	s = open_ok(p);
@@ -223,7 +235,6 @@ test_foreign(void)
 	    "foreign: an older medchat database opens and gets the id");
 	store_close(s);
 	free(cause);
-	free(fixture);
 	free(p);
 }
 
@@ -316,12 +327,9 @@ test_ids(void)
 {
 	struct store			*s, *s2;
 	struct store_import_skip	*sk = NULL;
-	const char			*src;
-	char				*p, *p2, *old, *fixture, *sql, *cause = NULL;
-	char				*json;
+	char				*p, *p2, *old, *cause = NULL, *json;
 	int64_t				 a, b, c, m1, m2, *ids = NULL;
 	size_t				 n = 0, nsk = 0, len = 0;
-	FILE				*f;
 
 	p = tpath("ids.db");
 	s = open_ok(p);
@@ -373,22 +381,8 @@ test_ids(void)
 	free(p2);
 
 	/* A migrated database: the same, and everything else kept. */
-	src = getenv("top_srcdir");
-	xasprintf(&fixture, "%s/tests/store-fixtures/v2.sql",
-	    src != NULL ? src : ".");
 	old = tpath("ids-v2.db");
-	if ((f = fopen(fixture, "r")) != NULL) {
-		struct buf	 bb = BUF_INIT;
-		char		 chunk[4096];
-		size_t		 r;
-
-		while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
-			buf_append(&bb, chunk, r);
-		fclose(f);
-		sql = buf_detach(&bb);
-		raw_exec(old, sql);
-		free(sql);
-	}
+	load_fixture("v2.sql", old);
 	s = open_ok(old);
 	test_cond(s != NULL && raw_int(old, "SELECT count(*) FROM "
 	    "sqlite_master WHERE type = 'trigger'") == 6 && raw_int(old,
@@ -411,7 +405,6 @@ test_ids(void)
 	    "ids: migrated: a deleted id is not given again");
 	store_close(s);
 	free(cause);
-	free(fixture);
 	free(old);
 }
 
@@ -832,12 +825,9 @@ test_system(void)
 	struct store_stream	*ss;
 	struct store_msg	 m;
 	struct store		*s, *s2;
-	const char		*src;
-	char			*p, *p2, *old, *out, *cause = NULL, *sql;
-	char			*json;
+	char			*p, *p2, *old, *out, *cause = NULL, *json;
 	int64_t			 id, q, a[5], *ids = NULL;
-	size_t			 i, n = 0, len;
-	FILE			*f;
+	size_t			 i, n = 0;
 	int			 ok;
 
 	p = tpath("system.db");
@@ -939,25 +929,8 @@ test_system(void)
 	free(p2);
 
 	/* Migrated answers get their conversation's text. */
-	src = getenv("top_srcdir");
-	xasprintf(&sql, "%s/tests/store-fixtures/v3.sql",
-	    src != NULL ? src : ".");
 	old = tpath("system-v3.db");
-	if ((f = fopen(sql, "r")) != NULL) {
-		struct buf	 bb = BUF_INIT;
-		char		 chunk[4096];
-		size_t		 r;
-
-		while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
-			buf_append(&bb, chunk, r);
-		fclose(f);
-		free(sql);
-		sql = buf_detach(&bb);
-		len = strlen(sql);
-		(void)len;
-		raw_exec(old, sql);
-	}
-	free(sql);
+	load_fixture("v3.sql", old);
 	s = open_ok(old);
 	memset(&m, 0, sizeof m);
 	test_cond(s != NULL && store_msg_get(s, 2, &m, &cause) == 0 &&

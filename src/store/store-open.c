@@ -8,9 +8,14 @@
  *   SQLite makes (database, -wal, -shm) 0600: umask 077 is set around
  *   sqlite3_open_v2 and the first write, and the files are chmod'ed after.
  * - Opening is careful never to write to a file it does not understand:
- *   the header is checked before SQLite sees the file, then the schema
- *   version and PRAGMA quick_check are read; only after that is the file
+ *   the header is checked before SQLite sees the file, and the file is
+ *   identified as medchat's (store_identify: PRAGMA application_id, or
+ *   medchat's tables read through an immutable connection) before any
+ *   connection that could change it is made; then the schema version
+ *   and PRAGMA quick_check are read; only after that is the file
  *   switched to WAL or migrated.  A newer schema is refused.
+ *   Migrations run with foreign keys off (a table rebuild drops the old
+ *   table without cascading); they are switched on after.
  * - A database this process cannot write (no write permission on the file
  *   or its directory, no write bit in the file's mode -- honoured even
  *   for root, so a copy made read-only with chmod a-w stays untouched --
