@@ -149,3 +149,140 @@ INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
 
 PRAGMA user_version = 3;
+
+-- @migration 4
+-- Mark the file as medchat's (src/store/store-int.h STORE_APPLICATION_ID,
+-- "MDCH"): store_open refuses a file with another application's id, or
+-- with no id and another application's tables, before changing a byte.
+PRAGMA application_id = 1296319304;
+
+-- Ids are never reused: conversations and messages are rebuilt with
+-- AUTOINCREMENT (sqlite_sequence keeps the highest id ever given, so a
+-- deleted conversation's id never names another one).  Every row keeps
+-- its id; the indexes and the full-text triggers are made again and the
+-- index rebuilt.  store-open.c runs migrations with foreign keys off, so
+-- dropping the old tables deletes nothing through ON DELETE CASCADE.
+-- Each conversation gets a uid, a random 128-bit hex identifier that
+-- exports carry and imports keep, so the same conversation imported
+-- twice is recognised.
+-- Each answer records the system message it was generated under: the
+-- texts are kept once each in system_texts and an assistant message
+-- points at its text (system_id NULL: no system message).  Existing
+-- answers get their conversation's system message, the only one known.
+CREATE TABLE conversations_new (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	uid		TEXT NOT NULL UNIQUE
+			    DEFAULT (lower(hex(randomblob(16)))),
+	title		TEXT NOT NULL DEFAULT '',
+	created		INTEGER NOT NULL,
+	updated		INTEGER NOT NULL,
+	system		TEXT,
+	template	TEXT,
+	model_file	TEXT,
+	model_sha256	TEXT,
+	model_quant	TEXT,
+	params_json	TEXT,
+	archived	INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+	current_leaf	INTEGER REFERENCES messages (id) ON DELETE SET NULL
+);
+INSERT INTO conversations_new (id, title, created, updated, system,
+    template, model_file, model_sha256, model_quant, params_json,
+    archived, current_leaf)
+    SELECT id, title, created, updated, system, template, model_file,
+    model_sha256, model_quant, params_json, archived, current_leaf
+    FROM conversations;
+
+CREATE TABLE messages_new (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	conv_id		INTEGER NOT NULL
+			    REFERENCES conversations (id) ON DELETE CASCADE,
+	parent_id	INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+	role		TEXT NOT NULL
+			    CHECK (role IN ('system', 'user', 'assistant')),
+	content		TEXT NOT NULL DEFAULT '',
+	created		INTEGER NOT NULL,
+	updated		INTEGER NOT NULL,
+	status		TEXT NOT NULL DEFAULT 'complete'
+			    CHECK (status IN ('complete', 'streaming',
+			    'interrupted', 'cancelled', 'error')),
+	error		TEXT,
+	writer_pid	INTEGER,
+	model_file	TEXT,
+	model_quant	TEXT,
+	model_sha256	TEXT,
+	template	TEXT,
+	params_json	TEXT,
+	seed		INTEGER,
+	n_prompt	INTEGER,
+	n_gen		INTEGER,
+	prefill_tps	REAL,
+	decode_tps	REAL,
+	trimmed		INTEGER NOT NULL DEFAULT 0 CHECK (trimmed IN (0, 1)),
+	dropped_json	TEXT,
+	system_id	INTEGER REFERENCES system_texts (id)
+);
+INSERT INTO messages_new (id, conv_id, parent_id, role, content, created,
+    updated, status, error, writer_pid, model_file, model_quant,
+    model_sha256, template, params_json, seed, n_prompt, n_gen,
+    prefill_tps, decode_tps, trimmed, dropped_json)
+    SELECT id, conv_id, parent_id, role, content,
+    created, updated, status, error, writer_pid, model_file, model_quant,
+    model_sha256, template, params_json, seed, n_prompt, n_gen,
+    prefill_tps, decode_tps, trimmed, dropped_json FROM messages;
+
+CREATE TABLE system_texts (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	text		TEXT NOT NULL UNIQUE CHECK (text != '')
+);
+INSERT OR IGNORE INTO system_texts (text)
+    SELECT system FROM conversations_new c WHERE system IS NOT NULL AND
+    system != '' AND EXISTS (SELECT 1 FROM messages_new m WHERE
+    m.conv_id = c.id AND m.role = 'assistant') ORDER BY id;
+UPDATE messages_new SET system_id = (SELECT st.id FROM system_texts st
+    JOIN conversations_new c ON c.system = st.text
+    WHERE c.id = messages_new.conv_id) WHERE role = 'assistant';
+
+DROP TABLE messages;
+DROP TABLE conversations;
+ALTER TABLE conversations_new RENAME TO conversations;
+ALTER TABLE messages_new RENAME TO messages;
+
+CREATE INDEX conversations_by_updated ON conversations (archived, updated);
+CREATE INDEX messages_by_conv ON messages (conv_id, id);
+CREATE INDEX messages_by_parent ON messages (parent_id);
+CREATE INDEX messages_streaming ON messages (status)
+    WHERE status = 'streaming';
+
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO messages_fts (rowid, content)
+	    VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content)
+	    VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content)
+	    VALUES ('delete', old.id, old.content);
+	INSERT INTO messages_fts (rowid, content)
+	    VALUES (new.id, new.content);
+END;
+CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+	INSERT INTO conversations_fts (rowid, title)
+	    VALUES (new.id, new.title);
+END;
+CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+	INSERT INTO conversations_fts (conversations_fts, rowid, title)
+	    VALUES ('delete', old.id, old.title);
+END;
+CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title
+    ON conversations BEGIN
+	INSERT INTO conversations_fts (conversations_fts, rowid, title)
+	    VALUES ('delete', old.id, old.title);
+	INSERT INTO conversations_fts (rowid, title)
+	    VALUES (new.id, new.title);
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
+
+PRAGMA user_version = 4;

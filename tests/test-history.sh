@@ -75,6 +75,66 @@ check "show: alternatives counted" sh -c 'echo "$1" | grep -q "alternative 2 of 
 check "show: provenance line" sh -c 'echo "$1" | grep -q "m.gguf (Q4_K_M), template chatml, seed 42"' _ "$out"
 check "show: no raw escape or BEL" sh -c '! echo "$1" | grep -q "$2" && ! echo "$1" | grep -q "$(printf "\007")"' _ "$out" "$ESC"
 check "show: bidi override replaced" sh -c '! echo "$1" | grep -q "$(printf "\342\200\256")"' _ "$out"
+# A conversation whose own model columns name a model that never
+# answered in it (selected in the menu, /new, /demo), while its two
+# answers came from two other models: list, show and every export name
+# exactly the two that answered.
+msg() { # id parent role model content
+	printf '{"id": %s, "parent": %s, "role": "%s", "status": "complete", "created": "2026-01-04T00:00:0%s.000Z", "updated": "2026-01-04T00:00:0%s.000Z", "error": null, "model_file": %s, "model_quant": %s, "model_sha256": null, "template": null, "params_json": null, "seed": null, "n_prompt": 0, "n_gen": 0, "prefill_tps": 0, "decode_tps": 0, "trimmed": false, "dropped_json": null, "content": "%s"}' "$1" "$2" "$3" "$1" "$1" "$4" "$5" "$6"
+}
+{
+	printf '{"format": "medchat-export", "version": 1, "conversations": [{"id": 1, "title": "Two models", "created": "2026-01-04T00:00:00.000Z", "updated": "2026-01-04T00:00:09.000Z", "system": null, "template": null, "model_file": "never-used.gguf", "model_sha256": null, "model_quant": "Q2_K", "params_json": null, "archived": false, "current_leaf": 4, "messages": [\n'
+	msg 1 null user null null "Frage eins"; printf ',\n'
+	msg 2 1 assistant '"first.gguf"' '"Q4_0"' "Antwort eins"; printf ',\n'
+	msg 3 2 user null null "Frage zwei"; printf ',\n'
+	msg 4 3 assistant '"second.gguf"' '"Q8_0"' "Antwort zwei"
+	printf ']}]}\n'
+} > "$TMPD/models.json"
+MDB=$TMPD/models.db
+MEDCHAT_DB=$MDB $MEDCHAT history import "$TMPD/models.json" >/dev/null
+out=$(MEDCHAT_DB=$MDB $MEDCHAT history list)
+check "models: list names the models that answered" sh -c 'echo "$1" | grep -q "Two models  (first.gguf, second.gguf)$" && ! echo "$1" | grep -q never-used' _ "$out"
+out=$(MEDCHAT_DB=$MDB $MEDCHAT history list --json)
+check "models: list --json names them, the latest as model_file" sh -c 'echo "$1" | grep -q "\"model_file\": \"second.gguf\", \"model_quant\": \"Q8_0\", \"models\": \[\"first.gguf\", \"second.gguf\"\]" && ! echo "$1" | grep -q never-used' _ "$out"
+out=$(MEDCHAT_DB=$MDB $MEDCHAT history show 1)
+check "models: show names them" sh -c 'echo "$1" | grep -q "^Models: first.gguf (Q4_0), second.gguf (Q8_0)$" && ! echo "$1" | grep -q never-used' _ "$out"
+for f in md txt json; do
+	out=$(MEDCHAT_DB=$MDB $MEDCHAT history export 1 --format $f)
+	check "models: $f export names them and no other" sh -c 'echo "$1" | grep -q first.gguf && echo "$1" | grep -q second.gguf && ! echo "$1" | grep -q never-used' _ "$out"
+done
+
+# A conversation whose system message changed twice between its three
+# answers: show and every export give each answer's own.
+sed -e 's/"Two models"/"Three systems"/' -e 's/"system": null/"system": "Nicht benutzt."/' \
+    -e 's/"content": "Antwort eins"/"system": "Sei vorsichtig.", "content": "Antwort eins"/' \
+    -e 's/"content": "Antwort zwei"/"system": "Antworte kurz.", "content": "Antwort zwei"/' \
+    -e 's/^\(.*"content": "Antwort zwei".*\)\]}\]}$/\1,/' "$TMPD/models.json" > "$TMPD/sys.json"
+{
+	printf '\n'; msg 5 4 user null null "Frage drei"; printf ',\n'
+	msg 6 5 assistant '"second.gguf"' '"Q8_0"' "Antwort drei" | sed 's/"content"/"system": "Antworte ausführlich.", "content"/'
+	printf ']}]}\n'
+} >> "$TMPD/sys.json"
+sed -i 's/"current_leaf": 4/"current_leaf": 6/' "$TMPD/sys.json"
+SDB=$TMPD/sys.db
+MEDCHAT_DB=$SDB $MEDCHAT history import "$TMPD/sys.json" >/dev/null
+# in_order TEXT NEEDLE...: each needle on a later line than the one before
+in_order() {
+	_t=$1; shift; _last=0
+	for _n; do
+		_l=$(printf '%s\n' "$_t" | grep -n -F -- "$_n" | awk -F: -v l="$_last" '$1 > l { print $1; exit }')
+		test -n "$_l" || return 1
+		_last=$_l
+	done
+}
+out=$(MEDCHAT_DB=$SDB $MEDCHAT history show 1)
+check "system: show gives each answer's system message where it changes" in_order "$out" "for the next answer: Nicht benutzt." "Frage eins" "from this answer on" "Sei vorsichtig." "Antwort eins" "Frage zwei" "from this answer on" "Antworte kurz." "Antwort zwei" "Frage drei" "from this answer on" "Antworte ausführlich." "Antwort drei"
+for f in md txt; do
+	out=$(MEDCHAT_DB=$SDB $MEDCHAT history export 1 --format $f)
+	check "system: $f export gives each answer's" in_order "$out" "Frage eins" "System message" "Sei vorsichtig." "Antwort eins" "Frage zwei" "System message" "Antworte kurz." "Antwort zwei" "Frage drei" "System message" "Antworte ausführlich." "Antwort drei"
+done
+out=$(MEDCHAT_DB=$SDB $MEDCHAT history export 1 --format json)
+check "system: json export gives each answer's" sh -c 'test $(echo "$1" | grep -c "\"system\": \"Sei vorsichtig.\"") = 1 && test $(echo "$1" | grep -c "\"system\": \"Antworte kurz.\"") = 1 && test $(echo "$1" | grep -c "\"system\": \"Antworte ausführlich.\"") = 1' _ "$out"
+
 $MEDCHAT history show 999 >/dev/null 2>"$TMPD/err"; rc=$?
 check "show: unknown id fails" test $rc = 1
 check "show: one-line error" sh -c 'test $(wc -l < "$1") = 1 && grep -q "no conversation 999" "$1"' _ "$TMPD/err"
@@ -104,6 +164,11 @@ MEDCHAT_DB=$TMPD/other.db $MEDCHAT history export --all --format json -o "$TMPD/
 grep -v '"exported"' "$TMPD/all.json" > "$TMPD/a1"
 grep -v '"exported"' "$TMPD/again.json" > "$TMPD/a2"
 check "export json: round trip through import is lossless" cmp -s "$TMPD/a1" "$TMPD/a2"
+# The same export imported again: every conversation is already there
+# (its uid), skipped with one line each, nothing duplicated.
+out=$(MEDCHAT_DB=$TMPD/other.db $MEDCHAT history import "$TMPD/all.json"); rc=$?
+check "import twice: nothing added, one line per skipped conversation" sh -c 'test $1 = 0 && test "$(echo "$2" | head -1)" = "imported 0 conversations" && test $(echo "$2" | grep -c "^skipped \".*\" (uid [0-9a-f]\{32\}): already here as conversation [0-9]*$") = 2' _ $rc "$out"
+check "import twice: the database is as it was" sh -c 'MEDCHAT_DB=$1 $MEDCHAT history export --all --format json | grep -v "\"exported\"" | cmp -s - "$2"' _ "$TMPD/other.db" "$TMPD/a1"
 $MEDCHAT history export >/dev/null 2>&1; rc=$?
 check "export: needs ids or --all" test $rc = 2
 $MEDCHAT history export 7 --format pdf >/dev/null 2>&1; rc=$?

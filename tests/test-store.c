@@ -857,7 +857,7 @@ static void
 test_export_import(const char *path)
 {
 	struct store	*s, *s2;
-	char		*p2, *e1, *e2, *md, *txt, *cause = NULL, *x;
+	char		*p2, *e1, *e2, *md, *txt, *cause = NULL, *x, *u;
 	int64_t		*ids;
 	size_t		 n, len1, len2, lmd, ltxt;
 	FILE		*f;
@@ -937,10 +937,30 @@ test_export_import(const char *path)
 	}
 	free(e2);
 
-	/* Into the same database: new ids, same content. */
+	/*
+	 * Into the same database: every conversation is already there (its
+	 * uid), so each is skipped and reported, nothing duplicated.
+	 */
 	before = raw_int(path, "SELECT count(*) FROM messages");
+	{
+		struct store_import_skip	*sk;
+		size_t				 nsk;
+		long long			 nconv;
+
+		nconv = raw_int(path, "SELECT count(*) FROM conversations");
+		test_cond(store_import(s, e1, len1, &ids, &n, &sk, &nsk,
+		    &cause) == 0 && n == 0 && (long long)nsk == nconv &&
+		    raw_int(path, "SELECT count(*) FROM messages") == before,
+		    "import: into the database it came from: every "
+		    "conversation skipped as already there");
+		store_import_skips_free(sk, nsk);
+		free(ids);
+	}
+	/* Without uids (an older export): new ids, same content. */
+	while ((u = strstr(e1, "\"uid\": \"")) != NULL)
+		memcpy(u, "\"xid", 4);
 	test_cond(store_import_json(s, e1, len1, &ids, &n, &cause) == 0,
-	    "import: into the database it came from");
+	    "import: an export without uids into the database it came from");
 	test_cond(raw_int(path, "SELECT count(*) FROM messages") == 2 * before,
 	    "import: every message again, with new ids");
 	if (n > 0) {
@@ -1160,8 +1180,8 @@ test_import_acks(const char *path)
 	convs = raw_int(p3, "SELECT count(*) FROM conversations");
 	test_cond(store_import_json(s3, e1, len1, NULL, NULL, &cause) == 0 &&
 	    ack_count(p3, "1") == (long long)nexp &&
-	    raw_int(p3, "SELECT count(*) FROM conversations") == 2 * convs,
-	    "import acks: importing twice adds no record");
+	    raw_int(p3, "SELECT count(*) FROM conversations") == convs,
+	    "import acks: importing twice adds no record (nor conversation)");
 	f = open_memstream(&e3, &len3);
 	store_export(s3, NULL, 0, STORE_FMT_JSON, f, &cause);
 	fclose(f);
@@ -1438,8 +1458,10 @@ test_refuse(const char *good)
 
 	/* Newer schema. */
 	path = tpath("newer.db");
-	raw_exec(path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
-	check_refused(path, "newer", "refuse: newer schema version, one line",
+	raw_exec(path, "PRAGMA application_id = 1296319304; CREATE TABLE "
+	    "future (x); PRAGMA user_version = 99;");
+	check_refused(path, "is newer than", "refuse: newer schema version, "
+	    "one line",
 	    "refuse: newer file untouched");
 	test_cond(raw_int(path, "PRAGMA user_version") == 99,
 	    "refuse: newer version kept");

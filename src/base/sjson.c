@@ -21,6 +21,7 @@ struct sjson_cur {
 };
 
 static struct sjson *sjson_value(struct sjson_cur *, int);
+static struct sjson *sjson_value_here(struct sjson_cur *, int);
 static void	 sjson_ws(struct sjson_cur *);
 static int	 sjson_err(struct sjson_cur *, const char *);
 static int	 sjson_str(struct sjson_cur *, char **, size_t *);
@@ -226,8 +227,22 @@ sjson_number(struct sjson_cur *c)
 	return v;
 }
 
+/* A value, recording the byte offset where it starts. */
 static struct sjson *
 sjson_value(struct sjson_cur *c, int depth)
+{
+	struct sjson	*v;
+	size_t		 off;
+
+	sjson_ws(c);
+	off = (size_t)(c->p - c->start);
+	if ((v = sjson_value_here(c, depth)) != NULL)
+		v->off = off;
+	return v;
+}
+
+static struct sjson *
+sjson_value_here(struct sjson_cur *c, int depth)
 {
 	struct sjson	*v, *item;
 	char		*key;

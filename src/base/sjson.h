@@ -33,6 +33,8 @@ struct sjson {
 	struct sjson	**items;	/* ARRAY elements, OBJECT values */
 	char		**keys;		/* OBJECT keys (same order) */
 	size_t		  n;
+	size_t		  off;		/* byte offset of the value in the
+					   parsed text, for messages */
 };
 
 #define SJSON_MAX_DEPTH	64

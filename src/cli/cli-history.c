@@ -80,6 +80,9 @@ static const char cmdh_usage[] =
     "  every command also takes --db PATH (default $MEDCHAT_DB or\n"
     "  $XDG_DATA_HOME/medchat/medchat.db)\n";
 
+static void	 cmdh_models(struct store *, int64_t, const char *,
+		     const char *, int);
+static void	 cmdh_models_json(struct store *, struct buf *, int64_t);
 static void	 cmdh_put_marked(FILE *, const char *, const char *,
 		     const char *);
 static int	 cmdh_parse(int, char **, struct cmdh_opts *, int *);
@@ -236,10 +239,7 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 			    store_time_iso(v[i].updated, t, sizeof t));
 			buf_printf(&b, ", \"messages\": %d, \"archived\": %s",
 			    v[i].n_messages, v[i].archived ? "true" : "false");
-			buf_puts(&b, ", \"model_file\": ");
-			sjson_put_string(&b, v[i].model_file);
-			buf_puts(&b, ", \"model_quant\": ");
-			sjson_put_string(&b, v[i].model_quant);
+			cmdh_models_json(s, &b, v[i].id);
 			buf_puts(&b, ", \"preview\": ");
 			sjson_put_string(&b, v[i].preview);
 			buf_puts(&b, "}");
@@ -259,16 +259,82 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 			cli_put(stdout, v[i].title, 0);
 			if (v[i].archived)
 				printf("  [archived]");
-			if (v[i].model_file != NULL) {
-				printf("  (");
-				cli_put(stdout, v[i].model_file, 0);
-				printf(")");
-			}
+			cmdh_models(s, v[i].id, "  (", ")", 0);
 			printf("\n");
 		}
 	}
 	store_convs_free(v, n);
 	return 0;
+}
+
+/*
+ * Print the models that answered in conversation id (store_conv_models:
+ * never the model merely selected for it), between before and after,
+ * nothing if none.  before NULL: "Model: " or "Models: "; quant: with
+ * each one's quantisation.
+ */
+static void
+cmdh_models(struct store *s, int64_t id, const char *before,
+    const char *after, int quant)
+{
+	struct store_conv_model	*m;
+	char			*cause;
+	size_t			 n, i;
+
+	if (store_conv_models(s, id, &m, &n, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (i == 0)
+			fputs(before != NULL ? before : n > 1 ? "Models: " :
+			    "Model: ", stdout);
+		else
+			fputs(", ", stdout);
+		cli_put(stdout, m[i].model_file != NULL ? m[i].model_file :
+		    "?", 0);
+		if (quant) {
+			printf(" (");
+			cli_put(stdout, m[i].model_quant != NULL ?
+			    m[i].model_quant : "?", 0);
+			printf(")");
+		}
+	}
+	if (n > 0)
+		fputs(after, stdout);
+	store_conv_models_free(m, n);
+}
+
+/*
+ * The list --json members for the models of conversation id:
+ * "model_file" and "model_quant" of its latest answer's model and
+ * "models", every model that answered (file names).
+ */
+static void
+cmdh_models_json(struct store *s, struct buf *b, int64_t id)
+{
+	struct store_conv_model	*m = NULL, *last = NULL;
+	char			*cause;
+	size_t			 n = 0, i;
+
+	if (store_conv_models(s, id, &m, &n, &cause) != 0)
+		free(cause);
+	for (i = 0; i < n; i++) {
+		if (last == NULL || m[i].last > last->last)
+			last = &m[i];
+	}
+	buf_puts(b, ", \"model_file\": ");
+	sjson_put_string(b, last != NULL ? last->model_file : NULL);
+	buf_puts(b, ", \"model_quant\": ");
+	sjson_put_string(b, last != NULL ? last->model_quant : NULL);
+	buf_puts(b, ", \"models\": [");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_puts(b, ", ");
+		sjson_put_string(b, m[i].model_file);
+	}
+	buf_puts(b, "]");
+	store_conv_models_free(m, n);
 }
 
 /* ---- history show ---------------------------------------------------- */
@@ -313,19 +379,28 @@ cmdh_show(struct store *s, int64_t id)
 	printf("%s\n", c.archived ? "  [archived]" : "");
 	printf("Created %s, ", cmdh_date(c.created, t, sizeof t));
 	printf("updated %s\n", cmdh_date(c.updated, t, sizeof t));
-	if (c.model_file != NULL) {
-		printf("Model: ");
-		cli_put(stdout, c.model_file, 0);
-		printf(" (");
-		cli_put(stdout, c.model_quant != NULL ? c.model_quant : "?", 0);
-		printf(")\n");
-	}
+	cmdh_models(s, c.id, NULL, "\n", 1);
 	if (c.system != NULL) {
-		printf("System: ");
+		printf("System message for the next answer: ");
 		cli_put(stdout, c.system, 1);
 		printf("\n");
 	}
 	for (i = 0; i < n; i++) {
+		/*
+		 * The system message each answer ran under: shown where it
+		 * first applies and again wherever it changes.
+		 */
+		if (v[i].role == STORE_ROLE_ASSISTANT &&
+		    store_system_changes(v, n, i)) {
+			if (v[i].prov.system != NULL) {
+				printf("\n[system message from this answer "
+				    "on]\n");
+				cli_put(stdout, v[i].prov.system, 1);
+				printf("\n");
+			} else
+				printf("\n[no system message from this "
+				    "answer on]\n");
+		}
 		printf("\n[%s %s]", store_role_name(v[i].role),
 		    cmdh_date(v[i].created, t, sizeof t));
 		if (v[i].status != STORE_STATUS_COMPLETE)
@@ -559,9 +634,10 @@ static int
 cmdh_import(struct store *s, const char *path)
 {
 	struct buf	 b = BUF_INIT;
+	struct store_import_skip *sk;
 	int64_t		*ids;
 	char		*cause, *msg, chunk[65536];
-	size_t		 n, i, r;
+	size_t		 n, i, r, nsk;
 	FILE		*f;
 
 	if ((f = fopen(path, "r")) == NULL) {
@@ -584,7 +660,7 @@ cmdh_import(struct store *s, const char *path)
 		return cli_fail(cause);
 	}
 	fclose(f);
-	if (store_import_json(s, buf_str(&b), b.len, &ids, &n,
+	if (store_import(s, buf_str(&b), b.len, &ids, &n, &sk, &nsk,
 	    &cause) != 0) {
 		buf_free(&b);
 		xasprintf(&msg, "%s: %s", path, cause);
@@ -592,10 +668,19 @@ cmdh_import(struct store *s, const char *path)
 		return cli_fail(msg);
 	}
 	buf_free(&b);
-	printf("imported %zu conversation%s:", n, n == 1 ? "" : "s");
+	printf("imported %zu conversation%s%s", n, n == 1 ? "" : "s",
+	    n != 0 ? ":" : "");
 	for (i = 0; i < n; i++)
 		printf(" %lld", (long long)ids[i]);
 	printf("\n");
+	/* One line per conversation already here: not added again. */
+	for (i = 0; i < nsk; i++) {
+		printf("skipped \"");
+		cli_put(stdout, sk[i].title, 0);
+		printf("\" (uid %s): already here as conversation %lld\n",
+		    sk[i].uid, (long long)sk[i].id);
+	}
+	store_import_skips_free(sk, nsk);
 	free(ids);
 	return 0;
 }

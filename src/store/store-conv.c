@@ -26,15 +26,24 @@ static int	 store_conv_update(struct store *, int64_t, const char *,
 		     const char *, const char *, const char *, int,
 		     const char *, char **);
 static int64_t	 store_descend(struct store *, int64_t);
+static int	 store_cm_read(struct store *, sqlite3_stmt *, void *,
+		     char **);
 
 #define F(f) offsetof(struct store_conv, f)
 static const size_t store_conv_strs[] = { F(title), F(system),
 	F(template_name), F(model_file), F(model_sha256), F(model_quant),
-	F(params_json), F(preview) };
+	F(params_json), F(preview), F(uid) };
 #undef F
 /* A row of STORE_CONV_LIST_SQL. */
 static const struct store_rowtype store_conv_rows =
     STORE_ROWTYPE(struct store_conv, store_conv_read_list, store_conv_strs);
+
+#define F(f) offsetof(struct store_conv_model, f)
+static const size_t store_cm_strs[] = { F(model_file), F(model_quant),
+	F(model_sha256) };
+#undef F
+static const struct store_rowtype store_cm_rows =
+    STORE_ROWTYPE(struct store_conv_model, store_cm_read, store_cm_strs);
 
 char *
 store_title_from_text(const char *text)
@@ -89,6 +98,7 @@ store_conv_read(sqlite3_stmt *st, struct store_conv *c)
 	c->params_json = store_col_text(st, 9);
 	c->archived = sqlite3_column_int(st, 10) != 0;
 	c->current_leaf = sqlite3_column_int64(st, 11);
+	c->uid = store_col_text_nn(st, 12);
 }
 
 /* A row of STORE_CONV_LIST_SQL into the struct store_conv at p. */
@@ -102,8 +112,8 @@ store_conv_read_list(struct store *s, sqlite3_stmt *st, void *p,
 	(void)s;
 	(void)cause;
 	store_conv_read(st, c);
-	c->n_messages = sqlite3_column_int(st, 12);
-	first = store_col_text(st, 13);
+	c->n_messages = sqlite3_column_int(st, 13);
+	first = store_col_text(st, 14);
 	c->preview = first != NULL ? store_title_from_text(first) :
 	    xstrdup("");
 	free(first);
@@ -202,13 +212,16 @@ store_conv_update(struct store *s, int64_t id, const char *sql,
 {
 	int	rc;
 
-	if (store_begin(s, cause) != 0)
-		return -1;
-	rc = store_conv_exists(s, id, cause);
-	if (rc == 0)
-		rc = store_exec(s, what, cause, sql, "IIttti", id,
-		    store_now(), a, b, c, ival);
-	return store_end(s, rc, cause);
+	do {
+		if (store_begin(s, cause) != 0)
+			return -1;
+		rc = store_conv_exists(s, id, cause);
+		if (rc == 0)
+			rc = store_exec(s, what, cause, sql, "IIttti", id,
+			    store_now(), a, b, c, ival);
+		rc = store_end(s, rc, cause);
+	} while (rc != 0 && store_retry(s, cause));
+	return rc;
 }
 
 int
@@ -302,6 +315,44 @@ store_conv_set_leaf(struct store *s, int64_t id, int64_t leaf,
 		    "UPDATE conversations SET current_leaf = ? WHERE id = ?",
 		    "II", store_descend(s, leaf), id);
 	return store_end(s, rc, cause);
+}
+
+/* A row of store_conv_models' query into the struct at p. */
+static int
+store_cm_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
+{
+	struct store_conv_model	*m = p;
+
+	(void)s;
+	(void)cause;
+	m->model_file = store_col_text(st, 0);
+	m->model_quant = store_col_text(st, 1);
+	m->model_sha256 = store_col_text(st, 2);
+	m->n_answers = sqlite3_column_int(st, 3);
+	m->last = sqlite3_column_int64(st, 4);
+	return 0;
+}
+
+int
+store_conv_models(struct store *s, int64_t conv,
+    struct store_conv_model **out, size_t *n, char **cause)
+{
+	*out = NULL;
+	*n = 0;
+	if (store_conv_exists(s, conv, cause) != 0)
+		return -1;
+	return store_get_all(s, &store_cm_rows, out, n, "reading the models "
+	    "of a conversation", cause, "SELECT model_file, model_quant, "
+	    "model_sha256, count(*), max(id) FROM messages WHERE conv_id = ? "
+	    "AND role = 'assistant' AND coalesce(model_file, model_sha256) "
+	    "IS NOT NULL GROUP BY model_file, model_quant, model_sha256 "
+	    "ORDER BY min(id)", "I", conv);
+}
+
+void
+store_conv_models_free(struct store_conv_model *v, size_t n)
+{
+	store_rows_free(&store_cm_rows, v, n);
 }
 
 STORE_ROW_FREE(struct store_conv, store_conv_free, store_convs_free,

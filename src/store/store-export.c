@@ -6,6 +6,10 @@
  * and the acknowledgement records for the models that produced the
  * answers, so a transcript shown to someone else carries the warning and
  * the proof that it was accepted.  Each answer carries its provenance.
+ * A conversation's models are the models of its answers
+ * (store_conv_models), never its own model columns, which record only
+ * what was last selected; the acknowledgements listed are those of the
+ * models that answered.
  *
  * JSON ("format": "medchat-export", "version": 1) holds every column of
  * every message, alternatives included, with times as ISO 8601 UTC with
@@ -33,11 +37,14 @@ struct export_conv {
 	size_t			 nmsgs;
 	struct store_msg	*path;		/* the shown alternative path */
 	size_t			 npath;
+	struct store_conv_model	*models;	/* that answered, first first */
+	size_t			 nmodels;
 };
 
 static int	 export_collect(struct store *, const int64_t *, size_t,
 		     struct export_conv **, size_t *, char **);
 static void	 export_free(struct export_conv *, size_t);
+static void	 export_last_model(struct export_conv *);
 static int	 export_acks(struct store *, struct export_conv *, size_t,
 		     struct store_ack **, size_t *, char **);
 static void	 export_json(struct buf *, const struct store_advisory *,
@@ -46,6 +53,8 @@ static void	 export_json(struct buf *, const struct store_advisory *,
 static void	 export_text(struct buf *, const struct store_advisory *,
 		    struct export_conv *, size_t,
 		     struct store_ack *, size_t, int);
+static void	 text_model(struct buf *, const struct store_conv_model *);
+static void	 text_system(struct buf *, const char *, int);
 static void	 json_object(struct buf *, int, const void *,
 		     const struct json_member *, size_t);
 static void	 json_item(struct buf *, size_t, int);
@@ -109,14 +118,43 @@ export_collect(struct store *s, const int64_t *ids, size_t n,
 		if (store_msg_list(s, v[i].c.id, &v[i].msgs, &v[i].nmsgs,
 		    cause) != 0 ||
 		    store_msg_path(s, v[i].c.id, 0, &v[i].path, &v[i].npath,
-		    cause) != 0) {
+		    cause) != 0 ||
+		    store_conv_models(s, v[i].c.id, &v[i].models,
+		    &v[i].nmodels, cause) != 0) {
 			export_free(v, n);
 			return -1;
 		}
+		export_last_model(&v[i]);
 	}
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+/*
+ * Make the conversation's model columns name the model of its latest
+ * answer (none without an answer), as the JSON's conversation-level
+ * "model_file"... say.
+ */
+static void
+export_last_model(struct export_conv *e)
+{
+	const struct store_conv_model	*last = NULL;
+	size_t				 i;
+
+	for (i = 0; i < e->nmodels; i++) {
+		if (last == NULL || e->models[i].last > last->last)
+			last = &e->models[i];
+	}
+	free(e->c.model_file);
+	free(e->c.model_quant);
+	free(e->c.model_sha256);
+	e->c.model_file = last != NULL && last->model_file != NULL ?
+	    xstrdup(last->model_file) : NULL;
+	e->c.model_quant = last != NULL && last->model_quant != NULL ?
+	    xstrdup(last->model_quant) : NULL;
+	e->c.model_sha256 = last != NULL && last->model_sha256 != NULL ?
+	    xstrdup(last->model_sha256) : NULL;
 }
 
 static void
@@ -128,6 +166,7 @@ export_free(struct export_conv *v, size_t n)
 		store_conv_free(&v[i].c);
 		store_msgs_free(v[i].msgs, v[i].nmsgs);
 		store_msgs_free(v[i].path, v[i].npath);
+		store_conv_models_free(v[i].models, v[i].nmodels);
 	}
 	free(v);
 }
@@ -138,12 +177,9 @@ export_uses_model(struct export_conv *v, size_t n, const char *sha)
 	size_t	i, j;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].c.model_sha256 != NULL &&
-		    strcmp(v[i].c.model_sha256, sha) == 0)
-			return 1;
-		for (j = 0; j < v[i].nmsgs; j++) {
-			if (v[i].msgs[j].prov.model_sha256 != NULL &&
-			    strcmp(v[i].msgs[j].prov.model_sha256, sha) == 0)
+		for (j = 0; j < v[i].nmodels; j++) {
+			if (v[i].models[j].model_sha256 != NULL &&
+			    strcmp(v[i].models[j].model_sha256, sha) == 0)
 				return 1;
 		}
 	}
@@ -215,6 +251,7 @@ store_export(struct store *s, const int64_t *ids, size_t n,
  */
 enum json_kind {
 	JSON_STR,	/* char *, NULL as null */
+	JSON_TITLE,	/* char *, "" (not named yet) as null */
 	JSON_TIME,	/* int64_t ms, as ISO 8601 UTC with milliseconds */
 	JSON_ID,	/* int64_t, 0 as null */
 	JSON_INT,	/* int */
@@ -236,6 +273,7 @@ struct json_member {
 #define C(kind, m)	{ #m, kind, offsetof(struct store_conv, m) }
 #define M(kind, m)	{ #m, kind, offsetof(struct store_msg, m) }
 #define P(kind, m)	{ #m, kind, offsetof(struct store_msg, prov.m) }
+#define CM(kind, m)	{ #m, kind, offsetof(struct store_conv_model, m) }
 static const struct json_member json_ack_members[] = {
 	A(JSON_STR, advisory_version), A(JSON_STR, advisory_sha256),
 	A(JSON_STR, model_file), A(JSON_STR, model_quant),
@@ -243,7 +281,8 @@ static const struct json_member json_ack_members[] = {
 	A(JSON_STR, method)
 };
 static const struct json_member json_conv_members[] = {
-	C(JSON_ID, id), C(JSON_STR, title), C(JSON_TIME, created),
+	C(JSON_ID, id), C(JSON_STR, uid), C(JSON_TITLE, title),
+	C(JSON_TIME, created),
 	C(JSON_TIME, updated), C(JSON_STR, system),
 	{ "template", JSON_STR, offsetof(struct store_conv, template_name) },
 	C(JSON_STR, model_file), C(JSON_STR, model_sha256),
@@ -263,10 +302,15 @@ static const struct json_member json_msg_members[] = {
 	{ "seed", JSON_SEED, offsetof(struct store_msg, prov) },
 	P(JSON_INT, n_prompt), P(JSON_INT, n_gen), P(JSON_DOUBLE, prefill_tps),
 	P(JSON_DOUBLE, decode_tps), P(JSON_BOOL, trimmed),
-	P(JSON_STR, dropped_json), M(JSON_STR, content)
+	P(JSON_STR, dropped_json), P(JSON_STR, system), M(JSON_STR, content)
+};
+static const struct json_member json_model_members[] = {
+	CM(JSON_STR, model_file), CM(JSON_STR, model_quant),
+	CM(JSON_STR, model_sha256), CM(JSON_INT, n_answers)
 };
 #undef A
 #undef C
+#undef CM
 #undef M
 #undef P
 
@@ -297,6 +341,10 @@ json_object(struct buf *b, int indent, const void *base,
 		switch (mb[i].kind) {
 		case JSON_STR:
 			sjson_put_string(b, *(char *const *)at);
+			break;
+		case JSON_TITLE:
+			sjson_put_string(b, **(char *const *)at != '\0' ?
+			    *(char *const *)at : NULL);
 			break;
 		case JSON_TIME:
 			sjson_put_string(b, store_time_iso_ms(
@@ -385,6 +433,16 @@ export_json(struct buf *b, const struct store_advisory *adv,
 		json_item(b, i, 4);
 		json_object(b, 6, &v[i].c, json_conv_members,
 		    JSON_N(json_conv_members));
+		/* Derived (import ignores it): the models that answered. */
+		sjson_put_key(b, 6, "models");
+		buf_puts(b, "[");
+		for (j = 0; j < v[i].nmodels; j++) {
+			json_item(b, j, 8);
+			json_object(b, 8, &v[i].models[j], json_model_members,
+			    JSON_N(json_model_members));
+			buf_putc(b, '}');
+		}
+		json_end_array(b, v[i].nmodels, 6);
 		sjson_put_key(b, 6, "messages");
 		buf_puts(b, "[");
 		for (j = 0; j < v[i].nmsgs; j++) {
@@ -401,6 +459,38 @@ export_json(struct buf *b, const struct store_advisory *adv,
 }
 
 /* ---- Markdown and text out ------------------------------------------- */
+
+/*
+ * The system message the answers from here on ran under (sys, NULL for
+ * none), before the first answer and wherever it changes.
+ */
+static void
+text_system(struct buf *b, const char *sys, int md)
+{
+	if (sys == NULL) {
+		buf_puts(b, md ? "\n### No system message (for this answer "
+		    "and the next, until it changes)\n" : "\n[No system "
+		    "message, for this answer and the next until it "
+		    "changes]\n");
+		return;
+	}
+	buf_puts(b, md ? "\n### System message (for this answer and the "
+	    "next, until it changes)\n\n" : "\n[System message, for this "
+	    "answer and the next until it changes]\n\n");
+	buf_puts(b, sys);
+	if (*sys == '\0' || sys[strlen(sys) - 1] != '\n')
+		buf_putc(b, '\n');
+}
+
+/* "file (quant, sha256 ...), N answers" of a model that answered. */
+static void
+text_model(struct buf *b, const struct store_conv_model *m)
+{
+	buf_printf(b, "%s (%s, sha256 %s), %d answer%s", m->model_file !=
+	    NULL ? m->model_file : "unknown", m->model_quant != NULL ?
+	    m->model_quant : "?", m->model_sha256 != NULL ? m->model_sha256 :
+	    "?", m->n_answers, m->n_answers == 1 ? "" : "s");
+}
 
 static void
 text_prov(struct buf *b, const struct store_msg *m, int md)
@@ -476,19 +566,26 @@ export_text(struct buf *b, const struct store_advisory *adv,
 		    store_time_iso(c->created, t, sizeof t),
 		    store_time_iso(c->updated, t2, sizeof t2),
 		    c->archived ? " (archived)" : "");
-		if (c->model_file != NULL)
-			buf_printf(b, "%sModel: %s (%s, sha256 %s)\n",
-			    md ? "- " : "", c->model_file,
-			    c->model_quant != NULL ? c->model_quant : "?",
-			    c->model_sha256 != NULL ? c->model_sha256 : "?");
+		for (k = 0; k < v[i].nmodels; k++) {
+			if (k == 0)
+				buf_printf(b, "%s%s: ", md ? "- " : "",
+				    v[i].nmodels > 1 ? "Models" : "Model");
+			else
+				buf_puts(b, "; ");
+			text_model(b, &v[i].models[k]);
+			if (k + 1 == v[i].nmodels)
+				buf_putc(b, '\n');
+		}
 		if (c->template_name != NULL)
 			buf_printf(b, "%sTemplate: %s\n", md ? "- " : "",
 			    c->template_name);
 		if (c->system != NULL)
-			buf_printf(b, "%sSystem message: %s\n", md ? "- " : "",
-			    c->system);
+			buf_printf(b, "%sSystem message for the next answer: "
+			    "%s\n", md ? "- " : "", c->system);
 		for (j = 0; j < v[i].npath; j++) {
 			m = &v[i].path[j];
+			if (store_system_changes(v[i].path, v[i].npath, j))
+				text_system(b, m->prov.system, md);
 			nalt = 0;
 			for (k = 0; k < v[i].nmsgs; k++) {
 				if (v[i].msgs[k].parent_id == m->parent_id &&

@@ -5,7 +5,8 @@
  * The JSON read back is untrusted: every field is type-checked, parents
  * must come earlier in the same conversation (so no cycles), and it all
  * goes in one transaction or not at all.  The ids are kept when none of
- * a conversation's is taken in this database, else new ones are given.
+ * a conversation's is taken in this database or was ever given in it
+ * (ids are never reused), else new ones are given.
  *
  * Acknowledgements in an export are imported too, as records: each keeps
  * its fields but its method becomes "import:<method>", and the advisory
@@ -14,7 +15,13 @@
  * skip the advisory.  A record already present (as imported or as the
  * original) is not added again, so importing a file twice changes nothing
  * the second time.
+ *
+ * A conversation carries its uid (store.h): one whose uid is already in
+ * the database is not added again but reported as skipped, so importing
+ * the same export twice duplicates nothing.  Exports made before uids
+ * existed have none; their conversations get a new one.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +36,17 @@ struct import_ctx {
 	char		*cause;
 	const char	*where;		/* "conversation 3, message 7" */
 	char		 wbuf[96];
+	struct store_import_skip *skips;	/* already here, not added */
+	size_t		 nskips;
 };
 
 static int	 import_err(struct import_ctx *, const char *);
-static int	 import_err_key(struct import_ctx *, const char *,
-		     const char *);
+static int	 import_err_key(struct import_ctx *, const struct sjson *,
+		     const char *, const char *);
+static int	 import_title(struct import_ctx *, const struct sjson *,
+		     const char **);
+static int	 import_rate(struct import_ctx *, const struct sjson *,
+		     const char *, double *);
 static int	 import_str(struct import_ctx *, const struct sjson *,
 		     const char *, const char **, int);
 static int	 import_time(struct import_ctx *, const struct sjson *,
@@ -48,6 +61,8 @@ static int	 import_is_sha256(const char *);
 static int	 import_name(struct import_ctx *, const struct sjson *,
 		     const char *, const char **, size_t, int);
 static int	 import_acks(struct import_ctx *, const struct sjson *);
+static int	 import_uid(struct import_ctx *, const struct sjson *,
+		     const char *, int *);
 static int	 import_conv(struct import_ctx *, const struct sjson *,
 		     int64_t *);
 
@@ -59,14 +74,20 @@ import_err(struct import_ctx *x, const char *what)
 	return -1;
 }
 
-/* import_err with "\"<key>\" <what>". */
+/*
+ * import_err with "\"<key>\" <what> (at byte N)": N is where the member's
+ * value (or, when it is missing, the object o) starts in the file.
+ */
 static int
-import_err_key(struct import_ctx *x, const char *key, const char *what)
+import_err_key(struct import_ctx *x, const struct sjson *o, const char *key,
+    const char *what)
 {
-	char	*m;
-	int	 rc;
+	const struct sjson	*v = sjson_get(o, key);
+	char			*m;
+	int			 rc;
 
-	xasprintf(&m, "\"%s\" %s", key, what);
+	xasprintf(&m, "\"%s\" %s (at byte %zu)", key, what,
+	    v != NULL ? v->off : o->off);
 	rc = import_err(x, m);
 	free(m);
 	return rc;
@@ -85,13 +106,14 @@ import_str(struct import_ctx *x, const struct sjson *o, const char *key,
 	if (v == NULL || v->type == SJSON_NULL) {
 		if (!required)
 			return 0;
-		xasprintf(&m, "missing \"%s\"", key);
+		xasprintf(&m, "missing \"%s\" (in the object at byte %zu)",
+		    key, o->off);
 		rc = import_err(x, m);
 		free(m);
 		return rc;
 	}
 	if (v->type != SJSON_STRING)
-		return import_err_key(x, key, "is not a string");
+		return import_err_key(x, o, key, "is not a string");
 	*out = v->str;
 	return 0;
 }
@@ -105,7 +127,7 @@ import_time(struct import_ctx *x, const struct sjson *o, const char *key,
 	if (import_str(x, o, key, &s, 1) != 0)
 		return -1;
 	if (store_time_parse(s, ms) != 0)
-		return import_err_key(x, key, "is not a UTC time");
+		return import_err_key(x, o, key, "is not a UTC time");
 	return 0;
 }
 
@@ -114,7 +136,7 @@ import_int(struct import_ctx *x, const struct sjson *o, const char *key,
     int64_t *v, int64_t lo, int64_t hi)
 {
 	if (sjson_int64(sjson_get(o, key), v) != 0 || *v < lo || *v > hi)
-		return import_err_key(x, key, "is not a valid integer");
+		return import_err_key(x, o, key, "is not a valid integer");
 	return 0;
 }
 
@@ -125,7 +147,7 @@ import_bool(struct import_ctx *x, const struct sjson *o, const char *key,
 	const struct sjson	*b = sjson_get(o, key);
 
 	if (b == NULL || (b->type != SJSON_TRUE && b->type != SJSON_FALSE))
-		return import_err_key(x, key, "is not true or false");
+		return import_err_key(x, o, key, "is not true or false");
 	*v = b->type == SJSON_TRUE;
 	return 0;
 }
@@ -172,7 +194,47 @@ import_name(struct import_ctx *x, const struct sjson *o, const char *key,
 			break;
 	}
 	if (len == 0 || len > max || *p != '\0' || !utf8_valid(*out, len))
-		return import_err_key(x, key, "is not a valid name");
+		return import_err_key(x, o, key, "is not a valid name");
+	return 0;
+}
+
+/*
+ * The conversation's "title": a string of 1..STORE_TITLE_MAX bytes of
+ * UTF-8 with at least one visible character (not only spaces, zero-width
+ * characters or bidi controls), or null for a conversation not named
+ * yet (stored as "", named by its first question).
+ */
+static int
+import_title(struct import_ctx *x, const struct sjson *o, const char **out)
+{
+	const struct sjson	*v = sjson_get(o, "title");
+
+	if (v != NULL && v->type == SJSON_NULL) {
+		*out = "";
+		return 0;
+	}
+	if (import_str(x, o, "title", out, 1) != 0)
+		return -1;
+	if (v->len > STORE_TITLE_MAX)
+		return import_err_key(x, o, "title", "is longer than "
+		    STORE_TITLE_MAX_STR " bytes");
+	if (!utf8_valid(*out, v->len))
+		return import_err_key(x, o, "title", "is not UTF-8");
+	if (!store_text_visible(*out))
+		return import_err_key(x, o, "title", "is empty, blank or "
+		    "invisible");
+	return 0;
+}
+
+/* A rate (tokens per second): a finite number, 0 or more. */
+static int
+import_rate(struct import_ctx *x, const struct sjson *o, const char *key,
+    double *v)
+{
+	if (sjson_double(sjson_get(o, key), v) != 0 || !isfinite(*v) ||
+	    *v < 0)
+		return import_err_key(x, o, key, "is not a rate (a number, 0 "
+		    "or more)");
 	return 0;
 }
 
@@ -222,11 +284,11 @@ import_acks(struct import_ctx *x, const struct sjson *root)
 		    import_str(x, ja, "method", &method, 1) != 0)
 			return -1;
 		if (!import_is_sha256(asha))
-			return import_err_key(x, "advisory_sha256", "is not 64 "
-			    "lowercase hex digits");
+			return import_err_key(x, ja, "advisory_sha256",
+			    "is not 64 lowercase hex digits");
 		if (!import_is_sha256(msha))
-			return import_err_key(x, "model_sha256", "is not 64 "
-			    "lowercase hex digits");
+			return import_err_key(x, ja, "model_sha256",
+			    "is not 64 lowercase hex digits");
 		if (strncmp(method, "import:", 7) == 0)
 			method += 7;
 		for (k = 0; k < sizeof methods / sizeof *methods; k++) {
@@ -234,7 +296,7 @@ import_acks(struct import_ctx *x, const struct sjson *root)
 				break;
 		}
 		if (k == sizeof methods / sizeof *methods)
-			return import_err_key(x, "method", "is not known");
+			return import_err_key(x, ja, "method", "is not known");
 
 		/* Add it unless it is here, imported or as the original. */
 		xasprintf(&imported, "import:%s", method);
@@ -252,7 +314,46 @@ import_acks(struct import_ctx *x, const struct sjson *root)
 	return 0;
 }
 
-/* Import one conversation object (inside the caller's transaction). */
+/*
+ * The optional "uid" of conversation jc (titled title): -1 if it is not
+ * 32 lowercase hex digits; else 0, with *skip set (and the conversation
+ * added to x->skips) when a conversation with that uid is already here.
+ */
+static int
+import_uid(struct import_ctx *x, const struct sjson *jc, const char *title,
+    int *skip)
+{
+	struct store_import_skip	*k;
+	const char			*uid;
+	int64_t				 id;
+	int				 rc;
+
+	*skip = 0;
+	if (import_str(x, jc, "uid", &uid, 0) != 0)
+		return -1;
+	if (uid == NULL)
+		return 0;
+	if (strlen(uid) != 32 || strspn(uid, "0123456789abcdef") != 32)
+		return import_err_key(x, jc, "uid", "is not 32 lowercase hex "
+		    "digits");
+	rc = store_get(x->s, &store_int64_row, &id, "importing", &x->cause,
+	    "SELECT id FROM conversations WHERE uid = ?", "t", uid);
+	if (rc <= 0)
+		return rc;
+	x->skips = xreallocarray(x->skips, x->nskips + 1, sizeof *x->skips);
+	k = &x->skips[x->nskips++];
+	k->id = id;
+	k->uid = xstrdup(uid);
+	k->title = xstrdup(title);
+	*skip = 1;
+	return 0;
+}
+
+/*
+ * Import one conversation object (inside the caller's transaction):
+ * 0 and *newid, the conversation's id here (0 when it was skipped as
+ * already here), or -1.
+ */
 static int
 import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 {
@@ -264,9 +365,13 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	enum store_status	 status;
 	int64_t			 cid, created, updated, leaf = 0, parent;
 	int64_t			*oldids = NULL, *newids = NULL, v, cid_new;
-	int			 archived, taken = 0, keep, rc = -1, trimmed;
+	const char		*uid;
+	int			 archived = 0, taken = 0, keep, rc = -1;
+	int			 trimmed = 0;
+	int			 skip;
 	size_t			 i, j;
 
+	*newid = 0;
 	snprintf(x->wbuf, sizeof x->wbuf, "a conversation");
 	x->where = x->wbuf;
 	if (jc->type != SJSON_OBJECT)
@@ -275,7 +380,7 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		return -1;
 	snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld",
 	    (long long)cid);
-	if (import_str(x, jc, "title", &title, 1) != 0 ||
+	if (import_title(x, jc, &title) != 0 ||
 	    import_time(x, jc, "created", &created) != 0 ||
 	    import_time(x, jc, "updated", &updated) != 0 ||
 	    import_str(x, jc, "system", &sys, 0) != 0 ||
@@ -286,6 +391,11 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	    import_str(x, jc, "params_json", &pj, 0) != 0 ||
 	    import_bool(x, jc, "archived", &archived) != 0)
 		return -1;
+	if (import_uid(x, jc, title, &skip) != 0)
+		return -1;
+	if (skip)
+		return 0;
+	uid = sjson_string(sjson_get(jc, "uid"));
 	if (sjson_get(jc, "current_leaf") != NULL &&
 	    sjson_get(jc, "current_leaf")->type != SJSON_NULL &&
 	    import_int(x, jc, "current_leaf", &leaf, 1, INT64_MAX) != 0)
@@ -294,9 +404,13 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	if (msgs == NULL || msgs->type != SJSON_ARRAY)
 		return import_err(x, "\"messages\" is not an array");
 
-	/* Keep the ids if none is taken. */
-	if (import_taken(x, "SELECT 1 FROM conversations WHERE id = ?", cid,
-	    &taken) != 0)
+	/*
+	 * Keep the ids if none is taken or was ever given here (an id at or
+	 * below sqlite_sequence's high-water mark may be a deleted one's).
+	 */
+	if (import_taken(x, "SELECT 1 FROM conversations WHERE id = ?1 "
+	    "UNION ALL SELECT 1 FROM sqlite_sequence WHERE name = "
+	    "'conversations' AND seq >= ?1", cid, &taken) != 0)
 		return -1;
 	oldids = xcalloc(msgs->n + 1, sizeof *oldids);
 	newids = xcalloc(msgs->n + 1, sizeof *newids);
@@ -319,17 +433,19 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		}
 		oldids[i] = v;
 		if (!taken && import_taken(x, "SELECT 1 FROM messages WHERE "
-		    "id = ?", v, &taken) != 0)
+		    "id = ?1 UNION ALL SELECT 1 FROM sqlite_sequence WHERE "
+		    "name = 'messages' AND seq >= ?1", v, &taken) != 0)
 			goto out;
 	}
 	keep = !taken;
 
 	if (store_exec(x->s, "importing", &x->cause, "INSERT INTO "
 	    "conversations (id, title, created, updated, system, template, "
-	    "model_file, model_sha256, model_quant, params_json, archived) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ztIItttttti",
+	    "model_file, model_sha256, model_quant, params_json, archived, "
+	    "uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "coalesce(?, lower(hex(randomblob(16)))))", "ztIIttttttit",
 	    keep ? cid : (int64_t)0, title, created, updated, sys, tmpl, mf,
-	    msha, mq, pj, archived) != 0)
+	    msha, mq, pj, archived, uid) != 0)
 		goto out;
 	cid_new = sqlite3_last_insert_rowid(x->s->db);
 
@@ -385,7 +501,8 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		seed = sjson_get(jm, "seed");
 		if (seed != NULL && seed->type != SJSON_NULL) {
 			if (sjson_uint64(seed, &p.seed) != 0) {
-				import_err(x, "\"seed\" is not a valid integer");
+				import_err_key(x, jm, "seed",
+				    "is not a valid integer");
 				goto out;
 			}
 			p.has_seed = 1;
@@ -396,13 +513,9 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		if (import_int(x, jm, "n_gen", &v, 0, INT32_MAX) != 0)
 			goto out;
 		p.n_gen = (int)v;
-		if (sjson_double(sjson_get(jm, "prefill_tps"),
-		    &p.prefill_tps) != 0 ||
-		    sjson_double(sjson_get(jm, "decode_tps"),
-		    &p.decode_tps) != 0) {
-			import_err(x, "a rate is not a number");
+		if (import_rate(x, jm, "prefill_tps", &p.prefill_tps) != 0 ||
+		    import_rate(x, jm, "decode_tps", &p.decode_tps) != 0)
 			goto out;
-		}
 		if (import_bool(x, jm, "trimmed", &trimmed) != 0)
 			goto out;
 		p.trimmed = trimmed;
@@ -419,6 +532,22 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		    store_status_name(status), err, &p) != 0)
 			goto out;
 		newids[i] = sqlite3_last_insert_rowid(x->s->db);
+		/*
+		 * The answer's system message: absent (an export made before
+		 * it was recorded) = the conversation's, null = none.
+		 */
+		if (role == STORE_ROLE_ASSISTANT) {
+			sys = NULL;
+			if (sjson_get(jm, "system") != NULL) {
+				if (import_str(x, jm, "system", &sys, 0) != 0)
+					goto out;
+				if (sys == NULL)
+					sys = "";
+			}
+			if (store_msg_set_system(x->s, newids[i], cid_new,
+			    sys, &x->cause) != 0)
+				goto out;
+		}
 	}
 
 	if (leaf != 0) {
@@ -451,16 +580,45 @@ int
 store_import_json(struct store *s, const char *json, size_t len,
     int64_t **ids, size_t *n, char **cause)
 {
+	struct store_import_skip	*sk;
+	size_t				 nsk;
+	int				 rc;
+
+	rc = store_import(s, json, len, ids, n, &sk, &nsk, cause);
+	if (rc == 0)
+		store_import_skips_free(sk, nsk);
+	return rc;
+}
+
+void
+store_import_skips_free(struct store_import_skip *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].uid);
+		free(v[i].title);
+	}
+	free(v);
+}
+
+int
+store_import(struct store *s, const char *json, size_t len,
+    int64_t **ids, size_t *n, struct store_import_skip **skipped,
+    size_t *nskipped, char **cause)
+{
 	struct import_ctx	 x;
 	struct sjson		*root;
 	const struct sjson	*convs, *fmt;
 	int64_t			*v = NULL, ver;
-	size_t			 i;
+	size_t			 i, k;
 
 	if (ids != NULL)
 		*ids = NULL;
 	if (n != NULL)
 		*n = 0;
+	*skipped = NULL;
+	*nskipped = 0;
 	if (sjson_parse(json, len, &root, cause) != 0)
 		return -1;
 	memset(&x, 0, sizeof x);
@@ -489,25 +647,30 @@ store_import_json(struct store *s, const char *json, size_t len,
 		goto fail;
 	}
 	v = xcalloc(convs->n + 1, sizeof *v);
-	for (i = 0; i < convs->n; i++) {
-		if (import_conv(&x, convs->items[i], &v[i]) != 0) {
+	for (i = k = 0; i < convs->n; i++) {
+		if (import_conv(&x, convs->items[i], &v[k]) != 0) {
 			store_rollback(s);
 			goto fail;
 		}
+		if (v[k] != 0)
+			k++;
 	}
 	if (store_commit(s, &x.cause) != 0)
 		goto fail;
 	if (n != NULL)
-		*n = convs->n;
+		*n = k;
 	sjson_free(root);
 	if (ids != NULL)
 		*ids = v;
 	else
 		free(v);
+	*skipped = x.skips;
+	*nskipped = x.nskips;
 	return 0;
 
 fail:
 	free(v);
+	store_import_skips_free(x.skips, x.nskips);
 	sjson_free(root);
 	*cause = x.cause;
 	return -1;

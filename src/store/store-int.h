@@ -37,10 +37,30 @@ struct store {
 	char		*backup;	/* copy made before migrating, or NULL */
 	int		 n_interrupted;	/* marked by this open */
 	int		 readonly;	/* opened for reading only */
+	char		*snapdir;	/* private copy read instead, or NULL */
+	int		 in_repair;	/* store_fts_repair running */
+	int		 fts_checked;	/* by the first store_search */
+	int		 fts_repaired;	/* ... rebuilt the index after a
+					   write failed: try it again */
 	int		 busy_ms;	/* how long to wait for a lock */
 	int64_t		 busy_start;	/* monotonic ms of the first wait */
 	struct store_advisory adv;	/* the advisory in force */
 };
+
+/*
+ * PRAGMA application_id of a medchat database ("MDCH"), set by migration
+ * 4 of data/schema.sql: store_open refuses an SQLite file holding
+ * another application's id or tables before changing anything in it.
+ */
+#define STORE_APPLICATION_ID	0x4d444348u
+
+/*
+ * The longest title import accepts, in bytes (titles made from a first
+ * question are at most ~64; a longer one is no title but a mistake or an
+ * attack on the list's layout).
+ */
+#define STORE_TITLE_MAX		1000
+#define STORE_TITLE_MAX_STR	"1000"
 
 /* The JSON export's "format" and "version" (store-export/import.c). */
 #define STORE_EXPORT_FORMAT	"medchat-export"
@@ -51,11 +71,12 @@ struct store {
 	"id, conv_id, parent_id, role, content, created, updated, status, " \
 	"error, model_file, model_quant, model_sha256, template, " \
 	"params_json, seed, n_prompt, n_gen, prefill_tps, decode_tps, " \
-	"trimmed, dropped_json"
+	"trimmed, dropped_json, " \
+	"(SELECT text FROM system_texts WHERE system_texts.id = system_id)"
 /* Columns read by store_conv_read(), in order. */
 #define STORE_CONV_COLS \
 	"id, title, created, updated, system, template, model_file, " \
-	"model_sha256, model_quant, params_json, archived, current_leaf"
+	"model_sha256, model_quant, params_json, archived, current_leaf, uid"
 
 /*
  * Reads the current row of a statement into the zeroed element at p (of
@@ -154,8 +175,14 @@ extern const struct store_rowtype store_text_row;
 int	 store_begin(struct store *, char **cause);
 int	 store_commit(struct store *, char **cause);
 void	 store_rollback(struct store *);
-/* COMMIT if rc is 0, else ROLLBACK; returns 0 or -1. */
+/*
+ * COMMIT if rc is 0, else ROLLBACK; returns 0 or -1.  A write that failed
+ * as corrupt has the search index checked and, if it was damaged,
+ * rebuilt (store_fts_repair): store_retry then says to try once more.
+ */
 int	 store_end(struct store *, int rc, char **cause);
+/* 1 (and *cause freed) if the failed write should be tried again. */
+int	 store_retry(struct store *, char **cause);
 
 /* Bind s or NULL. */
 int	 store_bind_text(sqlite3_stmt *, int, const char *);
@@ -164,7 +191,17 @@ char	*store_col_text(sqlite3_stmt *, int);
 /* Column as a new string, "" when SQL NULL. */
 char	*store_col_text_nn(sqlite3_stmt *, int);
 
-/* ISO 8601 with milliseconds ("...T16:32:24.123Z"); parse back. */
+/*
+ * 1 if text has a visible character: not only white space, zero-width
+ * characters (U+200B-U+200D, U+2060, U+FEFF, soft hyphen...) or bidi
+ * controls (U+200E/F, U+202A-U+202E, U+2066-U+2069, U+061C).
+ */
+int	 store_text_visible(const char *text);
+/*
+ * ISO 8601 with milliseconds ("...T16:32:24.123Z"); parse back strictly:
+ * exactly YYYY-MM-DDTHH:MM:SS[.mmm]Z, digits where digits go, a day that
+ * exists in that month, 1970 or later; -1 for anything else.
+ */
 char	*store_time_iso_ms(int64_t ms, char *buf, size_t len);
 int	 store_time_parse(const char *, int64_t *ms);
 /* Monotonic milliseconds, for timeouts. */
@@ -182,11 +219,31 @@ int	 store_conv_found(struct store *, int rc, int64_t id, char **cause);
 int	 store_msg_in_conv(struct store *, int64_t conv, int64_t msg,
 	    char **cause);
 
+/* ---- store-search.c -------------------------------------------------- */
+
+/*
+ * Check the full-text index (full: with FTS5's own integrity-check as
+ * well as the cheap checks) and, if it is not whole, make its triggers
+ * again and rebuild it from the tables, in a transaction of its own.
+ * 1 if it was rebuilt, 0 if it was whole (or cannot be written), -1 if
+ * rebuilding failed.  Never sets a cause: its caller reports its own
+ * error if trying again fails.
+ */
+int	 store_fts_repair(struct store *, int full);
+
 /* ---- store-msg.c ----------------------------------------------------- */
 
 /* Fill m from a row of STORE_MSG_COLS; -1 and *cause if bad. */
 int	 store_msg_read(struct store *, sqlite3_stmt *, struct store_msg *,
 	    char **cause);
+/*
+ * Record the system message answer id (of conversation conv) was
+ * generated under, inside the caller's transaction: system, or with
+ * system NULL the conversation's current one; "" or none = no system
+ * message.  Each text is stored once, in system_texts.
+ */
+int	 store_msg_set_system(struct store *, int64_t id, int64_t conv,
+	    const char *system, char **cause);
 /* Bind the provenance columns in STORE_MSG_COLS order from index i. */
 void	 store_prov_bind(sqlite3_stmt *, int i, const struct store_prov *);
 

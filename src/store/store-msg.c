@@ -31,7 +31,7 @@ static int	 store_stream_save(struct store_stream *, char **);
 
 /* The strings of a struct store_prov, and of a struct store_msg. */
 #define STORE_PROV_STRS(F) F(model_file), F(model_quant), F(model_sha256), \
-	F(template_name), F(params_json), F(dropped_json)
+	F(template_name), F(params_json), F(dropped_json), F(system)
 #define P(f) offsetof(struct store_prov, f)
 #define M(f) offsetof(struct store_msg, prov.f)
 static const size_t store_prov_strs[] = { STORE_PROV_STRS(P) };
@@ -84,6 +84,7 @@ store_msg_read(struct store *s, sqlite3_stmt *st, struct store_msg *m,
 	m->prov.decode_tps = sqlite3_column_double(st, 18);
 	m->prov.trimmed = sqlite3_column_int(st, 19) != 0;
 	m->prov.dropped_json = store_col_text(st, 20);
+	m->prov.system = store_col_text(st, 21);
 	return 0;
 }
 
@@ -148,6 +149,9 @@ store_msg_insert(struct store *s, int64_t conv, int64_t parent,
 	    (int64_t)getpid() : (int64_t)0, prov) != 0)
 		return -1;
 	mid = sqlite3_last_insert_rowid(s->db);
+	if (role == STORE_ROLE_ASSISTANT && store_msg_set_system(s, mid, conv,
+	    prov != NULL ? prov->system : NULL, cause) != 0)
+		return -1;
 	if (store_exec(s, "saving a message", cause, "UPDATE conversations "
 	    "SET updated = ?, current_leaf = ? WHERE id = ?", "III", now, mid,
 	    conv) != 0)
@@ -164,6 +168,21 @@ store_msg_insert(struct store *s, int64_t conv, int64_t parent,
 	if (id != NULL)
 		*id = mid;
 	return 0;
+}
+
+int
+store_msg_set_system(struct store *s, int64_t id, int64_t conv,
+    const char *system, char **cause)
+{
+	if (store_exec(s, "saving the system message", cause, "INSERT OR "
+	    "IGNORE INTO system_texts (text) SELECT t FROM (SELECT "
+	    "coalesce(?1, (SELECT system FROM conversations WHERE id = ?2)) "
+	    "AS t) WHERE t IS NOT NULL AND t != ''", "tI", system, conv) != 0)
+		return -1;
+	return store_exec(s, "saving the system message", cause, "UPDATE "
+	    "messages SET system_id = (SELECT id FROM system_texts WHERE "
+	    "text = coalesce(?1, (SELECT system FROM conversations WHERE "
+	    "id = ?2))) WHERE id = ?3", "tII", system, conv, id);
 }
 
 int
@@ -218,17 +237,27 @@ int
 store_msg_finish(struct store *s, int64_t id, enum store_status status,
     const char *error, const struct store_prov *prov, char **cause)
 {
-	/* Without prov, ?4 to ?15 are bound but not used. */
+	const char	*sys = prov != NULL ? prov->system : NULL;
+
+	/* A new system text first (kept even if the update fails). */
+	if (sys != NULL && *sys != '\0' && store_write(s, "saving the "
+	    "system message", cause, "INSERT OR IGNORE INTO system_texts "
+	    "(text) VALUES (?)", "t", sys) != 0)
+		return -1;
+	/* Without prov, ?4 to ?15 and ?17 are bound but not used. */
 	if (store_write(s, "finishing a message", cause, prov != NULL ?
 	    "UPDATE messages SET status = ?1, error = ?2, updated = ?3, "
 	    "writer_pid = NULL, model_file = ?4, model_quant = ?5, "
 	    "model_sha256 = ?6, template = ?7, params_json = ?8, seed = ?9, "
 	    "n_prompt = ?10, n_gen = ?11, prefill_tps = ?12, "
-	    "decode_tps = ?13, trimmed = ?14, dropped_json = ?15 "
+	    "decode_tps = ?13, trimmed = ?14, dropped_json = ?15, "
+	    "system_id = CASE WHEN ?17 IS NULL THEN system_id "
+	    "ELSE (SELECT id FROM system_texts WHERE text = ?17) END "
 	    "WHERE id = ?16" :
 	    "UPDATE messages SET status = ?1, error = ?2, updated = ?3, "
-	    "writer_pid = NULL WHERE id = ?16", "ttIpI",
-	    store_status_name(status), error, store_now(), prov, id) != 0)
+	    "writer_pid = NULL WHERE id = ?16", "ttIpIt",
+	    store_status_name(status), error, store_now(), prov, id,
+	    sys) != 0)
 		return -1;
 	return store_msg_changed(s, id, cause);
 }
@@ -332,6 +361,25 @@ store_msg_alternatives(struct store *s, int64_t id, int64_t **ids,
 	*ids = v;
 	*n = nv;
 	return 0;
+}
+
+int
+store_system_changes(const struct store_msg *v, size_t n, size_t i)
+{
+	const char	*a, *b;
+	size_t		 j;
+
+	if (i >= n || v[i].role != STORE_ROLE_ASSISTANT)
+		return 0;
+	for (j = i; j-- > 0;) {
+		if (v[j].role != STORE_ROLE_ASSISTANT)
+			continue;
+		a = v[j].prov.system;
+		b = v[i].prov.system;
+		return (a == NULL) != (b == NULL) ||
+		    (a != NULL && strcmp(a, b) != 0);
+	}
+	return 1;
 }
 
 void

@@ -8,9 +8,14 @@
  *   SQLite makes (database, -wal, -shm) 0600: umask 077 is set around
  *   sqlite3_open_v2 and the first write, and the files are chmod'ed after.
  * - Opening is careful never to write to a file it does not understand:
- *   the header is checked before SQLite sees the file, then the schema
- *   version and PRAGMA quick_check are read; only after that is the file
+ *   the header is checked before SQLite sees the file, and the file is
+ *   identified as medchat's (store_identify: PRAGMA application_id, or
+ *   medchat's tables read through an immutable connection) before any
+ *   connection that could change it is made; then the schema version
+ *   and PRAGMA quick_check are read; only after that is the file
  *   switched to WAL or migrated.  A newer schema is refused.
+ *   Migrations run with foreign keys off (a table rebuild drops the old
+ *   table without cascading); they are switched on after.
  * - A database this process cannot write (no write permission on the file
  *   or its directory, no write bit in the file's mode -- honoured even
  *   for root, so a copy made read-only with chmod a-w stays untouched --
@@ -26,7 +31,12 @@
  *   while it is read, gives at worst a stale view or an error, never a
  *   change to the file.  Otherwise (a log holds committed data, or the
  *   owner may write it and the directory lets SQLite create its -shm)
- *   SQLite's ordinary read-only mode is used, with its locks.  An older
+ *   SQLite's ordinary read-only mode is used, with its locks -- except
+ *   when a -wal holds data and no -shm exists (its writer is gone):
+ *   SQLite would create the -shm with the database's mode (0444 for a
+ *   chmod a-w file), which then blocks the owner's next writable open,
+ *   so a private copy of the database and its -wal is read instead and
+ *   removed at close.  An older
  *   schema cannot be upgraded read-only and is refused with a note
  *   saying so.
  * - The schema is data/schema.sql, compiled in (data/schema-sql.h).  Its
@@ -51,6 +61,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +81,8 @@
 static int	 store_busy(void *, int);
 static int	 store_mkdirs(const char *, const char *, char **);
 static int	 store_check_header(const char *, const char *, int *,
-		     char **);
+		     uint32_t *, char **);
+static int	 store_identify(struct store *, uint32_t, char **);
 static int	 store_get_version(struct store *, int *, char **);
 static int	 store_quick_check(struct store *, char **);
 static int	 store_pragma_text(struct store *, const char *, const char *,
@@ -84,8 +96,12 @@ static void	 store_fix_modes(struct store *);
 static int	 store_mark_interrupted(struct store *, char **);
 static int	 store_must_read_only(const char *, int *);
 static int	 store_has_file(const char *, const char *);
+static int	 store_has_sfx(const char *, const char *);
 static char	*store_immutable_uri(const char *);
 static int	 store_check_version(struct store *, int, char **);
+static int	 store_copy_file(const char *, const char *);
+static int	 store_snapshot(struct store *, char **, char **);
+static void	 store_snapshot_remove(struct store *);
 static int	 store_open_read_only(struct store *, char **);
 
 /*
@@ -154,12 +170,12 @@ store_mkdirs(const char *path, const char *name, char **cause)
 /*
  * Look at an existing file before SQLite does: a regular file that is
  * empty (*exists = 0 then: SQLite treats it as new) or starts with the
- * SQLite header.  0, or -1 with cause (naming name); *exists = 0 if
- * there is no file.
+ * SQLite header.  0 with *appid the header's application_id, or -1 with
+ * cause (naming name); *exists = 0 if there is no file.
  */
 static int
 store_check_header(const char *path, const char *name, int *exists,
-    char **cause)
+    uint32_t *appid, char **cause)
 {
 	static const char	 magic[16] = "SQLite format 3";
 	struct stat		 sb;
@@ -168,6 +184,7 @@ store_check_header(const char *path, const char *name, int *exists,
 	int			 fd;
 
 	*exists = 0;
+	*appid = 0;
 	if (stat(path, &sb) == -1) {
 		if (errno == ENOENT)
 			return 0;
@@ -200,8 +217,71 @@ store_check_header(const char *path, const char *name, int *exists,
 		    "untouched)", name);
 		return -1;
 	}
+	/* Bytes 68-71: PRAGMA application_id, big-endian. */
+	*appid = (uint32_t)(unsigned char)hdr[68] << 24 |
+	    (uint32_t)(unsigned char)hdr[69] << 16 |
+	    (uint32_t)(unsigned char)hdr[70] << 8 | (unsigned char)hdr[71];
 	*exists = 1;
 	return 0;
+}
+
+/*
+ * Is the existing SQLite file at s->path ours?  Decided before anything
+ * may change it: by the application_id in its header (appid, medchat's
+ * STORE_APPLICATION_ID or another application's), else -- a database of
+ * an older medchat, or of an application that sets no id -- by its
+ * tables, read through an immutable=1 connection that takes no lock and
+ * creates nothing next to the file.  A file with no table at all is
+ * treated as new (another medchat may be creating it right now).  0 if
+ * the file may be opened, -1 with a one-line cause naming it if not.
+ */
+static int
+store_identify(struct store *s, uint32_t appid, char **cause)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	char		*abs, *uri;
+	int		 rc, ntables = -1, ours = 0;
+
+	if (appid == STORE_APPLICATION_ID)
+		return 0;
+	if (appid != 0) {
+		xasprintf(cause, "%s: not a medchat database (it belongs to "
+		    "another application, application_id 0x%08x; left "
+		    "untouched)", s->name, (unsigned)appid);
+		return -1;
+	}
+	if ((abs = realpath(s->path, NULL)) == NULL) {
+		xasprintf(cause, "%s: %s", s->name, strerror(errno));
+		return -1;
+	}
+	uri = store_immutable_uri(abs);
+	free(abs);
+	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT count(*), "
+		    "sum(name IN ('conversations', "
+		    "'messages', 'advisory_acks')) FROM sqlite_master "
+		    "WHERE type = 'table'", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ntables = sqlite3_column_int(st, 0);
+		ours = sqlite3_column_int(st, 1) == 3;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		/* Checked again, with its own message, by the open itself. */
+		sqlite3_close(db);
+		return 0;
+	}
+	sqlite3_close(db);
+	if (ntables == 0 || ours)
+		return 0;
+	xasprintf(cause, "%s: not a medchat database (it holds another "
+	    "application's tables; left untouched)", s->name);
+	return -1;
 }
 
 static int
@@ -640,6 +720,20 @@ store_has_file(const char *path, const char *suffix)
 	return yes;
 }
 
+/* Does "<path><suffix>" exist at all? */
+static int
+store_has_sfx(const char *path, const char *suffix)
+{
+	struct stat	 sb;
+	char		*p;
+	int		 yes;
+
+	xasprintf(&p, "%s%s", path, suffix);
+	yes = lstat(p, &sb) == 0;
+	free(p);
+	return yes;
+}
+
 /* "file:<abs, percent-encoded>?immutable=1" for sqlite3_open_v2. */
 static char *
 store_immutable_uri(const char *abs)
@@ -684,20 +778,133 @@ store_check_version(struct store *s, int v, char **cause)
 	return 0;
 }
 
+/* Copy the file from to the new file to (0600); 0 or -1 with errno. */
+static int
+store_copy_file(const char *from, const char *to)
+{
+	char	 b[65536];
+	ssize_t	 r, w, off;
+	int	 in, out, rc = 0, saved;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		saved = errno;
+		close(in);
+		errno = saved;
+		return -1;
+	}
+	while (rc == 0 && (r = read(in, b, sizeof b)) != 0) {
+		if (r < 0) {
+			if (errno != EINTR)
+				rc = -1;
+			continue;
+		}
+		for (off = 0; rc == 0 && off < r; off += w) {
+			if ((w = write(out, b + off, (size_t)(r - off))) < 0) {
+				if (errno != EINTR)
+					rc = -1;
+				w = 0;
+			}
+		}
+	}
+	saved = errno;
+	close(in);
+	if (close(out) != 0 && rc == 0)
+		rc = -1;
+	errno = saved;
+	return rc;
+}
+
+/*
+ * A read-only database whose -wal file holds committed changes but has
+ * no -shm next to it (its writer is gone): SQLite could read it only by
+ * creating the -shm, with the database's mode -- a 0444 -shm after which
+ * the owner's next writable open fails.  Copy the database and its -wal
+ * into a private directory instead and read the copy; store_close
+ * removes it.  0 and *copy (the path to open, caller frees), or -1 and
+ * cause.
+ */
+static int
+store_snapshot(struct store *s, char **copy, char **cause)
+{
+	const char	*tmp;
+	char		*dir, *wal, *from;
+
+	*copy = NULL;
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	xasprintf(&dir, "%s/medchat-ro.XXXXXX", tmp);
+	if (mkdtemp(dir) == NULL) {
+		xasprintf(cause, "%s: cannot read its -wal file without "
+		    "changing the directory it is in, and cannot make a "
+		    "private copy in %s: %s (left untouched)", s->name, tmp,
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	s->snapdir = dir;
+	xasprintf(copy, "%s/medchat.db", dir);
+	xasprintf(&wal, "%s-wal", *copy);
+	xasprintf(&from, "%s-wal", s->path);
+	if (store_copy_file(s->path, *copy) != 0 ||
+	    store_copy_file(from, wal) != 0) {
+		xasprintf(cause, "%s: cannot make a private copy to read "
+		    "it with its -wal file: %s (left untouched)", s->name,
+		    strerror(errno));
+		free(wal);
+		free(from);
+		free(*copy);
+		*copy = NULL;
+		return -1;
+	}
+	free(wal);
+	free(from);
+	return 0;
+}
+
+/* Remove the private copy made by store_snapshot, if any. */
+static void
+store_snapshot_remove(struct store *s)
+{
+	static const char *const	 sfx[] = { "", "-wal", "-shm",
+					     "-journal" };
+	char				*p;
+	size_t				 i;
+
+	if (s->snapdir == NULL)
+		return;
+	for (i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+		xasprintf(&p, "%s/medchat.db%s", s->snapdir, sfx[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(s->snapdir);
+	free(s->snapdir);
+	s->snapdir = NULL;
+}
+
 /*
  * Open s->path (an existing SQLite file) for reading only; see the
  * design notes at the top.  Nothing is written to the file or created
- * next to it by this function.
+ * next to it by this function: where SQLite would create a -shm (a -wal
+ * file without one), a private copy is read instead (store_snapshot).
  */
 static int
 store_open_read_only(struct store *s, char **cause)
 {
-	char	*uri = NULL, *abs, *err = NULL;
-	int	 immutable, flags, rc, v;
+	char	*uri = NULL, *abs, *err = NULL, *copy = NULL;
+	int	 immutable, flags, rc, v, shm;
 
 	store_must_read_only(s->path, &immutable);
 	flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
-	if (immutable && !store_has_file(s->path, "-wal") &&
+	shm = store_has_sfx(s->path, "-shm");
+	if (!shm && store_has_file(s->path, "-wal")) {
+		if (store_snapshot(s, &copy, cause) != 0)
+			return -1;
+	} else if ((immutable || (!shm && store_has_sfx(s->path,
+	    "-wal"))) && !store_has_file(s->path, "-wal") &&
 	    !store_has_file(s->path, "-journal")) {
 		if ((abs = realpath(s->path, NULL)) == NULL) {
 			xasprintf(cause, "%s: %s", s->name, strerror(errno));
@@ -707,9 +914,10 @@ store_open_read_only(struct store *s, char **cause)
 		free(abs);
 		flags |= SQLITE_OPEN_URI;
 	}
-	rc = sqlite3_open_v2(uri != NULL ? uri : s->path, &s->db, flags,
-	    NULL);
+	rc = sqlite3_open_v2(uri != NULL ? uri : copy != NULL ? copy :
+	    s->path, &s->db, flags, NULL);
 	free(uri);
+	free(copy);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "cannot open it read-only", cause);
 	s->readonly = 1;
@@ -755,6 +963,7 @@ store_open(const char *path, const struct store_advisory *adv,
 	const char	*e;
 	char		*mode = NULL;
 	mode_t		 um;
+	uint32_t	 appid;
 	int		 rc, exists, v, bv, immutable, busy_ms = STORE_BUSY_MS;
 
 	*sp = NULL;
@@ -770,7 +979,8 @@ store_open(const char *path, const struct store_advisory *adv,
 
 	s->name = utf8_printable(s->path);
 	if (store_mkdirs(s->path, s->name, cause) != 0 ||
-	    store_check_header(s->path, s->name, &exists, cause) != 0)
+	    store_check_header(s->path, s->name, &exists, &appid,
+	    cause) != 0 || (exists && store_identify(s, appid, cause) != 0))
 		goto fail;
 	if (exists && store_must_read_only(s->path, &immutable))
 		goto read_only;
@@ -809,9 +1019,6 @@ store_open(const char *path, const struct store_advisory *adv,
 	if (exists && store_quick_check(s, cause) != 0)
 		goto fail_umask;
 
-	if (store_exec(s, "enabling foreign keys", cause,
-	    "PRAGMA foreign_keys = ON", "") != 0)
-		goto fail_umask;
 	if (store_set_wal(s, &mode, cause) != 0)
 		goto fail_umask;
 	if (strcmp(mode, "wal") != 0) {
@@ -832,9 +1039,19 @@ store_open(const char *path, const struct store_advisory *adv,
 		if (store_migrate(s, v, cause) != 0)
 			goto fail_umask;
 	}
+	/*
+	 * Only now: a migration that rebuilds a table must drop the old one
+	 * without ON DELETE CASCADE emptying the others (and the pragma is
+	 * a no-op inside the migrations' transactions).
+	 */
+	if (store_exec(s, "enabling foreign keys", cause,
+	    "PRAGMA foreign_keys = ON", "") != 0)
+		goto fail_umask;
 	umask(um);
 	store_fix_modes(s);
 
+	/* A damaged search index is rebuilt (store-search.c). */
+	store_fts_repair(s, 0);
 	if (store_mark_interrupted(s, cause) != 0)
 		goto fail;
 	*sp = s;
@@ -861,6 +1078,7 @@ store_close(struct store *s)
 		return;
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
+	store_snapshot_remove(s);
 	free(s->path);
 	free(s->name);
 	free(s->backup);

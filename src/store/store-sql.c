@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "store-int.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static int	 store_exec_plain(struct store *, const char *, const char *,
@@ -209,15 +210,22 @@ int
 store_write(struct store *s, const char *what, char **cause,
     const char *sql, const char *types, ...)
 {
-	va_list	ap;
+	va_list	ap, aq;
 	int	rc;
 
-	if (store_begin(s, cause) != 0)
-		return -1;
 	va_start(ap, types);
-	rc = store_vexec(s, what, cause, sql, types, ap);
+	do {
+		if (store_begin(s, cause) != 0) {
+			rc = -1;
+			break;
+		}
+		va_copy(aq, ap);
+		rc = store_vexec(s, what, cause, sql, types, aq);
+		va_end(aq);
+		rc = store_end(s, rc, cause);
+	} while (rc != 0 && store_retry(s, cause));
 	va_end(ap);
-	return store_end(s, rc, cause);
+	return rc;
 }
 
 /* ---- reading rows ---------------------------------------------------- */
@@ -394,11 +402,29 @@ store_rollback(struct store *s)
 int
 store_end(struct store *s, int rc, char **cause)
 {
+	int	corrupt;
+
 	if (rc != 0) {
+		/* A damaged search index fails writes as "corrupt". */
+		corrupt = (sqlite3_extended_errcode(s->db) & 0xff) ==
+		    SQLITE_CORRUPT;
 		store_rollback(s);
+		if (corrupt && store_fts_repair(s, 1) == 1)
+			s->fts_repaired = 1;
 		return -1;
 	}
 	return store_commit(s, cause);
+}
+
+int
+store_retry(struct store *s, char **cause)
+{
+	if (!s->fts_repaired)
+		return 0;
+	s->fts_repaired = 0;
+	free(*cause);
+	*cause = NULL;
+	return 1;
 }
 
 /* ---- binding and columns --------------------------------------------- */
@@ -493,28 +519,50 @@ store_time_iso_ms(int64_t ms, char *buf, size_t len)
 }
 
 /* Parse "YYYY-MM-DDTHH:MM:SS[.mmm]Z"; 0 and *ms, or -1. */
+/* The n digits at s as a number, or -1 if one is not a digit. */
+static int
+store_digits(const char *s, int n)
+{
+	int	v = 0;
+
+	while (n-- > 0) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
 int
 store_time_parse(const char *s, int64_t *ms)
 {
-	struct tm	tm;
-	int		y, mo, d, h, mi, sec, frac = 0, n = 0;
-	time_t		t;
+	static const int	 mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
+				     30, 31, 30, 31 };
+	struct tm		 tm;
+	int			 y, mo, d, h, mi, sec, frac = 0;
+	time_t			 t;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
-	    &sec, &n) != 6 || n != 19)
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':')
 		return -1;
-	s += n;
+	y = store_digits(s, 4);
+	mo = store_digits(s + 5, 2);
+	d = store_digits(s + 8, 2);
+	h = store_digits(s + 11, 2);
+	mi = store_digits(s + 14, 2);
+	sec = store_digits(s + 17, 2);
+	s += 19;
 	if (*s == '.') {
-		if (s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9' ||
-		    s[3] < '0' || s[3] > '9')
+		if ((frac = store_digits(s + 1, 3)) < 0)
 			return -1;
-		frac = (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 		s += 4;
 	}
 	if (strcmp(s, "Z") != 0)
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || y < 1970)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 &&
+	    y % 400 != 0))) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    sec < 0 || sec > 59)
 		return -1;
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = y - 1900;
@@ -526,6 +574,32 @@ store_time_parse(const char *s, int64_t *ms)
 	if ((t = timegm(&tm)) == (time_t)-1)
 		return -1;
 	*ms = (int64_t)t * 1000 + frac;
+	return 0;
+}
+
+int
+store_text_visible(const char *text)
+{
+	const char	*p = text, *end = text + strlen(text);
+	uint32_t	 cp;
+	int		 n;
+
+	while (p < end) {
+		if ((n = utf8_decode(p, (size_t)(end - p), &cp)) <= 0)
+			return 1;	/* not ours to judge here */
+		p += n;
+		if (cp <= 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0xa0) ||
+		    cp == 0xad || cp == 0x034f || cp == 0x061c ||
+		    cp == 0x115f || cp == 0x1160 || cp == 0x1680 ||
+		    cp == 0x180e || (cp >= 0x2000 && cp <= 0x200f) ||
+		    (cp >= 0x2028 && cp <= 0x202f) ||
+		    (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
+		    cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+		    cp == 0xfeff || cp == 0xffa0 ||
+		    (cp >= 0xfff0 && cp <= 0xfff8))
+			continue;
+		return 1;
+	}
 	return 0;
 }
 

@@ -42,8 +42,14 @@ char	*store_default_path(const char *path, char **cause);
  * Open (creating if needed) the database at path (NULL = default above).
  * Creates the directory 0700 and the files 0600 (database, -wal, -shm).
  * Refuses, without writing to the file, a file that is not SQLite, is
- * corrupt (PRAGMA quick_check), is locked for longer than the busy
- * timeout or has a newer schema than this program knows.  Migrates an
+ * another application's database (another PRAGMA application_id, or
+ * none and tables that are not medchat's: identified read-only before
+ * anything is changed, so its bytes, mode and times stay as they were
+ * and nothing is created next to it), is corrupt (PRAGMA quick_check),
+ * is locked for longer than the busy timeout or has a newer schema than
+ * this program knows.  An empty file is initialised like a new one; a
+ * medchat database of an older version (no application_id) is upgraded
+ * and marked.  Migrates an
  * older schema (each step one transaction) after copying the file to
  * "<path>.bak-v<old>-<UTC time>".  Marks assistant messages left
  * 'streaming' by a process that no longer runs as 'interrupted'.
@@ -108,6 +114,12 @@ struct store_conv {
 	/* filled by store_conv_get/store_conv_list only: */
 	int		 n_messages;
 	char		*preview;	/* first words of the first question */
+	/*
+	 * Read only (store_conv_create ignores it): 32 lowercase hex digits,
+	 * random, made with the conversation and kept by export and import,
+	 * so the same conversation imported twice is recognised.
+	 */
+	char		*uid;
 };
 
 /*
@@ -153,6 +165,28 @@ int	 store_conv_delete(struct store *, int64_t id, char **cause);
 void	 store_conv_free(struct store_conv *);	/* frees members only */
 void	 store_convs_free(struct store_conv *, size_t n);
 
+/*
+ * The models that answered in a conversation: what to show as its
+ * model(s).  The conversation's own model columns are what the program
+ * last selected for it (a menu switch, /new, /demo change them without
+ * an answer), so they must not be shown as "the model used".
+ */
+struct store_conv_model {
+	char		*model_file;
+	char		*model_quant;
+	char		*model_sha256;
+	int		 n_answers;	/* answers it gave here */
+	int64_t		 last;		/* id of its latest answer here */
+};
+/*
+ * Each distinct (file, quant, sha256) of the conversation's assistant
+ * messages that name a model, in the order of their first answer; *n
+ * is 0 when no answer names one.  Free with store_conv_models_free.
+ */
+int	 store_conv_models(struct store *, int64_t conv,
+	    struct store_conv_model **out, size_t *n, char **cause);
+void	 store_conv_models_free(struct store_conv_model *, size_t n);
+
 /* Title made of the first words of text (at most ~60 bytes); caller frees. */
 char	*store_title_from_text(const char *text);
 
@@ -188,6 +222,15 @@ struct store_prov {
 	int		 trimmed;	/* context was trimmed */
 	char		*dropped_json;	/* JSON array of the message ids
 					   left out of the prompt, or NULL */
+	/*
+	 * The exact system message the answer was generated under.  Read:
+	 * the text, or NULL for none.  Written (store_msg_add, the
+	 * streaming functions, store_msg_finish): the text, "" for none,
+	 * or NULL for "the conversation's current system message" (at the
+	 * answer's creation; a finish with NULL keeps what was recorded).
+	 * Each distinct text is stored once.
+	 */
+	char		*system;
 };
 
 struct store_msg {
@@ -237,6 +280,14 @@ int	 store_msg_path(struct store *, int64_t conv, int64_t leaf,
  */
 int	 store_msg_alternatives(struct store *, int64_t id,
 	    int64_t **ids, size_t *n, size_t *index, char **cause);
+
+/*
+ * 1 if answer path[i] ran under another system message than the answer
+ * before it in path[0..n) (or is the first answer): where a transcript
+ * must show the system message (prov.system) again.
+ */
+int	 store_system_changes(const struct store_msg *path, size_t n,
+	    size_t i);
 
 void	 store_msg_free(struct store_msg *);	/* members only */
 void	 store_msgs_free(struct store_msg *, size_t n);
@@ -297,7 +348,11 @@ struct store_hit {
  * syntax error), all must match; prefix nonzero makes the last word a
  * prefix (incremental search).  mark_open/mark_close surround matches
  * in the snippet.  Best first, at most limit (0 = 100).  An empty query
- * gives no hits.
+ * gives no hits.  A damaged index (emptied, a trigger dropped) is found
+ * and rebuilt from the tables on a writable store: at the open, at the
+ * first search, when a search finds nothing and when a write fails as
+ * corrupt (the write is then tried again); a read-only store searches
+ * what the index holds.
  */
 int	 store_search(struct store *, const char *query, int prefix,
 	    const char *mark_open, const char *mark_close, int limit,
@@ -414,13 +469,36 @@ int	 store_export(struct store *, const int64_t *ids, size_t n,
 /*
  * Import the conversations and acknowledgements of a JSON export, all in
  * one transaction.  Ids are kept when none of a conversation's ids is
- * taken, else new ones are given (parents follow).  Acknowledgements are
+ * taken or was ever given in this database, else new ones are given
+ * (parents follow).  A conversation whose uid is already here is
+ * skipped (see store_import).  Acknowledgements are
  * kept as records with method "import:<method>" (the advisory gate
- * ignores them) and are not added twice.  *ids and *n (may be NULL) get
+ * ignores them) and are not added twice.  Import is strict: times
+ * exactly as the export writes them, on days that exist; titles of
+ * 1..1000 bytes with a visible character (null: not named yet); rates
+ * and counts not negative.  A bad field is refused in one line naming
+ * it and the byte offset of its value.  *ids and *n (may be NULL) get
  * the conversations' ids in this database (caller frees *ids).
  */
 int	 store_import_json(struct store *, const char *json, size_t len,
 	    int64_t **ids, size_t *n, char **cause);
+
+/* A conversation of an import that is already in the database. */
+struct store_import_skip {
+	int64_t		 id;		/* its id in this database */
+	char		*uid;
+	char		*title;		/* as in the file */
+};
+/*
+ * store_import_json, also telling which conversations were skipped
+ * because their uid is already in the database (*skipped, an array of
+ * *nskipped; free with store_import_skips_free).  *ids and *n hold
+ * only the conversations added.
+ */
+int	 store_import(struct store *, const char *json, size_t len,
+	    int64_t **ids, size_t *n, struct store_import_skip **skipped,
+	    size_t *nskipped, char **cause);
+void	 store_import_skips_free(struct store_import_skip *, size_t n);
 
 /* ---- misc ------------------------------------------------------------ */
 
