@@ -107,6 +107,9 @@ static int	 engine_tmpl(struct engine *, const char *, enum chat_tmpl *,
 		    char **);
 static void	 engine_build(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, const int *,
+		    struct tokvec *, size_t *);
+static void	 engine_build_cut(struct engine *, enum chat_tmpl,
+		    const struct engine_msg *, int, int, int, int *,
 		    struct tokvec *);
 static void	 engine_prompt(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, int,
@@ -719,11 +722,15 @@ engine_tmpl(struct engine *e, const char *name, enum chat_tmpl *t,
 	return 0;
 }
 
-/* Render msgs[i] for which drop[i] is 0 (drop may be NULL) into out. */
+/*
+ * Render msgs[i] for which drop[i] is 0 (drop may be NULL) into out;
+ * turn_start (may be NULL, room for n) gets where each rendered turn's
+ * tokens begin.
+ */
 static void
 engine_build(struct engine *e, enum chat_tmpl t,
     const struct engine_msg *msgs, int n, const int *drop,
-    struct tokvec *out)
+    struct tokvec *out, size_t *turn_start)
 {
 	struct chat_turn	*turns;
 	int			 i, k;
@@ -737,43 +744,92 @@ engine_build(struct engine *e, enum chat_tmpl t,
 		k++;
 	}
 	out->n = 0;
-	chatfmt_build(e->tok, t, turns, k, 1, out, NULL);
+	chatfmt_build(e->tok, t, turns, k, 1, out, turn_start);
 	free(turns);
+}
+
+/* Render msgs[0..n) with msgs[first..cut) left out into out. */
+static void
+engine_build_cut(struct engine *e, enum chat_tmpl t,
+    const struct engine_msg *msgs, int n, int first, int cut, int *drop,
+    struct tokvec *out)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		drop[i] = i >= first && i < cut;
+	engine_build(e, t, msgs, n, drop, out, NULL);
 }
 
 /*
  * The prompt for msgs[0..n) under template t, trimmed by whole oldest
- * turns (after the leading system messages) until it leaves reserve
- * tokens of context; the drops are recorded in res.  Result in *tv.
+ * turns (after the leading system messages: a message goes with the
+ * answers that follow it) until it leaves reserve tokens of context;
+ * the drops are recorded in res.  Result in *tv.
+ *
+ * The conversation is tokenized once; how many turns to drop is found
+ * from each turn's token count, then checked by rendering what is kept
+ * (which fits the context, so it is short) and corrected a turn at a
+ * time where a template renders a turn differently once its neighbour
+ * is gone.  The result is the fewest whole turns whose removal fits, as
+ * removing them one at a time would find, in time linear in the
+ * conversation.
  */
 static void
 engine_prompt(struct engine *e, enum chat_tmpl t,
     const struct engine_msg *msgs, int n, int reserve,
     struct engine_result *res, struct tokvec *tv)
 {
-	int	*drop, i, first, max;
+	struct tokvec	 alt = { NULL, 0, 0 };
+	size_t		*start, kept;
+	int		*drop, *cuts, first, nc, j, i;
 
-	max = (int)(sizeof res->dropped / sizeof res->dropped[0]);
-	drop = xcalloc(n, sizeof *drop);
 	for (first = 0; first < n && msgs[first].role == ENGINE_SYSTEM;
 	    first++)
 		;
-	engine_build(e, t, msgs, n, drop, tv);
-	i = first;
-	while ((int)tv->n + reserve > e->n_ctx && i < n - 1) {
-		/* A message goes with the answers that follow it. */
-		do {
-			drop[i] = 1;
-			if (res->n_dropped < max)
-				res->dropped[res->n_dropped] = i;
-			res->n_dropped++;
-			i++;
-		} while (i < n - 1 && msgs[i].role != ENGINE_USER);
-		engine_build(e, t, msgs, n, drop, tv);
+	start = xcalloc((size_t)n + 1, sizeof *start);
+	engine_build(e, t, msgs, n, NULL, tv, start);
+	if ((int)tv->n + reserve <= e->n_ctx || first >= n - 1) {
+		free(start);
+		return;
 	}
-	if (res->n_dropped > max)
-		res->n_dropped = max;
+	/* cuts[j]: the first message kept when j turns are dropped. */
+	cuts = xcalloc((size_t)n + 1, sizeof *cuts);
+	nc = 0;
+	i = first;
+	cuts[nc++] = i;
+	while (i < n - 1) {
+		do
+			i++;
+		while (i < n - 1 && msgs[i].role != ENGINE_USER);
+		cuts[nc++] = i;
+	}
+	/* The estimate from the counts... */
+	for (j = 1; j < nc - 1; j++) {
+		kept = tv->n - (start[cuts[j]] - start[first]);
+		if ((int)kept + reserve <= e->n_ctx)
+			break;
+	}
+	free(start);
+	drop = xcalloc((size_t)n, sizeof *drop);
+	engine_build_cut(e, t, msgs, n, first, cuts[j], drop, tv);
+	/* ...then rendered: more if it does not fit, fewer if they do. */
+	while ((int)tv->n + reserve > e->n_ctx && j < nc - 1)
+		engine_build_cut(e, t, msgs, n, first, cuts[++j], drop, tv);
+	while (j > 1) {
+		engine_build_cut(e, t, msgs, n, first, cuts[j - 1], drop, &alt);
+		if ((int)alt.n + reserve > e->n_ctx)
+			break;
+		tokvec_free(tv);
+		*tv = alt;
+		memset(&alt, 0, sizeof alt);
+		j--;
+	}
+	tokvec_free(&alt);
+	res->drop_first = first;
+	res->n_dropped = cuts[j] - first;
 	res->trimmed = res->n_dropped > 0;
+	free(cuts);
 	free(drop);
 }
 
@@ -870,7 +926,7 @@ engine_count_tokens(struct engine *e, const char *tmpl,
 		free(cause);
 		return -1;
 	}
-	engine_build(e, t, msgs, n, NULL, &tv);
+	engine_build(e, t, msgs, n, NULL, &tv, NULL);
 	r = (int)tv.n;
 	tokvec_free(&tv);
 	return r;

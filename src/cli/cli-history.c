@@ -35,6 +35,7 @@
 #include "advisory.h"
 #include "buf.h"
 #include "cli.h"
+#include "session.h"
 #include "sjson.h"
 #include "store.h"
 #include "utf8.h"
@@ -357,6 +358,8 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 static void
 cmdh_show_prov(const struct store_prov *p)
 {
+	long	n;
+
 	printf("    -- ");
 	cmdh_put(stdout, p->model_file != NULL ? p->model_file : "model ?",
 	    0, NULL, NULL);
@@ -371,7 +374,9 @@ cmdh_show_prov(const struct store_prov *p)
 	printf(", %d+%d tokens", p->n_prompt, p->n_gen);
 	if (p->decode_tps > 0)
 		printf(", %.1f tok/s", p->decode_tps);
-	if (p->trimmed)
+	if (p->trimmed && (n = session_dropped_count(p->dropped_json)) >= 0)
+		printf(", context trimmed: %ld earlier message(s) left out", n);
+	else if (p->trimmed)
 		printf(", context trimmed");
 	printf("\n");
 }
