@@ -108,6 +108,8 @@ static int	 engine_tmpl(struct engine *, const char *, enum chat_tmpl *,
 static void	 engine_build(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, const int *,
 		    struct tokvec *, size_t *);
+static int	 engine_count(struct engine *, enum chat_tmpl,
+		    const struct engine_msg *, int);
 static void	 engine_build_cut(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, int, int, int *,
 		    struct tokvec *);
@@ -761,19 +763,34 @@ engine_build_cut(struct engine *e, enum chat_tmpl t,
 	engine_build(e, t, msgs, n, drop, out, NULL);
 }
 
+/* Tokens of msgs[0..n) rendered on their own (an estimate of their share). */
+static int
+engine_count(struct engine *e, enum chat_tmpl t,
+    const struct engine_msg *msgs, int n)
+{
+	struct tokvec	tv = { NULL, 0, 0 };
+	int		r;
+
+	engine_build(e, t, msgs, n, NULL, &tv, NULL);
+	r = (int)tv.n;
+	tokvec_free(&tv);
+	return r;
+}
+
 /*
  * The prompt for msgs[0..n) under template t, trimmed by whole oldest
  * turns (after the leading system messages: a message goes with the
  * answers that follow it) until it leaves reserve tokens of context;
  * the drops are recorded in res.  Result in *tv.
  *
- * The conversation is tokenized once; how many turns to drop is found
- * from each turn's token count, then checked by rendering what is kept
- * (which fits the context, so it is short) and corrected a turn at a
- * time where a template renders a turn differently once its neighbour
- * is gone.  The result is the fewest whole turns whose removal fits, as
- * removing them one at a time would find, in time linear in the
- * conversation.
+ * Only what can be kept is tokenized: the messages are counted one at a
+ * time from the newest until the context is full, which says how many
+ * turns to drop; what is kept (short: it fits the context) is then
+ * rendered and corrected a turn at a time where a template renders a
+ * turn differently next to others.  The result is the fewest whole
+ * turns whose removal fits, as removing them one at a time would find,
+ * in time that does not grow with the part of the conversation left
+ * out (ask --continue on 80,000 messages).
  */
 static void
 engine_prompt(struct engine *e, enum chat_tmpl t,
@@ -781,16 +798,13 @@ engine_prompt(struct engine *e, enum chat_tmpl t,
     struct engine_result *res, struct tokvec *tv)
 {
 	struct tokvec	 alt = { NULL, 0, 0 };
-	size_t		*start, kept;
-	int		*drop, *cuts, first, nc, j, i;
+	int		*drop, *cuts, first, nc, j, i, sum;
 
 	for (first = 0; first < n && msgs[first].role == ENGINE_SYSTEM;
 	    first++)
 		;
-	start = xcalloc((size_t)n + 1, sizeof *start);
-	engine_build(e, t, msgs, n, NULL, tv, start);
-	if ((int)tv->n + reserve <= e->n_ctx || first >= n - 1) {
-		free(start);
+	if (first >= n - 1) {
+		engine_build(e, t, msgs, n, NULL, tv, NULL);
 		return;
 	}
 	/* cuts[j]: the first message kept when j turns are dropped. */
@@ -804,19 +818,22 @@ engine_prompt(struct engine *e, enum chat_tmpl t,
 		while (i < n - 1 && msgs[i].role != ENGINE_USER);
 		cuts[nc++] = i;
 	}
-	/* The estimate from the counts... */
-	for (j = 1; j < nc - 1; j++) {
-		kept = tv->n - (start[cuts[j]] - start[first]);
-		if ((int)kept + reserve <= e->n_ctx)
+	/* The estimate: the system messages, then turns from the newest. */
+	sum = engine_count(e, t, msgs, first);
+	i = n - 1;
+	for (j = nc - 1; j >= 0; j--) {
+		while (i >= cuts[j] && sum + reserve <= e->n_ctx)
+			sum += engine_count(e, t, msgs + i--, 1);
+		if (sum + reserve > e->n_ctx)
 			break;
 	}
-	free(start);
+	j = j + 1 < nc - 1 ? j + 1 : nc - 1;
 	drop = xcalloc((size_t)n, sizeof *drop);
 	engine_build_cut(e, t, msgs, n, first, cuts[j], drop, tv);
-	/* ...then rendered: more if it does not fit, fewer if they do. */
+	/* Rendered: more turns dropped if it does not fit, fewer if so. */
 	while ((int)tv->n + reserve > e->n_ctx && j < nc - 1)
 		engine_build_cut(e, t, msgs, n, first, cuts[++j], drop, tv);
-	while (j > 1) {
+	while (j > 0) {
 		engine_build_cut(e, t, msgs, n, first, cuts[j - 1], drop, &alt);
 		if ((int)alt.n + reserve > e->n_ctx)
 			break;
