@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/test-ask-signals.sh -- nothing printed by `medchat ask` is lost,
+# tests/test-ask-record.sh -- nothing printed by `medchat ask` is lost,
 # and every failure is said (issue 19):
 # - killed by INT, TERM, HUP or QUIT in the middle of an answer, or with
 #   its reader gone (SIGPIPE), ask exits 128 + the signal and the
@@ -9,12 +9,39 @@
 #   at every size from "nothing fits" to "everything fits": an answer
 #   that was not saved is exit status 1 with a LOST line, and a question
 #   that was not saved leaves no empty conversation behind.
+# - a conversation of 3,000 messages continued in a small context: every
+#   message left out is counted and recorded (not 64).
 # The model is the demo model; seed 14 gives a long answer.
 . "$top_srcdir/tests/lib.sh"
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	skip "ask and signals" "no sqlite3 shell"
-	done_testing
+	
+# A long conversation continued: all the messages left out are recorded.
+rm -f "$DB" "$DB-wal" "$DB-shm"
+$MEDCHAT ask --db "$DB" --accept-advisory -m "$DEMO" -n 2 "first" \
+    >/dev/null 2>&1
+sqlite3 "$DB" "BEGIN; WITH RECURSIVE r(i) AS (SELECT 3 UNION ALL
+    SELECT i + 1 FROM r WHERE i < 3002) INSERT INTO messages (id, conv_id,
+    parent_id, role, content, created, updated, status) SELECT i, 1, i - 1,
+    CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END,
+    'Message ' || i || ' about blood pressure in older adults', 0, 0,
+    'complete' FROM r; UPDATE conversations SET current_leaf = 3002
+    WHERE id = 1; COMMIT;"
+$MEDCHAT ask --db "$DB" -m "$DEMO" --seed 1 -n 1 --ctx 512 --continue 1 \
+    "And now?" >/dev/null 2>"$TMPD/err"
+check "long conversation: ask --continue exits 0" [ $? -eq 0 ]
+n=$(sed -n 's/^\[context full: \([0-9]*\) earlier message(s) left out\]$/\1/p' \
+    "$TMPD/err")
+check "long conversation: thousands of messages left out, not 64 (${n:-none})" \
+    [ "${n:-0}" -gt 2900 ] && [ "$n" -lt 3002 ] && [ $((n % 2)) -eq 0 ]
+check "long conversation: the ids recorded as one range" \
+    [ "$(sqlite3 "$DB" "SELECT dropped_json FROM messages
+    WHERE id = (SELECT max(id) FROM messages)")" = "[[1,$n]]" ]
+MEDCHAT_DB=$DB $MEDCHAT history show 1 >"$TMPD/show" 2>&1
+check "long conversation: history show counts them all" \
+    grep -q "context trimmed: $n earlier message(s) left out" "$TMPD/show"
+done_testing
 	exit $?
 fi
 DEMO=$TMPD/demo.gguf
@@ -104,4 +131,29 @@ check "full disk: an answer that was not saved is said, exit status 1" \
     [ $n_lost -gt 0 ]
 check "full disk: a refused question leaves no empty conversation" \
     [ $n_refused -gt 0 ]
+
+# A long conversation continued: all the messages left out are recorded.
+rm -f "$DB" "$DB-wal" "$DB-shm"
+$MEDCHAT ask --db "$DB" --accept-advisory -m "$DEMO" -n 2 "first" \
+    >/dev/null 2>&1
+sqlite3 "$DB" "BEGIN; WITH RECURSIVE r(i) AS (SELECT 3 UNION ALL
+    SELECT i + 1 FROM r WHERE i < 3002) INSERT INTO messages (id, conv_id,
+    parent_id, role, content, created, updated, status) SELECT i, 1, i - 1,
+    CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END,
+    'Message ' || i || ' about blood pressure in older adults', 0, 0,
+    'complete' FROM r; UPDATE conversations SET current_leaf = 3002
+    WHERE id = 1; COMMIT;"
+$MEDCHAT ask --db "$DB" -m "$DEMO" --seed 1 -n 1 --ctx 512 --continue 1 \
+    "And now?" >/dev/null 2>"$TMPD/err"
+check "long conversation: ask --continue exits 0" [ $? -eq 0 ]
+n=$(sed -n 's/^\[context full: \([0-9]*\) earlier message(s) left out\]$/\1/p' \
+    "$TMPD/err")
+check "long conversation: thousands of messages left out, not 64 (${n:-none})" \
+    [ "${n:-0}" -gt 2900 ] && [ "$n" -lt 3002 ] && [ $((n % 2)) -eq 0 ]
+check "long conversation: the ids recorded as one range" \
+    [ "$(sqlite3 "$DB" "SELECT dropped_json FROM messages
+    WHERE id = (SELECT max(id) FROM messages)")" = "[[1,$n]]" ]
+MEDCHAT_DB=$DB $MEDCHAT history show 1 >"$TMPD/show" 2>&1
+check "long conversation: history show counts them all" \
+    grep -q "context trimmed: $n earlier message(s) left out" "$TMPD/show"
 done_testing
