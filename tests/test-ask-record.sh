@@ -9,6 +9,10 @@
 #   at every size from "nothing fits" to "everything fits": an answer
 #   that was not saved is exit status 1 with a LOST line, and a question
 #   that was not saved leaves no empty conversation behind.
+# - another process holding the write lock for 3 s in the middle of an
+#   answer: the answer goes on being printed meanwhile (2,000 bytes in
+#   2.5 s at least) (the saves wait in
+#   the background), and is saved complete once the lock is released;
 # - a conversation of 3,000 messages continued in a small context: every
 #   message left out is counted and recorded (not 64).
 # The model is the demo model; seed 14 gives a long answer.
@@ -17,6 +21,43 @@
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	skip "ask and signals" "no sqlite3 shell"
 	
+# Another process holds the write lock in the middle of an answer.
+: >"$TMPD/out"
+$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Locked out?" >"$TMPD/out" \
+    2>"$TMPD/err" &
+pid=$!
+i=0
+while [ "$(wc -c <"$TMPD/out")" -lt 300 ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+( echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 4; echo "COMMIT;" ) |
+    sqlite3 "$DB" >"$TMPD/lock" &
+lpid=$!
+i=0
+while ! grep -q locked "$TMPD/lock" && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+a=$(wc -c <"$TMPD/out")
+sleep 2.5
+b=$(wc -c <"$TMPD/out")
+wait $lpid
+wait $pid
+rc=$?
+if [ $i -ge 100 ]; then
+	skip "write lock" "sqlite3 did not take the lock"
+else
+	# (Waiting saves let through at most one flush interval, 250 ms.)
+	check "write lock: the answer went on while the database was locked ($a -> $b bytes in 2.5 s)" \
+	    [ "$b" -gt $((a + 2000)) ]
+	check "write lock: ask exits 0" [ $rc -eq 0 ]
+	st=$(last "$TMPD/db")
+	check "write lock: the answer is saved complete ($st), as printed" \
+	    sh -c '[ "$1" = complete ] && cmp -s "$2" "$3"' _ "$st" \
+	    "$TMPD/db" "$TMPD/out"
+fi
+
 # A long conversation continued: all the messages left out are recorded.
 rm -f "$DB" "$DB-wal" "$DB-shm"
 $MEDCHAT ask --db "$DB" --accept-advisory -m "$DEMO" -n 2 "first" \
@@ -61,6 +102,7 @@ last() {
 }
 
 for sig in INT TERM HUP QUIT; do
+	: >"$TMPD/out"
 	$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Tell me, $sig" \
 	    >"$TMPD/out" 2>"$TMPD/err" &
 	pid=$!
@@ -72,7 +114,9 @@ for sig in INT TERM HUP QUIT; do
 	kill -$sig $pid
 	wait $pid
 	rc=$?
-	want=$((128 + $(kill -l $sig)))
+	case $sig in
+	HUP) want=129 ;; INT) want=130 ;; QUIT) want=131 ;; TERM) want=143 ;;
+	esac
 	if grep -q "stop: end of answer" "$TMPD/err"; then
 		skip "$sig" "the answer ended before the signal"
 		continue
@@ -131,6 +175,43 @@ check "full disk: an answer that was not saved is said, exit status 1" \
     [ $n_lost -gt 0 ]
 check "full disk: a refused question leaves no empty conversation" \
     [ $n_refused -gt 0 ]
+
+# Another process holds the write lock in the middle of an answer.
+: >"$TMPD/out"
+$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Locked out?" >"$TMPD/out" \
+    2>"$TMPD/err" &
+pid=$!
+i=0
+while [ "$(wc -c <"$TMPD/out")" -lt 300 ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+( echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 4; echo "COMMIT;" ) |
+    sqlite3 "$DB" >"$TMPD/lock" &
+lpid=$!
+i=0
+while ! grep -q locked "$TMPD/lock" && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+a=$(wc -c <"$TMPD/out")
+sleep 2.5
+b=$(wc -c <"$TMPD/out")
+wait $lpid
+wait $pid
+rc=$?
+if [ $i -ge 100 ]; then
+	skip "write lock" "sqlite3 did not take the lock"
+else
+	# (Waiting saves let through at most one flush interval, 250 ms.)
+	check "write lock: the answer went on while the database was locked ($a -> $b bytes in 2.5 s)" \
+	    [ "$b" -gt $((a + 2000)) ]
+	check "write lock: ask exits 0" [ $rc -eq 0 ]
+	st=$(last "$TMPD/db")
+	check "write lock: the answer is saved complete ($st), as printed" \
+	    sh -c '[ "$1" = complete ] && cmp -s "$2" "$3"' _ "$st" \
+	    "$TMPD/db" "$TMPD/out"
+fi
 
 # A long conversation continued: all the messages left out are recorded.
 rm -f "$DB" "$DB-wal" "$DB-shm"

@@ -13,8 +13,12 @@
  *      always a prefix of what the user saw;
  *   4. the answer is finished with its status and provenance
  *      (session_end).
- * A process killed between 3 and 4 leaves a 'streaming' row that the
- * next store_open marks 'interrupted'.  The session runs on the thread
+ * The pieces of an answer are saved by a writer thread over a connection
+ * of its own (persist.c), so a database locked by another process holds
+ * up neither generation nor the keyboard: the saves wait in the
+ * background, and only the end of the answer waits for the database and
+ * says whether it was saved.  A process killed between 3 and 4 leaves a
+ * 'streaming' row that the next store_open marks 'interrupted'.  The session runs on the thread
  * that owns the store; the engine's thread only produces the pieces.
  */
 #include <errno.h>
@@ -29,6 +33,7 @@
 #include "advisory.h"
 #include "buf.h"
 #include "modelid.h"
+#include "persist.h"
 #include "session.h"
 #include "sjson.h"
 #include "utf8.h"
@@ -40,8 +45,14 @@ struct session {
 	struct store_prov	 model;		/* model_* and template only */
 	char			*kernels;
 
+	/* The answer writer (persist.c), NULL: this connection saves. */
+	struct persist		*pw;
+	int			 pw_tried;
+
 	/* The running turn: */
-	struct store_stream	*ss;		/* NULL when none */
+	int			 running;
+	struct store_stream	*ss;		/* without pw */
+	struct buf		 text;		/* everything emitted */
 	struct store_prov	 prov;
 	int64_t			*ctx_ids;
 	int			 n_ctx;
@@ -58,6 +69,9 @@ static void	 session_put_float(struct buf *, const char *, float);
 static void	 session_put_key(struct buf *, const char *);
 static char	*session_dup(const char *);
 static void	 session_stop(struct session *);
+static int	 session_finish(struct session *, enum store_status,
+		    const char *, const struct store_prov *, int64_t *,
+		    char **);
 static char	*session_dropped_json(const struct session *,
 		    const struct engine_result *);
 static int	 session_new_conv(struct session *,
@@ -278,13 +292,13 @@ session_set_engine(struct session *sn, const struct engine_info *info,
 static void
 session_stop(struct session *sn)
 {
-	if (sn->ss != NULL) {
-		store_stream_finish(sn->ss, sn->interrupted ?
-		    STORE_STATUS_INTERRUPTED : STORE_STATUS_CANCELLED, NULL,
-		    NULL, NULL, NULL);
-		store_stream_free(sn->ss);
-		sn->ss = NULL;
-	}
+	char	*cause = NULL;
+
+	if (sn->running && session_finish(sn, sn->interrupted ?
+	    STORE_STATUS_INTERRUPTED : STORE_STATUS_CANCELLED, NULL, NULL,
+	    NULL, &cause) != 0)
+		free(cause);
+	buf_truncate(&sn->text, 0);
 	store_prov_free(&sn->prov);
 	memset(&sn->prov, 0, sizeof sn->prov);
 	free(sn->ctx_ids);
@@ -301,6 +315,8 @@ session_free(struct session *sn)
 	if (sn == NULL)
 		return;
 	session_stop(sn);
+	persist_free(sn->pw);
+	buf_free(&sn->text);
 	store_prov_free(&sn->model);
 	free(sn->kernels);
 	for (i = 0; i < sn->n; i++)
@@ -341,6 +357,7 @@ session_begin(struct session *sn, const struct session_turn *t,
 {
 	struct settings	 used;
 	int64_t		 parent = t->parent;
+	char		*pcause = NULL;
 
 	session_stop(sn);
 	if (t->conv == 0 && t->question == NULL) {
@@ -388,8 +405,39 @@ session_begin(struct session *sn, const struct session_turn *t,
 		    sizeof *sn->ctx_ids);
 		sn->n_ctx = t->n_ctx;
 	}
-	sn->ss = store_stream_start(sn->s, sn->conv, parent, &sn->prov);
+	/* The answer is saved by a thread of its own where possible. */
+	if (!sn->pw_tried) {
+		sn->pw_tried = 1;
+		if ((sn->pw = persist_create(store_path(sn->s),
+		    advisory_ident(), &pcause)) == NULL)
+			free(pcause);
+	}
+	if (sn->pw != NULL)
+		persist_begin(sn->pw, sn->conv, parent, &sn->prov);
+	else
+		sn->ss = store_stream_start(sn->s, sn->conv, parent, &sn->prov);
+	buf_truncate(&sn->text, 0);
+	sn->running = 1;
 	return 0;
+}
+
+/*
+ * Finish the running answer (the writer waits for the database, up to
+ * its busy timeout).  0 and *id (may be NULL), or -1 and *cause.
+ */
+static int
+session_finish(struct session *sn, enum store_status st, const char *error,
+    const struct store_prov *prov, int64_t *id, char **cause)
+{
+	int	rc;
+
+	sn->running = 0;
+	if (sn->pw != NULL)
+		return persist_end(sn->pw, st, error, prov, id, cause);
+	rc = store_stream_finish(sn->ss, st, error, prov, id, cause);
+	store_stream_free(sn->ss);
+	sn->ss = NULL;
+	return rc;
 }
 
 /*
@@ -443,33 +491,35 @@ session_conv_id(const struct session *sn)
 void
 session_interrupt(struct session *sn)
 {
-	if (sn != NULL && sn->ss != NULL)
+	if (sn != NULL && sn->running)
 		sn->interrupted = 1;
 }
 
 const char *
 session_text(const struct session *sn, size_t *len)
 {
-	const char	*t;
-
-	t = sn != NULL && sn->ss != NULL ? store_stream_text(sn->ss) : "";
 	if (len != NULL)
-		*len = strlen(t);
-	return t;
+		*len = sn != NULL && sn->running ? sn->text.len : 0;
+	return sn != NULL && sn->running ? buf_str(&sn->text) : "";
 }
 
 int
 session_emit(struct session *sn, const char *text, size_t len, char **cause)
 {
-	if (sn == NULL || sn->ss == NULL)
+	if (sn == NULL || !sn->running)
 		return 0;
+	buf_append(&sn->text, text, len);
+	if (sn->pw != NULL) {
+		persist_append(sn->pw, text, len);
+		return 0;
+	}
 	return store_stream_append(sn->ss, text, len, cause);
 }
 
 int
 session_running(const struct session *sn)
 {
-	return sn != NULL && sn->ss != NULL;
+	return sn != NULL && sn->running;
 }
 
 int
@@ -493,7 +543,7 @@ session_end(struct session *sn, const struct engine_result *res,
 		    st == STORE_STATUS_CANCELLED ? SESSION_STOPPED :
 		    st == STORE_STATUS_INTERRUPTED ? SESSION_INTERRUPTED :
 		    SESSION_COMPLETE;
-	if (sn == NULL || sn->ss == NULL) {
+	if (sn == NULL || !sn->running) {
 		if (answer_id != NULL)
 			*answer_id = 0;
 		return 0;
@@ -509,11 +559,8 @@ session_end(struct session *sn, const struct engine_result *res,
 			sn->prov.dropped_json = session_dropped_json(sn, res);
 		}
 	}
-	if (store_stream_finish(sn->ss, st, error, &sn->prov, &id,
-	    cause) != 0)
+	if (session_finish(sn, st, error, &sn->prov, &id, cause) != 0)
 		rc = -1;
-	store_stream_free(sn->ss);
-	sn->ss = NULL;
 	session_stop(sn);
 	if (answer_id != NULL)
 		*answer_id = id;
