@@ -29,6 +29,7 @@ struct persist {
 
 	struct store_stream	*ss;		/* the running answer */
 	struct buf		 queue;		/* text not yet handed over */
+	int			 row;		/* its first save was tried */
 
 	/* persist_end's request and its result: */
 	int			 ending;
@@ -98,6 +99,7 @@ persist_begin(struct persist *p, int64_t conv, int64_t parent,
 	store_stream_free(p->ss);
 	p->ss = ss;
 	buf_truncate(&p->queue, 0);
+	p->row = 0;
 	p->ended = 0;
 	pthread_mutex_unlock(&p->mu);
 }
@@ -105,9 +107,18 @@ persist_begin(struct persist *p, int64_t conv, int64_t parent,
 void
 persist_append(struct persist *p, const char *text, size_t len)
 {
+	if (len == 0)
+		return;
 	pthread_mutex_lock(&p->mu);
 	buf_append(&p->queue, text, len);
 	pthread_cond_broadcast(&p->cv);
+	/*
+	 * The first piece waits for the answer's row: an answer that was
+	 * shown at all exists in the database (killed at any moment after,
+	 * it is found and marked interrupted).  Later pieces never wait.
+	 */
+	while (!p->row && p->ss != NULL)
+		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -205,6 +216,10 @@ persist_main(void *arg)
 			    p->prov, &id, &cause);
 
 		pthread_mutex_lock(&p->mu);
+		if (ss != NULL && ss == p->ss && text.len > 0 && !p->row) {
+			p->row = 1;
+			pthread_cond_broadcast(&p->cv);
+		}
 		if (ending) {
 			p->rc = rc;
 			p->id = id;

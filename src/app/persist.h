@@ -4,8 +4,9 @@
  * another process never holds up generation or the keyboard: appending
  * only queues the text; the thread saves it (store_stream, at most every
  * 250 ms, also when tokens pause) and tries again later while the
- * database stays locked.  Only the end of an answer waits for the
- * database (its normal busy timeout), and says whether it was saved.
+ * database stays locked.  Only the first piece (the answer's row must
+ * exist once anything was shown) and the end of an answer wait for the
+ * database (its normal busy timeout); the end says whether it was saved.
  * Used by the session (session.c), one writer per session.
  */
 #ifndef PERSIST_H
@@ -31,7 +32,11 @@ void		 persist_free(struct persist *);
 /* Start an answer (a store_stream over the writer's connection). */
 void		 persist_begin(struct persist *, int64_t conv, int64_t parent,
 		    const struct store_prov *prov);
-/* Queue text of the running answer: never waits for the database. */
+/*
+ * Queue text of the running answer.  The first piece waits until the
+ * answer's row was written (or the try failed); later ones never wait
+ * for the database.
+ */
 void		 persist_append(struct persist *, const char *, size_t);
 /*
  * Finish the running answer as store_stream_finish does (prov NULL
