@@ -108,6 +108,11 @@ static int	 engine_tmpl(struct engine *, const char *, enum chat_tmpl *,
 		    char **);
 static void	 engine_build(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, const int *,
+		    struct tokvec *, size_t *);
+static int	 engine_count(struct engine *, enum chat_tmpl,
+		    const struct engine_msg *, int);
+static void	 engine_build_cut(struct engine *, enum chat_tmpl,
+		    const struct engine_msg *, int, int, int, int *,
 		    struct tokvec *);
 static void	 engine_prompt(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, int,
@@ -734,11 +739,15 @@ engine_tmpl(struct engine *e, const char *name, enum chat_tmpl *t,
 	return 0;
 }
 
-/* Render msgs[i] for which drop[i] is 0 (drop may be NULL) into out. */
+/*
+ * Render msgs[i] for which drop[i] is 0 (drop may be NULL) into out;
+ * turn_start (may be NULL, room for n) gets where each rendered turn's
+ * tokens begin.
+ */
 static void
 engine_build(struct engine *e, enum chat_tmpl t,
     const struct engine_msg *msgs, int n, const int *drop,
-    struct tokvec *out)
+    struct tokvec *out, size_t *turn_start)
 {
 	struct chat_turn	*turns;
 	int			 i, k;
@@ -752,43 +761,107 @@ engine_build(struct engine *e, enum chat_tmpl t,
 		k++;
 	}
 	out->n = 0;
-	chatfmt_build(e->tok, t, turns, k, 1, out, NULL);
+	chatfmt_build(e->tok, t, turns, k, 1, out, turn_start);
 	free(turns);
+}
+
+/* Render msgs[0..n) with msgs[first..cut) left out into out. */
+static void
+engine_build_cut(struct engine *e, enum chat_tmpl t,
+    const struct engine_msg *msgs, int n, int first, int cut, int *drop,
+    struct tokvec *out)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		drop[i] = i >= first && i < cut;
+	engine_build(e, t, msgs, n, drop, out, NULL);
+}
+
+/* Tokens of msgs[0..n) rendered on their own (an estimate of their share). */
+static int
+engine_count(struct engine *e, enum chat_tmpl t,
+    const struct engine_msg *msgs, int n)
+{
+	struct tokvec	tv = { NULL, 0, 0 };
+	int		r;
+
+	engine_build(e, t, msgs, n, NULL, &tv, NULL);
+	r = (int)tv.n;
+	tokvec_free(&tv);
+	return r;
 }
 
 /*
  * The prompt for msgs[0..n) under template t, trimmed by whole oldest
- * turns (after the leading system messages) until it leaves reserve
- * tokens of context; the drops are recorded in res.  Result in *tv.
+ * turns (after the leading system messages: a message goes with the
+ * answers that follow it) until it leaves reserve tokens of context;
+ * the drops are recorded in res.  Result in *tv.
+ *
+ * Only what can be kept is tokenized: the messages are counted one at a
+ * time from the newest until the context is full, which says how many
+ * turns to drop; what is kept (short: it fits the context) is then
+ * rendered and corrected a turn at a time where a template renders a
+ * turn differently next to others.  The result is the fewest whole
+ * turns whose removal fits, as removing them one at a time would find,
+ * in time that does not grow with the part of the conversation left
+ * out (ask --continue on 80,000 messages).
  */
 static void
 engine_prompt(struct engine *e, enum chat_tmpl t,
     const struct engine_msg *msgs, int n, int reserve,
     struct engine_result *res, struct tokvec *tv)
 {
-	int	*drop, i, first, max;
+	struct tokvec	 alt = { NULL, 0, 0 };
+	int		*drop, *cuts, first, nc, j, i, sum;
 
-	max = (int)(sizeof res->dropped / sizeof res->dropped[0]);
-	drop = xcalloc(n, sizeof *drop);
 	for (first = 0; first < n && msgs[first].role == ENGINE_SYSTEM;
 	    first++)
 		;
-	engine_build(e, t, msgs, n, drop, tv);
-	i = first;
-	while ((int)tv->n + reserve > e->n_ctx && i < n - 1) {
-		/* A message goes with the answers that follow it. */
-		do {
-			drop[i] = 1;
-			if (res->n_dropped < max)
-				res->dropped[res->n_dropped] = i;
-			res->n_dropped++;
-			i++;
-		} while (i < n - 1 && msgs[i].role != ENGINE_USER);
-		engine_build(e, t, msgs, n, drop, tv);
+	if (first >= n - 1) {
+		engine_build(e, t, msgs, n, NULL, tv, NULL);
+		return;
 	}
-	if (res->n_dropped > max)
-		res->n_dropped = max;
+	/* cuts[j]: the first message kept when j turns are dropped. */
+	cuts = xcalloc((size_t)n + 1, sizeof *cuts);
+	nc = 0;
+	i = first;
+	cuts[nc++] = i;
+	while (i < n - 1) {
+		do
+			i++;
+		while (i < n - 1 && msgs[i].role != ENGINE_USER);
+		cuts[nc++] = i;
+	}
+	/* The estimate: the system messages, then turns from the newest. */
+	sum = engine_count(e, t, msgs, first);
+	i = n - 1;
+	for (j = nc - 1; j >= 0; j--) {
+		while (i >= cuts[j] && sum + reserve <= e->n_ctx)
+			sum += engine_count(e, t, msgs + i--, 1);
+		if (sum + reserve > e->n_ctx)
+			break;
+	}
+	j = j + 1 < nc - 1 ? j + 1 : nc - 1;
+	drop = xcalloc((size_t)n, sizeof *drop);
+	engine_build_cut(e, t, msgs, n, first, cuts[j], drop, tv);
+	/* Rendered: more turns dropped if it does not fit, fewer if so. */
+	while ((int)tv->n + reserve > e->n_ctx && j < nc - 1)
+		engine_build_cut(e, t, msgs, n, first, cuts[++j], drop, tv);
+	while (j > 0) {
+		engine_build_cut(e, t, msgs, n, first, cuts[j - 1], drop, &alt);
+		if ((int)alt.n + reserve > e->n_ctx)
+			break;
+		tokvec_free(tv);
+		*tv = alt;
+		memset(&alt, 0, sizeof alt);
+		j--;
+	}
+	tokvec_free(&alt);
+	res->drop_first = first;
+	res->n_dropped = cuts[j] - first;
 	res->trimmed = res->n_dropped > 0;
+	free(cuts);
 	free(drop);
 }
 
@@ -900,7 +973,7 @@ engine_count_tokens(struct engine *e, const char *tmpl,
 		free(cause);
 		return -1;
 	}
-	engine_build(e, t, msgs, n, NULL, &tv);
+	engine_build(e, t, msgs, n, NULL, &tv, NULL);
 	r = (int)tv.n;
 	tokvec_free(&tv);
 	return r;

@@ -120,8 +120,9 @@ struct engine_result {
 	double		 decode_tps;
 	int		 n_ctx_used;	/* KV positions in use after the answer */
 	int		 trimmed;	/* oldest turns were dropped */
-	int		 n_dropped;	/* how many messages were dropped */
-	int		 dropped[64];	/* their indexes in msgs[] */
+	int		 n_dropped;	/* how many messages were dropped: */
+	int		 drop_first;	/* msgs[drop_first .. drop_first +
+					   n_dropped), all of them */
 	enum engine_stop stop;
 	int		 n_cached;	/* prompt tokens reused from the KV
 					   cache of the previous call */

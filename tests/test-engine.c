@@ -784,9 +784,7 @@ main(void)
 		memset(&c1, 0, sizeof c1);
 		rv = engine_chat(e, NULL, msgs, 16, &s, capture_emit, &c1,
 		    &res, &cause);
-		n = 1;
-		for (i = 0; i < res.n_dropped; i++)
-			n &= res.dropped[i] == i + 1;
+		n = res.drop_first == 1;
 		test_condf(rv == 0 && res.trimmed && res.n_dropped >= 2 &&
 		    res.n_dropped % 2 == 0 && n && res.n_prompt + 64 <= 256,
 		    "oldest whole turns dropped and reported (%d dropped, "
@@ -803,6 +801,45 @@ main(void)
 			    res2.n_dropped == res.n_dropped,
 			    "trimmed prompt keeps the system message");
 			free(pids);
+		}
+		{
+			/*
+			 * A long conversation (600 turns): every dropped
+			 * message counted (not 64), the fewest whole turns:
+			 * what is kept fits, one more turn would not.
+			 */
+			struct engine_msg	*lm, *k;
+			int			 nl = 1201, cut, kept, more;
+
+			lm = xcalloc((size_t)nl, sizeof *lm);
+			k = xcalloc((size_t)nl, sizeof *k);
+			lm[0] = msgs[0];
+			for (i = 1; i < nl - 1; i += 2) {
+				lm[i] = msgs[1];
+				lm[i + 1] = msgs[2];
+			}
+			lm[nl - 1] = msgs[15];
+			rv = engine_chat(e, NULL, lm, nl, &s, capture_emit,
+			    &c1, &res, &cause);
+			cut = res.drop_first + res.n_dropped;
+			/* The system message, then from cut (or a turn
+			   earlier) on. */
+			k[0] = lm[0];
+			memcpy(k + 1, lm + cut - 2, (size_t)(nl - cut + 2) *
+			    sizeof *k);
+			more = engine_count_tokens(e, NULL, k, nl - cut + 3);
+			memcpy(k + 1, lm + cut, (size_t)(nl - cut) *
+			    sizeof *k);
+			kept = engine_count_tokens(e, NULL, k, nl - cut + 1);
+			test_condf(rv == 0 && res.trimmed &&
+			    res.drop_first == 1 && res.n_dropped > 1000 &&
+			    res.n_dropped % 2 == 0 && kept == res.n_prompt &&
+			    kept + 64 <= 256 && more + 64 > 256,
+			    "1,200 messages: all %d dropped counted, the "
+			    "fewest whole turns (prompt %d, one turn more "
+			    "%d)", res.n_dropped, kept, more);
+			free(k);
+			free(lm);
 		}
 		engine_close(e);
 	} else

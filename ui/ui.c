@@ -63,7 +63,6 @@ static void	 ui_events(struct ui *);
 static void	 ui_event(struct ui *, struct worker_event *);
 static void	 ui_loaded(struct ui *, struct worker_model *);
 static void	 ui_gen_finish(struct ui *, struct worker_event *);
-static int	 ui_ensure_conv(struct ui *, char **);
 static int64_t	 ui_parent_before(struct ui *, long);
 static int	 ui_generate(struct ui *, int64_t, const char *, char **);
 static void	 ui_resize(struct ui *);
@@ -130,6 +129,7 @@ ui_signals(void)
 	sigaction(SIGWINCH, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGCONT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -438,7 +438,10 @@ ui_loop(struct ui *ui)
 					case SIGINT:
 						ui_key(ui, 3);
 						break;
-					default:	/* TERM, HUP */
+					default:	/* TERM, HUP, QUIT */
+						/* Not the user's stop. */
+						session_interrupt(
+						    ui->session);
 						ui->quit = 1;
 						ui->exit_code = 1;
 						break;
@@ -641,12 +644,7 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 		free(cause);
 		cause = NULL;
 	}
-	if (ui->chat->conv_id != 0 && store_conv_set_model(ui->store,
-	    ui->chat->conv_id, m->file_name, ui->model_sha[0] != '\0' ?
-	    ui->model_sha : NULL, m->quant, &cause) != 0) {
-		free(cause);
-		cause = NULL;
-	}
+	/* The open conversation is labelled by the answers given in it. */
 	snprintf(buf, sizeof buf, "%d", m->n_ctx);
 	ui_message(ui, 0, "loaded %s (%s, context %s tokens)", m->file_name,
 	    m->quant, buf);
@@ -682,18 +680,6 @@ ui_load_model(struct ui *ui, const char *path)
 	    ui->set.n_ctx, ui->opt_threads,
 	    !modelid_cached(ui->store, ui->loading_path, &id));
 	ui->dirty = 1;
-}
-
-static int
-ui_ensure_conv(struct ui *ui, char **cause)
-{
-	if (ui->session == NULL) {
-		xasprintf(cause, "no model loaded");
-		return -1;
-	}
-	return session_conv_ensure(ui->session, &ui->chat->conv_id,
-	    ui->chat->system[0] != '\0' ? ui->chat->system : NULL,
-	    ui->template_name, &ui->set, cause);
 }
 
 /* Store id of the last shown message before index i (0 = root). */
@@ -745,12 +731,6 @@ ui_send(struct ui *ui, const char *text)
 	if (advisory_needed(ui)) {
 		input_set_line(text);
 		advisory_open(ui, 1);
-		return;
-	}
-	if (ui_ensure_conv(ui, &cause) != 0) {
-		ui_message(ui, 1, "%s", cause);
-		free(cause);
-		input_set_line(text);
 		return;
 	}
 	if (ui->editing >= 0 && (size_t)ui->editing < ui->chat->n) {
@@ -812,7 +792,10 @@ ui_generate(struct ui *ui, int64_t parent, const char *question,
 		msgs[n].role = ENGINE_USER;
 		msgs[n++].text = question;
 	}
+	/* A new conversation is created with its first question. */
 	t.conv = ui->chat->conv_id;
+	t.system = ui->chat->system[0] != '\0' ? ui->chat->system : NULL;
+	t.conv_tmpl = ui->template_name;
 	t.parent = parent;
 	t.question = question;
 	t.tmpl = ui->template_name;
@@ -827,6 +810,7 @@ ui_generate(struct ui *ui, int64_t parent, const char *question,
 		free(texts);
 		return -1;
 	}
+	ui->chat->conv_id = session_conv_id(ui->session);
 	if (question != NULL) {
 		k = chat_add(ui->chat, CHAT_USER, question);
 		ui->chat->msgs[k].id = qid;
@@ -870,7 +854,9 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 		ui->chat->msgs[ui->gen_msg].id = id;
 		chat_set_status(ui->chat, (size_t)ui->gen_msg,
 		    st == SESSION_ERROR ? CHAT_FAILED :
-		    st == SESSION_STOPPED ? CHAT_STOPPED : CHAT_COMPLETE);
+		    st == SESSION_STOPPED ? CHAT_STOPPED :
+		    st == SESSION_INTERRUPTED ? CHAT_INTERRUPTED :
+		    CHAT_COMPLETE);
 	}
 	ui->gen_msg = -1;
 	ui->chat_job = 0;

@@ -13,8 +13,12 @@
  *      always a prefix of what the user saw;
  *   4. the answer is finished with its status and provenance
  *      (session_end).
- * A process killed between 3 and 4 leaves a 'streaming' row that the
- * next store_open marks 'interrupted'.  The session runs on the thread
+ * The pieces of an answer are saved by a writer thread over a connection
+ * of its own (persist.c), so a database locked by another process holds
+ * up neither generation nor the keyboard: the saves wait in the
+ * background, and only the end of the answer waits for the database and
+ * says whether it was saved.  A process killed between 3 and 4 leaves a
+ * 'streaming' row that the next store_open marks 'interrupted'.  The session runs on the thread
  * that owns the store; the engine's thread only produces the pieces.
  */
 #include <errno.h>
@@ -29,6 +33,7 @@
 #include "advisory.h"
 #include "buf.h"
 #include "modelid.h"
+#include "persist.h"
 #include "session.h"
 #include "sjson.h"
 #include "utf8.h"
@@ -40,11 +45,19 @@ struct session {
 	struct store_prov	 model;		/* model_* and template only */
 	char			*kernels;
 
+	/* The answer writer (persist.c), NULL: this connection saves. */
+	struct persist		*pw;
+	int			 pw_tried;
+
 	/* The running turn: */
-	struct store_stream	*ss;		/* NULL when none */
+	int			 running;
+	struct store_stream	*ss;		/* without pw */
+	struct buf		 text;		/* everything emitted */
 	struct store_prov	 prov;
 	int64_t			*ctx_ids;
 	int			 n_ctx;
+	int64_t			 conv;		/* the last turn's */
+	int			 interrupted;	/* session_interrupt */
 
 	/* session_ask_open's messages for the engine: */
 	struct engine_msg	*msgs;
@@ -56,6 +69,14 @@ static void	 session_put_float(struct buf *, const char *, float);
 static void	 session_put_key(struct buf *, const char *);
 static char	*session_dup(const char *);
 static void	 session_stop(struct session *);
+static int	 session_finish(struct session *, enum store_status,
+		    const char *, const struct store_prov *, int64_t *,
+		    char **);
+static char	*session_dropped_json(const struct session *,
+		    const struct engine_result *);
+static int	 session_new_conv(struct session *,
+		    const struct session_turn *, int64_t *, char **);
+static int	 session_label(struct session *, char **);
 static int	 session_gate(struct session *, const struct session_opts *,
 		    const struct engine_info *, char **);
 static int	 session_param(const struct sjson *, const char *, double,
@@ -141,8 +162,14 @@ session_params_json(const struct settings *st, const char *kernels)
 	buf_printf(&b, "%d", st->s.repeat_last_n);
 	session_put_key(&b, "max_tokens");
 	buf_printf(&b, "%d", st->s.max_tokens);
-	session_put_key(&b, "seed");
-	buf_printf(&b, "%llu", (unsigned long long)st->s.seed);
+	/*
+	 * The seed only where it means something: a conversation's fixed
+	 * seed.  An answer's seed is its provenance's own field (once).
+	 */
+	if (st->seed_fixed && kernels == NULL) {
+		session_put_key(&b, "seed");
+		buf_printf(&b, "%llu", (unsigned long long)st->s.seed);
+	}
 	session_put_key(&b, "seed_fixed");
 	buf_printf(&b, "%d", st->seed_fixed != 0);
 	session_put_key(&b, "ctx");
@@ -265,17 +292,19 @@ session_set_engine(struct session *sn, const struct engine_info *info,
 static void
 session_stop(struct session *sn)
 {
-	if (sn->ss != NULL) {
-		store_stream_finish(sn->ss, STORE_STATUS_CANCELLED, NULL,
-		    NULL, NULL, NULL);
-		store_stream_free(sn->ss);
-		sn->ss = NULL;
-	}
+	char	*cause = NULL;
+
+	if (sn->running && session_finish(sn, sn->interrupted ?
+	    STORE_STATUS_INTERRUPTED : STORE_STATUS_CANCELLED, NULL, NULL,
+	    NULL, &cause) != 0)
+		free(cause);
+	buf_truncate(&sn->text, 0);
 	store_prov_free(&sn->prov);
 	memset(&sn->prov, 0, sizeof sn->prov);
 	free(sn->ctx_ids);
 	sn->ctx_ids = NULL;
 	sn->n_ctx = 0;
+	sn->interrupted = 0;
 }
 
 void
@@ -286,6 +315,8 @@ session_free(struct session *sn)
 	if (sn == NULL)
 		return;
 	session_stop(sn);
+	persist_free(sn->pw);
+	buf_free(&sn->text);
 	store_prov_free(&sn->model);
 	free(sn->kernels);
 	for (i = 0; i < sn->n; i++)
@@ -326,8 +357,13 @@ session_begin(struct session *sn, const struct session_turn *t,
 {
 	struct settings	 used;
 	int64_t		 parent = t->parent;
+	char		*pcause = NULL;
 
 	session_stop(sn);
+	if (t->conv == 0 && t->question == NULL) {
+		xasprintf(cause, "no conversation to answer in");
+		return -1;
+	}
 	if (t->question != NULL) {
 		/*
 		 * Text that is not UTF-8 (a Latin-1 terminal, a stray byte)
@@ -340,9 +376,11 @@ session_begin(struct session *sn, const struct session_turn *t,
 			    "(check the terminal's character encoding)");
 			return -1;
 		}
-		if (store_msg_add(sn->s, t->conv, t->parent, STORE_ROLE_USER,
-		    t->question, STORE_STATUS_COMPLETE, NULL, &parent,
-		    cause) != 0)
+		if (session_new_conv(sn, t, &parent, cause) != 0)
+			return -1;
+	} else {
+		sn->conv = t->conv;
+		if (session_label(sn, cause) != 0)
 			return -1;
 	}
 	if (question_id != NULL)
@@ -367,22 +405,121 @@ session_begin(struct session *sn, const struct session_turn *t,
 		    sizeof *sn->ctx_ids);
 		sn->n_ctx = t->n_ctx;
 	}
-	sn->ss = store_stream_start(sn->s, t->conv, parent, &sn->prov);
+	/* The answer is saved by a thread of its own where possible. */
+	if (!sn->pw_tried) {
+		sn->pw_tried = 1;
+		if ((sn->pw = persist_create(store_path(sn->s),
+		    advisory_ident(), &pcause)) == NULL)
+			free(pcause);
+	}
+	if (sn->pw != NULL)
+		persist_begin(sn->pw, sn->conv, parent, &sn->prov);
+	else
+		sn->ss = store_stream_start(sn->s, sn->conv, parent, &sn->prov);
+	buf_truncate(&sn->text, 0);
+	sn->running = 1;
 	return 0;
+}
+
+/*
+ * Finish the running answer (the writer waits for the database, up to
+ * its busy timeout).  0 and *id (may be NULL), or -1 and *cause.
+ */
+static int
+session_finish(struct session *sn, enum store_status st, const char *error,
+    const struct store_prov *prov, int64_t *id, char **cause)
+{
+	int	rc;
+
+	sn->running = 0;
+	if (sn->pw != NULL)
+		return persist_end(sn->pw, st, error, prov, id, cause);
+	rc = store_stream_finish(sn->ss, st, error, prov, id, cause);
+	store_stream_free(sn->ss);
+	sn->ss = NULL;
+	return rc;
+}
+
+/*
+ * Save t->question under t->parent into t->conv, or into a conversation
+ * created for it when t->conv is 0 (removed again when the question
+ * cannot be saved: no empty conversation is left by a failed turn).
+ * sn->conv gets the conversation, *id the question.  0, or -1 and
+ * *cause.
+ */
+static int
+session_new_conv(struct session *sn, const struct session_turn *t,
+    int64_t *id, char **cause)
+{
+	char	*dcause = NULL;
+	int64_t	 conv = t->conv;
+
+	if (conv == 0 && session_conv_ensure(sn, &conv, t->system,
+	    t->conv_tmpl, t->set, cause) != 0)
+		return -1;
+	sn->conv = conv;
+	if ((t->conv == 0 || session_label(sn, cause) == 0) &&
+	    store_msg_add(sn->s, conv, t->parent, STORE_ROLE_USER,
+	    t->question, STORE_STATUS_COMPLETE, NULL, id, cause) == 0)
+		return 0;
+	if (t->conv == 0) {
+		if (store_conv_delete(sn->s, conv, &dcause) != 0)
+			free(dcause);
+		sn->conv = 0;
+	}
+	return -1;
+}
+
+/*
+ * Name the session's model in the conversation of the turn: a
+ * conversation is labelled by the models that answered in it, here as a
+ * turn starts and nowhere else.  0, or -1 and *cause.
+ */
+static int
+session_label(struct session *sn, char **cause)
+{
+	return store_conv_set_model(sn->s, sn->conv, sn->model.model_file,
+	    sn->model.model_sha256, sn->model.model_quant, cause);
+}
+
+int64_t
+session_conv_id(const struct session *sn)
+{
+	return sn != NULL ? sn->conv : 0;
+}
+
+void
+session_interrupt(struct session *sn)
+{
+	if (sn != NULL && sn->running)
+		sn->interrupted = 1;
+}
+
+const char *
+session_text(const struct session *sn, size_t *len)
+{
+	if (len != NULL)
+		*len = sn != NULL && sn->running ? sn->text.len : 0;
+	return sn != NULL && sn->running ? buf_str(&sn->text) : "";
 }
 
 int
 session_emit(struct session *sn, const char *text, size_t len, char **cause)
 {
-	if (sn == NULL || sn->ss == NULL)
+	if (sn == NULL || !sn->running)
 		return 0;
+	buf_append(&sn->text, text, len);
+	if (sn->pw != NULL) {
+		persist_append(sn->pw, text, len);
+		return 0;
+	}
 	return store_stream_append(sn->ss, text, len, cause);
 }
 
 int
 session_running(const struct session *sn)
 {
-	return sn != NULL && sn->ss != NULL;
+	return sn != NULL && sn->running;
 }
 
 int
@@ -391,21 +528,22 @@ session_end(struct session *sn, const struct engine_result *res,
     char **cause)
 {
 	enum store_status	 st;
-	struct buf		 b = BUF_INIT;
-	int			 i, d, rc = 0;
+	int			 rc = 0;
 	int64_t			 id = 0;
 
 	if (error != NULL)
 		st = STORE_STATUS_ERROR;
 	else if (res != NULL && res->stop == ENGINE_STOP_CANCEL)
-		st = STORE_STATUS_CANCELLED;
+		st = sn != NULL && sn->interrupted ?
+		    STORE_STATUS_INTERRUPTED : STORE_STATUS_CANCELLED;
 	else
 		st = STORE_STATUS_COMPLETE;
 	if (status != NULL)
 		*status = st == STORE_STATUS_ERROR ? SESSION_ERROR :
 		    st == STORE_STATUS_CANCELLED ? SESSION_STOPPED :
+		    st == STORE_STATUS_INTERRUPTED ? SESSION_INTERRUPTED :
 		    SESSION_COMPLETE;
-	if (sn == NULL || sn->ss == NULL) {
+	if (sn == NULL || !sn->running) {
 		if (answer_id != NULL)
 			*answer_id = 0;
 		return 0;
@@ -417,30 +555,84 @@ session_end(struct session *sn, const struct engine_result *res,
 		sn->prov.decode_tps = res->decode_tps;
 		sn->prov.trimmed = res->trimmed != 0;
 		if (res->trimmed) {
-			/* The ids of the messages left out of the prompt. */
-			buf_putc(&b, '[');
-			for (i = 0; i < res->n_dropped && i < 64; i++) {
-				d = res->dropped[i];
-				if (d < 0 || d >= sn->n_ctx ||
-				    sn->ctx_ids[d] == 0)
-					continue;
-				buf_printf(&b, "%s%lld", b.len > 1 ? "," : "",
-				    (long long)sn->ctx_ids[d]);
-			}
-			buf_putc(&b, ']');
 			free(sn->prov.dropped_json);
-			sn->prov.dropped_json = buf_detach(&b);
+			sn->prov.dropped_json = session_dropped_json(sn, res);
 		}
 	}
-	if (store_stream_finish(sn->ss, st, error, &sn->prov, &id,
-	    cause) != 0)
+	if (session_finish(sn, st, error, &sn->prov, &id, cause) != 0)
 		rc = -1;
-	store_stream_free(sn->ss);
-	sn->ss = NULL;
 	session_stop(sn);
 	if (answer_id != NULL)
 		*answer_id = id;
 	return rc;
+}
+
+/*
+ * The ids of the messages left out of the prompt (msgs[drop_first ..
+ * drop_first + n_dropped) of the turn, those with an id), as a JSON
+ * array: a lone id as a number, a run of consecutive ids as [first,
+ * last], so a conversation that dropped 80,000 messages stays short.
+ */
+static char *
+session_dropped_json(const struct session *sn, const struct engine_result *r)
+{
+	struct buf	b = BUF_INIT;
+	int64_t		id, lo = 0, hi = 0;
+	int		i, end;
+
+	buf_putc(&b, '[');
+	end = r->drop_first + r->n_dropped;
+	for (i = r->drop_first; i <= end; i++) {
+		id = i < end && i >= 0 && i < sn->n_ctx ? sn->ctx_ids[i] : 0;
+		if (id != 0 && lo != 0 && id == hi + 1) {
+			hi = id;
+			continue;
+		}
+		if (lo != 0) {
+			if (b.len > 1)
+				buf_putc(&b, ',');
+			if (lo == hi)
+				buf_printf(&b, "%lld", (long long)lo);
+			else
+				buf_printf(&b, "[%lld,%lld]", (long long)lo,
+				    (long long)hi);
+		}
+		lo = hi = id;
+	}
+	buf_putc(&b, ']');
+	return buf_detach(&b);
+}
+
+long
+session_dropped_count(const char *json)
+{
+	struct sjson	*a;
+	const struct sjson *v;
+	char		*cause = NULL;
+	int64_t		 lo, hi;
+	long		 n = 0;
+	size_t		 i;
+
+	if (json == NULL || sjson_parse(json, strlen(json), &a, &cause) != 0) {
+		free(cause);
+		return -1;
+	}
+	for (i = 0; a->type == SJSON_ARRAY && i < a->n && n >= 0; i++) {
+		v = a->items[i];
+		if (v->type == SJSON_NUMBER)
+			n++;
+		else if (v->type == SJSON_ARRAY && v->n == 2 &&
+		    sjson_int64(v->items[0], &lo) == 0 &&
+		    sjson_int64(v->items[1], &hi) == 0 && lo <= hi &&
+		    hi - lo < 1000000000)
+			n += (long)(hi - lo + 1);
+		else
+			n = -1;
+	}
+	if (a->type != SJSON_ARRAY)
+		n = -1;
+	sjson_free(a);
+	return n;
 }
 
 /* ---- `medchat ask` --------------------------------------------------- */
@@ -603,16 +795,10 @@ session_ask_open(const struct session_opts *o, struct engine *eng,
 	    cause) != 0)
 		goto fail;
 	if (!o->no_save) {
-		conv = o->continue_id;
-		if (conv == 0) {
-			if (session_conv_ensure(sn, &conv, system, tmpl != NULL ?
-			    tmpl : info->template_name, set, cause) != 0)
-				goto fail;
-		} else if (store_conv_set_model(s, conv,
-		    sn->model.model_file, sn->model.model_sha256,
-		    sn->model.model_quant, cause) != 0)
-			goto fail;
-		t.conv = conv;
+		/* A new conversation is created with the question. */
+		t.conv = o->continue_id;
+		t.system = system;
+		t.conv_tmpl = tmpl != NULL ? tmpl : info->template_name;
 		t.question = question;
 		t.tmpl = tmpl;
 		t.set = set;
@@ -621,6 +807,7 @@ session_ask_open(const struct session_opts *o, struct engine *eng,
 		t.n_ctx = sn->n;
 		if (session_begin(sn, &t, &uid, cause) != 0)
 			goto fail;
+		conv = session_conv_id(sn);
 		fprintf(stderr, "[question saved as message %lld of "
 		    "conversation %lld; continue with --continue %lld]\n",
 		    (long long)uid, (long long)conv, (long long)conv);

@@ -61,9 +61,11 @@ int	 session_getopt(struct session_opts *, int ch, const char *arg);
 /*
  * {"temp":..,"top_k":..,"top_p":..,"min_p":..,"repeat_penalty":..,
  *  "repeat_last_n":..,"max_tokens":..,"seed":..,"seed_fixed":0|1,
- *  "ctx":..} with floats in the fewest digits that read back exactly;
- * with kernels (an answer's provenance) also "engine" (the version) and
- * "kernels" (the kernel path).  Caller frees.
+ *  "ctx":..} with floats in the fewest digits that read back exactly
+ * (0.8 as 0.8); "seed" only for a fixed seed and without kernels.  With
+ * kernels (an answer's provenance) also "engine" (the version) and
+ * "kernels" (the kernel path) and never "seed": the seed used is the
+ * provenance's own field, stored once.  Caller frees.
  */
 char	*session_params_json(const struct settings *, const char *kernels);
 /*
@@ -110,7 +112,11 @@ int		 session_conv_ensure(struct session *, int64_t *conv,
 
 /* One turn. */
 struct session_turn {
-	int64_t			 conv;
+	int64_t			 conv;	   /* 0: created by session_begin,
+					      with the question */
+	const char		*system;   /* a new conversation's */
+	const char		*conv_tmpl; /* a new conversation's template
+					      (NULL = the model's) */
 	int64_t			 parent;   /* 0 = the conversation's first */
 	const char		*question; /* NULL: answer parent (a user
 					      message) again */
@@ -125,12 +131,17 @@ struct session_turn {
 };
 
 /*
- * Save the question (committed, its own transaction) under t->parent,
- * or with no question take t->parent as the question, and get the
- * answer's row ready: it appears with the first emitted piece.  A
- * question that is not valid UTF-8 is refused.  *question_id (may be
- * NULL) gets the question's id.  A turn already running is finished as
- * stopped first.  0, or -1 and *cause (nothing started).
+ * Save the question (committed) under t->parent, or with no question
+ * take t->parent as the question, and get the answer's row ready: it
+ * appears with the first emitted piece.  With t->conv 0 the
+ * conversation is created here, together with the question: if the
+ * question cannot be saved the new conversation is removed again, so a
+ * failed turn leaves no empty conversation behind.  An existing
+ * conversation is labelled with the session's model here, when a turn
+ * is answered in it, and nowhere else.  A question that is not valid
+ * UTF-8 is refused.  *question_id (may be NULL) gets the question's id,
+ * session_conv_id() the conversation's.  A turn already running is
+ * finished as stopped first.  0, or -1 and *cause (nothing started).
  */
 int		 session_begin(struct session *, const struct session_turn *t,
 		    int64_t *question_id, char **cause);
@@ -143,24 +154,47 @@ int		 session_emit(struct session *, const char *text, size_t len,
 		    char **cause);
 /* 1 while a turn runs (between session_begin and session_end). */
 int		 session_running(const struct session *);
+/* The conversation of the last session_begin (0 before any). */
+int64_t		 session_conv_id(const struct session *);
+/*
+ * The running turn ends because the process was told to (SIGTERM,
+ * SIGHUP, a closed pipe), not by the user: a stop is then recorded as
+ * interrupted, not cancelled.  No turn running: nothing done.
+ */
+void		 session_interrupt(struct session *);
 
 /* How a turn ended. */
 enum session_end {
 	SESSION_COMPLETE,
 	SESSION_STOPPED,	/* cancelled: the partial answer is kept */
 	SESSION_ERROR,
+	SESSION_INTERRUPTED,	/* session_interrupt: the partial answer
+				   is kept */
 };
 
 /*
  * Finish the turn: res (NULL when generation failed before a result)
  * gives the counts, speeds and stop reason, error (NULL when none) makes
- * it an error.  *status (may be NULL) gets how it ended and *answer_id
+ * it an error.  The messages the engine left out (res->drop_first and
+ * res->n_dropped) are recorded as their ids, runs of consecutive ids as
+ * [first,last] pairs (see session_dropped_count).  *status (may be NULL) gets how it ended and *answer_id
  * (may be NULL) the answer's id (0 if nothing was saved).  0, or -1 and
  * *cause when the answer could not be saved.
  */
 int		 session_end(struct session *, const struct engine_result *res,
 		    const char *error, enum session_end *status,
 		    int64_t *answer_id, char **cause);
+
+/*
+ * The number of message ids in a dropped_json array (ids and [first,last]
+ * ranges), or -1 when it is not such an array.
+ */
+long		 session_dropped_count(const char *json);
+/*
+ * Everything streamed so far in the running turn (the text a final save
+ * must keep), and its length; "" and 0 when none runs.
+ */
+const char	*session_text(const struct session *, size_t *len);
 
 /*
  * `medchat ask`: check question and system, open the store (o->db), note

@@ -3,21 +3,28 @@
  * `medchat generate` (raw completion) on the command line.
  *
  * Both parse the same options, open the engine, stream the generated text
- * to stdout as it arrives and print the statistics on stderr.  ^C cancels
- * the generation (the engine stops within one token) and the statistics
- * are still printed.  Flow of cli_ask, kept deliberately flat so features
+ * to stdout as it arrives and print the statistics on stderr.  A signal
+ * (INT, TERM, HUP, QUIT, or PIPE when stdout's reader is gone) stops the
+ * generation (the engine stops within one token; nothing more is
+ * printed), the answer is saved with everything printed -- stopped for
+ * ^C, interrupted for the others -- the statistics are still printed and
+ * the exit status is 128 + the signal.  An answer that could not be
+ * saved is said, and is exit status 1.  Flow of cli_ask, kept deliberately flat so features
  * can be slotted in: parse options -> open engine -> engine_chat -> print
  * stats.  Both commands end in ask_finish(), which does the same for each.
  * What `ask` keeps in the store (advisory gate, question, streamed answer,
  * provenance) is the session's: src/app/session.c.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "engine.h"
@@ -41,14 +48,20 @@ struct ask_run {
 	int		 warned;	/* a save error was reported */
 };
 
-static struct engine	*ask_engine;
+static struct engine		*ask_engine;
+/* The first signal that stopped the run (0 = none). */
+static volatile sig_atomic_t	 ask_signal;
+static const int		 ask_signals[] = { SIGINT, SIGTERM, SIGHUP,
+				    SIGQUIT, SIGPIPE };
 
 static int	 ask_numopt(const char *, int, const char *,
 		    struct ask_opts *);
 static int	 ask_parse(const char *, int, char **, struct ask_opts *,
 		    const char **);
 static int	 ask_emit(const char *, size_t, void *);
-static void	 ask_sigint(int);
+static void	 ask_sig(int);
+static void	 ask_sigs(int);
+static void	 ask_write(const char *, size_t);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
 static int	 ask_finish(const char *, struct session *, int,
@@ -188,31 +201,87 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 /*
  * Each piece is saved before it is shown.  A save error is reported once
  * on stderr and generation goes on (later pieces are tried again).
+ * After a signal nothing more is saved or shown, and generation stops.
  */
 static int
 ask_emit(const char *s, size_t len, void *arg)
 {
 	struct ask_run	*run = arg;
 	char		*cause = NULL;
+	const char	*z;
+	size_t		 n;
 
-	if (run != NULL && session_emit(run->sn, s, len, &cause) != 0) {
-		if (!run->warned)
-			fprintf(stderr, "\nmedchat ask: the answer is not "
-			    "being saved: %s\n", cause);
-		run->warned = 1;
-		free(cause);
+	if (ask_signal != 0)
+		return 1;
+	/* A NUL byte (a model's <0x00> token) is neither saved nor shown. */
+	for (; len > 0; s += n, len -= n) {
+		if ((z = memchr(s, '\0', len)) == NULL)
+			n = len;
+		else if ((n = (size_t)(z - s)) == 0) {
+			n = 1;
+			continue;
+		}
+		if (run != NULL && session_emit(run->sn, s, n, &cause) != 0) {
+			if (!run->warned)
+				fprintf(stderr, "\nmedchat ask: the answer is "
+				    "not being saved: %s\n", cause);
+			run->warned = 1;
+			free(cause);
+			cause = NULL;
+		}
+		ask_write(s, n);
 	}
-	fwrite(s, 1, len, stdout);
-	fflush(stdout);
-	return 0;
+	return ask_signal != 0;
+}
+
+/*
+ * The piece to stdout, whole: a signal that arrives meanwhile does not
+ * cut it (what is saved is what was printed), unless the reader does not
+ * take it within a second.  A reader that is gone (EPIPE, after the
+ * SIGPIPE that stops the run) ends the output.
+ */
+static void
+ask_write(const char *s, size_t len)
+{
+	struct pollfd	pfd;
+	ssize_t		w;
+
+	while (len > 0) {
+		if ((w = write(STDOUT_FILENO, s, len)) > 0) {
+			s += w;
+			len -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EINTR && errno != EAGAIN)
+			return;
+		pfd.fd = STDOUT_FILENO;
+		pfd.events = POLLOUT;
+		if (ask_signal != 0 && poll(&pfd, 1, 1000) <= 0)
+			return;
+	}
 }
 
 static void
-ask_sigint(int sig)
+ask_sig(int sig)
 {
-	(void)sig;
+	if (ask_signal == 0)
+		ask_signal = sig;
 	if (ask_engine != NULL)
 		engine_cancel(ask_engine);
+}
+
+/* Route the stopping signals to ask_sig (on), or back to the default. */
+static void
+ask_sigs(int on)
+{
+	struct sigaction	sa;
+	size_t			i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? ask_sig : SIG_DFL;
+	for (i = 0; i < sizeof ask_signals / sizeof ask_signals[0]; i++)
+		sigaction(ask_signals[i], &sa, NULL);
 }
 
 static void
@@ -246,37 +315,53 @@ ask_open(const char *cmd, const struct ask_opts *o)
 		free(cause);
 		return -1;
 	}
-	signal(SIGINT, ask_sigint);
+	ask_sigs(1);
 	return 0;
 }
 
 /*
- * The end of both commands, once ask_open succeeded: ^C back to the
- * default, the answer finished in the store and the session freed (sn,
- * ask only; NULL for none), then the error (rv != 0: cause, freed here) or the statistics
- * of res on stderr, and the engine closed.  Returns the exit status.
+ * The end of both commands, once ask_open succeeded: the signals back to
+ * the default, the answer finished in the store and the session freed
+ * (sn, ask only; NULL for none), then the error (rv != 0: cause, freed
+ * here) or the statistics of res on stderr, and the engine closed.
+ * Returns the exit status: 128 + the signal that stopped the run, else 1
+ * when generation failed or the answer could not be saved, else 0.
  */
 static int
 ask_finish(const char *cmd, struct session *sn, int rv,
     const struct engine_result *res, char *cause)
 {
-	char	*scause = NULL;
+	char	*scause = NULL, *p;
+	size_t	 len;
+	int	 lost = 0;
 
-	signal(SIGINT, SIG_DFL);
+	if (ask_signal != 0 && ask_signal != SIGINT)
+		session_interrupt(sn);
+	(void)session_text(sn, &len);
 	if (session_end(sn, rv == 0 ? res : NULL, rv != 0 ? (cause != NULL ?
 	    cause : "generation failed") : NULL, NULL, NULL, &scause) != 0) {
-		fprintf(stderr, "medchat ask: the answer was not saved: %s\n",
-		    scause);
+		/* The store's "nothing was lost" is about its file only. */
+		if ((p = strstr(scause, " (nothing was lost)")) != NULL)
+			*p = '\0';
+		fprintf(stderr, "\nmedchat ask: the answer was not saved: %s\n"
+		    "medchat ask: LOST: the %zu byte(s) of answer printed above "
+		    "are not in the database (at most an earlier part of them "
+		    "is, marked interrupted); the question is saved\n", scause,
+		    len);
 		free(scause);
+		lost = 1;
 	}
 	session_free(sn);
+	ask_sigs(0);
 	if (rv != 0) {
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
 		free(cause);
 	} else
 		ask_stats(res);
 	engine_close(ask_engine);
-	return rv != 0;
+	if (ask_signal != 0)
+		return 128 + ask_signal;
+	return rv != 0 || lost;
 }
 
 int
@@ -304,8 +389,14 @@ cli_ask(int argc, char **argv)
 	if (session_ask_open(&o.st, ask_engine, o.system, o.tmpl, &set,
 	    question, &run.sn, &msgs, &n, &cause) != 0)
 		return ask_finish("ask", NULL, -1, NULL, cause);
-	rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit, &run,
-	    &res, &cause);
+	if (ask_signal != 0) {
+		/* Stopped before the first token: an empty answer. */
+		memset(&res, 0, sizeof res);
+		res.stop = ENGINE_STOP_CANCEL;
+		rv = 0;
+	} else
+		rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit,
+		    &run, &res, &cause);
 	return ask_finish("ask", run.sn, rv, &res, cause);
 }
 

@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "opt.h"
+#include "session.h"
 #include "sjson.h"
 #include "store.h"
 #include "utf8.h"
@@ -342,6 +343,8 @@ cmdh_models_json(struct store *s, struct buf *b, int64_t id)
 static void
 cmdh_show_prov(const struct store_prov *p)
 {
+	long	n;
+
 	printf("    -- ");
 	cli_put(stdout, p->model_file != NULL ? p->model_file : "model ?", 0);
 	printf(" (");
@@ -354,7 +357,9 @@ cmdh_show_prov(const struct store_prov *p)
 	printf(", %d+%d tokens", p->n_prompt, p->n_gen);
 	if (p->decode_tps > 0)
 		printf(", %.1f tok/s", p->decode_tps);
-	if (p->trimmed)
+	if (p->trimmed && (n = session_dropped_count(p->dropped_json)) >= 0)
+		printf(", context trimmed: %ld earlier message(s) left out", n);
+	else if (p->trimmed)
 		printf(", context trimmed");
 	printf("\n");
 }

@@ -1,0 +1,50 @@
+/*
+ * persist.h -- an answer's streamed text saved by a thread of its own,
+ * over a database connection of its own, so that a database locked by
+ * another process never holds up generation or the keyboard: appending
+ * only queues the text; the thread saves it (store_stream, at most every
+ * 250 ms, also when tokens pause) and tries again later while the
+ * database stays locked.  Only the first piece (the answer's row must
+ * exist once anything was shown) and the end of an answer wait for the
+ * database (its normal busy timeout); the end says whether it was saved.
+ * Used by the session (session.c), one writer per session.
+ */
+#ifndef PERSIST_H
+#define PERSIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct persist;
+
+/*
+ * A writer over its own connection to the database file path (opened
+ * here, with advisory adv).  NULL and *cause when it cannot be opened
+ * (the caller then saves on its own connection).
+ */
+struct persist	*persist_create(const char *path,
+		    const struct store_advisory *adv, char **cause);
+/* Stop the thread and close the connection (after persist_end). */
+void		 persist_free(struct persist *);
+
+/* Start an answer (a store_stream over the writer's connection). */
+void		 persist_begin(struct persist *, int64_t conv, int64_t parent,
+		    const struct store_prov *prov);
+/*
+ * Queue text of the running answer.  The first piece waits until the
+ * answer's row was written (or the try failed); later ones never wait
+ * for the database.
+ */
+void		 persist_append(struct persist *, const char *, size_t);
+/*
+ * Finish the running answer as store_stream_finish does (prov NULL
+ * keeps the one given at begin), waiting for the thread to save
+ * everything queued.  0 and *id, or -1 and *cause.
+ */
+int		 persist_end(struct persist *, enum store_status,
+		    const char *error, const struct store_prov *prov,
+		    int64_t *id, char **cause);
+
+#endif
