@@ -142,7 +142,10 @@ check "PIPE: the database holds what the reader got, and more" \
 # A full disk, at every size (512-byte blocks, as sh's ulimit -f counts).
 cp "$DB" "$TMPD/base.db"
 blocks=$(( ($(wc -c <"$DB") + 511) / 512 ))
-lim=$((blocks / 2))
+# One block first: not even the question fits (the conversation and its
+# question are written in one transaction, so a refusal leaves neither);
+# then from half the database's size up, where the answer runs out.
+lim=1
 n_lost=0 n_refused=0 n_ok=0 bad=
 while [ $lim -lt $((blocks + 400)) ]; do
 	rm -f "$DB" "$DB-wal" "$DB-shm"
@@ -167,7 +170,11 @@ while [ $lim -lt $((blocks + 400)) ]; do
 		[ $rc -eq 0 ] || bad="$bad ok-at-$lim(rc=$rc)"
 	fi
 	[ $n_ok -ge 2 ] && break
-	lim=$((lim + 8))
+	if [ $lim -eq 1 ]; then
+		lim=$((blocks / 2))
+	else
+		lim=$((lim + 8))
+	fi
 done
 diag "full disk: $n_refused refused, $n_lost answers lost, $n_ok saved"
 check "full disk: every size tried ends as it says${bad:+:$bad}" [ -z "$bad" ]

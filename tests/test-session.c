@@ -231,7 +231,11 @@ test_record(struct store *s, struct session *sn, struct engine *eng,
 	    "seed unless it is fixed: %s", j);
 	free(j);
 
-	/* A first question that cannot be saved leaves nothing behind. */
+	/*
+	 * A first question that cannot be saved leaves nothing behind (here
+	 * a parent that does not exist; the store's test-store-record checks
+	 * the one transaction with a refused insert).
+	 */
 	test_cond(store_conv_list(s, NULL, &convs, &n0, &cause) == 0,
 	    "conversations listed");
 	store_convs_free(convs, n0);

@@ -36,6 +36,7 @@ static char	tmpdir[] = "/tmp/medchat-record.XXXXXX";
 static char	*tpath(const char *);
 static long long raw_int(const char *, const char *);
 static int	 raw_exec(const char *, const char *);
+static void	 test_conv_asked(void);
 static int	 exists_sfx(const char *, const char *);
 static int	 load_fixture(const char *, const char *);
 static struct store *open_ok(const char *);
@@ -947,6 +948,45 @@ test_system(void)
 	free(cause);
 }
 
+/*
+ * A conversation and its first question are created in one transaction:
+ * when the question cannot be saved (here a trigger refuses every
+ * message, as a full disk would), no empty conversation is left.
+ */
+static void
+test_conv_asked(void)
+{
+	struct store	*s;
+	char		*p, *cause = NULL;
+	int64_t		 conv = 0, q = 0;
+	int		 rc;
+
+	p = tpath("asked.db");
+	s = open_ok(p);
+	if (s == NULL)
+		return;
+	test_cond(store_conv_create_asked(s, NULL, "first question", &conv,
+	    &q, &cause) == 0 && conv > 0 && q > 0 &&
+	    raw_int(p, "SELECT count(*) FROM messages WHERE conv_id = 1 AND "
+	    "content = 'first question'") == 1,
+	    "asked: a conversation and its question created together");
+	test_cond(raw_exec(p, "CREATE TRIGGER refuse BEFORE INSERT ON "
+	    "messages BEGIN SELECT RAISE(ABORT, 'disk full'); END") == 0,
+	    "asked: messages refused from now on");
+	conv = 0;
+	rc = store_conv_create_asked(s, NULL, "second question", &conv, &q,
+	    &cause);
+	test_condf(rc == -1 && cause != NULL && conv == 0,
+	    "asked: a refused question fails the whole creation (%s)",
+	    cause != NULL ? cause : "no error");
+	free(cause);
+	cause = NULL;
+	test_cond(raw_int(p, "SELECT count(*) FROM conversations") == 1,
+	    "asked: no empty conversation is left behind");
+	store_close(s);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -963,6 +1003,7 @@ main(void)
 	test_fts();
 	test_models();
 	test_system();
+	test_conv_asked();
 	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		test_diag("cleanup failed");

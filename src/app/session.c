@@ -74,6 +74,9 @@ static int	 session_finish(struct session *, enum store_status,
 		    char **);
 static char	*session_dropped_json(const struct session *,
 		    const struct engine_result *);
+static int	 session_conv_create(struct session *, const char *,
+		    const char *, const struct settings *, const char *,
+		    int64_t *, int64_t *, char **);
 static int	 session_new_conv(struct session *,
 		    const struct session_turn *, int64_t *, char **);
 static int	 session_label(struct session *, char **);
@@ -332,12 +335,27 @@ int
 session_conv_ensure(struct session *sn, int64_t *conv, const char *system,
     const char *tmpl, const struct settings *set, char **cause)
 {
+	if (*conv != 0)
+		return 0;
+	return session_conv_create(sn, system, tmpl, set, NULL, conv, NULL,
+	    cause);
+}
+
+/*
+ * Create a conversation with system, template tmpl and the parameters
+ * set, naming the session's model, and its first question when question
+ * is not NULL -- in one transaction, so a question that cannot be saved
+ * leaves no empty conversation.  0 and *conv, *question_id, or -1.
+ */
+static int
+session_conv_create(struct session *sn, const char *system, const char *tmpl,
+    const struct settings *set, const char *question, int64_t *conv,
+    int64_t *question_id, char **cause)
+{
 	struct store_conv	 init;
 	char			*params;
 	int			 rv;
 
-	if (*conv != 0)
-		return 0;
 	memset(&init, 0, sizeof init);
 	init.system = (char *)system;
 	init.template_name = (char *)tmpl;
@@ -346,7 +364,8 @@ session_conv_ensure(struct session *sn, int64_t *conv, const char *system,
 	init.model_sha256 = sn->model.model_sha256;
 	params = session_params_json(set, NULL);
 	init.params_json = params;
-	rv = store_conv_create(sn->s, &init, conv, cause);
+	rv = store_conv_create_asked(sn->s, &init, question, conv,
+	    question_id, cause);
 	free(params);
 	return rv;
 }
@@ -442,32 +461,34 @@ session_finish(struct session *sn, enum store_status st, const char *error,
 
 /*
  * Save t->question under t->parent into t->conv, or into a conversation
- * created for it when t->conv is 0 (removed again when the question
- * cannot be saved: no empty conversation is left by a failed turn).
- * sn->conv gets the conversation, *id the question.  0, or -1 and
- * *cause.
+ * created for it, in the same transaction, when t->conv is 0 (no empty
+ * conversation is left by a failed turn).  sn->conv gets the
+ * conversation, *id the question.  0, or -1 and *cause.
  */
 static int
 session_new_conv(struct session *sn, const struct session_turn *t,
     int64_t *id, char **cause)
 {
-	char	*dcause = NULL;
 	int64_t	 conv = t->conv;
 
-	if (conv == 0 && session_conv_ensure(sn, &conv, t->system,
-	    t->conv_tmpl, t->set, cause) != 0)
-		return -1;
-	sn->conv = conv;
-	if ((t->conv == 0 || session_label(sn, cause) == 0) &&
-	    store_msg_add(sn->s, conv, t->parent, STORE_ROLE_USER,
-	    t->question, STORE_STATUS_COMPLETE, NULL, id, cause) == 0)
+	if (conv == 0) {
+		if (t->parent != 0) {
+			xasprintf(cause, "a new conversation's first question "
+			    "has no parent (message %lld given)",
+			    (long long)t->parent);
+			return -1;
+		}
+		if (session_conv_create(sn, t->system, t->conv_tmpl, t->set,
+		    t->question, &conv, id, cause) != 0)
+			return -1;
+		sn->conv = conv;
 		return 0;
-	if (t->conv == 0) {
-		if (store_conv_delete(sn->s, conv, &dcause) != 0)
-			free(dcause);
-		sn->conv = 0;
 	}
-	return -1;
+	sn->conv = conv;
+	if (session_label(sn, cause) != 0)
+		return -1;
+	return store_msg_add(sn->s, conv, t->parent, STORE_ROLE_USER,
+	    t->question, STORE_STATUS_COMPLETE, NULL, id, cause);
 }
 
 /*

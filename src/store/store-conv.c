@@ -151,8 +151,9 @@ store_msg_in_conv(struct store *s, int64_t conv, int64_t msg, char **cause)
 	return rc == 1 ? 0 : -1;
 }
 
-int
-store_conv_create(struct store *s, const struct store_conv *init,
+/* The INSERT of store_conv_create, inside the caller's transaction. */
+static int
+store_conv_insert(struct store *s, const struct store_conv *init,
     int64_t *id, char **cause)
 {
 	static const struct store_conv	 none;
@@ -160,7 +161,7 @@ store_conv_create(struct store *s, const struct store_conv *init,
 
 	if (init == NULL)
 		init = &none;
-	if (store_write(s, "creating a conversation", cause,
+	if (store_exec(s, "creating a conversation", cause,
 	    "INSERT INTO conversations (title, created, updated, system, "
 	    "template, model_file, model_sha256, model_quant, params_json, "
 	    "archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "tIItttttti",
@@ -169,10 +170,38 @@ store_conv_create(struct store *s, const struct store_conv *init,
 	    init->model_quant, init->params_json,
 	    init->archived != 0) != 0)
 		return -1;
-	/* COMMIT leaves the connection's last insert rowid alone. */
 	if (id != NULL)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return 0;
+}
+
+int
+store_conv_create(struct store *s, const struct store_conv *init,
+    int64_t *id, char **cause)
+{
+	return store_conv_create_asked(s, init, NULL, id, NULL, cause);
+}
+
+int
+store_conv_create_asked(struct store *s, const struct store_conv *init,
+    const char *question, int64_t *id, int64_t *question_id, char **cause)
+{
+	int64_t	 conv = 0;
+	int	 rc;
+
+	do {	/* once more after a repair of the search index */
+		if (store_begin(s, cause) != 0)
+			return -1;
+		rc = store_conv_insert(s, init, &conv, cause);
+		if (rc == 0 && question != NULL)
+			rc = store_msg_insert(s, conv, 0, STORE_ROLE_USER,
+			    question, strlen(question), STORE_STATUS_COMPLETE,
+			    NULL, question_id, cause);
+		rc = store_end(s, rc, cause);
+	} while (rc != 0 && store_retry(s, cause));
+	if (rc == 0 && id != NULL)
+		*id = conv;
+	return rc;
 }
 
 int

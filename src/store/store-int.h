@@ -131,6 +131,11 @@ int	 store_vquery(struct store *, sqlite3_stmt **, char **cause,
 int	 store_step_done(struct store *, sqlite3_stmt *, const char *what,
 	    char **cause);
 /* store_query + store_step_done, in the caller's transaction if any. */
+/* store-msg.c: one message, inside the caller's transaction. */
+int	 store_msg_insert(struct store *, int64_t conv, int64_t parent,
+	    enum store_role, const char *content, size_t len,
+	    enum store_status, const struct store_prov *, int64_t *id,
+	    char **cause);
 int	 store_exec(struct store *, const char *what, char **cause,
 	    const char *sql, const char *types, ...);
 /* store_exec in a transaction of its own (BEGIN IMMEDIATE ... COMMIT). */

@@ -21,9 +21,6 @@
 
 static int	 store_msg_read_row(struct store *, sqlite3_stmt *, void *,
 		     char **);
-static int	 store_msg_insert(struct store *, int64_t, int64_t,
-		     enum store_role, const char *, size_t, enum store_status,
-		     const struct store_prov *, int64_t *, char **);
 static int	 store_msg_changed(struct store *, int64_t, char **);
 static void	 store_prov_copy(struct store_prov *,
 		     const struct store_prov *);
@@ -124,7 +121,7 @@ store_msg_read_row(struct store *s, sqlite3_stmt *st, void *p, char **cause)
  * conversation's leaf and time to it; name an untitled conversation
  * after its first question.
  */
-static int
+int
 store_msg_insert(struct store *s, int64_t conv, int64_t parent,
     enum store_role role, const char *content, size_t len,
     enum store_status status, const struct store_prov *prov, int64_t *id,

@@ -130,6 +130,14 @@ struct store_conv {
  */
 int	 store_conv_create(struct store *, const struct store_conv *init,
 	    int64_t *id, char **cause);
+/*
+ * The same with its first question (NULL: none), in one transaction:
+ * either both are there afterwards or neither.  0 and *id, *question_id
+ * (either may be NULL), or -1.
+ */
+int	 store_conv_create_asked(struct store *, const struct store_conv *init,
+	    const char *question, int64_t *id, int64_t *question_id,
+	    char **cause);
 /* Read one; -1 with "no conversation N" if absent.  Free with store_conv_free. */
 int	 store_conv_get(struct store *, int64_t id, struct store_conv *out,
 	    char **cause);
