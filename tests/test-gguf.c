@@ -618,29 +618,53 @@ test_tensor_corruption(void)
 	float			 v[64] = { 0 };
 	char			 name[70];
 	long long		 o;
+	size_t			 i;
+	/* Tensor names the reader refuses. */
+	const struct {
+		const char	*name;
+		size_t		 len;
+		const char	*kind, *field, *msg;
+	} names[] = {
+		{ name, 64, "tensor name of 64 bytes", "tensor #0",
+		    "tensor name length 64 exceeds 63" },
+		{ "", 0, "empty tensor name", "tensor #0",
+		    "tensor name is empty" },
+		{ "\xc3(", 2, "non-UTF-8 tensor name", "tensor '\\xc3('",
+		    "tensor name is not valid UTF-8" },
+		{ "a\0", 2, "tensor name with NUL", "tensor 'a\\x00'",
+		    "tensor name contains a NUL byte" },
+	};
+	/* Tensor types it refuses, with a one-row tensor's size in each. */
+	static const struct {
+		uint32_t	 type;
+		uint64_t	 nbytes;
+		const char	*kind, *msg;
+	} types[] = {
+		{ 99, 128, "unknown tensor type", "unknown tensor type 99" },
+		{ 4, 128, "removed type 4",
+		    "tensor type 4 was removed from GGUF" },
+		{ 5, 128, "removed type 5",
+		    "tensor type 5 was removed from GGUF" },
+		{ 32, 128, "removed type 32",
+		    "tensor type 32 was removed from GGUF" },
+		{ 16, 128, "unsupported IQ type",
+		    "tensor type IQ2_XXS (16) is not supported" },
+		{ QT_Q8_K, 292, "activation-only Q8_K",
+		    "type Q8_K (15) is an activation-only type" },
+		{ QT_Q8_1, 36, "activation-only Q8_1",
+		    "type Q8_1 (9) is an activation-only type" },
+	};
 
 	/* names */
 	memset(name, 'n', sizeof name);
-	w = gguf_writer_new(3);
-	gguf_w_tensor_raw(w, name, 64, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
-	b = wbytes(w, &n);
-	expect_fail("tensor name of 64 bytes", b, n, "tensor #0",
-	    "tensor name length 64 exceeds 63", 24);
-	w = gguf_writer_new(3);
-	gguf_w_tensor_raw(w, "", 0, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
-	b = wbytes(w, &n);
-	expect_fail("empty tensor name", b, n, "tensor #0",
-	    "tensor name is empty", 24);
-	w = gguf_writer_new(3);
-	gguf_w_tensor_raw(w, "\xc3(", 2, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
-	b = wbytes(w, &n);
-	expect_fail("non-UTF-8 tensor name", b, n, "tensor '\\xc3('",
-	    "tensor name is not valid UTF-8", 24);
-	w = gguf_writer_new(3);
-	gguf_w_tensor_raw(w, "a\0", 2, QT_F32, 1, ne, NULL, 128, GGUF_W_AUTO);
-	b = wbytes(w, &n);
-	expect_fail("tensor name with NUL", b, n, "tensor 'a\\x00'",
-	    "tensor name contains a NUL byte", 24);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		w = gguf_writer_new(3);
+		gguf_w_tensor_raw(w, names[i].name, names[i].len, QT_F32, 1,
+		    ne, NULL, 128, GGUF_W_AUTO);
+		b = wbytes(w, &n);
+		expect_fail(names[i].kind, b, n, names[i].field, names[i].msg,
+		    24);
+	}
 	w = gguf_writer_new(3);
 	gguf_w_tensor(w, "same", QT_F32, 2, sne, v);
 	gguf_w_tensor(w, "other", QT_F32, 2, sne, v);
@@ -679,27 +703,12 @@ test_tensor_corruption(void)
 	ne[1] = ne[2] = 1;
 
 	/* types */
-	b = raw_tensor(99, 1, ne, 128, GGUF_W_AUTO, &n);
-	expect_fail("unknown tensor type", b, n, "tensor 'w'",
-	    "unknown tensor type 99", -1);
-	b = raw_tensor(4, 1, ne, 128, GGUF_W_AUTO, &n);
-	expect_fail("removed type 4", b, n, "tensor 'w'",
-	    "tensor type 4 was removed from GGUF", -1);
-	b = raw_tensor(5, 1, ne, 128, GGUF_W_AUTO, &n);
-	expect_fail("removed type 5", b, n, "tensor 'w'",
-	    "tensor type 5 was removed from GGUF", -1);
-	b = raw_tensor(32, 1, ne, 128, GGUF_W_AUTO, &n);
-	expect_fail("removed type 32", b, n, "tensor 'w'",
-	    "tensor type 32 was removed from GGUF", -1);
-	b = raw_tensor(16, 1, ne, 128, GGUF_W_AUTO, &n);
-	expect_fail("unsupported IQ type", b, n, "tensor 'w'",
-	    "tensor type IQ2_XXS (16) is not supported", -1);
-	b = raw_tensor(QT_Q8_K, 1, ne, 292, GGUF_W_AUTO, &n);
-	expect_fail("activation-only Q8_K", b, n, "tensor 'w'",
-	    "type Q8_K (15) is an activation-only type", -1);
-	b = raw_tensor(QT_Q8_1, 1, ne, 36, GGUF_W_AUTO, &n);
-	expect_fail("activation-only Q8_1", b, n, "tensor 'w'",
-	    "type Q8_1 (9) is an activation-only type", -1);
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		b = raw_tensor(types[i].type, 1, ne, types[i].nbytes,
+		    GGUF_W_AUTO, &n);
+		expect_fail(types[i].kind, b, n, "tensor 'w'", types[i].msg,
+		    -1);
+	}
 	ne[0] = 100;
 	b = raw_tensor(QT_Q4_K, 1, ne, 144, GGUF_W_AUTO, &n);
 	expect_fail("row not a multiple of the K block", b, n, "tensor 'w'",
