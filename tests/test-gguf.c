@@ -654,6 +654,24 @@ test_tensor_corruption(void)
 		{ QT_Q8_1, 36, "activation-only Q8_1",
 		    "type Q8_1 (9) is an activation-only type" },
 	};
+	/*
+	 * Data offsets of a 128-byte tensor 'w' alone, or of a tensor 'b'
+	 * after a 256-byte 'a' (two), that point outside the data.
+	 */
+	static const struct {
+		int		 two;
+		uint64_t	 offset;
+		const char	*kind, *field, *msg;
+	} ranges[] = {
+		{ 0, 1024, "data past end of file", "tensor 'w'",
+		    "past end of file" },
+		{ 0, UINT64_MAX - 31, "data offset overflows", "tensor 'w'",
+		    "data offset 18446744073709551584 + 128 bytes overflows" },
+		{ 1, 0, "overlapping tensors", "tensor '",
+		    "overlaps tensor '" },
+		{ 1, 224, "tensor partly past end", "tensor 'b'",
+		    "data ends at " },
+	};
 
 	/* names */
 	memset(name, 'n', sizeof name);
@@ -735,24 +753,19 @@ test_tensor_corruption(void)
 	expect_fail("offset misaligned for general.alignment", b, n,
 	    "tensor 'w'", "data offset 32 is not a multiple of the alignment 64",
 	    -1);
-	b = raw_tensor(QT_F32, 1, ne, 128, 1024, &n);
-	expect_fail("data past end of file", b, n, "tensor 'w'",
-	    "past end of file", -1);
-	b = raw_tensor(QT_F32, 1, ne, 128, UINT64_MAX - 31, &n);
-	expect_fail("data offset overflows", b, n, "tensor 'w'",
-	    "data offset 18446744073709551584 + 128 bytes overflows", -1);
-	w = gguf_writer_new(3);
-	gguf_w_tensor(w, "a", QT_F32, 2, sne, v);
-	gguf_w_tensor_raw(w, "b", 1, QT_F32, 1, ne, NULL, 128, 0);
-	b = wbytes(w, &n);
-	expect_fail("overlapping tensors", b, n, "tensor '",
-	    "overlaps tensor '", -1);
-	w = gguf_writer_new(3);
-	gguf_w_tensor(w, "a", QT_F32, 2, sne, v);
-	gguf_w_tensor_raw(w, "b", 1, QT_F32, 1, ne, NULL, 128, 224);
-	b = wbytes(w, &n);
-	expect_fail("tensor partly past end", b, n, "tensor 'b'",
-	    "data ends at ", -1);
+	for (i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+		if (ranges[i].two) {
+			w = gguf_writer_new(3);
+			gguf_w_tensor(w, "a", QT_F32, 2, sne, v);
+			gguf_w_tensor_raw(w, "b", 1, QT_F32, 1, ne, NULL, 128,
+			    ranges[i].offset);
+			b = wbytes(w, &n);
+		} else
+			b = raw_tensor(QT_F32, 1, ne, 128, ranges[i].offset,
+			    &n);
+		expect_fail(ranges[i].kind, b, n, ranges[i].field,
+		    ranges[i].msg, -1);
+	}
 	/* last tensor's data cut short */
 	b = wbytes(small_writer(), &n);
 	expect_fail("file truncated in tensor data", b, n - 1, "tensor 't0'",
