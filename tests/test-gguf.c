@@ -388,7 +388,35 @@ static void
 test_header_corruption(void)
 {
 	uint8_t		 *b;
-	size_t		  n;
+	size_t		  n, i;
+	/*
+	 * The fixture cut after its first cut bytes, or with the width-byte
+	 * field at off set to v; the error is reported at offset at.
+	 */
+	static const struct {
+		size_t		 cut, off;
+		uint64_t	 v;
+		int		 width;
+		const char	*kind, *msg;
+		long long	 at;
+	} hdr[] = {
+		{ 4, 0, 0, 0, "file of only the magic",
+		    "version needs 4 bytes but the file ends after 0", 4 },
+		{ 0, 4, 1, 4, "version 1", "GGUF v1 is not supported "
+		    "(obsolete format); convert the file with a current tool",
+		    4 },
+		{ 0, 4, 0, 4, "version 0", "unsupported GGUF version 0", 4 },
+		{ 0, 4, 4, 4, "version 4", "unsupported GGUF version 4", 4 },
+		{ 0, 4, 0x03000000, 4, "big-endian version",
+		    "looks big-endian (byte-swapped version 3)", 4 },
+		{ 20, 0, 0, 0, "truncated in the counts",
+		    "key/value count needs 8 bytes but the file ends after 4",
+		    16 },
+		{ 0, 8, UINT64_MAX, 8, "huge tensor count",
+		    "tensor count 18446744073709551615 cannot fit", 8 },
+		{ 0, 16, (uint64_t)1 << 40, 8, "huge key/value count",
+		    "key/value count 1099511627776 cannot fit", 16 },
+	};
 
 	expect_fail("empty file", xmalloc(1), 0, "header", "file is empty", -1);
 	b = xmemdup("GGU", 3);
@@ -403,38 +431,18 @@ test_header_corruption(void)
 	b = wbytes(small_writer(), &n);
 	memcpy(b, "FUGG", 4);
 	expect_fail("byte-swapped magic", b, n, "header", "looks big-endian", 0);
-	b = wbytes(small_writer(), &n);
-	expect_fail("file of only the magic", xmemdup(b, 4), 4, "header",
-	    "version needs 4 bytes but the file ends after 0", 4);
-	free(b);
-	b = wbytes(small_writer(), &n);
-	put_le(b, 4, 1, 4);
-	expect_fail("version 1", b, n, "header", "GGUF v1 is not supported "
-	    "(obsolete format); convert the file with a current tool", 4);
-	b = wbytes(small_writer(), &n);
-	put_le(b, 4, 0, 4);
-	expect_fail("version 0", b, n, "header",
-	    "unsupported GGUF version 0", 4);
-	b = wbytes(small_writer(), &n);
-	put_le(b, 4, 4, 4);
-	expect_fail("version 4", b, n, "header",
-	    "unsupported GGUF version 4", 4);
-	b = wbytes(small_writer(), &n);
-	put_le(b, 4, 0x03000000, 4);
-	expect_fail("big-endian version", b, n, "header",
-	    "looks big-endian (byte-swapped version 3)", 4);
-	b = wbytes(small_writer(), &n);
-	expect_fail("truncated in the counts", xmemdup(b, 20), 20, "header",
-	    "key/value count needs 8 bytes but the file ends after 4", 16);
-	free(b);
-	b = wbytes(small_writer(), &n);
-	put_le(b, 8, UINT64_MAX, 8);
-	expect_fail("huge tensor count", b, n, "header",
-	    "tensor count 18446744073709551615 cannot fit", 8);
-	b = wbytes(small_writer(), &n);
-	put_le(b, 16, (uint64_t)1 << 40, 8);
-	expect_fail("huge key/value count", b, n, "header",
-	    "key/value count 1099511627776 cannot fit", 16);
+	for (i = 0; i < sizeof hdr / sizeof hdr[0]; i++) {
+		b = wbytes(small_writer(), &n);
+		if (hdr[i].cut != 0) {
+			expect_fail(hdr[i].kind, xmemdup(b, hdr[i].cut),
+			    hdr[i].cut, "header", hdr[i].msg, hdr[i].at);
+			free(b);
+			continue;
+		}
+		put_le(b, hdr[i].off, hdr[i].v, hdr[i].width);
+		expect_fail(hdr[i].kind, b, n, "header", hdr[i].msg,
+		    hdr[i].at);
+	}
 	b = wbytes(small_writer(), &n);
 	put_le(b, 8, (n - 24) / 32, 8);
 	put_le(b, 16, (n - 24) / 13, 8);
