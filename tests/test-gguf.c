@@ -460,58 +460,58 @@ test_kv_corruption(void)
 {
 	struct gguf_writer	*w;
 	uint8_t			*b, val[32];
-	size_t			 n;
+	size_t			 n, i;
 	uint32_t		 u32;
 	long long		 o;
+	char			*big = xmalloc(70000);	/* a key too long */
+	/*
+	 * One key/value of a one-byte value, written raw (after a valid
+	 * general.ok if after_ok), that the reader refuses.
+	 */
+	const struct {
+		int		 after_ok;
+		const char	*key;
+		size_t		 len;
+		uint32_t	 type;
+		const char	*kind, *field, *msg;
+		long long	 at;
+	} keys[] = {
+		{ 0, big, 70000, GGUF_T_UINT8, "key longer than 65535",
+		    "key/value #0", "key length 70000 exceeds 65535", 24 },
+		{ 0, "", 0, GGUF_T_UINT8, "empty key", "key/value #0",
+		    "key is empty", 24 },
+		{ 1, "bad\xff\xfekey", 8, GGUF_T_UINT8, "non-UTF-8 key",
+		    "key 'bad\\xff\\xfekey'", "key is not valid UTF-8",
+		    24 + 8 + 10 + 4 + 4 },
+		{ 0, "a\0b", 3, GGUF_T_UINT8, "key with NUL", "key 'a\\x00b'",
+		    "key contains a NUL byte", 24 },
+		{ 0, "\xed\xa0\x80", 3, GGUF_T_UINT8,
+		    "key with a UTF-16 surrogate", "key '",
+		    "key is not valid UTF-8", 24 },
+		/* value types */
+		{ 0, "x.y", 3, 13, "value type 13", "key 'x.y'",
+		    "invalid value type 13 (valid: 0..12)", 24 + 8 + 3 },
+		{ 0, "x.y", 3, 0xffffffffu, "value type 2^32-1", "key 'x.y'",
+		    "invalid value type 4294967295", 24 + 8 + 3 },
+	};
 
 	/* key length fields */
 	b = wbytes(small_writer(), &n);
 	put_le(b, 24, (uint64_t)1 << 63, 8);
 	expect_fail("huge key length", b, n, "key/value #0",
 	    "key length 9223372036854775808 runs past end of file", 24);
-	w = gguf_writer_new(3);
-	{
-		char	*big = xmalloc(70000);
-
-		memset(big, 'k', 70000);
-		gguf_w_kv_raw(w, big, 70000, GGUF_T_UINT8, "\1", 1);
-		free(big);
+	memset(big, 'k', 70000);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		w = gguf_writer_new(3);
+		if (keys[i].after_ok)
+			gguf_w_u32(w, "general.ok", 1);
+		gguf_w_kv_raw(w, keys[i].key, keys[i].len, keys[i].type,
+		    "\1", 1);
+		b = wbytes(w, &n);
+		expect_fail(keys[i].kind, b, n, keys[i].field, keys[i].msg,
+		    keys[i].at);
 	}
-	b = wbytes(w, &n);
-	expect_fail("key longer than 65535", b, n, "key/value #0",
-	    "key length 70000 exceeds 65535", 24);
-	w = gguf_writer_new(3);
-	gguf_w_kv_raw(w, "", 0, GGUF_T_UINT8, "\1", 1);
-	b = wbytes(w, &n);
-	expect_fail("empty key", b, n, "key/value #0", "key is empty", 24);
-	w = gguf_writer_new(3);
-	gguf_w_u32(w, "general.ok", 1);
-	gguf_w_kv_raw(w, "bad\xff\xfekey", 8, GGUF_T_UINT8, "\1", 1);
-	b = wbytes(w, &n);
-	expect_fail("non-UTF-8 key", b, n, "key 'bad\\xff\\xfekey'",
-	    "key is not valid UTF-8", 24 + 8 + 10 + 4 + 4);
-	w = gguf_writer_new(3);
-	gguf_w_kv_raw(w, "a\0b", 3, GGUF_T_UINT8, "\1", 1);
-	b = wbytes(w, &n);
-	expect_fail("key with NUL", b, n, "key 'a\\x00b'",
-	    "key contains a NUL byte", 24);
-	w = gguf_writer_new(3);
-	gguf_w_kv_raw(w, "\xed\xa0\x80", 3, GGUF_T_UINT8, "\1", 1);
-	b = wbytes(w, &n);
-	expect_fail("key with a UTF-16 surrogate", b, n, "key '",
-	    "key is not valid UTF-8", 24);
-
-	/* value types */
-	w = gguf_writer_new(3);
-	gguf_w_kv_raw(w, "x.y", 3, 13, "\1", 1);
-	b = wbytes(w, &n);
-	expect_fail("value type 13", b, n, "key 'x.y'",
-	    "invalid value type 13 (valid: 0..12)", 24 + 8 + 3);
-	w = gguf_writer_new(3);
-	gguf_w_kv_raw(w, "x.y", 3, 0xffffffffu, "\1", 1);
-	b = wbytes(w, &n);
-	expect_fail("value type 2^32-1", b, n, "key 'x.y'",
-	    "invalid value type 4294967295", 24 + 8 + 3);
+	free(big);
 	w = gguf_writer_new(3);
 	put_le(val, 0, GGUF_T_ARRAY, 4);
 	put_le(val, 4, 1, 8);
