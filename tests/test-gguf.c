@@ -494,6 +494,47 @@ test_kv_corruption(void)
 		{ 0, "x.y", 3, 0xffffffffu, "value type 2^32-1", "key 'x.y'",
 		    "invalid value type 4294967295", 24 + 8 + 3 },
 	};
+	/*
+	 * An array header (element type, count) in a len-byte value that
+	 * the reader refuses.
+	 */
+	static const struct {
+		const char	*key;
+		uint32_t	 type;
+		uint64_t	 count;
+		size_t		 len;
+		const char	*kind, *field, *msg;
+		long long	 at;
+	} arrs[] = {
+		{ "x.nested", GGUF_T_ARRAY, 1, 12, "nested array",
+		    "key 'x.nested'", "nested arrays are not supported",
+		    24 + 8 + 8 + 4 },
+		{ "x.a", 20, 1, 12, "array element type 20", "key 'x.a'",
+		    "invalid array element type 20", 24 + 8 + 3 + 4 },
+		{ "x.a", GGUF_T_UINT64, (uint64_t)1 << 61, 12,
+		    "array count * size overflows", "key 'x.a'",
+		    "array of 2305843009213693952 UINT64 elements does not fit",
+		    24 + 8 + 3 + 4 + 4 },
+		{ "x.a", GGUF_T_UINT32, 100, 12 + 8,
+		    "array longer than the file", "key 'x.a'",
+		    "array of 100 UINT32 elements does not fit", -1 },
+	};
+	/* UINT32 values of keys the reader checks, that it refuses. */
+	static const struct {
+		const char	*key;
+		uint32_t	 v;
+		const char	*kind, *field, *msg;
+	} u32s[] = {
+		{ "general.alignment", 0, "alignment 0",
+		    "key 'general.alignment'",
+		    "alignment 0 is not a power of two" },
+		{ "general.alignment", 48, "alignment 48",
+		    "key 'general.alignment'",
+		    "alignment 48 is not a power of two" },
+		{ "general.architecture", 7, "architecture not a string",
+		    "key 'general.architecture'",
+		    "expected a STRING, found UINT32" },
+	};
 
 	/* key length fields */
 	b = wbytes(small_writer(), &n);
@@ -512,35 +553,16 @@ test_kv_corruption(void)
 		    keys[i].at);
 	}
 	free(big);
-	w = gguf_writer_new(3);
-	put_le(val, 0, GGUF_T_ARRAY, 4);
-	put_le(val, 4, 1, 8);
-	gguf_w_kv_raw(w, "x.nested", 8, GGUF_T_ARRAY, val, 12);
-	b = wbytes(w, &n);
-	expect_fail("nested array", b, n, "key 'x.nested'",
-	    "nested arrays are not supported", 24 + 8 + 8 + 4);
-	w = gguf_writer_new(3);
-	put_le(val, 0, 20, 4);
-	put_le(val, 4, 1, 8);
-	gguf_w_kv_raw(w, "x.a", 3, GGUF_T_ARRAY, val, 12);
-	b = wbytes(w, &n);
-	expect_fail("array element type 20", b, n, "key 'x.a'",
-	    "invalid array element type 20", 24 + 8 + 3 + 4);
-	w = gguf_writer_new(3);
-	put_le(val, 0, GGUF_T_UINT64, 4);
-	put_le(val, 4, (uint64_t)1 << 61, 8);
-	gguf_w_kv_raw(w, "x.a", 3, GGUF_T_ARRAY, val, 12);
-	b = wbytes(w, &n);
-	expect_fail("array count * size overflows", b, n, "key 'x.a'",
-	    "array of 2305843009213693952 UINT64 elements does not fit",
-	    24 + 8 + 3 + 4 + 4);
-	w = gguf_writer_new(3);
-	put_le(val, 0, GGUF_T_UINT32, 4);
-	put_le(val, 4, 100, 8);
-	gguf_w_kv_raw(w, "x.a", 3, GGUF_T_ARRAY, val, 12 + 8);
-	b = wbytes(w, &n);
-	expect_fail("array longer than the file", b, n, "key 'x.a'",
-	    "array of 100 UINT32 elements does not fit", -1);
+	for (i = 0; i < sizeof arrs / sizeof arrs[0]; i++) {
+		w = gguf_writer_new(3);
+		put_le(val, 0, arrs[i].type, 4);
+		put_le(val, 4, arrs[i].count, 8);
+		gguf_w_kv_raw(w, arrs[i].key, strlen(arrs[i].key),
+		    GGUF_T_ARRAY, val, arrs[i].len);
+		b = wbytes(w, &n);
+		expect_fail(arrs[i].kind, b, n, arrs[i].field, arrs[i].msg,
+		    arrs[i].at);
+	}
 	w = gguf_writer_new(3);
 	put_le(val, 0, GGUF_T_STRING, 4);
 	put_le(val, 4, 2, 8);
@@ -578,22 +600,13 @@ test_kv_corruption(void)
 	b = wbytes(w, &n);
 	expect_fail("alignment stored as UINT64", b, n,
 	    "key 'general.alignment'", "expected a UINT32, found UINT64", 24);
-	w = gguf_writer_new(3);
-	gguf_w_u32(w, "general.alignment", 0);
-	b = wbytes(w, &n);
-	expect_fail("alignment 0", b, n, "key 'general.alignment'",
-	    "alignment 0 is not a power of two", 24);
-	w = gguf_writer_new(3);
-	gguf_w_u32(w, "general.alignment", 48);
-	b = wbytes(w, &n);
-	expect_fail("alignment 48", b, n, "key 'general.alignment'",
-	    "alignment 48 is not a power of two", 24);
-	w = gguf_writer_new(3);
-	gguf_w_u32(w, "general.architecture", 7);
-	b = wbytes(w, &n);
-	expect_fail("architecture not a string", b, n,
-	    "key 'general.architecture'", "expected a STRING, found UINT32",
-	    24);
+	for (i = 0; i < sizeof u32s / sizeof u32s[0]; i++) {
+		w = gguf_writer_new(3);
+		gguf_w_u32(w, u32s[i].key, u32s[i].v);
+		b = wbytes(w, &n);
+		expect_fail(u32s[i].kind, b, n, u32s[i].field, u32s[i].msg,
+		    24);
+	}
 	w = gguf_writer_new(3);
 	u32 = 5;
 	gguf_w_arr(w, "tokenizer.ggml.tokens", GGUF_T_UINT32, &u32, 1);
