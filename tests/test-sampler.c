@@ -335,6 +335,15 @@ test_nonfinite(void)
 	}
 }
 
+/* The default parameters, greedy (temp 0) with seed 1. */
+static void
+greedy_params(struct sampler_params *p)
+{
+	sampler_params_default(p);
+	p->temp = 0.0f;
+	p->seed = 1;
+}
+
 static void
 test_penalties(void)
 {
@@ -343,11 +352,9 @@ test_penalties(void)
 	float			 l[NV];
 	int			 i;
 
-	sampler_params_default(&p);
-	p.temp = 0.0f;
+	greedy_params(&p);
 	p.repeat_penalty = 2.0f;
 	p.repeat_last_n = 3;
-	p.seed = 1;
 	s = sampler_create(&p, NV);
 	sampler_accept(s, 0);
 	sampler_accept(s, 1);
@@ -376,11 +383,9 @@ test_penalties(void)
 	    "reset forgets the history");
 	sampler_free(s);
 
-	sampler_params_default(&p);
-	p.temp = 0.0f;
+	greedy_params(&p);
 	p.freq_penalty = 0.5f;
 	p.presence_penalty = 0.25f;
-	p.seed = 1;
 	s = sampler_create(&p, NV);
 	for (i = 0; i < 3; i++)
 		sampler_accept(s, 7);
