@@ -50,9 +50,11 @@ test_strings(void)
 		int			 n, add_assistant;
 		const char		*want, *descr;
 	} r[] = {
-		{ TMPL_CHATML, t, 2, 1, SYS "<|im_start|>user\nHello<|im_end|>\n"
+		{ TMPL_CHATML, t, 2, 1,
+		    SYS "<|im_start|>user\nHello<|im_end|>\n"
 		    "<|im_start|>assistant\n", "chatml: llama.cpp's example" },
-		{ TMPL_CHATML, t, 2, 0, SYS "<|im_start|>user\nHello<|im_end|>\n",
+		{ TMPL_CHATML, t, 2, 0,
+		    SYS "<|im_start|>user\nHello<|im_end|>\n",
 		    "chatml: without generation prompt" },
 		{ TMPL_MEDITRON, t, 2, 1,
 		    SYS "<|im_start|>question\nHello<|im_end|>\n"
