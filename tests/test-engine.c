@@ -489,6 +489,9 @@ piece(const struct tokenizer *tok, const char *s)
 }
 
 #define SP "\xe2\x96\x81"
+#define IMS "<|im_start|>"
+#define IME "<|im_end|>"
+#define NL "<0x0A>"
 
 static void
 test_chatml_ids(struct engine *e, const struct tokenizer *tok)
@@ -502,12 +505,15 @@ test_chatml_ids(struct engine *e, const struct tokenizer *tok)
 	int32_t			*ids, want[64];
 	char			*cause = NULL;
 	int			 n, nw = 0, i, ok;
-	int32_t			 ims, ime, nl;
-	const char		*lt = "<", *bar = "|";
+	/* The pieces of the prompt after BOS. */
+	static const char *const pieces[] = {
+		IMS, SP "system", NL, "Y", "o", "u", SP "are", SP "a",
+		SP "doctor", IME, SP, NL,
+		IMS, SP "user", NL, "H", "e", "l", "l", "o", SP,
+		"<", "|", "i", "m", "_", "e", "n", "d", "|", ">", IME, SP, NL,
+		IMS, SP "assistant", NL,
+	};
 
-	ims = piece(tok, "<|im_start|>");
-	ime = piece(tok, "<|im_end|>");
-	nl = piece(tok, "<0x0A>");
 	/*
 	 * llama.cpp: "<|im_start|>system\nYou are a doctor<|im_end|>\n
 	 * <|im_start|>user\nHello <|im_end|><|im_end|>\n<|im_start|>
@@ -515,43 +521,8 @@ test_chatml_ids(struct engine *e, const struct tokenizer *tok)
 	 * raw fragment after a special token gets the SPM space prefix.
 	 */
 	want[nw++] = 1;
-	want[nw++] = ims;
-	want[nw++] = piece(tok, SP "system");
-	want[nw++] = nl;
-	want[nw++] = piece(tok, "Y");
-	want[nw++] = piece(tok, "o");
-	want[nw++] = piece(tok, "u");
-	want[nw++] = piece(tok, SP "are");
-	want[nw++] = piece(tok, SP "a");
-	want[nw++] = piece(tok, SP "doctor");
-	want[nw++] = ime;
-	want[nw++] = piece(tok, SP);
-	want[nw++] = nl;
-	want[nw++] = ims;
-	want[nw++] = piece(tok, SP "user");
-	want[nw++] = nl;
-	want[nw++] = piece(tok, "H");
-	want[nw++] = piece(tok, "e");
-	want[nw++] = piece(tok, "l");
-	want[nw++] = piece(tok, "l");
-	want[nw++] = piece(tok, "o");
-	want[nw++] = piece(tok, SP);
-	want[nw++] = piece(tok, lt);
-	want[nw++] = piece(tok, bar);
-	want[nw++] = piece(tok, "i");
-	want[nw++] = piece(tok, "m");
-	want[nw++] = piece(tok, "_");
-	want[nw++] = piece(tok, "e");
-	want[nw++] = piece(tok, "n");
-	want[nw++] = piece(tok, "d");
-	want[nw++] = piece(tok, bar);
-	want[nw++] = piece(tok, ">");
-	want[nw++] = ime;
-	want[nw++] = piece(tok, SP);
-	want[nw++] = nl;
-	want[nw++] = ims;
-	want[nw++] = piece(tok, SP "assistant");
-	want[nw++] = nl;
+	for (i = 0; i < (int)(sizeof pieces / sizeof pieces[0]); i++)
+		want[nw++] = piece(tok, pieces[i]);
 
 	engine_sampling_default(&s);
 	s.max_tokens = 16;
