@@ -481,6 +481,15 @@ test_bad_models(const char *demo, const char *dir)
 	}
 }
 
+/* Report *cause as a failed test; free it and set it to NULL. */
+static void
+fail_cause(char **cause)
+{
+	test_cond(0, *cause);
+	free(*cause);
+	*cause = NULL;
+}
+
 /* Id of piece text s in the demo vocabulary (-1 if absent). */
 static int32_t
 piece(const struct tokenizer *tok, const char *s)
@@ -528,8 +537,7 @@ test_chatml_ids(struct engine *e, const struct tokenizer *tok)
 	s.max_tokens = 16;
 	if (engine_chat_tokens(e, "chatml", msgs, 2, &s, &ids, &n, &res,
 	    &cause) != 0) {
-		test_cond(0, cause);
-		free(cause);
+		fail_cause(&cause);
 		return;
 	}
 	ok = n == nw;
@@ -651,9 +659,7 @@ main(void)
 		model_free(m);
 		gguf_close(gf);
 	} else {
-		test_cond(0, cause);
-		free(cause);
-		cause = NULL;
+		fail_cause(&cause);
 	}
 
 	/* ChatML ids (the tokenizer of the open engine's file). */
@@ -688,9 +694,7 @@ main(void)
 		tokenizer_free(tok);
 		gguf_close(gf);
 	} else {
-		test_cond(0, cause);
-		free(cause);
-		cause = NULL;
+		fail_cause(&cause);
 	}
 	engine_close(e);
 
