@@ -571,9 +571,23 @@ main(void)
 	int32_t			 chain[16], ids[48];
 	float			*a, *b;
 	double			 md;
-	int			 i, n, nv, rv;
+	int			 i, k, n, nv, rv;
 	int32_t			 sys_id = -2;
 	atomic_int		 flag;
+	/* Ways a scripted chat stops early (cancel: by engine_cancel()). */
+	static const struct {
+		int			 stop_after, cancel, max_tokens;
+		enum engine_stop	 stop;
+		int			 n_gen;
+		const char		*descr;
+	} stops[] = {
+		{ 2, 0, -1, ENGINE_STOP_CANCEL, 2,
+		    "emit returning nonzero cancels" },
+		{ 0, 1, -1, ENGINE_STOP_CANCEL, 1,
+		    "engine_cancel stops after one token" },
+		{ 0, 0, 3, ENGINE_STOP_LENGTH, 3,
+		    "max_tokens stops generation" },
+	};
 
 	if (mkdtemp(dir) == NULL) {
 		test_cond(0, "mkdtemp");
@@ -708,27 +722,20 @@ main(void)
 		    "stops at the <|im_end|> token ('%s', %d tokens)", c1.buf,
 		    res.n_gen);
 
-		/* Cancel from the callback: stops within one token. */
-		memset(&c1, 0, sizeof c1);
-		c1.stop_after = 2;
-		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
-		    &res, &cause);
-		test_cond(rv == 0 && res.stop == ENGINE_STOP_CANCEL &&
-		    res.n_gen == 2, "emit returning nonzero cancels");
-		memset(&c1, 0, sizeof c1);
-		c1.cancel = e;
-		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
-		    &res, &cause);
-		test_cond(rv == 0 && res.stop == ENGINE_STOP_CANCEL &&
-		    res.n_gen == 1, "engine_cancel stops after one token");
-
-		/* max_tokens. */
-		memset(&c1, 0, sizeof c1);
-		s.max_tokens = 3;
-		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
-		    &res, &cause);
-		test_cond(rv == 0 && res.stop == ENGINE_STOP_LENGTH &&
-		    res.n_gen == 3, "max_tokens stops generation");
+		/*
+		 * Cancel from the callback (stops within one token), by
+		 * engine_cancel(), and max_tokens.
+		 */
+		for (k = 0; k < (int)(sizeof stops / sizeof stops[0]); k++) {
+			memset(&c1, 0, sizeof c1);
+			c1.stop_after = stops[k].stop_after;
+			c1.cancel = stops[k].cancel ? e : NULL;
+			s.max_tokens = stops[k].max_tokens;
+			rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit,
+			    &c1, &res, &cause);
+			test_cond(rv == 0 && res.stop == stops[k].stop &&
+			    res.n_gen == stops[k].n_gen, stops[k].descr);
+		}
 
 		/* Multi-turn: the history is not evaluated again. */
 		s.max_tokens = -1;
