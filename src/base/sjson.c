@@ -27,6 +27,7 @@ static void	 sjson_ws(struct sjson_cur *);
 static int	 sjson_err(struct sjson_cur *, const char *);
 static int	 sjson_str(struct sjson_cur *, char **, size_t *);
 static int	 sjson_hex4(struct sjson_cur *, uint32_t *);
+static int	 sjson_digits(struct sjson_cur *);
 static int	 sjson_integer(const struct sjson *, int, int64_t *, uint64_t *);
 
 static int
@@ -184,6 +185,17 @@ sjson_lit(struct sjson_cur *c, const char *w)
 	return 1;
 }
 
+/* Skip one or more digits: -1 ("bad number") if there is none. */
+static int
+sjson_digits(struct sjson_cur *c)
+{
+	if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+		return sjson_err(c, "bad number");
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+		c->p++;
+	return 0;
+}
+
 static struct sjson *
 sjson_number(struct sjson_cur *c)
 {
@@ -192,35 +204,21 @@ sjson_number(struct sjson_cur *c)
 
 	if (c->p < c->end && *c->p == '-')
 		c->p++;
-	if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-		sjson_err(c, "bad number");
-		return NULL;
-	}
-	if (*c->p == '0')
+	if (c->p < c->end && *c->p == '0')
 		c->p++;
-	else {
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-			c->p++;
-	}
+	else if (sjson_digits(c) != 0)
+		return NULL;
 	if (c->p < c->end && *c->p == '.') {
 		c->p++;
-		if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-			sjson_err(c, "bad number");
+		if (sjson_digits(c) != 0)
 			return NULL;
-		}
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-			c->p++;
 	}
 	if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
 		c->p++;
 		if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
 			c->p++;
-		if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-			sjson_err(c, "bad number");
+		if (sjson_digits(c) != 0)
 			return NULL;
-		}
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-			c->p++;
 	}
 	v = sjson_new(SJSON_NUMBER);
 	v->len = (size_t)(c->p - s);
