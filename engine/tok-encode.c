@@ -65,10 +65,8 @@ static void
 tok_fragv_push(struct tok_fragv *fv, int32_t id, int ps, size_t off,
     size_t len)
 {
-	if (fv->n == fv->cap) {
-		fv->cap = fv->cap == 0 ? 16 : fv->cap * 2;
-		fv->v = xreallocarray(fv->v, fv->cap, sizeof *fv->v);
-	}
+	if (fv->n == fv->cap)
+		fv->v = xgrowarray(fv->v, &fv->cap, 16, sizeof *fv->v);
 	fv->v[fv->n].id = id;
 	fv->v[fv->n].ps = ps;
 	fv->v[fv->n].off = off;

@@ -267,8 +267,7 @@ sjson_container(struct sjson_cur *c, int depth, enum sjson_type type,
 		if ((item = sjson_value(c, depth + 1)) == NULL)
 			goto fail;
 		if (v->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			v->items = xreallocarray(v->items, cap,
+			v->items = xgrowarray(v->items, &cap, 8,
 			    sizeof *v->items);
 			if (object)
 				v->keys = xreallocarray(v->keys, cap,

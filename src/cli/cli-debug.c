@@ -112,7 +112,8 @@ debug_logits(int argc, char **argv)
 		{ 't', "--threads", 0, ENGINE_THREADS_MAX, &nt },
 		{ 0, NULL, 0, 0, NULL }
 	};
-	int		 rc, n = 0, cap = 0, nv, i, s, j, k, b;
+	int		 rc, n = 0, nv, i, s, j, k, b;
+	size_t		 cap = 0;
 	const struct cli_opt opts[] = {
 		{ "model", required_argument, 'm', &model, NULL },
 		{ "tokens", required_argument, 'k', &toks, NULL },
@@ -139,10 +140,8 @@ debug_logits(int argc, char **argv)
 			free(ids);
 			return 2;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			ids = xreallocarray(ids, cap, sizeof *ids);
-		}
+		if ((size_t)n == cap)
+			ids = xgrowarray(ids, &cap, 64, sizeof *ids);
 		ids[n++] = (int32_t)v;
 	}
 	free(copy);
