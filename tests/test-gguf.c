@@ -389,10 +389,7 @@ test_header_corruption(void)
 {
 	uint8_t		 *b;
 	size_t		  n, i;
-	/*
-	 * The fixture cut after its first cut bytes, or with the width-byte
-	 * field at off set to v; the error is reported at offset at.
-	 */
+	/* The fixture cut to cut bytes, or its width-byte field at off = v. */
 	static const struct {
 		size_t		 cut, off;
 		uint64_t	 v;
@@ -464,10 +461,7 @@ test_kv_corruption(void)
 	uint32_t		 u32;
 	long long		 o;
 	char			*big = xmalloc(70000);	/* a key too long */
-	/*
-	 * One key/value of a one-byte value, written raw (after a valid
-	 * general.ok if after_ok), that the reader refuses.
-	 */
+	/* Refused raw key/values (after a valid general.ok if after_ok). */
 	const struct {
 		int		 after_ok;
 		const char	*key;
@@ -494,10 +488,7 @@ test_kv_corruption(void)
 		{ 0, "x.y", 3, 0xffffffffu, "value type 2^32-1", "key 'x.y'",
 		    "invalid value type 4294967295", 24 + 8 + 3 },
 	};
-	/*
-	 * An array header (element type, count) in a len-byte value that
-	 * the reader refuses.
-	 */
+	/* Refused array headers (element type, count) in len-byte values. */
 	static const struct {
 		const char	*key;
 		uint32_t	 type;
@@ -675,10 +666,7 @@ test_tensor_corruption(void)
 		{ QT_Q8_1, 36, "activation-only Q8_1",
 		    "type Q8_1 (9) is an activation-only type" },
 	};
-	/*
-	 * Data offsets of a 128-byte tensor 'w' alone, or of a tensor 'b'
-	 * after a 256-byte 'a' (two), that point outside the data.
-	 */
+	/* Bad data offsets of 128-byte 'w', or 'b' after 256-byte 'a' (two). */
 	static const struct {
 		int		 two;
 		uint64_t	 offset;

@@ -1,9 +1,10 @@
 /*
  * cli-util.c -- what the subcommands share: untrusted text on a terminal,
- * one-line errors, opening the store and the option loop.  Text from a database or a
- * file goes through utf8_safe() (caret notation for C0 and DEL, U+FFFD
- * for C1 controls, invalid UTF-8 and bidi controls), so it cannot move
- * the cursor, change the terminal's settings or reorder what is shown.
+ * one-line errors, opening the store and the option loop.  Text from a
+ * database or a file goes through utf8_safe() (caret notation for C0 and
+ * DEL, U+FFFD for C1 controls, invalid UTF-8 and bidi controls), so it
+ * cannot move the cursor, change the terminal's settings or reorder what
+ * is shown.
  */
 #include <assert.h>
 #include <getopt.h>
