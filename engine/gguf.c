@@ -84,6 +84,7 @@ static void	 gguf_set_field(struct gguf_ctx *, const char *, const char *,
 		    size_t);
 static int	 gguf_need(struct gguf_ctx *, uint64_t, const char *);
 static int	 gguf_rd_u32(struct gguf_ctx *, uint32_t *, const char *);
+static int	 gguf_rd_vtype(struct gguf_ctx *, const char *, uint32_t *);
 static int	 gguf_rd_u64(struct gguf_ctx *, uint64_t *, const char *);
 static int	 gguf_rd_uint(struct gguf_ctx *, size_t, uint64_t *,
 		    const char *);
@@ -341,22 +342,17 @@ gguf_vtype_name(uint32_t t)
 void
 gguf_decode_scalar(struct gguf_kv *kv, uint32_t t, const uint8_t *p)
 {
-	uint64_t	raw = gguf_rd_le(p, gguf_vtype_size(t));
+	size_t		sz = gguf_vtype_size(t);
+	uint64_t	raw = gguf_rd_le(p, sz), sign;
 	uint32_t	u32;
 	float		f;
 
 	switch (t) {
-	case GGUF_T_INT8:
-		kv->v.i64 = (int8_t)raw;
-		break;
-	case GGUF_T_INT16:
-		kv->v.i64 = (int16_t)raw;
-		break;
-	case GGUF_T_INT32:
-		kv->v.i64 = (int32_t)raw;
-		break;
+	case GGUF_T_INT8: case GGUF_T_INT16: case GGUF_T_INT32:
 	case GGUF_T_INT64:
-		kv->v.i64 = (int64_t)raw;
+		/* Sign-extend the sz-byte two's complement value. */
+		sign = (uint64_t)1 << (8 * sz - 1);
+		kv->v.i64 = (int64_t)((raw ^ sign) - sign);
 		break;
 	case GGUF_T_FLOAT32:
 		u32 = (uint32_t)raw;
@@ -388,6 +384,21 @@ gguf_rd_scalar(struct gguf_ctx *ctx, struct gguf_kv *kv, uint32_t t)
 	return 0;
 }
 
+/* Read a value type (what names it in messages); -1 if it is unknown. */
+static int
+gguf_rd_vtype(struct gguf_ctx *ctx, const char *what, uint32_t *t)
+{
+	uint64_t	off = ctx->pos;
+
+	if (gguf_rd_u32(ctx, t, what) != 0)
+		return -1;
+	if (*t >= GGUF_T_COUNT) {
+		return GGUF_CORRUPT(ctx, off, "invalid %s %u (valid: 0..12)",
+		    what, *t);
+	}
+	return 0;
+}
+
 /* Read one key/value record at the cursor into kv. */
 static int
 gguf_rd_kv(struct gguf_ctx *ctx, struct gguf_kv *kv)
@@ -400,24 +411,15 @@ gguf_rd_kv(struct gguf_ctx *ctx, struct gguf_kv *kv)
 	kv->offset = ctx->pos;
 	if (gguf_rd_name(ctx, GGUF_MAX_KEY, "key", "key", &kv->key) != 0)
 		return -1;
-	off = ctx->pos;
-	if (gguf_rd_u32(ctx, &t, "value type") != 0)
+	if (gguf_rd_vtype(ctx, "value type", &t) != 0)
 		return -1;
-	if (t >= GGUF_T_COUNT) {
-		return GGUF_CORRUPT(ctx, off,
-		    "invalid value type %u (valid: 0..12)", t);
-	}
 	kv->type = t;
 	if (t != GGUF_T_ARRAY)
 		return gguf_rd_scalar(ctx, kv, t);
 
 	off = ctx->pos;
-	if (gguf_rd_u32(ctx, &et, "array element type") != 0)
+	if (gguf_rd_vtype(ctx, "array element type", &et) != 0)
 		return -1;
-	if (et >= GGUF_T_COUNT) {
-		return GGUF_CORRUPT(ctx, off,
-		    "invalid array element type %u (valid: 0..12)", et);
-	}
 	if (et == GGUF_T_ARRAY) {
 		return GGUF_CORRUPT(ctx, off,
 		    "nested arrays are not supported");

@@ -52,6 +52,9 @@ static void	 fmt_bytes(struct buf *, uint64_t);
 static void	 fmt_count(struct buf *, uint64_t);
 static size_t	 text_width(const char *);
 static int64_t	 inspect_ftype(const struct gguf_file *);
+static int	 inspect_mem(const struct engine_file_summary *, uint64_t *,
+		    uint64_t *);
+static void	 json_key_str(struct buf *, const struct gguf_kv *);
 
 /* ---- summary --------------------------------------------------------- */
 
@@ -487,6 +490,33 @@ inspect_ftype(const struct gguf_file *f)
 	return (int64_t)kv->v.u64;
 }
 
+/*
+ * The memory engine_mem_needed() gives at the trained context (*mem) and
+ * the f16 KV cache's part of it (*kvb); 0 if the file records no context
+ * length or no layers or heads.
+ */
+static int
+inspect_mem(const struct engine_file_summary *s, uint64_t *mem,
+    uint64_t *kvb)
+{
+	if (s->n_ctx_train == 0 || s->n_layer == 0 || s->n_head == 0)
+		return 0;
+	*mem = engine_mem_needed(s, s->n_ctx_train);
+	*kvb = 2 * (uint64_t)s->n_layer * s->n_ctx_train *
+	    (s->n_embd / s->n_head * (uint64_t)s->n_head_kv) * 2;
+	return 1;
+}
+
+/* String key/value kv as a JSON string, or null if absent. */
+static void
+json_key_str(struct buf *b, const struct gguf_kv *kv)
+{
+	if (kv != NULL)
+		esc_json(b, kv->v.str.ptr, kv->v.str.len);
+	else
+		buf_puts(b, "null");
+}
+
 static void
 inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
     struct buf *b)
@@ -528,10 +558,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 		    "%u heads (%u KV), vocabulary %u\n", s->n_layer, s->n_embd,
 		    s->n_ff, s->n_head, s->n_head_kv, s->n_vocab);
 	}
-	if (s->n_ctx_train > 0 && s->n_layer > 0 && s->n_head > 0) {
-		mem = engine_mem_needed(s, s->n_ctx_train);
-		kvb = 2 * (uint64_t)s->n_layer * s->n_ctx_train *
-		    (s->n_embd / s->n_head * (uint64_t)s->n_head_kv) * 2;
+	if (inspect_mem(s, &mem, &kvb)) {
 		buf_printf(b, "memory needed:  ");
 		fmt_bytes(b, mem);
 		buf_printf(b, " at context %u (weights ", s->n_ctx_train);
@@ -627,18 +654,10 @@ inspect_json(const struct gguf_file *f, const struct engine_file_summary *s,
 	esc_json(b, f->path, strlen(f->path));
 	buf_printf(b, ",\n  \"size\": %" PRIu64 ",\n", f->size);
 	buf_printf(b, "  \"version\": %u,\n", f->version);
-	kv = gguf_find(f, "general.architecture");
 	buf_puts(b, "  \"architecture\": ");
-	if (kv != NULL)
-		esc_json(b, kv->v.str.ptr, kv->v.str.len);
-	else
-		buf_puts(b, "null");
-	kv = gguf_find(f, "general.name");
+	json_key_str(b, gguf_find(f, "general.architecture"));
 	buf_puts(b, ",\n  \"name\": ");
-	if (kv != NULL)
-		esc_json(b, kv->v.str.ptr, kv->v.str.len);
-	else
-		buf_puts(b, "null");
+	json_key_str(b, gguf_find(f, "general.name"));
 	ft = inspect_ftype(f);
 	ftn = ft >= 0 ? gguf_ftype_name((uint32_t)ft) : NULL;
 	if (ft >= 0)
@@ -658,10 +677,7 @@ inspect_json(const struct gguf_file *f, const struct engine_file_summary *s,
 	    "%u, \"n_ff\": %u, \"n_head\": %u, \"n_head_kv\": %u, \"n_vocab\": "
 	    "%u", s->n_ctx_train, s->n_layer, s->n_embd, s->n_ff, s->n_head,
 	    s->n_head_kv, s->n_vocab);
-	if (s->n_ctx_train > 0 && s->n_layer > 0 && s->n_head > 0) {
-		mem = engine_mem_needed(s, s->n_ctx_train);
-		kvb = 2 * (uint64_t)s->n_layer * s->n_ctx_train *
-		    (s->n_embd / s->n_head * (uint64_t)s->n_head_kv) * 2;
+	if (inspect_mem(s, &mem, &kvb)) {
 		buf_printf(b, ",\n  \"memory\": {\"n_ctx\": %u, \"total\": %"
 		    PRIu64 ", \"weights\": %" PRIu64 ", \"kv_cache\": %" PRIu64
 		    ", \"buffers\": %" PRIu64 "}", s->n_ctx_train, mem, f->size,

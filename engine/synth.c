@@ -84,7 +84,8 @@ struct synth_vocab {
 	char		**tok;
 	float		*score;
 	int32_t		*type;
-	int		 n, cap;
+	int		 n;
+	size_t		 cap;
 	int		 dedupe;	/* skip texts already present */
 };
 
@@ -140,9 +141,8 @@ synth_vocab_add(struct synth_vocab *v, const char *s, float score,
 		if (strcmp(v->tok[i], s) == 0)
 			return;
 	}
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 1024;
-		v->tok = xreallocarray(v->tok, v->cap, sizeof *v->tok);
+	if ((size_t)v->n == v->cap) {
+		v->tok = xgrowarray(v->tok, &v->cap, 1024, sizeof *v->tok);
 		v->score = xreallocarray(v->score, v->cap, sizeof *v->score);
 		v->type = xreallocarray(v->type, v->cap, sizeof *v->type);
 	}

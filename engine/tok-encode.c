@@ -49,6 +49,7 @@ static void	 tok_partition(const struct tokenizer *, const char *,
 		     struct tok_fragv *);
 static int	 spm_better(const struct spm_bigram *,
 		     const struct spm_bigram *);
+static void	 spm_swap(struct spm_bigram *, size_t, size_t);
 static void	 spm_push(struct spm_bigram *, size_t *,
 		     const struct spm_bigram *);
 static void	 spm_pop(struct spm_bigram *, size_t *, struct spm_bigram *);
@@ -65,10 +66,8 @@ static void
 tok_fragv_push(struct tok_fragv *fv, int32_t id, int ps, size_t off,
     size_t len)
 {
-	if (fv->n == fv->cap) {
-		fv->cap = fv->cap == 0 ? 16 : fv->cap * 2;
-		fv->v = xreallocarray(fv->v, fv->cap, sizeof *fv->v);
-	}
+	if (fv->n == fv->cap)
+		fv->v = xgrowarray(fv->v, &fv->cap, 16, sizeof *fv->v);
 	fv->v[fv->n].id = id;
 	fv->v[fv->n].ps = ps;
 	fv->v[fv->n].off = off;
@@ -164,20 +163,27 @@ spm_better(const struct spm_bigram *a, const struct spm_bigram *b)
 	    (a->score == b->score && a->left < b->left);
 }
 
+/* Exchange heap[a] and heap[b] (the sift-up of push, sift-down of pop). */
+static void
+spm_swap(struct spm_bigram *heap, size_t a, size_t b)
+{
+	struct spm_bigram	t = heap[a];
+
+	heap[a] = heap[b];
+	heap[b] = t;
+}
+
 static void
 spm_push(struct spm_bigram *heap, size_t *n, const struct spm_bigram *bg)
 {
-	size_t			i = (*n)++, p;
-	struct spm_bigram	t;
+	size_t	i = (*n)++, p;
 
 	heap[i] = *bg;
 	while (i > 0) {
 		p = (i - 1) / 2;
 		if (!spm_better(&heap[i], &heap[p]))
 			break;
-		t = heap[i];
-		heap[i] = heap[p];
-		heap[p] = t;
+		spm_swap(heap, i, p);
 		i = p;
 	}
 }
@@ -185,8 +191,7 @@ spm_push(struct spm_bigram *heap, size_t *n, const struct spm_bigram *bg)
 static void
 spm_pop(struct spm_bigram *heap, size_t *n, struct spm_bigram *top)
 {
-	size_t			i = 0, l, r, best;
-	struct spm_bigram	t;
+	size_t	i = 0, l, r, best;
 
 	*top = heap[0];
 	heap[0] = heap[--(*n)];
@@ -200,9 +205,7 @@ spm_pop(struct spm_bigram *heap, size_t *n, struct spm_bigram *top)
 			best = r;
 		if (best == i)
 			break;
-		t = heap[i];
-		heap[i] = heap[best];
-		heap[best] = t;
+		spm_swap(heap, i, best);
 		i = best;
 	}
 }

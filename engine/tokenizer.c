@@ -83,10 +83,8 @@ static void	 tok_build_special(struct tokenizer *);
 void
 tokvec_push(struct tokvec *tv, int32_t id)
 {
-	if (tv->n == tv->cap) {
-		tv->cap = tv->cap == 0 ? 64 : tv->cap * 2;
-		tv->v = xreallocarray(tv->v, tv->cap, sizeof *tv->v);
-	}
+	if (tv->n == tv->cap)
+		tv->v = xgrowarray(tv->v, &tv->cap, 64, sizeof *tv->v);
 	tv->v[tv->n++] = id;
 }
 

@@ -186,6 +186,42 @@ model(int E, int F, int L, int V, int kq, int ftype)
 	return w;
 }
 
+/* A llama file with an n-token vocabulary and no tensors. */
+static struct gguf_writer *
+vocab_only(int n)
+{
+	struct gguf_writer	*w = gguf_writer_new(3);
+
+	gguf_w_str(w, "general.architecture", "llama");
+	vocab(w, n);
+	return w;
+}
+
+/*
+ * The broken files made from the small Q8_0 model: truncated.gguf (cut
+ * 100 bytes short), bad-magic.gguf (GGML's magic; if bad_magic) and
+ * v1.gguf (version 1).
+ */
+static void
+save_broken(int bad_magic)
+{
+	struct gguf_writer	*w = model(32, 64, 1, 8, 0, 7);
+	uint8_t			*b;
+	size_t			 n;
+
+	b = gguf_writer_bytes(w, &n);
+	gguf_writer_free(w);
+	save_bytes(b, n - 100, "truncated.gguf");
+	if (bad_magic) {
+		memcpy(b, "GGML", 4);
+		save_bytes(b, n, "bad-magic.gguf");
+		memcpy(b, "GGUF", 4);
+	}
+	b[4] = 1;
+	save_bytes(b, n, "v1.gguf");
+	free(b);
+}
+
 /* Keys, names and values that must not reach a terminal raw. */
 static struct gguf_writer *
 nasty(void)
@@ -246,8 +282,6 @@ static void
 fixtures(void)
 {
 	struct gguf_writer	*w;
-	uint8_t			*b;
-	size_t			 n;
 	int64_t			 ne[2] = { 64, 4 };
 	uint64_t		 une[2] = { 172, 4 };
 	float			 v[256];
@@ -266,22 +300,10 @@ fixtures(void)
 	gguf_w_tensor(w, "b.weight", QT_F16, 1, ne, v);
 	save(w, "v2-align64.gguf");
 
-	w = gguf_writer_new(3);
-	gguf_w_str(w, "general.architecture", "llama");
-	vocab(w, 40);
-	save(w, "vocab-only.gguf");
+	save(vocab_only(40), "vocab-only.gguf");
 
 	/* broken files */
-	w = model(32, 64, 1, 8, 0, 7);
-	b = gguf_writer_bytes(w, &n);
-	gguf_writer_free(w);
-	save_bytes(b, n - 100, "truncated.gguf");
-	memcpy(b, "GGML", 4);
-	save_bytes(b, n, "bad-magic.gguf");
-	memcpy(b, "GGUF", 4);
-	b[4] = 1;
-	save_bytes(b, n, "v1.gguf");
-	free(b);
+	save_broken(1);
 	w = gguf_writer_new(2);
 	gguf_w_str(w, "general.architecture", "llama");
 	gguf_w_tensor_raw(w, "blk.0.ffn_down.weight", 21, QT_Q8_0, 2, une,
@@ -328,10 +350,7 @@ corpus(void)
 	gguf_w_tensor(w, "y", QT_F32, 2, ne, v);
 	save(w, "align8.gguf");
 
-	w = gguf_writer_new(3);
-	gguf_w_str(w, "general.architecture", "llama");
-	vocab(w, 12);
-	save(w, "vocab.gguf");
+	save(vocab_only(12), "vocab.gguf");
 
 	w = gguf_writer_new(3);
 	b = gguf_writer_bytes(w, &n);
@@ -339,13 +358,7 @@ corpus(void)
 	save_bytes(b, n, "empty-gguf.gguf");
 	free(b);
 
-	w = model(32, 64, 1, 8, 0, 7);
-	b = gguf_writer_bytes(w, &n);
-	gguf_writer_free(w);
-	save_bytes(b, n - 100, "truncated.gguf");
-	b[4] = 1;
-	save_bytes(b, n, "v1.gguf");
-	free(b);
+	save_broken(0);
 }
 
 /* Hostile inputs kept as regression files for the replay test. */

@@ -33,47 +33,50 @@ count_id(const struct tokvec *tv, int32_t id)
 static void
 test_strings(void)
 {
-	struct chat_turn	 t[4];
-	char			*s;
+	static const struct chat_turn	 t[] = {
+		{ CHAT_SYSTEM, "You are a helpful assistant" },
+		{ CHAT_USER, "Hello" },
+	}, u[] = {
+		{ CHAT_SYSTEM, "S" },
+		{ CHAT_USER, "U1" },
+		{ CHAT_ASSISTANT, "A1" },
+		{ CHAT_USER, "U2" },
+	};
+	/* chatfmt_render() of turns[0..n) gives want. */
+#define SYS	"<|im_start|>system\nYou are a helpful assistant<|im_end|>\n"
+	static const struct {
+		enum chat_tmpl		 tm;
+		const struct chat_turn	*turns;
+		int			 n, add_assistant;
+		const char		*want, *descr;
+	} r[] = {
+		{ TMPL_CHATML, t, 2, 1,
+		    SYS "<|im_start|>user\nHello<|im_end|>\n"
+		    "<|im_start|>assistant\n", "chatml: llama.cpp's example" },
+		{ TMPL_CHATML, t, 2, 0,
+		    SYS "<|im_start|>user\nHello<|im_end|>\n",
+		    "chatml: without generation prompt" },
+		{ TMPL_MEDITRON, t, 2, 1,
+		    SYS "<|im_start|>question\nHello<|im_end|>\n"
+		    "<|im_start|>answer\n", "meditron: question/answer roles" },
+		{ TMPL_LLAMA2, u, 4, 1,
+		    "[INST] <<SYS>>\nS\n<</SYS>>\n\nU1 [/INST]A1</s>"
+		    "[INST] U2 [/INST]", "llama2: llama2-sys format" },
+		{ TMPL_LLAMA2, u + 1, 1, 1, "[INST] U1 [/INST]",
+		    "llama2: single user turn" },
+		{ TMPL_CHATML, u, 0, 1, "<|im_start|>assistant\n",
+		    "chatml: no turns, only the generation prompt" },
+	};
+#undef SYS
+	char	*s;
+	size_t	 i;
 
-	t[0].role = CHAT_SYSTEM;
-	t[0].text = "You are a helpful assistant";
-	t[1].role = CHAT_USER;
-	t[1].text = "Hello";
-	s = chatfmt_render(TMPL_CHATML, t, 2, 1);
-	test_cond(strcmp(s, "<|im_start|>system\nYou are a helpful assistant"
-	    "<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n"
-	    "<|im_start|>assistant\n") == 0, "chatml: llama.cpp's example");
-	free(s);
-	s = chatfmt_render(TMPL_CHATML, t, 2, 0);
-	test_cond(strcmp(s, "<|im_start|>system\nYou are a helpful assistant"
-	    "<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n") == 0,
-	    "chatml: without generation prompt");
-	free(s);
-	s = chatfmt_render(TMPL_MEDITRON, t, 2, 1);
-	test_cond(strcmp(s, "<|im_start|>system\nYou are a helpful assistant"
-	    "<|im_end|>\n<|im_start|>question\nHello<|im_end|>\n"
-	    "<|im_start|>answer\n") == 0, "meditron: question/answer roles");
-	free(s);
-
-	t[0].text = "S";
-	t[1].text = "U1";
-	t[2].role = CHAT_ASSISTANT;
-	t[2].text = "A1";
-	t[3].role = CHAT_USER;
-	t[3].text = "U2";
-	s = chatfmt_render(TMPL_LLAMA2, t, 4, 1);
-	test_cond(strcmp(s, "[INST] <<SYS>>\nS\n<</SYS>>\n\nU1 [/INST]A1</s>"
-	    "[INST] U2 [/INST]") == 0, "llama2: llama2-sys format");
-	free(s);
-	s = chatfmt_render(TMPL_LLAMA2, t + 1, 1, 1);
-	test_cond(strcmp(s, "[INST] U1 [/INST]") == 0,
-	    "llama2: single user turn");
-	free(s);
-	s = chatfmt_render(TMPL_CHATML, t, 0, 1);
-	test_cond(strcmp(s, "<|im_start|>assistant\n") == 0,
-	    "chatml: no turns, only the generation prompt");
-	free(s);
+	for (i = 0; i < sizeof r / sizeof r[0]; i++) {
+		s = chatfmt_render(r[i].tm, r[i].turns, r[i].n,
+		    r[i].add_assistant);
+		test_cond(strcmp(s, r[i].want) == 0, r[i].descr);
+		free(s);
+	}
 }
 
 static void

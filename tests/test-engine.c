@@ -481,6 +481,15 @@ test_bad_models(const char *demo, const char *dir)
 	}
 }
 
+/* Report *cause as a failed test; free it and set it to NULL. */
+static void
+fail_cause(char **cause)
+{
+	test_cond(0, *cause);
+	free(*cause);
+	*cause = NULL;
+}
+
 /* Id of piece text s in the demo vocabulary (-1 if absent). */
 static int32_t
 piece(const struct tokenizer *tok, const char *s)
@@ -489,6 +498,9 @@ piece(const struct tokenizer *tok, const char *s)
 }
 
 #define SP "\xe2\x96\x81"
+#define IMS "<|im_start|>"
+#define IME "<|im_end|>"
+#define NL "<0x0A>"
 
 static void
 test_chatml_ids(struct engine *e, const struct tokenizer *tok)
@@ -502,12 +514,15 @@ test_chatml_ids(struct engine *e, const struct tokenizer *tok)
 	int32_t			*ids, want[64];
 	char			*cause = NULL;
 	int			 n, nw = 0, i, ok;
-	int32_t			 ims, ime, nl;
-	const char		*lt = "<", *bar = "|";
+	/* The pieces of the prompt after BOS. */
+	static const char *const pieces[] = {
+		IMS, SP "system", NL, "Y", "o", "u", SP "are", SP "a",
+		SP "doctor", IME, SP, NL,
+		IMS, SP "user", NL, "H", "e", "l", "l", "o", SP,
+		"<", "|", "i", "m", "_", "e", "n", "d", "|", ">", IME, SP, NL,
+		IMS, SP "assistant", NL,
+	};
 
-	ims = piece(tok, "<|im_start|>");
-	ime = piece(tok, "<|im_end|>");
-	nl = piece(tok, "<0x0A>");
 	/*
 	 * llama.cpp: "<|im_start|>system\nYou are a doctor<|im_end|>\n
 	 * <|im_start|>user\nHello <|im_end|><|im_end|>\n<|im_start|>
@@ -515,50 +530,14 @@ test_chatml_ids(struct engine *e, const struct tokenizer *tok)
 	 * raw fragment after a special token gets the SPM space prefix.
 	 */
 	want[nw++] = 1;
-	want[nw++] = ims;
-	want[nw++] = piece(tok, SP "system");
-	want[nw++] = nl;
-	want[nw++] = piece(tok, "Y");
-	want[nw++] = piece(tok, "o");
-	want[nw++] = piece(tok, "u");
-	want[nw++] = piece(tok, SP "are");
-	want[nw++] = piece(tok, SP "a");
-	want[nw++] = piece(tok, SP "doctor");
-	want[nw++] = ime;
-	want[nw++] = piece(tok, SP);
-	want[nw++] = nl;
-	want[nw++] = ims;
-	want[nw++] = piece(tok, SP "user");
-	want[nw++] = nl;
-	want[nw++] = piece(tok, "H");
-	want[nw++] = piece(tok, "e");
-	want[nw++] = piece(tok, "l");
-	want[nw++] = piece(tok, "l");
-	want[nw++] = piece(tok, "o");
-	want[nw++] = piece(tok, SP);
-	want[nw++] = piece(tok, lt);
-	want[nw++] = piece(tok, bar);
-	want[nw++] = piece(tok, "i");
-	want[nw++] = piece(tok, "m");
-	want[nw++] = piece(tok, "_");
-	want[nw++] = piece(tok, "e");
-	want[nw++] = piece(tok, "n");
-	want[nw++] = piece(tok, "d");
-	want[nw++] = piece(tok, bar);
-	want[nw++] = piece(tok, ">");
-	want[nw++] = ime;
-	want[nw++] = piece(tok, SP);
-	want[nw++] = nl;
-	want[nw++] = ims;
-	want[nw++] = piece(tok, SP "assistant");
-	want[nw++] = nl;
+	for (i = 0; i < (int)(sizeof pieces / sizeof pieces[0]); i++)
+		want[nw++] = piece(tok, pieces[i]);
 
 	engine_sampling_default(&s);
 	s.max_tokens = 16;
 	if (engine_chat_tokens(e, "chatml", msgs, 2, &s, &ids, &n, &res,
 	    &cause) != 0) {
-		test_cond(0, cause);
-		free(cause);
+		fail_cause(&cause);
 		return;
 	}
 	ok = n == nw;
@@ -592,9 +571,23 @@ main(void)
 	int32_t			 chain[16], ids[48];
 	float			*a, *b;
 	double			 md;
-	int			 i, n, nv, rv;
+	int			 i, k, n, nv, rv;
 	int32_t			 sys_id = -2;
 	atomic_int		 flag;
+	/* Ways a scripted chat stops early (cancel: by engine_cancel()). */
+	static const struct {
+		int			 stop_after, cancel, max_tokens;
+		enum engine_stop	 stop;
+		int			 n_gen;
+		const char		*descr;
+	} stops[] = {
+		{ 2, 0, -1, ENGINE_STOP_CANCEL, 2,
+		    "emit returning nonzero cancels" },
+		{ 0, 1, -1, ENGINE_STOP_CANCEL, 1,
+		    "engine_cancel stops after one token" },
+		{ 0, 0, 3, ENGINE_STOP_LENGTH, 3,
+		    "max_tokens stops generation" },
+	};
 
 	if (mkdtemp(dir) == NULL) {
 		test_cond(0, "mkdtemp");
@@ -680,9 +673,7 @@ main(void)
 		model_free(m);
 		gguf_close(gf);
 	} else {
-		test_cond(0, cause);
-		free(cause);
-		cause = NULL;
+		fail_cause(&cause);
 	}
 
 	/* ChatML ids (the tokenizer of the open engine's file). */
@@ -717,9 +708,7 @@ main(void)
 		tokenizer_free(tok);
 		gguf_close(gf);
 	} else {
-		test_cond(0, cause);
-		free(cause);
-		cause = NULL;
+		fail_cause(&cause);
 	}
 	engine_close(e);
 
@@ -733,27 +722,20 @@ main(void)
 		    "stops at the <|im_end|> token ('%s', %d tokens)", c1.buf,
 		    res.n_gen);
 
-		/* Cancel from the callback: stops within one token. */
-		memset(&c1, 0, sizeof c1);
-		c1.stop_after = 2;
-		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
-		    &res, &cause);
-		test_cond(rv == 0 && res.stop == ENGINE_STOP_CANCEL &&
-		    res.n_gen == 2, "emit returning nonzero cancels");
-		memset(&c1, 0, sizeof c1);
-		c1.cancel = e;
-		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
-		    &res, &cause);
-		test_cond(rv == 0 && res.stop == ENGINE_STOP_CANCEL &&
-		    res.n_gen == 1, "engine_cancel stops after one token");
-
-		/* max_tokens. */
-		memset(&c1, 0, sizeof c1);
-		s.max_tokens = 3;
-		rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit, &c1,
-		    &res, &cause);
-		test_cond(rv == 0 && res.stop == ENGINE_STOP_LENGTH &&
-		    res.n_gen == 3, "max_tokens stops generation");
+		/*
+		 * Cancel from the callback (stops within one token), by
+		 * engine_cancel(), and max_tokens.
+		 */
+		for (k = 0; k < (int)(sizeof stops / sizeof stops[0]); k++) {
+			memset(&c1, 0, sizeof c1);
+			c1.stop_after = stops[k].stop_after;
+			c1.cancel = stops[k].cancel ? e : NULL;
+			s.max_tokens = stops[k].max_tokens;
+			rv = engine_chat(e, NULL, msgs, 2, &s, capture_emit,
+			    &c1, &res, &cause);
+			test_cond(rv == 0 && res.stop == stops[k].stop &&
+			    res.n_gen == stops[k].n_gen, stops[k].descr);
+		}
 
 		/* Multi-turn: the history is not evaluated again. */
 		s.max_tokens = -1;

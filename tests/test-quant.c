@@ -49,6 +49,15 @@ rnd_fill(float *x, int n, float scale)
 		x[i] = scale * (test_rand_f(&rng) + test_rand_f(&rng) + test_rand_f(&rng) + test_rand_f(&rng));
 }
 
+/* A random f16 scale of magnitude up to scale at b (unaligned). */
+static void
+put_rnd_f16(uint8_t *b, float scale)
+{
+	uint16_t	h = f32_to_fp16(test_rand_f(&rng) * scale);
+
+	memcpy(b, &h, 2);
+}
+
 /*
  * Random bytes for a weight row, with sane f16 scale fields (random
  * bytes there could be NaN or huge).  Exercises every code pattern the
@@ -59,8 +68,26 @@ rnd_weights(uint32_t type, void *row, int n)
 {
 	const struct qtraits	*t = qtype_traits(type);
 	uint8_t			*p = row, *b;
-	int			 i, nb = n / t->blck;
-	uint16_t		 h;
+	int			 i, j, nb = n / t->blck;
+	/* Where each block keeps its f16 scales, and their sizes. */
+	static const struct {
+		uint32_t	 type;	/* 0 (F32) ends the table */
+		size_t		 off[2];
+		float		 scale[2];	/* 0: no second scale */
+	} fields[] = {
+		{ QT_Q4_0, { 0, 0 }, { 0.01f, 0 } },
+		{ QT_Q5_0, { 0, 0 }, { 0.01f, 0 } },
+		{ QT_Q8_0, { 0, 0 }, { 0.01f, 0 } },
+		{ QT_Q4_1, { 0, 2 }, { 0.01f, 0.1f } },
+		{ QT_Q5_1, { 0, 2 }, { 0.01f, 0.1f } },
+		{ QT_Q2_K, { 80, 82 }, { 0.01f, 0.01f } },
+		{ QT_Q3_K, { 108, 0 }, { 0.01f, 0 } },
+		{ QT_Q4_K, { 0, 2 }, { 0.01f, 0.01f } },
+		{ QT_Q5_K, { 0, 2 }, { 0.01f, 0.01f } },
+		{ QT_Q6_K, { 208, 0 }, { 0.001f, 0 } },
+		{ 0, { 0, 0 }, { 0, 0 } }
+	};
+	size_t			 k;
 
 	if (type == QT_F32 || type == QT_F16 || type == QT_BF16) {
 		float	*x = malloc((size_t)n * sizeof *x);
@@ -72,40 +99,12 @@ rnd_weights(uint32_t type, void *row, int n)
 	}
 	for (i = 0; i < (int)(nb * t->type_size); i++)
 		p[i] = (uint8_t)test_rand_u32(&rng);
-	for (i = 0; i < nb; i++) {
+	for (k = 0; fields[k].type != 0 && fields[k].type != type; k++)
+		continue;
+	for (i = 0; fields[k].type != 0 && i < nb; i++) {
 		b = p + (size_t)i * t->type_size;
-		switch (type) {
-		case QT_Q4_0: case QT_Q5_0: case QT_Q8_0:
-			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
-			memcpy(b, &h, 2);
-			break;
-		case QT_Q4_1: case QT_Q5_1:
-			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
-			memcpy(b, &h, 2);
-			h = f32_to_fp16(test_rand_f(&rng) * 0.1f);
-			memcpy(b + 2, &h, 2);
-			break;
-		case QT_Q2_K:
-			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
-			memcpy(b + 80, &h, 2);
-			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
-			memcpy(b + 82, &h, 2);
-			break;
-		case QT_Q3_K:
-			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
-			memcpy(b + 108, &h, 2);
-			break;
-		case QT_Q4_K: case QT_Q5_K:
-			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
-			memcpy(b, &h, 2);
-			h = f32_to_fp16(test_rand_f(&rng) * 0.01f);
-			memcpy(b + 2, &h, 2);
-			break;
-		case QT_Q6_K:
-			h = f32_to_fp16(test_rand_f(&rng) * 0.001f);
-			memcpy(b + 208, &h, 2);
-			break;
-		}
+		for (j = 0; j < 2 && fields[k].scale[j] != 0.0f; j++)
+			put_rnd_f16(b + fields[k].off[j], fields[k].scale[j]);
 	}
 }
 

@@ -82,6 +82,26 @@ fill(float *l, float v)
 		l[i] = v;
 }
 
+/*
+ * Draw n times from logits that are -inf but for l[a] = la and l[b] = lb;
+ * seen[id] counts the draws of each id.
+ */
+static void
+draw_two(struct sampler *s, int n, int a, float la, int b, float lb,
+    int *seen)
+{
+	float	l[NV];
+	int	i;
+
+	memset(seen, 0, NV * sizeof *seen);
+	for (i = 0; i < n; i++) {
+		fill(l, -INFINITY);
+		l[a] = la;
+		l[b] = lb;
+		seen[sampler_sample(s, l)]++;
+	}
+}
+
 static void
 test_defaults(void)
 {
@@ -223,49 +243,24 @@ test_truncation(void)
 
 	/* top_p: p(0) = 0.6, p(1) = 0.4: p = 0.5 keeps only id 0 */
 	s = mk(1.0f, 0, 0.5f, 0.0f, 3);
-	ok = 1;
-	for (i = 0; i < 300; i++) {
-		fill(l, -INFINITY);
-		l[0] = logf(0.6f);
-		l[1] = logf(0.4f);
-		if (sampler_sample(s, l) != 0)
-			ok = 0;
-	}
-	test_cond(ok, "top_p cuts at the first prefix reaching p");
+	draw_two(s, 300, 0, logf(0.6f), 1, logf(0.4f), seen);
+	test_cond(seen[0] == 300, "top_p cuts at the first prefix reaching p");
 	sampler_free(s);
 	/* p = 0.95 keeps both; both get drawn */
 	s = mk(1.0f, 0, 0.95f, 0.0f, 3);
-	memset(seen, 0, sizeof seen);
-	for (i = 0; i < 300; i++) {
-		fill(l, -INFINITY);
-		l[0] = logf(0.6f);
-		l[1] = logf(0.4f);
-		seen[sampler_sample(s, l)]++;
-	}
+	draw_two(s, 300, 0, logf(0.6f), 1, logf(0.4f), seen);
 	test_cond(seen[0] > 0 && seen[1] > 0 && seen[0] + seen[1] == 300,
 	    "top_p = 0.95 keeps both tokens, never a -inf one");
 	sampler_free(s);
 
 	/* min_p: p(1)/p(0) = 0.04 < 0.05 is cut, 0.06 is kept */
 	s = mk(1.0f, 0, 1.0f, 0.05f, 5);
-	ok = 1;
-	for (i = 0; i < 300; i++) {
-		fill(l, -INFINITY);
-		l[3] = 0.0f;
-		l[4] = logf(0.04f);
-		if (sampler_sample(s, l) != 3)
-			ok = 0;
-	}
-	test_cond(ok, "min_p removes tokens below p * p_max (unsorted path)");
+	draw_two(s, 300, 3, 0.0f, 4, logf(0.04f), seen);
+	test_cond(seen[3] == 300,
+	    "min_p removes tokens below p * p_max (unsorted path)");
 	sampler_free(s);
 	s = mk(1.0f, 40, 1.0f, 0.05f, 5);
-	memset(seen, 0, sizeof seen);
-	for (i = 0; i < 2000; i++) {
-		fill(l, -INFINITY);
-		l[3] = 0.0f;
-		l[4] = logf(0.06f);
-		seen[sampler_sample(s, l)]++;
-	}
+	draw_two(s, 2000, 3, 0.0f, 4, logf(0.06f), seen);
 	test_cond(seen[4] > 0 && seen[3] + seen[4] == 2000,
 	    "min_p keeps tokens above p * p_max (sorted path)");
 	sampler_free(s);
@@ -340,6 +335,15 @@ test_nonfinite(void)
 	}
 }
 
+/* The default parameters, greedy (temp 0) with seed 1. */
+static void
+greedy_params(struct sampler_params *p)
+{
+	sampler_params_default(p);
+	p->temp = 0.0f;
+	p->seed = 1;
+}
+
 static void
 test_penalties(void)
 {
@@ -348,11 +352,9 @@ test_penalties(void)
 	float			 l[NV];
 	int			 i;
 
-	sampler_params_default(&p);
-	p.temp = 0.0f;
+	greedy_params(&p);
 	p.repeat_penalty = 2.0f;
 	p.repeat_last_n = 3;
-	p.seed = 1;
 	s = sampler_create(&p, NV);
 	sampler_accept(s, 0);
 	sampler_accept(s, 1);
@@ -381,11 +383,9 @@ test_penalties(void)
 	    "reset forgets the history");
 	sampler_free(s);
 
-	sampler_params_default(&p);
-	p.temp = 0.0f;
+	greedy_params(&p);
 	p.freq_penalty = 0.5f;
 	p.presence_penalty = 0.25f;
-	p.seed = 1;
 	s = sampler_create(&p, NV);
 	for (i = 0; i < 3; i++)
 		sampler_accept(s, 7);

@@ -22,10 +22,13 @@ struct sjson_cur {
 
 static struct sjson *sjson_value(struct sjson_cur *, int);
 static struct sjson *sjson_value_here(struct sjson_cur *, int);
+static struct sjson *sjson_container(struct sjson_cur *, int,
+		 enum sjson_type, char);
 static void	 sjson_ws(struct sjson_cur *);
 static int	 sjson_err(struct sjson_cur *, const char *);
 static int	 sjson_str(struct sjson_cur *, char **, size_t *);
 static int	 sjson_hex4(struct sjson_cur *, uint32_t *);
+static int	 sjson_digits(struct sjson_cur *);
 static int	 sjson_integer(const struct sjson *, int, int64_t *, uint64_t *);
 
 static int
@@ -183,6 +186,17 @@ sjson_lit(struct sjson_cur *c, const char *w)
 	return 1;
 }
 
+/* Skip one or more digits: -1 ("bad number") if there is none. */
+static int
+sjson_digits(struct sjson_cur *c)
+{
+	if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+		return sjson_err(c, "bad number");
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+		c->p++;
+	return 0;
+}
+
 static struct sjson *
 sjson_number(struct sjson_cur *c)
 {
@@ -191,40 +205,97 @@ sjson_number(struct sjson_cur *c)
 
 	if (c->p < c->end && *c->p == '-')
 		c->p++;
-	if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-		sjson_err(c, "bad number");
-		return NULL;
-	}
-	if (*c->p == '0')
+	if (c->p < c->end && *c->p == '0')
 		c->p++;
-	else {
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-			c->p++;
-	}
+	else if (sjson_digits(c) != 0)
+		return NULL;
 	if (c->p < c->end && *c->p == '.') {
 		c->p++;
-		if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-			sjson_err(c, "bad number");
+		if (sjson_digits(c) != 0)
 			return NULL;
-		}
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-			c->p++;
 	}
 	if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
 		c->p++;
 		if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
 			c->p++;
-		if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-			sjson_err(c, "bad number");
+		if (sjson_digits(c) != 0)
 			return NULL;
-		}
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-			c->p++;
 	}
 	v = sjson_new(SJSON_NUMBER);
 	v->len = (size_t)(c->p - s);
 	v->str = xstrndup(s, v->len);
 	return v;
+}
+
+/*
+ * Parse an array (close ']') or an object (close '}') whose opening bracket
+ * is at c->p: the members one by one, each object member a "key": value
+ * pair, separated by commas.  Return the new value, or NULL with c->cause
+ * set.
+ */
+static struct sjson *
+sjson_container(struct sjson_cur *c, int depth, enum sjson_type type,
+    char close)
+{
+	struct sjson	*v, *item;
+	char		*key = NULL;
+	size_t		 klen, cap = 0;
+	int		 object = (close == '}');
+
+	c->p++;
+	v = sjson_new(type);
+	sjson_ws(c);
+	if (c->p < c->end && *c->p == close) {
+		c->p++;
+		return v;
+	}
+	for (;;) {
+		if (object) {
+			sjson_ws(c);
+			if (c->p >= c->end || *c->p != '"') {
+				sjson_err(c, "expected a member name");
+				goto fail;
+			}
+			if (sjson_str(c, &key, &klen) != 0)
+				goto fail;
+			sjson_ws(c);
+			if (c->p >= c->end || *c->p != ':') {
+				sjson_err(c, "expected ':'");
+				goto fail;
+			}
+			c->p++;
+		}
+		if ((item = sjson_value(c, depth + 1)) == NULL)
+			goto fail;
+		if (v->n == cap) {
+			v->items = xgrowarray(v->items, &cap, 8,
+			    sizeof *v->items);
+			if (object)
+				v->keys = xreallocarray(v->keys, cap,
+				    sizeof *v->keys);
+		}
+		if (object)
+			v->keys[v->n] = key;
+		key = NULL;
+		v->items[v->n++] = item;
+		sjson_ws(c);
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == close) {
+			c->p++;
+			return v;
+		}
+		sjson_err(c, object ? "expected ',' or '}'" :
+		    "expected ',' or ']'");
+		goto fail;
+	}
+
+fail:
+	free(key);
+	sjson_free(v);
+	return NULL;
 }
 
 /* A value, recording the byte offset where it starts. */
@@ -244,9 +315,7 @@ sjson_value(struct sjson_cur *c, int depth)
 static struct sjson *
 sjson_value_here(struct sjson_cur *c, int depth)
 {
-	struct sjson	*v, *item;
-	char		*key;
-	size_t		 klen, cap;
+	struct sjson	*v;
 
 	if (depth > SJSON_MAX_DEPTH) {
 		sjson_err(c, "nested too deeply");
@@ -278,94 +347,15 @@ sjson_value_here(struct sjson_cur *c, int depth)
 		}
 		return v;
 	case '[':
-		c->p++;
-		v = sjson_new(SJSON_ARRAY);
-		cap = 0;
-		sjson_ws(c);
-		if (c->p < c->end && *c->p == ']') {
-			c->p++;
-			return v;
-		}
-		for (;;) {
-			if ((item = sjson_value(c, depth + 1)) == NULL)
-				goto fail;
-			if (v->n == cap) {
-				cap = cap ? cap * 2 : 8;
-				v->items = xreallocarray(v->items, cap,
-				    sizeof *v->items);
-			}
-			v->items[v->n++] = item;
-			sjson_ws(c);
-			if (c->p < c->end && *c->p == ',') {
-				c->p++;
-				continue;
-			}
-			if (c->p < c->end && *c->p == ']') {
-				c->p++;
-				return v;
-			}
-			sjson_err(c, "expected ',' or ']'");
-			goto fail;
-		}
+		return sjson_container(c, depth, SJSON_ARRAY, ']');
 	case '{':
-		c->p++;
-		v = sjson_new(SJSON_OBJECT);
-		cap = 0;
-		sjson_ws(c);
-		if (c->p < c->end && *c->p == '}') {
-			c->p++;
-			return v;
-		}
-		for (;;) {
-			sjson_ws(c);
-			if (c->p >= c->end || *c->p != '"') {
-				sjson_err(c, "expected a member name");
-				goto fail;
-			}
-			if (sjson_str(c, &key, &klen) != 0)
-				goto fail;
-			sjson_ws(c);
-			if (c->p >= c->end || *c->p != ':') {
-				free(key);
-				sjson_err(c, "expected ':'");
-				goto fail;
-			}
-			c->p++;
-			if ((item = sjson_value(c, depth + 1)) == NULL) {
-				free(key);
-				goto fail;
-			}
-			if (v->n == cap) {
-				cap = cap ? cap * 2 : 8;
-				v->items = xreallocarray(v->items, cap,
-				    sizeof *v->items);
-				v->keys = xreallocarray(v->keys, cap,
-				    sizeof *v->keys);
-			}
-			v->keys[v->n] = key;
-			v->items[v->n++] = item;
-			sjson_ws(c);
-			if (c->p < c->end && *c->p == ',') {
-				c->p++;
-				continue;
-			}
-			if (c->p < c->end && *c->p == '}') {
-				c->p++;
-				return v;
-			}
-			sjson_err(c, "expected ',' or '}'");
-			goto fail;
-		}
+		return sjson_container(c, depth, SJSON_OBJECT, '}');
 	default:
 		if (*c->p == '-' || (*c->p >= '0' && *c->p <= '9'))
 			return sjson_number(c);
 		break;
 	}
 	sjson_err(c, "unexpected character");
-	return NULL;
-
-fail:
-	sjson_free(v);
 	return NULL;
 }
 

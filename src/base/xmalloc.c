@@ -62,6 +62,13 @@ xreallocarray(void *ptr, size_t n, size_t size)
 	return p;
 }
 
+void *
+xgrowarray(void *ptr, size_t *cap, size_t first, size_t size)
+{
+	*cap = *cap == 0 ? first : *cap * 2;
+	return xreallocarray(ptr, *cap, size);
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -16,6 +16,11 @@ void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
 void	*xreallocarray(void *, size_t, size_t);
+/*
+ * Grow an array of *cap elements of size bytes: *cap doubles (or becomes
+ * first if 0) and the array is reallocated; returns the new array.
+ */
+void	*xgrowarray(void *, size_t *cap, size_t first, size_t size);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 void	*xmemdup(const void *, size_t);

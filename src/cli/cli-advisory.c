@@ -14,49 +14,36 @@
 #include "cli.h"
 #include "store.h"
 
-static const char advisory_usage[] =
-    "usage: medchat advisory [--show | --history] [--db PATH]\n";
+static void
+advisory_usage(FILE *f)
+{
+	fputs("usage: medchat advisory [--show | --history] [--db PATH]\n", f);
+}
 
 int
 cli_advisory(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "show", no_argument, NULL, 's' },
-		{ "history", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store		*s;
 	struct store_ack	*v;
 	const char		*db = NULL;
 	char			*cause, t[40];
 	size_t			 n, i;
-	int			 ch, show = 0, history = 0;
+	int			 rc, show = 0, history = 0;
+	const struct cli_opt	 opts[] = {
+		{ "db", required_argument, 'd', &db, NULL },
+		{ "show", no_argument, 's', NULL, &show },
+		{ "history", no_argument, 'H', NULL, &history },
+		{ "help", no_argument, 'h', NULL, NULL },
+		{ NULL, 0, 0, NULL, NULL }
+	};
 
 	optind = 0;
 	opterr = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			db = optarg;
-			break;
-		case 's':
-			show = 1;
-			break;
-		case 'H':
-			history = 1;
-			break;
-		case 'h':
-			fputs(advisory_usage, stdout);
-			return 0;
-		default:
-			fputs(advisory_usage, stderr);
-			return 2;
-		}
-	}
+	if (cli_getopt(argc, argv, "", opts, NULL, NULL, advisory_usage,
+	    &rc) == 0)
+		return rc;
 	if (optind != argc || (show && history)) {
-		fputs(advisory_usage, stderr);
+		advisory_usage(stderr);
 		return 2;
 	}
 	if (!history) {

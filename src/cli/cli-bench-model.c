@@ -73,9 +73,9 @@ static void	 bm_print_json(const struct bm_result *, int,
 		    const struct bm_opts *, double, int);
 
 static void
-bm_usage(void)
+bm_usage(FILE *f)
 {
-	fprintf(stderr, "usage: medchat bench -m FILE [-m FILE ...] [-p 512] "
+	fprintf(f, "usage: medchat bench -m FILE [-m FILE ...] [-p 512] "
 	    "[-n 128] [-t THREADS] [-r REPS] [--membw] [--json]\n"
 	    "       medchat bench --types LIST|all [--shape 7b|1b|tiny] "
 	    "[--dir DIR] [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]\n");
@@ -292,15 +292,6 @@ bm_print_json(const struct bm_result *r, int n, const struct bm_opts *o,
 int
 bench_model(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "types", required_argument, NULL, 'T' },
-		{ "shape", required_argument, NULL, 'S' },
-		{ "dir", required_argument, NULL, 'D' },
-		{ "membw", no_argument, NULL, 'M' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *const	*all;
 	struct bm_opts		 o;
 	struct opt_num		 nums[] = {
@@ -320,14 +311,23 @@ bench_model(int argc, char **argv)
 	int			 ch, i, j, nfiles = 0, npaths = 0, nres = 0;
 	int			 ntypes = 0, bwt;
 	int			 rc = 0;
+	const struct cli_opt	 opts[] = {
+		{ "model", required_argument, 'm', NULL, NULL },
+		{ "types", required_argument, 'T', &types, NULL },
+		{ "shape", required_argument, 'S', &shape, NULL },
+		{ "dir", required_argument, 'D', NULL, NULL },
+		{ "membw", no_argument, 'M', NULL, &o.membw },
+		{ "json", no_argument, 'j', NULL, &o.json },
+		{ NULL, 0, 0, NULL, NULL }
+	};
 
 	memset(&o, 0, sizeof o);
 	o.np = 512;
 	o.ng = 128;
 	o.reps = 5;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "m:p:n:t:r:", longopts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "m:p:n:t:r:", opts, nums,
+	    "medchat bench", bm_usage, &rc)) > 0) {
 		switch (ch) {
 		case 'm':
 			if (nfiles == BM_MAX_FILES) {
@@ -337,31 +337,14 @@ bench_model(int argc, char **argv)
 			}
 			files[nfiles++] = optarg;
 			break;
-		case 'T':
-			types = optarg;
-			break;
-		case 'S':
-			shape = optarg;
-			break;
 		case 'D':
 			free(dir);
 			dir = xstrdup(optarg);
 			break;
-		case 'M':
-			o.membw = 1;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
-		default:
-			if ((ch = opt_int_table("medchat bench", nums, ch,
-			    optarg)) > 0)
-				break;
-			if (ch < 0)
-				goto usage_err;
-			goto usage;
 		}
 	}
+	if (ch == 0)
+		goto out;
 	if (optind != argc || o.np + o.ng == 0 ||
 	    (nfiles == 0) == (types == NULL))
 		goto usage;
@@ -462,7 +445,7 @@ bench_model(int argc, char **argv)
 	goto out;
 
 usage:
-	bm_usage();
+	bm_usage(stderr);
 usage_err:
 	rc = 2;
 out:

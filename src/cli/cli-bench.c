@@ -204,16 +204,6 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 int
 cli_bench(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "membw", no_argument, NULL, 'M' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "types", required_argument, NULL, 'T' },
-		{ "size", required_argument, NULL, 'S' },
-		{ "rows", required_argument, NULL, 'R' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	long		 threads, nrows = 11008, total_mb = BENCH_MIN_TOTAL_MB;
 	struct opt_num	 nums[] = {
 		{ 'S', "--size", 1, 65536, &total_mb },
@@ -224,6 +214,16 @@ cli_bench(int argc, char **argv)
 	const char	*types = NULL;
 	long		 v;
 	int		 ch, membw = 0, json = 0, rc;
+	const struct cli_opt opts[] = {
+		{ "membw", no_argument, 'M', NULL, &membw },
+		{ "json", no_argument, 'j', NULL, &json },
+		{ "types", required_argument, 'T', &types, NULL },
+		{ "size", required_argument, 'S', NULL, NULL },
+		{ "rows", required_argument, 'R', NULL, NULL },
+		{ "threads", required_argument, 't', NULL, NULL },
+		{ "help", no_argument, 'h', NULL, NULL },
+		{ NULL, 0, 0, NULL, NULL }
+	};
 
 	/*
 	 * Model benchmarks, `medchat bench -m FILE ...` and `medchat bench
@@ -242,29 +242,9 @@ cli_bench(int argc, char **argv)
 	}
 	threads = bench_default_threads();
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'M':
-			membw = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'T':
-			types = optarg;
-			break;
-		case 'h':
-			bench_usage(stdout);
-			return 0;
-		default:
-			if ((rc = opt_int_table("medchat bench", nums, ch,
-			    optarg)) > 0)
-				break;
-			if (rc == 0)
-				bench_usage(stderr);
-			return 2;
-		}
-	}
+	if (cli_getopt(argc, argv, "t:h", opts, nums, "medchat bench",
+	    bench_usage, &rc) == 0)
+		return rc;
 	argc -= optind;
 	argv += optind;
 	if (membw && argc == 0)

@@ -35,9 +35,9 @@ static int	 debug_open(const char *, const char *, int, int,
 		    struct engine **);
 
 static void
-debug_usage(void)
+debug_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: medchat debug tokenize -m FILE [--plain] TEXT\n"
 	    "       medchat debug logits -m FILE --tokens \"ID ID ...\" "
 	    "--from P [--top N] [--threads N]\n"
@@ -67,32 +67,22 @@ debug_open(const char *cmd, const char *path, int n_ctx, int n_threads,
 static int
 debug_tokenize(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "plain", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
+	struct engine		*e;
+	const char		*model = NULL;
+	int32_t			*ids;
+	int			 rc, plain = 0, n, i;
+	const struct cli_opt	 opts[] = {
+		{ "model", required_argument, 'm', &model, NULL },
+		{ "plain", no_argument, 'p', NULL, &plain },
+		{ NULL, 0, 0, NULL, NULL }
 	};
-	struct engine	*e;
-	const char	*model = NULL;
-	int32_t		*ids;
-	int		 ch, plain = 0, n, i;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm':
-			model = optarg;
-			break;
-		case 'p':
-			plain = 1;
-			break;
-		default:
-			debug_usage();
-			return 2;
-		}
-	}
+	if (cli_getopt(argc, argv, "m:", opts, NULL, NULL, debug_usage,
+	    &rc) == 0)
+		return rc;
 	if (model == NULL || optind != argc - 1) {
-		debug_usage();
+		debug_usage(stderr);
 		return 2;
 	}
 	if (debug_open("tokenize", model, 32, 1, &e) != 0)
@@ -109,14 +99,6 @@ debug_tokenize(int argc, char **argv)
 static int
 debug_logits(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "tokens", required_argument, NULL, 'k' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "threads", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct engine	*e;
 	const char	*model = NULL, *toks = NULL;
 	char		*cause = NULL, *copy, *w, *last;
@@ -130,28 +112,23 @@ debug_logits(int argc, char **argv)
 		{ 't', "--threads", 0, ENGINE_THREADS_MAX, &nt },
 		{ 0, NULL, 0, 0, NULL }
 	};
-	int		 ch, n = 0, cap = 0, nv, i, s, j, k, b;
+	int		 rc, n = 0, nv, i, s, j, k, b;
+	size_t		 cap = 0;
+	const struct cli_opt opts[] = {
+		{ "model", required_argument, 'm', &model, NULL },
+		{ "tokens", required_argument, 'k', &toks, NULL },
+		{ "from", required_argument, 'f', NULL, NULL },
+		{ "top", required_argument, 'n', NULL, NULL },
+		{ "threads", required_argument, 't', NULL, NULL },
+		{ NULL, 0, 0, NULL, NULL }
+	};
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "m:t:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm':
-			model = optarg;
-			break;
-		case 'k':
-			toks = optarg;
-			break;
-		default:
-			if ((ch = opt_int_table("medchat debug", nums, ch,
-			    optarg)) > 0)
-				break;
-			if (ch == 0)
-				debug_usage();
-			return 2;
-		}
-	}
+	if (cli_getopt(argc, argv, "m:t:", opts, nums, "medchat debug",
+	    debug_usage, &rc) == 0)
+		return rc;
 	if (model == NULL || toks == NULL || from < 1 || optind != argc) {
-		debug_usage();
+		debug_usage(stderr);
 		return 2;
 	}
 	copy = xstrdup(toks);
@@ -163,10 +140,8 @@ debug_logits(int argc, char **argv)
 			free(ids);
 			return 2;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			ids = xreallocarray(ids, cap, sizeof *ids);
-		}
+		if ((size_t)n == cap)
+			ids = xgrowarray(ids, &cap, 64, sizeof *ids);
 		ids[n++] = (int32_t)v;
 	}
 	free(copy);
@@ -222,35 +197,22 @@ debug_logits(int argc, char **argv)
 static int
 debug_synth(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "shape", required_argument, NULL, 's' },
-		{ "type", required_argument, NULL, 'T' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
+	const char		*shape = NULL, *type = NULL, *out = NULL;
+	char			*cause = NULL;
+	int			 rc;
+	const struct cli_opt	 opts[] = {
+		{ "shape", required_argument, 's', &shape, NULL },
+		{ "type", required_argument, 'T', &type, NULL },
+		{ "output", required_argument, 'o', &out, NULL },
+		{ NULL, 0, 0, NULL, NULL }
 	};
-	const char	*shape = NULL, *type = NULL, *out = NULL;
-	char		*cause = NULL;
-	int		 ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			shape = optarg;
-			break;
-		case 'T':
-			type = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			debug_usage();
-			return 2;
-		}
-	}
+	if (cli_getopt(argc, argv, "o:", opts, NULL, NULL, debug_usage,
+	    &rc) == 0)
+		return rc;
 	if (shape == NULL || type == NULL || out == NULL || optind != argc) {
-		debug_usage();
+		debug_usage(stderr);
 		return 2;
 	}
 	if (engine_write_synth_model(out, shape, type, &cause) != 0) {
@@ -270,12 +232,12 @@ debug_demo(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt(argc, argv, "o:")) != -1) {
 		if (ch != 'o') {
-			debug_usage();
+			debug_usage(stderr);
 			return 2;
 		}
 	}
 	if (argc != 3 || strcmp(argv[1], "-o") != 0) {
-		debug_usage();
+		debug_usage(stderr);
 		return 2;
 	}
 	if (engine_write_demo_model(argv[2], &cause) != 0) {
@@ -290,7 +252,7 @@ int
 cli_debug(int argc, char **argv)
 {
 	if (argc < 2) {
-		debug_usage();
+		debug_usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "tokenize") == 0)
@@ -302,6 +264,6 @@ cli_debug(int argc, char **argv)
 	if (strcmp(argv[1], "demo") == 0)
 		return debug_demo(argc - 1, argv + 1);
 	fprintf(stderr, "medchat debug: unknown tool '%s'\n", argv[1]);
-	debug_usage();
+	debug_usage(stderr);
 	return 2;
 }

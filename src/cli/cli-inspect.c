@@ -25,28 +25,18 @@ inspect_usage(FILE *f)
 int
 cli_inspect(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	char			*cause = NULL;
+	int			 rc, json = 0;
+	const struct cli_opt	 opts[] = {
+		{ "json", no_argument, 'j', NULL, &json },
+		{ "help", no_argument, 'h', NULL, NULL },
+		{ NULL, 0, 0, NULL, NULL }
 	};
-	char				*cause = NULL;
-	int				 c, json = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			inspect_usage(stdout);
-			return 0;
-		default:
-			inspect_usage(stderr);
-			return 2;
-		}
-	}
+	if (cli_getopt(argc, argv, "jh", opts, NULL, NULL, inspect_usage,
+	    &rc) == 0)
+		return rc;
 	if (argc - optind != 1) {
 		inspect_usage(stderr);
 		return 2;

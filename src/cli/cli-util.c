@@ -1,10 +1,13 @@
 /*
  * cli-util.c -- what the subcommands share: untrusted text on a terminal,
- * one-line errors and opening the store.  Text from a database or a
- * file goes through utf8_safe() (caret notation for C0 and DEL, U+FFFD
- * for C1 controls, invalid UTF-8 and bidi controls), so it cannot move
- * the cursor, change the terminal's settings or reorder what is shown.
+ * one-line errors, opening the store and the option loop.  Text from a
+ * database or a file goes through utf8_safe() (caret notation for C0 and
+ * DEL, U+FFFD for C1 controls, invalid UTF-8 and bidi controls), so it
+ * cannot move the cursor, change the terminal's settings or reorder what
+ * is shown.
  */
+#include <assert.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include "advisory.h"
 #include "buf.h"
 #include "cli.h"
+#include "opt.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -55,4 +59,56 @@ cli_store_open(const char *db, struct store **sp)
 		    store_n_interrupted(*sp),
 		    store_n_interrupted(*sp) == 1 ? "" : "s");
 	return 0;
+}
+
+/* The most long options a subcommand has, with room for the end. */
+#define CLI_OPT_MAX	16
+
+int
+cli_getopt(int argc, char **argv, const char *shortopts,
+    const struct cli_opt *opts, const struct opt_num *nums, const char *who,
+    void (*usage)(FILE *), int *status)
+{
+	struct option		 longopts[CLI_OPT_MAX];
+	const struct cli_opt	*o;
+	size_t			 n;
+	int			 ch, rc;
+
+	for (n = 0; opts[n].name != NULL; n++) {
+		assert(n < CLI_OPT_MAX - 1);
+		longopts[n].name = opts[n].name;
+		longopts[n].has_arg = opts[n].has_arg;
+		longopts[n].flag = NULL;
+		longopts[n].val = opts[n].ch;
+	}
+	memset(&longopts[n], 0, sizeof longopts[n]);
+
+	for (;;) {
+		ch = getopt_long(argc, argv, shortopts, longopts, NULL);
+		if (ch == -1)
+			return -1;
+		for (o = opts; o->name != NULL && o->ch != ch; o++)
+			continue;
+		if (o->name != NULL && o->arg != NULL)
+			*o->arg = optarg;
+		else if (o->name != NULL && o->flag != NULL)
+			*o->flag = 1;
+		else if (nums != NULL &&
+		    (rc = opt_int_table(who, nums, ch, optarg)) != 0) {
+			if (rc < 0) {
+				*status = 2;
+				return 0;
+			}
+		} else if (ch == 'h') {
+			usage(stdout);
+			*status = 0;
+			return 0;
+		} else if (o->name != NULL)
+			return ch;
+		else {
+			usage(stderr);
+			*status = 2;
+			return 0;
+		}
+	}
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct opt_num;
 struct store;
 
 int	 cli_inspect(int argc, char **argv);	/* src/cli/cli-inspect.c */
@@ -36,5 +37,34 @@ int	 cli_fail(char *cause);
  * cli_fail().
  */
 int	 cli_store_open(const char *db, struct store **sp);
+
+/*
+ * One option of a subcommand for cli_getopt(): --name (with an argument
+ * if has_arg is required_argument) whose getopt_long value is ch.  If arg
+ * is not NULL, the option's argument is stored in *arg; if flag is not
+ * NULL, *flag is set to 1.  An option with neither is a number in the
+ * opt_num table, --help ('h'), or left to the caller.  A NULL name ends
+ * the table.
+ */
+struct cli_opt {
+	const char	 *name;
+	int		  has_arg;
+	int		  ch;
+	const char	**arg;		/* OUT */
+	int		 *flag;		/* OUT */
+};
+/*
+ * The next option of argv (getopt_long with shortopts and the long
+ * options of opts; set optind before the first call).  Stores what opts
+ * and nums (NULL: none; who names the command in their messages) bind.
+ * Returns -1 when the options end (operands from optind); the value of an
+ * option that opts leaves to the caller (optarg set); or 0 when the
+ * subcommand is to exit with *status: 0 after -h/--help (usage(stdout)),
+ * 2 after an unknown option (usage(stderr)) or a bad number (opt_int's
+ * message).
+ */
+int	 cli_getopt(int argc, char **argv, const char *shortopts,
+	    const struct cli_opt *opts, const struct opt_num *nums,
+	    const char *who, void (*usage)(FILE *), int *status);
 
 #endif
