@@ -154,6 +154,10 @@ struct ui {
 	float			 load_frac;
 	int			 hashing;	/* load_frac is of the hash */
 	char			*loading_path;
+	char			*prev_model;	/* path of the model loaded
+						   before the last switch: a
+						   declined advisory goes
+						   back to it */
 	unsigned		 load_job;
 
 	/* generation */

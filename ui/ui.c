@@ -264,6 +264,7 @@ ui_free(struct ui *ui)
 	free(ui->models_dir);
 	free(ui->template_name);
 	free(ui->loading_path);
+	free(ui->prev_model);
 	free(ui->msg);
 	buf_free(&ui->paste);
 	if (sigpipe_fds[0] != -1) {
@@ -670,6 +671,10 @@ ui_load_model(struct ui *ui, const char *path)
 
 	if (ui->state == STATE_GENERATING) {
 		worker_cancel(ui->worker);
+	}
+	if (ui->model != NULL) {
+		free(ui->prev_model);
+		ui->prev_model = xstrdup(ui->model->path);
 	}
 	abs = realpath(path, NULL);
 	free(ui->loading_path);
