@@ -5,7 +5,9 @@
 # /advisory, Markdown in answers (an imported conversation, read-only
 # and resumed), the model menu with a FIFO and many files, a non-UTF-8
 # locale with NO_COLOR, SIGTERM restoring the
-# terminal, and browsing a read-only database.
+# terminal, browsing a read-only database, and the input history file
+# (two instances both keep their lines, a delete removes a conversation's
+# questions, input-history = off and --no-input-history write none).
 . "$top_srcdir/tests/ui-lib.sh"
 
 DB=$TMPD/misc.db
@@ -444,4 +446,87 @@ ui_check "read-only db: quits" "MEDCHAT-EXIT 0"
 check "read-only db: file unchanged" test "$(sha256sum < "$RODIR/ro.db")" = "$before"
 check "read-only db: nothing made next to it" test "$(ls -A "$RODIR")" = "ro.db"
 chmod 700 "$RODIR"
+
+# --- input history: instances append, a delete removes, a setting turns it off ---
+HIST=$UI_HOME/data/medchat/history
+ui_start --db "$DB" -m "$DEMO"
+ui_check "inhist: first instance starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "Patient: 54 y/o male alpha"
+ui_keys Enter
+ui_idle
+ui_start2 --db "$DB" -m "$DEMO"
+UI_T=ui2
+ui_check "inhist: second instance starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "beta question from two"
+ui_keys Enter
+ui_idle
+ui_keys C-c C-c
+ui_check "inhist: second instance quits first" "MEDCHAT-EXIT 0"
+UI_T=ui
+ui_keys C-c C-c
+ui_check "inhist: first instance quits last" "MEDCHAT-EXIT 0"
+check "inhist: the first instance's line is kept" \
+    grep -qx "Patient: 54 y/o male alpha" "$HIST"
+check "inhist: the second instance's line is kept too" \
+    grep -qx "beta question from two" "$HIST"
+id=$(XDG_DATA_HOME=$UI_HOME/data "$MEDCHAT" history list --db "$DB" |
+    awk '/Patient: 54 y\/o male alpha/ { print $1; exit }')
+out=$(XDG_DATA_HOME=$UI_HOME/data "$MEDCHAT" history delete "$id" --yes \
+    --db "$DB" 2>&1)
+check "inhist: history delete deletes" test "$out" = "deleted conversation $id"
+if grep -q "alpha" "$HIST"; then
+	fail "inhist: history delete removes its questions from the input history"
+else
+	ok "inhist: history delete removes its questions from the input history"
+fi
+check "inhist: ... and leaves the others" \
+    grep -qx "beta question from two" "$HIST"
+check "inhist: ... the file still 0600" \
+    test "$(stat -c %a "$HIST")" = 600
+ui_start --db "$DB" -m "$DEMO"
+ui_check "inhist: starts again" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "gamma secret question"
+ui_keys Enter
+ui_idle
+ui_keys F4
+ui_check "inhist: the browser lists the new conversation" "gamma secret question"
+ui_keys d
+ui_check "inhist: delete asks" "Delete conversation [0-9]+ \"gamma"
+ui_keys y
+ui_check "inhist: deleted in the browser" "deleted conversation"
+ui_keys q
+ui_keys C-c C-c
+ui_check "inhist: quits after the browser delete" "MEDCHAT-EXIT 0"
+if grep -q "gamma" "$HIST"; then
+	fail "inhist: a question deleted in the browser is not written at exit"
+else
+	ok "inhist: a question deleted in the browser is not written at exit"
+fi
+mkdir -p "$UI_HOME/config/medchat"
+printf 'input-history = off\n' > "$UI_HOME/config/medchat/medchat.conf"
+rm -f "$HIST"
+ui_start --db "$DB" -m "$DEMO"
+ui_check "inhist off: starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "delta never written"
+ui_keys Enter
+ui_idle
+ui_keys C-c C-c
+ui_check "inhist off: quits" "MEDCHAT-EXIT 0"
+check "inhist off: no history file written" test ! -e "$HIST"
+rm -f "$UI_HOME/config/medchat/medchat.conf"
+ui_start --db "$DB" -m "$DEMO" --no-input-history
+ui_check "--no-input-history: starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_keys C-c C-c
+ui_check "--no-input-history: quits" "MEDCHAT-EXIT 0"
+check "--no-input-history: no history file written" test ! -e "$HIST"
 done_testing

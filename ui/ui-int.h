@@ -137,6 +137,7 @@ struct ui {
 	char			*opt_template;
 	int			 opt_ctx;
 	int			 opt_threads;
+	int			 opt_no_hist;	/* keep no input history */
 	struct conffile		 conf;		/* medchat.conf, under them */
 
 	char			*data_dir;	/* $XDG_DATA_HOME/medchat */
@@ -257,6 +258,7 @@ void	 status_draw(struct ui *, int y);
 /* ui-input.c */
 void	 input_init(struct ui *, const char *history_path);
 void	 input_free(void);
+void	 input_forget(char *const *lines, size_t n);
 void	 input_feed(int key);
 void	 input_insert(const char *);
 void	 input_set_line(const char *);

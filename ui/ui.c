@@ -199,7 +199,7 @@ ui_main(int argc, char **argv)
 	ui_signals();
 	ui_stderr(1);
 	xasprintf(&hist, "%s/history", ui->data_dir);
-	input_init(ui, hist);
+	input_init(ui, ui->opt_no_hist ? NULL : hist);
 	free(hist);
 
 	ui_screen_open(ui, &ui_screen_chat);
