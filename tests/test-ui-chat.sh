@@ -28,6 +28,12 @@ ui_check "anything but the phrase is refused" "type: I understand"
 # The wrong phrase is cleared: no C-u, the field must read "I understand".
 ui_type "I understand"
 ui_keys Enter
+# 100x30 cannot show the whole text: it must be scrolled to its end first.
+ui_check "the phrase is not taken before the end was on screen" \
+    "read to the end first"
+ui_keys End
+ui_check "End shows the end" "end of text"
+ui_keys Enter
 ui_check "advisory accepted, chat usable" "advisory accepted"
 ui_check "status bar: model, quant, template, ctx, marker" \
     "^ ready \| stories260K F32 \| [a-z0-9]+ \| ctx 0/[0-9]+ .*NOT FOR CLINICAL USE"
@@ -125,6 +131,7 @@ ui_check "F3 again" "Models -- memory available"
 ui_keys Down
 ui_keys Enter
 ui_check "the new model needs the advisory again" "Model-risk advisory"
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "status bar shows the new model" "^ ready \| tinyllama-v0-q4_0 Q4_0 \|"

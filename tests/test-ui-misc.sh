@@ -118,6 +118,7 @@ ui_keys Tab
 ui_check "Tab completes a command" "^> /demo"
 ui_keys Enter
 ui_check "the demo model needs the advisory" "Model-risk advisory" 60
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "demo model loaded" "^ ready \| medchat-demo-random "
@@ -302,6 +303,7 @@ EOF
 UI_ENV=""
 ui_start --db "$TMPD/conf.db"
 ui_check "config: advisory for the new database" "Model-risk advisory"
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "config: a bad line is warned with file:line" \
@@ -529,4 +531,34 @@ ui_keys Enter
 ui_keys C-c C-c
 ui_check "--no-input-history: quits" "MEDCHAT-EXIT 0"
 check "--no-input-history: no history file written" test ! -e "$HIST"
+
+# --- a terminal that cannot move the cursor is refused; the advisory must be seen whole ---
+UI_ENV="TERM=dumb"
+ui_start --db "$TMPD/dumb.db" -m "$DEMO"
+ui_check "TERM=dumb: refused, pointing at medchat ask" \
+    "cannot move the cursor.*medchat ask"
+ui_check "TERM=dumb: exit status 1" "MEDCHAT-EXIT 1"
+check "TERM=dumb: no database made, nothing recorded" test ! -e "$TMPD/dumb.db"
+UI_ENV=
+ui_start --db "$TMPD/tiny.db" -m "$DEMO"
+ui_check "tiny: the advisory" "Model-risk advisory"
+ui_tmux resize-window -t ui -x 60 -y 12
+ui_check "tiny: resized, more below" "PgDn: more below"
+ui_type "I understand"
+ui_keys Enter
+ui_check "tiny: not accepted before the end was shown" "read to the end first"
+out=$("$MEDCHAT" advisory --history --db "$TMPD/tiny.db" 2>&1)
+case $out in
+*tui*) fail "tiny: no acknowledgement recorded"; diag "$out" ;;
+*) ok "tiny: no acknowledgement recorded" ;;
+esac
+ui_keys NPage
+ui_keys End
+ui_check "tiny: End shows the end" "end of text"
+ui_keys Enter
+ui_check "tiny: then accepted" "advisory accepted"
+ui_keys C-c C-c
+ui_check "tiny: quits" "MEDCHAT-EXIT 0"
+check "tiny: one acknowledgement recorded" \
+    sh -c "'$MEDCHAT' advisory --history --db '$TMPD/tiny.db' | grep -q tui"
 done_testing

@@ -8,7 +8,10 @@
  * "tui").  Esc declines: after a switch of models it goes back to the
  * model loaded before (ui->prev_model, loaded again: the worker holds one
  * model, and the one it had is already acknowledged), otherwise it quits.
- * A wrong phrase is cleared from the field.  The text scrolls in a box.
+ * A wrong phrase is cleared from the field.  The text scrolls in a box;
+ * the phrase is taken only once the text's last line has been drawn, so
+ * an acknowledgement means the whole text was on the screen (a terminal
+ * that cannot show it is refused at start, ui_draw_term_ok).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,9 @@ struct advisory {
 	size_t		 top;		/* first row shown */
 	struct buf	 field;		/* what was typed */
 	struct wrap	 wrap;		/* the text at COLS - 4 */
+	int		 seen_end;	/* its last line was drawn (and so
+					   shown: ui.c refreshes after
+					   every draw) */
 };
 
 static void	 advisory_free(void *);
@@ -132,13 +138,15 @@ advisory_draw(struct ui *ui, void *data)
 		    i].off, adv->wrap.lines[adv->top + i].len, w,
 		    UA_TEXT);
 	}
+	if (height > 0 && adv->top + (size_t)height >= adv->wrap.n)
+		adv->seen_end = 1;
 	if (max > 0) {
 		ui_draw_str(ui, LINES - 3, COLS - 22, adv->top < max ?
 		    " PgDn: more below " : " end of text ", 20, UA_DIM);
 	}
 	if (adv->required) {
-		ui_draw_str(ui, LINES - 2, 0, "Type \"I understand\" and press "
-		    "Enter to accept; Esc declines and quits.", COLS,
+		ui_draw_str(ui, LINES - 2, 0, "Read to the end, type \"I "
+		    "understand\" and press Enter to accept; Esc declines.", COLS,
 		    UA_TITLE);
 		ui_draw_str(ui, LINES - 1, 0, "> ", 2, UA_USER);
 		ui_draw_text(ui, LINES - 1, 2, buf_str(&adv->field),
@@ -250,6 +258,12 @@ advisory_key(struct ui *ui, void *data, int key)
 			buf_clear(&adv->field);
 			ui_message(ui, 1, "not accepted; type: I understand "
 			    "(then Enter)");
+			return 1;
+		}
+		/* Only what was on the screen can have been read. */
+		if (!adv->seen_end) {
+			ui_message(ui, 1, "read to the end first (PgDn, End), "
+			    "then Enter");
 			return 1;
 		}
 		if (ui->model != NULL && store_ack_record(ui->store,

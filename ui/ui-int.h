@@ -228,6 +228,7 @@ int	 ui_args_parse(struct ui *, int argc, char **argv);
 void	 ui_args_conf_warnings(struct ui *);
 
 /* ui-draw.c */
+int	 ui_draw_term_ok(char **cause);
 void	 ui_draw_start(struct ui *);
 void	 ui_draw_end(void);
 void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,

@@ -168,6 +168,8 @@ ui_main(int argc, char **argv)
 		    "ask` in scripts");
 		goto fail;
 	}
+	if (ui_draw_term_ok(&cause) != 0)
+		goto fail;
 	if ((ui->data_dir = ui_data_dir(&cause)) == NULL)
 		goto fail;
 	xasprintf(&ui->models_dir, "%s/models", ui->data_dir);
