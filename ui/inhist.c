@@ -108,6 +108,7 @@ inhist_write(const char *path, const char *data, size_t len, char **cause)
 		return -1;
 	}
 	fchmod(fd, 0600);
+	errno = 0;	/* a short write of 0 bytes sets none */
 	while (off < len) {
 		w = write(fd, data + off, len - off);
 		if (w == -1 && errno == EINTR)
@@ -116,11 +117,16 @@ inhist_write(const char *path, const char *data, size_t len, char **cause)
 			break;
 		off += (size_t)w;
 	}
-	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
+	if (off < len || fsync(fd) != 0) {
 		xasprintf(cause, "%s: %s", tmp, strerror(errno != 0 ? errno :
 		    EIO));
-		if (off < len)
-			close(fd);
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		free(tmp);
 		return -1;
