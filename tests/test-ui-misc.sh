@@ -512,7 +512,7 @@ else
 fi
 mkdir -p "$UI_HOME/config/medchat"
 printf 'input-history = off\n' > "$UI_HOME/config/medchat/medchat.conf"
-rm -f "$HIST"
+rm -f "$HIST" "$HIST.lock"
 ui_start --db "$DB" -m "$DEMO"
 ui_check "inhist off: starts" "^ ready \| medchat-demo-random"
 ui_type "/set max-tokens 4"
@@ -523,6 +523,12 @@ ui_idle
 ui_keys C-c C-c
 ui_check "inhist off: quits" "MEDCHAT-EXIT 0"
 check "inhist off: no history file written" test ! -e "$HIST"
+id=$("$MEDCHAT" history list --db "$DB" |
+    awk '/delta never written/ { print $1; exit }')
+XDG_DATA_HOME=$UI_HOME/data "$MEDCHAT" history delete "$id" --yes \
+    --db "$DB" >/dev/null
+check "inhist off: a delete makes no history file, no lock file" \
+    test ! -e "$HIST" -a ! -e "$HIST.lock"
 rm -f "$UI_HOME/config/medchat/medchat.conf"
 ui_start --db "$DB" -m "$DEMO" --no-input-history
 ui_check "--no-input-history: starts" "^ ready \| medchat-demo-random"

@@ -161,8 +161,10 @@ inhist_remove(const char *path, char *const *lines, size_t n, char **cause)
 	const char	*p, *end, *nl;
 	size_t		 len;
 	int		 fd, removed = 0, rv = 0;
+	struct stat	 st;
 
-	if (n == 0)
+	/* No file (input history off, never used): nothing to make. */
+	if (n == 0 || (stat(path, &st) == -1 && errno == ENOENT))
 		return 0;
 	fd = inhist_lock(path);
 	if (inhist_read(path, &in, cause) != 0)
