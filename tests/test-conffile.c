@@ -1,9 +1,10 @@
 /*
  * test-conffile.c -- the settings file parser (src/app/conffile.c): comments,
  * blank lines and spaces, repeated keys, overlong lines, non-UTF-8 and
- * NUL bytes, missing '=', bad numbers and names, ~ in models-dir, the
- * warning format (FILE:LINE: what, printable, one line), a missing or
- * unreadable file, and the default path from the environment.
+ * NUL bytes, missing '=', bad numbers and names, ~ in models-dir,
+ * input-history on/off, the warning format (FILE:LINE: what, printable,
+ * one line), a missing or unreadable file, and the default path from the
+ * environment.
  */
 #include <sys/stat.h>
 
@@ -84,6 +85,18 @@ main(void)
 	    strcmp(c.models_dirs[0], "/one") == 0 &&
 	    strcmp(c.models_dirs[1], "/two dirs/x") == 0,
 	    "models-dir repeats, in order, inner spaces kept");
+
+	test_cond(c.input_history == -1, "input-history is not set by default");
+	n = PARSE(&c, "input-history = off\n");
+	test_cond(n == 0 && c.input_history == 0, "input-history = off");
+	n = PARSE(&c, "input-history = off\ninput-history=on\n");
+	test_cond(n == 0 && c.input_history == 1, "input-history = on, the "
+	    "later line counts");
+	n = PARSE(&c, "input-history = no\n");
+	test_condf(n == 1 && c.input_history == -1 && warned(&c, 0,
+	    "t.conf:1: input-history: \"no\" is not on or off"),
+	    "input-history takes only on or off (%s)",
+	    c.n_warnings > 0 ? c.warnings[0] : "none");
 
 	n = PARSE(&c, "ctx = 64");
 	test_cond(n == 0 && c.ctx == 64, "last line without a newline");

@@ -25,8 +25,14 @@ ui_check "advisory shown before the first answer" "Model-risk advisory"
 ui_type "ok"
 ui_keys Enter
 ui_check "anything but the phrase is refused" "type: I understand"
-ui_keys C-u
+# The wrong phrase is cleared: no C-u, the field must read "I understand".
 ui_type "I understand"
+ui_keys Enter
+# 100x30 cannot show the whole text: it must be scrolled to its end first.
+ui_check "the phrase is not taken before the end was on screen" \
+    "read to the end first"
+ui_keys End
+ui_check "End shows the end" "end of text"
 ui_keys Enter
 ui_check "advisory accepted, chat usable" "advisory accepted"
 ui_check "status bar: model, quant, template, ctx, marker" \
@@ -111,6 +117,21 @@ ui_check "rows show quant, size, params, memory" \
 ui_keys Down
 ui_keys Enter
 ui_check "the new model needs the advisory" "Model-risk advisory"
+ui_keys Escape
+ui_check "Esc on a new model's advisory goes back to the old one" \
+    "Advisory declined for tinyllama-v0-q4_0.gguf: going back to stories260K.gguf"
+ui_check "... which is loaded again" "^ ready \| stories260K F32 \|"
+if ui_cap | grep -q "MEDCHAT-EXIT"; then
+	fail "... and the program is still running"
+else
+	ok "... and the program is still running"
+fi
+ui_keys F3
+ui_check "F3 again" "Models -- memory available"
+ui_keys Down
+ui_keys Enter
+ui_check "the new model needs the advisory again" "Model-risk advisory"
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "status bar shows the new model" "^ ready \| tinyllama-v0-q4_0 Q4_0 \|"

@@ -5,7 +5,9 @@
 # /advisory, Markdown in answers (an imported conversation, read-only
 # and resumed), the model menu with a FIFO and many files, a non-UTF-8
 # locale with NO_COLOR, SIGTERM restoring the
-# terminal, and browsing a read-only database.
+# terminal, browsing a read-only database, and the input history file
+# (two instances both keep their lines, a delete removes a conversation's
+# questions, input-history = off and --no-input-history write none).
 . "$top_srcdir/tests/ui-lib.sh"
 
 DB=$TMPD/misc.db
@@ -116,6 +118,7 @@ ui_keys Tab
 ui_check "Tab completes a command" "^> /demo"
 ui_keys Enter
 ui_check "the demo model needs the advisory" "Model-risk advisory" 60
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "demo model loaded" "^ ready \| medchat-demo-random "
@@ -303,6 +306,7 @@ EOF
 UI_ENV=""
 ui_start --db "$TMPD/conf.db"
 ui_check "config: advisory for the new database" "Model-risk advisory"
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "config: a bad line is warned with file:line" \
@@ -447,4 +451,123 @@ ui_check "read-only db: quits" "MEDCHAT-EXIT 0"
 check "read-only db: file unchanged" test "$(sha256sum < "$RODIR/ro.db")" = "$before"
 check "read-only db: nothing made next to it" test "$(ls -A "$RODIR")" = "ro.db"
 chmod 700 "$RODIR"
+
+# --- input history: instances append, a delete removes, a setting turns it off ---
+HIST=$UI_HOME/data/medchat/history
+ui_start --db "$DB" -m "$DEMO"
+ui_check "inhist: first instance starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "Patient: 54 y/o male alpha"
+ui_keys Enter
+ui_idle
+ui_start2 --db "$DB" -m "$DEMO"
+UI_T=ui2
+ui_check "inhist: second instance starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "beta question from two"
+ui_keys Enter
+ui_idle
+ui_keys C-c C-c
+ui_check "inhist: second instance quits first" "MEDCHAT-EXIT 0"
+UI_T=ui
+ui_keys C-c C-c
+ui_check "inhist: first instance quits last" "MEDCHAT-EXIT 0"
+check "inhist: the first instance's line is kept" \
+    grep -qx "Patient: 54 y/o male alpha" "$HIST"
+check "inhist: the second instance's line is kept too" \
+    grep -qx "beta question from two" "$HIST"
+id=$(XDG_DATA_HOME=$UI_HOME/data "$MEDCHAT" history list --db "$DB" |
+    awk '/Patient: 54 y\/o male alpha/ { print $1; exit }')
+out=$(XDG_DATA_HOME=$UI_HOME/data "$MEDCHAT" history delete "$id" --yes \
+    --db "$DB" 2>&1)
+check "inhist: history delete deletes" test "$out" = "deleted conversation $id"
+if grep -q "alpha" "$HIST"; then
+	fail "inhist: history delete removes its questions from the input history"
+else
+	ok "inhist: history delete removes its questions from the input history"
+fi
+check "inhist: ... and leaves the others" \
+    grep -qx "beta question from two" "$HIST"
+check "inhist: ... the file still 0600" \
+    test "$(stat -c %a "$HIST")" = 600
+ui_start --db "$DB" -m "$DEMO"
+ui_check "inhist: starts again" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "gamma secret question"
+ui_keys Enter
+ui_idle
+ui_keys F4
+ui_check "inhist: the browser lists the new conversation" "gamma secret question"
+ui_keys d
+ui_check "inhist: delete asks" "Delete conversation [0-9]+ \"gamma"
+ui_keys y
+ui_check "inhist: deleted in the browser" "deleted conversation"
+ui_keys q
+ui_keys C-c C-c
+ui_check "inhist: quits after the browser delete" "MEDCHAT-EXIT 0"
+if grep -q "gamma" "$HIST"; then
+	fail "inhist: a question deleted in the browser is not written at exit"
+else
+	ok "inhist: a question deleted in the browser is not written at exit"
+fi
+mkdir -p "$UI_HOME/config/medchat"
+printf 'input-history = off\n' > "$UI_HOME/config/medchat/medchat.conf"
+rm -f "$HIST" "$HIST.lock"
+ui_start --db "$DB" -m "$DEMO"
+ui_check "inhist off: starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_type "delta never written"
+ui_keys Enter
+ui_idle
+ui_keys C-c C-c
+ui_check "inhist off: quits" "MEDCHAT-EXIT 0"
+check "inhist off: no history file written" test ! -e "$HIST"
+id=$("$MEDCHAT" history list --db "$DB" |
+    awk '/delta never written/ { print $1; exit }')
+XDG_DATA_HOME=$UI_HOME/data "$MEDCHAT" history delete "$id" --yes \
+    --db "$DB" >/dev/null
+check "inhist off: a delete makes no history file, no lock file" \
+    test ! -e "$HIST" -a ! -e "$HIST.lock"
+rm -f "$UI_HOME/config/medchat/medchat.conf"
+ui_start --db "$DB" -m "$DEMO" --no-input-history
+ui_check "--no-input-history: starts" "^ ready \| medchat-demo-random"
+ui_type "/set max-tokens 4"
+ui_keys Enter
+ui_keys C-c C-c
+ui_check "--no-input-history: quits" "MEDCHAT-EXIT 0"
+check "--no-input-history: no history file written" test ! -e "$HIST"
+
+# --- a terminal that cannot move the cursor is refused; the advisory must be seen whole ---
+UI_ENV="TERM=dumb"
+ui_start --db "$TMPD/dumb.db" -m "$DEMO"
+ui_check "TERM=dumb: refused, pointing at medchat ask" \
+    "cannot move the cursor.*medchat ask"
+ui_check "TERM=dumb: exit status 1" "MEDCHAT-EXIT 1"
+check "TERM=dumb: no database made, nothing recorded" test ! -e "$TMPD/dumb.db"
+UI_ENV=
+ui_start --db "$TMPD/tiny.db" -m "$DEMO"
+ui_check "tiny: the advisory" "Model-risk advisory"
+ui_tmux resize-window -t ui -x 60 -y 12
+ui_check "tiny: resized, more below" "PgDn: more below"
+ui_type "I understand"
+ui_keys Enter
+ui_check "tiny: not accepted before the end was shown" "read to the end first"
+out=$("$MEDCHAT" advisory --history --db "$TMPD/tiny.db" 2>&1)
+case $out in
+*tui*) fail "tiny: no acknowledgement recorded"; diag "$out" ;;
+*) ok "tiny: no acknowledgement recorded" ;;
+esac
+ui_keys NPage
+ui_keys End
+ui_check "tiny: End shows the end" "end of text"
+ui_keys Enter
+ui_check "tiny: then accepted" "advisory accepted"
+ui_keys C-c C-c
+ui_check "tiny: quits" "MEDCHAT-EXIT 0"
+check "tiny: one acknowledgement recorded" \
+    sh -c "'$MEDCHAT' advisory --history --db '$TMPD/tiny.db' | grep -q tui"
 done_testing

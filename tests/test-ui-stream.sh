@@ -15,6 +15,7 @@ DB=$TMPD/stream.db
 # --- stop with Esc and C-c, resize, typing during generation --------------
 ui_start -m "$SMALL" --db "$DB"
 ui_check "advisory" "Model-risk advisory"
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "accepted" "advisory accepted"
@@ -68,6 +69,7 @@ chmod +x "$TMPD/editor.sh"
 UI_ENV="VISUAL='$TMPD/editor.sh'"
 ui_start -m "$BIG" --db "$DB"
 ui_check "big model: advisory" "Model-risk advisory" 60
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "big model: accepted" "advisory accepted"

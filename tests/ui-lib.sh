@@ -5,6 +5,9 @@
 #	ui_start ARGS...	run "$MEDCHAT ARGS" in a 100x30 window with
 #				HOME/XDG dirs under $TMPD; when medchat exits
 #				the pane shows "MEDCHAT-EXIT <status>"
+#	ui_start2 ARGS...	a second instance beside it, in the same
+#				server (session ui2); set UI_T=ui2 to send
+#				keys to it and capture it
 #	ui_keys KEYS...		tmux send-keys
 #	ui_type TEXT		send TEXT literally
 #	ui_cap			the screen as text
@@ -45,15 +48,24 @@ ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"
 }
 ui_start() {
-	_args=""
-	for _a in "$@"; do
-		_args="$_args '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
-	done
 	# A fresh server (socket) per start: a dying one cannot be reused.
 	ui_tmux kill-server >/dev/null 2>&1
 	UI_N=$((UI_N + 1))
 	UI_SOCK="$UI_SOCK_BASE-$UI_N"
-	ui_tmux new-session -d -x 100 -y 30 -s ui \
+	UI_T=ui
+	_ui_session ui "$@"
+}
+ui_start2() {
+	_ui_session ui2 "$@"
+}
+_ui_session() {
+	_s=$1
+	shift
+	_args=""
+	for _a in "$@"; do
+		_args="$_args '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
+	done
+	ui_tmux new-session -d -x 100 -y 30 -s "$_s" \
 	    "env HOME='$UI_HOME' XDG_DATA_HOME='$UI_HOME/data' \
 	    XDG_CONFIG_HOME='$UI_HOME/config' INPUTRC=/dev/null \
 	    LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen ${UI_ENV:-} \
@@ -61,13 +73,13 @@ ui_start() {
 	ui_tmux set-option -g remain-on-exit on >/dev/null 2>&1
 }
 ui_keys() {
-	ui_tmux send-keys -t ui "$@"
+	ui_tmux send-keys -t "${UI_T:-ui}" "$@"
 }
 ui_type() {
-	ui_tmux send-keys -t ui -l -- "$1"
+	ui_tmux send-keys -t "${UI_T:-ui}" -l -- "$1"
 }
 ui_cap() {
-	ui_tmux capture-pane -p -t ui
+	ui_tmux capture-pane -p -t "${UI_T:-ui}"
 }
 ui_wait() {
 	_deadline=$(( $(date +%s) + ${2:-20} ))

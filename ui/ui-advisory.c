@@ -5,7 +5,13 @@
  * model sha256) has no acknowledgement in the store, and on /advisory.
  * When required, the chat cannot be reached until the user types "I
  * understand" and presses Enter (recorded with store_ack_record, method
- * "tui"); Esc declines and quits.  The text scrolls in a box.
+ * "tui").  Esc declines: after a switch of models it goes back to the
+ * model loaded before (ui->prev_model, loaded again: the worker holds one
+ * model, and the one it had is already acknowledged), otherwise it quits.
+ * A wrong phrase is cleared from the field.  The text scrolls in a box;
+ * the phrase is taken only once the text's last line has been drawn, so
+ * an acknowledgement means the whole text was on the screen (a terminal
+ * that cannot show it is refused at start, ui_draw_term_ok).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +30,9 @@ struct advisory {
 	size_t		 top;		/* first row shown */
 	struct buf	 field;		/* what was typed */
 	struct wrap	 wrap;		/* the text at COLS - 4 */
+	int		 seen_end;	/* its last line was drawn (and so
+					   shown: ui.c refreshes after
+					   every draw) */
 };
 
 static void	 advisory_free(void *);
@@ -31,6 +40,7 @@ static void	 advisory_resize(struct ui *, void *);
 static void	 advisory_draw(struct ui *, void *);
 static int	 advisory_key(struct ui *, void *, int);
 static int	 advisory_match(const char *);
+static int	 advisory_decline(struct ui *);
 
 /* The text is wrapped when the screen opens and at each resize. */
 const struct ui_screen_ops ui_screen_advisory = {
@@ -128,13 +138,15 @@ advisory_draw(struct ui *ui, void *data)
 		    i].off, adv->wrap.lines[adv->top + i].len, w,
 		    UA_TEXT);
 	}
+	if (height > 0 && adv->top + (size_t)height >= adv->wrap.n)
+		adv->seen_end = 1;
 	if (max > 0) {
 		ui_draw_str(ui, LINES - 3, COLS - 22, adv->top < max ?
 		    " PgDn: more below " : " end of text ", 20, UA_DIM);
 	}
 	if (adv->required) {
-		ui_draw_str(ui, LINES - 2, 0, "Type \"I understand\" and press "
-		    "Enter to accept; Esc declines and quits.", COLS,
+		ui_draw_str(ui, LINES - 2, 0, "Read to the end, type \"I "
+		    "understand\" and press Enter to accept; Esc declines.", COLS,
 		    UA_TITLE);
 		ui_draw_str(ui, LINES - 1, 0, "> ", 2, UA_USER);
 		ui_draw_text(ui, LINES - 1, 2, buf_str(&adv->field),
@@ -163,6 +175,33 @@ advisory_match(const char *s)
 		len--;
 	return len == strlen(adv_phrase) &&
 	    strncasecmp(s, adv_phrase, len) == 0;
+}
+
+/*
+ * The user declined the advisory of a model they switched to: load the
+ * one they had again and close the screen.  0 if there is none to go
+ * back to (the caller quits).
+ */
+static int
+advisory_decline(struct ui *ui)
+{
+	char	*prev, *msg, *name;
+
+	if (ui->prev_model == NULL || ui->model == NULL ||
+	    strcmp(ui->prev_model, ui->model->path) == 0)
+		return 0;
+	prev = ui->prev_model;
+	ui->prev_model = NULL;
+	ui_screen_home(ui);
+	name = strrchr(prev, '/') != NULL ? strrchr(prev, '/') + 1 : prev;
+	ui_message(ui, 0, "advisory declined: going back to %s", name);
+	xasprintf(&msg, "Advisory declined for %s: going back to %s.",
+	    ui->model->file_name, name);
+	ui_notice(ui, msg);
+	free(msg);
+	ui_load_model(ui, prev);
+	free(prev);
+	return 1;
 }
 
 static int
@@ -207,13 +246,24 @@ advisory_key(struct ui *ui, void *data, int key)
 		return 1;
 	}
 	if (key == UI_KEY_ESC || key == 3) {
+		if (advisory_decline(ui))
+			return 1;	/* the screen is gone */
 		ui->quit = 1;
 		ui->exit_code = 1;
 		return 1;
 	}
 	if (key == '\r' || key == '\n' || key == KEY_ENTER) {
 		if (!advisory_match(buf_str(&adv->field))) {
-			ui_message(ui, 1, "type: I understand");
+			/* Cleared, or the next try would read "yesI ...". */
+			buf_clear(&adv->field);
+			ui_message(ui, 1, "not accepted; type: I understand "
+			    "(then Enter)");
+			return 1;
+		}
+		/* Only what was on the screen can have been read. */
+		if (!adv->seen_end) {
+			ui_message(ui, 1, "read to the end first (PgDn, End), "
+			    "then Enter");
 			return 1;
 		}
 		if (ui->model != NULL && store_ack_record(ui->store,

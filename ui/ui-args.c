@@ -35,6 +35,8 @@ static const struct tui_option {
 	{ "threads", 1, 't', "N", "inference threads (default: all cores)" },
 	{ "template", 1, 'T', "NAME", "chat template (chatml, meditron, "
 	  "llama2; default: the model's)" },
+	{ "no-input-history", 0, 'H', NULL, "read and write no input history "
+	  "file" },
 	{ "help", 0, 'h', NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -54,8 +56,8 @@ ui_args_usage(FILE *f)
 	}
 	fprintf(f, "\nSettings file: $XDG_CONFIG_HOME/medchat/medchat.conf "
 	    "(default\n~/.config/medchat/medchat.conf), lines \"key = value\" "
-	    "with keys models-dir\n(repeatable), ctx, threads and template; "
-	    "options override it.\n");
+	    "with keys models-dir\n(repeatable), ctx, threads, template and "
+	    "input-history (on or off);\noptions override it.\n");
 	fprintf(f, "\nInside the chat, type /help for commands and keys.\n");
 }
 
@@ -133,6 +135,9 @@ ui_args_getopt(struct ui *ui, int argc, char **argv)
 			else
 				ui->opt_threads = (int)l;
 			break;
+		case 'H':
+			ui->opt_no_hist = 1;
+			break;
 		case 'h':
 			ui_args_usage(stdout);
 			return 1;
@@ -170,5 +175,7 @@ ui_args_parse(struct ui *ui, int argc, char **argv)
 		ui->opt_threads = ui->conf.threads;
 	if (ui->conf.template_name != NULL)
 		ui->opt_template = xstrdup(ui->conf.template_name);
+	if (ui->conf.input_history == 0)
+		ui->opt_no_hist = 1;
 	return ui_args_getopt(ui, argc, argv);
 }

@@ -17,6 +17,7 @@
 
 #include <curses.h>
 
+#include "inhist.h"
 #include "ui-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -311,7 +312,7 @@ static void
 browser_prompt_done(struct ui *ui, struct browser *br)
 {
 	char		*cause = NULL, *path, **argv;
-	int		 argc, which = br->prompt;
+	int		 argc, rv, which = br->prompt;
 	int64_t		 id;
 
 	br->prompt = 0;
@@ -346,10 +347,17 @@ browser_prompt_done(struct ui *ui, struct browser *br)
 			    "stop it first (Esc in the chat)");
 			return;
 		}
-		if (store_conv_delete(ui->store, id, &cause) != 0)
+		/* Its questions leave the input history too. */
+		xasprintf(&path, "%s/history", ui->data_dir);
+		rv = inhist_delete_conv(ui->store, id, path, input_forget,
+		    &cause);
+		free(path);
+		if (rv < 0)
 			goto fail;
 		if (ui->chat->conv_id == id && ui->state != STATE_GENERATING)
 			ui_new_conversation(ui);
+		if (rv > 0)
+			goto fail;
 		ui_message(ui, 0, "deleted conversation %lld", (long long)id);
 	}
 	browser_reload(ui, br);

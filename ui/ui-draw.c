@@ -13,11 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curses.h>
 
 #include "ui-int.h"
 #include "utf8.h"
+#include "xmalloc.h"
+
+/* Last: its capability macros (lines, columns...) would rename fields. */
+#include <term.h>
 
 static int	 ui_style_attr(struct ui *, int, int);
 static void	 ui_draw_init(struct ui *);
@@ -301,4 +306,33 @@ ui_list_scroll(struct ui_list *l, int height)
 		l->top = l->sel - (size_t)height + 1;
 	if (l->n <= (size_t)height)
 		l->top = 0;
+}
+
+/*
+ * Can the terminal on standard output run the chat?  It must be known
+ * to terminfo and able to address the cursor (cup): on one that cannot
+ * (TERM=dumb) nothing would be drawn where it belongs, the advisory
+ * included.  0, or -1 with *cause (one line naming `medchat ask`).
+ */
+int
+ui_draw_term_ok(char **cause)
+{
+	const char	*term = getenv("TERM");
+	char		*cup, *name;
+	int		 err = 0, ok;
+
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		ok = 0;
+	else {
+		cup = tigetstr("cup");
+		ok = cup != NULL && cup != (char *)-1;
+		del_curterm(cur_term);
+	}
+	if (ok)
+		return 0;
+	name = utf8_printable(term != NULL ? term : "");
+	xasprintf(cause, "this terminal (TERM=%s) cannot move the cursor, "
+	    "which the chat needs; use `medchat ask` instead", name);
+	free(name);
+	return -1;
 }

@@ -15,7 +15,9 @@
  * returned (ui_input_line), never from inside readline's callback, so the
  * UI may freely replace the line.  A trailing backslash or Alt-Enter
  * continues the line with a newline instead of sending it.  History
- * entries are escaped in the history file (one line each).
+ * entries are escaped in the history file (one line each); at exit only
+ * the entries added in this run are appended to it, under its lock
+ * (inhist.h), so that instances running side by side all keep theirs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #include <readline/readline.h>
 #include <readline/history.h>
 
+#include "inhist.h"
 #include "ui-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -44,12 +47,15 @@ static void	 input_show_matches(char **, int, int);
 static void	 input_accept(void);
 static void	 input_hist_map(char *(*)(const char *));
 
+#define INPUT_HISTORY_MAX	1000	/* entries kept, in memory and file */
+
 static struct ui	*input_ui;
 static unsigned char	 pending[256];
 static size_t		 npending, ppending;
 static char		*accepted;
 static int		 accepted_eof;
 static char		*history_file;
+static int		 history_added;	/* entries added in this run */
 static FILE		*devnull;
 static const char *const *complete_words;
 
@@ -193,13 +199,43 @@ input_hist_map(char *(*fn)(const char *))
 }
 
 /*
- * Set readline up for the UI.  history_path (may be NULL) is read now and
- * written by input_free(), mode 0600.
+ * Drop the entries equal to lines[0..n) (escaped, as in the file) from
+ * the history in memory: a deleted conversation's questions are not
+ * appended to the file again at exit.
+ */
+void
+input_forget(char *const *lines, size_t n)
+{
+	HIST_ENTRY	*h;
+	char		*t;
+	size_t		 j;
+	int		 i, hit;
+
+	for (i = history_length - 1; i >= 0; i--) {
+		if ((h = history_get(history_base + i)) == NULL)
+			continue;
+		t = slash_hist_escape(h->line);
+		for (hit = 0, j = 0; j < n && !hit; j++)
+			hit = strcmp(t, lines[j]) == 0;
+		free(t);
+		if (!hit)
+			continue;
+		if (i >= history_length - history_added)
+			history_added--;
+		if ((h = remove_history(i)) != NULL)
+			(void)free_history_entry(h);
+	}
+	using_history();
+}
+
+/*
+ * Set readline up for the UI.  history_path (NULL: no input history) is
+ * read now; input_free() appends this run's entries to it, mode 0600.
  */
 void
 input_init(struct ui *ui, const char *history_path)
 {
-	int	fd;
+	int	fd, lock;
 
 	input_ui = ui;
 	devnull = fopen("/dev/null", "w");
@@ -220,9 +256,11 @@ input_init(struct ui *ui, const char *history_path)
 	rl_variable_bind("enable-bracketed-paste", "off");
 
 	using_history();
-	stifle_history(1000);
+	stifle_history(INPUT_HISTORY_MAX);
+	history_added = 0;
 	if (history_path != NULL) {
 		history_file = xstrdup(history_path);
+		lock = inhist_lock(history_file);
 		fd = open(history_file, O_WRONLY | O_CREAT | O_APPEND |
 		    O_CLOEXEC, 0600);
 		if (fd != -1) {
@@ -230,6 +268,7 @@ input_init(struct ui *ui, const char *history_path)
 			close(fd);
 		}
 		read_history(history_file);
+		inhist_unlock(lock);
 		input_hist_map(slash_hist_unescape);
 	}
 	rl_callback_handler_install("", input_line);
@@ -248,11 +287,25 @@ input_init(struct ui *ui, const char *history_path)
 void
 input_free(void)
 {
+	int	fd, lock;
+
 	rl_callback_handler_remove();
 	if (history_file != NULL) {
 		input_hist_map(slash_hist_escape);
-		write_history(history_file);
+		if (history_added > history_length)
+			history_added = history_length;
+		lock = inhist_lock(history_file);
+		/* append_history does not create the file. */
+		fd = open(history_file, O_WRONLY | O_CREAT | O_APPEND |
+		    O_CLOEXEC, 0600);
+		if (fd != -1)
+			close(fd);
+		if (history_added > 0) {
+			append_history(history_added, history_file);
+			history_truncate_file(history_file, INPUT_HISTORY_MAX);
+		}
 		chmod(history_file, 0600);
+		inhist_unlock(lock);
 		free(history_file);
 		history_file = NULL;
 	}
@@ -340,8 +393,10 @@ input_accept(void)
 		if (line[0] != '\0' && line[0] != ' ') {
 			HIST_ENTRY *h = history_get(history_base +
 			    history_length - 1);
-			if (h == NULL || strcmp(h->line, line) != 0)
+			if (h == NULL || strcmp(h->line, line) != 0) {
 				add_history(line);
+				history_added++;
+			}
 			/*
 			 * Point the history cursor past the new entry, or
 			 * readline's next accept-line rewrites it.

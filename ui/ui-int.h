@@ -137,6 +137,7 @@ struct ui {
 	char			*opt_template;
 	int			 opt_ctx;
 	int			 opt_threads;
+	int			 opt_no_hist;	/* keep no input history */
 	struct conffile		 conf;		/* medchat.conf, under them */
 
 	char			*data_dir;	/* $XDG_DATA_HOME/medchat */
@@ -154,6 +155,10 @@ struct ui {
 	float			 load_frac;
 	int			 hashing;	/* load_frac is of the hash */
 	char			*loading_path;
+	char			*prev_model;	/* path of the model loaded
+						   before the last switch: a
+						   declined advisory goes
+						   back to it */
 	unsigned		 load_job;
 
 	/* generation */
@@ -223,6 +228,7 @@ int	 ui_args_parse(struct ui *, int argc, char **argv);
 void	 ui_args_conf_warnings(struct ui *);
 
 /* ui-draw.c */
+int	 ui_draw_term_ok(char **cause);
 void	 ui_draw_start(struct ui *);
 void	 ui_draw_end(void);
 void	 ui_draw_text(struct ui *, int y, int x, const char *s, size_t n,
@@ -253,6 +259,7 @@ void	 status_draw(struct ui *, int y);
 /* ui-input.c */
 void	 input_init(struct ui *, const char *history_path);
 void	 input_free(void);
+void	 input_forget(char *const *lines, size_t n);
 void	 input_feed(int key);
 void	 input_insert(const char *);
 void	 input_set_line(const char *);

@@ -168,6 +168,8 @@ ui_main(int argc, char **argv)
 		    "ask` in scripts");
 		goto fail;
 	}
+	if (ui_draw_term_ok(&cause) != 0)
+		goto fail;
 	if ((ui->data_dir = ui_data_dir(&cause)) == NULL)
 		goto fail;
 	xasprintf(&ui->models_dir, "%s/models", ui->data_dir);
@@ -199,7 +201,7 @@ ui_main(int argc, char **argv)
 	ui_signals();
 	ui_stderr(1);
 	xasprintf(&hist, "%s/history", ui->data_dir);
-	input_init(ui, hist);
+	input_init(ui, ui->opt_no_hist ? NULL : hist);
 	free(hist);
 
 	ui_screen_open(ui, &ui_screen_chat);
@@ -264,6 +266,7 @@ ui_free(struct ui *ui)
 	free(ui->models_dir);
 	free(ui->template_name);
 	free(ui->loading_path);
+	free(ui->prev_model);
 	free(ui->msg);
 	buf_free(&ui->paste);
 	if (sigpipe_fds[0] != -1) {
@@ -668,6 +671,10 @@ ui_load_model(struct ui *ui, const char *path)
 
 	if (ui->state == STATE_GENERATING) {
 		worker_cancel(ui->worker);
+	}
+	if (ui->model != NULL) {
+		free(ui->prev_model);
+		ui->prev_model = xstrdup(ui->model->path);
 	}
 	abs = realpath(path, NULL);
 	free(ui->loading_path);

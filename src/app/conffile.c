@@ -41,6 +41,7 @@ conffile_init(struct conffile *c)
 	memset(c, 0, sizeof *c);
 	c->ctx = -1;
 	c->threads = -1;
+	c->input_history = -1;
 }
 
 void
@@ -232,6 +233,17 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 		c->template_name = xmalloc(vn + 1);
 		memcpy(c->template_name, v, vn);
 		c->template_name[vn] = '\0';
+	} else if (kn == 13 && memcmp(k, "input-history", 13) == 0) {
+		if (vn == 2 && memcmp(v, "on", 2) == 0)
+			c->input_history = 1;
+		else if (vn == 3 && memcmp(v, "off", 3) == 0)
+			c->input_history = 0;
+		else {
+			q = conffile_quote(v, vn);
+			conffile_warn(c, name, line, "input-history: \"%s\" "
+			    "is not on or off", q);
+			free(q);
+		}
 	} else {
 		q = conffile_quote(k, kn);
 		conffile_warn(c, name, line, "unknown key \"%s\"", q);

@@ -11,6 +11,9 @@
  *	ctx = N			context size in tokens (0 = the model's)
  *	threads = N		inference threads (0 = all cores)
  *	template = NAME		chat template
+ *	input-history = on|off	keep the input line's history file
+ *				($XDG_DATA_HOME/medchat/history); off
+ *				reads and writes none
  *
  * The file is untrusted text: a bad line (unknown key, bad number, no
  * '=', not UTF-8, a NUL byte, longer than CONFFILE_LINE_MAX) is skipped
@@ -32,6 +35,7 @@ struct conffile {
 	int	  ctx;			/* -1 = not set */
 	int	  threads;		/* -1 = not set */
 	char	 *template_name;	/* NULL = not set */
+	int	  input_history;	/* -1 = not set, 0 = off, 1 = on */
 
 	char	**warnings;		/* "FILE:LINE: what", sanitized */
 	size_t	  n_warnings;		/* kept, <= CONFFILE_WARN_MAX */

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "inhist.h"
 #include "opt.h"
 #include "session.h"
 #include "sjson.h"
@@ -696,7 +697,8 @@ static int
 cmdh_delete(struct store *s, const struct cmdh_opts *o, int64_t id)
 {
 	struct store_conv	 c;
-	char			*cause, line[64];
+	char			*cause, *hist, line[64];
+	int			 rv;
 
 	if (store_conv_get(s, id, &c, &cause) != 0)
 		return cli_fail(cause);
@@ -721,9 +723,15 @@ cmdh_delete(struct store *s, const struct cmdh_opts *o, int64_t id)
 		}
 	}
 	store_conv_free(&c);
-	if (store_conv_delete(s, id, &cause) != 0)
+	/* Its questions leave the TUI's input history too. */
+	hist = inhist_default_path();
+	rv = inhist_delete_conv(s, id, hist, NULL, &cause);
+	free(hist);
+	if (rv < 0)
 		return cli_fail(cause);
 	printf("deleted conversation %lld\n", (long long)id);
+	if (rv > 0)
+		return cli_fail(cause);
 	return 0;
 }
 
