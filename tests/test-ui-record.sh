@@ -13,6 +13,7 @@ DB=$TMPD/record.db
 # --- SIGHUP in the middle of an answer ----------------------------------------
 ui_start -m "$STORIES" --db "$DB"
 ui_check "advisory" "Model-risk advisory"
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "accepted" "advisory accepted"
@@ -41,6 +42,7 @@ fi
 rm -f "$DB" "$DB-wal" "$DB-shm"
 ui_start -m "$STORIES" --db "$DB"
 ui_check "relabel: advisory" "Model-risk advisory"
+ui_keys End
 ui_type "I understand"
 ui_keys Enter
 ui_check "relabel: accepted" "advisory accepted"
@@ -51,6 +53,18 @@ ui_idle >/dev/null
 ui_type "/demo"
 ui_keys Enter
 ui_check "relabel: the demo model is loaded" "demo"
+ui_keys End
+ui_type "I understand"
+ui_keys Enter
+ui_check "relabel: the demo model's advisory accepted" \
+    "^ ready \| medchat-demo-random "
+ui_type "/history"
+ui_keys Enter
+ui_check "relabel: the browser names the model that answered" \
+    "Is a fever dangerous\? \(2 msgs, stories260K\.gguf\)"
+check "relabel: the browser does not name the model loaded since" \
+    ui_gone "msgs, medchat-demo"
+ui_keys Escape
 ui_keys C-c C-c
 ui_keys C-c C-c
 ui_wait "MEDCHAT-EXIT" >/dev/null || {

@@ -34,6 +34,8 @@ struct browser {
 	struct store_conv *convs;	/* the list, or */
 	size_t		 nconvs;
 	int		*flags;		/* BROWSE_* per conversation */
+	char		**models;	/* per conversation: the models of
+					   its answers, or NULL */
 	struct store_hit *hits;		/*   the search's matches */
 	size_t		 nhits;
 	struct ui_list	 list;
@@ -51,6 +53,7 @@ static void	 browser_draw(struct ui *, void *);
 static int	 browser_key(struct ui *, void *, int);
 static void	 browser_clear(struct browser *);
 static void	 browser_reload(struct ui *, void *);
+static char	*browser_models(const struct store_msg *, size_t);
 static int64_t	 browser_selected(struct browser *, const char **);
 static void	 browser_draw_marked(struct ui *, int, int, const char *, int,
 		     int);
@@ -69,15 +72,55 @@ const struct ui_screen_ops ui_screen_browser = {
 static void
 browser_clear(struct browser *br)
 {
+	size_t	i;
+
 	if (br->convs != NULL)
 		store_convs_free(br->convs, br->nconvs);
 	if (br->hits != NULL)
 		store_hits_free(br->hits, br->nhits);
 	free(br->flags);
+	for (i = 0; br->models != NULL && i < br->nconvs; i++)
+		free(br->models[i]);
+	free(br->models);
 	br->convs = NULL;
 	br->hits = NULL;
 	br->flags = NULL;
+	br->models = NULL;
 	br->nconvs = br->nhits = 0;
+}
+
+/*
+ * The models that answered in a conversation (its messages m[n]), in the
+ * order of their first answer, joined by ", "; NULL if none did.  A model
+ * chosen in the menu but never asked is not among them.
+ */
+static char *
+browser_models(const struct store_msg *m, size_t n)
+{
+	struct buf	  b = BUF_INIT;
+	const char	**seen = NULL, *f;
+	size_t		  k, j, nseen = 0, cap = 0;
+	char		 *out;
+
+	for (k = 0; k < n; k++) {
+		f = m[k].prov.model_file;
+		if (m[k].role != STORE_ROLE_ASSISTANT || f == NULL)
+			continue;
+		for (j = 0; j < nseen && strcmp(seen[j], f) != 0; j++)
+			;
+		if (j < nseen)
+			continue;
+		if (nseen == cap)
+			seen = xgrowarray(seen, &cap, 4, sizeof *seen);
+		seen[nseen++] = f;
+		if (b.len > 0)
+			buf_puts(&b, ", ");
+		buf_puts(&b, f);
+	}
+	free(seen);
+	out = b.len > 0 ? xstrdup(buf_str(&b)) : NULL;
+	buf_free(&b);
+	return out;
 }
 
 /* Query the store again for the list or the search. */
@@ -113,6 +156,7 @@ browser_reload(struct ui *ui, void *data)
 		}
 		br->list.n = br->nconvs;
 		br->flags = xcalloc(br->nconvs + 1, sizeof *br->flags);
+		br->models = xcalloc(br->nconvs + 1, sizeof *br->models);
 		for (i = 0; i < br->nconvs; i++) {
 			if (store_msg_list(ui->store, br->convs[i].id, &m, &n,
 			    &cause) != 0) {
@@ -129,6 +173,7 @@ browser_reload(struct ui *ui, void *data)
 				else if (m[k].status == STORE_STATUS_ERROR)
 					br->flags[i] |= BROWSE_FAILED;
 			}
+			br->models[i] = browser_models(m, n);
 			store_msgs_free(m, n);
 		}
 	}
@@ -240,8 +285,9 @@ browser_draw(struct ui *ui, void *data)
 		buf_printf(&b, "%s %s (%d msg%s%s%s)%s%s%s%s -- ", date,
 		    c->title[0] != '\0' ? c->title : "(untitled)",
 		    c->n_messages, c->n_messages == 1 ? "" : "s",
-		    c->model_file != NULL ? ", " : "",
-		    c->model_file != NULL ? c->model_file : "",
+		    br->models[br->list.top + i] != NULL ? ", " : "",
+		    br->models[br->list.top + i] != NULL ?
+		    br->models[br->list.top + i] : "",
 		    c->archived ? " [archived]" : "",
 		    br->flags[br->list.top + i] & BROWSE_INTERRUPTED ?
 		    " [interrupted]" : "",
