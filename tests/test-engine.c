@@ -200,6 +200,18 @@ vm_size(void)
  * result and cause through a pipe and then exits 0 itself.  The child
  * exiting any other way means it died inside the allocator.
  */
+/*
+ * Under AddressSanitizer a failed allocation must return NULL, as the C
+ * library's does, for test_open_oom to see it (ASan reads this at start;
+ * other builds never call it).
+ */
+const char	*__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+
 static void
 test_open_oom(const char *demo)
 {

@@ -79,43 +79,55 @@ ui_keys C-x C-e
 ui_check "big model: short system message" "^Be brief\."
 ui_keys C-s
 ui_check "big model: saved" "system message saved"
+# echo_median: type 15 keys, one at a time, each timed from send-keys
+# until capture-pane shows it; sets $samples and $median (ms).
+echo_median() {
+	samples=""
+	line="> "
+	i=0
+	while [ $i -lt 15 ]; do
+		i=$((i + 1))
+		line="${line}k"
+		t0=$(date +%s%N)
+		ui_type k
+		n=0
+		until ui_cap | grep -qx -- "$line *"; do
+			n=$((n + 1))
+			if [ $n -gt 2000 ]; then
+				break
+			fi
+		done
+		t1=$(date +%s%N)
+		samples="$samples $(( (t1 - t0) / 1000000 ))"
+	done
+	median=$(printf '%s\n' $samples | sort -n | sed -n 8p)
+}
+# The same keys while idle first: what this machine, loaded or not, takes
+# to echo a key through tmux, as the yardstick for the check below.
+echo_median
+idle=$median
+idle_samples=$samples
+ui_keys C-u
 ui_type "Tell me everything"
 ui_keys Enter
 ui_check "big model: generating" "^ generating \|"
-# Each sample: one key, then poll capture-pane until it shows.
-samples=""
-line="> "
-i=0
-while [ $i -lt 15 ]; do
-	i=$((i + 1))
-	line="${line}k"
-	t0=$(date +%s%N)
-	ui_type k
-	n=0
-	until ui_cap | grep -qx -- "$line *"; do
-		n=$((n + 1))
-		if [ $n -gt 2000 ]; then
-			break
-		fi
-	done
-	t1=$(date +%s%N)
-	samples="$samples $(( (t1 - t0) / 1000000 ))"
-done
+echo_median
 still=no
 if ui_cap | grep -q "^ generating |"; then
 	still=yes
 fi
-sorted=$(printf '%s\n' $samples | sort -n)
-median=$(printf '%s\n' $sorted | sed -n 8p)
 meets=no
 if [ "$median" -lt 50 ]; then
 	meets=yes
 fi
-diag "keystroke echo latency on $what: median $median ms (50 ms target met: $meets), samples (ms):$samples; still generating at the end: $still"
-# The 50 ms target is reported above; the assertion is looser so that a
-# machine loaded by other jobs does not fail the suite, yet still fails a
-# UI that waits for the engine (a 1.1B token takes about 100 ms here).
-check "keystroke echo median under 100 ms while generating" [ "$median" -lt 100 ]
+diag "keystroke echo latency on $what: median $median ms while generating, $idle ms idle (50 ms target met: $meets), samples (ms):$samples; idle:$idle_samples; still generating at the end: $still"
+# The 50 ms target is reported above.  The assertion fails a UI that waits
+# for the engine (a 1.1B token takes about 100 ms here, so each key would
+# take that much longer than when idle), without failing the suite on a
+# machine whose other jobs slow every key: under 100 ms, or within half
+# again the idle median plus 30 ms.
+check "keystroke echo median under 100 ms (or near the idle echo) while generating" \
+    [ "$median" -lt 100 -o "$median" -le $((idle * 3 / 2 + 30)) ]
 check "the engine was busy during the measurement" [ "$still" = yes ]
 # The status bar's context figure counts up while the answer streams
 # (prompt + tokens so far), not only when it is finished.
