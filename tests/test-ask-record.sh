@@ -39,16 +39,23 @@ last() {
 	    WHERE id = (SELECT max(id) FROM messages)"
 }
 
-for sig in INT TERM HUP QUIT; do
+# Start ask on question $1 with a long answer in the background (its pid
+# in $pid, its output in $TMPD/out and $TMPD/err) and wait until it has
+# printed 300 bytes (10 s at most).
+ask_long() {
 	: >"$TMPD/out"
-	$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Tell me, $sig" \
-	    >"$TMPD/out" 2>"$TMPD/err" &
+	$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "$1" >"$TMPD/out" \
+	    2>"$TMPD/err" &
 	pid=$!
 	i=0
 	while [ "$(wc -c <"$TMPD/out")" -lt 300 ] && [ $i -lt 200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+}
+
+for sig in INT TERM HUP QUIT; do
+	ask_long "Tell me, $sig"
 	kill -$sig $pid
 	wait $pid
 	rc=$?
@@ -122,15 +129,7 @@ check "full disk: a refused question leaves no empty conversation" \
     [ $n_refused -gt 0 ]
 
 # Another process holds the write lock in the middle of an answer.
-: >"$TMPD/out"
-$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Locked out?" >"$TMPD/out" \
-    2>"$TMPD/err" &
-pid=$!
-i=0
-while [ "$(wc -c <"$TMPD/out")" -lt 300 ] && [ $i -lt 200 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+ask_long "Locked out?"
 ( echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 4; echo "COMMIT;" ) |
     sqlite3 "$DB" >"$TMPD/lock" &
 lpid=$!
