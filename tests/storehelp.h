@@ -6,9 +6,9 @@
  * old schemas (fixture_path, load_fixture, fixture_db) and test_export()
  * (one conversation exported into a string).
  *
- * tpath() (a file in the test's temporary directory) and fixture_db()
- * are there when the includer defines STOREHELP_TMPDIR as the name of
- * its mkdtemp() template before including this file.
+ * tmpdir_make(), tpath() (a file in the test's temporary directory) and
+ * fixture_db() are there when the includer defines STOREHELP_TMPDIR as
+ * the name of its mkdtemp() template before including this file.
  */
 #ifndef STOREHELP_H
 #define STOREHELP_H
@@ -23,6 +23,17 @@
 #include "xmalloc.h"
 
 #ifdef STOREHELP_TMPDIR
+/* Make the test's temporary directory: 0, or -1 said on stderr. */
+static __attribute__((unused)) int
+tmpdir_make(void)
+{
+	if (mkdtemp(STOREHELP_TMPDIR) == NULL) {
+		perror("mkdtemp");
+		return -1;
+	}
+	return 0;
+}
+
 static __attribute__((unused)) char *
 tpath(const char *name)
 {

@@ -854,10 +854,8 @@ main(void)
 {
 	char	*cmd;
 
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (tmpdir_make() != 0)
 		return 1;
-	}
 	test_foreign();
 	test_readonly_leftover();
 	test_ids();

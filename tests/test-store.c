@@ -1989,10 +1989,8 @@ main(void)
 {
 	char	*db, *cmd;
 
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (tmpdir_make() != 0)
 		return 1;
-	}
 	test_default_path();
 	test_title();
 	test_advisory_prompts();
