@@ -26,8 +26,6 @@ static int	 store_conv_update(struct store *, int64_t, const char *,
 		     const char *, const char *, const char *, int,
 		     const char *, char **);
 static int64_t	 store_descend(struct store *, int64_t);
-static int	 store_cm_read(struct store *, sqlite3_stmt *, void *,
-		     char **);
 
 #define F(f) offsetof(struct store_conv, f)
 static const size_t store_conv_strs[] = { F(title), F(system),
@@ -38,12 +36,15 @@ static const size_t store_conv_strs[] = { F(title), F(system),
 static const struct store_rowtype store_conv_rows =
     STORE_ROWTYPE(struct store_conv, store_conv_read_list, store_conv_strs);
 
-#define F(f) offsetof(struct store_conv_model, f)
-static const size_t store_cm_strs[] = { F(model_file), F(model_quant),
-	F(model_sha256) };
+#define F(f, kind) \
+	{ offsetof(struct store_conv_model, f), STORE_COL_ ## kind }
+/* The columns of store_conv_models' query. */
+static const struct store_col store_cm_cols[] = { F(model_file, TEXT),
+	F(model_quant, TEXT), F(model_sha256, TEXT), F(n_answers, INT),
+	F(last, INT64) };
 #undef F
 static const struct store_rowtype store_cm_rows =
-    STORE_ROWTYPE(struct store_conv_model, store_cm_read, store_cm_strs);
+    STORE_ROWCOLS(struct store_conv_model, store_cm_cols);
 
 char *
 store_title_from_text(const char *text)
@@ -344,22 +345,6 @@ store_conv_set_leaf(struct store *s, int64_t id, int64_t leaf,
 		    "UPDATE conversations SET current_leaf = ? WHERE id = ?",
 		    "II", store_descend(s, leaf), id);
 	return store_end(s, rc, cause);
-}
-
-/* A row of store_conv_models' query into the struct at p. */
-static int
-store_cm_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
-{
-	struct store_conv_model	*m = p;
-
-	(void)s;
-	(void)cause;
-	m->model_file = store_col_text(st, 0);
-	m->model_quant = store_col_text(st, 1);
-	m->model_sha256 = store_col_text(st, 2);
-	m->n_answers = sqlite3_column_int(st, 3);
-	m->last = sqlite3_column_int64(st, 4);
-	return 0;
 }
 
 int
