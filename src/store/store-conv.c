@@ -83,23 +83,21 @@ store_title_from_text(const char *text)
 	return buf_detach(&b);
 }
 
+#define F(f, kind) { offsetof(struct store_conv, f), STORE_COL_ ## kind }
+/* The columns of STORE_CONV_COLS. */
+static const struct store_col store_conv_cols[] = { F(id, INT64),
+	F(title, TEXT_NN), F(created, INT64), F(updated, INT64),
+	F(system, TEXT), F(template_name, TEXT), F(model_file, TEXT),
+	F(model_sha256, TEXT), F(model_quant, TEXT), F(params_json, TEXT),
+	F(archived, BOOL), F(current_leaf, INT64), F(uid, TEXT_NN) };
+#undef F
+
 void
 store_conv_read(sqlite3_stmt *st, struct store_conv *c)
 {
 	memset(c, 0, sizeof *c);
-	c->id = sqlite3_column_int64(st, 0);
-	c->title = store_col_text_nn(st, 1);
-	c->created = sqlite3_column_int64(st, 2);
-	c->updated = sqlite3_column_int64(st, 3);
-	c->system = store_col_text(st, 4);
-	c->template_name = store_col_text(st, 5);
-	c->model_file = store_col_text(st, 6);
-	c->model_sha256 = store_col_text(st, 7);
-	c->model_quant = store_col_text(st, 8);
-	c->params_json = store_col_text(st, 9);
-	c->archived = sqlite3_column_int(st, 10) != 0;
-	c->current_leaf = sqlite3_column_int64(st, 11);
-	c->uid = store_col_text_nn(st, 12);
+	store_read_cols(store_conv_cols,
+	    sizeof store_conv_cols / sizeof *store_conv_cols, st, c);
 }
 
 /* A row of STORE_CONV_LIST_SQL into the struct store_conv at p. */

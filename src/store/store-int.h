@@ -90,6 +90,7 @@ typedef int	(*store_row_fn)(struct store *, sqlite3_stmt *, void *,
 enum store_col_kind {
 	STORE_COL_INT64,	/* an int64_t (or uint64_t) */
 	STORE_COL_INT,		/* an int */
+	STORE_COL_BOOL,		/* an int: 1 if the column is not 0 */
 	STORE_COL_TEXT,		/* a char *: a new string, NULL for NULL */
 	STORE_COL_TEXT_NN	/* a char *: a new string, "" for NULL */
 };
@@ -116,6 +117,9 @@ struct store_rowtype {
 /* The row type of a type read by fn, owning the strings at strs[]. */
 #define STORE_ROWTYPE(type, fn, strs) \
 	{ sizeof (type), fn, strs, sizeof strs / sizeof *strs, NULL, 0 }
+/* Columns 0..n-1 of st's current row into the fields at p, as cols says. */
+void	 store_read_cols(const struct store_col *cols, size_t n,
+	    sqlite3_stmt *st, void *p);
 /* The row type of a type read column by column as cols[] says. */
 #define STORE_ROWCOLS(type, cols) \
 	{ sizeof (type), NULL, NULL, 0, cols, sizeof cols / sizeof *cols }

@@ -317,15 +317,23 @@ static int
 store_row_read(const struct store_rowtype *rt, struct store *s,
     sqlite3_stmt *st, void *p, char **cause)
 {
+	if (rt->read != NULL)
+		return rt->read(s, st, p, cause);
+	store_read_cols(rt->cols, rt->ncols, st, p);
+	return 0;
+}
+
+void
+store_read_cols(const struct store_col *cols, size_t n, sqlite3_stmt *st,
+    void *p)
+{
 	const struct store_col	*c;
 	char			*field, *text;
 	int64_t			 i64;
 	int			 i, in;
 
-	if (rt->read != NULL)
-		return rt->read(s, st, p, cause);
-	for (i = 0; i < (int)rt->ncols; i++) {
-		c = &rt->cols[i];
+	for (i = 0; i < (int)n; i++) {
+		c = &cols[i];
 		field = (char *)p + c->off;
 		switch (c->kind) {
 		case STORE_COL_INT64:
@@ -333,7 +341,10 @@ store_row_read(const struct store_rowtype *rt, struct store *s,
 			memcpy(field, &i64, sizeof i64);
 			break;
 		case STORE_COL_INT:
+		case STORE_COL_BOOL:
 			in = sqlite3_column_int(st, i);
+			if (c->kind == STORE_COL_BOOL)
+				in = in != 0;
 			memcpy(field, &in, sizeof in);
 			break;
 		case STORE_COL_TEXT:
@@ -344,7 +355,6 @@ store_row_read(const struct store_rowtype *rt, struct store *s,
 			break;
 		}
 	}
-	return 0;
 }
 
 void
