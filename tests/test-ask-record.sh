@@ -20,69 +20,7 @@
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	skip "ask and signals" "no sqlite3 shell"
-	
-# Another process holds the write lock in the middle of an answer.
-: >"$TMPD/out"
-$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Locked out?" >"$TMPD/out" \
-    2>"$TMPD/err" &
-pid=$!
-i=0
-while [ "$(wc -c <"$TMPD/out")" -lt 300 ] && [ $i -lt 200 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-( echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 4; echo "COMMIT;" ) |
-    sqlite3 "$DB" >"$TMPD/lock" &
-lpid=$!
-i=0
-while ! grep -q locked "$TMPD/lock" && [ $i -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-a=$(wc -c <"$TMPD/out")
-sleep 2.5
-b=$(wc -c <"$TMPD/out")
-wait $lpid
-wait $pid
-rc=$?
-if [ $i -ge 100 ]; then
-	skip "write lock" "sqlite3 did not take the lock"
-else
-	# (Waiting saves let through at most one flush interval, 250 ms.)
-	check "write lock: the answer went on while the database was locked ($a -> $b bytes in 2.5 s)" \
-	    [ "$b" -gt $((a + 2000)) ]
-	check "write lock: ask exits 0" [ $rc -eq 0 ]
-	st=$(last "$TMPD/db")
-	check "write lock: the answer is saved complete ($st), as printed" \
-	    sh -c '[ "$1" = complete ] && cmp -s "$2" "$3"' _ "$st" \
-	    "$TMPD/db" "$TMPD/out"
-fi
-
-# A long conversation continued: all the messages left out are recorded.
-rm -f "$DB" "$DB-wal" "$DB-shm"
-$MEDCHAT ask --db "$DB" --accept-advisory -m "$DEMO" -n 2 "first" \
-    >/dev/null 2>&1
-sqlite3 "$DB" "BEGIN; WITH RECURSIVE r(i) AS (SELECT 3 UNION ALL
-    SELECT i + 1 FROM r WHERE i < 3002) INSERT INTO messages (id, conv_id,
-    parent_id, role, content, created, updated, status) SELECT i, 1, i - 1,
-    CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END,
-    'Message ' || i || ' about blood pressure in older adults', 0, 0,
-    'complete' FROM r; UPDATE conversations SET current_leaf = 3002
-    WHERE id = 1; COMMIT;"
-$MEDCHAT ask --db "$DB" -m "$DEMO" --seed 1 -n 1 --ctx 512 --continue 1 \
-    "And now?" >/dev/null 2>"$TMPD/err"
-check "long conversation: ask --continue exits 0" [ $? -eq 0 ]
-n=$(sed -n 's/^\[context full: \([0-9]*\) earlier message(s) left out\]$/\1/p' \
-    "$TMPD/err")
-check "long conversation: thousands of messages left out, not 64 (${n:-none})" \
-    [ "${n:-0}" -gt 2900 ] && [ "$n" -lt 3002 ] && [ $((n % 2)) -eq 0 ]
-check "long conversation: the ids recorded as one range" \
-    [ "$(sqlite3 "$DB" "SELECT dropped_json FROM messages
-    WHERE id = (SELECT max(id) FROM messages)")" = "[[1,$n]]" ]
-MEDCHAT_DB=$DB $MEDCHAT history show 1 >"$TMPD/show" 2>&1
-check "long conversation: history show counts them all" \
-    grep -q "context trimmed: $n earlier message(s) left out" "$TMPD/show"
-done_testing
+	done_testing
 	exit $?
 fi
 DEMO=$TMPD/demo.gguf
@@ -101,16 +39,23 @@ last() {
 	    WHERE id = (SELECT max(id) FROM messages)"
 }
 
-for sig in INT TERM HUP QUIT; do
+# Start ask on question $1 with a long answer in the background (its pid
+# in $pid, its output in $TMPD/out and $TMPD/err) and wait until it has
+# printed 300 bytes (10 s at most).
+ask_long() {
 	: >"$TMPD/out"
-	$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Tell me, $sig" \
-	    >"$TMPD/out" 2>"$TMPD/err" &
+	$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "$1" >"$TMPD/out" \
+	    2>"$TMPD/err" &
 	pid=$!
 	i=0
 	while [ "$(wc -c <"$TMPD/out")" -lt 300 ] && [ $i -lt 200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+}
+
+for sig in INT TERM HUP QUIT; do
+	ask_long "Tell me, $sig"
 	kill -$sig $pid
 	wait $pid
 	rc=$?
@@ -184,15 +129,7 @@ check "full disk: a refused question leaves no empty conversation" \
     [ $n_refused -gt 0 ]
 
 # Another process holds the write lock in the middle of an answer.
-: >"$TMPD/out"
-$MEDCHAT ask --db "$DB" -m "$DEMO" $LONG "Locked out?" >"$TMPD/out" \
-    2>"$TMPD/err" &
-pid=$!
-i=0
-while [ "$(wc -c <"$TMPD/out")" -lt 300 ] && [ $i -lt 200 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+ask_long "Locked out?"
 ( echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 4; echo "COMMIT;" ) |
     sqlite3 "$DB" >"$TMPD/lock" &
 lpid=$!

@@ -20,6 +20,7 @@
 #include "sha256.h"
 #include "store.h"
 #include "xmalloc.h"
+#include "storehelp.h"
 
 /* What a turn's emit callback sees. */
 struct emitted {
@@ -140,24 +141,6 @@ get_msg(struct store *s, int64_t conv, int64_t id, struct store_msg *out)
 	}
 	store_msgs_free(path, n);
 	return found;
-}
-
-/* The export of conv as text, in a new string. */
-static char *
-export_text(struct store *s, int64_t conv, enum store_format f)
-{
-	FILE	*fp;
-	char	*text = NULL, *cause = NULL;
-	size_t	 size = 0;
-
-	if ((fp = open_memstream(&text, &size)) == NULL)
-		return xstrdup("");
-	if (store_export(s, &conv, 1, f, fp, &cause) != 0) {
-		test_diag("%s", cause);
-		free(cause);
-	}
-	fclose(fp);
-	return text;
 }
 
 /*
@@ -544,11 +527,11 @@ main(void)
 	o1 = old_answer(s, conv2, 0, old_ask, 7);
 	o2 = old_answer(s, conv2, o1, old_tui, 18446744073709551615ULL);
 	test_cond(o1 > 0 && o2 > 0, "answers with old params formats stored");
-	text = export_text(s, conv2, STORE_FMT_MD);
+	text = test_export(s, conv2, STORE_FMT_MD, NULL);
 	test_cond(strstr(text, old_ask) != NULL && strstr(text, "seed 7") !=
 	    NULL, "export md: old ask-format parameters and seed shown");
 	free(text);
-	text = export_text(s, conv2, STORE_FMT_TXT);
+	text = test_export(s, conv2, STORE_FMT_TXT, NULL);
 	test_cond(strstr(text, old_tui) != NULL &&
 	    strstr(text, "seed 18446744073709551615") != NULL,
 	    "export txt: old TUI-format parameters and seed shown");

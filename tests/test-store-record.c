@@ -33,110 +33,10 @@
 
 static char	tmpdir[] = "/tmp/medchat-record.XXXXXX";
 
-static char	*tpath(const char *);
-static long long raw_int(const char *, const char *);
-static int	 raw_exec(const char *, const char *);
+#define STOREHELP_TMPDIR tmpdir
+#include "storehelp.h"
+
 static void	 test_conv_asked(void);
-static int	 exists_sfx(const char *, const char *);
-static int	 load_fixture(const char *, const char *);
-static struct store *open_ok(const char *);
-
-static char *
-tpath(const char *name)
-{
-	char	*p;
-
-	xasprintf(&p, "%s/%s", tmpdir, name);
-	return p;
-}
-
-/* First column of one query on path with raw SQLite (-999 on error). */
-static long long
-raw_int(const char *path, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	long long	 v = -999;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		sqlite3_close(db);
-		return -999;
-	}
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static int
-raw_exec(const char *path, const char *sql)
-{
-	sqlite3	*db;
-	int	 rc;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		sqlite3_close(db);
-		return -1;
-	}
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
-}
-
-static int
-exists_sfx(const char *path, const char *suffix)
-{
-	char	*p;
-	int	 yes;
-
-	xasprintf(&p, "%s%s", path, suffix);
-	yes = access(p, F_OK) == 0;
-	free(p);
-	return yes;
-}
-
-/* Load tests/store-fixtures/<name> into a new database at path. */
-static int
-load_fixture(const char *name, const char *path)
-{
-	struct buf	 b = BUF_INIT;
-	const char	*src = getenv("top_srcdir");
-	char		*fixture, *sql, chunk[4096];
-	size_t		 r;
-	FILE		*f;
-	int		 rc;
-
-	xasprintf(&fixture, "%s/tests/store-fixtures/%s",
-	    src != NULL ? src : ".", name);
-	f = fopen(fixture, "r");
-	free(fixture);
-	if (f == NULL)
-		return -1;
-	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, r);
-	fclose(f);
-	sql = buf_detach(&b);
-	rc = raw_exec(path, sql);
-	free(sql);
-	return rc;
-}
-
-static struct store *
-open_ok(const char *path)
-{
-	struct store	*s;
-	char		*cause = NULL;
-
-	if (store_open(path, advisory_ident(), &s, &cause) != 0) {
-		test_diag("store_open %s: %s", path, cause);
-		free(cause);
-		return NULL;
-	}
-	return s;
-}
 
 /* ---- 1. files that are not ours -------------------------------------- */
 
@@ -226,8 +126,7 @@ test_foreign(void)
 	free(p);
 
 	/* An older medchat database has no id: opened, and given it. */
-	p = tpath("old-v3.db");
-	load_fixture("v3.sql", p);
+	p = fixture_db("v3.sql", "old-v3.db");
 	test_cond(raw_int(p, "PRAGMA application_id") == 0 &&
 	    raw_int(p, "PRAGMA user_version") == 3, "foreign: v3 fixture");
 	s = open_ok(p);
@@ -306,23 +205,6 @@ test_readonly_leftover(void)
 
 /* ---- 3. ids are never reused; an import is never duplicated --------- */
 
-/* Export conversation id of s as JSON; a new string. */
-static char *
-export_json(struct store *s, int64_t id, size_t *len)
-{
-	char	*json = NULL, *cause = NULL;
-	FILE	*f;
-
-	if ((f = open_memstream(&json, len)) == NULL)
-		return NULL;
-	if (store_export(s, &id, 1, STORE_FMT_JSON, f, &cause) != 0) {
-		test_diag("export: %s", cause);
-		free(cause);
-	}
-	fclose(f);
-	return json;
-}
-
 static void
 test_ids(void)
 {
@@ -352,7 +234,7 @@ test_ids(void)
 	    "%lld)", (long long)c, (long long)b, (long long)m2, (long long)m1);
 
 	/* The same export imported twice: the second time it is skipped. */
-	json = export_json(s, a, &len);
+	json = test_export(s, a, STORE_FMT_JSON, &len);
 	test_cond(json != NULL && strstr(json, "\"uid\": \"") != NULL,
 	    "ids: the export carries the conversation's uid");
 	p2 = tpath("ids-import.db");
@@ -382,8 +264,7 @@ test_ids(void)
 	free(p2);
 
 	/* A migrated database: the same, and everything else kept. */
-	old = tpath("ids-v2.db");
-	load_fixture("v2.sql", old);
+	old = fixture_db("v2.sql", "ids-v2.db");
 	s = open_ok(old);
 	test_cond(s != NULL && raw_int(old, "SELECT count(*) FROM "
 	    "sqlite_master WHERE type = 'trigger'") == 6 && raw_int(old,
@@ -669,24 +550,6 @@ test_fts(void)
 #define SHA(c)	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
 	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
 
-/* Export conversation id of s in fmt; a new string. */
-static char *
-export_fmt(struct store *s, int64_t id, enum store_format fmt)
-{
-	char	*out = NULL, *cause = NULL;
-	size_t	 len = 0;
-	FILE	*f;
-
-	if ((f = open_memstream(&out, &len)) == NULL)
-		return xstrdup("");
-	if (store_export(s, &id, 1, fmt, f, &cause) != 0) {
-		test_diag("export: %s", cause);
-		free(cause);
-	}
-	fclose(f);
-	return out;
-}
-
 static void
 test_models(void)
 {
@@ -745,7 +608,7 @@ test_models(void)
 		enum store_format	 f;
 
 		store_format_parse(fmts[i], &f);
-		out = export_fmt(s, id, f);
+		out = test_export(s, id, f, NULL);
 		ok = strstr(out, "alpha.gguf") != NULL &&
 		    strstr(out, "beta.gguf") != NULL &&
 		    strstr(out, "stored.gguf") == NULL &&
@@ -887,8 +750,8 @@ test_system(void)
 	    "system: each distinct text stored once");
 
 	for (i = 0; i < 3; i++) {
-		out = export_fmt(s, id, i == 0 ? STORE_FMT_MD : i == 1 ?
-		    STORE_FMT_TXT : STORE_FMT_JSON);
+		out = test_export(s, id, i == 0 ? STORE_FMT_MD : i == 1 ?
+		    STORE_FMT_TXT : STORE_FMT_JSON, NULL);
 		if (i < 2) {
 			test_condf(in_order(out, want, sizeof want /
 			    sizeof *want) && count_of(out, S1) == 2 &&
@@ -911,13 +774,13 @@ test_system(void)
 	}
 
 	/* Through export and import: the same text for every answer. */
-	json = export_fmt(s, id, STORE_FMT_JSON);
+	json = test_export(s, id, STORE_FMT_JSON, NULL);
 	p2 = tpath("system2.db");
 	s2 = open_ok(p2);
 	ok = s2 != NULL && store_import_json(s2, json, strlen(json), &ids, &n,
 	    &cause) == 0 && n == 1;
 	if (ok) {
-		out = export_fmt(s2, ids[0], STORE_FMT_MD);
+		out = test_export(s2, ids[0], STORE_FMT_MD, NULL);
 		ok = in_order(out, want, sizeof want / sizeof *want);
 		free(out);
 	}
@@ -930,8 +793,7 @@ test_system(void)
 	free(p2);
 
 	/* Migrated answers get their conversation's text. */
-	old = tpath("system-v3.db");
-	load_fixture("v3.sql", old);
+	old = fixture_db("v3.sql", "system-v3.db");
 	s = open_ok(old);
 	memset(&m, 0, sizeof m);
 	test_cond(s != NULL && store_msg_get(s, 2, &m, &cause) == 0 &&
@@ -992,10 +854,8 @@ main(void)
 {
 	char	*cmd;
 
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (tmpdir_make() != 0)
 		return 1;
-	}
 	test_foreign();
 	test_readonly_leftover();
 	test_ids();

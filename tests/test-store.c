@@ -44,14 +44,8 @@
 
 static char	tmpdir[] = "/tmp/medchat-store.XXXXXX";
 
-static char *
-tpath(const char *name)
-{
-	char	*p;
-
-	xasprintf(&p, "%s/%s", tmpdir, name);
-	return p;
-}
+#define STOREHELP_TMPDIR tmpdir
+#include "storehelp.h"
 
 /* A cause is one line that names the file. */
 static int
@@ -80,77 +74,6 @@ file_mode(const char *path)
 	if (stat(path, &sb) != 0)
 		return -1;
 	return (int)(sb.st_mode & 07777);
-}
-
-/* Run one SQL query on a file with raw SQLite; first column as int. */
-static long long
-raw_int(const char *path, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	long long	 v = -999;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		sqlite3_close(db);
-		return -999;
-	}
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static char *
-raw_text(const char *path, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	char		*v = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		sqlite3_close(db);
-		return xstrdup("?");
-	}
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_text(st, 0) != NULL)
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v != NULL ? v : xstrdup("?");
-}
-
-static int
-raw_exec(const char *path, const char *sql)
-{
-	sqlite3	*db;
-	int	 rc;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		sqlite3_close(db);
-		return -1;
-	}
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
-}
-
-static struct store *
-open_ok(const char *path)
-{
-	struct store	*s;
-	char		*cause = NULL;
-
-	if (store_open(path, advisory_ident(), &s, &cause) != 0) {
-		test_diag("store_open %s: %s", path, cause);
-		free(cause);
-		return NULL;
-	}
-	return s;
 }
 
 /* ---- sections -------------------------------------------------------- */
@@ -1251,20 +1174,6 @@ out:
 	free(p3);
 }
 
-/* Load a fixture of an old schema into a file. */
-static int
-load_fixture(const char *fixture, const char *path)
-{
-	char	*sql;
-	int	 rc;
-
-	if ((sql = test_slurp(fixture, NULL)) == NULL)
-		return -1;
-	rc = raw_exec(path, sql);
-	free(sql);
-	return rc;
-}
-
 static void
 test_migrations(void)
 {
@@ -1492,19 +1401,6 @@ test_refuse(const char *good)
 		store_close(s);
 		free(lk);
 	}
-}
-
-/* Does "<path><suffix>" exist? */
-static int
-exists_sfx(const char *path, const char *suffix)
-{
-	char	*p;
-	int	 yes;
-
-	xasprintf(&p, "%s%s", path, suffix);
-	yes = access(p, F_OK) == 0;
-	free(p);
-	return yes;
 }
 
 /* A refusal of a write on a read-only store: -1, one line, says so. */
@@ -2093,10 +1989,8 @@ main(void)
 {
 	char	*db, *cmd;
 
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (tmpdir_make() != 0)
 		return 1;
-	}
 	test_default_path();
 	test_title();
 	test_advisory_prompts();

@@ -19,38 +19,17 @@
 	"id, advisory_version, advisory_sha256, model_file, model_quant, " \
 	"model_sha256, os_user, time, method"
 
-static int	 store_ack_read(struct store *, sqlite3_stmt *, void *,
-		     char **);
 static const char *store_os_user(char *, size_t);
 
-#define F(f) offsetof(struct store_ack, f)
-static const size_t store_ack_strs[] = { F(advisory_version),
-	F(advisory_sha256), F(model_file), F(model_quant), F(model_sha256),
-	F(os_user), F(method) };
+#define F(f, kind) { offsetof(struct store_ack, f), STORE_COL_ ## kind }
+/* The columns of STORE_ACK_COLS. */
+static const struct store_col store_ack_cols[] = { F(id, INT64),
+	F(advisory_version, TEXT_NN), F(advisory_sha256, TEXT_NN),
+	F(model_file, TEXT_NN), F(model_quant, TEXT), F(model_sha256, TEXT_NN),
+	F(os_user, TEXT_NN), F(time, INT64), F(method, TEXT_NN) };
 #undef F
-/* A row of STORE_ACK_COLS. */
 static const struct store_rowtype store_ack_rows =
-    STORE_ROWTYPE(struct store_ack, store_ack_read, store_ack_strs);
-
-/* A row of STORE_ACK_COLS into the struct store_ack at p. */
-static int
-store_ack_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
-{
-	struct store_ack	*a = p;
-
-	(void)s;
-	(void)cause;
-	a->id = sqlite3_column_int64(st, 0);
-	a->advisory_version = store_col_text_nn(st, 1);
-	a->advisory_sha256 = store_col_text_nn(st, 2);
-	a->model_file = store_col_text_nn(st, 3);
-	a->model_quant = store_col_text(st, 4);
-	a->model_sha256 = store_col_text_nn(st, 5);
-	a->os_user = store_col_text_nn(st, 6);
-	a->time = sqlite3_column_int64(st, 7);
-	a->method = store_col_text_nn(st, 8);
-	return 0;
-}
+    STORE_ROWCOLS(struct store_ack, store_ack_cols);
 
 /* The login name of the effective user, or "uid N". */
 static const char *

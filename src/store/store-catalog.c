@@ -17,35 +17,14 @@
 #define STORE_MODEL_COLS \
 	"path, size, mtime_ns, sha256, name, quant, summary_json, last_used"
 
-static int	 store_model_read(struct store *, sqlite3_stmt *, void *,
-		     char **);
-
-#define F(f) offsetof(struct store_model, f)
-static const size_t store_model_strs[] = { F(path), F(sha256), F(name),
-	F(quant), F(summary_json) };
+#define F(f, kind) { offsetof(struct store_model, f), STORE_COL_ ## kind }
+/* The columns of STORE_MODEL_COLS (size: a uint64_t read as int64). */
+static const struct store_col store_model_cols[] = { F(path, TEXT_NN),
+	F(size, INT64), F(mtime_ns, INT64), F(sha256, TEXT), F(name, TEXT),
+	F(quant, TEXT), F(summary_json, TEXT), F(last_used, INT64) };
 #undef F
-/* A row of STORE_MODEL_COLS. */
 static const struct store_rowtype store_model_rows =
-    STORE_ROWTYPE(struct store_model, store_model_read, store_model_strs);
-
-/* A row of STORE_MODEL_COLS into the struct store_model at p. */
-static int
-store_model_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
-{
-	struct store_model	*m = p;
-
-	(void)s;
-	(void)cause;
-	m->path = store_col_text_nn(st, 0);
-	m->size = (uint64_t)sqlite3_column_int64(st, 1);
-	m->mtime_ns = sqlite3_column_int64(st, 2);
-	m->sha256 = store_col_text(st, 3);
-	m->name = store_col_text(st, 4);
-	m->quant = store_col_text(st, 5);
-	m->summary_json = store_col_text(st, 6);
-	m->last_used = sqlite3_column_int64(st, 7);
-	return 0;
-}
+    STORE_ROWCOLS(struct store_model, store_model_cols);
 
 int
 store_model_put(struct store *s, const struct store_model *m, char **cause)

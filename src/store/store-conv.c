@@ -26,8 +26,6 @@ static int	 store_conv_update(struct store *, int64_t, const char *,
 		     const char *, const char *, const char *, int,
 		     const char *, char **);
 static int64_t	 store_descend(struct store *, int64_t);
-static int	 store_cm_read(struct store *, sqlite3_stmt *, void *,
-		     char **);
 
 #define F(f) offsetof(struct store_conv, f)
 static const size_t store_conv_strs[] = { F(title), F(system),
@@ -38,12 +36,15 @@ static const size_t store_conv_strs[] = { F(title), F(system),
 static const struct store_rowtype store_conv_rows =
     STORE_ROWTYPE(struct store_conv, store_conv_read_list, store_conv_strs);
 
-#define F(f) offsetof(struct store_conv_model, f)
-static const size_t store_cm_strs[] = { F(model_file), F(model_quant),
-	F(model_sha256) };
+#define F(f, kind) \
+	{ offsetof(struct store_conv_model, f), STORE_COL_ ## kind }
+/* The columns of store_conv_models' query. */
+static const struct store_col store_cm_cols[] = { F(model_file, TEXT),
+	F(model_quant, TEXT), F(model_sha256, TEXT), F(n_answers, INT),
+	F(last, INT64) };
 #undef F
 static const struct store_rowtype store_cm_rows =
-    STORE_ROWTYPE(struct store_conv_model, store_cm_read, store_cm_strs);
+    STORE_ROWCOLS(struct store_conv_model, store_cm_cols);
 
 char *
 store_title_from_text(const char *text)
@@ -82,23 +83,21 @@ store_title_from_text(const char *text)
 	return buf_detach(&b);
 }
 
+#define F(f, kind) { offsetof(struct store_conv, f), STORE_COL_ ## kind }
+/* The columns of STORE_CONV_COLS. */
+static const struct store_col store_conv_cols[] = { F(id, INT64),
+	F(title, TEXT_NN), F(created, INT64), F(updated, INT64),
+	F(system, TEXT), F(template_name, TEXT), F(model_file, TEXT),
+	F(model_sha256, TEXT), F(model_quant, TEXT), F(params_json, TEXT),
+	F(archived, BOOL), F(current_leaf, INT64), F(uid, TEXT_NN) };
+#undef F
+
 void
 store_conv_read(sqlite3_stmt *st, struct store_conv *c)
 {
 	memset(c, 0, sizeof *c);
-	c->id = sqlite3_column_int64(st, 0);
-	c->title = store_col_text_nn(st, 1);
-	c->created = sqlite3_column_int64(st, 2);
-	c->updated = sqlite3_column_int64(st, 3);
-	c->system = store_col_text(st, 4);
-	c->template_name = store_col_text(st, 5);
-	c->model_file = store_col_text(st, 6);
-	c->model_sha256 = store_col_text(st, 7);
-	c->model_quant = store_col_text(st, 8);
-	c->params_json = store_col_text(st, 9);
-	c->archived = sqlite3_column_int(st, 10) != 0;
-	c->current_leaf = sqlite3_column_int64(st, 11);
-	c->uid = store_col_text_nn(st, 12);
+	store_read_cols(store_conv_cols,
+	    sizeof store_conv_cols / sizeof *store_conv_cols, st, c);
 }
 
 /* A row of STORE_CONV_LIST_SQL into the struct store_conv at p. */
@@ -344,22 +343,6 @@ store_conv_set_leaf(struct store *s, int64_t id, int64_t leaf,
 		    "UPDATE conversations SET current_leaf = ? WHERE id = ?",
 		    "II", store_descend(s, leaf), id);
 	return store_end(s, rc, cause);
-}
-
-/* A row of store_conv_models' query into the struct at p. */
-static int
-store_cm_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
-{
-	struct store_conv_model	*m = p;
-
-	(void)s;
-	(void)cause;
-	m->model_file = store_col_text(st, 0);
-	m->model_quant = store_col_text(st, 1);
-	m->model_sha256 = store_col_text(st, 2);
-	m->n_answers = sqlite3_column_int(st, 3);
-	m->last = sqlite3_column_int64(st, 4);
-	return 0;
 }
 
 int

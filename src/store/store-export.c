@@ -59,6 +59,9 @@ static void	 json_object(struct buf *, int, const void *,
 		     const struct json_member *, size_t);
 static void	 json_item(struct buf *, size_t, int);
 static void	 json_end_array(struct buf *, size_t, int);
+static void	 json_objects(struct buf *, int, int, const char *,
+		     const void *, size_t, size_t, const struct json_member *,
+		     size_t);
 
 int
 store_format_parse(const char *s, enum store_format *f)
@@ -401,13 +404,34 @@ json_end_array(struct buf *b, size_t n, int indent)
 	buf_putc(b, ']');
 }
 
+/*
+ * "key": [...] at indent: the n objects of size sz from base, each on
+ * its own line with its members at indent oindent.
+ */
+static void
+json_objects(struct buf *b, int indent, int oindent, const char *key,
+    const void *base, size_t n, size_t sz, const struct json_member *mb,
+    size_t nmb)
+{
+	size_t	i;
+
+	sjson_put_key(b, indent, key);
+	buf_puts(b, "[");
+	for (i = 0; i < n; i++) {
+		json_item(b, i, indent + 2);
+		json_object(b, oindent, (const char *)base + i * sz, mb, nmb);
+		buf_putc(b, '}');
+	}
+	json_end_array(b, n, indent);
+}
+
 static void
 export_json(struct buf *b, const struct store_advisory *adv,
     struct export_conv *v, size_t n,
     struct store_ack *acks, size_t nacks)
 {
 	char	t[40];
-	size_t	i, j;
+	size_t	i;
 
 	buf_printf(b, "{\"format\": \"%s\"", STORE_EXPORT_FORMAT);
 	sjson_put_member_int(b, 2, "version", STORE_EXPORT_VERSION);
@@ -418,15 +442,8 @@ export_json(struct buf *b, const struct store_advisory *adv,
 	sjson_put_string(b, adv->version);
 	sjson_put_member_string(b, 4, "sha256", adv->sha256);
 	buf_puts(b, "}");
-	sjson_put_key(b, 2, "acknowledgements");
-	buf_puts(b, "[");
-	for (i = 0; i < nacks; i++) {
-		json_item(b, i, 4);
-		json_object(b, 6, &acks[i], json_ack_members,
-		    JSON_N(json_ack_members));
-		buf_putc(b, '}');
-	}
-	json_end_array(b, nacks, 2);
+	json_objects(b, 2, 6, "acknowledgements", acks, nacks, sizeof *acks,
+	    json_ack_members, JSON_N(json_ack_members));
 	sjson_put_key(b, 2, "conversations");
 	buf_puts(b, "[");
 	for (i = 0; i < n; i++) {
@@ -434,24 +451,12 @@ export_json(struct buf *b, const struct store_advisory *adv,
 		json_object(b, 6, &v[i].c, json_conv_members,
 		    JSON_N(json_conv_members));
 		/* Derived (import ignores it): the models that answered. */
-		sjson_put_key(b, 6, "models");
-		buf_puts(b, "[");
-		for (j = 0; j < v[i].nmodels; j++) {
-			json_item(b, j, 8);
-			json_object(b, 8, &v[i].models[j], json_model_members,
-			    JSON_N(json_model_members));
-			buf_putc(b, '}');
-		}
-		json_end_array(b, v[i].nmodels, 6);
-		sjson_put_key(b, 6, "messages");
-		buf_puts(b, "[");
-		for (j = 0; j < v[i].nmsgs; j++) {
-			json_item(b, j, 8);
-			json_object(b, 8, &v[i].msgs[j], json_msg_members,
-			    JSON_N(json_msg_members));
-			buf_putc(b, '}');
-		}
-		json_end_array(b, v[i].nmsgs, 6);
+		json_objects(b, 6, 8, "models", v[i].models, v[i].nmodels,
+		    sizeof *v[i].models, json_model_members,
+		    JSON_N(json_model_members));
+		json_objects(b, 6, 8, "messages", v[i].msgs, v[i].nmsgs,
+		    sizeof *v[i].msgs, json_msg_members,
+		    JSON_N(json_msg_members));
 		buf_putc(b, '}');
 	}
 	json_end_array(b, n, 2);

@@ -86,20 +86,43 @@ struct store {
 typedef int	(*store_row_fn)(struct store *, sqlite3_stmt *, void *,
 		    char **);
 
+/* How column i of a row is read into field i of a column list. */
+enum store_col_kind {
+	STORE_COL_INT64,	/* an int64_t (or uint64_t) */
+	STORE_COL_INT,		/* an int */
+	STORE_COL_BOOL,		/* an int: 1 if the column is not 0 */
+	STORE_COL_TEXT,		/* a char *: a new string, NULL for NULL */
+	STORE_COL_TEXT_NN	/* a char *: a new string, "" for NULL */
+};
+struct store_col {
+	size_t			off;	/* of the field in the element */
+	enum store_col_kind	kind;
+};
+
 /*
- * What a reader needs to know of a row type: the element's size, how to
- * read one, and the offsets of the heap strings it owns (freed by
- * store_row_free; every other field is plain data).
+ * What a reader needs to know of a row type: the element's size, and
+ * either how to read one (fn) and the offsets of the heap strings it
+ * owns, or its columns in order (cols: read and freed by the kinds
+ * above).  store_row_free frees those strings; every other field is
+ * plain data.
  */
 struct store_rowtype {
-	size_t		 size;
-	store_row_fn	 read;
-	const size_t	*strs;
-	size_t		 nstrs;
+	size_t			 size;
+	store_row_fn		 read;
+	const size_t		*strs;
+	size_t			 nstrs;
+	const struct store_col	*cols;
+	size_t			 ncols;
 };
 /* The row type of a type read by fn, owning the strings at strs[]. */
 #define STORE_ROWTYPE(type, fn, strs) \
-	{ sizeof (type), fn, strs, sizeof strs / sizeof *strs }
+	{ sizeof (type), fn, strs, sizeof strs / sizeof *strs, NULL, 0 }
+/* Columns 0..n-1 of st's current row into the fields at p, as cols says. */
+void	 store_read_cols(const struct store_col *cols, size_t n,
+	    sqlite3_stmt *st, void *p);
+/* The row type of a type read column by column as cols[] says. */
+#define STORE_ROWCOLS(type, cols) \
+	{ sizeof (type), NULL, NULL, 0, cols, sizeof cols / sizeof *cols }
 
 /* ---- store-sql.c ----------------------------------------------------- */
 

@@ -22,18 +22,16 @@ static int	 store_exec_plain(struct store *, const char *, const char *,
 		     char **);
 static int	 store_vexec(struct store *, const char *, char **,
 		     const char *, const char *, va_list);
-static int	 store_int64_read(struct store *, sqlite3_stmt *, void *,
-		     char **);
+static int	 store_row_read(const struct store_rowtype *, struct store *,
+		     sqlite3_stmt *, void *, char **);
 
-static int	 store_text_read(struct store *, sqlite3_stmt *, void *,
-		     char **);
-
-static const size_t store_text_strs[] = { 0 };
-const struct store_rowtype store_int64_row = {
-	sizeof (int64_t), store_int64_read, NULL, 0
-};
+static const struct store_col store_int64_cols[] = { { 0, STORE_COL_INT64 } };
+static const struct store_col store_text_cols[] = {
+	{ 0, STORE_COL_TEXT_NN } };
+const struct store_rowtype store_int64_row =
+    STORE_ROWCOLS(int64_t, store_int64_cols);
 const struct store_rowtype store_text_row =
-    STORE_ROWTYPE(char *, store_text_read, store_text_strs);
+    STORE_ROWCOLS(char *, store_text_cols);
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -247,7 +245,7 @@ store_get(struct store *s, const struct store_rowtype *rt, void *out,
 	if (rc != 0)
 		return -1;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && rt != NULL && rt->read(s, st, out,
+	if (rc == SQLITE_ROW && rt != NULL && store_row_read(rt, s, st, out,
 	    cause) != 0) {
 		sqlite3_finalize(st);
 		return -1;
@@ -278,7 +276,7 @@ store_collect(struct store *s, sqlite3_stmt *st,
 			v = xreallocarray(v, cap, rt->size);
 		}
 		memset(v + nv * rt->size, 0, rt->size);
-		if (rt->read(s, st, v + nv * rt->size, cause) != 0)
+		if (store_row_read(rt, s, st, v + nv * rt->size, cause) != 0)
 			break;
 		nv++;
 	}
@@ -314,22 +312,49 @@ store_get_all(struct store *s, const struct store_rowtype *rt, void *out,
 	return store_collect(s, st, rt, out, n, what, cause);
 }
 
+/* The current row of st into the zeroed element at p, as rt says. */
 static int
-store_int64_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
+store_row_read(const struct store_rowtype *rt, struct store *s,
+    sqlite3_stmt *st, void *p, char **cause)
 {
-	(void)s;
-	(void)cause;
-	*(int64_t *)p = sqlite3_column_int64(st, 0);
+	if (rt->read != NULL)
+		return rt->read(s, st, p, cause);
+	store_read_cols(rt->cols, rt->ncols, st, p);
 	return 0;
 }
 
-static int
-store_text_read(struct store *s, sqlite3_stmt *st, void *p, char **cause)
+void
+store_read_cols(const struct store_col *cols, size_t n, sqlite3_stmt *st,
+    void *p)
 {
-	(void)s;
-	(void)cause;
-	*(char **)p = store_col_text_nn(st, 0);
-	return 0;
+	const struct store_col	*c;
+	char			*field, *text;
+	int64_t			 i64;
+	int			 i, in;
+
+	for (i = 0; i < (int)n; i++) {
+		c = &cols[i];
+		field = (char *)p + c->off;
+		switch (c->kind) {
+		case STORE_COL_INT64:
+			i64 = sqlite3_column_int64(st, i);
+			memcpy(field, &i64, sizeof i64);
+			break;
+		case STORE_COL_INT:
+		case STORE_COL_BOOL:
+			in = sqlite3_column_int(st, i);
+			if (c->kind == STORE_COL_BOOL)
+				in = in != 0;
+			memcpy(field, &in, sizeof in);
+			break;
+		case STORE_COL_TEXT:
+		case STORE_COL_TEXT_NN:
+			text = c->kind == STORE_COL_TEXT ?
+			    store_col_text(st, i) : store_col_text_nn(st, i);
+			memcpy(field, &text, sizeof text);
+			break;
+		}
+	}
 }
 
 void
@@ -341,6 +366,11 @@ store_row_free(const struct store_rowtype *rt, void *p)
 		return;
 	for (i = 0; i < rt->nstrs; i++)
 		free(*(char **)((char *)p + rt->strs[i]));
+	for (i = 0; i < rt->ncols; i++) {
+		if (rt->cols[i].kind == STORE_COL_TEXT ||
+		    rt->cols[i].kind == STORE_COL_TEXT_NN)
+			free(*(char **)((char *)p + rt->cols[i].off));
+	}
 	memset(p, 0, rt->size);
 }
 
