@@ -12,11 +12,7 @@ DB=$TMPD/record.db
 
 # --- SIGHUP in the middle of an answer ----------------------------------------
 ui_start -m "$STORIES" --db "$DB"
-ui_check "advisory" "Model-risk advisory"
-ui_keys End
-ui_type "I understand"
-ui_keys Enter
-ui_check "accepted" "advisory accepted"
+ui_accept
 ui_type "Tell me a long story about a fever"
 ui_keys Enter
 ui_check "generating" "^ generating \| stories260K"
@@ -41,11 +37,7 @@ fi
 # --- another model loaded, nothing asked: the conversation keeps its model ---
 rm -f "$DB" "$DB-wal" "$DB-shm"
 ui_start -m "$STORIES" --db "$DB"
-ui_check "relabel: advisory" "Model-risk advisory"
-ui_keys End
-ui_type "I understand"
-ui_keys Enter
-ui_check "relabel: accepted" "advisory accepted"
+ui_accept "relabel: "
 ui_type "Is a fever dangerous?"
 ui_keys Enter
 check "relabel: answered" ui_wait_answer

@@ -14,11 +14,7 @@ DB=$TMPD/stream.db
 
 # --- stop with Esc and C-c, resize, typing during generation --------------
 ui_start -m "$SMALL" --db "$DB"
-ui_check "advisory" "Model-risk advisory"
-ui_keys End
-ui_type "I understand"
-ui_keys Enter
-ui_check "accepted" "advisory accepted"
+ui_accept
 ui_type "Tell me a long story about a fever"
 ui_keys Enter
 ui_check "generating" "^ generating \| stories260K"
@@ -68,11 +64,7 @@ EOS
 chmod +x "$TMPD/editor.sh"
 UI_ENV="VISUAL='$TMPD/editor.sh'"
 ui_start -m "$BIG" --db "$DB"
-ui_check "big model: advisory" "Model-risk advisory" 60
-ui_keys End
-ui_type "I understand"
-ui_keys Enter
-ui_check "big model: accepted" "advisory accepted"
+ui_accept "big model: " 60
 ui_keys F2
 ui_check "big model: system editor" "C-s save"
 ui_keys C-x C-e

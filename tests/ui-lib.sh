@@ -14,6 +14,7 @@
 #	ui_wait REGEX [SECS]	poll the screen until REGEX matches (grep -E);
 #				0, or 1 after SECS (default 20) seconds
 #	ui_check DESCR REGEX [SECS]	ui_wait + ok/fail (screen on failure)
+#	ui_accept [PREFIX [SECS]]	the advisory read to its end and accepted
 #	ui_need_stories		skip the whole script (visibly) without
 #				../shared's stories260K model; else set
 #				$STORIES to its path
@@ -43,6 +44,16 @@ ui_need_stories() {
 		done_testing
 		exit 0
 	fi
+}
+# ui_accept [PREFIX [SECS]]: the advisory is shown (within SECS), read to
+# its end and accepted; the two checks are named PREFIX"advisory" and
+# PREFIX"accepted".
+ui_accept() {
+	ui_check "${1:-}advisory" "Model-risk advisory" ${2:-}
+	ui_keys End
+	ui_type "I understand"
+	ui_keys Enter
+	ui_check "${1:-}accepted" "advisory accepted"
 }
 ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"

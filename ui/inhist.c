@@ -68,28 +68,11 @@ inhist_unlock(int fd)
 static int
 inhist_read(const char *path, struct buf *b, char **cause)
 {
-	char	chunk[8192];
-	ssize_t	r;
-	int	fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return 0;
+	if (fs_read_file(path, b, 0) == -1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		r = read(fd, chunk, sizeof chunk);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		buf_append(b, chunk, (size_t)r);
-	}
-	if (r == -1)
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-	close(fd);
-	return r == -1 ? -1 : 0;
+	return 0;
 }
 
 /* Replace the file at path by data[0..len), atomically, mode 0600. */

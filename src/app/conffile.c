@@ -285,34 +285,15 @@ size_t
 conffile_load(struct conffile *c, const char *path)
 {
 	struct buf	 b = BUF_INIT;
-	char		 chunk[8192];
-	ssize_t		 r;
 	size_t		 bad;
-	int		 fd;
+	int		 rv;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		conffile_warn(c, path, 0, "%s", strerror(errno));
-		return 1;
-	}
-	for (;;) {
-		r = read(fd, chunk, sizeof chunk);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		buf_append(&b, chunk, (size_t)r);
-		if (b.len > CONFFILE_FILE_MAX)
-			break;
-	}
-	if (r == -1) {
-		conffile_warn(c, path, 0, "%s", strerror(errno));
-		close(fd);
+	if ((rv = fs_read_file(path, &b, CONFFILE_FILE_MAX)) != 0) {
+		if (rv == -1)
+			conffile_warn(c, path, 0, "%s", strerror(errno));
 		buf_free(&b);
-		return 1;
+		return rv == -1 ? 1 : 0;
 	}
-	close(fd);
 	bad = 0;
 	if (b.len > CONFFILE_FILE_MAX) {
 		buf_truncate(&b, CONFFILE_FILE_MAX);

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include "buf.h"
 #include "fsutil.h"
 #include "xmalloc.h"
 
@@ -80,4 +83,29 @@ fs_xdg_path(const char *env, const char *fallback, const char *sub)
 		return NULL;
 	xasprintf(&p, "%s/%s/%s", home, fallback, sub);
 	return p;
+}
+
+int
+fs_read_file(const char *path, struct buf *b, size_t max)
+{
+	char	chunk[8192];
+	ssize_t	r;
+	int	fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 1 : -1;
+	for (;;) {
+		r = read(fd, chunk, sizeof chunk);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		buf_append(b, chunk, (size_t)r);
+		if (max > 0 && b->len > max)
+			break;
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r == -1 ? -1 : 0;
 }

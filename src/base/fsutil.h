@@ -23,4 +23,12 @@ int	 fs_mkdirs(const char *dir, char **failed);
  */
 char	*fs_xdg_path(const char *env, const char *fallback, const char *sub);
 
+struct buf;
+/*
+ * Read the file at path into b (appended).  0 when read to its end, or
+ * once b holds more than max bytes (max 0: no limit); 1 when the file
+ * does not exist (b unchanged); -1 with errno on any other failure.
+ */
+int	 fs_read_file(const char *path, struct buf *b, size_t max);
+
 #endif
