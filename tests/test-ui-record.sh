@@ -11,11 +11,7 @@ ui_need_stories
 DB=$TMPD/record.db
 
 # --- SIGHUP in the middle of an answer ----------------------------------------
-ui_start -m "$STORIES" --db "$DB"
-ui_accept
-ui_type "Tell me a long story about a fever"
-ui_keys Enter
-ui_check "generating" "^ generating \| stories260K"
+ui_ask_long "$DB"
 check "text streams in" ui_wait_answer
 pid=$(pgrep -f "medchat.*--db $DB" | head -1)
 if [ -n "$pid" ]; then

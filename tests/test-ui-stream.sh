@@ -13,11 +13,7 @@ SMALL=$STORIES
 DB=$TMPD/stream.db
 
 # --- stop with Esc and C-c, resize, typing during generation --------------
-ui_start -m "$SMALL" --db "$DB"
-ui_accept
-ui_type "Tell me a long story about a fever"
-ui_keys Enter
-ui_check "generating" "^ generating \| stories260K"
+ui_ask_long "$DB"
 ui_check "streaming marker" "^Assistant \(stories260K.gguf\) \.\.\.$"
 check "text streams in" ui_wait_answer
 ui_keys Escape

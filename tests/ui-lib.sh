@@ -15,6 +15,8 @@
 #				0, or 1 after SECS (default 20) seconds
 #	ui_check DESCR REGEX [SECS]	ui_wait + ok/fail (screen on failure)
 #	ui_accept [PREFIX [SECS]]	the advisory read to its end and accepted
+#	ui_ask_long DB		stories260K on DB, accepted, asked for a long
+#				answer that is seen generating
 #	ui_need_stories		skip the whole script (visibly) without
 #				../shared's stories260K model; else set
 #				$STORIES to its path
@@ -54,6 +56,16 @@ ui_accept() {
 	ui_type "I understand"
 	ui_keys Enter
 	ui_check "${1:-}accepted" "advisory accepted"
+}
+# ui_ask_long DB: start the chat on stories260K ($STORIES, see
+# ui_need_stories) and database DB, accept the advisory and ask for a long
+# story; the check "generating" passes once the answer is on its way.
+ui_ask_long() {
+	ui_start -m "$STORIES" --db "$1"
+	ui_accept
+	ui_type "Tell me a long story about a fever"
+	ui_keys Enter
+	ui_check "generating" "^ generating \| stories260K"
 }
 ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"
