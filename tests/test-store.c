@@ -47,6 +47,27 @@ static char	tmpdir[] = "/tmp/medchat-store.XXXXXX";
 #define STOREHELP_TMPDIR tmpdir
 #include "storehelp.h"
 
+/* The sha256 the tests give their model m.gguf. */
+#define TEST_SHA256 "0123456789abcdef0123456789abcdef" \
+	"0123456789abcdef0123456789abcdef"
+
+/*
+ * An answer's provenance with every model field and the seed set: m.gguf
+ * (Q8_0, TEST_SHA256) through chatml with temp 0.5, top_p 0.9.
+ */
+static void
+full_prov(struct store_prov *p)
+{
+	memset(p, 0, sizeof *p);
+	p->model_file = "m.gguf";
+	p->model_quant = "Q8_0";
+	p->model_sha256 = TEST_SHA256;
+	p->template_name = "chatml";
+	p->params_json = "{\"temp\":0.5,\"top_p\":0.9}";
+	p->seed = UINT64_MAX - 5;
+	p->has_seed = 1;
+}
+
 /* A cause is one line that names the file. */
 static int
 one_line(const char *cause, const char *path)
@@ -205,8 +226,7 @@ test_convs_messages(const char *path)
 	init.system = "Be brief.";
 	init.template_name = "chatml";
 	init.model_file = "m.gguf";
-	init.model_sha256 = "0123456789abcdef0123456789abcdef"
-	    "0123456789abcdef0123456789abcdef";
+	init.model_sha256 = TEST_SHA256;
 	init.model_quant = "Q8_0";
 	init.params_json = "{\"temp\":0.5}";
 	test_cond(store_conv_create(s, &init, &c1, &cause) == 0 && c1 > 0,
@@ -233,14 +253,7 @@ test_convs_messages(const char *path)
 	    "conv: leaf follows");
 	store_conv_free(&c);
 
-	memset(&p, 0, sizeof p);
-	p.model_file = "m.gguf";
-	p.model_quant = "Q8_0";
-	p.model_sha256 = init.model_sha256;
-	p.template_name = "chatml";
-	p.params_json = "{\"temp\":0.5,\"top_p\":0.9}";
-	p.seed = UINT64_MAX - 5;
-	p.has_seed = 1;
+	full_prov(&p);
 	p.n_prompt = 33;
 	p.n_gen = 77;
 	p.prefill_tps = 123.456789012345;
@@ -793,15 +806,7 @@ test_export_import(const char *path)
 		struct store_prov	p;
 		int64_t			c, u;
 
-		memset(&p, 0, sizeof p);
-		p.model_file = "m.gguf";
-		p.model_quant = "Q8_0";
-		p.model_sha256 = "0123456789abcdef0123456789abcdef"
-		    "0123456789abcdef0123456789abcdef";
-		p.template_name = "chatml";
-		p.params_json = "{\"temp\":0.5,\"top_p\":0.9}";
-		p.seed = UINT64_MAX - 5;
-		p.has_seed = 1;
+		full_prov(&p);
 		store_conv_create(s, NULL, &c, &cause);
 		store_msg_add(s, c, 0, STORE_ROLE_USER, "Export me",
 		    STORE_STATUS_COMPLETE, NULL, &u, &cause);
@@ -1066,8 +1071,7 @@ test_import_acks(const char *path)
 	};
 	struct store	*s, *s3;
 	char		*e1 = NULL, *e3 = NULL, *p3, *j, *cause = NULL;
-	const char	*sha = "0123456789abcdef0123456789abcdef"
-			    "0123456789abcdef0123456789abcdef";
+	const char	*sha = TEST_SHA256;
 	size_t		 len1, len3, i, nexp = 0;
 	long long	 acks, convs, src_acks;
 	int		 bad_ok = 1;
@@ -1987,7 +1991,7 @@ test_qa_damaged(void)
 int
 main(void)
 {
-	char	*db, *cmd;
+	char	*db;
 
 	if (tmpdir_make() != 0)
 		return 1;
