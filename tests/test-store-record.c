@@ -83,6 +83,23 @@ check_foreign(const char *path, const char *what)
 	    "foreign %s: nothing made next to it", what);
 }
 
+/*
+ * The end of an export-import round: the source store s at path p, the
+ * store s2 at p2 imported into, the imported ids and the export json,
+ * all closed and freed.
+ */
+static void
+import_done(struct store *s, char *p, struct store *s2, char *p2,
+    int64_t *ids, char *json)
+{
+	free(ids);
+	free(json);
+	store_close(s2);
+	store_close(s);
+	free(p);
+	free(p2);
+}
+
 static void
 test_foreign(void)
 {
@@ -256,12 +273,7 @@ test_ids(void)
 	    store_import(s2, json, len, &ids, &n, &sk, &nsk, &cause) == 0 &&
 	    n == 1 && ids[0] > 1, "ids: an import does not take a deleted id");
 	store_import_skips_free(sk, nsk);
-	free(ids);
-	free(json);
-	store_close(s2);
-	store_close(s);
-	free(p);
-	free(p2);
+	import_done(s, p, s2, p2, ids, json);
 
 	/* A migrated database: the same, and everything else kept. */
 	old = fixture_db("v2.sql", "ids-v2.db");
@@ -785,12 +797,7 @@ test_system(void)
 		free(out);
 	}
 	test_cond(ok, "system: kept through export and import");
-	free(ids);
-	free(json);
-	store_close(s2);
-	store_close(s);
-	free(p);
-	free(p2);
+	import_done(s, p, s2, p2, ids, json);
 
 	/* Migrated answers get their conversation's text. */
 	old = fixture_db("v3.sql", "system-v3.db");
@@ -852,8 +859,6 @@ test_conv_asked(void)
 int
 main(void)
 {
-	char	*cmd;
-
 	if (tmpdir_make() != 0)
 		return 1;
 	test_foreign();
@@ -864,9 +869,6 @@ main(void)
 	test_models();
 	test_system();
 	test_conv_asked();
-	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		test_diag("cleanup failed");
-	free(cmd);
+	test_rmtree(tmpdir);
 	return test_report();
 }
