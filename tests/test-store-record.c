@@ -103,27 +103,29 @@ import_done(struct store *s, char *p, struct store *s2, char *p2,
 static void
 test_foreign(void)
 {
+	static const struct {
+		const char	*file, *sql, *what;
+	} foreign[] = {
+		{ "notes-app.db", "CREATE TABLE notes (id INTEGER PRIMARY KEY, "
+		    "body TEXT); INSERT INTO notes (body) VALUES ('buy milk');",
+		    "rollback-journal database" },
+		{ "wal-app.db", "PRAGMA journal_mode = WAL; CREATE TABLE t (x);"
+		    "INSERT INTO t VALUES (1);", "WAL database" },
+		{ "id-app.db", "PRAGMA application_id = 42; CREATE TABLE "
+		    "conversations (x); CREATE TABLE messages (x); CREATE TABLE "
+		    "advisory_acks (x);", "database with another application_id" },
+	};
 	struct store	*s;
 	char		*p, *cause = NULL;
 	FILE		*f;
+	size_t		 i;
 
-	p = tpath("notes-app.db");
-	raw_exec(p, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
-	    "INSERT INTO notes (body) VALUES ('buy milk');");
-	check_foreign(p, "rollback-journal database");
-	free(p);
-
-	p = tpath("wal-app.db");
-	raw_exec(p, "PRAGMA journal_mode = WAL; CREATE TABLE t (x);"
-	    "INSERT INTO t VALUES (1);");
-	check_foreign(p, "WAL database");
-	free(p);
-
-	p = tpath("id-app.db");
-	raw_exec(p, "PRAGMA application_id = 42; CREATE TABLE conversations "
-	    "(x); CREATE TABLE messages (x); CREATE TABLE advisory_acks (x);");
-	check_foreign(p, "database with another application_id");
-	free(p);
+	for (i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+		p = tpath(foreign[i].file);
+		raw_exec(p, foreign[i].sql);
+		check_foreign(p, foreign[i].what);
+		free(p);
+	}
 
 	/* A new path and an empty file are ours to initialise. */
 	p = tpath("new.db");
