@@ -155,11 +155,7 @@ synth_vocab_add(struct synth_vocab *v, const char *s, float score,
 static void
 synth_vocab_free(struct synth_vocab *v)
 {
-	int	i;
-
-	for (i = 0; i < v->n; i++)
-		free(v->tok[i]);
-	free(v->tok);
+	xfreev(v->tok, (size_t)v->n);
 	free(v->score);
 	free(v->type);
 }

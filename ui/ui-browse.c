@@ -72,16 +72,12 @@ const struct ui_screen_ops ui_screen_browser = {
 static void
 browser_clear(struct browser *br)
 {
-	size_t	i;
-
 	if (br->convs != NULL)
 		store_convs_free(br->convs, br->nconvs);
 	if (br->hits != NULL)
 		store_hits_free(br->hits, br->nhits);
 	free(br->flags);
-	for (i = 0; br->models != NULL && i < br->nconvs; i++)
-		free(br->models[i]);
-	free(br->models);
+	xfreev(br->models, br->nconvs);
 	br->convs = NULL;
 	br->hits = NULL;
 	br->flags = NULL;

@@ -63,11 +63,7 @@ tview_free(struct tview *v)
 static void
 tview_reset(struct tview *v)
 {
-	size_t	i;
-
-	for (i = 0; i < v->nheads; i++)
-		free(v->heads[i]);
-	free(v->heads);
+	xfreev(v->heads, v->nheads);
 	free(v->lines);
 	v->heads = NULL;
 	v->lines = NULL;

@@ -47,14 +47,8 @@ conffile_init(struct conffile *c)
 void
 conffile_free(struct conffile *c)
 {
-	size_t	i;
-
-	for (i = 0; i < c->n_models_dirs; i++)
-		free(c->models_dirs[i]);
-	free(c->models_dirs);
-	for (i = 0; i < c->n_warnings; i++)
-		free(c->warnings[i]);
-	free(c->warnings);
+	xfreev(c->models_dirs, c->n_models_dirs);
+	xfreev(c->warnings, c->n_warnings);
 	free(c->template_name);
 	conffile_init(c);
 }

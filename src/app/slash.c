@@ -92,13 +92,7 @@ slash_split(const char *line, int *argc, char ***argv, char **cause)
 void
 slash_free_argv(int argc, char **argv)
 {
-	int	i;
-
-	if (argv == NULL)
-		return;
-	for (i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
+	xfreev(argv, argc > 0 ? (size_t)argc : 0);
 }
 
 const struct slash_entry *

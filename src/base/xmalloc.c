@@ -121,3 +121,15 @@ xvasprintf(char **ret, const char *fmt, va_list ap)
 		xmalloc_fail(0);
 	return i;
 }
+
+void
+xfreev(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

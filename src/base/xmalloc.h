@@ -22,6 +22,8 @@ void	*xreallocarray(void *, size_t, size_t);
  */
 void	*xgrowarray(void *, size_t *cap, size_t first, size_t size);
 char	*xstrdup(const char *);
+/* Free the n strings of the array v, then v (NULL v: nothing). */
+void	 xfreev(char **v, size_t n);
 char	*xstrndup(const char *, size_t);
 void	*xmemdup(const void *, size_t);
 int	 xasprintf(char **, const char *, ...)
