@@ -50,6 +50,7 @@
 #include "quant.h"
 #include "tokenizer.h"
 #include "buf.h"
+#include "fsutil.h"
 #include "xmalloc.h"
 
 #define ENGINE_BATCH		512
@@ -91,7 +92,6 @@ struct engine_gen {
 static double	 engine_now(void);
 static int	 engine_physical_cores(void);
 static long	 engine_cpu_topology(int, const char *);
-static uint64_t	 engine_mem_available(void);
 static void	 engine_quant_name(struct engine *);
 static void	 engine_to_params(const struct engine *,
 		    const struct engine_sampling *, struct sampler_params *);
@@ -181,27 +181,6 @@ engine_physical_cores(void)
 			ids[n++] = id;
 	}
 	return n > 0 ? n : (int)ncpu;
-}
-
-/* MemAvailable from /proc/meminfo in bytes, 0 if unknown. */
-static uint64_t
-engine_mem_available(void)
-{
-	char			 line[256];
-	unsigned long long	 kb;
-	FILE			*f;
-	uint64_t		 r = 0;
-
-	if ((f = fopen("/proc/meminfo", "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			r = (uint64_t)kb * 1024;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
 }
 
 /* "Q4_K_M" from general.file_type, else the type of attn_q in layer 0. */
@@ -302,7 +281,7 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 		n_ctx = opts->n_ctx;
 	} else {
 		n_ctx = hp->n_ctx_train;
-		avail = engine_mem_available();
+		avail = fs_mem_available();
 		if (avail > 0) {
 			budget = avail > e->gf->size ? avail - e->gf->size :
 			    avail / 2;

@@ -28,6 +28,7 @@
 
 #include <curses.h>
 
+#include "fsutil.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
@@ -76,7 +77,6 @@ static void	 models_apply(struct ui *, struct models *,
 		     struct mscan_event *);
 static struct model_row *models_row(struct models *, size_t);
 static const char *models_error_text(const struct model_row *);
-static uint64_t	 models_mem_available(void);
 static void	 models_size(uint64_t, char *, size_t);
 
 /* Opening the menu starts a scan; the scan thread's events come back
@@ -85,26 +85,6 @@ const struct ui_screen_ops ui_screen_models = {
 	"models", sizeof(struct models), models_scan, models_free, NULL,
 	models_draw, models_key, models_fd, models_events, 0
 };
-
-static uint64_t
-models_mem_available(void)
-{
-	FILE			*f;
-	char			 line[256];
-	unsigned long long	 kb;
-	uint64_t		 v = 0;
-
-	if ((f = fopen("/proc/meminfo", "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			v = (uint64_t)kb * 1024;
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
 
 static void
 models_size(uint64_t n, char *out, size_t len)
@@ -329,7 +309,7 @@ models_scan(struct ui *ui, void *data)
 	size_t		  nd, nf;
 
 	models_free(ms);
-	ms->mem_avail = models_mem_available();
+	ms->mem_avail = fs_mem_available();
 	ms->demo.demo = 1;
 	ms->demo.path = xstrdup("");
 	ms->demo.name = xstrdup("create the demo model (random weights -- "

@@ -1,9 +1,12 @@
 /*
- * fsutil.h -- small file-system helpers shared by the store, the TUI and
- * the benchmarks.
+ * fsutil.h -- small file-system helpers shared by the engine, the store, the
+ * TUI and the benchmarks.
  */
 #ifndef FSUTIL_H
 #define FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 /*
  * mkdir -p: make dir and every missing directory above it, each one this
@@ -30,5 +33,8 @@ struct buf;
  * does not exist (b unchanged); -1 with errno on any other failure.
  */
 int	 fs_read_file(const char *path, struct buf *b, size_t max);
+
+/* MemAvailable from /proc/meminfo in bytes, 0 if unknown. */
+uint64_t fs_mem_available(void);
 
 #endif
