@@ -83,6 +83,17 @@ check_foreign(const char *path, const char *what)
 	    "foreign %s: nothing made next to it", what);
 }
 
+/* A foreign database made at <tmpdir>/file by sql, checked as above. */
+static void
+foreign_db(const char *file, const char *sql, const char *what)
+{
+	char	*p = tpath(file);
+
+	raw_exec(p, sql);
+	check_foreign(p, what);
+	free(p);
+}
+
 /*
  * The end of an export-import round: the source store s at path p, the
  * store s2 at p2 imported into, the imported ids and the export json,
@@ -103,29 +114,18 @@ import_done(struct store *s, char *p, struct store *s2, char *p2,
 static void
 test_foreign(void)
 {
-	static const struct {
-		const char	*file, *sql, *what;
-	} foreign[] = {
-		{ "notes-app.db", "CREATE TABLE notes (id INTEGER PRIMARY KEY, "
-		    "body TEXT); INSERT INTO notes (body) VALUES ('buy milk');",
-		    "rollback-journal database" },
-		{ "wal-app.db", "PRAGMA journal_mode = WAL; CREATE TABLE t (x);"
-		    "INSERT INTO t VALUES (1);", "WAL database" },
-		{ "id-app.db", "PRAGMA application_id = 42; CREATE TABLE "
-		    "conversations (x); CREATE TABLE messages (x); CREATE TABLE "
-		    "advisory_acks (x);", "database with another application_id" },
-	};
 	struct store	*s;
 	char		*p, *cause = NULL;
 	FILE		*f;
-	size_t		 i;
 
-	for (i = 0; i < sizeof foreign / sizeof *foreign; i++) {
-		p = tpath(foreign[i].file);
-		raw_exec(p, foreign[i].sql);
-		check_foreign(p, foreign[i].what);
-		free(p);
-	}
+	foreign_db("notes-app.db", "CREATE TABLE notes (id INTEGER PRIMARY KEY, "
+	    "body TEXT); INSERT INTO notes (body) VALUES ('buy milk');",
+	    "rollback-journal database");
+	foreign_db("wal-app.db", "PRAGMA journal_mode = WAL; CREATE TABLE t (x);"
+	    "INSERT INTO t VALUES (1);", "WAL database");
+	foreign_db("id-app.db", "PRAGMA application_id = 42; CREATE TABLE "
+	    "conversations (x); CREATE TABLE messages (x); CREATE TABLE "
+	    "advisory_acks (x);", "database with another application_id");
 
 	/* A new path and an empty file are ours to initialise. */
 	p = tpath("new.db");
