@@ -265,7 +265,7 @@ persist_done(struct persist *p, unsigned *ticket, int64_t *id, char **cause)
 {
 	struct persist_fin	*f;
 	char			 b[64];
-	int			 rc;
+	int			 rc, more = 0;
 
 	while (read(jobq_fd(&p->done), b, sizeof b) > 0)
 		continue;
@@ -275,11 +275,12 @@ persist_done(struct persist *p, unsigned *ticket, int64_t *id, char **cause)
 		p->done.head = f->next;
 		if (p->done.head == NULL)
 			p->done.last = NULL;
+		more = p->done.head != NULL;
 	}
 	jobq_unlock(&p->done);
 	if (f == NULL)
 		return 0;
-	if (p->done.head != NULL)
+	if (more)
 		jobq_wake(&p->done);
 	*ticket = f->ticket;
 	*id = f->id;
