@@ -31,21 +31,10 @@ now_ms() {
 	echo $(( $(date +%s%N) / 1000000 ))
 }
 
-cat > "$TMPD/editor.sh" <<'EOS'
-#!/bin/sh
-printf 'Be brief.\n' > "$1"
-EOS
-chmod +x "$TMPD/editor.sh"
-UI_ENV="VISUAL='$TMPD/editor.sh'"
+ui_brief_env
 ui_start -m "$MODEL" --db "$DB"
 ui_accept "" 60
-# A short system message keeps the prompt evaluation short.
-ui_keys F2
-ui_check "system editor" "C-s save"
-ui_keys C-x C-e
-ui_check "short system message" "^Be brief\."
-ui_keys C-s
-ui_check "system message saved" "system message saved"
+ui_brief
 ui_type "/set max-tokens 400"
 ui_keys Enter
 ui_type "Tell me a long story"
