@@ -756,7 +756,12 @@ ui_send(struct ui *ui, const char *text)
 	 * question waits for it (ui_saved sends it).
 	 */
 	if (ui->editing < 0 && session_saving(ui->session) > 0) {
-		free(ui->send_after);
+		if (ui->send_after != NULL) {
+			ui_message(ui, 1, "a question is already waiting for "
+			    "the last answer to be saved");
+			input_set_line(text);
+			return;
+		}
 		ui->send_after = xstrdup(text);
 		ui_message(ui, 0, "waiting for the last answer to be saved...");
 		return;
