@@ -7,6 +7,7 @@
  * and edit-and-resend as alternatives; a stopped turn; and answers
  * stored with the two older parameter formats, still read and exported.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,58 @@ test_record(struct store *s, struct session *sn, struct engine *eng,
 	free(cause);
 }
 
+/*
+ * The TUI's async mode: the end only requests the final save, whose
+ * result and answer id come through the writer's pipe.
+ */
+static void
+test_async(struct store *s, const struct engine_info *info, int64_t conv,
+    int64_t parent, const struct settings *set)
+{
+	struct session		*sn;
+	struct session_turn	 t;
+	struct store_msg	 m;
+	struct pollfd		 pfd;
+	enum session_end	 st = SESSION_ERROR;
+	unsigned		 ticket = 0;
+	int64_t			 q = 0, id = 0, aid = -1;
+	char			*cause = NULL;
+	int			 rc = 0, i;
+
+	sn = session_create(s);
+	session_set_engine(sn, info, NULL);
+	session_set_async(sn, 1);
+	memset(&t, 0, sizeof t);
+	t.conv = conv;
+	t.parent = parent;
+	t.question = "And in the background?";
+	t.set = set;
+	t.seed = 7;
+	test_cond(session_begin(sn, &t, &q, &cause) == 0 &&
+	    session_emit(sn, "saved ", 6, &cause) == 0 &&
+	    session_emit(sn, "later", 5, &cause) == 0,
+	    "async: turn begun, pieces queued");
+	test_cond(session_end(sn, NULL, NULL, &st, &aid, &cause) == 1 &&
+	    aid == 0 && st == SESSION_COMPLETE && session_saving(sn) == 1,
+	    "async: the end only requests the final save");
+	pfd.fd = session_fd(sn);
+	pfd.events = POLLIN;
+	for (i = 0; i < 100 && rc == 0; i++) {
+		if (poll(&pfd, 1, 100) > 0)
+			rc = session_saved(sn, &ticket, &id, &cause);
+	}
+	test_cond(rc == 1 && ticket != 0 && ticket == session_ticket(sn) &&
+	    id > q && session_saving(sn) == 0,
+	    "async: the writer's pipe reports the save with the answer's id");
+	memset(&m, 0, sizeof m);
+	test_cond(get_msg(s, conv, id, &m) &&
+	    strcmp(m.content, "saved later") == 0 &&
+	    m.status == STORE_STATUS_COMPLETE && m.parent_id == q,
+	    "async: the answer is stored complete under its question");
+	store_msg_free(&m);
+	session_free(sn);
+}
+
 int
 main(void)
 {
@@ -545,6 +598,7 @@ main(void)
 	store_msg_free(&m);
 
 	test_record(s, sn, eng, &set);
+	test_async(s, info, conv, a1, &set);
 	session_free(sn);
 	store_close(s);
 	engine_close(eng);

@@ -17,6 +17,9 @@
 #	ui_accept [PREFIX [SECS]]	the advisory read to its end and accepted
 #	ui_ask_long DB		stories260K on DB, accepted, asked for a long
 #				answer that is seen generating
+#	ui_brief_env		an editor for C-x C-e that writes "Be brief."
+#				(in UI_ENV for the next ui_start)
+#	ui_brief [PREFIX]	set the system message to "Be brief." with it
 #	ui_need_stories		skip the whole script (visibly) without
 #				../shared's stories260K model; else set
 #				$STORIES to its path
@@ -66,6 +69,24 @@ ui_ask_long() {
 	ui_type "Tell me a long story about a fever"
 	ui_keys Enter
 	ui_check "generating" "^ generating \| stories260K"
+}
+# A short system message keeps the prompt evaluation (which cannot be
+# interrupted) of a big model to a second or two on a loaded machine.
+ui_brief_env() {
+	cat > "$TMPD/editor.sh" <<'EOS'
+#!/bin/sh
+printf 'Be brief.\n' > "$1"
+EOS
+	chmod +x "$TMPD/editor.sh"
+	UI_ENV="VISUAL='$TMPD/editor.sh'"
+}
+ui_brief() {
+	ui_keys F2
+	ui_check "${1:-}system editor" "C-s save"
+	ui_keys C-x C-e
+	ui_check "${1:-}short system message" "^Be brief\."
+	ui_keys C-s
+	ui_check "${1:-}saved" "system message saved"
 }
 ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"

@@ -164,6 +164,8 @@ struct ui {
 	/* generation */
 	unsigned		 chat_job;
 	long			 gen_msg;	/* chat index being written */
+	char			*send_after;	/* a question waiting for the
+						   last answer's save */
 	struct session		*session;	/* the ask workflow (session.c);
 						   created with the first
 						   model loaded */

@@ -14,6 +14,7 @@
  *	sigpipe[0]	SIGWINCH/SIGTERM/SIGHUP/SIGCONT from the handlers
  *	ops->fd()	a screen's own descriptor: the model menu's scan
  *			thread, while it reads headers
+ *	session_fd()	the answer writer's finished saves
  *
  * with a timeout only while loading or generating (to refresh the tok/s
  * figure).  Handlers only set state and ui->dirty; the loop redraws the
@@ -24,7 +25,8 @@
  * Persistence is the session's (src/app/session.c): a question is
  * committed to the store before the worker gets it; the answer streams
  * into the store (flushed at most every 250 ms) and is finished with its
- * provenance.
+ * provenance by the writer thread in the background (session_set_async):
+ * the loop learns whether it was saved from session_fd().
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -63,6 +65,7 @@ static void	 ui_events(struct ui *);
 static void	 ui_event(struct ui *, struct worker_event *);
 static void	 ui_loaded(struct ui *, struct worker_model *);
 static void	 ui_gen_finish(struct ui *, struct worker_event *);
+static void	 ui_saved(struct ui *);
 static int64_t	 ui_parent_before(struct ui *, long);
 static int	 ui_generate(struct ui *, int64_t, const char *, char **);
 static void	 ui_resize(struct ui *);
@@ -260,6 +263,7 @@ ui_free(struct ui *ui)
 	session_free(ui->session);
 	free(ui->opt_model);
 	free(ui->opt_models_dir);
+	free(ui->send_after);
 	free(ui->opt_db);
 	free(ui->opt_template);
 	free(ui->data_dir);
@@ -401,7 +405,7 @@ static void
 ui_loop(struct ui *ui)
 {
 	struct ui_screen *s;
-	struct pollfd	 pfd[4];
+	struct pollfd	 pfd[5];
 	unsigned char	 sigs[64];
 	ssize_t		 n, i;
 	int		 timeout;
@@ -420,11 +424,14 @@ ui_loop(struct ui *ui)
 		pfd[3].fd = s != NULL ? s->ops->fd(ui, s->data) : -1;
 		pfd[3].events = POLLIN;
 		pfd[3].revents = 0;
+		pfd[4].fd = session_fd(ui->session);
+		pfd[4].events = POLLIN;
+		pfd[4].revents = 0;
 		timeout = -1;
 		if (ui->state == STATE_LOADING ||
 		    ui->state == STATE_GENERATING)
 			timeout = 500;
-		if (poll(pfd, 4, timeout) < 0) {
+		if (poll(pfd, 5, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -454,6 +461,8 @@ ui_loop(struct ui *ui)
 		}
 		if (pfd[1].revents & POLLIN)
 			ui_events(ui);
+		if (pfd[4].revents & POLLIN)
+			ui_saved(ui);
 		/* (Unless the events or keys above closed that screen.) */
 		if ((pfd[3].revents & POLLIN) &&
 		    (s = ui_screen_polled(ui)) != NULL &&
@@ -630,8 +639,10 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 		cause = NULL;
 	} else
 		memcpy(ui->model_sha, id.sha256, sizeof ui->model_sha);
-	if (ui->session == NULL)
+	if (ui->session == NULL) {
 		ui->session = session_create(ui->store);
+		session_set_async(ui->session, 1);
+	}
 	memset(&sm, 0, sizeof sm);
 	sm.file_name = m->file_name;
 	sm.quant = m->quant;
@@ -738,6 +749,21 @@ ui_send(struct ui *ui, const char *text)
 	if (advisory_needed(ui)) {
 		input_set_line(text);
 		advisory_open(ui, 1);
+		return;
+	}
+	/*
+	 * Under the last answer, whose id its save has not given yet: the
+	 * question waits for it (ui_saved sends it).
+	 */
+	if (ui->editing < 0 && session_saving(ui->session) > 0) {
+		if (ui->send_after != NULL) {
+			ui_message(ui, 1, "a question is already waiting for "
+			    "the last answer to be saved");
+			input_set_line(text);
+			return;
+		}
+		ui->send_after = xstrdup(text);
+		ui_message(ui, 0, "waiting for the last answer to be saved...");
 		return;
 	}
 	if (ui->editing >= 0 && (size_t)ui->editing < ui->chat->n) {
@@ -850,15 +876,19 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 	enum session_end	 st;
 	char			*cause = NULL;
 	int64_t			 id = 0;
+	int			 rc;
 
-	if (session_end(ui->session, &ev->res, ev->type == WORKER_EV_ERROR ?
+	rc = session_end(ui->session, &ev->res, ev->type == WORKER_EV_ERROR ?
 	    (ev->error != NULL ? ev->error : "generation failed") : NULL, &st,
-	    &id, &cause) != 0) {
+	    &id, &cause);
+	if (rc < 0) {
 		ui_message(ui, 1, "%s", cause);
 		free(cause);
 	}
 	if (ui->gen_msg >= 0 && (size_t)ui->gen_msg < ui->chat->n) {
 		ui->chat->msgs[ui->gen_msg].id = id;
+		ui->chat->msgs[ui->gen_msg].saving = rc > 0 ?
+		    session_ticket(ui->session) : 0;
 		chat_set_status(ui->chat, (size_t)ui->gen_msg,
 		    st == SESSION_ERROR ? CHAT_FAILED :
 		    st == SESSION_STOPPED ? CHAT_STOPPED :
@@ -893,6 +923,42 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 			    ev->res.n_dropped);
 	}
 	ui->dirty = 1;
+}
+
+/*
+ * The writer finished final saves: the answer gets its id, or the user
+ * is told it was not saved; then a question that waited for it is sent.
+ */
+static void
+ui_saved(struct ui *ui)
+{
+	char		*cause = NULL, *text;
+	int64_t		 id = 0;
+	unsigned	 ticket = 0;
+	size_t		 i;
+	int		 rc;
+
+	while ((rc = session_saved(ui->session, &ticket, &id, &cause)) != 0) {
+		for (i = 0; i < ui->chat->n; i++) {
+			if (ui->chat->msgs[i].saving != ticket)
+				continue;
+			ui->chat->msgs[i].saving = 0;
+			if (rc > 0)
+				ui->chat->msgs[i].id = id;
+		}
+		if (rc < 0) {
+			ui_message(ui, 1, "the answer was not saved: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		ui->dirty = 1;
+	}
+	if (ui->send_after != NULL && session_saving(ui->session) == 0) {
+		text = ui->send_after;
+		ui->send_after = NULL;
+		ui_send(ui, text);
+		free(text);
+	}
 }
 
 /* /regen: answer the last question again, keeping the old answer. */

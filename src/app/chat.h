@@ -39,6 +39,8 @@ struct chat_msg {
 	unsigned	 gen;		/* changed on every change: a serial
 					   unique in the process, so views
 					   may cache per message */
+	unsigned	 saving;	/* its final save's ticket while
+					   that runs (session_ticket) */
 };
 
 struct chat {

@@ -47,4 +47,26 @@ int		 persist_end(struct persist *, enum store_status,
 		    const char *error, const struct store_prov *prov,
 		    int64_t *id, char **cause);
 
+/*
+ * With on, the first piece does not wait for the answer's row either
+ * (the TUI: the keyboard must not wait for another process's lock).
+ */
+void		 persist_set_nowait(struct persist *, int on);
+/*
+ * Finish the running answer without waiting, taking over *prov (zeroed;
+ * NULL keeps the one given at begin).  A new answer may begin at once:
+ * the thread finishes ended answers in order first.  The ticket (never
+ * 0) that persist_done reports, or 0 when no answer was running.
+ */
+unsigned	 persist_end_async(struct persist *, enum store_status,
+		    const char *error, struct store_prov *prov);
+/* Readable when a persist_end_async finish has a result. */
+int		 persist_fd(const struct persist *);
+/*
+ * One finished result: 1 saved (*id), -1 not saved (*cause), with its
+ * *ticket; 0 when none is waiting.
+ */
+int		 persist_done(struct persist *, unsigned *ticket, int64_t *id,
+		    char **cause);
+
 #endif

@@ -48,6 +48,9 @@ struct session {
 	/* The answer writer (persist.c), NULL: this connection saves. */
 	struct persist		*pw;
 	int			 pw_tried;
+	int			 async;		/* session_set_async */
+	unsigned		 ticket;	/* the last async end's */
+	int			 pending;	/* async ends not reported */
 
 	/* The running turn: */
 	int			 running;
@@ -70,7 +73,7 @@ static void	 session_put_key(struct buf *, const char *);
 static char	*session_dup(const char *);
 static void	 session_stop(struct session *);
 static int	 session_finish(struct session *, enum store_status,
-		    const char *, const struct store_prov *, int64_t *,
+		    const char *, struct store_prov *, int64_t *,
 		    char **);
 static char	*session_dropped_json(const struct session *,
 		    const struct engine_result *);
@@ -430,6 +433,8 @@ session_begin(struct session *sn, const struct session_turn *t,
 		if ((sn->pw = persist_create(store_path(sn->s),
 		    advisory_ident(), &pcause)) == NULL)
 			free(pcause);
+		else if (sn->async)
+			persist_set_nowait(sn->pw, 1);
 	}
 	if (sn->pw != NULL)
 		persist_begin(sn->pw, sn->conv, parent, &sn->prov);
@@ -442,15 +447,23 @@ session_begin(struct session *sn, const struct session_turn *t,
 
 /*
  * Finish the running answer (the writer waits for the database, up to
- * its busy timeout).  0 and *id (may be NULL), or -1 and *cause.
+ * its busy timeout).  0 and *id (may be NULL), or -1 and *cause; in the
+ * async mode 1: requested (sn->ticket), prov taken over.
  */
 static int
 session_finish(struct session *sn, enum store_status st, const char *error,
-    const struct store_prov *prov, int64_t *id, char **cause)
+    struct store_prov *prov, int64_t *id, char **cause)
 {
 	int	rc;
 
 	sn->running = 0;
+	if (sn->pw != NULL && sn->async) {
+		if (id != NULL)
+			*id = 0;
+		sn->ticket = persist_end_async(sn->pw, st, error, prov);
+		sn->pending++;
+		return 1;
+	}
 	if (sn->pw != NULL)
 		return persist_end(sn->pw, st, error, prov, id, cause);
 	rc = store_stream_finish(sn->ss, st, error, prov, id, cause);
@@ -537,6 +550,45 @@ session_emit(struct session *sn, const char *text, size_t len, char **cause)
 	return store_stream_append(sn->ss, text, len, cause);
 }
 
+void
+session_set_async(struct session *sn, int on)
+{
+	sn->async = on;
+	if (sn->pw != NULL)
+		persist_set_nowait(sn->pw, on);
+}
+
+int
+session_fd(const struct session *sn)
+{
+	return sn != NULL && sn->pw != NULL ? persist_fd(sn->pw) : -1;
+}
+
+unsigned
+session_ticket(const struct session *sn)
+{
+	return sn->ticket;
+}
+
+int
+session_saving(const struct session *sn)
+{
+	return sn != NULL ? sn->pending : 0;
+}
+
+int
+session_saved(struct session *sn, unsigned *ticket, int64_t *id,
+    char **cause)
+{
+	int	rc;
+
+	if (sn == NULL || sn->pw == NULL)
+		return 0;
+	if ((rc = persist_done(sn->pw, ticket, id, cause)) != 0)
+		sn->pending--;
+	return rc;
+}
+
 int
 session_running(const struct session *sn)
 {
@@ -580,7 +632,8 @@ session_end(struct session *sn, const struct engine_result *res,
 			sn->prov.dropped_json = session_dropped_json(sn, res);
 		}
 	}
-	if (session_finish(sn, st, error, &sn->prov, &id, cause) != 0)
+	rc = session_finish(sn, st, error, &sn->prov, &id, cause);
+	if (rc < 0)
 		rc = -1;
 	session_stop(sn);
 	if (answer_id != NULL)

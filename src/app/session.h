@@ -179,11 +179,34 @@ enum session_end {
  * res->n_dropped) are recorded as their ids, runs of consecutive ids as
  * [first,last] pairs (see session_dropped_count).  *status (may be NULL) gets how it ended and *answer_id
  * (may be NULL) the answer's id (0 if nothing was saved).  0, or -1 and
- * *cause when the answer could not be saved.
+ * *cause when the answer could not be saved; 1 in the async mode.
  */
 int		 session_end(struct session *, const struct engine_result *res,
 		    const char *error, enum session_end *status,
 		    int64_t *answer_id, char **cause);
+
+/*
+ * The TUI's mode (on): nothing waits for the database.  The first piece
+ * does not wait for the answer's row, and session_end only requests the
+ * final save: it returns 1 with *answer_id 0, session_ticket() names the
+ * request, and the result comes from session_saved() once session_fd()
+ * is readable.  A new turn may begin at once (saved after the ended one).
+ * Without a writer thread (it could not be started) everything waits as
+ * before.
+ */
+void		 session_set_async(struct session *, int on);
+/* The writer's result descriptor to poll, or -1 (none yet). */
+int		 session_fd(const struct session *);
+/* The ticket of the last final save session_end requested. */
+unsigned	 session_ticket(const struct session *);
+/* The number of requested final saves not yet reported. */
+int		 session_saving(const struct session *);
+/*
+ * One requested final save's result: 1 saved (*id), -1 not saved
+ * (*cause), with its *ticket; 0 when none is ready.
+ */
+int		 session_saved(struct session *, unsigned *ticket, int64_t *id,
+		    char **cause);
 
 /*
  * The number of message ids in a dropped_json array (ids and [first,last]
