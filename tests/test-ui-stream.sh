@@ -98,12 +98,12 @@ if [ "$median" -lt 50 ]; then
 fi
 diag "keystroke echo latency on $what: median $median ms while generating, $idle ms idle (50 ms target met: $meets), samples (ms):$samples; idle:$idle_samples; still generating at the end: $still"
 # The 50 ms target is reported above.  The assertion fails a UI that waits
-# for the engine (a 1.1B token takes about 100 ms here, so each key would
-# take that much longer than when idle), without failing the suite on a
-# machine whose other jobs slow every key: under 100 ms, or within half
-# again the idle median plus 30 ms.
+# for the engine (keys would echo only after the answer), without failing
+# the suite on a machine whose other jobs (make check runs two tests at a
+# time on two cores) slow every key: under 100 ms, or within twice the
+# idle median plus 50 ms.
 check "keystroke echo median under 100 ms (or near the idle echo) while generating" \
-    [ "$median" -lt 100 -o "$median" -le $((idle * 3 / 2 + 30)) ]
+    [ "$median" -lt 100 -o "$median" -le $((idle * 2 + 50)) ]
 check "the engine was busy during the measurement" [ "$still" = yes ]
 # The status bar's context figure counts up while the answer streams
 # (prompt + tokens so far), not only when it is finished.
