@@ -970,6 +970,43 @@ engine_template_names(void)
 	return names;
 }
 
+char *
+engine_render_prompt(const char *tmpl, const struct engine_msg *msgs, int n,
+    char **cause)
+{
+	struct chat_turn	*turns;
+	char			 esc[96], *text;
+	int			 r, i;
+
+	r = tmpl != NULL ? chatfmt_lookup(tmpl) : -1;
+	if (r < 0) {
+		gguf_escape(tmpl != NULL ? tmpl : "", tmpl != NULL ?
+		    strlen(tmpl) : 0, esc, sizeof esc);
+		xasprintf(cause, "unknown template '%s' (try chatml, "
+		    "meditron, llama2)", esc);
+		return NULL;
+	}
+	if (n < 0)
+		n = 0;
+	turns = xcalloc(n > 0 ? (size_t)n : 1, sizeof *turns);
+	for (i = 0; i < n; i++) {
+		turns[i].role = (enum chat_role)msgs[i].role;
+		turns[i].text = msgs[i].text != NULL ? msgs[i].text : "";
+	}
+	text = chatfmt_render((enum chat_tmpl)r, turns, n, 1);
+	free(turns);
+	return text;
+}
+
+const char *const *
+engine_template_stops(const char *tmpl)
+{
+	int	r;
+
+	r = tmpl != NULL ? chatfmt_lookup(tmpl) : -1;
+	return r < 0 ? NULL : chatfmt_stops((enum chat_tmpl)r);
+}
+
 int
 engine_tokenize(struct engine *e, const char *text, int parse_special,
     int32_t **ids, int *n)

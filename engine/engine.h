@@ -160,6 +160,23 @@ int	 engine_count_tokens(struct engine *, const char *tmpl,
 
 /* Names of the built-in templates, NULL-terminated. */
 const char *const *engine_template_names(void);
+/*
+ * The prompt text template tmpl ("chatml", "meditron", "llama2") makes of
+ * msgs[0..n), ending with the opening of the assistant's turn: exactly the
+ * text engine_chat tokenizes (BOS not included), for a server that
+ * tokenizes it itself.  malloc'd (caller frees), or NULL and *cause for
+ * an unknown template.
+ */
+char	*engine_render_prompt(const char *tmpl, const struct engine_msg *msgs,
+	    int n, char **cause);
+/*
+ * The template's stop strings (NULL-terminated: its markup a model may
+ * write to end or open a turn), or NULL for an unknown template.  A
+ * message whose text holds one of them cannot be sent as raw prompt
+ * text safely: a server that parses special tokens would read it as
+ * markup.
+ */
+const char *const *engine_template_stops(const char *tmpl);
 
 /* ---- debugging and benchmarks (src/cli/cli-debug.c, src/cli/cli-bench-model.c) */
 

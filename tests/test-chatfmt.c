@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "gguf.h"
 #include "testhelp.h"
 #include "testvocab.h"
@@ -464,10 +465,64 @@ test_plain_vocab(void)
 	gguf_close(gf);
 }
 
+/* engine_render_prompt / engine_template_stops: the public face. */
+static void
+test_public_render(void)
+{
+	struct engine_msg	 m[3];
+	struct chat_turn	 t[3];
+	const char *const	*st;
+	char			*s, *r, *cause = NULL;
+	int			 tm, i;
+
+	m[0].role = ENGINE_SYSTEM;
+	m[0].text = "Be brief.";
+	m[1].role = ENGINE_USER;
+	m[1].text = "Fever and rash?";
+	m[2].role = ENGINE_ASSISTANT;
+	m[2].text = NULL;
+	for (i = 0; i < 3; i++) {
+		t[i].role = (enum chat_role)m[i].role;
+		t[i].text = m[i].text != NULL ? m[i].text : "";
+	}
+	for (tm = 0; tm < TMPL_COUNT; tm++) {
+		s = engine_render_prompt(chatfmt_name((enum chat_tmpl)tm), m,
+		    3, &cause);
+		r = chatfmt_render((enum chat_tmpl)tm, t, 3, 1);
+		test_condf(s != NULL && strcmp(s, r) == 0,
+		    "engine_render_prompt(%s) = the text engine_chat builds",
+		    chatfmt_name((enum chat_tmpl)tm));
+		free(s);
+		free(r);
+		st = engine_template_stops(chatfmt_name((enum chat_tmpl)tm));
+		test_condf(st != NULL && st == chatfmt_stops((enum chat_tmpl)tm),
+		    "engine_template_stops(%s)", chatfmt_name((enum chat_tmpl)tm));
+	}
+	s = engine_render_prompt("vicuna", m, 2, &cause);
+	test_cond(s == NULL && cause != NULL &&
+	    strstr(cause, "unknown template 'vicuna'") != NULL,
+	    "engine_render_prompt: unknown template named");
+	free(cause);
+	cause = NULL;
+	s = engine_render_prompt(NULL, m, 2, &cause);
+	test_cond(s == NULL && cause != NULL, "engine_render_prompt: NULL "
+	    "template refused");
+	free(cause);
+	test_cond(engine_template_stops("x") == NULL &&
+	    engine_template_stops(NULL) == NULL,
+	    "engine_template_stops: unknown template is NULL");
+	s = engine_render_prompt("chatml", m, 2, &cause);
+	test_cond(s != NULL && strcmp(s, "<|im_start|>system\nBe brief."
+	    "<|im_end|>\n<|im_start|>user\nFever and rash?<|im_end|>\n"
+	    "<|im_start|>assistant\n") == 0, "chatml prompt text exact");
+	free(s);
+}
+
 int
 main(void)
 {
 	test_strings();
+	test_public_render();
 	test_detect();
 	test_stops();
 	test_tiny_build();
