@@ -16,8 +16,9 @@
  *
  * Both stream (Server-Sent Events).  Every function here may block on the
  * network: call them from a worker thread, never the UI thread, except
- * remote_cancel().  The API key is read from the environment at
- * remote_open() and is never put in a URL, a message or *cause.
+ * remote_cancel().  The API key (opts.key, or the environment at
+ * remote_open()) is sent as "Authorization: Bearer" only, and never
+ * put in a URL, a message or *cause.
  */
 #ifndef REMOTE_H
 #define REMOTE_H
@@ -33,6 +34,8 @@ struct remote_opts {
 	const char	*url;		/* base URL, required */
 	const char	*model;		/* model id; NULL or "" = the first
 					   model GET {base}/models lists */
+	const char	*key;		/* the API key itself (from a 0600
+					   config file), NULL = from key_env */
 	const char	*key_env;	/* environment variable holding the
 					   API key; NULL = "MEDCHAT_API_KEY".
 					   Unset or empty: no key sent. */
