@@ -502,8 +502,15 @@ remote_count_tokens(struct remote *r, const struct engine_msg *msgs, int n,
 		json_decref(ans);
 	}
 	if (prompt != NULL && r->has_tokenize != 0) {
-		req = json_pack("{s:o,s:b}", "content",
-		    remote_json_text(prompt), "add_special", 1);
+		/*
+		 * llama-server reads content and add_special; vLLM's
+		 * /tokenize (also beside /v1) model, prompt and
+		 * add_special_tokens.  Each ignores the other's fields.
+		 */
+		req = json_pack("{s:o,s:b,s:s,s:o,s:b}", "content",
+		    remote_json_text(prompt), "add_special", 1, "model",
+		    r->info.model, "prompt", remote_json_text(prompt),
+		    "add_special_tokens", 1);
 		rc = remote_post_json(r, "/tokenize", req, &ans);
 		if (rc < 0) {
 			free(prompt);
