@@ -420,6 +420,16 @@ test_open(void)
 		test_condf(0, "list models: %s", cause);
 		free(cause);
 	}
+	control("{\"models\": [{\"id\": \"/models/meditron-7b.gguf\"}]}");
+	if (remote_list_models(&o, &m, &n, &cause) == 0) {
+		test_cond(n == 1 && m[0].n_ctx == 2048, "one model without "
+		    "max_model_len: its context from /props (llama-server)");
+		remote_models_free(m, n);
+	} else {
+		test_condf(0, "list models: %s", cause);
+		free(cause);
+	}
+	control("{\"reset\": true}");
 }
 
 static void
