@@ -1007,6 +1007,15 @@ engine_template_stops(const char *tmpl)
 	return r < 0 ? NULL : chatfmt_stops((enum chat_tmpl)r);
 }
 
+const char *const *
+engine_template_markers(const char *tmpl)
+{
+	int	r;
+
+	r = tmpl != NULL ? chatfmt_lookup(tmpl) : -1;
+	return r < 0 ? NULL : chatfmt_markers((enum chat_tmpl)r);
+}
+
 int
 engine_tokenize(struct engine *e, const char *text, int parse_special,
     int32_t **ids, int *n)

@@ -170,13 +170,18 @@ const char *const *engine_template_names(void);
 char	*engine_render_prompt(const char *tmpl, const struct engine_msg *msgs,
 	    int n, char **cause);
 /*
- * The template's stop strings (NULL-terminated: its markup a model may
- * write to end or open a turn), or NULL for an unknown template.  A
- * message whose text holds one of them cannot be sent as raw prompt
- * text safely: a server that parses special tokens would read it as
- * markup.
+ * The template's stop strings (NULL-terminated: text a model may write to
+ * end or open a turn), or NULL for an unknown template.
  */
 const char *const *engine_template_stops(const char *tmpl);
+/*
+ * The texts that are control tokens in the vocabularies the template is
+ * used with ("<|im_start|>", "</s>", ...; NULL-terminated), or NULL for
+ * an unknown template.  Our engine tokenizes them in a message as plain
+ * text, but a server given the rendered prompt as text reads them as
+ * markup: a message holding one cannot be sent as raw prompt text.
+ */
+const char *const *engine_template_markers(const char *tmpl);
 
 /* ---- debugging and benchmarks (src/cli/cli-debug.c, src/cli/cli-bench-model.c) */
 

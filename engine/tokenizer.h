@@ -199,5 +199,7 @@ void	 chatfmt_build(const struct tokenizer *, enum chat_tmpl,
 	    struct tokvec *out, size_t *turn_start);
 /* NULL-terminated list of text stop strings for the template. */
 const char *const *chatfmt_stops(enum chat_tmpl);
+/* NULL-terminated list of the control-token texts of its vocabularies. */
+const char *const *chatfmt_markers(enum chat_tmpl);
 
 #endif
