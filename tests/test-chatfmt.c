@@ -514,7 +514,7 @@ test_public_render(void)
 	for (i = 0; st != NULL && st[i] != NULL; i++)
 		if (strcmp(st[i], "###") == 0)
 			break;
-	test_cond(st != NULL && st[i] == NULL, "\"###\" (a meditron stop) is "
+	test_cond(st != NULL && st[i] == NULL, "the meditron heading stop is "
 	    "not a marker: a Markdown heading may be sent raw");
 	test_cond(engine_template_markers("nope") == NULL,
 	    "engine_template_markers: unknown template is NULL");
