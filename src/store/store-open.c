@@ -117,6 +117,9 @@ store_busy(void *arg, int count)
 	struct timespec	 ts;
 	int64_t		 now = store_mono_ms();
 
+	/* Not even one sleep when told not to wait (store_set_busy_ms). */
+	if (s->busy_ms <= 0)
+		return 0;
 	if (count == 0)
 		s->busy_start = now;
 	else if (now - s->busy_start >= s->busy_ms)
@@ -1109,3 +1112,23 @@ store_n_interrupted(const struct store *s)
 	return s->n_interrupted;
 }
 
+int
+store_set_busy_ms(struct store *s, int ms)
+{
+	int	old = s->busy_ms;
+
+	s->busy_ms = ms > 0 ? ms : 0;
+	return old;
+}
+
+int
+store_busy_ms(const struct store *s)
+{
+	return s->busy_ms;
+}
+
+unsigned long
+store_lock_failures(const struct store *s)
+{
+	return s->lock_failures;
+}
