@@ -321,7 +321,7 @@ session_free(struct session *sn)
 	if (sn == NULL)
 		return;
 	session_stop(sn);
-	persist_free(sn->pw);
+	(void)persist_free(sn->pw, NULL);
 	buf_free(&sn->text);
 	store_prov_free(&sn->model);
 	free(sn->kernels);
