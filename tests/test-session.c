@@ -57,7 +57,9 @@ emit(const char *s, size_t len, void *arg)
 /*
  * One turn in conversation conv under parent (question NULL: answer
  * parent again); the context is the stored path plus the question.
- * Returns the answer's id; *qid the question's.
+ * Conversation 0 is created with the question, with the system message
+ * "Be brief." (session_conv_id() then names it).  Returns the answer's
+ * id; *qid the question's.
  */
 static int64_t
 turn(struct store *s, struct session *sn, struct engine *eng, int64_t conv,
@@ -92,6 +94,7 @@ turn(struct store *s, struct session *sn, struct engine *eng, int64_t conv,
 	}
 	memset(&t, 0, sizeof t);
 	t.conv = conv;
+	t.system = conv == 0 ? "Be brief." : NULL;
 	t.parent = parent;
 	t.question = question;
 	t.set = set;
@@ -495,14 +498,23 @@ main(void)
 
 	sn = session_create(s);
 	session_set_engine(sn, info, id.sha256);
-	test_cond(session_conv_ensure(sn, &conv, "Be brief.", NULL, &set,
-	    &cause) == 0 && conv > 0, "conversation created");
 
-	/* begin / emit / end. */
-	a1 = turn(s, sn, eng, conv, 0, "What is ferritin?", &set, 0, &st,
+	/* begin / emit / end, in a conversation created with the question. */
+	a1 = turn(s, sn, eng, 0, 0, "What is ferritin?", &set, 0, &st,
 	    &q1, &e);
+	conv = session_conv_id(sn);
 	test_cond(q1 > 0 && a1 > q1 && st == SESSION_COMPLETE &&
 	    e.errors == 0, "turn: question saved, answer complete");
+	{
+		struct store_conv	c;
+
+		memset(&c, 0, sizeof c);
+		test_cond(conv > 0 && store_conv_get(s, conv, &c, &cause) ==
+		    0 && c.system != NULL && strcmp(c.system, "Be brief.") ==
+		    0 && c.n_messages == 2, "conversation created with the "
+		    "first question and its system message");
+		store_conv_free(&c);
+	}
 	test_cond(!session_running(sn), "no turn running after the end");
 	memset(&m, 0, sizeof m);
 	test_cond(get_msg(s, conv, a1, &m) && strcmp(m.content, e.text) == 0 &&
@@ -575,9 +587,25 @@ main(void)
 	}
 
 	/* Answers stored with each older format still show provenance. */
-	test_cond(session_conv_ensure(sn, &conv2, NULL, "chatml", &set,
-	    &cause) == 0, "second conversation");
-	o1 = old_answer(s, conv2, 0, old_ask, 7);
+	{
+		struct session_turn	t;
+		struct store_conv	c;
+
+		memset(&t, 0, sizeof t);
+		t.conv_tmpl = "chatml";
+		t.question = "Older formats?";
+		t.set = &set;
+		memset(&c, 0, sizeof c);
+		test_cond(session_begin(sn, &t, NULL, &cause) == 0 &&
+		    (conv2 = session_conv_id(sn)) != conv &&
+		    session_end(sn, NULL, NULL, NULL, &o1, &cause) == 0 &&
+		    store_conv_get(s, conv2, &c, &cause) == 0 &&
+		    c.template_name != NULL &&
+		    strcmp(c.template_name, "chatml") == 0,
+		    "second conversation, with its template");
+		store_conv_free(&c);
+	}
+	o1 = old_answer(s, conv2, o1, old_ask, 7);
 	o2 = old_answer(s, conv2, o1, old_tui, 18446744073709551615ULL);
 	test_cond(o1 > 0 && o2 > 0, "answers with old params formats stored");
 	text = test_export(s, conv2, STORE_FMT_MD, NULL);

@@ -334,16 +334,6 @@ session_free(struct session *sn)
 	free(sn);
 }
 
-int
-session_conv_ensure(struct session *sn, int64_t *conv, const char *system,
-    const char *tmpl, const struct settings *set, char **cause)
-{
-	if (*conv != 0)
-		return 0;
-	return session_conv_create(sn, system, tmpl, set, NULL, conv, NULL,
-	    cause);
-}
-
 /*
  * Create a conversation with system, template tmpl and the parameters
  * set, naming the session's model, and its first question when question

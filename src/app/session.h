@@ -101,15 +101,6 @@ void		 session_set_model(struct session *,
 void		 session_set_engine(struct session *,
 		    const struct engine_info *, const char *sha256);
 
-/*
- * Conversation *conv, created now if *conv is 0 with system, template
- * tmpl (NULL = the model's) and the parameters set, naming the model.
- * 0, or -1 and *cause.
- */
-int		 session_conv_ensure(struct session *, int64_t *conv,
-		    const char *system, const char *tmpl,
-		    const struct settings *set, char **cause);
-
 /* One turn. */
 struct session_turn {
 	int64_t			 conv;	   /* 0: created by session_begin,
