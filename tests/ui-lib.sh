@@ -216,7 +216,8 @@ ui_locked() {
 ui_lock() {
 	rm -f "$TMPD/lock.fifo"
 	mkfifo "$TMPD/lock.fifo"
-	sqlite3 "$1" < "$TMPD/lock.fifo" >/dev/null 2>&1 &
+	# (.timeout: medchat's own short writes may hold it a moment.)
+	sqlite3 -cmd ".timeout 5000" "$1" < "$TMPD/lock.fifo" >/dev/null 2>&1 &
 	UI_LOCKER=$!
 	# (Closed when the script ends: the shell then ends too.)
 	exec 9> "$TMPD/lock.fifo"
