@@ -26,7 +26,11 @@
  * committed to the store before the worker gets it; the answer streams
  * into the store (flushed at most every 250 ms) and is finished with its
  * provenance by the writer thread in the background (session_set_async):
- * the loop learns whether it was saved from session_fd().
+ * the loop learns whether it was saved from session_fd().  Nothing here
+ * waits for another process's write lock: a question it keeps out waits
+ * in STATE_SAVING, tried again from the loop (ui_ask_retry), and
+ * quitting waits for pending final saves only as long as the user lets
+ * it (ui_quit_saves).
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>

@@ -17,7 +17,9 @@
  * of its own (persist.c), so a database locked by another process holds
  * up neither generation nor the keyboard: the saves wait in the
  * background, and only the end of the answer waits for the database and
- * says whether it was saved.  A process killed between 3 and 4 leaves a
+ * says whether it was saved.  In the async mode (the TUI) nothing waits:
+ * the question is written without waiting for a lock (the caller tries
+ * again), and the end is tried again in the background.  A process killed between 3 and 4 leaves a
  * 'streaming' row that the next store_open marks 'interrupted'.  The session runs on the thread
  * that owns the store; the engine's thread only produces the pieces.
  */
