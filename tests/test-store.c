@@ -2042,6 +2042,43 @@ test_lock_nowait(const char *path)
 	test_cond(store_conv_create(s, NULL, &c, &cause) == 0 && c > 0,
 	    "lock: written once the lock is gone");
 	free(cause);
+	cause = NULL;
+
+	/*
+	 * An answer another process is streaming now (this one: alive) does
+	 * not make an open wait for the write lock: nothing to mark.
+	 */
+	{
+		struct store	*s2 = NULL;
+		int64_t		 a = 0;
+		char		*sql;
+
+		test_cond(store_msg_add(s, c, 0, STORE_ROLE_ASSISTANT, "live",
+		    STORE_STATUS_STREAMING, NULL, &a, &cause) == 0,
+		    "lock: an answer being streamed");
+		xasprintf(&sql, "UPDATE messages SET writer_pid = %ld WHERE "
+		    "id = %lld", (long)getpid(), (long long)a);
+		raw_exec(path, sql);
+		free(sql);
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = store_open(path, advisory_ident(), &s2, &cause);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		test_condf(rc == 0 && ms < 2500 && store_n_interrupted(s2) ==
+		    0, "lock: opened without waiting for the lock, the live "
+		    "answer left alone (%lld ms%s%s)", (long long)ms,
+		    cause != NULL ? ": " : "", cause != NULL ? cause : "");
+		free(cause);
+		cause = NULL;
+		store_close(s2);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		raw_exec(path, "UPDATE messages SET status = 'complete', "
+		    "writer_pid = NULL WHERE status = 'streaming'");
+	}
 	store_close(s);
 }
 

@@ -627,11 +627,28 @@ store_mark_interrupted(struct store *s, char **cause)
 	pid_t		 pid;
 	int		 rc, dead;
 
-	/* Usually there is none: then take no write lock at all. */
-	if ((rc = store_get(s, NULL, NULL, "looking for interrupted answers",
-	    cause, "SELECT 1 FROM messages WHERE status = 'streaming' "
-	    "LIMIT 1", "")) != 1)
-		return rc;
+	/*
+	 * Usually there is none, or only the answers other processes are
+	 * writing now: then take no write lock at all (another process may
+	 * hold it for long, and opening would wait for it).
+	 */
+	if (store_prepare(s, &st, "SELECT writer_pid FROM messages WHERE "
+	    "status = 'streaming'", cause) != 0)
+		return -1;
+	dead = 0;
+	while (!dead && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pid = (pid_t)sqlite3_column_int64(st, 0);
+		dead = pid <= 0 || (kill(pid, 0) == -1 && errno == ESRCH);
+	}
+	if (!dead && rc != SQLITE_DONE) {
+		store_fail(s, sqlite3_extended_errcode(s->db), "looking for "
+		    "interrupted answers", cause);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (!dead)
+		return 0;
 
 	if (store_begin(s, cause) != 0)
 		return -1;
