@@ -83,6 +83,11 @@ ui_type "And then?"
 ui_keys Enter
 ui_check "a question waits for the save" \
     "waiting for the last answer to be saved" 2
+# A key clears the message; the hint still says why nothing happens.
+ui_type x
+ui_check "the hint says the question waits" \
+    "a question is sent once the last answer is saved" 2
+ui_keys BSpace
 wait "$LOCKER"
 ui_check "sent once the lock is released" "^ generating \|" 30
 ui_keys Escape

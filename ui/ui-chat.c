@@ -403,6 +403,10 @@ chat_draw(struct ui *ui, void *data)
 			hint = "the database is locked by another process: "
 			    "the question is saved, then answered, once it "
 			    "is free; Esc gives up";
+		else if (ui->send_after != NULL)
+			hint = "a question is sent once the last answer is "
+			    "saved (the database is locked by another "
+			    "process)";
 		else if (!ui->chatview.follow)
 			hint = "scrolled back: End or PgDn returns to the "
 			    "bottom";
