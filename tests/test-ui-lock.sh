@@ -3,7 +3,7 @@
 # write lock when an answer ends does not freeze the keyboard (the final
 # save goes on in the background), a question sent meanwhile waits for
 # that save (its parent is the answer), and once the lock is released
-# the answer is stored, as shown.  With a busy timeout of 300 ms
+# the answer is stored, as shown.  With a busy timeout of 1 s
 # (MEDCHAT_DB_TIMEOUT_MS) the lock outlasts it: the final save is tried
 # again, not reported lost; quitting says it waits for it and exits 0
 # once it is saved; C-c while it waits quits at once, exit status 1,
@@ -141,11 +141,13 @@ ask_stop_locked() {
 	ui_keys Escape
 	ui_check "$1: stopped at once" "^ stopped \|" 5
 }
-UI_ENV="$UI_ENV MEDCHAT_DB_TIMEOUT_MS=300"
+# (The chat waits six busy timeouts at most: 6 s to see it wait.)
+UI_ENV="$UI_ENV MEDCHAT_DB_TIMEOUT_MS=1000"
 ui_start -m "$MODEL" --db "$DB"
 ask_stop_locked 3
-# Five busy timeouts: reported lost at the first, before the retries.
-sleep 1.5
+# Two and a half busy timeouts: reported lost after the first, before
+# the retries.
+sleep 2.5
 check "3: the save is not reported lost while the lock is held" \
     sh -c '! tmux -L "$1" capture-pane -p -t ui | grep -q "not saved"' \
     sh "$UI_SOCK"

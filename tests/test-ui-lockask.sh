@@ -85,8 +85,8 @@ n=$(count "SELECT count(*) FROM messages a JOIN messages q ON
 check "its answer is stored complete under it" [ "$n" = 1 ]
 
 # --- a lock held longer than the chat waits -----------------------------
-# 300 ms busy timeout: the chat tries for 1.8 s, then gives up.
-UI_ENV="MEDCHAT_DB_TIMEOUT_MS=300"
+# 1 s busy timeout: the chat tries for 6 s, then gives up.
+UI_ENV="MEDCHAT_DB_TIMEOUT_MS=1000"
 ui_start -m "$STORIES" --db "$DB"
 ui_check "started again" "^ ready \| stories260K"
 check "the lock is taken again" ui_lock "$DB"
@@ -95,7 +95,7 @@ ui_keys Enter
 ui_check "the question is shown as being saved" \
     "^You \[saving the question\.\.\.\]" 5
 ui_check "the user is told it was not saved" \
-    "question was not saved: the database stayed locked" 10
+    "question was not saved: the database stayed locked" 15
 ui_check "it is marked not saved" "^You \[not saved\]"
 ui_check "nothing is generated" "^ ready \| stories260K"
 ui_check "the question is back in the input" "^> Are you there\? *$"
