@@ -18,8 +18,12 @@ ui_check "streaming marker" "^Assistant \(stories260K.gguf\) \.\.\.$"
 check "text streams in" ui_wait_answer
 ui_keys Escape
 ui_check "Esc stops the answer" "^ stopped \| stories260K"
+# From the top: on a loaded machine the answer may have grown past the
+# screen before Esc was read, its header scrolled away.
+ui_keys Home
 ui_check "the stopped answer is marked" "^Assistant \(stories260K.gguf\) \[stopped\]"
 check "the partial answer is kept" ui_answer_text
+ui_keys End
 
 ui_type "/regen"
 ui_keys Enter
