@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "advisory.h"
@@ -1988,6 +1989,99 @@ test_qa_damaged(void)
 	free(path);
 }
 
+/*
+ * Another process's write lock, as the TUI's connection meets it
+ * (issue 19): with the busy timeout at 0 a write fails at once instead
+ * of waiting for it, the failure is counted as a lock (and another
+ * failure is not), the setting is restored, and the write goes through
+ * once the lock is gone.
+ */
+static void
+test_lock_nowait(const char *path)
+{
+	struct store	*s;
+	sqlite3		*db;
+	struct timespec	 t0, t1;
+	unsigned long	 n0;
+	char		*cause = NULL;
+	int64_t		 c = 0, ms;
+	int		 old, rc;
+
+	unsetenv("MEDCHAT_DB_TIMEOUT_MS");
+	if ((s = open_ok(path)) == NULL)
+		return;
+	test_cond(store_busy_ms(s) == 5000, "lock: the default busy timeout");
+	n0 = store_lock_failures(s);
+	test_cond(store_conv_rename(s, 999999, "x", &cause) == -1 &&
+	    store_lock_failures(s) == n0, "lock: another failure is not "
+	    "counted as a lock");
+	free(cause);
+	cause = NULL;
+	sqlite3_open(path, &db);
+	test_cond(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK, "lock: another connection holds the write lock");
+	old = store_set_busy_ms(s, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_conv_create(s, NULL, &c, &cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	test_condf(rc == -1 && cause != NULL && strstr(cause, "locked") !=
+	    NULL && store_lock_failures(s) == n0 + 1,
+	    "lock: busy 0: the write fails as locked, counted (%s)",
+	    cause != NULL ? cause : "no cause");
+	/* Far under the 5 s it would otherwise wait, on any machine. */
+	test_condf(ms < 1000, "lock: busy 0: without waiting (%lld ms)",
+	    (long long)ms);
+	free(cause);
+	cause = NULL;
+	test_cond(store_set_busy_ms(s, old) == 0 && store_busy_ms(s) == 5000,
+	    "lock: the setting restored");
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	test_cond(store_conv_create(s, NULL, &c, &cause) == 0 && c > 0,
+	    "lock: written once the lock is gone");
+	free(cause);
+	cause = NULL;
+
+	/*
+	 * An answer another process is streaming now (this one: alive) does
+	 * not make an open wait for the write lock: nothing to mark.
+	 */
+	{
+		struct store	*s2 = NULL;
+		int64_t		 a = 0;
+		char		*sql;
+
+		test_cond(store_msg_add(s, c, 0, STORE_ROLE_ASSISTANT, "live",
+		    STORE_STATUS_STREAMING, NULL, &a, &cause) == 0,
+		    "lock: an answer being streamed");
+		xasprintf(&sql, "UPDATE messages SET writer_pid = %ld WHERE "
+		    "id = %lld", (long)getpid(), (long long)a);
+		raw_exec(path, sql);
+		free(sql);
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = store_open(path, advisory_ident(), &s2, &cause);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		test_condf(rc == 0 && ms < 2500 && store_n_interrupted(s2) ==
+		    0, "lock: opened without waiting for the lock, the live "
+		    "answer left alone (%lld ms%s%s)", (long long)ms,
+		    cause != NULL ? ": " : "", cause != NULL ? cause : "");
+		free(cause);
+		cause = NULL;
+		store_close(s2);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		raw_exec(path, "UPDATE messages SET status = 'complete', "
+		    "writer_pid = NULL WHERE status = 'streaming'");
+	}
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -2015,6 +2109,7 @@ main(void)
 	test_bad_row();
 	test_full();
 	test_qa_damaged();
+	test_lock_nowait(db);
 	free(db);
 	test_rmtree(tmpdir);
 	return test_report();

@@ -17,7 +17,9 @@
  * of its own (persist.c), so a database locked by another process holds
  * up neither generation nor the keyboard: the saves wait in the
  * background, and only the end of the answer waits for the database and
- * says whether it was saved.  A process killed between 3 and 4 leaves a
+ * says whether it was saved.  In the async mode (the TUI) nothing waits:
+ * the question is written without waiting for a lock (the caller tries
+ * again), and the end is tried again in the background.  A process killed between 3 and 4 leaves a
  * 'streaming' row that the next store_open marks 'interrupted'.  The session runs on the thread
  * that owns the store; the engine's thread only produces the pieces.
  */
@@ -72,6 +74,7 @@ static void	 session_put_float(struct buf *, const char *, float);
 static void	 session_put_key(struct buf *, const char *);
 static char	*session_dup(const char *);
 static void	 session_stop(struct session *);
+static void	 session_writer(struct session *);
 static int	 session_finish(struct session *, enum store_status,
 		    const char *, struct store_prov *, int64_t *,
 		    char **);
@@ -316,12 +319,18 @@ session_stop(struct session *sn)
 void
 session_free(struct session *sn)
 {
-	int	i;
+	(void)session_close(sn, NULL);
+}
+
+int
+session_close(struct session *sn, char **cause)
+{
+	int	i, lost;
 
 	if (sn == NULL)
-		return;
+		return 0;
 	session_stop(sn);
-	persist_free(sn->pw);
+	lost = persist_free(sn->pw, cause);
 	buf_free(&sn->text);
 	store_prov_free(&sn->model);
 	free(sn->kernels);
@@ -332,16 +341,7 @@ session_free(struct session *sn)
 	if (sn->own_store)
 		store_close(sn->s);
 	free(sn);
-}
-
-int
-session_conv_ensure(struct session *sn, int64_t *conv, const char *system,
-    const char *tmpl, const struct settings *set, char **cause)
-{
-	if (*conv != 0)
-		return 0;
-	return session_conv_create(sn, system, tmpl, set, NULL, conv, NULL,
-	    cause);
+	return lost;
 }
 
 /*
@@ -378,8 +378,9 @@ session_begin(struct session *sn, const struct session_turn *t,
     int64_t *question_id, char **cause)
 {
 	struct settings	 used;
+	unsigned long	 locks;
 	int64_t		 parent = t->parent;
-	char		*pcause = NULL;
+	int		 busy, rc;
 
 	session_stop(sn);
 	if (t->conv == 0 && t->question == NULL) {
@@ -398,13 +399,25 @@ session_begin(struct session *sn, const struct session_turn *t,
 			    "(check the terminal's character encoding)");
 			return -1;
 		}
-		if (session_new_conv(sn, t, &parent, cause) != 0)
-			return -1;
-	} else {
-		sn->conv = t->conv;
-		if (session_label(sn, cause) != 0)
-			return -1;
 	}
+	/*
+	 * In the async mode (the TUI) this connection's writes do not wait
+	 * for another process's lock: the keyboard would wait with them.
+	 * Locked, 1 says to try again later; nothing was started, and what
+	 * was written (the label) is written again the same way.
+	 */
+	busy = sn->async ? store_set_busy_ms(sn->s, 0) : 0;
+	locks = store_lock_failures(sn->s);
+	if (t->question != NULL)
+		rc = session_new_conv(sn, t, &parent, cause);
+	else {
+		sn->conv = t->conv;
+		rc = session_label(sn, cause);
+	}
+	if (sn->async)
+		store_set_busy_ms(sn->s, busy);
+	if (rc != 0)
+		return sn->async && store_lock_failures(sn->s) != locks ? 1 : -1;
 	if (question_id != NULL)
 		*question_id = parent;
 
@@ -427,15 +440,7 @@ session_begin(struct session *sn, const struct session_turn *t,
 		    sizeof *sn->ctx_ids);
 		sn->n_ctx = t->n_ctx;
 	}
-	/* The answer is saved by a thread of its own where possible. */
-	if (!sn->pw_tried) {
-		sn->pw_tried = 1;
-		if ((sn->pw = persist_create(store_path(sn->s),
-		    advisory_ident(), &pcause)) == NULL)
-			free(pcause);
-		else if (sn->async)
-			persist_set_nowait(sn->pw, 1);
-	}
+	session_writer(sn);
 	if (sn->pw != NULL)
 		persist_begin(sn->pw, sn->conv, parent, &sn->prov);
 	else
@@ -550,10 +555,32 @@ session_emit(struct session *sn, const char *text, size_t len, char **cause)
 	return store_stream_append(sn->ss, text, len, cause);
 }
 
+/*
+ * Start the answer writer (persist.c) unless that was tried: answers are
+ * saved by a thread of their own where possible.
+ */
+static void
+session_writer(struct session *sn)
+{
+	char	*cause = NULL;
+
+	if (sn->pw_tried)
+		return;
+	sn->pw_tried = 1;
+	if ((sn->pw = persist_create(store_path(sn->s), advisory_ident(),
+	    &cause)) == NULL)
+		free(cause);
+	else if (sn->async)
+		persist_set_nowait(sn->pw, 1);
+}
+
 void
 session_set_async(struct session *sn, int on)
 {
 	sn->async = on;
+	/* Now: its connection is opened before any question is sent. */
+	if (on)
+		session_writer(sn);
 	if (sn->pw != NULL)
 		persist_set_nowait(sn->pw, on);
 }
