@@ -474,6 +474,30 @@ jsonx_double(const struct jsonx_doc *d, const json_t *v, double *out)
 /* ---- building -------------------------------------------------------- */
 
 json_t *
+jsonx_object(void)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL) {
+		fprintf(stderr, "medchat: out of memory (JSON object)\n");
+		exit(1);
+	}
+	return o;
+}
+
+json_t *
+jsonx_array(void)
+{
+	json_t	*a;
+
+	if ((a = json_array()) == NULL) {
+		fprintf(stderr, "medchat: out of memory (JSON array)\n");
+		exit(1);
+	}
+	return a;
+}
+
+json_t *
 jsonx_stringn(const char *s, size_t n)
 {
 	json_t	*v;
@@ -495,13 +519,9 @@ jsonx_stringn(const char *s, size_t n)
 json_t *
 jsonx_string(const char *s)
 {
-	json_t	*v;
-
 	if (s != NULL)
 		return jsonx_stringn(s, strlen(s));
-	if ((v = json_null()) == NULL)
-		abort();
-	return v;
+	return json_null();
 }
 
 json_t *
@@ -523,10 +543,7 @@ jsonx_number(const char *fmt, ...)
 		free(s);
 		return jsonx_string(NULL);
 	}
-	if ((o = json_object()) == NULL) {
-		fprintf(stderr, "medchat: out of memory (JSON object)\n");
-		exit(1);
-	}
+	o = jsonx_object();
 	jsonx_set(o, JSONX_RAW_KEY, jsonx_string(s));
 	free(s);
 	return o;

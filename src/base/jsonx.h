@@ -66,6 +66,7 @@ int	 jsonx_double(const struct jsonx_doc *, const json_t *v, double *out);
 
 /*
  * New values for building (never NULL; out of memory exits).
+ * jsonx_object, jsonx_array: empty ones.
  * jsonx_string: s NULL gives null; invalid UTF-8 bytes become U+FFFD.
  * jsonx_number: a number written exactly as printf formats it (fmt is
  * the caller's, never data); a result that is not a JSON number (nan,
@@ -73,6 +74,8 @@ int	 jsonx_double(const struct jsonx_doc *, const json_t *v, double *out);
  * jsonx_float: a float in the fewest digits (at least 6 significant)
  * that read back as the same float: 0.8f is 0.8.
  */
+json_t	*jsonx_object(void);
+json_t	*jsonx_array(void);
 json_t	*jsonx_string(const char *s);
 json_t	*jsonx_stringn(const char *s, size_t n);
 json_t	*jsonx_number(const char *fmt, ...)
