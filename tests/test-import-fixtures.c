@@ -350,7 +350,7 @@ static void
 test_params(void)
 {
 	struct settings	 st;
-	char		*j;
+	char		*j, *w, *nl;
 
 	settings_default(&st);
 	j = fixture("params-current.json", NULL);
@@ -360,6 +360,13 @@ test_params(void)
 	    st.s.repeat_last_n == 64 && st.s.max_tokens == 300 &&
 	    st.seed_fixed && st.s.seed == 18446744073709551615ULL &&
 	    st.n_ctx == 2048, "params-current: every field, seed 2^64-1");
+	/* The writer still writes them byte for byte. */
+	if (j != NULL && (nl = strchr(j, '\n')) != NULL)
+		*nl = '\0';
+	w = session_params_json(&st, NULL);
+	test_condf(j != NULL && strcmp(w, j) == 0, "params-current: written "
+	    "again the same: %s", w);
+	free(w);
 	free(j);
 	settings_default(&st);
 	j = fixture("params-answer.json", NULL);
@@ -367,6 +374,14 @@ test_params(void)
 	    st.s.temp == 0.1f && st.s.top_k == 7 && st.s.max_tokens == -1 &&
 	    !st.seed_fixed && st.n_ctx == 0,
 	    "params-answer (with engine and kernels): every field");
+	if (j != NULL && (nl = strchr(j, '\n')) != NULL)
+		*nl = '\0';
+	w = session_params_json(&st, "avx2");
+	/* Only the version may differ: that of the build that wrote it. */
+	test_condf(j != NULL && strncmp(w, j, strstr(j, "\"engine\"") - j) ==
+	    0 && strstr(w, ",\"kernels\":\"avx2\"}") != NULL,
+	    "params-answer: written again the same: %s", w);
+	free(w);
 	free(j);
 	settings_default(&st);
 	j = fixture("params-ask-old.json", NULL);
