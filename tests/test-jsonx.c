@@ -215,6 +215,15 @@ test_writing(void)
 	free(s);
 	json_decref(a);
 	a = json_array();
+	jsonx_append(a, jsonx_string("del\x7f csi\xC2\x9b[2J ls\xE2\x80\xA8"
+	    "ps\xE2\x80\xA9 nbsp\xC2\xA0 \xE2\x80\xA7"));
+	s = jsonx_dump(a, JSON_COMPACT);
+	test_condf(strcmp(s, "[\"del\\u007F csi\\u009B[2J ls\\u2028ps\\u2029 "
+	    "nbsp\xC2\xA0 \xE2\x80\xA7\"]") == 0, "DEL, C1 controls, U+2028 and "
+	    "U+2029 escaped, their neighbours not: %s", s);
+	free(s);
+	json_decref(a);
+	a = json_array();
 	s = jsonx_dump_lines(a, 0);
 	test_cond(strcmp(s, "[]") == 0, "no elements: []");
 	free(s);

@@ -671,8 +671,12 @@ jsonx_put(json_t *parent, const char *key, size_t index, json_t *v)
 	}
 }
 
-char *
-jsonx_dump(json_t *root, size_t flags)
+/*
+ * jsonx_dump without the final escaping: jansson's text with the
+ * numbers put in.
+ */
+static char *
+jsonx_dump_numbers(json_t *root, size_t flags)
 {
 	struct jsonx_raws	 r;
 	struct buf		 b = BUF_INIT;
@@ -755,6 +759,52 @@ jsonx_dump(json_t *root, size_t flags)
 		free(r.v[k].key);
 	free(r.v);
 	return buf_detach(&b);
+}
+
+/*
+ * Escape what jansson writes raw but a terminal may act on: DEL, the C1
+ * controls (U+0080..U+009F, CSI among them) and the line and paragraph
+ * separators.  The structure of jansson's text is ASCII, so these bytes
+ * are inside strings, where \uXXXX means the same.
+ */
+static char *
+jsonx_escape_controls(char *s)
+{
+	struct buf		 b = BUF_INIT;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, run = 0, n = strlen(s);
+	unsigned		 cp;
+	int			 l;
+
+	for (i = 0; i < n; i += (size_t)l) {
+		l = 1;
+		if (p[i] == 0x7f)
+			cp = 0x7f;
+		else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f) {
+			cp = p[i + 1];
+			l = 2;
+		} else if (p[i] == 0xe2 && i + 2 < n && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+			cp = 0x2000 + (p[i + 2] - 0x80);
+			l = 3;
+		} else
+			continue;
+		buf_append(&b, s + run, i - run);
+		buf_printf(&b, "\\u%04X", cp);
+		run = i + (size_t)l;
+	}
+	if (run == 0)
+		return s;
+	buf_append(&b, s + run, n - run);
+	free(s);
+	return buf_detach(&b);
+}
+
+char *
+jsonx_dump(json_t *root, size_t flags)
+{
+	return jsonx_escape_controls(jsonx_dump_numbers(root, flags));
 }
 
 char *

@@ -93,7 +93,9 @@ void	 jsonx_append(json_t *a, json_t *v);
 /*
  * root as text, with jansson's flags (JSON_INDENT(n), JSON_COMPACT...;
  * JSON_ENCODE_ANY is implied), the numbers made by jsonx_number and
- * friends written as formatted.  A new string, the caller frees.
+ * friends written as formatted, and every character a terminal could
+ * act on escaped (jansson leaves DEL, the C1 controls and U+2028/U+2029
+ * raw), so the text can be printed as it is.  A new string, the caller frees.
  * jsonx_dump_lines writes array a with one element a line ("[\n  e,\n
  * e\n]"), each element as jsonx_dump(e, flags) writes it.  Neither adds
  * a final newline.
