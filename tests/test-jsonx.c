@@ -52,9 +52,12 @@ test_errors(void)
 	refused("\"a\\u0000b\"", 10, 0, "\\u0000");
 	refused("\"\\ud83d\"", 8, 0, "a lone surrogate");
 	refused("01", 2, 0, "a leading zero");
+	refused("[00000000000000000000000001]", 28, 1,
+	    "leading zeros on an integer beyond int64");
 	refused("{\"a\": 1e400}", 12, 6, "a number out of the double range");
 	refused("[\"a\nb\"]", 7, 1, "a raw newline in a string");
 	refused("\"\xff\"", 3, 0, "invalid UTF-8");
+	refused("[14\0, 2]", 8, 3, "a NUL byte between values");
 	for (i = 0; i < 100000; i++)
 		buf_putc(&b, '[');
 	refused(b.data, b.len, 2048, "100000 nested arrays");

@@ -121,13 +121,16 @@ jsonx_skip_ws(const char *t, size_t len, size_t i)
 	return i;
 }
 
-/* t[0..n) is an optional minus sign and digits. */
+/*
+ * t[0..n) is an integer as JSON writes it: an optional minus sign and
+ * digits, without leading zeros.
+ */
 static int
 jsonx_is_integer_literal(const char *t, size_t n)
 {
 	size_t	i = (n > 0 && t[0] == '-');
 
-	if (i == n)
+	if (i == n || (t[i] == '0' && n - i > 1))
 		return 0;
 	for (; i < n; i++) {
 		if (t[i] < '0' || t[i] > '9')
@@ -216,7 +219,8 @@ jsonx_big(struct jsonx_doc *d)
 			v = strtoll(lit, NULL, 10);
 		}
 		if (errno != ERANGE) {
-			if (v < 0) {
+			/* Only those the placeholders could be. */
+			if (v <= -JSONX_BIG_FIRST && v >= -JSONX_BIG_LAST) {
 				if (nneg == capneg)
 					neg = xgrowarray(neg, &capneg, 16,
 					    sizeof *neg);
@@ -301,12 +305,19 @@ int
 jsonx_parse(struct jsonx_doc *d, const char *text, size_t len, char **cause)
 {
 	json_error_t	 e;
+	const char	*nul;
 	char		*what;
 	size_t		 i;
 
 	memset(d, 0, sizeof *d);
 	d->text = text;
 	d->len = len;
+	/* jansson skips a NUL between tokens; JSON has none anywhere. */
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		xasprintf(cause, "JSON error at byte %zu: a NUL byte",
+		    (size_t)(nul - text));
+		return -1;
+	}
 	d->root = json_loadb(text, len, JSONX_LOAD_FLAGS, &e);
 	if (d->root == NULL &&
 	    json_error_code(&e) == json_error_numeric_overflow &&
