@@ -2,7 +2,9 @@
  * store-import.c -- conversations back in from a JSON export
  * (store-export.c writes them).
  *
- * The JSON read back is untrusted: every field is type-checked, parents
+ * The JSON read back is untrusted.  jansson parses it (jsonx.h: byte
+ * offsets for the messages, seeds up to 2^64-1, keys given twice and
+ * nesting beyond 2048 levels refused); every field is type-checked, parents
  * must come earlier in the same conversation (so no cycles), and it all
  * goes in one transaction or not at all.  The ids are kept when none of
  * a conversation's is taken in this database or was ever given in it
