@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "advisory.h"
+#include "jsonx.h"
 #include "session.h"
 #include "slash.h"
 #include "store.h"
@@ -346,6 +347,59 @@ test_exports(void)
 	}
 }
 
+/*
+ * Text in the database that is not UTF-8 (the store never writes such,
+ * but a file can be edited): the export keeps the record, each bad byte
+ * a U+FFFD.
+ */
+static void
+test_not_utf8(void)
+{
+	struct store	*s;
+	struct jsonx_doc d;
+	const json_t	*c, *m;
+	char		*p, *out, *cause = NULL;
+	size_t		 i;
+	int		 ok = 0, found = 0;
+
+	if ((s = import_fixture("export-handmade.json", "bad.db", 2, 0)) ==
+	    NULL)
+		return;
+	store_close(s);
+	p = tpath("bad.db");
+	test_cond(raw_exec(p, "UPDATE messages SET content = "
+	    "CAST(X'4f6b20ff20e2' AS TEXT) WHERE id = 9; UPDATE conversations "
+	    "SET title = CAST(X'54c3' AS TEXT) WHERE id = 5") == 0,
+	    "not UTF-8: made in the database behind the store's back");
+	if ((s = open_ok(p)) == NULL) {
+		free(p);
+		return;
+	}
+	out = export_all(s);
+	if (jsonx_parse(&d, out, strlen(out), &cause) == 0) {
+		c = json_array_get(json_object_get(d.root, "conversations"), 0);
+		ok = strcmp(json_string_value(json_object_get(c, "title")),
+		    "T\xEF\xBF\xBD") == 0;
+		for (i = 0; i < json_array_size(json_object_get(c,
+		    "messages")); i++) {
+			m = json_array_get(json_object_get(c, "messages"), i);
+			if (json_integer_value(json_object_get(m, "id")) != 9)
+				continue;
+			found = 1;
+			ok = ok && strcmp(json_string_value(json_object_get(m,
+			    "content")), "Ok \xEF\xBF\xBD \xEF\xBF\xBD") == 0;
+		}
+	}
+	test_condf(ok && found, "not UTF-8: exported, each bad byte as U+FFFD, no "
+	    "record dropped%s%s", cause != NULL ? ": " : "",
+	    cause != NULL ? cause : "");
+	free(cause);
+	jsonx_free(&d);
+	free(out);
+	store_close(s);
+	free(p);
+}
+
 static void
 test_params(void)
 {
@@ -408,6 +462,7 @@ main(void)
 	if (tmpdir_make() != 0)
 		return 1;
 	test_exports();
+	test_not_utf8();
 	test_params();
 	test_rmtree(tmpdir);
 	return test_report();
