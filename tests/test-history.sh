@@ -67,7 +67,7 @@ out=$($MEDCHAT history list --limit 1)
 check "list --limit 1" test "$(echo "$out" | wc -l)" = 2
 out=$($MEDCHAT history list --json)
 check "list --json: array with ids" sh -c 'echo "$1" | grep -q "\"id\": 7" && echo "$1" | head -1 | grep -q "^\["' _ "$out"
-check "list --json: control characters escaped" sh -c 'echo "$1" | grep -q "\\\\u001b\[2J"' _ "$out"
+check "list --json: control characters escaped" sh -c 'echo "$1" | grep -qi "\\\\u001b\[2J"' _ "$out"
 
 out=$($MEDCHAT history show 7)
 check "show: question and current answer" sh -c 'echo "$1" | grep -q "Was hilft" && echo "$1" | grep -q "Ingwer kann helfen"' _ "$out"

@@ -106,7 +106,7 @@ check "the second question is stored" \
     sh -c 'printf "%s\n" "$1" | grep -q "And then?"' sh "$json"
 # Messages in order: question 1, answer 1, question 2 (under answer 1).
 ids=$(printf '%s\n' "$json" | sed -n '/"messages"/,$p' |
-    sed -n 's/.*{"id": *\([0-9]*\),.*/\1/p' | tr '\n' ' ')
+    sed -n 's/^ *{* *"id": *\([0-9]*\),.*/\1/p' | tr '\n' ' ')
 parents=$(printf '%s\n' "$json" |
     sed -n 's/.*"parent": *\([0-9a-z]*\),.*/\1/p' | tr '\n' ' ')
 a1=$(echo $ids | cut -d' ' -f2)

@@ -33,9 +33,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "inhist.h"
+#include "jsonx.h"
 #include "opt.h"
 #include "session.h"
-#include "sjson.h"
 #include "store.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -84,7 +84,7 @@ static const char cmdh_usage[] =
 
 static void	 cmdh_models(struct store *, int64_t, const char *,
 		     const char *, int);
-static void	 cmdh_models_json(struct store *, struct buf *, int64_t);
+static void	 cmdh_models_json(struct store *, json_t *, int64_t);
 static void	 cmdh_put_marked(FILE *, const char *, const char *,
 		     const char *);
 static int	 cmdh_parse(int, char **, struct cmdh_opts *, int *);
@@ -220,8 +220,8 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 {
 	struct store_list_opts	 lo;
 	struct store_conv	*v;
-	struct buf		 b = BUF_INIT;
-	char			*cause, t[40];
+	json_t			*a, *c;
+	char			*cause, *js, t[40];
 	size_t			 n, i;
 
 	memset(&lo, 0, sizeof lo);
@@ -230,25 +230,26 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 	if (store_conv_list(s, &lo, &v, &n, &cause) != 0)
 		return cli_fail(cause);
 	if (o->json) {
-		buf_puts(&b, "[");
+		/* One conversation a line, as scripts have grepped it. */
+		a = jsonx_array();
 		for (i = 0; i < n; i++) {
-			buf_printf(&b, "%s\n  {\"id\": %lld, \"title\": ",
-			    i ? "," : "", (long long)v[i].id);
-			sjson_put_string(&b, v[i].title);
-			buf_printf(&b, ", \"created\": \"%s\"",
-			    store_time_iso(v[i].created, t, sizeof t));
-			buf_printf(&b, ", \"updated\": \"%s\"",
-			    store_time_iso(v[i].updated, t, sizeof t));
-			buf_printf(&b, ", \"messages\": %d, \"archived\": %s",
-			    v[i].n_messages, v[i].archived ? "true" : "false");
-			cmdh_models_json(s, &b, v[i].id);
-			buf_puts(&b, ", \"preview\": ");
-			sjson_put_string(&b, v[i].preview);
-			buf_puts(&b, "}");
+			c = jsonx_object();
+			jsonx_set(c, "id", json_integer(v[i].id));
+			jsonx_set(c, "title", jsonx_string(v[i].title));
+			jsonx_set(c, "created", jsonx_string(store_time_iso(
+			    v[i].created, t, sizeof t)));
+			jsonx_set(c, "updated", jsonx_string(store_time_iso(
+			    v[i].updated, t, sizeof t)));
+			jsonx_set(c, "messages", json_integer(v[i].n_messages));
+			jsonx_set(c, "archived", json_boolean(v[i].archived));
+			cmdh_models_json(s, c, v[i].id);
+			jsonx_set(c, "preview", jsonx_string(v[i].preview));
+			jsonx_append(a, c);
 		}
-		buf_puts(&b, n ? "\n]\n" : "]\n");
-		fwrite(b.data, 1, b.len, stdout);
-		buf_free(&b);
+		js = jsonx_dump_lines(a, JSON_PRESERVE_ORDER);
+		json_decref(a);
+		printf("%s\n", js);
+		free(js);
 	} else if (n == 0)
 		printf("no conversations\n");
 	else {
@@ -313,9 +314,10 @@ cmdh_models(struct store *s, int64_t id, const char *before,
  * "models", every model that answered (file names).
  */
 static void
-cmdh_models_json(struct store *s, struct buf *b, int64_t id)
+cmdh_models_json(struct store *s, json_t *c, int64_t id)
 {
 	struct store_conv_model	*m = NULL, *last = NULL;
+	json_t			*a;
 	char			*cause;
 	size_t			 n = 0, i;
 
@@ -325,17 +327,14 @@ cmdh_models_json(struct store *s, struct buf *b, int64_t id)
 		if (last == NULL || m[i].last > last->last)
 			last = &m[i];
 	}
-	buf_puts(b, ", \"model_file\": ");
-	sjson_put_string(b, last != NULL ? last->model_file : NULL);
-	buf_puts(b, ", \"model_quant\": ");
-	sjson_put_string(b, last != NULL ? last->model_quant : NULL);
-	buf_puts(b, ", \"models\": [");
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_puts(b, ", ");
-		sjson_put_string(b, m[i].model_file);
-	}
-	buf_puts(b, "]");
+	jsonx_set(c, "model_file", jsonx_string(last != NULL ?
+	    last->model_file : NULL));
+	jsonx_set(c, "model_quant", jsonx_string(last != NULL ?
+	    last->model_quant : NULL));
+	a = jsonx_array();
+	for (i = 0; i < n; i++)
+		jsonx_append(a, jsonx_string(m[i].model_file));
+	jsonx_set(c, "models", a);
 	store_conv_models_free(m, n);
 }
 
