@@ -315,8 +315,7 @@ esc_json(struct buf *b, const char *s, size_t n)
 			buf_puts(b, "\\t");
 		else if (cp == '\r')
 			buf_puts(b, "\\r");
-		else if (cp < 0x20 || cp == 0x7f || cp == 0x2028 ||
-		    cp == 0x2029)
+		else if (!utf8_cp_safe(cp))
 			buf_printf(b, "\\u%04x", (unsigned)cp);
 		else
 			buf_append(b, s + i, (size_t)l);

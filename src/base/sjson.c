@@ -528,7 +528,11 @@ sjson_put_string(struct buf *b, const char *s)
 			i++;
 			continue;
 		}
-		buf_append(b, s + i, (size_t)l);
+		/* C1, line separators, bidi controls: same text, escaped. */
+		if (!utf8_cp_safe(cp))
+			buf_printf(b, "\\u%04x", (unsigned)cp);
+		else
+			buf_append(b, s + i, (size_t)l);
 		i += (size_t)l;
 	}
 	buf_putc(b, '"');

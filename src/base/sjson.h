@@ -58,7 +58,10 @@ int	 sjson_double(const struct sjson *v, double *out);
 
 /*
  * Append s as a JSON string literal with quotes.  Control characters
- * are escaped; invalid UTF-8 bytes become U+FFFD.  s NULL gives null.
+ * (C0, DEL, C1), the line separators and the bidi controls utf8_safe()
+ * keeps off a terminal are escaped (\uXXXX: the same string to a JSON
+ * reader, harmless on a terminal); invalid UTF-8 bytes become U+FFFD.
+ * s NULL gives null.
  */
 void	 sjson_put_string(struct buf *, const char *s);
 
