@@ -100,6 +100,9 @@ size_t	 tokenizer_piece(const struct tokenizer *, int32_t id,
  */
 char	*tokenizer_decode(const struct tokenizer *, const int32_t *ids,
 	    size_t n, int render_special);
+/* The same, its length (NUL bytes included) in *len if not NULL. */
+char	*tokenizer_decode_len(const struct tokenizer *, const int32_t *ids,
+	    size_t n, int render_special, size_t *len);
 
 /*
  * Streaming detokenizer: feed ids one at a time; it outputs only complete,

@@ -33,7 +33,8 @@ static const struct subcmd subcmds[] = {
 	    "[--raw] QUESTION" },
 	{ "generate", cli_generate, "generate -m FILE [sampling options] "
 	    "[--raw] PROMPT" },
-	{ "debug", cli_debug, "debug tokenize|logits|synth|demo ..." },
+	{ "debug", cli_debug, "debug tokenize|detokenize|logits|synth|demo "
+	    "..." },
 	{ NULL, NULL, NULL }
 };
 
