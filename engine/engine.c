@@ -638,6 +638,15 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	    n - sp.repeat_last_n : 0; i < n; i++)
 		sampler_accept(smp, prompt[i]);
 	detok_init(&dt, e->tok);
+	/*
+	 * The output continues the prompt: its first piece keeps the
+	 * leading space (SentencePiece's word marker) the model wrote, so
+	 * that prompt + output is the model's text and a stored answer
+	 * re-tokenizes as generated.  Only after a prompt of BOS alone is
+	 * the output the start of a text, whose dummy-prefix space goes.
+	 */
+	if (n != 1 || prompt[0] != tokenizer_bos(e->tok))
+		dt.first = 0;
 	first = 1;
 
 	for (;;) {

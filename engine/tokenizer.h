@@ -120,7 +120,10 @@ struct detok {
 	const struct tokenizer	*tok;
 	char			 pend[8];	/* incomplete UTF-8 held back */
 	size_t			 npend;		/* 0..4 */
-	int			 first;		/* 2 start, 1 after BOS, 0 */
+	int			 first;		/* 2 start, 1 after BOS, 0;
+						   set 0 after detok_init
+						   for a continuation of
+						   text (no space removed) */
 };
 void	 detok_init(struct detok *, const struct tokenizer *);
 size_t	 detok_push(struct detok *, int32_t id, char *out, size_t cap);
