@@ -169,9 +169,9 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 {
 	struct wrap		 wr = WRAP_INIT;
 	const struct chat_msg	*m;
-	const char		*h, *st;
+	const char		*h, *st, *s;
 	char			*head;
-	size_t			 i, k, slen;
+	size_t			 i, k, slen, len;
 	int			 attr, body, mdflags;
 
 	(void)ui;
@@ -254,9 +254,16 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		if (m->status == CHAT_STREAMING)
 			mdflags |= MARKDOWN_PARTIAL;
 		/* Answers: emphasis, code, headings; streaming: partial. */
-		if (m->text.len > 0)
-			tview_body(v, &wr, tview_render(v, i, m->text.data,
-			    m->text.len, m->gen, mdflags), width, body);
+		s = m->text.data;
+		len = m->text.len;
+		/* An answer's leading space (a word marker) is not shown. */
+		if (m->role == CHAT_ASSISTANT && len > 0 && *s == ' ') {
+			s++;
+			len--;
+		}
+		if (len > 0)
+			tview_body(v, &wr, tview_render(v, i, s, len, m->gen,
+			    mdflags), width, body);
 		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
 	wrap_free(&wr);

@@ -162,6 +162,9 @@ struct ui {
 						   declined advisory goes
 						   back to it */
 	unsigned		 load_job;
+	struct mscan		*default_scan;	/* finding the first start's
+						   model (ui-models.c) */
+	struct mscan_event	*default_events;	/* its events so far */
 
 	/* generation */
 	unsigned		 chat_job;
@@ -238,6 +241,7 @@ int	 ui_export(struct ui *, int64_t conv, const char *fmt,
 	    const char *file, char **out_path, char **cause);
 int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
+void	 ui_no_model(struct ui *);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
 
 /* ui-screen.c */
@@ -306,7 +310,13 @@ extern const struct ui_screen_ops ui_screen_editor;
 
 /* ui-models.c */
 extern const struct ui_screen_ops ui_screen_models;
-int	 models_find_default(struct ui *, char **path);
+/*
+ * The first start's model, found by a scan thread: start, the scan's
+ * descriptor for the loop (-1 when none runs), and its news.
+ */
+void	 models_default_start(struct ui *);
+int	 models_default_fd(struct ui *);
+void	 models_default_ready(struct ui *);
 
 /* ui-browse.c */
 extern const struct ui_screen_ops ui_screen_browser;

@@ -7,7 +7,8 @@
  * Threads and ownership (docs/ARCHITECTURE.md, "Threads"): this thread
  * owns curses, readline (ui-input.c) and the store; the worker owns the
  * engine; a short-lived scan thread (src/app/mscan.c) reads model
- * headers for the model menu.  The loop poll()s up to four descriptors:
+ * headers for the model menu, and one for the first start's model (no
+ * -m, no last model).  The loop poll()s these descriptors:
  *
  *	stdin		keys, read with wgetch in no-delay mode
  *	worker_fd()	worker events (tokens, progress, done, errors)
@@ -15,6 +16,7 @@
  *	ops->fd()	a screen's own descriptor: the model menu's scan
  *			thread, while it reads headers
  *	session_fd()	the answer writer's finished saves
+ *	models_default_fd()	the first start's scan for a model
  *
  * with a timeout only while loading or generating (to refresh the tok/s
  * figure).  Handlers only set state and ui->dirty; the loop redraws the
@@ -309,6 +311,8 @@ ui_free(struct ui *ui)
 	free(ui->opt_db);
 	free(ui->opt_template);
 	free(ui->data_dir);
+	mscan_stop(ui->default_scan);
+	mscan_event_free(ui->default_events);
 	free(ui->models_dir);
 	free(ui->template_name);
 	free(ui->loading_path);
@@ -358,12 +362,15 @@ ui_startup_model(struct ui *ui)
 		return;
 	}
 	free(path);
-	if (models_find_default(ui, &path) == 0) {
-		ui_load_model(ui, path);
-		free(path);
-		return;
-	}
+	/* The first usable model found: on the scan thread (ui-models.c). */
 	ui->state = STATE_NOMODEL;
+	models_default_start(ui);
+}
+
+/* No model to load at start: say where models go. */
+void
+ui_no_model(struct ui *ui)
+{
 	ui_notice(ui,
 	    "No model is loaded.\n\n"
 	    "medchat answers with a local Meditron-7B model in GGUF format "
@@ -447,7 +454,7 @@ static void
 ui_loop(struct ui *ui)
 {
 	struct ui_screen *s;
-	struct pollfd	 pfd[5];
+	struct pollfd	 pfd[6];
 	unsigned char	 sigs[64];
 	ssize_t		 n, i;
 	int		 timeout;
@@ -469,6 +476,9 @@ ui_loop(struct ui *ui)
 		pfd[4].fd = session_fd(ui->session);
 		pfd[4].events = POLLIN;
 		pfd[4].revents = 0;
+		pfd[5].fd = models_default_fd(ui);
+		pfd[5].events = POLLIN;
+		pfd[5].revents = 0;
 		timeout = -1;
 		if (ui->state == STATE_LOADING ||
 		    ui->state == STATE_GENERATING)
@@ -481,7 +491,7 @@ ui_loop(struct ui *ui)
 			if (timeout > UI_ASK_RETRY_MS)
 				timeout = UI_ASK_RETRY_MS;
 		}
-		if (poll(pfd, 5, timeout) < 0) {
+		if (poll(pfd, 6, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -513,6 +523,8 @@ ui_loop(struct ui *ui)
 			ui_events(ui);
 		if (pfd[4].revents & POLLIN)
 			ui_saved(ui);
+		if (pfd[5].revents & POLLIN)
+			models_default_ready(ui);
 		/* (Unless the events or keys above closed that screen.) */
 		if ((pfd[3].revents & POLLIN) &&
 		    (s = ui_screen_polled(ui)) != NULL &&

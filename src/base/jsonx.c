@@ -773,13 +773,46 @@ jsonx_dump_numbers(json_t *root, size_t flags)
 }
 
 /*
- * Escape what jansson writes raw but a terminal may act on: DEL, the C1
- * controls (U+0080..U+009F, CSI among them) and the line and paragraph
- * separators.  The structure of jansson's text is ASCII, so these bytes
- * are inside strings, where \uXXXX means the same.
+ * Escape what jansson writes raw but a terminal may act on: every code
+ * point utf8_cp_safe() keeps off a terminal -- DEL, the C1 controls
+ * (CSI among them), the line and paragraph separators and the bidi
+ * overrides and isolates.  The structure of jansson's text is ASCII, so
+ * such characters are inside strings, where \uXXXX means the same.
+ * jansson already escapes the C0 controls; its output is valid UTF-8.
  */
 static char *
 jsonx_escape_controls(char *s)
+{
+	struct buf		 b = BUF_INIT;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, run = 0, n = strlen(s);
+	uint32_t		 cp;
+	int			 l;
+
+	for (i = 0; i < n; i += (size_t)l) {
+		if (p[i] < 0x7f) {
+			l = 1;
+			continue;
+		}
+		l = utf8_decode(s + i, n - i, &cp);
+		if (l <= 0) {
+			l = 1;
+			continue;
+		}
+		if (utf8_cp_safe(cp))
+			continue;
+		buf_append(&b, s + run, i - run);
+		buf_printf(&b, "\\u%04X", (unsigned)cp);
+		run = i + (size_t)l;
+	}
+	if (run == 0)
+		return s;
+	buf_append(&b, s + run, n - run);
+	free(s);
+	return buf_detach(&b);
+}
+
+char *s)
 {
 	struct buf		 b = BUF_INIT;
 	const unsigned char	*p = (const unsigned char *)s;

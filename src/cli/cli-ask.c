@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "engine.h"
 #include "opt.h"
@@ -39,6 +40,7 @@ struct ask_opts {
 	int			 n_threads;
 	struct engine_sampling	 smp;
 	int			 seed_given;	/* --seed */
+	int			 raw;		/* --raw */
 	struct session_opts	 st;	/* ask only */
 };
 
@@ -49,6 +51,8 @@ struct ask_run {
 };
 
 static struct engine		*ask_engine;
+/* How the output reaches stdout (cli-util.c: terminal-safe or exact). */
+static struct cli_stream	 ask_out;
 /* The first signal that stopped the run (0 = none). */
 static volatile sig_atomic_t	 ask_signal;
 static const int		 ask_signals[] = { SIGINT, SIGTERM, SIGHUP,
@@ -62,6 +66,7 @@ static int	 ask_emit(const char *, size_t, void *);
 static void	 ask_sig(int);
 static void	 ask_sigs(int);
 static void	 ask_write(const char *, size_t);
+static void	 ask_show(const char *, size_t, int);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
 static int	 ask_finish(const char *, struct session *, int,
@@ -74,7 +79,7 @@ ask_usage(const char *cmd)
 	fprintf(stderr, "usage: medchat %s -m FILE [--system TEXT] "
 	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
-	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
+	    "[--threads N] [--raw] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
 	    SESSION_USAGE " QUESTION" : "PROMPT");
 }
 
@@ -155,6 +160,7 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		{ "n-predict", required_argument, NULL, 'n' },
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		SESSION_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -175,6 +181,9 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 			break;
 		case 'T':
 			o->tmpl = optarg;
+			break;
+		case 'r':
+			o->raw = 1;
 			break;
 		case 1: case 2: case 3: case 4: case 5: case 6:
 		case 'n': case 'c': case 't':
@@ -229,9 +238,25 @@ ask_emit(const char *s, size_t len, void *arg)
 			free(cause);
 			cause = NULL;
 		}
-		ask_write(s, n);
+		ask_show(s, n, 0);
 	}
 	return ask_signal != 0;
+}
+
+/*
+ * The piece as stdout shows it: a terminal gets the terminal-safe form
+ * (an escape sequence from the model cannot drive it), a pipe or --raw
+ * the exact bytes.  final: the end of the output.
+ */
+static void
+ask_show(const char *s, size_t n, int final)
+{
+	struct buf	b = BUF_INIT;
+
+	cli_stream_text(&ask_out, s, n, final, &b);
+	if (b.len > 0)
+		ask_write(b.data, b.len);
+	buf_free(&b);
 }
 
 /*
@@ -316,6 +341,9 @@ ask_open(const char *cmd, const struct ask_opts *o)
 		return -1;
 	}
 	ask_sigs(1);
+	cli_set_raw(o->raw);
+	/* A chat answer's leading space is not shown on a terminal. */
+	cli_stream_init(&ask_out, STDOUT_FILENO, strcmp(cmd, "ask") == 0);
 	return 0;
 }
 
@@ -335,6 +363,7 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	size_t	 len;
 	int	 lost = 0;
 
+	ask_show(NULL, 0, 1);
 	if (ask_signal != 0 && ask_signal != SIGINT)
 		session_interrupt(sn);
 	(void)session_text(sn, &len);

@@ -211,8 +211,11 @@ bm_print_text(const struct bm_result *r, int n, const struct bm_opts *o,
 		for (t = 0; t < 2; t++) {
 			if ((t == 0 && o->np == 0) || (t == 1 && o->ng == 0))
 				continue;
-			printf("| %s | %s | %.2f GiB | %.2f B | %s | %d | "
-			    "%s%ld | %.2f ± %.2f |", x->model, x->quant,
+			/* The name comes from the file: cli_put. */
+			fputs("| ", stdout);
+			cli_put(stdout, x->model, 0);
+			printf(" | %s | %.2f GiB | %.2f B | %s | %d | "
+			    "%s%ld | %.2f ± %.2f |", x->quant,
 			    x->size / 1073741824.0, x->params / 1e9, x->cpu,
 			    x->threads, t == 0 ? "pp" : "tg",
 			    t == 0 ? o->np : o->ng, x->med[t], x->sd[t]);

@@ -11,13 +11,14 @@
  *	history delete ID [--yes]
  *	history archive ID | unarchive ID
  *
- * Every command takes --db PATH (else $MEDCHAT_DB or the default).
- * Text that comes from the database is untrusted: before it reaches
- * stdout it goes through cli_put() (cli-util.c), which shows control
- * characters in caret notation and replaces invalid UTF-8, C1 controls
- * and bidi controls, so a stored answer cannot move the cursor, change
- * the terminal's settings or reorder what is shown.  JSON output escapes
- * them instead.  Errors are one line on stderr; exit 1 (2 for usage).
+ * Every command takes --db PATH (else $MEDCHAT_DB or the default) and
+ * --raw.  Text that comes from the database is untrusted: it reaches
+ * stdout through cli_put() (cli-util.c), which on a terminal shows
+ * control characters in caret notation and replaces invalid UTF-8, C1
+ * controls and bidi controls, so a stored answer cannot move the cursor,
+ * change the terminal's settings or reorder what is shown; a pipe, a
+ * file or --raw gets the exact bytes.  JSON output escapes them instead.
+ * Errors are one line on stderr; exit 1 (2 for usage).
  */
 #include <sys/stat.h>
 
@@ -53,7 +54,7 @@ struct cmdh_opts {
 
 enum {
 	CMDH_DB = 256, CMDH_JSON, CMDH_LIMIT, CMDH_ARCHIVED, CMDH_ALL,
-	CMDH_YES, CMDH_FORMAT, CMDH_HELP
+	CMDH_YES, CMDH_FORMAT, CMDH_HELP, CMDH_RAW
 };
 
 static const struct option cmdh_longopts[] = {
@@ -66,6 +67,7 @@ static const struct option cmdh_longopts[] = {
 	{ "format", required_argument, NULL, CMDH_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, CMDH_HELP },
+	{ "raw", no_argument, NULL, CMDH_RAW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -80,7 +82,8 @@ static const char cmdh_usage[] =
     "       medchat history delete ID [--yes]\n"
     "       medchat history archive|unarchive ID\n"
     "  every command also takes --db PATH (default $MEDCHAT_DB or\n"
-    "  $XDG_DATA_HOME/medchat/medchat.db)\n";
+    "  $XDG_DATA_HOME/medchat/medchat.db) and --raw (stored text as\n"
+    "  exact bytes on a terminal too)\n";
 
 static void	 cmdh_models(struct store *, int64_t, const char *,
 		     const char *, int);
@@ -181,6 +184,9 @@ cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 			break;
 		case CMDH_ALL:
 			o->all = 1;
+			break;
+		case CMDH_RAW:
+			cli_set_raw(1);
 			break;
 		case CMDH_YES:
 			o->yes = 1;
@@ -536,8 +542,9 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 	}
 
 	if (o->output == NULL || strcmp(o->output, "-") == 0) {
-		if (isatty(STDOUT_FILENO) && fmt != STORE_FMT_JSON)
-			cli_put(stdout, text, 1);
+		/* cli_putn: exact bytes unless stdout is a terminal. */
+		if (fmt != STORE_FMT_JSON)
+			cli_putn(stdout, text, len, 1);
 		else
 			fwrite(text, 1, len, stdout);
 		free(text);
