@@ -219,11 +219,13 @@ test_writing(void)
 	json_decref(a);
 	a = json_array();
 	jsonx_append(a, jsonx_string("del\x7f csi\xC2\x9b[2J ls\xE2\x80\xA8"
-	    "ps\xE2\x80\xA9 nbsp\xC2\xA0 \xE2\x80\xA7"));
+	    "ps\xE2\x80\xA9 nbsp\xC2\xA0 \xE2\x80\xA7 rlo\xE2\x80\xAE"
+	    "fsi\xE2\x81\xA8 \xF0\x9F\x98\x80"));
 	s = jsonx_dump(a, JSON_COMPACT);
 	test_condf(strcmp(s, "[\"del\\u007F csi\\u009B[2J ls\\u2028ps\\u2029 "
-	    "nbsp\xC2\xA0 \xE2\x80\xA7\"]") == 0, "DEL, C1 controls, U+2028 and "
-	    "U+2029 escaped, their neighbours not: %s", s);
+	    "nbsp\xC2\xA0 \xE2\x80\xA7 rlo\\u202Efsi\\u2068 \xF0\x9F\x98\x80\"]")
+	    == 0, "DEL, C1 controls, U+2028/9 and the bidi controls escaped, "
+	    "their neighbours not: %s", s);
 	free(s);
 	json_decref(a);
 	a = json_array();

@@ -812,39 +812,6 @@ jsonx_escape_controls(char *s)
 	return buf_detach(&b);
 }
 
-char *s)
-{
-	struct buf		 b = BUF_INIT;
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, run = 0, n = strlen(s);
-	unsigned		 cp;
-	int			 l;
-
-	for (i = 0; i < n; i += (size_t)l) {
-		l = 1;
-		if (p[i] == 0x7f)
-			cp = 0x7f;
-		else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f) {
-			cp = p[i + 1];
-			l = 2;
-		} else if (p[i] == 0xe2 && i + 2 < n && p[i + 1] == 0x80 &&
-		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-			cp = 0x2000 + (p[i + 2] - 0x80);
-			l = 3;
-		} else
-			continue;
-		buf_append(&b, s + run, i - run);
-		buf_printf(&b, "\\u%04X", cp);
-		run = i + (size_t)l;
-	}
-	if (run == 0)
-		return s;
-	buf_append(&b, s + run, n - run);
-	free(s);
-	return buf_detach(&b);
-}
-
 char *
 jsonx_dump(json_t *root, size_t flags)
 {
