@@ -1148,6 +1148,77 @@ test_proxy(void)
 	control("{\"reset\": true}");
 }
 
+struct open_job {
+	struct remote_opts	 o;
+	struct remote		*r;
+	char			*cause;
+	int			 rc;
+	double			 t_end;
+};
+
+static void *
+open_thread(void *arg)
+{
+	struct open_job	*j = arg;
+
+	j->rc = remote_open(&j->o, &j->r, &j->cause);
+	j->t_end = now();
+	return NULL;
+}
+
+/*
+ * A server that takes the connection and never answers: remote_open
+ * would wait for the stall timeout; its cancel flag ends it at once (the
+ * worker sets it when the user quits or picks another model).
+ */
+static void
+test_open_cancel(void)
+{
+	struct open_job		 j;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	atomic_int		 flag;
+	pthread_t		 th;
+	char			 url[128];
+	double			 t0, ms;
+	int			 s;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    listen(s, 4) != 0 || getsockname(s, (struct sockaddr *)&sin,
+	    &len) != 0) {
+		test_cond(0, "a silent listening socket");
+		if (s >= 0)
+			close(s);
+		return;
+	}
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1",
+	    ntohs(sin.sin_port));
+	memset(&j, 0, sizeof j);
+	opts_init(&j.o, url);
+	j.o.stall_timeout_s = 60;
+	atomic_init(&flag, 0);
+	j.o.cancel = &flag;
+	pthread_create(&th, NULL, open_thread, &j);
+	usleep(300 * 1000);
+	t0 = now();
+	atomic_store(&flag, 1);
+	pthread_join(th, NULL);
+	ms = (j.t_end - t0) * 1000;
+	test_diag("remote_open against a silent server: returned %.1f ms "
+	    "after the cancel flag was set", ms);
+	test_cond(j.rc == -1 && one_line(j.cause) && strstr(j.cause,
+	    "cancelled") != NULL, "remote_open: the cancel flag ends it, "
+	    "\"cancelled\" said in one line");
+	test_cond(ms < 500, "remote_open gives up within 500 ms of the "
+	    "flag (spec 100 ms, slack for load)");
+	free(j.cause);
+	close(s);
+}
+
 static void
 test_transport(void)
 {
@@ -1311,6 +1382,7 @@ main(void)
 	test_retry_and_404();
 	test_stall();
 	test_cancel();
+	test_open_cancel();
 	test_raw();
 	test_key();
 	test_proxy();

@@ -145,6 +145,7 @@ rconn_setup(struct rconn *c, const struct remote_opts *opts,
 		c->cacert = xstrdup(opts->cacert);
 	}
 	c->key_env = xstrdup(env);
+	c->cancel = opts->cancel;
 	c->base = xstrdup(base);
 	c->host = xstrdup(host);
 	c->noproxy = rhttp_noproxy();
@@ -329,7 +330,8 @@ rhttp_run(struct rconn *c, struct rhttp *h)
 		}
 		if (done || running == 0)
 			break;
-		if (h->cancel != NULL && atomic_load(h->cancel)) {
+		if ((h->cancel != NULL && atomic_load(h->cancel)) ||
+		    (c->cancel != NULL && atomic_load(c->cancel))) {
 			h->cancelled = 1;
 			break;
 		}

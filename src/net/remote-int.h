@@ -33,6 +33,8 @@ struct rconn {
 	char		*noproxy;	/* loopback + $no_proxy/$NO_PROXY */
 	int		 connect_timeout_s;
 	int		 stall_timeout_s;
+	const atomic_int *cancel;	/* remote_opts.cancel: every exchange
+					   stops when it is set (NULL) */
 };
 
 /*

@@ -23,6 +23,7 @@
 #ifndef REMOTE_H
 #define REMOTE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,7 +46,11 @@ struct remote_opts {
 	int		 connect_timeout_s; /* 0 = 10 */
 	int		 stall_timeout_s;   /* 0 = 120: an answer that gets
 					   no byte for this long fails;
-					   there is never a total timeout */
+					   there is never a total timeout */	const atomic_int *cancel;	/* NULL, or a flag another thread
+					   may set: remote_open,
+					   remote_list_models and
+					   remote_count_tokens give up
+					   within 100 ms ("cancelled") */
 };
 
 /* What remote_open() learned; strings live as long as the remote. */
