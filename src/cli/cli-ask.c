@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "cli.h"
 #include "engine.h"
 #include "opt.h"
@@ -48,7 +49,7 @@ struct ask_run {
 	int		 warned;	/* a save error was reported */
 };
 
-static struct engine		*ask_engine;
+static struct backend		*ask_backend;
 /* The first signal that stopped the run (0 = none). */
 static volatile sig_atomic_t	 ask_signal;
 static const int		 ask_signals[] = { SIGINT, SIGTERM, SIGHUP,
@@ -65,7 +66,7 @@ static void	 ask_write(const char *, size_t);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
 static int	 ask_finish(const char *, struct session *, int,
-		    const struct engine_result *, char *);
+		    struct backend_result *, char *);
 static void	 ask_usage(const char *);
 
 static void
@@ -266,8 +267,8 @@ ask_sig(int sig)
 {
 	if (ask_signal == 0)
 		ask_signal = sig;
-	if (ask_engine != NULL)
-		engine_cancel(ask_engine);
+	if (ask_backend != NULL)
+		backend_cancel(ask_backend);
 }
 
 /* Route the stopping signals to ask_sig (on), or back to the default. */
@@ -299,7 +300,7 @@ ask_stats(const struct engine_result *r)
 		    "out]\n", r->n_dropped);
 }
 
-/* Open the model into ask_engine and route ^C to it; 0 or -1. */
+/* Open the model into ask_backend and route ^C to it; 0 or -1. */
 static int
 ask_open(const char *cmd, const struct ask_opts *o)
 {
@@ -310,7 +311,7 @@ ask_open(const char *cmd, const struct ask_opts *o)
 	eo.path = o->model;
 	eo.n_ctx = o->n_ctx;
 	eo.n_threads = o->n_threads;
-	if (engine_open(&eo, &ask_engine, &cause) != 0) {
+	if (backend_open_local(&eo, &ask_backend, &cause) != 0) {
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
 		free(cause);
 		return -1;
@@ -323,13 +324,15 @@ ask_open(const char *cmd, const struct ask_opts *o)
  * The end of both commands, once ask_open succeeded: the signals back to
  * the default, the answer finished in the store and the session freed
  * (sn, ask only; NULL for none), then the error (rv != 0: cause, freed
- * here) or the statistics of res on stderr, and the engine closed.
- * Returns the exit status: 128 + the signal that stopped the run, else 1
- * when generation failed or the answer could not be saved, else 0.
+ * here) or the statistics of r on stderr, and the backend closed; r's
+ * strings are freed.  Returns the exit status: 128 + the signal that
+ * stopped the run, else 1 when generation failed (a remote answer cut
+ * short by a lost connection included) or the answer could not be
+ * saved, else 0.
  */
 static int
 ask_finish(const char *cmd, struct session *sn, int rv,
-    const struct engine_result *res, char *cause)
+    struct backend_result *r, char *cause)
 {
 	char	*scause = NULL, *p;
 	size_t	 len;
@@ -338,8 +341,10 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	if (ask_signal != 0 && ask_signal != SIGINT)
 		session_interrupt(sn);
 	(void)session_text(sn, &len);
-	if (session_end(sn, rv == 0 ? res : NULL, rv != 0 ? (cause != NULL ?
-	    cause : "generation failed") : NULL, NULL, NULL, &scause) != 0) {
+	if (session_end_prov(sn, r != NULL && (rv == 0 || r->prov.dropped) ?
+	    &r->res : NULL, r != NULL ? &r->prov : NULL, rv != 0 ?
+	    (cause != NULL ? cause : "generation failed") : NULL, NULL, NULL,
+	    &scause) != 0) {
 		/* The store's "nothing was lost" is about its file only. */
 		if ((p = strstr(scause, " (nothing was lost)")) != NULL)
 			*p = '\0';
@@ -357,8 +362,11 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
 		free(cause);
 	} else
-		ask_stats(res);
-	engine_close(ask_engine);
+		ask_stats(&r->res);
+	if (r != NULL)
+		backend_result_free(r);
+	backend_close(ask_backend);
+	ask_backend = NULL;
 	if (ask_signal != 0)
 		return 128 + ask_signal;
 	return rv != 0 || lost;
@@ -369,7 +377,7 @@ cli_ask(int argc, char **argv)
 {
 	struct ask_opts		 o;
 	const struct engine_msg	*msgs;
-	struct engine_result	 res;
+	struct backend_result	 res;
 	struct settings		 set;
 	struct ask_run		 run;
 	const char		*question;
@@ -386,17 +394,17 @@ cli_ask(int argc, char **argv)
 	set.n_ctx = o.n_ctx;
 	memset(&run, 0, sizeof run);
 	/* Advisory gate, conversation so far, question saved first. */
-	if (session_ask_open(&o.st, ask_engine, o.system, o.tmpl, &set,
+	if (session_ask_open(&o.st, ask_backend, o.system, o.tmpl, &set,
 	    question, &run.sn, &msgs, &n, &cause) != 0)
 		return ask_finish("ask", NULL, -1, NULL, cause);
 	if (ask_signal != 0) {
 		/* Stopped before the first token: an empty answer. */
 		memset(&res, 0, sizeof res);
-		res.stop = ENGINE_STOP_CANCEL;
+		res.res.stop = ENGINE_STOP_CANCEL;
 		rv = 0;
 	} else
-		rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit,
-		    &run, &res, &cause);
+		rv = backend_chat(ask_backend, o.tmpl, msgs, n, &o.smp,
+		    ask_emit, &run, &res, &cause);
 	return ask_finish("ask", run.sn, rv, &res, cause);
 }
 
@@ -404,7 +412,7 @@ int
 cli_generate(int argc, char **argv)
 {
 	struct ask_opts		 o;
-	struct engine_result	 res;
+	struct backend_result	 res;
 	const char		*prompt;
 	char			*cause = NULL;
 	int			 rv;
@@ -418,7 +426,9 @@ cli_generate(int argc, char **argv)
 	}
 	if (ask_open("generate", &o) != 0)
 		return 1;
-	rv = engine_complete(ask_engine, prompt, &o.smp, ask_emit, NULL, &res,
-	    &cause);
+	/* A raw completion has no backend operation: the engine's own. */
+	memset(&res, 0, sizeof res);
+	rv = engine_complete(backend_engine(ask_backend), prompt, &o.smp,
+	    ask_emit, NULL, &res.res, &cause);
 	return ask_finish("generate", NULL, rv, &res, cause);
 }
