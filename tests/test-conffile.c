@@ -166,7 +166,7 @@ test_endpoints(void)
 	    "endpoint: no warning ever quotes what may be a key (%s)",
 	    c.n_warnings > 3 ? c.warnings[3] : "?");
 
-	p = malloc(40 * 32);
+	p = malloc(40 * 32 + 1);
 	for (i = 0; i < 40; i++)
 		snprintf(p + i * 32, 33, "[endpoint e%02zu]\nurl = http://h:1\n",
 		    i);
