@@ -70,6 +70,20 @@ static const char *const stops_llama2[] = {
 	"</s>", "[INST]", NULL
 };
 
+/*
+ * Texts that are control tokens in the vocabularies these templates are
+ * used with: a server that tokenizes a prompt with special tokens parsed
+ * would read them in a message as markup, where our engine reads them as
+ * plain text.  "###" (a meditron stop) and "[INST]" (plain text in the
+ * Llama vocabulary) are not among them.
+ */
+static const char *const markers_chatml[] = {
+	"<|im_start|>", "<|im_end|>", "<s>", "</s>", "<unk>", NULL
+};
+static const char *const markers_llama2[] = {
+	"<s>", "</s>", "<unk>", NULL
+};
+
 static size_t	 chatfmt_segs(enum chat_tmpl, const struct chat_turn *, int,
 		     int, struct tok_seg *, size_t *);
 static void	 seg_add(struct tok_seg *, size_t *, const char *, int);
@@ -127,6 +141,12 @@ chatfmt_detect(const char *jinja)
 	    strstr(jinja, "[INST]") != NULL)
 		return TMPL_LLAMA2;
 	return TMPL_CHATML;
+}
+
+const char *const *
+chatfmt_markers(enum chat_tmpl t)
+{
+	return t == TMPL_LLAMA2 ? markers_llama2 : markers_chatml;
 }
 
 const char *const *

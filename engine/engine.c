@@ -638,6 +638,15 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	    n - sp.repeat_last_n : 0; i < n; i++)
 		sampler_accept(smp, prompt[i]);
 	detok_init(&dt, e->tok);
+	/*
+	 * The output continues the prompt: its first piece keeps the
+	 * leading space (SentencePiece's word marker) the model wrote, so
+	 * that prompt + output is the model's text and a stored answer
+	 * re-tokenizes as generated.  Only after a prompt of BOS alone is
+	 * the output the start of a text, whose dummy-prefix space goes.
+	 */
+	if (n != 1 || prompt[0] != tokenizer_bos(e->tok))
+		dt.first = 0;
 	first = 1;
 
 	for (;;) {
@@ -1007,6 +1016,15 @@ engine_template_stops(const char *tmpl)
 	return r < 0 ? NULL : chatfmt_stops((enum chat_tmpl)r);
 }
 
+const char *const *
+engine_template_markers(const char *tmpl)
+{
+	int	r;
+
+	r = tmpl != NULL ? chatfmt_lookup(tmpl) : -1;
+	return r < 0 ? NULL : chatfmt_markers((enum chat_tmpl)r);
+}
+
 int
 engine_tokenize(struct engine *e, const char *text, int parse_special,
     int32_t **ids, int *n)
@@ -1017,6 +1035,75 @@ engine_tokenize(struct engine *e, const char *text, int parse_special,
 	    parse_special, &tv);
 	engine_ids_free(&tv, ids, n);
 	return 0;
+}
+
+/* ---- the tokenizer alone --------------------------------------------- */
+
+struct engine_vocab {
+	struct gguf_file	*gf;
+	struct tokenizer	*tok;
+};
+
+int
+engine_vocab_open(const char *path, struct engine_vocab **out, char **cause)
+{
+	struct engine_vocab	*v;
+
+	*out = NULL;
+	v = xcalloc(1, sizeof *v);
+	/* tokenizer_load names the file and an unsupported tokenizer. */
+	if (gguf_open(path, &v->gf, cause) != 0 ||
+	    tokenizer_load(v->gf, &v->tok, cause) != 0) {
+		engine_vocab_close(v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+engine_vocab_close(struct engine_vocab *v)
+{
+	if (v == NULL)
+		return;
+	tokenizer_free(v->tok);
+	if (v->gf != NULL)
+		gguf_close(v->gf);
+	free(v);
+}
+
+int
+engine_vocab_size(const struct engine_vocab *v)
+{
+	return tokenizer_n_vocab(v->tok);
+}
+
+void
+engine_vocab_tokenize(const struct engine_vocab *v, const char *text,
+    size_t len, int add_special, int parse_special, int32_t **ids, int *n)
+{
+	struct tokvec	tv = { NULL, 0, 0 };
+
+	tokenizer_encode(v->tok, text, len, add_special &&
+	    tokenizer_add_bos(v->tok), parse_special, &tv);
+	engine_ids_free(&tv, ids, n);
+}
+
+char *
+engine_vocab_detokenize(const struct engine_vocab *v, const int32_t *ids,
+    int n, size_t *len, char **cause)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (ids[i] < 0 || ids[i] >= tokenizer_n_vocab(v->tok)) {
+			xasprintf(cause, "token id %d out of range (the "
+			    "vocabulary has %d)", ids[i],
+			    tokenizer_n_vocab(v->tok));
+			return NULL;
+		}
+	}
+	return tokenizer_decode_len(v->tok, ids, (size_t)n, 0, len);
 }
 
 int

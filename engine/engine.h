@@ -170,15 +170,49 @@ const char *const *engine_template_names(void);
 char	*engine_render_prompt(const char *tmpl, const struct engine_msg *msgs,
 	    int n, char **cause);
 /*
- * The template's stop strings (NULL-terminated: its markup a model may
- * write to end or open a turn), or NULL for an unknown template.  A
- * message whose text holds one of them cannot be sent as raw prompt
- * text safely: a server that parses special tokens would read it as
- * markup.
+ * The template's stop strings (NULL-terminated: text a model may write to
+ * end or open a turn), or NULL for an unknown template.
  */
 const char *const *engine_template_stops(const char *tmpl);
+/*
+ * The texts that are control tokens in the vocabularies the template is
+ * used with ("<|im_start|>", "</s>", ...; NULL-terminated), or NULL for
+ * an unknown template.  Our engine tokenizes them in a message as plain
+ * text, but a server given the rendered prompt as text reads them as
+ * markup: a message holding one cannot be sent as raw prompt text.
+ */
+const char *const *engine_template_markers(const char *tmpl);
 
 /* ---- debugging and benchmarks (src/cli/cli-debug.c, src/cli/cli-bench-model.c) */
+
+/*
+ * A model file's tokenizer alone, its weights neither read nor checked:
+ * for tools that need only the vocabulary, and for llama.cpp's
+ * vocabulary-only files.  engine_vocab_open: 0, or -1 with *cause (one
+ * line naming the file; an unsupported tokenizer type, e.g. byte-level
+ * BPE, by its name).
+ */
+struct engine_vocab;
+int	 engine_vocab_open(const char *path, struct engine_vocab **,
+	    char **cause);
+void	 engine_vocab_close(struct engine_vocab *);
+int	 engine_vocab_size(const struct engine_vocab *);
+/*
+ * Token ids of text[0..len): BOS first if add_special and the vocabulary
+ * adds one; parse_special 0 treats control-token texts as plain text.
+ * *ids is malloc'd (caller frees), *n its length.
+ */
+void	 engine_vocab_tokenize(const struct engine_vocab *, const char *text,
+	    size_t len, int add_special, int parse_special, int32_t **ids,
+	    int *n);
+/*
+ * Text of ids[0..n) (control tokens produce nothing; the dummy-prefix
+ * space at the start removed, as SentencePiece decodes), malloc'd and
+ * NUL-terminated, its length (NUL bytes included) in *len; NULL with
+ * *cause if an id is out of range.
+ */
+char	*engine_vocab_detokenize(const struct engine_vocab *,
+	    const int32_t *ids, int n, size_t *len, char **cause);
 
 /*
  * Token ids of text (BOS first when the model adds one); parse_special 0

@@ -9,8 +9,8 @@
  * are valid UTF-8 without NUL but may hold control characters, and string
  * values may be anything.  Text output escapes every byte that could
  * drive a terminal (control characters, invalid UTF-8) and JSON output
- * escapes per RFC 8259 (invalid UTF-8 becomes U+FFFD), so no file content
- * reaches the terminal raw.
+ * is written by jansson, which escapes per RFC 8259 (invalid UTF-8
+ * becomes U+FFFD, jsonx.h), so no file content reaches the terminal raw.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +23,7 @@
 #include "gguf.h"
 #include "quant.h"
 #include "buf.h"
+#include "jsonx.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -40,10 +41,9 @@ static int	 inspect_fill(const struct gguf_file *,
 		    struct engine_file_summary *, char **);
 static size_t	 esc_cut(const char *, size_t, size_t);
 static void	 esc_text_fixed(char *, size_t, const char *, size_t);
-static void	 esc_json(struct buf *, const char *, size_t);
 static void	 fmt_float(struct buf *, double, int, int);
-static void	 fmt_scalar(struct buf *, const struct gguf_kv *, uint64_t,
-		    int);
+static void	 fmt_scalar(struct buf *, const struct gguf_kv *, uint64_t);
+static json_t	*json_scalar(const struct gguf_kv *, uint64_t);
 static void	 inspect_text(const struct gguf_file *,
 		    const struct engine_file_summary *, struct buf *);
 static void	 inspect_json(const struct gguf_file *,
@@ -54,7 +54,7 @@ static size_t	 text_width(const char *);
 static int64_t	 inspect_ftype(const struct gguf_file *);
 static int	 inspect_mem(const struct engine_file_summary *, uint64_t *,
 		    uint64_t *);
-static void	 json_key_str(struct buf *, const struct gguf_kv *);
+static json_t	*json_key_str(const struct gguf_kv *);
 
 /* ---- summary --------------------------------------------------------- */
 
@@ -289,42 +289,6 @@ esc_text_fixed(char *out, size_t outsz, const char *s, size_t n)
 	buf_free(&b);
 }
 
-/* Append s[0..n) as a JSON string (quotes included). */
-static void
-esc_json(struct buf *b, const char *s, size_t n)
-{
-	size_t		i = 0;
-	uint32_t	cp;
-	int		l;
-
-	buf_putc(b, '"');
-	while (i < n) {
-		l = utf8_decode(s + i, n - i, &cp);
-		if (l < 0) {
-			buf_puts(b, "\\ufffd");
-			i++;
-			continue;
-		}
-		if (cp == '"')
-			buf_puts(b, "\\\"");
-		else if (cp == '\\')
-			buf_puts(b, "\\\\");
-		else if (cp == '\n')
-			buf_puts(b, "\\n");
-		else if (cp == '\t')
-			buf_puts(b, "\\t");
-		else if (cp == '\r')
-			buf_puts(b, "\\r");
-		else if (cp < 0x20 || cp == 0x7f || cp == 0x2028 ||
-		    cp == 0x2029)
-			buf_printf(b, "\\u%04x", (unsigned)cp);
-		else
-			buf_append(b, s + i, (size_t)l);
-		i += (size_t)l;
-	}
-	buf_putc(b, '"');
-}
-
 /*
  * Shortest decimal that reads back as the same float (is32) or double.
  * Non-finite values: "nan"/"inf" in text, null in JSON.
@@ -366,10 +330,10 @@ fmt_float(struct buf *b, double v, int is32, int json)
 
 /*
  * Append element i of an array kv (i == UINT64_MAX: the scalar value of
- * kv itself), formatted for text or JSON.
+ * kv itself), formatted as text.
  */
 static void
-fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i, int json)
+fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i)
 {
 	const struct gguf_str	*s;
 	size_t			 max, cut;
@@ -378,18 +342,13 @@ fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i, int json)
 	t = (i == UINT64_MAX) ? kv->type : kv->v.arr.type;
 	if (t == GGUF_T_STRING) {
 		s = (i == UINT64_MAX) ? &kv->v.str : &kv->v.arr.strs[i];
-		if (json)
-			esc_json(b, s->ptr, s->len);
-		else {
-			max = i == UINT64_MAX ? INSPECT_TEXT_STR : 64;
-			cut = esc_cut(s->ptr, s->len, max);
-			buf_putc(b, '"');
-			utf8_safe(b, s->ptr, cut, UTF8_SAFE_ESCAPE |
-			    UTF8_SAFE_QUOTED);
-			buf_puts(b, cut < s->len ? "...\"" : "\"");
-			if (s->len > max)
-				buf_printf(b, " (%" PRIu64 " bytes)", s->len);
-		}
+		max = i == UINT64_MAX ? INSPECT_TEXT_STR : 64;
+		cut = esc_cut(s->ptr, s->len, max);
+		buf_putc(b, '"');
+		utf8_safe(b, s->ptr, cut, UTF8_SAFE_ESCAPE | UTF8_SAFE_QUOTED);
+		buf_puts(b, cut < s->len ? "...\"" : "\"");
+		if (s->len > max)
+			buf_printf(b, " (%" PRIu64 " bytes)", s->len);
 		return;
 	}
 	switch (t) {
@@ -404,12 +363,49 @@ fmt_scalar(struct buf *b, const struct gguf_kv *kv, uint64_t i, int json)
 		break;
 	case GGUF_T_FLOAT32: case GGUF_T_FLOAT64:
 		fmt_float(b, i == UINT64_MAX ? kv->v.f64 : gguf_arr_f64(kv, i),
-		    t == GGUF_T_FLOAT32, json);
+		    t == GGUF_T_FLOAT32, 0);
 		break;
 	default:
 		buf_printf(b, "%" PRIu64, i == UINT64_MAX ? kv->v.u64 :
 		    gguf_arr_u64(kv, i));
 		break;
+	}
+}
+
+/*
+ * Element i of an array kv (i == UINT64_MAX: the scalar value of kv
+ * itself) as a new JSON value: strings whole (invalid UTF-8 as U+FFFD),
+ * floats in the fewest digits, non-finite ones as null.
+ */
+static json_t *
+json_scalar(const struct gguf_kv *kv, uint64_t i)
+{
+	const struct gguf_str	*s;
+	struct buf		 b = BUF_INIT;
+	json_t			*v;
+	uint32_t		 t;
+
+	t = (i == UINT64_MAX) ? kv->type : kv->v.arr.type;
+	switch (t) {
+	case GGUF_T_STRING:
+		s = (i == UINT64_MAX) ? &kv->v.str : &kv->v.arr.strs[i];
+		return jsonx_stringn(s->ptr, s->len);
+	case GGUF_T_BOOL:
+		return json_boolean(i == UINT64_MAX ? kv->v.u64 :
+		    gguf_arr_u64(kv, i));
+	case GGUF_T_INT8: case GGUF_T_INT16: case GGUF_T_INT32:
+	case GGUF_T_INT64:
+		return json_integer(i == UINT64_MAX ? kv->v.i64 :
+		    gguf_arr_i64(kv, i));
+	case GGUF_T_FLOAT32: case GGUF_T_FLOAT64:
+		fmt_float(&b, i == UINT64_MAX ? kv->v.f64 : gguf_arr_f64(kv,
+		    i), t == GGUF_T_FLOAT32, 1);
+		v = jsonx_number("%s", buf_str(&b));
+		buf_free(&b);
+		return v;
+	default:
+		return jsonx_uint64_new(i == UINT64_MAX ? kv->v.u64 :
+		    gguf_arr_u64(kv, i));
 	}
 }
 
@@ -507,14 +503,12 @@ inspect_mem(const struct engine_file_summary *s, uint64_t *mem,
 	return 1;
 }
 
-/* String key/value kv as a JSON string, or null if absent. */
-static void
-json_key_str(struct buf *b, const struct gguf_kv *kv)
+/* String key/value kv as a new JSON string, or null if absent. */
+static json_t *
+json_key_str(const struct gguf_kv *kv)
 {
-	if (kv != NULL)
-		esc_json(b, kv->v.str.ptr, kv->v.str.len);
-	else
-		buf_puts(b, "null");
+	return kv != NULL ? jsonx_stringn(kv->v.str.ptr, kv->v.str.len) :
+	    json_null();
 }
 
 static void
@@ -580,7 +574,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 		buf_printf(b, "%*s", w < 42 ? (int)(42 - w) : 1, "");
 		if (kv->type != GGUF_T_ARRAY) {
 			buf_printf(b, "%-8s ", gguf_vtype_name(kv->type));
-			fmt_scalar(b, kv, UINT64_MAX, 0);
+			fmt_scalar(b, kv, UINT64_MAX);
 			buf_putc(b, '\n');
 			continue;
 		}
@@ -590,7 +584,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 		for (j = 0; j < kv->v.arr.n && j < INSPECT_ARRAY_ITEMS; j++) {
 			if (j > 0)
 				buf_puts(b, ", ");
-			fmt_scalar(b, kv, j, 0);
+			fmt_scalar(b, kv, j);
 		}
 		if (kv->v.arr.n > INSPECT_ARRAY_ITEMS) {
 			buf_printf(b, ", ... %" PRIu64 " more",
@@ -644,99 +638,103 @@ inspect_json(const struct gguf_file *f, const struct engine_file_summary *s,
 	const struct gguf_kv		*kv;
 	const struct gguf_tensor	*t;
 	struct mix			 m;
+	json_t				*o, *a, *e, *v;
 	uint64_t			 i, j, mem, kvb;
 	int64_t				 ft;
 	const char			*ftn;
+	char				*out;
 	uint32_t			 d;
-	int				 first;
 
-	buf_puts(b, "{\n  \"file\": ");
-	esc_json(b, f->path, strlen(f->path));
-	buf_printf(b, ",\n  \"size\": %" PRIu64 ",\n", f->size);
-	buf_printf(b, "  \"version\": %u,\n", f->version);
-	buf_puts(b, "  \"architecture\": ");
-	json_key_str(b, gguf_find(f, "general.architecture"));
-	buf_puts(b, ",\n  \"name\": ");
-	json_key_str(b, gguf_find(f, "general.name"));
+	o = jsonx_object();
+	jsonx_set(o, "file", jsonx_string(f->path));
+	jsonx_set(o, "size", jsonx_uint64_new(f->size));
+	jsonx_set(o, "version", json_integer(f->version));
+	jsonx_set(o, "architecture", json_key_str(gguf_find(f,
+	    "general.architecture")));
+	jsonx_set(o, "name", json_key_str(gguf_find(f, "general.name")));
 	ft = inspect_ftype(f);
 	ftn = ft >= 0 ? gguf_ftype_name((uint32_t)ft) : NULL;
-	if (ft >= 0)
-		buf_printf(b, ",\n  \"file_type\": %" PRId64, ft);
-	else
-		buf_puts(b, ",\n  \"file_type\": null");
-	buf_puts(b, ",\n  \"file_type_name\": ");
-	if (ftn != NULL)
-		esc_json(b, ftn, strlen(ftn));
-	else
-		buf_puts(b, "null");
-	buf_puts(b, ",\n  \"quantization\": ");
-	esc_json(b, s->quant, strlen(s->quant));
-	buf_printf(b, ",\n  \"n_params\": %" PRIu64, s->n_params);
-	buf_printf(b, ",\n  \"bits_per_weight\": %.4f", s->bpw);
-	buf_printf(b, ",\n  \"n_ctx_train\": %u, \"n_layer\": %u, \"n_embd\": "
-	    "%u, \"n_ff\": %u, \"n_head\": %u, \"n_head_kv\": %u, \"n_vocab\": "
-	    "%u", s->n_ctx_train, s->n_layer, s->n_embd, s->n_ff, s->n_head,
-	    s->n_head_kv, s->n_vocab);
+	jsonx_set(o, "file_type", ft >= 0 ? json_integer(ft) : json_null());
+	jsonx_set(o, "file_type_name", jsonx_string(ftn));
+	jsonx_set(o, "quantization", jsonx_string(s->quant));
+	jsonx_set(o, "n_params", jsonx_uint64_new(s->n_params));
+	jsonx_set(o, "bits_per_weight", jsonx_number("%.4f", s->bpw));
+	jsonx_set(o, "n_ctx_train", json_integer(s->n_ctx_train));
+	jsonx_set(o, "n_layer", json_integer(s->n_layer));
+	jsonx_set(o, "n_embd", json_integer(s->n_embd));
+	jsonx_set(o, "n_ff", json_integer(s->n_ff));
+	jsonx_set(o, "n_head", json_integer(s->n_head));
+	jsonx_set(o, "n_head_kv", json_integer(s->n_head_kv));
+	jsonx_set(o, "n_vocab", json_integer(s->n_vocab));
 	if (inspect_mem(s, &mem, &kvb)) {
-		buf_printf(b, ",\n  \"memory\": {\"n_ctx\": %u, \"total\": %"
-		    PRIu64 ", \"weights\": %" PRIu64 ", \"kv_cache\": %" PRIu64
-		    ", \"buffers\": %" PRIu64 "}", s->n_ctx_train, mem, f->size,
-		    kvb, mem - f->size - kvb);
+		e = jsonx_object();
+		jsonx_set(e, "n_ctx", json_integer(s->n_ctx_train));
+		jsonx_set(e, "total", jsonx_uint64_new(mem));
+		jsonx_set(e, "weights", jsonx_uint64_new(f->size));
+		jsonx_set(e, "kv_cache", jsonx_uint64_new(kvb));
+		jsonx_set(e, "buffers", jsonx_uint64_new(mem - f->size - kvb));
+		jsonx_set(o, "memory", e);
 	} else
-		buf_puts(b, ",\n  \"memory\": null");
-	buf_printf(b, ",\n  \"alignment\": %u, \"data_offset\": %" PRIu64,
-	    f->alignment, f->data_start);
+		jsonx_set(o, "memory", json_null());
+	jsonx_set(o, "alignment", json_integer(f->alignment));
+	jsonx_set(o, "data_offset", jsonx_uint64_new(f->data_start));
 
-	buf_puts(b, ",\n  \"metadata\": [");
+	a = jsonx_array();
 	for (i = 0; i < f->n_kv; i++) {
 		kv = &f->kv[i];
-		buf_puts(b, i ? ",\n    {\"key\": " : "\n    {\"key\": ");
-		esc_json(b, kv->key, strlen(kv->key));
-		buf_printf(b, ", \"type\": \"%s\", ", gguf_vtype_name(kv->type));
-		if (kv->type != GGUF_T_ARRAY) {
-			buf_puts(b, "\"value\": ");
-			fmt_scalar(b, kv, UINT64_MAX, 1);
-			buf_putc(b, '}');
-			continue;
+		e = jsonx_object();
+		jsonx_set(e, "key", jsonx_string(kv->key));
+		jsonx_set(e, "type", jsonx_string(gguf_vtype_name(kv->type)));
+		if (kv->type != GGUF_T_ARRAY)
+			jsonx_set(e, "value", json_scalar(kv, UINT64_MAX));
+		else {
+			jsonx_set(e, "element_type", jsonx_string(
+			    gguf_vtype_name(kv->v.arr.type)));
+			jsonx_set(e, "count", jsonx_uint64_new(kv->v.arr.n));
+			v = jsonx_array();
+			for (j = 0; j < kv->v.arr.n && j < INSPECT_ARRAY_ITEMS;
+			    j++)
+				jsonx_append(v, json_scalar(kv, j));
+			jsonx_set(e, "first", v);
 		}
-		buf_printf(b, "\"element_type\": \"%s\", \"count\": %" PRIu64
-		    ", \"first\": [", gguf_vtype_name(kv->v.arr.type),
-		    kv->v.arr.n);
-		for (j = 0; j < kv->v.arr.n && j < INSPECT_ARRAY_ITEMS; j++) {
-			if (j > 0)
-				buf_puts(b, ", ");
-			fmt_scalar(b, kv, j, 1);
-		}
-		buf_puts(b, "]}");
+		jsonx_append(a, e);
 	}
-	buf_puts(b, f->n_kv ? "\n  ],\n" : "],\n");
+	jsonx_set(o, "metadata", a);
 
-	buf_puts(b, "  \"tensors\": [");
+	a = jsonx_array();
 	for (i = 0; i < f->n_tensors; i++) {
 		t = &f->tensors[i];
-		buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		esc_json(b, t->name, strlen(t->name));
-		buf_printf(b, ", \"type\": \"%s\", \"shape\": [",
-		    qtype_name(t->type));
+		e = jsonx_object();
+		jsonx_set(e, "name", jsonx_string(t->name));
+		jsonx_set(e, "type", jsonx_string(qtype_name(t->type)));
+		v = jsonx_array();
 		for (d = 0; d < t->n_dims; d++)
-			buf_printf(b, "%s%" PRId64, d ? ", " : "", t->ne[d]);
-		buf_printf(b, "], \"offset\": %" PRIu64 ", \"bytes\": %" PRIu64
-		    "}", t->offset, t->nbytes);
+			jsonx_append(v, json_integer(t->ne[d]));
+		jsonx_set(e, "shape", v);
+		jsonx_set(e, "offset", jsonx_uint64_new(t->offset));
+		jsonx_set(e, "bytes", jsonx_uint64_new(t->nbytes));
+		jsonx_append(a, e);
 	}
-	buf_puts(b, f->n_tensors ? "\n  ],\n" : "],\n");
+	jsonx_set(o, "tensors", a);
 
 	inspect_mix(f, &m);
-	buf_puts(b, "  \"quantization_mix\": [");
-	first = 1;
+	a = jsonx_array();
 	for (d = 0; d < QT_COUNT; d++) {
 		if (m.count[d] == 0)
 			continue;
-		buf_printf(b, "%s\n    {\"type\": \"%s\", \"count\": %" PRIu64
-		    ", \"bytes\": %" PRIu64 "}", first ? "" : ",",
-		    qtype_name(d), m.count[d], m.bytes[d]);
-		first = 0;
+		e = jsonx_object();
+		jsonx_set(e, "type", jsonx_string(qtype_name(d)));
+		jsonx_set(e, "count", jsonx_uint64_new(m.count[d]));
+		jsonx_set(e, "bytes", jsonx_uint64_new(m.bytes[d]));
+		jsonx_append(a, e);
 	}
-	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
+	jsonx_set(o, "quantization_mix", a);
+
+	out = jsonx_dump(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	buf_puts(b, out);
+	buf_putc(b, '\n');
+	free(out);
 }
 
 int

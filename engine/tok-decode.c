@@ -64,6 +64,13 @@ char *
 tokenizer_decode(const struct tokenizer *tok, const int32_t *ids, size_t n,
     int render_special)
 {
+	return tokenizer_decode_len(tok, ids, n, render_special, NULL);
+}
+
+char *
+tokenizer_decode_len(const struct tokenizer *tok, const int32_t *ids,
+    size_t n, int render_special, size_t *outlen)
+{
 	struct buf	 b = BUF_INIT;
 	const char	*p;
 	size_t		 i, len;
@@ -80,6 +87,8 @@ tokenizer_decode(const struct tokenizer *tok, const int32_t *ids, size_t n,
 		strip = 0;
 		buf_append(&b, p, len);
 	}
+	if (outlen != NULL)
+		*outlen = b.len;
 	return buf_detach(&b);
 }
 

@@ -100,6 +100,9 @@ size_t	 tokenizer_piece(const struct tokenizer *, int32_t id,
  */
 char	*tokenizer_decode(const struct tokenizer *, const int32_t *ids,
 	    size_t n, int render_special);
+/* The same, its length (NUL bytes included) in *len if not NULL. */
+char	*tokenizer_decode_len(const struct tokenizer *, const int32_t *ids,
+	    size_t n, int render_special, size_t *len);
 
 /*
  * Streaming detokenizer: feed ids one at a time; it outputs only complete,
@@ -117,7 +120,10 @@ struct detok {
 	const struct tokenizer	*tok;
 	char			 pend[8];	/* incomplete UTF-8 held back */
 	size_t			 npend;		/* 0..4 */
-	int			 first;		/* 2 start, 1 after BOS, 0 */
+	int			 first;		/* 2 start, 1 after BOS, 0;
+						   set 0 after detok_init
+						   for a continuation of
+						   text (no space removed) */
 };
 void	 detok_init(struct detok *, const struct tokenizer *);
 size_t	 detok_push(struct detok *, int32_t id, char *out, size_t cap);
@@ -199,5 +205,7 @@ void	 chatfmt_build(const struct tokenizer *, enum chat_tmpl,
 	    struct tokvec *out, size_t *turn_start);
 /* NULL-terminated list of text stop strings for the template. */
 const char *const *chatfmt_stops(enum chat_tmpl);
+/* NULL-terminated list of the control-token texts of its vocabularies. */
+const char *const *chatfmt_markers(enum chat_tmpl);
 
 #endif

@@ -4,6 +4,9 @@
  *	gguf-mkfixture DIR		the fixtures test-inspect.sh runs on
  *	gguf-mkfixture -c DIR		tiny seeds for the fuzz corpus
  *	gguf-mkfixture -r DIR		hostile inputs for the replay test
+ *	gguf-mkfixture -e DIR		escape.gguf, a model whose answer
+ *					is terminal escape sequences, and
+ *					escape.txt, that answer's bytes
  *
  * Fixtures: a small llama-shaped model with a K-quant mix and no
  * general.file_type (so the quantization is guessed), a file whose keys,
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "gguf.h"
 #include "quant.h"
 #include "xmalloc.h"
@@ -311,6 +315,148 @@ fixtures(void)
 	save(w, "legacy-q8_0.gguf");
 }
 
+/*
+ * The pieces escape.gguf answers with, in order: whatever the prompt,
+ * greedy decoding walks this chain and ends with </s>.  Terminal escape
+ * sequences a hostile model file could carry: window title (OSC 0),
+ * clipboard write (OSC 52, "echo pwned"), clear screen, leave the
+ * alternate screen, a carriage return and erase-line that would hide
+ * the dose before it, BEL, the C1 controls NEL and CSI as UTF-8, bidi
+ * override and isolate, and an OSC 0 cut in two pieces.  "\xe2\x96\x81"
+ * is SentencePiece's space.
+ */
+static const char *const escape_pieces[] = {
+	"Title\x1b]0;PWNED-TITLE\x07",
+	"\x1b]52;c;ZWNobyBwd25lZA==\x07",
+	"\x1b[2J",
+	"\x1b[?1049l",
+	"\xe2\x96\x81" "dose\xe2\x96\x81" "5\xe2\x96\x81" "mg\r\x1b[K",
+	"\x07",
+	"\xc2\x85",
+	"\xc2\x9b" "31m",
+	"\xe2\x80\xae" "gm\xe2\x96\x81" "05\xe2\x80\xac",
+	"\xe2\x81\xa6" "iso\xe2\x81\xa9",
+	"\x1b",
+	"]0;SPLIT-TITLE\x07",
+	"\xe2\x96\x81" "end\n",
+};
+#define ESCAPE_N	(sizeof escape_pieces / sizeof escape_pieces[0])
+
+/*
+ * escape.gguf: a one-layer llama whose blocks are all zero, so each
+ * position's hidden state is its token's embedding and the next token
+ * depends on the last one only.  Token t of the chain has the one-hot
+ * embedding e_slot(t); the output row of its successor is 10 e_slot(t).
+ * The prompt's last token (a word, the newline byte of a chat template,
+ * or <unk>) has slot 0 and leads to the first piece; the last piece
+ * leads to </s>.  escape.txt holds the chain's text: what generate and
+ * ask must write to a pipe.
+ */
+static void
+escape_model(void)
+{
+	enum { E = 32, FF = 32, FIRST = 7 };
+	const char	*toks[FIRST + ESCAPE_N];
+	float		 scores[FIRST + ESCAPE_N], *x;
+	int32_t		 types[FIRST + ESCAPE_N];
+	int64_t		 ne[2];
+	struct gguf_writer *w;
+	struct buf	 text = BUF_INIT;
+	const char	*p;
+	char		*path, name[64];
+	FILE		*f;
+	size_t		 i;
+	int		 V = FIRST + (int)ESCAPE_N, l, t;
+	static const char *const mats[] = { "attn_q", "attn_k", "attn_v",
+			    "attn_output", "ffn_gate", "ffn_up", "ffn_down" };
+	const int	 rows[] = { E, E / 2, E / 2, E, FF, FF, E };
+
+	toks[0] = "<unk>";
+	toks[1] = "<s>";
+	toks[2] = "</s>";
+	toks[3] = "<|im_start|>";
+	toks[4] = "<|im_end|>";
+	toks[5] = "<0x0A>";
+	toks[6] = "\xe2\x96\x81go";
+	for (t = 0; t < V; t++) {
+		if (t >= FIRST)
+			toks[t] = escape_pieces[t - FIRST];
+		scores[t] = -(float)t;
+		types[t] = t == 0 ? 2 : t <= 4 ? 3 : t == 5 ? 6 : 1;
+	}
+	w = gguf_writer_new(3);
+	gguf_w_str(w, "general.architecture", "llama");
+	gguf_w_str(w, "general.name", "escape\x1b]0;NAME-TITLE\x07 test");
+	gguf_w_u32(w, "general.file_type", 0);
+	gguf_w_u32(w, "llama.context_length", 4096);
+	gguf_w_u32(w, "llama.embedding_length", E);
+	gguf_w_u32(w, "llama.block_count", 1);
+	gguf_w_u32(w, "llama.feed_forward_length", FF);
+	gguf_w_u32(w, "llama.attention.head_count", 4);
+	gguf_w_u32(w, "llama.attention.head_count_kv", 2);
+	gguf_w_u32(w, "llama.rope.dimension_count", E / 4);
+	gguf_w_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+	gguf_w_f32(w, "llama.rope.freq_base", 10000.0f);
+	gguf_w_str(w, "tokenizer.ggml.model", "llama");
+	gguf_w_arr_str(w, "tokenizer.ggml.tokens", toks, (uint64_t)V);
+	gguf_w_arr(w, "tokenizer.ggml.scores", GGUF_T_FLOAT32, scores,
+	    (uint64_t)V);
+	gguf_w_arr(w, "tokenizer.ggml.token_type", GGUF_T_INT32, types,
+	    (uint64_t)V);
+	gguf_w_u32(w, "tokenizer.ggml.bos_token_id", 1);
+	gguf_w_u32(w, "tokenizer.ggml.eos_token_id", 2);
+	gguf_w_str(w, "tokenizer.chat_template", "chatml");
+
+	x = xcalloc((size_t)V * E, sizeof *x);
+	/* Embeddings: slot 0 for the prompt's ends, slot k for piece k-1. */
+	x[0 * E + 0] = x[5 * E + 0] = x[6 * E + 0] = 1;
+	for (t = FIRST; t < V; t++)
+		x[(size_t)t * E + (t - FIRST + 1)] = 1;
+	ne[0] = E;
+	ne[1] = V;
+	gguf_w_tensor(w, "token_embd.weight", QT_F32, 2, ne, x);
+	memset(x, 0, (size_t)V * E * sizeof *x);
+	for (t = FIRST; t < V; t++)
+		x[(size_t)t * E + (t - FIRST)] = 10;
+	x[2 * E + ESCAPE_N] = 10;	/* after the last piece, </s> */
+	gguf_w_tensor(w, "output.weight", QT_F32, 2, ne, x);
+	for (i = 0; i < E; i++)
+		x[i] = 1;
+	gguf_w_tensor(w, "output_norm.weight", QT_F32, 1, ne, x);
+	memset(x, 0, (size_t)V * E * sizeof *x);
+	for (l = 0; l < 2; l++) {
+		snprintf(name, sizeof name, "blk.0.%s.weight",
+		    l == 0 ? "attn_norm" : "ffn_norm");
+		gguf_w_tensor(w, name, QT_F32, 1, ne, x);
+	}
+	for (i = 0; i < sizeof mats / sizeof mats[0]; i++) {
+		snprintf(name, sizeof name, "blk.0.%s.weight", mats[i]);
+		ne[0] = i == 6 ? FF : E;
+		ne[1] = rows[i];
+		gguf_w_tensor(w, name, QT_F32, 2, ne, x);
+	}
+	free(x);
+	save(w, "escape.gguf");
+
+	for (i = 0; i < ESCAPE_N; i++) {
+		for (p = escape_pieces[i]; *p != '\0'; p++) {
+			if (strncmp(p, "\xe2\x96\x81", 3) == 0) {
+				buf_putc(&text, ' ');
+				p += 2;
+			} else
+				buf_putc(&text, *p);
+		}
+	}
+	xasprintf(&path, "%s/escape.txt", dir);
+	if ((f = fopen(path, "wb")) == NULL ||
+	    fwrite(text.data, 1, text.len, f) != text.len || fclose(f) != 0) {
+		fprintf(stderr, "gguf-mkfixture: %s: write failed\n", path);
+		failed = 1;
+	}
+	free(path);
+	buf_free(&text);
+}
+
 /* Tiny seeds for the fuzzer: every structure, few bytes each. */
 static void
 corpus(void)
@@ -423,11 +569,14 @@ main(int argc, char **argv)
 		dir = argv[2];
 		noext = 1;
 		hostile();
+	} else if (argc == 3 && strcmp(argv[1], "-e") == 0) {
+		dir = argv[2];
+		escape_model();
 	} else if (argc == 2) {
 		dir = argv[1];
 		fixtures();
 	} else {
-		fprintf(stderr, "usage: gguf-mkfixture [-c | -r] DIR\n");
+		fprintf(stderr, "usage: gguf-mkfixture [-c | -r | -e] DIR\n");
 		return 2;
 	}
 	return failed;

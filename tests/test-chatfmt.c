@@ -508,6 +508,16 @@ test_public_render(void)
 	test_cond(s == NULL && cause != NULL, "engine_render_prompt: NULL "
 	    "template refused");
 	free(cause);
+	st = engine_template_markers("meditron");
+	test_cond(st != NULL && strcmp(st[0], "<|im_start|>") == 0,
+	    "engine_template_markers(meditron) starts with <|im_start|>");
+	for (i = 0; st != NULL && st[i] != NULL; i++)
+		if (strcmp(st[i], "###") == 0)
+			break;
+	test_cond(st != NULL && st[i] == NULL, "the meditron heading stop is "
+	    "not a marker: a Markdown heading may be sent raw");
+	test_cond(engine_template_markers("nope") == NULL,
+	    "engine_template_markers: unknown template is NULL");
 	test_cond(engine_template_stops("x") == NULL &&
 	    engine_template_stops(NULL) == NULL,
 	    "engine_template_stops: unknown template is NULL");

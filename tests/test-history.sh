@@ -57,24 +57,45 @@ check "import: two conversations" test "$out" = "imported 2 conversations: 7 8"
 check "database file is 0600" test "$(stat -c %a "$DB")" = 600
 check "database directory is 0700" test "$(stat -c %a "$TMPD/data")" = 700
 
+# tty CMD: CMD's output on a terminal (script(1)'s pseudo-terminal).
+tty() {
+	script -qec "$1" /dev/null </dev/null
+}
+have_script=$(command -v script)
+
 out=$($MEDCHAT history list)
 check "list: header" sh -c 'echo "$1" | head -1 | grep -q "ID.*UPDATED.*MSGS.*TITLE"' _ "$out"
 check "list: newest first" sh -c 'echo "$1" | sed -n 2p | grep -q "Second one"' _ "$out"
 check "list: counts messages" sh -c 'echo "$1" | grep "Narkose" | grep -q " 3  "' _ "$out"
-check "list: no raw escape from a stored title" sh -c '! echo "$1" | grep -q "$2"' _ "$out" "$ESC"
-check "list: escape shown visibly" sh -c 'echo "$1" | grep -q "\^\[\[2J"' _ "$out"
+check "list | pipe: the stored title's exact bytes" sh -c 'echo "$1" | grep -q "Übelkeit $2\[2J nach"' _ "$out" "$ESC"
+if [ -n "$have_script" ]; then
+	out=$(tty "$MEDCHAT history list")
+	check "list on a terminal: no raw escape from a stored title" sh -c '! echo "$1" | grep -q "$2"' _ "$out" "$ESC"
+	check "list on a terminal: escape shown visibly" sh -c 'echo "$1" | grep -q "\^\[\[2J"' _ "$out"
+	out=$(tty "$MEDCHAT history list --raw")
+	check "list --raw on a terminal: exact bytes" sh -c 'echo "$1" | grep -q "$2\[2J"' _ "$out" "$ESC"
+else
+	skip "list on a terminal" "no script(1)"
+fi
 out=$($MEDCHAT history list --limit 1)
 check "list --limit 1" test "$(echo "$out" | wc -l)" = 2
 out=$($MEDCHAT history list --json)
 check "list --json: array with ids" sh -c 'echo "$1" | grep -q "\"id\": 7" && echo "$1" | head -1 | grep -q "^\["' _ "$out"
-check "list --json: control characters escaped" sh -c 'echo "$1" | grep -q "\\\\u001b\[2J"' _ "$out"
+check "list --json: control characters escaped" sh -c 'echo "$1" | grep -qi "\\\\u001b\[2J"' _ "$out"
 
 out=$($MEDCHAT history show 7)
 check "show: question and current answer" sh -c 'echo "$1" | grep -q "Was hilft" && echo "$1" | grep -q "Ingwer kann helfen"' _ "$out"
 check "show: alternatives counted" sh -c 'echo "$1" | grep -q "alternative 2 of 2"' _ "$out"
 check "show: provenance line" sh -c 'echo "$1" | grep -q "m.gguf (Q4_K_M), template chatml, seed 42"' _ "$out"
-check "show: no raw escape or BEL" sh -c '! echo "$1" | grep -q "$2" && ! echo "$1" | grep -q "$(printf "\007")"' _ "$out" "$ESC"
-check "show: bidi override replaced" sh -c '! echo "$1" | grep -q "$(printf "\342\200\256")"' _ "$out"
+check "show | pipe: the stored text's exact bytes" sh -c 'echo "$1" | grep -qF "$(printf "\033]0;pwned\007 \342\200\256evil")"' _ "$out"
+if [ -n "$have_script" ]; then
+	out=$(tty "$MEDCHAT history show 7")
+	check "show on a terminal: no raw escape or BEL" sh -c '! echo "$1" | grep -q "$2" && ! echo "$1" | grep -q "$(printf "\007")"' _ "$out" "$ESC"
+	check "show on a terminal: bidi override replaced" sh -c '! echo "$1" | grep -q "$(printf "\342\200\256")"' _ "$out"
+	check "show on a terminal: escape shown visibly" sh -c 'echo "$1" | grep -qF "^[]0;pwned^G $(printf "\357\277\275")evil"' _ "$out"
+else
+	skip "show on a terminal" "no script(1)"
+fi
 # A conversation whose own model columns name a model that never
 # answered in it (selected in the menu, /new, /demo), while its two
 # answers came from two other models: list, show and every export name

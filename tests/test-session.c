@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testhelp.h"
@@ -57,7 +58,9 @@ emit(const char *s, size_t len, void *arg)
 /*
  * One turn in conversation conv under parent (question NULL: answer
  * parent again); the context is the stored path plus the question.
- * Returns the answer's id; *qid the question's.
+ * Conversation 0 is created with the question, with the system message
+ * "Be brief." (session_conv_id() then names it).  Returns the answer's
+ * id; *qid the question's.
  */
 static int64_t
 turn(struct store *s, struct session *sn, struct engine *eng, int64_t conv,
@@ -92,6 +95,7 @@ turn(struct store *s, struct session *sn, struct engine *eng, int64_t conv,
 	}
 	memset(&t, 0, sizeof t);
 	t.conv = conv;
+	t.system = conv == 0 ? "Be brief." : NULL;
 	t.parent = parent;
 	t.question = question;
 	t.set = set;
@@ -401,6 +405,99 @@ test_async(struct store *s, const struct engine_info *info, int64_t conv,
 	session_free(sn);
 }
 
+/*
+ * The async mode never waits for another process's write lock (issue
+ * 19): a turn begun while it is held says so at once (1) with nothing
+ * saved or started, whether it has a question or not, and goes through
+ * once the lock is gone; an answer ended under the lock is tried again
+ * in the background, and closing the session then counts it as lost
+ * without waiting.  The writer's busy timeout is 100 ms, the session
+ * connection's the default 5 s.
+ */
+static void
+test_async_lock(const char *db, struct store *s,
+    const struct engine_info *info, int64_t conv, int64_t parent,
+    const struct settings *set)
+{
+	struct session		*sn;
+	struct session_turn	 t;
+	struct store_msg	*v = NULL;
+	struct timespec		 t0, t1;
+	sqlite3			*lk;
+	size_t			 n0 = 0, n1 = 0;
+	int64_t			 q = 0, ms;
+	char			*cause = NULL;
+	int			 rc, lost;
+
+	setenv("MEDCHAT_DB_TIMEOUT_MS", "100", 1);
+	sn = session_create(s);
+	session_set_engine(sn, info, NULL);
+	session_set_async(sn, 1);
+	unsetenv("MEDCHAT_DB_TIMEOUT_MS");
+	if (store_msg_list(s, conv, &v, &n0, &cause) == 0)
+		store_msgs_free(v, n0);
+	sqlite3_open(db, &lk);
+	/* The writer's own short saves may hold the lock a moment. */
+	sqlite3_busy_timeout(lk, 10000);
+	test_cond(sqlite3_exec(lk, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK, "async lock: another connection holds the write lock");
+	memset(&t, 0, sizeof t);
+	t.conv = conv;
+	t.parent = parent;
+	t.question = "Asked while locked?";
+	t.set = set;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = session_begin(sn, &t, &q, &cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	test_condf(rc == 1 && cause != NULL && strstr(cause, "locked") !=
+	    NULL && !session_running(sn), "async lock: the question is not "
+	    "saved, 1 says to try again (%d: %s)", rc,
+	    cause != NULL ? cause : "no cause");
+	free(cause);
+	cause = NULL;
+	test_condf(ms < 1000, "async lock: at once, not after the 5 s busy "
+	    "timeout (%lld ms)", (long long)ms);
+	test_cond(store_busy_ms(s) == 5000, "async lock: the connection's "
+	    "busy timeout restored");
+	t.question = NULL;
+	t.parent = parent;
+	test_cond(session_begin(sn, &t, NULL, &cause) == 1 &&
+	    !session_running(sn), "async lock: an answer again (no question) "
+	    "is not begun either");
+	free(cause);
+	cause = NULL;
+	test_cond(store_msg_list(s, conv, &v, &n1, &cause) == 0 && n1 == n0,
+	    "async lock: nothing was saved");
+	store_msgs_free(v, n1);
+	sqlite3_exec(lk, "COMMIT", NULL, NULL, NULL);
+	t.question = "Asked while locked?";
+	test_cond(session_begin(sn, &t, &q, &cause) == 0 && q > 0 &&
+	    session_running(sn), "async lock: the same turn begins once the "
+	    "lock is gone");
+	session_emit(sn, "never saved", 11, &cause);
+	test_cond(sqlite3_exec(lk, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK, "async lock: the write lock taken again");
+	test_cond(session_end(sn, NULL, NULL, NULL, NULL, &cause) == 1 &&
+	    session_saving(sn) == 1, "async lock: the end requested under "
+	    "the lock");
+	usleep(400000);
+	test_cond(session_saving(sn) == 1, "async lock: still being tried "
+	    "after four busy timeouts");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lost = session_close(sn, &cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	test_condf(lost == 1 && cause != NULL && ms < 2000, "async lock: "
+	    "closed without waiting, the answer counted lost (%d, %lld ms)",
+	    lost, (long long)ms);
+	free(cause);
+	sqlite3_exec(lk, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(lk);
+}
+
 int
 main(void)
 {
@@ -495,14 +592,23 @@ main(void)
 
 	sn = session_create(s);
 	session_set_engine(sn, info, id.sha256);
-	test_cond(session_conv_ensure(sn, &conv, "Be brief.", NULL, &set,
-	    &cause) == 0 && conv > 0, "conversation created");
 
-	/* begin / emit / end. */
-	a1 = turn(s, sn, eng, conv, 0, "What is ferritin?", &set, 0, &st,
+	/* begin / emit / end, in a conversation created with the question. */
+	a1 = turn(s, sn, eng, 0, 0, "What is ferritin?", &set, 0, &st,
 	    &q1, &e);
+	conv = session_conv_id(sn);
 	test_cond(q1 > 0 && a1 > q1 && st == SESSION_COMPLETE &&
 	    e.errors == 0, "turn: question saved, answer complete");
+	{
+		struct store_conv	c;
+
+		memset(&c, 0, sizeof c);
+		test_cond(conv > 0 && store_conv_get(s, conv, &c, &cause) ==
+		    0 && c.system != NULL && strcmp(c.system, "Be brief.") ==
+		    0 && c.n_messages == 2, "conversation created with the "
+		    "first question and its system message");
+		store_conv_free(&c);
+	}
 	test_cond(!session_running(sn), "no turn running after the end");
 	memset(&m, 0, sizeof m);
 	test_cond(get_msg(s, conv, a1, &m) && strcmp(m.content, e.text) == 0 &&
@@ -575,9 +681,25 @@ main(void)
 	}
 
 	/* Answers stored with each older format still show provenance. */
-	test_cond(session_conv_ensure(sn, &conv2, NULL, "chatml", &set,
-	    &cause) == 0, "second conversation");
-	o1 = old_answer(s, conv2, 0, old_ask, 7);
+	{
+		struct session_turn	t;
+		struct store_conv	c;
+
+		memset(&t, 0, sizeof t);
+		t.conv_tmpl = "chatml";
+		t.question = "Older formats?";
+		t.set = &set;
+		memset(&c, 0, sizeof c);
+		test_cond(session_begin(sn, &t, NULL, &cause) == 0 &&
+		    (conv2 = session_conv_id(sn)) != conv &&
+		    session_end(sn, NULL, NULL, NULL, &o1, &cause) == 0 &&
+		    store_conv_get(s, conv2, &c, &cause) == 0 &&
+		    c.template_name != NULL &&
+		    strcmp(c.template_name, "chatml") == 0,
+		    "second conversation, with its template");
+		store_conv_free(&c);
+	}
+	o1 = old_answer(s, conv2, o1, old_ask, 7);
 	o2 = old_answer(s, conv2, o1, old_tui, 18446744073709551615ULL);
 	test_cond(o1 > 0 && o2 > 0, "answers with old params formats stored");
 	text = test_export(s, conv2, STORE_FMT_MD, NULL);
@@ -599,6 +721,7 @@ main(void)
 
 	test_record(s, sn, eng, &set);
 	test_async(s, info, conv, a1, &set);
+	test_async_lock(db, s, info, conv, a1, &set);
 	session_free(sn);
 	store_close(s);
 	engine_close(eng);

@@ -777,11 +777,11 @@ test_system(void)
 			    i == 0 ? "md" : "txt");
 		} else {
 			test_cond(strstr(out, "\"system\": \"Antworte "
-			    "ausführlich.\",\n        \"content\": \"Antwort 3\"")
+			    "ausführlich.\",\n          \"content\": \"Antwort 3\"")
 			    != NULL && strstr(out, "\"system\": null,\n"
-			    "        \"content\": \"Antwort 4\"") != NULL &&
+			    "          \"content\": \"Antwort 4\"") != NULL &&
 			    strstr(out, "\"system\": \"Antworte kurz.\",\n"
-			    "        \"content\": \"Antwort 2\"") != NULL,
+			    "          \"content\": \"Antwort 2\"") != NULL,
 			    "system: the json export gives each answer's");
 		}
 		free(out);

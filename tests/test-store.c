@@ -23,13 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "advisory.h"
 #include "buf.h"
 #include "prompts.h"
 #include "sha256.h"
-#include "sjson.h"
 #include "store.h"
 #include "store-int.h"
 #include "utf8.h"
@@ -964,34 +964,27 @@ test_export_import(const char *path)
 	test_cond(raw_int(path, "SELECT count(*) FROM messages") == before,
 	    "import: a failed import leaves nothing behind");
 
-	/* Deep nesting does not recurse without bound. */
+	/* Deep nesting is refused by the parser, not a crash. */
 	{
+		static const char nul[] = "{\"format\": \"a\\u0000b\"}";
 		struct buf	 b = BUF_INIT;
-		struct sjson	*j;
 		int		 i;
 
+		buf_puts(&b, "{\"format\": \"medchat-export\", \"version\": "
+		    "1, \"conversations\": ");
 		for (i = 0; i < 100000; i++)
 			buf_putc(&b, '[');
-		test_cond(sjson_parse(b.data, b.len, &j, &cause) == -1 &&
-		    strstr(cause, "nested too deeply") != NULL,
-		    "json: nesting bounded");
+		test_cond(store_import_json(s, b.data, b.len, NULL, NULL,
+		    &cause) == -1 && one_line(cause, NULL) &&
+		    strstr(cause, "JSON error at byte") != NULL &&
+		    strstr(cause, "depth") != NULL,
+		    "import: nesting bounded, refused in one line");
 		free(cause);
 		cause = NULL;
 		buf_free(&b);
-		test_cond(sjson_parse("\"a\\u0000b\"", 10, &j, &cause) == -1,
-		    "json: \\u0000 refused");
-		free(cause);
-		cause = NULL;
-		test_cond(sjson_parse("\"\\ud83d\\ude00\"", 14, &j, &cause) ==
-		    0 && strcmp(j->str, "\xF0\x9F\x98\x80") == 0,
-		    "json: surrogate pair decoded");
-		sjson_free(j);
-		test_cond(sjson_parse("\"\\ud83d\"", 8, &j, &cause) == -1,
-		    "json: lone surrogate refused");
-		free(cause);
-		cause = NULL;
-		test_cond(sjson_parse("01", 2, &j, &cause) == -1,
-		    "json: leading zero refused");
+		test_cond(store_import_json(s, nul, strlen(nul), NULL, NULL,
+		    &cause) == -1 && one_line(cause, NULL),
+		    "import: \\u0000 refused");
 		free(cause);
 		cause = NULL;
 	}
@@ -1988,6 +1981,99 @@ test_qa_damaged(void)
 	free(path);
 }
 
+/*
+ * Another process's write lock, as the TUI's connection meets it
+ * (issue 19): with the busy timeout at 0 a write fails at once instead
+ * of waiting for it, the failure is counted as a lock (and another
+ * failure is not), the setting is restored, and the write goes through
+ * once the lock is gone.
+ */
+static void
+test_lock_nowait(const char *path)
+{
+	struct store	*s;
+	sqlite3		*db;
+	struct timespec	 t0, t1;
+	unsigned long	 n0;
+	char		*cause = NULL;
+	int64_t		 c = 0, ms;
+	int		 old, rc;
+
+	unsetenv("MEDCHAT_DB_TIMEOUT_MS");
+	if ((s = open_ok(path)) == NULL)
+		return;
+	test_cond(store_busy_ms(s) == 5000, "lock: the default busy timeout");
+	n0 = store_lock_failures(s);
+	test_cond(store_conv_rename(s, 999999, "x", &cause) == -1 &&
+	    store_lock_failures(s) == n0, "lock: another failure is not "
+	    "counted as a lock");
+	free(cause);
+	cause = NULL;
+	sqlite3_open(path, &db);
+	test_cond(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK, "lock: another connection holds the write lock");
+	old = store_set_busy_ms(s, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_conv_create(s, NULL, &c, &cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	test_condf(rc == -1 && cause != NULL && strstr(cause, "locked") !=
+	    NULL && store_lock_failures(s) == n0 + 1,
+	    "lock: busy 0: the write fails as locked, counted (%s)",
+	    cause != NULL ? cause : "no cause");
+	/* Far under the 5 s it would otherwise wait, on any machine. */
+	test_condf(ms < 1000, "lock: busy 0: without waiting (%lld ms)",
+	    (long long)ms);
+	free(cause);
+	cause = NULL;
+	test_cond(store_set_busy_ms(s, old) == 0 && store_busy_ms(s) == 5000,
+	    "lock: the setting restored");
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	test_cond(store_conv_create(s, NULL, &c, &cause) == 0 && c > 0,
+	    "lock: written once the lock is gone");
+	free(cause);
+	cause = NULL;
+
+	/*
+	 * An answer another process is streaming now (this one: alive) does
+	 * not make an open wait for the write lock: nothing to mark.
+	 */
+	{
+		struct store	*s2 = NULL;
+		int64_t		 a = 0;
+		char		*sql;
+
+		test_cond(store_msg_add(s, c, 0, STORE_ROLE_ASSISTANT, "live",
+		    STORE_STATUS_STREAMING, NULL, &a, &cause) == 0,
+		    "lock: an answer being streamed");
+		xasprintf(&sql, "UPDATE messages SET writer_pid = %ld WHERE "
+		    "id = %lld", (long)getpid(), (long long)a);
+		raw_exec(path, sql);
+		free(sql);
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = store_open(path, advisory_ident(), &s2, &cause);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		test_condf(rc == 0 && ms < 2500 && store_n_interrupted(s2) ==
+		    0, "lock: opened without waiting for the lock, the live "
+		    "answer left alone (%lld ms%s%s)", (long long)ms,
+		    cause != NULL ? ": " : "", cause != NULL ? cause : "");
+		free(cause);
+		cause = NULL;
+		store_close(s2);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		raw_exec(path, "UPDATE messages SET status = 'complete', "
+		    "writer_pid = NULL WHERE status = 'streaming'");
+	}
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -2015,6 +2101,7 @@ main(void)
 	test_bad_row();
 	test_full();
 	test_qa_damaged();
+	test_lock_nowait(db);
 	free(db);
 	test_rmtree(tmpdir);
 	return test_report();

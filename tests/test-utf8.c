@@ -68,6 +68,69 @@ test_safe(void)
 	test_cond(safe_is("", c, ""), "safe: empty string");
 }
 
+/*
+ * Text that arrives in pieces (a model's answer streamed to a terminal):
+ * the partial flag holds an unfinished character back, and the shown
+ * text is the same wherever the cuts fall, escape sequences included.
+ */
+static void
+test_safe_partial(void)
+{
+	static const char	 text[] = "dose 5 mg\r\x1b[K\x1b]0;t\x07"
+				    "caf\xc3\xa9 \xe2\x80\xae\xf0\x9f\x98\x80"
+				    "\xc2\x9b" "2J\xff!";
+	struct buf		 whole = BUF_INIT, b = BUF_INIT;
+	const int		 f = UTF8_SAFE_CARET | UTF8_SAFE_KEEP_NL;
+	char			 carry[64];
+	size_t			 n = sizeof text - 1, cut, cut2, used, k;
+	int			 same = 1;
+
+	test_cond(utf8_safe(&whole, text, n, f) == n,
+	    "partial: without the flag everything is consumed");
+	buf_clear(&b);
+	test_cond(utf8_safe(&b, "ab\xe2\x80", 4, f | UTF8_SAFE_PARTIAL) == 2 &&
+	    strcmp(buf_str(&b), "ab") == 0,
+	    "partial: an unfinished character is left for the next piece");
+	buf_clear(&b);
+	test_cond(utf8_safe(&b, "ab\xff", 3, f | UTF8_SAFE_PARTIAL) == 3,
+	    "partial: a byte that can start nothing is not held");
+	/* Every way of cutting the text in three pieces shows the same. */
+	for (cut = 0; cut <= n && same; cut++) {
+		for (cut2 = cut; cut2 <= n && same; cut2++) {
+			buf_clear(&b);
+			used = utf8_safe(&b, text, cut, f | UTF8_SAFE_PARTIAL);
+			k = cut - used;
+			memcpy(carry, text + used, k);
+			memcpy(carry + k, text + cut, cut2 - cut);
+			used = utf8_safe(&b, carry, k + cut2 - cut,
+			    f | UTF8_SAFE_PARTIAL);
+			k = k + cut2 - cut - used;
+			memmove(carry, carry + used, k);
+			memcpy(carry + k, text + cut2, n - cut2);
+			utf8_safe(&b, carry, k + n - cut2, f);
+			same = b.len == whole.len &&
+			    memcmp(b.data, whole.data, b.len) == 0;
+		}
+	}
+	test_cond(same, "partial: any cut into three pieces shows as the "
+	    "whole text");
+	test_cond(strchr(buf_str(&whole), '\x1b') == NULL &&
+	    strchr(buf_str(&whole), '\r') == NULL &&
+	    strchr(buf_str(&whole), '\x07') == NULL &&
+	    strstr(buf_str(&whole), "\xe2\x80\xae") == NULL &&
+	    strstr(buf_str(&whole), "\xc2\x9b") == NULL,
+	    "partial: no control reaches the output");
+	buf_free(&whole);
+	buf_free(&b);
+	test_cond(utf8_cp_safe('a') && utf8_cp_safe(0xE9) &&
+	    utf8_cp_safe(0x1F600) && !utf8_cp_safe('\n') &&
+	    !utf8_cp_safe(0x1B) && !utf8_cp_safe(0x7F) &&
+	    !utf8_cp_safe(0x85) && !utf8_cp_safe(0x9B) &&
+	    !utf8_cp_safe(0x202E) && !utf8_cp_safe(0x2066) &&
+	    !utf8_cp_safe(0x2028) && utf8_cp_safe(0xA0),
+	    "utf8_cp_safe: the same classes as utf8_safe");
+}
+
 int
 main(void)
 {
@@ -76,6 +139,7 @@ main(void)
 	char		*s, enc[4];
 
 	setlocale(LC_ALL, "C.UTF-8");
+	test_safe_partial();
 	test_cond(utf8_decode("A", 1, &cp) == 1 && cp == 'A', "ascii");
 	test_cond(utf8_decode("\xC3\xA9", 2, &cp) == 2 && cp == 0xE9, "2-byte");
 	test_cond(utf8_decode("\xE2\x82\xAC", 3, &cp) == 3 && cp == 0x20AC, "3-byte");
@@ -91,6 +155,14 @@ main(void)
 	test_cond(utf8_complete_prefix("ab\xE2\x82", 4) == 2, "partial tail held back");
 	test_cond(utf8_complete_prefix("ab\xE2\x82\xAC", 5) == 5, "complete tail kept");
 	test_cond(utf8_complete_prefix("ab", 2) == 2, "ascii complete");
+	test_cond(utf8_complete_prefix("ab\xF0\x9F\x98", 5) == 2 &&
+	    utf8_complete_prefix("\xC3", 1) == 0,
+	    "partial 4-byte and lone lead byte held back");
+	test_cond(utf8_complete_prefix("ab\xFF", 3) == 3 &&
+	    utf8_complete_prefix("ab\xE0\x80", 4) == 4 &&
+	    utf8_complete_prefix("ab\xC3(", 4) == 4 &&
+	    utf8_complete_prefix("\x80\x80\x80", 3) == 3,
+	    "a tail that can never become valid is not held back");
 	s = utf8_sanitize("a\xFF" "b", 3, &n);
 	test_cond(n == 5 && memcmp(s, "a\xEF\xBF\xBD" "b", 5) == 0, "sanitize replaces invalid byte");
 	free(s);

@@ -208,6 +208,19 @@ main(void)
 	free(roles);
 	free(texts);
 	free(idx);
+	k = chat_add(c, CHAT_USER, "locked out");
+	chat_set_status(c, k, CHAT_SAVING);
+	n = chat_context(c, &roles, &texts, &idx);
+	test_cond(n == 3, "a question waiting to be saved is not sent");
+	free(roles);
+	free(texts);
+	free(idx);
+	chat_set_status(c, k, CHAT_UNSAVED);
+	n = chat_context(c, &roles, &texts, &idx);
+	test_cond(n == 3, "a question that was not saved is not sent");
+	free(roles);
+	free(texts);
+	free(idx);
 	chat_clear(c);
 	test_cond(c->n == 0 && strcmp(c->system, "be brief") == 0,
 	    "clear keeps the system message");

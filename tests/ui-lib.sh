@@ -23,6 +23,16 @@
 #	ui_need_stories		skip the whole script (visibly) without
 #				../shared's stories260K model; else set
 #				$STORIES to its path
+#	ui_echo_median		type 15 keys at an empty prompt, one at a
+#				time, each timed from send-keys until the
+#				screen shows it: $samples and $median (ms);
+#				1 and $median 10000 when one is not shown
+#				within 10 s
+#	ui_lock DB		another process (the sqlite3 shell) takes
+#				DB's write lock and holds it until ui_unlock
+#				(or the script's end); 1 if it did not get it
+#	ui_locked DB		0 while another connection holds DB's write
+#				lock
 #
 # Waiting polls with a deadline, never a fixed sleep, so a loaded machine
 # only makes the tests slower, not flaky.
@@ -175,5 +185,54 @@ ui_gone() {
 ui_idle() {
 	ui_wait '^ (ready|stopped) \|' "${1:-60}"
 }
+ui_echo_median() {
+	samples=""
+	_line="> "
+	_i=0
+	while [ $_i -lt 15 ]; do
+		_i=$((_i + 1))
+		_line="${_line}k"
+		_t0=$(date +%s%N)
+		ui_type k
+		until ui_cap | grep -qx -- "$_line *"; do
+			# A key not shown in 10 s: that is the figure.
+			if [ $(( $(date +%s%N) - _t0 )) -gt 10000000000 ]; then
+				median=10000
+				samples="$samples >10000"
+				return 1
+			fi
+		done
+		_t1=$(date +%s%N)
+		samples="$samples $(( (_t1 - _t0) / 1000000 ))"
+	done
+	median=$(printf '%s\n' $samples | sort -n | sed -n 8p)
+}
 
 ui_need_tmux
+ui_locked() {
+	! sqlite3 -cmd ".timeout 0" "$1" "BEGIN IMMEDIATE; ROLLBACK;" \
+	    >/dev/null 2>&1
+}
+ui_lock() {
+	rm -f "$TMPD/lock.fifo"
+	mkfifo "$TMPD/lock.fifo"
+	# (.timeout: medchat's own short writes may hold it a moment.)
+	sqlite3 -cmd ".timeout 5000" "$1" < "$TMPD/lock.fifo" >/dev/null 2>&1 &
+	UI_LOCKER=$!
+	# (Closed when the script ends: the shell then ends too.)
+	exec 9> "$TMPD/lock.fifo"
+	echo "BEGIN IMMEDIATE;" >&9
+	_deadline=$(( $(date +%s) + 10 ))
+	until ui_locked "$1"; do
+		if [ "$(date +%s)" -ge "$_deadline" ]; then
+			return 1
+		fi
+		sleep 0.02
+	done
+	return 0
+}
+ui_unlock() {
+	echo "COMMIT;" >&9
+	exec 9>&-
+	wait "$UI_LOCKER"
+}

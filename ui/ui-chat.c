@@ -169,9 +169,9 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 {
 	struct wrap		 wr = WRAP_INIT;
 	const struct chat_msg	*m;
-	const char		*h, *st;
+	const char		*h, *st, *s;
 	char			*head;
-	size_t			 i, k, slen;
+	size_t			 i, k, slen, len;
 	int			 attr, body, mdflags;
 
 	(void)ui;
@@ -215,6 +215,12 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		case CHAT_FAILED:
 			st = " [failed]";
 			break;
+		case CHAT_SAVING:
+			st = " [saving the question...]";
+			break;
+		case CHAT_UNSAVED:
+			st = " [not saved]";
+			break;
 		default:
 			st = "";
 			break;
@@ -248,9 +254,16 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		if (m->status == CHAT_STREAMING)
 			mdflags |= MARKDOWN_PARTIAL;
 		/* Answers: emphasis, code, headings; streaming: partial. */
-		if (m->text.len > 0)
-			tview_body(v, &wr, tview_render(v, i, m->text.data,
-			    m->text.len, m->gen, mdflags), width, body);
+		s = m->text.data;
+		len = m->text.len;
+		/* An answer's leading space (a word marker) is not shown. */
+		if (m->role == CHAT_ASSISTANT && len > 0 && *s == ' ') {
+			s++;
+			len--;
+		}
+		if (len > 0)
+			tview_body(v, &wr, tview_render(v, i, s, len, m->gen,
+			    mdflags), width, body);
 		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
 	wrap_free(&wr);
@@ -343,6 +356,9 @@ status_draw(struct ui *ui, int y)
 	case STATE_STOPPED:
 		buf_puts(&b, " stopped");
 		break;
+	case STATE_SAVING:
+		buf_puts(&b, " saving");
+		break;
 	}
 	if (ui->model != NULL) {
 		name = xstrdup(ui->model->file_name);
@@ -390,6 +406,14 @@ chat_draw(struct ui *ui, void *data)
 	else {
 		if (ui->state == STATE_GENERATING)
 			hint = "Esc or C-c stops the answer; typing goes on";
+		else if (ui->state == STATE_SAVING)
+			hint = "the database is locked by another process: "
+			    "the question is saved, then answered, once it "
+			    "is free; Esc gives up";
+		else if (ui->send_after != NULL)
+			hint = "a question is sent once the last answer is "
+			    "saved (the database is locked by another "
+			    "process)";
 		else if (!ui->chatview.follow)
 			hint = "scrolled back: End or PgDn returns to the "
 			    "bottom";
@@ -422,7 +446,9 @@ chat_key(struct ui *ui, void *data, int key)
 		if (ui->state == STATE_GENERATING) {
 			worker_cancel(ui->worker);
 			ui_message(ui, 0, "stopping");
-		} else if (!input_empty()) {
+		} else if (ui->state == STATE_SAVING)
+			ui_ask_drop(ui, NULL);
+		else if (!input_empty()) {
 			input_clear();
 			ui->editing = -1;
 		} else
@@ -432,6 +458,10 @@ chat_key(struct ui *ui, void *data, int key)
 	if (key == UI_KEY_ESC && ui->state == STATE_GENERATING) {
 		worker_cancel(ui->worker);
 		ui_message(ui, 0, "stopping");
+		return 1;
+	}
+	if (key == UI_KEY_ESC && ui->state == STATE_SAVING) {
+		ui_ask_drop(ui, NULL);
 		return 1;
 	}
 	for (k = ui_key_table(); k->key != NULL; k++) {

@@ -133,10 +133,11 @@ ui_draw_init(struct ui *ui)
 
 /*
  * Draw s[0..n) at (y, x), at most maxw columns, with role attr.  Invalid
- * bytes show as U+FFFD, a tab as one space, other control characters are
- * skipped (width 0 for utf8_cpwidth and wrap_text alike, so wrapping and
- * drawing agree), and outside a UTF-8 locale
- * every non-ASCII character is drawn as '?'.
+ * bytes show as U+FFFD, a tab as one space, every other character that
+ * utf8_cp_safe() keeps off the terminal (controls, C1, bidi overrides
+ * and isolates, line separators) as U+FFFD too, one column as wrap_char
+ * counts it, so wrapping and drawing agree; outside a UTF-8 locale every
+ * non-ASCII character is drawn as '?'.
  */
 void
 ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
@@ -193,16 +194,12 @@ ui_draw_styled(struct ui *ui, int y, int x, const char *s,
 			i++;
 			continue;
 		}
-		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
-			i += (size_t)l;
-			continue;
-		}
 		if (w + cw > maxw)
 			break;
-		if (!ui->utf8 && cp >= 0x80)
-			addnstr(&q, 1);
-		else if (cp == 0xFFFD && l == 1)
+		if ((cp == 0xFFFD && l == 1) || !utf8_cp_safe(cp))
 			addstr(ui->utf8 ? "\xEF\xBF\xBD" : "?");
+		else if (!ui->utf8 && cp >= 0x80)
+			addnstr(&q, 1);
 		else if (cw == 0 && w == 0)
 			;	/* a combining mark with nothing to combine */
 		else

@@ -40,6 +40,8 @@ enum ui_state {
 	STATE_READY,
 	STATE_GENERATING,
 	STATE_STOPPED,
+	STATE_SAVING,		/* a question waits for another process's
+				   write lock (ui->ask_*); nothing runs */
 };
 
 /* Colour/attribute roles (ui.c maps them to curses attributes). */
@@ -171,12 +173,34 @@ struct ui {
 						   declined advisory goes
 						   back to it */
 	unsigned		 load_job;
+	struct mscan		*default_scan;	/* finding the first start's
+						   model (ui-models.c) */
+	struct mscan_event	*default_events;	/* its events so far */
 
 	/* generation */
 	unsigned		 chat_job;
 	long			 gen_msg;	/* chat index being written */
 	char			*send_after;	/* a question waiting for the
 						   last answer's save */
+	/*
+	 * STATE_SAVING: the turn another process's write lock keeps out
+	 * of the store, tried again every UI_ASK_RETRY_MS (ui.c) from the
+	 * loop until ask_until, never waiting for the lock.
+	 */
+	char			*ask_text;	/* the question, NULL: an
+						   answer again (/regen) */
+	int64_t			 ask_parent;
+	long			 ask_msg;	/* its chat index, or -1 */
+	enum ui_state		 ask_prev;	/* the state to go back to */
+	double			 ask_until;	/* ui_now() to give up at */
+	double			 ask_next;	/* ... of the next try */
+	int			 lock_wait_ms;	/* how long a save kept out by
+						   a lock is waited for: six
+						   times the store's busy
+						   timeout */
+	int			 unsaved;	/* answers of this run that
+						   were not saved */
+	char			*unsaved_cause;	/* the last one's reason */
 	struct session		*session;	/* the ask workflow (session.c);
 						   created with the first
 						   model loaded */
@@ -218,6 +242,7 @@ void	 ui_key(struct ui *, int key);
 int	 ui_run_command(struct ui *, const char *line);
 void	 ui_send(struct ui *, const char *text);
 int	 ui_regenerate(struct ui *, char **cause);
+void	 ui_ask_drop(struct ui *, const char *why);
 void	 ui_load_model(struct ui *, const char *path);
 void	 ui_new_conversation(struct ui *);
 int	 ui_resume(struct ui *, int64_t conv, char **cause);
@@ -227,6 +252,7 @@ int	 ui_export(struct ui *, int64_t conv, const char *fmt,
 	    const char *file, char **out_path, char **cause);
 int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
+void	 ui_no_model(struct ui *);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
 
 /* ui-screen.c */
@@ -295,7 +321,13 @@ extern const struct ui_screen_ops ui_screen_editor;
 
 /* ui-models.c */
 extern const struct ui_screen_ops ui_screen_models;
-int	 models_find_default(struct ui *, char **path);
+/*
+ * The first start's model, found by a scan thread: start, the scan's
+ * descriptor for the loop (-1 when none runs), and its news.
+ */
+void	 models_default_start(struct ui *);
+int	 models_default_fd(struct ui *);
+void	 models_default_ready(struct ui *);
 
 /* ui-browse.c */
 extern const struct ui_screen_ops ui_screen_browser;

@@ -332,24 +332,17 @@ models_scan(struct ui *ui, void *data)
 }
 
 /*
- * First usable model of the directories, for the first start (before
- * the screen is up, so the scan runs here).
+ * The first usable model of the events of a finished scan, by name as
+ * the menu shows them, into *path (caller frees); 0, or -1 if none.
  */
-int
-models_find_default(struct ui *ui, char **path)
+static int
+models_pick(const struct mscan_event *list, char **path)
 {
-	const char		**dirs, **files;
-	struct mscan_event	 *list, *ev;
-	char			 *tmp, *best = NULL, *ok;
-	const char		 *base, *bbase = NULL;
-	size_t			  nd, nf, n = 0;
+	const struct mscan_event *ev;
+	const char		*best = NULL, *base, *bbase = NULL;
+	char			*ok;
+	size_t			 n = 0;
 
-	models_sources(ui, &dirs, &nd, &files, &nf, &tmp);
-	list = mscan_run(dirs, nd, files, nf, engine_probe);
-	free(dirs);
-	free(files);
-	free(tmp);
-	/* The first usable one by name, as the menu shows them. */
 	for (ev = list; ev != NULL; ev = ev->next) {
 		if (ev->type == MSCAN_FOUND && ev->idx + 1 > n)
 			n = ev->idx + 1;
@@ -372,8 +365,87 @@ models_find_default(struct ui *ui, char **path)
 	free(ok);
 	if (best != NULL)
 		*path = xstrdup(best);
-	mscan_event_free(list);
 	return best != NULL ? 0 : -1;
+}
+
+/*
+ * The scan for the first start's model has ended with the events in
+ * ui->default_events: load the first usable model, or say where models
+ * go -- unless a model was chosen meanwhile (/model, /demo).
+ */
+static void
+models_default_done(struct ui *ui)
+{
+	char	*path;
+
+	mscan_stop(ui->default_scan);
+	ui->default_scan = NULL;
+	if (ui->model == NULL && ui->state == STATE_NOMODEL) {
+		if (models_pick(ui->default_events, &path) == 0) {
+			ui_load_model(ui, path);
+			free(path);
+		} else
+			ui_no_model(ui);
+	}
+	mscan_event_free(ui->default_events);
+	ui->default_events = NULL;
+	ui->dirty = 1;
+}
+
+/*
+ * The first start (no -m, no last model): find the first usable model
+ * of the directories.  Reading headers can be slow (a network file
+ * system, a FIFO), so a scan thread does it while the screen is up, as
+ * for the menu; models_default_ready() takes the result.  If no thread
+ * can be started the scan runs here instead.
+ */
+void
+models_default_start(struct ui *ui)
+{
+	const char	**dirs, **files;
+	char		 *tmp, *cause = NULL;
+	size_t		  nd, nf;
+
+	models_sources(ui, &dirs, &nd, &files, &nf, &tmp);
+	ui->default_scan = mscan_start(dirs, nd, files, nf, engine_probe,
+	    &cause);
+	if (ui->default_scan == NULL) {
+		free(cause);
+		ui->default_events = mscan_run(dirs, nd, files, nf,
+		    engine_probe);
+	}
+	free(dirs);
+	free(files);
+	free(tmp);
+	if (ui->default_scan == NULL)
+		models_default_done(ui);
+}
+
+int
+models_default_fd(struct ui *ui)
+{
+	return ui->default_scan != NULL ? mscan_fd(ui->default_scan) : -1;
+}
+
+void
+models_default_ready(struct ui *ui)
+{
+	struct mscan_event	*list, *ev, **tail;
+	int			 done = 0;
+
+	if (ui->default_scan == NULL)
+		return;
+	list = mscan_drain(ui->default_scan);
+	for (ev = list; ev != NULL; ev = ev->next) {
+		if (ev->type == MSCAN_DONE)
+			done = 1;
+	}
+	for (tail = &ui->default_events; *tail != NULL;
+	    tail = &(*tail)->next)
+		continue;
+	*tail = list;
+	if (done)
+		models_default_done(ui);
 }
 
 /* The scan thread's descriptor while it runs. */

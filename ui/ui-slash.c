@@ -98,9 +98,11 @@ static const struct ui_key key_table[] = {
 	{ 0, "Backslash-Enter", "chat", NULL,
 	  "Enter continues on a new line" },
 	{ 0, "Tab", "chat", NULL, "complete slash commands and their words" },
-	{ 0, "Esc", "chat", NULL, "stop the answer being generated" },
-	{ 0, "C-c", "chat", NULL, "stop the answer; clear the input; quit "
-	  "at an empty prompt" },
+	{ 0, "Esc", "chat", NULL, "stop the answer being generated, or "
+	  "give up a question waiting for the database" },
+	{ 0, "C-c", "chat", NULL, "stop the answer (or give up a question "
+	  "waiting for the database); clear the input; quit at an empty "
+	  "prompt" },
 	{ 0, "PgUp", "chat", NULL, "scroll the transcript up" },
 	{ 0, "PgDn", "chat", NULL, "scroll the transcript down" },
 	{ 0, "Home", "chat", NULL, "top of the transcript (input empty)" },
@@ -375,6 +377,11 @@ cmd_edit(struct ui *ui, char **cause)
 
 	if (ui->state == STATE_GENERATING) {
 		xasprintf(cause, "still answering: Esc stops it");
+		return -1;
+	}
+	if (ui->state == STATE_SAVING) {
+		xasprintf(cause, "the last question is not saved yet (the "
+		    "database is locked by another process): Esc gives it up");
 		return -1;
 	}
 	if ((u = chat_last(ui->chat, CHAT_USER)) < 0) {

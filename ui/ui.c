@@ -7,7 +7,8 @@
  * Threads and ownership (docs/ARCHITECTURE.md, "Threads"): this thread
  * owns curses, readline (ui-input.c) and the store; the worker owns the
  * engine; a short-lived scan thread (src/app/mscan.c) reads model
- * headers for the model menu.  The loop poll()s up to four descriptors:
+ * headers for the model menu, and one for the first start's model (no
+ * -m, no last model).  The loop poll()s these descriptors:
  *
  *	stdin		keys, read with wgetch in no-delay mode
  *	worker_fd()	worker events (tokens, progress, done, errors)
@@ -15,6 +16,7 @@
  *	ops->fd()	a screen's own descriptor: the model menu's scan
  *			thread, while it reads headers
  *	session_fd()	the answer writer's finished saves
+ *	models_default_fd()	the first start's scan for a model
  *
  * with a timeout only while loading or generating (to refresh the tok/s
  * figure).  Handlers only set state and ui->dirty; the loop redraws the
@@ -26,7 +28,11 @@
  * committed to the store before the worker gets it; the answer streams
  * into the store (flushed at most every 250 ms) and is finished with its
  * provenance by the writer thread in the background (session_set_async):
- * the loop learns whether it was saved from session_fd().
+ * the loop learns whether it was saved from session_fd().  Nothing here
+ * waits for another process's write lock: a question it keeps out waits
+ * in STATE_SAVING, tried again from the loop (ui_ask_retry), and
+ * quitting waits for pending final saves only as long as the user lets
+ * it (ui_quit_saves).
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -68,10 +74,18 @@ static void	 ui_gen_finish(struct ui *, struct worker_event *);
 static void	 ui_saved(struct ui *);
 static int64_t	 ui_parent_before(struct ui *, long);
 static int	 ui_generate(struct ui *, int64_t, const char *, char **);
+static int	 ui_begin(struct ui *, int64_t, const char *, long, char **);
+static void	 ui_ask_retry(struct ui *);
+static void	 ui_quit_saves(struct ui *);
 static void	 ui_resize(struct ui *);
 static void	 ui_startup_model(struct ui *);
 static double	 ui_now(void);
 static void	 ui_free(struct ui *);
+
+/* How often a turn kept out by another process's lock is tried again. */
+#define UI_ASK_RETRY_MS		200
+/* How long a save kept out by it is waited for: times the busy timeout. */
+#define UI_LOCK_WAIT_FACTOR	6
 
 static int	 sigpipe_fds[2] = { -1, -1 };
 static int	 saved_stderr = -1;
@@ -157,11 +171,12 @@ ui_main(int argc, char **argv)
 {
 	struct ui	*ui;
 	char		*cause = NULL, *hist, *logp, *dbname;
-	int		 rv, code;
+	int		 rv, code, lost;
 
 	ui = xcalloc(1, sizeof *ui);
 	ui->editing = -1;
 	ui->gen_msg = -1;
+	ui->ask_msg = -1;
 	if ((rv = ui_args_parse(ui, argc, argv)) != 0) {
 		ui_free(ui);
 		return rv > 0 ? 0 : 2;
@@ -178,6 +193,7 @@ ui_main(int argc, char **argv)
 	xasprintf(&ui->models_dir, "%s/models", ui->data_dir);
 	if (store_open(ui->opt_db, advisory_ident(), &ui->store, &cause) != 0)
 		goto fail;
+	ui->lock_wait_ms = UI_LOCK_WAIT_FACTOR * store_busy_ms(ui->store);
 	if ((ui->worker = worker_create(&cause)) == NULL)
 		goto fail;
 	if (pipe(sigpipe_fds) != 0) {
@@ -227,15 +243,41 @@ ui_main(int argc, char **argv)
 	ui->dirty = 1;
 	ui_loop(ui);
 
-	/* Orderly teardown: finish a running answer as cancelled. */
+	/*
+	 * Orderly teardown: wait for final saves still kept out by a lock
+	 * (as long as the user lets us), finish a running answer as
+	 * cancelled, and say what could not be saved: the exit status
+	 * then says so too.
+	 */
+	ui_quit_saves(ui);
 	if (session_running(ui->session))
 		worker_cancel(ui->worker);
-	session_free(ui->session);
+	lost = session_close(ui->session, &cause);
 	ui->session = NULL;
 	input_free();
 	ui_draw_end();
 	ui_stderr(0);
 	code = ui->exit_code;
+	if (lost > 0) {
+		ui->unsaved += lost;
+		free(ui->unsaved_cause);
+		ui->unsaved_cause = cause;
+		cause = NULL;
+	}
+	if (ui->ask_text != NULL || ui->send_after != NULL) {
+		fprintf(stderr, "medchat: the last question was not saved "
+		    "(%s)\n", ui->ask_text != NULL ? "the database was locked "
+		    "by another process" : "it waited for the answer before "
+		    "it to be saved");
+		code = code != 0 ? code : 1;
+	}
+	if (ui->unsaved > 0) {
+		fprintf(stderr, "medchat: %d answer%s of this session %s not "
+		    "saved: %s\n", ui->unsaved, ui->unsaved == 1 ? "" : "s",
+		    ui->unsaved == 1 ? "was" : "were", ui->unsaved_cause != NULL ?
+		    ui->unsaved_cause : "?");
+		code = code != 0 ? code : 1;
+	}
 	ui_free(ui);
 	return code;
 
@@ -266,9 +308,13 @@ ui_free(struct ui *ui)
 	free(ui->opt_remote_model);
 	free(ui->opt_models_dir);
 	free(ui->send_after);
+	free(ui->ask_text);
+	free(ui->unsaved_cause);
 	free(ui->opt_db);
 	free(ui->opt_template);
 	free(ui->data_dir);
+	mscan_stop(ui->default_scan);
+	mscan_event_free(ui->default_events);
 	free(ui->models_dir);
 	free(ui->template_name);
 	free(ui->loading_path);
@@ -318,12 +364,15 @@ ui_startup_model(struct ui *ui)
 		return;
 	}
 	free(path);
-	if (models_find_default(ui, &path) == 0) {
-		ui_load_model(ui, path);
-		free(path);
-		return;
-	}
+	/* The first usable model found: on the scan thread (ui-models.c). */
 	ui->state = STATE_NOMODEL;
+	models_default_start(ui);
+}
+
+/* No model to load at start: say where models go. */
+void
+ui_no_model(struct ui *ui)
+{
 	ui_notice(ui,
 	    "No model is loaded.\n\n"
 	    "medchat answers with a local Meditron-7B model in GGUF format "
@@ -407,7 +456,7 @@ static void
 ui_loop(struct ui *ui)
 {
 	struct ui_screen *s;
-	struct pollfd	 pfd[5];
+	struct pollfd	 pfd[6];
 	unsigned char	 sigs[64];
 	ssize_t		 n, i;
 	int		 timeout;
@@ -429,11 +478,22 @@ ui_loop(struct ui *ui)
 		pfd[4].fd = session_fd(ui->session);
 		pfd[4].events = POLLIN;
 		pfd[4].revents = 0;
+		pfd[5].fd = models_default_fd(ui);
+		pfd[5].events = POLLIN;
+		pfd[5].revents = 0;
 		timeout = -1;
 		if (ui->state == STATE_LOADING ||
 		    ui->state == STATE_GENERATING)
 			timeout = 500;
-		if (poll(pfd, 5, timeout) < 0) {
+		if (ui->state == STATE_SAVING) {
+			/* The next try of the turn a lock keeps out. */
+			timeout = (int)((ui->ask_next - ui_now()) * 1000);
+			if (timeout < 0)
+				timeout = 0;
+			if (timeout > UI_ASK_RETRY_MS)
+				timeout = UI_ASK_RETRY_MS;
+		}
+		if (poll(pfd, 6, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -465,6 +525,8 @@ ui_loop(struct ui *ui)
 			ui_events(ui);
 		if (pfd[4].revents & POLLIN)
 			ui_saved(ui);
+		if (pfd[5].revents & POLLIN)
+			models_default_ready(ui);
 		/* (Unless the events or keys above closed that screen.) */
 		if ((pfd[3].revents & POLLIN) &&
 		    (s = ui_screen_polled(ui)) != NULL &&
@@ -475,8 +537,68 @@ ui_loop(struct ui *ui)
 			ui->exit_code = 1;
 		} else if (pfd[0].revents & POLLIN)
 			ui_read_keys(ui);
+		/* After the keys: they are echoed whatever the store does. */
+		if (ui->state == STATE_SAVING && !ui->quit &&
+		    ui_now() >= ui->ask_next)
+			ui_ask_retry(ui);
 		if (ui->state == STATE_GENERATING || ui->state == STATE_LOADING)
 			ui->dirty = 1;	/* tok/s and progress */
+	}
+}
+
+/*
+ * Quitting while final saves are still tried again because another
+ * process holds the write lock: say so on the screen and wait for them,
+ * up to ui->lock_wait_ms, unless C-c, Esc or a signal says not to.  Not
+ * after a signal or with the terminal gone (ui->exit_code set): those
+ * quit at once.  What is still not saved then, ui_main reports.
+ */
+static void
+ui_quit_saves(struct ui *ui)
+{
+	struct pollfd	 pfd[3];
+	unsigned char	 sigs[64];
+	double		 until;
+	ssize_t		 n, i;
+	int		 c, stop = 0;
+
+	if (ui->exit_code != 0 || session_saving(ui->session) == 0)
+		return;
+	ui_screen_home(ui);
+	until = ui_now() + ui->lock_wait_ms / 1000.0;
+	while (!stop && session_saving(ui->session) > 0 && ui_now() < until) {
+		ui_message(ui, 1, "quitting: the last answer is not saved yet, "
+		    "the database is locked by another process; waiting %d s "
+		    "more (C-c quits without it)", (int)(until - ui_now() +
+		    0.999));
+		ui_redraw(ui);
+		pfd[0].fd = STDIN_FILENO;
+		pfd[1].fd = sigpipe_fds[0];
+		pfd[2].fd = session_fd(ui->session);
+		for (i = 0; i < 3; i++) {
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, 3, 250) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			stop = 1;
+		else if (pfd[0].revents & POLLIN) {
+			while ((c = getch()) != ERR) {
+				if (c == 3 || c == 27)
+					stop = 1;
+			}
+		}
+		while ((n = read(sigpipe_fds[0], sigs, sizeof sigs)) > 0) {
+			for (i = 0; i < n; i++) {
+				if (sigs[i] == SIGWINCH || sigs[i] == SIGCONT)
+					ui_resize(ui);
+				else
+					stop = 1;
+			}
+		}
+		if (pfd[2].revents & POLLIN)
+			ui_saved(ui);
 	}
 }
 
@@ -689,6 +811,7 @@ ui_load_model(struct ui *ui, const char *path)
 	if (ui->state == STATE_GENERATING) {
 		worker_cancel(ui->worker);
 	}
+	ui_ask_drop(ui, NULL);
 	if (ui->model != NULL) {
 		free(ui->prev_model);
 		ui->prev_model = xstrdup(ui->model->path);
@@ -736,6 +859,12 @@ ui_send(struct ui *ui, const char *text)
 	}
 	if (ui->state == STATE_LOADING) {
 		ui_message(ui, 1, "the model is still loading");
+		input_set_line(text);
+		return;
+	}
+	if (ui->state == STATE_SAVING) {
+		ui_message(ui, 1, "the last question is not saved yet (the "
+		    "database is locked by another process): Esc gives it up");
 		input_set_line(text);
 		return;
 	}
@@ -793,9 +922,113 @@ ui_send(struct ui *ui, const char *text)
  * Start answering: question (saved now under parent, then shown), or
  * with question NULL the committed user message parent again.  0, or -1
  * and *cause when the question could not be saved (nothing changed).
+ * While another process holds the database's write lock the turn waits
+ * for it without blocking (STATE_SAVING): the question is shown as being
+ * saved and ui_ask_retry tries again from the loop.
  */
 static int
 ui_generate(struct ui *ui, int64_t parent, const char *question,
+    char **cause)
+{
+	size_t	k;
+	double	now;
+	int	rc;
+
+	if ((rc = ui_begin(ui, parent, question, -1, cause)) <= 0)
+		return rc;
+	free(*cause);
+	*cause = NULL;
+	now = ui_now();
+	ui->ask_text = question != NULL ? xstrdup(question) : NULL;
+	ui->ask_parent = parent;
+	ui->ask_msg = -1;
+	if (question != NULL) {
+		k = chat_add(ui->chat, CHAT_USER, question);
+		chat_set_status(ui->chat, k, CHAT_SAVING);
+		ui->ask_msg = (long)k;
+	}
+	ui->ask_prev = ui->state;
+	ui->ask_until = now + ui->lock_wait_ms / 1000.0;
+	ui->ask_next = now + UI_ASK_RETRY_MS / 1000.0;
+	ui->state = STATE_SAVING;
+	ui->chatview.follow = 1;
+	ui->dirty = 1;
+	return 0;
+}
+
+/*
+ * The turn of STATE_SAVING once more: started, still kept out by the
+ * lock (tried again at ui->ask_next), or given up at ui->ask_until or on
+ * another failure.
+ */
+static void
+ui_ask_retry(struct ui *ui)
+{
+	char	*cause = NULL, *why;
+	int	 rc;
+
+	rc = ui_begin(ui, ui->ask_parent, ui->ask_text, ui->ask_msg, &cause);
+	if (rc == 0) {
+		free(ui->ask_text);
+		ui->ask_text = NULL;
+		ui->ask_msg = -1;
+		return;
+	}
+	if (rc > 0 && ui_now() < ui->ask_until) {
+		free(cause);
+		ui->ask_next = ui_now() + UI_ASK_RETRY_MS / 1000.0;
+		return;
+	}
+	if (rc > 0)
+		xasprintf(&why, "the database stayed locked by another process "
+		    "for %d s", (ui->lock_wait_ms + 999) / 1000);
+	else
+		why = xstrdup(cause);
+	ui_ask_drop(ui, why);
+	free(why);
+	free(cause);
+}
+
+/*
+ * Give the turn of STATE_SAVING up (why NULL: the user did): the question
+ * is marked not saved and goes back to the input line unless something
+ * was typed there meanwhile.
+ */
+void
+ui_ask_drop(struct ui *ui, const char *why)
+{
+	int	back;
+
+	if (ui->state != STATE_SAVING)
+		return;
+	if (ui->ask_msg >= 0 && (size_t)ui->ask_msg < ui->chat->n)
+		chat_set_status(ui->chat, (size_t)ui->ask_msg, CHAT_UNSAVED);
+	back = ui->ask_text != NULL && input_empty();
+	if (back)
+		input_set_line(ui->ask_text);
+	ui->state = ui->ask_prev;
+	if (ui->ask_text == NULL)
+		ui_message(ui, 1, "the answer was not started: %s",
+		    why != NULL ? why : "given up");
+	else
+		ui_message(ui, 1, "the question was not saved: %s; nothing was "
+		    "generated%s", why != NULL ? why : "given up", back ?
+		    " (it is back in the input)" : "");
+	free(ui->ask_text);
+	ui->ask_text = NULL;
+	ui->ask_msg = -1;
+	ui->dirty = 1;
+}
+
+/*
+ * Save the turn (question under parent, or parent answered again with
+ * question NULL) and start the worker on it.  qmsg is the question's
+ * chat index when it is already shown (STATE_SAVING), else -1 (added
+ * here once saved).  0; 1 and *cause when another process's write lock
+ * kept the turn out (nothing changed: try again); -1 and *cause.
+ */
+static int
+ui_begin(struct ui *ui, int64_t parent, const char *question, long qmsg,
     char **cause)
 {
 	struct engine_msg	*msgs;
@@ -804,7 +1037,7 @@ ui_generate(struct ui *ui, int64_t parent, const char *question,
 	const char		**texts;
 	int64_t			*ids, qid;
 	long			*idx;
-	int			*roles, n, i;
+	int			*roles, n, i, rc;
 	size_t			 k;
 
 	memset(&t, 0, sizeof t);
@@ -841,18 +1074,22 @@ ui_generate(struct ui *ui, int64_t parent, const char *question,
 	t.set = &ui->set;
 	t.ctx_ids = ids;
 	t.n_ctx = n;
-	if (session_begin(ui->session, &t, &qid, cause) != 0) {
+	if ((rc = session_begin(ui->session, &t, &qid, cause)) != 0) {
 		free(msgs);
 		free(ids);
 		free(idx);
 		free(roles);
 		free(texts);
-		return -1;
+		return rc > 0 ? 1 : -1;
 	}
 	ui->chat->conv_id = session_conv_id(ui->session);
 	if (question != NULL) {
-		k = chat_add(ui->chat, CHAT_USER, question);
+		if (qmsg >= 0 && (size_t)qmsg < ui->chat->n)
+			k = (size_t)qmsg;
+		else
+			k = chat_add(ui->chat, CHAT_USER, question);
 		ui->chat->msgs[k].id = qid;
+		chat_set_status(ui->chat, k, CHAT_COMPLETE);
 	}
 	ui->gen_msg = (long)chat_add(ui->chat, CHAT_ASSISTANT, "");
 	chat_set_status(ui->chat, (size_t)ui->gen_msg, CHAT_STREAMING);
@@ -889,7 +1126,9 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 	    "generation failed") : NULL, &st, &id, &cause);
 	if (rc < 0) {
 		ui_message(ui, 1, "%s", cause);
-		free(cause);
+		ui->unsaved++;
+		free(ui->unsaved_cause);
+		ui->unsaved_cause = cause;
 	}
 	if (ui->gen_msg >= 0 && (size_t)ui->gen_msg < ui->chat->n) {
 		ui->chat->msgs[ui->gen_msg].id = id;
@@ -942,7 +1181,7 @@ ui_saved(struct ui *ui)
 	int64_t		 id = 0;
 	unsigned	 ticket = 0;
 	size_t		 i;
-	int		 rc;
+	int		 rc, failed = 0, back;
 
 	while ((rc = session_saved(ui->session, &ticket, &id, &cause)) != 0) {
 		for (i = 0; i < ui->chat->n; i++) {
@@ -954,17 +1193,30 @@ ui_saved(struct ui *ui)
 		}
 		if (rc < 0) {
 			ui_message(ui, 1, "the answer was not saved: %s", cause);
-			free(cause);
+			ui->unsaved++;
+			free(ui->unsaved_cause);
+			ui->unsaved_cause = cause;
 			cause = NULL;
+			failed = 1;
 		}
 		ui->dirty = 1;
 	}
-	if (ui->send_after != NULL && session_saving(ui->session) == 0) {
-		text = ui->send_after;
-		ui->send_after = NULL;
+	if (ui->send_after == NULL || session_saving(ui->session) > 0 ||
+	    ui->quit)
+		return;
+	text = ui->send_after;
+	ui->send_after = NULL;
+	/* Under an answer that is not in the store it would be misplaced. */
+	if (failed) {
+		back = input_empty();
+		if (back)
+			input_set_line(text);
+		ui_message(ui, 1, "the answer was not saved: %s; the question "
+		    "after it was not sent%s", ui->unsaved_cause,
+		    back ? " (it is back in the input)" : "");
+	} else
 		ui_send(ui, text);
-		free(text);
-	}
+	free(text);
 }
 
 /* /regen: answer the last question again, keeping the old answer. */
@@ -979,6 +1231,11 @@ ui_regenerate(struct ui *ui, char **cause)
 	}
 	if (ui->model == NULL || ui->state == STATE_LOADING) {
 		xasprintf(cause, "no model loaded");
+		return -1;
+	}
+	if (ui->state == STATE_SAVING) {
+		xasprintf(cause, "the last turn is not saved yet (the database "
+		    "is locked by another process): Esc gives it up");
 		return -1;
 	}
 	u = chat_last(ui->chat, CHAT_USER);
@@ -1001,6 +1258,7 @@ ui_regenerate(struct ui *ui, char **cause)
 void
 ui_new_conversation(struct ui *ui)
 {
+	ui_ask_drop(ui, NULL);
 	if (ui->state == STATE_GENERATING) {
 		/* The answer is still finished in the store when DONE comes. */
 		worker_cancel(ui->worker);
@@ -1079,6 +1337,11 @@ ui_resume(struct ui *ui, int64_t conv, char **cause)
 {
 	if (ui->state == STATE_GENERATING) {
 		xasprintf(cause, "still answering: Esc stops it");
+		return -1;
+	}
+	if (ui->state == STATE_SAVING) {
+		xasprintf(cause, "the last question is not saved yet (the "
+		    "database is locked by another process): Esc gives it up");
 		return -1;
 	}
 	if (ui_load_conversation(ui, ui->chat, conv, NULL, cause) != 0)

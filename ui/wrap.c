@@ -23,7 +23,8 @@ static int	 wrap_width(const char *, size_t);
  * an invalid byte), with *cp its code point (U+FFFD for an invalid
  * byte) and *cw its columns by the rules that wrapping, drawing and the
  * editor's cursor share: a tab is 1 (drawn as a space), an invalid byte
- * 1, anything else utf8_cpwidth.
+ * 1, a character that utf8_cp_safe() keeps off the terminal 1 (drawn as
+ * U+FFFD), anything else utf8_cpwidth.
  */
 int
 wrap_char(const char *s, size_t n, uint32_t *cp, int *cw)
@@ -34,7 +35,7 @@ wrap_char(const char *s, size_t n, uint32_t *cp, int *cw)
 		*cw = 1;
 		return 1;
 	}
-	*cw = *cp == '\t' ? 1 : utf8_cpwidth(*cp);
+	*cw = *cp == '\t' || !utf8_cp_safe(*cp) ? 1 : utf8_cpwidth(*cp);
 	return l;
 }
 

@@ -165,7 +165,8 @@ chat_context(const struct chat *c, int **roles, const char ***texts,
 	}
 	for (i = 0; i < c->n; i++) {
 		m = &c->msgs[i];
-		if (m->superseded || m->status == CHAT_FAILED)
+		if (m->superseded || m->status == CHAT_FAILED ||
+		    m->status == CHAT_SAVING || m->status == CHAT_UNSAVED)
 			continue;
 		if (m->role != CHAT_USER && m->role != CHAT_ASSISTANT)
 			continue;

@@ -26,6 +26,11 @@ enum chat_status {
 	CHAT_STOPPED,		/* cancelled by the user */
 	CHAT_INTERRUPTED,	/* found partial in the store */
 	CHAT_FAILED,		/* the engine reported an error */
+	CHAT_SAVING,		/* a question another process's write lock
+				   keeps out of the store for now: not sent
+				   to the model yet */
+	CHAT_UNSAVED,		/* a question that could not be saved:
+				   never sent */
 };
 
 struct chat_msg {
@@ -70,8 +75,8 @@ void		 chat_supersede(struct chat *, size_t i);
 long		 chat_last(const struct chat *, enum chat_role);
 /*
  * Build the list the engine gets: the system message (if not empty), then
- * user and assistant messages that are not superseded, notices, or
- * failed.  Returns the count; *roles, *texts and *idx (the message index
+ * user and assistant messages that are not superseded, notices, failed,
+ * or questions not saved (CHAT_SAVING, CHAT_UNSAVED).  Returns the count; *roles, *texts and *idx (the message index
  * of each, -1 for the system message) are arrays the caller frees (texts
  * point into the chat and stay valid until it changes).
  */

@@ -12,6 +12,15 @@
  * least every STORE_STREAM_FLUSH_MS while an answer runs, so text that
  * arrived before a pause in the tokens, or while the database was
  * locked, is saved without waiting for the next piece.
+ *
+ * A finish nobody waits for that fails on another process's lock (after
+ * the connection's busy timeout) stays at the head of the list and is
+ * tried again every PERSIST_RETRY_MS until it is saved or until
+ * PERSIST_RETRY_FOR_MS have passed since it was requested; the answers
+ * ended after it wait, so they are still finished in order.  Quitting
+ * (persist_free) gives each ended answer one last try, which does not
+ * wait for a lock that already kept it out, and counts those that were
+ * not saved.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -25,6 +34,9 @@
 #include "jobq.h"
 #include "persist.h"
 #include "xmalloc.h"
+
+#define PERSIST_RETRY_MS	1000	/* between tries of a locked finish */
+#define PERSIST_RETRY_FOR_MS	180000	/* how long it is tried again */
 
 struct persist {
 	struct store		*s;
@@ -42,6 +54,11 @@ struct persist {
 	struct persist_fin	*fin, *fin_last;
 	struct jobq		 done;		/* finished without a waiter */
 	unsigned		 tickets;
+	int			 retry_for;	/* ms, persist_set_retry */
+	int			 busy_ms;	/* the connection's own */
+	/* Ended answers not saved that no result reported (quitting): */
+	int			 lost;
+	char			*lost_cause;
 };
 
 /* An ended answer: its last text and final state, then the result. */
@@ -56,6 +73,9 @@ struct persist_fin {
 	int			 wait;		/* persist_end waits for it */
 	int			 ended;
 	unsigned		 ticket;
+	int64_t			 since;		/* monotonic ms of the end */
+	int64_t			 retry_at;	/* ... of its next try */
+	int			 tries;
 	int			 rc;
 	int64_t			 id;
 	char			*cause;
@@ -67,6 +87,37 @@ static struct persist_fin *persist_fin_push(struct persist *,
 		    enum store_status, const char *);
 static void	 persist_fin_run(struct persist *, struct persist_fin *);
 static void	 persist_fin_free(void *);
+static int64_t	 persist_now(void);
+static void	 persist_until(struct persist *, int64_t);
+
+/* The monotonic clock in milliseconds. */
+static int64_t
+persist_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait (locked) on the condition until the monotonic time at, at most. */
+static void
+persist_until(struct persist *p, int64_t at)
+{
+	struct timespec	ts;
+	int64_t		ms = at - persist_now();
+
+	if (ms <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+}
 
 struct persist *
 persist_create(const char *path, const struct store_advisory *adv,
@@ -75,10 +126,12 @@ persist_create(const char *path, const struct store_advisory *adv,
 	struct persist	*p;
 
 	p = xcalloc(1, sizeof *p);
+	p->retry_for = PERSIST_RETRY_FOR_MS;
 	if (store_open(path, adv, &p->s, cause) != 0) {
 		free(p);
 		return NULL;
 	}
+	p->busy_ms = store_busy_ms(p->s);
 	if (jobq_init(&p->done, offsetof(struct persist_fin, next), 1,
 	    cause) != 0) {
 		store_close(p->s);
@@ -99,11 +152,14 @@ persist_create(const char *path, const struct store_advisory *adv,
 	return p;
 }
 
-void
-persist_free(struct persist *p)
+int
+persist_free(struct persist *p, char **cause)
 {
+	struct persist_fin	*f;
+	int			 lost;
+
 	if (p == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&p->mu);
 	p->quit = 1;
 	pthread_cond_broadcast(&p->cv);
@@ -111,11 +167,37 @@ persist_free(struct persist *p)
 	pthread_join(p->thread, NULL);
 	store_stream_free(p->ss);
 	buf_free(&p->queue);
+	/* Results nobody read: the ones not saved are lost too. */
+	while ((f = p->done.head) != NULL) {
+		p->done.head = f->next;
+		if (f->rc != 0) {
+			p->lost++;
+			free(p->lost_cause);
+			p->lost_cause = f->cause;
+			f->cause = NULL;
+		}
+		persist_fin_free(f);
+	}
+	p->done.last = NULL;
 	jobq_destroy(&p->done, persist_fin_free);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	store_close(p->s);
+	lost = p->lost;
+	if (lost > 0 && cause != NULL)
+		*cause = p->lost_cause;
+	else
+		free(p->lost_cause);
 	free(p);
+	return lost;
+}
+
+void
+persist_set_retry(struct persist *p, int ms)
+{
+	pthread_mutex_lock(&p->mu);
+	p->retry_for = ms > 0 ? ms : 0;
+	pthread_mutex_unlock(&p->mu);
 }
 
 void
@@ -184,6 +266,7 @@ persist_fin_push(struct persist *p, enum store_status status,
 	buf_truncate(&p->queue, 0);
 	f->status = status;
 	f->error = error != NULL ? xstrdup(error) : NULL;
+	f->since = f->retry_at = persist_now();
 	f->ticket = ++p->tickets;
 	if (f->ticket == 0)
 		f->ticket = ++p->tickets;
@@ -293,12 +376,19 @@ persist_done(struct persist *p, unsigned *ticket, int64_t *id, char **cause)
 	return rc;
 }
 
-/* Wait (locked) for queued text, an end, quit, or the flush interval. */
+/*
+ * Wait (locked) for queued text, an end, quit, or the flush interval;
+ * an ended answer waiting to be tried again, for its time (or quit).
+ */
 static void
 persist_wait(struct persist *p)
 {
 	struct timespec	ts;
 
+	if (p->fin != NULL && !p->quit) {
+		persist_until(p, p->fin->retry_at);
+		return;
+	}
 	if (p->quit || p->fin != NULL || (p->ss != NULL && p->queue.len > 0))
 		return;
 	if (p->ss == NULL) {
@@ -314,22 +404,38 @@ persist_wait(struct persist *p)
 	pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 }
 
-/* Save an ended answer's last text and finish it (unlocked). */
+/*
+ * Save an ended answer's last text and finish it (unlocked).  A finish
+ * nobody waits for that another process's lock kept out stays at the
+ * head of the list, to be tried again at f->retry_at (see the top).
+ */
 static void
 persist_fin_run(struct persist *p, struct persist_fin *f)
 {
-	char	*cause = NULL;
-	int	 wait;
+	unsigned long	 locks = store_lock_failures(p->s);
+	char		*cause = NULL;
+	int		 wait, quit;
 
-	/* A failed save keeps the text: the finish tries it again. */
+	/* A failed save keeps the text (in f->ss): the finish tries it. */
 	if (f->text.len > 0 && store_stream_append(f->ss, f->text.data,
 	    f->text.len, &cause) != 0) {
 		free(cause);
 		cause = NULL;
 	}
+	buf_truncate(&f->text, 0);
 	f->rc = store_stream_finish(f->ss, f->status, f->error, f->prov,
 	    &f->id, &f->cause);
 	pthread_mutex_lock(&p->mu);
+	if (f->rc != 0 && !f->wait && !p->quit &&
+	    store_lock_failures(p->s) != locks &&
+	    persist_now() - f->since < p->retry_for) {
+		free(f->cause);
+		f->cause = NULL;
+		f->retry_at = persist_now() + PERSIST_RETRY_MS;
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	quit = p->quit;
 	if ((p->fin = f->next) == NULL)
 		p->fin_last = NULL;
 	f->next = NULL;
@@ -339,7 +445,18 @@ persist_fin_run(struct persist *p, struct persist_fin *f)
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
-	if (!wait)
+	if (wait)
+		return;
+	/* Quitting, nobody reads the results: count the lost ones. */
+	if (quit) {
+		if (f->rc != 0) {
+			p->lost++;
+			free(p->lost_cause);
+			p->lost_cause = f->cause;
+			f->cause = NULL;
+		}
+		persist_fin_free(f);
+	} else
 		jobq_push(&p->done, f);
 }
 
@@ -356,8 +473,18 @@ persist_main(void *arg)
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		persist_wait(p);
-		/* Ended answers first, in order; quitting finishes them. */
+		/*
+		 * Ended answers first, in order; quitting finishes them,
+		 * one last try each, which does not wait for a lock when
+		 * one kept it out before (the caller waited as long as it
+		 * would).
+		 */
 		if ((f = p->fin) != NULL) {
+			if (!p->quit && f->retry_at > persist_now())
+				continue;
+			store_set_busy_ms(p->s, p->quit && f->tries > 0 ? 0 :
+			    p->busy_ms);
+			f->tries++;
 			pthread_mutex_unlock(&p->mu);
 			persist_fin_run(p, f);
 			pthread_mutex_lock(&p->mu);

@@ -7,7 +7,10 @@
  * database stays locked.  Only the first piece (the answer's row must
  * exist once anything was shown) and the end of an answer wait for the
  * database (its normal busy timeout); the end says whether it was saved.
- * Used by the session (session.c), one writer per session.
+ * An end nobody waits for (persist_end_async) that another process's
+ * lock kept out is tried again in the background, every second for up
+ * to three minutes, before it is reported not saved.  Used by the
+ * session (session.c), one writer per session.
  */
 #ifndef PERSIST_H
 #define PERSIST_H
@@ -26,8 +29,20 @@ struct persist;
  */
 struct persist	*persist_create(const char *path,
 		    const struct store_advisory *adv, char **cause);
-/* Stop the thread and close the connection (after persist_end). */
-void		 persist_free(struct persist *);
+/*
+ * Stop the thread and close the connection.  Ended answers still being
+ * tried again get one last try that does not wait for the lock (others
+ * their first, as usual).  Returns the number of ended answers that
+ * were not saved and whose result nobody took (persist_done), with
+ * *cause (may be NULL; caller frees) the last one's reason when it is
+ * not 0.
+ */
+int		 persist_free(struct persist *, char **cause);
+/*
+ * How long (ms) a final save that another process's lock keeps out is
+ * tried again after persist_end_async (180000; 0: not at all).
+ */
+void		 persist_set_retry(struct persist *, int ms);
 
 /* Start an answer (a store_stream over the writer's connection). */
 void		 persist_begin(struct persist *, int64_t conv, int64_t parent,
@@ -55,8 +70,9 @@ void		 persist_set_nowait(struct persist *, int on);
 /*
  * Finish the running answer without waiting, taking over *prov (zeroed;
  * NULL keeps the one given at begin).  A new answer may begin at once:
- * the thread finishes ended answers in order first.  The ticket (never
- * 0) that persist_done reports, or 0 when no answer was running.
+ * the thread finishes ended answers in order first (one being tried
+ * again holds up the ones after it).  The ticket (never 0) that
+ * persist_done reports, or 0 when no answer was running.
  */
 unsigned	 persist_end_async(struct persist *, enum store_status,
 		    const char *error, struct store_prov *prov);

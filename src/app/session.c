@@ -17,7 +17,9 @@
  * of its own (persist.c), so a database locked by another process holds
  * up neither generation nor the keyboard: the saves wait in the
  * background, and only the end of the answer waits for the database and
- * says whether it was saved.  A process killed between 3 and 4 leaves a
+ * says whether it was saved.  In the async mode (the TUI) nothing waits:
+ * the question is written without waiting for a lock (the caller tries
+ * again), and the end is tried again in the background.  A process killed between 3 and 4 leaves a
  * 'streaming' row that the next store_open marks 'interrupted'.  The session runs on the thread
  * that owns the store; the engine's thread only produces the pieces.
  */
@@ -34,10 +36,10 @@
 
 #include "advisory.h"
 #include "buf.h"
+#include "jsonx.h"
 #include "modelid.h"
 #include "persist.h"
 #include "session.h"
-#include "sjson.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -70,10 +72,9 @@ struct session {
 	int			 n;
 };
 
-static void	 session_put_float(struct buf *, const char *, float);
-static void	 session_put_key(struct buf *, const char *);
 static char	*session_dup(const char *);
 static void	 session_stop(struct session *);
+static void	 session_writer(struct session *);
 static int	 session_finish(struct session *, enum store_status,
 		    const char *, struct store_prov *, int64_t *,
 		    char **);
@@ -91,7 +92,7 @@ static int	 session_consent(struct session *, const struct session_opts *,
 		    const struct backend_info *, char **);
 static int	 session_ask_line(const char *, const char *);
 static void	 session_sent_seed(struct store_prov *, const char *);
-static int	 session_param(const struct sjson *, const char *, double,
+static int	 session_param(const struct jsonx_doc *, const char *, double,
 		    double, double *);
 static int	 session_history(struct session *, const struct session_opts *,
 		    const char *, const char *, int64_t **, int64_t *, char **);
@@ -133,125 +134,88 @@ session_getopt(struct session_opts *o, int ch, const char *arg)
 
 /* ---- parameters ------------------------------------------------------ */
 
-/* ,"key": (the comma unless first). */
-static void
-session_put_key(struct buf *b, const char *key)
-{
-	if (b->len > 1)
-		buf_putc(b, ',');
-	sjson_put_string(b, key);
-	buf_putc(b, ':');
-}
-
-/* "key":f in the fewest digits that read back as the same float. */
-static void
-session_put_float(struct buf *b, const char *key, float f)
-{
-	char	t[32];
-	int	p;
-
-	for (p = 6; p < 9; p++) {
-		snprintf(t, sizeof t, "%.*g", p, (double)f);
-		if ((float)strtod(t, NULL) == f)
-			break;
-	}
-	if (p == 9)
-		snprintf(t, sizeof t, "%.9g", (double)f);
-	session_put_key(b, key);
-	buf_puts(b, t);
-}
-
 char *
 session_params_json(const struct settings *st, const char *kernels)
 {
-	struct buf	b = BUF_INIT;
+	json_t	*o = jsonx_object();
+	char	*s;
 
-	buf_putc(&b, '{');
-	session_put_float(&b, "temp", st->s.temp);
-	session_put_key(&b, "top_k");
-	buf_printf(&b, "%d", st->s.top_k);
-	session_put_float(&b, "top_p", st->s.top_p);
-	session_put_float(&b, "min_p", st->s.min_p);
-	session_put_float(&b, "repeat_penalty", st->s.repeat_penalty);
-	session_put_key(&b, "repeat_last_n");
-	buf_printf(&b, "%d", st->s.repeat_last_n);
-	session_put_key(&b, "max_tokens");
-	buf_printf(&b, "%d", st->s.max_tokens);
+	jsonx_set(o, "temp", jsonx_float(st->s.temp));
+	jsonx_set(o, "top_k", json_integer(st->s.top_k));
+	jsonx_set(o, "top_p", jsonx_float(st->s.top_p));
+	jsonx_set(o, "min_p", jsonx_float(st->s.min_p));
+	jsonx_set(o, "repeat_penalty", jsonx_float(st->s.repeat_penalty));
+	jsonx_set(o, "repeat_last_n", json_integer(st->s.repeat_last_n));
+	jsonx_set(o, "max_tokens", json_integer(st->s.max_tokens));
 	/*
 	 * The seed only where it means something: a conversation's fixed
 	 * seed.  An answer's seed is its provenance's own field (once).
 	 */
-	if (st->seed_fixed && kernels == NULL) {
-		session_put_key(&b, "seed");
-		buf_printf(&b, "%llu", (unsigned long long)st->s.seed);
-	}
-	session_put_key(&b, "seed_fixed");
-	buf_printf(&b, "%d", st->seed_fixed != 0);
-	session_put_key(&b, "ctx");
-	buf_printf(&b, "%d", st->n_ctx);
+	if (st->seed_fixed && kernels == NULL)
+		jsonx_set(o, "seed", jsonx_uint64_new(st->s.seed));
+	jsonx_set(o, "seed_fixed", json_integer(st->seed_fixed != 0));
+	jsonx_set(o, "ctx", json_integer(st->n_ctx));
 	if (kernels != NULL) {
-		session_put_key(&b, "engine");
-		sjson_put_string(&b, PACKAGE_VERSION);
-		session_put_key(&b, "kernels");
-		sjson_put_string(&b, kernels);
+		jsonx_set(o, "engine", jsonx_string(PACKAGE_VERSION));
+		jsonx_set(o, "kernels", jsonx_string(kernels));
 	}
-	buf_putc(&b, '}');
-	return buf_detach(&b);
+	s = jsonx_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
 }
 
 /* Member key as a double in [lo, hi]: 0 and *out, or -1. */
 static int
-session_param(const struct sjson *o, const char *key, double lo, double hi,
-    double *out)
+session_param(const struct jsonx_doc *d, const char *key, double lo,
+    double hi, double *out)
 {
-	double	d;
+	double	x;
 
-	if (sjson_double(sjson_get(o, key), &d) != 0 || !isfinite(d) ||
-	    d < lo || d > hi)
+	if (jsonx_double(d, json_object_get(d->root, key), &x) != 0 ||
+	    x < lo || x > hi)
 		return -1;
-	*out = d;
+	*out = x;
 	return 0;
 }
 
 int
 session_params_read(struct settings *st, const char *json)
 {
-	struct sjson	*o;
+	struct jsonx_doc d;
 	struct settings	 t = *st;
-	double		 d;
+	double		 x;
 	uint64_t	 seed;
 	char		*cause = NULL;
 
-	if (json == NULL || sjson_parse(json, strlen(json), &o, &cause) != 0) {
+	if (json == NULL || jsonx_parse(&d, json, strlen(json), &cause) != 0 ||
+	    !json_is_object(d.root)) {
 		free(cause);
+		if (json != NULL)
+			jsonx_free(&d);
 		return -1;
 	}
-	if (o->type != SJSON_OBJECT) {
-		sjson_free(o);
-		return -1;
-	}
-	if (session_param(o, "temp", 0, 5, &d) == 0)
-		t.s.temp = (float)d;
-	if (session_param(o, "top_k", 0, 1000, &d) == 0 && d == floor(d))
-		t.s.top_k = (int)d;
-	if (session_param(o, "top_p", 0, 1, &d) == 0)
-		t.s.top_p = (float)d;
-	if (session_param(o, "min_p", 0, 1, &d) == 0)
-		t.s.min_p = (float)d;
-	if (session_param(o, "repeat_penalty", 0.5, 3, &d) == 0)
-		t.s.repeat_penalty = (float)d;
-	if (session_param(o, "max_tokens", -1, 1000000, &d) == 0 &&
-	    d == floor(d))
-		t.s.max_tokens = (int)d;
-	if (session_param(o, "seed_fixed", 1, 1, &d) == 0 &&
-	    sjson_uint64(sjson_get(o, "seed"), &seed) == 0) {
+	if (session_param(&d, "temp", 0, 5, &x) == 0)
+		t.s.temp = (float)x;
+	if (session_param(&d, "top_k", 0, 1000, &x) == 0 && x == floor(x))
+		t.s.top_k = (int)x;
+	if (session_param(&d, "top_p", 0, 1, &x) == 0)
+		t.s.top_p = (float)x;
+	if (session_param(&d, "min_p", 0, 1, &x) == 0)
+		t.s.min_p = (float)x;
+	if (session_param(&d, "repeat_penalty", 0.5, 3, &x) == 0)
+		t.s.repeat_penalty = (float)x;
+	if (session_param(&d, "max_tokens", -1, 1000000, &x) == 0 &&
+	    x == floor(x))
+		t.s.max_tokens = (int)x;
+	if (session_param(&d, "seed_fixed", 1, 1, &x) == 0 &&
+	    jsonx_uint64(&d, json_object_get(d.root, "seed"), &seed) == 0) {
 		t.seed_fixed = 1;
 		t.s.seed = seed;
 	}
-	if (session_param(o, "ctx", 0, ENGINE_CTX_MAX, &d) == 0 &&
-	    d == floor(d))
-		t.n_ctx = (int)d;
-	sjson_free(o);
+	if (session_param(&d, "ctx", 0, ENGINE_CTX_MAX, &x) == 0 &&
+	    x == floor(x))
+		t.n_ctx = (int)x;
+	jsonx_free(&d);
 	*st = t;
 	return 0;
 }
@@ -361,12 +325,18 @@ session_stop(struct session *sn)
 void
 session_free(struct session *sn)
 {
-	int	i;
+	(void)session_close(sn, NULL);
+}
+
+int
+session_close(struct session *sn, char **cause)
+{
+	int	i, lost;
 
 	if (sn == NULL)
-		return;
+		return 0;
 	session_stop(sn);
-	persist_free(sn->pw);
+	lost = persist_free(sn->pw, cause);
 	buf_free(&sn->text);
 	store_prov_free(&sn->model);
 	free(sn->kernels);
@@ -377,16 +347,7 @@ session_free(struct session *sn)
 	if (sn->own_store)
 		store_close(sn->s);
 	free(sn);
-}
-
-int
-session_conv_ensure(struct session *sn, int64_t *conv, const char *system,
-    const char *tmpl, const struct settings *set, char **cause)
-{
-	if (*conv != 0)
-		return 0;
-	return session_conv_create(sn, system, tmpl, set, NULL, conv, NULL,
-	    cause);
+	return lost;
 }
 
 /*
@@ -423,8 +384,9 @@ session_begin(struct session *sn, const struct session_turn *t,
     int64_t *question_id, char **cause)
 {
 	struct settings	 used;
+	unsigned long	 locks;
 	int64_t		 parent = t->parent;
-	char		*pcause = NULL;
+	int		 busy, rc;
 
 	session_stop(sn);
 	if (t->conv == 0 && t->question == NULL) {
@@ -443,13 +405,25 @@ session_begin(struct session *sn, const struct session_turn *t,
 			    "(check the terminal's character encoding)");
 			return -1;
 		}
-		if (session_new_conv(sn, t, &parent, cause) != 0)
-			return -1;
-	} else {
-		sn->conv = t->conv;
-		if (session_label(sn, cause) != 0)
-			return -1;
 	}
+	/*
+	 * In the async mode (the TUI) this connection's writes do not wait
+	 * for another process's lock: the keyboard would wait with them.
+	 * Locked, 1 says to try again later; nothing was started, and what
+	 * was written (the label) is written again the same way.
+	 */
+	busy = sn->async ? store_set_busy_ms(sn->s, 0) : 0;
+	locks = store_lock_failures(sn->s);
+	if (t->question != NULL)
+		rc = session_new_conv(sn, t, &parent, cause);
+	else {
+		sn->conv = t->conv;
+		rc = session_label(sn, cause);
+	}
+	if (sn->async)
+		store_set_busy_ms(sn->s, busy);
+	if (rc != 0)
+		return sn->async && store_lock_failures(sn->s) != locks ? 1 : -1;
 	if (question_id != NULL)
 		*question_id = parent;
 
@@ -477,15 +451,7 @@ session_begin(struct session *sn, const struct session_turn *t,
 		    sizeof *sn->ctx_ids);
 		sn->n_ctx = t->n_ctx;
 	}
-	/* The answer is saved by a thread of its own where possible. */
-	if (!sn->pw_tried) {
-		sn->pw_tried = 1;
-		if ((sn->pw = persist_create(store_path(sn->s),
-		    advisory_ident(), &pcause)) == NULL)
-			free(pcause);
-		else if (sn->async)
-			persist_set_nowait(sn->pw, 1);
-	}
+	session_writer(sn);
 	if (sn->pw != NULL)
 		persist_begin(sn->pw, sn->conv, parent, &sn->prov);
 	else
@@ -600,10 +566,32 @@ session_emit(struct session *sn, const char *text, size_t len, char **cause)
 	return store_stream_append(sn->ss, text, len, cause);
 }
 
+/*
+ * Start the answer writer (persist.c) unless that was tried: answers are
+ * saved by a thread of their own where possible.
+ */
+static void
+session_writer(struct session *sn)
+{
+	char	*cause = NULL;
+
+	if (sn->pw_tried)
+		return;
+	sn->pw_tried = 1;
+	if ((sn->pw = persist_create(store_path(sn->s), advisory_ident(),
+	    &cause)) == NULL)
+		free(cause);
+	else if (sn->async)
+		persist_set_nowait(sn->pw, 1);
+}
+
 void
 session_set_async(struct session *sn, int on)
 {
 	sn->async = on;
+	/* Now: its connection is opened before any question is sent. */
+	if (on)
+		session_writer(sn);
 	if (sn->pw != NULL)
 		persist_set_nowait(sn->pw, on);
 }
@@ -748,11 +736,11 @@ session_sent_seed(struct store_prov *p, const char *request_json)
 static char *
 session_dropped_json(const struct session *sn, const struct engine_result *r)
 {
-	struct buf	b = BUF_INIT;
-	int64_t		id, lo = 0, hi = 0;
-	int		i, end;
+	json_t	*a = jsonx_array(), *run;
+	char	*s;
+	int64_t	 id, lo = 0, hi = 0;
+	int	 i, end;
 
-	buf_putc(&b, '[');
 	end = r->drop_first + r->n_dropped;
 	for (i = r->drop_first; i <= end; i++) {
 		id = i < end && i >= 0 && i < sn->n_ctx ? sn->ctx_ids[i] : 0;
@@ -760,50 +748,54 @@ session_dropped_json(const struct session *sn, const struct engine_result *r)
 			hi = id;
 			continue;
 		}
-		if (lo != 0) {
-			if (b.len > 1)
-				buf_putc(&b, ',');
-			if (lo == hi)
-				buf_printf(&b, "%lld", (long long)lo);
-			else
-				buf_printf(&b, "[%lld,%lld]", (long long)lo,
-				    (long long)hi);
+		if (lo != 0 && lo == hi)
+			jsonx_append(a, json_integer(lo));
+		else if (lo != 0) {
+			run = jsonx_array();
+			jsonx_append(run, json_integer(lo));
+			jsonx_append(run, json_integer(hi));
+			jsonx_append(a, run);
 		}
 		lo = hi = id;
 	}
-	buf_putc(&b, ']');
-	return buf_detach(&b);
+	s = jsonx_dump(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
 }
 
 long
 session_dropped_count(const char *json)
 {
-	struct sjson	*a;
-	const struct sjson *v;
+	struct jsonx_doc d;
+	const json_t	*v;
 	char		*cause = NULL;
 	int64_t		 lo, hi;
 	long		 n = 0;
 	size_t		 i;
 
-	if (json == NULL || sjson_parse(json, strlen(json), &a, &cause) != 0) {
+	if (json == NULL)
+		return -1;
+	if (jsonx_parse(&d, json, strlen(json), &cause) != 0) {
 		free(cause);
+		jsonx_free(&d);
 		return -1;
 	}
-	for (i = 0; a->type == SJSON_ARRAY && i < a->n && n >= 0; i++) {
-		v = a->items[i];
-		if (v->type == SJSON_NUMBER)
+	for (i = 0; json_is_array(d.root) && i < json_array_size(d.root) &&
+	    n >= 0; i++) {
+		v = json_array_get(d.root, i);
+		if (json_is_number(v))
 			n++;
-		else if (v->type == SJSON_ARRAY && v->n == 2 &&
-		    sjson_int64(v->items[0], &lo) == 0 &&
-		    sjson_int64(v->items[1], &hi) == 0 && lo <= hi &&
-		    hi - lo < 1000000000)
+		else if (json_is_array(v) && json_array_size(v) == 2 &&
+		    jsonx_int64(&d, json_array_get(v, 0), &lo) == 0 &&
+		    jsonx_int64(&d, json_array_get(v, 1), &hi) == 0 &&
+		    lo <= hi && hi - lo < 1000000000)
 			n += (long)(hi - lo + 1);
 		else
 			n = -1;
 	}
-	if (a->type != SJSON_ARRAY)
+	if (!json_is_array(d.root))
 		n = -1;
-	sjson_free(a);
+	jsonx_free(&d);
 	return n;
 }
 

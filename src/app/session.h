@@ -117,6 +117,13 @@ struct session_model {
 struct session	*session_create(struct store *s);
 /* Finish a running answer as stopped, then free.  NULL is ignored. */
 void		 session_free(struct session *);
+/*
+ * session_free, saying how many ended answers were not saved after all
+ * and were not reported by session_saved (async mode): one still tried
+ * again because of another process's lock gets a last try that does not
+ * wait for it.  *cause (may be NULL) the last one's reason when not 0.
+ */
+int		 session_close(struct session *, char **cause);
 /* The model answers come from from now on. */
 void		 session_set_model(struct session *,
 		    const struct session_model *);
@@ -129,15 +136,6 @@ void		 session_set_engine(struct session *,
  */
 void		 session_set_backend(struct session *,
 		    const struct backend_info *, const char *sha256);
-
-/*
- * Conversation *conv, created now if *conv is 0 with system, template
- * tmpl (NULL = the model's) and the parameters set, naming the model.
- * 0, or -1 and *cause.
- */
-int		 session_conv_ensure(struct session *, int64_t *conv,
-		    const char *system, const char *tmpl,
-		    const struct settings *set, char **cause);
 
 /* One turn. */
 struct session_turn {
@@ -171,6 +169,9 @@ struct session_turn {
  * UTF-8 is refused.  *question_id (may be NULL) gets the question's id,
  * session_conv_id() the conversation's.  A turn already running is
  * finished as stopped first.  0, or -1 and *cause (nothing started).
+ * In the async mode (session_set_async) the writes do not wait for
+ * another process's lock: 1 and *cause when it holds one (nothing
+ * started: call again later, with the same turn).
  */
 int		 session_begin(struct session *, const struct session_turn *t,
 		    int64_t *question_id, char **cause);
@@ -228,13 +229,16 @@ int		 session_end_prov(struct session *,
 		    char **cause);
 
 /*
- * The TUI's mode (on): nothing waits for the database.  The first piece
- * does not wait for the answer's row, and session_end only requests the
+ * The TUI's mode (on): nothing waits for the database.  The writer
+ * thread (its connection) starts now.  session_begin does not wait for
+ * another process's lock (it says 1: try again), the first piece does
+ * not wait for the answer's row, and session_end only requests the
  * final save: it returns 1 with *answer_id 0, session_ticket() names the
  * request, and the result comes from session_saved() once session_fd()
- * is readable.  A new turn may begin at once (saved after the ended one).
- * Without a writer thread (it could not be started) everything waits as
- * before.
+ * is readable; a final save kept out by a lock is tried again in the
+ * background for up to three minutes first.  A new turn may begin at
+ * once (saved after the ended one).  Without a writer thread (it could
+ * not be started) the answers' saves wait as before.
  */
 void		 session_set_async(struct session *, int on);
 /* The writer's result descriptor to poll, or -1 (none yet). */

@@ -99,27 +99,38 @@ size_t
 utf8_complete_prefix(const char *str, size_t n)
 {
 	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i, start;
-	int			 need;
+	unsigned char		 lo, hi;
+	size_t			 i, start, need;
 
-	/* Look back at most 3 bytes for the start of a sequence. */
-	for (i = 0; i < 4 && i < n; i++) {
+	/* The last character starts at most 3 bytes before the end. */
+	for (i = 0; i < 3 && i < n; i++) {
 		start = n - 1 - i;
-		if ((s[start] & 0xC0) == 0x80)
-			continue;
-		if (s[start] >= 0xF0)
-			need = 4;
-		else if (s[start] >= 0xE0)
-			need = 3;
-		else if (s[start] >= 0xC0)
-			need = 2;
-		else
-			return n;
-		if (n - start < (size_t)need)
-			return start;
-		return n;
+		if ((s[start] & 0xC0) != 0x80)
+			break;
 	}
-	return n;
+	if (i == 3 || i == n)
+		return n;
+	start = n - 1 - i;
+	if (s[start] >= 0xC2 && s[start] <= 0xDF)
+		need = 2;
+	else if (s[start] >= 0xE0 && s[start] <= 0xEF)
+		need = 3;
+	else if (s[start] >= 0xF0 && s[start] <= 0xF4)
+		need = 4;
+	else
+		return n;
+	if (n - start >= need)
+		return n;
+	/* Held only if the bytes so far can still make a valid one. */
+	lo = s[start] == 0xE0 ? 0xA0 : s[start] == 0xF0 ? 0x90 : 0x80;
+	hi = s[start] == 0xED ? 0x9F : s[start] == 0xF4 ? 0x8F : 0xBF;
+	for (i = start + 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return n;
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return start;
 }
 
 char *
@@ -148,12 +159,11 @@ utf8_sanitize(const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
-/* 1 if code point cp never reaches a terminal as is (see utf8_safe). */
-static int
-utf8_unsafe(uint32_t cp)
+int
+utf8_cp_safe(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return !(cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
 }
 
 /* One byte in the UTF8_SAFE_ESCAPE style: \n \t \r \\ \" or \xNN. */
@@ -174,7 +184,7 @@ utf8_escape_byte(struct buf *b, unsigned char c)
 	}
 }
 
-void
+size_t
 utf8_safe(struct buf *b, const char *s, size_t n, int flags)
 {
 	int		 style = flags & UTF8_SAFE_STYLE, l;
@@ -182,11 +192,14 @@ utf8_safe(struct buf *b, const char *s, size_t n, int flags)
 	uint32_t	 cp;
 	unsigned char	 c;
 
+	/* A piece of a stream keeps its unfinished last character. */
+	if (flags & UTF8_SAFE_PARTIAL)
+		n = utf8_complete_prefix(s, n);
 	while (i < n) {
 		c = (unsigned char)s[i];
 		l = utf8_decode(s + i, n - i, &cp);
 		step = l < 0 ? 1 : (size_t)l;
-		if (l > 0 && !utf8_unsafe(cp) && (style != UTF8_SAFE_ESCAPE ||
+		if (l > 0 && utf8_cp_safe(cp) && (style != UTF8_SAFE_ESCAPE ||
 		    (flags & UTF8_SAFE_QUOTED) == 0 || (c != '\\' && c != '"')))
 			buf_append(b, s + i, step);
 		else if ((c == '\n' || c == '\t') &&
@@ -205,6 +218,7 @@ utf8_safe(struct buf *b, const char *s, size_t n, int flags)
 			buf_putc(b, '?');
 		i += step;
 	}
+	return n;
 }
 
 char *

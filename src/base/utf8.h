@@ -24,7 +24,8 @@ int	 utf8_valid(const char *s, size_t n);
 
 /*
  * Length of the longest prefix of s[0..n) that does not end inside an
- * incomplete (but so far valid) multi-byte sequence.
+ * incomplete (but so far valid) multi-byte sequence: n, or the start of
+ * a last character that more bytes could still complete.
  */
 size_t	 utf8_complete_prefix(const char *s, size_t n);
 
@@ -60,8 +61,20 @@ char	*utf8_sanitize(const char *s, size_t n, size_t *outlen);
  *	UTF8_SAFE_NL_SPACE	newline and tab become one space (QMARK,
  *				CARET);
  *	UTF8_SAFE_QUOTED	'\\' and '"' become \\ and \" (ESCAPE), for
- *				text shown between double quotes.
+ *				text shown between double quotes;
+ *	UTF8_SAFE_PARTIAL	s is one piece of a stream: an incomplete
+ *				(so far valid) UTF-8 sequence at its end is
+ *				left unconsumed, for the caller to put in
+ *				front of the next piece (text that arrives
+ *				in pieces shows as if it came whole).
  * Every other character, printable ASCII and valid UTF-8, is copied.
+ * Each control is shown on its own, so an escape sequence cut between
+ * two pieces is as harmless as a whole one.  Returns the number of bytes
+ * of s consumed: n, or less with UTF8_SAFE_PARTIAL.
+ *
+ * Used by everything that puts untrusted text on a terminal: the TUI
+ * (through utf8_cp_safe() per character), the command-line tools
+ * (src/cli/cli-util.c), the engine's inspect output.
  */
 struct buf;
 
@@ -72,8 +85,16 @@ struct buf;
 #define UTF8_SAFE_KEEP_NL	0x04
 #define UTF8_SAFE_NL_SPACE	0x08
 #define UTF8_SAFE_QUOTED	0x10
+#define UTF8_SAFE_PARTIAL	0x20
 
-void	 utf8_safe(struct buf *b, const char *s, size_t n, int flags);
+size_t	 utf8_safe(struct buf *b, const char *s, size_t n, int flags);
+
+/*
+ * 1 if utf8_safe() passes code point cp through as is, 0 if it shows it
+ * in another form (newline and tab: 0, whatever the flags).  For code
+ * that draws character by character (the TUI).
+ */
+int	 utf8_cp_safe(uint32_t cp);
 
 /*
  * utf8_safe(s, strlen(s), UTF8_SAFE_QMARK) as a new string: a copy of

@@ -3,7 +3,9 @@
  * `medchat generate` (raw completion) on the command line.
  *
  * Both parse the same options, open the model, stream the generated text
- * to stdout as it arrives and print the statistics on stderr.  The model
+ * to stdout as it arrives (terminal-safe on a terminal, exact bytes to a
+ * pipe or with --raw: cli_stream_text) and print the statistics on
+ * stderr.  The model
  * is a GGUF file run here (-m FILE) or, for `ask`, one a server serves
  * (--endpoint URL|NAME [-m MODEL_ID], or $MEDCHAT_ENDPOINT when neither
  * --endpoint nor -m is given): src/app/backend.h hides which.  A remote
@@ -35,6 +37,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "buf.h"
 #include "cli.h"
 #include "conffile.h"
 #include "engine.h"
@@ -52,6 +55,7 @@ struct ask_opts {
 	int			 n_threads;
 	struct engine_sampling	 smp;
 	int			 seed_given;	/* --seed */
+	int			 raw;		/* --raw */
 	struct session_opts	 st;	/* ask only */
 };
 
@@ -62,6 +66,8 @@ struct ask_run {
 };
 
 static struct backend		*ask_backend;
+/* How the output reaches stdout (cli-util.c: terminal-safe or exact). */
+static struct cli_stream	 ask_out;
 /* Bytes of answer written to stdout. */
 static size_t			 ask_nout;
 /* The first signal that stopped the run (0 = none). */
@@ -77,6 +83,7 @@ static int	 ask_emit(const char *, size_t, void *);
 static void	 ask_sig(int);
 static void	 ask_sigs(int);
 static void	 ask_write(const char *, size_t);
+static void	 ask_show(const char *, size_t, int);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
 static int	 ask_open_remote(const struct ask_opts *, char **);
@@ -90,7 +97,7 @@ ask_usage(const char *cmd)
 	fprintf(stderr, "usage: medchat %s %s[--system TEXT] "
 	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
-	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
+	    "[--threads N] [--raw] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
 	    "-m FILE | --endpoint URL|NAME [-m MODEL_ID] [--cacert FILE] " :
 	    "-m FILE ", strcmp(cmd, "ask") == 0 ?
 	    SESSION_USAGE " QUESTION" : "PROMPT");
@@ -173,6 +180,7 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		{ "n-predict", required_argument, NULL, 'n' },
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ "endpoint", required_argument, NULL, 'E' },
 		{ "cacert", required_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
@@ -195,6 +203,9 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 			break;
 		case 'T':
 			o->tmpl = optarg;
+			break;
+		case 'r':
+			o->raw = 1;
 			break;
 		case 'E':
 		case 7:
@@ -268,9 +279,25 @@ ask_emit(const char *s, size_t len, void *arg)
 			free(cause);
 			cause = NULL;
 		}
-		ask_write(s, n);
+		ask_show(s, n, 0);
 	}
 	return ask_signal != 0;
+}
+
+/*
+ * The piece as stdout shows it: a terminal gets the terminal-safe form
+ * (an escape sequence from the model cannot drive it), a pipe or --raw
+ * the exact bytes.  final: the end of the output.
+ */
+static void
+ask_show(const char *s, size_t n, int final)
+{
+	struct buf	b = BUF_INIT;
+
+	cli_stream_text(&ask_out, s, n, final, &b);
+	if (b.len > 0)
+		ask_write(b.data, b.len);
+	buf_free(&b);
 }
 
 /*
@@ -381,20 +408,22 @@ ask_open(const char *cmd, const struct ask_opts *o)
 	char			*cause = NULL;
 	int			 rc;
 
-	if ((rc = ask_open_remote(o, &cause)) > 0) {
-		ask_sigs(1);
-		return 0;
+	if ((rc = ask_open_remote(o, &cause)) == 0) {
+		memset(&eo, 0, sizeof eo);
+		eo.path = o->model;
+		eo.n_ctx = o->n_ctx;
+		eo.n_threads = o->n_threads;
+		rc = backend_open_local(&eo, &ask_backend, &cause);
 	}
-	memset(&eo, 0, sizeof eo);
-	eo.path = o->model;
-	eo.n_ctx = o->n_ctx;
-	eo.n_threads = o->n_threads;
-	if (rc < 0 || backend_open_local(&eo, &ask_backend, &cause) != 0) {
+	if (rc < 0) {
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
 		free(cause);
 		return -1;
 	}
 	ask_sigs(1);
+	cli_set_raw(o->raw);
+	/* A chat answer's leading space is not shown on a terminal. */
+	cli_stream_init(&ask_out, STDOUT_FILENO, strcmp(cmd, "ask") == 0);
 	return 0;
 }
 
@@ -416,6 +445,7 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	size_t	 len;
 	int	 lost = 0;
 
+	ask_show(NULL, 0, 1);
 	if (ask_signal != 0 && ask_signal != SIGINT)
 		session_interrupt(sn);
 	(void)session_text(sn, &len);

@@ -31,12 +31,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "cli.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "jsonx.h"
 #include "opt.h"
-#include "sjson.h"
 #include "xmalloc.h"
 
 #define BM_MEMBW_BYTES	((size_t)1 << 30)	/* 1 GiB, as bench --membw */
@@ -212,8 +211,11 @@ bm_print_text(const struct bm_result *r, int n, const struct bm_opts *o,
 		for (t = 0; t < 2; t++) {
 			if ((t == 0 && o->np == 0) || (t == 1 && o->ng == 0))
 				continue;
-			printf("| %s | %s | %.2f GiB | %.2f B | %s | %d | "
-			    "%s%ld | %.2f ± %.2f |", x->model, x->quant,
+			/* The name comes from the file: cli_put. */
+			fputs("| ", stdout);
+			cli_put(stdout, x->model, 0);
+			printf(" | %s | %.2f GiB | %.2f B | %s | %d | "
+			    "%s%ld | %.2f ± %.2f |", x->quant,
 			    x->size / 1073741824.0, x->params / 1e9, x->cpu,
 			    x->threads, t == 0 ? "pp" : "tg",
 			    t == 0 ? o->np : o->ng, x->med[t], x->sd[t]);
@@ -237,56 +239,66 @@ bm_print_json(const struct bm_result *r, int n, const struct bm_opts *o,
     double membw, int bwt)
 {
 	const struct bm_result	*x;
-	struct buf		 b = BUF_INIT;
+	json_t			*res, *m, *tests, *t1, *root;
 	double			 gbs;
-	int			 i, t, k;
+	char			*s;
+	int			 i, t;
 
-	if (membw > 0)
-		buf_printf(&b, "{\"membw_gbs\": %.3f, \"membw_threads\": %d, "
-		    "\"results\": [", membw, bwt);
-	else if (n > 1)
-		buf_puts(&b, "[");
+	res = jsonx_array();
 	for (i = 0; i < n; i++) {
 		x = &r[i];
-		buf_puts(&b, i ? ", {\"model\": " : "{\"model\": ");
-		sjson_put_string(&b, x->file);
-		buf_puts(&b, ", \"name\": ");
-		sjson_put_string(&b, x->model);
-		buf_puts(&b, ", \"quant\": ");
-		sjson_put_string(&b, x->quant);
-		buf_printf(&b, ", \"size\": %llu, \"params\": %llu, "
-		    "\"token_bytes\": %llu, \"cpu\": ",
-		    (unsigned long long)x->size,
-		    (unsigned long long)x->params,
-		    (unsigned long long)x->token_bytes);
-		sjson_put_string(&b, x->cpu);
-		buf_printf(&b, ", \"threads\": %d, \"reps\": %ld, "
-		    "\"tests\": [", x->threads, o->reps);
-		for (t = 0, k = 0; t < 2; t++) {
+		m = jsonx_object();
+		jsonx_set(m, "model", jsonx_string(x->file));
+		jsonx_set(m, "name", jsonx_string(x->model));
+		jsonx_set(m, "quant", jsonx_string(x->quant));
+		jsonx_set(m, "size", jsonx_uint64_new(x->size));
+		jsonx_set(m, "params", jsonx_uint64_new(x->params));
+		jsonx_set(m, "token_bytes", jsonx_uint64_new(x->token_bytes));
+		jsonx_set(m, "cpu", jsonx_string(x->cpu));
+		jsonx_set(m, "threads", json_integer(x->threads));
+		jsonx_set(m, "reps", json_integer(o->reps));
+		tests = jsonx_array();
+		for (t = 0; t < 2; t++) {
 			if ((t == 0 && o->np == 0) || (t == 1 && o->ng == 0))
 				continue;
-			buf_printf(&b, "%s{\"test\": \"%s%ld\", \"n_prompt\": "
-			    "%ld, \"n_gen\": %ld, \"tps\": %.3f, "
-			    "\"stddev\": %.3f", k++ ? ", " : "",
-			    t == 0 ? "pp" : "tg", t == 0 ? o->np : o->ng,
-			    t == 0 ? o->np : 0, t == 1 ? o->ng : 0,
-			    x->med[t], x->sd[t]);
+			t1 = jsonx_object();
+			s = NULL;
+			xasprintf(&s, "%s%ld", t == 0 ? "pp" : "tg",
+			    t == 0 ? o->np : o->ng);
+			jsonx_set(t1, "test", jsonx_string(s));
+			free(s);
+			jsonx_set(t1, "n_prompt", json_integer(t == 0 ? o->np :
+			    0));
+			jsonx_set(t1, "n_gen", json_integer(t == 1 ? o->ng : 0));
+			jsonx_set(t1, "tps", jsonx_number("%.3f", x->med[t]));
+			jsonx_set(t1, "stddev", jsonx_number("%.3f", x->sd[t]));
 			if (membw > 0 && t == 1) {
 				gbs = x->med[1] * x->token_bytes / 1e9;
-				buf_printf(&b, ", \"weights_gbs\": %.3f, "
-				    "\"membw_fraction\": %.4f", gbs,
-				    gbs / membw);
+				jsonx_set(t1, "weights_gbs", jsonx_number(
+				    "%.3f", gbs));
+				jsonx_set(t1, "membw_fraction", jsonx_number(
+				    "%.4f", gbs / membw));
 			}
-			buf_puts(&b, "}");
+			jsonx_append(tests, t1);
 		}
-		buf_puts(&b, "]}");
+		jsonx_set(m, "tests", tests);
+		jsonx_append(res, m);
 	}
-	if (membw > 0)
-		buf_puts(&b, "]}");
-	else if (n > 1)
-		buf_puts(&b, "]");
-	printf("%s\n", b.data != NULL ? b.data : "");
-	buf_free(&b);
+	/* One model alone is its object; several an array. */
+	if (membw > 0) {
+		root = jsonx_object();
+		jsonx_set(root, "membw_gbs", jsonx_number("%.3f", membw));
+		jsonx_set(root, "membw_threads", json_integer(bwt));
+		jsonx_set(root, "results", res);
+	} else if (n == 1) {
+		root = json_incref(json_array_get(res, 0));
+		json_decref(res);
+	} else
+		root = res;
+	s = jsonx_dump(root, JSON_PRESERVE_ORDER);
+	json_decref(root);
+	printf("%s\n", s);
+	free(s);
 }
 
 int

@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "jsonx.h"
 #include "opt.h"
 #include "xmalloc.h"
 
@@ -60,9 +61,44 @@ bench_membw_pair(int n, double bw[2])
 	bw[1] = n > 1 ? engine_bench_membw(n, BENCH_MEMBW_BYTES) : bw[0];
 }
 
+/* [a, b]: two thread counts. */
+static json_t *
+bench_threads(int a, int b)
+{
+	json_t	*v = jsonx_array();
+
+	jsonx_append(v, json_integer(a));
+	jsonx_append(v, json_integer(b));
+	return v;
+}
+
+/* [a, b]: two bandwidths in GB/s, with two decimals. */
+static json_t *
+bench_gbs(double a, double b)
+{
+	json_t	*v = jsonx_array();
+
+	jsonx_append(v, jsonx_number("%.2f", a));
+	jsonx_append(v, jsonx_number("%.2f", b));
+	return v;
+}
+
+/* Print root as one line and free it. */
+static void
+bench_print(json_t *root)
+{
+	char	*s;
+
+	s = jsonx_dump(root, JSON_PRESERVE_ORDER);
+	json_decref(root);
+	printf("%s\n", s);
+	free(s);
+}
+
 static int
 bench_membw(int n, int json)
 {
+	json_t	*o, *root;
 	double	bw[2];
 
 	bench_membw_pair(n, bw);
@@ -71,11 +107,15 @@ bench_membw(int n, int json)
 		    "buffer\n", BENCH_MEMBW_BYTES >> 20);
 		return 1;
 	}
-	if (json)
-		printf("{\"membw\": {\"buffer_mb\": %zu, \"threads\": [1, %d], "
-		    "\"gbs\": [%.2f, %.2f]}}\n", BENCH_MEMBW_BYTES >> 20, n,
-		    bw[0], bw[1]);
-	else {
+	if (json) {
+		o = jsonx_object();
+		jsonx_set(o, "buffer_mb", json_integer(BENCH_MEMBW_BYTES >> 20));
+		jsonx_set(o, "threads", bench_threads(1, n));
+		jsonx_set(o, "gbs", bench_gbs(bw[0], bw[1]));
+		root = jsonx_object();
+		jsonx_set(root, "membw", o);
+		bench_print(root);
+	} else {
 		printf("memory read bandwidth (%zu MB buffer, best of 5):\n",
 		    BENCH_MEMBW_BYTES >> 20);
 		printf("  1 thread%s  %6.2f GB/s\n", n > 1 ? " " : "", bw[0]);
@@ -94,7 +134,8 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 	char			*list, *p, *name, *cause = NULL;
 	double			 bw[2];
 	int			 threads[2] = { 1, n }, nruns = n > 1 ? 2 : 1;
-	int			 first = 1, rc = 0, i;
+	json_t			*root = NULL, *jtypes = NULL, *o, *runs[4];
+	int			 rc = 0, i, k;
 
 	if ((level = engine_kernel_level(&cause)) == NULL) {
 		fprintf(stderr, "medchat bench: %s\n", cause);
@@ -131,12 +172,17 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 	}
 
 	bench_membw_pair(n, bw);
-	if (json)
-		printf("{\"kernels\": \"%s\", \"matrix\": \"4096x%d\", "
-		    "\"min_total_mb\": %zu, \"membw_gbs\": [%.2f, %.2f], "
-		    "\"threads\": [1, %d], \"types\": [", level, nrows,
-		    total_mb, bw[0], bw[1], n);
-	else {
+	if (json) {
+		root = jsonx_object();
+		jsonx_set(root, "kernels", jsonx_string(level));
+		xasprintf(&p, "4096x%d", nrows);
+		jsonx_set(root, "matrix", jsonx_string(p));
+		free(p);
+		jsonx_set(root, "min_total_mb", jsonx_uint64_new(total_mb));
+		jsonx_set(root, "membw_gbs", bench_gbs(bw[0], bw[1]));
+		jsonx_set(root, "threads", bench_threads(1, n));
+		jtypes = jsonx_array();
+	} else {
 		printf("kernels: %s; matrix-vector over 4096x%d matrices, "
 		    ">= %zu MB per type, best of 7 passes\n", level, nrows,
 		    total_mb);
@@ -166,23 +212,28 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 			continue;
 		}
 		if (json) {
-			printf("%s{\"type\": \"%s\", \"matrix_mb\": %.1f, "
-			    "\"matrices\": %d, \"threads\": [", first ? "" :
-			    ", ", r.type, r.matrix_bytes / 1048576.0,
-			    r.n_matrices);
-			for (i = 0; i < r.n_runs; i++)
-				printf("%s%d", i ? ", " : "", r.threads[i]);
-			printf("], \"gbs\": [");
-			for (i = 0; i < r.n_runs; i++)
-				printf("%s%.2f", i ? ", " : "", r.gbs[i]);
-			printf("], \"read_gbs\": [");
-			for (i = 0; i < r.n_runs; i++)
-				printf("%s%.2f", i ? ", " : "", r.membw[i]);
-			printf("], \"pct_read\": [");
-			for (i = 0; i < r.n_runs; i++)
-				printf("%s%.1f", i ? ", " : "",
-				    100 * r.gbs[i] / r.membw[i]);
-			printf("]}");
+			o = jsonx_object();
+			jsonx_set(o, "type", jsonx_string(r.type));
+			jsonx_set(o, "matrix_mb", jsonx_number("%.1f",
+			    r.matrix_bytes / 1048576.0));
+			jsonx_set(o, "matrices", json_integer(r.n_matrices));
+			for (k = 0; k < 4; k++)
+				runs[k] = jsonx_array();
+			for (i = 0; i < r.n_runs; i++) {
+				jsonx_append(runs[0], json_integer(
+				    r.threads[i]));
+				jsonx_append(runs[1], jsonx_number("%.2f",
+				    r.gbs[i]));
+				jsonx_append(runs[2], jsonx_number("%.2f",
+				    r.membw[i]));
+				jsonx_append(runs[3], jsonx_number("%.1f",
+				    100 * r.gbs[i] / r.membw[i]));
+			}
+			jsonx_set(o, "threads", runs[0]);
+			jsonx_set(o, "gbs", runs[1]);
+			jsonx_set(o, "read_gbs", runs[2]);
+			jsonx_set(o, "pct_read", runs[3]);
+			jsonx_append(jtypes, o);
 		} else {
 			printf("%-5s %9.1f %4d ", r.type,
 			    r.matrix_bytes / 1048576.0, r.n_matrices);
@@ -193,10 +244,11 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 			printf("\n");
 		}
 		fflush(stdout);
-		first = 0;
 	}
-	if (json)
-		printf("]}\n");
+	if (json) {
+		jsonx_set(root, "types", jtypes);
+		bench_print(root);
+	}
 	free(list);
 	return rc;
 }

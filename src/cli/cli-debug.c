@@ -1,8 +1,11 @@
 /*
  * cli-debug.c -- `medchat debug ...`: developer tools around the engine.
  *
- *	debug tokenize -m FILE [--plain] TEXT	token ids (BOS included when
+ *	debug tokenize -m FILE [--plain] [--no-bos] TEXT | --file PATH
+ *						token ids (BOS included when
  *						the model adds one)
+ *	debug detokenize -m FILE [--raw] "ID ..."
+ *						the text of token ids
  *	debug logits -m FILE --tokens "ID ..." --from P [--top N]
  *						teacher-forced top logits in
  *						the golden-file format
@@ -21,6 +24,11 @@
  * position i >= P-1, "step S ID:LOGIT ..." with S = i-P+1, the N highest
  * logits first (ties: lower id first), 5 decimals -- the format of
  * ../shared/golden/logits-*.txt, so outputs diff against llama.cpp's.
+ *
+ * tokenize and detokenize load the vocabulary alone (engine_vocab_open),
+ * so they work on llama.cpp's vocabulary-only files and never read the
+ * weights.  --file tokenizes a file's exact bytes (newlines at its end,
+ * NUL bytes), which an argument cannot carry.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,12 +37,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "engine.h"
+#include "fsutil.h"
 #include "opt.h"
 #include "xmalloc.h"
 
 static int	 debug_tokenize(int, char **);
+static int	 debug_detokenize(int, char **);
+static void	 debug_fail(const char *, char *);
+static int	 debug_vocab(const char *, const char *, struct engine_vocab **);
+static int	 debug_ids(const char *, const char *, int32_t **, int *);
 static int	 debug_logits(int, char **);
 static int	 debug_synth(int, char **);
 static int	 debug_demo(int, char **);
@@ -46,7 +60,9 @@ static void
 debug_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: medchat debug tokenize -m FILE [--plain] TEXT\n"
+	    "usage: medchat debug tokenize -m FILE [--plain] [--no-bos] "
+	    "TEXT | --file PATH\n"
+	    "       medchat debug detokenize -m FILE [--raw] \"ID ID ...\"\n"
 	    "       medchat debug logits -m FILE --tokens \"ID ID ...\" "
 	    "--from P [--top N] [--threads N]\n"
 	    "       medchat debug synth --shape 7b|1b|tiny --type TYPE -o FILE\n"
@@ -74,16 +90,122 @@ debug_open(const char *cmd, const char *path, int n_ctx, int n_threads,
 	return 0;
 }
 
+/* "medchat debug CMD: CAUSE" on stderr (made safe); frees cause. */
+static void
+debug_fail(const char *cmd, char *cause)
+{
+	fprintf(stderr, "medchat debug %s: ", cmd);
+	cli_put(stderr, cause, 0);
+	fputc('\n', stderr);
+	free(cause);
+}
+
+/* The vocabulary of path into *v; 0, or -1 (printed). */
+static int
+debug_vocab(const char *cmd, const char *path, struct engine_vocab **v)
+{
+	char	*cause = NULL;
+
+	if (engine_vocab_open(path, v, &cause) != 0) {
+		debug_fail(cmd, cause);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Token ids from s ("ID ID ...", separated by spaces, tabs, newlines or
+ * commas) into *ids (caller frees), *n of them; 0, or -1 (printed).
+ */
+static int
+debug_ids(const char *who, const char *s, int32_t **ids, int *n)
+{
+	char	*copy, *w, *last;
+	long	 v;
+	size_t	 cap = 0;
+
+	*ids = NULL;
+	*n = 0;
+	copy = xstrdup(s);
+	for (w = strtok_r(copy, " \t\n,", &last); w != NULL;
+	    w = strtok_r(NULL, " \t\n,", &last)) {
+		if (opt_int(who, "token id", w, 0, INT32_MAX, &v) != 0) {
+			free(copy);
+			free(*ids);
+			*ids = NULL;
+			return -1;
+		}
+		if ((size_t)*n == cap)
+			*ids = xgrowarray(*ids, &cap, 64, sizeof **ids);
+		(*ids)[(*n)++] = (int32_t)v;
+	}
+	free(copy);
+	return 0;
+}
+
 static int
 debug_tokenize(int argc, char **argv)
 {
-	struct engine		*e;
-	const char		*model = NULL;
+	struct engine_vocab	*v;
+	struct buf		 text = BUF_INIT;
+	const char		*model = NULL, *file = NULL;
+	char			*cause;
 	int32_t			*ids;
-	int			 rc, plain = 0, n, i;
+	int			 rc, plain = 0, nobos = 0, n, i;
 	const struct cli_opt	 opts[] = {
 		{ "model", required_argument, 'm', &model, NULL },
 		{ "plain", no_argument, 'p', NULL, &plain },
+		{ "no-bos", no_argument, 'b', NULL, &nobos },
+		{ "file", required_argument, 'f', &file, NULL },
+		{ NULL, 0, 0, NULL, NULL }
+	};
+
+	optind = 1;
+	if (cli_getopt(argc, argv, "m:f:", opts, NULL, NULL, debug_usage,
+	    &rc) == 0)
+		return rc;
+	if (model == NULL || optind != argc - (file == NULL)) {
+		debug_usage(stderr);
+		return 2;
+	}
+	if (file != NULL) {
+		rc = fs_read_file(file, &text, (size_t)1 << 30);
+		if (rc != 0 || text.len > (size_t)1 << 30) {
+			xasprintf(&cause, "%s: %s", file, rc > 0 ?
+			    "no such file" : rc < 0 ? strerror(errno) :
+			    "larger than 1 GiB");
+			buf_free(&text);
+			return cli_fail(cause);
+		}
+	} else
+		buf_puts(&text, argv[optind]);
+	if (debug_vocab("tokenize", model, &v) != 0) {
+		buf_free(&text);
+		return 1;
+	}
+	engine_vocab_tokenize(v, text.data, text.len, !nobos, !plain, &ids,
+	    &n);
+	for (i = 0; i < n; i++)
+		printf("%s%d", i > 0 ? " " : "", ids[i]);
+	printf("\n");
+	free(ids);
+	buf_free(&text);
+	engine_vocab_close(v);
+	return 0;
+}
+
+static int
+debug_detokenize(int argc, char **argv)
+{
+	struct engine_vocab	*v;
+	const char		*model = NULL;
+	char			*cause = NULL, *text;
+	int32_t			*ids;
+	size_t			 len;
+	int			 rc, raw = 0, n;
+	const struct cli_opt	 opts[] = {
+		{ "model", required_argument, 'm', &model, NULL },
+		{ "raw", no_argument, 'r', NULL, &raw },
 		{ NULL, 0, 0, NULL, NULL }
 	};
 
@@ -95,15 +217,24 @@ debug_tokenize(int argc, char **argv)
 		debug_usage(stderr);
 		return 2;
 	}
-	if (debug_open("tokenize", model, 32, 1, &e) != 0)
+	if (debug_ids("medchat debug detokenize", argv[optind], &ids, &n) != 0)
+		return 2;
+	if (debug_vocab("detokenize", model, &v) != 0) {
+		free(ids);
 		return 1;
-	engine_tokenize(e, argv[optind], !plain, &ids, &n);
-	for (i = 0; i < n; i++)
-		printf("%s%d", i > 0 ? " " : "", ids[i]);
-	printf("\n");
+	}
+	text = engine_vocab_detokenize(v, ids, n, &len, &cause);
 	free(ids);
-	engine_close(e);
-	return 0;
+	engine_vocab_close(v);
+	if (text == NULL) {
+		debug_fail("detokenize", cause);
+		return 1;
+	}
+	/* The text is the model file's: exact bytes unless a terminal. */
+	cli_set_raw(raw);
+	cli_putn(stdout, text, len, 1);
+	free(text);
+	return fflush(stdout) != 0;
 }
 
 static int
@@ -111,11 +242,11 @@ debug_logits(int argc, char **argv)
 {
 	struct engine	*e;
 	const char	*model = NULL, *toks = NULL;
-	char		*cause = NULL, *copy, *w, *last;
+	char		*cause = NULL;
 	int32_t		*ids = NULL;
 	float		*logits, *row;
 	int		*best;
-	long		 v, from = -1, top = 10, nt = 0;
+	long		 from = -1, top = 10, nt = 0;
 	struct opt_num	 nums[] = {
 		{ 'f', "--from", 1, INT_MAX, &from },
 		{ 'n', "--top", 1, 1000, &top },
@@ -123,7 +254,6 @@ debug_logits(int argc, char **argv)
 		{ 0, NULL, 0, 0, NULL }
 	};
 	int		 rc, n = 0, nv, i, s, j, k, b;
-	size_t		 cap = 0;
 	const struct cli_opt opts[] = {
 		{ "model", required_argument, 'm', &model, NULL },
 		{ "tokens", required_argument, 'k', &toks, NULL },
@@ -141,20 +271,8 @@ debug_logits(int argc, char **argv)
 		debug_usage(stderr);
 		return 2;
 	}
-	copy = xstrdup(toks);
-	for (w = strtok_r(copy, " \t\n,", &last); w != NULL;
-	    w = strtok_r(NULL, " \t\n,", &last)) {
-		if (opt_int("medchat debug", "token id", w,
-		    0, INT32_MAX, &v) != 0) {
-			free(copy);
-			free(ids);
-			return 2;
-		}
-		if ((size_t)n == cap)
-			ids = xgrowarray(ids, &cap, 64, sizeof *ids);
-		ids[n++] = (int32_t)v;
-	}
-	free(copy);
+	if (debug_ids("medchat debug", toks, &ids, &n) != 0)
+		return 2;
 	if (n == 0 || from > n) {
 		fprintf(stderr, "medchat debug logits: --from %ld is beyond "
 		    "the %d tokens\n", from, n);
@@ -311,6 +429,8 @@ cli_debug(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "tokenize") == 0)
 		return debug_tokenize(argc - 1, argv + 1);
+	if (strcmp(argv[1], "detokenize") == 0)
+		return debug_detokenize(argc - 1, argv + 1);
 	if (strcmp(argv[1], "logits") == 0)
 		return debug_logits(argc - 1, argv + 1);
 	if (strcmp(argv[1], "synth") == 0)

@@ -11,13 +11,14 @@
  *	history delete ID [--yes]
  *	history archive ID | unarchive ID
  *
- * Every command takes --db PATH (else $MEDCHAT_DB or the default).
- * Text that comes from the database is untrusted: before it reaches
- * stdout it goes through cli_put() (cli-util.c), which shows control
- * characters in caret notation and replaces invalid UTF-8, C1 controls
- * and bidi controls, so a stored answer cannot move the cursor, change
- * the terminal's settings or reorder what is shown.  JSON output escapes
- * them instead.  Errors are one line on stderr; exit 1 (2 for usage).
+ * Every command takes --db PATH (else $MEDCHAT_DB or the default) and
+ * --raw.  Text that comes from the database is untrusted: it reaches
+ * stdout through cli_put() (cli-util.c), which on a terminal shows
+ * control characters in caret notation and replaces invalid UTF-8, C1
+ * controls and bidi controls, so a stored answer cannot move the cursor,
+ * change the terminal's settings or reorder what is shown; a pipe, a
+ * file or --raw gets the exact bytes.  JSON output escapes them instead.
+ * Errors are one line on stderr; exit 1 (2 for usage).
  */
 #include <sys/stat.h>
 
@@ -33,9 +34,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "inhist.h"
+#include "jsonx.h"
 #include "opt.h"
 #include "session.h"
-#include "sjson.h"
 #include "store.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -53,7 +54,7 @@ struct cmdh_opts {
 
 enum {
 	CMDH_DB = 256, CMDH_JSON, CMDH_LIMIT, CMDH_ARCHIVED, CMDH_ALL,
-	CMDH_YES, CMDH_FORMAT, CMDH_HELP
+	CMDH_YES, CMDH_FORMAT, CMDH_HELP, CMDH_RAW
 };
 
 static const struct option cmdh_longopts[] = {
@@ -66,6 +67,7 @@ static const struct option cmdh_longopts[] = {
 	{ "format", required_argument, NULL, CMDH_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, CMDH_HELP },
+	{ "raw", no_argument, NULL, CMDH_RAW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -80,11 +82,12 @@ static const char cmdh_usage[] =
     "       medchat history delete ID [--yes]\n"
     "       medchat history archive|unarchive ID\n"
     "  every command also takes --db PATH (default $MEDCHAT_DB or\n"
-    "  $XDG_DATA_HOME/medchat/medchat.db)\n";
+    "  $XDG_DATA_HOME/medchat/medchat.db) and --raw (stored text as\n"
+    "  exact bytes on a terminal too)\n";
 
 static void	 cmdh_models(struct store *, int64_t, const char *,
 		     const char *, int);
-static void	 cmdh_models_json(struct store *, struct buf *, int64_t);
+static void	 cmdh_models_json(struct store *, json_t *, int64_t);
 static void	 cmdh_put_marked(FILE *, const char *, const char *,
 		     const char *);
 static int	 cmdh_parse(int, char **, struct cmdh_opts *, int *);
@@ -182,6 +185,9 @@ cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 		case CMDH_ALL:
 			o->all = 1;
 			break;
+		case CMDH_RAW:
+			cli_set_raw(1);
+			break;
 		case CMDH_YES:
 			o->yes = 1;
 			break;
@@ -220,8 +226,8 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 {
 	struct store_list_opts	 lo;
 	struct store_conv	*v;
-	struct buf		 b = BUF_INIT;
-	char			*cause, t[40];
+	json_t			*a, *c;
+	char			*cause, *js, t[40];
 	size_t			 n, i;
 
 	memset(&lo, 0, sizeof lo);
@@ -230,25 +236,26 @@ cmdh_list(struct store *s, const struct cmdh_opts *o)
 	if (store_conv_list(s, &lo, &v, &n, &cause) != 0)
 		return cli_fail(cause);
 	if (o->json) {
-		buf_puts(&b, "[");
+		/* One conversation a line, as scripts have grepped it. */
+		a = jsonx_array();
 		for (i = 0; i < n; i++) {
-			buf_printf(&b, "%s\n  {\"id\": %lld, \"title\": ",
-			    i ? "," : "", (long long)v[i].id);
-			sjson_put_string(&b, v[i].title);
-			buf_printf(&b, ", \"created\": \"%s\"",
-			    store_time_iso(v[i].created, t, sizeof t));
-			buf_printf(&b, ", \"updated\": \"%s\"",
-			    store_time_iso(v[i].updated, t, sizeof t));
-			buf_printf(&b, ", \"messages\": %d, \"archived\": %s",
-			    v[i].n_messages, v[i].archived ? "true" : "false");
-			cmdh_models_json(s, &b, v[i].id);
-			buf_puts(&b, ", \"preview\": ");
-			sjson_put_string(&b, v[i].preview);
-			buf_puts(&b, "}");
+			c = jsonx_object();
+			jsonx_set(c, "id", json_integer(v[i].id));
+			jsonx_set(c, "title", jsonx_string(v[i].title));
+			jsonx_set(c, "created", jsonx_string(store_time_iso(
+			    v[i].created, t, sizeof t)));
+			jsonx_set(c, "updated", jsonx_string(store_time_iso(
+			    v[i].updated, t, sizeof t)));
+			jsonx_set(c, "messages", json_integer(v[i].n_messages));
+			jsonx_set(c, "archived", json_boolean(v[i].archived));
+			cmdh_models_json(s, c, v[i].id);
+			jsonx_set(c, "preview", jsonx_string(v[i].preview));
+			jsonx_append(a, c);
 		}
-		buf_puts(&b, n ? "\n]\n" : "]\n");
-		fwrite(b.data, 1, b.len, stdout);
-		buf_free(&b);
+		js = jsonx_dump_lines(a, JSON_PRESERVE_ORDER);
+		json_decref(a);
+		printf("%s\n", js);
+		free(js);
 	} else if (n == 0)
 		printf("no conversations\n");
 	else {
@@ -317,9 +324,10 @@ cmdh_models(struct store *s, int64_t id, const char *before,
  * "models", every model that answered (file names).
  */
 static void
-cmdh_models_json(struct store *s, struct buf *b, int64_t id)
+cmdh_models_json(struct store *s, json_t *c, int64_t id)
 {
 	struct store_conv_model	*m = NULL, *last = NULL;
+	json_t			*a;
 	char			*cause;
 	size_t			 n = 0, i;
 
@@ -329,17 +337,14 @@ cmdh_models_json(struct store *s, struct buf *b, int64_t id)
 		if (last == NULL || m[i].last > last->last)
 			last = &m[i];
 	}
-	buf_puts(b, ", \"model_file\": ");
-	sjson_put_string(b, last != NULL ? last->model_file : NULL);
-	buf_puts(b, ", \"model_quant\": ");
-	sjson_put_string(b, last != NULL ? last->model_quant : NULL);
-	buf_puts(b, ", \"models\": [");
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_puts(b, ", ");
-		sjson_put_string(b, m[i].model_file);
-	}
-	buf_puts(b, "]");
+	jsonx_set(c, "model_file", jsonx_string(last != NULL ?
+	    last->model_file : NULL));
+	jsonx_set(c, "model_quant", jsonx_string(last != NULL ?
+	    last->model_quant : NULL));
+	a = jsonx_array();
+	for (i = 0; i < n; i++)
+		jsonx_append(a, jsonx_string(m[i].model_file));
+	jsonx_set(c, "models", a);
 	store_conv_models_free(m, n);
 }
 
@@ -550,8 +555,9 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 	}
 
 	if (o->output == NULL || strcmp(o->output, "-") == 0) {
-		if (isatty(STDOUT_FILENO) && fmt != STORE_FMT_JSON)
-			cli_put(stdout, text, 1);
+		/* cli_putn: exact bytes unless stdout is a terminal. */
+		if (fmt != STORE_FMT_JSON)
+			cli_putn(stdout, text, len, 1);
 		else
 			fwrite(text, 1, len, stdout);
 		free(text);

@@ -1,16 +1,22 @@
 /*
  * cli-util.c -- what the subcommands share: untrusted text on a terminal,
- * one-line errors, opening the store and the option loop.  Text from a
- * database or a file goes through utf8_safe() (caret notation for C0 and
- * DEL, U+FFFD for C1 controls, invalid UTF-8 and bidi controls), so it
- * cannot move the cursor, change the terminal's settings or reorder what
- * is shown.
+ * one-line errors, opening the store and the option loop.
+ *
+ * Text from a model, a model file or a database is untrusted: on a
+ * terminal it goes through utf8_safe() (caret notation for C0 and DEL,
+ * U+FFFD for C1 controls, invalid UTF-8, line separators and bidi
+ * controls), so it cannot move the cursor, set the window title, write
+ * the clipboard, erase what is shown or reorder it.  Anywhere else (a
+ * pipe, a file) and with --raw the bytes are written as they are, so
+ * scripts get the exact text.  Messages on stderr are always made safe:
+ * they are one line for a person to read.
  */
 #include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "advisory.h"
 #include "buf.h"
@@ -19,13 +25,41 @@
 #include "store.h"
 #include "utf8.h"
 
+/* --raw: exact bytes even on a terminal. */
+static int	 cli_raw;
+
+void
+cli_set_raw(int raw)
+{
+	cli_raw = raw;
+}
+
+int
+cli_tty_safe(int fd)
+{
+	return fd == STDERR_FILENO || (!cli_raw && isatty(fd));
+}
+
 void
 cli_putn(FILE *f, const char *s, size_t n, int keep_nl)
 {
-	struct buf	b = BUF_INIT;
+	struct buf	 b = BUF_INIT;
+	const char	*nl;
 
-	utf8_safe(&b, s, n, UTF8_SAFE_CARET |
-	    (keep_nl ? UTF8_SAFE_KEEP_NL : UTF8_SAFE_NL_SPACE));
+	if (cli_tty_safe(fileno(f)))
+		utf8_safe(&b, s, n, UTF8_SAFE_CARET |
+		    (keep_nl ? UTF8_SAFE_KEEP_NL : UTF8_SAFE_NL_SPACE));
+	else if (keep_nl)
+		buf_append(&b, s, n);
+	else {
+		/* Exact, but a one-line field stays on its line. */
+		for (; (nl = memchr(s, '\n', n)) != NULL; n -= nl + 1 - s,
+		    s = nl + 1) {
+			buf_append(&b, s, (size_t)(nl - s));
+			buf_putc(&b, ' ');
+		}
+		buf_append(&b, s, n);
+	}
 	fwrite(buf_str(&b), 1, b.len, f);
 	buf_free(&b);
 }
@@ -34,6 +68,43 @@ void
 cli_put(FILE *f, const char *s, int keep_nl)
 {
 	cli_putn(f, s, strlen(s), keep_nl);
+}
+
+void
+cli_stream_init(struct cli_stream *cs, int fd, int lstrip)
+{
+	memset(cs, 0, sizeof *cs);
+	cs->safe = cli_tty_safe(fd);
+	cs->lstrip = cs->safe && lstrip;
+}
+
+void
+cli_stream_text(struct cli_stream *cs, const char *s, size_t n, int final,
+    struct buf *out)
+{
+	struct buf	in = BUF_INIT;
+	size_t		used;
+
+	if (!cs->safe) {
+		buf_append(out, s, n);
+		return;
+	}
+	if (cs->lstrip && n > 0) {
+		if (*s == ' ') {
+			s++;
+			n--;
+		}
+		cs->lstrip = 0;
+	}
+	/* What was held back from the last piece comes first. */
+	buf_append(&in, cs->held, cs->nheld);
+	buf_append(&in, s, n);
+	used = utf8_safe(out, in.data, in.len, UTF8_SAFE_CARET |
+	    UTF8_SAFE_KEEP_NL | (final ? 0 : UTF8_SAFE_PARTIAL));
+	/* At most 3 bytes: an unfinished character. */
+	cs->nheld = in.len - used;
+	memcpy(cs->held, in.data + used, cs->nheld);
+	buf_free(&in);
 }
 
 int

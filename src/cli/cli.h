@@ -23,13 +23,48 @@ int	 cli_advisory(int argc, char **argv);	/* src/cli/cli-advisory.c */
 int	 cli_models(int argc, char **argv);	/* src/cli/cli-models.c */
 
 /* src/cli/cli-util.c */
+struct buf;
+
 /*
- * Write untrusted text s (s[0..n)) to f, safe for a terminal: newlines
- * and tabs kept if keep_nl (else shown as spaces), other controls in
- * caret notation, C1 controls, invalid UTF-8 and bidi controls as U+FFFD.
+ * --raw: untrusted text goes to stdout as exact bytes even when it is a
+ * terminal.  Commands that print such text take the option and call
+ * this before printing.
+ */
+void	 cli_set_raw(int raw);
+/*
+ * 1 if untrusted text written to fd must be made safe for a terminal:
+ * stderr always (messages), any other fd when it is a terminal and
+ * --raw was not given.
+ */
+int	 cli_tty_safe(int fd);
+/*
+ * Write untrusted text s (s[0..n)) to f.  Where cli_tty_safe() says so:
+ * newlines and tabs kept if keep_nl (else shown as spaces), other
+ * controls in caret notation, C1 controls, invalid UTF-8 and bidi
+ * controls as U+FFFD (utf8_safe).  Elsewhere the exact bytes, except
+ * that without keep_nl a newline is a space (the field keeps its line).
  */
 void	 cli_put(FILE *f, const char *s, int keep_nl);
 void	 cli_putn(FILE *f, const char *s, size_t n, int keep_nl);
+/*
+ * Untrusted text that arrives in pieces (a model's output streamed to
+ * stdout): cli_stream_init decides once for fd (cli_tty_safe) and, with
+ * lstrip, drops one leading space of the text on a terminal (a chat
+ * answer's SentencePiece word marker; the stored text keeps it).
+ * cli_stream_text appends to out what to write for the piece s[0..n):
+ * the bytes themselves, or their terminal-safe form, an unfinished
+ * UTF-8 character held back until the next piece; final (the last
+ * call, n may be 0) lets nothing be held.
+ */
+struct cli_stream {
+	int	 safe;
+	int	 lstrip;
+	char	 held[4];
+	size_t	 nheld;
+};
+void	 cli_stream_init(struct cli_stream *, int fd, int lstrip);
+void	 cli_stream_text(struct cli_stream *, const char *s, size_t n,
+	    int final, struct buf *out);
 /* "medchat: CAUSE" on stderr (made safe), frees cause; returns 1. */
 int	 cli_fail(char *cause);
 /*

@@ -22,7 +22,7 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "inspect", cli_inspect, "inspect FILE [--json]" },
 	{ "history", cli_history, "history [list|show|search|export|import|"
-	    "rename|delete|archive|unarchive] ... [--db PATH]" },
+	    "rename|delete|archive|unarchive] ... [--db PATH] [--raw]" },
 	{ "advisory", cli_advisory, "advisory [--show | --history] [--db PATH]" },
 	{ "bench", cli_bench, "bench kernels [-t THREADS] [--types LIST] [--json] | "
 	    "bench --membw [-t THREADS] [--json] | "
@@ -31,12 +31,13 @@ static const struct subcmd subcmds[] = {
 	    "[--cacert FILE] [--system TEXT] [--template NAME] "
 	    "[--temp T] [--top-k K] [--top-p P] [--min-p P] "
 	    "[--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] [--threads N] "
-	    "[--accept-remote] QUESTION" },
+	    "[--raw] [--accept-remote] QUESTION" },
 	{ "models", cli_models, "models [--endpoint URL|NAME]... "
 	    "[-M DIR]..." },
 	{ "generate", cli_generate, "generate -m FILE [sampling options] "
-	    "PROMPT" },
-	{ "debug", cli_debug, "debug tokenize|logits|synth|demo ..." },
+	    "[--raw] PROMPT" },
+	{ "debug", cli_debug, "debug tokenize|detokenize|logits|synth|demo|"
+	    "prompt ..." },
 	{ NULL, NULL, NULL }
 };
 

@@ -292,9 +292,10 @@ remote_chat(struct remote *r, const struct engine_msg *msgs, int n,
 	if (r->info.tmpl != NULL) {
 		/* Text holding markup would be read as markup. */
 		for (i = 0; i < n; i++) {
-			for (st = engine_template_stops(r->info.tmpl);
+			for (st = engine_template_markers(r->info.tmpl);
 			    *st != NULL; st++) {
-				if (strstr(msgs[i].text, *st) == NULL)
+				if (msgs[i].text == NULL ||
+				    strstr(msgs[i].text, *st) == NULL)
 					continue;
 				mark = net_oneline(*st, strlen(*st), 40);
 				xasprintf(cause, "message %d holds \"%s\", a "

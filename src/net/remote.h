@@ -127,8 +127,9 @@ void	 remote_prov_free(struct remote_prov *);	/* frees members */
  * error (the server's own message), an "error" object in the stream, a
  * malformed stream, a refused, lost or stalled connection; prov->dropped
  * tells whether text had arrived (then it was emitted and is a partial
- * answer).  In raw mode a message holding one of the template's stop
- * strings (engine_template_stops) is refused before anything is sent.
+ * answer).  In raw mode a message holding one of the template's
+ * control-token texts (engine_template_markers: "<|im_start|>", "</s>",
+ * ...) is refused before anything is sent.
  * prov is filled in both cases (free with remote_prov_free).
  */
 int	 remote_chat(struct remote *, const struct engine_msg *msgs, int n,

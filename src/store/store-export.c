@@ -15,8 +15,9 @@
  * every message, alternatives included, with times as ISO 8601 UTC with
  * milliseconds, 64-bit seeds as integers and rates as %.17g: importing
  * it and exporting again gives the same bytes (in a database where the
- * ids are free; otherwise only the ids differ).  The members are
- * written with the base layer's JSON writer (sjson.h).
+ * ids are free; otherwise only the ids differ).  The document is built
+ * as a jansson tree and written by jansson, indented by two spaces
+ * (jsonx.h writes the seeds beyond 2^63 and the rates as formatted).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -24,12 +25,12 @@
 #include <string.h>
 
 #include "buf.h"
-#include "sjson.h"
+#include "jsonx.h"
 #include "store-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
-struct json_member;
+struct exp_member;
 
 struct export_conv {
 	struct store_conv	 c;
@@ -55,13 +56,10 @@ static void	 export_text(struct buf *, const struct store_advisory *,
 		     struct store_ack *, size_t, int);
 static void	 text_model(struct buf *, const struct store_conv_model *);
 static void	 text_system(struct buf *, const char *, int);
-static void	 json_object(struct buf *, int, const void *,
-		     const struct json_member *, size_t);
-static void	 json_item(struct buf *, size_t, int);
-static void	 json_end_array(struct buf *, size_t, int);
-static void	 json_objects(struct buf *, int, int, const char *,
-		     const void *, size_t, size_t, const struct json_member *,
+static json_t	*exp_object(const void *, const struct exp_member *,
 		     size_t);
+static void	 exp_objects(json_t *, const char *, const void *, size_t,
+		     size_t, const struct exp_member *, size_t);
 
 int
 store_format_parse(const char *s, enum store_format *f)
@@ -249,25 +247,25 @@ store_export(struct store *s, const int64_t *ids, size_t n,
 
 /*
  * The members of an exported object, in order, as a table: what kind of
- * value, and where it is in the struct.  One writer serves the
+ * value, and where it is in the struct.  One builder serves the
  * acknowledgements, the conversations and the messages.
  */
-enum json_kind {
-	JSON_STR,	/* char *, NULL as null */
-	JSON_TITLE,	/* char *, "" (not named yet) as null */
-	JSON_TIME,	/* int64_t ms, as ISO 8601 UTC with milliseconds */
-	JSON_ID,	/* int64_t, 0 as null */
-	JSON_INT,	/* int */
-	JSON_BOOL,	/* int */
-	JSON_DOUBLE,	/* double, as %.17g */
-	JSON_ROLE,	/* enum store_role, by name */
-	JSON_STATUS,	/* enum store_status, by name */
-	JSON_SEED,	/* struct store_prov: seed, null without has_seed */
+enum exp_kind {
+	EXP_STR,	/* char *, NULL as null */
+	EXP_TITLE,	/* char *, "" (not named yet) as null */
+	EXP_TIME,	/* int64_t ms, as ISO 8601 UTC with milliseconds */
+	EXP_ID,		/* int64_t, 0 as null */
+	EXP_INT,	/* int */
+	EXP_BOOL,	/* int */
+	EXP_DOUBLE,	/* double, as %.17g */
+	EXP_ROLE,	/* enum store_role, by name */
+	EXP_STATUS,	/* enum store_status, by name */
+	EXP_SEED,	/* struct store_prov: seed, null without has_seed */
 };
 
-struct json_member {
+struct exp_member {
 	const char	*key;
-	enum json_kind	 kind;
+	enum exp_kind	 kind;
 	size_t		 off;
 };
 
@@ -277,39 +275,39 @@ struct json_member {
 #define M(kind, m)	{ #m, kind, offsetof(struct store_msg, m) }
 #define P(kind, m)	{ #m, kind, offsetof(struct store_msg, prov.m) }
 #define CM(kind, m)	{ #m, kind, offsetof(struct store_conv_model, m) }
-static const struct json_member json_ack_members[] = {
-	A(JSON_STR, advisory_version), A(JSON_STR, advisory_sha256),
-	A(JSON_STR, model_file), A(JSON_STR, model_quant),
-	A(JSON_STR, model_sha256), A(JSON_STR, os_user), A(JSON_TIME, time),
-	A(JSON_STR, method)
+static const struct exp_member exp_ack_members[] = {
+	A(EXP_STR, advisory_version), A(EXP_STR, advisory_sha256),
+	A(EXP_STR, model_file), A(EXP_STR, model_quant),
+	A(EXP_STR, model_sha256), A(EXP_STR, os_user), A(EXP_TIME, time),
+	A(EXP_STR, method)
 };
-static const struct json_member json_conv_members[] = {
-	C(JSON_ID, id), C(JSON_STR, uid), C(JSON_TITLE, title),
-	C(JSON_TIME, created),
-	C(JSON_TIME, updated), C(JSON_STR, system),
-	{ "template", JSON_STR, offsetof(struct store_conv, template_name) },
-	C(JSON_STR, model_file), C(JSON_STR, model_sha256),
-	C(JSON_STR, model_quant), C(JSON_STR, params_json),
-	C(JSON_BOOL, archived), C(JSON_ID, current_leaf)
+static const struct exp_member exp_conv_members[] = {
+	C(EXP_ID, id), C(EXP_STR, uid), C(EXP_TITLE, title),
+	C(EXP_TIME, created),
+	C(EXP_TIME, updated), C(EXP_STR, system),
+	{ "template", EXP_STR, offsetof(struct store_conv, template_name) },
+	C(EXP_STR, model_file), C(EXP_STR, model_sha256),
+	C(EXP_STR, model_quant), C(EXP_STR, params_json),
+	C(EXP_BOOL, archived), C(EXP_ID, current_leaf)
 };
-static const struct json_member json_msg_members[] = {
-	M(JSON_ID, id),
-	{ "parent", JSON_ID, offsetof(struct store_msg, parent_id) },
-	M(JSON_ROLE, role), M(JSON_STATUS, status),
-	M(JSON_TIME, created), M(JSON_TIME, updated), M(JSON_STR, error),
-	P(JSON_STR, model_file), P(JSON_STR, model_quant),
-	P(JSON_STR, model_sha256),
-	{ "template", JSON_STR,
+static const struct exp_member exp_msg_members[] = {
+	M(EXP_ID, id),
+	{ "parent", EXP_ID, offsetof(struct store_msg, parent_id) },
+	M(EXP_ROLE, role), M(EXP_STATUS, status),
+	M(EXP_TIME, created), M(EXP_TIME, updated), M(EXP_STR, error),
+	P(EXP_STR, model_file), P(EXP_STR, model_quant),
+	P(EXP_STR, model_sha256),
+	{ "template", EXP_STR,
 	    offsetof(struct store_msg, prov.template_name) },
-	P(JSON_STR, params_json),
-	{ "seed", JSON_SEED, offsetof(struct store_msg, prov) },
-	P(JSON_INT, n_prompt), P(JSON_INT, n_gen), P(JSON_DOUBLE, prefill_tps),
-	P(JSON_DOUBLE, decode_tps), P(JSON_BOOL, trimmed),
-	P(JSON_STR, dropped_json), P(JSON_STR, system), M(JSON_STR, content)
+	P(EXP_STR, params_json),
+	{ "seed", EXP_SEED, offsetof(struct store_msg, prov) },
+	P(EXP_INT, n_prompt), P(EXP_INT, n_gen), P(EXP_DOUBLE, prefill_tps),
+	P(EXP_DOUBLE, decode_tps), P(EXP_BOOL, trimmed),
+	P(EXP_STR, dropped_json), P(EXP_STR, system), M(EXP_STR, content)
 };
-static const struct json_member json_model_members[] = {
-	CM(JSON_STR, model_file), CM(JSON_STR, model_quant),
-	CM(JSON_STR, model_sha256), CM(JSON_INT, n_answers)
+static const struct exp_member exp_model_members[] = {
+	CM(EXP_STR, model_file), CM(EXP_STR, model_quant),
+	CM(EXP_STR, model_sha256), CM(EXP_INT, n_answers)
 };
 #undef A
 #undef C
@@ -317,150 +315,128 @@ static const struct json_member json_model_members[] = {
 #undef M
 #undef P
 
-#define JSON_N(a)	(sizeof a / sizeof *a)
+#define EXP_N(a)	(sizeof a / sizeof *a)
 
-/*
- * Write "{" and the n members of the object at base, one a line at
- * indent (the first on the brace's line); the caller closes it.
- */
-static void
-json_object(struct buf *b, int indent, const void *base,
-    const struct json_member *mb, size_t n)
+/* A new object of the n members of the struct at base. */
+static json_t *
+exp_object(const void *base, const struct exp_member *mb, size_t n)
 {
 	const struct store_prov	*p;
 	const char		*at;
+	json_t			*o, *v = NULL;
 	char			 t[40];
-	int64_t			 v;
+	int64_t			 id;
 	size_t			 i;
 
-	buf_putc(b, '{');
+	o = jsonx_object();
 	for (i = 0; i < n; i++) {
 		at = (const char *)base + mb[i].off;
-		if (i == 0) {
-			sjson_put_string(b, mb[i].key);
-			buf_puts(b, ": ");
-		} else
-			sjson_put_key(b, indent, mb[i].key);
 		switch (mb[i].kind) {
-		case JSON_STR:
-			sjson_put_string(b, *(char *const *)at);
+		case EXP_STR:
+			v = jsonx_string(*(char *const *)at);
 			break;
-		case JSON_TITLE:
-			sjson_put_string(b, **(char *const *)at != '\0' ?
+		case EXP_TITLE:
+			v = jsonx_string(**(char *const *)at != '\0' ?
 			    *(char *const *)at : NULL);
 			break;
-		case JSON_TIME:
-			sjson_put_string(b, store_time_iso_ms(
+		case EXP_TIME:
+			v = jsonx_string(store_time_iso_ms(
 			    *(const int64_t *)at, t, sizeof t));
 			break;
-		case JSON_ID:
-			if ((v = *(const int64_t *)at) != 0)
-				buf_printf(b, "%lld", (long long)v);
-			else
-				buf_puts(b, "null");
+		case EXP_ID:
+			id = *(const int64_t *)at;
+			v = id != 0 ? json_integer(id) : json_null();
 			break;
-		case JSON_INT:
-			buf_printf(b, "%d", *(const int *)at);
+		case EXP_INT:
+			v = json_integer(*(const int *)at);
 			break;
-		case JSON_BOOL:
-			buf_puts(b, *(const int *)at ? "true" : "false");
+		case EXP_BOOL:
+			v = json_boolean(*(const int *)at);
 			break;
-		case JSON_DOUBLE:
-			buf_printf(b, "%.17g", *(const double *)at);
+		case EXP_DOUBLE:
+			v = jsonx_number("%.17g", *(const double *)at);
 			break;
-		case JSON_ROLE:
-			sjson_put_string(b, store_role_name(
+		case EXP_ROLE:
+			v = jsonx_string(store_role_name(
 			    *(const enum store_role *)at));
 			break;
-		case JSON_STATUS:
-			sjson_put_string(b, store_status_name(
+		case EXP_STATUS:
+			v = jsonx_string(store_status_name(
 			    *(const enum store_status *)at));
 			break;
-		case JSON_SEED:
+		case EXP_SEED:
 			p = (const struct store_prov *)at;
-			if (p->has_seed)
-				buf_printf(b, "%llu",
-				    (unsigned long long)p->seed);
-			else
-				buf_puts(b, "null");
+			v = p->has_seed ? jsonx_uint64_new(p->seed) :
+			    json_null();
 			break;
 		}
+		jsonx_set(o, mb[i].key, v);
 	}
+	return o;
 }
 
-/* Before element i of an array whose elements start at indent. */
+/* Member key of o: an array of the n structs of size sz at base. */
 static void
-json_item(struct buf *b, size_t i, int indent)
+exp_objects(json_t *o, const char *key, const void *base, size_t n,
+    size_t sz, const struct exp_member *mb, size_t nmb)
 {
-	buf_printf(b, "%s%*s", i ? ",\n" : "\n", indent, "");
-}
+	json_t	*a;
+	size_t	 i;
 
-/* Close an array of n elements whose key is at indent. */
-static void
-json_end_array(struct buf *b, size_t n, int indent)
-{
-	if (n != 0)
-		buf_printf(b, "\n%*s", indent, "");
-	buf_putc(b, ']');
+	a = jsonx_array();
+	for (i = 0; i < n; i++)
+		jsonx_append(a, exp_object((const char *)base + i * sz, mb,
+		    nmb));
+	jsonx_set(o, key, a);
 }
 
 /*
- * "key": [...] at indent: the n objects of size sz from base, each on
- * its own line with its members at indent oindent.
+ * The export as one JSON document, indented by jansson.  Each
+ * conversation's messages are freed once they are in the tree, so the
+ * messages are not held twice.
  */
-static void
-json_objects(struct buf *b, int indent, int oindent, const char *key,
-    const void *base, size_t n, size_t sz, const struct json_member *mb,
-    size_t nmb)
-{
-	size_t	i;
-
-	sjson_put_key(b, indent, key);
-	buf_puts(b, "[");
-	for (i = 0; i < n; i++) {
-		json_item(b, i, indent + 2);
-		json_object(b, oindent, (const char *)base + i * sz, mb, nmb);
-		buf_putc(b, '}');
-	}
-	json_end_array(b, n, indent);
-}
-
 static void
 export_json(struct buf *b, const struct store_advisory *adv,
     struct export_conv *v, size_t n,
     struct store_ack *acks, size_t nacks)
 {
-	char	t[40];
-	size_t	i;
+	json_t	*root, *o, *convs;
+	char	 t[40], *s;
+	size_t	 i;
 
-	buf_printf(b, "{\"format\": \"%s\"", STORE_EXPORT_FORMAT);
-	sjson_put_member_int(b, 2, "version", STORE_EXPORT_VERSION);
-	sjson_put_member_string(b, 2, "exported", store_time_iso_ms(
-	    store_now(), t, sizeof t));
-	sjson_put_key(b, 2, "advisory");
-	buf_puts(b, "{\"version\": ");
-	sjson_put_string(b, adv->version);
-	sjson_put_member_string(b, 4, "sha256", adv->sha256);
-	buf_puts(b, "}");
-	json_objects(b, 2, 6, "acknowledgements", acks, nacks, sizeof *acks,
-	    json_ack_members, JSON_N(json_ack_members));
-	sjson_put_key(b, 2, "conversations");
-	buf_puts(b, "[");
+	root = jsonx_object();
+	o = jsonx_object();
+	convs = jsonx_array();
+	jsonx_set(root, "format", jsonx_string(STORE_EXPORT_FORMAT));
+	jsonx_set(root, "version", json_integer(STORE_EXPORT_VERSION));
+	jsonx_set(root, "exported", jsonx_string(store_time_iso_ms(
+	    store_now(), t, sizeof t)));
+	jsonx_set(o, "version", jsonx_string(adv->version));
+	jsonx_set(o, "sha256", jsonx_string(adv->sha256));
+	jsonx_set(root, "advisory", o);
+	exp_objects(root, "acknowledgements", acks, nacks, sizeof *acks,
+	    exp_ack_members, EXP_N(exp_ack_members));
 	for (i = 0; i < n; i++) {
-		json_item(b, i, 4);
-		json_object(b, 6, &v[i].c, json_conv_members,
-		    JSON_N(json_conv_members));
+		o = exp_object(&v[i].c, exp_conv_members,
+		    EXP_N(exp_conv_members));
 		/* Derived (import ignores it): the models that answered. */
-		json_objects(b, 6, 8, "models", v[i].models, v[i].nmodels,
-		    sizeof *v[i].models, json_model_members,
-		    JSON_N(json_model_members));
-		json_objects(b, 6, 8, "messages", v[i].msgs, v[i].nmsgs,
-		    sizeof *v[i].msgs, json_msg_members,
-		    JSON_N(json_msg_members));
-		buf_putc(b, '}');
+		exp_objects(o, "models", v[i].models, v[i].nmodels,
+		    sizeof *v[i].models, exp_model_members,
+		    EXP_N(exp_model_members));
+		exp_objects(o, "messages", v[i].msgs, v[i].nmsgs,
+		    sizeof *v[i].msgs, exp_msg_members,
+		    EXP_N(exp_msg_members));
+		jsonx_append(convs, o);
+		store_msgs_free(v[i].msgs, v[i].nmsgs);
+		v[i].msgs = NULL;
+		v[i].nmsgs = 0;
 	}
-	json_end_array(b, n, 2);
-	buf_puts(b, "\n}\n");
+	jsonx_set(root, "conversations", convs);
+	s = jsonx_dump(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	buf_puts(b, s);
+	buf_putc(b, '\n');
+	free(s);
 }
 
 /* ---- Markdown and text out ------------------------------------------- */

@@ -2,7 +2,9 @@
  * store-import.c -- conversations back in from a JSON export
  * (store-export.c writes them).
  *
- * The JSON read back is untrusted: every field is type-checked, parents
+ * The JSON read back is untrusted.  jansson parses it (jsonx.h: byte
+ * offsets for the messages, seeds up to 2^64-1, keys given twice and
+ * nesting beyond 2048 levels refused); every field is type-checked, parents
  * must come earlier in the same conversation (so no cycles), and it all
  * goes in one transaction or not at all.  The ids are kept when none of
  * a conversation's is taken in this database or was ever given in it
@@ -26,13 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sjson.h"
+#include "jsonx.h"
 #include "store-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
 struct import_ctx {
 	struct store	*s;
+	struct jsonx_doc doc;		/* the file */
 	char		*cause;
 	const char	*where;		/* "conversation 3, message 7" */
 	char		 wbuf[96];
@@ -41,29 +44,29 @@ struct import_ctx {
 };
 
 static int	 import_err(struct import_ctx *, const char *);
-static int	 import_err_key(struct import_ctx *, const struct sjson *,
+static int	 import_err_key(struct import_ctx *, const json_t *,
 		     const char *, const char *);
-static int	 import_title(struct import_ctx *, const struct sjson *,
+static int	 import_title(struct import_ctx *, const json_t *,
 		     const char **);
-static int	 import_rate(struct import_ctx *, const struct sjson *,
+static int	 import_rate(struct import_ctx *, const json_t *,
 		     const char *, double *);
-static int	 import_str(struct import_ctx *, const struct sjson *,
+static int	 import_str(struct import_ctx *, const json_t *,
 		     const char *, const char **, int);
-static int	 import_time(struct import_ctx *, const struct sjson *,
+static int	 import_time(struct import_ctx *, const json_t *,
 		     const char *, int64_t *);
-static int	 import_int(struct import_ctx *, const struct sjson *,
+static int	 import_int(struct import_ctx *, const json_t *,
 		     const char *, int64_t *, int64_t, int64_t);
-static int	 import_bool(struct import_ctx *, const struct sjson *,
+static int	 import_bool(struct import_ctx *, const json_t *,
 		     const char *, int *);
 static int	 import_taken(struct import_ctx *, const char *, int64_t,
 		     int *);
 static int	 import_is_sha256(const char *);
-static int	 import_name(struct import_ctx *, const struct sjson *,
+static int	 import_name(struct import_ctx *, const json_t *,
 		     const char *, const char **, size_t, int);
-static int	 import_acks(struct import_ctx *, const struct sjson *);
-static int	 import_uid(struct import_ctx *, const struct sjson *,
+static int	 import_acks(struct import_ctx *, const json_t *);
+static int	 import_uid(struct import_ctx *, const json_t *,
 		     const char *, int *);
-static int	 import_conv(struct import_ctx *, const struct sjson *,
+static int	 import_conv(struct import_ctx *, const json_t *,
 		     int64_t *);
 
 static int
@@ -79,15 +82,15 @@ import_err(struct import_ctx *x, const char *what)
  * value (or, when it is missing, the object o) starts in the file.
  */
 static int
-import_err_key(struct import_ctx *x, const struct sjson *o, const char *key,
+import_err_key(struct import_ctx *x, const json_t *o, const char *key,
     const char *what)
 {
-	const struct sjson	*v = sjson_get(o, key);
+	const json_t	*v = json_object_get(o, key);
 	char			*m;
 	int			 rc;
 
 	xasprintf(&m, "\"%s\" %s (at byte %zu)", key, what,
-	    v != NULL ? v->off : o->off);
+	    jsonx_offset(&x->doc, v != NULL ? v : o));
 	rc = import_err(x, m);
 	free(m);
 	return rc;
@@ -95,31 +98,31 @@ import_err_key(struct import_ctx *x, const struct sjson *o, const char *key,
 
 /* Optional string member: 0 and *out (NULL for null/absent), or -1. */
 static int
-import_str(struct import_ctx *x, const struct sjson *o, const char *key,
+import_str(struct import_ctx *x, const json_t *o, const char *key,
     const char **out, int required)
 {
-	const struct sjson	*v = sjson_get(o, key);
+	const json_t	*v = json_object_get(o, key);
 	char			*m;
 	int			 rc;
 
 	*out = NULL;
-	if (v == NULL || v->type == SJSON_NULL) {
+	if (v == NULL || json_is_null(v)) {
 		if (!required)
 			return 0;
 		xasprintf(&m, "missing \"%s\" (in the object at byte %zu)",
-		    key, o->off);
+		    key, jsonx_offset(&x->doc, o));
 		rc = import_err(x, m);
 		free(m);
 		return rc;
 	}
-	if (v->type != SJSON_STRING)
+	if (!json_is_string(v))
 		return import_err_key(x, o, key, "is not a string");
-	*out = v->str;
+	*out = json_string_value(v);
 	return 0;
 }
 
 static int
-import_time(struct import_ctx *x, const struct sjson *o, const char *key,
+import_time(struct import_ctx *x, const json_t *o, const char *key,
     int64_t *ms)
 {
 	const char	*s;
@@ -132,23 +135,24 @@ import_time(struct import_ctx *x, const struct sjson *o, const char *key,
 }
 
 static int
-import_int(struct import_ctx *x, const struct sjson *o, const char *key,
+import_int(struct import_ctx *x, const json_t *o, const char *key,
     int64_t *v, int64_t lo, int64_t hi)
 {
-	if (sjson_int64(sjson_get(o, key), v) != 0 || *v < lo || *v > hi)
+	if (jsonx_int64(&x->doc, json_object_get(o, key), v) != 0 ||
+	    *v < lo || *v > hi)
 		return import_err_key(x, o, key, "is not a valid integer");
 	return 0;
 }
 
 static int
-import_bool(struct import_ctx *x, const struct sjson *o, const char *key,
+import_bool(struct import_ctx *x, const json_t *o, const char *key,
     int *v)
 {
-	const struct sjson	*b = sjson_get(o, key);
+	const json_t	*b = json_object_get(o, key);
 
-	if (b == NULL || (b->type != SJSON_TRUE && b->type != SJSON_FALSE))
+	if (!json_is_boolean(b))
 		return import_err_key(x, o, key, "is not true or false");
-	*v = b->type == SJSON_TRUE;
+	*v = json_is_true(b);
 	return 0;
 }
 
@@ -178,7 +182,7 @@ import_is_sha256(const char *s)
  * UTF-8 without control characters.
  */
 static int
-import_name(struct import_ctx *x, const struct sjson *o, const char *key,
+import_name(struct import_ctx *x, const json_t *o, const char *key,
     const char **out, size_t max, int required)
 {
 	const unsigned char	*p;
@@ -205,20 +209,20 @@ import_name(struct import_ctx *x, const struct sjson *o, const char *key,
  * yet (stored as "", named by its first question).
  */
 static int
-import_title(struct import_ctx *x, const struct sjson *o, const char **out)
+import_title(struct import_ctx *x, const json_t *o, const char **out)
 {
-	const struct sjson	*v = sjson_get(o, "title");
+	const json_t	*v = json_object_get(o, "title");
 
-	if (v != NULL && v->type == SJSON_NULL) {
+	if (json_is_null(v)) {
 		*out = "";
 		return 0;
 	}
 	if (import_str(x, o, "title", out, 1) != 0)
 		return -1;
-	if (v->len > STORE_TITLE_MAX)
+	if (json_string_length(v) > STORE_TITLE_MAX)
 		return import_err_key(x, o, "title", "is longer than "
 		    STORE_TITLE_MAX_STR " bytes");
-	if (!utf8_valid(*out, v->len))
+	if (!utf8_valid(*out, json_string_length(v)))
 		return import_err_key(x, o, "title", "is not UTF-8");
 	if (!store_text_visible(*out))
 		return import_err_key(x, o, "title", "is empty, blank or "
@@ -228,10 +232,11 @@ import_title(struct import_ctx *x, const struct sjson *o, const char **out)
 
 /* A rate (tokens per second): a finite number, 0 or more. */
 static int
-import_rate(struct import_ctx *x, const struct sjson *o, const char *key,
+import_rate(struct import_ctx *x, const json_t *o, const char *key,
     double *v)
 {
-	if (sjson_double(sjson_get(o, key), v) != 0 || !isfinite(*v) ||
+	if (jsonx_double(&x->doc, json_object_get(o, key), v) != 0 ||
+	    !isfinite(*v) ||
 	    *v < 0)
 		return import_err_key(x, o, key, "is not a rate (a number, 0 "
 		    "or more)");
@@ -243,7 +248,7 @@ import_rate(struct import_ctx *x, const struct sjson *o, const char *key,
  * caller's transaction; see the top of the file.
  */
 static int
-import_acks(struct import_ctx *x, const struct sjson *root)
+import_acks(struct import_ctx *x, const json_t *root)
 {
 	static const char *const methods[] = { "tui", "cli-flag", "cli-prompt" };
 	static const char *const sql[2] = {
@@ -255,24 +260,24 @@ import_acks(struct import_ctx *x, const struct sjson *root)
 		    "model_file, model_quant, model_sha256, os_user, time, "
 		    "method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)"
 	};
-	const struct sjson	*acks, *ja;
+	const json_t	*acks, *ja;
 	const char		*ver, *asha, *mf, *mq, *msha, *user, *method;
 	char			*imported;
 	int64_t			 t;
 	size_t			 i, k;
 	int			 rc = 0;
 
-	acks = sjson_get(root, "acknowledgements");
-	if (acks == NULL || acks->type == SJSON_NULL)
+	acks = json_object_get(root, "acknowledgements");
+	if (acks == NULL || json_is_null(acks))
 		return 0;
 	x->where = "the file";
-	if (acks->type != SJSON_ARRAY)
+	if (!json_is_array(acks))
 		return import_err(x, "\"acknowledgements\" is not an array");
-	for (i = 0; i < acks->n; i++) {
-		ja = acks->items[i];
+	for (i = 0; i < json_array_size(acks); i++) {
+		ja = json_array_get(acks, i);
 		snprintf(x->wbuf, sizeof x->wbuf, "acknowledgement %zu", i + 1);
 		x->where = x->wbuf;
-		if (ja->type != SJSON_OBJECT)
+		if (!json_is_object(ja))
 			return import_err(x, "not an object");
 		if (import_name(x, ja, "advisory_version", &ver, 64, 1) != 0 ||
 		    import_str(x, ja, "advisory_sha256", &asha, 1) != 0 ||
@@ -320,7 +325,7 @@ import_acks(struct import_ctx *x, const struct sjson *root)
  * added to x->skips) when a conversation with that uid is already here.
  */
 static int
-import_uid(struct import_ctx *x, const struct sjson *jc, const char *title,
+import_uid(struct import_ctx *x, const json_t *jc, const char *title,
     int *skip)
 {
 	struct store_import_skip	*k;
@@ -355,9 +360,9 @@ import_uid(struct import_ctx *x, const struct sjson *jc, const char *title,
  * already here), or -1.
  */
 static int
-import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
+import_conv(struct import_ctx *x, const json_t *jc, int64_t *newid)
 {
-	const struct sjson	*msgs, *jm, *seed;
+	const json_t	*msgs, *jm, *seed;
 	const char		*title, *sys, *tmpl, *mf, *msha, *mq, *pj;
 	const char		*role_s, *status_s, *content, *err;
 	struct store_prov	 p;
@@ -369,12 +374,12 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	int			 archived = 0, taken = 0, keep, rc = -1;
 	int			 trimmed = 0;
 	int			 skip;
-	size_t			 i, j;
+	size_t			 i, j, nmsgs;
 
 	*newid = 0;
 	snprintf(x->wbuf, sizeof x->wbuf, "a conversation");
 	x->where = x->wbuf;
-	if (jc->type != SJSON_OBJECT)
+	if (!json_is_object(jc))
 		return import_err(x, "not an object");
 	if (import_int(x, jc, "id", &cid, 1, INT64_MAX) != 0)
 		return -1;
@@ -395,13 +400,13 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		return -1;
 	if (skip)
 		return 0;
-	uid = sjson_string(sjson_get(jc, "uid"));
-	if (sjson_get(jc, "current_leaf") != NULL &&
-	    sjson_get(jc, "current_leaf")->type != SJSON_NULL &&
+	uid = json_string_value(json_object_get(jc, "uid"));
+	if (json_object_get(jc, "current_leaf") != NULL &&
+	    !json_is_null(json_object_get(jc, "current_leaf")) &&
 	    import_int(x, jc, "current_leaf", &leaf, 1, INT64_MAX) != 0)
 		return -1;
-	msgs = sjson_get(jc, "messages");
-	if (msgs == NULL || msgs->type != SJSON_ARRAY)
+	msgs = json_object_get(jc, "messages");
+	if (!json_is_array(msgs))
 		return import_err(x, "\"messages\" is not an array");
 
 	/*
@@ -412,12 +417,13 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	    "UNION ALL SELECT 1 FROM sqlite_sequence WHERE name = "
 	    "'conversations' AND seq >= ?1", cid, &taken) != 0)
 		return -1;
-	oldids = xcalloc(msgs->n + 1, sizeof *oldids);
-	newids = xcalloc(msgs->n + 1, sizeof *newids);
-	for (i = 0; i < msgs->n; i++) {
-		jm = msgs->items[i];
-		if (jm->type != SJSON_OBJECT ||
-		    sjson_int64(sjson_get(jm, "id"), &v) != 0 || v < 1) {
+	nmsgs = json_array_size(msgs);
+	oldids = xcalloc(nmsgs + 1, sizeof *oldids);
+	newids = xcalloc(nmsgs + 1, sizeof *newids);
+	for (i = 0; i < nmsgs; i++) {
+		jm = json_array_get(msgs, i);
+		if (!json_is_object(jm) || jsonx_int64(&x->doc,
+		    json_object_get(jm, "id"), &v) != 0 || v < 1) {
 			snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld, "
 			    "message %zu", (long long)cid, i + 1);
 			import_err(x, "no valid \"id\"");
@@ -449,14 +455,14 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		goto out;
 	cid_new = sqlite3_last_insert_rowid(x->s->db);
 
-	for (i = 0; i < msgs->n; i++) {
-		jm = msgs->items[i];
+	for (i = 0; i < nmsgs; i++) {
+		jm = json_array_get(msgs, i);
 		snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld, message "
 		    "%lld", (long long)cid, (long long)oldids[i]);
 		memset(&p, 0, sizeof p);
 		parent = 0;
-		if (sjson_get(jm, "parent") != NULL &&
-		    sjson_get(jm, "parent")->type != SJSON_NULL) {
+		if (json_object_get(jm, "parent") != NULL &&
+		    !json_is_null(json_object_get(jm, "parent"))) {
 			if (import_int(x, jm, "parent", &v, 1, INT64_MAX) != 0)
 				goto out;
 			for (j = 0; j < i; j++) {
@@ -498,9 +504,9 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		    import_str(x, jm, "dropped_json",
 		    (const char **)&p.dropped_json, 0) != 0)
 			goto out;
-		seed = sjson_get(jm, "seed");
-		if (seed != NULL && seed->type != SJSON_NULL) {
-			if (sjson_uint64(seed, &p.seed) != 0) {
+		seed = json_object_get(jm, "seed");
+		if (seed != NULL && !json_is_null(seed)) {
+			if (jsonx_uint64(&x->doc, seed, &p.seed) != 0) {
 				import_err_key(x, jm, "seed",
 				    "is not a valid integer");
 				goto out;
@@ -538,7 +544,7 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 		 */
 		if (role == STORE_ROLE_ASSISTANT) {
 			sys = NULL;
-			if (sjson_get(jm, "system") != NULL) {
+			if (json_object_get(jm, "system") != NULL) {
 				if (import_str(x, jm, "system", &sys, 0) != 0)
 					goto out;
 				if (sys == NULL)
@@ -551,11 +557,11 @@ import_conv(struct import_ctx *x, const struct sjson *jc, int64_t *newid)
 	}
 
 	if (leaf != 0) {
-		for (j = 0; j < msgs->n; j++) {
+		for (j = 0; j < nmsgs; j++) {
 			if (oldids[j] == leaf)
 				break;
 		}
-		if (j == msgs->n) {
+		if (j == nmsgs) {
 			snprintf(x->wbuf, sizeof x->wbuf, "conversation %lld",
 			    (long long)cid);
 			import_err(x, "\"current_leaf\" is not one of its "
@@ -608,8 +614,7 @@ store_import(struct store *s, const char *json, size_t len,
     size_t *nskipped, char **cause)
 {
 	struct import_ctx	 x;
-	struct sjson		*root;
-	const struct sjson	*convs, *fmt;
+	const json_t		*root, *convs, *fmt;
 	int64_t			*v = NULL, ver;
 	size_t			 i, k;
 
@@ -619,24 +624,27 @@ store_import(struct store *s, const char *json, size_t len,
 		*n = 0;
 	*skipped = NULL;
 	*nskipped = 0;
-	if (sjson_parse(json, len, &root, cause) != 0)
-		return -1;
 	memset(&x, 0, sizeof x);
+	if (jsonx_parse(&x.doc, json, len, cause) != 0) {
+		jsonx_free(&x.doc);
+		return -1;
+	}
+	root = x.doc.root;
 	x.s = s;
 	x.where = "the file";
-	fmt = sjson_get(root, "format");
-	if (sjson_string(fmt) == NULL ||
-	    strcmp(sjson_string(fmt), STORE_EXPORT_FORMAT) != 0) {
+	fmt = json_object_get(root, "format");
+	if (json_string_value(fmt) == NULL ||
+	    strcmp(json_string_value(fmt), STORE_EXPORT_FORMAT) != 0) {
 		import_err(&x, "not a medchat JSON export");
 		goto fail;
 	}
-	if (sjson_int64(sjson_get(root, "version"), &ver) != 0 ||
+	if (jsonx_int64(&x.doc, json_object_get(root, "version"), &ver) != 0 ||
 	    ver != STORE_EXPORT_VERSION) {
 		import_err(&x, "unsupported export version");
 		goto fail;
 	}
-	convs = sjson_get(root, "conversations");
-	if (convs == NULL || convs->type != SJSON_ARRAY) {
+	convs = json_object_get(root, "conversations");
+	if (!json_is_array(convs)) {
 		import_err(&x, "\"conversations\" is not an array");
 		goto fail;
 	}
@@ -646,9 +654,9 @@ store_import(struct store *s, const char *json, size_t len,
 		store_rollback(s);
 		goto fail;
 	}
-	v = xcalloc(convs->n + 1, sizeof *v);
-	for (i = k = 0; i < convs->n; i++) {
-		if (import_conv(&x, convs->items[i], &v[k]) != 0) {
+	v = xcalloc(json_array_size(convs) + 1, sizeof *v);
+	for (i = k = 0; i < json_array_size(convs); i++) {
+		if (import_conv(&x, json_array_get(convs, i), &v[k]) != 0) {
 			store_rollback(s);
 			goto fail;
 		}
@@ -659,7 +667,7 @@ store_import(struct store *s, const char *json, size_t len,
 		goto fail;
 	if (n != NULL)
 		*n = k;
-	sjson_free(root);
+	jsonx_free(&x.doc);
 	if (ids != NULL)
 		*ids = v;
 	else
@@ -671,7 +679,7 @@ store_import(struct store *s, const char *json, size_t len,
 fail:
 	free(v);
 	store_import_skips_free(x.skips, x.nskips);
-	sjson_free(root);
+	jsonx_free(&x.doc);
 	*cause = x.cause;
 	return -1;
 }

@@ -44,6 +44,8 @@ struct store {
 					   write failed: try it again */
 	int		 busy_ms;	/* how long to wait for a lock */
 	int64_t		 busy_start;	/* monotonic ms of the first wait */
+	unsigned long	 lock_failures;	/* calls that gave up on a lock
+					   (store_fail) */
 	struct store_advisory adv;	/* the advisory in force */
 };
 

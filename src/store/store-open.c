@@ -117,6 +117,9 @@ store_busy(void *arg, int count)
 	struct timespec	 ts;
 	int64_t		 now = store_mono_ms();
 
+	/* Not even one sleep when told not to wait (store_set_busy_ms). */
+	if (s->busy_ms <= 0)
+		return 0;
 	if (count == 0)
 		s->busy_start = now;
 	else if (now - s->busy_start >= s->busy_ms)
@@ -624,11 +627,28 @@ store_mark_interrupted(struct store *s, char **cause)
 	pid_t		 pid;
 	int		 rc, dead;
 
-	/* Usually there is none: then take no write lock at all. */
-	if ((rc = store_get(s, NULL, NULL, "looking for interrupted answers",
-	    cause, "SELECT 1 FROM messages WHERE status = 'streaming' "
-	    "LIMIT 1", "")) != 1)
-		return rc;
+	/*
+	 * Usually there is none, or only the answers other processes are
+	 * writing now: then take no write lock at all (another process may
+	 * hold it for long, and opening would wait for it).
+	 */
+	if (store_prepare(s, &st, "SELECT writer_pid FROM messages WHERE "
+	    "status = 'streaming'", cause) != 0)
+		return -1;
+	dead = 0;
+	while (!dead && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pid = (pid_t)sqlite3_column_int64(st, 0);
+		dead = pid <= 0 || (kill(pid, 0) == -1 && errno == ESRCH);
+	}
+	if (!dead && rc != SQLITE_DONE) {
+		store_fail(s, sqlite3_extended_errcode(s->db), "looking for "
+		    "interrupted answers", cause);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (!dead)
+		return 0;
 
 	if (store_begin(s, cause) != 0)
 		return -1;
@@ -1109,3 +1129,23 @@ store_n_interrupted(const struct store *s)
 	return s->n_interrupted;
 }
 
+int
+store_set_busy_ms(struct store *s, int ms)
+{
+	int	old = s->busy_ms;
+
+	s->busy_ms = ms > 0 ? ms : 0;
+	return old;
+}
+
+int
+store_busy_ms(const struct store *s)
+{
+	return s->busy_ms;
+}
+
+unsigned long
+store_lock_failures(const struct store *s)
+{
+	return s->lock_failures;
+}

@@ -41,6 +41,9 @@ store_fail(struct store *s, int rc, const char *what, char **cause)
 	const char	*why;
 	int		 syserr;
 
+	/* Counted even unsaid: store_lock_failures tells a lock apart. */
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		s->lock_failures++;
 	if (cause == NULL)
 		return -1;
 	syserr = s->db != NULL ? sqlite3_system_errno(s->db) : 0;

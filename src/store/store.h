@@ -95,6 +95,24 @@ const char *store_backup_path(const struct store *);
 /* Messages marked interrupted by this store_open (for a notice). */
 int	 store_n_interrupted(const struct store *);
 
+/*
+ * How long a call waits for another process's lock before it fails with
+ * "the database is locked by another process", in milliseconds: 5000,
+ * or $MEDCHAT_DB_TIMEOUT_MS, from store_open on.  store_set_busy_ms
+ * changes it (0: fail at once, without a single sleep -- for a thread
+ * that must not wait and tries again later) and returns the previous
+ * setting, to restore.
+ */
+int	 store_set_busy_ms(struct store *, int ms);
+int	 store_busy_ms(const struct store *);
+/*
+ * The number of calls on this store that failed because another process
+ * held a lock (after the wait above).  Compared before and after a call
+ * that failed, it tells a lock, which a later try may get past, from
+ * every other failure.
+ */
+unsigned long store_lock_failures(const struct store *);
+
 /* ---- conversations --------------------------------------------------- */
 
 struct store_conv {
