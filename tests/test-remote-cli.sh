@@ -18,7 +18,8 @@
 #   a settings section names, or the section's api_key (a 0644 file is
 #   refused in one line naming it and its mode);
 # - endpoints by name (settings file) and by MEDCHAT_ENDPOINT;
-# - models: local files and the servers' models in one list;
+# - models: local files and the servers' models in one list, also as
+#   JSON;
 # - errors are one line with exit status 1: 401, 404 (the models served
 #   are named), a refused connection, a bad URL;
 # - a connection dropped mid-answer: the partial text printed and saved
@@ -322,6 +323,19 @@ check "models: the server's models, with the context it tells" t '
     grep -q "^remote  lab: other-model  $URL\$" "$TMPD/out"'
 check "models: each server listed once" \
     [ "$(grep -c "test-model" "$TMPD/out")" -eq 1 ]
+$MEDCHAT models --endpoint "$URL" --json >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+check "models --json: exit 0, one document with every model" t '
+    [ $rc -eq 0 ] && python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+m = d[\"models\"]
+loc = [x for x in m if x[\"kind\"] == \"local\"]
+rem = [(x[\"name\"], x[\"id\"], x[\"endpoint\"], x[\"url\"], x[\"n_ctx\"])
+    for x in m if x[\"kind\"] == \"remote\"]
+assert loc[0][\"name\"] == \"demo.gguf\" and loc[0][\"quant\"]
+assert rem == [(\"lab: test-model\", \"test-model\", \"lab\", sys.argv[2], 4096),
+    (\"lab: other-model\", \"other-model\", \"lab\", sys.argv[2], None)], rem
+" "$TMPD/out" "$URL"'
 rm -f "$CONF"
 $MEDCHAT models --endpoint "$URL" >"$TMPD/out" 2>"$TMPD/err"
 check "models --endpoint URL: named by host" \

@@ -4,6 +4,8 @@
  * server's fingerprint, the parameters as sent) through every way an
  * answer is written and read, the advisory acknowledged per remote model
  * (store_remote_key), the consents to send conversations to a server,
+ * the exports (Markdown and text name the endpoint and model; JSON keeps
+ * every remote field and imports back, a local answer's JSON as it was)
  * and the upgrade of a real version-4 database (tests/store-fixtures/
  * v4.sql) to them.
  */
@@ -70,7 +72,7 @@ remote_kept(const struct store_msg *m, const struct store_prov *p)
 	    m->prov.n_gen == p->n_gen && m->prov.seed == p->seed;
 }
 
-static void
+static int64_t
 test_prov(struct store *s)
 {
 	struct store_conv	 init;
@@ -156,6 +158,7 @@ test_prov(struct store *s)
 	    same(cm[1].model_file, "m.gguf"),
 	    "prov: the conversation's models name the endpoint's URL");
 	store_conv_models_free(cm, n);
+	return conv;
 }
 
 static void
@@ -236,6 +239,137 @@ test_consent(struct store *s)
 	store_consents_free(v, n);
 }
 
+/* Conversation conv of s exported, and its JSON imported into a new file. */
+static void
+test_exports(struct store *s, int64_t conv)
+{
+	struct store		*s2;
+	struct store_msg	*v, *w;
+	struct store_ack	*acks;
+	char			*md, *txt, *json, *again, *db2, *cause = NULL;
+	int64_t			*ids = NULL;
+	size_t			 n, nv = 0, nw = 0, nacks = 0, i;
+	int			 same_all = 1;
+
+	/* The complete remote answer is the one shown. */
+	if (store_msg_list(s, conv, &v, &nv, &cause) == 0) {
+		for (i = 0; i < nv; i++) {
+			if (v[i].role == STORE_ROLE_ASSISTANT &&
+			    v[i].status == STORE_STATUS_COMPLETE &&
+			    v[i].prov.endpoint_url != NULL)
+				break;
+		}
+		test_cond(i < nv && store_conv_set_leaf(s, conv, v[i].id,
+		    &cause) == 0, "export: the remote answer shown");
+		store_msgs_free(v, nv);
+	}
+	free(cause);
+	cause = NULL;
+	md = test_export(s, conv, STORE_FMT_MD, NULL);
+	txt = test_export(s, conv, STORE_FMT_TXT, NULL);
+	json = test_export(s, conv, STORE_FMT_JSON, &n);
+	test_cond(strstr(md, "_Provenance: remote: lab " URL ", model "
+	    "meditron-70b (server: epfl-llm/meditron-70b, fingerprint "
+	    "fp_44709d6fcb), server template") != NULL &&
+	    strstr(txt, "[provenance: remote: lab " URL) != NULL,
+	    "export: Markdown and text name the endpoint and model");
+	test_cond(strstr(md, "lab: meditron-70b (remote, " URL "), 2 "
+	    "answers") != NULL,
+	    "export: the conversation's models name the endpoint");
+	test_cond(strstr(md, "for remote model lab: meditron-70b "
+	    "(meditron-70b at " URL ")") != NULL,
+	    "export: the remote model's acknowledgement, readable");
+	test_cond(strstr(md, "sent {\"model\":\"meditron-70b\"") != NULL,
+	    "export: the parameters as sent");
+	test_cond(strstr(json, "\"endpoint_url\": \"" URL "\"") != NULL &&
+	    strstr(json, "\"fingerprint\": \"fp_44709d6fcb\"") != NULL &&
+	    strstr(json, "\"remote_model\": \"meditron-70b\"") != NULL,
+	    "export: JSON holds the remote fields");
+
+	db2 = tpath("imported.db");
+	if ((s2 = open_ok(db2)) == NULL) {
+		test_cond(0, "export: a second database opens");
+		goto out;
+	}
+	test_condf(store_import_json(s2, json, n, &ids, &n, &cause) == 0 &&
+	    n == 1, "export: imported (%s)", cause != NULL ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	if (ids != NULL && store_msg_list(s, conv, &v, &nv, &cause) == 0 &&
+	    store_msg_list(s2, ids[0], &w, &nw, &cause) == 0) {
+		same_all = nv == nw;
+		for (i = 0; same_all && i < nv; i++) {
+			same_all = same(v[i].content, w[i].content) &&
+			    v[i].status == w[i].status &&
+			    same(v[i].error, w[i].error) &&
+			    same(v[i].prov.model_file, w[i].prov.model_file) &&
+			    same(v[i].prov.endpoint, w[i].prov.endpoint) &&
+			    same(v[i].prov.endpoint_url,
+			    w[i].prov.endpoint_url) &&
+			    same(v[i].prov.remote_model,
+			    w[i].prov.remote_model) &&
+			    same(v[i].prov.server_model,
+			    w[i].prov.server_model) &&
+			    same(v[i].prov.fingerprint,
+			    w[i].prov.fingerprint) &&
+			    same(v[i].prov.request_json,
+			    w[i].prov.request_json) &&
+			    same(v[i].prov.template_name,
+			    w[i].prov.template_name) &&
+			    v[i].prov.seed == w[i].prov.seed;
+		}
+		store_msgs_free(v, nv);
+		store_msgs_free(w, nw);
+	} else
+		same_all = 0;
+	test_cond(same_all, "export: every remote field imported back");
+	again = ids != NULL ? test_export(s2, ids[0], STORE_FMT_JSON, NULL) :
+	    xstrdup("");
+	test_cond(strstr(again, "\"request_json\": ") != NULL &&
+	    strstr(again, "\"server_model\": \"epfl-llm/meditron-70b\"") !=
+	    NULL, "export: the imported conversation exports the same fields");
+	free(again);
+	test_cond(store_ack_list(s2, &acks, &nacks, &cause) == 0 &&
+	    nacks == 1 && same(acks[0].endpoint_url, URL) &&
+	    same(acks[0].remote_model, "meditron-70b") &&
+	    same(acks[0].method, "import:cli-flag"),
+	    "export: the remote acknowledgement imported (as imported)");
+	store_acks_free(acks, nacks);
+	free(ids);
+	store_close(s2);
+out:
+	free(db2);
+	free(md);
+	free(txt);
+	free(json);
+}
+
+/* A local answer's JSON has no remote member. */
+static void
+test_export_local(struct store *s)
+{
+	struct store_prov	 p;
+	int64_t			 conv, q;
+	char			*json, *cause = NULL;
+
+	memset(&p, 0, sizeof p);
+	p.model_file = "m.gguf";
+	p.template_name = "chatml";
+	if (store_conv_create_asked(s, NULL, "Local?", &conv, &q, &cause) !=
+	    0 || store_msg_add(s, conv, q, STORE_ROLE_ASSISTANT, "Yes.",
+	    STORE_STATUS_COMPLETE, &p, NULL, &cause) != 0) {
+		test_condf(0, "export: a local conversation (%s)", cause);
+		free(cause);
+		return;
+	}
+	json = test_export(s, conv, STORE_FMT_JSON, NULL);
+	test_cond(strstr(json, "endpoint") == NULL &&
+	    strstr(json, "request_json") == NULL &&
+	    strstr(json, "fingerprint") == NULL,
+	    "export: a local answer's JSON is as before, no remote member");
+	free(json);
+}
+
 /* A real version-4 database upgraded: nothing remote in it, all works. */
 static void
 test_migrate_v4(void)
@@ -292,14 +426,17 @@ main(void)
 {
 	struct store	*s;
 	char		*db;
+	int64_t		 conv;
 
 	if (tmpdir_make() != 0)
 		return 1;
 	db = tpath("remote.db");
 	if ((s = open_ok(db)) != NULL) {
-		test_prov(s);
+		conv = test_prov(s);
 		test_acks(s);
 		test_consent(s);
+		test_exports(s, conv);
+		test_export_local(s);
 		store_close(s);
 		test_cond(raw_int(db, "SELECT count(*) FROM messages WHERE "
 		    "instr(coalesce(endpoint_url, ''), '@') > 0") == 0,

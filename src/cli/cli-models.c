@@ -1,5 +1,6 @@
 /*
- * cli-models.c -- `medchat models [--endpoint URL|NAME]... [-M DIR]...`:
+ * cli-models.c -- `medchat models [--endpoint URL|NAME]... [-M DIR]...
+ * [--json]`:
  * every model medchat can answer with, in one list -- the GGUF files of
  * the model directories (the data directory's models/, the settings
  * file's models-dir lines, -M) and the models each remote endpoint
@@ -8,10 +9,11 @@
  * so no consent is asked; its API key is sent as for any request.
  *
  * One line per model, "local" or "remote", the name the model menu
- * shows, what is known of it, and where it is.  File names, model ids
- * and server answers are untrusted and go through cli_put().  An
- * endpoint that cannot be listed is one line on stderr and exit status
- * 1; the others are still listed.
+ * shows, what is known of it, and where it is; with --json one document
+ * {"models": [...]} of the same, each model an object.  File names,
+ * model ids and server answers are untrusted and go through cli_put()
+ * (jansson escapes them in JSON).  An endpoint that cannot be listed is
+ * one line on stderr and exit status 1; the others are still listed.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include "conffile.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "jsonx.h"
 #include "mscan.h"
 #include "xmalloc.h"
 
@@ -30,8 +33,8 @@
 
 static void	 models_usage(FILE *);
 static void	 models_local(const struct conffile *, const char *const *,
-		    size_t);
-static int	 models_remote(const struct backend_endpoint *);
+		    size_t, json_t *);
+static int	 models_remote(const struct backend_endpoint *, json_t *);
 static int	 models_add(const struct conffile *, const char *,
 		    const char *, struct backend_endpoint *, size_t *);
 
@@ -39,15 +42,19 @@ static void
 models_usage(FILE *f)
 {
 	fputs("usage: medchat models [--endpoint URL|NAME]... "
-	    "[-M DIR | --models-dir DIR]...\n", f);
+	    "[-M DIR | --models-dir DIR]... [--json]\n", f);
 }
 
-/* The GGUF files of the model directories, with what their headers say. */
+/*
+ * The GGUF files of the model directories, with what their headers say:
+ * printed, or appended to arr (not NULL: --json).
+ */
 static void
 models_local(const struct conffile *conf, const char *const *extra,
-    size_t nextra)
+    size_t nextra, json_t *arr)
 {
 	struct mscan_event	*list, *ev, *found;
+	json_t			*o;
 	const char		**dirs;
 	const char		*base;
 	char			*data;
@@ -73,6 +80,24 @@ models_local(const struct conffile *conf, const char *const *extra,
 			continue;
 		base = strrchr(found->path, '/') != NULL ?
 		    strrchr(found->path, '/') + 1 : found->path;
+		if (arr != NULL) {
+			o = jsonx_object();
+			jsonx_set(o, "kind", jsonx_string("local"));
+			jsonx_set(o, "name", jsonx_string(base));
+			jsonx_set(o, "path", jsonx_string(found->path));
+			if (ev->ok) {
+				jsonx_set(o, "quant", jsonx_string(
+				    ev->sum.quant));
+				jsonx_set(o, "size", jsonx_uint64_new(
+				    ev->sum.file_size));
+				jsonx_set(o, "n_ctx", json_integer(
+				    ev->sum.n_ctx_train));
+			} else
+				jsonx_set(o, "error", jsonx_string(
+				    ev->error != NULL ? ev->error : "?"));
+			jsonx_append(arr, o);
+			continue;
+		}
 		printf("local   ");
 		cli_put(stdout, base, 0);
 		if (ev->ok) {
@@ -94,11 +119,15 @@ models_local(const struct conffile *conf, const char *const *extra,
 	free(dirs);
 }
 
-/* The models ep's server serves: 0, or -1 said on stderr. */
+/*
+ * The models ep's server serves, printed or appended to arr (--json): 0,
+ * or -1 said on stderr.
+ */
 static int
-models_remote(const struct backend_endpoint *ep)
+models_remote(const struct backend_endpoint *ep, json_t *arr)
 {
 	struct backend_model	*v;
+	json_t			*o;
 	char			*cause = NULL, *origin, *name;
 	const char		*host;
 	size_t			 n, i;
@@ -123,6 +152,20 @@ models_remote(const struct backend_endpoint *ep)
 	    origin;
 	for (i = 0; i < n; i++) {
 		name = backend_display_name(ep->name, host, v[i].id);
+		if (arr != NULL) {
+			o = jsonx_object();
+			jsonx_set(o, "kind", jsonx_string("remote"));
+			jsonx_set(o, "name", jsonx_string(name));
+			jsonx_set(o, "id", jsonx_string(v[i].id));
+			jsonx_set(o, "endpoint", jsonx_string(ep->name));
+			jsonx_set(o, "url", jsonx_string(ep->url));
+			jsonx_set(o, "owned_by", jsonx_string(v[i].owned_by));
+			jsonx_set(o, "n_ctx", v[i].n_ctx > 0 ?
+			    json_integer(v[i].n_ctx) : json_null());
+			jsonx_append(arr, o);
+			free(name);
+			continue;
+		}
 		printf("remote  ");
 		cli_put(stdout, name, 0);
 		if (v[i].n_ctx > 0)
@@ -133,7 +176,7 @@ models_remote(const struct backend_endpoint *ep)
 		printf("\n");
 		free(name);
 	}
-	if (n == 0) {
+	if (n == 0 && arr == NULL) {
 		printf("remote  (no model served)  ");
 		cli_put(stdout, ep->url, 0);
 		printf("\n");
@@ -179,12 +222,14 @@ cli_models(int argc, char **argv)
 	struct conffile		 conf;
 	struct backend_endpoint	*eps = NULL;
 	const char		*args[MODELS_ARGS_MAX], *dirs[MODELS_ARGS_MAX];
-	char			*confp;
+	json_t			*root = NULL, *arr = NULL;
+	char			*confp, *js;
 	size_t			 nargs = 0, ndirs = 0, neps = 0, i;
-	int			 ch, rc = 0;
+	int			 ch, rc = 0, json = 0;
 	const struct cli_opt	 opts[] = {
 		{ "endpoint", required_argument, 'E', NULL, NULL },
 		{ "models-dir", required_argument, 'M', NULL, NULL },
+		{ "json", no_argument, 'j', NULL, &json },
 		{ "help", no_argument, 'h', NULL, NULL },
 		{ NULL, 0, 0, NULL, NULL }
 	};
@@ -234,10 +279,20 @@ cli_models(int argc, char **argv)
 			rc = 1;
 	}
 
-	models_local(&conf, dirs, ndirs);
+	if (json)
+		arr = jsonx_array();
+	models_local(&conf, dirs, ndirs, arr);
 	for (i = 0; i < neps; i++) {
-		if (models_remote(&eps[i]) != 0)
+		if (models_remote(&eps[i], arr) != 0)
 			rc = 1;
+	}
+	if (json) {
+		root = jsonx_object();
+		jsonx_set(root, "models", arr);
+		js = jsonx_dump(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(root);
+		printf("%s\n", js);
+		free(js);
 	}
 	free(eps);
 	conffile_free(&conf);
