@@ -151,8 +151,9 @@ int	 backend_chat(struct backend *, const char *tmpl,
 /*
  * Stop the running backend_chat from any thread (a local engine within
  * one token, a remote transfer within 100 ms); it returns 0 with
- * stop ENGINE_STOP_CANCEL.  Only an atomic store: a signal handler may
- * call it.
+ * stop ENGINE_STOP_CANCEL.  An atomic store (and, for a remote, one
+ * write to the transfer's wake-up socket): `medchat ask`'s signal
+ * handler calls it.
  */
 void	 backend_cancel(struct backend *);
 /*
