@@ -286,3 +286,43 @@ INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
 
 PRAGMA user_version = 4;
+
+-- @migration 5
+-- Remote engines: answers from a model that an OpenAI-compatible server
+-- (llama-server, vLLM, Ollama) serves.  Such an answer's provenance names
+-- the endpoint (its name in the settings file, NULL when given as a URL),
+-- its base URL (never with credentials), the model id asked for, what
+-- the server reported (model, system_fingerprint) and the sampling
+-- parameters as they were sent (request_json); its template column holds
+-- the built-in template of raw mode or 'server template'.  A local
+-- answer leaves them NULL.
+ALTER TABLE messages ADD COLUMN endpoint TEXT;
+ALTER TABLE messages ADD COLUMN endpoint_url TEXT;
+ALTER TABLE messages ADD COLUMN remote_model TEXT;
+ALTER TABLE messages ADD COLUMN server_model TEXT;
+ALTER TABLE messages ADD COLUMN fingerprint TEXT;
+ALTER TABLE messages ADD COLUMN request_json TEXT;
+
+-- The advisory is acknowledged per remote model as per model file: the
+-- row's model_sha256 holds a key made from the endpoint's URL and the
+-- model id (store_remote_key), which no file's SHA-256 can equal, and
+-- these two columns say what it stands for.
+ALTER TABLE advisory_acks ADD COLUMN endpoint_url TEXT;
+ALTER TABLE advisory_acks ADD COLUMN remote_model TEXT;
+
+-- The servers the user agreed to send conversations to: one row per
+-- agreement, for an origin (scheme://host:port, lowercase, the port
+-- always given), with the URL it was given for, who, when and how
+-- ('cli': asked on the terminal by medchat ask, 'tui': the chat's
+-- screen, 'flag': --accept-remote).
+CREATE TABLE remote_consents (
+	id		INTEGER PRIMARY KEY,
+	origin		TEXT NOT NULL,
+	url		TEXT NOT NULL,
+	os_user		TEXT NOT NULL,
+	time		INTEGER NOT NULL,
+	method		TEXT NOT NULL CHECK (method IN ('cli', 'tui', 'flag'))
+);
+CREATE INDEX remote_consents_by_origin ON remote_consents (origin);
+
+PRAGMA user_version = 5;

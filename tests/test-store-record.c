@@ -283,7 +283,7 @@ test_ids(void)
 	test_cond(s != NULL && raw_int(old, "SELECT count(*) FROM "
 	    "sqlite_master WHERE type = 'trigger'") == 6 && raw_int(old,
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-	    "name NOT LIKE 'sqlite_autoindex%'") == 5 && raw_int(old,
+	    "name NOT LIKE 'sqlite_autoindex%'") == 6 && raw_int(old,
 	    "SELECT count(*) FROM pragma_foreign_key_check") == 0 &&
 	    raw_int(old, "SELECT count(*) FROM messages") == 5,
 	    "ids: migrated: rows, indexes, triggers and keys kept");

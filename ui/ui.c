@@ -304,6 +304,8 @@ ui_free(struct ui *ui)
 	free(ui->conf_msg);
 	session_free(ui->session);
 	free(ui->opt_model);
+	free(ui->opt_endpoint);
+	free(ui->opt_remote_model);
 	free(ui->opt_models_dir);
 	free(ui->send_after);
 	free(ui->ask_text);
@@ -771,6 +773,10 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	sm.template_name = m->template_name;
 	sm.kernels = m->cpu;
 	sm.sha256 = ui->model_sha;
+	sm.remote = m->remote;
+	sm.endpoint = m->endpoint[0] != '\0' ? m->endpoint : NULL;
+	sm.url = m->url;
+	sm.model_id = m->model_id;
 	session_set_model(ui->session, &sm);
 	if (store_model_touch(ui->store, m->path, &cause) != 0) {
 		free(cause);
@@ -1115,9 +1121,9 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 	int64_t			 id = 0;
 	int			 rc;
 
-	rc = session_end(ui->session, &ev->res, ev->type == WORKER_EV_ERROR ?
-	    (ev->error != NULL ? ev->error : "generation failed") : NULL, &st,
-	    &id, &cause);
+	rc = session_end_prov(ui->session, &ev->res, &ev->prov,
+	    ev->type == WORKER_EV_ERROR ? (ev->error != NULL ? ev->error :
+	    "generation failed") : NULL, &st, &id, &cause);
 	if (rc < 0) {
 		ui_message(ui, 1, "%s", cause);
 		ui->unsaved++;

@@ -7,14 +7,23 @@
  * CONFFILE_LINE_MAX; every check that can fail adds a warning and skips the
  * line.  Text quoted from the file in a warning is cut to
  * CONFFILE_QUOTE_MAX bytes, made valid UTF-8 and stripped of control
- * characters, so a warning is always one printable line.
+ * characters, so a warning is always one printable line.  Inside an
+ * [endpoint] section nothing but key names is quoted, so an API key
+ * typed on a wrong line never reaches a warning.
+ *
+ * conffile_load reads the file through one descriptor and takes its mode
+ * from the same descriptor (fstat), so the file whose mode is checked is
+ * the file whose api_key is kept.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -28,12 +37,27 @@
 #define CONFFILE_FILE_MAX		(1024 * 1024)	/* bytes read from a file */
 #define CONFFILE_TMPL_MAX		32		/* bytes in a template name */
 
+/* Where conffile_line is: above the first section, or in one. */
+#define CONFFILE_TOP		(-1)	/* the chat's settings */
+#define CONFFILE_SKIP		(-2)	/* a section that is not kept */
+
 static char	*conffile_quote(const char *, size_t);
 static void	 conffile_warn(struct conffile *, const char *, size_t,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static int	 conffile_number(const char *, size_t, int, int *);
+static int	 conffile_name_ok(const char *, size_t, const char *, int,
+		    size_t);
+static char	*conffile_path(struct conffile *, const char *, size_t,
+		    const char *, size_t, const char *);
 static void	 conffile_line(struct conffile *, const char *, size_t,
-		    const char *, size_t);
+		    const char *, size_t, long *);
+static void	 conffile_section(struct conffile *, const char *, size_t,
+		    const char *, size_t, long *);
+static void	 conffile_ep_key(struct conffile *, const char *, size_t,
+		    long, const char *, size_t, const char *, size_t);
+static void	 conffile_ep_free(struct conffile_endpoint *);
+static void	 conffile_ep_check(struct conffile *, const char *);
+static int	 conffile_read(const char *, struct buf *, mode_t *);
 
 void
 conffile_init(struct conffile *c)
@@ -47,10 +71,44 @@ conffile_init(struct conffile *c)
 void
 conffile_free(struct conffile *c)
 {
+	size_t	i;
+
 	xfreev(c->models_dirs, c->n_models_dirs);
 	xfreev(c->warnings, c->n_warnings);
 	free(c->template_name);
+	for (i = 0; i < c->n_endpoints; i++)
+		conffile_ep_free(&c->endpoints[i]);
+	free(c->endpoints);
+	free(c->refused);
 	conffile_init(c);
+}
+
+/* Free a section's strings, the key wiped first. */
+static void
+conffile_ep_free(struct conffile_endpoint *e)
+{
+	if (e->api_key != NULL)
+		explicit_bzero(e->api_key, strlen(e->api_key));
+	free(e->api_key);
+	free(e->name);
+	free(e->url);
+	free(e->model);
+	free(e->template_name);
+	free(e->cacert);
+	free(e->api_key_env);
+	memset(e, 0, sizeof *e);
+}
+
+const struct conffile_endpoint *
+conffile_endpoint(const struct conffile *c, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < c->n_endpoints; i++) {
+		if (strcmp(c->endpoints[i].name, name) == 0)
+			return &c->endpoints[i];
+	}
+	return NULL;
 }
 
 /*
@@ -127,13 +185,281 @@ conffile_number(const char *s, size_t n, int max, int *v)
 	return 0;
 }
 
-/* One line (newline and CR removed, valid UTF-8, no NUL) numbered line. */
+/*
+ * Is s[0..n) 1..max bytes of A-Z a-z 0-9 and the characters of extra,
+ * not starting with a digit when nodigit is set?
+ */
+static int
+conffile_name_ok(const char *s, size_t n, const char *extra, int nodigit,
+    size_t max)
+{
+	size_t	i;
+
+	if (n == 0 || n > max || (nodigit && s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] != '\0' && strchr(extra, s[i]) != NULL)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The path v[0..vn) with a leading ~/ made $HOME: a new string, or NULL
+ * after a warning (what names the key).
+ */
+static char *
+conffile_path(struct conffile *c, const char *name, size_t line,
+    const char *v, size_t vn, const char *what)
+{
+	const char	*home;
+	char		*dir;
+
+	if (vn == 0) {
+		conffile_warn(c, name, line, "%s: empty value", what);
+		return NULL;
+	}
+	if (*v == '~' && (vn == 1 || v[1] == '/')) {
+		home = getenv("HOME");
+		if (home == NULL || *home == '\0') {
+			conffile_warn(c, name, line, "%s: ~ but HOME is not "
+			    "set", what);
+			return NULL;
+		}
+		xasprintf(&dir, "%s%.*s", home, (int)(vn - 1), v + 1);
+		return dir;
+	}
+	dir = xmalloc(vn + 1);
+	memcpy(dir, v, vn);
+	dir[vn] = '\0';
+	return dir;
+}
+
+/*
+ * A section header s[0..n) (starting with '['): [endpoint NAME] starts
+ * a new endpoint (or replaces one of the same name) and sets *sect to
+ * it; anything else is a bad line, and the lines up to the next header
+ * are skipped with it.
+ */
+static void
+conffile_section(struct conffile *c, const char *name, size_t line,
+    const char *s, size_t n, long *sect)
+{
+	struct conffile_endpoint	*e;
+	const char			*p, *nm;
+	size_t				 pn, nn, i;
+	char				*q;
+
+	*sect = CONFFILE_SKIP;
+	p = s + 1;
+	pn = n - 1;
+	if (pn == 0 || p[pn - 1] != ']') {
+		q = conffile_quote(s, n);
+		conffile_warn(c, name, line, "\"%s\" is not a section header "
+		    "[endpoint NAME]; the lines up to the next one are "
+		    "ignored", q);
+		free(q);
+		return;
+	}
+	pn--;
+	while (pn > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		pn--;
+	}
+	while (pn > 0 && (p[pn - 1] == ' ' || p[pn - 1] == '\t'))
+		pn--;
+	nm = p + 8;
+	nn = pn > 8 ? pn - 8 : 0;
+	if (pn < 8 || memcmp(p, "endpoint", 8) != 0 || nn == 0 ||
+	    (*nm != ' ' && *nm != '\t')) {
+		q = conffile_quote(s, n);
+		conffile_warn(c, name, line, "unknown section \"%s\" (only "
+		    "[endpoint NAME]); its lines are ignored", q);
+		free(q);
+		return;
+	}
+	while (nn > 0 && (*nm == ' ' || *nm == '\t')) {
+		nm++;
+		nn--;
+	}
+	if (!conffile_name_ok(nm, nn, "._-", 0, CONFFILE_NAME_MAX)) {
+		q = conffile_quote(nm, nn);
+		conffile_warn(c, name, line, "endpoint name \"%s\" is not 1 to "
+		    "%d of A-Z a-z 0-9 . _ -; its lines are ignored", q,
+		    CONFFILE_NAME_MAX);
+		free(q);
+		return;
+	}
+	for (i = 0; i < c->n_endpoints; i++) {
+		e = &c->endpoints[i];
+		if (strlen(e->name) == nn && memcmp(e->name, nm, nn) == 0)
+			break;
+	}
+	if (i < c->n_endpoints) {
+		q = conffile_quote(nm, nn);
+		conffile_warn(c, name, line, "[endpoint %s] again: it replaces "
+		    "the one of line %zu", q, e->line);
+		free(q);
+		conffile_ep_free(e);
+	} else if (c->n_endpoints == CONFFILE_ENDPOINTS_MAX) {
+		conffile_warn(c, name, line, "more than %d endpoints; this one "
+		    "is ignored", CONFFILE_ENDPOINTS_MAX);
+		return;
+	} else {
+		c->endpoints = xreallocarray(c->endpoints, c->n_endpoints + 1,
+		    sizeof *c->endpoints);
+		e = &c->endpoints[c->n_endpoints++];
+		memset(e, 0, sizeof *e);
+	}
+	e->name = xstrndup(nm, nn);
+	e->line = line;
+	*sect = (long)i;
+}
+
+/*
+ * Key k[0..kn) = v[0..vn) of section sect.  Values are quoted in
+ * warnings only where no key can be (url without credentials, model,
+ * template, variable names); an api_key never is.
+ */
+static void
+conffile_ep_key(struct conffile *c, const char *name, size_t line, long sect,
+    const char *k, size_t kn, const char *v, size_t vn)
+{
+	struct conffile_endpoint	*e = &c->endpoints[sect];
+	const char			*auth;
+	char				**dst, *q;
+	size_t				 i, an;
+
+#define KEY(s) (kn == sizeof(s) - 1 && memcmp(k, s, kn) == 0)
+	if (KEY("url")) {
+		auth = vn >= 7 && strncasecmp(v, "http://", 7) == 0 ? v + 7 :
+		    vn >= 8 && strncasecmp(v, "https://", 8) == 0 ? v + 8 :
+		    NULL;
+		/* The authority: up to '/', '?' or '#' (v is not a string). */
+		for (an = 0; auth != NULL && auth + an < v + vn &&
+		    auth[an] != '/' && auth[an] != '?' && auth[an] != '#';)
+			an++;
+		if (auth != NULL && memchr(auth, '@', an) != NULL) {
+			conffile_warn(c, name, line, "url: credentials (user@ "
+			    "or user:password@) are not accepted in a URL (not "
+			    "shown); use api_key_env or api_key");
+			return;
+		}
+		for (i = 0; i < vn; i++) {
+			if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f)
+				break;
+		}
+		if (auth == NULL || an == 0 || i < vn || vn > 2048) {
+			q = conffile_quote(v, vn);
+			conffile_warn(c, name, line, "url: \"%s\" is not an "
+			    "http:// or https:// URL", q);
+			free(q);
+			return;
+		}
+		dst = &e->url;
+	} else if (KEY("model")) {
+		for (i = 0; i < vn; i++) {
+			if ((unsigned char)v[i] < ' ' || v[i] == 0x7f)
+				break;
+		}
+		if (vn == 0 || vn > 256 || i < vn) {
+			conffile_warn(c, name, line, "model: not a model id (1 "
+			    "to 256 printable bytes)");
+			return;
+		}
+		dst = &e->model;
+	} else if (KEY("template")) {
+		if (!conffile_name_ok(v, vn, "._-", 0, CONFFILE_TMPL_MAX)) {
+			q = conffile_quote(v, vn);
+			conffile_warn(c, name, line, "template: bad name \"%s\"",
+			    q);
+			free(q);
+			return;
+		}
+		dst = &e->template_name;
+	} else if (KEY("cacert")) {
+		if ((q = conffile_path(c, name, line, v, vn, "cacert")) ==
+		    NULL)
+			return;
+		free(e->cacert);
+		e->cacert = q;
+		return;
+	} else if (KEY("api_key_env")) {
+		if (!conffile_name_ok(v, vn, "_", 1, 64)) {
+			conffile_warn(c, name, line, "api_key_env: not the name "
+			    "of an environment variable (A-Z a-z 0-9 _, not "
+			    "starting with a digit)");
+			return;
+		}
+		dst = &e->api_key_env;
+	} else if (KEY("api_key")) {
+		for (i = 0; i < vn; i++) {
+			if ((unsigned char)v[i] <= ' ' ||
+			    (unsigned char)v[i] >= 0x7f)
+				break;
+		}
+		if (vn == 0 || i < vn) {
+			conffile_warn(c, name, line, "api_key: not a key "
+			    "(printable ASCII without spaces; the value is not "
+			    "shown)");
+			return;
+		}
+		if (e->api_key != NULL)
+			explicit_bzero(e->api_key, strlen(e->api_key));
+		dst = &e->api_key;
+	} else {
+		/* Quoted only when it cannot be a key: a-z, _ and -. */
+		for (i = 0; i < kn && ((k[i] >= 'a' && k[i] <= 'z') ||
+		    k[i] == '_' || k[i] == '-'); i++)
+			;
+		if (kn <= 20 && i == kn) {
+			q = conffile_quote(k, kn);
+			conffile_warn(c, name, line, "unknown key \"%s\" in "
+			    "[endpoint %s]", q, e->name);
+			free(q);
+		} else
+			conffile_warn(c, name, line, "unknown key in [endpoint "
+			    "%s] (not shown)", e->name);
+		return;
+	}
+#undef KEY
+	free(*dst);
+	*dst = xstrndup(v, vn);
+}
+
+/* Drop the sections without url (with a warning each). */
+static void
+conffile_ep_check(struct conffile *c, const char *name)
+{
+	size_t	i = 0;
+
+	while (i < c->n_endpoints) {
+		if (c->endpoints[i].url != NULL) {
+			i++;
+			continue;
+		}
+		conffile_warn(c, name, c->endpoints[i].line, "[endpoint %s] "
+		    "has no url; it is ignored", c->endpoints[i].name);
+		conffile_ep_free(&c->endpoints[i]);
+		memmove(&c->endpoints[i], &c->endpoints[i + 1],
+		    (c->n_endpoints - i - 1) * sizeof *c->endpoints);
+		c->n_endpoints--;
+	}
+}
+
+/*
+ * One line (newline and CR removed, valid UTF-8, no NUL) numbered line,
+ * in section *sect (changed by a section header).
+ */
 static void
 conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
-    size_t n)
+    size_t n, long *sect)
 {
-	const char	*eq, *k, *v, *home;
-	size_t		 kn, vn, i;
+	const char	*eq, *k, *v;
+	size_t		 kn, vn;
 	char		*q, *dir;
 	int		 num;
 
@@ -145,7 +471,19 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 		n--;
 	if (n == 0 || *s == '#')
 		return;
+	if (*s == '[') {
+		conffile_section(c, name, line, s, n, sect);
+		return;
+	}
+	if (*sect == CONFFILE_SKIP)
+		return;
 	if ((eq = memchr(s, '=', n)) == NULL) {
+		if (*sect >= 0) {
+			/* It may be a key typed without "api_key =". */
+			conffile_warn(c, name, line, "no '=' (expected key = "
+			    "value; the line is not shown)");
+			return;
+		}
 		q = conffile_quote(s, n);
 		conffile_warn(c, name, line, "no '=' in \"%s\" (expected "
 		    "key = value)", q);
@@ -166,6 +504,10 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 		conffile_warn(c, name, line, "no key before '='");
 		return;
 	}
+	if (*sect >= 0) {
+		conffile_ep_key(c, name, line, *sect, k, kn, v, vn);
+		return;
+	}
 
 	if (kn == 10 && memcmp(k, "models-dir", 10) == 0) {
 		if (vn == 0) {
@@ -177,19 +519,9 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 			    "lines; this one is ignored", CONFFILE_DIRS_MAX);
 			return;
 		}
-		if (*v == '~' && (vn == 1 || v[1] == '/')) {
-			home = getenv("HOME");
-			if (home == NULL || *home == '\0') {
-				conffile_warn(c, name, line, "models-dir: ~ but "
-				    "HOME is not set");
-				return;
-			}
-			xasprintf(&dir, "%s%.*s", home, (int)(vn - 1), v + 1);
-		} else {
-			dir = xmalloc(vn + 1);
-			memcpy(dir, v, vn);
-			dir[vn] = '\0';
-		}
+		if ((dir = conffile_path(c, name, line, v, vn,
+		    "models-dir")) == NULL)
+			return;
 		c->models_dirs = xreallocarray(c->models_dirs,
 		    c->n_models_dirs + 1, sizeof *c->models_dirs);
 		c->models_dirs[c->n_models_dirs++] = dir;
@@ -209,14 +541,7 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 		else
 			c->threads = num;
 	} else if (kn == 8 && memcmp(k, "template", 8) == 0) {
-		for (i = 0; i < vn; i++) {
-			if (!((v[i] >= 'a' && v[i] <= 'z') ||
-			    (v[i] >= 'A' && v[i] <= 'Z') ||
-			    (v[i] >= '0' && v[i] <= '9') ||
-			    v[i] == '-' || v[i] == '_' || v[i] == '.'))
-				break;
-		}
-		if (vn == 0 || vn > CONFFILE_TMPL_MAX || i < vn) {
+		if (!conffile_name_ok(v, vn, "._-", 0, CONFFILE_TMPL_MAX)) {
 			q = conffile_quote(v, vn);
 			conffile_warn(c, name, line, "template: bad name \"%s\"",
 			    q);
@@ -251,6 +576,7 @@ conffile_parse(struct conffile *c, const char *name, const char *text,
 {
 	const char	*p = text, *end = text + len, *nl;
 	size_t		 n, line = 0, bad = c->n_bad;
+	long		 sect = CONFFILE_TOP;
 
 	while (p < end) {
 		line++;
@@ -267,22 +593,66 @@ conffile_parse(struct conffile *c, const char *name, const char *text,
 		else if (!utf8_valid(p, n))
 			conffile_warn(c, name, line, "not valid UTF-8");
 		else
-			conffile_line(c, name, line, p, n);
+			conffile_line(c, name, line, p, n, &sect);
 		if (nl == end)
 			break;
 		p = nl + 1;
 	}
+	conffile_ep_check(c, name);
 	return c->n_bad - bad;
+}
+
+/*
+ * Read the file at path into b (at most CONFFILE_FILE_MAX + 1 bytes) and
+ * its mode, through one descriptor.  0, 1 if there is no file, or -1 with
+ * errno.
+ */
+static int
+conffile_read(const char *path, struct buf *b, mode_t *mode)
+{
+	struct stat	sb;
+	char		tmp[8192];
+	ssize_t		r;
+	int		fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return errno == ENOENT ? 1 : -1;
+	if (fstat(fd, &sb) == -1)
+		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		errno = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	*mode = sb.st_mode;
+	while (b->len <= CONFFILE_FILE_MAX) {
+		if ((r = read(fd, tmp, sizeof tmp)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		buf_append(b, tmp, (size_t)r);
+	}
+	explicit_bzero(tmp, sizeof tmp);
+	close(fd);
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 size_t
 conffile_load(struct conffile *c, const char *path)
 {
 	struct buf	 b = BUF_INIT;
-	size_t		 bad;
-	int		 rv;
+	size_t		 bad, i;
+	mode_t		 mode = 0;
+	int		 rv, key = 0;
 
-	if ((rv = fs_read_file(path, &b, CONFFILE_FILE_MAX)) != 0) {
+	if ((rv = conffile_read(path, &b, &mode)) != 0) {
 		if (rv == -1)
 			conffile_warn(c, path, 0, "%s", strerror(errno));
 		buf_free(&b);
@@ -296,7 +666,23 @@ conffile_load(struct conffile *c, const char *path)
 		bad = 1;
 	}
 	bad += conffile_parse(c, path, b.data != NULL ? b.data : "", b.len);
+	if (b.data != NULL)
+		explicit_bzero(b.data, b.len);
 	buf_free(&b);
+	for (i = 0; i < c->n_endpoints; i++) {
+		if (c->endpoints[i].api_key != NULL)
+			key = 1;
+	}
+	if (key && (mode & 077) != 0) {
+		/* A key others may read is no secret: keep nothing. */
+		conffile_free(c);
+		conffile_warn(c, path, 0, "holds an api_key but its mode is "
+		    "%04o, so others may read it: the whole file is ignored "
+		    "(chmod 600 it, or name a variable with api_key_env)",
+		    (unsigned)(mode & 07777));
+		c->refused = xstrdup(c->warnings[0]);
+		return 1;
+	}
 	return bad;
 }
 

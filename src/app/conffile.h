@@ -15,6 +15,28 @@
  *				($XDG_DATA_HOME/medchat/history); off
  *				reads and writes none
  *
+ * A line "[endpoint NAME]" starts the section of a remote endpoint (a
+ * server speaking the OpenAI API: llama-server, vLLM, Ollama), which
+ * `--endpoint NAME` and the model menu use; NAME is 1 to
+ * CONFFILE_NAME_MAX of [A-Za-z0-9._-].  Its keys, up to the next
+ * section:
+ *
+ *	url = URL		base URL, http:// or https://, required
+ *	model = ID		model id (default: the first served)
+ *	template = NAME		raw mode with this built-in template
+ *				(default: the server's chat template)
+ *	cacert = FILE		CA bundle for https (a leading ~/ is $HOME)
+ *	api_key_env = VAR	environment variable holding the API key
+ *				(default MEDCHAT_API_KEY)
+ *	api_key = KEY		the key itself: only in a file no one else
+ *				may read (mode 0600 or stricter), else
+ *				conffile_load refuses the whole file
+ *
+ * Every setting above the first section is the chat's; a key of the
+ * other kind inside a section is a bad line.  The same NAME again
+ * replaces the earlier section (with a warning); a section without url
+ * is dropped (with a warning).  An API key is never quoted in a warning.
+ *
  * The file is untrusted text: a bad line (unknown key, bad number, no
  * '=', not UTF-8, a NUL byte, longer than CONFFILE_LINE_MAX) is skipped
  * with a one-line warning "FILE:LINE: what" and the rest still counts;
@@ -28,6 +50,20 @@
 #define CONFFILE_LINE_MAX		4096	/* bytes in a line, newline excluded */
 #define CONFFILE_DIRS_MAX		32	/* models-dir lines kept */
 #define CONFFILE_WARN_MAX		16	/* warnings kept (all are counted) */
+#define CONFFILE_ENDPOINTS_MAX		32	/* [endpoint] sections kept */
+#define CONFFILE_NAME_MAX		32	/* bytes in an endpoint's name */
+
+/* One [endpoint NAME] section; NULL = not set. */
+struct conffile_endpoint {
+	char	 *name;
+	char	 *url;
+	char	 *model;
+	char	 *template_name;
+	char	 *cacert;
+	char	 *api_key_env;
+	char	 *api_key;		/* wiped when freed */
+	size_t	  line;			/* of the section's header */
+};
 
 struct conffile {
 	char	**models_dirs;		/* in file order */
@@ -36,6 +72,14 @@ struct conffile {
 	int	  threads;		/* -1 = not set */
 	char	 *template_name;	/* NULL = not set */
 	int	  input_history;	/* -1 = not set, 0 = off, 1 = on */
+	struct conffile_endpoint *endpoints;	/* in file order */
+	size_t	  n_endpoints;
+	/*
+	 * Why conffile_load ignored the whole file (it holds an api_key and
+	 * others may read it): one line naming the file and its mode, also
+	 * the first warning; NULL when it did not.
+	 */
+	char	 *refused;
 
 	char	**warnings;		/* "FILE:LINE: what", sanitized */
 	size_t	  n_warnings;		/* kept, <= CONFFILE_WARN_MAX */
@@ -56,10 +100,17 @@ size_t	 conffile_parse(struct conffile *c, const char *name, const char *text,
 
 /*
  * Read and parse the file at path.  A missing file is no error (returns
- * 0, nothing set); one that cannot be read adds a warning naming it.
- * Returns the number of bad lines found (an unreadable file counts one).
+ * 0, nothing set); one that cannot be read adds a warning naming it.  A
+ * file that sets an api_key while its mode lets the group or others read
+ * it is refused: nothing of it is kept, c->refused and the first warning
+ * say why.  Returns the number of bad lines found (an unreadable or
+ * refused file counts one).
  */
 size_t	 conffile_load(struct conffile *c, const char *path);
+
+/* The section [endpoint name], or NULL. */
+const struct conffile_endpoint *conffile_endpoint(const struct conffile *,
+	    const char *name);
 
 /*
  * The default path: $XDG_CONFIG_HOME/medchat/medchat.conf, else

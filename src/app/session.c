@@ -32,6 +32,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "advisory.h"
 #include "buf.h"
 #include "jsonx.h"
@@ -85,7 +87,11 @@ static int	 session_new_conv(struct session *,
 		    const struct session_turn *, int64_t *, char **);
 static int	 session_label(struct session *, char **);
 static int	 session_gate(struct session *, const struct session_opts *,
-		    const struct engine_info *, char **);
+		    const struct backend_info *, char **);
+static int	 session_consent(struct session *, const struct session_opts *,
+		    const struct backend_info *, char **);
+static int	 session_ask_line(const char *, const char *);
+static void	 session_sent_seed(struct store_prov *, const char *);
 static int	 session_param(const struct jsonx_doc *, const char *, double,
 		    double, double *);
 static int	 session_history(struct session *, const struct session_opts *,
@@ -118,6 +124,9 @@ session_getopt(struct session_opts *o, int ch, const char *arg)
 		return 1;
 	case SESSION_OPT_ACCEPT:
 		o->accept_advisory = 1;
+		return 1;
+	case SESSION_OPT_REMOTE:
+		o->accept_remote = 1;
 		return 1;
 	}
 	return 0;
@@ -237,9 +246,25 @@ session_set_model(struct session *sn, const struct session_model *m)
 	memset(&sn->model, 0, sizeof sn->model);
 	sn->model.model_file = xstrdup(m->file_name != NULL ? m->file_name :
 	    "?");
+	sn->model.template_name = session_dup(m->template_name);
+	if (m->remote) {
+		/*
+		 * A remote model has no file: its endpoint and id name it,
+		 * and its "kernels" are the server's.
+		 */
+		sn->model.endpoint = session_dup(m->endpoint);
+		sn->model.endpoint_url = xstrdup(m->url != NULL ? m->url :
+		    "?");
+		sn->model.remote_model = xstrdup(m->model_id != NULL ?
+		    m->model_id : "?");
+		if (sn->model.template_name == NULL)
+			sn->model.template_name =
+			    xstrdup(BACKEND_SERVER_TEMPLATE);
+		sn->kernels = xstrdup("remote");
+		return;
+	}
 	sn->model.model_quant = session_dup(m->quant);
 	sn->model.model_sha256 = session_dup(m->sha256);
-	sn->model.template_name = session_dup(m->template_name);
 	sn->kernels = xstrdup(m->kernels != NULL ? m->kernels : "?");
 }
 
@@ -255,6 +280,26 @@ session_set_engine(struct session *sn, const struct engine_info *info,
 	m.template_name = info->template_name;
 	m.kernels = info->cpu;
 	m.sha256 = sha256;
+	session_set_model(sn, &m);
+}
+
+void
+session_set_backend(struct session *sn, const struct backend_info *info,
+    const char *sha256)
+{
+	struct session_model	m;
+
+	if (!info->remote) {
+		session_set_engine(sn, info->local, sha256);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.file_name = info->name;
+	m.template_name = info->template_name;
+	m.remote = 1;
+	m.endpoint = info->endpoint;
+	m.url = info->url;
+	m.model_id = info->model_id;
 	session_set_model(sn, &m);
 }
 
@@ -387,8 +432,13 @@ session_begin(struct session *sn, const struct session_turn *t,
 	    sn->model.model_file : "?");
 	sn->prov.model_quant = session_dup(sn->model.model_quant);
 	sn->prov.model_sha256 = session_dup(sn->model.model_sha256);
-	sn->prov.template_name = session_dup(t->tmpl != NULL ? t->tmpl :
+	/* A remote model answers with the template it was opened with. */
+	sn->prov.template_name = session_dup(t->tmpl != NULL &&
+	    sn->model.endpoint_url == NULL ? t->tmpl :
 	    sn->model.template_name);
+	sn->prov.endpoint = session_dup(sn->model.endpoint);
+	sn->prov.endpoint_url = session_dup(sn->model.endpoint_url);
+	sn->prov.remote_model = session_dup(sn->model.remote_model);
 	used = *t->set;
 	used.s.seed = t->seed;
 	sn->prov.params_json = session_params_json(&used, sn->kernels != NULL ?
@@ -588,11 +638,26 @@ session_end(struct session *sn, const struct engine_result *res,
     const char *error, enum session_end *status, int64_t *answer_id,
     char **cause)
 {
+	return session_end_prov(sn, res, NULL, error, status, answer_id,
+	    cause);
+}
+
+int
+session_end_prov(struct session *sn, const struct engine_result *res,
+    const struct backend_prov *prov, const char *error,
+    enum session_end *status, int64_t *answer_id, char **cause)
+{
 	enum store_status	 st;
 	int			 rc = 0;
 	int64_t			 id = 0;
 
-	if (error != NULL)
+	/*
+	 * A connection lost after text is what a local crash is: the
+	 * partial answer is kept as interrupted, with the cause.
+	 */
+	if (error != NULL && prov != NULL && prov->dropped)
+		st = STORE_STATUS_INTERRUPTED;
+	else if (error != NULL)
 		st = STORE_STATUS_ERROR;
 	else if (res != NULL && res->stop == ENGINE_STOP_CANCEL)
 		st = sn != NULL && sn->interrupted ?
@@ -620,6 +685,16 @@ session_end(struct session *sn, const struct engine_result *res,
 			sn->prov.dropped_json = session_dropped_json(sn, res);
 		}
 	}
+	if (prov != NULL) {
+		free(sn->prov.server_model);
+		free(sn->prov.fingerprint);
+		free(sn->prov.request_json);
+		sn->prov.server_model = session_dup(prov->server_model);
+		sn->prov.fingerprint = session_dup(prov->fingerprint);
+		sn->prov.request_json = session_dup(prov->request_json);
+	}
+	if (sn->model.endpoint_url != NULL)
+		session_sent_seed(&sn->prov, sn->prov.request_json);
 	rc = session_finish(sn, st, error, &sn->prov, &id, cause);
 	if (rc < 0)
 		rc = -1;
@@ -627,6 +702,29 @@ session_end(struct session *sn, const struct engine_result *res,
 	if (answer_id != NULL)
 		*answer_id = id;
 	return rc;
+}
+
+/*
+ * A remote answer's seed is the one its request carried (a server takes
+ * fewer bits than ours): from request_json, or none when nothing was
+ * sent.
+ */
+static void
+session_sent_seed(struct store_prov *p, const char *request_json)
+{
+	json_t		*o, *seed;
+	json_error_t	 err;
+
+	p->has_seed = 0;
+	if (request_json == NULL ||
+	    (o = json_loads(request_json, 0, &err)) == NULL)
+		return;
+	seed = json_object_get(o, "seed");
+	if (json_is_integer(seed) && json_integer_value(seed) >= 0) {
+		p->seed = (uint64_t)json_integer_value(seed);
+		p->has_seed = 1;
+	}
+	json_decref(o);
 }
 
 /*
@@ -704,18 +802,39 @@ session_dropped_count(const char *json)
 /* ---- `medchat ask` --------------------------------------------------- */
 
 /*
- * The advisory gate: 0 if this model's sha256 has an acknowledgement of
- * the current advisory (recording one now for --accept-advisory or an
- * interactive "I understand"), -1 and *cause otherwise.
+ * Ask on the terminal (prompt on stderr, one line read from stdin): 1 if
+ * the answer, blanks and line end removed, is want (any case), else 0.
+ */
+static int
+session_ask_line(const char *prompt, const char *want)
+{
+	char	line[128];
+	size_t	l;
+
+	fputs(prompt, stderr);
+	fflush(stderr);
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return 0;
+	l = strlen(line);
+	while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r' ||
+	    line[l - 1] == ' '))
+		line[--l] = '\0';
+	return strcasecmp(line, want) == 0;
+}
+
+/*
+ * The advisory gate: 0 if this model (a file by its sha256, a remote
+ * model by its key) has an acknowledgement of the current advisory
+ * (recording one now for --accept-advisory or an interactive "I
+ * understand"), -1 and *cause otherwise.
  */
 static int
 session_gate(struct session *sn, const struct session_opts *o,
-    const struct engine_info *info, char **cause)
+    const struct backend_info *info, char **cause)
 {
-	const char	*sha = sn->model.model_sha256;
+	const char	*sha = info->remote ? info->key : sn->model.model_sha256;
 	const char	*method = NULL;
-	char		 line[128];
-	size_t		 l;
+	char		*name;
 	int		 rc;
 
 	if ((rc = store_ack_check(sn->s, sha, NULL, cause)) != 0)
@@ -724,30 +843,85 @@ session_gate(struct session *sn, const struct session_opts *o,
 		method = "cli-flag";
 	else if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
 		fprintf(stderr, "%s\n", advisory_text());
-		fprintf(stderr, "Model: %s (%s, sha256 %s)\n", info->file_name,
-		    info->quant != NULL ? info->quant : "?", sha);
-		fprintf(stderr, "Type \"I understand\" to accept and go on, "
-		    "anything else to stop: ");
-		fflush(stderr);
-		if (fgets(line, sizeof line, stdin) != NULL) {
-			l = strlen(line);
-			while (l > 0 && (line[l - 1] == '\n' ||
-			    line[l - 1] == '\r' || line[l - 1] == ' '))
-				line[--l] = '\0';
-			if (strcasecmp(line, "I understand") == 0)
-				method = "cli-prompt";
+		name = utf8_printable(info->name);
+		if (info->remote)
+			fprintf(stderr, "Model: %s (remote, served at %s)\n",
+			    name, info->url);
+		else
+			fprintf(stderr, "Model: %s (%s, sha256 %s)\n", name,
+			    info->quant != NULL ? info->quant : "?", sha);
+		free(name);
+		if (session_ask_line("Type \"I understand\" to accept and go "
+		    "on, anything else to stop: ", "I understand"))
+			method = "cli-prompt";
+	}
+	if (method == NULL) {
+		name = utf8_printable(info->name);
+		if (info->remote)
+			xasprintf(cause, "%s: the model-risk advisory (version "
+			    "%s) has not been accepted for this remote model: "
+			    "read it with 'medchat advisory', then run again "
+			    "with --accept-advisory", name, advisory_version());
+		else
+			xasprintf(cause, "%s: the model-risk advisory (version "
+			    "%s) has not been accepted for this model file "
+			    "(sha256 %.16s...): read it with 'medchat "
+			    "advisory', then run again with --accept-advisory",
+			    name, advisory_version(), sha);
+		free(name);
+		return -1;
+	}
+	if (info->remote)
+		return store_ack_record_remote(sn->s, info->name, info->url,
+		    info->model_id, method, cause);
+	return store_ack_record(sn->s, info->name, info->quant, sha, method,
+	    cause);
+}
+
+/*
+ * A remote model's consent: 0 if the user has agreed to send
+ * conversations to its server (recording it now for --accept-remote or
+ * "yes" typed on the terminal), -1 and *cause otherwise.  A local model
+ * needs none.
+ */
+static int
+session_consent(struct session *sn, const struct session_opts *o,
+    const struct backend_info *info, char **cause)
+{
+	const char	*method = NULL;
+	char		*prompt;
+	int		 rc;
+
+	if (!info->remote)
+		return 0;
+	if ((rc = store_consent_check(sn->s, info->origin, NULL, cause)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (o->accept_remote)
+		method = "flag";
+	else if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		xasprintf(&prompt, "medchat ask: conversations will be sent "
+		    "to %s (%s) to be answered there, and that server's "
+		    "operator can read them.  Type \"yes\" to agree (asked "
+		    "once for this server), anything else to stop: ",
+		    info->host, info->origin);
+		if (session_ask_line(prompt, "yes"))
+			method = "cli";
+		free(prompt);
+		if (method == NULL) {
+			xasprintf(cause, "not sending anything to %s: not "
+			    "agreed", info->host);
+			return -1;
 		}
 	}
 	if (method == NULL) {
-		xasprintf(cause, "%s: the model-risk advisory (version %s) has "
-		    "not been accepted for this model file (sha256 %.16s...): "
-		    "read it with 'medchat advisory', then run again with "
-		    "--accept-advisory", info->file_name, advisory_version(),
-		    sha);
+		xasprintf(cause, "conversations would be sent to %s (%s), "
+		    "which has not been agreed to: run from a terminal to be "
+		    "asked, or with --accept-remote to agree (recorded once "
+		    "for this server)", info->host, info->origin);
 		return -1;
 	}
-	return store_ack_record(sn->s, info->file_name, info->quant, sha,
-	    method, cause);
+	return store_consent_record(sn->s, info->origin, info->url, method,
+	    cause);
 }
 
 /*
@@ -815,12 +989,12 @@ out:
 }
 
 int
-session_ask_open(const struct session_opts *o, struct engine *eng,
+session_ask_open(const struct session_opts *o, struct backend *b,
     const char *system, const char *tmpl, const struct settings *set,
     const char *question, struct session **sp, const struct engine_msg **msgs,
     int *n, char **cause)
 {
-	const struct engine_info	*info = engine_get_info(eng);
+	const struct backend_info	*info = backend_get_info(b);
 	struct session			*sn;
 	struct session_turn		 t;
 	struct modelid			 id;
@@ -850,10 +1024,16 @@ session_ask_open(const struct session_opts *o, struct engine *eng,
 		    "earlier run marked interrupted\n", store_n_interrupted(s),
 		    store_n_interrupted(s) == 1 ? "" : "s");
 
-	if (modelid_get(s, info->path, "medchat ask", &id, cause) != 0)
-		goto fail;
-	session_set_engine(sn, info, id.sha256);
-	if (session_gate(sn, o, info, cause) != 0)
+	if (info->remote)
+		session_set_backend(sn, info, NULL);
+	else {
+		if (modelid_get(s, info->path, "medchat ask", &id, cause) != 0)
+			goto fail;
+		session_set_backend(sn, info, id.sha256);
+	}
+	/* Nothing is sent before both. */
+	if (session_consent(sn, o, info, cause) != 0 ||
+	    session_gate(sn, o, info, cause) != 0)
 		goto fail;
 
 	memset(&t, 0, sizeof t);
@@ -864,7 +1044,13 @@ session_ask_open(const struct session_opts *o, struct engine *eng,
 		/* A new conversation is created with the question. */
 		t.conv = o->continue_id;
 		t.system = system;
-		t.conv_tmpl = tmpl != NULL ? tmpl : info->template_name;
+		/*
+		 * A conversation's template is one our engine can use: a
+		 * remote's in chat mode is the server's (none of ours).
+		 */
+		t.conv_tmpl = tmpl != NULL ? tmpl : info->remote ?
+		    (info->raw ? info->template_name : NULL) :
+		    info->template_name;
 		t.question = question;
 		t.tmpl = tmpl;
 		t.set = set;

@@ -6,13 +6,19 @@
  * provenance, and regenerate / edit-and-resend as alternatives (siblings
  * under the same parent).
  *
- * The engine is not called from here: `medchat ask` runs it in line and
- * the TUI on the worker thread, so a turn is three calls from whichever
- * thread owns the store:
+ * The engine is not called from here: `medchat ask` runs its backend
+ * (src/app/backend.h: a local GGUF model or a remote server's) in line
+ * and the TUI on the worker thread, so a turn is three calls from
+ * whichever thread owns the store:
  *
  *	session_begin(question)	-> the question's id; the answer row waits
  *	session_emit(piece)	   for each piece, before it is shown
  *	session_end(result)	-> status and provenance recorded
+ *
+ * A remote model's answers are recorded like a local one's, and their
+ * provenance names the endpoint, the model id, what the server reported
+ * and the parameters as sent (session_end_prov); a connection lost after
+ * text makes the answer interrupted, its partial text kept.
  *
  * `medchat ask` starts with session_ask_open(), which also opens the
  * store, identifies the model, passes the gate and gathers the messages
@@ -24,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "engine.h"
 #include "slash.h"
 #include "store.h"
@@ -35,6 +42,7 @@ struct session_opts {
 	int64_t		 continue_id;	/* --continue ID, 0 = new */
 	int		 no_save;	/* --no-save */
 	int		 accept_advisory; /* --accept-advisory */
+	int		 accept_remote;	/* --accept-remote */
 };
 
 /* getopt_long entries (append to the command's table) and their codes. */
@@ -42,13 +50,16 @@ struct session_opts {
 #define SESSION_OPT_CONTINUE	1002
 #define SESSION_OPT_NOSAVE	1003
 #define SESSION_OPT_ACCEPT	1004
+#define SESSION_OPT_REMOTE	1005
 #define SESSION_LONGOPTS \
 	{ "db", required_argument, NULL, SESSION_OPT_DB }, \
 	{ "continue", required_argument, NULL, SESSION_OPT_CONTINUE }, \
 	{ "no-save", no_argument, NULL, SESSION_OPT_NOSAVE }, \
-	{ "accept-advisory", no_argument, NULL, SESSION_OPT_ACCEPT }
+	{ "accept-advisory", no_argument, NULL, SESSION_OPT_ACCEPT }, \
+	{ "accept-remote", no_argument, NULL, SESSION_OPT_REMOTE }
 #define SESSION_USAGE \
-	"[--db PATH] [--continue ID] [--no-save] [--accept-advisory]"
+	"[--db PATH] [--continue ID] [--no-save] [--accept-advisory] " \
+	"[--accept-remote]"
 
 /*
  * Handle option ch (from getopt_long) if it is one of ours: 1 if it was,
@@ -83,11 +94,23 @@ struct session;
 
 /* The loaded model as provenance names it (strings are copied). */
 struct session_model {
-	const char	*file_name;
+	const char	*file_name;	/* remote: the name shown, e.g.
+					   "lab: meditron-70b" */
 	const char	*quant;
-	const char	*template_name;	/* the model's default template */
+	const char	*template_name;	/* the model's default template;
+					   remote: raw mode's template or
+					   "server template" */
 	const char	*kernels;	/* kernel path (engine_info.cpu) */
 	const char	*sha256;	/* NULL or "" when unknown */
+	/*
+	 * A remote model (remote 1; quant, kernels and sha256 are then not
+	 * used).  Its answers record these and always its own template:
+	 * a turn's tmpl is for local models.
+	 */
+	int		 remote;
+	const char	*endpoint;	/* the settings file's name, or NULL */
+	const char	*url;		/* base URL, without credentials */
+	const char	*model_id;
 };
 
 /* A session over s (borrowed: the caller closes it after session_free). */
@@ -107,6 +130,12 @@ void		 session_set_model(struct session *,
 /* The same from the engine's info and the file's sha256 (may be NULL). */
 void		 session_set_engine(struct session *,
 		    const struct engine_info *, const char *sha256);
+/*
+ * The same from a backend's info: a local one's with the file's sha256
+ * (may be NULL), a remote one's with its endpoint fields.
+ */
+void		 session_set_backend(struct session *,
+		    const struct backend_info *, const char *sha256);
 
 /* One turn. */
 struct session_turn {
@@ -185,6 +214,19 @@ enum session_end {
 int		 session_end(struct session *, const struct engine_result *res,
 		    const char *error, enum session_end *status,
 		    int64_t *answer_id, char **cause);
+/*
+ * session_end with what a remote answer adds (prov, may be NULL: a local
+ * answer): the server's model and fingerprint and the parameters as sent
+ * go into the provenance, and an error with prov->dropped (the
+ * connection was lost after text arrived) ends the answer as
+ * interrupted -- the partial text kept, the error recorded as its cause
+ * -- where other errors end it as failed.
+ */
+int		 session_end_prov(struct session *,
+		    const struct engine_result *res,
+		    const struct backend_prov *prov, const char *error,
+		    enum session_end *status, int64_t *answer_id,
+		    char **cause);
 
 /*
  * The TUI's mode (on): nothing waits for the database.  The writer
@@ -225,16 +267,19 @@ const char	*session_text(const struct session *, size_t *len);
 
 /*
  * `medchat ask`: check question and system, open the store (o->db), note
- * interrupted answers, identify the model file (hashing it once), pass
+ * interrupted answers, identify the model (a file by its SHA-256,
+ * hashing it once; a remote model by its endpoint and id), for a remote
+ * one pass the consent to send conversations to its server (recorded
+ * once per server: --accept-remote, or "yes" typed on the terminal), pass
  * the advisory gate (recording --accept-advisory or an interactive "I
  * understand"), load --continue ID or create the conversation unless
  * --no-save, and begin the turn.  *msgs and *n (owned by the session)
- * are what to give engine_chat: system (or the conversation's) first,
+ * are what to give backend_chat: system (or the conversation's) first,
  * the conversation so far, the question.  session_free() closes the
  * store too.  0, or -1 and *cause (nothing to free).
  */
 int		 session_ask_open(const struct session_opts *o,
-		    struct engine *eng, const char *system, const char *tmpl,
+		    struct backend *b, const char *system, const char *tmpl,
 		    const struct settings *set, const char *question,
 		    struct session **sp, const struct engine_msg **msgs,
 		    int *n, char **cause);

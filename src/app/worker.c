@@ -9,9 +9,10 @@
  * the same job, so a slow UI never makes the queue grow per token.
  *
  * Invariants:
- *  - only the worker thread calls engine_open/close/chat; the UI thread
- *    may call engine_cancel, and only while w->running_chat is set, under
- *    the job queue's lock (so the engine cannot be closed under it);
+ *  - only the worker thread opens, closes and chats with the backend (a
+ *    local engine or a remote server's model); the UI thread may call
+ *    backend_cancel, and only while w->running_chat is set, under the job
+ *    queue's lock (so the backend cannot be closed under it);
  *  - w->cancel_job is the id of the job being cancelled: the emit
  *    callback returns nonzero when it equals the running job.
  */
@@ -21,12 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "jobq.h"
 #include "modelid.h"
 #include "worker.h"
 #include "xmalloc.h"
 
-enum job_type { JOB_LOAD, JOB_CHAT, JOB_QUIT };
+enum job_type { JOB_LOAD, JOB_LOAD_REMOTE, JOB_CHAT, JOB_QUIT };
+
+/* The strings of a JOB_LOAD_REMOTE's endpoint, owned by the job. */
+#define WORKER_EP_NSTR	7
 
 struct job {
 	enum job_type		 type;
@@ -34,6 +39,8 @@ struct job {
 	char			*path;
 	int			 n_ctx, n_threads;
 	int			 want_sha;
+	struct backend_endpoint	 ep;		/* JOB_LOAD_REMOTE */
+	char			*ep_str[WORKER_EP_NSTR];
 	char			*tmpl;
 	struct engine_msg	*msgs;
 	int			 n;
@@ -54,9 +61,10 @@ struct worker {
 	int			 quitting;	/* worker_free: stop hashing */
 
 	/* Owned by the worker thread. */
-	struct engine		*engine;
-	struct engine_opts	 opts;
-	char			*opts_path;
+	struct backend		*backend;
+	struct engine_opts	 opts;		/* of the local model open */
+	char			*opts_path;	/* its file, NULL when the
+						   backend is remote */
 	struct worker_model	*model;
 };
 
@@ -68,11 +76,13 @@ static void	 worker_event_free1(void *);
 static int	 worker_job_is_chat(void *);
 static unsigned	 worker_queue(struct worker *, struct job *);
 static void	 worker_do_load(struct worker *, struct job *);
+static void	 worker_do_load_remote(struct worker *, struct job *);
+static void	 worker_install(struct worker *, struct backend *);
 static void	 worker_do_chat(struct worker *, struct job *);
 static int	 worker_emit(const char *, size_t, void *);
 static void	 worker_progress(float, void *);
 static int	 worker_hash_progress(uint64_t, uint64_t, void *);
-static struct worker_model *worker_model_from(const struct engine_info *);
+static struct worker_model *worker_model_from(const struct backend_info *);
 static struct worker_model *worker_model_pack(const struct worker_model *,
 		    const char *const *);
 
@@ -166,6 +176,30 @@ worker_load(struct worker *w, const char *path, int n_ctx, int n_threads,
 }
 
 unsigned
+worker_load_remote(struct worker *w, const struct backend_endpoint *ep)
+{
+	struct job	*j;
+	const char	*src[WORKER_EP_NSTR] = { ep->name, ep->url, ep->model,
+			    ep->tmpl, ep->cacert, ep->key_env, ep->key };
+	int		 i;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_LOAD_REMOTE;
+	for (i = 0; i < WORKER_EP_NSTR; i++)
+		j->ep_str[i] = src[i] != NULL ? xstrdup(src[i]) : NULL;
+	j->ep.name = j->ep_str[0];
+	j->ep.url = j->ep_str[1];
+	j->ep.model = j->ep_str[2];
+	j->ep.tmpl = j->ep_str[3];
+	j->ep.cacert = j->ep_str[4];
+	j->ep.key_env = j->ep_str[5];
+	j->ep.key = j->ep_str[6];
+	j->ep.connect_timeout_s = ep->connect_timeout_s;
+	j->ep.stall_timeout_s = ep->stall_timeout_s;
+	return worker_queue(w, j);
+}
+
+unsigned
 worker_chat(struct worker *w, const char *tmpl, const struct engine_msg *msgs,
     int n, const struct engine_sampling *s)
 {
@@ -195,8 +229,8 @@ worker_cancel(struct worker *w)
 	jobq_remove_locked(&w->jobs, worker_job_is_chat, worker_job_free_v);
 	if (w->running_chat) {
 		w->cancel_job = w->running;
-		if (w->engine != NULL)
-			engine_cancel(w->engine);
+		if (w->backend != NULL)
+			backend_cancel(w->backend);
 	}
 	jobq_unlock(&w->jobs);
 }
@@ -234,15 +268,17 @@ worker_event_free1(void *p)
 	free(ev->text);
 	free(ev->error);
 	worker_model_free(ev->model);
+	backend_prov_free(&ev->prov);
 	free(ev);
 }
 
 /*
  * The strings of a worker_model live in the same allocation, after the
  * struct, in the order path, file_name, model_name, quant,
- * template_name, cpu: one free, and a copy is one repacking.
+ * template_name, cpu, endpoint, host, url, model_id, origin: one free,
+ * and a copy is one repacking.
  */
-#define WORKER_MODEL_NSTR	6
+#define WORKER_MODEL_NSTR	11
 
 void
 worker_model_free(struct worker_model *m)
@@ -269,7 +305,8 @@ worker_model_pack(const struct worker_model *tmpl, const char *const *str)
 	{
 		char	**dst[WORKER_MODEL_NSTR] = { &m->path, &m->file_name,
 			    &m->model_name, &m->quant, &m->template_name,
-			    &m->cpu };
+			    &m->cpu, &m->endpoint, &m->host, &m->url,
+			    &m->model_id, &m->origin };
 
 		for (i = 0; i < WORKER_MODEL_NSTR; i++) {
 			if (len[i] > 0)
@@ -288,15 +325,28 @@ worker_model_copy(const struct worker_model *m)
 	if (m == NULL)
 		return NULL;
 	return worker_model_pack(m, (const char *const []){ m->path,
-	    m->file_name, m->model_name, m->quant, m->template_name, m->cpu });
+	    m->file_name, m->model_name, m->quant, m->template_name, m->cpu,
+	    m->endpoint, m->host, m->url, m->model_id, m->origin });
 }
 
 static struct worker_model *
-worker_model_from(const struct engine_info *i)
+worker_model_from(const struct backend_info *bi)
 {
-	struct worker_model	 t, *m = &t;
+	const struct engine_info	*i = bi->local;
+	struct worker_model		 t, *m = &t;
 
 	memset(&t, 0, sizeof t);
+	if (bi->remote) {
+		m->remote = 1;
+		m->raw = bi->raw;
+		m->tls = bi->tls;
+		m->n_ctx = bi->n_ctx;
+		memcpy(m->remote_key, bi->key, sizeof m->remote_key);
+		return worker_model_pack(&t, (const char *const []){ "",
+		    bi->name, bi->model_id, "", bi->template_name, "",
+		    bi->endpoint, bi->host, bi->url, bi->model_id,
+		    bi->origin });
+	}
 	m->file_size = i->file_size;
 	m->n_params = i->n_params;
 	m->n_ctx_train = i->n_ctx_train;
@@ -307,7 +357,8 @@ worker_model_from(const struct engine_info *i)
 	m->n_threads = i->n_threads;
 	return worker_model_pack(&t, (const char *const []){ i->path,
 	    i->file_name, i->model_name, i->quant != NULL ? i->quant : "?",
-	    i->template_name != NULL ? i->template_name : "chatml", i->cpu });
+	    i->template_name != NULL ? i->template_name : "chatml", i->cpu,
+	    NULL, NULL, NULL, NULL, NULL });
 }
 
 static struct worker_event *
@@ -338,6 +389,12 @@ worker_job_free(struct job *j)
 {
 	int	i;
 
+	for (i = 0; i < WORKER_EP_NSTR; i++) {
+		/* The API key (ep.key) leaves no copy behind. */
+		if (j->ep_str[i] != NULL)
+			explicit_bzero(j->ep_str[i], strlen(j->ep_str[i]));
+		free(j->ep_str[i]);
+	}
 	free(j->path);
 	free(j->tmpl);
 	for (i = 0; i < j->n; i++)
@@ -366,6 +423,8 @@ worker_main(void *arg)
 		}
 		if (j->type == JOB_LOAD)
 			worker_do_load(w, j);
+		else if (j->type == JOB_LOAD_REMOTE)
+			worker_do_load_remote(w, j);
 		else
 			worker_do_chat(w, j);
 
@@ -375,9 +434,8 @@ worker_main(void *arg)
 		jobq_unlock(&w->jobs);
 		worker_job_free(j);
 	}
-	if (w->engine != NULL)
-		engine_close(w->engine);
-	w->engine = NULL;
+	backend_close(w->backend);
+	w->backend = NULL;
 	worker_model_free(w->model);
 	free(w->opts_path);
 	return NULL;
@@ -433,16 +491,37 @@ worker_hash_progress(uint64_t done, uint64_t total, void *arg)
 }
 
 /*
+ * Make b the backend (the old one is already closed, or closed here),
+ * with its worker_model.
+ */
+static void
+worker_install(struct worker *w, struct backend *b)
+{
+	struct backend	*old;
+
+	jobq_lock(&w->jobs);
+	old = w->backend;
+	w->backend = b;
+	jobq_unlock(&w->jobs);
+	if (old != NULL && old != b)
+		backend_close(old);
+	worker_model_free(w->model);
+	w->model = b != NULL ? worker_model_from(backend_get_info(b)) : NULL;
+}
+
+/*
  * Load j->path.  The file is probed first so that a bad file is rejected
  * while the old model is still open; if opening fails after that, the old
- * model is reopened.  Posts LOADED or LOAD_FAILED.
+ * model is reopened.  A remote model before it needs no memory here: it
+ * stays open until the file is, and stays the model if the file fails.
+ * Posts LOADED or LOAD_FAILED.
  */
 static void
 worker_do_load(struct worker *w, struct job *j)
 {
 	struct engine_file_summary	 sum;
 	struct engine_opts		 o;
-	struct engine			*e = NULL, *old;
+	struct backend			*b = NULL, *old;
 	struct worker_event		*ev;
 	struct emit_ctx			 ec;
 	char				*cause = NULL, *cause2 = NULL;
@@ -460,45 +539,38 @@ worker_do_load(struct worker *w, struct job *j)
 	o.progress = worker_progress;
 	o.progress_arg = &ec;
 
-	/* Close the old engine first: two models may not fit in memory. */
-	jobq_lock(&w->jobs);
-	old = w->engine;
-	w->engine = NULL;
-	jobq_unlock(&w->jobs);
-	if (old != NULL)
-		engine_close(old);
+	/* Close an old local engine first: two models may not fit. */
+	if (w->opts_path != NULL) {
+		jobq_lock(&w->jobs);
+		old = w->backend;
+		w->backend = NULL;
+		jobq_unlock(&w->jobs);
+		backend_close(old);
+	}
 
-	if (engine_open(&o, &e, &cause) != 0) {
-		e = NULL;
+	if (backend_open_local(&o, &b, &cause) != 0) {
+		b = NULL;
 		if (w->opts_path != NULL) {
 			o = w->opts;
 			o.path = w->opts_path;
 			o.progress = NULL;
-			if (engine_open(&o, &e, &cause2) != 0) {
-				e = NULL;
+			if (backend_open_local(&o, &b, &cause2) != 0) {
+				b = NULL;
 				free(cause2);
-				worker_model_free(w->model);
-				w->model = NULL;
 				free(w->opts_path);
 				w->opts_path = NULL;
 			}
+			worker_install(w, b);
 		}
-		jobq_lock(&w->jobs);
-		w->engine = e;
-		jobq_unlock(&w->jobs);
 		goto fail;
 	}
-	jobq_lock(&w->jobs);
-	w->engine = e;
-	jobq_unlock(&w->jobs);
+	worker_install(w, b);
 	w->opts = o;
 	free(w->opts_path);
 	w->opts_path = xstrdup(j->path);
 	w->opts.path = NULL;
 	w->opts.progress = NULL;
 	w->opts.progress_arg = NULL;
-	worker_model_free(w->model);
-	w->model = worker_model_from(engine_get_info(e));
 
 	ev = worker_event_new(WORKER_EV_LOADED, j->id);
 	ev->model = worker_model_copy(w->model);
@@ -514,6 +586,34 @@ worker_do_load(struct worker *w, struct job *j)
 fail:
 	ev = worker_event_new(WORKER_EV_LOAD_FAILED, j->id);
 	ev->error = cause != NULL ? cause : xstrdup("cannot load model");
+	ev->model = worker_model_copy(w->model);
+	jobq_push(&w->events, ev);
+}
+
+/*
+ * Open j's endpoint (network work: the served models, the context size).
+ * The model before stays open until the new one is, and stays if it
+ * fails.  Posts LOADED or LOAD_FAILED.
+ */
+static void
+worker_do_load_remote(struct worker *w, struct job *j)
+{
+	struct backend		*b;
+	struct worker_event	*ev;
+	char			*cause = NULL;
+
+	if (backend_open_remote(&j->ep, &b, &cause) != 0) {
+		ev = worker_event_new(WORKER_EV_LOAD_FAILED, j->id);
+		ev->error = cause != NULL ? cause :
+		    xstrdup("cannot open the endpoint");
+		ev->model = worker_model_copy(w->model);
+		jobq_push(&w->events, ev);
+		return;
+	}
+	worker_install(w, b);
+	free(w->opts_path);
+	w->opts_path = NULL;
+	ev = worker_event_new(WORKER_EV_LOADED, j->id);
 	ev->model = worker_model_copy(w->model);
 	jobq_push(&w->events, ev);
 }
@@ -570,12 +670,12 @@ worker_do_chat(struct worker *w, struct job *j)
 {
 	struct worker_event	*ev;
 	struct emit_ctx		 ec;
-	struct engine_result	 res;
+	struct backend_result	 r;
 	char			*cause = NULL;
 
 	ec.w = w;
 	ec.id = j->id;
-	if (w->engine == NULL) {
+	if (w->backend == NULL) {
 		ev = worker_event_new(WORKER_EV_ERROR, j->id);
 		ev->error = xstrdup("no model loaded");
 		jobq_push(&w->events, ev);
@@ -584,25 +684,27 @@ worker_do_chat(struct worker *w, struct job *j)
 	/*
 	 * The prompt's size, so TOKEN events can say how much context is in
 	 * use while the answer streams (-1 for an unknown template: the
-	 * engine_chat below reports that error).
+	 * backend_chat below reports that error).
 	 */
-	ec.ctx_used = engine_count_tokens(w->engine, j->tmpl, j->msgs, j->n);
+	ec.ctx_used = backend_count_tokens(w->backend, j->tmpl, j->msgs,
+	    j->n);
 	if (ec.ctx_used < 0)
 		ec.ctx_used = 0;
-	memset(&res, 0, sizeof res);
-	if (engine_chat(w->engine, j->tmpl, j->msgs, j->n, &j->s, worker_emit,
-	    &ec, &res, &cause) != 0) {
+	if (backend_chat(w->backend, j->tmpl, j->msgs, j->n, &j->s,
+	    worker_emit, &ec, &r, &cause) != 0) {
 		ev = worker_event_new(WORKER_EV_ERROR, j->id);
 		ev->error = cause != NULL ? cause : xstrdup("generation failed");
-		ev->res = res;
+		ev->res = r.res;
+		ev->prov = r.prov;
 		jobq_push(&w->events, ev);
 		return;
 	}
 	jobq_lock(&w->jobs);
 	if (w->cancel_job == j->id)
-		res.stop = ENGINE_STOP_CANCEL;
+		r.res.stop = ENGINE_STOP_CANCEL;
 	jobq_unlock(&w->jobs);
 	ev = worker_event_new(WORKER_EV_DONE, j->id);
-	ev->res = res;
+	ev->res = r.res;
+	ev->prov = r.prov;
 	jobq_push(&w->events, ev);
 }

@@ -2,18 +2,28 @@
  * cli-ask.c -- `medchat ask` (one chat turn with a template) and
  * `medchat generate` (raw completion) on the command line.
  *
- * Both parse the same options, open the engine, stream the generated text
- * to stdout as it arrives and print the statistics on stderr.  A signal
- * (INT, TERM, HUP, QUIT, or PIPE when stdout's reader is gone) stops the
- * generation (the engine stops within one token; nothing more is
- * printed), the answer is saved with everything printed -- stopped for
- * ^C, interrupted for the others -- the statistics are still printed and
- * the exit status is 128 + the signal.  An answer that could not be
- * saved is said, and is exit status 1.  Flow of cli_ask, kept deliberately flat so features
- * can be slotted in: parse options -> open engine -> engine_chat -> print
- * stats.  Both commands end in ask_finish(), which does the same for each.
- * What `ask` keeps in the store (advisory gate, question, streamed answer,
- * provenance) is the session's: src/app/session.c.
+ * Both parse the same options, open the model, stream the generated text
+ * to stdout as it arrives (terminal-safe on a terminal, exact bytes to a
+ * pipe or with --raw: cli_stream_text) and print the statistics on
+ * stderr.  The model
+ * is a GGUF file run here (-m FILE) or, for `ask`, one a server serves
+ * (--endpoint URL|NAME [-m MODEL_ID], or $MEDCHAT_ENDPOINT when neither
+ * --endpoint nor -m is given): src/app/backend.h hides which.  A remote
+ * model is named on stderr ("remote: sending to HOST (model M)") before
+ * anything is sent, so the user always sees that text leaves the
+ * machine.  A signal (INT, TERM, HUP, QUIT, or PIPE when stdout's reader
+ * is gone) stops the generation (the engine stops within one token, a
+ * remote transfer within 100 ms; nothing more is printed), the answer is
+ * saved with everything printed -- stopped for ^C, interrupted for the
+ * others -- the statistics are still printed and the exit status is 128
+ * + the signal.  An answer that failed (a lost connection too: it is
+ * saved as interrupted with its partial text) or could not be saved is
+ * said, and is exit status 1.  Flow of cli_ask, kept deliberately flat
+ * so features can be slotted in: parse options -> open the backend ->
+ * backend_chat -> print stats.  Both commands end in ask_finish(), which
+ * does the same for each.  What `ask` keeps in the store (consent,
+ * advisory gate, question, streamed answer, provenance) is the
+ * session's: src/app/session.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,14 +36,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "buf.h"
 #include "cli.h"
+#include "conffile.h"
 #include "engine.h"
 #include "opt.h"
 #include "session.h"
+#include "xmalloc.h"
 
 struct ask_opts {
-	const char		*model;
+	const char		*model;		/* file, or the endpoint's id */
+	const char		*endpoint;	/* --endpoint URL|NAME */
+	const char		*cacert;	/* --cacert FILE */
 	const char		*system;
 	const char		*tmpl;
 	int			 n_ctx;
@@ -50,9 +65,11 @@ struct ask_run {
 	int		 warned;	/* a save error was reported */
 };
 
-static struct engine		*ask_engine;
+static struct backend		*ask_backend;
 /* How the output reaches stdout (cli-util.c: terminal-safe or exact). */
 static struct cli_stream	 ask_out;
+/* Bytes of answer written to stdout. */
+static size_t			 ask_nout;
 /* The first signal that stopped the run (0 = none). */
 static volatile sig_atomic_t	 ask_signal;
 static const int		 ask_signals[] = { SIGINT, SIGTERM, SIGHUP,
@@ -69,17 +86,20 @@ static void	 ask_write(const char *, size_t);
 static void	 ask_show(const char *, size_t, int);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
+static int	 ask_open_remote(const struct ask_opts *, char **);
 static int	 ask_finish(const char *, struct session *, int,
-		    const struct engine_result *, char *);
+		    struct backend_result *, char *);
 static void	 ask_usage(const char *);
 
 static void
 ask_usage(const char *cmd)
 {
-	fprintf(stderr, "usage: medchat %s -m FILE [--system TEXT] "
+	fprintf(stderr, "usage: medchat %s %s[--system TEXT] "
 	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
 	    "[--threads N] [--raw] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
+	    "-m FILE | --endpoint URL|NAME [-m MODEL_ID] [--cacert FILE] " :
+	    "-m FILE ", strcmp(cmd, "ask") == 0 ?
 	    SESSION_USAGE " QUESTION" : "PROMPT");
 }
 
@@ -161,6 +181,8 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "cacert", required_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
 		SESSION_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -185,6 +207,18 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		case 'r':
 			o->raw = 1;
 			break;
+		case 'E':
+		case 7:
+			if (strcmp(cmd, "ask") != 0) {
+				fprintf(stderr, "medchat %s: runs a local model "
+				    "(-m FILE) only\n", cmd);
+				return -1;
+			}
+			if (ch == 'E')
+				o->endpoint = optarg;
+			else
+				o->cacert = optarg;
+			break;
 		case 1: case 2: case 3: case 4: case 5: case 6:
 		case 'n': case 'c': case 't':
 			if (ask_numopt(cmd, ch, optarg, o) != 0)
@@ -199,8 +233,15 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 			return -1;
 		}
 	}
-	if (o->model == NULL || optind != argc - 1) {
+	/* No -m and no --endpoint: MEDCHAT_ENDPOINT, else a usage error. */
+	if ((o->model == NULL && o->endpoint == NULL &&
+	    (strcmp(cmd, "ask") != 0 || getenv("MEDCHAT_ENDPOINT") == NULL ||
+	    *getenv("MEDCHAT_ENDPOINT") == '\0')) || optind != argc - 1) {
 		ask_usage(cmd);
+		return -1;
+	}
+	if (o->cacert != NULL && o->model != NULL && o->endpoint == NULL) {
+		fprintf(stderr, "medchat %s: --cacert is for --endpoint\n", cmd);
 		return -1;
 	}
 	*text = argv[optind];
@@ -275,6 +316,7 @@ ask_write(const char *s, size_t len)
 		if ((w = write(STDOUT_FILENO, s, len)) > 0) {
 			s += w;
 			len -= (size_t)w;
+			ask_nout += (size_t)w;
 			continue;
 		}
 		if (w < 0 && errno != EINTR && errno != EAGAIN)
@@ -291,8 +333,8 @@ ask_sig(int sig)
 {
 	if (ask_signal == 0)
 		ask_signal = sig;
-	if (ask_engine != NULL)
-		engine_cancel(ask_engine);
+	if (ask_backend != NULL)
+		backend_cancel(ask_backend);
 }
 
 /* Route the stopping signals to ask_sig (on), or back to the default. */
@@ -324,18 +366,56 @@ ask_stats(const struct engine_result *r)
 		    "out]\n", r->n_dropped);
 }
 
-/* Open the model into ask_engine and route ^C to it; 0 or -1. */
+/*
+ * The endpoint of --endpoint, or of MEDCHAT_ENDPOINT when neither
+ * --endpoint nor -m is given, opened into ask_backend (the settings
+ * file's sections resolve a NAME): 1 when there is one, 0 when the model
+ * is a local file, -1 with *cause.
+ */
+static int
+ask_open_remote(const struct ask_opts *o, char **cause)
+{
+	struct conffile		 conf;
+	struct backend_endpoint	 ep;
+	char			*confp;
+	int			 rc;
+
+	if (o->endpoint == NULL && o->model != NULL)
+		return 0;
+	conffile_init(&conf);
+	if ((confp = conffile_default_path()) != NULL)
+		conffile_load(&conf, confp);
+	rc = backend_endpoint_resolve(&conf, confp, o->endpoint, o->model,
+	    o->tmpl, o->cacert, &ep, cause);
+	if (rc == 0 && ep.url == NULL) {
+		xasprintf(cause, "no model: -m FILE, --endpoint URL|NAME or "
+		    "MEDCHAT_ENDPOINT");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = backend_open_remote(&ep, &ask_backend, cause);
+	/* The settings' key, if any, is wiped here: the client has a copy. */
+	conffile_free(&conf);
+	free(confp);
+	return rc == 0 ? 1 : -1;
+}
+
+/* Open the model into ask_backend and route ^C to it; 0 or -1. */
 static int
 ask_open(const char *cmd, const struct ask_opts *o)
 {
 	struct engine_opts	 eo;
 	char			*cause = NULL;
+	int			 rc;
 
-	memset(&eo, 0, sizeof eo);
-	eo.path = o->model;
-	eo.n_ctx = o->n_ctx;
-	eo.n_threads = o->n_threads;
-	if (engine_open(&eo, &ask_engine, &cause) != 0) {
+	if ((rc = ask_open_remote(o, &cause)) == 0) {
+		memset(&eo, 0, sizeof eo);
+		eo.path = o->model;
+		eo.n_ctx = o->n_ctx;
+		eo.n_threads = o->n_threads;
+		rc = backend_open_local(&eo, &ask_backend, &cause);
+	}
+	if (rc < 0) {
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
 		free(cause);
 		return -1;
@@ -351,13 +431,15 @@ ask_open(const char *cmd, const struct ask_opts *o)
  * The end of both commands, once ask_open succeeded: the signals back to
  * the default, the answer finished in the store and the session freed
  * (sn, ask only; NULL for none), then the error (rv != 0: cause, freed
- * here) or the statistics of res on stderr, and the engine closed.
- * Returns the exit status: 128 + the signal that stopped the run, else 1
- * when generation failed or the answer could not be saved, else 0.
+ * here) or the statistics of r on stderr, and the backend closed; r's
+ * strings are freed.  Returns the exit status: 128 + the signal that
+ * stopped the run, else 1 when generation failed (a remote answer cut
+ * short by a lost connection included) or the answer could not be
+ * saved, else 0.
  */
 static int
 ask_finish(const char *cmd, struct session *sn, int rv,
-    const struct engine_result *res, char *cause)
+    struct backend_result *r, char *cause)
 {
 	char	*scause = NULL, *p;
 	size_t	 len;
@@ -367,8 +449,10 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	if (ask_signal != 0 && ask_signal != SIGINT)
 		session_interrupt(sn);
 	(void)session_text(sn, &len);
-	if (session_end(sn, rv == 0 ? res : NULL, rv != 0 ? (cause != NULL ?
-	    cause : "generation failed") : NULL, NULL, NULL, &scause) != 0) {
+	if (session_end_prov(sn, r != NULL && (rv == 0 || r->prov.dropped) ?
+	    &r->res : NULL, r != NULL ? &r->prov : NULL, rv != 0 ?
+	    (cause != NULL ? cause : "generation failed") : NULL, NULL, NULL,
+	    &scause) != 0) {
 		/* The store's "nothing was lost" is about its file only. */
 		if ((p = strstr(scause, " (nothing was lost)")) != NULL)
 			*p = '\0';
@@ -383,11 +467,16 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	session_free(sn);
 	ask_sigs(0);
 	if (rv != 0) {
-		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
+		/* After a partial answer, on a line of its own. */
+		fprintf(stderr, "%smedchat %s: %s\n", ask_nout > 0 ? "\n" : "",
+		    cmd, cause);
 		free(cause);
 	} else
-		ask_stats(res);
-	engine_close(ask_engine);
+		ask_stats(&r->res);
+	if (r != NULL)
+		backend_result_free(r);
+	backend_close(ask_backend);
+	ask_backend = NULL;
 	if (ask_signal != 0)
 		return 128 + ask_signal;
 	return rv != 0 || lost;
@@ -397,8 +486,9 @@ int
 cli_ask(int argc, char **argv)
 {
 	struct ask_opts		 o;
+	const struct backend_info *info;
 	const struct engine_msg	*msgs;
-	struct engine_result	 res;
+	struct backend_result	 res;
 	struct settings		 set;
 	struct ask_run		 run;
 	const char		*question;
@@ -415,17 +505,24 @@ cli_ask(int argc, char **argv)
 	set.n_ctx = o.n_ctx;
 	memset(&run, 0, sizeof run);
 	/* Advisory gate, conversation so far, question saved first. */
-	if (session_ask_open(&o.st, ask_engine, o.system, o.tmpl, &set,
+	if (session_ask_open(&o.st, ask_backend, o.system, o.tmpl, &set,
 	    question, &run.sn, &msgs, &n, &cause) != 0)
 		return ask_finish("ask", NULL, -1, NULL, cause);
+	info = backend_get_info(ask_backend);
+	if (info->remote) {
+		fprintf(stderr, "remote: sending to %s (model ", info->host);
+		cli_put(stderr, info->model_id, 0);
+		fprintf(stderr, ")\n");
+		fflush(stderr);
+	}
 	if (ask_signal != 0) {
 		/* Stopped before the first token: an empty answer. */
 		memset(&res, 0, sizeof res);
-		res.stop = ENGINE_STOP_CANCEL;
+		res.res.stop = ENGINE_STOP_CANCEL;
 		rv = 0;
 	} else
-		rv = engine_chat(ask_engine, o.tmpl, msgs, n, &o.smp, ask_emit,
-		    &run, &res, &cause);
+		rv = backend_chat(ask_backend, o.tmpl, msgs, n, &o.smp,
+		    ask_emit, &run, &res, &cause);
 	return ask_finish("ask", run.sn, rv, &res, cause);
 }
 
@@ -433,7 +530,7 @@ int
 cli_generate(int argc, char **argv)
 {
 	struct ask_opts		 o;
-	struct engine_result	 res;
+	struct backend_result	 res;
 	const char		*prompt;
 	char			*cause = NULL;
 	int			 rv;
@@ -447,7 +544,9 @@ cli_generate(int argc, char **argv)
 	}
 	if (ask_open("generate", &o) != 0)
 		return 1;
-	rv = engine_complete(ask_engine, prompt, &o.smp, ask_emit, NULL, &res,
-	    &cause);
+	/* A raw completion has no backend operation: the engine's own. */
+	memset(&res, 0, sizeof res);
+	rv = engine_complete(backend_engine(ask_backend), prompt, &o.smp,
+	    ask_emit, NULL, &res.res, &cause);
 	return ask_finish("generate", NULL, rv, &res, cause);
 }

@@ -27,14 +27,17 @@ static const struct subcmd subcmds[] = {
 	{ "bench", cli_bench, "bench kernels [-t THREADS] [--types LIST] [--json] | "
 	    "bench --membw [-t THREADS] [--json] | "
 	    "bench -m FILE [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]" },
-	{ "ask", cli_ask, "ask -m FILE [--system TEXT] [--template NAME] "
+	{ "ask", cli_ask, "ask -m FILE | --endpoint URL|NAME [-m MODEL_ID] "
+	    "[--cacert FILE] [--system TEXT] [--template NAME] "
 	    "[--temp T] [--top-k K] [--top-p P] [--min-p P] "
 	    "[--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] [--threads N] "
-	    "[--raw] QUESTION" },
+	    "[--raw] [--accept-remote] QUESTION" },
+	{ "models", cli_models, "models [--endpoint URL|NAME]... "
+	    "[-M DIR]..." },
 	{ "generate", cli_generate, "generate -m FILE [sampling options] "
 	    "[--raw] PROMPT" },
-	{ "debug", cli_debug, "debug tokenize|detokenize|logits|synth|demo "
-	    "..." },
+	{ "debug", cli_debug, "debug tokenize|detokenize|logits|synth|demo|"
+	    "prompt ..." },
 	{ NULL, NULL, NULL }
 };
 

@@ -12,7 +12,9 @@
  * models that answered.
  *
  * JSON ("format": "medchat-export", "version": 1) holds every column of
- * every message, alternatives included, with times as ISO 8601 UTC with
+ * every message, alternatives included (a remote answer's endpoint,
+ * model ids, fingerprint and parameters as sent only where it has them,
+ * so a local answer is written as before), with times as ISO 8601 UTC with
  * milliseconds, 64-bit seeds as integers and rates as %.17g: importing
  * it and exporting again gives the same bytes (in a database where the
  * ids are free; otherwise only the ids differ).  The document is built
@@ -46,6 +48,8 @@ static int	 export_collect(struct store *, const int64_t *, size_t,
 		     struct export_conv **, size_t *, char **);
 static void	 export_free(struct export_conv *, size_t);
 static void	 export_last_model(struct export_conv *);
+static int	 export_uses_model(struct export_conv *, size_t,
+		     const struct store_ack *);
 static int	 export_acks(struct store *, struct export_conv *, size_t,
 		     struct store_ack **, size_t *, char **);
 static void	 export_json(struct buf *, const struct store_advisory *,
@@ -172,15 +176,25 @@ export_free(struct export_conv *v, size_t n)
 	free(v);
 }
 
+/*
+ * Did an exported answer come from the model acknowledged by a: a file
+ * by its sha256, a remote model by its endpoint URL and id?
+ */
 static int
-export_uses_model(struct export_conv *v, size_t n, const char *sha)
+export_uses_model(struct export_conv *v, size_t n, const struct store_ack *a)
 {
-	size_t	i, j;
+	const struct store_conv_model	*m;
+	size_t				 i, j;
 
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < v[i].nmodels; j++) {
-			if (v[i].models[j].model_sha256 != NULL &&
-			    strcmp(v[i].models[j].model_sha256, sha) == 0)
+			m = &v[i].models[j];
+			if (a->endpoint_url != NULL ? m->endpoint_url != NULL &&
+			    m->remote_model != NULL && a->remote_model != NULL &&
+			    strcmp(m->endpoint_url, a->endpoint_url) == 0 &&
+			    strcmp(m->remote_model, a->remote_model) == 0 :
+			    m->model_sha256 != NULL &&
+			    strcmp(m->model_sha256, a->model_sha256) == 0)
 				return 1;
 		}
 	}
@@ -198,7 +212,7 @@ export_acks(struct store *s, struct export_conv *v, size_t n,
 	if (store_ack_list(s, &all, &nall, cause) != 0)
 		return -1;
 	for (i = 0; i < nall; i++) {
-		if (export_uses_model(v, n, all[i].model_sha256))
+		if (export_uses_model(v, n, &all[i]))
 			all[k++] = all[i];
 		else
 			store_ack_free(&all[i]);
@@ -261,6 +275,7 @@ enum exp_kind {
 	EXP_ROLE,	/* enum store_role, by name */
 	EXP_STATUS,	/* enum store_status, by name */
 	EXP_SEED,	/* struct store_prov: seed, null without has_seed */
+	EXP_OPT,	/* char *, left out when NULL (remote fields) */
 };
 
 struct exp_member {
@@ -279,7 +294,7 @@ static const struct exp_member exp_ack_members[] = {
 	A(EXP_STR, advisory_version), A(EXP_STR, advisory_sha256),
 	A(EXP_STR, model_file), A(EXP_STR, model_quant),
 	A(EXP_STR, model_sha256), A(EXP_STR, os_user), A(EXP_TIME, time),
-	A(EXP_STR, method)
+	A(EXP_STR, method), A(EXP_OPT, endpoint_url), A(EXP_OPT, remote_model)
 };
 static const struct exp_member exp_conv_members[] = {
 	C(EXP_ID, id), C(EXP_STR, uid), C(EXP_TITLE, title),
@@ -303,11 +318,15 @@ static const struct exp_member exp_msg_members[] = {
 	{ "seed", EXP_SEED, offsetof(struct store_msg, prov) },
 	P(EXP_INT, n_prompt), P(EXP_INT, n_gen), P(EXP_DOUBLE, prefill_tps),
 	P(EXP_DOUBLE, decode_tps), P(EXP_BOOL, trimmed),
-	P(EXP_STR, dropped_json), P(EXP_STR, system), M(EXP_STR, content)
+	P(EXP_STR, dropped_json), P(EXP_STR, system), P(EXP_OPT, endpoint),
+	P(EXP_OPT, endpoint_url), P(EXP_OPT, remote_model),
+	P(EXP_OPT, server_model), P(EXP_OPT, fingerprint),
+	P(EXP_OPT, request_json), M(EXP_STR, content)
 };
 static const struct exp_member exp_model_members[] = {
 	CM(EXP_STR, model_file), CM(EXP_STR, model_quant),
-	CM(EXP_STR, model_sha256), CM(EXP_INT, n_answers)
+	CM(EXP_STR, model_sha256), CM(EXP_OPT, endpoint_url),
+	CM(EXP_OPT, remote_model), CM(EXP_INT, n_answers)
 };
 #undef A
 #undef C
@@ -368,6 +387,11 @@ exp_object(const void *base, const struct exp_member *mb, size_t n)
 			p = (const struct store_prov *)at;
 			v = p->has_seed ? jsonx_uint64_new(p->seed) :
 			    json_null();
+			break;
+		case EXP_OPT:
+			if (*(char *const *)at == NULL)
+				continue;
+			v = jsonx_string(*(char *const *)at);
 			break;
 		}
 		jsonx_set(o, mb[i].key, v);
@@ -463,10 +487,19 @@ text_system(struct buf *b, const char *sys, int md)
 		buf_putc(b, '\n');
 }
 
-/* "file (quant, sha256 ...), N answers" of a model that answered. */
+/*
+ * "file (quant, sha256 ...), N answers" of a model that answered, or
+ * "name (remote, URL), N answers".
+ */
 static void
 text_model(struct buf *b, const struct store_conv_model *m)
 {
+	if (m->endpoint_url != NULL) {
+		buf_printf(b, "%s (remote, %s), %d answer%s", m->model_file !=
+		    NULL ? m->model_file : "unknown", m->endpoint_url,
+		    m->n_answers, m->n_answers == 1 ? "" : "s");
+		return;
+	}
 	buf_printf(b, "%s (%s, sha256 %s), %d answer%s", m->model_file !=
 	    NULL ? m->model_file : "unknown", m->model_quant != NULL ?
 	    m->model_quant : "?", m->model_sha256 != NULL ? m->model_sha256 :
@@ -477,17 +510,28 @@ static void
 text_prov(struct buf *b, const struct store_msg *m, int md)
 {
 	const struct store_prov	*p = &m->prov;
+	char			*r;
 
 	buf_puts(b, md ? "_Provenance: " : "  [provenance: ");
-	buf_printf(b, "model %s", p->model_file != NULL ? p->model_file :
-	    "unknown");
-	buf_printf(b, " (%s, sha256 %s)", p->model_quant != NULL ?
-	    p->model_quant : "quant unknown", p->model_sha256 != NULL ?
-	    p->model_sha256 : "unknown");
-	buf_printf(b, ", template %s", p->template_name != NULL ?
-	    p->template_name : "model default");
-	buf_printf(b, ", parameters %s", p->params_json != NULL ?
-	    p->params_json : "default");
+	if ((r = store_prov_remote(p)) != NULL) {
+		/* The endpoint, model ids, template; then as sent. */
+		buf_puts(b, r);
+		free(r);
+		buf_printf(b, ", parameters %s", p->params_json != NULL ?
+		    p->params_json : "default");
+		if (p->request_json != NULL)
+			buf_printf(b, ", sent %s", p->request_json);
+	} else {
+		buf_printf(b, "model %s", p->model_file != NULL ?
+		    p->model_file : "unknown");
+		buf_printf(b, " (%s, sha256 %s)", p->model_quant != NULL ?
+		    p->model_quant : "quant unknown", p->model_sha256 !=
+		    NULL ? p->model_sha256 : "unknown");
+		buf_printf(b, ", template %s", p->template_name != NULL ?
+		    p->template_name : "model default");
+		buf_printf(b, ", parameters %s", p->params_json != NULL ?
+		    p->params_json : "default");
+	}
 	if (p->has_seed)
 		buf_printf(b, ", seed %llu", (unsigned long long)p->seed);
 	else
@@ -523,6 +567,17 @@ export_text(struct buf *b, const struct store_advisory *adv,
 		buf_printf(b, "%sAcknowledgement: none recorded for the "
 		    "models in this export\n", md ? "- " : "");
 	for (i = 0; i < nacks; i++) {
+		if (acks[i].endpoint_url != NULL) {
+			buf_printf(b, "%sAcknowledged: advisory version %s "
+			    "(sha256 %.12s...) by %s on %s via %s, for remote "
+			    "model %s (%s at %s)\n", md ? "- " : "",
+			    acks[i].advisory_version, acks[i].advisory_sha256,
+			    acks[i].os_user, store_time_iso(acks[i].time, t,
+			    sizeof t), acks[i].method, acks[i].model_file,
+			    acks[i].remote_model != NULL ?
+			    acks[i].remote_model : "?", acks[i].endpoint_url);
+			continue;
+		}
 		buf_printf(b, "%sAcknowledged: advisory version %s (sha256 "
 		    "%.12s...) by %s on %s via %s, for model %s (%s, sha256 "
 		    "%s)\n", md ? "- " : "", acks[i].advisory_version,

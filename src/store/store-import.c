@@ -255,13 +255,16 @@ import_acks(struct import_ctx *x, const json_t *root)
 		"SELECT 1 FROM advisory_acks WHERE advisory_version = ?1 AND "
 		    "advisory_sha256 = ?2 AND model_file = ?3 AND model_quant "
 		    "IS ?4 AND model_sha256 = ?5 AND os_user = ?6 AND time = ?7 "
-		    "AND method IN (?8, ?9)",
+		    "AND method IN (?8, ?9) AND endpoint_url IS ?10 AND "
+		    "remote_model IS ?11",
 		"INSERT INTO advisory_acks (advisory_version, advisory_sha256, "
 		    "model_file, model_quant, model_sha256, os_user, time, "
-		    "method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)"
+		    "method, endpoint_url, remote_model) VALUES (?1, ?2, ?3, ?4, "
+		    "?5, ?6, ?7, ?9, ?10, ?11)"
 	};
 	const json_t	*acks, *ja;
 	const char		*ver, *asha, *mf, *mq, *msha, *user, *method;
+	const char		*eurl, *rmodel;
 	char			*imported;
 	int64_t			 t;
 	size_t			 i, k;
@@ -286,8 +289,15 @@ import_acks(struct import_ctx *x, const json_t *root)
 		    import_str(x, ja, "model_sha256", &msha, 1) != 0 ||
 		    import_name(x, ja, "os_user", &user, 256, 1) != 0 ||
 		    import_time(x, ja, "time", &t) != 0 ||
-		    import_str(x, ja, "method", &method, 1) != 0)
+		    import_str(x, ja, "method", &method, 1) != 0 ||
+		    import_name(x, ja, "endpoint_url", &eurl, 2048, 0) != 0 ||
+		    import_name(x, ja, "remote_model", &rmodel, 1024, 0) != 0)
 			return -1;
+		/* A remote model's key stands for its URL and id together. */
+		if ((eurl == NULL) != (rmodel == NULL))
+			return import_err_key(x, ja, eurl == NULL ?
+			    "remote_model" : "endpoint_url", "is given without "
+			    "the other of endpoint_url and remote_model");
 		if (!import_is_sha256(asha))
 			return import_err_key(x, ja, "advisory_sha256",
 			    "is not 64 lowercase hex digits");
@@ -307,8 +317,8 @@ import_acks(struct import_ctx *x, const json_t *root)
 		xasprintf(&imported, "import:%s", method);
 		for (k = 0; k < 2; k++) {
 			rc = store_get(x->s, NULL, NULL, "importing",
-			    &x->cause, sql[k], "ttttttItt", ver, asha, mf, mq,
-			    msha, user, t, method, imported);
+			    &x->cause, sql[k], "ttttttItttt", ver, asha, mf, mq,
+			    msha, user, t, method, imported, eurl, rmodel);
 			if (rc != 0)
 				break;
 		}
@@ -502,7 +512,19 @@ import_conv(struct import_ctx *x, const json_t *jc, int64_t *newid)
 		    import_str(x, jm, "params_json",
 		    (const char **)&p.params_json, 0) != 0 ||
 		    import_str(x, jm, "dropped_json",
-		    (const char **)&p.dropped_json, 0) != 0)
+		    (const char **)&p.dropped_json, 0) != 0 ||
+		    import_name(x, jm, "endpoint", (const char **)&p.endpoint,
+		    64, 0) != 0 ||
+		    import_name(x, jm, "endpoint_url",
+		    (const char **)&p.endpoint_url, 2048, 0) != 0 ||
+		    import_name(x, jm, "remote_model",
+		    (const char **)&p.remote_model, 1024, 0) != 0 ||
+		    import_name(x, jm, "server_model",
+		    (const char **)&p.server_model, 1024, 0) != 0 ||
+		    import_name(x, jm, "fingerprint",
+		    (const char **)&p.fingerprint, 1024, 0) != 0 ||
+		    import_str(x, jm, "request_json",
+		    (const char **)&p.request_json, 0) != 0)
 			goto out;
 		seed = json_object_get(jm, "seed");
 		if (seed != NULL && !json_is_null(seed)) {
@@ -531,8 +553,10 @@ import_conv(struct import_ctx *x, const json_t *jc, int64_t *newid)
 		    "created, updated, status, error, model_file, "
 		    "model_quant, model_sha256, template, params_json, seed, "
 		    "n_prompt, n_gen, prefill_tps, decode_tps, trimmed, "
-		    "dropped_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		    "?, ?, ?, ?, ?, ?, ?, ?, ?)", "zIzttIIttp",
+		    "dropped_json, endpoint, endpoint_url, remote_model, "
+		    "server_model, fingerprint, request_json) VALUES (?, ?, ?, "
+		    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?)", "zIzttIIttp",
 		    keep ? oldids[i] : (int64_t)0, cid_new, parent,
 		    store_role_name(role), content, created, updated,
 		    store_status_name(status), err, &p) != 0)

@@ -12,7 +12,7 @@
  *   store-search.c   full-text search
  *   store-settings.c key/value settings
  *   store-catalog.c  the model catalog and its sha256 cache
- *   store-ack.c      advisory acknowledgements
+ *   store-ack.c      advisory acknowledgements, remote consents
  *   store-export.c   export to Markdown, text and JSON
  *   store-import.c   import from JSON
  */
@@ -74,7 +74,9 @@ struct store {
 	"error, model_file, model_quant, model_sha256, template, " \
 	"params_json, seed, n_prompt, n_gen, prefill_tps, decode_tps, " \
 	"trimmed, dropped_json, " \
-	"(SELECT text FROM system_texts WHERE system_texts.id = system_id)"
+	"(SELECT text FROM system_texts WHERE system_texts.id = system_id), " \
+	"endpoint, endpoint_url, remote_model, server_model, fingerprint, " \
+	"request_json"
 /* Columns read by store_conv_read(), in order. */
 #define STORE_CONV_COLS \
 	"id, title, created, updated, system, template, model_file, " \
@@ -274,7 +276,14 @@ int	 store_msg_read(struct store *, sqlite3_stmt *, struct store_msg *,
  */
 int	 store_msg_set_system(struct store *, int64_t id, int64_t conv,
 	    const char *system, char **cause);
-/* Bind the provenance columns in STORE_MSG_COLS order from index i. */
+/*
+ * Bind the provenance columns from index i: model_file, model_quant,
+ * model_sha256, template, params_json, seed, n_prompt, n_gen,
+ * prefill_tps, decode_tps, trimmed, dropped_json, then the remote ones:
+ * endpoint, endpoint_url, remote_model, server_model, fingerprint,
+ * request_json (STORE_PROV_NCOLS in all; the 'p' of store_exec's types).
+ */
+#define STORE_PROV_NCOLS	18
 void	 store_prov_bind(sqlite3_stmt *, int i, const struct store_prov *);
 
 #endif

@@ -28,7 +28,9 @@ static int	 store_stream_save(struct store_stream *, char **);
 
 /* The strings of a struct store_prov, and of a struct store_msg. */
 #define STORE_PROV_STRS(F) F(model_file), F(model_quant), F(model_sha256), \
-	F(template_name), F(params_json), F(dropped_json), F(system)
+	F(template_name), F(params_json), F(dropped_json), F(system), \
+	F(endpoint), F(endpoint_url), F(remote_model), F(server_model), \
+	F(fingerprint), F(request_json)
 #define P(f) offsetof(struct store_prov, f)
 #define M(f) offsetof(struct store_msg, prov.f)
 static const size_t store_prov_strs[] = { STORE_PROV_STRS(P) };
@@ -82,6 +84,12 @@ store_msg_read(struct store *s, sqlite3_stmt *st, struct store_msg *m,
 	m->prov.trimmed = sqlite3_column_int(st, 19) != 0;
 	m->prov.dropped_json = store_col_text(st, 20);
 	m->prov.system = store_col_text(st, 21);
+	m->prov.endpoint = store_col_text(st, 22);
+	m->prov.endpoint_url = store_col_text(st, 23);
+	m->prov.remote_model = store_col_text(st, 24);
+	m->prov.server_model = store_col_text(st, 25);
+	m->prov.fingerprint = store_col_text(st, 26);
+	m->prov.request_json = store_col_text(st, 27);
 	return 0;
 }
 
@@ -107,6 +115,12 @@ store_prov_bind(sqlite3_stmt *st, int i, const struct store_prov *p)
 	sqlite3_bind_double(st, i + 9, p->decode_tps);
 	sqlite3_bind_int(st, i + 10, p->trimmed != 0);
 	store_bind_text(st, i + 11, p->dropped_json);
+	store_bind_text(st, i + 12, p->endpoint);
+	store_bind_text(st, i + 13, p->endpoint_url);
+	store_bind_text(st, i + 14, p->remote_model);
+	store_bind_text(st, i + 15, p->server_model);
+	store_bind_text(st, i + 16, p->fingerprint);
+	store_bind_text(st, i + 17, p->request_json);
 }
 
 /* store_msg_read as a store_row_fn. */
@@ -139,8 +153,9 @@ store_msg_insert(struct store *s, int64_t conv, int64_t parent,
 	    "(conv_id, parent_id, role, content, created, updated, status, "
 	    "writer_pid, model_file, model_quant, model_sha256, template, "
 	    "params_json, seed, n_prompt, n_gen, prefill_tps, decode_tps, "
-	    "trimmed, dropped_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "IztbIItzp", conv, parent,
+	    "trimmed, dropped_json, endpoint, endpoint_url, remote_model, "
+	    "server_model, fingerprint, request_json) VALUES (?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "IztbIItzp", conv, parent,
 	    store_role_name(role), content, len, now, now,
 	    store_status_name(status), status == STORE_STATUS_STREAMING ?
 	    (int64_t)getpid() : (int64_t)0, prov) != 0)
@@ -241,18 +256,20 @@ store_msg_finish(struct store *s, int64_t id, enum store_status status,
 	    "system message", cause, "INSERT OR IGNORE INTO system_texts "
 	    "(text) VALUES (?)", "t", sys) != 0)
 		return -1;
-	/* Without prov, ?4 to ?15 and ?17 are bound but not used. */
+	/* Without prov, ?4 to ?21 and ?23 are bound but not used. */
 	if (store_write(s, "finishing a message", cause, prov != NULL ?
 	    "UPDATE messages SET status = ?1, error = ?2, updated = ?3, "
 	    "writer_pid = NULL, model_file = ?4, model_quant = ?5, "
 	    "model_sha256 = ?6, template = ?7, params_json = ?8, seed = ?9, "
 	    "n_prompt = ?10, n_gen = ?11, prefill_tps = ?12, "
 	    "decode_tps = ?13, trimmed = ?14, dropped_json = ?15, "
-	    "system_id = CASE WHEN ?17 IS NULL THEN system_id "
-	    "ELSE (SELECT id FROM system_texts WHERE text = ?17) END "
-	    "WHERE id = ?16" :
+	    "endpoint = ?16, endpoint_url = ?17, remote_model = ?18, "
+	    "server_model = ?19, fingerprint = ?20, request_json = ?21, "
+	    "system_id = CASE WHEN ?23 IS NULL THEN system_id "
+	    "ELSE (SELECT id FROM system_texts WHERE text = ?23) END "
+	    "WHERE id = ?22" :
 	    "UPDATE messages SET status = ?1, error = ?2, updated = ?3, "
-	    "writer_pid = NULL WHERE id = ?16", "ttIpIt",
+	    "writer_pid = NULL WHERE id = ?22", "ttIpIt",
 	    store_status_name(status), error, store_now(), prov, id,
 	    sys) != 0)
 		return -1;
@@ -377,6 +394,33 @@ store_system_changes(const struct store_msg *v, size_t n, size_t i)
 		    (a != NULL && strcmp(a, b) != 0);
 	}
 	return 1;
+}
+
+char *
+store_prov_remote(const struct store_prov *p)
+{
+	struct buf	b = BUF_INIT;
+
+	if (p->endpoint_url == NULL)
+		return NULL;
+	buf_puts(&b, "remote: ");
+	if (p->endpoint != NULL)
+		buf_printf(&b, "%s ", p->endpoint);
+	buf_printf(&b, "%s, model %s", p->endpoint_url,
+	    p->remote_model != NULL ? p->remote_model : "?");
+	if (p->server_model != NULL || p->fingerprint != NULL) {
+		buf_puts(&b, " (");
+		if (p->server_model != NULL)
+			buf_printf(&b, "server: %s", p->server_model);
+		if (p->fingerprint != NULL)
+			buf_printf(&b, "%sfingerprint %s",
+			    p->server_model != NULL ? ", " : "",
+			    p->fingerprint);
+		buf_putc(&b, ')');
+	}
+	buf_printf(&b, ", %s", p->template_name != NULL ? p->template_name :
+	    "server template");
+	return buf_detach(&b);
 }
 
 void

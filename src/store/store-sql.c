@@ -160,7 +160,7 @@ store_vquery(struct store *s, sqlite3_stmt **st, char **cause,
 		case 'p':
 			store_prov_bind(*st, i,
 			    va_arg(ap, const struct store_prov *));
-			i += 11;
+			i += STORE_PROV_NCOLS - 1;
 			break;
 		}
 	}

@@ -201,13 +201,16 @@ struct store_conv_model {
 	char		*model_file;
 	char		*model_quant;
 	char		*model_sha256;
+	char		*endpoint_url;	/* a remote model's, else NULL */
+	char		*remote_model;	/* its id, else NULL */
 	int		 n_answers;	/* answers it gave here */
 	int64_t		 last;		/* id of its latest answer here */
 };
 /*
- * Each distinct (file, quant, sha256) of the conversation's assistant
- * messages that name a model, in the order of their first answer; *n
- * is 0 when no answer names one.  Free with store_conv_models_free.
+ * Each distinct (file, quant, sha256, endpoint URL, remote model) of the
+ * conversation's assistant messages that name a model, in the order of
+ * their first answer; *n is 0 when no answer names one.  Free with
+ * store_conv_models_free.
  */
 int	 store_conv_models(struct store *, int64_t conv,
 	    struct store_conv_model **out, size_t *n, char **cause);
@@ -257,6 +260,21 @@ struct store_prov {
 	 * Each distinct text is stored once.
 	 */
 	char		*system;
+	/*
+	 * A remote answer's (a model an OpenAI-compatible server serves;
+	 * all NULL for a local one, whose model_file names the GGUF): then
+	 * model_file is the name shown ("lab: meditron-70b"), model_sha256
+	 * and model_quant are NULL, and template_name is raw mode's
+	 * built-in template or "server template".
+	 */
+	char		*endpoint;	/* its name in the settings file, or
+					   NULL when given as a URL */
+	char		*endpoint_url;	/* base URL, never with credentials */
+	char		*remote_model;	/* the model id asked for */
+	char		*server_model;	/* the model the server reported */
+	char		*fingerprint;	/* its system_fingerprint */
+	char		*request_json;	/* the sampling parameters as sent:
+					   a JSON object */
 };
 
 struct store_msg {
@@ -314,6 +332,16 @@ int	 store_msg_alternatives(struct store *, int64_t id,
  */
 int	 store_system_changes(const struct store_msg *path, size_t n,
 	    size_t i);
+
+/*
+ * A remote answer's provenance in one line, as `history show` and the
+ * Markdown and text exports write it: "remote: lab http://gpu1:8000/v1,
+ * model meditron-70b (server: epfl-llm/meditron-70b, fingerprint fp_1),
+ * server template"; NULL for a local answer (no endpoint_url).  The text
+ * comes from the database: the caller makes it safe to show.  Caller
+ * frees.
+ */
+char	*store_prov_remote(const struct store_prov *);
 
 void	 store_msg_free(struct store_msg *);	/* members only */
 void	 store_msgs_free(struct store_msg *, size_t n);
@@ -454,6 +482,12 @@ struct store_ack {
 	char		*os_user;
 	int64_t		 time;		/* UTC ms */
 	char		*method;	/* "tui", "cli-flag", "cli-prompt" */
+	/*
+	 * A remote model's (NULL for a file): model_sha256 then holds
+	 * store_remote_key() of these two, model_file the name shown.
+	 */
+	char		*endpoint_url;
+	char		*remote_model;
 };
 
 /*
@@ -469,11 +503,59 @@ int	 store_ack_check(struct store *, const char *model_sha256,
 int	 store_ack_record(struct store *, const char *model_file,
 	    const char *model_quant, const char *model_sha256,
 	    const char *method, char **cause);
+/*
+ * A remote model stands where a file's SHA-256 does in acknowledgements
+ * (store_ack_check): the SHA-256, in hex, of "medchat remote model", the
+ * base URL and the model id, each text after its length -- stable, 64
+ * hex digits, and equal to no file's hash.  out gets 65 bytes.
+ */
+void	 store_remote_key(const char *url, const char *model_id,
+	    char out[65]);
+/*
+ * Record one for the remote model model_id at url (display: the name
+ * shown, e.g. "lab: meditron-70b"), for the current advisory, the OS
+ * user and now, under store_remote_key(url, model_id).
+ */
+int	 store_ack_record_remote(struct store *, const char *display,
+	    const char *url, const char *model_id, const char *method,
+	    char **cause);
 /* All records, newest first. */
 int	 store_ack_list(struct store *, struct store_ack **out, size_t *n,
 	    char **cause);
 void	 store_ack_free(struct store_ack *);
 void	 store_acks_free(struct store_ack *, size_t n);
+
+/* ---- consent to remote servers --------------------------------------- */
+
+/*
+ * The servers the user agreed to send conversations to.  An agreement is
+ * for an origin: "scheme://host:port" in lowercase with the port always
+ * given (what a remote base URL is reduced to, see backend_origin() in
+ * src/app/backend.h), so it covers every path and model of that server.
+ */
+struct store_consent {
+	int64_t		 id;
+	char		*origin;
+	char		*url;		/* the base URL it was given for */
+	char		*os_user;
+	int64_t		 time;		/* UTC ms */
+	char		*method;	/* "cli", "tui", "flag" */
+};
+
+/*
+ * Has the user agreed to send conversations to origin?  1 (the latest
+ * record in *found if not NULL), 0 if not, -1 on error.
+ */
+int	 store_consent_check(struct store *, const char *origin,
+	    struct store_consent *found, char **cause);
+/* Record an agreement for origin (given for url) by method, now. */
+int	 store_consent_record(struct store *, const char *origin,
+	    const char *url, const char *method, char **cause);
+/* All records, newest first. */
+int	 store_consent_list(struct store *, struct store_consent **out,
+	    size_t *n, char **cause);
+void	 store_consent_free(struct store_consent *);
+void	 store_consents_free(struct store_consent *, size_t n);
 
 /* ---- export / import ------------------------------------------------- */
 
