@@ -34,6 +34,8 @@ static const struct markdown *tview_render(struct tview *, size_t,
 		     const char *, size_t, unsigned, int);
 static void	 tview_body(struct tview *, struct wrap *,
 		     const struct markdown *, int, int);
+static void	 tview_cause(struct tview *, struct wrap *,
+		     const struct chat_msg *, int);
 static void	 chat_draw(struct ui *, void *);
 static int	 chat_key(struct ui *, void *, int);
 
@@ -163,6 +165,32 @@ tview_body(struct tview *v, struct wrap *wr, const struct markdown *md,
 	}
 }
 
+/*
+ * The one-line cause of a failed or cut-off answer (the engine's or the
+ * server's words), wrapped under its text in the error colour.
+ */
+static void
+tview_cause(struct tview *v, struct wrap *wr, const struct chat_msg *m,
+    int width)
+{
+	const char	*h;
+	char		*line;
+	size_t		 k;
+	int		 w;
+
+	xasprintf(&line, "%s: %s", m->status == CHAT_INTERRUPTED ?
+	    "interrupted" : m->status == CHAT_STOPPED ? "stopped" : "error",
+	    m->error);
+	h = tview_head(v, line);
+	free(line);
+	w = width > 4 ? width - 2 : 2;
+	wrap_clear(wr);
+	wrap_text(wr, h, strlen(h), w);
+	for (k = 0; k < wr->n; k++)
+		tview_push(v, h + wr->lines[k].off, NULL, wr->lines[k].len,
+		    UA_ERROR, 2);
+}
+
 /* Rebuild the lines of v from c if the chat or the width changed. */
 void
 tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
@@ -251,6 +279,9 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		if (m->text.len > 0)
 			tview_body(v, &wr, tview_render(v, i, m->text.data,
 			    m->text.len, m->gen, mdflags), width, body);
+		/* The cause, under what arrived: "interrupted: ...". */
+		if (m->error != NULL && m->role == CHAT_ASSISTANT)
+			tview_cause(v, &wr, m, width);
 		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
 	wrap_free(&wr);

@@ -898,6 +898,11 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 		    st == SESSION_STOPPED ? CHAT_STOPPED :
 		    st == SESSION_INTERRUPTED ? CHAT_INTERRUPTED :
 		    CHAT_COMPLETE);
+		/* The cause stays in the transcript, as the store keeps it. */
+		if (ev->type == WORKER_EV_ERROR)
+			chat_set_error(ui->chat, (size_t)ui->gen_msg,
+			    ev->error != NULL ? ev->error :
+			    "generation failed");
 	}
 	ui->gen_msg = -1;
 	ui->chat_job = 0;
@@ -1056,6 +1061,9 @@ ui_load_conversation(struct ui *ui, struct chat *c, int64_t conv,
 			break;
 		}
 		chat_set_status(c, k, cs);
+		if (m[i].error != NULL && m[i].role == STORE_ROLE_ASSISTANT &&
+		    (cs == CHAT_FAILED || cs == CHAT_INTERRUPTED))
+			chat_set_error(c, k, m[i].error);
 		if (m[i].prov.model_file != NULL)
 			chat_set_model(c, k, m[i].prov.model_file);
 	}
