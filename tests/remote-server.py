@@ -6,7 +6,11 @@ that tests can check them.
 
 Usage:
     python3 tests/remote-server.py [--port-file FILE] [--idle-timeout S]
-        [--scenario NAME] [--log FILE]
+        [--scenario NAME] [--log FILE] [--tls-cert FILE --tls-key FILE]
+
+With --tls-cert and --tls-key it speaks HTTPS (the handshake runs in
+each request's thread, so a client that never finishes it blocks only
+itself).
 
 It listens on 127.0.0.1 on a random free port, prints the port on stdout
 (one line, flushed) and, with --port-file, writes it to FILE (written
@@ -25,6 +29,8 @@ Endpoints (llama-server's, vLLM's and OpenAI's shapes):
                                {"n_ctx": N}, ...}         (llama-server)
     POST /tokenize             {"tokens": [...]}: one token per 2 bytes
                                of "content" (llama-server)
+    POST /apply-template       {"prompt": "ROLE: CONTENT\n" per message}
+                               (llama-server)
     POST /v1/chat/completions  answer the messages
     POST /v1/completions       answer the prompt
 Only the /v1 paths serve the OpenAI API (as vLLM does), so a base URL
@@ -48,7 +54,7 @@ Settings (POST /control; defaults in DEFAULTS below):
     models         [{"id": ..., "owned_by": ..., "max_model_len": N}]
     props_n_ctx    /props's n_ctx; null: /props and /health are 404 (a
                    server that is not llama-server)
-    tokenize       false: /tokenize is 404
+    tokenize       false: /tokenize and /apply-template are 404
     key            when set, every API request without
                    "Authorization: Bearer KEY" gets 401
     reply          the answer text; null: derived from the request:
@@ -108,6 +114,8 @@ and is accepted whatever the model list):
     no_done        finish_reason "stop" but the stream ends without
                    [DONE]
     redirect       307 to redirect_to (POST and GET alike)
+    ignore_stream  one JSON object (Content-Type application/json), as
+                   if "stream" had not been asked for
     empty          200, then the stream ends without any event
 A request with "stream": false (or none) gets one JSON object with
 choices[0].message.content (chat) or choices[0].text (completions),
@@ -119,6 +127,7 @@ import copy
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -340,6 +349,21 @@ class Handler(BaseHTTPRequestHandler):
             n = len(content.encode("utf-8")) // 2
             self.send_json(200, {"tokens": list(range(n))})
             return
+        if path == "/apply-template" and method == "POST":
+            if not setting("tokenize"):
+                self.not_found()
+                return
+            try:
+                msgs = json.loads(body)["messages"]
+                prompt = "".join("%s: %s\n" % (m["role"], m["content"])
+                                 for m in msgs)
+            except (ValueError, KeyError, TypeError):
+                self.send_json(400, {"error": {"code": 400, "message":
+                               "bad apply-template request",
+                               "type": "invalid_request_error"}})
+                return
+            self.send_json(200, {"prompt": prompt})
+            return
         if not path.startswith("/v1/"):
             self.not_found()
             return
@@ -392,7 +416,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         text = answer_text(kind, req)
         shown = setting("model_override") or model
-        if not req.get("stream"):
+        if not req.get("stream") or scenario == "ignore_stream":
             self.whole(kind, shown, text, scenario, req)
             return
         self.stream(kind, shown, text, scenario, req)
@@ -574,6 +598,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_chunks()
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up (a cancel, a test ending) is normal here.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError,
+                                          ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def watchdog(parent, idle):
     while True:
         time.sleep(0.2)
@@ -593,13 +628,19 @@ def main():
     ap.add_argument("--idle-timeout", type=float, default=120.0)
     ap.add_argument("--scenario", default="normal")
     ap.add_argument("--log")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     STATE["scenario"] = args.scenario
     LOG_PATH = args.log
 
     parent = os.getppid()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
     port = srv.server_address[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"

@@ -7,8 +7,11 @@
  * environment.  [endpoint NAME] sections: their keys and checks, bad
  * headers, replaced and url-less sections, and an API key that never
  * reaches a warning and is refused, with the whole file, where others
- * may read it.
+ * may read it.  Last, the fuzz target's corpus (tests/fuzz/
+ * corpus-conffile) replayed through its checks (conffile-touch.h).
  */
+#include <sys/types.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <pwd.h>
@@ -18,7 +21,10 @@
 #include <unistd.h>
 
 #include "testhelp.h"
+#include "buf.h"
 #include "conffile.h"
+#include "fsutil.h"
+#include "fuzz/conffile-touch.h"
 #include "engine.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -232,6 +238,48 @@ test_key_file(const char *tmpd)
 	unlink(path);
 }
 
+/*
+ * Each file of the fuzz corpus whole and cut at every 7th byte: the
+ * number of files read and *bad those that failed conffile_touch.
+ */
+static int
+test_corpus(const char *dir, int *bad)
+{
+	struct dirent	*d;
+	struct buf	 b = BUF_INIT;
+	DIR		*dp;
+	char		 path[4096];
+	size_t		 cut;
+	int		 n = 0;
+
+	if ((dp = opendir(dir)) == NULL)
+		return -1;
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		buf_truncate(&b, 0);
+		if (fs_read_file(path, &b, 0) != 0) {
+			(*bad)++;
+			continue;
+		}
+		n++;
+		for (cut = b.len; ; cut = cut > 7 ? cut - 7 : 0) {
+			if (conffile_touch((const uint8_t *)b.data, cut) != 0) {
+				test_diag("%s: fails its checks cut at %zu",
+				    path, cut);
+				(*bad)++;
+				break;
+			}
+			if (cut == 0)
+				break;
+		}
+	}
+	closedir(dp);
+	buf_free(&b);
+	return n;
+}
+
 int
 main(void)
 {
@@ -239,6 +287,7 @@ main(void)
 	struct passwd	*pw;
 	char		*big, *p, *q, path[256], tmpd[] = "/tmp/test-config.XXXXXX";
 	size_t		 n, i;
+	int		 bad;
 	FILE		*f;
 
 	conffile_init(&c);
@@ -431,5 +480,14 @@ main(void)
 	} else
 		test_cond(p == NULL, "no home directory at all: no path");
 	free(p);
+
+	if ((p = getenv("top_srcdir")) == NULL || *p == '\0')
+		p = ".";
+	snprintf(path, sizeof path, "%s/tests/fuzz/corpus-conffile", p);
+	setenv("HOME", "/home/someone", 1);
+	bad = 0;
+	n = (size_t)test_corpus(path, &bad);
+	test_condf((int)n >= 5 && bad == 0, "fuzz corpus replayed (%d files, "
+	    "each whole and cut short): %d failures", (int)n, bad);
 	return test_report();
 }

@@ -80,7 +80,7 @@ test_prov(struct store *s)
 	struct store_conv_model	*cm;
 	int64_t			 conv, q, a1, a2, a3;
 	size_t			 n;
-	char			*cause = NULL;
+	char			*cause = NULL, *t;
 
 	memset(&init, 0, sizeof init);
 	init.model_file = "lab: meditron-70b";
@@ -128,6 +128,25 @@ test_prov(struct store *s)
 	    m.prov.request_json == NULL && same(m.prov.model_file, "m.gguf"),
 	    "prov: a local answer has no remote field");
 	store_msg_free(&m);
+
+	remote_prov(&p);
+	t = store_prov_remote(&p);
+	test_condf(t != NULL && strcmp(t, "remote: lab " URL ", model "
+	    "meditron-70b (server: epfl-llm/meditron-70b, fingerprint "
+	    "fp_44709d6fcb), server template") == 0, "prov: one line (%s)",
+	    t != NULL ? t : "NULL");
+	free(t);
+	p.endpoint = NULL;
+	p.server_model = NULL;
+	p.template_name = "chatml";
+	t = store_prov_remote(&p);
+	test_condf(t != NULL && strcmp(t, "remote: " URL ", model "
+	    "meditron-70b (fingerprint fp_44709d6fcb), chatml") == 0,
+	    "prov: one line without a name or server model (%s)",
+	    t != NULL ? t : "NULL");
+	free(t);
+	test_cond(store_prov_remote(&local) == NULL,
+	    "prov: no remote line for a local answer");
 
 	test_cond(store_conv_models(s, conv, &cm, &n, &cause) == 0 && n == 2 &&
 	    same(cm[0].model_file, "lab: meditron-70b") &&

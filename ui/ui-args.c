@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "engine.h"
 #include "opt.h"
 #include "ui-int.h"
@@ -18,6 +19,7 @@
 
 static void	 ui_args_usage(FILE *);
 static int	 ui_args_getopt(struct ui *, int, char **);
+static int	 ui_args_endpoint(struct ui *, const char *);
 
 /* The TUI's options: one table for getopt_long and --help. */
 static const struct tui_option {
@@ -27,7 +29,11 @@ static const struct tui_option {
 	const char	*arg;
 	const char	*help;
 } tui_options[] = {
-	{ "model", 1, 'm', "FILE", "load this GGUF model" },
+	{ "model", 1, 'm', "FILE", "load this GGUF model (with --endpoint: "
+	  "the served model's id)" },
+	{ "endpoint", 1, 'E', "URL|NAME", "a model an OpenAI-compatible "
+	  "server serves (llama-server, vLLM, Ollama): its base URL or a "
+	  "settings file [endpoint NAME]; default $MEDCHAT_ENDPOINT" },
 	{ "models-dir", 1, 'M', "DIR", "also list the models in DIR" },
 	{ "db", 1, 'd', "PATH", "conversation database (default "
 	  "$XDG_DATA_HOME/medchat/medchat.db)" },
@@ -57,7 +63,10 @@ ui_args_usage(FILE *f)
 	fprintf(f, "\nSettings file: $XDG_CONFIG_HOME/medchat/medchat.conf "
 	    "(default\n~/.config/medchat/medchat.conf), lines \"key = value\" "
 	    "with keys models-dir\n(repeatable), ctx, threads, template and "
-	    "input-history (on or off);\noptions override it.\n");
+	    "input-history (on or off);\noptions override it.  Sections "
+	    "[endpoint NAME] with url, model,\ntemplate, cacert, api_key_env "
+	    "(or api_key, in a file only you can read)\nname remote "
+	    "servers; an API key is read from $MEDCHAT_API_KEY by default.\n");
 	fprintf(f, "\nInside the chat, type /help for commands and keys.\n");
 }
 
@@ -117,10 +126,11 @@ ui_args_getopt(struct ui *ui, int argc, char **argv)
 		case 'M':
 		case 'd':
 		case 'T':
+		case 'E':
 			/* The last one given counts. */
 			str = c == 'm' ? &ui->opt_model : c == 'M' ?
 			    &ui->opt_models_dir : c == 'd' ? &ui->opt_db :
-			    &ui->opt_template;
+			    c == 'E' ? &ui->opt_endpoint : &ui->opt_template;
 			free(*str);
 			*str = xstrdup(optarg);
 			break;
@@ -163,12 +173,11 @@ int
 ui_args_parse(struct ui *ui, int argc, char **argv)
 {
 	char	*confp;
+	int	 rc;
 
 	conffile_init(&ui->conf);
-	if ((confp = conffile_default_path()) != NULL) {
+	if ((confp = conffile_default_path()) != NULL)
 		conffile_load(&ui->conf, confp);
-		free(confp);
-	}
 	if (ui->conf.ctx >= 0)
 		ui->opt_ctx = ui->conf.ctx;
 	if (ui->conf.threads >= 0)
@@ -177,5 +186,37 @@ ui_args_parse(struct ui *ui, int argc, char **argv)
 		ui->opt_template = xstrdup(ui->conf.template_name);
 	if (ui->conf.input_history == 0)
 		ui->opt_no_hist = 1;
-	return ui_args_getopt(ui, argc, argv);
+	rc = ui_args_getopt(ui, argc, argv);
+	if (rc == 0)
+		rc = ui_args_endpoint(ui, confp);
+	free(confp);
+	return rc;
+}
+
+/*
+ * --endpoint (or $MEDCHAT_ENDPOINT without -m) into ui->opt_ep, checked
+ * before the screen starts: an unknown name or a bad URL is an error on
+ * stderr.  0, or -1.
+ */
+static int
+ui_args_endpoint(struct ui *ui, const char *confp)
+{
+	char	*cause = NULL, *origin = NULL;
+
+	if (ui->opt_endpoint == NULL && ui->opt_model != NULL)
+		return 0;
+	if (ui->opt_endpoint != NULL) {
+		ui->opt_remote_model = ui->opt_model;
+		ui->opt_model = NULL;
+	}
+	if (backend_endpoint_resolve(&ui->conf, confp, ui->opt_endpoint,
+	    ui->opt_remote_model, NULL, NULL, &ui->opt_ep, &cause) != 0 ||
+	    (ui->opt_ep.url != NULL && backend_origin(ui->opt_ep.url, &origin,
+	    &cause) != 0)) {
+		fprintf(stderr, "medchat: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	free(origin);
+	return 0;
 }

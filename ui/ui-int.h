@@ -139,6 +139,17 @@ struct ui {
 	int			 opt_threads;
 	int			 opt_no_hist;	/* keep no input history */
 	struct conffile		 conf;		/* medchat.conf, under them */
+	/*
+	 * A remote endpoint to start with (--endpoint URL|NAME [-m ID], or
+	 * $MEDCHAT_ENDPOINT without -m), resolved against conf and checked
+	 * by ui_args_parse: opt_ep.url is NULL when there is none.  Its
+	 * strings point into conf, opt_endpoint, opt_remote_model and the
+	 * environment; worker_load_remote copies them.  With it, -m is the
+	 * model id (opt_remote_model) and opt_model is NULL.
+	 */
+	char			*opt_endpoint;
+	char			*opt_remote_model;
+	struct backend_endpoint	 opt_ep;
 
 	char			*data_dir;	/* $XDG_DATA_HOME/medchat */
 	char			*models_dir;	/* data_dir/models */

@@ -262,6 +262,8 @@ ui_free(struct ui *ui)
 	free(ui->conf_msg);
 	session_free(ui->session);
 	free(ui->opt_model);
+	free(ui->opt_endpoint);
+	free(ui->opt_remote_model);
 	free(ui->opt_models_dir);
 	free(ui->send_after);
 	free(ui->opt_db);

@@ -15,6 +15,7 @@
 
 #include "backend-int.h"
 #include "buf.h"
+#include "conffile.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -291,4 +292,80 @@ backend_display_name(const char *name, const char *host, const char *model)
 	xasprintf(&s, "%s: %s", name != NULL && *name != '\0' ? name :
 	    host != NULL ? host : "remote", model != NULL ? model : "?");
 	return s;
+}
+
+/* A and b the same URL but for a trailing '/'? */
+static int
+backend_same_url(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b);
+
+	while (la > 0 && a[la - 1] == '/')
+		la--;
+	while (lb > 0 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+int
+backend_endpoint_resolve(const struct conffile *c, const char *conf_path,
+    const char *arg, const char *model, const char *tmpl, const char *cacert,
+    struct backend_endpoint *ep, char **cause)
+{
+	const struct conffile_endpoint	*e = NULL;
+	const char			*env;
+	char				*q;
+	size_t				 i;
+
+	memset(ep, 0, sizeof *ep);
+	if (arg == NULL && (env = getenv("MEDCHAT_ENDPOINT")) != NULL &&
+	    *env != '\0')
+		arg = env;
+	if (arg == NULL)
+		return 0;
+	if (*arg == '\0') {
+		xasprintf(cause, "--endpoint: empty (a URL such as "
+		    "http://localhost:8080/v1, or the name of an [endpoint] "
+		    "section of the settings file)");
+		return -1;
+	}
+	if (strstr(arg, "://") != NULL) {
+		for (i = 0; c != NULL && i < c->n_endpoints; i++) {
+			if (backend_same_url(c->endpoints[i].url, arg)) {
+				e = &c->endpoints[i];
+				break;
+			}
+		}
+		ep->url = arg;
+	} else {
+		if (c != NULL && c->refused != NULL) {
+			xasprintf(cause, "%s", c->refused);
+			return -1;
+		}
+		if (c == NULL || (e = conffile_endpoint(c, arg)) == NULL) {
+			q = utf8_printable(arg);
+			xasprintf(cause, "no endpoint '%s': not a URL (http:// "
+			    "or https://) and no [endpoint %s] in %s", q, q,
+			    conf_path != NULL ? conf_path :
+			    "the settings file");
+			free(q);
+			return -1;
+		}
+		ep->url = e->url;
+	}
+	if (e != NULL) {
+		ep->name = e->name;
+		ep->model = e->model;
+		ep->tmpl = e->template_name;
+		ep->cacert = e->cacert;
+		ep->key_env = e->api_key_env;
+		ep->key = e->api_key;
+	}
+	if (model != NULL)
+		ep->model = model;
+	if (tmpl != NULL)
+		ep->tmpl = tmpl;
+	if (cacert != NULL)
+		ep->cacert = cacert;
+	return 0;
 }

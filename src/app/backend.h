@@ -187,6 +187,21 @@ void	 backend_models_free(struct backend_model *, size_t n);
  * and *cause (one line, quoting no credentials).
  */
 int	 backend_origin(const char *url, char **origin, char **cause);
+struct conffile;
+/*
+ * The endpoint arg names (--endpoint): a URL (http:// or https://) or the
+ * NAME of a settings file's [endpoint NAME] section (c, read from
+ * conf_path, which messages name).  arg NULL: $MEDCHAT_ENDPOINT when it
+ * is set and not empty, else none: 0 with ep->url NULL.  A URL that is a
+ * section's url takes that section (its name, key and the rest).  model,
+ * tmpl and cacert (NULL: not given) override the section's.  ep's
+ * strings point into c, arg and the environment.  0, or -1 and *cause
+ * (one line: an unknown name, or why the settings file was refused).
+ */
+int	 backend_endpoint_resolve(const struct conffile *c,
+	    const char *conf_path, const char *arg, const char *model,
+	    const char *tmpl, const char *cacert, struct backend_endpoint *ep,
+	    char **cause);
 /* "NAME: MODEL" (or "HOST: MODEL" without a name); caller frees. */
 char	*backend_display_name(const char *name, const char *host,
 	    const char *model);

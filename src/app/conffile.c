@@ -338,9 +338,10 @@ conffile_ep_key(struct conffile *c, const char *name, size_t line, long sect,
 		auth = vn >= 7 && strncasecmp(v, "http://", 7) == 0 ? v + 7 :
 		    vn >= 8 && strncasecmp(v, "https://", 8) == 0 ? v + 8 :
 		    NULL;
-		an = auth != NULL ? strcspn(auth, "/?#") : 0;
-		if (auth != NULL && an > (size_t)(v + vn - auth))
-			an = (size_t)(v + vn - auth);
+		/* The authority: up to '/', '?' or '#' (v is not a string). */
+		for (an = 0; auth != NULL && auth + an < v + vn &&
+		    auth[an] != '/' && auth[an] != '?' && auth[an] != '#';)
+			an++;
 		if (auth != NULL && memchr(auth, '@', an) != NULL) {
 			conffile_warn(c, name, line, "url: credentials (user@ "
 			    "or user:password@) are not accepted in a URL (not "
@@ -411,8 +412,10 @@ conffile_ep_key(struct conffile *c, const char *name, size_t line, long sect,
 		dst = &e->api_key;
 	} else {
 		/* Quoted only when it cannot be a key: a-z, _ and -. */
-		if (kn <= 20 && strspn(k, "abcdefghijklmnopqrstuvwxyz_-") >=
-		    kn) {
+		for (i = 0; i < kn && ((k[i] >= 'a' && k[i] <= 'z') ||
+		    k[i] == '_' || k[i] == '-'); i++)
+			;
+		if (kn <= 20 && i == kn) {
 			q = conffile_quote(k, kn);
 			conffile_warn(c, name, line, "unknown key \"%s\" in "
 			    "[endpoint %s]", q, e->name);

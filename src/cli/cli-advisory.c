@@ -1,7 +1,9 @@
 /*
  * cli-advisory.c -- `medchat advisory [--show | --history] [--db PATH]`:
  * the model-risk advisory text (--show, the default) or the
- * acknowledgements recorded in the store (--history).  Stored fields are
+ * acknowledgements recorded in the store (--history), a remote model's
+ * named by its endpoint and id, and the servers the user agreed to send
+ * conversations to.  Stored fields are
  * untrusted and go through cli_put(); errors are one line on stderr;
  * exit 1 (2 for usage).
  */
@@ -25,9 +27,10 @@ cli_advisory(int argc, char **argv)
 {
 	struct store		*s;
 	struct store_ack	*v;
+	struct store_consent	*cv;
 	const char		*db = NULL;
 	char			*cause, t[40];
-	size_t			 n, i;
+	size_t			 n, i, nc;
 	int			 rc, show = 0, history = 0;
 	const struct cli_opt	 opts[] = {
 		{ "db", required_argument, 'd', &db, NULL },
@@ -76,6 +79,15 @@ cli_advisory(int argc, char **argv)
 		    strcmp(v[i].advisory_sha256, advisory_sha256()) == 0 ?
 		    "" : ", superseded");
 		cli_put(stdout, v[i].model_file, 0);
+		if (v[i].endpoint_url != NULL) {
+			printf(" (remote model ");
+			cli_put(stdout, v[i].remote_model != NULL ?
+			    v[i].remote_model : "?", 0);
+			printf(" at ");
+			cli_put(stdout, v[i].endpoint_url, 0);
+			printf(")\n");
+			continue;
+		}
 		printf(" (");
 		cli_put(stdout, v[i].model_quant != NULL ? v[i].model_quant :
 		    "?", 0);
@@ -84,6 +96,22 @@ cli_advisory(int argc, char **argv)
 		printf(")\n");
 	}
 	store_acks_free(v, n);
+	if (store_consent_list(s, &cv, &nc, &cause) != 0) {
+		store_close(s);
+		return cli_fail(cause);
+	}
+	for (i = 0; i < nc; i++) {
+		printf("%s  ", store_time_iso(cv[i].time, t, sizeof t));
+		cli_put(stdout, cv[i].os_user, 0);
+		printf(" via ");
+		cli_put(stdout, cv[i].method, 0);
+		printf(": agreed to send conversations to ");
+		cli_put(stdout, cv[i].origin, 0);
+		printf(" (");
+		cli_put(stdout, cv[i].url, 0);
+		printf(")\n");
+	}
+	store_consents_free(cv, nc);
 	store_close(s);
 	return 0;
 }

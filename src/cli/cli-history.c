@@ -295,7 +295,11 @@ cmdh_models(struct store *s, int64_t id, const char *before,
 			fputs(", ", stdout);
 		cli_put(stdout, m[i].model_file != NULL ? m[i].model_file :
 		    "?", 0);
-		if (quant) {
+		if (quant && m[i].endpoint_url != NULL) {
+			printf(" (remote, ");
+			cli_put(stdout, m[i].endpoint_url, 0);
+			printf(")");
+		} else if (quant) {
 			printf(" (");
 			cli_put(stdout, m[i].model_quant != NULL ?
 			    m[i].model_quant : "?", 0);
@@ -344,15 +348,24 @@ cmdh_models_json(struct store *s, struct buf *b, int64_t id)
 static void
 cmdh_show_prov(const struct store_prov *p)
 {
-	long	n;
+	char	*r;
+	long	 n;
 
 	printf("    -- ");
-	cli_put(stdout, p->model_file != NULL ? p->model_file : "model ?", 0);
-	printf(" (");
-	cli_put(stdout, p->model_quant != NULL ? p->model_quant : "?", 0);
-	printf("), template ");
-	cli_put(stdout, p->template_name != NULL ? p->template_name :
-	    "default", 0);
+	if ((r = store_prov_remote(p)) != NULL) {
+		/* The endpoint and what the server said, in one piece. */
+		cli_put(stdout, r, 0);
+		free(r);
+	} else {
+		cli_put(stdout, p->model_file != NULL ? p->model_file :
+		    "model ?", 0);
+		printf(" (");
+		cli_put(stdout, p->model_quant != NULL ? p->model_quant : "?",
+		    0);
+		printf("), template ");
+		cli_put(stdout, p->template_name != NULL ? p->template_name :
+		    "default", 0);
+	}
 	if (p->has_seed)
 		printf(", seed %llu", (unsigned long long)p->seed);
 	printf(", %d+%d tokens", p->n_prompt, p->n_gen);

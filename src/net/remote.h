@@ -87,7 +87,7 @@ const struct remote_info *remote_get_info(const struct remote *);
 
 /*
  * The served models of opts->url (opts->model and tmpl are not used).
- * 0 with *out/*n (free with remote_models_free), or -1 and *cause.
+ * 0 with *out and *n (free with remote_models_free), or -1 and *cause.
  */
 int	 remote_list_models(const struct remote_opts *,
 	    struct remote_model **out, size_t *n, char **cause);

@@ -386,7 +386,9 @@ oai_parse(const char *data, size_t len, struct oai_chunk *c)
 			oai_bad(c, "choices[0] is not an object");
 			goto out;
 		}
-		delta = json_object_get(ch, "delta");
+		/* "message": a whole answer, not a stream's piece */
+		if ((delta = json_object_get(ch, "delta")) == NULL)
+			delta = json_object_get(ch, "message");
 		if (delta != NULL && !json_is_null(delta)) {
 			if (!json_is_object(delta)) {
 				oai_bad(c, "choices[0].delta is not an "

@@ -42,7 +42,9 @@ enum oai_kind {
 
 struct oai_chunk {
 	enum oai_kind	 kind;
-	char		*text;		/* choices[0].delta.content (chat) or
+	char		*text;		/* choices[0].delta.content (chat),
+					   choices[0].message.content (a
+					   whole, non-stream answer) or
 					   choices[0].text (completions);
 					   NULL when none */
 	char		*finish;	/* choices[0].finish_reason or NULL */

@@ -396,6 +396,33 @@ store_system_changes(const struct store_msg *v, size_t n, size_t i)
 	return 1;
 }
 
+char *
+store_prov_remote(const struct store_prov *p)
+{
+	struct buf	b = BUF_INIT;
+
+	if (p->endpoint_url == NULL)
+		return NULL;
+	buf_puts(&b, "remote: ");
+	if (p->endpoint != NULL)
+		buf_printf(&b, "%s ", p->endpoint);
+	buf_printf(&b, "%s, model %s", p->endpoint_url,
+	    p->remote_model != NULL ? p->remote_model : "?");
+	if (p->server_model != NULL || p->fingerprint != NULL) {
+		buf_puts(&b, " (");
+		if (p->server_model != NULL)
+			buf_printf(&b, "server: %s", p->server_model);
+		if (p->fingerprint != NULL)
+			buf_printf(&b, "%sfingerprint %s",
+			    p->server_model != NULL ? ", " : "",
+			    p->fingerprint);
+		buf_putc(&b, ')');
+	}
+	buf_printf(&b, ", %s", p->template_name != NULL ? p->template_name :
+	    "server template");
+	return buf_detach(&b);
+}
+
 void
 store_prov_free(struct store_prov *p)
 {

@@ -313,6 +313,16 @@ int	 store_msg_alternatives(struct store *, int64_t id,
 int	 store_system_changes(const struct store_msg *path, size_t n,
 	    size_t i);
 
+/*
+ * A remote answer's provenance in one line, as `history show` and the
+ * Markdown and text exports write it: "remote: lab http://gpu1:8000/v1,
+ * model meditron-70b (server: epfl-llm/meditron-70b, fingerprint fp_1),
+ * server template"; NULL for a local answer (no endpoint_url).  The text
+ * comes from the database: the caller makes it safe to show.  Caller
+ * frees.
+ */
+char	*store_prov_remote(const struct store_prov *);
+
 void	 store_msg_free(struct store_msg *);	/* members only */
 void	 store_msgs_free(struct store_msg *, size_t n);
 void	 store_prov_free(struct store_prov *);	/* members only */
