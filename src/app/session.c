@@ -30,6 +30,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "advisory.h"
 #include "buf.h"
 #include "modelid.h"
@@ -88,6 +90,7 @@ static int	 session_gate(struct session *, const struct session_opts *,
 static int	 session_consent(struct session *, const struct session_opts *,
 		    const struct backend_info *, char **);
 static int	 session_ask_line(const char *, const char *);
+static void	 session_sent_seed(struct store_prov *, const char *);
 static int	 session_param(const struct sjson *, const char *, double,
 		    double, double *);
 static int	 session_history(struct session *, const struct session_opts *,
@@ -702,6 +705,8 @@ session_end_prov(struct session *sn, const struct engine_result *res,
 		sn->prov.fingerprint = session_dup(prov->fingerprint);
 		sn->prov.request_json = session_dup(prov->request_json);
 	}
+	if (sn->model.endpoint_url != NULL)
+		session_sent_seed(&sn->prov, sn->prov.request_json);
 	rc = session_finish(sn, st, error, &sn->prov, &id, cause);
 	if (rc < 0)
 		rc = -1;
@@ -709,6 +714,29 @@ session_end_prov(struct session *sn, const struct engine_result *res,
 	if (answer_id != NULL)
 		*answer_id = id;
 	return rc;
+}
+
+/*
+ * A remote answer's seed is the one its request carried (a server takes
+ * fewer bits than ours): from request_json, or none when nothing was
+ * sent.
+ */
+static void
+session_sent_seed(struct store_prov *p, const char *request_json)
+{
+	json_t		*o, *seed;
+	json_error_t	 err;
+
+	p->has_seed = 0;
+	if (request_json == NULL ||
+	    (o = json_loads(request_json, 0, &err)) == NULL)
+		return;
+	seed = json_object_get(o, "seed");
+	if (json_is_integer(seed) && json_integer_value(seed) >= 0) {
+		p->seed = (uint64_t)json_integer_value(seed);
+		p->has_seed = 1;
+	}
+	json_decref(o);
 }
 
 /*

@@ -76,6 +76,7 @@ static void	 worker_event_free1(void *);
 static int	 worker_job_is_chat(void *);
 static unsigned	 worker_queue(struct worker *, struct job *);
 static void	 worker_do_load(struct worker *, struct job *);
+static void	 worker_do_load_remote(struct worker *, struct job *);
 static void	 worker_install(struct worker *, struct backend *);
 static void	 worker_do_chat(struct worker *, struct job *);
 static int	 worker_emit(const char *, size_t, void *);
@@ -171,6 +172,30 @@ worker_load(struct worker *w, const char *path, int n_ctx, int n_threads,
 	j->n_ctx = n_ctx;
 	j->n_threads = n_threads;
 	j->want_sha = want_sha;
+	return worker_queue(w, j);
+}
+
+unsigned
+worker_load_remote(struct worker *w, const struct backend_endpoint *ep)
+{
+	struct job	*j;
+	const char	*src[WORKER_EP_NSTR] = { ep->name, ep->url, ep->model,
+			    ep->tmpl, ep->cacert, ep->key_env, ep->key };
+	int		 i;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_LOAD_REMOTE;
+	for (i = 0; i < WORKER_EP_NSTR; i++)
+		j->ep_str[i] = src[i] != NULL ? xstrdup(src[i]) : NULL;
+	j->ep.name = j->ep_str[0];
+	j->ep.url = j->ep_str[1];
+	j->ep.model = j->ep_str[2];
+	j->ep.tmpl = j->ep_str[3];
+	j->ep.cacert = j->ep_str[4];
+	j->ep.key_env = j->ep_str[5];
+	j->ep.key = j->ep_str[6];
+	j->ep.connect_timeout_s = ep->connect_timeout_s;
+	j->ep.stall_timeout_s = ep->stall_timeout_s;
 	return worker_queue(w, j);
 }
 
@@ -398,6 +423,8 @@ worker_main(void *arg)
 		}
 		if (j->type == JOB_LOAD)
 			worker_do_load(w, j);
+		else if (j->type == JOB_LOAD_REMOTE)
+			worker_do_load_remote(w, j);
 		else
 			worker_do_chat(w, j);
 
@@ -559,6 +586,34 @@ worker_do_load(struct worker *w, struct job *j)
 fail:
 	ev = worker_event_new(WORKER_EV_LOAD_FAILED, j->id);
 	ev->error = cause != NULL ? cause : xstrdup("cannot load model");
+	ev->model = worker_model_copy(w->model);
+	jobq_push(&w->events, ev);
+}
+
+/*
+ * Open j's endpoint (network work: the served models, the context size).
+ * The model before stays open until the new one is, and stays if it
+ * fails.  Posts LOADED or LOAD_FAILED.
+ */
+static void
+worker_do_load_remote(struct worker *w, struct job *j)
+{
+	struct backend		*b;
+	struct worker_event	*ev;
+	char			*cause = NULL;
+
+	if (backend_open_remote(&j->ep, &b, &cause) != 0) {
+		ev = worker_event_new(WORKER_EV_LOAD_FAILED, j->id);
+		ev->error = cause != NULL ? cause :
+		    xstrdup("cannot open the endpoint");
+		ev->model = worker_model_copy(w->model);
+		jobq_push(&w->events, ev);
+		return;
+	}
+	worker_install(w, b);
+	free(w->opts_path);
+	w->opts_path = NULL;
+	ev = worker_event_new(WORKER_EV_LOADED, j->id);
 	ev->model = worker_model_copy(w->model);
 	jobq_push(&w->events, ev);
 }

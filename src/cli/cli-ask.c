@@ -2,18 +2,26 @@
  * cli-ask.c -- `medchat ask` (one chat turn with a template) and
  * `medchat generate` (raw completion) on the command line.
  *
- * Both parse the same options, open the engine, stream the generated text
- * to stdout as it arrives and print the statistics on stderr.  A signal
- * (INT, TERM, HUP, QUIT, or PIPE when stdout's reader is gone) stops the
- * generation (the engine stops within one token; nothing more is
- * printed), the answer is saved with everything printed -- stopped for
- * ^C, interrupted for the others -- the statistics are still printed and
- * the exit status is 128 + the signal.  An answer that could not be
- * saved is said, and is exit status 1.  Flow of cli_ask, kept deliberately flat so features
- * can be slotted in: parse options -> open engine -> engine_chat -> print
- * stats.  Both commands end in ask_finish(), which does the same for each.
- * What `ask` keeps in the store (advisory gate, question, streamed answer,
- * provenance) is the session's: src/app/session.c.
+ * Both parse the same options, open the model, stream the generated text
+ * to stdout as it arrives and print the statistics on stderr.  The model
+ * is a GGUF file run here (-m FILE) or, for `ask`, one a server serves
+ * (--endpoint URL|NAME [-m MODEL_ID], or $MEDCHAT_ENDPOINT when neither
+ * --endpoint nor -m is given): src/app/backend.h hides which.  A remote
+ * model is named on stderr ("remote: sending to HOST (model M)") before
+ * anything is sent, so the user always sees that text leaves the
+ * machine.  A signal (INT, TERM, HUP, QUIT, or PIPE when stdout's reader
+ * is gone) stops the generation (the engine stops within one token, a
+ * remote transfer within 100 ms; nothing more is printed), the answer is
+ * saved with everything printed -- stopped for ^C, interrupted for the
+ * others -- the statistics are still printed and the exit status is 128
+ * + the signal.  An answer that failed (a lost connection too: it is
+ * saved as interrupted with its partial text) or could not be saved is
+ * said, and is exit status 1.  Flow of cli_ask, kept deliberately flat
+ * so features can be slotted in: parse options -> open the backend ->
+ * backend_chat -> print stats.  Both commands end in ask_finish(), which
+ * does the same for each.  What `ask` keeps in the store (consent,
+ * advisory gate, question, streamed answer, provenance) is the
+ * session's: src/app/session.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,12 +36,16 @@
 
 #include "backend.h"
 #include "cli.h"
+#include "conffile.h"
 #include "engine.h"
 #include "opt.h"
 #include "session.h"
+#include "xmalloc.h"
 
 struct ask_opts {
-	const char		*model;
+	const char		*model;		/* file, or the endpoint's id */
+	const char		*endpoint;	/* --endpoint URL|NAME */
+	const char		*cacert;	/* --cacert FILE */
 	const char		*system;
 	const char		*tmpl;
 	int			 n_ctx;
@@ -50,6 +62,8 @@ struct ask_run {
 };
 
 static struct backend		*ask_backend;
+/* Bytes of answer written to stdout. */
+static size_t			 ask_nout;
 /* The first signal that stopped the run (0 = none). */
 static volatile sig_atomic_t	 ask_signal;
 static const int		 ask_signals[] = { SIGINT, SIGTERM, SIGHUP,
@@ -65,6 +79,7 @@ static void	 ask_sigs(int);
 static void	 ask_write(const char *, size_t);
 static void	 ask_stats(const struct engine_result *);
 static int	 ask_open(const char *, const struct ask_opts *);
+static int	 ask_open_remote(const struct ask_opts *, char **);
 static int	 ask_finish(const char *, struct session *, int,
 		    struct backend_result *, char *);
 static void	 ask_usage(const char *);
@@ -72,10 +87,12 @@ static void	 ask_usage(const char *);
 static void
 ask_usage(const char *cmd)
 {
-	fprintf(stderr, "usage: medchat %s -m FILE [--system TEXT] "
+	fprintf(stderr, "usage: medchat %s %s[--system TEXT] "
 	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
 	    "[--threads N] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
+	    "-m FILE | --endpoint URL|NAME [-m MODEL_ID] [--cacert FILE] " :
+	    "-m FILE ", strcmp(cmd, "ask") == 0 ?
 	    SESSION_USAGE " QUESTION" : "PROMPT");
 }
 
@@ -156,6 +173,8 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		{ "n-predict", required_argument, NULL, 'n' },
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "cacert", required_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
 		SESSION_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -177,6 +196,18 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		case 'T':
 			o->tmpl = optarg;
 			break;
+		case 'E':
+		case 7:
+			if (strcmp(cmd, "ask") != 0) {
+				fprintf(stderr, "medchat %s: runs a local model "
+				    "(-m FILE) only\n", cmd);
+				return -1;
+			}
+			if (ch == 'E')
+				o->endpoint = optarg;
+			else
+				o->cacert = optarg;
+			break;
 		case 1: case 2: case 3: case 4: case 5: case 6:
 		case 'n': case 'c': case 't':
 			if (ask_numopt(cmd, ch, optarg, o) != 0)
@@ -191,8 +222,15 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 			return -1;
 		}
 	}
-	if (o->model == NULL || optind != argc - 1) {
+	/* No -m and no --endpoint: MEDCHAT_ENDPOINT, else a usage error. */
+	if ((o->model == NULL && o->endpoint == NULL &&
+	    (strcmp(cmd, "ask") != 0 || getenv("MEDCHAT_ENDPOINT") == NULL ||
+	    *getenv("MEDCHAT_ENDPOINT") == '\0')) || optind != argc - 1) {
 		ask_usage(cmd);
+		return -1;
+	}
+	if (o->cacert != NULL && o->model != NULL && o->endpoint == NULL) {
+		fprintf(stderr, "medchat %s: --cacert is for --endpoint\n", cmd);
 		return -1;
 	}
 	*text = argv[optind];
@@ -251,6 +289,7 @@ ask_write(const char *s, size_t len)
 		if ((w = write(STDOUT_FILENO, s, len)) > 0) {
 			s += w;
 			len -= (size_t)w;
+			ask_nout += (size_t)w;
 			continue;
 		}
 		if (w < 0 && errno != EINTR && errno != EAGAIN)
@@ -300,18 +339,57 @@ ask_stats(const struct engine_result *r)
 		    "out]\n", r->n_dropped);
 }
 
+/*
+ * The endpoint of --endpoint, or of MEDCHAT_ENDPOINT when neither
+ * --endpoint nor -m is given, opened into ask_backend (the settings
+ * file's sections resolve a NAME): 1 when there is one, 0 when the model
+ * is a local file, -1 with *cause.
+ */
+static int
+ask_open_remote(const struct ask_opts *o, char **cause)
+{
+	struct conffile		 conf;
+	struct backend_endpoint	 ep;
+	char			*confp;
+	int			 rc;
+
+	if (o->endpoint == NULL && o->model != NULL)
+		return 0;
+	conffile_init(&conf);
+	if ((confp = conffile_default_path()) != NULL)
+		conffile_load(&conf, confp);
+	rc = backend_endpoint_resolve(&conf, confp, o->endpoint, o->model,
+	    o->tmpl, o->cacert, &ep, cause);
+	if (rc == 0 && ep.url == NULL) {
+		xasprintf(cause, "no model: -m FILE, --endpoint URL|NAME or "
+		    "MEDCHAT_ENDPOINT");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = backend_open_remote(&ep, &ask_backend, cause);
+	/* The settings' key, if any, is wiped here: the client has a copy. */
+	conffile_free(&conf);
+	free(confp);
+	return rc == 0 ? 1 : -1;
+}
+
 /* Open the model into ask_backend and route ^C to it; 0 or -1. */
 static int
 ask_open(const char *cmd, const struct ask_opts *o)
 {
 	struct engine_opts	 eo;
 	char			*cause = NULL;
+	int			 rc;
 
+	if ((rc = ask_open_remote(o, &cause)) > 0) {
+		ask_sigs(1);
+		return 0;
+	}
 	memset(&eo, 0, sizeof eo);
 	eo.path = o->model;
 	eo.n_ctx = o->n_ctx;
 	eo.n_threads = o->n_threads;
-	if (backend_open_local(&eo, &ask_backend, &cause) != 0) {
+	if (rc < 0 || backend_open_local(&eo, &ask_backend, &cause) != 0) {
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
 		free(cause);
 		return -1;
@@ -359,7 +437,9 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	session_free(sn);
 	ask_sigs(0);
 	if (rv != 0) {
-		fprintf(stderr, "medchat %s: %s\n", cmd, cause);
+		/* After a partial answer, on a line of its own. */
+		fprintf(stderr, "%smedchat %s: %s\n", ask_nout > 0 ? "\n" : "",
+		    cmd, cause);
 		free(cause);
 	} else
 		ask_stats(&r->res);
@@ -376,6 +456,7 @@ int
 cli_ask(int argc, char **argv)
 {
 	struct ask_opts		 o;
+	const struct backend_info *info;
 	const struct engine_msg	*msgs;
 	struct backend_result	 res;
 	struct settings		 set;
@@ -397,6 +478,13 @@ cli_ask(int argc, char **argv)
 	if (session_ask_open(&o.st, ask_backend, o.system, o.tmpl, &set,
 	    question, &run.sn, &msgs, &n, &cause) != 0)
 		return ask_finish("ask", NULL, -1, NULL, cause);
+	info = backend_get_info(ask_backend);
+	if (info->remote) {
+		fprintf(stderr, "remote: sending to %s (model ", info->host);
+		cli_put(stderr, info->model_id, 0);
+		fprintf(stderr, ")\n");
+		fflush(stderr);
+	}
 	if (ask_signal != 0) {
 		/* Stopped before the first token: an empty answer. */
 		memset(&res, 0, sizeof res);

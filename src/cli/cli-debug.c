@@ -9,6 +9,13 @@
  *	debug synth --shape 7b|1b|tiny --type T -o FILE
  *						benchmark-shaped random model
  *	debug demo -o FILE			the demo model
+ *	debug prompt --template NAME [--system TEXT] MESSAGE...
+ *						the prompt text the template
+ *						makes of the messages (user,
+ *						assistant, ..., the last a
+ *						user's): what engine_chat
+ *						tokenizes and what raw mode
+ *						sends a server
  *
  * `debug logits` evaluates all ids as one prompt and prints, for every
  * position i >= P-1, "step S ID:LOGIT ..." with S = i-P+1, the N highest
@@ -31,6 +38,7 @@ static int	 debug_tokenize(int, char **);
 static int	 debug_logits(int, char **);
 static int	 debug_synth(int, char **);
 static int	 debug_demo(int, char **);
+static int	 debug_prompt(int, char **);
 static int	 debug_open(const char *, const char *, int, int,
 		    struct engine **);
 
@@ -42,7 +50,9 @@ debug_usage(FILE *f)
 	    "       medchat debug logits -m FILE --tokens \"ID ID ...\" "
 	    "--from P [--top N] [--threads N]\n"
 	    "       medchat debug synth --shape 7b|1b|tiny --type TYPE -o FILE\n"
-	    "       medchat debug demo -o FILE\n");
+	    "       medchat debug demo -o FILE\n"
+	    "       medchat debug prompt --template NAME [--system TEXT] "
+	    "MESSAGE...\n");
 }
 
 static int
@@ -248,6 +258,50 @@ debug_demo(int argc, char **argv)
 	return 0;
 }
 
+static int
+debug_prompt(int argc, char **argv)
+{
+	struct engine_msg	*msgs;
+	const char		*tmpl = NULL, *system = NULL;
+	char			*text, *cause = NULL;
+	int			 rc, n = 0, i;
+	const struct cli_opt	 opts[] = {
+		{ "template", required_argument, 'T', &tmpl, NULL },
+		{ "system", required_argument, 's', &system, NULL },
+		{ NULL, 0, 0, NULL, NULL }
+	};
+
+	optind = 1;
+	if (cli_getopt(argc, argv, "", opts, NULL, NULL, debug_usage,
+	    &rc) == 0)
+		return rc;
+	if (tmpl == NULL || optind >= argc || (argc - optind) % 2 != 1) {
+		debug_usage(stderr);
+		return 2;
+	}
+	msgs = xcalloc((size_t)(argc - optind) + 1, sizeof *msgs);
+	if (system != NULL) {
+		msgs[n].role = ENGINE_SYSTEM;
+		msgs[n++].text = system;
+	}
+	for (i = optind; i < argc; i++) {
+		msgs[n].role = (i - optind) % 2 == 0 ? ENGINE_USER :
+		    ENGINE_ASSISTANT;
+		msgs[n++].text = argv[i];
+	}
+	text = engine_render_prompt(tmpl, msgs, n, &cause);
+	free(msgs);
+	if (text == NULL) {
+		fprintf(stderr, "medchat debug prompt: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	/* As it is: the test compares it byte for byte. */
+	fputs(text, stdout);
+	free(text);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 cli_debug(int argc, char **argv)
 {
@@ -263,6 +317,8 @@ cli_debug(int argc, char **argv)
 		return debug_synth(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
 		return debug_demo(argc - 1, argv + 1);
+	if (strcmp(argv[1], "prompt") == 0)
+		return debug_prompt(argc - 1, argv + 1);
 	fprintf(stderr, "medchat debug: unknown tool '%s'\n", argv[1]);
 	debug_usage(stderr);
 	return 2;

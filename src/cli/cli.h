@@ -20,6 +20,7 @@ int	 cli_bench(int argc, char **argv);	/* src/cli/cli-bench.c */
 int	 bench_model(int argc, char **argv);	/* src/cli/cli-bench-model.c: bench -m */
 int	 cli_history(int argc, char **argv);	/* src/cli/cli-history.c */
 int	 cli_advisory(int argc, char **argv);	/* src/cli/cli-advisory.c */
+int	 cli_models(int argc, char **argv);	/* src/cli/cli-models.c */
 
 /* src/cli/cli-util.c */
 /*

@@ -27,10 +27,13 @@ static const struct subcmd subcmds[] = {
 	{ "bench", cli_bench, "bench kernels [-t THREADS] [--types LIST] [--json] | "
 	    "bench --membw [-t THREADS] [--json] | "
 	    "bench -m FILE [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]" },
-	{ "ask", cli_ask, "ask -m FILE [--system TEXT] [--template NAME] "
+	{ "ask", cli_ask, "ask -m FILE | --endpoint URL|NAME [-m MODEL_ID] "
+	    "[--cacert FILE] [--system TEXT] [--template NAME] "
 	    "[--temp T] [--top-k K] [--top-p P] [--min-p P] "
 	    "[--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] [--threads N] "
-	    "QUESTION" },
+	    "[--accept-remote] QUESTION" },
+	{ "models", cli_models, "models [--endpoint URL|NAME]... "
+	    "[-M DIR]..." },
 	{ "generate", cli_generate, "generate -m FILE [sampling options] "
 	    "PROMPT" },
 	{ "debug", cli_debug, "debug tokenize|logits|synth|demo ..." },
