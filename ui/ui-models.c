@@ -319,7 +319,8 @@ models_scan(struct ui *ui, void *data)
 	ms->list.top = 0;
 	ms->moved = 0;
 	models_sources(ui, &dirs, &nd, &files, &nf, &tmp);
-	ms->scan = mscan_start(dirs, nd, files, nf, engine_probe, &cause);
+	ms->scan = mscan_start(dirs, nd, files, nf, engine_probe, NULL, 0,
+	    NULL, &cause);
 	if (ms->scan == NULL) {
 		ui_message(ui, 1, "model menu: %s", cause);
 		free(cause);
