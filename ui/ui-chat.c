@@ -362,8 +362,12 @@ status_draw(struct ui *ui, int y)
 		buf_puts(&b, " no model");
 		break;
 	case STATE_LOADING:
-		buf_printf(&b, " %s %d%%", ui->hashing ? "checksum" :
-		    "loading", (int)(ui->load_frac * 100));
+		if (ui->load_ep != NULL)
+			buf_printf(&b, " connecting to %s...",
+			    ui->load_ep->host);
+		else
+			buf_printf(&b, " %s %d%%", ui->hashing ? "checksum" :
+			    "loading", (int)(ui->load_frac * 100));
 		break;
 	case STATE_READY:
 		buf_puts(&b, " ready");
@@ -375,7 +379,21 @@ status_draw(struct ui *ui, int y)
 		buf_puts(&b, " stopped");
 		break;
 	}
-	if (ui->model != NULL) {
+	if (ui->model != NULL && ui->model->remote) {
+		/*
+		 * "remote lab | meditron-70b | ...": first, so that even a
+		 * narrow bar says that text leaves the machine.  The
+		 * template is the endpoint's (a remote ignores /template).
+		 */
+		buf_printf(&b, " | remote %s | %s | %s | ctx %d",
+		    ui->model->endpoint[0] != '\0' ? ui->model->endpoint :
+		    ui->model->host, ui->model->model_id,
+		    ui->model->template_name, ui->ctx_used);
+		if (ui->model->n_ctx > 0)
+			buf_printf(&b, "/%d", ui->model->n_ctx);
+		if (ui->state == STATE_GENERATING || ui->tps > 0)
+			buf_printf(&b, " | %.1f tok/s", ui->tps);
+	} else if (ui->model != NULL) {
 		name = xstrdup(ui->model->file_name);
 		l = strlen(name);
 		if (l > 5 && strcmp(name + l - 5, ".gguf") == 0)
