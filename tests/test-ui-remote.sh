@@ -217,6 +217,38 @@ ui_check "menu: switched" "^ ready \| remote lab \| other-model"
 ui_keys C-c C-c
 ui_check "menu: quits" "MEDCHAT-EXIT 0"
 
+# --- -m picks the served model; MEDCHAT_ENDPOINT is the default server ---------
+ui_start --db "$DB" --endpoint "$S1" -m other-model
+ui_check "-m: the server's other model" "^ ready \| remote lab \| other-model"
+ui_keys C-c C-c
+ui_check "-m: quits" "MEDCHAT-EXIT 0"
+UI_ENV="MEDCHAT_ENDPOINT='$S1'"
+ui_start --db "$DB"
+UI_ENV=
+ui_check "MEDCHAT_ENDPOINT: the server's first model" \
+    "^ ready \| remote lab \| test-model"
+ui_keys C-c C-c
+ui_check "MEDCHAT_ENDPOINT: quits" "MEDCHAT-EXIT 0"
+
+# --- consent declined at the start: no model, the menu ----------------------
+DB2=$TMPD/declined.db
+ui_srv /requests/clear '{}' >/dev/null
+ui_start --db "$DB2" --endpoint lab
+ui_check "declined: asked" "^ Send conversations to 127\.0\.0\.1:$S1_PORT\?"
+ui_keys Escape
+ui_check "declined: the model menu opens" "Models -- memory available"
+ui_check "declined: says nothing was sent" \
+    "not connected to 127\.0\.0\.1:$S1_PORT: no conversation was sent; pick a model"
+ui_keys q
+ui_check "declined: no model" "^ no model"
+ui_keys C-c C-c
+ui_check "declined: quits" "MEDCHAT-EXIT 0"
+check "declined: no question reached the server" \
+    sh -c '! printf "%s\n" "$1" | grep -q "^POST"' _ "$(srv_paths)"
+hist=$("$MEDCHAT" advisory --history --db "$DB2" 2>&1)
+check "declined: no consent recorded" \
+    sh -c '! printf "%s\n" "$1" | grep -q "agreed to send"' _ "$hist"
+
 # --- a server that never answers: the keyboard works, then one line -------------
 HANG_PORT_FILE=$TMPD/hang.port
 python3 - "$HANG_PORT_FILE" <<'EOF' &

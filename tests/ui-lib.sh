@@ -45,7 +45,18 @@ UI_SOCK="$UI_SOCK_BASE-0"
 UI_HOME="$TMPD/home"
 mkdir -p "$UI_HOME"
 UI_PIDS=""
-trap 'for _p in $UI_PIDS; do kill "$_p" 2>/dev/null; wait "$_p" 2>/dev/null; done; tmux -L "$UI_SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMPD"' EXIT
+# At the end: the servers started, the tmux server and the socket files
+# tmux leaves behind after kill-server.
+_ui_cleanup() {
+	for _p in $UI_PIDS; do
+		kill "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	tmux -L "$UI_SOCK" kill-server >/dev/null 2>&1
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$UI_SOCK_BASE"-*
+	rm -rf "$TMPD"
+}
+trap _ui_cleanup EXIT
 
 ui_need_tmux() {
 	if ! command -v tmux >/dev/null 2>&1; then
