@@ -105,8 +105,10 @@ and is accepted whatever the model list):
     slow_first     headers at once, the first event after slow_s
     slow           200 events delay_s apart (for cancel tests)
     length         finish_reason "length"
-    usage_final    usage in the chunk with finish_reason (llama-server's
-                   shape) whether asked for or not
+    usage_final    usage and "timings" (prompt_per_second 123.5,
+                   predicted_per_second 45.25) in the chunk with
+                   finish_reason (llama-server's shape) whether asked
+                   for or not
     bad_json       one piece, then "data: {not json"
     utf8_raw       an event whose JSON string holds raw invalid bytes
                    (0xff, a cut 3-byte sequence) and a lone surrogate
@@ -117,6 +119,7 @@ and is accepted whatever the model list):
     ignore_stream  one JSON object (Content-Type application/json), as
                    if "stream" had not been asked for
     empty          200, then the stream ends without any event
+    html           200 with a text/html page (a proxy's or a portal's)
 A request with "stream": false (or none) gets one JSON object with
 choices[0].message.content (chat) or choices[0].text (completions),
 whatever the scenario, except the http* and redirect ones.
@@ -442,6 +445,13 @@ class Handler(BaseHTTPRequestHandler):
                 "message": "Unrecognized request argument supplied: "
                 "stream_options", "type": "invalid_request_error",
                 "code": 400}})
+        elif scenario == "html":
+            data = b"<html><body>Please log in</body></html>\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif scenario == "redirect":
             self.send_response(307)
             self.send_header("Location", setting("redirect_to"))
@@ -468,7 +478,7 @@ class Handler(BaseHTTPRequestHandler):
                       "total_tokens": 7 + n_gen}})
 
     def event(self, kind, model, text=None, finish=None, usage=None,
-              choices=True):
+              choices=True, timings=None):
         obj = {"id": "cmpl-test", "created": 0, "model": model,
                "system_fingerprint": "fp_test",
                "object": "chat.completion.chunk" if kind == "chat"
@@ -484,6 +494,8 @@ class Handler(BaseHTTPRequestHandler):
             obj["choices"] = []
         if usage is not None:
             obj["usage"] = usage
+        if timings is not None:
+            obj["timings"] = timings
         return json.dumps(obj, ensure_ascii=False)
 
     def stream(self, kind, model, text, scenario, req):
@@ -545,7 +557,9 @@ class Handler(BaseHTTPRequestHandler):
                 "length" if scenario == "length" else "stop"
             if scenario == "usage_final":
                 ev.append(self.event(kind, model, finish=finish,
-                                     usage=usage))
+                                     usage=usage, timings={
+                                         "prompt_per_second": 123.5,
+                                         "predicted_per_second": 45.25}))
             else:
                 ev.append(self.event(kind, model, finish=finish))
                 if want_usage:

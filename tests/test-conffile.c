@@ -166,7 +166,7 @@ test_endpoints(void)
 	    "endpoint: no warning ever quotes what may be a key (%s)",
 	    c.n_warnings > 3 ? c.warnings[3] : "?");
 
-	p = malloc(40 * 32);
+	p = malloc(40 * 32 + 1);
 	for (i = 0; i < 40; i++)
 		snprintf(p + i * 32, 33, "[endpoint e%02zu]\nurl = http://h:1\n",
 		    i);
@@ -287,7 +287,7 @@ main(void)
 	struct passwd	*pw;
 	char		*big, *p, *q, path[256], tmpd[] = "/tmp/test-config.XXXXXX";
 	size_t		 n, i;
-	int		 bad;
+	int		 bad, nc;
 	FILE		*f;
 
 	conffile_init(&c);
@@ -481,13 +481,13 @@ main(void)
 		test_cond(p == NULL, "no home directory at all: no path");
 	free(p);
 
-	if ((p = getenv("top_srcdir")) == NULL || *p == '\0')
-		p = ".";
-	snprintf(path, sizeof path, "%s/tests/fuzz/corpus-conffile", p);
+	snprintf(path, sizeof path, "%s/tests/fuzz/corpus-conffile",
+	    getenv("top_srcdir") != NULL && *getenv("top_srcdir") != '\0' ?
+	    getenv("top_srcdir") : ".");
 	setenv("HOME", "/home/someone", 1);
 	bad = 0;
-	n = (size_t)test_corpus(path, &bad);
-	test_condf((int)n >= 5 && bad == 0, "fuzz corpus replayed (%d files, "
-	    "each whole and cut short): %d failures", (int)n, bad);
+	nc = test_corpus(path, &bad);
+	test_condf(nc >= 5 && bad == 0, "fuzz corpus replayed (%d files, "
+	    "each whole and cut short): %d failures", nc, bad);
 	return test_report();
 }

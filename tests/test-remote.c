@@ -420,6 +420,16 @@ test_open(void)
 		test_condf(0, "list models: %s", cause);
 		free(cause);
 	}
+	control("{\"models\": [{\"id\": \"/models/meditron-7b.gguf\"}]}");
+	if (remote_list_models(&o, &m, &n, &cause) == 0) {
+		test_cond(n == 1 && m[0].n_ctx == 2048, "one model without "
+		    "max_model_len: its context from /props (llama-server)");
+		remote_models_free(m, n);
+	} else {
+		test_condf(0, "list models: %s", cause);
+		free(cause);
+	}
+	control("{\"reset\": true}");
 }
 
 static void
@@ -551,8 +561,10 @@ test_scenarios(void)
 			test_diag("rc %d cause %s text [%s]", rc,
 			    cause != NULL ? cause : "", buf_str(&g.text));
 		if (strcmp(scens[i].name, "usage_final") == 0)
-			test_cond(res.n_prompt == 7 && res.n_gen == g.pieces,
-			    "usage in the chunk with finish_reason is read");
+			test_cond(res.n_prompt == 7 && res.n_gen == g.pieces &&
+			    res.prefill_tps == 123.5 && res.decode_tps ==
+			    45.25, "usage and llama-server's timings in the "
+			    "chunk with finish_reason are read");
 		if (strcmp(scens[i].name, "nofinish") == 0)
 			test_cond(res.n_gen == g.pieces, "no usage: n_gen "
 			    "counts the pieces");
@@ -583,6 +595,8 @@ test_failures(void)
 		    "You said", 1 },
 		{ "drop_early", "closed the connection", "", 0 },
 		{ "empty", "ended the stream without an answer", "", 0 },
+		{ "html", "answered with text/html; charset=utf-8, not an "
+		    "event stream", "", 0 },
 		{ "http404", "not found (HTTP 404)", "", 0 },
 		{ "http500", "the chat request failed: HTTP 500: CUDA out of "
 		    "memory ?[31mtried twice? xxx", "", 0 },

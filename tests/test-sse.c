@@ -370,6 +370,18 @@ test_oai(void)
 	    strcmp(c.fingerprint, "fp_1") == 0 && c.n_prompt == 12 &&
 	    c.n_gen == 34, "model, system_fingerprint and usage");
 	oai_chunk_free(&c);
+	j = "{\"timings\":{\"prompt_per_second\":812.5,"
+	    "\"predicted_per_second\":31.25},\"choices\":[]}";
+	oai_parse(j, strlen(j), &c);
+	test_cond(c.kind == OAI_CHUNK && c.prefill_tps == 812.5 &&
+	    c.decode_tps == 31.25, "llama-server's timings");
+	oai_chunk_free(&c);
+	j = "{\"timings\":{\"prompt_per_second\":-1,"
+	    "\"predicted_per_second\":\"fast\"}}";
+	oai_parse(j, strlen(j), &c);
+	test_cond(c.prefill_tps == 0 && c.decode_tps == 0, "timings that "
+	    "are not positive numbers are unknown (0)");
+	oai_chunk_free(&c);
 	j = "{\"usage\":{\"prompt_tokens\":-3,\"completion_tokens\":"
 	    "99999999999}}";
 	oai_parse(j, strlen(j), &c);

@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 static char	*backend_url_shown(const char *);
+static int	 backend_same_url(const char *, const char *);
 static int	 backend_local_chat(struct backend *, const char *,
 		    const struct engine_msg *, int,
 		    const struct engine_sampling *, engine_emit_fn, void *,
@@ -294,7 +295,7 @@ backend_display_name(const char *name, const char *host, const char *model)
 	return s;
 }
 
-/* A and b the same URL but for a trailing '/'? */
+/* a and b the same URL but for trailing '/'s? */
 static int
 backend_same_url(const char *a, const char *b)
 {

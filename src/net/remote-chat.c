@@ -46,6 +46,8 @@ struct chat {
 	int		 emit_stop;	/* emit returned nonzero */
 	int		 pieces;	/* chunks with text */
 	int		 n_prompt, n_gen; /* usage, -1 = not sent */
+	double		 prefill_tps;	/* the server's timings, 0 = none */
+	double		 decode_tps;
 	double		 t_text;	/* first text, 0 = none yet */
 	char		*finish;	/* last finish_reason */
 	char		*model, *fingerprint;
@@ -91,6 +93,10 @@ chat_chunk(struct chat *ch, struct oai_chunk *c)
 		ch->n_prompt = c->n_prompt;
 	if (c->n_gen >= 0)
 		ch->n_gen = c->n_gen;
+	if (c->prefill_tps > 0)
+		ch->prefill_tps = c->prefill_tps;
+	if (c->decode_tps > 0)
+		ch->decode_tps = c->decode_tps;
 	if (c->finish != NULL) {
 		free(ch->finish);
 		ch->finish = c->finish;
@@ -388,7 +394,14 @@ remote_chat(struct remote *r, const struct engine_msg *msgs, int n,
 	else if (ch.pieces > 0)
 		xasprintf(cause, "%s ended the stream before the answer was "
 		    "complete", r->conn.host);
-	else
+	else if (h.content_type != NULL &&
+	    strncmp(h.content_type, "text/event-stream", 17) != 0) {
+		/* A proxy's or portal's page, say: show what it was. */
+		mark = net_oneline(h.content_type, strlen(h.content_type), 60);
+		xasprintf(cause, "%s answered with %s, not an event stream",
+		    r->conn.host, mark);
+		free(mark);
+	} else
 		xasprintf(cause, "%s ended the stream without an answer",
 		    r->conn.host);
 
@@ -396,9 +409,15 @@ remote_chat(struct remote *r, const struct engine_msg *msgs, int n,
 	res->n_prompt = ch.n_prompt >= 0 ? ch.n_prompt : 0;
 	if (ch.n_prompt >= 0 && ch.n_gen >= 0)
 		res->n_ctx_used = ch.n_prompt + ch.n_gen;
-	if (res->n_gen > 1 && ch.t_text > 0 && t_end > ch.t_text)
+	/* The server's own timings when it sends them (llama-server), else
+	   as seen from here: network and queueing included. */
+	if (ch.decode_tps > 0)
+		res->decode_tps = ch.decode_tps;
+	else if (res->n_gen > 1 && ch.t_text > 0 && t_end > ch.t_text)
 		res->decode_tps = (res->n_gen - 1) / (t_end - ch.t_text);
-	if (res->n_prompt > 0 && ch.t_text > h.t_start)
+	if (ch.prefill_tps > 0)
+		res->prefill_tps = ch.prefill_tps;
+	else if (res->n_prompt > 0 && ch.t_text > h.t_start)
 		res->prefill_tps = res->n_prompt / (ch.t_text - h.t_start);
 	if (res->stop != ENGINE_STOP_CANCEL)
 		res->stop = ch.finish != NULL &&

@@ -295,6 +295,8 @@ rhttp_run(struct rconn *c, struct rhttp *h)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, &st);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json, "
 	    "text/event-stream");
+	/* Long conversations: no second's wait for a "100 Continue". */
+	hdrs = curl_slist_append(hdrs, "Expect:");
 	if (h->post != NULL) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: "
 		    "application/json");

@@ -34,7 +34,7 @@
 static int	 remote_parse_url(const char *, char **base, char **host,
 		    int *tls, char **cause);
 static int	 remote_has_v1(const char *base);
-static int	 remote_props_ctx(struct remote *);
+static int	 remote_props_ctx(struct rconn *, const char *origin);
 static int	 remote_post_json(struct remote *, const char *path,
 		    json_t *req, json_t **out);
 
@@ -275,7 +275,7 @@ remote_list_models(const struct remote_opts *opts, struct remote_model **out,
     size_t *n, char **cause)
 {
 	struct rconn	 c;
-	char		*base, *host;
+	char		*base, *host, *origin;
 	int		 tls, rc;
 
 	*out = NULL;
@@ -288,6 +288,12 @@ remote_list_models(const struct remote_opts *opts, struct remote_model **out,
 	if (rc != 0)
 		return -1;
 	rc = remote_fetch_models(&c, out, n, cause);
+	if (rc == 0 && *n == 1 && (*out)[0].n_ctx == 0) {
+		/* llama-server serves one model and tells its context here */
+		origin = remote_origin(c.base);
+		(*out)[0].n_ctx = remote_props_ctx(&c, origin);
+		free(origin);
+	}
 	rconn_free(&c);
 	return rc;
 }
@@ -332,7 +338,7 @@ remote_post_json(struct remote *r, const char *path, json_t *req,
 
 /* llama-server's /props: the context size, when it answers. */
 static int
-remote_props_ctx(struct remote *r)
+remote_props_ctx(struct rconn *c, const char *origin)
 {
 	struct rhttp	 h;
 	json_t		*root, *j;
@@ -340,9 +346,9 @@ remote_props_ctx(struct remote *r)
 	int		 n_ctx = 0;
 
 	memset(&h, 0, sizeof h);
-	h.url = url = remote_url(r->origin, "/props");
+	h.url = url = remote_url(origin, "/props");
 	h.stall_s = REMOTE_PROBE_STALL_S;
-	if (rhttp_run(&r->conn, &h) == 0 && h.status == 200 &&
+	if (rhttp_run(c, &h) == 0 && h.status == 200 &&
 	    (root = json_loadb(buf_str(&h.body), h.body.len, 0,
 	    NULL)) != NULL) {
 		j = json_object_get(json_object_get(root,
@@ -425,7 +431,7 @@ remote_open(const struct remote_opts *opts, struct remote **rp, char **cause)
 	remote_models_free(m, n);
 	m = NULL;
 	if (r->info.n_ctx == 0)
-		r->info.n_ctx = remote_props_ctx(r);
+		r->info.n_ctx = remote_props_ctx(&r->conn, r->origin);
 	r->info.url = r->conn.base;
 	r->info.host = r->conn.host;
 	r->info.tmpl = opts->tmpl != NULL ? xstrdup(opts->tmpl) : NULL;
@@ -502,8 +508,15 @@ remote_count_tokens(struct remote *r, const struct engine_msg *msgs, int n,
 		json_decref(ans);
 	}
 	if (prompt != NULL && r->has_tokenize != 0) {
-		req = json_pack("{s:o,s:b}", "content",
-		    remote_json_text(prompt), "add_special", 1);
+		/*
+		 * llama-server reads content and add_special; vLLM's
+		 * /tokenize (also beside /v1) model, prompt and
+		 * add_special_tokens.  Each ignores the other's fields.
+		 */
+		req = json_pack("{s:o,s:b,s:s,s:o,s:b}", "content",
+		    remote_json_text(prompt), "add_special", 1, "model",
+		    r->info.model, "prompt", remote_json_text(prompt),
+		    "add_special_tokens", 1);
 		rc = remote_post_json(r, "/tokenize", req, &ans);
 		if (rc < 0) {
 			free(prompt);

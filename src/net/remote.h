@@ -86,7 +86,9 @@ void	 remote_close(struct remote *);
 const struct remote_info *remote_get_info(const struct remote *);
 
 /*
- * The served models of opts->url (opts->model and tmpl are not used).
+ * The served models of opts->url (opts->model and tmpl are not used);
+ * a server serving one model without saying its context size is asked
+ * llama-server's /props for it.
  * 0 with *out and *n (free with remote_models_free), or -1 and *cause.
  */
 int	 remote_list_models(const struct remote_opts *,

@@ -216,6 +216,7 @@ sse_finish(struct sse *p)
 static char	*oai_text(json_t *);
 static void	 oai_fix_surrogates(char *, size_t);
 static int	 oai_count(json_t *);
+static double	 oai_rate(json_t *);
 
 /*
  * Replace each "\uXXXX" escape of a lone UTF-16 surrogate in the JSON
@@ -303,6 +304,18 @@ oai_count(json_t *j)
 	return v < 0 || v > 0x7fffffff ? -1 : (int)v;
 }
 
+/* A rate: a finite positive number, else 0 (unknown). */
+static double
+oai_rate(json_t *j)
+{
+	double	v;
+
+	if (!json_is_number(j))
+		return 0;
+	v = json_number_value(j);
+	return v > 0 && v < 1e12 ? v : 0;
+}
+
 static void
 oai_bad(struct oai_chunk *c, const char *why)
 {
@@ -315,6 +328,7 @@ void
 oai_parse(const char *data, size_t len, struct oai_chunk *c)
 {
 	json_t		*root, *err, *choices, *ch, *delta, *usage, *j;
+	json_t		*timings;
 	json_error_t	 jerr;
 	char		*clean, *why;
 	const char	*msg;
@@ -420,6 +434,11 @@ oai_parse(const char *data, size_t len, struct oai_chunk *c)
 		}
 		c->finish = oai_text(j);
 	}
+	timings = json_object_get(root, "timings");
+	c->prefill_tps = oai_rate(json_object_get(timings,
+	    "prompt_per_second"));
+	c->decode_tps = oai_rate(json_object_get(timings,
+	    "predicted_per_second"));
 	usage = json_object_get(root, "usage");
 	if (json_is_object(usage)) {
 		c->n_prompt = oai_count(json_object_get(usage,

@@ -53,6 +53,9 @@ struct oai_chunk {
 	char		*message;	/* OAI_ERROR / OAI_BAD: one line */
 	int		 n_prompt;	/* usage.prompt_tokens, -1 if absent */
 	int		 n_gen;		/* usage.completion_tokens, -1 */
+	double		 prefill_tps;	/* llama-server's timings:
+					   prompt_per_second, 0 = absent */
+	double		 decode_tps;	/* predicted_per_second, 0 */
 };
 
 /* Decode one event's data into *c (free with oai_chunk_free). */
