@@ -150,8 +150,10 @@ test_prov(struct store *s)
 
 	test_cond(store_conv_models(s, conv, &cm, &n, &cause) == 0 && n == 2 &&
 	    same(cm[0].model_file, "lab: meditron-70b") &&
-	    same(cm[0].endpoint_url, URL) && cm[0].n_answers == 2 &&
-	    cm[1].endpoint_url == NULL && same(cm[1].model_file, "m.gguf"),
+	    same(cm[0].endpoint_url, URL) &&
+	    same(cm[0].remote_model, "meditron-70b") && cm[0].n_answers == 2 &&
+	    cm[1].endpoint_url == NULL && cm[1].remote_model == NULL &&
+	    same(cm[1].model_file, "m.gguf"),
 	    "prov: the conversation's models name the endpoint's URL");
 	store_conv_models_free(cm, n);
 }

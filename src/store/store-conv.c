@@ -41,7 +41,7 @@ static const struct store_rowtype store_conv_rows =
 /* The columns of store_conv_models' query. */
 static const struct store_col store_cm_cols[] = { F(model_file, TEXT),
 	F(model_quant, TEXT), F(model_sha256, TEXT), F(endpoint_url, TEXT),
-	F(n_answers, INT), F(last, INT64) };
+	F(remote_model, TEXT), F(n_answers, INT), F(last, INT64) };
 #undef F
 static const struct store_rowtype store_cm_rows =
     STORE_ROWCOLS(struct store_conv_model, store_cm_cols);
@@ -355,11 +355,11 @@ store_conv_models(struct store *s, int64_t conv,
 		return -1;
 	return store_get_all(s, &store_cm_rows, out, n, "reading the models "
 	    "of a conversation", cause, "SELECT model_file, model_quant, "
-	    "model_sha256, endpoint_url, count(*), max(id) FROM messages "
-	    "WHERE conv_id = ? AND role = 'assistant' AND "
+	    "model_sha256, endpoint_url, remote_model, count(*), max(id) "
+	    "FROM messages WHERE conv_id = ? AND role = 'assistant' AND "
 	    "coalesce(model_file, model_sha256) IS NOT NULL GROUP BY "
-	    "model_file, model_quant, model_sha256, endpoint_url "
-	    "ORDER BY min(id)", "I", conv);
+	    "model_file, model_quant, model_sha256, endpoint_url, "
+	    "remote_model ORDER BY min(id)", "I", conv);
 }
 
 void

@@ -184,13 +184,15 @@ struct store_conv_model {
 	char		*model_quant;
 	char		*model_sha256;
 	char		*endpoint_url;	/* a remote model's, else NULL */
+	char		*remote_model;	/* its id, else NULL */
 	int		 n_answers;	/* answers it gave here */
 	int64_t		 last;		/* id of its latest answer here */
 };
 /*
- * Each distinct (file, quant, sha256, endpoint URL) of the conversation's assistant
- * messages that name a model, in the order of their first answer; *n
- * is 0 when no answer names one.  Free with store_conv_models_free.
+ * Each distinct (file, quant, sha256, endpoint URL, remote model) of the
+ * conversation's assistant messages that name a model, in the order of
+ * their first answer; *n is 0 when no answer names one.  Free with
+ * store_conv_models_free.
  */
 int	 store_conv_models(struct store *, int64_t conv,
 	    struct store_conv_model **out, size_t *n, char **cause);
