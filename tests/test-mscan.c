@@ -5,7 +5,10 @@
  * directory), non-.gguf names are skipped, every FOUND gets one PROBED
  * with the same index and DONE comes last; with the real reader a FIFO,
  * a directory and garbage are one-line errors and opening the FIFO does
- * not wait for a writer; a directory of 3000 files.
+ * not wait for a writer; a directory of 3000 files.  Remote endpoints are
+ * listed on threads of their own: a server that hangs holds up neither
+ * the files nor the other servers, mscan_stop() returns while it hangs,
+ * and DONE waits for it.
  *
  * A stand-in probe that blocks until the test opens a gate shows the
  * "slow disk" case without any timing: the test only waits for events,
@@ -149,7 +152,8 @@ test_gated(const char *dir, const char *other)
 	files[1] = pm;			/* -m elsewhere */
 
 	/* 1: names arrive while every header read is blocked. */
-	m = mscan_start(dirs, 3, files, 2, probe_gated, &cause);
+	m = mscan_start(dirs, 3, files, 2, probe_gated, NULL, 0, NULL,
+	    &cause);
 	test_cond(m != NULL, "scan thread starts");
 	if (m == NULL) {
 		test_diag("%s", cause);
@@ -189,7 +193,8 @@ test_gated(const char *dir, const char *other)
 	gate_open = 1;
 	pthread_cond_broadcast(&gate_cond);
 	pthread_mutex_unlock(&gate_lock);
-	m = mscan_start(dirs, 3, files, 2, probe_gated, &cause);
+	m = mscan_start(dirs, 3, files, 2, probe_gated, NULL, 0, NULL,
+	    &cause);
 	if (m == NULL) {
 		test_cond(0, "second scan starts");
 		free(cause);
@@ -224,6 +229,191 @@ test_gated(const char *dir, const char *other)
 	mscan_stop(m);
 	free(pa);
 	free(pm);
+}
+
+/*
+ * A stand-in for backend_list_models: "stuck" blocks until list_gate
+ * opens, "down" fails as a refused connection, others serve two models.
+ */
+static pthread_mutex_t	list_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	list_cond = PTHREAD_COND_INITIALIZER;
+static int		list_gate, list_stuck_entered, list_key_copied;
+
+static int
+list_standin(const struct backend_endpoint *ep, struct backend_model **out,
+    size_t *n, char **cause)
+{
+	if (strcmp(ep->name, "stuck") == 0) {
+		pthread_mutex_lock(&list_lock);
+		list_stuck_entered++;
+		pthread_cond_broadcast(&list_cond);
+		while (!list_gate)
+			pthread_cond_wait(&list_cond, &list_lock);
+		pthread_mutex_unlock(&list_lock);
+	}
+	if (strcmp(ep->name, "down") == 0) {
+		xasprintf(cause, "cannot connect to 127.0.0.1:9: connection "
+		    "refused");
+		return -1;
+	}
+	if (ep->key != NULL && strcmp(ep->key, "sekrit") == 0) {
+		pthread_mutex_lock(&list_lock);
+		list_key_copied = 1;
+		pthread_mutex_unlock(&list_lock);
+	}
+	*out = xcalloc(2, sizeof **out);
+	(*out)[0].id = xstrdup("meditron-70b");
+	(*out)[0].n_ctx = 4096;
+	(*out)[1].id = xstrdup(ep->name);
+	*n = 2;
+	return 0;
+}
+
+static void
+list_wait_stuck(int n)
+{
+	pthread_mutex_lock(&list_lock);
+	while (list_stuck_entered < n)
+		pthread_cond_wait(&list_cond, &list_lock);
+	pthread_mutex_unlock(&list_lock);
+}
+
+static void
+list_open(int open)
+{
+	pthread_mutex_lock(&list_lock);
+	list_gate = open;
+	pthread_cond_broadcast(&list_cond);
+	pthread_mutex_unlock(&list_lock);
+}
+
+static const struct mscan_event *
+find_remote(const struct mscan_event *ev, size_t idx)
+{
+	for (; ev != NULL; ev = ev->next) {
+		if (ev->type == MSCAN_REMOTE && ev->idx == idx)
+			return ev;
+	}
+	return NULL;
+}
+
+/* Wait (poll) until the events hold n of type t, or DONE. */
+static struct mscan_event *
+collect_type(struct mscan *m, struct mscan_event *list,
+    enum mscan_ev_type t, size_t n)
+{
+	struct mscan_event	**tail, *ev, *got;
+	struct pollfd		  pfd;
+	size_t			  k;
+	int			  done;
+
+	for (;;) {
+		k = 0;
+		done = 0;
+		tail = &list;
+		for (ev = list; ev != NULL; ev = ev->next) {
+			k += ev->type == t;
+			done |= ev->type == MSCAN_DONE;
+			tail = &ev->next;
+		}
+		if (k >= n || done)
+			return list;
+		pfd.fd = mscan_fd(m);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return list;
+		if ((got = mscan_drain(m)) != NULL)
+			*tail = got;
+	}
+}
+
+/* dir holds exactly one model file; the probe gate is open. */
+static void
+test_remote(const char *dir)
+{
+	struct backend_endpoint	 eps[3];
+	struct mscan		*m;
+	struct mscan_event	*list, *ev;
+	const struct mscan_event *r;
+	const char		*dirs[1];
+	char			*cause = NULL, key[] = "sekrit";
+	int			 seen_stuck, order_ok;
+
+	memset(eps, 0, sizeof eps);
+	eps[0].name = "stuck";
+	eps[0].url = "http://10.0.0.1:8000/v1";
+	eps[1].name = "down";
+	eps[1].url = "http://127.0.0.1:9/v1";
+	eps[2].name = "lab";
+	eps[2].url = "http://127.0.0.1:8000/v1";
+	eps[2].key = key;
+	dirs[0] = dir;
+
+	/* 1: two answers while the third server hangs; stop meanwhile. */
+	m = mscan_start(dirs, 1, NULL, 0, probe_gated, eps, 3, list_standin,
+	    &cause);
+	test_cond(m != NULL, "remote: the scan starts with three endpoints");
+	if (m == NULL) {
+		test_diag("%s", cause);
+		free(cause);
+		return;
+	}
+	/* The copies are the scan's: the caller's may change at once. */
+	memset(key, 'x', sizeof key - 1);
+	memset(eps, 0, sizeof eps);
+	list_wait_stuck(1);
+	list = collect_type(m, NULL, MSCAN_REMOTE, 2);
+	list = collect_type(m, list, MSCAN_PROBED, 1);
+	r = find_remote(list, 2);
+	test_cond(r != NULL && r->ok && r->nmodels == 2 &&
+	    strcmp(r->models[0].id, "meditron-70b") == 0 &&
+	    r->models[0].n_ctx == 4096 && strcmp(r->models[1].id, "lab") == 0,
+	    "remote: a server's models arrive while another hangs");
+	pthread_mutex_lock(&list_lock);
+	test_cond(list_key_copied, "remote: the endpoint, key too, is copied");
+	pthread_mutex_unlock(&list_lock);
+	r = find_remote(list, 1);
+	test_cond(r != NULL && !r->ok && r->error != NULL &&
+	    strstr(r->error, "connection refused") != NULL &&
+	    r->models == NULL, "remote: an unreachable one sends its one line");
+	test_cond(count(list, MSCAN_PROBED) == 1 && find_remote(list, 0) ==
+	    NULL, "remote: the files are probed while a server hangs");
+	mscan_event_free(list);
+	mscan_stop(m);
+	test_cond(1, "remote: mscan_stop returns while a server hangs");
+	list_open(1);
+
+	/* 2: DONE waits for the slow server, after the files. */
+	list_open(0);
+	memset(eps, 0, sizeof eps);
+	eps[0].name = "lab";
+	eps[0].url = "http://127.0.0.1:8000/v1";
+	eps[1].name = "stuck";
+	eps[1].url = "http://10.0.0.1:8000/v1";
+	m = mscan_start(dirs, 1, NULL, 0, probe_gated, eps, 2, list_standin,
+	    &cause);
+	if (m == NULL) {
+		test_cond(0, "remote: the second scan starts");
+		free(cause);
+		return;
+	}
+	list_wait_stuck(2);
+	list = collect_type(m, NULL, MSCAN_PROBED, 1);
+	list = collect_type(m, list, MSCAN_REMOTE, 1);
+	list_open(1);
+	list = collect_type(m, list, MSCAN_DONE, 1);
+	seen_stuck = 0;
+	order_ok = 1;
+	for (ev = list; ev != NULL; ev = ev->next) {
+		if (ev->type == MSCAN_REMOTE && ev->idx == 1)
+			seen_stuck = 1;
+		if (ev->type == MSCAN_DONE && (!seen_stuck || ev->next != NULL))
+			order_ok = 0;
+	}
+	test_cond(seen_stuck && order_ok && count(list, MSCAN_DONE) == 1,
+	    "remote: DONE comes once, after the slow server's answer");
+	mscan_event_free(list);
+	mscan_stop(m);
 }
 
 /* The real reader: FIFO, directory, garbage; many files. */
@@ -306,6 +496,7 @@ main(void)
 	free(p);
 	free(q);
 	test_gated(sub, other);
+	test_remote(other);
 
 	xasprintf(&many, "%s/real", dir);
 	mkdir(many, 0700);

@@ -168,9 +168,10 @@ ui_idle
 # --- /help, /stats, /copy, /advisory --------------------------------------------
 ui_type "/help"
 ui_keys Enter
-ui_check "/help lists keys" "C-x C-e -- edit in"
+ui_check "/help lists keys" "I understand -- type it and press Enter"
 ui_keys PgUp
 ui_check "PgUp scrolls back" "scrolled back: End or PgDn"
+ui_check "/help lists the editor's keys" "C-x C-e -- edit in"
 ui_keys PgUp
 ui_check "/help lists commands from the table" \
     "^  /new -- start a new conversation"

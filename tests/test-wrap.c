@@ -202,6 +202,15 @@ main(void)
 	free(texts);
 	free(idx);
 	test_cond(chat_last(c, CHAT_USER) == 3, "last user message");
+	g1 = c->msgs[i].gen;
+	chat_set_error(c, i, "gpu1:8000 closed\nthe connection\r\tnow");
+	test_cond(c->msgs[i].error != NULL && strcmp(c->msgs[i].error,
+	    "gpu1:8000 closed the connection  now") == 0 &&
+	    c->msgs[i].gen != g1, "an answer's cause is kept as one line");
+	chat_set_error(c, i, NULL);
+	test_cond(c->msgs[i].error == NULL, "and can be cleared");
+	chat_set_error(c, i, "kept until the chat is cleared");
+	chat_set_error(c, c->n + 5, "ignored");
 	chat_set_status(c, 3, CHAT_FAILED);
 	n = chat_context(c, &roles, &texts, &idx);
 	test_cond(n == 3, "failed messages are not sent");

@@ -33,6 +33,17 @@
 #				(or the script's end); 1 if it did not get it
 #	ui_locked DB		0 while another connection holds DB's write
 #				lock
+#	ui_server [OPTS]	start tests/remote-server.py (OPTS are its
+#				own) on a random port of 127.0.0.1: sets
+#				SRV_PORT, SRV_URL (http://127.0.0.1:PORT/v1);
+#				stopped when the script ends; without
+#				python3 the whole script is skipped
+#	ui_srv PATH [JSON]	GET the server's PATH, or POST JSON to it
+#				(/control, /requests...); prints the body
+#	ui_consent [PREFIX]	the consent screen for a server is shown
+#				and "yes" typed: checks PREFIX"consent" and
+#				PREFIX"consent given"
+#	ui_free_port		a port of 127.0.0.1 nothing listens on
 #
 # Waiting polls with a deadline, never a fixed sleep, so a loaded machine
 # only makes the tests slower, not flaky.
@@ -43,7 +54,19 @@ UI_N=0
 UI_SOCK="$UI_SOCK_BASE-0"
 UI_HOME="$TMPD/home"
 mkdir -p "$UI_HOME"
-trap 'tmux -L "$UI_SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMPD"' EXIT
+UI_PIDS=""
+# At the end: the servers started, the tmux server and the socket files
+# tmux leaves behind after kill-server.
+_ui_cleanup() {
+	for _p in $UI_PIDS; do
+		kill "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	tmux -L "$UI_SOCK" kill-server >/dev/null 2>&1
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$UI_SOCK_BASE"-*
+	rm -rf "$TMPD"
+}
+trap _ui_cleanup EXIT
 
 ui_need_tmux() {
 	if ! command -v tmux >/dev/null 2>&1; then
@@ -97,6 +120,58 @@ ui_brief() {
 	ui_check "${1:-}short system message" "^Be brief\."
 	ui_keys C-s
 	ui_check "${1:-}saved" "system message saved"
+}
+ui_need_python() {
+	if ! command -v python3 >/dev/null 2>&1; then
+		skip "remote-server tests" "python3 not installed"
+		done_testing
+		exit 0
+	fi
+}
+ui_server() {
+	ui_need_python
+	UI_SRVN=$(( ${UI_SRVN:-0} + 1 ))
+	_pf=$TMPD/srv-$UI_SRVN.port
+	python3 "$top_srcdir/tests/remote-server.py" --port-file "$_pf" \
+	    --idle-timeout 600 "$@" >/dev/null 2>"$TMPD/srv-$UI_SRVN.log" &
+	SRV_PID=$!
+	UI_PIDS="$UI_PIDS $SRV_PID"
+	_deadline=$(( $(date +%s) + 30 ))
+	until [ -s "$_pf" ]; do
+		if [ "$(date +%s)" -ge "$_deadline" ] ||
+		    ! kill -0 "$SRV_PID" 2>/dev/null; then
+			fail "the test server starts"
+			sed 's/^/#   /' "$TMPD/srv-$UI_SRVN.log"
+			done_testing
+			exit 1
+		fi
+		sleep 0.05
+	done
+	SRV_PORT=$(cat "$_pf")
+	SRV_URL=http://127.0.0.1:$SRV_PORT/v1
+}
+ui_srv() {
+	python3 - "$SRV_PORT" "$1" "${2:-}" <<'EOS'
+import sys, urllib.request
+port, path, body = sys.argv[1:4]
+req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),
+    data=body.encode() if body else None,
+    headers={"Content-Type": "application/json"})
+op = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+sys.stdout.write(op.open(req, timeout=20).read().decode())
+EOS
+}
+ui_free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+ui_consent() {
+	ui_check "${1:-}consent" "^ Send conversations to [^ ]+\\?"
+	ui_type "yes"
+	ui_keys Enter
+	check "${1:-}consent given" ui_gone "^ Send conversations to "
 }
 ui_tmux() {
 	tmux -L "$UI_SOCK" -f /dev/null "$@"

@@ -3,11 +3,15 @@
  *
  * Shown before the first answer of each model whose (advisory version,
  * model sha256) has no acknowledgement in the store, and on /advisory.
+ * A remote model stands in by its key (store_remote_key of its base URL
+ * and model id, in ui->model_sha) and is recorded with
+ * store_ack_record_remote.
  * When required, the chat cannot be reached until the user types "I
  * understand" and presses Enter (recorded with store_ack_record, method
  * "tui").  Esc declines: after a switch of models it goes back to the
- * model loaded before (ui->prev_model, loaded again: the worker holds one
- * model, and the one it had is already acknowledged), otherwise it quits.
+ * model loaded before (ui_go_back: the file or remote model loaded again,
+ * as the worker holds one model, and the one it had is already
+ * acknowledged), otherwise it quits.
  * A wrong phrase is cleared from the field.  The text scrolls in a box;
  * the phrase is taken only once the text's last line has been drawn, so
  * an acknowledgement means the whole text was on the screen (a terminal
@@ -40,7 +44,6 @@ static void	 advisory_resize(struct ui *, void *);
 static void	 advisory_draw(struct ui *, void *);
 static int	 advisory_key(struct ui *, void *, int);
 static int	 advisory_match(const char *);
-static int	 advisory_decline(struct ui *);
 
 /* The text is wrapped when the screen opens and at each resize. */
 const struct ui_screen_ops ui_screen_advisory = {
@@ -177,33 +180,6 @@ advisory_match(const char *s)
 	    strncasecmp(s, adv_phrase, len) == 0;
 }
 
-/*
- * The user declined the advisory of a model they switched to: load the
- * one they had again and close the screen.  0 if there is none to go
- * back to (the caller quits).
- */
-static int
-advisory_decline(struct ui *ui)
-{
-	char	*prev, *msg, *name;
-
-	if (ui->prev_model == NULL || ui->model == NULL ||
-	    strcmp(ui->prev_model, ui->model->path) == 0)
-		return 0;
-	prev = ui->prev_model;
-	ui->prev_model = NULL;
-	ui_screen_home(ui);
-	name = strrchr(prev, '/') != NULL ? strrchr(prev, '/') + 1 : prev;
-	ui_message(ui, 0, "advisory declined: going back to %s", name);
-	xasprintf(&msg, "Advisory declined for %s: going back to %s.",
-	    ui->model->file_name, name);
-	ui_notice(ui, msg);
-	free(msg);
-	ui_load_model(ui, prev);
-	free(prev);
-	return 1;
-}
-
 static int
 advisory_key(struct ui *ui, void *data, int key)
 {
@@ -246,7 +222,7 @@ advisory_key(struct ui *ui, void *data, int key)
 		return 1;
 	}
 	if (key == UI_KEY_ESC || key == 3) {
-		if (advisory_decline(ui))
+		if (ui_go_back(ui, "advisory"))
 			return 1;	/* the screen is gone */
 		ui->quit = 1;
 		ui->exit_code = 1;
@@ -266,10 +242,12 @@ advisory_key(struct ui *ui, void *data, int key)
 			    "then Enter");
 			return 1;
 		}
-		if (ui->model != NULL && store_ack_record(ui->store,
-		    ui->model->file_name, ui->model->quant,
-		    ui->model_sha[0] != '\0' ? ui->model_sha : NULL, "tui",
-		    &cause) != 0) {
+		if (ui->model != NULL && (ui->model->remote ?
+		    store_ack_record_remote(ui->store, ui->model->file_name,
+		    ui->model->url, ui->model->model_id, "tui", &cause) :
+		    store_ack_record(ui->store, ui->model->file_name,
+		    ui->model->quant, ui->model_sha[0] != '\0' ?
+		    ui->model_sha : NULL, "tui", &cause)) != 0) {
 			ui_message(ui, 1, "%s", cause);
 			free(cause);
 			return 1;

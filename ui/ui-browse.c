@@ -88,24 +88,30 @@ browser_clear(struct browser *br)
 /*
  * The models that answered in a conversation (its messages m[n]), in the
  * order of their first answer, joined by ", "; NULL if none did.  A model
- * chosen in the menu but never asked is not among them.
+ * chosen in the menu but never asked is not among them.  A server's
+ * model says so: "remote lab: meditron-70b".
  */
 static char *
 browser_models(const struct store_msg *m, size_t n)
 {
 	struct buf	  b = BUF_INIT;
-	const char	**seen = NULL, *f;
+	char		**seen = NULL, *f, *out;
 	size_t		  k, j, nseen = 0, cap = 0;
-	char		 *out;
 
 	for (k = 0; k < n; k++) {
-		f = m[k].prov.model_file;
-		if (m[k].role != STORE_ROLE_ASSISTANT || f == NULL)
+		if (m[k].role != STORE_ROLE_ASSISTANT ||
+		    m[k].prov.model_file == NULL)
 			continue;
+		if (m[k].prov.endpoint_url != NULL)
+			xasprintf(&f, "remote %s", m[k].prov.model_file);
+		else
+			f = xstrdup(m[k].prov.model_file);
 		for (j = 0; j < nseen && strcmp(seen[j], f) != 0; j++)
 			;
-		if (j < nseen)
+		if (j < nseen) {
+			free(f);
 			continue;
+		}
 		if (nseen == cap)
 			seen = xgrowarray(seen, &cap, 4, sizeof *seen);
 		seen[nseen++] = f;
@@ -113,7 +119,7 @@ browser_models(const struct store_msg *m, size_t n)
 			buf_puts(&b, ", ");
 		buf_puts(&b, f);
 	}
-	free(seen);
+	xfreev(seen, nseen);
 	out = b.len > 0 ? xstrdup(buf_str(&b)) : NULL;
 	buf_free(&b);
 	return out;

@@ -34,6 +34,8 @@ static const struct markdown *tview_render(struct tview *, size_t,
 		     const char *, size_t, unsigned, int);
 static void	 tview_body(struct tview *, struct wrap *,
 		     const struct markdown *, int, int);
+static void	 tview_cause(struct tview *, struct wrap *,
+		     const struct chat_msg *, int);
 static void	 chat_draw(struct ui *, void *);
 static int	 chat_key(struct ui *, void *, int);
 
@@ -163,6 +165,32 @@ tview_body(struct tview *v, struct wrap *wr, const struct markdown *md,
 	}
 }
 
+/*
+ * The one-line cause of a failed or cut-off answer (the engine's or the
+ * server's words), wrapped under its text in the error colour.
+ */
+static void
+tview_cause(struct tview *v, struct wrap *wr, const struct chat_msg *m,
+    int width)
+{
+	const char	*h;
+	char		*line;
+	size_t		 k;
+	int		 w;
+
+	xasprintf(&line, "%s: %s", m->status == CHAT_INTERRUPTED ?
+	    "interrupted" : m->status == CHAT_STOPPED ? "stopped" : "error",
+	    m->error);
+	h = tview_head(v, line);
+	free(line);
+	w = width > 4 ? width - 2 : 2;
+	wrap_clear(wr);
+	wrap_text(wr, h, strlen(h), w);
+	for (k = 0; k < wr->n; k++)
+		tview_push(v, h + wr->lines[k].off, NULL, wr->lines[k].len,
+		    UA_ERROR, 2);
+}
+
 /* Rebuild the lines of v from c if the chat or the width changed. */
 void
 tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
@@ -264,6 +292,9 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		if (len > 0)
 			tview_body(v, &wr, tview_render(v, i, s, len, m->gen,
 			    mdflags), width, body);
+		/* The cause, under what arrived: "interrupted: ...". */
+		if (m->error != NULL && m->role == CHAT_ASSISTANT)
+			tview_cause(v, &wr, m, width);
 		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
 	wrap_free(&wr);
@@ -344,8 +375,12 @@ status_draw(struct ui *ui, int y)
 		buf_puts(&b, " no model");
 		break;
 	case STATE_LOADING:
-		buf_printf(&b, " %s %d%%", ui->hashing ? "checksum" :
-		    "loading", (int)(ui->load_frac * 100));
+		if (ui->load_ep != NULL)
+			buf_printf(&b, " connecting to %s...",
+			    ui->load_ep->host);
+		else
+			buf_printf(&b, " %s %d%%", ui->hashing ? "checksum" :
+			    "loading", (int)(ui->load_frac * 100));
 		break;
 	case STATE_READY:
 		buf_puts(&b, " ready");
@@ -360,7 +395,21 @@ status_draw(struct ui *ui, int y)
 		buf_puts(&b, " saving");
 		break;
 	}
-	if (ui->model != NULL) {
+	if (ui->model != NULL && ui->model->remote) {
+		/*
+		 * "remote lab | meditron-70b | ...": first, so that even a
+		 * narrow bar says that text leaves the machine.  The
+		 * template is the endpoint's (a remote ignores /template).
+		 */
+		buf_printf(&b, " | remote %s | %s | %s | ctx %d",
+		    ui->model->endpoint[0] != '\0' ? ui->model->endpoint :
+		    ui->model->host, ui->model->model_id,
+		    ui->model->template_name, ui->ctx_used);
+		if (ui->model->n_ctx > 0)
+			buf_printf(&b, "/%d", ui->model->n_ctx);
+		if (ui->state == STATE_GENERATING || ui->tps > 0)
+			buf_printf(&b, " | %.1f tok/s", ui->tps);
+	} else if (ui->model != NULL) {
 		name = xstrdup(ui->model->file_name);
 		l = strlen(name);
 		if (l > 5 && strcmp(name + l - 5, ".gguf") == 0)

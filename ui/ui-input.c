@@ -64,6 +64,8 @@ static const char *const set_words[] = {
 	"max-tokens", "ctx", NULL
 };
 static const char *const export_words[] = { "md", "json", "txt", NULL };
+/* The settings file's endpoint names, for /model. */
+static const char	*endpoint_words[CONFFILE_ENDPOINTS_MAX + 1];
 
 /* Readline asks for the next byte; only ever called with bytes queued. */
 static int
@@ -140,6 +142,8 @@ input_gen_word(const char *text, int state)
 static char **
 input_complete(const char *text, int start, int end)
 {
+	size_t	i;
+
 	(void)end;
 	rl_attempted_completion_over = 1;
 	if (start == 0 && text[0] == '/')
@@ -152,6 +156,14 @@ input_complete(const char *text, int start, int end)
 	else if (strncmp(rl_line_buffer, "/template ", 10) == 0 &&
 	    start == 10)
 		complete_words = engine_template_names();
+	else if (strncmp(rl_line_buffer, "/model ", 7) == 0 && start == 7 &&
+	    input_ui != NULL) {
+		for (i = 0; i < input_ui->conf.n_endpoints &&
+		    i < CONFFILE_ENDPOINTS_MAX; i++)
+			endpoint_words[i] = input_ui->conf.endpoints[i].name;
+		endpoint_words[i] = NULL;
+		complete_words = endpoint_words;
+	}
 	if (complete_words == NULL)
 		return NULL;
 	return rl_completion_matches(text, input_gen_word);

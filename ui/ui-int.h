@@ -125,6 +125,25 @@ struct ui_screen_ops {
 	int		 wheel;		/* takes the mouse wheel keys */
 };
 
+/*
+ * A remote endpoint the chat loads or has loaded (ui-remote.c): copies
+ * of a struct backend_endpoint's strings, the key included (wiped when
+ * freed), and the origin consent is asked for.
+ */
+struct ui_endpoint {
+	char		*name;		/* settings file's NAME, or NULL */
+	char		*url;
+	char		*model;		/* NULL: the first served */
+	char		*tmpl;
+	char		*cacert;
+	char		*key_env;
+	char		*key;
+	int		 connect_timeout_s;
+	int		 stall_timeout_s;
+	char		*origin;	/* backend_origin(url) */
+	char		*host;		/* origin without the scheme */
+};
+
 struct ui_screen {
 	const struct ui_screen_ops *ops;
 	void			*data;		/* ops->size bytes, or NULL */
@@ -172,6 +191,14 @@ struct ui {
 						   before the last switch: a
 						   declined advisory goes
 						   back to it */
+	struct ui_endpoint	*prev_ep;	/* or that model's endpoint
+						   when it was remote (one
+						   of the two is set) */
+	struct ui_endpoint	*load_ep;	/* the endpoint being loaded;
+						   NULL while a file is */
+	struct ui_endpoint	*model_ep;	/* the loaded model's, with
+						   its model id; NULL when
+						   it is a file */
 	unsigned		 load_job;
 	struct mscan		*default_scan;	/* finding the first start's
 						   model (ui-models.c) */
@@ -261,6 +288,27 @@ void	 ui_screen_close(struct ui *);
 void	 ui_screen_home(struct ui *);
 void	 ui_screen_resize(struct ui *);
 struct ui_screen *ui_screen_polled(struct ui *);
+
+/* ui-remote.c */
+struct ui_endpoint *ui_endpoint_new(const struct backend_endpoint *,
+	    char **cause);
+struct ui_endpoint *ui_endpoint_copy(const struct ui_endpoint *);
+void	 ui_endpoint_free(struct ui_endpoint *);
+void	 ui_endpoint_get(const struct ui_endpoint *,
+	    struct backend_endpoint *);
+int	 ui_endpoint_same(const struct ui_endpoint *,
+	    const struct ui_endpoint *);
+void	 ui_load_remote(struct ui *, const struct backend_endpoint *);
+void	 ui_load_endpoint(struct ui *, struct ui_endpoint *);
+void	 ui_connect(struct ui *, struct ui_endpoint *);
+void	 ui_remember_prev(struct ui *);
+int	 ui_go_back(struct ui *, const char *what);
+int	 ui_consent_given(struct ui *, const char *origin);
+
+/* ui-consent.c */
+extern const struct ui_screen_ops ui_screen_consent;
+int	 consent_needed(struct ui *);
+void	 consent_open(struct ui *, struct ui_endpoint *pending);
 
 /* ui-args.c */
 int	 ui_args_parse(struct ui *, int argc, char **argv);

@@ -18,6 +18,18 @@
  * the user moves it.  Enter loads the row in the worker (the UI stays
  * usable, the status bar shows the progress); the last row writes and
  * loads the built-in demo model.
+ *
+ * Below the files come the models of remote servers: each [endpoint
+ * NAME] of the settings file, and the endpoint the chat was started with
+ * or is using when the settings file does not name it.  Their lists
+ * come from threads of the same scan (one per server: a server that does
+ * not answer holds up its own row only), first as one "listing" row per
+ * server, then one row per served model ("lab: meditron-70b", with the
+ * context size when the server tells it), or one row saying why there
+ * are none ("lab: not available: ... connection refused").  Listing is
+ * a GET of the server's /models, no conversation in it.  Enter on a
+ * model switches to it: consent to send to that server first (asked
+ * once per server, ui-consent.c), then its advisory, as for a file.
  */
 #include <sys/stat.h>
 
@@ -28,6 +40,7 @@
 
 #include <curses.h>
 
+#include "backend.h"
 #include "fsutil.h"
 #include "ui-int.h"
 #include "xmalloc.h"
@@ -45,6 +58,24 @@ struct model_row {
 	uint64_t	 mem;		/* at the chosen context */
 	int		 n_ctx_train;
 	int		 demo;		/* the "create demo model" row */
+	/* A remote row (path and name "" / the name shown): */
+	int		 remote;
+	size_t		 ep;		/* its endpoint, models.eps[ep] */
+	char		*model_id;	/* a served model; NULL: the server's
+					   row while listing, or why it
+					   lists none */
+	int		 n_ctx;		/* 0 = not told */
+};
+
+/* A remote server of the menu and what its listing said. */
+struct model_ep {
+	struct ui_endpoint *e;		/* NULL: the URL is bad (error) */
+	char		*label;		/* NAME, or the host */
+	size_t		 scan_idx;	/* its number in the scan */
+	int		 listed;	/* the listing ended */
+	char		*error;		/* why there are no models */
+	struct backend_model *models;
+	size_t		 nmodels;
 };
 
 /* The screen's state. */
@@ -53,9 +84,13 @@ struct models {
 	size_t		 nrows, cap;
 	size_t		*order;		/* shown order: rows indexes
 					   sorted by name */
+	struct model_ep	*eps;		/* remote servers, in menu order */
+	size_t		 neps;
+	struct model_row *rrows;	/* their rows, after the files */
+	size_t		 nrrows;
 	struct model_row demo;		/* "create the demo model",
 					   always the last row */
-	struct ui_list	 list;		/* n = nrows + 1 */
+	struct ui_list	 list;		/* n = nrows + nrrows + 1 */
 	uint64_t	 mem_avail;
 	struct mscan	*scan;		/* header reads under way */
 	size_t		 probed;	/* headers read so far */
@@ -76,6 +111,14 @@ static void	 models_probed(struct ui *, struct models *,
 static void	 models_apply(struct ui *, struct models *,
 		     struct mscan_event *);
 static struct model_row *models_row(struct models *, size_t);
+static void	 models_endpoints(struct ui *, struct models *);
+static void	 models_remote_rows(struct models *);
+static void	 models_listed(struct models *, struct mscan_event *);
+static void	 models_row_free(struct model_row *);
+static int	 models_current(struct ui *, struct models *,
+		     const struct model_row *);
+static void	 models_load_remote(struct ui *, struct models *,
+		     const struct model_row *);
 static const char *models_error_text(const struct model_row *);
 static void	 models_size(uint64_t, char *, size_t);
 
@@ -124,7 +167,36 @@ models_row(struct models *ms, size_t i)
 {
 	if (i < ms->nrows)
 		return &ms->rows[ms->order[i]];
+	if (i - ms->nrows < ms->nrrows)
+		return &ms->rrows[i - ms->nrows];
 	return &ms->demo;
+}
+
+/* Is r the model loaded? */
+static int
+models_current(struct ui *ui, struct models *ms, const struct model_row *r)
+{
+	const struct ui_endpoint	*e;
+
+	if (ui->model == NULL || r->demo)
+		return 0;
+	if (!r->remote)
+		return !ui->model->remote &&
+		    strcmp(r->path, ui->model->path) == 0;
+	if (!ui->model->remote || r->model_id == NULL || r->ep >= ms->neps ||
+	    (e = ms->eps[r->ep].e) == NULL)
+		return 0;
+	return strcmp(e->origin, ui->model->origin) == 0 &&
+	    strcmp(r->model_id, ui->model->model_id) == 0;
+}
+
+static void
+models_row_free(struct model_row *r)
+{
+	free(r->path);
+	free(r->name);
+	free(r->error);
+	free(r->model_id);
 }
 
 /* Stop any scan and forget the rows. */
@@ -136,13 +208,24 @@ models_free(void *data)
 
 	mscan_stop(ms->scan);
 	ms->scan = NULL;
-	for (i = 0; i < ms->nrows; i++) {
-		free(ms->rows[i].path);
-		free(ms->rows[i].name);
-		free(ms->rows[i].error);
-	}
+	for (i = 0; i < ms->nrows; i++)
+		models_row_free(&ms->rows[i]);
 	free(ms->rows);
 	free(ms->order);
+	for (i = 0; i < ms->nrrows; i++)
+		models_row_free(&ms->rrows[i]);
+	free(ms->rrows);
+	ms->rrows = NULL;
+	ms->nrrows = 0;
+	for (i = 0; i < ms->neps; i++) {
+		ui_endpoint_free(ms->eps[i].e);
+		free(ms->eps[i].label);
+		free(ms->eps[i].error);
+		backend_models_free(ms->eps[i].models, ms->eps[i].nmodels);
+	}
+	free(ms->eps);
+	ms->eps = NULL;
+	ms->neps = 0;
 	free(ms->demo.path);
 	free(ms->demo.name);
 	memset(&ms->demo, 0, sizeof ms->demo);
@@ -180,6 +263,191 @@ models_sources(struct ui *ui, const char ***dirs, size_t *nd,
 		(*files)[(*nf)++] = ui->model->path;
 }
 
+/*
+ * The servers to list: each [endpoint NAME] of the settings file, then
+ * the one the chat started with and the one of the loaded model when the
+ * file does not have them (by URL).  A bad URL is an error row.
+ */
+static void
+models_endpoints(struct ui *ui, struct models *ms)
+{
+	const struct ui_endpoint	*extra[2];
+	struct backend_endpoint		 ep;
+	struct model_ep			*me;
+	struct ui_endpoint		*opt = NULL;
+	char				*cause;
+	size_t				 i, k, n;
+
+	n = ui->conf.n_endpoints;
+	if (ui->opt_ep.url != NULL)
+		opt = ui_endpoint_new(&ui->opt_ep, &cause);
+	if (ui->opt_ep.url != NULL && opt == NULL)
+		free(cause);
+	extra[0] = opt;
+	extra[1] = ui->model != NULL && ui->model->remote ? ui->model_ep :
+	    NULL;
+	ms->eps = xcalloc(n + 2, sizeof *ms->eps);
+	for (i = 0; i < n + 2; i++) {
+		cause = NULL;
+		if (i < n) {
+			if (backend_endpoint_resolve(&ui->conf, NULL,
+			    ui->conf.endpoints[i].name, NULL, NULL, NULL, &ep,
+			    &cause) != 0) {
+				free(cause);
+				continue;
+			}
+		} else {
+			if (extra[i - n] == NULL)
+				continue;
+			/* Listed already (the settings file's, or both). */
+			for (k = 0; k < ms->neps; k++) {
+				if (ms->eps[k].e != NULL && strcmp(
+				    ms->eps[k].e->url, extra[i - n]->url) == 0)
+					break;
+			}
+			if (k < ms->neps)
+				continue;
+			ui_endpoint_get(extra[i - n], &ep);
+		}
+		me = &ms->eps[ms->neps++];
+		me->e = ui_endpoint_new(&ep, &cause);
+		/* (Never the URL itself: it could hold credentials.) */
+		me->label = xstrdup(ep.name != NULL ? ep.name : me->e != NULL ?
+		    me->e->host : "endpoint");
+		if (me->e == NULL) {
+			me->listed = 1;
+			me->error = cause;
+		} else if (me->e->model != NULL) {
+			/* A default model does not narrow the list. */
+			free(me->e->model);
+			me->e->model = NULL;
+		}
+	}
+	ui_endpoint_free(opt);
+}
+
+/* Rebuild the remote rows from ms->eps, keeping a moved selection's row. */
+static void
+models_remote_rows(struct models *ms)
+{
+	struct model_ep		*me;
+	struct model_row	*r;
+	size_t			 i, k, n, old_sel = (size_t)-1, sel_ep = 0;
+	char			*sel_id = NULL;
+
+	if (ms->moved && ms->list.sel >= ms->nrows &&
+	    ms->list.sel - ms->nrows < ms->nrrows) {
+		r = &ms->rrows[ms->list.sel - ms->nrows];
+		old_sel = ms->list.sel;
+		sel_ep = r->ep;
+		sel_id = r->model_id != NULL ? xstrdup(r->model_id) : NULL;
+	}
+	for (i = 0; i < ms->nrrows; i++)
+		models_row_free(&ms->rrows[i]);
+	free(ms->rrows);
+	for (i = n = 0; i < ms->neps; i++)
+		n += ms->eps[i].listed && ms->eps[i].error == NULL &&
+		    ms->eps[i].nmodels > 0 ? ms->eps[i].nmodels : 1;
+	ms->rrows = xcalloc(n + 1, sizeof *ms->rrows);
+	ms->nrrows = 0;
+	for (i = 0; i < ms->neps; i++) {
+		me = &ms->eps[i];
+		if (!me->listed || me->error != NULL || me->nmodels == 0) {
+			r = &ms->rrows[ms->nrrows++];
+			r->remote = 1;
+			r->ep = i;
+			r->path = xstrdup("");
+			if (!me->listed) {
+				r->pending = 1;
+				xasprintf(&r->name, "%s: listing the models...",
+				    me->label);
+			} else if (me->error != NULL) {
+				xasprintf(&r->name, "%s: not available: %s",
+				    me->label, me->error);
+				r->error = xstrdup(me->error);
+			} else {
+				xasprintf(&r->name, "%s: serves no model",
+				    me->label);
+				r->error = xstrdup("the server lists no model");
+			}
+			continue;
+		}
+		for (k = 0; k < me->nmodels; k++) {
+			r = &ms->rrows[ms->nrrows++];
+			r->remote = 1;
+			r->ok = 1;
+			r->ep = i;
+			r->path = xstrdup("");
+			r->model_id = xstrdup(me->models[k].id);
+			r->n_ctx = me->models[k].n_ctx;
+			xasprintf(&r->name, "%s: %s", me->label,
+			    me->models[k].id);
+		}
+	}
+	ms->list.n = ms->nrows + ms->nrrows + 1;
+	if (old_sel != (size_t)-1) {
+		/* The same server's same row, else its first. */
+		for (i = 0, k = (size_t)-1; i < ms->nrrows; i++) {
+			r = &ms->rrows[i];
+			if (r->ep != sel_ep)
+				continue;
+			if (k == (size_t)-1)
+				k = i;
+			if (sel_id != NULL && r->model_id != NULL &&
+			    strcmp(sel_id, r->model_id) == 0) {
+				k = i;
+				break;
+			}
+		}
+		if (k != (size_t)-1)
+			ms->list.sel = ms->nrows + k;
+	} else if (ms->moved && ms->list.sel >= ms->nrows)
+		ms->list.sel = ms->list.n - 1;	/* was on the demo row */
+	free(sel_id);
+}
+
+/* An endpoint's listing arrived: its models (taken), or why not. */
+static void
+models_listed(struct models *ms, struct mscan_event *ev)
+{
+	struct model_ep	*me;
+	size_t		 i;
+
+	for (i = 0; i < ms->neps; i++) {
+		if (ms->eps[i].e != NULL && ms->eps[i].scan_idx == ev->idx)
+			break;
+	}
+	if (i == ms->neps || ms->eps[i].listed)
+		return;
+	me = &ms->eps[i];
+	me->listed = 1;
+	if (ev->ok) {
+		me->models = ev->models;
+		me->nmodels = ev->nmodels;
+		ev->models = NULL;
+		ev->nmodels = 0;
+	} else
+		me->error = xstrdup(ev->error != NULL ? ev->error :
+		    "the models could not be listed");
+	models_remote_rows(ms);
+}
+
+/* Enter on a served model: switch to it (consent, then advisory). */
+static void
+models_load_remote(struct ui *ui, struct models *ms,
+    const struct model_row *r)
+{
+	struct ui_endpoint	*e;
+
+	if (r->ep >= ms->neps || ms->eps[r->ep].e == NULL)
+		return;
+	e = ui_endpoint_copy(ms->eps[r->ep].e);
+	free(e->model);
+	e->model = xstrdup(r->model_id);
+	ui_screen_home(ui);		/* ms is gone */
+	ui_load_endpoint(ui, e);
+}
+
 /* A new file: a pending row, placed by name. */
 static void
 models_found(struct models *ms, const char *path)
@@ -215,7 +483,7 @@ models_found(struct models *ms, const char *path)
 	    (n - lo) * sizeof *ms->order);
 	ms->order[lo] = n;
 	ms->nrows++;
-	ms->list.n = ms->nrows + 1;
+	ms->list.n = ms->nrows + ms->nrrows + 1;
 	if (ms->moved && lo <= ms->list.sel)
 		ms->list.sel++;
 }
@@ -265,6 +533,9 @@ models_apply(struct ui *ui, struct models *ms, struct mscan_event *list)
 		case MSCAN_PROBED:
 			models_probed(ui, ms, ev);
 			break;
+		case MSCAN_REMOTE:
+			models_listed(ms, ev);
+			break;
 		case MSCAN_DONE:
 			mscan_stop(ms->scan);
 			ms->scan = NULL;
@@ -275,9 +546,8 @@ models_apply(struct ui *ui, struct models *ms, struct mscan_event *list)
 	if (!ms->moved) {
 		/* Until the user moves: the current model, else the top. */
 		ms->list.sel = 0;
-		for (i = 0; ui->model != NULL && i < ms->nrows; i++) {
-			if (strcmp(models_row(ms, i)->path,
-			    ui->model->path) == 0)
+		for (i = 0; i + 1 < ms->list.n; i++) {
+			if (models_current(ui, ms, models_row(ms, i)))
 				ms->list.sel = i;
 		}
 	}
@@ -303,10 +573,11 @@ models_events(struct ui *ui, void *data)
 static void
 models_scan(struct ui *ui, void *data)
 {
-	struct models	*ms = data;
-	const char	**dirs, **files;
-	char		 *tmp, *cause = NULL;
-	size_t		  nd, nf;
+	struct models		 *ms = data;
+	struct backend_endpoint	 *eps;
+	const char		**dirs, **files;
+	char			 *tmp, *cause = NULL;
+	size_t			  nd, nf, i, n;
 
 	models_free(ms);
 	ms->mem_avail = fs_mem_available();
@@ -319,13 +590,33 @@ models_scan(struct ui *ui, void *data)
 	ms->list.top = 0;
 	ms->moved = 0;
 	models_sources(ui, &dirs, &nd, &files, &nf, &tmp);
-	ms->scan = mscan_start(dirs, nd, files, nf, engine_probe, &cause);
+	models_endpoints(ui, ms);
+	eps = xcalloc(ms->neps + 1, sizeof *eps);
+	for (i = n = 0; i < ms->neps; i++) {
+		if (ms->eps[i].e != NULL)
+			ui_endpoint_get(ms->eps[i].e, &eps[n++]);
+	}
+	ms->scan = mscan_start(dirs, nd, files, nf, engine_probe, eps, n,
+	    backend_list_models, &cause);
+	/* The scan's endpoint numbers are those with a good URL. */
+	for (i = n = 0; i < ms->neps; i++) {
+		if (ms->eps[i].e != NULL)
+			ms->eps[i].scan_idx = n++;
+	}
+	free(eps);
 	if (ms->scan == NULL) {
 		ui_message(ui, 1, "model menu: %s", cause);
+		for (i = 0; i < ms->neps; i++) {
+			if (!ms->eps[i].listed) {
+				ms->eps[i].listed = 1;
+				ms->eps[i].error = xstrdup(cause);
+			}
+		}
 		free(cause);
 		models_apply(ui, ms, mscan_run(dirs, nd, files, nf,
 		    engine_probe));
 	}
+	models_remote_rows(ms);
 	free(dirs);
 	free(files);
 	free(tmp);
@@ -464,20 +755,24 @@ models_draw(struct ui *ui, void *data)
 	struct models		*ms = data;
 	struct model_row	*r;
 	char			 line[512], sz[16], par[16], mem[16], av[16];
-	size_t			 i;
-	int			 height, y, nw, attr, cur, fit, narrow;
+	size_t			 i, l;
+	int			 height, y, nw, attr, cur, fit, narrow, listing;
 
 	ui_fill(ui, 0, UA_STATUS);
 	models_size(ms->mem_avail, av, sizeof av);
-	if (ms->scan != NULL)
-		snprintf(line, sizeof line, " Models -- memory available %s, "
-		    "context %s -- reading headers %zu/%zu", ms->mem_avail > 0 ?
-		    av : "?", ui->set.n_ctx > 0 ? "set" : "of each model",
-		    ms->probed, ms->nrows);
-	else
-		snprintf(line, sizeof line, " Models -- memory available %s, "
-		    "context %s", ms->mem_avail > 0 ? av : "?",
-		    ui->set.n_ctx > 0 ? "set" : "of each model");
+	for (i = 0, listing = 0; i < ms->neps; i++)
+		listing += !ms->eps[i].listed;
+	snprintf(line, sizeof line, " Models -- memory available %s, "
+	    "context %s", ms->mem_avail > 0 ? av : "?",
+	    ui->set.n_ctx > 0 ? "set" : "of each model");
+	l = strlen(line);
+	if (ms->scan != NULL && (ms->probed < ms->nrows || listing == 0))
+		snprintf(line + l, sizeof line - l, " -- reading headers "
+		    "%zu/%zu", ms->probed, ms->nrows);
+	l = strlen(line);
+	if (ms->scan != NULL && listing > 0)
+		snprintf(line + l, sizeof line - l, " -- listing %d "
+		    "server%s", listing, listing > 1 ? "s" : "");
 	ui_draw_str(ui, 0, 0, line, COLS, UA_STATUS);
 	/* Narrow terminals drop the size and parameter columns. */
 	narrow = COLS < 70;
@@ -486,10 +781,10 @@ models_draw(struct ui *ui, void *data)
 		nw = 8;
 	if (narrow)
 		snprintf(line, sizeof line, "  %-*.*s %-7s %7s", nw, nw,
-		    "FILE", "QUANT", "MEMORY");
+		    "MODEL", "QUANT", "MEMORY");
 	else
 		snprintf(line, sizeof line, "  %-*.*s %-7s %6s %6s %7s", nw,
-		    nw, "FILE", "QUANT", "SIZE", "PARAMS", "MEMORY");
+		    nw, "MODEL", "QUANT", "SIZE", "PARAMS", "MEMORY");
 	ui_draw_str(ui, 1, 0, line, COLS, UA_TITLE);
 	height = LINES - 4;
 	ui_list_scroll(&ms->list, height);
@@ -497,10 +792,25 @@ models_draw(struct ui *ui, void *data)
 	    i++) {
 		r = models_row(ms, ms->list.top + i);
 		y = 2 + (int)i;
-		cur = ui->model != NULL && !r->demo &&
-		    strcmp(r->path, ui->model->path) == 0;
-		fit = !r->ok || ms->mem_avail == 0 || r->mem <= ms->mem_avail;
-		if (r->demo)
+		cur = models_current(ui, ms, r);
+		fit = !r->ok || r->remote || ms->mem_avail == 0 ||
+		    r->mem <= ms->mem_avail;
+		if (r->remote && r->model_id == NULL)
+			/* Listing, or why not: the whole line. */
+			snprintf(line, sizeof line, "  %s", r->name);
+		else if (r->remote) {
+			if (r->n_ctx > 0)
+				snprintf(sz, sizeof sz, "%d", r->n_ctx);
+			if (narrow)
+				snprintf(line, sizeof line, "%c %-*.*s %-7s "
+				    "%6s", cur ? '*' : ' ', nw, nw, r->name,
+				    "remote", r->n_ctx > 0 ? sz : "");
+			else
+				snprintf(line, sizeof line, "%c %-*.*s %-7s "
+				    "%s%s", cur ? '*' : ' ', nw, nw, r->name,
+				    "remote", r->n_ctx > 0 ? "ctx " : "",
+				    r->n_ctx > 0 ? sz : "");
+		} else if (r->demo)
 			snprintf(line, sizeof line, "  + %s", r->name);
 		else if (r->pending)
 			snprintf(line, sizeof line, "%c %-*.*s reading the "
@@ -530,7 +840,8 @@ models_draw(struct ui *ui, void *data)
 			ui_fill(ui, y, UA_SELECTED);
 		ui_draw_str(ui, y, 0, line, COLS, attr);
 	}
-	ui_draw_footer(ui, "* current  ! needs more memory than available",
+	ui_draw_footer(ui, "* current  ! needs more memory than available  "
+	    "remote: text goes to that server",
 	    "Enter load  r rescan  Esc/q close");
 }
 
@@ -562,10 +873,21 @@ models_key(struct ui *ui, void *data, int key)
 		if (ms->list.sel >= ms->list.n)
 			break;
 		r = models_row(ms, ms->list.sel);
+		if (r->remote && r->pending) {
+			ui_message(ui, 1, "%s", r->name);
+			break;
+		}
 		if (r->pending) {
 			ui_message(ui, 1, "%s: the header is still being "
 			    "read", r->name);
 			break;
+		}
+		if (r->remote) {
+			if (r->model_id == NULL)
+				ui_message(ui, 1, "%s", r->name);
+			else
+				models_load_remote(ui, ms, r);
+			break;		/* ms may be gone */
 		}
 		if (r->demo) {
 			if (ui_write_demo(ui, &path, &cause) != 0) {

@@ -12,6 +12,7 @@
 
 #include <curses.h>
 
+#include "backend.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
@@ -35,8 +36,10 @@ static const struct slash_entry slash_table[] = {
 	{ "new", NULL, "", "start a new conversation", 0, 0, cmdx_simple },
 	{ "system", NULL, "", "edit the system message (presets, $EDITOR)",
 	  0, 0, cmdx_simple },
-	{ "model", NULL, "[FILE]", "open the model menu, or load FILE",
-	  0, 1, cmdx_model },
+	{ "model", NULL, "[FILE | URL [MODEL] | NAME [MODEL]]", "open the "
+	  "model menu (files and servers' models), or load FILE, or switch "
+	  "to a model of a server: its base URL or a settings file "
+	  "[endpoint NAME]", 0, 2, cmdx_model },
 	{ "demo", NULL, "", "write and load the demo model (random weights "
 	  "-- meaningless output)", 0, 0, cmdx_simple },
 	{ "history", NULL, "", "browse, search, resume and export "
@@ -128,7 +131,12 @@ static const struct ui_key key_table[] = {
 	{ 0, "e", "history", NULL, "export (md, json or txt)" },
 	{ 0, "I understand", "advisory", NULL,
 	  "type it and press Enter to accept the advisory" },
-	{ 0, "Esc", "advisory", NULL, "decline and quit" },
+	{ 0, "Esc", "advisory", NULL, "decline: back to the model before, or "
+	  "quit" },
+	{ 0, "yes", "consent", NULL, "type it and press Enter to send "
+	  "conversations to that server (asked once per server)" },
+	{ 0, "Esc", "consent", NULL, "decline: no conversation is sent, the "
+	  "model before stays" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
@@ -167,7 +175,14 @@ ui_help(struct ui *ui)
 		    k->command != NULL ? ": " : "",
 		    k->command != NULL ? k->command : "");
 	}
-	buf_puts(&b, "Text starting with // is sent with one /.");
+	buf_puts(&b, "Text starting with // is sent with one /.\n");
+	buf_puts(&b, "Remote models: /model URL or /model NAME (a settings "
+	    "file [endpoint NAME]) switches to a model an OpenAI-compatible "
+	    "server serves (llama-server, vLLM, Ollama); the model menu "
+	    "lists them too.  The status bar then says \"remote\": what you "
+	    "send goes to that server, after you agreed once per server.  "
+	    "The API key comes from $MEDCHAT_API_KEY (or the endpoint's "
+	    "api_key_env), never from the command line.");
 	ui_notice(ui, b.data);
 	buf_free(&b);
 }
@@ -191,16 +206,35 @@ cmdx_simple(void *arg, int argc, char **argv, char **cause)
 	return -1;
 }
 
+/*
+ * /model: the menu; a URL, or a settings file's endpoint NAME (a word
+ * without '/' that names one; ./NAME is the file), with an optional
+ * model id; else a file.
+ */
 static int
 cmdx_model(void *arg, int argc, char **argv, char **cause)
 {
-	struct ui	*ui = arg;
+	struct ui		*ui = arg;
+	struct backend_endpoint	 ep;
 
-	(void)cause;
-	if (argc > 1)
-		ui_load_model(ui, argv[1]);
-	else
+	if (argc == 1) {
 		ui_screen_open(ui, &ui_screen_models);
+		return 0;
+	}
+	if (strstr(argv[1], "://") != NULL || (strchr(argv[1], '/') == NULL &&
+	    conffile_endpoint(&ui->conf, argv[1]) != NULL)) {
+		if (backend_endpoint_resolve(&ui->conf, NULL, argv[1],
+		    argc > 2 ? argv[2] : NULL, NULL, NULL, &ep, cause) != 0)
+			return -1;
+		ui_load_remote(ui, &ep);
+		return 0;
+	}
+	if (argc > 2) {
+		xasprintf(cause, "/model: a model id goes with a server's URL "
+		    "or endpoint NAME, not with a file");
+		return -1;
+	}
+	ui_load_model(ui, argv[1]);
 	return 0;
 }
 
@@ -242,6 +276,10 @@ cmdx_set(void *arg, int argc, char **argv, char **cause)
 	if (cmd_store_settings(ui, cause) != 0)
 		return -1;
 	if (strcmp(argv[1], "ctx") == 0 && ui->set.n_ctx != old_ctx &&
+	    ui->model != NULL && ui->model->remote)
+		ui_message(ui, 0, "ctx = %s: for local models; a server sets "
+		    "its own context size", argv[2]);
+	else if (strcmp(argv[1], "ctx") == 0 && ui->set.n_ctx != old_ctx &&
 	    ui->model != NULL)
 		ui_load_model(ui, ui->model->path);
 	return 0;
@@ -286,7 +324,12 @@ cmdx_template(void *arg, int argc, char **argv, char **cause)
 	    xstrdup(argv[1]);
 	if (cmd_store_settings(ui, cause) != 0)
 		return -1;
-	ui_message(ui, 0, "template %s", argv[1]);
+	if (ui->model != NULL && ui->model->remote)
+		ui_message(ui, 0, "template %s: for local models; %s uses %s "
+		    "(the endpoint's template setting)", argv[1],
+		    ui->model->file_name, ui->model->template_name);
+	else
+		ui_message(ui, 0, "template %s", argv[1]);
 	return 0;
 }
 
@@ -425,7 +468,17 @@ cmd_stats(struct ui *ui)
 
 	if (m == NULL)
 		buf_puts(&b, "No model loaded.\n");
-	else {
+	else if (m->remote) {
+		buf_printf(&b, "Model: %s, remote: what you send goes to %s\n"
+		    "  server %s\n  model id %s\n  template %s%s\n",
+		    m->file_name, m->host, m->url, m->model_id,
+		    m->template_name, m->raw ? " (raw mode: medchat formats "
+		    "the prompt)" : "");
+		if (m->n_ctx > 0)
+			buf_printf(&b, "  context %d tokens\n", m->n_ctx);
+		else
+			buf_puts(&b, "  context not told by the server\n");
+	} else {
 		buf_printf(&b, "Model: %s (%s)\n  file %s\n  quant %s, "
 		    "%.2f B parameters, %.2f GB\n  context %d of %d trained, "
 		    "%d threads, kernels %s\n  sha256 %s\n", m->model_name,
@@ -434,8 +487,10 @@ cmd_stats(struct ui *ui)
 		    m->n_threads, m->cpu, ui->model_sha[0] != '\0' ?
 		    ui->model_sha : "(not computed)");
 	}
-	buf_printf(&b, "Template: %s\n", ui->template_name != NULL ?
-	    ui->template_name : m != NULL ? m->template_name : "auto");
+	if (m == NULL || !m->remote)
+		buf_printf(&b, "Template: %s\n", ui->template_name != NULL ?
+		    ui->template_name : m != NULL ? m->template_name :
+		    "auto");
 	if (ui->have_res) {
 		buf_printf(&b, "Last answer: %d prompt tokens at %.1f tok/s, "
 		    "%d generated at %.1f tok/s, context %d used%s\n",

@@ -319,6 +319,9 @@ ui_free(struct ui *ui)
 	free(ui->template_name);
 	free(ui->loading_path);
 	free(ui->prev_model);
+	ui_endpoint_free(ui->prev_ep);
+	ui_endpoint_free(ui->load_ep);
+	ui_endpoint_free(ui->model_ep);
 	free(ui->msg);
 	buf_free(&ui->paste);
 	if (sigpipe_fds[0] != -1) {
@@ -350,6 +353,11 @@ ui_startup_model(struct ui *ui)
 	char		*path = NULL, *cause = NULL;
 	struct stat	 sb;
 
+	if (ui->opt_ep.url != NULL) {
+		/* --endpoint, or $MEDCHAT_ENDPOINT without -m. */
+		ui_load_remote(ui, &ui->opt_ep);
+		return;
+	}
 	if (ui->opt_model != NULL) {
 		ui_load_model(ui, ui->opt_model);
 		return;
@@ -419,17 +427,25 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 static void
 ui_redraw(struct ui *ui)
 {
-	int	cy, cx;
-	char	note[64];
+	int	 cy, cx, y;
+	char	 note[64], *remote;
 
 	erase();
 	curs_set(0);
 	if (COLS < 40 || LINES < 10) {
 		snprintf(note, sizeof note, "terminal too small (%dx%d)",
 		    COLS, LINES);
-		mvaddnstr(LINES / 2, 0, note, COLS);
-		if (LINES > 1)
-			mvaddnstr(LINES / 2 + 1, 0, "need 40x10", COLS);
+		y = LINES > 2 ? LINES / 2 - 1 : 0;
+		mvaddnstr(y, 0, note, COLS);
+		if (y + 1 < LINES)
+			mvaddnstr(y + 1, 0, "need 40x10", COLS);
+		/* Typing goes on: what is sent still leaves the machine. */
+		if (y + 2 < LINES && ui->model != NULL && ui->model->remote) {
+			xasprintf(&remote, "remote %s", ui->model->endpoint[0] !=
+			    '\0' ? ui->model->endpoint : ui->model->host);
+			ui_draw_str(ui, y + 2, 0, remote, COLS, UA_MARKER);
+			free(remote);
+		}
 	} else {
 		ui->screen->ops->draw(ui, ui->screen->data);
 	}
@@ -697,9 +713,26 @@ ui_event(struct ui *ui, struct worker_event *ev)
 		if (ev->job != ui->load_job)
 			break;
 		ui_message(ui, 1, "%s", ev->error);
+		if (ui->load_ep != NULL) {
+			/* Stays in the transcript: the status line goes. */
+			xasprintf(&cause, "Could not open %s%s%s: %s",
+			    ui->load_ep->name != NULL ? ui->load_ep->name :
+			    ui->load_ep->host, ui->load_ep->model != NULL ?
+			    ": " : "", ui->load_ep->model != NULL ?
+			    ui->load_ep->model : "", ev->error);
+			ui_notice(ui, cause);
+			free(cause);
+			cause = NULL;
+			ui_endpoint_free(ui->load_ep);
+			ui->load_ep = NULL;
+		}
 		worker_model_free(ui->model);
 		ui->model = ev->model;
 		ev->model = NULL;
+		if (ui->model == NULL || !ui->model->remote) {
+			ui_endpoint_free(ui->model_ep);
+			ui->model_ep = NULL;
+		}
 		ui->state = ui->model != NULL ? STATE_READY : STATE_NOMODEL;
 		ui->load_job = 0;
 		ui->dirty = 1;
@@ -711,8 +744,9 @@ ui_event(struct ui *ui, struct worker_event *ev)
 		ui->gen_tokens += ev->ntok;
 		/* Counts up while streaming; DONE sets the engine's figure. */
 		if (ev->ctx_used > 0 && ui->model != NULL)
-			ui->ctx_used = ev->ctx_used < ui->model->n_ctx ?
-			    ev->ctx_used : ui->model->n_ctx;
+			ui->ctx_used = ev->ctx_used < ui->model->n_ctx ||
+			    ui->model->n_ctx <= 0 ? ev->ctx_used :
+			    ui->model->n_ctx;
 		dt = ui_now() - ui->gen_start;
 		if (dt > 0.2)
 			ui->tps = ui->gen_tokens / dt;
@@ -743,12 +777,25 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	ui->model = m;
 	ui->state = STATE_READY;
 	ui->load_job = 0;
+	ui_endpoint_free(ui->model_ep);
+	ui->model_ep = NULL;
+	if (m->remote && ui->load_ep != NULL) {
+		/* Going back to it later asks for the same model. */
+		ui->model_ep = ui->load_ep;
+		free(ui->model_ep->model);
+		ui->model_ep->model = xstrdup(m->model_id);
+	} else
+		ui_endpoint_free(ui->load_ep);
+	ui->load_ep = NULL;
 	ui->ctx_used = 0;
 	ui->tps = 0;
 	ui->have_res = 0;
 	ui->hashing = 0;
 	ui->model_sha[0] = '\0';
-	if (m->ident.sha256[0] != '\0') {
+	if (m->remote) {
+		/* Acknowledged by endpoint and model id, not by a hash. */
+		memcpy(ui->model_sha, m->remote_key, sizeof ui->model_sha);
+	} else if (m->ident.sha256[0] != '\0') {
 		/* Hashed by the worker: remember it in the catalog. */
 		memcpy(ui->model_sha, m->ident.sha256, sizeof ui->model_sha);
 		if (modelid_record(ui->store, m->path, &m->ident,
@@ -778,20 +825,30 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	sm.url = m->url;
 	sm.model_id = m->model_id;
 	session_set_model(ui->session, &sm);
-	if (store_model_touch(ui->store, m->path, &cause) != 0) {
+	/*
+	 * A remote model is not the one a plain start loads: text would
+	 * leave the machine without --endpoint saying so.
+	 */
+	if (!m->remote && store_model_touch(ui->store, m->path,
+	    &cause) != 0) {
 		free(cause);
 		cause = NULL;
 	}
-	if (store_setting_set(ui->store, "last_model", m->path, &cause) != 0) {
+	if (!m->remote && store_setting_set(ui->store, "last_model", m->path,
+	    &cause) != 0) {
 		free(cause);
 		cause = NULL;
 	}
 	/* The open conversation is labelled by the answers given in it. */
 	snprintf(buf, sizeof buf, "%d", m->n_ctx);
-	ui_message(ui, 0, "loaded %s (%s, context %s tokens)", m->file_name,
-	    m->quant, buf);
-	if (strstr(m->model_name, "demo") != NULL ||
-	    strstr(m->file_name, "demo") != NULL)
+	if (m->remote)
+		ui_message(ui, 0, "connected to %s: %s (context %s)", m->host,
+		    m->model_id, m->n_ctx > 0 ? buf : "not told");
+	else
+		ui_message(ui, 0, "loaded %s (%s, context %s tokens)",
+		    m->file_name, m->quant, buf);
+	if (!m->remote && (strstr(m->model_name, "demo") != NULL ||
+	    strstr(m->file_name, "demo") != NULL))
 		ui_notice(ui, "This is the built-in demo model: random "
 		    "weights -- meaningless output.  It exists so you can try "
 		    "every screen.");
@@ -812,10 +869,9 @@ ui_load_model(struct ui *ui, const char *path)
 		worker_cancel(ui->worker);
 	}
 	ui_ask_drop(ui, NULL);
-	if (ui->model != NULL) {
-		free(ui->prev_model);
-		ui->prev_model = xstrdup(ui->model->path);
-	}
+	ui_remember_prev(ui);
+	ui_endpoint_free(ui->load_ep);
+	ui->load_ep = NULL;
 	abs = realpath(path, NULL);
 	free(ui->loading_path);
 	ui->loading_path = abs != NULL ? abs : xstrdup(path);
@@ -858,7 +914,11 @@ ui_send(struct ui *ui, const char *text)
 		return;
 	}
 	if (ui->state == STATE_LOADING) {
-		ui_message(ui, 1, "the model is still loading");
+		if (ui->load_ep != NULL)
+			ui_message(ui, 1, "still connecting to %s",
+			    ui->load_ep->host);
+		else
+			ui_message(ui, 1, "the model is still loading");
 		input_set_line(text);
 		return;
 	}
@@ -879,6 +939,12 @@ ui_send(struct ui *ui, const char *text)
 		ui_message(ui, 1, "%s", cause);
 		free(cause);
 		input_set_line(text);
+		return;
+	}
+	/* Nothing goes to a server the user has not agreed to. */
+	if (consent_needed(ui)) {
+		input_set_line(text);
+		consent_open(ui, NULL);
 		return;
 	}
 	if (advisory_needed(ui)) {
@@ -1035,6 +1101,7 @@ ui_begin(struct ui *ui, int64_t parent, const char *question, long qmsg,
 	struct engine_sampling	 s;
 	struct session_turn	 t;
 	const char		**texts;
+	char			*label;
 	int64_t			*ids, qid;
 	long			*idx;
 	int			*roles, n, i, rc;
@@ -1093,7 +1160,13 @@ ui_begin(struct ui *ui, int64_t parent, const char *question, long qmsg,
 	}
 	ui->gen_msg = (long)chat_add(ui->chat, CHAT_ASSISTANT, "");
 	chat_set_status(ui->chat, (size_t)ui->gen_msg, CHAT_STREAMING);
-	chat_set_model(ui->chat, (size_t)ui->gen_msg, ui->model->file_name);
+	if (ui->model->remote) {
+		xasprintf(&label, "remote %s", ui->model->file_name);
+		chat_set_model(ui->chat, (size_t)ui->gen_msg, label);
+		free(label);
+	} else
+		chat_set_model(ui->chat, (size_t)ui->gen_msg,
+		    ui->model->file_name);
 	s = ui->set.s;
 	s.seed = t.seed;
 	ui->chat_job = worker_chat(ui->worker, ui->template_name, msgs, n, &s);
@@ -1139,6 +1212,11 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 		    st == SESSION_STOPPED ? CHAT_STOPPED :
 		    st == SESSION_INTERRUPTED ? CHAT_INTERRUPTED :
 		    CHAT_COMPLETE);
+		/* The cause stays in the transcript, as the store keeps it. */
+		if (ev->type == WORKER_EV_ERROR)
+			chat_set_error(ui->chat, (size_t)ui->gen_msg,
+			    ev->error != NULL ? ev->error :
+			    "generation failed");
 	}
 	ui->gen_msg = -1;
 	ui->chat_job = 0;
@@ -1245,6 +1323,10 @@ ui_regenerate(struct ui *ui, char **cause)
 	}
 	if (store_writable(ui->store, "save an answer", cause) != 0)
 		return -1;
+	if (consent_needed(ui)) {
+		consent_open(ui, NULL);
+		return 0;
+	}
 	if (advisory_needed(ui)) {
 		advisory_open(ui, 1);
 		return 0;
@@ -1284,6 +1366,7 @@ ui_load_conversation(struct ui *ui, struct chat *c, int64_t conv,
 	struct store_msg	*m;
 	size_t			 n, i, k;
 	enum chat_status	 cs;
+	char			*label;
 
 	if (store_conv_get(ui->store, conv, &sc, cause) != 0)
 		return -1;
@@ -1316,7 +1399,18 @@ ui_load_conversation(struct ui *ui, struct chat *c, int64_t conv,
 			break;
 		}
 		chat_set_status(c, k, cs);
-		if (m[i].prov.model_file != NULL)
+		if (m[i].error != NULL && m[i].role == STORE_ROLE_ASSISTANT &&
+		    (cs == CHAT_FAILED || cs == CHAT_INTERRUPTED))
+			chat_set_error(c, k, m[i].error);
+		if (m[i].prov.model_file != NULL &&
+		    m[i].prov.endpoint_url != NULL) {
+			/* A server's: the read-only view names it too. */
+			xasprintf(&label, "remote %s%s%s", m[i].prov.model_file,
+			    c != ui->chat ? " at " : "", c != ui->chat ?
+			    m[i].prov.endpoint_url : "");
+			chat_set_model(c, k, label);
+			free(label);
+		} else if (m[i].prov.model_file != NULL)
 			chat_set_model(c, k, m[i].prov.model_file);
 	}
 	if (title != NULL)

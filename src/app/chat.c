@@ -36,6 +36,7 @@ chat_clear(struct chat *c)
 	for (i = 0; i < c->n; i++) {
 		buf_free(&c->msgs[i].text);
 		free(c->msgs[i].model);
+		free(c->msgs[i].error);
 	}
 	c->n = 0;
 	c->conv_id = 0;
@@ -115,6 +116,25 @@ chat_set_model(struct chat *c, size_t i, const char *model)
 		return;
 	free(c->msgs[i].model);
 	c->msgs[i].model = model != NULL ? xstrdup(model) : NULL;
+	chat_touch(c, i);
+}
+
+void
+chat_set_error(struct chat *c, size_t i, const char *error)
+{
+	char	*p;
+
+	if (i >= c->n)
+		return;
+	free(c->msgs[i].error);
+	c->msgs[i].error = NULL;
+	if (error != NULL) {
+		c->msgs[i].error = xstrdup(error);
+		for (p = c->msgs[i].error; *p != '\0'; p++) {
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+		}
+	}
 	chat_touch(c, i);
 }
 

@@ -41,6 +41,9 @@ struct chat_msg {
 	int		 superseded;	/* replaced by /regen or /edit: shown
 					   dimmed, not sent to the model */
 	char		*model;		/* assistant: model file, or NULL */
+	char		*error;		/* assistant: why it failed or was
+					   cut off (one line: the engine's
+					   or the server's words), or NULL */
 	unsigned	 gen;		/* changed on every change: a serial
 					   unique in the process, so views
 					   may cache per message */
@@ -70,6 +73,11 @@ void		 chat_set_text(struct chat *, size_t i, const char *text);
 void		 chat_set_status(struct chat *, size_t i, enum chat_status);
 void		 chat_set_system(struct chat *, const char *);
 void		 chat_set_model(struct chat *, size_t i, const char *);
+/*
+ * Why message i failed or was cut off (NULL: nothing), kept as one line:
+ * line breaks and tabs become spaces.
+ */
+void		 chat_set_error(struct chat *, size_t i, const char *);
 void		 chat_supersede(struct chat *, size_t i);
 /* Index of the last non-superseded message of role, or -1. */
 long		 chat_last(const struct chat *, enum chat_role);

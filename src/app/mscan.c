@@ -1,9 +1,14 @@
 /*
  * mscan.c -- find and probe model files off the UI thread (see mscan.h).
  *
- * Ownership: struct mscan is shared by the caller and the thread, each
- * holding one reference (refs, under the event queue's lock); whoever
- * drops the last one frees it, pipe included.  Events go through a
+ * Ownership: struct mscan is shared by the caller, the scan thread and
+ * each endpoint's thread, each holding one reference (refs, under the
+ * event queue's lock); whoever drops the last one frees it, pipe
+ * included.  running counts the threads still at work (the scan and the
+ * endpoints'): the last to end sends MSCAN_DONE, so DONE is last whichever
+ * finishes first.  An endpoint's thread blocks in the network for as
+ * long as the server takes (the client's connect timeout bounds it);
+ * mscan_stop does not wait for it either.  Events go through a
  * struct jobq (src/app/jobq.c) as the worker's do.  The thread is detached, so mscan_stop() only
  * sets the cancel flag and drops the caller's reference.  The set of real
  * paths seen is the thread's alone (a small open-addressing hash table,
@@ -34,6 +39,7 @@ struct mscan {
 	struct jobq		 q;		/* events; no pipe in mscan_run */
 	int			 refs;		/* under q's lock */
 	int			 cancel;	/* under q's lock */
+	int			 running;	/* under q's lock */
 
 	/* The thread's own: */
 	char			**dirs;
@@ -41,6 +47,10 @@ struct mscan {
 	char			**files;
 	size_t			 nfiles;
 	mscan_probe_fn		 probe;
+	/* Read-only once the threads run: */
+	struct backend_endpoint	*eps;		/* strings owned */
+	size_t			 neps;
+	mscan_list_fn		 list;
 	char			**found;	/* real paths, in order */
 	size_t			 nfound, foundcap;
 	size_t			*set;		/* hash: index + 1, 0 = free */
@@ -57,7 +67,20 @@ static uint64_t	 mscan_hash(const char *);
 static void	 mscan_add(struct mscan *, const char *);
 static void	 mscan_dir(struct mscan *, const char *);
 static void	 mscan_walk(struct mscan *);
+static void	 mscan_ended(struct mscan *);
 static void	*mscan_main(void *);
+static void	*mscan_remote_main(void *);
+static void	 mscan_remote_event(struct mscan *, size_t, int,
+		    struct backend_model *, size_t, char *);
+static void	 mscan_eps_copy(struct mscan *,
+		    const struct backend_endpoint *, size_t);
+static void	 mscan_eps_free(struct backend_endpoint *, size_t);
+
+/* What an endpoint's thread gets. */
+struct mscan_remote_arg {
+	struct mscan	*m;
+	size_t		 idx;
+};
 
 /* A scan with one reference; wake: with the pipe.  NULL and *cause. */
 static struct mscan *
@@ -74,6 +97,7 @@ mscan_new(const char *const *dirs, size_t ndirs, const char *const *files,
 		return NULL;
 	}
 	m->refs = 1;
+	m->running = 1;
 	m->probe = probe;
 	m->dirs = xcalloc(ndirs + 1, sizeof *m->dirs);
 	for (i = 0; i < ndirs; i++) {
@@ -103,8 +127,61 @@ mscan_unref(struct mscan *m)
 	mscan_strv_free(m->dirs, m->ndirs);
 	mscan_strv_free(m->files, m->nfiles);
 	mscan_strv_free(m->found, m->nfound);
+	mscan_eps_free(m->eps, m->neps);
 	free(m->set);
 	free(m);
+}
+
+static char *
+mscan_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* m->eps: copies of eps[0..n). */
+static void
+mscan_eps_copy(struct mscan *m, const struct backend_endpoint *eps,
+    size_t n)
+{
+	struct backend_endpoint	*e;
+	size_t			 i;
+
+	if (n == 0)
+		return;
+	m->eps = xcalloc(n, sizeof *m->eps);
+	for (i = 0; i < n; i++) {
+		e = &m->eps[i];
+		*e = eps[i];
+		e->name = mscan_dup(eps[i].name);
+		e->url = mscan_dup(eps[i].url);
+		e->model = mscan_dup(eps[i].model);
+		e->tmpl = mscan_dup(eps[i].tmpl);
+		e->cacert = mscan_dup(eps[i].cacert);
+		e->key_env = mscan_dup(eps[i].key_env);
+		e->key = mscan_dup(eps[i].key);
+	}
+	m->neps = n;
+}
+
+/* Free the copies (the strings are ours: mscan_eps_copy made them). */
+static void
+mscan_eps_free(struct backend_endpoint *eps, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (eps[i].key != NULL)
+			explicit_bzero((char *)eps[i].key,
+			    strlen(eps[i].key));
+		free((char *)eps[i].name);
+		free((char *)eps[i].url);
+		free((char *)eps[i].model);
+		free((char *)eps[i].tmpl);
+		free((char *)eps[i].cacert);
+		free((char *)eps[i].key_env);
+		free((char *)eps[i].key);
+	}
+	free(eps);
 }
 
 static int
@@ -137,6 +214,7 @@ mscan_event_free1(void *p)
 
 	free(ev->path);
 	free(ev->error);
+	backend_models_free(ev->models, ev->nmodels);
 	free(ev);
 }
 
@@ -244,6 +322,21 @@ mscan_walk(struct mscan *m)
 		}
 		jobq_push(&m->q, ev);
 	}
+	mscan_ended(m);
+}
+
+/* One of the threads (or mscan_run's walk) ended: the last sends DONE. */
+static void
+mscan_ended(struct mscan *m)
+{
+	struct mscan_event	*ev;
+	int			 last;
+
+	jobq_lock(&m->q);
+	last = --m->running == 0;
+	jobq_unlock(&m->q);
+	if (!last)
+		return;
 	ev = xcalloc(1, sizeof *ev);
 	ev->type = MSCAN_DONE;
 	jobq_push(&m->q, ev);
@@ -259,30 +352,98 @@ mscan_main(void *arg)
 	return NULL;
 }
 
+/* Send endpoint idx's MSCAN_REMOTE (models, or error taken). */
+static void
+mscan_remote_event(struct mscan *m, size_t idx, int ok,
+    struct backend_model *models, size_t n, char *error)
+{
+	struct mscan_event	*ev;
+
+	ev = xcalloc(1, sizeof *ev);
+	ev->type = MSCAN_REMOTE;
+	ev->idx = idx;
+	ev->ok = ok;
+	ev->models = models;
+	ev->nmodels = n;
+	ev->error = error;
+	jobq_push(&m->q, ev);
+}
+
+/* An endpoint's thread: list its server's models. */
+static void *
+mscan_remote_main(void *arg)
+{
+	struct mscan_remote_arg	*ra = arg;
+	struct mscan		*m = ra->m;
+	struct backend_model	*models = NULL;
+	size_t			 idx = ra->idx, n = 0;
+	char			*cause = NULL;
+
+	free(ra);
+	if (!mscan_cancelled(m)) {
+		if (m->list(&m->eps[idx], &models, &n, &cause) == 0)
+			mscan_remote_event(m, idx, 1, models, n, NULL);
+		else
+			mscan_remote_event(m, idx, 0, NULL, 0, cause != NULL ?
+			    cause : xstrdup("the server's models could not be "
+			    "listed"));
+	}
+	mscan_ended(m);
+	mscan_unref(m);
+	return NULL;
+}
+
 struct mscan *
 mscan_start(const char *const *dirs, size_t ndirs, const char *const *files,
-    size_t nfiles, mscan_probe_fn probe, char **cause)
+    size_t nfiles, mscan_probe_fn probe, const struct backend_endpoint *eps,
+    size_t neps, mscan_list_fn list, char **cause)
 {
-	struct mscan	*m;
-	pthread_t	 t;
-	sigset_t	 all, old;
+	struct mscan		*m;
+	struct mscan_remote_arg	*ra;
+	pthread_t		 t;
+	sigset_t		 all, old;
+	size_t			 i;
+	char			*why;
+	int			 rv;
 
 	if ((m = mscan_new(dirs, ndirs, files, nfiles, probe, 1,
 	    cause)) == NULL)
 		return NULL;
-	m->refs = 2;
+	if (list != NULL)
+		mscan_eps_copy(m, eps, neps);
+	m->list = list;
+	/* Every thread's reference and count, before any can end. */
+	m->refs = 2 + (int)m->neps;
+	m->running = 1 + (int)m->neps;
 	/* Signals stay with the UI thread (its self-pipe handlers). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	errno = pthread_create(&t, NULL, mscan_main, m);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (errno != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		xasprintf(cause, "pthread_create: %s", strerror(errno));
 		m->refs = 1;
 		mscan_unref(m);
 		return NULL;
 	}
 	pthread_detach(t);
+	for (i = 0; i < m->neps; i++) {
+		ra = xcalloc(1, sizeof *ra);
+		ra->m = m;
+		ra->idx = i;
+		if ((rv = pthread_create(&t, NULL, mscan_remote_main,
+		    ra)) == 0) {
+			pthread_detach(t);
+			continue;
+		}
+		/* That endpoint's row says so; its reference and count go. */
+		free(ra);
+		xasprintf(&why, "pthread_create: %s", strerror(rv));
+		mscan_remote_event(m, i, 0, NULL, 0, why);
+		mscan_ended(m);
+		mscan_unref(m);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return m;
 }
 
