@@ -2074,6 +2074,72 @@ test_lock_nowait(const char *path)
 	store_close(s);
 }
 
+/*
+ * A second connection opened in the same process (the chat's answer
+ * writer beside its own) must not release the first one's locks: the
+ * header was once read with open()/close(), and closing any descriptor
+ * of a file drops the process's POSIX locks on it.  Another process
+ * closing the database then took it for unused, checkpointed it and
+ * deleted the -wal file the first connection still wrote to: what was
+ * written after that was lost to every other reader.
+ */
+static int
+child_count(const char *path)
+{
+	FILE	*p;
+	char	*cmd, line[64];
+	int	 n = -1;
+
+	/* Another program: a forked copy of this one would share SQLite's
+	   in-memory view of which files this process has open. */
+	xasprintf(&cmd, "sqlite3 '%s' 'SELECT count(*) FROM conversations;' "
+	    "2>/dev/null", path);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof line, p) != NULL)
+			n = atoi(line);
+		if (pclose(p) != 0)
+			n = -1;
+	}
+	free(cmd);
+	return n;
+}
+
+static void
+test_two_connections(void)
+{
+	struct store	*a, *b;
+	char		*path, *wal, *cause = NULL;
+	int64_t		 id;
+	int		 n;
+
+	path = tpath("twoconn.db");
+	wal = tpath("twoconn.db-wal");
+	a = open_ok(path);
+	if (a == NULL) {
+		test_cond(0, "two connections: open");
+		goto out;
+	}
+	test_cond(store_conv_create(a, NULL, &id, &cause) == 0,
+	    "two connections: a first write");
+	b = open_ok(path);
+	test_cond(b != NULL, "two connections: a second connection in the "
+	    "same process");
+	n = child_count(path);
+	test_condf(n == 1 && access(wal, F_OK) == 0, "two connections: "
+	    "another process reads and closes; the -wal in use stays (%d)",
+	    n);
+	test_cond(store_conv_create(a, NULL, &id, &cause) == 0,
+	    "two connections: the first connection writes again");
+	n = child_count(path);
+	test_condf(n == 2, "two connections: another process sees that "
+	    "write (%d conversations)", n);
+	store_close(b);
+	store_close(a);
+out:
+	free(wal);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -2102,6 +2168,7 @@ main(void)
 	test_full();
 	test_qa_damaged();
 	test_lock_nowait(db);
+	test_two_connections();
 	free(db);
 	test_rmtree(tmpdir);
 	return test_report();
