@@ -8,8 +8,8 @@
  * provenance, a dropped connection (partial text, dropped set), cancel
  * from another thread, the served models, and the worker loading an
  * endpoint (the network work on its thread) and answering with it,
- * keeping the model before when an endpoint fails; the model menu's
- * listing thread (rscan) over a good and a dead endpoint; and `ask`'s session
+ * keeping the model before when an endpoint fails (the model menu's
+ * listing of endpoints is tested in test-mscan); and `ask`'s session
  * over a remote backend: the consent (refused without a terminal or
  * --accept-remote, then recorded), the advisory per remote model, the
  * provenance saved, and a dropped connection ending the answer as
@@ -33,7 +33,6 @@
 #include "backend.h"
 #include "buf.h"
 #include "conffile.h"
-#include "rscan.h"
 #include "session.h"
 #include "store.h"
 #include "worker.h"
@@ -553,59 +552,6 @@ test_worker(void)
 }
 
 static void
-test_rscan(void)
-{
-	struct backend_endpoint	 eps[2];
-	struct rscan		*rs;
-	struct rscan_event	*list, *ev;
-	struct pollfd		 pfd;
-	char			*cause = NULL, dead[64];
-	int			 done = 0, waited = 0, listed = 0, failed = 0;
-
-	memset(eps, 0, sizeof eps);
-	eps[0].url = base;
-	eps[0].name = "lab";
-	snprintf(dead, sizeof dead, "http://127.0.0.1:9/v1");
-	eps[1].url = dead;
-	if ((rs = rscan_start(eps, 2, &cause)) == NULL) {
-		test_condf(0, "rscan: starts (%s)", cause);
-		free(cause);
-		return;
-	}
-	/* The scan has its own copies. */
-	memset(dead, 0, sizeof dead);
-	while (!done && waited < 30000) {
-		pfd.fd = rscan_fd(rs);
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 100) == 0) {
-			waited += 100;
-			continue;
-		}
-		list = rscan_drain(rs);
-		for (ev = list; ev != NULL; ev = ev->next) {
-			if (ev->type == RSCAN_LISTED && ev->idx == 0 &&
-			    ev->n == 2 && strcmp(ev->models[0].id,
-			    "test-model") == 0 && ev->models[0].n_ctx == 4096)
-				listed++;
-			else if (ev->type == RSCAN_FAILED && ev->idx == 1 &&
-			    ev->error != NULL && strstr(ev->error,
-			    "127.0.0.1:9") != NULL &&
-			    strchr(ev->error, '\n') == NULL)
-				failed++;
-			else if (ev->type == RSCAN_DONE)
-				done = 1;
-		}
-		rscan_event_free(list);
-	}
-	test_cond(listed == 1 && failed == 1 && done,
-	    "rscan: each endpoint's models or its one-line failure, then done");
-	rscan_stop(rs);
-	rs = rscan_start(eps, 1, &cause);
-	rscan_stop(rs);
-	test_cond(rs != NULL, "rscan: stopped at once without waiting");
-}
-
-static void
 test_session(void)
 {
 	struct backend			*b;
@@ -732,7 +678,6 @@ main(void)
 	else {
 		test_remote();
 		test_worker();
-		test_rscan();
 		test_session();
 		server_stop();
 	}

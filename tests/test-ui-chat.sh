@@ -226,7 +226,7 @@ case $out in
 *Zebra*) fail "deleted conversation is gone from history"; diag "$out" ;;
 *) ok "deleted conversation is gone from history" ;;
 esac
-id=$("$MEDCHAT" history list --json --db "$DB" | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+id=$("$MEDCHAT" history list --json --db "$DB" | grep -o '"id": *[0-9][0-9]*' | grep -o '[0-9]*$' | head -1)
 show=$("$MEDCHAT" history show "$id" --db "$DB" 2>&1)
 for want in "Once upon a time there was a fever" \
     "Once upon a time there was a fever and a cough" \

@@ -96,7 +96,7 @@ ui_keys C-c
 ui_check "C-c at an empty prompt quits" "MEDCHAT-EXIT 0"
 
 id=$("$MEDCHAT" history list --json --db "$DB" |
-    sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+    grep -o '"id": *[0-9][0-9]*' | grep -o '[0-9]*$' | head -1)
 json=$("$MEDCHAT" history export "$id" --format json --db "$DB" 2>&1)
 n=$(printf '%s\n' "$json" | grep -c '"status": *"cancelled"')
 check "both answers are stored as stopped" [ "$n" -eq 2 ]

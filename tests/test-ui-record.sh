@@ -18,7 +18,7 @@ if [ -n "$pid" ]; then
 	kill -HUP "$pid"
 	ui_check "SIGHUP: the chat exits" "MEDCHAT-EXIT"
 	id=$("$MEDCHAT" history list --json --db "$DB" |
-	    sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+	    grep -o '"id": *[0-9][0-9]*' | grep -o '[0-9]*$' | head -1)
 	json=$("$MEDCHAT" history export "$id" --format json --db "$DB" 2>&1)
 	check "SIGHUP: the answer is stored as interrupted" \
 	    sh -c 'printf "%s\n" "$1" | grep -q "\"status\": *\"interrupted\""' \

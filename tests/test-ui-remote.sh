@@ -44,7 +44,7 @@ ui_cap_sel() {
 # latest conversation's JSON export
 export_json() {
 	_id=$("$MEDCHAT" history list --json --db "$DB" |
-	    sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+	    grep -o '"id": *[0-9][0-9]*' | grep -o '[0-9]*$' | head -1)
 	"$MEDCHAT" history export "$_id" --format json --db "$DB" 2>&1
 }
 
@@ -107,7 +107,20 @@ ui_check "drop: its cause is one line under it" \
     "^  interrupted: .*127\.0\.0\.1:$S1_PORT"
 ui_check "drop: ready again" "^ ready \| remote lab"
 ui_check "drop: the partial text is on the screen" "^  You said"
+# The answer's final save runs on the writer thread: wait for it.
+n=0
+until export_json | grep -q '"status": *"interrupted"' || [ $n -ge 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
 json=$(export_json)
+if ! printf '%s\n' "$json" | grep -q '"status": *"interrupted"'; then
+	diag "history list said:"
+	"$MEDCHAT" history list --json --db "$DB" 2>&1 | sed 's/^/#   /' | head
+	sqlite3 "$DB" 'select id, title, archived from conversations; select id, conv_id, role, status from messages;' 2>&1 | sed 's/^/#   /' | head -20
+	diag "the export was:"
+	printf '%s\n' "$json" | sed 's/^/#   /' | head -60
+fi
 check "drop: stored as interrupted" \
     sh -c 'printf "%s\n" "$1" | grep -q "\"status\": *\"interrupted\""' _ "$json"
 check "drop: the partial text is stored" \
@@ -296,6 +309,23 @@ ui_check "no answer: then one line in the transcript" \
 ui_check "no answer: no model" "^ no model"
 ui_keys C-c C-c
 ui_check "no answer: quits" "MEDCHAT-EXIT 0"
+# Esc gives up connecting at once, and quitting does not wait for the
+# connect timeout (the worker's cancel reaches the connection).
+ui_start --db "$DB" --endpoint "http://127.0.0.1:$HANG_PORT/v1"
+ui_check "no answer, again: connecting (consent already given)" \
+    "^ connecting to 127\.0\.0\.1:$HANG_PORT"
+ui_keys Escape
+ui_check "no answer: Esc gives up connecting at once" \
+    "^Could not open 127\.0\.0\.1:$HANG_PORT: .*cancelled" 3
+ui_check "no answer: after Esc, no model" "^ no model"
+ui_keys C-c C-c
+ui_check "no answer: quits after Esc" "MEDCHAT-EXIT 0"
+ui_start --db "$DB" --endpoint "http://127.0.0.1:$HANG_PORT/v1"
+ui_check "no answer, third start: connecting" \
+    "^ connecting to 127\.0\.0\.1:$HANG_PORT"
+ui_keys C-c C-c
+ui_check "no answer: C-c C-c while connecting quits at once" \
+    "MEDCHAT-EXIT 0" 3
 
 # Cancel latency, reported; the bound is generous so that a loaded machine
 # does not fail it, and still fails a cancel that waits for the stream.

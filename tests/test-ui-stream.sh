@@ -41,7 +41,7 @@ ui_keys C-c
 check "C-c clears the input line" ui_gone "^> typed while generating"
 ui_keys C-c
 ui_check "C-c at an empty prompt quits" "MEDCHAT-EXIT 0"
-id=$("$MEDCHAT" history list --json --db "$DB" | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+id=$("$MEDCHAT" history list --json --db "$DB" | grep -o '"id": *[0-9][0-9]*' | grep -o '[0-9]*$' | head -1)
 json=$("$MEDCHAT" history export "$id" --format json --db "$DB" 2>&1)
 n=$(printf '%s\n' "$json" | grep -c '"status": *"cancelled"')
 check "both stopped answers are stored as cancelled" [ "$n" -ge 2 ]

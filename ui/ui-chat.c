@@ -509,6 +509,13 @@ chat_key(struct ui *ui, void *data, int key)
 		ui_message(ui, 0, "stopping");
 		return 1;
 	}
+	if (key == UI_KEY_ESC && ui->state == STATE_LOADING &&
+	    ui->load_ep != NULL) {
+		/* A server that does not answer: give up at once. */
+		worker_cancel(ui->worker);
+		ui_message(ui, 0, "giving up connecting");
+		return 1;
+	}
 	if (key == UI_KEY_ESC && ui->state == STATE_SAVING) {
 		ui_ask_drop(ui, NULL);
 		return 1;

@@ -698,8 +698,9 @@ models_default_start(struct ui *ui)
 	size_t		  nd, nf;
 
 	models_sources(ui, &dirs, &nd, &files, &nf, &tmp);
+	/* Local files only: nothing is sent anywhere at a plain start. */
 	ui->default_scan = mscan_start(dirs, nd, files, nf, engine_probe,
-	    &cause);
+	    NULL, 0, NULL, &cause);
 	if (ui->default_scan == NULL) {
 		free(cause);
 		ui->default_events = mscan_run(dirs, nd, files, nf,

@@ -47,6 +47,7 @@ backend_remote_opts(const struct backend_endpoint *ep, struct remote_opts *o)
 	o->tmpl = ep->tmpl;
 	o->connect_timeout_s = ep->connect_timeout_s;
 	o->stall_timeout_s = ep->stall_timeout_s;
+	o->cancel = ep->cancel;
 }
 
 int

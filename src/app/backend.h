@@ -21,6 +21,7 @@
 #ifndef BACKEND_H
 #define BACKEND_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,12 @@ struct backend_endpoint {
 					   from key_env */
 	int		 connect_timeout_s; /* 0 = the client's default */
 	int		 stall_timeout_s;   /* 0 = the client's default */
+	const atomic_int *cancel;	/* NULL, or a flag another thread
+					   may set to give up opening (and
+					   any exchange of the backend
+					   while it is set) within 100 ms:
+					   not copied, must outlive the
+					   backend */
 };
 
 /* What a backend is, for the status bar, the model menu and provenance. */

@@ -14,7 +14,12 @@
  *    backend_cancel, and only while w->running_chat is set, under the job
  *    queue's lock (so the backend cannot be closed under it);
  *  - w->cancel_job is the id of the job being cancelled: the emit
- *    callback returns nonzero when it equals the running job.
+ *    callback returns nonzero when it equals the running job;
+ *  - w->open_cancel is the flag every remote backend is opened with: set
+ *    (under the job queue's lock) only while a JOB_LOAD_REMOTE runs, so
+ *    worker_cancel and worker_free end a connection to a server that
+ *    does not answer at once; cleared when that job ends, so the
+ *    backends opened with it before are not stopped by it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -57,6 +62,8 @@ struct worker {
 	unsigned		 running;	/* job id running, 0 = none */
 	int			 running_chat;
 	unsigned		 cancel_job;
+	int			 running_open;	/* a JOB_LOAD_REMOTE runs */
+	atomic_int		 open_cancel;
 	unsigned		 last_progress;	/* per-mille, for throttling */
 	int			 quitting;	/* worker_free: stop hashing */
 
@@ -98,6 +105,7 @@ worker_create(char **cause)
 	struct worker	*w;
 
 	w = xcalloc(1, sizeof *w);
+	atomic_init(&w->open_cancel, 0);
 	if (jobq_init(&w->events, offsetof(struct worker_event, next), 1,
 	    cause) != 0) {
 		free(w);
@@ -232,6 +240,8 @@ worker_cancel(struct worker *w)
 		if (w->backend != NULL)
 			backend_cancel(w->backend);
 	}
+	if (w->running_open)
+		atomic_store(&w->open_cancel, 1);
 	jobq_unlock(&w->jobs);
 }
 
@@ -414,7 +424,9 @@ worker_main(void *arg)
 		j = jobq_wait_locked(&w->jobs);
 		w->running = j->id;
 		w->running_chat = (j->type == JOB_CHAT);
+		w->running_open = (j->type == JOB_LOAD_REMOTE);
 		w->cancel_job = 0;
+		atomic_store(&w->open_cancel, 0);
 		jobq_unlock(&w->jobs);
 
 		if (j->type == JOB_QUIT) {
@@ -431,6 +443,8 @@ worker_main(void *arg)
 		jobq_lock(&w->jobs);
 		w->running = 0;
 		w->running_chat = 0;
+		w->running_open = 0;
+		atomic_store(&w->open_cancel, 0);
 		jobq_unlock(&w->jobs);
 		worker_job_free(j);
 	}
@@ -602,6 +616,7 @@ worker_do_load_remote(struct worker *w, struct job *j)
 	struct worker_event	*ev;
 	char			*cause = NULL;
 
+	j->ep.cancel = &w->open_cancel;
 	if (backend_open_remote(&j->ep, &b, &cause) != 0) {
 		ev = worker_event_new(WORKER_EV_LOAD_FAILED, j->id);
 		ev->error = cause != NULL ? cause :
