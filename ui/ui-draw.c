@@ -158,6 +158,10 @@ ui_style_attr(struct ui *ui, int attr, int st)
 		a |= A_BOLD;
 	if (st & MD_ITALIC)
 		a |= ui->italic;
+	if (st & (MD_STRIKE | MD_RULE))
+		a |= A_DIM;
+	if (st & MD_LINK)
+		a |= A_UNDERLINE;
 	return a;
 }
 
