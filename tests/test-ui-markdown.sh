@@ -2,8 +2,9 @@
 # test-ui-markdown.sh -- GitHub-flavoured Markdown in answers on screen: a
 # table laid out in aligned columns at 100 columns and as "header: value"
 # rows at 40, a link with its URL after the text, a block quote with its
-# bar, strike-through with its tildes, a nested list; with NO_COLOR too;
-# the stored answer keeps the markup as written.
+# bar, strike-through with its tildes, a nested list; with NO_COLOR and
+# in a non-UTF-8 locale (ASCII bars) too; the stored answer keeps the
+# markup as written.
 . "$top_srcdir/tests/ui-lib.sh"
 
 # The demo model's random text has no Markdown: the answer comes from an
@@ -95,5 +96,21 @@ ui_keys q q
 ui_check "gfm (NO_COLOR): back in the chat" "No model is loaded"
 ui_keys C-c
 ui_check "gfm (NO_COLOR): quits" "MEDCHAT-EXIT 0"
+
+# Outside a UTF-8 locale the bars and rules are drawn in ASCII.
+UI_ENV="NO_COLOR=1 LC_ALL=C LANG=C"
+ui_start --db "$DB"
+ui_check "gfm (C locale): starts" "No model is loaded"
+ui_keys F4
+ui_check "gfm (C locale): the browser lists it" "Tables and links"
+ui_keys Enter
+ui_check "gfm (C locale): table with ASCII bars" \
+    "^  Paracetamol \|    1 g \|  4-6 h   \| with or without food$"
+ui_check "gfm (C locale): rule in ASCII" "^  -{12}\+-{8}\+-{10}\+-{21}$"
+ui_check "gfm (C locale): quote bar in ASCII" "^  \| Do not exceed 4 g a day\.$"
+ui_keys q q
+ui_check "gfm (C locale): back in the chat" "No model is loaded"
+ui_keys C-c
+ui_check "gfm (C locale): quits" "MEDCHAT-EXIT 0"
 UI_ENV=""
 done_testing
