@@ -2,9 +2,14 @@
  * markdown.c -- Markdown-ish rendering of chat text (see markdown.h).
  *
  * Two levels, as in CommonMark.  The block level walks hard lines: fenced
- * code (verbatim), ATX headings (one line each), blank lines, and
+ * code (verbatim), ATX headings (one line each), blank lines, tables (a
+ * header line and a delimiter row found by looking one line ahead; laid
+ * out here for the width, so the wrapper never breaks a row), block
+ * quotes (runs of "> " lines, each line's markers replaced by bars), and
  * paragraphs or list items (runs of other lines, a new one at each list
- * marker).  The inline level runs once per paragraph, list item or
+ * marker).  Shown text is built byte by byte (md_begin, md_put), so a
+ * layout can add what the source lacks: padding, bars, rules, the space
+ * before a link's "(url)".  The inline level runs once per paragraph, list item or
  * heading content over the raw bytes and marks each byte hidden (a
  * marker) or shown with style bits; the shown bytes are then copied line
  * by line into the output.  Nothing here is ever written through a
@@ -29,9 +34,16 @@
 
 #include "markdown.h"
 #include "utf8.h"
+#include "wrap.h"
 #include "xmalloc.h"
 
 #define MD_NONE	((size_t)-1)
+#define MD_MAXCOLS 64		/* more cells: not a table */
+#define MD_MAXDEPTH 8		/* quote bars shown at most */
+#define MD_BAR	"\xe2\x94\x82 "		/* "│ ": a quote bar */
+#define MD_VBAR	" \xe2\x94\x82 "		/* " │ ": between table cells */
+#define MD_HBAR	"\xe2\x94\x80"		/* "─": a table rule */
+#define MD_CROSS "\xe2\x94\x80\xe2\x94\xbc\xe2\x94\x80"	/* "─┼─" */
 
 /* An emphasis delimiter run (of '*' or '_'). */
 struct md_delim {
@@ -87,9 +99,31 @@ static void	 md_unlink(struct md_ctx *, long);
 static void	 md_emphasis(struct md_ctx *);
 static void	 md_code_span(struct md_ctx *, size_t, size_t, size_t);
 static void	 md_inline(struct md_ctx *, size_t, size_t);
+static void	 md_begin(struct markdown *, int, int);
+static void	 md_put(struct markdown *, char, int);
+static void	 md_puts(struct markdown *, const char *, size_t, int);
 static void	 md_emit(struct markdown *, const char *, struct md_ctx *,
-		     size_t, size_t, int, int);
-static void	 md_flush(struct markdown *, struct md_ctx *, size_t, size_t);
+		     size_t, size_t, int, int, int);
+static int	 md_link(const char *, size_t, size_t, size_t *, size_t *);
+static int	 md_link_code_ok(struct md_ctx *, size_t, size_t);
+static void	 md_strike(struct md_ctx *, size_t, size_t);
+static int	 md_quote(const char *, size_t, size_t, size_t *);
+static int	 md_has_pipe(const char *, size_t, size_t);
+static size_t	 md_cells(const char *, size_t, size_t, size_t *, size_t);
+static int	 md_delim_row(const char *, size_t, size_t, size_t, char *);
+static size_t	 md_table(struct markdown *, struct md_ctx *, size_t, size_t,
+		     int, int);
+static size_t	 md_partial(const char *, size_t, int);
+static size_t	 md_table_cols(const char *, size_t, size_t, size_t);
+static int	 md_has_pipe_line_before(const char *, size_t);
+static int	 md_link_pending(const char *, size_t, size_t);
+static int	 md_delim_chars(const char *, size_t, size_t);
+static size_t	 md_shown_width(struct md_ctx *, size_t, size_t);
+static void	 md_cell(struct markdown *, struct md_ctx *, size_t, size_t,
+		     int);
+static void	 md_pad(struct markdown *, size_t);
+static void	 md_flush(struct markdown *, struct md_ctx *, size_t, size_t,
+		     int);
 
 /* Unicode white space in CommonMark's sense (Zs, tab, line breaks). */
 static int
@@ -262,6 +296,497 @@ markdown_bullet(const char *s, size_t n, int digits, int tab)
 	    (s[d + 1] == ' ' || (tab && s[d + 1] == '\t')))
 		return (int)d + 2;
 	return 0;
+}
+
+/*
+ * Is s[i..b) at '[' the start of a link "[text](url)"?  The text is
+ * non-empty, on one line, without unescaped brackets; the URL non-empty
+ * without blanks, controls, DEL, brackets, '<' or '('.  Sets *close to
+ * the ']' and *end past the ')'.  Both scans stop at the next '[', so
+ * all the calls of one paragraph together stay linear.
+ */
+static int
+md_link(const char *s, size_t i, size_t b, size_t *close, size_t *end)
+{
+	size_t		j, u;
+	unsigned char	c;
+
+	for (j = i + 1; j < b && s[j] != '[' && s[j] != ']' &&
+	    s[j] != '\n'; j++) {
+		if (s[j] == '\\' && j + 1 < b && s[j + 1] != '\n')
+			j++;
+	}
+	if (j >= b || s[j] != ']' || j == i + 1 || j + 1 >= b ||
+	    s[j + 1] != '(')
+		return 0;
+	for (u = j + 2; u < b && s[u] != ')'; u++) {
+		c = (unsigned char)s[u];
+		if (c <= ' ' || c == 0x7F || c == '<' || c == '[' ||
+		    c == ']' || c == '(')
+			return 0;
+	}
+	if (u >= b || u == j + 2)
+		return 0;
+	*close = j;
+	*end = u + 1;
+	return 1;
+}
+
+/*
+ * Code spans bind tighter than links: no code span that starts in the
+ * link text at (i, close) may end after it.
+ */
+static int
+md_link_code_ok(struct md_ctx *x, size_t i, size_t close)
+{
+	size_t	q = 0, c;
+
+	while (q < x->nrun && x->runs[q].pos <= i)
+		q++;
+	while (q < x->nrun && x->runs[q].pos < close) {
+		if ((c = x->runs[q].next) == MD_NONE)
+			q++;
+		else if (x->runs[c].pos > close)
+			return 0;
+		else
+			q = c + 1;
+	}
+	return 1;
+}
+
+/*
+ * GitHub's strike-through over s[a..b) after the other inline rules:
+ * runs of exactly two '~' outside code spans and link URLs, an opener
+ * left-flanking, a closer right-flanking, each closer taking the
+ * nearest open opener.  The tildes stay shown; the text between gets
+ * MD_STRIKE.
+ */
+static void
+md_strike(struct md_ctx *x, size_t a, size_t b)
+{
+	const char	*s = x->s;
+	size_t		 i, j, open = MD_NONE;
+	uint32_t	 pc, nc;
+	int		 left, right;
+
+	for (i = a; i < b; i = j) {
+		if (s[i] != '~' || (x->sty[i] & (MD_CODE | MD_LINK)) ||
+		    x->hide[i] || (i > a && x->hide[i - 1] == 1 &&
+		    s[i - 1] == '\\')) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < b && s[j] == '~'; j++)
+			continue;
+		if (j - i != 2)
+			continue;
+		pc = md_before(s, a, i);
+		nc = md_after(s, j, b);
+		left = !md_space(nc) && (!md_punct(nc) || md_space(pc) ||
+		    md_punct(pc));
+		right = !md_space(pc) && (!md_punct(pc) || md_space(nc) ||
+		    md_punct(nc));
+		if (right && open != MD_NONE) {
+			for (; open < i; open++)
+				x->sty[open] |= MD_STRIKE;
+			open = MD_NONE;
+		} else if (left)
+			open = j;
+	}
+}
+
+/*
+ * Is line s[ls..le) a block-quote line?  Returns its depth (0: not
+ * one) and sets *cs past the markers.
+ */
+static int
+md_quote(const char *s, size_t ls, size_t le, size_t *cs)
+{
+	size_t	i = ls, sp;
+	int	depth = 0;
+
+	for (;;) {
+		for (sp = 0; i < le && sp < 3 && s[i] == ' '; sp++)
+			i++;
+		if (i >= le || s[i] != '>')
+			break;
+		i++;
+		depth++;
+		if (i < le && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		*cs = i;
+	}
+	return depth;
+}
+
+/* Has line s[ls..le) an unescaped '|'? */
+static int
+md_has_pipe(const char *s, size_t ls, size_t le)
+{
+	size_t	i;
+
+	for (i = ls; i < le; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '|')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Split table line s[ls..le) at unescaped '|' (an outer one at either
+ * end does not make a cell): the first max cells go to cells[2k],
+ * cells[2k + 1] without surrounding blanks.  Returns the number of
+ * cells.
+ */
+static size_t
+md_cells(const char *s, size_t ls, size_t le, size_t *cells, size_t max)
+{
+	size_t	i, a, e, nc = 0;
+
+	while (ls < le && (s[ls] == ' ' || s[ls] == '\t'))
+		ls++;
+	while (le > ls && (s[le - 1] == ' ' || s[le - 1] == '\t'))
+		le--;
+	if (ls < le && s[ls] == '|')
+		ls++;
+	if (le > ls && s[le - 1] == '|' && (le - 1 == ls ||
+	    s[le - 2] != '\\'))
+		le--;
+	for (a = i = ls; i <= le; i++) {
+		if (i < le && s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (i < le && s[i] != '|')
+			continue;
+		for (e = i; e > a && (s[e - 1] == ' ' || s[e - 1] == '\t'); e--)
+			continue;
+		while (a < e && (s[a] == ' ' || s[a] == '\t'))
+			a++;
+		if (nc < max) {
+			cells[2 * nc] = a;
+			cells[2 * nc + 1] = e;
+		}
+		nc++;
+		a = i + 1;
+	}
+	return nc;
+}
+
+/*
+ * Is s[ls..le) a delimiter row of ncols cells (each :?-+:?, the line
+ * with a '|')?  Sets align[k] to 'l', 'r' or 'c'.
+ */
+static int
+md_delim_row(const char *s, size_t ls, size_t le, size_t ncols,
+    char *align)
+{
+	size_t	*cells, k, a, e;
+	int	 ok = 1;
+
+	if (!md_has_pipe(s, ls, le))
+		return 0;
+	cells = xreallocarray(NULL, ncols, 2 * sizeof *cells);
+	if (md_cells(s, ls, le, cells, ncols) != ncols)
+		ok = 0;
+	for (k = 0; ok && k < ncols; k++) {
+		a = cells[2 * k];
+		e = cells[2 * k + 1];
+		if (a < e && s[a] == ':')
+			a++;
+		if (e > a && s[e - 1] == ':')
+			e--;
+		if (a >= e)
+			ok = 0;
+		for (; ok && a < e; a++)
+			if (s[a] != '-')
+				ok = 0;
+		if (ok)
+			align[k] = s[cells[2 * k + 1] - 1] == ':' ?
+		    (s[cells[2 * k]] == ':' ? 'c' : 'r') : 'l';
+	}
+	free(cells);
+	return ok;
+}
+
+/*
+ * If line s[ls..le) is a table header (the next line, s[le + 1..nx), a
+ * delimiter row of as many cells), its number of cells, else 0.
+ */
+static size_t
+md_table_cols(const char *s, size_t ls, size_t le, size_t nx)
+{
+	size_t	 nc;
+	char	*align;
+	int	 ok;
+
+	nc = md_cells(s, ls, le, NULL, 0);
+	if (nc == 0 || nc > MD_MAXCOLS)
+		return 0;
+	align = xmalloc(nc);
+	ok = md_delim_row(s, le + 1, nx, nc, align);
+	free(align);
+	return ok ? nc : 0;
+}
+
+/* Columns of the shown bytes of s[a..b) (see md_emit). */
+static size_t
+md_shown_width(struct md_ctx *x, size_t a, size_t b)
+{
+	size_t		w = 0;
+	uint32_t	cp;
+	int		cw;
+
+	while (a < b) {
+		if (x->hide[a]) {
+			w += x->hide[a] == 2;
+			a++;
+			continue;
+		}
+		a += (size_t)wrap_char(x->s + a, b - a, &cp, &cw);
+		w += (size_t)cw;
+	}
+	return w;
+}
+
+/* Append the shown bytes of cell s[a..b) with base style base. */
+static void
+md_cell(struct markdown *md, struct md_ctx *x, size_t a, size_t b, int base)
+{
+	for (; a < b; a++) {
+		if (x->hide[a] == 1)
+			continue;
+		md_put(md, x->hide[a] == 2 ? ' ' : x->s[a],
+		    (x->hide[a] == 2 ? 0 : x->sty[a]) | base);
+	}
+}
+
+static void
+md_pad(struct markdown *md, size_t n)
+{
+	while (n-- > 0)
+		md_put(md, ' ', 0);
+}
+
+/*
+ * The table whose header line starts at ls (md_render found its
+ * delimiter row): lay it out for width (see markdown.h).  Returns where
+ * the text after it starts (n + 1 if it ran to the end).
+ */
+static size_t
+md_table(struct markdown *md, struct md_ctx *x, size_t ls, size_t n,
+    int width, int ncols0)
+{
+	const char	*s = x->s;
+	size_t		 ncols = (size_t)ncols0, nrows, r, k, le, p, *cells;
+	size_t		*cw, *colw, total, a, b, pad, next;
+	char		*align;
+	int		 fits, base;
+
+	align = xmalloc(ncols);
+	colw = xcalloc(ncols, sizeof *colw);
+	for (le = ls; le < n && s[le] != '\n'; le++)
+		continue;
+	p = le + 1;
+	for (le = p; le < n && s[le] != '\n'; le++)
+		continue;
+	md_delim_row(s, p, le, ncols, align);
+	/* Count the rows: the header, then lines with '|' to a blank. */
+	nrows = 1;
+	next = n + 1;
+	for (p = le + 1; le < n; p = le + 1) {
+		for (le = p; le < n && s[le] != '\n'; le++)
+			continue;
+		if (md_blank(s + p, le - p) || !md_has_pipe(s, p, le)) {
+			next = p;
+			break;
+		}
+		nrows++;
+	}
+	cells = xreallocarray(NULL, nrows * ncols, 2 * sizeof *cells);
+	cw = xcalloc(nrows * ncols, sizeof *cw);
+	for (r = 0, p = ls; r < nrows; r++) {
+		for (le = p; le < n && s[le] != '\n'; le++)
+			continue;
+		k = md_cells(s, p, le, cells + 2 * r * ncols, ncols);
+		for (; k < ncols; k++)
+			cells[2 * (r * ncols + k)] = cells[2 * (r * ncols + k) +
+			    1] = le;
+		for (k = 0; k < ncols; k++) {
+			a = cells[2 * (r * ncols + k)];
+			b = cells[2 * (r * ncols + k) + 1];
+			md_clear(x, a, b);
+			md_inline(x, a, b);
+			cw[r * ncols + k] = md_shown_width(x, a, b);
+			if (cw[r * ncols + k] > colw[k])
+				colw[k] = cw[r * ncols + k];
+		}
+		p = le + 1;
+		if (r == 0) {
+			/* Skip the delimiter row. */
+			for (le = p; le < n && s[le] != '\n'; le++)
+				continue;
+			p = le + 1;
+		}
+	}
+	for (total = 3 * (ncols - 1), k = 0; k < ncols; k++)
+		total += colw[k];
+	fits = width <= 0 || total <= (size_t)width;
+	for (r = 0; r < nrows; r++) {
+		if (!fits && r == 0 && nrows > 1)
+			continue;
+		base = r == 0 ? MD_BOLD : 0;
+		if (fits || r == 0) {
+			md_begin(md, MD_TABLE, 0);
+			for (k = 0; k < ncols; k++) {
+				a = cells[2 * (r * ncols + k)];
+				b = cells[2 * (r * ncols + k) + 1];
+				pad = fits ? colw[k] - cw[r * ncols + k] : 0;
+				if (k > 0)
+					md_puts(md, MD_VBAR, sizeof MD_VBAR - 1,
+					    MD_RULE);
+				md_pad(md, align[k] == 'r' ? pad :
+				    align[k] == 'c' ? pad / 2 : 0);
+				md_cell(md, x, a, b, base);
+				if (k + 1 < ncols)
+					md_pad(md, align[k] == 'r' ? 0 :
+					    align[k] == 'c' ? pad - pad / 2 :
+					    pad);
+			}
+			if (fits && r == 0) {
+				md_begin(md, MD_TABLE, 0);
+				for (k = 0; k < ncols; k++) {
+					if (k > 0)
+						md_puts(md, MD_CROSS,
+						    sizeof MD_CROSS - 1,
+						    MD_RULE);
+					for (pad = 0; pad < colw[k]; pad++)
+						md_puts(md, MD_HBAR,
+						    sizeof MD_HBAR - 1,
+						    MD_RULE);
+				}
+			}
+			continue;
+		}
+		/* Too wide: the row as "header: value" lines. */
+		if (r > 1)
+			md_begin(md, MD_TABLE, 0);
+		for (k = 0; k < ncols; k++) {
+			md_begin(md, MD_TABLE, 0);
+			md_cell(md, x, cells[2 * k], cells[2 * k + 1],
+			    MD_BOLD);
+			md_puts(md, ": ", 2, MD_BOLD);
+			md_cell(md, x, cells[2 * (r * ncols + k)],
+			    cells[2 * (r * ncols + k) + 1], 0);
+		}
+	}
+	free(cells);
+	free(cw);
+	free(colw);
+	free(align);
+	return next;
+}
+
+/*
+ * Is s[p..n), p at '[', the start of a link still coming in (no
+ * ')' yet and nothing that rules it out)?
+ */
+static int
+md_link_pending(const char *s, size_t p, size_t n)
+{
+	size_t	j, u;
+
+	for (j = p + 1; j < n && s[j] != '[' && s[j] != ']' &&
+	    s[j] != '\n'; j++) {
+		if (s[j] == '\\')
+			j++;
+	}
+	if (j >= n)
+		return 1;
+	if (s[j] != ']' || j == p + 1)
+		return 0;
+	if (j + 1 >= n)
+		return 1;
+	if (s[j + 1] != '(')
+		return 0;
+	for (u = j + 2; u < n; u++) {
+		if ((unsigned char)s[u] <= ' ' || s[u] == 0x7F ||
+		    s[u] == '<' || s[u] == '[' || s[u] == ']' ||
+		    s[u] == '(' || s[u] == ')')
+			return 0;
+	}
+	return 1;
+}
+
+/* Only - : and blanks, and not empty (a delimiter row coming in)? */
+static int
+md_delim_chars(const char *s, size_t a, size_t b)
+{
+	if (a >= b)
+		return 0;
+	for (; a < b; a++)
+		if (strchr("-: \t", s[a]) == NULL || s[a] == '\0')
+			return 0;
+	return 1;
+}
+
+/* Has the line that ends at s[e - 1] == '\n' an unescaped '|'? */
+static int
+md_has_pipe_line_before(const char *s, size_t e)
+{
+	size_t	ps;
+
+	for (ps = e - 1; ps > 0 && s[ps - 1] != '\n'; ps--)
+		continue;
+	return md_has_pipe(s, ps, e - 1);
+}
+
+/* The length of s[0..n) to show while it streams in (see markdown.h). */
+static size_t
+md_partial(const char *s, size_t n, int inl)
+{
+	size_t	l, ls, ps, p;
+	int	linked = 0;
+
+	do {
+		l = n;
+		n = utf8_complete_prefix(s, n);
+		if (!inl)
+			continue;
+		while (n > 0 && (s[n - 1] == '*' || s[n - 1] == '_' ||
+		    s[n - 1] == '`' || s[n - 1] == '\\'))
+			n--;
+		for (ls = n; ls > 0 && s[ls - 1] != '\n'; ls--)
+			continue;
+		if (ls < n && (md_has_pipe(s, ls, n) ||
+		    md_delim_chars(s, ls, n))) {
+			n = ls;
+			continue;
+		}
+		/*
+		 * Only the last '[' of the line can start a link still
+		 * coming in (link text holds no '['); asked once, so a
+		 * line of "[[[[" stays linear.
+		 */
+		for (p = n; !linked && p > ls && s[p - 1] != '['; p--)
+			continue;
+		if (!linked && p > ls && md_link_pending(s, p - 1, n)) {
+			n = p - 1;
+			linked = 1;
+			continue;
+		}
+		if (ls == n && n > 0) {
+			/* A last line with '|' may become a header. */
+			for (ps = n - 1; ps > 0 && s[ps - 1] != '\n'; ps--)
+				continue;
+			if (md_has_pipe(s, ps, n - 1) && (ps == 0 ||
+			    !md_has_pipe_line_before(s, ps)))
+				n = ps;
+		}
+	} while (n != l);
+	return n;
 }
 
 /* Mark s[a..b) shown and unstyled. */
@@ -475,7 +1000,7 @@ static void
 md_inline(struct md_ctx *x, size_t a, size_t b)
 {
 	const char	*s = x->s;
-	size_t		 i, j, k, r = 0, ce, c2;
+	size_t		 i, j, k, r = 0, ce, c2, lk = MD_NONE, lend = 0;
 	int		 bo = 0, it = 0;
 
 	if (b <= a)
@@ -486,8 +1011,15 @@ md_inline(struct md_ctx *x, size_t a, size_t b)
 	x->nd = 0;
 	i = a;
 	while (i < b) {
-		if (s[i] == '\\' && i + 1 < b && (s[i + 1] == '*' ||
-		    s[i + 1] == '_' || s[i + 1] == '`')) {
+		if (lend != 0 && i >= lk) {
+			/* A link's "(url)" is not interpreted. */
+			if (i < lend)
+				i = lend;
+			lend = 0;
+			continue;
+		}
+		if (s[i] == '\\' && i + 1 < b && s[i + 1] != '\0' &&
+		    strchr("*_`~|[]", s[i + 1]) != NULL) {
 			x->hide[i] = 1;
 			if (s[i + 1] != '`') {
 				i += 2;
@@ -542,9 +1074,22 @@ md_inline(struct md_ctx *x, size_t a, size_t b)
 			i = j;
 			continue;
 		}
+		if (s[i] == '[' && md_link(s, i, b, &ce, &k) &&
+		    md_link_code_ok(x, i, ce)) {
+			/* "[text](url)" shows "text (url)". */
+			x->hide[i] = 1;
+			x->hide[ce] = 2;
+			for (j = ce + 1; j < k; j++)
+				x->sty[j] |= MD_LINK;
+			lk = ce;
+			lend = k;
+			i++;
+			continue;
+		}
 		i++;
 	}
 	md_emphasis(x);
+	md_strike(x, a, b);
 	for (i = a; i < b; i++) {
 		bo += x->bold[i];
 		it += x->ital[i];
@@ -555,29 +1100,14 @@ md_inline(struct md_ctx *x, size_t a, size_t b)
 	}
 }
 
-/*
- * Append line s[ls..le) to md: the bytes not hidden in x (all of them if
- * x is NULL), each with its style | base.  lflags go to the line entry.
- */
+/* Start a new line of md with flags lflags and hanging indent hang. */
 static void
-md_emit(struct markdown *md, const char *s, struct md_ctx *x, size_t ls,
-    size_t le, int lflags, int base)
+md_begin(struct markdown *md, int lflags, int hang)
 {
 	struct markdown_line	*l;
-	size_t			 i, need;
 
-	need = md->text.len + (le - ls) + 2;
-	if (need > md->scap) {
-		md->scap = md->scap == 0 ? 256 : md->scap;
-		while (md->scap < need)
-			md->scap *= 2;
-		md->style = xrealloc(md->style, md->scap);
-	}
-	buf_reserve(&md->text, le - ls + 1);
-	if (md->nlines > 0) {
-		md->style[md->text.len] = 0;
-		buf_putc(&md->text, '\n');
-	}
+	if (md->nlines > 0)
+		md_put(md, '\n', 0);
 	if (md->nlines == md->lcap) {
 		md->lcap = md->lcap == 0 ? 16 : md->lcap * 2;
 		md->lines = xreallocarray(md->lines, md->lcap,
@@ -585,54 +1115,103 @@ md_emit(struct markdown *md, const char *s, struct md_ctx *x, size_t ls,
 	}
 	l = &md->lines[md->nlines++];
 	l->off = md->text.len;
+	l->len = 0;
 	l->flags = lflags;
-	for (i = ls; i < le; i++) {
-		if (x != NULL && x->hide[i])
-			continue;
-		md->style[md->text.len] = (unsigned char)((x != NULL ?
-		    x->sty[i] : 0) | base);
-		md->text.data[md->text.len++] = s[i];
-	}
-	md->text.data[md->text.len] = '\0';
-	l->len = md->text.len - l->off;
+	l->hang = hang;
 }
 
-/* Render the paragraph or list item s[bs..be) (whole lines) into md. */
+/* Append byte c with style st to the current line of md. */
 static void
-md_flush(struct markdown *md, struct md_ctx *x, size_t bs, size_t be)
+md_put(struct markdown *md, char c, int st)
 {
-	size_t	ls, le;
+	if (md->text.len + 2 > md->scap) {
+		md->scap = md->scap == 0 ? 256 : md->scap * 2;
+		md->style = xrealloc(md->style, md->scap);
+	}
+	md->style[md->text.len] = (unsigned char)st;
+	buf_putc(&md->text, c);
+	if (c != '\n' && md->nlines > 0)
+		md->lines[md->nlines - 1].len++;
+}
+
+/* Append s[0..n) with style st. */
+static void
+md_puts(struct markdown *md, const char *s, size_t n, int st)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		md_put(md, s[i], st);
+}
+
+/*
+ * Append line s[ls..le) to md: the bytes not hidden in x (all of them if
+ * x is NULL; a byte marked 2 shows as a space), each with its style |
+ * base, after depth quote bars.  lflags go to the line entry.
+ */
+static void
+md_emit(struct markdown *md, const char *s, struct md_ctx *x, size_t ls,
+    size_t le, int lflags, int base, int depth)
+{
+	size_t	i;
+	int	k;
+
+	md_begin(md, lflags | (depth > 0 ? MD_QUOTE : 0),
+	    2 * (depth > MD_MAXDEPTH ? MD_MAXDEPTH : depth));
+	if (depth > MD_MAXDEPTH)
+		depth = MD_MAXDEPTH;
+	for (k = 0; k < depth; k++)
+		md_puts(md, MD_BAR, sizeof MD_BAR - 1, MD_RULE);
+	for (i = ls; i < le; i++) {
+		if (x != NULL && x->hide[i] == 1)
+			continue;
+		if (x != NULL && x->hide[i] == 2)
+			md_put(md, ' ', base);
+		else
+			md_put(md, s[i], (x != NULL ? x->sty[i] : 0) | base);
+	}
+}
+
+/*
+ * Render the paragraph or list item s[bs..be) (whole lines) into md; in
+ * a block quote (quote) each line's markers are hidden and shown as
+ * bars.
+ */
+static void
+md_flush(struct markdown *md, struct md_ctx *x, size_t bs, size_t be,
+    int quote)
+{
+	size_t	ls, le, cs = 0;
+	int	depth = 0;
 
 	md_clear(x, bs, be);
 	md_inline(x, bs, be);
 	for (ls = bs; ls <= be; ls = le + 1) {
 		for (le = ls; le < be && x->s[le] != '\n'; le++)
 			continue;
-		md_emit(md, x->s, x, ls, le, 0, 0);
+		if (quote && (depth = md_quote(x->s, ls, le, &cs)) > 0)
+			memset(x->hide + ls, 1, cs - ls);
+		md_emit(md, x->s, x, ls, le, 0, 0, depth);
 	}
 }
 
 void
-markdown_render(struct markdown *md, const char *s, size_t n, int flags)
+markdown_render(struct markdown *md, const char *s, size_t n, int flags,
+    int width)
 {
 	struct md_ctx	 x;
 	size_t		 ls, le, bs = MD_NONE, be = 0, l, cs, ce, flen = 0;
-	size_t		 fl;
+	size_t		 fl, ncols, nx, qcs = 0;
 	char		 fch = 0, ch;
-	int		 inl = flags & MARKDOWN_INLINE, bare;
+	int		 inl = flags & MARKDOWN_INLINE, bare, q, bq = 0;
 
 	buf_clear(&md->text);
+	buf_reserve(&md->text, 1);
+	md->text.data[0] = '\0';
 	md->nlines = 0;
-	if (flags & MARKDOWN_PARTIAL) {
-		do {
-			l = n;
-			n = utf8_complete_prefix(s, n);
-			while (inl && n > 0 && (s[n - 1] == '*' ||
-			    s[n - 1] == '_' || s[n - 1] == '`' ||
-			    s[n - 1] == '\\'))
-				n--;
-		} while (n != l);
-	}
+	md->width = width;
+	if (flags & MARKDOWN_PARTIAL)
+		n = md_partial(s, n, inl);
 	memset(&x, 0, sizeof x);
 	x.s = s;
 	x.n = n;
@@ -647,34 +1226,54 @@ markdown_render(struct markdown *md, const char *s, size_t n, int flags)
 		for (le = ls; le < n && s[le] != '\n'; le++)
 			continue;
 		l = le - ls;
+		q = inl && fch == 0 ? md_quote(s, ls, le, &qcs) : 0;
+		ncols = 0;
+		if (inl && fch == 0 && q == 0 && le < n &&
+		    md_has_pipe(s, ls, le)) {
+			for (nx = le + 1; nx < n && s[nx] != '\n'; nx++)
+				continue;
+			ncols = md_table_cols(s, ls, le, nx);
+		}
 		if (inl && bs != MD_NONE && (fch != 0 || md_blank(s + ls, l) ||
 		    md_fence(s + ls, l, &ch, &fl, &bare) ||
 		    md_heading(s, ls, le, &cs, &ce) ||
-		    markdown_bullet(s + ls, l, 9, 1))) {
+		    markdown_bullet(s + ls, l, 9, 1) || (q > 0) != bq ||
+		    ncols > 0 || (q > 0 && md_blank(s + qcs, le - qcs)))) {
 			/* This line ends the paragraph or list item. */
-			md_flush(md, &x, bs, be);
+			md_flush(md, &x, bs, be, bq);
 			bs = MD_NONE;
 		}
 		if (fch != 0) {
 			if (md_fence(s + ls, l, &ch, &fl, &bare) && bare &&
 			    ch == fch && fl >= flen)
 				fch = 0;
-			md_emit(md, s, NULL, ls, le, MD_BLOCK, MD_BLOCK);
+			md_emit(md, s, NULL, ls, le, MD_BLOCK, MD_BLOCK, 0);
 		} else if (md_fence(s + ls, l, &ch, &fl, &bare)) {
 			fch = ch;
 			flen = fl;
-			md_emit(md, s, NULL, ls, le, MD_BLOCK, MD_BLOCK);
+			md_emit(md, s, NULL, ls, le, MD_BLOCK, MD_BLOCK, 0);
 		} else if (!inl || md_blank(s + ls, l))
-			md_emit(md, s, NULL, ls, le, 0, 0);
-		else if (md_heading(s, ls, le, &cs, &ce)) {
+			md_emit(md, s, NULL, ls, le, 0, 0, 0);
+		else if (ncols > 0) {
+			ls = md_table(md, &x, ls, n, width, (int)ncols);
+			if (ls > n)
+				break;
+			continue;
+		} else if (q == 0 && md_heading(s, ls, le, &cs, &ce)) {
 			md_clear(&x, ls, le);
 			md_inline(&x, cs, ce);
 			memset(x.hide + ls, 1, cs - ls);
 			memset(x.hide + ce, 1, le - ce);
-			md_emit(md, s, &x, ls, le, MD_HEADING, MD_HEADING);
+			md_emit(md, s, &x, ls, le, MD_HEADING, MD_HEADING, 0);
+		} else if (q > 0 && md_blank(s + qcs, le - qcs)) {
+			md_clear(&x, ls, le);
+			memset(x.hide + ls, 1, le - ls);
+			md_emit(md, s, &x, ls, le, 0, 0, q);
 		} else {
-			if (bs == MD_NONE)
+			if (bs == MD_NONE) {
 				bs = ls;
+				bq = q > 0;
+			}
 			be = le;
 		}
 		if (le >= n)
@@ -682,7 +1281,7 @@ markdown_render(struct markdown *md, const char *s, size_t n, int flags)
 		ls = le + 1;
 	}
 	if (bs != MD_NONE)
-		md_flush(md, &x, bs, be);
+		md_flush(md, &x, bs, be, bq);
 	free(x.hide);
 	free(x.sty);
 	free(x.bold);

@@ -6,7 +6,8 @@
  * word-wrapped bodies, blank separators) for one width; it is rebuilt
  * only when chat->gen or the width changed, so drawing a frame costs the
  * visible rows only.  Bodies go through markdown_render() first
- * (emphasis, code spans and headings for answers, fences for every role)
+ * (emphasis, code spans, headings, tables laid out for the width, links,
+ * quotes and strike-through for answers, fences for every role)
  * and are wrapped as shown, markers removed; each line keeps a pointer to
  * the style bytes of its text, so emphasis carries over wrapped lines.
  * Scrolling keeps `top` (first visible line) and `follow` (stick to the
@@ -31,7 +32,7 @@ static void	 tview_push(struct tview *, const char *,
 static const char *tview_head(struct tview *, const char *);
 static void	 tview_reset(struct tview *);
 static const struct markdown *tview_render(struct tview *, size_t,
-		     const char *, size_t, unsigned, int);
+		     const char *, size_t, unsigned, int, int);
 static void	 tview_body(struct tview *, struct wrap *,
 		     const struct markdown *, int, int);
 static void	 tview_cause(struct tview *, struct wrap *,
@@ -74,12 +75,12 @@ tview_reset(struct tview *v)
 
 /*
  * The rendering of message i (text s[0..len), generation gen) with
- * flags: the cached one if neither changed.  Valid until the next call
- * for the same i or tview_free.
+ * flags for width columns (tables): the cached one if none changed.
+ * Valid until the next call for the same i or tview_free.
  */
 static const struct markdown *
 tview_render(struct tview *v, size_t i, const char *s, size_t len,
-    unsigned gen, int flags)
+    unsigned gen, int flags, int width)
 {
 	size_t	k;
 
@@ -97,8 +98,9 @@ tview_render(struct tview *v, size_t i, const char *s, size_t len,
 			v->mdflags[k] = -1;
 		}
 	}
-	if (v->mdgen[i] != gen || v->mdflags[i] != flags) {
-		markdown_render(&v->mds[i], s, len, flags);
+	if (v->mdgen[i] != gen || v->mdflags[i] != flags ||
+	    v->mds[i].width != width) {
+		markdown_render(&v->mds[i], s, len, flags, width);
 		v->mdgen[i] = gen;
 		v->mdflags[i] = flags;
 	}
@@ -152,7 +154,8 @@ tview_body(struct tview *v, struct wrap *wr, const struct markdown *md,
 		s = md->text.data + ml->off;
 		st = md->style + ml->off;
 		code = (ml->flags & MD_BLOCK) != 0;
-		hang = code ? 0 : markdown_bullet(s, ml->len, 3, 0);
+		hang = code || (ml->flags & MD_TABLE) ? 0 :
+		    ml->hang + markdown_bullet(s, ml->len, 3, 0);
 		if (hang > w / 2)
 			hang = 0;
 		attr = code && body == UA_TEXT ? UA_SYSTEM : body;
@@ -291,7 +294,7 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 		}
 		if (len > 0)
 			tview_body(v, &wr, tview_render(v, i, s, len, m->gen,
-			    mdflags), width, body);
+			    mdflags, width > 4 ? width - 2 : 2), width, body);
 		/* The cause, under what arrived: "interrupted: ...". */
 		if (m->error != NULL && m->role == CHAT_ASSISTANT)
 			tview_cause(v, &wr, m, width);

@@ -24,6 +24,7 @@
 /* Last: its capability macros (lines, columns...) would rename fields. */
 #include <term.h>
 
+static const char *ui_draw_ascii(uint32_t, const char *);
 static int	 ui_style_attr(struct ui *, int, int);
 static void	 ui_draw_init(struct ui *);
 
@@ -146,6 +147,26 @@ ui_draw_text(struct ui *ui, int y, int x, const char *s, size_t n, int maxw,
 	ui_draw_styled(ui, y, x, s, NULL, n, maxw, attr);
 }
 
+/*
+ * Outside a UTF-8 locale: the ASCII stand-in for the box-drawing
+ * characters of quote bars and table rules (see markdown.c), so tables
+ * and quotes stay readable; *q ('?') for anything else.
+ */
+static const char *
+ui_draw_ascii(uint32_t cp, const char *q)
+{
+	switch (cp) {
+	case 0x2502:		/* box drawings light vertical */
+		return "|";
+	case 0x2500:		/* ... horizontal */
+		return "-";
+	case 0x253C:		/* ... vertical and horizontal */
+		return "+";
+	default:
+		return q;
+	}
+}
+
 /* The curses attributes for role attr with Markdown style bits st. */
 static int
 ui_style_attr(struct ui *ui, int attr, int st)
@@ -158,6 +179,10 @@ ui_style_attr(struct ui *ui, int attr, int st)
 		a |= A_BOLD;
 	if (st & MD_ITALIC)
 		a |= ui->italic;
+	if (st & (MD_STRIKE | MD_RULE))
+		a |= A_DIM;
+	if (st & MD_LINK)
+		a |= A_UNDERLINE;
 	return a;
 }
 
@@ -199,7 +224,7 @@ ui_draw_styled(struct ui *ui, int y, int x, const char *s,
 		if ((cp == 0xFFFD && l == 1) || !utf8_cp_safe(cp))
 			addstr(ui->utf8 ? "\xEF\xBF\xBD" : "?");
 		else if (!ui->utf8 && cp >= 0x80)
-			addnstr(&q, 1);
+			addnstr(ui_draw_ascii(cp, &q), 1);
 		else if (cw == 0 && w == 0)
 			;	/* a combining mark with nothing to combine */
 		else
