@@ -111,4 +111,44 @@ n=$(count "SELECT count(*) FROM messages WHERE role = 'user' AND
     content = 'Are you there?'")
 check "the question sent again is in the database once" [ "$n" = 1 ]
 
+# --- a model loaded while another process holds the write lock ------------
+# Its catalog entry ("last used") and the last-model setting are
+# conveniences: skipped, not waited for (each wait was the busy timeout,
+# with the keyboard waiting too).  Timed against the same switch without
+# the lock, on this machine, never against an absolute time.
+UI_ENV=
+ui_start -m "$STORIES" --db "$DB"
+ui_check "switch: started" "^ ready \| stories260K"
+ui_keys C-u
+ui_type "/demo"
+ui_keys Enter
+ui_accept "switch: demo model "
+# switch_ms: from Enter on "/model $STORIES" until the chat says it loaded.
+switch_ms() {
+	_t0=$(now_ms)
+	ui_type "/model $STORIES"
+	ui_keys Enter
+	if ui_wait "loaded stories260K" 30; then
+		echo $(( $(now_ms) - _t0 ))
+	else
+		echo 99999
+	fi
+}
+free_ms=$(switch_ms)
+ui_type "/demo"
+ui_keys Enter
+ui_check "switch: the demo model again (acknowledged: no advisory)" \
+    "loaded medchat-demo" 30
+check "switch: the lock is taken" ui_lock "$DB"
+locked_ms=$(switch_ms)
+diag "model switch: ${free_ms} ms without the lock, ${locked_ms} ms under it"
+check "switch: loading a model under another process's lock does not wait \
+for it" [ "$locked_ms" -le $((free_ms * 2 + 1000)) ]
+ui_type k
+ui_check "switch: the keyboard answers under the lock" "^> k *$" 5
+check "switch: the lock was held all along" ui_locked "$DB"
+ui_unlock
+ui_keys C-u C-c
+ui_check "switch: quits with status 0" "MEDCHAT-EXIT 0"
+
 done_testing

@@ -772,6 +772,7 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	struct session_model	 sm;
 	struct modelid		 id;
 	char			*cause = NULL, buf[64];
+	int			 busy;
 
 	worker_model_free(ui->model);
 	ui->model = m;
@@ -798,11 +799,13 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	} else if (m->ident.sha256[0] != '\0') {
 		/* Hashed by the worker: remember it in the catalog. */
 		memcpy(ui->model_sha, m->ident.sha256, sizeof ui->model_sha);
+		busy = store_set_busy_ms(ui->store, 0);
 		if (modelid_record(ui->store, m->path, &m->ident,
 		    &cause) != 0) {
 			free(cause);
 			cause = NULL;
 		}
+		store_set_busy_ms(ui->store, busy);
 	} else if (modelid_get(ui->store, m->path, NULL, &id, &cause) != 0) {
 		/* Cached (or small): quick. */
 		ui_message(ui, 1, "%s", cause);
@@ -829,6 +832,12 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	 * A remote model is not the one a plain start loads: text would
 	 * leave the machine without --endpoint saying so.
 	 */
+	/*
+	 * The catalog's "last used" and the last model are conveniences:
+	 * under another process's write lock they are skipped rather than
+	 * waited for (the keyboard would wait with them).
+	 */
+	busy = store_set_busy_ms(ui->store, 0);
 	if (!m->remote && store_model_touch(ui->store, m->path,
 	    &cause) != 0) {
 		free(cause);
@@ -839,6 +848,7 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 		free(cause);
 		cause = NULL;
 	}
+	store_set_busy_ms(ui->store, busy);
 	/* The open conversation is labelled by the answers given in it. */
 	snprintf(buf, sizeof buf, "%d", m->n_ctx);
 	if (m->remote)
