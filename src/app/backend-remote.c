@@ -180,6 +180,43 @@ backend_list_models(const struct backend_endpoint *ep,
 	return 0;
 }
 
+static char *
+backend_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+backend_endpoint_copy(struct backend_endpoint *dst,
+    const struct backend_endpoint *src)
+{
+	*dst = *src;
+	dst->name = backend_dup(src->name);
+	dst->url = backend_dup(src->url);
+	dst->model = backend_dup(src->model);
+	dst->tmpl = backend_dup(src->tmpl);
+	dst->cacert = backend_dup(src->cacert);
+	dst->key_env = backend_dup(src->key_env);
+	dst->key = backend_dup(src->key);
+	dst->cancel = NULL;
+}
+
+void
+backend_endpoint_clear(struct backend_endpoint *ep)
+{
+	/* The API key leaves no copy behind. */
+	if (ep->key != NULL)
+		explicit_bzero((char *)ep->key, strlen(ep->key));
+	free((char *)ep->name);
+	free((char *)ep->url);
+	free((char *)ep->model);
+	free((char *)ep->tmpl);
+	free((char *)ep->cacert);
+	free((char *)ep->key_env);
+	free((char *)ep->key);
+	memset(ep, 0, sizeof *ep);
+}
+
 void
 backend_models_free(struct backend_model *v, size_t n)
 {

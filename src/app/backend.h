@@ -61,6 +61,16 @@ struct backend_endpoint {
 					   backend */
 };
 
+/*
+ * dst: a copy of src whose strings are its own (cancel is not copied:
+ * it belongs to whoever opens the backend).  Free with
+ * backend_endpoint_clear.
+ */
+void	 backend_endpoint_copy(struct backend_endpoint *dst,
+	    const struct backend_endpoint *src);
+/* Free the strings of a backend_endpoint_copy (the key wiped first). */
+void	 backend_endpoint_clear(struct backend_endpoint *);
+
 /* What a backend is, for the status bar, the model menu and provenance. */
 struct backend_info {
 	int		 remote;	/* 0 local, 1 remote */

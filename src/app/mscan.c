@@ -132,34 +132,18 @@ mscan_unref(struct mscan *m)
 	free(m);
 }
 
-static char *
-mscan_dup(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 /* m->eps: copies of eps[0..n). */
 static void
 mscan_eps_copy(struct mscan *m, const struct backend_endpoint *eps,
     size_t n)
 {
-	struct backend_endpoint	*e;
-	size_t			 i;
+	size_t	i;
 
 	if (n == 0)
 		return;
 	m->eps = xcalloc(n, sizeof *m->eps);
-	for (i = 0; i < n; i++) {
-		e = &m->eps[i];
-		*e = eps[i];
-		e->name = mscan_dup(eps[i].name);
-		e->url = mscan_dup(eps[i].url);
-		e->model = mscan_dup(eps[i].model);
-		e->tmpl = mscan_dup(eps[i].tmpl);
-		e->cacert = mscan_dup(eps[i].cacert);
-		e->key_env = mscan_dup(eps[i].key_env);
-		e->key = mscan_dup(eps[i].key);
-	}
+	for (i = 0; i < n; i++)
+		backend_endpoint_copy(&m->eps[i], &eps[i]);
 	m->neps = n;
 }
 
@@ -169,18 +153,8 @@ mscan_eps_free(struct backend_endpoint *eps, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		if (eps[i].key != NULL)
-			explicit_bzero((char *)eps[i].key,
-			    strlen(eps[i].key));
-		free((char *)eps[i].name);
-		free((char *)eps[i].url);
-		free((char *)eps[i].model);
-		free((char *)eps[i].tmpl);
-		free((char *)eps[i].cacert);
-		free((char *)eps[i].key_env);
-		free((char *)eps[i].key);
-	}
+	for (i = 0; i < n; i++)
+		backend_endpoint_clear(&eps[i]);
 	free(eps);
 }
 

@@ -35,17 +35,14 @@
 
 enum job_type { JOB_LOAD, JOB_LOAD_REMOTE, JOB_CHAT, JOB_QUIT };
 
-/* The strings of a JOB_LOAD_REMOTE's endpoint, owned by the job. */
-#define WORKER_EP_NSTR	7
-
 struct job {
 	enum job_type		 type;
 	unsigned		 id;
 	char			*path;
 	int			 n_ctx, n_threads;
 	int			 want_sha;
-	struct backend_endpoint	 ep;		/* JOB_LOAD_REMOTE */
-	char			*ep_str[WORKER_EP_NSTR];
+	struct backend_endpoint	 ep;		/* JOB_LOAD_REMOTE: a
+						   backend_endpoint_copy */
 	char			*tmpl;
 	struct engine_msg	*msgs;
 	int			 n;
@@ -187,23 +184,10 @@ unsigned
 worker_load_remote(struct worker *w, const struct backend_endpoint *ep)
 {
 	struct job	*j;
-	const char	*src[WORKER_EP_NSTR] = { ep->name, ep->url, ep->model,
-			    ep->tmpl, ep->cacert, ep->key_env, ep->key };
-	int		 i;
 
 	j = xcalloc(1, sizeof *j);
 	j->type = JOB_LOAD_REMOTE;
-	for (i = 0; i < WORKER_EP_NSTR; i++)
-		j->ep_str[i] = src[i] != NULL ? xstrdup(src[i]) : NULL;
-	j->ep.name = j->ep_str[0];
-	j->ep.url = j->ep_str[1];
-	j->ep.model = j->ep_str[2];
-	j->ep.tmpl = j->ep_str[3];
-	j->ep.cacert = j->ep_str[4];
-	j->ep.key_env = j->ep_str[5];
-	j->ep.key = j->ep_str[6];
-	j->ep.connect_timeout_s = ep->connect_timeout_s;
-	j->ep.stall_timeout_s = ep->stall_timeout_s;
+	backend_endpoint_copy(&j->ep, ep);
 	return worker_queue(w, j);
 }
 
@@ -399,12 +383,7 @@ worker_job_free(struct job *j)
 {
 	int	i;
 
-	for (i = 0; i < WORKER_EP_NSTR; i++) {
-		/* The API key (ep.key) leaves no copy behind. */
-		if (j->ep_str[i] != NULL)
-			explicit_bzero(j->ep_str[i], strlen(j->ep_str[i]));
-		free(j->ep_str[i]);
-	}
+	backend_endpoint_clear(&j->ep);
 	free(j->path);
 	free(j->tmpl);
 	for (i = 0; i < j->n; i++)
