@@ -7,6 +7,7 @@
  *   store-sql.c      the shared SQLite helpers (errors, binding, one-row
  *                    and many-row readers, transactions), time, names
  *   store-open.c     open, read-only open, migrations, backup, close
+ *   store-file.c     a database's bytes through SQLite's file layer
  *   store-conv.c     conversations
  *   store-msg.c      messages, alternatives, streaming partial saves
  *   store-search.c   full-text search
@@ -22,6 +23,8 @@
 #ifndef MEDCHAT_STORE_INTERNAL
 #error "store-int.h is private to src/store/: other layers include store.h"
 #endif
+
+#include <sys/types.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -285,5 +288,15 @@ int	 store_msg_set_system(struct store *, int64_t id, int64_t conv,
  */
 #define STORE_PROV_NCOLS	18
 void	 store_prov_bind(sqlite3_stmt *, int i, const struct store_prov *);
+
+/*
+ * store-file.c.  Up to n bytes at off of the database file at path,
+ * read through SQLite's file layer (never a descriptor of our own, whose
+ * close would drop this process's locks on the file): the count, or -1
+ * with errno.
+ */
+ssize_t	 store_file_read(const char *path, int64_t off, void *buf, size_t n);
+/* Copy from to the new file to (0600), a database (db) read as above. */
+int	 store_copy_file(const char *from, const char *to, int db);
 
 #endif
