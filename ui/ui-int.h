@@ -211,7 +211,7 @@ struct ui {
 						   last answer's save */
 	/*
 	 * STATE_SAVING: the turn another process's write lock keeps out
-	 * of the store, tried again every UI_ASK_RETRY_MS (ui.c) from the
+	 * of the store, tried again every UI_ASK_RETRY_MS (ui-ask.c) from the
 	 * loop until ask_until, never waiting for the lock.
 	 */
 	char			*ask_text;	/* the question, NULL: an
@@ -267,10 +267,8 @@ void	 ui_message(struct ui *, int error, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 ui_key(struct ui *, int key);
 int	 ui_run_command(struct ui *, const char *line);
-void	 ui_send(struct ui *, const char *text);
-int	 ui_regenerate(struct ui *, char **cause);
-void	 ui_ask_drop(struct ui *, const char *why);
-void	 ui_load_model(struct ui *, const char *path);
+double	 ui_now(void);
+int	 ui_mkdirs(const char *path, char **cause);
 void	 ui_new_conversation(struct ui *);
 int	 ui_resume(struct ui *, int64_t conv, char **cause);
 int	 ui_load_conversation(struct ui *, struct chat *, int64_t conv,
@@ -279,6 +277,21 @@ int	 ui_export(struct ui *, int64_t conv, const char *fmt,
 	    const char *file, char **out_path, char **cause);
 int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
+
+/* ui-ask.c: how often a turn kept out by another process's lock is tried
+ * again. */
+#define UI_ASK_RETRY_MS		200
+void	 ui_send(struct ui *, const char *text);
+int	 ui_regenerate(struct ui *, char **cause);
+void	 ui_ask_drop(struct ui *, const char *why);
+void	 ui_ask_retry(struct ui *);
+void	 ui_gen_finish(struct ui *, struct worker_event *);
+void	 ui_saved(struct ui *);
+
+/* ui-load.c */
+void	 ui_startup_model(struct ui *);
+void	 ui_load_model(struct ui *, const char *path);
+void	 ui_loaded(struct ui *, struct worker_model *);
 void	 ui_no_model(struct ui *);
 int	 ui_write_demo(struct ui *, char **path, char **cause);
 
