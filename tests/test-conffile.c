@@ -374,9 +374,9 @@ main(void)
 	big = malloc(CONFFILE_LINE_MAX + 64);
 	memcpy(big, "models-dir = /", 14);
 	memset(big + 14, 'a', CONFFILE_LINE_MAX);
-	memcpy(big + 14 + CONFFILE_LINE_MAX, "\nctx = 7\n", 9);
-	n = parse(&c, big, 14 + CONFFILE_LINE_MAX + 9);
-	test_cond(n == 1 && c.n_models_dirs == 0 && c.ctx == 7 &&
+	memcpy(big + 14 + CONFFILE_LINE_MAX, "\nctx = 700\n", 11);
+	n = parse(&c, big, 14 + CONFFILE_LINE_MAX + 11);
+	test_cond(n == 1 && c.n_models_dirs == 0 && c.ctx == 700 &&
 	    warned(&c, 0, "t.conf:1: line longer than"),
 	    "an overlong line is skipped with a warning");
 	memset(big, 'x', CONFFILE_LINE_MAX);
@@ -388,9 +388,9 @@ main(void)
 	    strlen(c.warnings[0]) : 0);
 	free(big);
 
-	n = PARSE(&c, "models-dir = /caf\xe9\nctx = 9\n\xff\xfe = 1\n"
+	n = PARSE(&c, "models-dir = /caf\xe9\nctx = 900\n\xff\xfe = 1\n"
 	    "template = \xc3\xa9t\xc3\xa9\n");
-	test_cond(n == 3 && c.n_models_dirs == 0 && c.ctx == 9 &&
+	test_cond(n == 3 && c.n_models_dirs == 0 && c.ctx == 900 &&
 	    warned(&c, 0, "t.conf:1: not valid UTF-8") &&
 	    warned(&c, 1, "t.conf:3: not valid UTF-8") &&
 	    warned(&c, 2, "t.conf:4: template: bad name \"\xc3\xa9t\xc3\xa9\""),

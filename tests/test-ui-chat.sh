@@ -215,7 +215,10 @@ ui_check "resumed transcript" "^  Why do we sleep\?"
 
 # --- quit --------------------------------------------------------------------
 ui_keys C-c
-ui_check "C-c at an empty prompt quits cleanly" "MEDCHAT-EXIT 0"
+ui_check "C-c at an empty prompt asks for a second one" \
+    "press C-c again to quit"
+ui_keys C-c
+ui_check "the second C-c quits cleanly" "MEDCHAT-EXIT 0"
 
 out=$("$MEDCHAT" history list --db "$DB" 2>&1)
 case $out in

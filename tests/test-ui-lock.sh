@@ -92,7 +92,7 @@ wait "$LOCKER"
 ui_check "sent once the lock is released" "^ generating \|" 30
 ui_keys Escape
 check "the second answer ends" ui_idle 60
-ui_keys C-c
+ui_keys C-c C-c
 ui_check "C-c at an empty prompt quits" "MEDCHAT-EXIT 0"
 
 id=$("$MEDCHAT" history list --json --db "$DB" |
@@ -151,7 +151,7 @@ sleep 2.5
 check "3: the save is not reported lost while the lock is held" \
     sh -c '! tmux -L "$1" capture-pane -p -t ui | grep -q "not saved"' \
     sh "$UI_SOCK"
-ui_keys C-c
+ui_keys C-c C-c
 ui_check "3: quitting says it waits for the save" \
     "quitting: the last answer is not saved yet"
 check "3: the lock is still held" ui_locked "$DB"
@@ -165,7 +165,7 @@ check "3: the stopped answer is stored, with its text" [ "$n" = 1 ]
 
 ui_start -m "$MODEL" --db "$DB"
 ask_stop_locked 4
-ui_keys C-c
+ui_keys C-c C-c
 ui_check "4: quitting says it waits for the save" \
     "quitting: the last answer is not saved yet"
 ui_keys C-c

@@ -74,7 +74,7 @@ ui_check "answered once the lock is released" "^Assistant \(stories260K" 20
 check "the answer ends" ui_idle 60
 check "the question is no longer marked" \
     ui_gone "^You \[saving the question\.\.\.\]" 5
-ui_keys C-c
+ui_keys C-c C-c
 ui_check "C-c at an empty prompt quits, status 0" "MEDCHAT-EXIT 0"
 n=$(count "SELECT count(*) FROM messages WHERE role = 'user' AND
     content = 'What is ferritin?'")
@@ -105,7 +105,7 @@ ui_unlock
 ui_keys Enter
 ui_check "sent again once the lock is gone" "^Assistant \(stories260K" 20
 check "the answer ends" ui_idle 60
-ui_keys C-c
+ui_keys C-c C-c
 ui_check "quits with status 0" "MEDCHAT-EXIT 0"
 n=$(count "SELECT count(*) FROM messages WHERE role = 'user' AND
     content = 'Are you there?'")
@@ -148,7 +148,7 @@ ui_type k
 ui_check "switch: the keyboard answers under the lock" "^> k *$" 5
 check "switch: the lock was held all along" ui_locked "$DB"
 ui_unlock
-ui_keys C-u C-c
+ui_keys C-u C-c C-c
 ui_check "switch: quits with status 0" "MEDCHAT-EXIT 0"
 
 done_testing

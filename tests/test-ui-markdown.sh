@@ -73,7 +73,7 @@ ui_check "gfm (40 columns): quote still has its bar" "^  │ Do not exceed 4 g a
 ui_check "gfm (40 columns): the link wraps, URL kept" "^  See NICE"
 ui_keys q q
 ui_check "gfm: back in the chat" "No model is loaded"
-ui_keys C-c
+ui_keys C-c C-c C-c
 ui_check "gfm: quits" "MEDCHAT-EXIT 0"
 out=$("$MEDCHAT" history show 1 --db "$DB" 2>&1)
 case $out in
@@ -94,7 +94,7 @@ gfm_common "NO_COLOR"
 check "gfm (NO_COLOR): no colour anywhere" md_no_colour
 ui_keys q q
 ui_check "gfm (NO_COLOR): back in the chat" "No model is loaded"
-ui_keys C-c
+ui_keys C-c C-c C-c
 ui_check "gfm (NO_COLOR): quits" "MEDCHAT-EXIT 0"
 
 # Outside a UTF-8 locale the bars and rules are drawn in ASCII.
@@ -110,7 +110,7 @@ ui_check "gfm (C locale): rule in ASCII" "^  -{12}\+-{8}\+-{10}\+-{21}$"
 ui_check "gfm (C locale): quote bar in ASCII" "^  \| Do not exceed 4 g a day\.$"
 ui_keys q q
 ui_check "gfm (C locale): back in the chat" "No model is loaded"
-ui_keys C-c
+ui_keys C-c C-c C-c
 ui_check "gfm (C locale): quits" "MEDCHAT-EXIT 0"
 UI_ENV=""
 done_testing

@@ -76,7 +76,7 @@ ui_keys q
 ui_keys r
 ui_check "markdown: resumed" "resumed conversation"
 md_screen "chat"
-ui_keys C-c
+ui_keys C-c C-c C-c
 ui_check "markdown: quits" "MEDCHAT-EXIT 0"
 out=$("$MEDCHAT" history show 1 --db "$MDDB" 2>&1)
 case $out in
@@ -96,7 +96,7 @@ if infocmp tmux-256color >/dev/null 2>&1; then
 	check "markdown (NO_COLOR): code span dim, no colour" \
 	    ui_cap_attr "${ESC}[2mibuprofen 400 mg"
 	check "markdown (NO_COLOR): no colour anywhere" md_no_colour
-	ui_keys q q C-c
+	ui_keys q q C-c C-c C-c
 	ui_check "markdown (NO_COLOR): quits" "MEDCHAT-EXIT 0"
 	UI_ENV=""
 else
@@ -266,7 +266,7 @@ ui_check "vi mode: 0 x dw edit the line" "^> world$"
 ui_keys i
 ui_type "X"
 ui_check "vi mode: i inserts" "^> Xworld$"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "vi mode: quits" "MEDCHAT-EXIT 0"
 
 # --- C locale, NO_COLOR ------------------------------------------------------------
@@ -284,7 +284,7 @@ ui_tmux send-keys -t ui -l "é 中"
 ui_keys Enter
 ui_check "C locale: non-ASCII drawn as ?" "^  caf\? \?$"
 ui_idle
-ui_keys C-c
+ui_keys C-c C-c C-c
 ui_check "C locale: quits" "MEDCHAT-EXIT 0"
 out=$("$MEDCHAT" history search "café" --db "$DB" 2>&1)
 case $out in
@@ -314,7 +314,7 @@ ui_check "config: a bad line is warned with file:line" \
     'medchat\.conf:4: unknown key "colour" \(and 1 more\)'
 ui_check "config: all warnings in the transcript" \
     'medchat\.conf:6: threads: bad number "many"'
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "config: quits" "MEDCHAT-EXIT 0"
 ui_start --db "$DB" -m "$DEMO"
 ui_check "config: ctx applies" "^ ready \| medchat-demo-random .*\| ctx 0/96 "
@@ -322,12 +322,12 @@ ui_keys F3
 ui_check "config: models-dir listed in the model menu" "extra-model\.gguf"
 ui_keys Escape
 check "config: model menu closed" ui_gone "extra-model\.gguf"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "config: quits again" "MEDCHAT-EXIT 0"
 ui_start --db "$DB" -m "$DEMO" --ctx 80
 ui_check "config: --ctx overrides the file" \
     "^ ready \| medchat-demo-random .*\| ctx 0/80 "
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "config: quits a third time" "MEDCHAT-EXIT 0"
 rm -f "$UI_HOME/config/medchat/medchat.conf"
 out=$("$MEDCHAT" --db "$DB" --help 2>&1)
@@ -379,7 +379,7 @@ ui_check "menu: the current model among 300 broken files" \
     "^\* medchat-demo-random\.gguf +[A-Z0-9_]+ "
 ui_keys q
 ui_check "menu: closes" "^ ready \|"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "menu: quits" "MEDCHAT-EXIT 0"
 
 # --- a multi-line input comes back whole from the history file -------------------
@@ -393,7 +393,7 @@ ui_type "hist two \\ end"
 ui_keys Enter
 ui_check "history: the two-line question is sent" "^  hist two \\\\ end$"
 ui_idle
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "history: quits" "MEDCHAT-EXIT 0"
 check "history: one escaped line in the file" \
     grep -qx 'hist one\\nhist two \\\\ end' "$UI_HOME/data/medchat/history"
@@ -470,10 +470,10 @@ ui_keys Enter
 ui_type "beta question from two"
 ui_keys Enter
 ui_idle
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "inhist: second instance quits first" "MEDCHAT-EXIT 0"
 UI_T=ui
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "inhist: first instance quits last" "MEDCHAT-EXIT 0"
 check "inhist: the first instance's line is kept" \
     grep -qx "Patient: 54 y/o male alpha" "$HIST"
@@ -507,7 +507,7 @@ ui_check "inhist: delete asks" "Delete conversation [0-9]+ \"gamma"
 ui_keys y
 ui_check "inhist: deleted in the browser" "deleted conversation"
 ui_keys q
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "inhist: quits after the browser delete" "MEDCHAT-EXIT 0"
 if grep -q "gamma" "$HIST"; then
 	fail "inhist: a question deleted in the browser is not written at exit"
@@ -524,7 +524,7 @@ ui_keys Enter
 ui_type "delta never written"
 ui_keys Enter
 ui_idle
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "inhist off: quits" "MEDCHAT-EXIT 0"
 check "inhist off: no history file written" test ! -e "$HIST"
 id=$("$MEDCHAT" history list --db "$DB" |
@@ -538,7 +538,7 @@ ui_start --db "$DB" -m "$DEMO" --no-input-history
 ui_check "--no-input-history: starts" "^ ready \| medchat-demo-random"
 ui_type "/set max-tokens 4"
 ui_keys Enter
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "--no-input-history: quits" "MEDCHAT-EXIT 0"
 check "--no-input-history: no history file written" test ! -e "$HIST"
 
@@ -567,7 +567,7 @@ ui_keys End
 ui_check "tiny: End shows the end" "end of text"
 ui_keys Enter
 ui_check "tiny: then accepted" "advisory accepted"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "tiny: quits" "MEDCHAT-EXIT 0"
 check "tiny: one acknowledgement recorded" \
     sh -c "'$MEDCHAT' advisory --history --db '$TMPD/tiny.db' | grep -q tui"

@@ -52,8 +52,8 @@ ui_check "relabel: the browser names the model that answered" \
 check "relabel: the browser does not name the model loaded since" \
     ui_gone "msgs, medchat-demo"
 ui_keys Escape
-ui_keys C-c C-c
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
+ui_keys C-c C-c C-c
 ui_wait "MEDCHAT-EXIT" >/dev/null || {
 	pid=$(pgrep -f "medchat.*--db $DB" | head -1)
 	[ -n "$pid" ] && kill -TERM "$pid"

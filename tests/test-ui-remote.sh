@@ -166,7 +166,7 @@ ui_tmux resize-window -t ui -x 20 -y 6
 ui_check "20x6: too small, but says remote" "^remote lab"
 ui_tmux resize-window -t ui -x 100 -y 30
 ui_check "100x30: the status bar again" "^ ready \| remote lab \| test-model"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "start: quits" "MEDCHAT-EXIT 0"
 
 # --- once per server: no consent the second time; another server asks -------
@@ -227,20 +227,20 @@ ui_check "menu: a served model loads (the advisory of that model)" \
     "Model-risk advisory"
 ui_accept "menu: "
 ui_check "menu: switched" "^ ready \| remote lab \| other-model"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "menu: quits" "MEDCHAT-EXIT 0"
 
 # --- -m picks the served model; MEDCHAT_ENDPOINT is the default server ---------
 ui_start --db "$DB" --endpoint "$S1" -m other-model
 ui_check "-m: the server's other model" "^ ready \| remote lab \| other-model"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "-m: quits" "MEDCHAT-EXIT 0"
 UI_ENV="MEDCHAT_ENDPOINT='$S1'"
 ui_start --db "$DB"
 UI_ENV=
 ui_check "MEDCHAT_ENDPOINT: the server's first model" \
     "^ ready \| remote lab \| test-model"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "MEDCHAT_ENDPOINT: quits" "MEDCHAT-EXIT 0"
 
 # --- consent declined at the start: no model, the menu ----------------------
@@ -254,7 +254,7 @@ ui_check "declined: says nothing was sent" \
     "not connected to 127\.0\.0\.1:$S1_PORT: no conversation was sent; pick a model"
 ui_keys q
 ui_check "declined: no model" "^ no model"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "declined: quits" "MEDCHAT-EXIT 0"
 check "declined: no question reached the server" \
     sh -c '! printf "%s\n" "$1" | grep -q "^POST"' _ "$(srv_paths)"
@@ -307,7 +307,7 @@ ui_check "no answer: still connecting" "^ connecting to 127\.0\.0\.1:$HANG_PORT"
 ui_check "no answer: then one line in the transcript" \
     "^Could not open 127\.0\.0\.1:$HANG_PORT: .*127\.0\.0\.1:$HANG_PORT" 60
 ui_check "no answer: no model" "^ no model"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "no answer: quits" "MEDCHAT-EXIT 0"
 # Esc gives up connecting at once, and quitting does not wait for the
 # connect timeout (the worker's cancel reaches the connection).
@@ -318,12 +318,12 @@ ui_keys Escape
 ui_check "no answer: Esc gives up connecting at once" \
     "^Could not open 127\.0\.0\.1:$HANG_PORT: .*cancelled" 3
 ui_check "no answer: after Esc, no model" "^ no model"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "no answer: quits after Esc" "MEDCHAT-EXIT 0"
 ui_start --db "$DB" --endpoint "http://127.0.0.1:$HANG_PORT/v1"
 ui_check "no answer, third start: connecting" \
     "^ connecting to 127\.0\.0\.1:$HANG_PORT"
-ui_keys C-c C-c
+ui_keys C-c C-c C-c
 ui_check "no answer: C-c C-c while connecting quits at once" \
     "MEDCHAT-EXIT 0" 3
 

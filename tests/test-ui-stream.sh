@@ -39,8 +39,8 @@ ui_check "C-c stops the answer" "^ stopped \| stories260K"
 ui_check "the typed line survived" "^> typed while generating"
 ui_keys C-c
 check "C-c clears the input line" ui_gone "^> typed while generating"
-ui_keys C-c
-ui_check "C-c at an empty prompt quits" "MEDCHAT-EXIT 0"
+ui_keys C-c C-c
+ui_check "C-c C-c at an empty prompt quits" "MEDCHAT-EXIT 0"
 id=$("$MEDCHAT" history list --json --db "$DB" | grep -o '"id": *[0-9][0-9]*' | grep -o '[0-9]*$' | head -1)
 json=$("$MEDCHAT" history export "$id" --format json --db "$DB" 2>&1)
 n=$(printf '%s\n' "$json" | grep -c '"status": *"cancelled"')
@@ -119,7 +119,7 @@ fi
 ui_keys Escape
 ui_check "big model: Esc stops (after the prompt is evaluated)" "^ stopped \|" 120
 ui_keys C-c
-ui_keys C-c
+ui_keys C-c C-c
 ui_check "big model: quit" "MEDCHAT-EXIT 0"
 rm -f "$BIG"
 done_testing

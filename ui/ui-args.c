@@ -14,12 +14,15 @@
 #include "backend.h"
 #include "engine.h"
 #include "opt.h"
+#include "prefs.h"
+#include "prompts.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
 static void	 ui_args_usage(FILE *);
 static int	 ui_args_getopt(struct ui *, int, char **);
 static int	 ui_args_endpoint(struct ui *, const char *);
+static int	 ui_args_set(struct ui *, const char *);
 
 /* The TUI's options: one table for getopt_long and --help. */
 static const struct tui_option {
@@ -37,7 +40,11 @@ static const struct tui_option {
 	{ "models-dir", 1, 'M', "DIR", "also list the models in DIR" },
 	{ "db", 1, 'd', "PATH", "conversation database (default "
 	  "$XDG_DATA_HOME/medchat/medchat.db)" },
-	{ "ctx", 1, 'c', "N", "context size in tokens (default: the model's)" },
+	{ "ctx", 1, 'c', "N", "context size in tokens for this run (default: "
+	  "the saved /set, medchat.conf, else the model's)" },
+	{ "set", 1, 's', "NAME=VALUE", "a /set setting for this run, not "
+	  "saved (repeatable): temp, top-k, top-p, min-p, repeat-penalty, "
+	  "seed, max-tokens, ctx, system (a preset)" },
 	{ "threads", 1, 't', "N", "inference threads (default: all cores)" },
 	{ "template", 1, 'T', "NAME", "chat template (chatml, meditron, "
 	  "llama2; default: the model's)" },
@@ -62,11 +69,18 @@ ui_args_usage(FILE *f)
 	}
 	fprintf(f, "\nSettings file: $XDG_CONFIG_HOME/medchat/medchat.conf "
 	    "(default\n~/.config/medchat/medchat.conf), lines \"key = value\" "
-	    "with keys models-dir\n(repeatable), ctx, threads, template and "
-	    "input-history (on or off);\noptions override it.  Sections "
-	    "[endpoint NAME] with url, model,\ntemplate, cacert, api_key_env "
-	    "(or api_key, in a file only you can read)\nname remote "
-	    "servers; an API key is read from $MEDCHAT_API_KEY by default.\n");
+	    "with keys models-dir\n(repeatable), ctx, threads, template, "
+	    "input-history (on or off), the\ngeneration settings temp, "
+	    "top-k, top-p, min-p, repeat-penalty, seed,\nmax-tokens and "
+	    "system (a preset).  A /set in the chat is saved and\ncounts "
+	    "over the file at the next start; options count over both for\n"
+	    "one run.  Sections [endpoint NAME] with url, model, template, "
+	    "cacert,\napi_key_env (or api_key, in a file only you can read) "
+	    "name remote\nservers; an API key is read from $MEDCHAT_API_KEY "
+	    "by default.\n");
+	fprintf(f, "\nDefault system message (preset \"%s\", the same for "
+	    "`medchat ask`):\n  %s\n", prompts_get(0)->name,
+	    prompts_default_system());
 	fprintf(f, "\nInside the chat, type /help for commands and keys.\n");
 }
 
@@ -101,7 +115,7 @@ ui_args_conf_warnings(struct ui *ui)
 static int
 ui_args_getopt(struct ui *ui, int argc, char **argv)
 {
-	struct option	 lopts[16];
+	struct option	 lopts[20];
 	char		 sopts[64], *p, **str;
 	size_t		 i;
 	int		 c;
@@ -140,10 +154,20 @@ ui_args_getopt(struct ui *ui, int argc, char **argv)
 			    "--threads", optarg, 0, c == 'c' ? ENGINE_CTX_MAX :
 			    ENGINE_THREADS_MAX, &l) != 0)
 				return -1;
+			if (c == 'c' && l > 0 && l < 64) {
+				fprintf(stderr, "medchat: --ctx: ctx must be 0 "
+				    "(the model's) or a whole number from 64 "
+				    "to %d\n", ENGINE_CTX_MAX);
+				return -1;
+			}
 			if (c == 'c')
 				ui->opt_ctx = (int)l;
 			else
 				ui->opt_threads = (int)l;
+			break;
+		case 's':
+			if (ui_args_set(ui, optarg) != 0)
+				return -1;
 			break;
 		case 'H':
 			ui->opt_no_hist = 1;
@@ -166,6 +190,72 @@ ui_args_getopt(struct ui *ui, int argc, char **argv)
 }
 
 /*
+ * --set NAME=VALUE: checked now (a bad one is an error on stderr), kept
+ * in ui->opt_sets to apply over the saved settings once the database is
+ * open.  0 or -1.
+ */
+static int
+ui_args_set(struct ui *ui, const char *arg)
+{
+	struct settings	 scratch;
+	struct prefs	 p;
+	const char	*eq;
+	char		*name, *cause = NULL;
+	int		 rv;
+
+	if ((eq = strchr(arg, '=')) == NULL) {
+		fprintf(stderr, "medchat: --set: expected NAME=VALUE\n");
+		return -1;
+	}
+	name = xstrndup(arg, (size_t)(eq - arg));
+	prefs_init(&scratch, &p);
+	rv = prefs_set(&scratch, &p, name, eq + 1, PREF_CMDLINE, &cause);
+	prefs_free(&p);
+	free(name);
+	if (rv != 0) {
+		fprintf(stderr, "medchat: --set: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	ui->opt_sets = xreallocarray(ui->opt_sets, ui->n_opt_sets + 1,
+	    sizeof *ui->opt_sets);
+	ui->opt_sets[ui->n_opt_sets++] = xstrdup(arg);
+	return 0;
+}
+
+/*
+ * The command line's settings (--set, --ctx) onto ui->set, over the
+ * saved ones: they were checked by ui_args_parse.
+ */
+void
+ui_args_apply(struct ui *ui)
+{
+	char	*name, *eq, *cause = NULL, num[16];
+	size_t	 i;
+
+	for (i = 0; i < ui->n_opt_sets; i++) {
+		name = xstrdup(ui->opt_sets[i]);
+		eq = strchr(name, '=');
+		*eq = '\0';
+		if (prefs_set(&ui->set, &ui->prefs, name, eq + 1,
+		    PREF_CMDLINE, &cause) != 0) {
+			ui_message(ui, 1, "--set: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		free(name);
+	}
+	if (ui->opt_ctx >= 0) {
+		snprintf(num, sizeof num, "%d", ui->opt_ctx);
+		if (prefs_set(&ui->set, &ui->prefs, "ctx", num, PREF_CMDLINE,
+		    &cause) != 0) {
+			ui_message(ui, 1, "--ctx: %s", cause);
+			free(cause);
+		}
+	}
+}
+
+/*
  * The settings file, then the command line, into ui's options.  Returns
  * 0, 1 after --help, -1 on a bad command line (reported on stderr).
  */
@@ -178,8 +268,10 @@ ui_args_parse(struct ui *ui, int argc, char **argv)
 	conffile_init(&ui->conf);
 	if ((confp = conffile_default_path()) != NULL)
 		conffile_load(&ui->conf, confp);
-	if (ui->conf.ctx >= 0)
-		ui->opt_ctx = ui->conf.ctx;
+	/* The file's generation settings are checked (and warned) now. */
+	prefs_init(&ui->set, &ui->prefs);
+	prefs_conf(&ui->set, &ui->prefs, &ui->conf);
+	ui->opt_ctx = -1;
 	if (ui->conf.threads >= 0)
 		ui->opt_threads = ui->conf.threads;
 	if (ui->conf.template_name != NULL)

@@ -381,14 +381,8 @@ browser_prompt_done(struct ui *ui, struct browser *br)
 			ui_message(ui, 1, "usage: md|json|txt [FILE]");
 			return;
 		}
-		if (ui_export(ui, id, argv[0], argc > 1 ? argv[1] : NULL,
-		    &path, &cause) != 0) {
-			slash_free_argv(argc, argv);
-			goto fail;
-		}
+		ui_export_start(ui, id, argv[0], argc > 1 ? argv[1] : NULL);
 		slash_free_argv(argc, argv);
-		ui_message(ui, 0, "exported to %s", path);
-		free(path);
 	} else if (which == 'd') {
 		if (ui->chat->conv_id == id && ui->state == STATE_GENERATING) {
 			ui_message(ui, 1, "this conversation is being answered: "

@@ -471,7 +471,7 @@ chat_draw(struct ui *ui, void *data)
 			    "bottom";
 		else
 			hint = "Enter sends, Alt-Enter new line, F1 help, "
-			    "C-c quits";
+			    "C-d quits";
 		ui_draw_str(ui, ty + 1, 0, hint, COLS, UA_DIM);
 	}
 	input_draw(ui, ty + 2, inrows, COLS, &cy, &cx);
@@ -483,7 +483,7 @@ static int
 chat_key(struct ui *ui, void *data, int key)
 {
 	const struct ui_key	*k;
-	int			 height;
+	int			 height, armed;
 
 	(void)data;
 	height = LINES - 3;
@@ -494,6 +494,14 @@ chat_key(struct ui *ui, void *data, int key)
 		ui->conf_msg = NULL;
 	}
 	ui->dirty = 1;
+	/*
+	 * C-c stops an answer, gives up a question waiting for the
+	 * database, or clears the input; only at an idle, empty prompt
+	 * does it quit, and then only the second one in a row, so a
+	 * C-c meant for an answer that has just ended does not quit.
+	 */
+	armed = ui->quit_armed;
+	ui->quit_armed = 0;
 	if (key == 3) {				/* C-c */
 		if (ui->state == STATE_GENERATING) {
 			worker_cancel(ui->worker);
@@ -503,8 +511,13 @@ chat_key(struct ui *ui, void *data, int key)
 		else if (!input_empty()) {
 			input_clear();
 			ui->editing = -1;
-		} else
+		} else if (armed)
 			ui->quit = 1;
+		else {
+			ui->quit_armed = 1;
+			ui_message(ui, 0, "press C-c again to quit (or C-d, "
+			    "or /quit)");
+		}
 		return 1;
 	}
 	if (key == UI_KEY_ESC && ui->state == STATE_GENERATING) {

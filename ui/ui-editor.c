@@ -184,14 +184,25 @@ editor_save(struct ui *ui, struct editor *ed)
 	char	*cause = NULL;
 
 	chat_set_system(ui->chat, buf_str(&ed->text));
+	/* Kept for the next start too: a preset by name, else the text. */
+	prefs_set_system(&ui->prefs, buf_str(&ed->text), PREF_SAVED);
+	if ((ui->prefs.preset != NULL ? prefs_save(ui->store, "system",
+	    ui->prefs.preset, &cause) : prefs_save_system_text(ui->store,
+	    ui->prefs.system_text, &cause)) != 0) {
+		ui->prefs.src[PREFS_SYSTEM] = PREF_RUN;
+		ui_message(ui, 1, "system message for this run; not kept for "
+		    "the next start: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (ui->chat->conv_id != 0 && store_conv_set_system(ui->store,
 	    ui->chat->conv_id, ed->text.len > 0 ? ed->text.data : NULL,
 	    &cause) != 0) {
 		ui_message(ui, 1, "%s", cause);
 		free(cause);
-	} else
+	} else if (ui->prefs.src[PREFS_SYSTEM] == PREF_SAVED)
 		ui_message(ui, 0, "system message saved: it applies to the "
-		    "next answer");
+		    "next answer and the next start");
 	ui_screen_home(ui);
 }
 

@@ -46,6 +46,7 @@ static char	*input_gen_word(const char *, int);
 static void	 input_show_matches(char **, int, int);
 static void	 input_accept(void);
 static void	 input_hist_map(char *(*)(const char *));
+static const char *input_prompt(void);
 
 #define INPUT_HISTORY_MAX	1000	/* entries kept, in memory and file */
 
@@ -61,11 +62,25 @@ static const char *const *complete_words;
 
 static const char *const set_words[] = {
 	"temp", "top-k", "top-p", "min-p", "repeat-penalty", "seed",
-	"max-tokens", "ctx", NULL
+	"max-tokens", "ctx", "system", NULL
 };
 static const char *const export_words[] = { "md", "json", "txt", NULL };
 /* The settings file's endpoint names, for /model. */
 static const char	*endpoint_words[CONFFILE_ENDPOINTS_MAX + 1];
+/* The model files the menu shows that match the word (ui-paths.c). */
+static char		**model_words;
+static size_t		 n_model_words;
+
+/* How many endpoint_words there are. */
+static size_t
+n_endpoint_words(void)
+{
+	size_t	n = 0;
+
+	while (endpoint_words[n] != NULL)
+		n++;
+	return n;
+}
 
 /* Readline asks for the next byte; only ever called with bytes queued. */
 static int
@@ -135,6 +150,13 @@ input_gen_word(const char *text, int state)
 		if (strncmp(w, text, strlen(text)) == 0)
 			return xstrdup(w);
 	}
+	/* Then the model files (after the endpoints, for /model only). */
+	if (complete_words == endpoint_words && model_words != NULL &&
+	    i - n_endpoint_words() < n_model_words) {
+		w = model_words[i - n_endpoint_words()];
+		i++;
+		return xstrdup(w);
+	}
 	return NULL;
 }
 
@@ -158,11 +180,20 @@ input_complete(const char *text, int start, int end)
 		complete_words = engine_template_names();
 	else if (strncmp(rl_line_buffer, "/model ", 7) == 0 && start == 7 &&
 	    input_ui != NULL) {
+		/* A path: readline's own file names (it expands ~). */
+		if (text[0] == '~' || strchr(text, '/') != NULL) {
+			rl_filename_completion_desired = 1;
+			return rl_completion_matches(text,
+			    rl_filename_completion_function);
+		}
 		for (i = 0; i < input_ui->conf.n_endpoints &&
 		    i < CONFFILE_ENDPOINTS_MAX; i++)
 			endpoint_words[i] = input_ui->conf.endpoints[i].name;
 		endpoint_words[i] = NULL;
 		complete_words = endpoint_words;
+		/* And the file names the model menu shows. */
+		xfreev(model_words, n_model_words);
+		model_words = ui_model_names(input_ui, text, &n_model_words);
 	}
 	if (complete_words == NULL)
 		return NULL;
@@ -322,6 +353,9 @@ input_free(void)
 		history_file = NULL;
 	}
 	clear_history();
+	xfreev(model_words, n_model_words);
+	model_words = NULL;
+	n_model_words = 0;
 	free(accepted);
 	accepted = NULL;
 	if (devnull != NULL)
@@ -463,6 +497,22 @@ input_clear(void)
 	input_ui->dirty = 1;
 }
 
+/*
+ * The prompt drawn before the line: "> ", or while readline searches the
+ * history (C-r, C-s) its own search prompt, "(reverse-i-search)`text': "
+ * or "(failed reverse-i-search)`text': " when nothing matches, which
+ * readline keeps in rl_display_prompt (rl_message) and would have drawn
+ * itself.
+ */
+static const char *
+input_prompt(void)
+{
+	if (RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH) &&
+	    rl_display_prompt != NULL && *rl_display_prompt != '\0')
+		return rl_display_prompt;
+	return "> ";
+}
+
 /* Rows the input needs at width, between 1 and maxrows. */
 int
 input_rows(int width, int maxrows)
@@ -471,7 +521,7 @@ input_rows(int width, int maxrows)
 	struct buf	 b = BUF_INIT;
 	int		 rows;
 
-	buf_puts(&b, "> ");
+	buf_puts(&b, input_prompt());
 	buf_append(&b, rl_line_buffer, (size_t)rl_end);
 	wrap_text(&wr, b.data, b.len, width);
 	rows = (int)wr.n;
@@ -493,16 +543,17 @@ input_draw(struct ui *ui, int y, int rows, int width, int *cy, int *cx)
 {
 	struct wrap	 wr = WRAP_INIT;
 	struct buf	 b = BUF_INIT;
-	size_t		 row, first, r;
+	size_t		 row, first, r, plen;
 	int		 col, point;
 
-	buf_puts(&b, "> ");
+	buf_puts(&b, input_prompt());
+	plen = b.len;
 	buf_append(&b, rl_line_buffer, (size_t)rl_end);
 	wrap_text(&wr, b.data, b.len, width);
 	point = rl_point;
 	if (point < 0 || point > rl_end)
 		point = rl_end;
-	wrap_locate(&wr, (size_t)point + 2, b.data, &row, &col);
+	wrap_locate(&wr, (size_t)point + plen, b.data, &row, &col);
 	first = 0;
 	if (row >= (size_t)rows)
 		first = row - (size_t)rows + 1;

@@ -20,6 +20,7 @@
 #include "conffile.h"
 #include "markdown.h"
 #include "mscan.h"
+#include "prefs.h"
 #include "store.h"
 #include "worker.h"
 #include "wrap.h"
@@ -156,7 +157,9 @@ struct ui {
 	char			*opt_models_dir;
 	char			*opt_db;
 	char			*opt_template;
-	int			 opt_ctx;
+	int			 opt_ctx;	/* -1 = not given */
+	char			**opt_sets;	/* --set NAME=VALUE, checked */
+	size_t			 n_opt_sets;
 	int			 opt_threads;
 	int			 opt_no_hist;	/* keep no input history */
 	struct conffile		 conf;		/* medchat.conf, under them */
@@ -178,6 +181,8 @@ struct ui {
 	struct worker		*worker;
 	struct chat		*chat;
 	struct settings		 set;
+	struct prefs		 prefs;		/* where set's values and the
+						   system message come from */
 	char			*template_name;	/* NULL = model's */
 
 	/* model */
@@ -256,7 +261,13 @@ struct ui {
 						   the first key in the chat */
 	int			 msg_error;
 	struct buf		 paste;
+	char			*exp_path;	/* an export waiting for y/n: */
+	char			*exp_fmt;	/*   the file that exists, */
+	int64_t			 exp_conv;	/*   format, conversation */
 	int			 ctrl_c;	/* last key was C-c */
+	int			 quit_armed;	/* the last key was a C-c at
+						   an idle, empty prompt: the
+						   next one quits */
 
 	struct tview		 chatview;
 };
@@ -273,8 +284,6 @@ void	 ui_new_conversation(struct ui *);
 int	 ui_resume(struct ui *, int64_t conv, char **cause);
 int	 ui_load_conversation(struct ui *, struct chat *, int64_t conv,
 	    char **title, char **cause);
-int	 ui_export(struct ui *, int64_t conv, const char *fmt,
-	    const char *file, char **out_path, char **cause);
 int	 ui_suspend_run(struct ui *, char *const argv[]);
 void	 ui_notice(struct ui *, const char *text);
 
@@ -318,6 +327,16 @@ void	 ui_remember_prev(struct ui *);
 int	 ui_go_back(struct ui *, const char *what);
 int	 ui_consent_given(struct ui *, const char *origin);
 
+/* ui-paths.c */
+char	*ui_path_expand(const char *, char **cause);
+char	*ui_model_resolve(struct ui *, const char *arg, char **cause);
+char	**ui_model_names(struct ui *, const char *prefix, size_t *n);
+int	 ui_export(struct ui *, int64_t conv, const char *fmt,
+	    const char *file, int overwrite, char **out_path, char **cause);
+void	 ui_export_start(struct ui *, int64_t conv, const char *fmt,
+	    const char *file);
+int	 ui_export_key(struct ui *, int key);
+
 /* ui-consent.c */
 extern const struct ui_screen_ops ui_screen_consent;
 int	 consent_needed(struct ui *);
@@ -326,6 +345,7 @@ void	 consent_open(struct ui *, struct ui_endpoint *pending);
 /* ui-args.c */
 int	 ui_args_parse(struct ui *, int argc, char **argv);
 void	 ui_args_conf_warnings(struct ui *);
+void	 ui_args_apply(struct ui *);
 
 /* ui-draw.c */
 int	 ui_draw_term_ok(char **cause);

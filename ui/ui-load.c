@@ -184,8 +184,19 @@ void
 ui_load_model(struct ui *ui, const char *path)
 {
 	struct modelid	 id;
-	char		*abs;
+	char		*abs, *warn = NULL, *cause = NULL;
 
+	/* A context the memory cannot hold is refused before loading. */
+	if (prefs_ctx_check(path, ui->set.n_ctx, "ctx", &warn, &cause) != 0) {
+		ui_message(ui, 1, "%s: not loaded (/set ctx 0 uses the "
+		    "model's)", cause);
+		free(cause);
+		return;
+	}
+	if (warn != NULL) {
+		ui_notice(ui, warn);
+		free(warn);
+	}
 	if (ui->state == STATE_GENERATING) {
 		worker_cancel(ui->worker);
 	}

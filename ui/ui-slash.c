@@ -13,6 +13,7 @@
 #include <curses.h>
 
 #include "backend.h"
+#include "prefs.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
@@ -37,9 +38,10 @@ static const struct slash_entry slash_table[] = {
 	{ "system", NULL, "", "edit the system message (presets, $EDITOR)",
 	  0, 0, cmdx_simple },
 	{ "model", NULL, "[FILE | URL [MODEL] | NAME [MODEL]]", "open the "
-	  "model menu (files and servers' models), or load FILE, or switch "
-	  "to a model of a server: its base URL or a settings file "
-	  "[endpoint NAME]", 0, 2, cmdx_model },
+	  "model menu (files and servers' models), or load FILE (a path, ~ "
+	  "is your home, or a file name the menu shows; Tab completes both), "
+	  "or switch to a model of a server: its base URL or a settings "
+	  "file [endpoint NAME]", 0, 2, cmdx_model },
 	{ "demo", NULL, "", "write and load the demo model (random weights "
 	  "-- meaningless output)", 0, 0, cmdx_simple },
 	{ "history", NULL, "", "browse, search, resume and export "
@@ -49,12 +51,16 @@ static const struct slash_entry slash_table[] = {
 	{ "edit", NULL, "", "edit the last question and send it again",
 	  0, 0, cmdx_simple },
 	{ "set", NULL, "[temp|top-k|top-p|min-p|repeat-penalty|seed|"
-	  "max-tokens|ctx [VALUE]]", "show or change a generation setting",
-	  0, 2, cmdx_set },
+	  "max-tokens|ctx|system [VALUE|reset]]", "show the settings and "
+	  "where each comes from, or change one (kept for the next start; "
+	  "reset goes back to medchat.conf or the default)", 0, 2,
+	  cmdx_set },
 	{ "template", NULL, "NAME", "chat template: chatml, meditron, llama2 "
 	  "or auto (the model's)", 1, 1, cmdx_template },
 	{ "export", NULL, "md|json|txt [FILE]", "export this conversation "
-	  "(default file medchat-ID.EXT)", 1, 2, cmdx_export },
+	  "(default file medchat-ID.EXT here; ~ is your home; asks before "
+	  "replacing a file, never writes through a symbolic link)", 1, 2,
+	  cmdx_export },
 	{ "copy", NULL, "", "copy the last answer to the clipboard (OSC 52, "
 	  "works over ssh)", 0, 0, cmdx_simple },
 	{ "stats", NULL, "", "model, context and speed figures", 0, 0,
@@ -104,8 +110,11 @@ static const struct ui_key key_table[] = {
 	{ 0, "Esc", "chat", NULL, "stop the answer being generated, or "
 	  "give up a question waiting for the database" },
 	{ 0, "C-c", "chat", NULL, "stop the answer (or give up a question "
-	  "waiting for the database); clear the input; quit at an empty "
-	  "prompt" },
+	  "waiting for the database); clear the input; at an idle, empty "
+	  "prompt twice in a row quits" },
+	{ 0, "C-d", "chat", NULL, "quit (at an empty prompt)" },
+	{ 0, "C-r", "chat", NULL, "search the input history backwards "
+	  "(again: the next match; Enter takes it, C-g gives up)" },
 	{ 0, "PgUp", "chat", NULL, "scroll the transcript up" },
 	{ 0, "PgDn", "chat", NULL, "scroll the transcript down" },
 	{ 0, "Home", "chat", NULL, "top of the transcript (input empty)" },
@@ -216,6 +225,7 @@ cmdx_model(void *arg, int argc, char **argv, char **cause)
 {
 	struct ui		*ui = arg;
 	struct backend_endpoint	 ep;
+	char			*path;
 
 	if (argc == 1) {
 		ui_screen_open(ui, &ui_screen_models);
@@ -234,45 +244,106 @@ cmdx_model(void *arg, int argc, char **argv, char **cause)
 		    "or endpoint NAME, not with a file");
 		return -1;
 	}
-	ui_load_model(ui, argv[1]);
+	/* A path (~ expanded) or a name the model menu shows. */
+	if ((path = ui_model_resolve(ui, argv[1], cause)) == NULL)
+		return -1;
+	ui_load_model(ui, path);
+	free(path);
 	return 0;
 }
 
+/*
+ * /set: list the settings and where each value comes from; show one; set
+ * one (checked, kept in the database for the next start, and with the
+ * conversation); "reset" forgets the saved value.  A context size is
+ * checked against the loaded model before it reloads it: refused when
+ * it needs more memory than is available, a warning beyond the trained
+ * context.
+ */
 static int
 cmdx_set(void *arg, int argc, char **argv, char **cause)
 {
 	struct ui		*ui = arg;
-	const struct opt_entry	*o;
-	struct buf		 b = BUF_INIT;
-	char			*v;
-	int			 old_ctx = ui->set.n_ctx;
+	struct settings		 scratch;
+	char			*v, *warn = NULL, *why = NULL;
+	int			 old_ctx = ui->set.n_ctx, k, reset;
 
 	if (argc == 1) {
-		buf_puts(&b, "Settings (/set NAME VALUE):\n");
-		for (o = opt_table; o->name != NULL; o++) {
-			v = settings_get(&ui->set, o->name);
-			buf_printf(&b, "  %s = %s -- %s\n", o->name, v,
-			    o->help);
-			free(v);
-		}
-		ui_notice(ui, b.data);
-		buf_free(&b);
-		return 0;
-	}
-	if (argc == 2) {
-		if ((v = settings_get(&ui->set, argv[1])) == NULL) {
-			xasprintf(cause, "unknown setting: %.40s", argv[1]);
-			return -1;
-		}
-		ui_message(ui, 0, "%s = %s", argv[1], v);
+		v = prefs_show(&ui->set, &ui->prefs);
+		ui_notice(ui, v);
 		free(v);
 		return 0;
 	}
-	if (settings_set(&ui->set, argv[1], argv[2], cause) != 0)
+	for (k = 0; k < PREFS_NOPTS; k++) {
+		if (strcmp(opt_table[k].name, argv[1]) == 0)
+			break;
+	}
+	/* (PREFS_SYSTEM is the index after the last of opt_table.) */
+	if (k == PREFS_NOPTS && strcmp(argv[1], "system") != 0) {
+		xasprintf(cause, "unknown setting: %.40s (/set lists them)",
+		    argv[1]);
 		return -1;
-	v = settings_get(&ui->set, argv[1]);
-	ui_message(ui, 0, "%s = %s", argv[1], v);
+	}
+	if (argc == 2) {
+		v = k == PREFS_SYSTEM ? xstrdup(ui->prefs.preset != NULL ?
+		    ui->prefs.preset : "your own text") :
+		    settings_get(&ui->set, argv[1]);
+		ui_message(ui, 0, "%s = %s (%s)", argv[1], v,
+		    prefs_src_name(ui->prefs.src[k]));
+		free(v);
+		return 0;
+	}
+	reset = strcmp(argv[2], "reset") == 0;
+	if (!reset) {
+		/* Checked before anything changes or is saved. */
+		scratch = ui->set;
+		if (k != PREFS_SYSTEM && settings_set(&scratch, argv[1],
+		    argv[2], cause) != 0)
+			return -1;
+		if (k == PREFS_NOPTS - 1 && ui->model != NULL &&
+		    !ui->model->remote && prefs_ctx_check(ui->model->path,
+		    scratch.n_ctx, "ctx", &warn, cause) != 0)
+			return -1;
+		if (prefs_set(&ui->set, &ui->prefs, argv[1], argv[2],
+		    PREF_SAVED, cause) != 0) {
+			free(warn);
+			return -1;
+		}
+		if (prefs_save(ui->store, argv[1], argv[2], &why) != 0)
+			ui->prefs.src[k] = PREF_RUN;
+	} else {
+		if (prefs_save(ui->store, argv[1], NULL, &why) != 0 ||
+		    (k == PREFS_SYSTEM && prefs_save_system_text(ui->store,
+		    NULL, &why) != 0)) {
+			*cause = why;
+			return -1;
+		}
+		if (prefs_reset(&ui->set, &ui->prefs, &ui->conf, argv[1],
+		    cause) != 0)
+			return -1;
+	}
+	v = k == PREFS_SYSTEM ? xstrdup(ui->prefs.preset) :
+	    settings_get(&ui->set, argv[1]);
+	if (why != NULL)
+		ui_message(ui, 1, "%s = %s for this run; not saved: %s",
+		    argv[1], v, why);
+	else if (warn != NULL && ui->set.n_ctx == old_ctx)
+		ui_message(ui, 1, "%s = %s (saved); warning: %s", argv[1], v,
+		    warn);
+	else
+		ui_message(ui, 0, "%s = %s (%s)", argv[1], v,
+		    prefs_src_name(ui->prefs.src[k]));
 	free(v);
+	free(why);
+	free(warn);
+	if (k == PREFS_SYSTEM) {
+		chat_set_system(ui->chat, prefs_system(&ui->prefs));
+		if (ui->chat->conv_id != 0 && store_conv_set_system(ui->store,
+		    ui->chat->conv_id, *prefs_system(&ui->prefs) != '\0' ?
+		    prefs_system(&ui->prefs) : NULL, cause) != 0)
+			return -1;
+		return 0;
+	}
 	if (cmd_store_settings(ui, cause) != 0)
 		return -1;
 	if (strcmp(argv[1], "ctx") == 0 && ui->set.n_ctx != old_ctx &&
@@ -337,17 +408,13 @@ static int
 cmdx_export(void *arg, int argc, char **argv, char **cause)
 {
 	struct ui	*ui = arg;
-	char		*path;
 
 	if (ui->chat->conv_id == 0) {
 		xasprintf(cause, "nothing to export yet");
 		return -1;
 	}
-	if (ui_export(ui, ui->chat->conv_id, argv[1], argc > 2 ? argv[2] :
-	    NULL, &path, cause) != 0)
-		return -1;
-	ui_message(ui, 0, "exported to %s", path);
-	free(path);
+	ui_export_start(ui, ui->chat->conv_id, argv[1], argc > 2 ? argv[2] :
+	    NULL);
 	return 0;
 }
 

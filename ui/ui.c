@@ -73,6 +73,7 @@ static void	 ui_event(struct ui *, struct worker_event *);
 static void	 ui_quit_saves(struct ui *);
 static void	 ui_resize(struct ui *);
 static void	 ui_free(struct ui *);
+static void	 ui_resume_settings(struct ui *, const char *);
 
 /* How long a save kept out by it is waited for: times the busy timeout. */
 #define UI_LOCK_WAIT_FACTOR	6
@@ -193,10 +194,15 @@ ui_main(int argc, char **argv)
 	fcntl(sigpipe_fds[0], F_SETFL, O_NONBLOCK);
 	fcntl(sigpipe_fds[1], F_SETFL, O_NONBLOCK);
 
+	/* Saved settings over the file's (ui_args_parse), options over both. */
+	if (prefs_load(&ui->set, &ui->prefs, ui->store, &cause) != 0) {
+		ui_message(ui, 1, "%s", cause);
+		free(cause);
+		cause = NULL;
+	}
+	ui_args_apply(ui);
 	ui->chat = chat_create();
-	chat_set_system(ui->chat, prompts_default_system());
-	settings_default(&ui->set);
-	ui->set.n_ctx = ui->opt_ctx;
+	chat_set_system(ui->chat, prefs_system(&ui->prefs));
 	if (ui->opt_template != NULL)
 		ui->template_name = xstrdup(ui->opt_template);
 
@@ -291,6 +297,8 @@ ui_free(struct ui *ui)
 	tview_free(&ui->chatview);
 	worker_model_free(ui->model);
 	conffile_free(&ui->conf);
+	prefs_free(&ui->prefs);
+	xfreev(ui->opt_sets, ui->n_opt_sets);
 	free(ui->conf_msg);
 	session_free(ui->session);
 	free(ui->opt_model);
@@ -313,6 +321,8 @@ ui_free(struct ui *ui)
 	ui_endpoint_free(ui->load_ep);
 	ui_endpoint_free(ui->model_ep);
 	free(ui->msg);
+	free(ui->exp_path);
+	free(ui->exp_fmt);
 	buf_free(&ui->paste);
 	if (sigpipe_fds[0] != -1) {
 		close(sigpipe_fds[0]);
@@ -559,6 +569,9 @@ ui_key(struct ui *ui, int key)
 	int	was_ctrl_c = ui->ctrl_c;
 
 	ui->ctrl_c = 0;
+	/* An export waits for y/n: the key is its answer (ui-paths.c). */
+	if (!UI_KEY_IS_WHEEL(key) && ui_export_key(ui, key))
+		return;
 	/*
 	 * Keys work even while the terminal is too small to draw (typing
 	 * goes on into the input); only C-c twice in a row always quits.
@@ -710,7 +723,7 @@ ui_new_conversation(struct ui *ui)
 		ui->gen_msg = -1;
 	}
 	chat_clear(ui->chat);
-	chat_set_system(ui->chat, prompts_default_system());
+	chat_set_system(ui->chat, prefs_system(&ui->prefs));
 	ui->editing = -1;
 	ui->ctx_used = 0;
 	ui->chatview.follow = 1;
@@ -782,11 +795,34 @@ ui_load_conversation(struct ui *ui, struct chat *c, int64_t conv,
 		free(ui->template_name);
 		ui->template_name = sc.template_name != NULL ?
 		    xstrdup(sc.template_name) : NULL;
-		settings_from_json(&ui->set, sc.params_json);
+		ui_resume_settings(ui, sc.params_json);
 	}
 	store_msgs_free(m, n);
 	store_conv_free(&sc);
 	return 0;
+}
+
+/*
+ * A resumed conversation's own settings (params, as the store keeps
+ * them) over the current ones; the values it changes come from "this
+ * conversation" in /set's listing.
+ */
+static void
+ui_resume_settings(struct ui *ui, const char *params)
+{
+	struct settings	 old = ui->set;
+	char		*a, *b;
+	size_t		 i;
+
+	settings_from_json(&ui->set, params);
+	for (i = 0; i < PREFS_NOPTS; i++) {
+		a = settings_get(&old, opt_table[i].name);
+		b = settings_get(&ui->set, opt_table[i].name);
+		if (strcmp(a, b) != 0)
+			ui->prefs.src[i] = PREF_CONV;
+		free(a);
+		free(b);
+	}
 }
 
 int
@@ -809,50 +845,6 @@ ui_resume(struct ui *ui, int64_t conv, char **cause)
 	ui_screen_home(ui);
 	ui_message(ui, 0, "resumed conversation %lld", (long long)conv);
 	return 0;
-}
-
-/*
- * Export conversation conv as fmt to file (NULL = medchat-ID.EXT in the
- * current directory), mode 0600.  *out_path gets the file written.
- */
-int
-ui_export(struct ui *ui, int64_t conv, const char *fmt, const char *file,
-    char **out_path, char **cause)
-{
-	enum store_format	 f;
-	char			*path;
-	FILE			*fp;
-	int			 fd, rv;
-
-	if (store_format_parse(fmt, &f) != 0) {
-		xasprintf(cause, "unknown format: %.20s (md, json or txt)",
-		    fmt);
-		return -1;
-	}
-	if (file != NULL)
-		path = xstrdup(file);
-	else
-		xasprintf(&path, "medchat-%lld.%s", (long long)conv,
-		    f == STORE_FMT_MD ? "md" : f == STORE_FMT_JSON ? "json" :
-		    "txt");
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		free(path);
-		return -1;
-	}
-	rv = store_export(ui->store, &conv, 1, f, fp, cause);
-	if (fclose(fp) != 0 && rv == 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		rv = -1;
-	}
-	if (rv == 0 && out_path != NULL)
-		*out_path = path;
-	else
-		free(path);
-	return rv;
 }
 
 /*

@@ -58,6 +58,7 @@ static void	 conffile_ep_key(struct conffile *, const char *, size_t,
 static void	 conffile_ep_free(struct conffile_endpoint *);
 static void	 conffile_ep_check(struct conffile *, const char *);
 static int	 conffile_read(const char *, struct buf *, mode_t *);
+static int	 conffile_set_key(const char *, size_t);
 
 void
 conffile_init(struct conffile *c)
@@ -76,6 +77,12 @@ conffile_free(struct conffile *c)
 	xfreev(c->models_dirs, c->n_models_dirs);
 	xfreev(c->warnings, c->n_warnings);
 	free(c->template_name);
+	for (i = 0; i < c->n_sets; i++) {
+		free(c->sets[i].name);
+		free(c->sets[i].value);
+	}
+	free(c->sets);
+	free(c->path);
 	for (i = 0; i < c->n_endpoints; i++)
 		conffile_ep_free(&c->endpoints[i]);
 	free(c->endpoints);
@@ -97,6 +104,13 @@ conffile_ep_free(struct conffile_endpoint *e)
 	free(e->cacert);
 	free(e->api_key_env);
 	memset(e, 0, sizeof *e);
+}
+
+void
+conffile_warn_line(struct conffile *c, size_t line, const char *what)
+{
+	conffile_warn(c, c->path != NULL ? c->path : "medchat.conf", line,
+	    "%s", what);
 }
 
 const struct conffile_endpoint *
@@ -536,9 +550,16 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 			free(q);
 			return;
 		}
-		if (kn == 3)
+		if (kn == 3 && num > 0 && num < 64) {
+			conffile_warn(c, name, line, "ctx: %d is too small "
+			    "(0 = the model's, else 64..%d)", num,
+			    ENGINE_CTX_MAX);
+			return;
+		}
+		if (kn == 3) {
 			c->ctx = num;
-		else
+			c->ctx_line = line;
+		} else
 			c->threads = num;
 	} else if (kn == 8 && memcmp(k, "template", 8) == 0) {
 		if (!conffile_name_ok(v, vn, "._-", 0, CONFFILE_TMPL_MAX)) {
@@ -563,11 +584,40 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 			    "is not on or off", q);
 			free(q);
 		}
+	} else if (conffile_set_key(k, kn)) {
+		if (vn == 0) {
+			q = conffile_quote(k, kn);
+			conffile_warn(c, name, line, "%s: empty value", q);
+			free(q);
+			return;
+		}
+		c->sets = xreallocarray(c->sets, c->n_sets + 1,
+		    sizeof *c->sets);
+		c->sets[c->n_sets].name = xstrndup(k, kn);
+		c->sets[c->n_sets].value = xstrndup(v, vn);
+		c->sets[c->n_sets].line = line;
+		c->n_sets++;
 	} else {
 		q = conffile_quote(k, kn);
 		conffile_warn(c, name, line, "unknown key \"%s\"", q);
 		free(q);
 	}
+}
+
+/* Is k[0..kn) a generation setting's name (or system)? */
+static int
+conffile_set_key(const char *k, size_t kn)
+{
+	static const char *const names[] = { "temp", "top-k", "top-p",
+	    "min-p", "repeat-penalty", "seed", "max-tokens", "system",
+	    NULL };
+	size_t	i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (strlen(names[i]) == kn && memcmp(names[i], k, kn) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 size_t
@@ -652,6 +702,8 @@ conffile_load(struct conffile *c, const char *path)
 	mode_t		 mode = 0;
 	int		 rv, key = 0;
 
+	free(c->path);
+	c->path = xstrdup(path);
 	if ((rv = conffile_read(path, &b, &mode)) != 0) {
 		if (rv == -1)
 			conffile_warn(c, path, 0, "%s", strerror(errno));
@@ -676,6 +728,7 @@ conffile_load(struct conffile *c, const char *path)
 	if (key && (mode & 077) != 0) {
 		/* A key others may read is no secret: keep nothing. */
 		conffile_free(c);
+		c->path = xstrdup(path);
 		conffile_warn(c, path, 0, "holds an api_key but its mode is "
 		    "%04o, so others may read it: the whole file is ignored "
 		    "(chmod 600 it, or name a variable with api_key_env)",

@@ -8,7 +8,15 @@
  *
  *	models-dir = DIR	also list the GGUF files in DIR in the model
  *				menu (repeatable; a leading ~/ is $HOME)
- *	ctx = N			context size in tokens (0 = the model's)
+ *	ctx = N			context size in tokens (0 = the model's,
+ *				else 64 or more)
+ *	temp, top-k, top-p, min-p, repeat-penalty, seed, max-tokens = V
+ *				the generation settings of /set (their
+ *				values are checked by prefs_conf, which
+ *				adds its warnings here)
+ *	system = NAME		the system-message preset (default,
+ *				concise, patient, differential, exam,
+ *				none), checked by prefs_conf too
  *	threads = N		inference threads (0 = all cores)
  *	template = NAME		chat template
  *	input-history = on|off	keep the input line's history file
@@ -65,6 +73,13 @@ struct conffile_endpoint {
 	size_t	  line;			/* of the section's header */
 };
 
+/* A generation setting (or system) line, its value not yet checked. */
+struct conffile_set {
+	char	 *name;			/* "temp", ..., "system" */
+	char	 *value;
+	size_t	  line;
+};
+
 struct conffile {
 	char	**models_dirs;		/* in file order */
 	size_t	  n_models_dirs;
@@ -72,6 +87,12 @@ struct conffile {
 	int	  threads;		/* -1 = not set */
 	char	 *template_name;	/* NULL = not set */
 	int	  input_history;	/* -1 = not set, 0 = off, 1 = on */
+	size_t	  ctx_line;		/* ctx's line, 0 = not set */
+	struct conffile_set *sets;	/* in file order (a later line of
+					   the same name counts) */
+	size_t	  n_sets;
+	char	 *path;			/* as given to conffile_load, or
+					   NULL */
 	struct conffile_endpoint *endpoints;	/* in file order */
 	size_t	  n_endpoints;
 	/*
@@ -107,6 +128,12 @@ size_t	 conffile_parse(struct conffile *c, const char *name, const char *text,
  * refused file counts one).
  */
 size_t	 conffile_load(struct conffile *c, const char *path);
+
+/*
+ * Add a warning "FILE:LINE: what" about a line of the file (for checks
+ * made outside the parser: prefs_conf); it counts as a bad line.
+ */
+void	 conffile_warn_line(struct conffile *, size_t line, const char *what);
 
 /* The section [endpoint name], or NULL. */
 const struct conffile_endpoint *conffile_endpoint(const struct conffile *,

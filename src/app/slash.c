@@ -29,7 +29,7 @@ const struct opt_entry opt_table[] = {
 	{ "seed", OPT_SEED, 0, 0,
 	  "random seed, or 'random'" },
 	{ "max-tokens", OPT_INT, -1, 1000000,
-	  "longest answer in tokens (-1 = until the context is full)" },
+	  "longest answer in tokens (-1 = until the context is full; not 0)" },
 	{ "ctx", OPT_CTX, 0, ENGINE_CTX_MAX,
 	  "context size in tokens (0 = model default; reloads the model)" },
 	{ NULL, OPT_INT, 0, 0, NULL }
@@ -241,6 +241,19 @@ settings_set(struct settings *st, const char *name, const char *value,
 		st->seed_fixed = 1;
 		return 0;
 	}
+	if (strcmp(name, "max-tokens") == 0 && (settings_number(value,
+	    &d) != 0 || d != floor(d) || d == 0 || d < -1 || d > o->max)) {
+		/* 0 would store an empty answer marked complete. */
+		xasprintf(cause, "max-tokens must be -1 (until the context is "
+		    "full) or a whole number from 1 to %.0f", o->max);
+		return -1;
+	}
+	if (strcmp(name, "ctx") == 0 && (settings_number(value, &d) != 0 ||
+	    d != floor(d) || (d != 0 && d < 64) || d > o->max)) {
+		xasprintf(cause, "ctx must be 0 (the model's) or a whole "
+		    "number from 64 to %.0f", o->max);
+		return -1;
+	}
 	if (settings_number(value, &d) != 0 || d < o->min || d > o->max ||
 	    (o->type != OPT_FLOAT && d != floor(d))) {
 		xasprintf(cause, "%s must be %s from %g to %g", o->name,
@@ -260,13 +273,8 @@ settings_set(struct settings *st, const char *name, const char *value,
 		st->s.repeat_penalty = (float)d;
 	else if (strcmp(name, "max-tokens") == 0)
 		st->s.max_tokens = (int)d;
-	else if (strcmp(name, "ctx") == 0) {
-		if (d != 0 && d < 64) {
-			xasprintf(cause, "ctx must be 0 or at least 64");
-			return -1;
-		}
+	else if (strcmp(name, "ctx") == 0)
 		st->n_ctx = (int)d;
-	}
 	return 0;
 }
 

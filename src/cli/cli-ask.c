@@ -25,6 +25,8 @@
  * advisory gate, question, streamed answer, provenance) is the
  * session's: src/app/session.c.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -36,12 +38,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "advisory.h"
 #include "backend.h"
 #include "buf.h"
 #include "cli.h"
 #include "conffile.h"
 #include "engine.h"
 #include "opt.h"
+#include "prefs.h"
+#include "prompts.h"
 #include "session.h"
 #include "xmalloc.h"
 
@@ -55,6 +60,8 @@ struct ask_opts {
 	int			 n_threads;
 	struct engine_sampling	 smp;
 	int			 seed_given;	/* --seed */
+	unsigned		 given;		/* bit i: ask_numopts[i] given */
+	struct prefs		 prefs;		/* ask: the system message */
 	int			 raw;		/* --raw */
 	struct session_opts	 st;	/* ask only */
 };
@@ -85,6 +92,7 @@ static void	 ask_sigs(int);
 static void	 ask_write(const char *, size_t);
 static void	 ask_show(const char *, size_t, int);
 static void	 ask_stats(const struct engine_result *);
+static int	 ask_prefs(struct ask_opts *);
 static int	 ask_open(const char *, const struct ask_opts *);
 static int	 ask_open_remote(const struct ask_opts *, char **);
 static int	 ask_finish(const char *, struct session *, int,
@@ -101,6 +109,15 @@ ask_usage(const char *cmd)
 	    "-m FILE | --endpoint URL|NAME [-m MODEL_ID] [--cacert FILE] " :
 	    "-m FILE ", strcmp(cmd, "ask") == 0 ?
 	    SESSION_USAGE " QUESTION" : "PROMPT");
+	if (strcmp(cmd, "ask") != 0)
+		return;
+	fprintf(stderr, "\nUnless given here, --temp, --top-k, --top-p, "
+	    "--min-p, --repeat-penalty,\n--seed, -n (max-tokens), --ctx and "
+	    "the system message are the chat's:\nthe values a /set saved, "
+	    "else medchat.conf's, else the defaults.\nDefault system "
+	    "message (preset \"%s\", the chat's too; --system '' sends "
+	    "none):\n  %s\n", prompts_get(0)->name,
+	    prompts_default_system());
 }
 
 /*
@@ -146,6 +163,18 @@ ask_numopt(const char *cmd, int ch, const char *arg, struct ask_opts *o)
 	snprintf(who, sizeof who, "medchat %s", cmd);
 	if (opt_double(who, n->name, arg, n->lo, n->hi, &d) != 0)
 		return -1;
+	/* 0 would be an empty answer marked complete; ctx 1..63 no room. */
+	if (ch == 'n' && d == 0) {
+		fprintf(stderr, "%s: -n: max-tokens must be -1 (until the "
+		    "context is full) or a whole number from 1\n", who);
+		return -1;
+	}
+	if (ch == 'c' && d > 0 && d < 64) {
+		fprintf(stderr, "%s: --ctx: ctx must be 0 (the model's) or a "
+		    "whole number from 64 to %d\n", who, ENGINE_CTX_MAX);
+		return -1;
+	}
+	o->given |= 1u << (n - ask_numopts);
 	field = (char *)o + n->off;
 	if (n->kind == ASK_FLOAT)
 		*(float *)(void *)field = (float)d;
@@ -400,6 +429,87 @@ ask_open_remote(const struct ask_opts *o, char **cause)
 	return rc == 0 ? 1 : -1;
 }
 
+/*
+ * ask's settings as the chat has them: the defaults, the settings file's
+ * values (its warnings about them on stderr), the values a /set saved in
+ * the database (when it exists), then the options given.  Then the
+ * context size is checked against a local model file (refused above the
+ * memory available, a warning beyond the trained context).  0, or -1
+ * after a message.
+ */
+static int
+ask_prefs(struct ask_opts *o)
+{
+	struct conffile		 conf;
+	struct settings		 set;
+	struct store		*st = NULL;
+	struct stat		 sb;
+	const struct ask_numopt	*n;
+	char			*confp, *dbp, *cause = NULL, *warn = NULL;
+	size_t			 i, w;
+	int			 k;
+
+	prefs_init(&set, &o->prefs);
+	conffile_init(&conf);
+	if ((confp = conffile_default_path()) != NULL)
+		conffile_load(&conf, confp);
+	w = conf.n_warnings;
+	prefs_conf(&set, &o->prefs, &conf);
+	for (i = w; i < conf.n_warnings; i++)
+		fprintf(stderr, "medchat ask: %s\n", conf.warnings[i]);
+	conffile_free(&conf);
+	free(confp);
+	if (!o->st.no_save && (dbp = store_default_path(o->st.db,
+	    &cause)) != NULL) {
+		if (stat(dbp, &sb) == 0 && store_open(dbp, advisory_ident(),
+		    &st, &cause) == 0) {
+			if (prefs_load(&set, &o->prefs, st, &cause) != 0) {
+				fprintf(stderr, "medchat ask: %s\n", cause);
+				free(cause);
+			}
+			store_close(st);
+		} else if (cause != NULL) {
+			/* session_ask_open says it again, and stops. */
+			free(cause);
+		}
+		free(dbp);
+	} else
+		free(cause);
+	for (k = 0, n = ask_numopts; k < (int)(sizeof ask_numopts /
+	    sizeof *ask_numopts); k++, n++) {
+		if (!(o->given & (1u << k)))
+			continue;
+		switch (n->code) {
+		case 1: set.s.temp = o->smp.temp; break;
+		case 2: set.s.top_k = o->smp.top_k; break;
+		case 3: set.s.top_p = o->smp.top_p; break;
+		case 4: set.s.min_p = o->smp.min_p; break;
+		case 5: set.s.repeat_penalty = o->smp.repeat_penalty; break;
+		case 6:
+			set.s.seed = o->smp.seed;
+			set.seed_fixed = 1;
+			break;
+		case 'n': set.s.max_tokens = o->smp.max_tokens; break;
+		case 'c': set.n_ctx = o->n_ctx; break;
+		}
+	}
+	o->smp = set.s;
+	o->seed_given = set.seed_fixed;
+	o->n_ctx = set.n_ctx;
+	if (o->endpoint == NULL && o->model != NULL &&
+	    prefs_ctx_check(o->model, o->n_ctx, (o->given & (1u << 7)) ?
+	    "--ctx" : "ctx", &warn, &cause) != 0) {
+		fprintf(stderr, "medchat ask: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	if (warn != NULL) {
+		fprintf(stderr, "medchat ask: warning: %s\n", warn);
+		free(warn);
+	}
+	return 0;
+}
+
 /* Open the model into ask_backend and route ^C to it; 0 or -1. */
 static int
 ask_open(const char *cmd, const struct ask_opts *o)
@@ -497,16 +607,28 @@ cli_ask(int argc, char **argv)
 
 	if (ask_parse("ask", argc, argv, &o, &question) != 0)
 		return 2;
-	if (ask_open("ask", &o) != 0)
+	if (ask_prefs(&o) != 0) {
+		prefs_free(&o.prefs);
 		return 1;
+	}
+	if (o.system == NULL && o.st.continue_id == 0)
+		o.system = prefs_system(&o.prefs);
+	if (ask_open("ask", &o) != 0) {
+		prefs_free(&o.prefs);
+		return 1;
+	}
 	memset(&set, 0, sizeof set);
 	set.s = o.smp;
 	set.seed_fixed = o.seed_given;
 	set.n_ctx = o.n_ctx;
 	memset(&run, 0, sizeof run);
 	/* Advisory gate, conversation so far, question saved first. */
-	if (session_ask_open(&o.st, ask_backend, o.system, o.tmpl, &set,
-	    question, &run.sn, &msgs, &n, &cause) != 0)
+	rv = session_ask_open(&o.st, ask_backend, o.system, o.tmpl, &set,
+	    question, &run.sn, &msgs, &n, &cause);
+	/* session_ask_open copied the system message. */
+	o.system = NULL;
+	prefs_free(&o.prefs);
+	if (rv != 0)
 		return ask_finish("ask", NULL, -1, NULL, cause);
 	info = backend_get_info(ask_backend);
 	if (info->remote) {
