@@ -167,7 +167,7 @@ ev_progress(const struct eval_progress *p, void *arg)
 		bar[i] = i < fill ? '#' : '.';
 	bar[20] = '\0';
 	fprintf(stderr, "%s [%s] chunk %d/%d  position %d/%d  %s elapsed, "
-	    "ETA %s", phase[p->phase], bar, p->chunk, p->n_chunks,
+	    "ETA %s", sh->kld ? phase[p->phase] : "ppl", bar, p->chunk, p->n_chunks,
 	    p->chunk * sh->n_ctx, p->n_chunks * sh->n_ctx,
 	    ev_hms(p->elapsed_s, e, sizeof e), p->eta_s < 0 ? "?" :
 	    ev_hms(p->eta_s, eta, sizeof eta));
