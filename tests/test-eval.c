@@ -294,6 +294,15 @@ test_speed(const char *demo)
 	    s.phases[2] == 3, "speed: prompt and answer tok/s (%s)",
 	    rc == 0 ? "ok" : cause);
 	free(cause);
+	cause = NULL;
+	eval_result_free(&r);
+	rc = eval_speed_sha(demo, "0123456789ABCDEF0123456789ABCDEF"
+	    "0123456789ABCDEF0123456789ABCDEF", 2, NULL, NULL, NULL, &r,
+	    &cause);
+	test_cond(rc == 0 && strcmp(r.m.model_sha, "0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef0123456789abcdef") == 0,
+	    "speed: a hash given by the caller is used");
+	free(cause);
 	eval_result_free(&r);
 }
 

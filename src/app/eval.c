@@ -612,6 +612,15 @@ eval_speed(const char *model, int threads, const atomic_int *cancel,
     eval_progress_fn progress, void *arg, struct eval_result *res,
     char **cause)
 {
+	return eval_speed_sha(model, NULL, threads, cancel, progress, arg,
+	    res, cause);
+}
+
+int
+eval_speed_sha(const char *model, const char *model_sha, int threads,
+    const atomic_int *cancel, eval_progress_fn progress, void *arg,
+    struct eval_result *res, char **cause)
+{
 	struct engine_opts		 eo;
 	struct engine			*e;
 	const struct engine_info	*info;
@@ -622,7 +631,7 @@ eval_speed(const char *model, int threads, const atomic_int *cancel,
 	int				 step, rc = -1;
 
 	memset(res, 0, sizeof *res);
-	if (sha256_file(model, sha, NULL, NULL, cause) != 0)
+	if (eval_sha(model, model_sha, sha, cause) != 0)
 		return -1;
 	if (eval_cancelled(cancel))
 		return 1;

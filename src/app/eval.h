@@ -88,6 +88,10 @@ int	 eval_kld(const struct eval_opts *, const atomic_int *cancel,
  */
 int	 eval_speed(const char *model, int threads, const atomic_int *cancel,
 	    eval_progress_fn, void *arg, struct eval_result *, char **cause);
+/* The same with the file's SHA-256 when the caller knows it (NULL: read). */
+int	 eval_speed_sha(const char *model, const char *model_sha, int threads,
+	    const atomic_int *cancel, eval_progress_fn, void *arg,
+	    struct eval_result *, char **cause);
 void	 eval_result_free(struct eval_result *);
 
 /*

@@ -388,8 +388,8 @@ ev_run(const char *kind, int argc, char **argv)
 
 	ev_signals_set();
 	if (speed)
-		r = eval_speed(model, (int)threads, &ev_cancel, ev_progress,
-		    &sh, &res, &cause);
+		r = eval_speed_sha(model, sha, (int)threads, &ev_cancel,
+		    ev_progress, &sh, &res, &cause);
 	else if (kld)
 		r = eval_kld(&o, &ev_cancel, ev_progress, &sh, &res, &cause);
 	else
