@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/test-eval.sh -- `medchat eval` end to end on models our own
+# tests/test-eval-cli.sh -- `medchat eval` end to end on models our own
 # writer makes: the output and --json shape of ppl, kld, speed and list,
 # a stored result shown instead of measuring again (--again measures),
 # `models --json` carrying the measurements, the one-line errors (files
