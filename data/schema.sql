@@ -326,3 +326,47 @@ CREATE TABLE remote_consents (
 CREATE INDEX remote_consents_by_origin ON remote_consents (origin);
 
 PRAGMA user_version = 5;
+
+-- @migration 6
+-- Measurements of model files (medchat eval, src/app/eval.c): one row per
+-- run, keyed by the measured file's SHA-256 so a file renamed or copied
+-- keeps its numbers.  kind 'ppl' (perplexity of a text), 'kld' (KL
+-- divergence from a base file over the same tokens; ppl is the file's
+-- own) or 'speed' (a short prompt and answer on random tokens: n_ctx is
+-- then the prompt's tokens and n_chunks the generated ones).  text_sha256
+-- is the SHA-256 of the text's bytes ('' for speed); base_sha256 the base
+-- file's ('' unless kld).  complete 0 is a partial result (stopped by
+-- the user); version is the medchat version that measured.
+CREATE TABLE measurements (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	model_sha256	TEXT NOT NULL,
+	kind		TEXT NOT NULL CHECK (kind IN ('ppl', 'kld', 'speed')),
+	model_name	TEXT,
+	text_name	TEXT,
+	text_sha256	TEXT NOT NULL DEFAULT '',
+	n_ctx		INTEGER NOT NULL DEFAULT 0,
+	n_chunks	INTEGER NOT NULL DEFAULT 0,
+	n_tokens	INTEGER NOT NULL DEFAULT 0,
+	base_sha256	TEXT NOT NULL DEFAULT '',
+	base_name	TEXT,
+	ppl		REAL NOT NULL DEFAULT 0,
+	ppl_err		REAL NOT NULL DEFAULT 0,
+	kld_mean	REAL NOT NULL DEFAULT 0,
+	kld_p99		REAL NOT NULL DEFAULT 0,
+	top_agree	REAL NOT NULL DEFAULT 0,
+	ppl_ratio	REAL NOT NULL DEFAULT 0,
+	prefill_tps	REAL NOT NULL DEFAULT 0,
+	decode_tps	REAL NOT NULL DEFAULT 0,
+	threads		INTEGER NOT NULL DEFAULT 0,
+	kernel		TEXT,
+	complete	INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
+	created		INTEGER NOT NULL,
+	version		TEXT
+);
+CREATE INDEX measurements_by_model ON measurements (model_sha256, kind);
+-- The speeds of a file from real use (store_model_speed) are the means
+-- over its answers' provenance: found by the file's hash.
+CREATE INDEX messages_by_model ON messages (model_sha256)
+    WHERE role = 'assistant';
+
+PRAGMA user_version = 6;

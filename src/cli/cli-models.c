@@ -12,13 +12,20 @@
  * shows, what is known of it, and where it is; with --json one document
  * {"models": [...]} of the same, each model an object.  File names,
  * model ids and server answers are untrusted and go through cli_put()
- * (jansson escapes them in JSON).  An endpoint that cannot be listed is
+ * (jansson escapes them in JSON).  With --json each local file also
+ * carries what the database holds of it: its SHA-256 (when the catalog
+ * has hashed it), its stored measurements (medchat eval) and its speeds
+ * from real use.  An endpoint that cannot be listed is
  * one line on stderr and exit status 1; the others are still listed.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "cli.h"
@@ -27,13 +34,15 @@
 #include "fsutil.h"
 #include "jsonx.h"
 #include "mscan.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define MODELS_ARGS_MAX	32	/* --endpoint and -M options */
 
 static void	 models_usage(FILE *);
 static void	 models_local(const struct conffile *, const char *const *,
-		    size_t, json_t *);
+		    size_t, json_t *, struct store *);
+static void	 models_measured(struct store *, const char *, json_t *);
 static int	 models_remote(const struct backend_endpoint *, json_t *);
 static int	 models_add(const struct conffile *, const char *,
 		    const char *, struct backend_endpoint *, size_t *);
@@ -46,12 +55,62 @@ models_usage(FILE *f)
 }
 
 /*
+ * What the store knows of the file at path, into its JSON object o: its
+ * SHA-256 when the catalog has it for the file's size and time (never
+ * computed here: hashing every 7B file of a folder would take minutes),
+ * the measurements stored for it (medchat eval) and its speeds in real
+ * use (the answers' provenance).  s NULL: no database yet, nothing known.
+ */
+static void
+models_measured(struct store *s, const char *path, json_t *o)
+{
+	struct store_measure	*v = NULL;
+	struct stat		 sb;
+	json_t			*arr, *sp;
+	char			 sha[65], *abs, *cause = NULL;
+	double			 dec, pre;
+	size_t			 n = 0, i;
+	int			 known = 0, na;
+
+	if (s != NULL && (abs = realpath(path, NULL)) != NULL) {
+		if (stat(abs, &sb) == 0)
+			known = store_model_cached_sha256(s, abs,
+			    (uint64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec *
+			    1000000000 + sb.st_mtim.tv_nsec, sha, &cause) == 1;
+		free(abs);
+	}
+	free(cause);
+	cause = NULL;
+	jsonx_set(o, "sha256", known ? jsonx_string(sha) : json_null());
+	arr = jsonx_array();
+	if (known && store_measure_list(s, sha, &v, &n, &cause) == 0) {
+		for (i = 0; i < n; i++)
+			jsonx_append(arr, cli_measure_json(&v[i]));
+		store_measures_free(v, n);
+	}
+	free(cause);
+	cause = NULL;
+	jsonx_set(o, "measurements", arr);
+	if (known && store_model_speed(s, sha, &dec, &pre, &na, &cause) == 0 &&
+	    na > 0) {
+		sp = jsonx_object();
+		jsonx_set(sp, "decode_tps", jsonx_number("%.2f", dec));
+		jsonx_set(sp, "prefill_tps", jsonx_number("%.2f", pre));
+		jsonx_set(sp, "answers", json_integer(na));
+		jsonx_set(o, "speed", sp);
+	} else
+		jsonx_set(o, "speed", json_null());
+	free(cause);
+}
+
+/*
  * The GGUF files of the model directories, with what their headers say:
- * printed, or appended to arr (not NULL: --json).
+ * printed, or appended to arr (not NULL: --json) with what the store s
+ * (may be NULL) knows of them.
  */
 static void
 models_local(const struct conffile *conf, const char *const *extra,
-    size_t nextra, json_t *arr)
+    size_t nextra, json_t *arr, struct store *s)
 {
 	struct mscan_event	*list, *ev, *found;
 	json_t			*o;
@@ -95,6 +154,7 @@ models_local(const struct conffile *conf, const char *const *extra,
 			} else
 				jsonx_set(o, "error", jsonx_string(
 				    ev->error != NULL ? ev->error : "?"));
+			models_measured(s, found->path, o);
 			jsonx_append(arr, o);
 			continue;
 		}
@@ -223,7 +283,8 @@ cli_models(int argc, char **argv)
 	struct backend_endpoint	*eps = NULL;
 	const char		*args[MODELS_ARGS_MAX], *dirs[MODELS_ARGS_MAX];
 	json_t			*root = NULL, *arr = NULL;
-	char			*confp, *js;
+	struct store		*s = NULL;
+	char			*confp, *js, *dbp, *cause = NULL;
 	size_t			 nargs = 0, ndirs = 0, neps = 0, i;
 	int			 ch, rc = 0, json = 0;
 	const struct cli_opt	 opts[] = {
@@ -279,9 +340,23 @@ cli_models(int argc, char **argv)
 			rc = 1;
 	}
 
-	if (json)
+	if (json) {
 		arr = jsonx_array();
-	models_local(&conf, dirs, ndirs, arr);
+		/*
+		 * The measurements and speeds are in the database: read when
+		 * there is one (listing models never creates it).
+		 */
+		if ((dbp = store_default_path(NULL, &cause)) != NULL &&
+		    access(dbp, F_OK) == 0 && cli_store_open(dbp, &s) != 0) {
+			s = NULL;
+			rc = 1;
+		}
+		free(cause);
+		free(dbp);
+	}
+	models_local(&conf, dirs, ndirs, arr, s);
+	if (s != NULL)
+		store_close(s);
 	for (i = 0; i < neps; i++) {
 		if (models_remote(&eps[i], arr) != 0)
 			rc = 1;

@@ -21,6 +21,15 @@ int	 bench_model(int argc, char **argv);	/* src/cli/cli-bench-model.c: bench -m 
 int	 cli_history(int argc, char **argv);	/* src/cli/cli-history.c */
 int	 cli_advisory(int argc, char **argv);	/* src/cli/cli-advisory.c */
 int	 cli_models(int argc, char **argv);	/* src/cli/cli-models.c */
+int	 cli_eval(int argc, char **argv);	/* src/cli/cli-eval.c */
+
+/*
+ * src/cli/cli-eval.c: a stored measurement as the JSON object `eval`
+ * prints (for `models --json` too).  A new reference.
+ */
+struct json_t;
+struct store_measure;
+struct json_t *cli_measure_json(const struct store_measure *);
 
 /* src/cli/cli-util.c */
 struct buf;

@@ -34,6 +34,9 @@ static const struct subcmd subcmds[] = {
 	    "[--raw] [--accept-remote] QUESTION" },
 	{ "models", cli_models, "models [--endpoint URL|NAME]... "
 	    "[-M DIR]..." },
+	{ "eval", cli_eval, "eval ppl|kld|speed|list -m FILE [--base FILE] "
+	    "[--text FILE] [--ctx N] [--chunks N] [--threads N] [--again] "
+	    "[--json] [--db PATH]" },
 	{ "generate", cli_generate, "generate -m FILE [sampling options] "
 	    "[--raw] PROMPT" },
 	{ "debug", cli_debug, "debug tokenize|detokenize|logits|synth|demo|"

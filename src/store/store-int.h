@@ -16,6 +16,7 @@
  *   store-ack.c      advisory acknowledgements, remote consents
  *   store-export.c   export to Markdown, text and JSON
  *   store-import.c   import from JSON
+ *   store-measure.c  measurements of model files, speeds from answers
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H

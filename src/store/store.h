@@ -470,6 +470,83 @@ int	 store_model_cached_sha256(struct store *, const char *path,
 int	 store_model_set_sha256(struct store *, const char *path,
 	    uint64_t size, int64_t mtime_ns, const char *sha256, char **cause);
 
+/* ---- measurements of model files (store-measure.c) ------------------- */
+
+/*
+ * One measurement of a model file (medchat eval): its perplexity on a
+ * text, its KL divergence from a base file over the same tokens, or its
+ * speed on this machine.  Keyed by the file's SHA-256, so a renamed or
+ * copied file keeps its numbers.  Strings are owned by the struct
+ * (store_measures_free); the fixed arrays are NUL-terminated.
+ */
+struct store_measure {
+	int64_t	 id;
+	char	 model_sha[65];		/* SHA-256 of the measured file */
+	char	 kind[8];		/* "ppl", "kld" or "speed" */
+	char	*model_name;		/* file base name when measured
+					   (display only) */
+	char	*text_name;		/* evaluation text: base name, or
+					   "built-in" (NULL for speed) */
+	char	 text_sha[65];		/* SHA-256 of the text's bytes ("" for
+					   speed) */
+	int	 n_ctx;			/* context (ppl/kld); prompt tokens
+					   (speed) */
+	int	 n_chunks;		/* chunks evaluated (ppl/kld);
+					   generated tokens (speed) */
+	int	 n_tokens;		/* tokens scored */
+	char	 base_sha[65];		/* kld: the base file's SHA-256, else
+					   "" */
+	char	*base_name;		/* kld: the base file's base name,
+					   else NULL */
+	double	 ppl, ppl_err;		/* ppl and kld (kld: FILE's ppl) */
+	double	 kld_mean, kld_p99, top_agree, ppl_ratio;
+					/* kld; top_agree in 0..1 */
+	double	 prefill_tps, decode_tps;	/* speed */
+	int	 threads;
+	char	*kernel;		/* kernel level used ("avx2",
+					   "avx512vnni", ...) or NULL */
+	int	 complete;		/* 0: stopped early (Ctrl-C / cancel):
+					   a partial result */
+	int64_t	 created;		/* unix seconds */
+	char	*version;		/* medchat version */
+};
+
+/*
+ * Record m (id ignored; created 0 means now).  model_sha must be 64 hex
+ * digits, kind one of the three, text_sha and base_sha "" or 64 hex
+ * digits.  0 and *id (may be NULL), or -1 and *cause.
+ */
+int	 store_measure_add(struct store *, const struct store_measure *m,
+	    int64_t *id, char **cause);
+/*
+ * The measurements of the file with SHA-256 model_sha (NULL: of every
+ * file), newest first.  0 with the array in *out (NULL when there is
+ * none) and *n, or -1 and *cause.  Free with store_measures_free.
+ */
+int	 store_measure_list(struct store *, const char *model_sha,
+	    struct store_measure **out, size_t *n, char **cause);
+/*
+ * The newest complete measurement of kind for the file model_sha over
+ * the same text (text_sha), context and number of chunks evaluated
+ * and, for "kld", base file (base_sha; "" otherwise): what a second
+ * `medchat eval` of the same file reuses.  1 and *out (free with
+ * store_measure_free), 0 if there is none, -1 and *cause.
+ */
+int	 store_measure_find(struct store *, const char *kind,
+	    const char *model_sha, const char *text_sha, int n_ctx,
+	    int n_chunks, const char *base_sha, struct store_measure *out,
+	    char **cause);
+void	 store_measure_free(struct store_measure *);	/* members only */
+void	 store_measures_free(struct store_measure *, size_t n);
+/*
+ * Mean decode and prefill tok/s of the complete local answers of this
+ * file (answers' provenance, by model SHA-256), and how many answers
+ * (those that recorded a decode speed); 0 answers -> *n = 0 and the
+ * speeds 0.  0, or -1 and *cause.
+ */
+int	 store_model_speed(struct store *, const char *model_sha,
+	    double *decode_tps, double *prefill_tps, int *n, char **cause);
+
 /* ---- advisory acknowledgements --------------------------------------- */
 
 struct store_ack {
