@@ -31,6 +31,14 @@ if ! command -v "$CC_A64" >/dev/null 2>&1 ||
 	exit 0
 fi
 
+# The compiler alone is not enough: static linking needs the C library
+# (libc6-dev-arm64-cross, only recommended by the compiler's package).
+printf 'int main(void) { return 0; }\n' >"$TMPD/probe.c"
+if ! "$CC_A64" -static -o "$TMPD/probe" "$TMPD/probe.c" >/dev/null 2>&1; then
+	echo "1..0 # SKIP $CC_A64 cannot link a static program (Debian: libc6-dev-arm64-cross)"
+	exit 0
+fi
+
 LOGITS_NEON=stories260K.txt,kzoo-f16,kzoo-q4_0,kzoo-q4_k_m.txt,kzoo-q5_1
 LOGITS_DOTPROD=kzoo-bf16,kzoo-q4_1,kzoo-q3_k_m,kzoo-q5_k_m,kzoo-q6_k,kzoo-q8_0
 LOGITS_I8MM=kzoo-q4_0,kzoo-q5_0,kzoo-q8_0,kzoo-q2_k,tinyllama-v0-q4_0
