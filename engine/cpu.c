@@ -1,12 +1,13 @@
 /*
  * cpu.c -- CPU feature detection and kernel selection.
  *
- * At the first cpu_init() the CPU is probed with CPUID (and XGETBV, to
- * check that the OS saves the AVX / AVX-512 register state), the best
- * level with kernels built in is chosen, or the one $MEDCHAT_CPU names
- * (scalar, avx2, avx512), and its kernels are installed in the quant
- * traits table.  Asking for a level this CPU (or this build) lacks is an
- * error that names what is missing.
+ * At the first cpu_init() the CPU is probed (x86: CPUID, and XGETBV to
+ * check that the OS saves the AVX / AVX-512 register state; aarch64:
+ * getauxval(AT_HWCAP/AT_HWCAP2) on Linux, sysctlbyname on macOS), the
+ * best level with kernels built in is chosen, or the one $MEDCHAT_CPU
+ * names (scalar, avx2, avx512, neon, dotprod, i8mm), and its kernels are
+ * installed in the quant traits table.  Asking for a level this CPU (or
+ * this build) lacks is an error that names what is missing.
  *
  * Levels: CPU_SCALAR is the portable C reference (quant.c), always
  * available.  CPU_AVX2 needs AVX2, FMA, F16C and BMI2 and a build with
@@ -15,6 +16,13 @@
  * installed, then those of kernels-avx512.c over them, in their VNNI
  * variant when the CPU has AVX512_VNNI.  (The AVX-512 kernels are
  * verified under emulation only: tests/test-avx512-emu.)
+ *
+ * On aarch64 (a build with HAVE_NEON, kernels-neon.c in three
+ * libraries): CPU_NEON needs Advanced SIMD, which every aarch64 Linux
+ * and macOS machine has; CPU_DOTPROD adds the ARMv8.2 dot product
+ * (HWCAP_ASIMDDP, FEAT_DotProd), CPU_I8MM the int8 matrix multiply on
+ * top (HWCAP2_I8MM, FEAT_I8MM).  They are verified under qemu-user only
+ * (tests/cross-aarch64.sh).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -28,12 +36,22 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #define CPU_X86 1
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#define CPU_ARM_LINUX 1
+#elif defined(__aarch64__) && defined(__APPLE__)
+#include <sys/types.h>
+#include <sys/sysctl.h>
+#define CPU_ARM_APPLE 1
 #endif
 
 struct cpu_caps {
 	int	avx2;		/* AVX2 + FMA + F16C + BMI2, OS-enabled */
 	int	avx512;		/* AVX-512 F/BW/VL, OS-enabled */
 	int	avx512vnni;
+	int	neon;		/* aarch64 Advanced SIMD */
+	int	dotprod;	/* + sdot/udot (ARMv8.2 FEAT_DotProd) */
+	int	i8mm;		/* + smmla (FEAT_I8MM) */
 };
 
 static struct cpu_caps	 caps;
@@ -76,6 +94,61 @@ cpu_probe(void)
 	    ((ebx7 >> 30) & 1) && ((ebx7 >> 31) & 1);
 	caps.avx512vnni = caps.avx512 && ((ecx7 >> 11) & 1);
 }
+#elif defined(CPU_ARM_LINUX)
+/* The bits as the kernel's uapi defines them, for older libc headers. */
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD	(1UL << 1)
+#endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP	(1UL << 20)
+#endif
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM	(1UL << 13)
+#endif
+
+static void
+cpu_probe(void)
+{
+	unsigned long	hw, hw2;
+
+	hw = getauxval(AT_HWCAP);
+	hw2 = getauxval(AT_HWCAP2);
+
+	caps.neon = (hw & HWCAP_ASIMD) != 0;
+	caps.dotprod = caps.neon && (hw & HWCAP_ASIMDDP) != 0;
+	caps.i8mm = caps.dotprod && (hw2 & HWCAP2_I8MM) != 0;
+}
+#elif defined(CPU_ARM_APPLE)
+static int
+cpu_sysctl_flag(const char *name)
+{
+	int	v = 0;
+	size_t	len = sizeof v;
+
+	if (sysctlbyname(name, &v, &len, NULL, 0) != 0)
+		return 0;
+	return v != 0;
+}
+
+static void
+cpu_probe(void)
+{
+	/* every Apple Silicon CPU has Advanced SIMD */
+	caps.neon = 1;
+	caps.dotprod = cpu_sysctl_flag("hw.optional.arm.FEAT_DotProd");
+	caps.i8mm = caps.dotprod &&
+	    cpu_sysctl_flag("hw.optional.arm.FEAT_I8MM");
+}
+#elif defined(__aarch64__)
+static void
+cpu_probe(void)
+{
+	/*
+	 * Advanced SIMD is part of every aarch64 system this builds for;
+	 * without a way to ask the OS, sdot and smmla are not assumed.
+	 */
+	caps.neon = 1;
+}
 #else
 static void
 cpu_probe(void)
@@ -94,6 +167,12 @@ cpu_has(enum cpu_level l)
 		return caps.avx2;
 	case CPU_AVX512:
 		return caps.avx512;
+	case CPU_NEON:
+		return caps.neon;
+	case CPU_DOTPROD:
+		return caps.dotprod;
+	case CPU_I8MM:
+		return caps.i8mm;
 	}
 	return 0;
 }
@@ -113,6 +192,14 @@ cpu_built(enum cpu_level l)
 #endif
 	case CPU_AVX512:
 #ifdef HAVE_AVX512
+		return 1;
+#else
+		return 0;
+#endif
+	case CPU_NEON:
+	case CPU_DOTPROD:
+	case CPU_I8MM:
+#ifdef HAVE_NEON
 		return 1;
 #else
 		return 0;
@@ -138,6 +225,33 @@ cpu_level_name(enum cpu_level l)
 		return "avx2";
 	case CPU_AVX512:
 		return "avx512";
+	case CPU_NEON:
+		return "neon";
+	case CPU_DOTPROD:
+		return "dotprod";
+	case CPU_I8MM:
+		return "i8mm";
+	}
+	return "?";
+}
+
+/* What a level needs, for the error when the CPU lacks it. */
+static const char *
+cpu_level_needs(enum cpu_level l)
+{
+	switch (l) {
+	case CPU_SCALAR:
+		return "nothing";
+	case CPU_AVX2:
+		return "AVX2+FMA+F16C+BMI2";
+	case CPU_AVX512:
+		return "AVX-512 F/BW/VL";
+	case CPU_NEON:
+		return "Advanced SIMD (NEON)";
+	case CPU_DOTPROD:
+		return "the dot product instructions (FEAT_DotProd)";
+	case CPU_I8MM:
+		return "FEAT_DotProd and the int8 matrix multiply (FEAT_I8MM)";
 	}
 	return "?";
 }
@@ -160,6 +274,14 @@ cpu_install(enum cpu_level l)
 		else
 			avx512_install();
 	}
+#endif
+#ifdef HAVE_NEON
+	if (l == CPU_NEON)
+		neon_install();
+	else if (l == CPU_DOTPROD)
+		neon_dotprod_install();
+	else if (l == CPU_I8MM)
+		neon_i8mm_install();
 #endif
 	level = l;
 }
@@ -188,28 +310,30 @@ cpu_init_once(void)
 
 	pthread_once(&probe_once, cpu_probe);
 	if (env == NULL || *env == '\0') {
-		for (l = CPU_AVX512; l > CPU_SCALAR; l--)
+		for (l = CPU_LEVEL_LAST; l > CPU_SCALAR; l--)
 			if (cpu_has(l) && cpu_built(l))
 				break;
 		cpu_install(l);
 		return;
 	}
-	if (strcmp(env, "scalar") == 0)
-		want = CPU_SCALAR;
-	else if (strcmp(env, "avx2") == 0)
-		want = CPU_AVX2;
-	else if (strcmp(env, "avx512") == 0)
-		want = CPU_AVX512;
-	else {
+	for (want = CPU_SCALAR; want <= CPU_LEVEL_LAST; want++)
+		if (strcmp(env, cpu_level_name(want)) == 0)
+			break;
+	if (want > CPU_LEVEL_LAST) {
 		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU: unknown "
-		    "level (want scalar, avx2 or avx512)");
+		    "level (want %s)",
+#if defined(__aarch64__)
+		    "scalar, neon, dotprod or i8mm"
+#else
+		    "scalar, avx2 or avx512"
+#endif
+		    );
 		goto fail;
 	}
 	if (!cpu_has(want)) {
 		snprintf(init_error, sizeof init_error, "MEDCHAT_CPU=%s: this "
 		    "CPU (or its OS) does not support %s", cpu_level_name(want),
-		    want == CPU_AVX512 ? "AVX-512 F/BW/VL" :
-		    "AVX2+FMA+F16C+BMI2");
+		    cpu_level_needs(want));
 		goto fail;
 	}
 	if (!cpu_built(want)) {

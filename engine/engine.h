@@ -74,7 +74,7 @@ struct engine_info {
 	const char	*model_name;	/* general.name or file name */
 	const char	*quant;		/* "Q4_K_M" */
 	const char	*template_name;	/* detected default template */
-	const char	*cpu;		/* kernel path in use: scalar/avx2/... */
+	const char	*cpu;		/* kernel path: scalar/avx2/neon/... */
 	uint64_t	 file_size;
 	uint64_t	 n_params;
 	uint64_t	 token_bytes;	/* weight bytes read per decoded token */
@@ -259,7 +259,8 @@ const char *const *engine_synth_types(void);
 
 /* ---- kernel benchmarks (engine/kbench.c, `medchat bench kernels`) ---- */
 
-/* Kernel path chosen by CPUID / $MEDCHAT_CPU ("avx2"); NULL + *cause. */
+/* Kernel path chosen by the CPU probe / $MEDCHAT_CPU ("avx2", "neon", ...);
+ * NULL + *cause. */
 const char *engine_kernel_level(char **cause);
 /*
  * Memory read bandwidth in GB/s (1e9 bytes/s): n_threads stream a buffer

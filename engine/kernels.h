@@ -15,13 +15,22 @@
 
 /* ---- CPU dispatch ----------------------------------------------------- */
 
-enum cpu_level { CPU_SCALAR = 0, CPU_AVX2 = 1, CPU_AVX512 = 2 };
+/*
+ * x86-64: AVX2, AVX-512.  aarch64: NEON (ARMv8.0 Advanced SIMD), DOTPROD
+ * (+ sdot, ARMv8.2), I8MM (+ smmla).  CPU_LEVEL_LAST is the highest.
+ */
+enum cpu_level {
+	CPU_SCALAR = 0, CPU_AVX2 = 1, CPU_AVX512 = 2,
+	CPU_NEON = 3, CPU_DOTPROD = 4, CPU_I8MM = 5
+};
+#define CPU_LEVEL_LAST	CPU_I8MM
 
 /*
- * Detect the CPU once (CPUID) and install the best kernels in the traits
- * table; $MEDCHAT_CPU=scalar|avx2|avx512 forces a level (asking for one
- * the CPU lacks is an error: returns -1 with *cause).  Idempotent and
- * thread-safe; called by engine_open and by tests.
+ * Detect the CPU once (CPUID on x86, getauxval or sysctlbyname on
+ * aarch64) and install the best kernels in the traits table;
+ * $MEDCHAT_CPU=scalar|avx2|avx512|neon|dotprod|i8mm forces a level
+ * (asking for one the CPU lacks is an error: returns -1 with *cause).
+ * Idempotent and thread-safe; called by engine_open and by tests.
  */
 int	 cpu_init(char **cause);
 /* Force a level (tests); -1 if unsupported on this CPU. */
@@ -43,6 +52,16 @@ void	 avx2_install(void);
  */
 void	 avx512_install(void);
 void	 avx512vnni_install(void);
+#endif
+
+#ifdef HAVE_NEON
+/*
+ * kernels-neon.c, compiled once per level: install its kernels in the
+ * traits table (each replaces every SIMD kernel, none needs another).
+ */
+void	 neon_install(void);
+void	 neon_dotprod_install(void);
+void	 neon_i8mm_install(void);
 #endif
 
 /*

@@ -55,4 +55,20 @@ else
 	    has "does not support AVX-512"
 fi
 
+# The aarch64 levels are names everywhere, refused where the CPU is not
+# an aarch64 one (tests/cross-aarch64.sh checks them on aarch64).
+case $(uname -m) in
+aarch64|arm64) ;;
+*)
+	for lv in neon dotprod i8mm; do
+		run $lv
+		check "MEDCHAT_CPU=$lv fails on $(uname -m)" [ "$rc" -eq 1 ]
+		check "MEDCHAT_CPU=$lv: says the CPU lacks it" \
+		    has "MEDCHAT_CPU=$lv: this CPU (or its OS) does not support"
+		check "MEDCHAT_CPU=$lv: in one line" \
+		    [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
+	done
+	;;
+esac
+
 done_testing

@@ -279,12 +279,39 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Whether to run golden file name: all of them, unless $MEDCHAT_TEST_LOGITS
+ * lists comma-separated parts of names (the qemu runs of
+ * tests/cross-aarch64.sh pick a few models per level to stay fast).
+ */
+static int
+golden_wanted(const char *only, const char *name)
+{
+	char	part[128];
+	size_t	len;
+
+	if (only == NULL || *only == '\0')
+		return 1;
+	while (*only != '\0') {
+		len = strcspn(only, ",");
+		if (len > 0 && len < sizeof part) {
+			memcpy(part, only, len);
+			part[len] = '\0';
+			if (strstr(name, part) != NULL)
+				return 1;
+		}
+		only += len;
+		if (*only == ',')
+			only++;
+	}
+	return 0;
+}
+
 int
 main(void)
 {
-	static const enum cpu_level levels[] = { CPU_SCALAR, CPU_AVX2,
-	    CPU_AVX512 };
-	const char		*shared;
+	enum cpu_level		 lv;
+	const char		*shared, *only;
 	struct engine_opts	 eo;
 	struct engine		*e;
 	struct golden		 g;
@@ -319,17 +346,23 @@ main(void)
 	qsort(files, nf, sizeof *files, cmpstr);
 	test_cond(nf >= 24, "all golden logits files found");
 
-	for (li = 0; li < 3; li++) {
-		if (!cpu_supports(levels[li])) {
-			test_skip(cpu_level_name(levels[li]),
+	only = getenv("MEDCHAT_TEST_LOGITS");
+	for (li = CPU_SCALAR; li <= CPU_LEVEL_LAST; li++) {
+		lv = (enum cpu_level)li;
+		if (!test_level_wanted(cpu_level_name(lv)))
+			continue;
+		if (!cpu_supports(lv)) {
+			test_skip(cpu_level_name(lv),
 			    "CPU level not supported here");
 			continue;
 		}
-		cpu_set_level(levels[li]);
+		cpu_set_level(lv);
 		test_condf(q8_like_llamacpp(), "%s: Q8_0/Q8_1 activations "
 		    "round as llama.cpp's x86 path (127/amax, nearest-even)",
-		    cpu_level_name(levels[li]));
+		    cpu_level_name(lv));
 		for (i = 0; i < nf; i++) {
+			if (!golden_wanted(only, files[i]))
+				continue;
 			snprintf(path, sizeof path, "%s/%s", dir, files[i]);
 			if (golden_load(path, &g) != 0) {
 				test_condf(0, "%s: parse", files[i]);
@@ -347,7 +380,7 @@ main(void)
 			eo.n_threads = li == 0 ? 1 : 2;
 			if (engine_open(&eo, &e, &cause) != 0) {
 				test_condf(0, "%s [%s]: open: %s", files[i],
-				    cpu_level_name(levels[li]), cause);
+				    cpu_level_name(lv), cause);
 				free(cause);
 				cause = NULL;
 				free(g.tokens);
@@ -367,7 +400,7 @@ main(void)
 				bad = check_steps(&g, logits, g.n_vocab, &maxd);
 				snprintf(descr, sizeof descr, "%s [%s]: %d steps "
 				    "match llama.cpp (max diff %.4f)", files[i],
-				    cpu_level_name(levels[li]), g.nstep,
+				    cpu_level_name(lv), g.nstep,
 				    (double)maxd);
 				test_cond(bad == 0, descr);
 			}
@@ -377,7 +410,7 @@ main(void)
 			    strstr(files[i], "tinyllama-v0") != NULL) {
 				snprintf(descr, sizeof descr, "%s [%s]: greedy "
 				    "continuation identical", files[i],
-				    cpu_level_name(levels[li]));
+				    cpu_level_name(lv));
 				r = check_greedy(model, &g);
 				test_cond(r, descr);
 			}

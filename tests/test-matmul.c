@@ -310,7 +310,9 @@ main(void)
 		free(cause);
 	}
 	test_pool();
-	for (level = CPU_SCALAR; level <= CPU_AVX512; level++) {
+	for (level = CPU_SCALAR; level <= CPU_LEVEL_LAST; level++) {
+		if (!test_level_wanted(cpu_level_name(level)))
+			continue;
 		if (!cpu_supports(level)) {
 			test_skip(cpu_level_name(level),
 			    "this CPU or build lacks it");

@@ -370,6 +370,8 @@ test_level(enum cpu_level level)
 	uint8_t		*w, *xq, *xq2;
 	double		 want, scale, got, worst;
 
+	if (!test_level_wanted(cpu_level_name(level)))
+		return;
 	if (!cpu_supports(level)) {
 		test_skip(cpu_level_name(level), "this CPU or build lacks it");
 		return;
@@ -636,7 +638,8 @@ test_gemm_wide(enum cpu_level level)
 	int		 n, r, c, bad;
 
 	/* an unsupported level was reported as skipped by test_level */
-	if (!cpu_supports(level) || cpu_set_level(level) != 0)
+	if (!test_level_wanted(cpu_level_name(level)) ||
+	    !cpu_supports(level) || cpu_set_level(level) != 0)
 		return;
 	for (k = 0; k < N_WEIGHT_TYPES; k++) {
 		const struct qtraits *t = qtype_traits(weight_types[k]);
@@ -675,7 +678,8 @@ test_gemm_wide(enum cpu_level level)
 int
 main(void)
 {
-	char	*cause = NULL;
+	enum cpu_level	 level;
+	char		*cause = NULL;
 
 	if (cpu_init(&cause) != 0) {
 		test_diag("cpu_init: %s", cause);
@@ -686,10 +690,9 @@ main(void)
 	test_round_trips();
 	test_activation_rounding();
 	test_ref_dots();
-	test_level(CPU_SCALAR);
-	test_level(CPU_AVX2);
-	test_level(CPU_AVX512);
-	test_gemm_wide(CPU_AVX2);
-	test_gemm_wide(CPU_AVX512);
+	for (level = CPU_SCALAR; level <= CPU_LEVEL_LAST; level++)
+		test_level(level);
+	for (level = CPU_AVX2; level <= CPU_LEVEL_LAST; level++)
+		test_gemm_wide(level);
 	return test_report();
 }

@@ -91,6 +91,27 @@ test_report(void)
 }
 
 /*
+ * Whether to test the CPU kernel level called name: every level, unless
+ * $MEDCHAT_TEST_LEVELS lists some (comma-separated).  The aarch64 runs
+ * under qemu (tests/cross-aarch64.sh) test one level per process, with
+ * the CPU model that level needs.
+ */
+static __attribute__((unused)) int
+test_level_wanted(const char *name)
+{
+	const char	*s = getenv("MEDCHAT_TEST_LEVELS"), *p;
+	size_t		 len = strlen(name);
+
+	if (s == NULL || *s == '\0')
+		return 1;
+	for (p = s; (p = strstr(p, name)) != NULL; p += len)
+		if ((p == s || p[-1] == ',') && (p[len] == ',' ||
+		    p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
  * Directory of the shared test models and golden files, or NULL (and a
  * visible skip) when absent.  $MEDCHAT_SHARED overrides ../shared.
  */
