@@ -109,6 +109,7 @@ json_use(const uint8_t *b, size_t n)
 	    st.s.temp > 5 || st.n_ctx < 0))
 		r = -1;
 	(void)session_dropped_count(t);
+	(void)session_dropped_has(t, 5);
 	free(t);
 	return r;
 }

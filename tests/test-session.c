@@ -350,6 +350,34 @@ test_record(struct store *s, struct session *sn, struct engine *eng,
 	    session_dropped_count("[[3,1]]") == -1 &&
 	    session_dropped_count("[\"x\"]") == -1,
 	    "session_dropped_count: ids, ranges, refusals");
+	test_cond(session_dropped_has("[1,2,[10,12]]", 2) &&
+	    session_dropped_has("[1,2,[10,12]]", 10) &&
+	    session_dropped_has("[1,2,[10,12]]", 12) &&
+	    !session_dropped_has("[1,2,[10,12]]", 3) &&
+	    !session_dropped_has("[1,2,[10,12]]", 13) &&
+	    !session_dropped_has("{\"a\":5}", 5) &&
+	    !session_dropped_has("[\"5\"]", 5) &&
+	    !session_dropped_has("[5", 5) && !session_dropped_has(NULL, 5),
+	    "session_dropped_has: ids, ranges, nothing for bad JSON");
+	{
+		char	*pt;
+
+		pt = session_params_text("{\"temp\":0.8,\"top_k\":40,"
+		    "\"seed_fixed\":0,\"engine\":\"0.1.0\",\"kernels\":"
+		    "\"avx2\",\"x\":[1],\"big\":1e-7,\"ok\":true}");
+		test_cond(pt != NULL && strcmp(pt, "temp 0.8, top_k 40, "
+		    "seed_fixed 0, engine 0.1.0, kernels avx2, big 1e-7, "
+		    "ok true") == 0,
+		    "session_params_text: numbers as written, strings bare, "
+		    "arrays left out");
+		if (pt != NULL)
+			test_diag("%s", pt);
+		free(pt);
+		test_cond(session_params_text("[1]") == NULL &&
+		    session_params_text("{") == NULL &&
+		    session_params_text(NULL) == NULL,
+		    "session_params_text: NULL for what is not an object");
+	}
 	free(cause);
 }
 

@@ -214,7 +214,7 @@ test_convs_messages(const char *path)
 	struct store_msg	 m, *v;
 	struct store_prov	 p;
 	struct store_list_opts	 lo;
-	int64_t			 c1, c2, c3, u1, a1, a2, u2, a3, *alts;
+	int64_t			 c1, c2, c3, u1, a1, a2, u2, a3, *alts, leaf;
 	char			*cause = NULL;
 	size_t			 n, idx;
 
@@ -298,6 +298,18 @@ test_convs_messages(const char *path)
 	    v[0].id == u1 && v[1].id == a2 && v[2].id == u2 && v[3].id == a3,
 	    "path: current path root to leaf");
 	store_msgs_free(v, n);
+	test_cond(store_msg_descend(s, a1, &leaf, &cause) == 0 &&
+	    leaf == a1, "descend: an answer without continuation is its own "
+	    "end");
+	test_cond(store_msg_descend(s, a2, &leaf, &cause) == 0 &&
+	    leaf == a3, "descend: an alternative's own continuation");
+	test_cond(store_msg_descend(s, u1, &leaf, &cause) == 0 &&
+	    leaf == a3, "descend: the newest child at each level");
+	test_cond(store_msg_descend(s, 999999, &leaf, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "no message 999999") != NULL,
+	    "descend: a missing message is named");
+	free(cause);
+	cause = NULL;
 	test_cond(store_msg_path(s, c1, a1, &v, &n, &cause) == 0 && n == 2 &&
 	    v[0].id == u1 && v[1].id == a1, "path: to another leaf");
 	store_msgs_free(v, n);

@@ -245,7 +245,7 @@ ui_begin(struct ui *ui, int64_t parent, const char *question, long qmsg,
 	char			*label;
 	int64_t			*ids, qid;
 	long			*idx;
-	int			*roles, n, i, rc;
+	int			*roles, n, nc, i, rc;
 	size_t			 k;
 
 	memset(&t, 0, sizeof t);
@@ -268,6 +268,7 @@ ui_begin(struct ui *ui, int64_t parent, const char *question, long qmsg,
 		msgs[i].text = texts[i];
 		ids[i] = idx[i] >= 0 ? ui->chat->msgs[idx[i]].id : 0;
 	}
+	nc = n;
 	if (question != NULL) {
 		msgs[n].role = ENGINE_USER;
 		msgs[n++].text = question;
@@ -298,6 +299,8 @@ ui_begin(struct ui *ui, int64_t parent, const char *question, long qmsg,
 			k = chat_add(ui->chat, CHAT_USER, question);
 		ui->chat->msgs[k].id = qid;
 		chat_set_status(ui->chat, k, CHAT_COMPLETE);
+		/* An edited question is an alternative of the one before. */
+		rec_alt_msg(ui, ui->chat, k);
 	}
 	ui->gen_msg = (long)chat_add(ui->chat, CHAT_ASSISTANT, "");
 	chat_set_status(ui->chat, (size_t)ui->gen_msg, CHAT_STREAMING);
@@ -313,7 +316,10 @@ ui_begin(struct ui *ui, int64_t parent, const char *question, long qmsg,
 	ui->chat_job = worker_chat(ui->worker, ui->template_name, msgs, n, &s);
 	free(msgs);
 	free(ids);
-	free(idx);
+	/* Kept to mark what the answer's context leaves out. */
+	free(ui->ctx_idx);
+	ui->ctx_idx = idx;
+	ui->n_ctx_idx = nc;
 	free(roles);
 	free(texts);
 
@@ -358,6 +364,10 @@ ui_gen_finish(struct ui *ui, struct worker_event *ev)
 			chat_set_error(ui->chat, (size_t)ui->gen_msg,
 			    ev->error != NULL ? ev->error :
 			    "generation failed");
+		else
+			rec_trimmed(ui, &ev->res, ui->ctx_idx, ui->n_ctx_idx);
+		if (id != 0)
+			rec_alt_msg(ui, ui->chat, (size_t)ui->gen_msg);
 	}
 	ui->gen_msg = -1;
 	ui->chat_job = 0;
@@ -407,8 +417,10 @@ ui_saved(struct ui *ui)
 			if (ui->chat->msgs[i].saving != ticket)
 				continue;
 			ui->chat->msgs[i].saving = 0;
-			if (rc > 0)
+			if (rc > 0) {
 				ui->chat->msgs[i].id = id;
+				rec_alt_msg(ui, ui->chat, i);
+			}
 		}
 		if (rc < 0) {
 			ui_message(ui, 1, "the answer was not saved: %s", cause);

@@ -37,8 +37,10 @@ static void	 tview_body(struct tview *, struct wrap *,
 		     const struct markdown *, int, int);
 static void	 tview_cause(struct tview *, struct wrap *,
 		     const struct chat_msg *, int);
+static int	 tview_show(struct tview *, long, int);
 static void	 chat_draw(struct ui *, void *);
 static int	 chat_key(struct ui *, void *, int);
+static int	 chat_record_key(struct ui *, int);
 
 /* The chat has no state of its own: the conversation is ui->chat. */
 const struct ui_screen_ops ui_screen_chat = {
@@ -120,6 +122,7 @@ tview_push(struct tview *v, const char *text, const unsigned char *style,
 	v->lines[v->n].len = len;
 	v->lines[v->n].attr = attr;
 	v->lines[v->n].indent = indent;
+	v->lines[v->n].msg = v->at_msg;
 	v->n++;
 }
 
@@ -211,6 +214,7 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 	tview_reset(v);
 	v->gen = c->gen;
 	v->width = width;
+	v->at_msg = -1;
 	if (c->system[0] != '\0') {
 		slen = strcspn(c->system, "\n");
 		xasprintf(&head, "system: %.*s%s", (int)(slen > 200 ? 200 :
@@ -222,7 +226,8 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 	}
 	for (i = 0; i < c->n; i++) {
 		m = &c->msgs[i];
-		body = m->superseded ? UA_DIM : UA_TEXT;
+		v->at_msg = (long)i;
+		body = m->superseded || m->outside ? UA_DIM : UA_TEXT;
 		if (m->role == CHAT_NOTICE) {
 			wrap_clear(&wr);
 			wrap_text(&wr, m->text.data != NULL ? m->text.data : "",
@@ -273,8 +278,23 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 				free((char *)h);
 			}
 		}
-		if (m->superseded)
+		if (m->alt_n > 1) {
+			/* Where the other alternatives are: Alt-, Alt-. */
+			h = head;
+			xasprintf(&head, "%s %s %d/%d %s", h, ui->utf8 ?
+			    "\xe2\x80\xb9" : "<", m->alt_i, m->alt_n,
+			    ui->utf8 ? "\xe2\x80\xba" : ">");
+			free((char *)h);
+		}
+		if (m->outside) {
+			h = head;
+			xasprintf(&head, "%s [not in the model's context]", h);
+			free((char *)h);
+		}
+		if (m->superseded || m->outside)
 			attr = UA_DIM;
+		if ((long)i == c->sel)
+			attr = UA_SELECTED;
 		h = tview_head(v, head);
 		free(head);
 		tview_push(v, h, NULL, strlen(h), attr, 0);
@@ -300,7 +320,29 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 			tview_cause(v, &wr, m, width);
 		tview_push(v, "", NULL, 0, UA_TEXT, 0);
 	}
+	v->at_msg = -1;
 	wrap_free(&wr);
+}
+
+/*
+ * Scroll v (height rows) so that message sel's first line is shown, if
+ * it is not; 1 if v scrolled.
+ */
+static int
+tview_show(struct tview *v, long sel, int height)
+{
+	size_t	i, max;
+
+	max = v->n > (size_t)height ? v->n - (size_t)height : 0;
+	if (v->follow)
+		v->top = max;
+	for (i = 0; i < v->n && v->lines[i].msg != sel; i++)
+		continue;
+	if (i == v->n || (i >= v->top && i < v->top + (size_t)height))
+		return 0;
+	v->top = i > max ? max : i;
+	v->follow = v->top >= max;
+	return 1;
 }
 
 /* Draw rows [y, y+height) of the view. */
@@ -448,6 +490,11 @@ chat_draw(struct ui *ui, void *data)
 	inrows = input_rows(COLS, maxin);
 	ty = LINES - inrows - 2;
 	tview_build(ui, &ui->chatview, ui->chat, COLS);
+	if (ui->chatview.show_sel) {
+		ui->chatview.show_sel = 0;
+		if (ui->chat->sel >= 0)
+			tview_show(&ui->chatview, ui->chat->sel, ty);
+	}
 	tview_draw(ui, &ui->chatview, 0, ty, COLS);
 	status_draw(ui, ty);
 	if (ui->msg != NULL && (ui->msg_error || ui->conf_msg == NULL))
@@ -477,6 +524,39 @@ chat_draw(struct ui *ui, void *data)
 	input_draw(ui, ty + 2, inrows, COLS, &cy, &cx);
 	move(cy, cx);
 	curs_set(1);
+}
+
+/* The keys of ui-record.c; 1 if key was one. */
+static int
+chat_record_key(struct ui *ui, int key)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	switch (key) {
+	case UI_KEY_META | 'p':
+		rec_select(ui, -1);
+		return 1;
+	case UI_KEY_META | 'n':
+		rec_select(ui, 1);
+		return 1;
+	case UI_KEY_META | ',':
+		rc = rec_alt_step(ui, -1, &cause);
+		break;
+	case UI_KEY_META | '.':
+		rc = rec_alt_step(ui, 1, &cause);
+		break;
+	case UI_KEY_META | 'i':
+		rc = rec_provenance(ui, &cause);
+		break;
+	default:
+		return 0;
+	}
+	if (rc != 0) {
+		ui_message(ui, 1, "%s", cause);
+		free(cause);
+	}
+	return 1;
 }
 
 static int
@@ -536,6 +616,15 @@ chat_key(struct ui *ui, void *data, int key)
 		ui_ask_drop(ui, NULL);
 		return 1;
 	}
+	if (rec_offer_key(ui, key))
+		return 1;
+	if (key == UI_KEY_ESC && ui->chat->sel >= 0) {
+		chat_select(ui->chat, -1);
+		ui_message(ui, 0, "selection left");
+		return 1;
+	}
+	if (chat_record_key(ui, key))
+		return 1;
 	for (k = ui_key_table(); k->key != NULL; k++) {
 		if (k->code == key && k->command != NULL &&
 		    strcmp(k->context, "chat") == 0) {

@@ -70,6 +70,7 @@ struct tview_line {
 	size_t		 len;
 	int		 attr;
 	int		 indent;
+	long		 msg;		/* the chat message it shows, -1 none */
 };
 
 /* A transcript view: wrapped lines of a chat plus scroll position. */
@@ -86,6 +87,10 @@ struct tview {
 	int			 width;
 	size_t			 top;		/* first visible line */
 	int			 follow;	/* stick to the bottom */
+	int			 show_sel;	/* bring the selected message
+						   into view at the next
+						   draw */
+	long			 at_msg;	/* message being pushed */
 };
 
 /* The list screens (models, browser) share this. */
@@ -243,6 +248,13 @@ struct ui {
 	struct engine_result	 last_res;
 	int			 have_res;
 	long			 editing;	/* /edit: user msg index */
+	long			*ctx_idx;	/* chat index of each message
+						   the running answer was
+						   given (ui-record.c) */
+	int			 n_ctx_idx;
+	int64_t			 offer_conv;	/* reopen it on Enter: the
+						   start's offer */
+	long			 offer_msg;	/* its notice's index */
 
 	/* screens */
 	struct ui_screen	*screen;	/* the one shown, top of
@@ -414,6 +426,22 @@ void	 models_default_ready(struct ui *);
 extern const struct ui_screen_ops ui_screen_browser;
 
 /* ui-view.c */
+/* ui-record.c */
+void	 rec_alt_msg(struct ui *, struct chat *, size_t);
+void	 rec_loaded(struct ui *, struct chat *, const struct store_msg *,
+	    size_t);
+void	 rec_trimmed(struct ui *, const struct engine_result *,
+	    const long *, int);
+void	 rec_select(struct ui *, int dir);
+int	 rec_alt_step(struct ui *, int dir, char **cause);
+int	 rec_provenance(struct ui *, char **cause);
+void	 rec_offer(struct ui *);
+int	 rec_offer_key(struct ui *, int key);
+
+/* ui-prov.c */
+extern const struct ui_screen_ops ui_screen_prov;
+int	 prov_open(struct ui *, int64_t id, char **cause);
+
 extern const struct ui_screen_ops ui_screen_view;
 int	 view_open(struct ui *, int64_t conv, char **cause);
 

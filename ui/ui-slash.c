@@ -50,6 +50,10 @@ static const struct slash_entry slash_table[] = {
 	  "is kept as an alternative)", 0, 0, cmdx_simple },
 	{ "edit", NULL, "", "edit the last question and send it again",
 	  0, 0, cmdx_simple },
+	{ "provenance", "prov", "", "where the selected answer (else the "
+	  "last) came from: model file, SHA-256, template, system message, "
+	  "sampling, seed, speeds, kernels or server, how it ended", 0, 0,
+	  cmdx_simple },
 	{ "set", NULL, "[temp|top-k|top-p|min-p|repeat-penalty|seed|"
 	  "max-tokens|ctx|system [VALUE|reset]]", "show the settings and "
 	  "where each comes from, or change one (kept for the next start; "
@@ -87,6 +91,7 @@ static const struct cmd_simple {
 	{ "history", cmd_history, NULL },
 	{ "regen", NULL, ui_regenerate },
 	{ "edit", NULL, cmd_edit },
+	{ "provenance", NULL, rec_provenance },
 	{ "copy", NULL, cmd_copy },
 	{ "stats", cmd_stats, NULL },
 	{ "help", ui_help, NULL },
@@ -108,7 +113,8 @@ static const struct ui_key key_table[] = {
 	  "Enter continues on a new line" },
 	{ 0, "Tab", "chat", NULL, "complete slash commands and their words" },
 	{ 0, "Esc", "chat", NULL, "stop the answer being generated, or "
-	  "give up a question waiting for the database" },
+	  "give up a question waiting for the database, or leave the "
+	  "selection" },
 	{ 0, "C-c", "chat", NULL, "stop the answer (or give up a question "
 	  "waiting for the database); clear the input; at an idle, empty "
 	  "prompt twice in a row quits" },
@@ -121,6 +127,19 @@ static const struct ui_key key_table[] = {
 	{ 0, "End", "chat", NULL, "bottom of the transcript, follow new text "
 	  "(input empty)" },
 	{ 0, "mouse wheel", "chat", NULL, "scroll the transcript" },
+	{ 0, "Alt-p", "chat", NULL, "select the question or answer before "
+	  "(from none: the last one)" },
+	{ 0, "Alt-n", "chat", NULL, "select the question or answer after; "
+	  "past the last one, none" },
+	{ 0, "Alt-,", "chat", NULL, "show the previous alternative of the "
+	  "selected message (else of the last answer, or of its edited "
+	  "question): the conversation goes on from the one shown" },
+	{ 0, "Alt-.", "chat", NULL, "show the next alternative" },
+	{ 0, "Alt-i", "chat", NULL, "provenance of the selected answer (else "
+	  "of the last one)" },
+	{ 0, "Enter", "start", NULL, "at the empty prompt of a new start: "
+	  "reopen the last conversation (Esc or typing starts a new one)" },
+
 	{ 0, "C-s", "editor", NULL, "save the system message" },
 	{ 0, "Esc", "editor", NULL, "cancel editing" },
 	{ 0, "C-x C-e", "editor", NULL, "edit in $VISUAL or $EDITOR" },
@@ -185,6 +204,11 @@ ui_help(struct ui *ui)
 		    k->command != NULL ? k->command : "");
 	}
 	buf_puts(&b, "Text starting with // is sent with one /.\n");
+	buf_printf(&b, "A header's %s 2/3 %s counts the alternatives of that "
+	    "question or answer (/regen, /edit make them; Alt-, Alt-. show "
+	    "them); [not in the model's context] marks the messages the last "
+	    "answer's prompt left out.\n", ui->utf8 ? "\xe2\x80\xb9" : "<",
+	    ui->utf8 ? "\xe2\x80\xba" : ">");
 	buf_puts(&b, "Remote models: /model URL or /model NAME (a settings "
 	    "file [endpoint NAME]) switches to a model an OpenAI-compatible "
 	    "server serves (llama-server, vLLM, Ollama); the model menu "

@@ -168,6 +168,7 @@ ui_main(int argc, char **argv)
 	ui->editing = -1;
 	ui->gen_msg = -1;
 	ui->ask_msg = -1;
+	ui->offer_msg = -1;
 	if ((rv = ui_args_parse(ui, argc, argv)) != 0) {
 		ui_free(ui);
 		return rv > 0 ? 0 : 2;
@@ -221,10 +222,7 @@ ui_main(int argc, char **argv)
 
 	ui_screen_open(ui, &ui_screen_chat);
 	ui->chatview.follow = 1;
-	if (store_n_interrupted(ui->store) > 0)
-		ui_message(ui, 0, "%d interrupted answer(s) from an earlier "
-		    "run are marked in /history",
-		    store_n_interrupted(ui->store));
+	rec_offer(ui);
 	ui_startup_model(ui);
 	ui_args_conf_warnings(ui);
 	if (store_readonly(ui->store)) {
@@ -306,6 +304,7 @@ ui_free(struct ui *ui)
 	free(ui->opt_remote_model);
 	free(ui->opt_models_dir);
 	free(ui->send_after);
+	free(ui->ctx_idx);
 	free(ui->ask_text);
 	free(ui->unsaved_cause);
 	free(ui->opt_db);
@@ -377,7 +376,9 @@ ui_redraw(struct ui *ui)
 
 	erase();
 	curs_set(0);
-	if (COLS < 40 || LINES < 10) {
+	/* An answer's provenance is read on a phone's terminal too. */
+	if ((COLS < 40 || LINES < 10) && !(ui->screen->ops ==
+	    &ui_screen_prov && COLS >= 20 && LINES >= 6)) {
 		snprintf(note, sizeof note, "terminal too small (%dx%d)",
 		    COLS, LINES);
 		y = LINES > 2 ? LINES / 2 - 1 : 0;
@@ -726,6 +727,7 @@ ui_new_conversation(struct ui *ui)
 	chat_set_system(ui->chat, prefs_system(&ui->prefs));
 	ui->editing = -1;
 	ui->ctx_used = 0;
+	ui->tps = 0;
 	ui->chatview.follow = 1;
 	ui->dirty = 1;
 }
@@ -789,6 +791,7 @@ ui_load_conversation(struct ui *ui, struct chat *c, int64_t conv,
 		} else if (m[i].prov.model_file != NULL)
 			chat_set_model(c, k, m[i].prov.model_file);
 	}
+	rec_loaded(ui, c, m, n);
 	if (title != NULL)
 		*title = xstrdup(sc.title);
 	if (c == ui->chat) {
@@ -840,7 +843,7 @@ ui_resume(struct ui *ui, int64_t conv, char **cause)
 	if (ui_load_conversation(ui, ui->chat, conv, NULL, cause) != 0)
 		return -1;
 	ui->editing = -1;
-	ui->ctx_used = 0;
+	ui->offer_conv = 0;
 	ui->chatview.follow = 1;
 	ui_screen_home(ui);
 	ui_message(ui, 0, "resumed conversation %lld", (long long)conv);

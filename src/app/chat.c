@@ -25,6 +25,7 @@ chat_create(void)
 
 	c = xcalloc(1, sizeof *c);
 	c->system = xstrdup("");
+	c->sel = -1;
 	return c;
 }
 
@@ -40,6 +41,7 @@ chat_clear(struct chat *c)
 	}
 	c->n = 0;
 	c->conv_id = 0;
+	c->sel = -1;
 	c->gen++;
 }
 
@@ -152,6 +154,38 @@ chat_supersede(struct chat *c, size_t i)
 	if (i >= c->n)
 		return;
 	c->msgs[i].superseded = 1;
+	chat_touch(c, i);
+}
+
+void
+chat_select(struct chat *c, long i)
+{
+	if (i < 0 || (size_t)i >= c->n)
+		i = -1;
+	if (c->sel != i) {
+		c->sel = i;
+		c->gen++;
+	}
+}
+
+void
+chat_set_alt(struct chat *c, size_t i, int alt_i, int alt_n)
+{
+	if (i >= c->n)
+		return;
+	if (alt_n < 2 || alt_i < 1 || alt_i > alt_n)
+		alt_i = alt_n = 0;
+	c->msgs[i].alt_i = alt_i;
+	c->msgs[i].alt_n = alt_n;
+	chat_touch(c, i);
+}
+
+void
+chat_set_outside(struct chat *c, size_t i, int outside)
+{
+	if (i >= c->n || c->msgs[i].outside == (outside != 0))
+		return;
+	c->msgs[i].outside = outside != 0;
 	chat_touch(c, i);
 }
 

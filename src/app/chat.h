@@ -49,6 +49,13 @@ struct chat_msg {
 					   may cache per message */
 	unsigned	 saving;	/* its final save's ticket while
 					   that runs (session_ticket) */
+	int		 alt_i;		/* alternative alt_i of alt_n (the
+					   store's siblings: same parent
+					   and role), 1-based; 0 when it */
+	int		 alt_n;		/*   has none or is not known */
+	int		 outside;	/* left out of the prompt of the
+					   last answer: the context window
+					   cut it */
 };
 
 struct chat {
@@ -58,6 +65,7 @@ struct chat {
 	int64_t		 conv_id;	/* store id, 0 = not stored yet */
 	char		*system;	/* system message, never NULL */
 	unsigned	 gen;		/* bumped on every change */
+	long		 sel;		/* the selected message, -1 none */
 };
 
 struct chat	*chat_create(void);
@@ -79,6 +87,12 @@ void		 chat_set_model(struct chat *, size_t i, const char *);
  */
 void		 chat_set_error(struct chat *, size_t i, const char *);
 void		 chat_supersede(struct chat *, size_t i);
+/* Select message i (-1: none); an index past the end selects none. */
+void		 chat_select(struct chat *, long i);
+/* Mark message i as alternative alt_i of alt_n (0 0: none). */
+void		 chat_set_alt(struct chat *, size_t i, int alt_i, int alt_n);
+/* Mark message i as left out of the model's context (or not). */
+void		 chat_set_outside(struct chat *, size_t i, int outside);
 /* Index of the last non-superseded message of role, or -1. */
 long		 chat_last(const struct chat *, enum chat_role);
 /*

@@ -220,6 +220,47 @@ session_params_read(struct settings *st, const char *json)
 	return 0;
 }
 
+char *
+session_params_text(const char *json)
+{
+	struct jsonx_doc d;
+	struct buf	 b = BUF_INIT;
+	const char	*key;
+	json_t		*v;
+	char		*cause = NULL, *t;
+	size_t		 len, off, l;
+
+	if (json == NULL || jsonx_parse(&d, json, (len = strlen(json)),
+	    &cause) != 0 || !json_is_object(d.root)) {
+		free(cause);
+		if (json != NULL)
+			jsonx_free(&d);
+		return NULL;
+	}
+	json_object_foreach(d.root, key, v) {
+		if (json_is_object(v) || json_is_array(v))
+			continue;
+		buf_printf(&b, "%s%s ", b.len > 0 ? ", " : "", key);
+		if (json_is_string(v))
+			buf_puts(&b, json_string_value(v));
+		else if (json_is_number(v)) {
+			/* As written (0.8), not as a double prints it. */
+			off = jsonx_offset(&d, v);
+			for (l = 0; off + l < len &&
+			    strchr("+-.eE0123456789", json[off + l]) != NULL &&
+			    json[off + l] != '\0'; l++)
+				continue;
+			buf_append(&b, json + off, l);
+		} else {
+			t = jsonx_dump(v, JSON_COMPACT);
+			buf_puts(&b, t != NULL ? t : "?");
+			free(t);
+		}
+	}
+	jsonx_free(&d);
+	return buf_detach(&b);
+}
+
 /* ---- the session ----------------------------------------------------- */
 
 static char *
@@ -797,6 +838,37 @@ session_dropped_count(const char *json)
 		n = -1;
 	jsonx_free(&d);
 	return n;
+}
+
+int
+session_dropped_has(const char *json, int64_t id)
+{
+	struct jsonx_doc d;
+	const json_t	*v;
+	char		*cause = NULL;
+	int64_t		 lo, hi;
+	size_t		 i;
+	int		 found = 0;
+
+	if (json == NULL || id <= 0)
+		return 0;
+	if (jsonx_parse(&d, json, strlen(json), &cause) != 0) {
+		free(cause);
+		jsonx_free(&d);
+		return 0;
+	}
+	for (i = 0; json_is_array(d.root) && i < json_array_size(d.root) &&
+	    !found; i++) {
+		v = json_array_get(d.root, i);
+		if (json_is_number(v) && jsonx_int64(&d, v, &lo) == 0)
+			found = lo == id;
+		else if (json_is_array(v) && json_array_size(v) == 2 &&
+		    jsonx_int64(&d, json_array_get(v, 0), &lo) == 0 &&
+		    jsonx_int64(&d, json_array_get(v, 1), &hi) == 0)
+			found = lo <= id && id <= hi;
+	}
+	jsonx_free(&d);
+	return found;
 }
 
 /* ---- `medchat ask` --------------------------------------------------- */

@@ -87,6 +87,14 @@ char	*session_params_json(const struct settings *, const char *kernels);
  * a JSON object (st unchanged).
  */
 int	 session_params_read(struct settings *st, const char *json);
+/*
+ * A parameters object (any of the formats above, an answer's with its
+ * engine keys, or a remote request's) as one line to show: "temp 0.8,
+ * top_k 40, ..." in the object's order, strings unquoted (the caller
+ * makes the text safe to show).  NULL when json is not a JSON object.
+ * Caller frees.
+ */
+char	*session_params_text(const char *json);
 
 /* ---- the session ----------------------------------------------------- */
 
@@ -259,6 +267,12 @@ int		 session_saved(struct session *, unsigned *ticket, int64_t *id,
  * ranges), or -1 when it is not such an array.
  */
 long		 session_dropped_count(const char *json);
+/*
+ * 1 if message id is among those of a dropped_json array (an id or in a
+ * [first,last] range), else 0 (also when json is NULL or not such an
+ * array: the transcript then marks nothing).
+ */
+int		 session_dropped_has(const char *json, int64_t id);
 /*
  * Everything streamed so far in the running turn (the text a final save
  * must keep), and its length; "" and 0 when none runs.

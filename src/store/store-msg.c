@@ -378,6 +378,36 @@ store_msg_alternatives(struct store *s, int64_t id, int64_t **ids,
 }
 
 int
+store_msg_descend(struct store *s, int64_t id, int64_t *leaf, char **cause)
+{
+	int64_t	*v;
+	size_t	 nv;
+
+	/*
+	 * One row per level, the newest child each time: rows come out
+	 * level by level, so the last one is the deepest.  The depth
+	 * bound stops a parent cycle in a damaged file (store_msg_path
+	 * then refuses the path).
+	 */
+	if (store_get_all(s, &store_int64_row, &v, &nv,
+	    "reading a continuation", cause, "WITH RECURSIVE d(id, depth) AS "
+	    "(SELECT id, 0 FROM messages WHERE id = ? UNION ALL SELECT "
+	    "(SELECT max(m.id) FROM messages m WHERE m.parent_id = d.id), "
+	    "d.depth + 1 FROM d WHERE d.id IS NOT NULL AND d.depth < 100000) "
+	    "SELECT id FROM d WHERE id IS NOT NULL ORDER BY depth", "I",
+	    id) != 0)
+		return -1;
+	if (nv == 0) {
+		free(v);
+		xasprintf(cause, "%s: no message %lld", s->name, (long long)id);
+		return -1;
+	}
+	*leaf = v[nv - 1];
+	free(v);
+	return 0;
+}
+
+int
 store_system_changes(const struct store_msg *v, size_t n, size_t i)
 {
 	const char	*a, *b;

@@ -326,6 +326,14 @@ int	 store_msg_alternatives(struct store *, int64_t id,
 	    int64_t **ids, size_t *n, size_t *index, char **cause);
 
 /*
+ * The end of message id's own continuation: from id down, the newest
+ * child at each level (id itself when it has none).  What the
+ * transcript shows after id when id becomes the shown alternative.
+ */
+int	 store_msg_descend(struct store *, int64_t id, int64_t *leaf,
+	    char **cause);
+
+/*
  * 1 if answer path[i] ran under another system message than the answer
  * before it in path[0..n) (or is the first answer): where a transcript
  * must show the system message (prov.system) again.
