@@ -24,10 +24,10 @@ ask() {
 	"$MEDCHAT" ask -m "$STORIES" --db "$DB" --accept-advisory -n 8 \
 	    --ctx 64 "$@" >/dev/null 2>&1
 }
-# Three turns in a 64-token context: the last two prompts left messages
-# out.  Then the last answer is made one a crashed run left streaming.
+# Three turns in a 64-token context (no system message: the default one
+# alone would not fit): the last two prompts left messages out.  Then the last answer is made one a crashed run left streaming.
 check "setup: three turns asked" sh -c '
-	"$1" ask -m "$2" --db "$3" --accept-advisory -n 8 \
+	"$1" ask -m "$2" --db "$3" --accept-advisory -n 8 --system "" \
 	    "Is a fever dangerous?" >/dev/null 2>&1' \
     _ "$MEDCHAT" "$STORIES" "$DB"
 check "setup: the second turn" ask --continue 1 "And a cough?"
@@ -135,7 +135,8 @@ ui_check "edit: Alt-, shows the question before the edit" '^You ‹ 1/2 ›'
 ui_check "edit: with its own answers" \
     '^Assistant \(stories260K\.gguf\) ‹ 2/2 ›'
 ui_keys C-c
-ui_wait "MEDCHAT-EXIT" 10 >/dev/null || ui_keys C-c
+ui_wait "press C-c again" 10 >/dev/null
+ui_keys C-c
 ui_check "the chat exits" "MEDCHAT-EXIT 0"
 
 # --- the offer, Esc; a trimmed context as it happens ------------------------
@@ -159,6 +160,7 @@ ui_check "live: the context window left the first question out" \
     "^You \[not in the model's context\]"
 ui_check "live: the meter is this conversation's" '\| ctx [1-9][0-9]*/128 \|'
 ui_keys C-c
-ui_wait "MEDCHAT-EXIT" 10 >/dev/null || ui_keys C-c
+ui_wait "press C-c again" 10 >/dev/null
+ui_keys C-c
 ui_check "the chat exits again" "MEDCHAT-EXIT 0"
 done_testing
