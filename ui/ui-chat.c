@@ -398,6 +398,9 @@ status_draw(struct ui *ui, int y)
 		buf_puts(&b, " saving");
 		break;
 	}
+	/* Why the wheel does nothing and the mouse selects text. */
+	if (ui->mouse_off)
+		buf_puts(&b, " | mouse off");
 	if (ui->model != NULL && ui->model->remote) {
 		/*
 		 * "remote lab | meditron-70b | ...": first, so that even a

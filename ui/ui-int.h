@@ -257,6 +257,8 @@ struct ui {
 	int			 msg_error;
 	struct buf		 paste;
 	int			 ctrl_c;	/* last key was C-c */
+	int			 mouse_off;	/* /mouse off: the terminal
+						   selects text (ui-copy.c) */
 
 	struct tview		 chatview;
 };
@@ -276,6 +278,11 @@ int	 ui_load_conversation(struct ui *, struct chat *, int64_t conv,
 int	 ui_export(struct ui *, int64_t conv, const char *fmt,
 	    const char *file, char **out_path, char **cause);
 int	 ui_suspend_run(struct ui *, char *const argv[]);
+
+/* ui-copy.c */
+int	 ui_copy(struct ui *, const char *file, char **cause);
+int	 ui_mouse(struct ui *, const char *arg, char **cause);
+void	 ui_mouse_modes(struct ui *, int on);
 void	 ui_notice(struct ui *, const char *text);
 
 /* ui-ask.c: how often a turn kept out by another process's lock is tried

@@ -866,7 +866,8 @@ ui_suspend_run(struct ui *ui, char *const argv[])
 	int	status = -1;
 
 	def_prog_mode();
-	fputs("\033[?2004l\033[?1006l", stdout);
+	ui_mouse_modes(ui, 0);
+	fputs("\033[?2004l", stdout);
 	fflush(stdout);
 	endwin();
 	ui_stderr(0);
@@ -880,7 +881,8 @@ ui_suspend_run(struct ui *ui, char *const argv[])
 	}
 	ui_stderr(1);
 	reset_prog_mode();
-	fputs("\033[?2004h\033[?1006h", stdout);
+	ui_mouse_modes(ui, 1);
+	fputs("\033[?2004h", stdout);
 	fflush(stdout);
 	clearok(curscr, TRUE);
 	ui->dirty = 1;
