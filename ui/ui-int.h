@@ -279,6 +279,12 @@ int	 ui_export(struct ui *, int64_t conv, const char *fmt,
 	    const char *file, char **out_path, char **cause);
 int	 ui_suspend_run(struct ui *, char *const argv[]);
 
+/* ui-fit.c */
+char	*ui_fit_name(struct ui *, const char *s, int w);
+int	 ui_fit_rows(const char *s, int width, int maxrows);
+void	 ui_fit_draw(struct ui *, int y, int rows, const char *s, int attr);
+char	*ui_fit_line(const char *s, int w);
+
 /* ui-copy.c */
 int	 ui_copy(struct ui *, const char *file, char **cause);
 int	 ui_mouse(struct ui *, const char *arg, char **cause);
