@@ -130,7 +130,8 @@ static const struct ui_key key_table[] = {
 	{ 0, "Enter", "models", NULL, "load the selected model" },
 	{ 0, "r", "models", NULL, "rescan the model directories" },
 	{ 0, "Enter", "history", NULL, "open the conversation read-only" },
-	{ 0, "/", "history", NULL, "search (incremental, full text)" },
+	{ 0, "/", "history", NULL, "search (incremental, full text; each row "
+	  "says [title], or whose message matched)" },
 	{ 0, "r", "history", NULL, "resume the conversation" },
 	{ 0, "n", "history", NULL, "rename" },
 	{ 0, "a", "history", NULL, "archive or unarchive" },

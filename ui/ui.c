@@ -362,18 +362,19 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 static void
 ui_redraw(struct ui *ui)
 {
-	int	 cy, cx, y;
+	int	 cy, cx, y, rows;
 	char	 note[64], *remote;
 
 	erase();
 	curs_set(0);
 	if (COLS < 40 || LINES < 10) {
-		snprintf(note, sizeof note, "terminal too small (%dx%d)",
-		    COLS, LINES);
-		y = LINES > 2 ? LINES / 2 - 1 : 0;
-		mvaddnstr(y, 0, note, COLS);
-		if (y + 1 < LINES)
-			mvaddnstr(y + 1, 0, "need 40x10", COLS);
+		/* Wrapped at the words: it must be read whole at any size. */
+		snprintf(note, sizeof note, "terminal too small (%dx%d), need "
+		    "40x10", COLS, LINES);
+		rows = ui_fit_rows(note, COLS, LINES);
+		y = LINES > rows + 1 ? (LINES - rows) / 2 - 1 : 0;
+		ui_fit_draw(ui, y, rows, note, UA_TEXT);
+		y += rows - 1;
 		/* Typing goes on: what is sent still leaves the machine. */
 		if (y + 2 < LINES && ui->model != NULL && ui->model->remote) {
 			xasprintf(&remote, "remote %s", ui->model->endpoint[0] !=
