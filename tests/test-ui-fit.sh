@@ -150,6 +150,7 @@ ui_check "search: a question's match says [question]" \
 ui_check "search: an answer's match says [answer]" \
     "Ferritin levels \[answer\]: .*orange"
 ui_keys Escape
+ui_check "search cleared" "Conversations \([0-9]+\) *$"
 ui_keys q
 ui_check "browser closed" "NOT FOR CLINICAL USE"
 

@@ -259,11 +259,16 @@ browser_row(struct ui *ui, struct browser *br, size_t k, struct buf *b)
 	    br->flags[k] & BROWSE_STOPPED ? " [stopped]" : "",
 	    br->flags[k] & BROWSE_FAILED ? " [failed]" : "");
 	title = c->title[0] != '\0' ? c->title : "(untitled)";
-	/* Room for the title and ", models", keeping 8 columns of preview. */
+	/*
+	 * Room for the title and ", models": all the row but the preview;
+	 * names that must be shortened leave 8 columns of preview.
+	 */
 	room = COLS - (int)strlen(date) - 1 - (int)count.len -
-	    (int)utf8_width(marks.data, marks.len) - 8;
+	    (int)utf8_width(marks.data, marks.len);
 	tw = (int)utf8_width(title, strlen(title));
 	mw = model != NULL ? (int)utf8_width(model, strlen(model)) + 2 : 0;
+	if (tw + mw > room)
+		room -= 8;
 	if (tw + mw > room && model != NULL && mw > room / 3 + 2)
 		mw = (room / 3 > 10 ? room / 3 : 10) + 2;
 	m = model != NULL ? ui_fit_name(ui, model, mw - 2) : NULL;

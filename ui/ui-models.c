@@ -482,6 +482,7 @@ models_found(struct models *ms, const char *path)
 	struct model_row	*r;
 	char			*dup;
 	size_t			 lo, hi, mid, n = ms->nrows;
+	int			 ondemo;
 
 	if (n == ms->cap) {
 		ms->cap = ms->cap == 0 ? 16 : ms->cap * 2;
@@ -506,15 +507,20 @@ models_found(struct models *ms, const char *path)
 		else
 			hi = mid;
 	}
+	/* On the demo row when the demo file turns up: on to that file. */
+	ondemo = ms->moved && ms->ndemo && ms->list.sel >= n + ms->nrrows;
 	memmove(ms->order + lo + 1, ms->order + lo,
 	    (n - lo) * sizeof *ms->order);
 	ms->order[lo] = n;
 	ms->nrows++;
 	/* The demo model listed as a file: no row offers it again. */
-	if (ms->ndemo && strcmp(path, ms->demo.path) == 0)
+	if (ms->ndemo && strcmp(path, ms->demo.path) == 0) {
 		ms->ndemo = 0;
+		if (ondemo)
+			ms->list.sel = lo;
+	}
 	ms->list.n = ms->nrows + ms->nrrows + ms->ndemo;
-	if (ms->moved && lo <= ms->list.sel)
+	if (ms->moved && !(ondemo && ms->ndemo == 0) && lo <= ms->list.sel)
 		ms->list.sel++;
 }
 
