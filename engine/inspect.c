@@ -24,6 +24,7 @@
 #include "quant.h"
 #include "buf.h"
 #include "jsonx.h"
+#include "units.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -48,8 +49,6 @@ static void	 inspect_text(const struct gguf_file *,
 		    const struct engine_file_summary *, struct buf *);
 static void	 inspect_json(const struct gguf_file *,
 		    const struct engine_file_summary *, struct buf *);
-static void	 fmt_bytes(struct buf *, uint64_t);
-static void	 fmt_count(struct buf *, uint64_t);
 static size_t	 text_width(const char *);
 static int64_t	 inspect_ftype(const struct gguf_file *);
 static int	 inspect_mem(const struct engine_file_summary *, uint64_t *,
@@ -409,38 +408,6 @@ json_scalar(const struct gguf_kv *kv, uint64_t i)
 	}
 }
 
-/* "1.13 MiB" style size. */
-static void
-fmt_bytes(struct buf *b, uint64_t n)
-{
-	static const char *const u[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	double	v = (double)n;
-	int	i = 0;
-
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	if (i == 0)
-		buf_printf(b, "%" PRIu64 " bytes", n);
-	else
-		buf_printf(b, "%.2f %s", v, u[i]);
-}
-
-/* "6.74B" style count. */
-static void
-fmt_count(struct buf *b, uint64_t n)
-{
-	if (n >= 1000000000)
-		buf_printf(b, "%.2fB", (double)n / 1e9);
-	else if (n >= 1000000)
-		buf_printf(b, "%.2fM", (double)n / 1e6);
-	else if (n >= 1000)
-		buf_printf(b, "%.1fK", (double)n / 1e3);
-	else
-		buf_printf(b, "%" PRIu64, n);
-}
-
 /* ---- text and JSON --------------------------------------------------- */
 
 /* Display width of s once escaped for text. */
@@ -527,7 +494,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	buf_puts(b, "file:           ");
 	utf8_safe(b, f->path, strlen(f->path), UTF8_SAFE_ESCAPE);
 	buf_puts(b, "\nsize:           ");
-	fmt_bytes(b, f->size);
+	units_bytes(b, f->size);
 	buf_printf(b, " (%" PRIu64 " bytes)\n", f->size);
 	buf_printf(b, "GGUF version:   %u\n", f->version);
 	buf_printf(b, "architecture:   %s\n", *s->arch ? s->arch : "(none)");
@@ -544,7 +511,7 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 		buf_printf(b, "file type:      %s (%" PRId64 ")\n", ftn, ft);
 	buf_printf(b, "quantization:   %s\n", *s->quant ? s->quant : "(none)");
 	buf_puts(b, "parameters:     ");
-	fmt_count(b, s->n_params);
+	units_count(b, s->n_params);
 	buf_printf(b, " (%" PRIu64 ")\n", s->n_params);
 	buf_printf(b, "bits per weight: %.2f\n", s->bpw);
 	if (s->n_layer > 0) {
@@ -554,13 +521,13 @@ inspect_text(const struct gguf_file *f, const struct engine_file_summary *s,
 	}
 	if (inspect_mem(s, &mem, &kvb)) {
 		buf_printf(b, "memory needed:  ");
-		fmt_bytes(b, mem);
+		units_bytes(b, mem);
 		buf_printf(b, " at context %u (weights ", s->n_ctx_train);
-		fmt_bytes(b, f->size);
+		units_bytes(b, f->size);
 		buf_puts(b, " + f16 KV cache ");
-		fmt_bytes(b, kvb);
+		units_bytes(b, kvb);
 		buf_puts(b, " + buffers ");
-		fmt_bytes(b, mem - f->size - kvb);
+		units_bytes(b, mem - f->size - kvb);
 		buf_puts(b, ")\n");
 	} else
 		buf_puts(b, "memory needed:  (no context length in the file)\n");

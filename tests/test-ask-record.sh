@@ -31,10 +31,12 @@ $MEDCHAT ask --db "$DB" --accept-advisory -m "$DEMO" -n 2 "warm up" \
 check "advisory accepted" [ $? -eq 0 ]
 LONG="--seed 14 --ctx 65536 -n 100000"
 
-# The last message's status, and its exact content into file $1.
+# The last message's status, and its exact content into file $1 as ask
+# prints it: with a final newline when it has none.
 last() {
 	sqlite3 "$DB" "SELECT writefile('$1', content) FROM messages
 	    WHERE id = (SELECT max(id) FROM messages)" >/dev/null
+	[ -s "$1" ] && [ -n "$(tail -c 1 "$1")" ] && printf '\n' >>"$1"
 	sqlite3 "$DB" "SELECT status FROM messages
 	    WHERE id = (SELECT max(id) FROM messages)"
 }
@@ -107,7 +109,8 @@ while [ $lim -lt $((blocks + 400)) ]; do
 		    bad="$bad refused-at-$lim(rc=$rc,convs=$before/$after)"
 	elif grep -q "the answer was not saved" "$TMPD/err"; then
 		n_lost=$((n_lost + 1))
-		[ $rc -eq 1 ] && grep -q "LOST: the $(wc -c <"$TMPD/out") byte" \
+		# (Less the newline ask ends its output with.)
+		[ $rc -eq 1 ] && grep -q "LOST: the $(($(wc -c <"$TMPD/out") - 1)) byte" \
 		    "$TMPD/err" && ! grep -q "nothing was lost" "$TMPD/err" ||
 		    bad="$bad lost-at-$lim(rc=$rc)"
 	else

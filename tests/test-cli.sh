@@ -17,6 +17,28 @@ check "ask writes the answer on stdout" [ -s "$TMPD/a1" ]
 $MEDCHAT ask $ASKDB -m "$DEMO" --seed 7 -n 12 --temp 0.7 --system "Be brief." \
     "What causes a fever?" >"$TMPD/a2" 2>/dev/null
 check "ask with a seed is reproducible" cmp -s "$TMPD/a1" "$TMPD/a2"
+# Stopped by -n, the output still ends its last line (piped, and on a
+# terminal through script(1)); the stored answer has no newline added.
+check "ask stopped by -n ends with a newline (piped)" \
+    [ "$(tail -c 1 "$TMPD/a1" | od -An -c | tr -d ' ')" = '\n' ]
+check "ask: the stats are on the next line, not after a blank one" \
+    sh -c '! grep -q "^\$" "$1"' _ "$TMPD/e1"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$MEDCHAT' ask $ASKDB -m '$DEMO' --seed 7 -n 12 \
+	    --temp 0.7 --system 'Be brief.' 'What causes a fever?' \
+	    2>/dev/null" /dev/null </dev/null >"$TMPD/a3"
+	check "ask stopped by -n ends with a newline (terminal)" \
+	    [ "$(tail -c 2 "$TMPD/a3" | od -An -c | tr -d ' ')" = '\r\n' ]
+else
+	skip "ask stopped by -n ends with a newline (terminal)" "no script(1)"
+fi
+if command -v sqlite3 >/dev/null 2>&1; then
+	check "ask: the stored answer has no newline added" \
+	    [ "$(sqlite3 "$TMPD/chat.db" "SELECT substr(content, -1) = char(10)
+	    FROM messages WHERE id = (SELECT max(id) FROM messages)")" = 0 ]
+else
+	skip "ask: the stored answer has no newline added" "no sqlite3 shell"
+fi
 
 $MEDCHAT generate -m "$DEMO" --seed 3 -n 5 "Once upon a time" >"$TMPD/g" 2>"$TMPD/e2"
 check "generate exits 0 with stats" grep -q 'generated 5 tokens' "$TMPD/e2"

@@ -211,13 +211,75 @@ ui_check "/stats shows the model and database" "^Database: $DB"
 ui_tmux set-option -g set-clipboard on
 ui_type "/copy"
 ui_keys Enter
-ui_check "/copy reports" "copied the last answer"
+# Nothing says whether the terminal took it: "sent", and the fallbacks.
+ui_check "/copy says sent to the terminal's clipboard (OSC 52)" \
+    "sent the last answer \([0-9]+ bytes\) to the terminal's clipboard \(OSC 52\)"
+check "/copy does not claim it was copied" ui_gone "copied the last answer" 1
 buf=$(ui_tmux show-buffer 2>/dev/null)
 if [ -n "$buf" ] && [ "$buf" != "pasted one" ]; then
 	ok "OSC 52 reached the terminal's clipboard"
 else
 	fail "OSC 52 reached the terminal's clipboard"
 fi
+
+# /copy FILE: a new file (0600), named with its whole path; never over
+# an existing one.
+ui_type "/copy answer.txt"
+ui_keys Enter
+ui_check "/copy FILE names the whole path" \
+    "wrote the last answer \([0-9]+ bytes\) to $UI_HOME/answer.txt"
+check "/copy FILE: the file holds the stored answer, mode 0600" \
+    sh -c '[ -s "$1" ] && [ "$(stat -c %a "$1")" = 600 ] &&
+    [ "$(sqlite3 "$2" "SELECT content FROM messages WHERE role =
+    '"'assistant'"' ORDER BY id DESC LIMIT 1")" = "$(cat "$1")" ]' _ \
+    "$UI_HOME/answer.txt" "$DB"
+ui_type "/copy answer.txt"
+ui_keys Enter
+ui_check "/copy FILE does not overwrite" "answer.txt: exists"
+# /mouse off (and F7): the terminal gets the mouse back to select text.
+ui_type "/mouse off"
+ui_keys Enter
+ui_check "/mouse off says the mouse is released" "mouse released: select text"
+ui_check "the status bar says mouse off" "^ ready \| mouse off \|"
+ui_type "$sgr_up"
+check "mouse off: the mode is off in the pane (no wheel reports asked)" \
+    [ "$(ui_tmux display -p -t ui '#{mouse_any_flag}#{mouse_standard_flag}#{mouse_sgr_flag}')" = 000 ]
+ui_keys F7
+ui_check "F7 takes the mouse back" "mouse taken back: the wheel scrolls"
+check "the status bar no longer says mouse off" ui_gone "\| mouse off \|"
+check "mouse on: wheel reports asked again (SGR)" \
+    [ "$(ui_tmux display -p -t ui '#{mouse_sgr_flag}')" = 1 ]
+
+# Esc in the system-message editor asks when the text changed.
+ui_keys F2
+ui_check "editor open" "C-s save"
+ui_keys Escape
+ui_check "Esc without changes closes at once" "system message unchanged$"
+ui_keys F2
+ui_check "editor open again" "C-s save"
+ui_type " Extra words."
+ui_keys Escape
+ui_check "Esc with changes asks" "The system message was changed: keep the changes\?"
+ui_check "the question offers keep, discard and going on" \
+    "k keep \(save\)  d discard  Esc go on editing"
+ui_keys Escape
+ui_check "Esc again goes on editing" "editing goes on: C-s saves"
+ui_check "the edits are still there" "Extra words\."
+ui_keys Escape
+ui_keys d
+ui_check "d discards" "edits were discarded"
+ui_keys F2
+ui_check "discarded: the editor shows the old text" "C-s save"
+check "discarded: no Extra words" ui_gone "Extra words\." 2
+ui_type " Kept words."
+ui_keys Escape
+ui_keys k
+ui_check "k keeps (saves)" "system message saved"
+ui_keys F2
+ui_check "kept: the editor shows the new text" "Kept words\."
+ui_keys Escape
+ui_check "kept: Esc with nothing changed closes" "system message unchanged$"
+
 ui_type "/advisory"
 ui_keys Enter
 ui_check "/advisory shows the text" "Esc, q or Enter closes"
@@ -355,16 +417,22 @@ done
 ui_start --db "$DB" -m "$DEMO" --models-dir "$MDIR"
 ui_check "menu: starts" "^ ready \| medchat-demo-random"
 # Keys sent together with F3 act while the rows come in.
-ui_wait_attr() {
+ui_wait_cond() {
 	_deadline=$(( $(date +%s) + 20 ))
-	until ui_cap_attr "$1"; do
+	until "$@"; do
 		[ "$(date +%s)" -ge "$_deadline" ] && return 1
 		sleep 0.05
 	done
 }
+# (The demo model is a file of the list, the last by name: no row offers
+# to create it.  Reverse video, then maybe colour resets, then the row.)
+sel_last() {
+	ui_tmux capture-pane -p -e -t ui | grep -Eq -- \
+	    "${ESC}\[[0-9;]*7m(${ESC}\[[0-9;]*m)*\* medchat-demo-random\.gguf"
+}
 ui_keys F3 End
 check "menu: End right after F3 selects the last row" \
-    ui_wait_attr "${ESC}[7m  + create the demo model"
+    ui_wait_cond sel_last
 ui_keys q
 check "menu: q closes it" ui_gone "Models -- memory available"
 ui_keys F3
@@ -378,7 +446,7 @@ ui_check "menu: empty files are error rows" "^  junk-0\.gguf +error: "
 ui_keys Enter
 ui_check "menu: Enter on it shows the whole one-line error" \
     "^/.*/a-stuck\.gguf: not a regular file$"
-ui_keys End Up
+ui_keys End
 ui_check "menu: the current model among 300 broken files" \
     "^\* medchat-demo-random\.gguf +[A-Z0-9_]+ "
 ui_keys q

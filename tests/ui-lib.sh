@@ -3,7 +3,8 @@
 # lib.sh (it sources lib.sh); without tmux the whole script is skipped.
 #
 #	ui_start ARGS...	run "$MEDCHAT ARGS" in a 100x30 window with
-#				HOME/XDG dirs under $TMPD; when medchat exits
+#				HOME/XDG dirs under $TMPD and HOME as the
+#				current directory; when medchat exits
 #				the pane shows "MEDCHAT-EXIT <status>"
 #	ui_start2 ARGS...	a second instance beside it, in the same
 #				server (session ui2); set UI_T=ui2 to send
@@ -194,7 +195,7 @@ _ui_session() {
 	for _a in "$@"; do
 		_args="$_args '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
 	done
-	ui_tmux new-session -d -x 100 -y 30 -s "$_s" \
+	ui_tmux new-session -d -x 100 -y 30 -s "$_s" -c "$UI_HOME" \
 	    "env HOME='$UI_HOME' XDG_DATA_HOME='$UI_HOME/data' \
 	    XDG_CONFIG_HOME='$UI_HOME/config' INPUTRC=/dev/null \
 	    LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen ${UI_ENV:-} \

@@ -115,15 +115,23 @@ advisory_draw(struct ui *ui, void *data)
 {
 	struct advisory	*adv = data;
 	const char	*text = advisory_text();
-	char		*title;
+	char		*title, *name;
 	size_t		 i, max;
 	int		 height, y, w;
 
-	xasprintf(&title, " Model-risk advisory (version %s) ",
+	/* Which file is acknowledged: its name, shortened in the middle. */
+	xasprintf(&title, " Model-risk advisory (version %s)",
 	    advisory_version());
 	ui_fill(ui, 0, UA_STATUS);
-	ui_draw_str(ui, 0, 0, title, COLS, UA_STATUS);
+	w = ui_draw_str(ui, 0, 0, title, COLS, UA_STATUS);
 	free(title);
+	if (ui->model != NULL && COLS - w - 5 >= 8) {
+		name = ui_fit_name(ui, ui->model->file_name, COLS - w - 5);
+		xasprintf(&title, " for %s", name);
+		ui_draw_str(ui, 0, w, title, COLS - w, UA_STATUS);
+		free(title);
+		free(name);
+	}
 	w = COLS - 4;
 	height = LINES - 5;
 	max = adv->wrap.n > (size_t)height ?

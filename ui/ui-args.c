@@ -57,11 +57,18 @@ static const struct tui_option {
 static void
 ui_args_usage(FILE *f)
 {
+	fprintf(f, "usage: medchat [options]\n\n");
+	ui_options_help(f);
+}
+
+/* The chat's options and settings file: medchat --help prints them too. */
+void
+ui_options_help(FILE *f)
+{
 	const struct tui_option	*o;
 	char			 left[64];
 
-	fprintf(f, "usage: medchat [options]\n\nThe full-screen chat. "
-	    "Options:\n");
+	fprintf(f, "The full-screen chat. Options:\n");
 	for (o = tui_options; o->name != NULL; o++) {
 		snprintf(left, sizeof left, "-%c, --%s%s%s", o->val, o->name,
 		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");

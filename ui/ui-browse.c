@@ -55,6 +55,7 @@ static void	 browser_clear(struct browser *);
 static void	 browser_reload(struct ui *, void *);
 static char	*browser_models(const struct store_msg *, size_t);
 static int64_t	 browser_selected(struct browser *, const char **);
+static void	 browser_row(struct ui *, struct browser *, size_t, struct buf *);
 static void	 browser_draw_marked(struct ui *, int, int, const char *, int,
 		     int);
 static void	 browser_prompt(struct ui *, struct browser *, int,
@@ -233,11 +234,64 @@ browser_draw_marked(struct ui *ui, int y, int x, const char *s, int maxw,
 	}
 }
 
+/*
+ * Conversation k's row into b: date, title (n msgs, models), markers,
+ * then the preview.  The markers and figures always show: a long title
+ * or model name is shortened in the middle first, and only the preview
+ * is cut at the edge.
+ */
+static void
+browser_row(struct ui *ui, struct browser *br, size_t k, struct buf *b)
+{
+	struct store_conv	*c = &br->convs[k];
+	struct buf		 count = BUF_INIT, marks = BUF_INIT;
+	const char		*title, *model = br->models[k];
+	char			 date[40], *t, *m;
+	int			 room, tw, mw;
+
+	store_time_iso(c->updated, date, sizeof date);
+	date[10] = ' ';
+	date[16] = '\0';
+	buf_printf(&count, " (%d msg%s", c->n_messages,
+	    c->n_messages == 1 ? "" : "s");
+	buf_printf(&marks, ")%s%s%s%s -- ", c->archived ? " [archived]" : "",
+	    br->flags[k] & BROWSE_INTERRUPTED ? " [interrupted]" : "",
+	    br->flags[k] & BROWSE_STOPPED ? " [stopped]" : "",
+	    br->flags[k] & BROWSE_FAILED ? " [failed]" : "");
+	title = c->title[0] != '\0' ? c->title : "(untitled)";
+	/*
+	 * Room for the title and ", models": all the row but the preview;
+	 * names that must be shortened leave 8 columns of preview.
+	 */
+	room = COLS - (int)strlen(date) - 1 - (int)count.len -
+	    (int)utf8_width(marks.data, marks.len);
+	tw = (int)utf8_width(title, strlen(title));
+	mw = model != NULL ? (int)utf8_width(model, strlen(model)) + 2 : 0;
+	if (tw + mw > room)
+		room -= 8;
+	if (tw + mw > room && model != NULL && mw > room / 3 + 2)
+		mw = (room / 3 > 10 ? room / 3 : 10) + 2;
+	m = model != NULL ? ui_fit_name(ui, model, mw - 2) : NULL;
+	if (m != NULL)
+		mw = (int)utf8_width(m, strlen(m)) + 2;
+	t = ui_fit_name(ui, title, room - mw > 6 ? room - mw : 6);
+	buf_printf(b, "%s %s", date, t);
+	buf_append(b, count.data, count.len);
+	if (m != NULL)
+		buf_printf(b, ", %s", m);
+	buf_append(b, marks.data, marks.len);
+	if (c->preview != NULL)
+		buf_puts(b, c->preview);
+	free(t);
+	free(m);
+	buf_free(&count);
+	buf_free(&marks);
+}
+
 static void
 browser_draw(struct ui *ui, void *data)
 {
 	struct browser		*br = data;
-	struct store_conv	*c;
 	struct store_hit	*h;
 	struct buf		 b = BUF_INIT;
 	char			 date[40], *p;
@@ -272,36 +326,28 @@ browser_draw(struct ui *ui, void *data)
 			store_time_iso(h->created, date, sizeof date);
 			date[10] = ' ';
 			date[16] = '\0';
-			buf_printf(&b, "%s %s: ", date, h->title[0] != '\0' ?
-			    h->title : "(untitled)");
+			/*
+			 * Where the words are: the title, or which message
+			 * (whose, and when: the date is the message's).
+			 */
+			if (h->msg_id == 0)
+				buf_printf(&b, "%s [title] ", date);
+			else {
+				p = ui_fit_name(ui, h->title[0] != '\0' ?
+				    h->title : "(untitled)", COLS / 3);
+				buf_printf(&b, "%s %s [%s]: ", date, p,
+				    h->role == STORE_ROLE_USER ? "question" :
+				    h->role == STORE_ROLE_ASSISTANT ?
+				    "answer" : "system message");
+				free(p);
+			}
 			ui_draw_text(ui, y, 0, b.data, b.len, COLS, attr);
 			browser_draw_marked(ui, y, (int)utf8_width(b.data,
 			    b.len), h->snippet != NULL ? h->snippet : "",
 			    COLS - (int)utf8_width(b.data, b.len), attr);
 			continue;
 		}
-		c = &br->convs[br->list.top + i];
-		store_time_iso(c->updated, date, sizeof date);
-		date[10] = ' ';
-		date[16] = '\0';
-		buf_printf(&b, "%s %s (%d msg%s%s%s)%s%s%s%s -- ", date,
-		    c->title[0] != '\0' ? c->title : "(untitled)",
-		    c->n_messages, c->n_messages == 1 ? "" : "s",
-		    br->models[br->list.top + i] != NULL ? ", " : "",
-		    br->models[br->list.top + i] != NULL ?
-		    br->models[br->list.top + i] : "",
-		    c->archived ? " [archived]" : "",
-		    br->flags[br->list.top + i] & BROWSE_INTERRUPTED ?
-		    " [interrupted]" : "",
-		    br->flags[br->list.top + i] & BROWSE_STOPPED ?
-		    " [stopped]" : "",
-		    br->flags[br->list.top + i] & BROWSE_FAILED ?
-		    " [failed]" : "");
-		if (c->preview != NULL) {
-			p = xstrdup(c->preview);
-			buf_puts(&b, p);
-			free(p);
-		}
+		browser_row(ui, br, br->list.top + i, &b);
 		ui_draw_text(ui, y, 0, b.data, b.len, COLS, attr);
 	}
 	if (br->list.n == 0)

@@ -204,8 +204,8 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 	struct wrap		 wr = WRAP_INIT;
 	const struct chat_msg	*m;
 	const char		*h, *st, *s;
-	char			*head;
-	size_t			 i, k, slen, len;
+	char			*head, *sys;
+	size_t			 i, k, len;
 	int			 attr, body, mdflags;
 
 	(void)ui;
@@ -216,9 +216,10 @@ tview_build(struct ui *ui, struct tview *v, struct chat *c, int width)
 	v->width = width;
 	v->at_msg = -1;
 	if (c->system[0] != '\0') {
-		slen = strcspn(c->system, "\n");
-		xasprintf(&head, "system: %.*s%s", (int)(slen > 200 ? 200 :
-		    slen), c->system, slen < strlen(c->system) ? " ..." : "");
+		/* One row, ending at a word: the editor (F2) shows it all. */
+		sys = ui_fit_line(c->system, width - 8);
+		xasprintf(&head, "system: %s", sys);
+		free(sys);
 		h = tview_head(v, head);
 		free(head);
 		tview_push(v, h, NULL, strlen(h), UA_SYSTEM, 0);
@@ -408,11 +409,11 @@ tview_key(struct tview *v, int key, int height)
 void
 status_draw(struct ui *ui, int y)
 {
-	struct buf	 b = BUF_INIT;
-	const char	*marker, *tmpl;
-	char		*name;
+	struct buf	 b = BUF_INIT, rest = BUF_INIT, figs = BUF_INIT;
+	const char	*marker, *tmpl = NULL;
+	char		*name, *fit;
 	size_t		 l;
-	int		 mw;
+	int		 mw, room;
 
 	ui_fill(ui, y, UA_STATUS);
 	switch (ui->state) {
@@ -440,36 +441,65 @@ status_draw(struct ui *ui, int y)
 		buf_puts(&b, " saving");
 		break;
 	}
+	/* Why the wheel does nothing and the mouse selects text. */
+	if (ui->mouse_off)
+		buf_puts(&b, " | mouse off");
+	marker = COLS >= 60 ? " NOT FOR CLINICAL USE " : " NOT CLINICAL ";
+	mw = (int)strlen(marker);
+	/*
+	 * The state, where text goes and the figures come first; the
+	 * model's name gets what is left and loses its middle (then the
+	 * template goes) rather than cutting the ctx or tok/s figures.
+	 */
 	if (ui->model != NULL && ui->model->remote) {
 		/*
 		 * "remote lab | meditron-70b | ...": first, so that even a
 		 * narrow bar says that text leaves the machine.  The
 		 * template is the endpoint's (a remote ignores /template).
 		 */
-		buf_printf(&b, " | remote %s | %s | %s | ctx %d",
+		buf_printf(&b, " | remote %s | ",
 		    ui->model->endpoint[0] != '\0' ? ui->model->endpoint :
-		    ui->model->host, ui->model->model_id,
-		    ui->model->template_name, ui->ctx_used);
+		    ui->model->host);
+		name = xstrdup(ui->model->model_id);
+		tmpl = ui->model->template_name;
+		buf_printf(&figs, " | ctx %d", ui->ctx_used);
 		if (ui->model->n_ctx > 0)
-			buf_printf(&b, "/%d", ui->model->n_ctx);
-		if (ui->state == STATE_GENERATING || ui->tps > 0)
-			buf_printf(&b, " | %.1f tok/s", ui->tps);
+			buf_printf(&figs, "/%d", ui->model->n_ctx);
 	} else if (ui->model != NULL) {
+		buf_puts(&b, " | ");
 		name = xstrdup(ui->model->file_name);
 		l = strlen(name);
 		if (l > 5 && strcmp(name + l - 5, ".gguf") == 0)
 			name[l - 5] = '\0';
-		buf_printf(&b, " | %s %s", name, ui->model->quant);
-		free(name);
 		tmpl = ui->template_name != NULL ? ui->template_name :
 		    ui->model->template_name;
-		buf_printf(&b, " | %s | ctx %d/%d", tmpl, ui->ctx_used,
+		buf_printf(&rest, " %s", ui->model->quant);
+		buf_printf(&figs, " | ctx %d/%d", ui->ctx_used,
 		    ui->model->n_ctx);
+	} else
+		name = NULL;
+	if (name != NULL) {
 		if (ui->state == STATE_GENERATING || ui->tps > 0)
-			buf_printf(&b, " | %.1f tok/s", ui->tps);
+			buf_printf(&figs, " | %.1f tok/s", ui->tps);
+		room = COLS - mw - 1 - (int)utf8_width(b.data, b.len) -
+		    (int)utf8_width(rest.data, rest.len) -
+		    (int)utf8_width(figs.data, figs.len);
+		/* Without the template when the name would be under 12. */
+		if (room - 3 - (int)strlen(tmpl) >= 12 ||
+		    room - 3 - (int)strlen(tmpl) >=
+		    (int)utf8_width(name, strlen(name))) {
+			buf_printf(&rest, " | %s", tmpl);
+			room -= 3 + (int)strlen(tmpl);
+		}
+		fit = ui_fit_name(ui, name, room);
+		buf_puts(&b, fit);
+		buf_append(&b, rest.data, rest.len);
+		buf_append(&b, figs.data, figs.len);
+		free(fit);
+		free(name);
 	}
-	marker = COLS >= 60 ? " NOT FOR CLINICAL USE " : " NOT CLINICAL ";
-	mw = (int)strlen(marker);
+	buf_free(&rest);
+	buf_free(&figs);
 	ui_draw_text(ui, y, 0, b.data, b.len, COLS - mw - 1, UA_STATUS);
 	ui_draw_str(ui, y, COLS - mw, marker, mw, UA_MARKER);
 	buf_free(&b);
@@ -478,8 +508,8 @@ status_draw(struct ui *ui, int y)
 static void
 chat_draw(struct ui *ui, void *data)
 {
-	int		 inrows, maxin, ty, cy, cx;
-	const char	*hint;
+	int		 inrows, maxin, ty, cy, cx, mrows = 1;
+	const char	*hint, *msg = NULL;
 
 	(void)data;
 	maxin = LINES / 3;
@@ -488,7 +518,17 @@ chat_draw(struct ui *ui, void *data)
 	if (maxin < 1)
 		maxin = 1;
 	inrows = input_rows(COLS, maxin);
-	ty = LINES - inrows - 2;
+	/*
+	 * A message wider than the screen wraps (up to three rows, taken
+	 * from the transcript) rather than losing its end.
+	 */
+	if (ui->msg != NULL && (ui->msg_error || ui->conf_msg == NULL))
+		msg = ui->msg;
+	else if (ui->conf_msg != NULL)
+		msg = ui->conf_msg;
+	if (msg != NULL)
+		mrows = ui_fit_rows(msg, COLS, LINES >= 16 ? 3 : 1);
+	ty = LINES - inrows - 1 - mrows;
 	tview_build(ui, &ui->chatview, ui->chat, COLS);
 	if (ui->chatview.show_sel) {
 		ui->chatview.show_sel = 0;
@@ -497,11 +537,9 @@ chat_draw(struct ui *ui, void *data)
 	}
 	tview_draw(ui, &ui->chatview, 0, ty, COLS);
 	status_draw(ui, ty);
-	if (ui->msg != NULL && (ui->msg_error || ui->conf_msg == NULL))
-		ui_draw_str(ui, ty + 1, 0, ui->msg, COLS,
-		    ui->msg_error ? UA_ERROR : UA_TEXT);
-	else if (ui->conf_msg != NULL)
-		ui_draw_str(ui, ty + 1, 0, ui->conf_msg, COLS, UA_ERROR);
+	if (msg != NULL)
+		ui_fit_draw(ui, ty + 1, mrows, msg, msg == ui->msg &&
+		    !ui->msg_error ? UA_TEXT : UA_ERROR);
 	else {
 		if (ui->state == STATE_GENERATING)
 			hint = "Esc or C-c stops the answer; typing goes on";
@@ -521,7 +559,7 @@ chat_draw(struct ui *ui, void *data)
 			    "C-d quits";
 		ui_draw_str(ui, ty + 1, 0, hint, COLS, UA_DIM);
 	}
-	input_draw(ui, ty + 2, inrows, COLS, &cy, &cx);
+	input_draw(ui, ty + 1 + mrows, inrows, COLS, &cy, &cx);
 	move(cy, cx);
 	curs_set(1);
 }

@@ -5,7 +5,9 @@
  * a byte offset that is always on a code point boundary.  The text is
  * word-wrapped to the screen width (ui/wrap.c); Up/Down move by display
  * row keeping the wanted column.  C-s saves into the conversation (and
- * the store, if the conversation exists), Esc cancels, C-p picks one of
+ * the store, if the conversation exists), Esc cancels (asking first
+ * whether to keep, discard or go on editing when the text was changed:
+ * a slip of the finger must not throw edits away), C-p picks one of
  * the presets of data/prompts (prompts.h), C-x C-e hands the text to
  * $VISUAL or $EDITOR and reads it back.
  */
@@ -33,6 +35,7 @@ struct editor {
 	int		 want_col;	/* for Up/Down, or -1 */
 	int		 ctrl_x;	/* last key was C-x */
 	int		 presets;	/* preset picker open */
+	int		 asking;	/* Esc with changes: keep or discard? */
 	struct ui_list	 plist;
 	struct wrap	 wrap;		/* text at the screen width */
 };
@@ -49,6 +52,7 @@ static void	 editor_external(struct ui *, struct editor *);
 static void	 editor_save(struct ui *, struct editor *);
 static size_t	 editor_col_offset(const char *, size_t, size_t, int);
 static void	 editor_paste(struct ui *, struct editor *);
+static int	 editor_ask_key(struct ui *, struct editor *, int);
 
 const struct ui_screen_ops ui_screen_editor = {
 	"editor", sizeof(struct editor), editor_open, editor_free, NULL,
@@ -206,6 +210,31 @@ editor_save(struct ui *ui, struct editor *ed)
 	ui_screen_home(ui);
 }
 
+/*
+ * A key while Esc asks what to do with the changes: k (or y, s) saves,
+ * d (or n) throws them away, Esc (or any other key) goes on editing.
+ */
+static int
+editor_ask_key(struct ui *ui, struct editor *ed, int key)
+{
+	ed->asking = 0;
+	switch (key) {
+	case 'k': case 'K': case 'y': case 'Y': case 's': case 'S': case 19:
+		editor_save(ui, ed);
+		break;
+	case 'd': case 'D': case 'n': case 'N':
+		ui_message(ui, 0, "system message unchanged: the edits were "
+		    "discarded");
+		ui_screen_home(ui);
+		break;
+	default:
+		ui_message(ui, 0, "editing goes on: C-s saves, Esc asks "
+		    "again");
+		break;
+	}
+	return 1;
+}
+
 /* C-x C-e: edit in $VISUAL/$EDITOR through a private temporary file. */
 static void
 editor_external(struct ui *ui, struct editor *ed)
@@ -302,6 +331,15 @@ editor_draw(struct ui *ui, void *data)
 		    t + ed->wrap.lines[ed->top + i].off,
 		    ed->wrap.lines[ed->top + i].len, w, UA_TEXT);
 	}
+	if (ed->asking) {
+		ui_draw_footer(ui, NULL, "k keep (save)  d discard  "
+		    "Esc go on editing");
+		ui_fill(ui, LINES - 3, UA_TITLE);
+		ui_draw_str(ui, LINES - 3, 1, "The system message was "
+		    "changed: keep the changes?", COLS - 2, UA_TITLE);
+		curs_set(0);
+		return;
+	}
 	ui_draw_footer(ui, NULL, "C-s save  Esc cancel  C-p presets  "
 	    "C-x C-e $EDITOR");
 	if (ed->presets) {
@@ -342,6 +380,8 @@ editor_key(struct ui *ui, void *data, int key)
 	ed->ctrl_x = 0;
 	free(ui->msg);
 	ui->msg = NULL;
+	if (ed->asking)
+		return editor_ask_key(ui, ed, key);
 	if (ed->presets) {
 		if (key == KEY_UP)
 			ui_list_move(&ed->plist, -1, 0);
@@ -374,6 +414,10 @@ editor_key(struct ui *ui, void *data, int key)
 		return 1;
 	case UI_KEY_ESC:
 	case 3:
+		if (strcmp(buf_str(&ed->text), ui->chat->system) != 0) {
+			ed->asking = 1;
+			return 1;
+		}
 		ui_message(ui, 0, "system message unchanged");
 		ui_screen_home(ui);
 		return 1;

@@ -280,6 +280,8 @@ struct ui {
 	int			 quit_armed;	/* the last key was a C-c at
 						   an idle, empty prompt: the
 						   next one quits */
+	int			 mouse_off;	/* /mouse off: the terminal
+						   selects text (ui-copy.c) */
 
 	struct tview		 chatview;
 };
@@ -297,6 +299,17 @@ int	 ui_resume(struct ui *, int64_t conv, char **cause);
 int	 ui_load_conversation(struct ui *, struct chat *, int64_t conv,
 	    char **title, char **cause);
 int	 ui_suspend_run(struct ui *, char *const argv[]);
+
+/* ui-fit.c */
+char	*ui_fit_name(struct ui *, const char *s, int w);
+int	 ui_fit_rows(const char *s, int width, int maxrows);
+void	 ui_fit_draw(struct ui *, int y, int rows, const char *s, int attr);
+char	*ui_fit_line(const char *s, int w);
+
+/* ui-copy.c */
+int	 ui_copy(struct ui *, const char *file, char **cause);
+int	 ui_mouse(struct ui *, const char *arg, char **cause);
+void	 ui_mouse_modes(struct ui *, int on);
 void	 ui_notice(struct ui *, const char *text);
 
 /* ui-ask.c: how often a turn kept out by another process's lock is tried

@@ -82,7 +82,7 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 {
 	struct session_model	 sm;
 	struct modelid		 id;
-	char			*cause = NULL, buf[64];
+	char			*cause = NULL, *name, buf[64];
 	int			 busy;
 
 	worker_model_free(ui->model);
@@ -165,9 +165,14 @@ ui_loaded(struct ui *ui, struct worker_model *m)
 	if (m->remote)
 		ui_message(ui, 0, "connected to %s: %s (context %s)", m->host,
 		    m->model_id, m->n_ctx > 0 ? buf : "not told");
-	else
-		ui_message(ui, 0, "loaded %s (%s, context %s tokens)",
-		    m->file_name, m->quant, buf);
+	else {
+		/* The figures whole: a long file name gives way. */
+		name = ui_fit_name(ui, m->file_name, COLS - 35 -
+		    (int)strlen(m->quant) - (int)strlen(buf));
+		ui_message(ui, 0, "loaded %s (%s, context %s tokens)", name,
+		    m->quant, buf);
+		free(name);
+	}
 	if (!m->remote && (strstr(m->model_name, "demo") != NULL ||
 	    strstr(m->file_name, "demo") != NULL))
 		ui_notice(ui, "This is the built-in demo model: random "

@@ -43,6 +43,7 @@
 #include "backend.h"
 #include "fsutil.h"
 #include "ui-int.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* One row of the menu: a file, or the demo row. */
@@ -88,9 +89,12 @@ struct models {
 	size_t		 neps;
 	struct model_row *rrows;	/* their rows, after the files */
 	size_t		 nrrows;
-	struct model_row demo;		/* "create the demo model",
-					   always the last row */
-	struct ui_list	 list;		/* n = nrows + nrrows + 1 */
+	struct model_row demo;		/* "create the demo model" (or
+					   "load", when it is there but
+					   not listed yet): the last
+					   row, if ndemo */
+	size_t		 ndemo;		/* 0 once the file is listed */
+	struct ui_list	 list;		/* n = nrows + nrrows + ndemo */
 	uint64_t	 mem_avail;
 	struct mscan	*scan;		/* header reads under way */
 	size_t		 probed;	/* headers read so far */
@@ -121,6 +125,8 @@ static void	 models_load_remote(struct ui *, struct models *,
 		     const struct model_row *);
 static const char *models_error_text(const struct model_row *);
 static void	 models_size(uint64_t, char *, size_t);
+static void	 models_bytes(uint64_t, char *, size_t);
+static void	 models_draw_where(struct ui *, struct models *);
 
 /* Opening the menu starts a scan; the scan thread's events come back
    through fd and ready. */
@@ -140,6 +146,27 @@ models_size(uint64_t n, char *out, size_t len)
 		snprintf(out, len, "%.1fK", n / 1e3);
 	else
 		snprintf(out, len, "%llu", (unsigned long long)n);
+}
+
+/*
+ * Bytes as `medchat inspect` and /stats count them (powers of 1024,
+ * "MiB"), short enough for a column: "1.1MiB", "3.9GiB".
+ */
+static void
+models_bytes(uint64_t n, char *out, size_t len)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double	v = (double)n;
+	int	i = 0;
+
+	while (v >= 1000 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(out, len, "%lluB", (unsigned long long)n);
+	else
+		snprintf(out, len, "%.1f%s", v, u[i]);
 }
 
 /*
@@ -384,7 +411,7 @@ models_remote_rows(struct models *ms)
 			    me->models[k].id);
 		}
 	}
-	ms->list.n = ms->nrows + ms->nrrows + 1;
+	ms->list.n = ms->nrows + ms->nrrows + ms->ndemo;
 	if (old_sel != (size_t)-1) {
 		/* The same server's same row, else its first. */
 		for (i = 0, k = (size_t)-1; i < ms->nrrows; i++) {
@@ -401,7 +428,7 @@ models_remote_rows(struct models *ms)
 		}
 		if (k != (size_t)-1)
 			ms->list.sel = ms->nrows + k;
-	} else if (ms->moved && ms->list.sel >= ms->nrows)
+	} else if (ms->moved && ms->list.sel >= ms->nrows && ms->ndemo)
 		ms->list.sel = ms->list.n - 1;	/* was on the demo row */
 	free(sel_id);
 }
@@ -455,6 +482,7 @@ models_found(struct models *ms, const char *path)
 	struct model_row	*r;
 	char			*dup;
 	size_t			 lo, hi, mid, n = ms->nrows;
+	int			 ondemo;
 
 	if (n == ms->cap) {
 		ms->cap = ms->cap == 0 ? 16 : ms->cap * 2;
@@ -479,12 +507,20 @@ models_found(struct models *ms, const char *path)
 		else
 			hi = mid;
 	}
+	/* On the demo row when the demo file turns up: on to that file. */
+	ondemo = ms->moved && ms->ndemo && ms->list.sel >= n + ms->nrrows;
 	memmove(ms->order + lo + 1, ms->order + lo,
 	    (n - lo) * sizeof *ms->order);
 	ms->order[lo] = n;
 	ms->nrows++;
-	ms->list.n = ms->nrows + ms->nrrows + 1;
-	if (ms->moved && lo <= ms->list.sel)
+	/* The demo model listed as a file: no row offers it again. */
+	if (ms->ndemo && strcmp(path, ms->demo.path) == 0) {
+		ms->ndemo = 0;
+		if (ondemo)
+			ms->list.sel = lo;
+	}
+	ms->list.n = ms->nrows + ms->nrrows + ms->ndemo;
+	if (ms->moved && !(ondemo && ms->ndemo == 0) && lo <= ms->list.sel)
 		ms->list.sel++;
 }
 
@@ -546,13 +582,13 @@ models_apply(struct ui *ui, struct models *ms, struct mscan_event *list)
 	if (!ms->moved) {
 		/* Until the user moves: the current model, else the top. */
 		ms->list.sel = 0;
-		for (i = 0; i + 1 < ms->list.n; i++) {
+		for (i = 0; i < ms->nrows + ms->nrrows; i++) {
 			if (models_current(ui, ms, models_row(ms, i)))
 				ms->list.sel = i;
 		}
 	}
 	if (ms->list.sel >= ms->list.n)
-		ms->list.sel = ms->list.n - 1;
+		ms->list.sel = ms->list.n > 0 ? ms->list.n - 1 : 0;
 	ui->dirty = 1;
 }
 
@@ -578,13 +614,18 @@ models_scan(struct ui *ui, void *data)
 	const char		**dirs, **files;
 	char			 *tmp, *cause = NULL;
 	size_t			  nd, nf, i, n;
+	struct stat		  sb;
 
 	models_free(ms);
 	ms->mem_avail = fs_mem_available();
 	ms->demo.demo = 1;
-	ms->demo.path = xstrdup("");
-	ms->demo.name = xstrdup("create the demo model (random weights -- "
-	    "meaningless output)");
+	xasprintf(&ms->demo.path, "%s/medchat-demo-random.gguf",
+	    ui->models_dir);
+	/* Written before: load it, do not offer to create it again. */
+	ms->demo.ok = stat(ms->demo.path, &sb) == 0;
+	xasprintf(&ms->demo.name, "%s the demo model (random weights -- "
+	    "meaningless output)", ms->demo.ok ? "load" : "create");
+	ms->ndemo = 1;
 	ms->list.n = 1;
 	ms->list.sel = 0;
 	ms->list.top = 0;
@@ -750,17 +791,51 @@ models_fd(struct ui *ui, void *data)
 	return ms->scan != NULL ? mscan_fd(ms->scan) : -1;
 }
 
+/*
+ * Where the selected row's file is (names alone do not tell two copies
+ * apart), or the server a remote row's text goes to, on the row above
+ * the footer.
+ */
+static void
+models_draw_where(struct ui *ui, struct models *ms)
+{
+	struct model_row	*r;
+	char			*dir, *fit, *line;
+	const char		*slash;
+
+	if (ms->list.sel >= ms->list.n)
+		return;
+	r = models_row(ms, ms->list.sel);
+	if (r->remote) {
+		if (r->ep >= ms->neps || ms->eps[r->ep].e == NULL)
+			return;
+		dir = xstrdup(ms->eps[r->ep].e->origin);
+	} else if ((slash = strrchr(r->path, '/')) == NULL)
+		dir = xstrdup(".");
+	else
+		xasprintf(&dir, "%.*s", slash == r->path ? 1 :
+		    (int)(slash - r->path), r->path);
+	fit = ui_fit_name(ui, dir, COLS - 12);
+	xasprintf(&line, "  %s %s", r->remote ? "server" : "in", fit);
+	ui_draw_str(ui, LINES - 3, 0, line, COLS, UA_DIM);
+	free(line);
+	free(fit);
+	free(dir);
+}
+
 static void
 models_draw(struct ui *ui, void *data)
 {
 	struct models		*ms = data;
 	struct model_row	*r;
 	char			 line[512], sz[16], par[16], mem[16], av[16];
+	char			*nm;
 	size_t			 i, l;
-	int			 height, y, nw, attr, cur, fit, narrow, listing;
+	int			 height, y, nw, pw, attr, cur, fit, narrow;
+	int			 listing;
 
 	ui_fill(ui, 0, UA_STATUS);
-	models_size(ms->mem_avail, av, sizeof av);
+	models_bytes(ms->mem_avail, av, sizeof av);
 	for (i = 0, listing = 0; i < ms->neps; i++)
 		listing += !ms->eps[i].listed;
 	snprintf(line, sizeof line, " Models -- memory available %s, "
@@ -777,17 +852,18 @@ models_draw(struct ui *ui, void *data)
 	ui_draw_str(ui, 0, 0, line, COLS, UA_STATUS);
 	/* Narrow terminals drop the size and parameter columns. */
 	narrow = COLS < 70;
-	nw = COLS - (narrow ? 20 : 36);
+	nw = COLS - (narrow ? 21 : 39);
 	if (nw < 8)
 		nw = 8;
 	if (narrow)
 		snprintf(line, sizeof line, "  %-*.*s %-7s %7s", nw, nw,
 		    "MODEL", "QUANT", "MEMORY");
 	else
-		snprintf(line, sizeof line, "  %-*.*s %-7s %6s %6s %7s", nw,
+		snprintf(line, sizeof line, "  %-*.*s %-7s %7s %6s %7s", nw,
 		    nw, "MODEL", "QUANT", "SIZE", "PARAMS", "MEMORY");
 	ui_draw_str(ui, 1, 0, line, COLS, UA_TITLE);
-	height = LINES - 4;
+	/* A row below the list says where the selected file is. */
+	height = LINES - 4 - (LINES >= 8);
 	ui_list_scroll(&ms->list, height);
 	for (i = 0; i < (size_t)height && ms->list.top + i < ms->list.n;
 	    i++) {
@@ -796,6 +872,12 @@ models_draw(struct ui *ui, void *data)
 		cur = models_current(ui, ms, r);
 		fit = !r->ok || r->remote || ms->mem_avail == 0 ||
 		    r->mem <= ms->mem_avail;
+		/*
+		 * A long name loses its middle, not its end (the quant and
+		 * extension); the padding counts columns, not bytes.
+		 */
+		nm = ui_fit_name(ui, r->name, nw);
+		pw = nw + (int)(strlen(nm) - utf8_width(nm, strlen(nm)));
 		if (r->remote && r->model_id == NULL)
 			/* Listing, or why not: the whole line. */
 			snprintf(line, sizeof line, "  %s", r->name);
@@ -804,36 +886,37 @@ models_draw(struct ui *ui, void *data)
 				snprintf(sz, sizeof sz, "%d", r->n_ctx);
 			if (narrow)
 				snprintf(line, sizeof line, "%c %-*.*s %-7s "
-				    "%6s", cur ? '*' : ' ', nw, nw, r->name,
+				    "%6s", cur ? '*' : ' ', pw, pw, nm,
 				    "remote", r->n_ctx > 0 ? sz : "");
 			else
 				snprintf(line, sizeof line, "%c %-*.*s %-7s "
-				    "%s%s", cur ? '*' : ' ', nw, nw, r->name,
+				    "%s%s", cur ? '*' : ' ', pw, pw, nm,
 				    "remote", r->n_ctx > 0 ? "ctx " : "",
 				    r->n_ctx > 0 ? sz : "");
 		} else if (r->demo)
 			snprintf(line, sizeof line, "  + %s", r->name);
 		else if (r->pending)
 			snprintf(line, sizeof line, "%c %-*.*s reading the "
-			    "header...", cur ? '*' : ' ', nw, nw, r->name);
+			    "header...", cur ? '*' : ' ', pw, pw, nm);
 		else if (!r->ok)
 			snprintf(line, sizeof line, "%c %-*.*s error: %s",
-			    cur ? '*' : ' ', nw, nw, r->name,
+			    cur ? '*' : ' ', pw, pw, nm,
 			    models_error_text(r));
 		else {
-			models_size(r->size, sz, sizeof sz);
+			models_bytes(r->size, sz, sizeof sz);
 			models_size(r->n_params, par, sizeof par);
-			models_size(r->mem, mem, sizeof mem);
+			models_bytes(r->mem, mem, sizeof mem);
 			if (narrow)
 				snprintf(line, sizeof line, "%c %-*.*s %-7.7s "
-				    "%6s%s", cur ? '*' : ' ', nw, nw, r->name,
+				    "%7s%s", cur ? '*' : ' ', pw, pw, nm,
 				    r->quant, mem, fit ? " " : "!");
 			else
 				snprintf(line, sizeof line, "%c %-*.*s %-7.7s "
-				    "%6s %6s %6s%s", cur ? '*' : ' ', nw, nw,
-				    r->name, r->quant, sz, par, mem,
+				    "%7s %6s %7s%s", cur ? '*' : ' ', pw, pw,
+				    nm, r->quant, sz, par, mem,
 				    fit ? " " : "!");
 		}
+		free(nm);
 		attr = ms->list.top + i == ms->list.sel ? UA_SELECTED :
 		    r->pending ? UA_DIM : (!r->ok && !r->demo) || !fit ?
 		    UA_ERROR : UA_TEXT;
@@ -841,6 +924,8 @@ models_draw(struct ui *ui, void *data)
 			ui_fill(ui, y, UA_SELECTED);
 		ui_draw_str(ui, y, 0, line, COLS, attr);
 	}
+	if (LINES >= 8)
+		models_draw_where(ui, ms);
 	ui_draw_footer(ui, "* current  ! needs more memory than available  "
 	    "remote: text goes to that server",
 	    "Enter load  r rescan  Esc/q close");
@@ -890,7 +975,9 @@ models_key(struct ui *ui, void *data, int key)
 				models_load_remote(ui, ms, r);
 			break;		/* ms may be gone */
 		}
-		if (r->demo) {
+		if (r->demo && r->ok)
+			path = xstrdup(r->path);
+		else if (r->demo) {
 			if (ui_write_demo(ui, &path, &cause) != 0) {
 				ui_message(ui, 1, "%s", cause);
 				free(cause);

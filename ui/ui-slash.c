@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "prefs.h"
 #include "ui-int.h"
+#include "units.h"
 #include "xmalloc.h"
 
 static int	 cmdx_simple(void *, int, char **, char **);
@@ -24,7 +25,6 @@ static void	 cmd_system(struct ui *);
 static int	 cmd_demo(struct ui *, char **);
 static void	 cmd_history(struct ui *);
 static int	 cmd_edit(struct ui *, char **);
-static int	 cmd_copy(struct ui *, char **);
 static void	 cmd_stats(struct ui *);
 static void	 cmd_advisory(struct ui *);
 static void	 cmd_quit(struct ui *);
@@ -32,6 +32,8 @@ static int	 cmd_store_settings(struct ui *, char **);
 static int	 cmdx_set(void *, int, char **, char **);
 static int	 cmdx_template(void *, int, char **, char **);
 static int	 cmdx_export(void *, int, char **, char **);
+static int	 cmdx_copy(void *, int, char **, char **);
+static int	 cmdx_mouse(void *, int, char **, char **);
 
 static const struct slash_entry slash_table[] = {
 	{ "new", NULL, "", "start a new conversation", 0, 0, cmdx_simple },
@@ -65,8 +67,12 @@ static const struct slash_entry slash_table[] = {
 	  "(default file medchat-ID.EXT here; ~ is your home; asks before "
 	  "replacing a file, never writes through a symbolic link)", 1, 2,
 	  cmdx_export },
-	{ "copy", NULL, "", "copy the last answer to the clipboard (OSC 52, "
-	  "works over ssh)", 0, 0, cmdx_simple },
+	{ "copy", NULL, "[FILE]", "send the last answer to the terminal's "
+	  "clipboard (OSC 52, over ssh too, where the terminal allows it), "
+	  "or write it to the new FILE", 0, 1, cmdx_copy },
+	{ "mouse", NULL, "[on|off]", "off: the terminal selects text with "
+	  "the mouse; on: the wheel scrolls (F7 switches)", 0, 1,
+	  cmdx_mouse },
 	{ "stats", NULL, "", "model, context and speed figures", 0, 0,
 	  cmdx_simple },
 	{ "help", NULL, "", "list commands and keys", 0, 0, cmdx_simple },
@@ -92,7 +98,6 @@ static const struct cmd_simple {
 	{ "regen", NULL, ui_regenerate },
 	{ "edit", NULL, cmd_edit },
 	{ "provenance", NULL, rec_provenance },
-	{ "copy", NULL, cmd_copy },
 	{ "stats", cmd_stats, NULL },
 	{ "help", ui_help, NULL },
 	{ "advisory", cmd_advisory, NULL },
@@ -107,6 +112,8 @@ static const struct ui_key key_table[] = {
 	{ KEY_F(4), "F4", "chat", "/history", "conversation browser" },
 	{ KEY_F(5), "F5", "chat", "/regen", "regenerate the last answer" },
 	{ KEY_F(6), "F6", "chat", "/edit", "edit the last question" },
+	{ KEY_F(7), "F7", "chat", "/mouse", "release the mouse to select "
+	  "text, or take it back for the wheel" },
 	{ 0, "Enter", "chat", NULL, "send the question or command" },
 	{ 0, "Alt-Enter", "chat", NULL, "new line in the input" },
 	{ 0, "Backslash-Enter", "chat", NULL,
@@ -141,7 +148,8 @@ static const struct ui_key key_table[] = {
 	  "reopen the last conversation (Esc or typing starts a new one)" },
 
 	{ 0, "C-s", "editor", NULL, "save the system message" },
-	{ 0, "Esc", "editor", NULL, "cancel editing" },
+	{ 0, "Esc", "editor", NULL, "cancel editing (asks whether to keep "
+	  "the changes, if any)" },
 	{ 0, "C-x C-e", "editor", NULL, "edit in $VISUAL or $EDITOR" },
 	{ 0, "C-p", "editor", NULL, "pick a preset" },
 	{ 0, "Up", "list", NULL, "previous row" },
@@ -150,7 +158,8 @@ static const struct ui_key key_table[] = {
 	{ 0, "Enter", "models", NULL, "load the selected model" },
 	{ 0, "r", "models", NULL, "rescan the model directories" },
 	{ 0, "Enter", "history", NULL, "open the conversation read-only" },
-	{ 0, "/", "history", NULL, "search (incremental, full text)" },
+	{ 0, "/", "history", NULL, "search (incremental, full text; each row "
+	  "says [title], or whose message matched)" },
 	{ 0, "r", "history", NULL, "resume the conversation" },
 	{ 0, "n", "history", NULL, "rename" },
 	{ 0, "a", "history", NULL, "archive or unarchive" },
@@ -442,35 +451,16 @@ cmdx_export(void *arg, int argc, char **argv, char **cause)
 	return 0;
 }
 
-/* Base64 of s[0..n) (caller frees). */
-static char *
-cmdx_base64(const unsigned char *s, size_t n)
+static int
+cmdx_copy(void *arg, int argc, char **argv, char **cause)
 {
-	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	char			*out, *o;
-	size_t			 i;
-	uint32_t		 v;
+	return ui_copy(arg, argc > 1 ? argv[1] : NULL, cause);
+}
 
-	out = o = xmalloc(((n + 2) / 3) * 4 + 1);
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-		*o++ = tab[v >> 18];
-		*o++ = tab[(v >> 12) & 63];
-		*o++ = tab[(v >> 6) & 63];
-		*o++ = tab[v & 63];
-	}
-	if (i < n) {
-		v = (uint32_t)s[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)s[i + 1] << 8;
-		*o++ = tab[v >> 18];
-		*o++ = tab[(v >> 12) & 63];
-		*o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
+static int
+cmdx_mouse(void *arg, int argc, char **argv, char **cause)
+{
+	return ui_mouse(arg, argc > 1 ? argv[1] : NULL, cause);
 }
 
 static void
@@ -529,28 +519,6 @@ cmd_edit(struct ui *ui, char **cause)
 	return 0;
 }
 
-static int
-cmd_copy(struct ui *ui, char **cause)
-{
-	long		 a;
-	char		*b64;
-
-	if ((a = chat_last(ui->chat, CHAT_ASSISTANT)) < 0 ||
-	    ui->chat->msgs[a].text.len == 0) {
-		xasprintf(cause, "no answer to copy");
-		return -1;
-	}
-	b64 = cmdx_base64((const unsigned char *)ui->chat->msgs[a].text.data,
-	    ui->chat->msgs[a].text.len);
-	/* The terminal (or tmux) puts it on the clipboard; no output moves. */
-	printf("\033]52;c;%s\a", b64);
-	fflush(stdout);
-	free(b64);
-	ui_message(ui, 0, "copied the last answer (%zu bytes) with OSC 52",
-	    ui->chat->msgs[a].text.len);
-	return 0;
-}
-
 static void
 cmd_stats(struct ui *ui)
 {
@@ -570,13 +538,17 @@ cmd_stats(struct ui *ui)
 		else
 			buf_puts(&b, "  context not told by the server\n");
 	} else {
-		buf_printf(&b, "Model: %s (%s)\n  file %s\n  quant %s, "
-		    "%.2f B parameters, %.2f GB\n  context %d of %d trained, "
-		    "%d threads, kernels %s\n  sha256 %s\n", m->model_name,
-		    m->file_name, m->path, m->quant, m->n_params / 1e9,
-		    m->file_size / 1e9, m->n_ctx, m->n_ctx_train,
-		    m->n_threads, m->cpu, ui->model_sha[0] != '\0' ?
-		    ui->model_sha : "(not computed)");
+		/* The figures and units of `medchat inspect` (units.h). */
+		buf_printf(&b, "Model: %s (%s)\n  file %s\n  quant %s, ",
+		    m->model_name, m->file_name, m->path, m->quant);
+		units_count(&b, m->n_params);
+		buf_puts(&b, " parameters, ");
+		units_bytes(&b, m->file_size);
+		buf_printf(&b, "\n  context %d of %d trained, %d thread%s, "
+		    "kernels %s\n  sha256 %s\n", m->n_ctx, m->n_ctx_train,
+		    m->n_threads, m->n_threads == 1 ? "" : "s", m->cpu,
+		    ui->model_sha[0] != '\0' ? ui->model_sha :
+		    "(not computed)");
 	}
 	if (m == NULL || !m->remote)
 		buf_printf(&b, "Template: %s\n", ui->template_name != NULL ?

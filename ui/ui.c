@@ -371,7 +371,7 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 static void
 ui_redraw(struct ui *ui)
 {
-	int	 cy, cx, y;
+	int	 cy, cx, y, rows;
 	char	 note[64], *remote;
 
 	erase();
@@ -379,12 +379,13 @@ ui_redraw(struct ui *ui)
 	/* An answer's provenance is read on a phone's terminal too. */
 	if ((COLS < 40 || LINES < 10) && !(ui->screen->ops ==
 	    &ui_screen_prov && COLS >= 20 && LINES >= 6)) {
-		snprintf(note, sizeof note, "terminal too small (%dx%d)",
-		    COLS, LINES);
-		y = LINES > 2 ? LINES / 2 - 1 : 0;
-		mvaddnstr(y, 0, note, COLS);
-		if (y + 1 < LINES)
-			mvaddnstr(y + 1, 0, "need 40x10", COLS);
+		/* Wrapped at the words: it must be read whole at any size. */
+		snprintf(note, sizeof note, "terminal too small (%dx%d), need "
+		    "40x10", COLS, LINES);
+		rows = ui_fit_rows(note, COLS, LINES);
+		y = LINES > rows + 1 ? (LINES - rows) / 2 - 1 : 0;
+		ui_fit_draw(ui, y, rows, note, UA_TEXT);
+		y += rows - 1;
 		/* Typing goes on: what is sent still leaves the machine. */
 		if (y + 2 < LINES && ui->model != NULL && ui->model->remote) {
 			xasprintf(&remote, "remote %s", ui->model->endpoint[0] !=
@@ -861,7 +862,8 @@ ui_suspend_run(struct ui *ui, char *const argv[])
 	int	status = -1;
 
 	def_prog_mode();
-	fputs("\033[?2004l\033[?1006l", stdout);
+	ui_mouse_modes(ui, 0);
+	fputs("\033[?2004l", stdout);
 	fflush(stdout);
 	endwin();
 	ui_stderr(0);
@@ -875,7 +877,8 @@ ui_suspend_run(struct ui *ui, char *const argv[])
 	}
 	ui_stderr(1);
 	reset_prog_mode();
-	fputs("\033[?2004h\033[?1006h", stdout);
+	ui_mouse_modes(ui, 1);
+	fputs("\033[?2004h", stdout);
 	fflush(stdout);
 	clearok(curscr, TRUE);
 	ui->dirty = 1;

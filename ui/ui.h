@@ -8,6 +8,8 @@
 #ifndef UI_H
 #define UI_H
 
+#include <stdio.h>
+
 #include "slash.h"
 
 /* A key binding: key name as documented, context, command or action. */
@@ -21,6 +23,8 @@ struct ui_key {
 
 /* The chat: medchat without a subcommand.  Returns the exit status. */
 int			 ui_main(int argc, char **argv);
+/* What the chat's options are, for medchat --help (ui/ui-args.c). */
+void			 ui_options_help(FILE *);
 const struct slash_entry	*ui_slash_table(void);
 const struct ui_key	*ui_key_table(void);
 

@@ -75,8 +75,9 @@ struct ask_run {
 static struct backend		*ask_backend;
 /* How the output reaches stdout (cli-util.c: terminal-safe or exact). */
 static struct cli_stream	 ask_out;
-/* Bytes of answer written to stdout. */
+/* Bytes of answer written to stdout, and the last of them. */
 static size_t			 ask_nout;
+static char			 ask_lastc;
 /* The first signal that stopped the run (0 = none). */
 static volatile sig_atomic_t	 ask_signal;
 static const int		 ask_signals[] = { SIGINT, SIGTERM, SIGHUP,
@@ -97,21 +98,26 @@ static int	 ask_open(const char *, const struct ask_opts *);
 static int	 ask_open_remote(const struct ask_opts *, char **);
 static int	 ask_finish(const char *, struct session *, int,
 		    struct backend_result *, char *);
-static void	 ask_usage(const char *);
+static void	 ask_usage(FILE *, const char *);
 
+/*
+ * The options cmd takes, and only those: generate refuses --system and
+ * --template and saves nothing, so its usage names neither.
+ */
 static void
-ask_usage(const char *cmd)
+ask_usage(FILE *f, const char *cmd)
 {
-	fprintf(stderr, "usage: medchat %s %s[--system TEXT] "
-	    "[--template NAME] [--temp T] [--top-k K] [--top-p P] "
+	int	ask = strcmp(cmd, "ask") == 0;
+
+	fprintf(f, "usage: medchat %s %s%s[--temp T] [--top-k K] [--top-p P] "
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
-	    "[--threads N] [--raw] %s\n", cmd, strcmp(cmd, "ask") == 0 ?
+	    "[--threads N] [--raw] %s\n", cmd, ask ?
 	    "-m FILE | --endpoint URL|NAME [-m MODEL_ID] [--cacert FILE] " :
-	    "-m FILE ", strcmp(cmd, "ask") == 0 ?
-	    SESSION_USAGE " QUESTION" : "PROMPT");
-	if (strcmp(cmd, "ask") != 0)
+	    "-m FILE ", ask ? "[--system TEXT] [--template NAME] " : "",
+	    ask ? SESSION_USAGE " QUESTION" : "PROMPT");
+	if (!ask)
 		return;
-	fprintf(stderr, "\nUnless given here, --temp, --top-k, --top-p, "
+	fprintf(f, "\nUnless given here, --temp, --top-k, --top-p, "
 	    "--min-p, --repeat-penalty,\n--seed, -n (max-tokens), --ctx and "
 	    "the system message are the chat's:\nthe values a /set saved, "
 	    "else medchat.conf's, else the defaults.\nDefault system "
@@ -190,7 +196,8 @@ ask_numopt(const char *cmd, int ch, const char *arg, struct ask_opts *o)
 
 /*
  * Parse argv into *o; the positional text (question or prompt) in *text.
- * Returns 0, or -1 after printing a message.
+ * Returns 0, 1 after -h or --help (the usage on stdout), or -1 after
+ * printing a message.
  */
 static int
 ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
@@ -236,6 +243,9 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		case 'r':
 			o->raw = 1;
 			break;
+		case 'h':
+			ask_usage(stdout, cmd);
+			return 1;
 		case 'E':
 		case 7:
 			if (strcmp(cmd, "ask") != 0) {
@@ -258,7 +268,7 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 				return -1;
 			if (ch > 0 && strcmp(cmd, "ask") == 0)
 				break;
-			ask_usage(cmd);
+			ask_usage(stderr, cmd);
 			return -1;
 		}
 	}
@@ -266,7 +276,7 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 	if ((o->model == NULL && o->endpoint == NULL &&
 	    (strcmp(cmd, "ask") != 0 || getenv("MEDCHAT_ENDPOINT") == NULL ||
 	    *getenv("MEDCHAT_ENDPOINT") == '\0')) || optind != argc - 1) {
-		ask_usage(cmd);
+		ask_usage(stderr, cmd);
 		return -1;
 	}
 	if (o->cacert != NULL && o->model != NULL && o->endpoint == NULL) {
@@ -343,6 +353,7 @@ ask_write(const char *s, size_t len)
 
 	while (len > 0) {
 		if ((w = write(STDOUT_FILENO, s, len)) > 0) {
+			ask_lastc = s[w - 1];
 			s += w;
 			len -= (size_t)w;
 			ask_nout += (size_t)w;
@@ -386,8 +397,10 @@ ask_stats(const struct engine_result *r)
 	static const char *const why[] = { "end of answer", "max tokens",
 	    "context full", "cancelled" };
 
-	fprintf(stderr, "\n[prompt %d tokens, prefill %.2f tok/s; generated "
+	/* On a line of its own after the output (generate's has no end). */
+	fprintf(stderr, "%s[prompt %d tokens, prefill %.2f tok/s; generated "
 	    "%d tokens, decode %.2f tok/s; stop: %s; context used %d]\n",
+	    ask_nout > 0 && ask_lastc == '\n' ? "" : "\n",
 	    r->n_prompt, r->prefill_tps, r->n_gen, r->decode_tps,
 	    r->stop <= ENGINE_STOP_CANCEL ? why[r->stop] : "?", r->n_ctx_used);
 	if (r->trimmed)
@@ -556,6 +569,16 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	int	 lost = 0;
 
 	ask_show(NULL, 0, 1);
+	/*
+	 * An answer is text: its last line ends with a newline on stdout
+	 * (the shell's prompt does not follow it on that line), whatever
+	 * stopped it, unless the reader is gone.  The stored answer is as
+	 * generated.
+	 */
+	if (strcmp(cmd, "ask") == 0 && ask_nout > 0 && ask_lastc != '\n' &&
+	    ask_signal != SIGPIPE) {
+		ask_write("\n", 1);
+	}
 	if (ask_signal != 0 && ask_signal != SIGINT)
 		session_interrupt(sn);
 	(void)session_text(sn, &len);
@@ -578,8 +601,8 @@ ask_finish(const char *cmd, struct session *sn, int rv,
 	ask_sigs(0);
 	if (rv != 0) {
 		/* After a partial answer, on a line of its own. */
-		fprintf(stderr, "%smedchat %s: %s\n", ask_nout > 0 ? "\n" : "",
-		    cmd, cause);
+		fprintf(stderr, "%smedchat %s: %s\n", ask_nout > 0 &&
+		    ask_lastc != '\n' ? "\n" : "", cmd, cause);
 		free(cause);
 	} else
 		ask_stats(&r->res);
@@ -605,8 +628,8 @@ cli_ask(int argc, char **argv)
 	char			*cause = NULL;
 	int			 n = 0, rv;
 
-	if (ask_parse("ask", argc, argv, &o, &question) != 0)
-		return 2;
+	if ((rv = ask_parse("ask", argc, argv, &o, &question)) != 0)
+		return rv > 0 ? 0 : 2;
 	if (ask_prefs(&o) != 0) {
 		prefs_free(&o.prefs);
 		return 1;
@@ -657,8 +680,8 @@ cli_generate(int argc, char **argv)
 	char			*cause = NULL;
 	int			 rv;
 
-	if (ask_parse("generate", argc, argv, &o, &prompt) != 0)
-		return 2;
+	if ((rv = ask_parse("generate", argc, argv, &o, &prompt)) != 0)
+		return rv > 0 ? 0 : 2;
 	if (o.system != NULL || o.tmpl != NULL) {
 		fprintf(stderr, "medchat generate: --system and --template "
 		    "apply to ask only\n");

@@ -354,21 +354,23 @@ debug_synth(int argc, char **argv)
 static int
 debug_demo(int argc, char **argv)
 {
-	char	*cause = NULL;
-	int	 ch;
+	const char		*out = NULL;
+	char			*cause = NULL;
+	int			 rc;
+	const struct cli_opt	 opts[] = {
+		{ "output", required_argument, 'o', &out, NULL },
+		{ NULL, 0, 0, NULL, NULL }
+	};
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "o:")) != -1) {
-		if (ch != 'o') {
-			debug_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc != 3 || strcmp(argv[1], "-o") != 0) {
+	if (cli_getopt(argc, argv, "o:", opts, NULL, NULL, debug_usage,
+	    &rc) == 0)
+		return rc;
+	if (out == NULL || optind != argc) {
 		debug_usage(stderr);
 		return 2;
 	}
-	if (engine_write_demo_model(argv[2], &cause) != 0) {
+	if (engine_write_demo_model(out, &cause) != 0) {
 		fprintf(stderr, "medchat debug demo: %s\n", cause);
 		free(cause);
 		return 1;
@@ -427,6 +429,10 @@ cli_debug(int argc, char **argv)
 		debug_usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		debug_usage(stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "tokenize") == 0)
 		return debug_tokenize(argc - 1, argv + 1);
 	if (strcmp(argv[1], "detokenize") == 0)
@@ -439,7 +445,9 @@ cli_debug(int argc, char **argv)
 		return debug_demo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "prompt") == 0)
 		return debug_prompt(argc - 1, argv + 1);
-	fprintf(stderr, "medchat debug: unknown tool '%s'\n", argv[1]);
+	fprintf(stderr, "medchat debug: unknown tool '");
+	cli_put(stderr, argv[1], 0);
+	fprintf(stderr, "'\n");
 	debug_usage(stderr);
 	return 2;
 }

@@ -165,7 +165,7 @@ cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 	memset(o, 0, sizeof *o);
 	optind = 0;
 	opterr = 1;
-	while ((ch = getopt_long(argc, argv, "o:", cmdh_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "ho:", cmdh_longopts, NULL)) != -1) {
 		switch (ch) {
 		case CMDH_DB:
 			o->db = optarg;
@@ -198,6 +198,7 @@ cmdh_parse(int argc, char **argv, struct cmdh_opts *o, int *first)
 			o->output = optarg;
 			break;
 		case CMDH_HELP:
+		case 'h':
 			return 1;
 		default:
 			return -1;

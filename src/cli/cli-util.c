@@ -142,20 +142,32 @@ cli_getopt(int argc, char **argv, const char *shortopts,
 {
 	struct option		 longopts[CLI_OPT_MAX];
 	const struct cli_opt	*o;
+	char			 shorts[64];
 	size_t			 n;
-	int			 ch, rc;
+	int			 ch, rc, help = 0;
 
 	for (n = 0; opts[n].name != NULL; n++) {
-		assert(n < CLI_OPT_MAX - 1);
+		assert(n < CLI_OPT_MAX - 2);
 		longopts[n].name = opts[n].name;
 		longopts[n].has_arg = opts[n].has_arg;
 		longopts[n].flag = NULL;
 		longopts[n].val = opts[n].ch;
+		help |= strcmp(opts[n].name, "help") == 0;
+	}
+	/* Every command answers --help and -h, whether its table has them. */
+	if (!help) {
+		longopts[n].name = "help";
+		longopts[n].has_arg = no_argument;
+		longopts[n].flag = NULL;
+		longopts[n++].val = 'h';
 	}
 	memset(&longopts[n], 0, sizeof longopts[n]);
+	assert(strlen(shortopts) + 2 <= sizeof shorts);
+	snprintf(shorts, sizeof shorts, "%s%s", shortopts,
+	    strchr(shortopts, 'h') == NULL ? "h" : "");
 
 	for (;;) {
-		ch = getopt_long(argc, argv, shortopts, longopts, NULL);
+		ch = getopt_long(argc, argv, shorts, longopts, NULL);
 		if (ch == -1)
 			return -1;
 		for (o = opts; o->name != NULL && o->ch != ch; o++)

@@ -27,25 +27,25 @@ static const struct subcmd subcmds[] = {
 	{ "bench", cli_bench, "bench kernels [-t THREADS] [--types LIST] [--json] | "
 	    "bench --membw [-t THREADS] [--json] | "
 	    "bench -m FILE [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]" },
-	{ "ask", cli_ask, "ask -m FILE | --endpoint URL|NAME [-m MODEL_ID] "
-	    "[--cacert FILE] [--system TEXT] [--template NAME] "
-	    "[--temp T] [--top-k K] [--top-p P] [--min-p P] "
-	    "[--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] [--threads N] "
-	    "[--raw] [--accept-remote] QUESTION" },
+	{ "ask", cli_ask, "ask -m FILE | --endpoint URL|NAME [options] "
+	    "QUESTION" },
 	{ "models", cli_models, "models [--endpoint URL|NAME]... "
 	    "[-M DIR]..." },
 	{ "eval", cli_eval, "eval ppl|kld|speed|list -m FILE [--base FILE] "
 	    "[--text FILE] [--ctx N] [--chunks N] [--threads N] [--again] "
 	    "[--json] [--db PATH]" },
-	{ "generate", cli_generate, "generate -m FILE [sampling options] "
-	    "[--raw] PROMPT" },
+	{ "generate", cli_generate, "generate -m FILE [options] PROMPT" },
 	{ "debug", cli_debug, "debug tokenize|detokenize|logits|synth|demo|"
 	    "prompt ..." },
 	{ NULL, NULL, NULL }
 };
 
+/*
+ * The commands; with full (--help), the chat's options too, as the man
+ * page says --help prints them.
+ */
 static void
-usage(FILE *f)
+usage(FILE *f, int full)
 {
 	const struct subcmd	*c;
 
@@ -53,6 +53,11 @@ usage(FILE *f)
 	for (c = subcmds; c->name != NULL; c++)
 		fprintf(f, "       medchat %s\n", c->usage);
 	fprintf(f, "       medchat --help | --version\n");
+	if (!full)
+		return;
+	fprintf(f, "\nEach command answers --help (or -h) with its "
+	    "options.\n\n");
+	ui_options_help(f);
 }
 
 int
@@ -63,7 +68,7 @@ main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
-		usage(stdout);
+		usage(stdout, 1);
 		return 0;
 	}
 	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
@@ -77,7 +82,7 @@ main(int argc, char **argv)
 				return c->fn(argc - 1, argv + 1);
 		}
 		fprintf(stderr, "medchat: unknown command '%s'\n", argv[1]);
-		usage(stderr);
+		usage(stderr, 0);
 		return 2;
 	}
 	return ui_main(argc, argv);
