@@ -172,5 +172,7 @@ check "menu: no longer offered to be created" \
     ui_gone "\+ (create|load) the demo model" 10
 ui_keys q
 ui_keys C-c
+ui_wait "press C-c again" 10 >/dev/null
+ui_keys C-c
 ui_check "quits" "MEDCHAT-EXIT 0"
 done_testing

@@ -266,6 +266,8 @@ ui_keys Escape
 ui_check "Esc again goes on editing" "editing goes on: C-s saves"
 ui_check "the edits are still there" "Extra words\."
 ui_keys Escape
+# (Esc and a key sent together would be read as Alt and the key.)
+ui_wait "keep the changes\?" 10 >/dev/null
 ui_keys d
 ui_check "d discards" "edits were discarded"
 ui_keys F2
@@ -273,6 +275,7 @@ ui_check "discarded: the editor shows the old text" "C-s save"
 check "discarded: no Extra words" ui_gone "Extra words\." 2
 ui_type " Kept words."
 ui_keys Escape
+ui_wait "keep the changes\?" 10 >/dev/null
 ui_keys k
 ui_check "k keeps (saves)" "system message saved"
 ui_keys F2
