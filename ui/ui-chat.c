@@ -426,6 +426,8 @@ status_draw(struct ui *ui, int y)
 		if (ui->state == STATE_GENERATING || ui->tps > 0)
 			buf_printf(&b, " | %.1f tok/s", ui->tps);
 	}
+	/* A measurement slows the answers down: say that one runs. */
+	measure_status(ui, &b);
 	marker = COLS >= 60 ? " NOT FOR CLINICAL USE " : " NOT CLINICAL ";
 	mw = (int)strlen(marker);
 	ui_draw_text(ui, y, 0, b.data, b.len, COLS - mw - 1, UA_STATUS);

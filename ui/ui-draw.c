@@ -258,6 +258,20 @@ ui_draw_footer(struct ui *ui, const char *hint, const char *keys)
 	ui_draw_str(ui, LINES - 1, 0, keys, COLS, UA_STATUS);
 }
 
+/* A byte or parameter count in at most 6 columns: "7.2G", "260.0K", "512". */
+void
+ui_size_text(uint64_t n, char *out, size_t len)
+{
+	if (n >= 1000000000ULL)
+		snprintf(out, len, "%.1fG", n / 1e9);
+	else if (n >= 1000000ULL)
+		snprintf(out, len, "%.1fM", n / 1e6);
+	else if (n >= 1000ULL)
+		snprintf(out, len, "%.1fK", n / 1e3);
+	else
+		snprintf(out, len, "%llu", (unsigned long long)n);
+}
+
 /* Fill row y with spaces in attr. */
 void
 ui_fill(struct ui *ui, int y, int attr)
