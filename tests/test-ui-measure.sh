@@ -22,13 +22,13 @@ mkdir -p "$MDIR"
 check "two tiny synthetic files written" [ -s "$MDIR/synth-q8_0.gguf" ]
 
 ESC=$(printf '\033')
-# The screen with attributes as SGR sequences; 0 if it has the text $1.
-ui_cap_attr() {
-	ui_tmux capture-pane -p -e -t ui | grep -qF -- "$1"
-}
-ui_wait_attr() {
+# Wait until the row starting with $1 (a regex) is the selected one:
+# reverse video from its first column ("[7m", or "[0;7m" plus colour
+# resets after a row that ended dim).
+ui_wait_sel() {
 	_deadline=$(( $(date +%s) + 20 ))
-	until ui_cap_attr "$1"; do
+	until ui_tmux capture-pane -p -e -t ui | grep -Eq -- \
+	    "^${ESC}\[(0;)?7m(${ESC}\[[0-9;]*m)*$1"; do
 		[ "$(date +%s)" -ge "$_deadline" ] && return 1
 		sleep 0.05
 	done
@@ -111,7 +111,7 @@ then
 	    "^ Models -- .* \| measuring big-1b\.gguf [0-9]+%"
 	ui_keys Down
 	check "big: the selection moves while it runs" \
-	    ui_wait_attr "${ESC}[7m  synth-q4_k_m.gguf"
+	    ui_wait_sel "  synth-q4_k_m\.gguf"
 	ui_check "big: ... and the progress goes on" \
 	    "$(row big-1b.gguf 'Q4_0 .* (sha|ppl) [0-9]+% *$')"
 	ui_keys x
@@ -165,7 +165,7 @@ ui_check "kzoo: F32 has no published figure" \
 # written) and kzoo-f32.
 ui_keys Home Down
 [ -f "$BIG" ] && ui_keys Down
-check "kzoo: kzoo-q2_k selected" ui_wait_attr "${ESC}[7m  kzoo-q2_k.gguf"
+check "kzoo: kzoo-q2_k selected" ui_wait_sel "  kzoo-q2_k\.gguf"
 ui_keys m
 ui_check "kzoo: Q2_K's KL divergence against kzoo-f32 appears" \
     "$(row kzoo-q2_k.gguf 'Q2_K .* kld [0-9.]+ *$')" 120

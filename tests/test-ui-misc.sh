@@ -351,16 +351,22 @@ done
 ui_start --db "$DB" -m "$DEMO" --models-dir "$MDIR"
 ui_check "menu: starts" "^ ready \| medchat-demo-random"
 # Keys sent together with F3 act while the rows come in.
-ui_wait_attr() {
+# (Reverse video starts the row: "[7m", or "[0;7m" plus colour resets
+# after a row that ended dim, such as a published figure.)
+ui_sel_row() {
+	ui_tmux capture-pane -p -e -t ui | grep -Eq -- \
+	    "^${ESC}\[(0;)?7m(${ESC}\[[0-9;]*m)*$1"
+}
+ui_wait_sel() {
 	_deadline=$(( $(date +%s) + 20 ))
-	until ui_cap_attr "$1"; do
+	until ui_sel_row "$1"; do
 		[ "$(date +%s)" -ge "$_deadline" ] && return 1
 		sleep 0.05
 	done
 }
 ui_keys F3 End
 check "menu: End right after F3 selects the last row" \
-    ui_wait_attr "${ESC}[7m  + create the demo model"
+    ui_wait_sel "  \+ create the demo model"
 ui_keys q
 check "menu: q closes it" ui_gone "Models -- memory available"
 ui_keys F3
