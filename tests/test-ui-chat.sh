@@ -112,8 +112,8 @@ ui_idle
 ui_keys F3
 ui_check "F3 opens the model menu" "Models -- memory available"
 ui_check "current model marked" "^\* stories260K.gguf +F32"
-ui_check "rows show quant, size, params, memory" \
-    "tinyllama-v0-q4_0.gguf +Q4_0 +[0-9.]+MiB +[0-9.]+[KM] +[0-9.]+[KMG]iB"
+ui_check "rows show quant, size, params, bits per weight, memory" \
+    "tinyllama-v0-q4_0.gguf +Q4_0 +[0-9.]+MiB +[0-9.]+[KM] +[0-9]+\.[0-9][0-9] +[0-9.]+[KMG]iB"
 ui_keys Down
 ui_keys Enter
 ui_check "the new model needs the advisory" "Model-risk advisory"

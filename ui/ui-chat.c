@@ -444,6 +444,8 @@ status_draw(struct ui *ui, int y)
 	/* Why the wheel does nothing and the mouse selects text. */
 	if (ui->mouse_off)
 		buf_puts(&b, " | mouse off");
+	/* A measurement slows the answers down: say that one runs. */
+	measure_status(ui, &b);
 	marker = COLS >= 60 ? " NOT FOR CLINICAL USE " : " NOT CLINICAL ";
 	mw = (int)strlen(marker);
 	/*

@@ -258,6 +258,43 @@ ui_draw_footer(struct ui *ui, const char *hint, const char *keys)
 	ui_draw_str(ui, LINES - 1, 0, keys, COLS, UA_STATUS);
 }
 
+/* A byte or parameter count in at most 6 columns: "7.2G", "260.0K", "512". */
+void
+ui_size_text(uint64_t n, char *out, size_t len)
+{
+	if (n >= 1000000000ULL)
+		snprintf(out, len, "%.1fG", n / 1e9);
+	else if (n >= 1000000ULL)
+		snprintf(out, len, "%.1fM", n / 1e6);
+	else if (n >= 1000ULL)
+		snprintf(out, len, "%.1fK", n / 1e3);
+	else
+		snprintf(out, len, "%llu", (unsigned long long)n);
+}
+
+/*
+ * Bytes in at most 7 columns, in the units `medchat inspect` and /stats
+ * use (powers of 1024): "1.1MiB", "512MiB", "13.5GiB".
+ */
+void
+ui_bytes_text(uint64_t n, char *out, size_t len)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double	v = (double)n;
+	int	i = 0;
+
+	while (v >= 1000 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(out, len, "%lluB", (unsigned long long)n);
+	else if (v < 99.95)
+		snprintf(out, len, "%.1f%s", v, u[i]);
+	else
+		snprintf(out, len, "%.0f%s", v, u[i]);
+}
+
 /* Fill row y with spaces in attr. */
 void
 ui_fill(struct ui *ui, int y, int attr)

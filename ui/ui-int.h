@@ -19,6 +19,7 @@
 #include "slash.h"
 #include "conffile.h"
 #include "markdown.h"
+#include "measure-job.h"
 #include "mscan.h"
 #include "prefs.h"
 #include "store.h"
@@ -101,6 +102,23 @@ struct ui_list {
 };
 
 struct ui;
+struct measure;
+
+/*
+ * What the model menu has read from the store about one file
+ * (ui-measure.c, mfacts_read): the catalog's SHA-256 ("" when the file
+ * was never hashed: then nothing is stored for it), the speeds of its
+ * answers and every measurement of it, newest first.
+ */
+struct mfacts {
+	char			 sha[65];
+	int			 use_n;		/* answers with speeds */
+	double			 use_decode;	/* their mean tok/s */
+	double			 use_prefill;
+	struct store_measure	*m;
+	size_t			 nm;
+	unsigned		 gen;		/* measure_gen() when read */
+};
 
 /*
  * A screen: one file with one table of operations and a state struct
@@ -213,6 +231,9 @@ struct ui {
 	struct mscan		*default_scan;	/* finding the first start's
 						   model (ui-models.c) */
 	struct mscan_event	*default_events;	/* its events so far */
+	struct measure		*measure;	/* the model menu's
+						   measurements (ui-measure.c),
+						   NULL before the first */
 
 	/* generation */
 	unsigned		 chat_job;
@@ -382,6 +403,8 @@ void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
 	    const unsigned char *style, size_t n, int maxw, int attr);
 int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
 	    int attr);
+void	 ui_size_text(uint64_t, char *out, size_t len);
+void	 ui_bytes_text(uint64_t, char *, size_t);
 void	 ui_fill(struct ui *, int y, int attr);
 void	 ui_draw_footer(struct ui *, const char *hint, const char *keys);
 void	 ui_list_move(struct ui_list *, int delta, int page);
@@ -434,6 +457,35 @@ extern const struct ui_screen_ops ui_screen_models;
 void	 models_default_start(struct ui *);
 int	 models_default_fd(struct ui *);
 void	 models_default_ready(struct ui *);
+
+/* ui-measure.c */
+int	 measure_queue(struct ui *, enum mjob_kind, const char *path,
+	    const char *sha, const struct engine_file_summary *,
+	    const char *base, const char *base_sha,
+	    const struct engine_file_summary *base_sum, char **cause);
+void	 measure_stop(struct ui *);
+void	 measure_free(struct ui *);
+int	 measure_fd(struct ui *);
+void	 measure_ready(struct ui *);
+int	 measure_busy(struct ui *);
+unsigned measure_gen(struct ui *);
+int	 measure_row(struct ui *, const char *path, int *speed, char *out,
+	    size_t len);
+void	 measure_status(struct ui *, struct buf *);
+void	 mfacts_read(struct ui *, const char *path, struct mfacts *);
+void	 mfacts_free(struct mfacts *);
+int	 mfacts_has(const struct mfacts *, const char *kind,
+	    const char *base_sha);
+void	 mfacts_speed(struct ui *, const struct mfacts *, char *out,
+	    size_t len, int w);
+int	 mfacts_quality(struct ui *, const struct mfacts *,
+	    const struct engine_file_summary *, const struct mfacts *base,
+	    char *out, size_t len, int w);
+
+/* ui-mdetail.c */
+extern const struct ui_screen_ops ui_screen_mdetail;
+void	 mdetail_open(struct ui *, const char *path,
+	    const struct engine_file_summary *, const char *base, int is_base);
 
 /* ui-browse.c */
 extern const struct ui_screen_ops ui_screen_browser;

@@ -30,6 +30,12 @@
  * a GET of the server's /models, no conversation in it.  Enter on a
  * model switches to it: consent to send to that server first (asked
  * once per server, ui-consent.c), then its advisory, as for a file.
+ *
+ * The rows are drawn by ui-models-draw.c (the state is ui-models.h's),
+ * with each file's speed and quality; its keys s, m and M queue
+ * measurements (ui-measure.c runs them in the background), x stops
+ * them, i opens the file's details (ui-mdetail.c).  Closing the menu
+ * stops a measurement started from it.
  */
 #include <sys/stat.h>
 
@@ -42,69 +48,13 @@
 
 #include "backend.h"
 #include "fsutil.h"
-#include "ui-int.h"
-#include "utf8.h"
+#include "ui-models.h"
 #include "xmalloc.h"
 
-/* One row of the menu: a file, or the demo row. */
-struct model_row {
-	char		*path;
-	char		*name;		/* base name */
-	int		 pending;	/* header not read yet */
-	int		 ok;
-	char		*error;
-	char		 quant[32];
-	uint64_t	 size;
-	uint64_t	 n_params;
-	uint64_t	 mem;		/* at the chosen context */
-	int		 n_ctx_train;
-	int		 demo;		/* the "create demo model" row */
-	/* A remote row (path and name "" / the name shown): */
-	int		 remote;
-	size_t		 ep;		/* its endpoint, models.eps[ep] */
-	char		*model_id;	/* a served model; NULL: the server's
-					   row while listing, or why it
-					   lists none */
-	int		 n_ctx;		/* 0 = not told */
-};
-
-/* A remote server of the menu and what its listing said. */
-struct model_ep {
-	struct ui_endpoint *e;		/* NULL: the URL is bad (error) */
-	char		*label;		/* NAME, or the host */
-	size_t		 scan_idx;	/* its number in the scan */
-	int		 listed;	/* the listing ended */
-	char		*error;		/* why there are no models */
-	struct backend_model *models;
-	size_t		 nmodels;
-};
-
-/* The screen's state. */
-struct models {
-	struct model_row *rows;		/* files, in the order found */
-	size_t		 nrows, cap;
-	size_t		*order;		/* shown order: rows indexes
-					   sorted by name */
-	struct model_ep	*eps;		/* remote servers, in menu order */
-	size_t		 neps;
-	struct model_row *rrows;	/* their rows, after the files */
-	size_t		 nrrows;
-	struct model_row demo;		/* "create the demo model" (or
-					   "load", when it is there but
-					   not listed yet): the last
-					   row, if ndemo */
-	size_t		 ndemo;		/* 0 once the file is listed */
-	struct ui_list	 list;		/* n = nrows + nrrows + ndemo */
-	uint64_t	 mem_avail;
-	struct mscan	*scan;		/* header reads under way */
-	size_t		 probed;	/* headers read so far */
-	int		 moved;		/* the user moved the selection */
-};
-
 static void	 models_free(void *);
+static void	 models_close(void *);
 static int	 models_fd(struct ui *, void *);
 static void	 models_events(struct ui *, void *);
-static void	 models_draw(struct ui *, void *);
 static int	 models_key(struct ui *, void *, int);
 static void	 models_sources(struct ui *, const char ***, size_t *,
 		     const char ***, size_t *, char **);
@@ -114,82 +64,22 @@ static void	 models_probed(struct ui *, struct models *,
 		     const struct mscan_event *);
 static void	 models_apply(struct ui *, struct models *,
 		     struct mscan_event *);
-static struct model_row *models_row(struct models *, size_t);
 static void	 models_endpoints(struct ui *, struct models *);
 static void	 models_remote_rows(struct models *);
 static void	 models_listed(struct models *, struct mscan_event *);
 static void	 models_row_free(struct model_row *);
-static int	 models_current(struct ui *, struct models *,
-		     const struct model_row *);
 static void	 models_load_remote(struct ui *, struct models *,
 		     const struct model_row *);
-static const char *models_error_text(const struct model_row *);
-static void	 models_size(uint64_t, char *, size_t);
-static void	 models_bytes(uint64_t, char *, size_t);
-static void	 models_draw_where(struct ui *, struct models *);
 
 /* Opening the menu starts a scan; the scan thread's events come back
    through fd and ready. */
 const struct ui_screen_ops ui_screen_models = {
-	"models", sizeof(struct models), models_scan, models_free, NULL,
+	"models", sizeof(struct models), models_scan, models_close, NULL,
 	models_draw, models_key, models_fd, models_events, 0
 };
 
-static void
-models_size(uint64_t n, char *out, size_t len)
-{
-	if (n >= 1000000000ULL)
-		snprintf(out, len, "%.1fG", n / 1e9);
-	else if (n >= 1000000ULL)
-		snprintf(out, len, "%.1fM", n / 1e6);
-	else if (n >= 1000ULL)
-		snprintf(out, len, "%.1fK", n / 1e3);
-	else
-		snprintf(out, len, "%llu", (unsigned long long)n);
-}
-
-/*
- * Bytes as `medchat inspect` and /stats count them (powers of 1024,
- * "MiB"), short enough for a column: "1.1MiB", "3.9GiB".
- */
-static void
-models_bytes(uint64_t n, char *out, size_t len)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double	v = (double)n;
-	int	i = 0;
-
-	while (v >= 1000 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(out, len, "%lluB", (unsigned long long)n);
-	else
-		snprintf(out, len, "%.1f%s", v, u[i]);
-}
-
-/*
- * A row's error without the file name the reader put first (the row
- * shows it already); Enter shows the whole message.
- */
-static const char *
-models_error_text(const struct model_row *r)
-{
-	const char	*names[2] = { r->path, r->name };
-	size_t		 i, l;
-
-	for (i = 0; i < 2; i++) {
-		l = strlen(names[i]);
-		if (l > 0 && strncmp(r->error, names[i], l) == 0 &&
-		    strncmp(r->error + l, ": ", 2) == 0)
-			return r->error + l + 2;
-	}
-	return r->error;
-}
-
 /* The row shown at position i (0 .. mlist.n - 1). */
-static struct model_row *
+struct model_row *
 models_row(struct models *ms, size_t i)
 {
 	if (i < ms->nrows)
@@ -200,7 +90,7 @@ models_row(struct models *ms, size_t i)
 }
 
 /* Is r the model loaded? */
-static int
+int
 models_current(struct ui *ui, struct models *ms, const struct model_row *r)
 {
 	const struct ui_endpoint	*e;
@@ -224,6 +114,21 @@ models_row_free(struct model_row *r)
 	free(r->name);
 	free(r->error);
 	free(r->model_id);
+	mfacts_free(&r->mf);
+}
+
+/*
+ * The menu closes (Esc, Enter, or the chat going home): a measurement
+ * started from it stops with it, its partial result still stored.
+ */
+static void
+models_close(void *data)
+{
+	struct models	*ms = data;
+
+	if (ms->ui != NULL)
+		measure_stop(ms->ui);
+	models_free(ms);
 }
 
 /* Stop any scan and forget the rows. */
@@ -552,6 +457,8 @@ models_probed(struct ui *ui, struct models *ms,
 	ctx = ui->set.n_ctx > 0 ? (uint32_t)ui->set.n_ctx :
 	    ev->sum.n_ctx_train;
 	r->mem = engine_mem_needed(&ev->sum, ctx);
+	r->sum = ev->sum;
+	mfacts_read(ui, r->path, &r->mf);
 }
 
 /* Apply a list of scan events (freeing it). */
@@ -617,6 +524,7 @@ models_scan(struct ui *ui, void *data)
 	struct stat		  sb;
 
 	models_free(ms);
+	ms->ui = ui;
 	ms->mem_avail = fs_mem_available();
 	ms->demo.demo = 1;
 	xasprintf(&ms->demo.path, "%s/medchat-demo-random.gguf",
@@ -791,152 +699,13 @@ models_fd(struct ui *ui, void *data)
 	return ms->scan != NULL ? mscan_fd(ms->scan) : -1;
 }
 
-/*
- * Where the selected row's file is (names alone do not tell two copies
- * apart), or the server a remote row's text goes to, on the row above
- * the footer.
- */
-static void
-models_draw_where(struct ui *ui, struct models *ms)
-{
-	struct model_row	*r;
-	char			*dir, *fit, *line;
-	const char		*slash;
-
-	if (ms->list.sel >= ms->list.n)
-		return;
-	r = models_row(ms, ms->list.sel);
-	if (r->remote) {
-		if (r->ep >= ms->neps || ms->eps[r->ep].e == NULL)
-			return;
-		dir = xstrdup(ms->eps[r->ep].e->origin);
-	} else if ((slash = strrchr(r->path, '/')) == NULL)
-		dir = xstrdup(".");
-	else
-		xasprintf(&dir, "%.*s", slash == r->path ? 1 :
-		    (int)(slash - r->path), r->path);
-	fit = ui_fit_name(ui, dir, COLS - 12);
-	xasprintf(&line, "  %s %s", r->remote ? "server" : "in", fit);
-	ui_draw_str(ui, LINES - 3, 0, line, COLS, UA_DIM);
-	free(line);
-	free(fit);
-	free(dir);
-}
-
-static void
-models_draw(struct ui *ui, void *data)
-{
-	struct models		*ms = data;
-	struct model_row	*r;
-	char			 line[512], sz[16], par[16], mem[16], av[16];
-	char			*nm;
-	size_t			 i, l;
-	int			 height, y, nw, pw, attr, cur, fit, narrow;
-	int			 listing;
-
-	ui_fill(ui, 0, UA_STATUS);
-	models_bytes(ms->mem_avail, av, sizeof av);
-	for (i = 0, listing = 0; i < ms->neps; i++)
-		listing += !ms->eps[i].listed;
-	snprintf(line, sizeof line, " Models -- memory available %s, "
-	    "context %s", ms->mem_avail > 0 ? av : "?",
-	    ui->set.n_ctx > 0 ? "set" : "of each model");
-	l = strlen(line);
-	if (ms->scan != NULL && (ms->probed < ms->nrows || listing == 0))
-		snprintf(line + l, sizeof line - l, " -- reading headers "
-		    "%zu/%zu", ms->probed, ms->nrows);
-	l = strlen(line);
-	if (ms->scan != NULL && listing > 0)
-		snprintf(line + l, sizeof line - l, " -- listing %d "
-		    "server%s", listing, listing > 1 ? "s" : "");
-	ui_draw_str(ui, 0, 0, line, COLS, UA_STATUS);
-	/* Narrow terminals drop the size and parameter columns. */
-	narrow = COLS < 70;
-	nw = COLS - (narrow ? 21 : 39);
-	if (nw < 8)
-		nw = 8;
-	if (narrow)
-		snprintf(line, sizeof line, "  %-*.*s %-7s %7s", nw, nw,
-		    "MODEL", "QUANT", "MEMORY");
-	else
-		snprintf(line, sizeof line, "  %-*.*s %-7s %7s %6s %7s", nw,
-		    nw, "MODEL", "QUANT", "SIZE", "PARAMS", "MEMORY");
-	ui_draw_str(ui, 1, 0, line, COLS, UA_TITLE);
-	/* A row below the list says where the selected file is. */
-	height = LINES - 4 - (LINES >= 8);
-	ui_list_scroll(&ms->list, height);
-	for (i = 0; i < (size_t)height && ms->list.top + i < ms->list.n;
-	    i++) {
-		r = models_row(ms, ms->list.top + i);
-		y = 2 + (int)i;
-		cur = models_current(ui, ms, r);
-		fit = !r->ok || r->remote || ms->mem_avail == 0 ||
-		    r->mem <= ms->mem_avail;
-		/*
-		 * A long name loses its middle, not its end (the quant and
-		 * extension); the padding counts columns, not bytes.
-		 */
-		nm = ui_fit_name(ui, r->name, nw);
-		pw = nw + (int)(strlen(nm) - utf8_width(nm, strlen(nm)));
-		if (r->remote && r->model_id == NULL)
-			/* Listing, or why not: the whole line. */
-			snprintf(line, sizeof line, "  %s", r->name);
-		else if (r->remote) {
-			if (r->n_ctx > 0)
-				snprintf(sz, sizeof sz, "%d", r->n_ctx);
-			if (narrow)
-				snprintf(line, sizeof line, "%c %-*.*s %-7s "
-				    "%6s", cur ? '*' : ' ', pw, pw, nm,
-				    "remote", r->n_ctx > 0 ? sz : "");
-			else
-				snprintf(line, sizeof line, "%c %-*.*s %-7s "
-				    "%s%s", cur ? '*' : ' ', pw, pw, nm,
-				    "remote", r->n_ctx > 0 ? "ctx " : "",
-				    r->n_ctx > 0 ? sz : "");
-		} else if (r->demo)
-			snprintf(line, sizeof line, "  + %s", r->name);
-		else if (r->pending)
-			snprintf(line, sizeof line, "%c %-*.*s reading the "
-			    "header...", cur ? '*' : ' ', pw, pw, nm);
-		else if (!r->ok)
-			snprintf(line, sizeof line, "%c %-*.*s error: %s",
-			    cur ? '*' : ' ', pw, pw, nm,
-			    models_error_text(r));
-		else {
-			models_bytes(r->size, sz, sizeof sz);
-			models_size(r->n_params, par, sizeof par);
-			models_bytes(r->mem, mem, sizeof mem);
-			if (narrow)
-				snprintf(line, sizeof line, "%c %-*.*s %-7.7s "
-				    "%7s%s", cur ? '*' : ' ', pw, pw, nm,
-				    r->quant, mem, fit ? " " : "!");
-			else
-				snprintf(line, sizeof line, "%c %-*.*s %-7.7s "
-				    "%7s %6s %7s%s", cur ? '*' : ' ', pw, pw,
-				    nm, r->quant, sz, par, mem,
-				    fit ? " " : "!");
-		}
-		free(nm);
-		attr = ms->list.top + i == ms->list.sel ? UA_SELECTED :
-		    r->pending ? UA_DIM : (!r->ok && !r->demo) || !fit ?
-		    UA_ERROR : UA_TEXT;
-		if (attr == UA_SELECTED)
-			ui_fill(ui, y, UA_SELECTED);
-		ui_draw_str(ui, y, 0, line, COLS, attr);
-	}
-	if (LINES >= 8)
-		models_draw_where(ui, ms);
-	ui_draw_footer(ui, "* current  ! needs more memory than available  "
-	    "remote: text goes to that server",
-	    "Enter load  r rescan  Esc/q close");
-}
-
 static int
 models_key(struct ui *ui, void *data, int key)
 {
 	struct models		*ms = data;
-	struct model_row	*r;
+	struct model_row	*r, *base;
 	char			*path, *cause = NULL;
+	int			 is_base;
 
 	ui->dirty = 1;
 	free(ui->msg);
@@ -945,9 +714,36 @@ models_key(struct ui *ui, void *data, int key)
 		ms->moved = 1;
 		return 1;
 	}
+	r = ms->list.sel < ms->list.n ? models_row(ms, ms->list.sel) : NULL;
 	switch (key) {
 	case 'r':
 		models_scan(ui, ms);
+		break;
+	case 's':
+	case 'm':
+	case 'M':
+		if (r != NULL)
+			models_measure(ui, ms, r, key == 's' ? 0 :
+			    key == 'm' ? 1 : 2);
+		break;
+	case 'x':
+		if (measure_busy(ui)) {
+			measure_stop(ui);
+			ui_message(ui, 0, "measurement stopped: what it "
+			    "measured so far is kept as partial");
+		} else
+			ui_message(ui, 1, "no measurement runs");
+		break;
+	case 'i':
+		if (r == NULL || r->remote || r->demo || r->pending ||
+		    !r->ok) {
+			ui_message(ui, 1, "details are for model files of "
+			    "this machine");
+			break;
+		}
+		base = models_base(ms, r, &is_base);
+		mdetail_open(ui, r->path, &r->sum, base != NULL ?
+		    base->path : NULL, is_base);
 		break;
 	case UI_KEY_ESC:
 	case 'q':

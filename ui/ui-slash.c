@@ -157,6 +157,17 @@ static const struct ui_key key_table[] = {
 	{ 0, "q", "list", NULL, "close the screen (also Esc)" },
 	{ 0, "Enter", "models", NULL, "load the selected model" },
 	{ 0, "r", "models", NULL, "rescan the model directories" },
+	{ 0, "s", "models", NULL, "measure the speed of the selected file "
+	  "(in the background)" },
+	{ 0, "m", "models", NULL, "measure the quality of the selected file: "
+	  "KL divergence against its model's reference file, else "
+	  "perplexity (in the background)" },
+	{ 0, "M", "models", NULL, "measure the quality of every file of the "
+	  "selected file's model, one after the other" },
+	{ 0, "x", "models", NULL, "stop the measurement (and those waiting); "
+	  "closing the menu stops it too" },
+	{ 0, "i", "models", NULL, "details: every stored measurement of the "
+	  "selected file" },
 	{ 0, "Enter", "history", NULL, "open the conversation read-only" },
 	{ 0, "/", "history", NULL, "search (incremental, full text; each row "
 	  "says [title], or whose message matched)" },

@@ -19,6 +19,8 @@
  *			thread, while it reads headers
  *	session_fd()	the answer writer's finished saves
  *	models_default_fd()	the first start's scan for a model
+ *	measure_fd()	a measurement started from the model menu
+ *			(ui-measure.c): its progress and result
  *
  * with a timeout only while loading or generating (to refresh the tok/s
  * figure).  Handlers only set state and ui->dirty; the loop redraws the
@@ -312,6 +314,7 @@ ui_free(struct ui *ui)
 	free(ui->data_dir);
 	mscan_stop(ui->default_scan);
 	mscan_event_free(ui->default_events);
+	measure_free(ui);
 	free(ui->models_dir);
 	free(ui->template_name);
 	free(ui->loading_path);
@@ -419,7 +422,7 @@ static void
 ui_loop(struct ui *ui)
 {
 	struct ui_screen *s;
-	struct pollfd	 pfd[6];
+	struct pollfd	 pfd[7];
 	unsigned char	 sigs[64];
 	ssize_t		 n, i;
 	int		 timeout;
@@ -444,6 +447,9 @@ ui_loop(struct ui *ui)
 		pfd[5].fd = models_default_fd(ui);
 		pfd[5].events = POLLIN;
 		pfd[5].revents = 0;
+		pfd[6].fd = measure_fd(ui);
+		pfd[6].events = POLLIN;
+		pfd[6].revents = 0;
 		timeout = -1;
 		if (ui->state == STATE_LOADING ||
 		    ui->state == STATE_GENERATING)
@@ -456,7 +462,7 @@ ui_loop(struct ui *ui)
 			if (timeout > UI_ASK_RETRY_MS)
 				timeout = UI_ASK_RETRY_MS;
 		}
-		if (poll(pfd, 6, timeout) < 0) {
+		if (poll(pfd, 7, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -490,6 +496,8 @@ ui_loop(struct ui *ui)
 			ui_saved(ui);
 		if (pfd[5].revents & POLLIN)
 			models_default_ready(ui);
+		if (pfd[6].revents & POLLIN)
+			measure_ready(ui);
 		/* (Unless the events or keys above closed that screen.) */
 		if ((pfd[3].revents & POLLIN) &&
 		    (s = ui_screen_polled(ui)) != NULL &&
