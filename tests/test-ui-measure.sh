@@ -47,7 +47,7 @@ ui_check "menu: the new columns" \
 ui_check "menu: every header read" \
     "^ Models -- memory available [^ ]+, context of each model *$"
 ui_check "menu: Q4_K_M's published figure, labelled, no speed yet" \
-    "$(row synth-q4_k_m.gguf 'Q4_K_M +[0-9.]+[KMG] +[0-9.]+[KMG] +[0-9]\.[0-9][0-9] +[0-9.]+[KMG]  +– +\+0\.1754 pub *$')"
+    "$(row synth-q4_k_m.gguf 'Q4_K_M +[0-9.]+[KMG]iB +[0-9.]+[KMG] +[0-9]\.[0-9][0-9] +[0-9.]+[KMG]iB  +– +\+0\.1754 pub *$')"
 ui_check "menu: Q8_0's published figure" \
     "$(row synth-q8_0.gguf 'Q8_0 .* +\+0\.0026 pub *$')"
 ui_check "menu: the keys line names the measuring keys" \
@@ -84,12 +84,12 @@ ui_tmux resize-window -t ui -x 80 -y 24
 ui_check "80 columns: every column still there" \
     "^  MODEL +QUANT +SIZE +PARAMS +BPW +MEMORY +TOK/S +QUALITY *$"
 ui_check "80 columns: the row whole, numbers uncut" \
-    "$(row synth-q4_k_m.gguf 'Q4_K_M +[0-9.]+[KMG] .* [0-9.]+/[0-9]+ +ppl [0-9.]+ *$')"
+    "$(row synth-q4_k_m.gguf 'Q4_K_M +[0-9.]+[KMG]iB .* [0-9.]+/[0-9]+ +ppl [0-9.]+ *$')"
 ui_tmux resize-window -t ui -x 40 -y 10
 ui_check "40 columns: PARAMS, SIZE, MEMORY and TOK/S dropped" \
     "^  MODEL +QUANT +BPW +QUALITY *$"
 ui_check "40 columns: the quality figure uncut" \
-    "^  synth-q4_k_m Q4_K_M +[0-9]\.[0-9][0-9] +ppl [0-9.]+ *$"
+    "^  synth…m\.gguf Q4_K_M +[0-9]\.[0-9][0-9] +ppl [0-9.]+ *$"
 ui_tmux resize-window -t ui -x 20 -y 6
 ui_check "20x6: the too-small notice" "^terminal too small"
 ui_tmux resize-window -t ui -x 100 -y 30
