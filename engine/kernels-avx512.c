@@ -14,10 +14,9 @@
  * activation quantizers (Q8_0, Q8_1, Q8_K, F16) keep the AVX2 kernels --
  * their float work has to follow the AVX2 lane order anyway (see below),
  * and the quantizers are a small share of a matmul.  Q4_0, Q5_0 and
- * Q8_0 keep the AVX2 kernels too: their order of float operations
- * (quant.c's dot_phase8, whole-block sums) was changed for the AVX2
- * prefill kernels after this file was written, and has no 512-bit
- * version yet.
+ * Q8_0, whose order of float operations is a different one (quant.c's
+ * dot_phase8: whole-block sums), are in kernels-avx512-q.c, whose
+ * install this file's calls.
  *
  * The contract is quant.c's reference order of float operations: each
  * block (32-element formats) or super-block (K-quants) reduces to eight
@@ -72,6 +71,15 @@
 #endif
 #endif
 void	AVX512_INSTALL(void);
+/* kernels-avx512-q.c's install (Q4_0, Q5_0, Q8_0), called from this one. */
+#ifndef AVX512Q_INSTALL
+#ifdef KERNELS_VNNI
+#define AVX512Q_INSTALL avx512vnni_q_install
+#else
+#define AVX512Q_INSTALL avx512_q_install
+#endif
+#endif
+void	AVX512Q_INSTALL(void);
 
 
 
@@ -853,8 +861,9 @@ install(uint32_t type, qdot_fn dot, qgemm_fn gemm)
 }
 
 /*
- * Install the kernels of this file over the AVX2 ones (cpu.c calls
- * avx2_install() first): the quantized weight types only.
+ * Install the kernels of this file and of kernels-avx512-q.c over the
+ * AVX2 ones (cpu.c calls avx2_install() first): the quantized weight
+ * types only.
  */
 void
 AVX512_INSTALL(void)
@@ -866,4 +875,5 @@ AVX512_INSTALL(void)
 	install(QT_Q4_K, dot_q4_K, gemm_q4_K);
 	install(QT_Q5_K, dot_q5_K, gemm_q5_K);
 	install(QT_Q6_K, dot_q6_K, gemm_q6_K);
+	AVX512Q_INSTALL();
 }
