@@ -33,8 +33,9 @@
  * broadcast one and the codes stay as they are.  The accumulators of the
  * eight phases (block mod 8) are independent, so the kernel walks the
  * chunk phase by phase, and keeps one accumulator per column in a
- * register: four columns share each load of the 16 rows' codes.  See
- * docs/PERFORMANCE.md for the instruction counts against AVX2's.
+ * register, four columns at a time (gcc reads the codes from L1 as
+ * vpdpbusd's memory operand for each column rather than holding them).
+ * See docs/PERFORMANCE.md for the instruction counts against AVX2's.
  *
  * Without VNNI, pmaddubsw pairs add up in int16 as far as they cannot
  * saturate: |code| <= 8 (Q4_0) takes all eight products of a block,
