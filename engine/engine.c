@@ -62,6 +62,7 @@ struct engine {
 	char			*path;
 	char			*model_name;
 	char			 quant[32];
+	char			 kernels[160];	/* info.kernels */
 	struct gguf_file	*gf;
 	struct model		*m;
 	struct tokenizer	*tok;
@@ -331,6 +332,8 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	e->info.quant = e->quant;
 	e->info.template_name = chatfmt_name(e->tmpl);
 	e->info.cpu = cpu_level_name(cpu_level());
+	model_kernels(e->m, e->kernels, sizeof e->kernels);
+	e->info.kernels = e->kernels;
 	e->info.file_size = e->gf->size;
 	e->info.n_params = e->m->n_params;
 	e->info.token_bytes = e->m->token_bytes;
