@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "engine.h"
 #include "gguf.h"
 #include "kernels.h"
