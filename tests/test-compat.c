@@ -1,9 +1,13 @@
 /*
- * test-compat.c -- the portable fallbacks (src/base/compat.c).
+ * test-compat.c -- the portable fallbacks (src/base/compat.c) and the
+ * machine's memory and cores (src/base/host.c).
  *
  * The compat_ functions are compiled on every system, so they are checked
  * here whether or not this build uses them; where the system has its own
- * version, the two are compared as well.
+ * version, the two are compared as well.  host.c's sources are chosen by
+ * configure: a scratch build with medchat_cv_linux_proc_sys=no (and
+ * ac_cv_have_decl__SC_AVPHYS_PAGES=no) runs these checks on the
+ * fallbacks (docs/PORTABILITY.md).
  */
 #include <sys/stat.h>
 
@@ -16,6 +20,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "host.h"
 #include "testhelp.h"
 
 static void	 test_memmem(void);
@@ -26,6 +31,7 @@ static void	 test_vasprintf(void);
 static void	 test_bzero(void);
 static void	 test_strsep(void);
 static void	 test_mtime(void);
+static void	 test_host(void);
 
 /* The first place of n in h by brute force, -1 if none. */
 static long
@@ -242,6 +248,39 @@ test_mtime(void)
 	unlink(path);
 }
 
+static void
+test_host(void)
+{
+	long		 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int		 cores = host_physical_cores();
+	uint64_t	 mem = host_mem_available();
+
+	if (ncpu < 1)
+		ncpu = 1;
+	test_condf(cores >= 1 && cores <= ncpu, "physical cores %d, between 1 "
+	    "and the %ld online CPUs", cores, ncpu);
+#if HAVE_LINUX_PROC_SYS || HAVE_HOST_STATISTICS64 || HAVE_SYSCTLBYNAME || \
+    HAVE_DECL__SC_AVPHYS_PAGES
+	test_condf(mem > 0, "memory available: %llu MiB",
+	    (unsigned long long)(mem >> 20));
+#ifdef _SC_PHYS_PAGES
+	{
+		long	pages = sysconf(_SC_PHYS_PAGES);
+		long	pgsz = sysconf(_SC_PAGESIZE);
+
+		if (pages > 0 && pgsz > 0)
+			test_condf(mem <= (uint64_t)pages * (uint64_t)pgsz,
+			    "memory available is at most the %llu MiB "
+			    "installed", (unsigned long long)((uint64_t)pages *
+			    (uint64_t)pgsz >> 20));
+	}
+#endif
+#else
+	test_condf(mem == 0, "no source of memory figures configured: 0 "
+	    "(unknown), got %llu", (unsigned long long)mem);
+#endif
+}
+
 int
 main(void)
 {
@@ -251,5 +290,6 @@ main(void)
 	test_bzero();
 	test_strsep();
 	test_mtime();
+	test_host();
 	return test_report();
 }

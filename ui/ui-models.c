@@ -41,7 +41,7 @@
 #include <curses.h>
 
 #include "backend.h"
-#include "fsutil.h"
+#include "host.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
@@ -580,7 +580,7 @@ models_scan(struct ui *ui, void *data)
 	size_t			  nd, nf, i, n;
 
 	models_free(ms);
-	ms->mem_avail = fs_mem_available();
+	ms->mem_avail = host_mem_available();
 	ms->demo.demo = 1;
 	ms->demo.path = xstrdup("");
 	ms->demo.name = xstrdup("create the demo model (random weights -- "

@@ -110,23 +110,3 @@ fs_read_file(const char *path, struct buf *b, size_t max)
 	errno = saved;
 	return r == -1 ? -1 : 0;
 }
-
-uint64_t
-fs_mem_available(void)
-{
-	char			 line[256];
-	unsigned long long	 kb;
-	FILE			*f;
-	uint64_t		 r = 0;
-
-	if ((f = fopen("/proc/meminfo", "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			r = (uint64_t)kb * 1024;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
-}

@@ -34,7 +34,4 @@ struct buf;
  */
 int	 fs_read_file(const char *path, struct buf *b, size_t max);
 
-/* MemAvailable from /proc/meminfo in bytes, 0 if unknown. */
-uint64_t fs_mem_available(void);
-
 #endif
