@@ -259,8 +259,8 @@ test_host(void)
 		ncpu = 1;
 	test_condf(cores >= 1 && cores <= ncpu, "physical cores %d, between 1 "
 	    "and the %ld online CPUs", cores, ncpu);
-#if HAVE_LINUX_PROC_SYS || HAVE_HOST_STATISTICS64 || HAVE_SYSCTLBYNAME || \
-    HAVE_DECL__SC_AVPHYS_PAGES
+#if defined(HAVE_LINUX_PROC_SYS) || defined(HAVE_HOST_STATISTICS64) || \
+    defined(HAVE_SYSCTLBYNAME) || HAVE_DECL__SC_AVPHYS_PAGES
 	test_condf(mem > 0, "memory available: %llu MiB",
 	    (unsigned long long)(mem >> 20));
 #ifdef _SC_PHYS_PAGES

@@ -55,7 +55,7 @@ test_reserve(const char *base)
 	    "(%lld)", (long long)sb.st_size);
 	test_cond(pread(fd, head, 8, 0) == 8 && memcmp(head, "GGUFhead",
 	    8) == 0, "reserve: the header is kept");
-#if HAVE_POSIX_FALLOCATE
+#ifdef HAVE_POSIX_FALLOCATE
 	/* Where the file system reserves at all, all of it is reserved. */
 	if (posix_fallocate(fd, size, 4096) == 0)
 		test_condf((off_t)sb.st_blocks * 512 >= size,

@@ -57,10 +57,10 @@ char	*compat_strsep(char **sp, const char *delim);
  * A struct stat's modification time in nanoseconds: POSIX 2008's st_mtim
  * (Linux, the BSDs), macOS's st_mtimespec, else whole seconds.
  */
-#if HAVE_STRUCT_STAT_ST_MTIM
+#ifdef HAVE_STRUCT_STAT_ST_MTIM
 #define COMPAT_MTIME_NS(sb) ((int64_t)(sb)->st_mtim.tv_sec * 1000000000 + \
 	(int64_t)(sb)->st_mtim.tv_nsec)
-#elif HAVE_STRUCT_STAT_ST_MTIMESPEC
+#elif defined(HAVE_STRUCT_STAT_ST_MTIMESPEC)
 #define COMPAT_MTIME_NS(sb) ((int64_t)(sb)->st_mtimespec.tv_sec * \
 	1000000000 + (int64_t)(sb)->st_mtimespec.tv_nsec)
 #else

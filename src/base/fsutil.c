@@ -114,14 +114,14 @@ fs_read_file(const char *path, struct buf *b, size_t max)
 int
 fs_reserve(int fd, off_t size)
 {
-#if HAVE_POSIX_FALLOCATE
+#ifdef HAVE_POSIX_FALLOCATE
 	int		err;
 #elif defined(F_PREALLOCATE)
 	struct stat	sb;
 	fstore_t	fst;
 #endif
 
-#if HAVE_POSIX_FALLOCATE
+#ifdef HAVE_POSIX_FALLOCATE
 	if ((err = posix_fallocate(fd, 0, size)) == 0)
 		return 0;
 	/* Not supported by this file system: a sparse file it is. */

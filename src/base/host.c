@@ -11,10 +11,10 @@
  * without /proc mounted still gets an answer.
  */
 #include <sys/types.h>
-#if HAVE_SYSCTLBYNAME
+#ifdef HAVE_SYSCTLBYNAME
 #include <sys/sysctl.h>
 #endif
-#if HAVE_HOST_STATISTICS64
+#ifdef HAVE_HOST_STATISTICS64
 #include <mach/mach.h>
 #endif
 
@@ -24,16 +24,16 @@
 
 #include "host.h"
 
-#if HAVE_LINUX_PROC_SYS
+#ifdef HAVE_LINUX_PROC_SYS
 static uint64_t	 host_meminfo(void);
 static long	 host_cpu_topology(int, const char *);
 static int	 host_sysfs_cores(long);
 #endif
-#if HAVE_SYSCTLBYNAME
+#ifdef HAVE_SYSCTLBYNAME
 static int	 host_sysctl_uint(const char *, uint64_t *);
 #endif
 
-#if HAVE_LINUX_PROC_SYS
+#ifdef HAVE_LINUX_PROC_SYS
 /* MemAvailable from /proc/meminfo in bytes, 0 if unreadable. */
 static uint64_t
 host_meminfo(void)
@@ -101,7 +101,7 @@ host_sysfs_cores(long ncpu)
 }
 #endif
 
-#if HAVE_SYSCTLBYNAME
+#ifdef HAVE_SYSCTLBYNAME
 /* An unsigned number by sysctl name (4 or 8 bytes wide): 0, or -1 when
  * the system has no such name. */
 static int
@@ -129,11 +129,11 @@ uint64_t
 host_mem_available(void)
 {
 	uint64_t	r;
-#if HAVE_HOST_STATISTICS64
+#ifdef HAVE_HOST_STATISTICS64
 	vm_statistics64_data_t	vs;
 	mach_msg_type_number_t	cnt = HOST_VM_INFO64_COUNT;
 #endif
-#if HAVE_SYSCTLBYNAME
+#ifdef HAVE_SYSCTLBYNAME
 	uint64_t	free_pg, inact_pg, pgsz;
 #endif
 #if HAVE_DECL__SC_AVPHYS_PAGES
@@ -141,11 +141,11 @@ host_mem_available(void)
 #endif
 
 	r = 0;
-#if HAVE_LINUX_PROC_SYS
+#ifdef HAVE_LINUX_PROC_SYS
 	if ((r = host_meminfo()) != 0)
 		return r;
 #endif
-#if HAVE_HOST_STATISTICS64
+#ifdef HAVE_HOST_STATISTICS64
 	/* What macOS can hand out without paging: free, inactive (clean
 	 * file pages) and speculative (read-ahead) pages. */
 	if (host_statistics64(mach_host_self(), HOST_VM_INFO64,
@@ -156,7 +156,7 @@ host_mem_available(void)
 			return r;
 	}
 #endif
-#if HAVE_SYSCTLBYNAME
+#ifdef HAVE_SYSCTLBYNAME
 	/* FreeBSD: free and inactive pages, as top(1) adds them. */
 	if (host_sysctl_uint("vm.stats.vm.v_free_count", &free_pg) == 0 &&
 	    host_sysctl_uint("vm.stats.vm.v_inactive_count", &inact_pg) == 0 &&
@@ -182,7 +182,7 @@ host_physical_cores(void)
 {
 	long		ncpu;
 	int		n;
-#if HAVE_SYSCTLBYNAME
+#ifdef HAVE_SYSCTLBYNAME
 	uint64_t	v;
 #endif
 
@@ -190,10 +190,10 @@ host_physical_cores(void)
 	if (ncpu < 1)
 		ncpu = 1;
 	n = 0;
-#if HAVE_LINUX_PROC_SYS
+#ifdef HAVE_LINUX_PROC_SYS
 	n = host_sysfs_cores(ncpu);
 #endif
-#if HAVE_SYSCTLBYNAME
+#ifdef HAVE_SYSCTLBYNAME
 	/* macOS, then FreeBSD; a count above the online CPUs is not
 	 * believed. */
 	if (n <= 0 && (host_sysctl_uint("hw.physicalcpu", &v) == 0 ||
