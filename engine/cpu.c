@@ -14,8 +14,10 @@
  * HAVE_X86_SIMD (kernels-avx2.c).  CPU_AVX512 needs AVX-512 F, BW and VL
  * on top of that and a build with HAVE_AVX512: the AVX2 kernels are
  * installed, then those of kernels-avx512.c over them, in their VNNI
- * variant when the CPU has AVX512_VNNI.  (The AVX-512 kernels are
- * verified under emulation only: tests/test-avx512-emu.)
+ * variant when the CPU has AVX512_VNNI.  (tests/test-avx512-emu also
+ * checks the AVX-512 kernels under emulation, on CPUs without them.)
+ * Each install step records which weight types it gave kernels to, so
+ * cpu_type_level() can say what a type runs where some fall back.
  *
  * On aarch64 (a build with HAVE_NEON, kernels-neon.c in three
  * libraries): CPU_NEON needs Advanced SIMD, which every aarch64 Linux
@@ -56,6 +58,8 @@ struct cpu_caps {
 
 static struct cpu_caps	 caps;
 static enum cpu_level	 level = CPU_SCALAR;
+/* Per type: the level whose kernels are installed (some fall back). */
+static const char	*type_level[QT_COUNT];
 static pthread_once_t	 probe_once = PTHREAD_ONCE_INIT;
 static pthread_once_t	 init_once = PTHREAD_ONCE_INIT;
 static char		 init_error[256];
@@ -256,34 +260,76 @@ cpu_level_needs(enum cpu_level l)
 	return "?";
 }
 
+/*
+ * After an install step: the types whose dot or gemm it changed (from
+ * the pointers in dot, gemm) now run the kernels of name.
+ */
+static void
+cpu_mark(qdot_fn *dot, qgemm_fn *gemm, const char *name)
+{
+	const struct qtraits	*q;
+	uint32_t		 t;
+
+	for (t = 0; t < QT_COUNT; t++) {
+		if ((q = qtype_traits(t)) == NULL)
+			continue;
+		if (q->vec_dot != dot[t] || q->gemm != gemm[t])
+			type_level[t] = name;
+		dot[t] = q->vec_dot;
+		gemm[t] = q->gemm;
+	}
+}
+
 static void
 cpu_install(enum cpu_level l)
 {
-	uint32_t	t;
+	static qdot_fn	 dot[QT_COUNT];
+	static qgemm_fn	 gemm[QT_COUNT];
+	uint32_t	 t;
 
-	for (t = 0; t < QT_COUNT; t++)
+	for (t = 0; t < QT_COUNT; t++) {
 		qtype_install(t, NULL, NULL, NULL);
+		dot[t] = NULL;
+		gemm[t] = NULL;
+	}
+	cpu_mark(dot, gemm, "scalar");
 #ifdef HAVE_X86_SIMD
-	if (l == CPU_AVX2 || l == CPU_AVX512)
+	if (l == CPU_AVX2 || l == CPU_AVX512) {
 		avx2_install();
+		cpu_mark(dot, gemm, "avx2");
+	}
 #endif
 #ifdef HAVE_AVX512
 	if (l == CPU_AVX512) {
-		if (caps.avx512vnni)
+		if (caps.avx512vnni) {
 			avx512vnni_install();
-		else
+			cpu_mark(dot, gemm, "avx512vnni");
+		} else {
 			avx512_install();
+			cpu_mark(dot, gemm, "avx512");
+		}
 	}
 #endif
 #ifdef HAVE_NEON
-	if (l == CPU_NEON)
+	if (l == CPU_NEON) {
 		neon_install();
-	else if (l == CPU_DOTPROD)
+		cpu_mark(dot, gemm, "neon");
+	} else if (l == CPU_DOTPROD) {
 		neon_dotprod_install();
-	else if (l == CPU_I8MM)
+		cpu_mark(dot, gemm, "dotprod");
+	} else if (l == CPU_I8MM) {
 		neon_i8mm_install();
+		cpu_mark(dot, gemm, "i8mm");
+	}
 #endif
 	level = l;
+}
+
+const char *
+cpu_type_level(uint32_t type)
+{
+	return type < QT_COUNT && type_level[type] != NULL ?
+	    type_level[type] : "scalar";
 }
 
 int

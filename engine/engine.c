@@ -41,8 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "compat.h"
 #include "engine.h"
 #include "gguf.h"
 #include "kernels.h"
@@ -50,7 +50,7 @@
 #include "quant.h"
 #include "tokenizer.h"
 #include "buf.h"
-#include "fsutil.h"
+#include "host.h"
 #include "xmalloc.h"
 
 #define ENGINE_BATCH		512
@@ -62,6 +62,7 @@ struct engine {
 	char			*path;
 	char			*model_name;
 	char			 quant[32];
+	char			 kernels[160];	/* info.kernels */
 	struct gguf_file	*gf;
 	struct model		*m;
 	struct tokenizer	*tok;
@@ -90,8 +91,6 @@ struct engine_gen {
 };
 
 static double	 engine_now(void);
-static int	 engine_physical_cores(void);
-static long	 engine_cpu_topology(int, const char *);
 static void	 engine_quant_name(struct engine *);
 static void	 engine_to_params(const struct engine *,
 		    const struct engine_sampling *, struct sampler_params *);
@@ -131,56 +130,6 @@ engine_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* /sys/devices/system/cpu/cpu<cpu>/topology/<what> as a number, -1 if
- * unreadable. */
-static long
-engine_cpu_topology(int cpu, const char *what)
-{
-	char	path[128], line[64];
-	FILE	*f;
-	long	v = -1;
-
-	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s",
-	    cpu, what);
-	if ((f = fopen(path, "r")) != NULL) {
-		if (fgets(line, sizeof line, f) != NULL)
-			v = strtol(line, NULL, 10);
-		fclose(f);
-	}
-	return v;
-}
-
-/*
- * Number of physical cores: distinct (package, core) pairs in sysfs,
- * falling back to the online CPU count.
- */
-static int
-engine_physical_cores(void)
-{
-	long	 ids[1024], id, ncpu;
-	int	 n = 0, i, j, found;
-	long	 pkg, core;
-
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (ncpu < 1)
-		ncpu = 1;
-	for (i = 0; i < ncpu && i < 1024; i++) {
-		pkg = engine_cpu_topology(i, "physical_package_id");
-		core = engine_cpu_topology(i, "core_id");
-		if (pkg < 0 || core < 0)
-			return (int)ncpu;
-		id = pkg * 65536 + core;
-		found = 0;
-		for (j = 0; j < n; j++) {
-			if (ids[j] == id)
-				found = 1;
-		}
-		if (!found)
-			ids[n++] = id;
-	}
-	return n > 0 ? n : (int)ncpu;
 }
 
 /* "Q4_K_M" from general.file_type, else the type of attn_q in layer 0. */
@@ -265,7 +214,7 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	 * Default: one thread per physical core, but a single thread for
 	 * tiny models, whose per-layer work is smaller than a barrier.
 	 */
-	nt = opts->n_threads > 0 ? opts->n_threads : engine_physical_cores();
+	nt = opts->n_threads > 0 ? opts->n_threads : host_physical_cores();
 	if (opts->n_threads <= 0 && e->m->weight_bytes < (16 << 20))
 		nt = 1;
 	if (nt > ENGINE_THREADS_MAX)
@@ -281,7 +230,7 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 		n_ctx = opts->n_ctx;
 	} else {
 		n_ctx = hp->n_ctx_train;
-		avail = fs_mem_available();
+		avail = host_mem_available();
 		if (avail > 0) {
 			budget = avail > e->gf->size ? avail - e->gf->size :
 			    avail / 2;
@@ -331,6 +280,8 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	e->info.quant = e->quant;
 	e->info.template_name = chatfmt_name(e->tmpl);
 	e->info.cpu = cpu_level_name(cpu_level());
+	model_kernels(e->m, e->kernels, sizeof e->kernels);
+	e->info.kernels = e->kernels;
 	e->info.file_size = e->gf->size;
 	e->info.n_params = e->m->n_params;
 	e->info.token_bytes = e->m->token_bytes;

@@ -22,6 +22,7 @@
 #include "gguf.h"
 #include "quant.h"
 #include "buf.h"
+#include "fsutil.h"
 #include "xmalloc.h"
 
 struct gguf_wtensor {
@@ -434,16 +435,11 @@ gguf_writer_save(struct gguf_writer *w, const char *path, char **cause)
 	/*
 	 * Reserve every block now: the tensors are written through a
 	 * mapping, where a full disk would be a SIGBUS instead of an
-	 * error.  File systems without fallocate get a sparse file.
+	 * error.  File systems without a way to reserve get a sparse file.
 	 */
-	if ((err = posix_fallocate(fd, 0, (off_t)total)) != 0 &&
-	    err != EOPNOTSUPP && err != EINVAL) {
+	if ((err = fs_reserve(fd, (off_t)total)) != 0) {
 		xasprintf(cause, "%s: cannot reserve %llu bytes: %s", path,
 		    (unsigned long long)total, strerror(err));
-		goto fail;
-	}
-	if (err != 0 && ftruncate(fd, (off_t)total) == -1) {
-		xasprintf(cause, "%s: ftruncate: %s", path, strerror(errno));
 		goto fail;
 	}
 	pg = (uint64_t)sysconf(_SC_PAGESIZE);

@@ -964,45 +964,6 @@ pair_q5_0(const block_q5_0 *b, __m256i *lo, __m256i *hi)
 	    th);
 }
 
-/*
- * The eight blocks' sums of unsigned code x activation from u[p] (block
- * 2p's four lane sums, then block 2p+1's), in block order.
- */
-AI __m256i
-p8_sums(const __m256i *u)
-{
-	/* [block 0 | 4], [1 | 5], [2 | 6], [3 | 7] */
-	__m256i	v0 = _mm256_permute2x128_si256(u[0], u[2], 0x20);
-	__m256i	v1 = _mm256_permute2x128_si256(u[0], u[2], 0x31);
-	__m256i	v2 = _mm256_permute2x128_si256(u[1], u[3], 0x20);
-	__m256i	v3 = _mm256_permute2x128_si256(u[1], u[3], 0x31);
-
-	return _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1),
-	    _mm256_hadd_epi32(v2, v3));
-}
-
-/* The f16 field at the start of 8 blocks sz bytes apart, as floats. */
-AI __m256
-p8_scales(const uint8_t *p, size_t sz)
-{
-	uint16_t	h[8];
-	uint64_t	lo, hi;
-	int		k;
-
-	for (k = 0; k < 8; k++)
-		memcpy(&h[k], p + k * sz, 2);
-	/*
-	 * Put together in general registers, which are idle here: inserting
-	 * lane by lane (pinsrw) costs the vector units two uops a lane, and
-	 * a 16-byte load of h would stall on the eight 2-byte stores.
-	 */
-	lo = h[0] | (uint64_t)h[1] << 16 | (uint64_t)h[2] << 32 |
-	    (uint64_t)h[3] << 48;
-	hi = h[4] | (uint64_t)h[5] << 16 | (uint64_t)h[6] << 32 |
-	    (uint64_t)h[7] << 48;
-	return _mm256_cvtph_ps(_mm_set_epi64x((long long)hi, (long long)lo));
-}
-
 /* Blocks of a repacked chunk (64 x 256 bytes of codes: 16 KiB). */
 #define P8_CHUNK	64
 /*
@@ -1084,46 +1045,6 @@ p8_out(const float *accm, float *out)
 	_mm256_storeu_ps(out, _mm256_add_ps(
 	    _mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
 	    _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7]))));
-}
-
-/* [sum of v0's 8 lanes, ..., sum of v7's lanes] (exact int32) */
-AI __m256i
-hsum8x8i(const __m256i *v)
-{
-	__m256i	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]),
-	    _mm256_hadd_epi32(v[2], v[3]));
-	__m256i	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]),
-	    _mm256_hadd_epi32(v[6], v[7]));
-
-	/* t0: v0..v3's low-half sums, then their high-half sums */
-	return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
-	    _mm256_permute2x128_si256(t0, t1, 0x31));
-}
-
-/* o[k] lane r = u[r]'s 32-bit element k (an 8 x 8 transpose). */
-AI void
-tr8x32(const __m256i *u, __m256i *o)
-{
-	__m256i	t[8], s[8];
-	int	r, k;
-
-	_Pragma("GCC unroll 4")
-	for (r = 0; r < 8; r += 2) {
-		t[r] = _mm256_unpacklo_epi32(u[r], u[r + 1]);
-		t[r + 1] = _mm256_unpackhi_epi32(u[r], u[r + 1]);
-	}
-	_Pragma("GCC unroll 2")
-	for (r = 0; r < 8; r += 4) {
-		s[r] = _mm256_unpacklo_epi64(t[r], t[r + 2]);
-		s[r + 1] = _mm256_unpackhi_epi64(t[r], t[r + 2]);
-		s[r + 2] = _mm256_unpacklo_epi64(t[r + 1], t[r + 3]);
-		s[r + 3] = _mm256_unpackhi_epi64(t[r + 1], t[r + 3]);
-	}
-	_Pragma("GCC unroll 4")
-	for (k = 0; k < 4; k++) {
-		o[k] = _mm256_permute2x128_si256(s[k], s[k + 4], 0x20);
-		o[k + 4] = _mm256_permute2x128_si256(s[k], s[k + 4], 0x31);
-	}
 }
 
 /*

@@ -14,10 +14,9 @@
  * activation quantizers (Q8_0, Q8_1, Q8_K, F16) keep the AVX2 kernels --
  * their float work has to follow the AVX2 lane order anyway (see below),
  * and the quantizers are a small share of a matmul.  Q4_0, Q5_0 and
- * Q8_0 keep the AVX2 kernels too: their order of float operations
- * (quant.c's dot_phase8, whole-block sums) was changed for the AVX2
- * prefill kernels after this file was written, and has no 512-bit
- * version yet.
+ * Q8_0, whose order of float operations is a different one (quant.c's
+ * dot_phase8: whole-block sums), are in kernels-avx512-q.c, whose
+ * install this file's calls.
  *
  * The contract is quant.c's reference order of float operations: each
  * block (32-element formats) or super-block (K-quants) reduces to eight
@@ -40,17 +39,21 @@
  * replace do for every value that can occur here.
  *
  * gemm serves up to 8 activation columns from one pass over a weight row
- * (the AVX2 kernels: 4), and for one column (a prefill's leftover column;
+ * (the AVX2 kernels: 4); Q4_K, the Meditron default, takes two rows
+ * against 4 columns instead, so the float work of the two rows is one
+ * 512-bit instruction where the others need two 256-bit ones (q4_K_r2);
+ * and for one column (a prefill's leftover column;
  * decode calls vec_dot row by row) the 32-element formats take 4 rows at
  * once, with independent FMA chains; the per-row, per-column arithmetic
  * never depends on those counts, so gemm is bit-identical to vec_dot.
  *
- * Testing: the machines this was written on have no AVX-512.  The file
- * is verified by compiling it a second time against SIMDe (a portable
+ * Testing: CI machines need not have AVX-512, so the file is also
+ * verified by compiling it a second time against SIMDe (a portable
  * implementation of the intrinsics; tests/avx512-emu.c) and checking
  * every kernel, both variants, bit for bit against the scalar reference
- * (tests/test-avx512-emu.c).  It has not run on AVX-512 hardware, and
- * its speed has not been measured.  Nothing here may depend on SIMDe:
+ * (tests/test-avx512-emu.c); on AVX-512 hardware test-quant,
+ * test-matmul and test-logits check it at the avx512 level, and
+ * docs/PERFORMANCE.md has its timings.  Nothing here may depend on SIMDe:
  * the test includes this file after SIMDe's header, which maps the
  * _mm512_ names onto its own functions.
  */
@@ -72,6 +75,15 @@
 #endif
 #endif
 void	AVX512_INSTALL(void);
+/* kernels-avx512-q.c's install (Q4_0, Q5_0, Q8_0), called from this one. */
+#ifndef AVX512Q_INSTALL
+#ifdef KERNELS_VNNI
+#define AVX512Q_INSTALL avx512vnni_q_install
+#else
+#define AVX512Q_INSTALL avx512_q_install
+#endif
+#endif
+void	AVX512Q_INSTALL(void);
 
 
 
@@ -502,6 +514,126 @@ q5_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 }
 
 /*
+ * Q4_K prefill, two rows at once (the 512-bit tile; q45_K_nc is one row
+ * against up to 8 columns).  The integer work per row is q45_K_nc's;
+ * then the two rows' 16 lane sums fold into one register [row 0's 8
+ * lanes | row 1's], so the conversion, the scale product and the FMA
+ * of both rows are one 512-bit instruction each, and the min term of
+ * both rows one 256-bit madd/convert/FMA on [row 0's 4 lanes | row 1's]
+ * from one pairing of the column's bsums.  Per row the float operations
+ * are those of q45_K_nc (d * yd, dmin * yd rounded first, one FMA per
+ * lane), so out is bit-identical to it.  out[c] is row 0's result,
+ * out[NCMAX + c] row 1's.
+ */
+AI __m512
+cvt16(__m512i v)
+{
+#ifdef __AVX512F__
+	return _mm512_cvtepi32_ps(v);
+#else
+	/* SIMDe 0.7.4 has no _mm512_cvtepi32_ps; the same per element */
+	return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(
+	    _mm256_castps_pd(_mm256_cvtepi32_ps(_mm512_castsi512_si256(v)))),
+	    _mm256_castps_pd(_mm256_cvtepi32_ps(_mm512_extracti64x4_epi64(v,
+	    1))), 1));
+#endif
+}
+
+AI __m512
+halves_ps(float v0, float v1)
+{
+	return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(
+	    _mm256_castps_pd(_mm256_set1_ps(v0))),
+	    _mm256_castps_pd(_mm256_set1_ps(v1)), 1));
+}
+
+AI void
+q4_K_r2(int n, const uint8_t *w, size_t ws, const uint8_t *x, size_t xs,
+    int nc, float *out)
+{
+	__m512		 acc[4];
+	__m256		 accm[4];
+	__m512i		 sumi[2][4], sc512[2], q[2], scv[2];
+	__m512		 dd;
+	__m256		 dm;
+	__m256i		 mn2, t8;
+	__m128i		 sc[2], mn[2], bsp;
+	const uint8_t	*qs[2];
+	float		 d[2], dmin[2], yd;
+	int		 i, j, c, r;
+
+	#pragma GCC unroll 4
+	for (c = 0; c < nc; c++) {
+		acc[c] = _mm512_setzero_ps();
+		accm[c] = _mm256_setzero_ps();
+	}
+	for (i = 0; i < n / QK_K; i++) {
+		#pragma GCC unroll 2
+		for (r = 0; r < 2; r++) {
+			qs[r] = k45_head(w + r * ws + (size_t)i *
+			    sizeof(block_q4_K), 0, &d[r], &dmin[r], &sc[r],
+			    &mn[r]);
+			sc512[r] = _mm512_castsi128_si512(sc[r]);
+		}
+		dd = halves_ps(d[0], d[1]);
+		dm = _mm256_setr_m128(_mm_set1_ps(dmin[0]),
+		    _mm_set1_ps(dmin[1]));
+		mn2 = _mm256_setr_m128i(mn[0], mn[1]);
+		#pragma GCC unroll 4
+		for (c = 0; c < nc; c++)
+			sumi[0][c] = sumi[1][c] = _mm512_setzero_si512();
+		#pragma GCC unroll 4
+		for (j = 0; j < 4; j++) {
+			#pragma GCC unroll 2
+			for (r = 0; r < 2; r++) {
+				q[r] = _mm512_and_si512(_mm512_srlv_epi64(
+				    _mm512_broadcast_i64x4(_mm256_loadu_si256(
+				    (const __m256i *)(qs[r] + 32 * j))),
+				    halves64(0, 4)), _mm512_set1_epi8(0x0F));
+				scv[r] = _mm512_permutexvar_epi16(
+				    scale_idx2(2 * j, 2 * j + 1), sc512[r]);
+			}
+			#pragma GCC unroll 4
+			for (c = 0; c < nc; c++) {
+				const int8_t *a = XB(block_q8_K, x, xs, c,
+				    i)->qs + 64 * j;
+
+				sumi[0][c] = kdot(sumi[0][c], q[0], a, scv[0]);
+				sumi[1][c] = kdot(sumi[1][c], q[1], a, scv[1]);
+				KEEP(sumi[0][c]);
+				KEEP(sumi[1][c]);
+			}
+		}
+		#pragma GCC unroll 4
+		for (c = 0; c < nc; c++) {
+			const block_q8_K *a = XB(block_q8_K, x, xs, c, i);
+
+			yd = a->d;
+			bsp = k45_bsums(load_bsums(a));
+			/* [row 0 lanes 0..7 | row 1 lanes 0..7] */
+			acc[c] = _mm512_fmadd_ps(_mm512_mul_ps(dd,
+			    _mm512_set1_ps(yd)), cvt16(_mm512_add_epi32(
+			    _mm512_shuffle_i32x4(sumi[0][c], sumi[1][c], 0x44),
+			    _mm512_shuffle_i32x4(sumi[0][c], sumi[1][c],
+			    0xEE))), acc[c]);
+			t8 = _mm256_madd_epi16(mn2,
+			    _mm256_setr_m128i(bsp, bsp));
+			accm[c] = _mm256_fmadd_ps(_mm256_mul_ps(dm,
+			    _mm256_set1_ps(yd)), _mm256_cvtepi32_ps(t8),
+			    accm[c]);
+		}
+	}
+	#pragma GCC unroll 4
+	for (c = 0; c < nc; c++) {
+		out[c] = k45_result(_mm512_castps512_ps256(acc[c]), 0.0f,
+		    _mm256_castps256_ps128(accm[c]), 0);
+		out[NCMAX + c] = k45_result(_mm256_castpd_ps(
+		    _mm512_extractf64x4_pd(_mm512_castps_pd(acc[c]), 1)), 0.0f,
+		    _mm256_extractf128_ps(accm[c], 1), 0);
+	}
+}
+
+/*
  * Q6_K: codes 0..63 (the offset 32 through the bsums), int8 scales per
  * 16 elements.  Half h: the low nibbles of ql[64h..64h+63] with bits
  * 0-1 / 2-3 of qh[32h..] are groups 0 and 1 (activations 128h..+63),
@@ -841,7 +973,66 @@ DEF_KERNELS_W64(q4_1, block_q8_1, 1)
 DEF_KERNELS_W64(q5_1, block_q8_1, 1)
 DEF_KERNELS(q2_K)
 DEF_KERNELS(q3_K)
-DEF_KERNELS(q4_K)
+static __attribute__((noinline)) float
+dot_q4_K(int n, const void *w, const void *x)
+{
+	float	r;
+
+	q4_K_nc(n, w, x, 0, 1, &r);
+	return r;
+}
+
+/*
+ * Q4_K gemm: pairs of rows against up to 4 columns (q4_K_r2), an odd
+ * last row as the other K-quants do.
+ */
+static void
+gemm_q4_K(int n, const void *w, size_t ws, int nr, const void *x,
+    size_t xs, int nc, float *y, size_t ldy)
+{
+	const uint8_t	*wb = w, *xb = x;
+	float		 o[2 * NCMAX];
+	int		 r, c, k, kk;
+
+	for (c = 0; c < nc; c += k) {
+		k = nc - c < 4 ? nc - c : 4;
+		for (r = 0; r + 2 <= nr; r += 2) {
+			switch (k) {
+			case 4:
+				q4_K_r2(n, wb + r * ws, ws, xb + c * xs, xs, 4,
+				    o);
+				break;
+			case 3:
+				q4_K_r2(n, wb + r * ws, ws, xb + c * xs, xs, 3,
+				    o);
+				break;
+			case 2:
+				q4_K_r2(n, wb + r * ws, ws, xb + c * xs, xs, 2,
+				    o);
+				break;
+			default:
+				q4_K_r2(n, wb + r * ws, ws, xb + c * xs, xs, 1,
+				    o);
+				break;
+			}
+			for (kk = 0; kk < k; kk++) {
+				y[(size_t)(c + kk) * ldy + r] = o[kk];
+				y[(size_t)(c + kk) * ldy + r + 1] =
+				    o[NCMAX + kk];
+			}
+		}
+		for (; r < nr; r++) {
+			if (k == 1) {
+				y[(size_t)c * ldy + r] = dot_q4_K(n,
+				    wb + r * ws, xb + c * xs);
+				continue;
+			}
+			NC_CALL(q4_K_nc, k, n, wb + r * ws, xb + c * xs, xs);
+			for (kk = 0; kk < k; kk++)
+				y[(size_t)(c + kk) * ldy + r] = o[kk];
+		}
+	}
+}
 DEF_KERNELS(q5_K)
 DEF_KERNELS(q6_K)
 
@@ -853,8 +1044,9 @@ install(uint32_t type, qdot_fn dot, qgemm_fn gemm)
 }
 
 /*
- * Install the kernels of this file over the AVX2 ones (cpu.c calls
- * avx2_install() first): the quantized weight types only.
+ * Install the kernels of this file and of kernels-avx512-q.c over the
+ * AVX2 ones (cpu.c calls avx2_install() first): the quantized weight
+ * types only.
  */
 void
 AVX512_INSTALL(void)
@@ -866,4 +1058,5 @@ AVX512_INSTALL(void)
 	install(QT_Q4_K, dot_q4_K, gemm_q4_K);
 	install(QT_Q5_K, dot_q5_K, gemm_q5_K);
 	install(QT_Q6_K, dot_q6_K, gemm_q6_K);
+	AVX512Q_INSTALL();
 }

@@ -39,6 +39,12 @@ enum cpu_level cpu_level(void);
 const char *cpu_level_name(enum cpu_level);
 /* Whether the CPU has the level AND this build has kernels for it. */
 int	 cpu_supports(enum cpu_level);
+/*
+ * Whose dot/gemm kernels a weight type runs at the current level:
+ * "scalar", "avx2", "avx512" or "avx512vnni" (a type without kernels of
+ * the level keeps those of the level below).  Static strings.
+ */
+const char *cpu_type_level(uint32_t type);
 
 #ifdef HAVE_X86_SIMD
 /* kernels-avx2.c: install the AVX2 kernels in the traits table. */

@@ -544,3 +544,43 @@ model_free(struct model *m)
 	free(m->name);
 	free(m);
 }
+
+void
+model_kernels(const struct model *m, char *buf, size_t sz)
+{
+	const struct qmat	*w[7];
+	uint32_t		 seen[QT_COUNT];
+	size_t			 len = 0;
+	int			 i, k, n, ns = 0, j;
+
+	if (sz == 0)
+		return;
+	buf[0] = '\0';
+	for (i = -1; i < m->hp.n_layer; i++) {
+		if (i < 0) {
+			w[0] = &m->output;
+			n = 1;
+		} else {
+			w[0] = &m->layers[i].wq;
+			w[1] = &m->layers[i].wk;
+			w[2] = &m->layers[i].wv;
+			w[3] = &m->layers[i].wo;
+			w[4] = &m->layers[i].w_gate;
+			w[5] = &m->layers[i].w_up;
+			w[6] = &m->layers[i].w_down;
+			n = 7;
+		}
+		for (k = 0; k < n; k++) {
+			for (j = 0; j < ns && seen[j] != w[k]->type; j++)
+				;
+			if (j < ns || w[k]->type >= QT_COUNT)
+				continue;
+			seen[ns++] = w[k]->type;
+			if (len < sz)
+				len += (size_t)snprintf(buf + len, sz - len,
+				    "%s%s %s", ns > 1 ? ", " : "",
+				    qtype_name(w[k]->type),
+				    cpu_type_level(w[k]->type));
+		}
+	}
+}

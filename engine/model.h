@@ -84,6 +84,12 @@ struct model {
 int	 model_load(const struct gguf_file *gf, struct model **out,
 	    char **cause);
 void	 model_free(struct model *);
+/*
+ * The weight types of m's matrix products, each with the kernels it
+ * runs at the current CPU level (cpu_type_level), in buf:
+ * "Q4_K avx512vnni, Q6_K avx512vnni" (truncated to sz).
+ */
+void	 model_kernels(const struct model *m, char *buf, size_t sz);
 
 /* ---- forward pass (forward.c) ----------------------------------------- */
 

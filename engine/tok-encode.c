@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "gguf.h"
 #include "tokenizer.h"
 #include "tokenizer-int.h"

@@ -5,4 +5,5 @@
 #include "avx512-emu.h"
 
 #define AVX512_INSTALL avx512_emu_install
+#define AVX512Q_INSTALL avx512_q_emu_install
 #include "kernels-avx512.c"

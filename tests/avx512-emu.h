@@ -1,6 +1,7 @@
 /*
- * avx512-emu.h -- compile engine/kernels-avx512.c against SIMDe instead
- * of the compiler's AVX-512 intrinsics (tests only).
+ * avx512-emu.h -- compile engine/kernels-avx512.c (and
+ * kernels-avx512-q.c) against SIMDe instead of the compiler's AVX-512
+ * intrinsics (tests only).
  *
  * SIMDe ("SIMD Everywhere", Debian libsimde-dev) implements the
  * _mm512_* intrinsics with AVX2 (the wrappers are built with -mavx2
@@ -30,8 +31,13 @@
 #undef _mm512_madd_epi16
 #define _mm512_madd_epi16(a, b) simde_mm512_madd_epi16(a, b)
 
-/* The install functions of the two emulated copies. */
+/*
+ * The install functions of the two emulated copies (each calls its
+ * copy of kernels-avx512-q.c's, as the real ones do).
+ */
 void	avx512_emu_install(void);
 void	avx512vnni_emu_install(void);
+void	avx512_q_emu_install(void);
+void	avx512vnni_q_emu_install(void);
 
 #endif

@@ -6,4 +6,5 @@
 
 #define KERNELS_VNNI 1
 #define AVX512_INSTALL avx512vnni_emu_install
+#define AVX512Q_INSTALL avx512vnni_q_emu_install
 #include "kernels-avx512.c"

@@ -31,3 +31,33 @@ else
 fi
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/medchat-test.XXXXXX")
 trap 'rm -rf "$TMPD"' EXIT
+
+# Stand-ins for GNU-only tool options, so the scripts also run on macOS
+# and the BSDs (docs/PORTABILITY.md).
+file_mode() {	# file_mode FILE: permission bits in octal (GNU, BSD stat)
+	stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1" 2>/dev/null
+}
+digest() {	# digest <FILE: a SHA-256 line to compare with another
+	if command -v sha256sum >/dev/null 2>&1; then
+		sha256sum
+	elif command -v shasum >/dev/null 2>&1; then
+		shasum -a 256
+	else
+		sha256
+	fi
+}
+# with_timeout SECONDS CMD...: timeout(1) where there is one, else an
+# alarm that outlives exec (python3, which the servers need anyway), so
+# no watcher process is left behind.
+with_timeout() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout "$@"
+	else
+		python3 -c 'import os, signal, sys
+signal.alarm(int(sys.argv[1])); os.execvp(sys.argv[2], sys.argv[2:])' "$@"
+	fi
+}
+# ul_script: util-linux script(1), whose -q -e -c the BSDs' lacks.
+ul_script() {
+	script -qec true /dev/null </dev/null >/dev/null 2>&1
+}

@@ -6,14 +6,16 @@
  * tests/avx512vnni-emu.c: the plain and the VNNI variant), which runs on
  * any CPU with AVX2.  For both variants, over the AVX2 kernels as cpu.c
  * would install them:
- *  - the install replaces dot and gemm of exactly the seven quantized
- *    weight types it has kernels for (not Q4_0, Q5_0 and Q8_0, which keep
- *    the AVX2 kernels) and keeps the AVX2 float kernels and quantizers;
+ *  - the install replaces dot and gemm of exactly the ten quantized
+ *    weight types it has kernels for (kernels-avx512.c's seven, and
+ *    Q4_0, Q5_0 and Q8_0 from kernels-avx512-q.c) and keeps the AVX2
+ *    float kernels and quantizers;
  *  - every installed vec_dot equals the scalar reference bit for bit, on
  *    random rows (random code bytes, sane scales) of many lengths from
  *    one block up, against activations at two scales;
  *  - every gemm equals the scalar reference bit for bit for 1..8
- *    columns and odd counts above (9, 11, 13, 17), 6 rows, with gaps in
+ *    columns and odd counts above (9, 11, 13, 17), 6 rows (18 for Q4_0,
+ *    Q5_0 and Q8_0: one 16-row tile and two rows over), with gaps in
  *    the output that must stay untouched;
  *  - end to end, with ../shared: the logits of a prompt (the gemm path)
  *    and of one token (the vec_dot path) of each kzoo test model equal
@@ -39,13 +41,17 @@
 #include "avx512-emu.h"
 
 static const uint32_t qtypes[] = {
-	QT_Q4_1, QT_Q5_1,
+	QT_Q4_0, QT_Q5_0, QT_Q8_0, QT_Q4_1, QT_Q5_1,
 	QT_Q2_K, QT_Q3_K, QT_Q4_K, QT_Q5_K, QT_Q6_K
 };
 #define N_QTYPES	(sizeof qtypes / sizeof qtypes[0])
 
-/* Rows of the gemm calls, and the column counts tried. */
+/*
+ * Rows of the gemm calls (NR16 for the types with 16-row tiles), and the
+ * column counts tried.
+ */
 #define NR	6
+#define NR16	18
 static const int ncols[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 17 };
 #define N_NCOLS	(sizeof ncols / sizeof ncols[0])
 #define MAXC	17
@@ -76,7 +82,7 @@ rnd_row(uint32_t type, uint8_t *row, int n)
 	for (i = 0; i < nb; i++) {
 		b = row + i * t->type_size;
 		switch (type) {
-		case QT_Q8_0:
+		case QT_Q4_0: case QT_Q5_0: case QT_Q8_0:
 			put_f16(b, test_rand_f(&rng) * 0.01f);
 			break;
 		case QT_Q4_1: case QT_Q5_1: case QT_Q4_K: case QT_Q5_K:
@@ -123,13 +129,13 @@ static void
 test_kernels(const char *variant)
 {
 	const size_t	 maxrow = 33 * sizeof(block_q8_1) + 5 * 292;
-	const int	 ldy = NR + 2;
+	const int	 ldy = NR16 + 2;
 	uint8_t		*w, *xq;
-	float		*x, *y, ref[MAXC][NR], sentinel;
-	int		 len[16], nl, li, n, s, r, c, k, nc, bad, badg, badd;
+	float		*x, *y, ref[MAXC][NR16], sentinel;
+	int		 len[16], nl, li, n, s, r, c, k, nc, nr, bad, badg, badd;
 	size_t		 ws, xs, ti;
 
-	w = xmalloc(NR * maxrow);
+	w = xmalloc(NR16 * maxrow);
 	xq = xmalloc(MAXC * maxrow);
 	x = xmalloc(2048 * sizeof *x);
 	y = xmalloc((size_t)MAXC * ldy * sizeof *y);
@@ -140,13 +146,15 @@ test_kernels(const char *variant)
 		    qtype_traits((uint32_t)t->vec_dot_type);
 
 		nl = lengths_for(qtypes[ti], len);
+		nr = qtypes[ti] == QT_Q4_0 || qtypes[ti] == QT_Q5_0 ||
+		    qtypes[ti] == QT_Q8_0 ? NR16 : NR;
 		bad = badg = badd = 0;
 		for (li = 0; li < nl; li++) {
 			n = len[li];
 			ws = qtype_row_size(qtypes[ti], n);
 			xs = qtype_row_size((uint32_t)t->vec_dot_type, n);
 			for (s = 0; s < 2; s++) {
-				for (r = 0; r < NR; r++)
+				for (r = 0; r < nr; r++)
 					rnd_row(qtypes[ti], w + r * ws, n);
 				for (c = 0; c < MAXC; c++) {
 					for (k = 0; k < n; k++)
@@ -155,7 +163,7 @@ test_kernels(const char *variant)
 					at->from_float(x, xq + c * xs, n);
 				}
 				for (c = 0; c < MAXC; c++)
-					for (r = 0; r < NR; r++) {
+					for (r = 0; r < nr; r++) {
 						ref[c][r] = t->vec_dot_ref(n,
 						    w + r * ws, xq + c * xs);
 						if (!same(t->vec_dot(n,
@@ -167,11 +175,11 @@ test_kernels(const char *variant)
 					nc = ncols[k];
 					for (c = 0; c < MAXC * ldy; c++)
 						y[c] = sentinel;
-					t->gemm(n, w, ws, NR, xq, xs, nc, y,
+					t->gemm(n, w, ws, nr, xq, xs, nc, y,
 					    (size_t)ldy);
 					for (c = 0; c < MAXC; c++)
 						for (r = 0; r < ldy; r++) {
-							if (c < nc && r < NR) {
+							if (c < nc && r < nr) {
 								if (!same(y[c *
 								    ldy + r],
 								    ref[c][r]))
@@ -187,8 +195,9 @@ test_kernels(const char *variant)
 		    "reference (%d lengths from %d, %d mismatches)", variant,
 		    t->name, nl, len[0], bad);
 		test_condf(badg == 0 && badd == 0, "%s %s gemm bit-identical "
-		    "to the reference, 1..8 9 11 13 17 columns (%d mismatches, "
-		    "%d stray writes)", variant, t->name, badg, badd);
+		    "to the reference, %d rows, 1..8 9 11 13 17 columns (%d "
+		    "mismatches, %d stray writes)", variant, t->name, nr, badg,
+		    badd);
 	}
 	free(w);
 	free(xq);
@@ -254,13 +263,13 @@ install(void (*fn)(void), const char *variant)
 		if (now.quantize[i] != avx2.quantize[i])
 			ok = 0;
 	}
-	test_condf(ok, "%s: installs dot and gemm of the seven quantized "
+	test_condf(ok, "%s: installs dot and gemm of the ten quantized "
 	    "types over the AVX2 kernels, nothing else", variant);
 	return 0;
 }
 
 static const char *const models[] = {
-	"kzoo-q4_1.gguf",
+	"kzoo-q4_0.gguf", "kzoo-q5_0.gguf", "kzoo-q4_1.gguf",
 	"kzoo-q5_1.gguf", "kzoo-q8_0.gguf", "kzoo-q2_k.gguf",
 	"kzoo-q3_k_m.gguf", "kzoo-q4_k_m.gguf", "kzoo-q5_k_m.gguf",
 	"kzoo-q6_k.gguf"

@@ -79,10 +79,15 @@ $MEDCHAT bench --types q4_0,Q6_K --shape tiny --dir "$BD" -t 1 -p 8 -n 4 -r 1 \
 check "bench --types exits 0" [ $? -eq 0 ]
 check "bench --types writes one model per type" \
     sh -c "[ -s '$BD/tiny-q4_0.gguf' ] && [ -s '$BD/tiny-q6_k.gguf' ] && [ \$(ls '$BD' | wc -l) -eq 2 ]"
-check "bench --types makes its directory 0700" [ "$(stat -c %a "$BD")" = 700 ]
+check "bench --types makes its directory 0700" [ "$(file_mode "$BD")" = 700 ]
 check "bench --types reports both types with the bandwidth fraction" \
     sh -c "grep -q '\"quant\": \"Q4_0\"' '$TMPD/bt' && grep -q '\"quant\": \"Q6_K\"' '$TMPD/bt' && [ \$(grep -o membw_fraction '$TMPD/bt' | wc -l) -eq 2 ] && grep -q '\"membw_gbs\"' '$TMPD/bt'"
 check "bench --types says which files it writes" grep -q "writing .*tiny-q4_0.gguf" "$TMPD/bte"
+check "bench --types --json names each weight type's kernels" \
+    sh -c "grep -Eq '\"kernels\": \"([A-Z0-9_]+ (scalar|avx2|avx512|avx512vnni)(, )?)+\"' '$TMPD/bt' && grep -q '\"kernels\": \"[^\"]*Q4_0 ' '$TMPD/bt'"
+MEDCHAT_CPU=scalar $MEDCHAT bench --types q4_0 --shape tiny --dir "$BD" -t 1 -p 0 -n 2 -r 1 >"$TMPD/bt3" 2>&1
+check "bench --types table: the kernels column, scalar when forced" \
+    grep -q "| scalar | Q6_K scalar, Q4_0 scalar | 1 | tg2 |" "$TMPD/bt3"
 $MEDCHAT bench --types q4_0 --shape tiny --dir "$BD" -t 1 -p 0 -n 2 -r 1 >"$TMPD/bt2" 2>"$TMPD/bte2"
 check "bench --types reuses its models" sh -c "! grep -q writing '$TMPD/bte2'"
 check "bench --types table has the bandwidth columns" grep -q "| tg2 | .* | .*% |" "$TMPD/bt2"

@@ -82,7 +82,7 @@ canceller_main(void *arg)
 
 	while (!atomic_load(&c->done)) {
 		engine_cancel(c->e);
-		usleep(100);
+		test_usleep(100);
 	}
 	return NULL;
 }

@@ -1,7 +1,14 @@
-/* test-fsutil.c -- fs_mkdirs: nested private directories, what is in the way. */
+/*
+ * test-fsutil.c -- fs_mkdirs: nested private directories, what is in the
+ * way; fs_reserve: a file's blocks reserved, and the error for no room.
+ */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +18,78 @@
 #include "testhelp.h"
 #include "xmalloc.h"
 
+static int	 mode_of(const char *);
+static void	 test_reserve(const char *);
+
 static int
 mode_of(const char *path)
 {
 	struct stat	sb;
 
 	return stat(path, &sb) == 0 ? (int)(sb.st_mode & 07777) : -1;
+}
+
+/*
+ * fs_reserve on a file with a header: the length set, the header kept,
+ * the blocks there where the system reserves them, and EFBIG, not a
+ * signal, when a file size limit leaves no room.
+ */
+static void
+test_reserve(const char *base)
+{
+	struct stat	 sb;
+	char		*p, head[8];
+	pid_t		 pid;
+	int		 fd, rc, status;
+	off_t		 size = 1 << 20;
+
+	xasprintf(&p, "%s/reserve", base);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600);
+	test_cond(fd != -1 && write(fd, "GGUFhead", 8) == 8,
+	    "reserve: file with a header");
+	rc = fs_reserve(fd, size);
+	test_condf(rc == 0, "reserve: 1 MiB (%s)", strerror(rc));
+	if (fstat(fd, &sb) != 0)
+		sb.st_size = -1;
+	test_condf(sb.st_size == size, "reserve: the file is 1 MiB long "
+	    "(%lld)", (long long)sb.st_size);
+	test_cond(pread(fd, head, 8, 0) == 8 && memcmp(head, "GGUFhead",
+	    8) == 0, "reserve: the header is kept");
+#ifdef HAVE_POSIX_FALLOCATE
+	/* Where the file system reserves at all, all of it is reserved. */
+	if (posix_fallocate(fd, size, 4096) == 0)
+		test_condf((off_t)sb.st_blocks * 512 >= size,
+		    "reserve: %lld bytes of blocks reserved",
+		    (long long)sb.st_blocks * 512);
+	else
+		test_skip("reserve: blocks reserved", "this file system does "
+		    "not reserve blocks");
+#else
+	test_skip("reserve: blocks reserved", "no posix_fallocate: the "
+	    "fallback makes a sparse file where F_PREALLOCATE is missing");
+#endif
+	close(fd);
+	unlink(p);
+
+	/* A file size limit below the size stands in for a full disk. */
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit	rl = { 65536, 65536 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0 ||
+		    (fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600)) == -1)
+			_exit(2);
+		rc = fs_reserve(fd, size);
+		_exit(rc == EFBIG ? 0 : 1);
+	}
+	status = -1;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	test_condf(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "reserve: past the file size limit is EFBIG (status %d)", status);
+	unlink(p);
+	free(p);
 }
 
 int
@@ -93,6 +166,8 @@ main(void)
 	    "xdg: relative base ignored, $HOME used (%s)", p ? p : "NULL");
 	free(p);
 	unsetenv("XDG_CACHE_HOME");
+
+	test_reserve(base);
 
 	test_rmtree(base);
 	return test_report();

@@ -54,14 +54,14 @@ EOF
 
 out=$($MEDCHAT history import "$TMPD/in.json" 2>&1)
 check "import: two conversations" test "$out" = "imported 2 conversations: 7 8"
-check "database file is 0600" test "$(stat -c %a "$DB")" = 600
-check "database directory is 0700" test "$(stat -c %a "$TMPD/data")" = 700
+check "database file is 0600" test "$(file_mode "$DB")" = 600
+check "database directory is 0700" test "$(file_mode "$TMPD/data")" = 700
 
 # tty CMD: CMD's output on a terminal (script(1)'s pseudo-terminal).
 tty() {
 	script -qec "$1" /dev/null </dev/null
 }
-have_script=$(command -v script)
+have_script=$(ul_script && echo yes)
 
 out=$($MEDCHAT history list)
 check "list: header" sh -c 'echo "$1" | head -1 | grep -q "ID.*UPDATED.*MSGS.*TITLE"' _ "$out"
@@ -135,7 +135,8 @@ sed -e 's/"Two models"/"Three systems"/' -e 's/"system": null/"system": "Nicht b
 	msg 6 5 assistant '"second.gguf"' '"Q8_0"' "Antwort drei" | sed 's/"content"/"system": "Antworte ausführlich.", "content"/'
 	printf ']}]}\n'
 } >> "$TMPD/sys.json"
-sed -i 's/"current_leaf": 4/"current_leaf": 6/' "$TMPD/sys.json"
+sed 's/"current_leaf": 4/"current_leaf": 6/' "$TMPD/sys.json" >"$TMPD/sys.tmp" &&
+    mv "$TMPD/sys.tmp" "$TMPD/sys.json"
 SDB=$TMPD/sys.db
 MEDCHAT_DB=$SDB $MEDCHAT history import "$TMPD/sys.json" >/dev/null
 # in_order TEXT NEEDLE...: each needle on a later line than the one before
@@ -171,7 +172,7 @@ check "search: FTS syntax in the query is harmless" test $rc = 0
 check "search: no match" test "$out" = "no matches"
 
 $MEDCHAT history export 7 --format md -o "$TMPD/c.md"
-check "export md: file written 0600" test "$(stat -c %a "$TMPD/c.md")" = 600
+check "export md: file written 0600" test "$(file_mode "$TMPD/c.md")" = 600
 check "export md: advisory header" grep -q "^- Advisory: version 1, sha256 [0-9a-f]\{64\}" "$TMPD/c.md"
 check "export md: acknowledgement line" grep -q "Acknowledgement: none recorded" "$TMPD/c.md"
 check "export md: provenance with seed" grep -q "_Provenance: model m.gguf (Q4_K_M, sha256 abab.*seed 42" "$TMPD/c.md"
@@ -211,7 +212,7 @@ check "delete: still there" sh -c '$MEDCHAT history show 8 >/dev/null'
 $MEDCHAT history delete 8 --yes >/dev/null
 $MEDCHAT history show 8 >/dev/null 2>&1; rc=$?
 check "delete --yes" test $rc = 1
-if command -v script >/dev/null 2>&1; then
+if ul_script; then
 	printf 'n\n' | script -qec "$MEDCHAT history delete 7" /dev/null >/dev/null 2>&1
 	check "delete: answering no on a tty keeps it" sh -c '$MEDCHAT history show 7 >/dev/null'
 else
@@ -226,12 +227,12 @@ $MEDCHAT advisory --show --history >/dev/null 2>&1; rc=$?
 check "advisory: --show and --history exclusive" test $rc = 2
 
 # A file that is not a database: refused, one line, untouched.
-printf 'my notes\n%.0s' $(seq 1 50) > "$TMPD/notes.txt"
-before=$(sha256sum < "$TMPD/notes.txt")
+i=0; while [ $i -lt 50 ]; do echo 'my notes'; i=$((i + 1)); done > "$TMPD/notes.txt"
+before=$(digest < "$TMPD/notes.txt")
 $MEDCHAT history list --db "$TMPD/notes.txt" >/dev/null 2>"$TMPD/err"; rc=$?
 check "not a database: exit 1" test $rc = 1
 check "not a database: one line naming the file" sh -c 'test $(wc -l < "$1") = 1 && grep -q "notes.txt: not an SQLite database" "$1"' _ "$TMPD/err"
-check "not a database: untouched" test "$(sha256sum < "$TMPD/notes.txt")" = "$before"
+check "not a database: untouched" test "$(digest < "$TMPD/notes.txt")" = "$before"
 $MEDCHAT history frobnicate >/dev/null 2>&1; rc=$?
 check "unknown subcommand is a usage error" test $rc = 2
 
@@ -244,7 +245,7 @@ cp "$DB" "$RODIR/ro.db"
 $MEDCHAT history export --all --format json -o "$TMPD/rw.json"
 chmod 400 "$RODIR/ro.db"
 chmod 500 "$RODIR"
-before=$(sha256sum < "$RODIR/ro.db")
+before=$(digest < "$RODIR/ro.db")
 out=$($MEDCHAT history list --db "$RODIR/ro.db" 2>"$TMPD/err"); rc=$?
 check "read-only: list" sh -c 'test $1 = 0 && echo "$2" | grep -q "Übelkeit" && test ! -s "$3"' _ $rc "$out" "$TMPD/err"
 out=$($MEDCHAT history show 7 --db "$RODIR/ro.db"); rc=$?
@@ -260,7 +261,7 @@ for c in "rename 7 New title" "delete 7 --yes" "archive 7" "unarchive 7" "import
 	$MEDCHAT history $c --db "$RODIR/ro.db" >"$TMPD/out" 2>"$TMPD/err" </dev/null; rc=$?
 	check "read-only: ${c%% *} refused in one line naming the file" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1 && grep -q "ro/ro.db: cannot .*read-only" "$2" && test ! -s "$3"' _ $rc "$TMPD/err" "$TMPD/out"
 done
-check "read-only: file unchanged" test "$(sha256sum < "$RODIR/ro.db")" = "$before"
+check "read-only: file unchanged" test "$(digest < "$RODIR/ro.db")" = "$before"
 check "read-only: nothing made next to it" test "$(ls -A "$RODIR")" = "ro.db"
 
 # medchat ask and the record, on the demo model.
@@ -317,12 +318,12 @@ if $MEDCHAT debug demo -o "$DEMO" >/dev/null 2>&1; then
 	# --no-save answers (the acknowledgement is already there).
 	cp "$ADB" "$TMPD/ask-ro.db"
 	chmod 400 "$TMPD/ask-ro.db"
-	before=$(sha256sum < "$TMPD/ask-ro.db")
+	before=$(digest < "$TMPD/ask-ro.db")
 	$MEDCHAT ask --db "$TMPD/ask-ro.db" -m "$DEMO" -n 5 "Saved?" </dev/null >"$TMPD/out" 2>"$TMPD/err"; rc=$?
 	check "ask on a read-only database: refused in one line, nothing printed" sh -c 'test $1 = 1 && test $(wc -l < "$2") = 1 && grep -q "ask-ro.db: cannot save the conversation.*read-only" "$2" && test ! -s "$3"' _ $rc "$TMPD/err" "$TMPD/out"
 	$MEDCHAT ask --db "$TMPD/ask-ro.db" -m "$DEMO" -n 5 --seed 3 --no-save "Is ferritin iron?" </dev/null >"$TMPD/out" 2>/dev/null; rc=$?
 	check "ask --no-save on a read-only database answers" sh -c 'test $1 = 0 && cmp -s "$2" "$3"' _ $rc "$TMPD/out" "$TMPD/a1"
-	check "ask: read-only database unchanged" test "$(sha256sum < "$TMPD/ask-ro.db")" = "$before"
+	check "ask: read-only database unchanged" test "$(digest < "$TMPD/ask-ro.db")" = "$before"
 else
 	skip "ask and the record" "medchat debug demo failed"
 fi

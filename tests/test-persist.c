@@ -160,7 +160,7 @@ main(void)
 	test_cond(hold(lk, 1) == 0, "order: the lock taken again");
 	t1 = answer(p, conv, q, "first");
 	t2 = answer(p, conv, q, "second");
-	usleep(300000);
+	test_usleep(300000);
 	hold(lk, 0);
 	rc = result(p, 5000, &tk, &id1, &cause);
 	test_cond(rc == 1 && tk == t1, "order: the first ended is saved first");
@@ -203,7 +203,7 @@ main(void)
 	/* Quitting while one is tried again: a last try, counted lost. */
 	persist_set_retry(p, 60000);
 	(void)answer(p, conv, q, "lost at quit");
-	usleep(400000);
+	test_usleep(400000);
 	t0 = now_ms();
 	lost = persist_free(p, &cause);
 	ms = now_ms() - t0;

@@ -18,10 +18,10 @@ one_clean() {
 # ---- inspect ------------------------------------------------------------
 
 mkfifo "$TMPD/fifo"
-# A reader that blocked in open(2) would hang: timeout(1) ends it (124).
+# A reader that blocked in open(2) would hang: with_timeout ends it.
 # (Not a background writer killed at once: a bash subshell killed before
 # it has reset the parent's EXIT trap runs it and removes $TMPD.)
-timeout 10 "$MEDCHAT" inspect "$TMPD/fifo" > /dev/null 2> "$TMPD/err"
+with_timeout 10 "$MEDCHAT" inspect "$TMPD/fifo" > /dev/null 2> "$TMPD/err"
 rc=$?
 check "inspect FIFO: refused without waiting for a writer" test $rc -eq 1
 check "inspect FIFO: says it is not a regular file" \
@@ -168,7 +168,7 @@ check "export -o a link to /dev/null: exit 0, still a link" \
     test $rc -eq 0 -a -h "$TMPD/null-link"
 mkfifo "$TMPD/pipe"
 # (the reader gives up after 10 s if the FIFO was replaced by a file)
-timeout 10 cat "$TMPD/pipe" > "$TMPD/pipe.out" &
+with_timeout 10 cat "$TMPD/pipe" > "$TMPD/pipe.out" &
 "$MEDCHAT" history export 2 --format json -o "$TMPD/pipe" 2> "$TMPD/err"
 rc=$?
 wait

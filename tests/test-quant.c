@@ -358,7 +358,7 @@ test_ref_dots(void)
 	free(xq);
 }
 
-#define GR	15	/* gemm test rows: 8 + 4 + 2 + 1 */
+#define GR	31	/* gemm test rows: 16 + 8 + 4 + 2 + 1 */
 #define GC	13	/* gemm test columns: 8 + 4 + 1 */
 
 static void
@@ -622,11 +622,12 @@ test_golden(void)
 }
 
 /*
- * gemm wider than any kernel's column group (Q4_0/Q5_0 serve 64 columns
- * per pass over their repacked rows, the others 4 or 8): 9 rows x 70
+ * gemm wider than any kernel's column group (Q4_0/Q5_0/Q8_0 serve 64
+ * columns per pass over their repacked rows, the others 4 or 8), with
+ * one 16-row tile (AVX-512 Q4_0/Q5_0/Q8_0) and a row over: 17 rows x 70
  * columns, each bit-identical to vec_dot.
  */
-#define WR	9
+#define WR	17
 #define WC	70
 
 static void

@@ -176,7 +176,7 @@ check "history search finds the remote answer" \
     sh -c "'$MEDCHAT' history search said --db '$DB' | grep -q 'You \[said\]'"
 
 # ---- consent on a terminal ---------------------------------------------
-if command -v script >/dev/null 2>&1; then
+if ul_script; then
 	DB2="$TMPD/tty.db"
 	printf 'no\n' | script -qec "'$MEDCHAT' ask --endpoint '$URL' \
 	    --db '$DB2' --accept-advisory Hi" /dev/null >"$TMPD/tty" 2>&1

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -784,7 +785,7 @@ test_cancel(void)
 		return;
 	}
 	pthread_create(&th, NULL, cancel_thread, &j);
-	usleep(400 * 1000);
+	test_usleep(400 * 1000);
 	t0 = now();
 	remote_cancel(j.r);
 	pthread_join(th, NULL);
@@ -805,7 +806,7 @@ test_cancel(void)
 	j.cause = NULL;
 	pthread_create(&th, NULL, cancel_thread, &j);
 	while (j.g.pieces < 2)
-		usleep(10 * 1000);
+		test_usleep(10 * 1000);
 	t0 = now();
 	remote_cancel(j.r);
 	pthread_join(th, NULL);
@@ -1203,7 +1204,7 @@ test_open_cancel(void)
 	atomic_init(&flag, 0);
 	j.o.cancel = &flag;
 	pthread_create(&th, NULL, open_thread, &j);
-	usleep(300 * 1000);
+	test_usleep(300 * 1000);
 	t0 = now();
 	atomic_store(&flag, 1);
 	pthread_join(th, NULL);

@@ -510,7 +510,7 @@ test_async_lock(const char *db, struct store *s,
 	test_cond(session_end(sn, NULL, NULL, NULL, NULL, &cause) == 1 &&
 	    session_saving(sn) == 1, "async lock: the end requested under "
 	    "the lock");
-	usleep(400000);
+	test_usleep(400000);
 	test_cond(session_saving(sn) == 1, "async lock: still being tried "
 	    "after four busy timeouts");
 	clock_gettime(CLOCK_MONOTONIC, &t0);

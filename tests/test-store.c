@@ -349,7 +349,7 @@ test_convs_messages(const char *path)
 
 	/* Other conversations: order, archive, rename, delete. */
 	store_conv_create(s, NULL, &c2, &cause);
-	usleep(2000);
+	test_usleep(2000);
 	store_conv_create(s, NULL, &c3, &cause);
 	test_cond(store_conv_list(s, NULL, &list, &n, &cause) == 0 && n == 3 &&
 	    list[0].id == c3 && list[1].id == c2 && list[2].id == c1,
@@ -459,7 +459,7 @@ test_stream(const char *path)
 	    "stream: row is 'streaming' with the first text");
 	store_msg_free(&m);
 	store_stream_append(ss, "is ", 3, &cause);
-	usleep((STORE_STREAM_FLUSH_MS + 30) * 1000);
+	test_usleep((STORE_STREAM_FLUSH_MS + 30) * 1000);
 	test_cond(store_stream_append(ss, "a metal", 7, &cause) == 0,
 	    "stream: append after the flush interval");
 	store_msg_get(s, id, &m, &cause);
@@ -467,7 +467,7 @@ test_stream(const char *path)
 	    "stream: saved once 250 ms have passed");
 	store_msg_free(&m);
 	store_stream_append(ss, ".", 1, &cause);
-	usleep((STORE_STREAM_FLUSH_MS + 30) * 1000);
+	test_usleep((STORE_STREAM_FLUSH_MS + 30) * 1000);
 	test_cond(store_stream_tick(ss, &cause) == 0, "stream: tick");
 	store_msg_get(s, id, &m, &cause);
 	test_cond(strcmp(m.content, "Iron is a metal.") == 0,
@@ -1784,7 +1784,7 @@ test_full(void)
 			/* A streamed answer that outgrows the limit. */
 			ss = store_stream_start(s, c, u, NULL);
 			store_stream_append(ss, "start", 5, &cause);
-			usleep((STORE_STREAM_FLUSH_MS + 20) * 1000);
+			test_usleep((STORE_STREAM_FLUSH_MS + 20) * 1000);
 			res[1] = store_stream_append(ss, big, strlen(big),
 			    &cause) == -1 && one_line(cause, path);
 			free(cause);

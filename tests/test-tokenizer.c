@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "gguf.h"
 #include "testhelp.h"
 #include "testvocab.h"

@@ -246,6 +246,6 @@ case $show in
 esac
 hist=$UI_HOME/data/medchat/history
 check "readline history persisted" grep -q "Why do we sleep" "$hist"
-mode=$(stat -c %a "$hist" 2>/dev/null)
+mode=$(file_mode "$hist")
 check "history file is private (0600)" [ "$mode" = 600 ]
 done_testing

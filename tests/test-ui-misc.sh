@@ -492,7 +492,7 @@ $MEDCHAT history export --all --format json --db "$DB" -o "$TMPD/all.json"
 $MEDCHAT history import --db "$RODIR/ro.db" "$TMPD/all.json" >/dev/null
 chmod 400 "$RODIR/ro.db"
 chmod 500 "$RODIR"
-before=$(sha256sum < "$RODIR/ro.db")
+before=$(digest < "$RODIR/ro.db")
 ui_start --db "$RODIR/ro.db" -m "$DEMO"
 ui_check "read-only db: starts" "^ ready \| medchat-demo-random"
 ui_check "read-only db: says so" "ro.db is read-only: /history \\(F4\\) browses"
@@ -524,7 +524,7 @@ ui_keys Enter
 ui_check "read-only db: /regen is refused" "ro.db: cannot save an answer: the database is read-only"
 ui_keys C-u C-c C-c C-c
 ui_check "read-only db: quits" "MEDCHAT-EXIT 0"
-check "read-only db: file unchanged" test "$(sha256sum < "$RODIR/ro.db")" = "$before"
+check "read-only db: file unchanged" test "$(digest < "$RODIR/ro.db")" = "$before"
 check "read-only db: nothing made next to it" test "$(ls -A "$RODIR")" = "ro.db"
 chmod 700 "$RODIR"
 
@@ -567,7 +567,7 @@ fi
 check "inhist: ... and leaves the others" \
     grep -qx "beta question from two" "$HIST"
 check "inhist: ... the file still 0600" \
-    test "$(stat -c %a "$HIST")" = 600
+    test "$(file_mode "$HIST")" = 600
 ui_start --db "$DB" -m "$DEMO"
 ui_check "inhist: starts again" "^ ready \| medchat-demo-random"
 ui_type "/set max-tokens 4"

@@ -14,7 +14,8 @@
  * Also the helpers several tests share: test_slurp() (a whole file),
  * test_parse_ids()/test_same_ids()/test_diag_ids() (token id lists),
  * test_tsv_next() (the golden tokenizer files),
- * test_rmtree() (rm -rf of a test's temporary directory).
+ * test_rmtree() (rm -rf of a test's temporary directory),
+ * test_usleep() (usleep(3) is not in POSIX 2008).
  */
 #ifndef TESTHELP_H
 #define TESTHELP_H
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int test_count;
@@ -280,6 +282,17 @@ test_rmtree(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/* Sleep us microseconds (less if a signal interrupts), as usleep(3). */
+static __attribute__((unused)) void
+test_usleep(long us)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
 }
 
 #endif

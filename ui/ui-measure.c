@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "fsutil.h"
+#include "host.h"
 #include "measure-job.h"
 #include "modelid.h"
 #include "quality.h"
@@ -144,7 +145,7 @@ measure_fits(struct ui *ui, const struct measure_item *it, char **cause)
 	uint64_t	 need, loaded = 0, avail;
 	char		 n[16], l[16], a[16];
 
-	if ((avail = fs_mem_available()) == 0)
+	if ((avail = host_mem_available()) == 0)
 		return 0;
 	need = engine_mem_needed(&it->sum, EVAL_CTX_DEFAULT);
 	if (it->kind == MJOB_KLD &&

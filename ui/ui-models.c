@@ -48,6 +48,7 @@
 
 #include "backend.h"
 #include "fsutil.h"
+#include "host.h"
 #include "ui-models.h"
 #include "xmalloc.h"
 
@@ -525,7 +526,7 @@ models_scan(struct ui *ui, void *data)
 
 	models_free(ms);
 	ms->ui = ui;
-	ms->mem_avail = fs_mem_available();
+	ms->mem_avail = host_mem_available();
 	ms->demo.demo = 1;
 	xasprintf(&ms->demo.path, "%s/medchat-demo-random.gguf",
 	    ui->models_dir);

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "compat.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "backend-int.h"
+#include "compat.h"
 #include "remote.h"
 #include "store.h"
 #include "xmalloc.h"

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "conffile.h"
 #include "engine.h"
 #include "fsutil.h"

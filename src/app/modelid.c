@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "modelid.h"
 #include "sha256.h"
 #include "store.h"
@@ -26,8 +27,7 @@ modelid_stat(const char *path, struct modelid *id)
 	if (stat(path, &sb) != 0)
 		return -1;
 	id->size = (uint64_t)sb.st_size;
-	id->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-	    sb.st_mtim.tv_nsec;
+	id->mtime_ns = COMPAT_MTIME_NS(&sb);
 	return 0;
 }
 

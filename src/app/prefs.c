@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "host.h"
 #include "prefs.h"
 #include "prompts.h"
 #include "utf8.h"
@@ -283,7 +284,7 @@ int
 prefs_ctx_check(const char *path, int n_ctx, const char *who, char **warn,
     char **cause)
 {
-	return prefs_ctx_check_mem(path, n_ctx, who, fs_mem_available(), warn,
+	return prefs_ctx_check_mem(path, n_ctx, who, host_mem_available(), warn,
 	    cause);
 }
 

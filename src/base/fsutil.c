@@ -111,22 +111,43 @@ fs_read_file(const char *path, struct buf *b, size_t max)
 	return r == -1 ? -1 : 0;
 }
 
-uint64_t
-fs_mem_available(void)
+int
+fs_reserve(int fd, off_t size)
 {
-	char			 line[256];
-	unsigned long long	 kb;
-	FILE			*f;
-	uint64_t		 r = 0;
+#ifdef HAVE_POSIX_FALLOCATE
+	int		err;
+#elif defined(F_PREALLOCATE)
+	struct stat	sb;
+	fstore_t	fst;
+#endif
 
-	if ((f = fopen("/proc/meminfo", "r")) == NULL)
+#ifdef HAVE_POSIX_FALLOCATE
+	if ((err = posix_fallocate(fd, 0, size)) == 0)
 		return 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			r = (uint64_t)kb * 1024;
-			break;
+	/* Not supported by this file system: a sparse file it is. */
+	if (err != EOPNOTSUPP && err != EINVAL)
+		return err;
+#elif defined(F_PREALLOCATE)
+	/*
+	 * macOS: reserve the blocks past the current end (contiguous if it
+	 * can), then set the length, which F_PREALLOCATE does not.
+	 */
+	if (fstat(fd, &sb) == -1)
+		return errno;
+	if (sb.st_size < size) {
+		memset(&fst, 0, sizeof fst);
+		fst.fst_flags = F_ALLOCATECONTIG | F_ALLOCATEALL;
+		fst.fst_posmode = F_PEOFPOSMODE;
+		fst.fst_length = size - sb.st_size;
+		if (fcntl(fd, F_PREALLOCATE, &fst) == -1) {
+			fst.fst_flags = F_ALLOCATEALL;
+			if (fcntl(fd, F_PREALLOCATE, &fst) == -1 &&
+			    errno == ENOSPC)
+				return ENOSPC;
 		}
 	}
-	fclose(f);
-	return r;
+#endif
+	if (ftruncate(fd, size) == -1)
+		return errno;
+	return 0;
 }

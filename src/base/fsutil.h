@@ -5,6 +5,8 @@
 #ifndef FSUTIL_H
 #define FSUTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +36,13 @@ struct buf;
  */
 int	 fs_read_file(const char *path, struct buf *b, size_t max);
 
-/* MemAvailable from /proc/meminfo in bytes, 0 if unknown. */
-uint64_t fs_mem_available(void);
+/*
+ * Make the open file fd size bytes long with its blocks reserved, so that
+ * writing it through a mapping cannot fail for want of space (a SIGBUS,
+ * not an error).  posix_fallocate where the system has it, F_PREALLOCATE
+ * on macOS; where the file system supports neither, the file is only
+ * extended (sparse).  0, or an errno value (ENOSPC, EFBIG, ...).
+ */
+int	 fs_reserve(int fd, off_t size);
 
 #endif

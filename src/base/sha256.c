@@ -309,7 +309,7 @@ sha256_file(const char *path, char out[SHA256_HEXLEN + 1],
 		close(fd);
 		return -1;
 	}
-#ifdef POSIX_FADV_SEQUENTIAL
+#ifdef HAVE_POSIX_FADVISE	/* a hint only: without it, plain reads */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
 	buf = xmalloc(1 << 20);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "xmalloc.h"
 
 static void xmalloc_fail(size_t) __attribute__((noreturn));

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -48,6 +49,7 @@ struct bm_result {
 	char		*file;		/* basename */
 	char		*quant;
 	char		*cpu;
+	char		*kernels;	/* per weight type: "Q4_K avx2, ..." */
 	uint64_t	 size;
 	uint64_t	 params;
 	uint64_t	 token_bytes;	/* weights read per decoded token */
@@ -155,6 +157,7 @@ bm_run(const char *path, const struct bm_opts *o, struct bm_result *r)
 		r->file = xstrdup(info->file_name);
 		r->quant = xstrdup(info->quant);
 		r->cpu = xstrdup(info->cpu);
+		r->kernels = xstrdup(info->kernels);
 		r->size = info->file_size;
 		r->params = info->n_params;
 		r->token_bytes = info->token_bytes;
@@ -202,10 +205,11 @@ bm_print_text(const struct bm_result *r, int n, const struct bm_opts *o,
 	double			 gbs;
 	int			 i, t;
 
-	printf("| model | quant | size | params | cpu | threads | test | "
-	    "t/s |%s\n", membw > 0 ? " weights GB/s | % of membw |" : "");
-	printf("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |%s\n",
-	    membw > 0 ? " ---: | ---: |" : "");
+	printf("| model | quant | size | params | cpu | kernels | threads | "
+	    "test | t/s |%s\n", membw > 0 ? " weights GB/s | % of membw |" :
+	    "");
+	printf("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: |"
+	    "%s\n", membw > 0 ? " ---: | ---: |" : "");
 	for (i = 0; i < n; i++) {
 		x = &r[i];
 		for (t = 0; t < 2; t++) {
@@ -214,10 +218,10 @@ bm_print_text(const struct bm_result *r, int n, const struct bm_opts *o,
 			/* The name comes from the file: cli_put. */
 			fputs("| ", stdout);
 			cli_put(stdout, x->model, 0);
-			printf(" | %s | %.2f GiB | %.2f B | %s | %d | "
+			printf(" | %s | %.2f GiB | %.2f B | %s | %s | %d | "
 			    "%s%ld | %.2f ± %.2f |", x->quant,
 			    x->size / 1073741824.0, x->params / 1e9, x->cpu,
-			    x->threads, t == 0 ? "pp" : "tg",
+			    x->kernels, x->threads, t == 0 ? "pp" : "tg",
 			    t == 0 ? o->np : o->ng, x->med[t], x->sd[t]);
 			if (membw > 0 && t == 1) {
 				gbs = x->med[1] * x->token_bytes / 1e9;
@@ -255,6 +259,7 @@ bm_print_json(const struct bm_result *r, int n, const struct bm_opts *o,
 		jsonx_set(m, "params", jsonx_uint64_new(x->params));
 		jsonx_set(m, "token_bytes", jsonx_uint64_new(x->token_bytes));
 		jsonx_set(m, "cpu", jsonx_string(x->cpu));
+		jsonx_set(m, "kernels", jsonx_string(x->kernels));
 		jsonx_set(m, "threads", json_integer(x->threads));
 		jsonx_set(m, "reps", json_integer(o->reps));
 		tests = jsonx_array();
@@ -452,6 +457,7 @@ bench_model(int argc, char **argv)
 		free(res[i].file);
 		free(res[i].quant);
 		free(res[i].cpu);
+		free(res[i].kernels);
 	}
 	free(res);
 	goto out;

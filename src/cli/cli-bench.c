@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "compat.h"
 #include "engine.h"
 #include "jsonx.h"
 #include "opt.h"

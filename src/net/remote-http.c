@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "netutil.h"
 #include "remote-int.h"
 #include "utf8.h"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "sha256.h"
 #include "store-int.h"
 #include "xmalloc.h"
@@ -133,7 +134,7 @@ store_model_sha256(struct store *s, const char *path, char out[65],
 		free(abs);
 		return -1;
 	}
-	mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	mt = COMPAT_MTIME_NS(&sb);
 	rc = store_model_cached_sha256(s, abs, (uint64_t)sb.st_size, mt, out,
 	    cause);
 	if (rc != 0) {

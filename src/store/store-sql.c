@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compat.h"
 #include "store-int.h"
 #include "utf8.h"
 #include "xmalloc.h"

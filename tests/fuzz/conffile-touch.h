@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "compat.h"
 #include "conffile.h"
 #include "engine.h"
 #include "utf8.h"

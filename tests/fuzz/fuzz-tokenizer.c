@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "gguf.h"
 #include "testvocab.h"
 #include "tokenizer.h"

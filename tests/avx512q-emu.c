@@ -1,0 +1,9 @@
+/*
+ * avx512q-emu.c -- engine/kernels-avx512-q.c (without VNNI) on SIMDe's
+ * emulation of AVX-512, as avx512_q_emu_install(), which the emulated
+ * kernels-avx512.c's install calls (see avx512-emu.h).
+ */
+#include "avx512-emu.h"
+
+#define AVX512Q_INSTALL avx512_q_emu_install
+#include "kernels-avx512-q.c"

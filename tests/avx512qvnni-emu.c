@@ -1,0 +1,10 @@
+/*
+ * avx512qvnni-emu.c -- engine/kernels-avx512-q.c with VNNI on SIMDe's
+ * emulation of AVX-512, as avx512vnni_q_emu_install(), which the
+ * emulated kernels-avx512.c's VNNI install calls (see avx512-emu.h).
+ */
+#include "avx512-emu.h"
+
+#define KERNELS_VNNI 1
+#define AVX512Q_INSTALL avx512vnni_q_emu_install
+#include "kernels-avx512-q.c"
