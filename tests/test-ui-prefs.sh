@@ -227,8 +227,7 @@ case $out in
 esac
 
 # --- /export: ~, the full path, y/n before replacing, no symbolic links -----------------------
-here=$(pwd)
-cd "$TMPD" || exit 1
+# (The chat starts in $UI_HOME: a default export is written there.)
 ui_start --db "$DB" -m "$DEMO"
 ui_check "export: ready" "^ ready \| menu-model "
 ui_type "Is a fever dangerous?"
@@ -236,18 +235,18 @@ ui_keys Enter
 check "export: an answer" ui_idle 60
 ui_type "/export md"
 ui_keys Enter
-ui_check "export: the full path is said" "exported to $TMPD/medchat-[0-9]+\.md"
+ui_check "export: the full path is said" "exported to $UI_HOME/medchat-[0-9]+\.md"
 ui_type "/export md"
 ui_keys Enter
 ui_check "export again: asks before replacing" \
-    "$TMPD/medchat-[0-9]+\.md exists: replace it\? \(y replaces"
+    "$UI_HOME/medchat-[0-9]+\.md exists: replace it\? \(y replaces"
 ui_keys n
-ui_check "n keeps the file" "not exported: $TMPD/medchat-[0-9]+\.md is kept"
+ui_check "n keeps the file" "not exported: $UI_HOME/medchat-[0-9]+\.md is kept"
 ui_type "/export md"
 ui_keys Enter
 ui_check "asked again" "exists: replace it\?"
 ui_keys y
-ui_check "y replaces it" "exported to $TMPD/medchat-[0-9]+\.md \(replaced\)"
+ui_check "y replaces it" "exported to $UI_HOME/medchat-[0-9]+\.md \(replaced\)"
 ui_type "/export txt ~/conv1.txt"
 ui_keys Enter
 ui_check "~ is expanded" "exported to $UI_HOME/conv1\.txt"
@@ -262,5 +261,4 @@ check "... and the file it points to is unchanged" \
     [ "$(cat "$TMPD/target.md")" = "keep me" ]
 ui_keys C-c C-c C-c
 ui_check "export: quits" "MEDCHAT-EXIT 0"
-cd "$here" || exit 1
 done_testing
