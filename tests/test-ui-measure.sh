@@ -72,6 +72,10 @@ ui_check "details: the stored perplexity" \
 ui_check "details: its text, context and chunks" \
     "^    text built-in \(sha256 [0-9a-f]+\), context [0-9]+, [0-9]+ chunks"
 ui_check "details: the medchat version" "^    medchat [0-9]"
+ui_check "details: the file's size in MiB, as inspect and the columns say" \
+    "vocabulary [0-9]+, [0-9.]+[KMG]iB *$"
+ui_check "details: threads counted in words (\"1 thread\", \"2 threads\")" \
+    "^    medchat [^,]+, (1 thread|[02-9][0-9]* threads)(,|$)"
 ui_check "details: no answer yet with this file" \
     "^Speed from real use: no answer yet with this file"
 ui_check "details: the published figure, named as such" \

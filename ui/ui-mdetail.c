@@ -157,8 +157,9 @@ mdetail_measure(struct mdetail *d, struct buf *b,
 			mdetail_add(d, b);
 		}
 	}
-	buf_printf(b, "    medchat %s, %d threads%s%s",
+	buf_printf(b, "    medchat %s, %d thread%s%s%s",
 	    m->version != NULL ? m->version : "?", m->threads,
+	    m->threads == 1 ? "" : "s",
 	    m->kernel != NULL ? ", kernel " : "",
 	    m->kernel != NULL ? m->kernel : "");
 	mdetail_add(d, b);
@@ -181,7 +182,7 @@ mdetail_build(struct ui *ui, struct mdetail *d)
 	d->gen = f.gen;
 	buf_printf(&b, "%s", d->path);
 	mdetail_add(d, &b);
-	ui_size_text(d->sum.file_size, sz, sizeof sz);
+	ui_bytes_text(d->sum.file_size, sz, sizeof sz);
 	ui_size_text(d->sum.n_params, par, sizeof par);
 	buf_printf(&b, "%s, %s, %s, %.2f bits per weight, %s parameters, "
 	    "vocabulary %u", d->sum.name[0] != '\0' ? d->sum.name :
