@@ -57,10 +57,10 @@ ui_check "menu: the keys line names the measuring keys" \
 ui_keys Home
 ui_keys s
 ui_check "speed: the answer/prompt tok/s appear in the column" \
-    "$(row synth-q4_k_m.gguf 'Q4_K_M .* [0-9]+(\.[0-9])?/[0-9]+ +\+0\.1754 pub *$')" 120
+    "$(row synth-q4_k_m.gguf 'Q4_K_M .* [0-9]+(\.[0-9])?/[0-9]+k? +\+0\.1754 pub *$')" 120
 ui_keys m
 ui_check "quality: a lone file of its model gets its perplexity" \
-    "$(row synth-q4_k_m.gguf 'Q4_K_M .* [0-9.]+/[0-9]+ +ppl [0-9.]+ *$')" 120
+    "$(row synth-q4_k_m.gguf 'Q4_K_M .* [0-9.]+/[0-9]+k? +ppl [0-9.]+ *$')" 120
 ui_check "quality: the result is said on the message line" \
     "^synth-q4_k_m\.gguf: perplexity [0-9.e+]+"
 ui_keys i
@@ -88,7 +88,7 @@ ui_tmux resize-window -t ui -x 80 -y 24
 ui_check "80 columns: every column still there" \
     "^  MODEL +QUANT +SIZE +PARAMS +BPW +MEMORY +TOK/S +QUALITY *$"
 ui_check "80 columns: the row whole, numbers uncut" \
-    "$(row synth-q4_k_m.gguf 'Q4_K_M +[0-9.]+[KMG]iB .* [0-9.]+/[0-9]+ +ppl [0-9.]+ *$')"
+    "$(row synth-q4_k_m.gguf 'Q4_K_M +[0-9.]+[KMG]iB .* [0-9.]+/[0-9]+k? +ppl [0-9.]+ *$')"
 ui_tmux resize-window -t ui -x 40 -y 10
 ui_check "40 columns: PARAMS, SIZE, MEMORY and TOK/S dropped" \
     "^  MODEL +QUANT +BPW +QUALITY *$"

@@ -549,7 +549,11 @@ mfacts_speed(struct ui *ui, const struct mfacts *f, char *out, size_t len,
 		snprintf(out, len, "%s", ui->utf8 ? "\xe2\x80\x93" : "-");
 		return;
 	}
-	snprintf(b, sizeof b, "%.0f", p);
+	/* A fast prompt rate in thousands, so the answer rate keeps room. */
+	if (p >= 9999.5)
+		snprintf(b, sizeof b, "%.0fk", p / 1000);
+	else
+		snprintf(b, sizeof b, "%.0f", p);
 	measure_fitnum(a, sizeof a, w - 1 - (int)strlen(b), 1, "", d, "");
 	if (p > 0 && strcmp(a, "#") != 0)
 		snprintf(out, len, "%s/%s", a, b);
