@@ -599,6 +599,225 @@ gemm_q8_0(int n, const void *w, size_t ws, int nr, const void *x,
 	    dot_q8_0);
 }
 
+#ifdef KERNELS_VNNI
+/* ---- prefill tiles (quant.h: pack, tile), VNNI only ------------------- */
+
+/*
+ * The packed form of 16 rows (quant.h's pack): per block, the eight
+ * registers of codes of repack16 (register k, lane r: row r's signed
+ * codes 4k..4k+3), the rows' scales, and minus 128 times each row's code
+ * sum (the start of the block's integer sums).  Rows past nr repeat the
+ * last row (computed, never stored).  matmul.c packs a chunk of rows once
+ * per product; gemm16 repacks 32 blocks of 16 rows again for every 64
+ * columns and prepares each column's activations again for every 16
+ * rows, which in a long prefill costs about as many instructions as the
+ * products.
+ */
+struct pk16 {
+	__m512i	codes[8];
+	__m512	sc;
+	__m512i	ncr;
+};
+
+static size_t
+pack_size16(int n, int nr)
+{
+	return (size_t)((nr + 15) / 16) * (size_t)(n / QK) *
+	    sizeof(struct pk16);
+}
+
+AI void
+pack16(int kind, int n, const uint8_t *w, size_t ws, int nr, size_t bsz,
+    struct pk16 *pk)
+{
+	const uint8_t	*row[16];
+	__m256i		 u[8], lo[8], hi[8];
+	__m512i		 c, s;
+	float		 d[16];
+	uint16_t	 h;
+	int		 nb = n / QK, g, j, r, k;
+
+	for (g = 0; g < (nr + 15) / 16; g++) {
+		for (r = 0; r < 16; r++)
+			row[r] = w + (size_t)(16 * g + r < nr ? 16 * g + r :
+			    nr - 1) * ws;
+		for (j = 0; j < nb; j++) {
+			struct pk16 *o = pk + (size_t)g * nb + j;
+
+			#pragma GCC unroll 8
+			for (r = 0; r < 8; r++)
+				u[r] = row_codes(kind, row[r] + j * bsz);
+			tr8x32(u, lo);
+			#pragma GCC unroll 8
+			for (r = 0; r < 8; r++)
+				u[r] = row_codes(kind, row[8 + r] + j * bsz);
+			tr8x32(u, hi);
+			s = _mm512_setzero_si512();
+			#pragma GCC unroll 8
+			for (k = 0; k < 8; k++) {
+				c = join256(lo[k], hi[k]);
+				s = _mm512_add_epi32(s, dot4_us(
+				    _mm512_set1_epi8(1), c));
+				_mm512_storeu_si512(&o->codes[k], c);
+			}
+			_mm512_storeu_si512(&o->ncr, _mm512_sub_epi32(
+			    _mm512_setzero_si512(), _mm512_slli_epi32(s, 7)));
+			for (r = 0; r < 16; r++) {
+				memcpy(&h, row[r] + j * bsz, 2);
+				d[r] = h2f(h);
+			}
+			_mm512_storeu_ps((float *)&o->sc, _mm512_loadu_ps(d));
+		}
+	}
+}
+
+/* Column c's activations of block j: 32 codes (in the order of the
+ * packed codes) and their scale. */
+AI const int8_t *
+tq_codes(int kind, const uint8_t *x, size_t xs, int c, int j, int half)
+{
+	if (kind == K_Q8_0)
+		return ((const block_q8_0 *)(x + (size_t)c * xs))[j].qs +
+		    16 * half;
+	return q8_0p_half((const block_q8_0p *)(x + (size_t)c * xs) + j / 8,
+	    j & 7, half);
+}
+
+AI float
+tq_scale(int kind, const uint8_t *x, size_t xs, int c, int j)
+{
+	if (kind == K_Q8_0)
+		return h2f(((const block_q8_0 *)(x + (size_t)c * xs))[j].d);
+	return ((const block_q8_0p *)(x + (size_t)c * xs) + j / 8)->d[j & 7];
+}
+
+#define TQ_COLS	4	/* columns per register tile */
+
+/*
+ * NG (1 or 2) groups of 16 packed rows x NC columns, all nb blocks:
+ * phase p (blocks p, p + 8, ...) at a time, as the reference adds them,
+ * with one float accumulator per group and column live; the eight
+ * phases end in fb (group g, column c, phase p: fb + ((g * TQ_COLS + c)
+ * * 8 + p) * 16) and are summed in hsum8's tree at the end.  Per block
+ * and code register: two loads of codes, NC broadcasts of four
+ * activation bytes made unsigned (+128, an xor), 2 x NC vpdpbusd.
+ */
+AI void
+tq_tile(int kind, const struct pk16 *pk, int nb, const uint8_t *x,
+    size_t xs, int NG, int NC, int nr, float *y, size_t ldy)
+{
+	__m512		 facc[2][TQ_COLS], fb[2][TQ_COLS][8], t;
+	__m512i		 ia[2][TQ_COLS], wk[2], a;
+	float		 o[16];
+	int		 p, j, k, g, c, r;
+
+	for (p = 0; p < 8; p++) {
+		#pragma GCC unroll 2
+		for (g = 0; g < NG; g++) {
+			#pragma GCC unroll 4
+			for (c = 0; c < NC; c++)
+				facc[g][c] = _mm512_setzero_ps();
+		}
+		for (j = p; j < nb; j += 8) {
+			#pragma GCC unroll 2
+			for (g = 0; g < NG; g++) {
+				#pragma GCC unroll 4
+				for (c = 0; c < NC; c++)
+					ia[g][c] = _mm512_loadu_si512(
+					    &pk[(size_t)g * nb + j].ncr);
+			}
+			#pragma GCC unroll 8
+			for (k = 0; k < 8; k++) {
+				#pragma GCC unroll 2
+				for (g = 0; g < NG; g++)
+					wk[g] = _mm512_loadu_si512(
+					    &pk[(size_t)g * nb + j].codes[k]);
+				#pragma GCC unroll 4
+				for (c = 0; c < NC; c++) {
+					a = _mm512_xor_si512(bcast4((const
+					    uint8_t *)tq_codes(kind, x, xs, c,
+					    j, k >> 2) + 4 * (k & 3)),
+					    _mm512_set1_epi8((char)0x80));
+					#pragma GCC unroll 2
+					for (g = 0; g < NG; g++)
+						ia[g][c] = _mm512_dpbusd_epi32(
+						    ia[g][c], a, wk[g]);
+				}
+			}
+			#pragma GCC unroll 4
+			for (c = 0; c < NC; c++) {
+				t = _mm512_set1_ps(tq_scale(kind, x, xs, c, j));
+				#pragma GCC unroll 2
+				for (g = 0; g < NG; g++)
+					facc[g][c] = _mm512_fmadd_ps(
+					    _mm512_mul_ps(_mm512_loadu_ps(
+					    (const float *)&pk[(size_t)g * nb +
+					    j].sc), t), cvt16(ia[g][c]),
+					    facc[g][c]);
+			}
+		}
+		#pragma GCC unroll 2
+		for (g = 0; g < NG; g++) {
+			#pragma GCC unroll 4
+			for (c = 0; c < NC; c++)
+				fb[g][c][p] = facc[g][c];
+		}
+	}
+	for (g = 0; g < NG; g++)
+		for (c = 0; c < NC; c++) {
+			out16(fb[g][c], o);
+			for (r = 0; r < 16 && 16 * g + r < nr; r++)
+				y[(size_t)c * ldy + 16 * g + r] = o[r];
+		}
+}
+
+#define TQ_NC(NG, left, ...) do {					\
+	switch ((left) < TQ_COLS ? (left) : TQ_COLS) {			\
+	case 1: tq_tile(__VA_ARGS__, NG, 1, rows, yc, ldy); break;	\
+	case 2: tq_tile(__VA_ARGS__, NG, 2, rows, yc, ldy); break;	\
+	case 3: tq_tile(__VA_ARGS__, NG, 3, rows, yc, ldy); break;	\
+	default: tq_tile(__VA_ARGS__, NG, 4, rows, yc, ldy); break;	\
+	}								\
+} while (0)
+
+AI void
+tq_tiles(int kind, int n, const struct pk16 *pk, int nr, const uint8_t *x,
+    size_t xs, int nc, float *y, size_t ldy)
+{
+	int	nb = n / QK, ng = (nr + 15) / 16, g0, c0, rows;
+
+	for (g0 = 0; g0 < ng; g0 += 2) {
+		rows = nr - 16 * g0;
+		for (c0 = 0; c0 < nc; c0 += TQ_COLS) {
+			const struct pk16 *t = pk + (size_t)g0 * nb;
+			const uint8_t *xc = x + (size_t)c0 * xs;
+			float *yc = y + (size_t)c0 * ldy + 16 * g0;
+
+			if (ng - g0 >= 2)
+				TQ_NC(2, nc - c0, kind, t, nb, xc, xs);
+			else
+				TQ_NC(1, nc - c0, kind, t, nb, xc, xs);
+		}
+	}
+}
+
+#define DEF_TQ(name, KIND, WB)						\
+static void								\
+pack_##name(int n, const void *w, size_t ws, int nr, void *dst)	\
+{									\
+	pack16(KIND, n, w, ws, nr, sizeof(WB), dst);			\
+}									\
+static void								\
+tile_##name(int n, const void *pk, int nr, const void *x, size_t xs,	\
+    int nc, float *y, size_t ldy)					\
+{									\
+	tq_tiles(KIND, n, pk, nr, x, xs, nc, y, ldy);			\
+}
+DEF_TQ(q4_0, K_Q4_0, block_q4_0)
+DEF_TQ(q5_0, K_Q5_0, block_q5_0)
+DEF_TQ(q8_0, K_Q8_0, block_q8_0)
+#endif
+
 /* Replace a type's dot and gemm, keeping its current (AVX2) quantizer. */
 void
 AVX512Q_INSTALL(void)
@@ -609,4 +828,9 @@ AVX512Q_INSTALL(void)
 	    qtype_traits(QT_Q5_0)->quantize);
 	qtype_install(QT_Q8_0, dot_q8_0, gemm_q8_0,
 	    qtype_traits(QT_Q8_0)->quantize);
+#ifdef KERNELS_VNNI
+	qtype_install_tile(QT_Q4_0, pack_size16, pack_q4_0, tile_q4_0);
+	qtype_install_tile(QT_Q5_0, pack_size16, pack_q5_0, tile_q5_0);
+	qtype_install_tile(QT_Q8_0, pack_size16, pack_q8_0, tile_q8_0);
+#endif
 }

@@ -65,6 +65,7 @@
 #include "quant.h"
 #include "kernels.h"
 #include "simd-x86.h"
+#include "simd-avx512.h"
 
 /* The name of the install function (the emulation test renames it). */
 #ifndef AVX512_INSTALL
@@ -84,6 +85,15 @@ void	AVX512_INSTALL(void);
 #endif
 #endif
 void	AVX512Q_INSTALL(void);
+/* kernels-avx512-tile.c's install (prefill tiles), called from this one. */
+#ifndef AVX512T_INSTALL
+#ifdef KERNELS_VNNI
+#define AVX512T_INSTALL avx512vnni_tile_install
+#else
+#define AVX512T_INSTALL avx512_tile_install
+#endif
+#endif
+void	AVX512T_INSTALL(void);
 
 
 
@@ -168,22 +178,6 @@ dot4_us(__m512i u, __m512i s)
 #else
 	return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s),
 	    _mm512_set1_epi16(1));
-#endif
-}
-
-/*
- * acc + the products of unsigned codes q and the 64 int8 activations at
- * a, pairs of pairs weighted by the int16 scales sc, as 16 int32.
- */
-AI __m512i
-kdot(__m512i acc, __m512i q, const int8_t *a, __m512i sc)
-{
-	__m512i	p = _mm512_maddubs_epi16(q, _mm512_loadu_si512(a));
-
-#ifdef KERNELS_VNNI
-	return _mm512_dpwssd_epi32(acc, p, sc);
-#else
-	return _mm512_add_epi32(acc, _mm512_madd_epi16(p, sc));
 #endif
 }
 
@@ -525,20 +519,6 @@ q5_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
  * lane), so out is bit-identical to it.  out[c] is row 0's result,
  * out[NCMAX + c] row 1's.
  */
-AI __m512
-cvt16(__m512i v)
-{
-#ifdef __AVX512F__
-	return _mm512_cvtepi32_ps(v);
-#else
-	/* SIMDe 0.7.4 has no _mm512_cvtepi32_ps; the same per element */
-	return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(
-	    _mm256_castps_pd(_mm256_cvtepi32_ps(_mm512_castsi512_si256(v)))),
-	    _mm256_castps_pd(_mm256_cvtepi32_ps(_mm512_extracti64x4_epi64(v,
-	    1))), 1));
-#endif
-}
-
 AI __m512
 halves_ps(float v0, float v1)
 {
@@ -1059,4 +1039,5 @@ AVX512_INSTALL(void)
 	install(QT_Q5_K, dot_q5_K, gemm_q5_K);
 	install(QT_Q6_K, dot_q6_K, gemm_q6_K);
 	AVX512Q_INSTALL();
+	AVX512T_INSTALL();
 }

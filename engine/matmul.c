@@ -30,6 +30,18 @@
 				   product */
 #endif
 #define MM_COLS		64	/* activation columns per gemm tile */
+/*
+ * Packed prefill tiles (a type's pack/tile kernels): from this many
+ * columns on, each chunk of MM_TILE_ROWS rows is packed once per product and
+ * the tile kernel runs over the columns in blocks whose quantized
+ * activations take at most MM_TILE_XBYTES (so a block stays in L2 while
+ * the chunk's row tiles pass over it).
+ */
+#define MM_TILE_MIN	16
+#ifndef MM_TILE_ROWS
+#define MM_TILE_ROWS	32	/* rows per chunk packed at once */
+#endif
+#define MM_TILE_XBYTES	(256 * 1024)
 #define SCRATCH_ALIGN	64
 /*
  * Matrix-vector: software-prefetch the rows this many rows ahead, on top
@@ -143,24 +155,60 @@ mm_quantize(const struct qmat *W, int ith, int nth, const float *x,
 }
 
 /*
- * Rows per chunk of W: 64 for a vector, 16 with several columns, fewer
- * when that would give under 4 chunks per thread.
+ * Rows per chunk of W: 64 for a vector, 16 with several columns (32 for
+ * the packed tiles), fewer when that would give under 4 chunks per
+ * thread.
  */
 static int64_t
 mm_chunk_rows(const struct qmat *W, int ntok, int nth)
 {
 	int64_t	chunk;
 
-	chunk = ntok == 1 ? MM_DECODE_ROWS : MM_ROWS;
+	chunk = ntok == 1 ? MM_DECODE_ROWS :
+	    ntok >= MM_TILE_MIN && qtype_traits(W->type)->tile != NULL ?
+	    MM_TILE_ROWS : MM_ROWS;
 	if ((W->nrows + chunk - 1) / chunk < 4 * nth)	/* small matrix */
 		chunk = (W->nrows + 4 * nth - 1) / (4 * nth);
 	return chunk > 0 ? chunk : 1;
 }
 
+/*
+ * The packed-tile path of mm_rows: rows r0..r1 packed into this thread's
+ * buffer, then the tile kernel over blocks of columns.  0 when the type
+ * has no tiles or the buffer cannot be had (mm_rows then uses gemm).
+ */
+static int
+mm_rows_tile(struct tpool *tp, int ith, const struct qmat *W,
+    const uint8_t *xq, size_t xs, int ntok, float *y, int64_t ldy,
+    int64_t r0, int64_t r1)
+{
+	const struct qtraits	*t = qtype_traits(W->type);
+	void			*pk;
+	int64_t			 c0, nc, blk;
+	int			 n = (int)W->ncols, nr = (int)(r1 - r0);
+
+	if (t->tile == NULL || ntok < MM_TILE_MIN)
+		return 0;
+	pk = tpool_local(tp, ith, t->pack_size(n, nr));
+	if (pk == NULL)
+		return 0;
+	t->pack(n, (const uint8_t *)W->data + r0 * W->row_bytes,
+	    W->row_bytes, nr, pk);
+	blk = (int64_t)(MM_TILE_XBYTES / (xs > 0 ? xs : 1)) / 4 * 4;
+	if (blk < 4)
+		blk = 4;
+	for (c0 = 0; c0 < ntok; c0 += blk) {
+		nc = ntok - c0 < blk ? ntok - c0 : blk;
+		t->tile(n, pk, nr, xq + c0 * xs, xs, (int)nc,
+		    y + c0 * ldy + r0, (size_t)ldy);
+	}
+	return 1;
+}
+
 /* Output rows r0..r1 of W for all ntok quantized columns xq. */
 static void
-mm_rows(const struct qmat *W, const uint8_t *xq, size_t xs, int ntok,
-    float *y, int64_t ldy, int64_t r0, int64_t r1)
+mm_rows(struct tpool *tp, int ith, const struct qmat *W, const uint8_t *xq,
+    size_t xs, int ntok, float *y, int64_t ldy, int64_t r0, int64_t r1)
 {
 	const struct qtraits	*t = qtype_traits(W->type);
 	const uint8_t		*w = W->data;
@@ -183,6 +231,8 @@ mm_rows(const struct qmat *W, const uint8_t *xq, size_t xs, int ntok,
 		}
 		return;
 	}
+	if (mm_rows_tile(tp, ith, W, xq, xs, ntok, y, ldy, r0, r1))
+		return;
 	for (c0 = 0; c0 < ntok; c0 += MM_COLS) {
 		nc = ntok - c0 < MM_COLS ? ntok - c0 : MM_COLS;
 		if (t->gemm != NULL)
@@ -255,7 +305,8 @@ matmul_multi_part(struct tpool *tp, int ith, int nth, int nm,
 		r0 = (ck - first[i]) * chunk[i];
 		r1 = r0 + chunk[i] < Ws[i]->nrows ? r0 + chunk[i] :
 		    Ws[i]->nrows;
-		mm_rows(Ws[i], xq, xs, ntok, ys[i], ldys[i], r0, r1);
+		mm_rows(tp, ith, Ws[i], xq, xs, ntok, ys[i], ldys[i], r0,
+		    r1);
 	}
 	tpool_barrier(tp);
 }

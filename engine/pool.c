@@ -41,6 +41,8 @@ struct tpool_worker {
 	struct tpool	*tp;
 	int		 ith;
 	pthread_t	 thread;
+	void		*local;		/* tpool_local's buffer */
+	size_t		 local_size;
 };
 
 struct tpool {
@@ -151,10 +153,32 @@ tpool_free(struct tpool *tp)
 	pthread_mutex_unlock(&tp->mu);
 	for (i = 1; i < tp->n; i++)
 		pthread_join(tp->workers[i].thread, NULL);
+	for (i = 0; i < tp->n; i++)
+		free(tp->workers[i].local);
 	pthread_cond_destroy(&tp->cv);
 	pthread_mutex_destroy(&tp->mu);
 	free(tp->workers);
 	free(tp);
+}
+
+void *
+tpool_local(struct tpool *tp, int ith, size_t size)
+{
+	struct tpool_worker	*w;
+	void			*p;
+
+	if (tp == NULL || ith < 0 || ith >= tp->n)
+		return NULL;
+	w = &tp->workers[ith];
+	if (w->local_size < size) {
+		size = (size + 65535) & ~(size_t)65535;
+		if (posix_memalign(&p, 64, size) != 0)
+			return NULL;
+		free(w->local);
+		w->local = p;
+		w->local_size = size;
+	}
+	return w->local;
 }
 
 int

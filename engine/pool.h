@@ -6,6 +6,14 @@
 
 #ifndef MEDCHAT_ENGINE_INTERNAL
 #error "pool.h is private to engine/: other layers include engine.h"
+/*
+ * Thread ith's own buffer of at least size bytes, 64-byte aligned, kept
+ * (and grown when asked for more) until tpool_free; only thread ith may
+ * use it, and only inside a job.  NULL when tp is NULL or memory is
+ * short (the caller then does without).
+ */
+void	*tpool_local(struct tpool *, int ith, size_t size);
+
 #endif
 
 #include <stdint.h>
@@ -34,5 +42,13 @@ void	 tpool_barrier(struct tpool *);
  */
 void	 tpool_chunk_reset(struct tpool *);
 int64_t	 tpool_chunk_next(struct tpool *, int nth, int64_t ck);
+
+/*
+ * Thread ith's own buffer of at least size bytes, 64-byte aligned, kept
+ * (and grown when asked for more) until tpool_free; only thread ith may
+ * use it, and only inside a job.  NULL when tp is NULL or memory is
+ * short (the caller then does without).
+ */
+void	*tpool_local(struct tpool *, int ith, size_t size);
 
 #endif

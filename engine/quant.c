@@ -152,6 +152,25 @@ qtype_install(uint32_t type, qdot_fn dot, qgemm_fn gemm,
 	t->gemm = gemm;
 	if (t->vec_dot_type == (int)type)	/* an activation format */
 		t->quantize = quantize != NULL ? quantize : t->from_float;
+	t->pack_size = NULL;
+	t->pack = NULL;
+	t->tile = NULL;
+}
+
+void
+qtype_install_tile(uint32_t type, qpack_size_fn size, qpack_fn pack,
+    qtile_fn tile)
+{
+	struct qtraits	*t;
+
+	if (type >= QT_COUNT || traits[type].name == NULL)
+		return;
+	t = &traits[type];
+	if (size == NULL || pack == NULL || tile == NULL)
+		size = NULL, pack = NULL, tile = NULL;
+	t->pack_size = size;
+	t->pack = pack;
+	t->tile = tile;
 }
 
 float

@@ -104,6 +104,22 @@ typedef void (*qfrom_float_fn)(const float *src, void *dst, int64_t n);
 typedef void (*qgemm_fn)(int n, const void *w, size_t wstride, int nr,
     const void *xq, size_t xstride, int nc, float *y, size_t ldy);
 
+/*
+ * Prefill tiles (optional, per kernel level): pack nr weight rows of n
+ * elements once into a layout that the tile kernel streams, then run the
+ * tile kernel over any number of activation columns.  pack_size(n, nr)
+ * is the bytes pack writes for nr rows; tile computes y[c * ldy + r] for
+ * r < nr, c < nc from the packed rows and nc quantized activation
+ * columns xstride bytes apart, bit-identical to vec_dot of the row and
+ * the column.  matmul.c uses them for batches of MM_TILE_MIN columns or
+ * more, packing each chunk of rows once per matrix product.
+ */
+typedef size_t (*qpack_size_fn)(int n, int nr);
+typedef void (*qpack_fn)(int n, const void *w, size_t wstride, int nr,
+    void *dst);
+typedef void (*qtile_fn)(int n, const void *packed, int nr,
+    const void *xq, size_t xstride, int nc, float *y, size_t ldy);
+
 struct qtraits {
 	const char	*name;		/* "Q4_K"; NULL for unknown ids */
 	int		 blck;		/* elements per block */
@@ -119,6 +135,9 @@ struct qtraits {
 	qfrom_float_fn	 quantize;	/* current best quantizer into this
 					   type when it is a vec_dot_type
 					   (bit-identical to from_float) */
+	qpack_size_fn	 pack_size;	/* prefill tiles (all three or */
+	qpack_fn	 pack;		/* none; NULL: gemm) */
+	qtile_fn	 tile;
 };
 
 /* Traits of a type id, or NULL if the id is unknown/unsupported. */
@@ -134,6 +153,9 @@ const char *qtype_name(uint32_t type);	/* "?" when unknown */
  */
 void	 qtype_install(uint32_t type, qdot_fn dot, qgemm_fn gemm,
 	    qfrom_float_fn quantize);
+/* The same for the prefill tiles (qtype_install removes them). */
+void	 qtype_install_tile(uint32_t type, qpack_size_fn, qpack_fn,
+	    qtile_fn);
 
 /* fp16 / bf16 conversions (scalar, exact). */
 float	 fp16_to_f32(uint16_t);

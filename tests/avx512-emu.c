@@ -6,4 +6,5 @@
 
 #define AVX512_INSTALL avx512_emu_install
 #define AVX512Q_INSTALL avx512_q_emu_install
+#define AVX512T_INSTALL avx512_tile_emu_install
 #include "kernels-avx512.c"

@@ -39,5 +39,7 @@ void	avx512_emu_install(void);
 void	avx512vnni_emu_install(void);
 void	avx512_q_emu_install(void);
 void	avx512vnni_q_emu_install(void);
+void	avx512_tile_emu_install(void);
+void	avx512vnni_tile_emu_install(void);
 
 #endif

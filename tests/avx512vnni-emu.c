@@ -7,4 +7,5 @@
 #define KERNELS_VNNI 1
 #define AVX512_INSTALL avx512vnni_emu_install
 #define AVX512Q_INSTALL avx512vnni_q_emu_install
+#define AVX512T_INSTALL avx512vnni_tile_emu_install
 #include "kernels-avx512.c"

@@ -54,7 +54,13 @@ static const uint32_t qtypes[] = {
 #define NR16	18
 static const int ncols[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 17 };
 #define N_NCOLS	(sizeof ncols / sizeof ncols[0])
-#define MAXC	17
+/*
+ * Rows and columns of the prefill tile calls (pack + tile): odd row
+ * counts, more than one group of rows and of columns.
+ */
+static const int tile_rows[] = { 1, 5, NR16 };
+static const int tile_cols[] = { 1, 4, 7, 29 };
+#define MAXC	29
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 
@@ -124,6 +130,30 @@ same(float a, float b)
 	return memcmp(&a, &b, sizeof a) == 0;
 }
 
+/*
+ * The tile kernel over tr packed rows and nc columns against ref; the
+ * mismatches plus the writes outside those rows and columns.
+ */
+static int
+check_tile(const struct qtraits *t, int n, const void *pk, int tr,
+    const uint8_t *xq, size_t xs, int nc, float *y, int ldy,
+    float ref[][NR16])
+{
+	float	sentinel;
+	int	c, r, bad = 0;
+
+	memset(&sentinel, 0x7F, sizeof sentinel);
+	for (c = 0; c < MAXC * ldy; c++)
+		y[c] = sentinel;
+	t->tile(n, pk, tr, xq, xs, nc, y, (size_t)ldy);
+	for (c = 0; c < MAXC; c++)
+		for (r = 0; r < ldy; r++)
+			if (c < nc && r < tr ? !same(y[c * ldy + r], ref[c][r]) :
+			    !same(y[c * ldy + r], sentinel))
+				bad++;
+	return bad;
+}
+
 /* Dot and gemm of every type against the reference; one check each. */
 static void
 test_kernels(const char *variant)
@@ -133,7 +163,9 @@ test_kernels(const char *variant)
 	uint8_t		*w, *xq;
 	float		*x, *y, ref[MAXC][NR16], sentinel;
 	int		 len[16], nl, li, n, s, r, c, k, nc, nr, bad, badg, badd;
+	int		 badt, ntile, tr;
 	size_t		 ws, xs, ti;
+	void		*pk;
 
 	w = xmalloc(NR16 * maxrow);
 	xq = xmalloc(MAXC * maxrow);
@@ -148,13 +180,13 @@ test_kernels(const char *variant)
 		nl = lengths_for(qtypes[ti], len);
 		nr = qtypes[ti] == QT_Q4_0 || qtypes[ti] == QT_Q5_0 ||
 		    qtypes[ti] == QT_Q8_0 ? NR16 : NR;
-		bad = badg = badd = 0;
+		bad = badg = badd = badt = ntile = 0;
 		for (li = 0; li < nl; li++) {
 			n = len[li];
 			ws = qtype_row_size(qtypes[ti], n);
 			xs = qtype_row_size((uint32_t)t->vec_dot_type, n);
 			for (s = 0; s < 2; s++) {
-				for (r = 0; r < nr; r++)
+				for (r = 0; r < NR16; r++)
 					rnd_row(qtypes[ti], w + r * ws, n);
 				for (c = 0; c < MAXC; c++) {
 					for (k = 0; k < n; k++)
@@ -163,14 +195,27 @@ test_kernels(const char *variant)
 					at->from_float(x, xq + c * xs, n);
 				}
 				for (c = 0; c < MAXC; c++)
-					for (r = 0; r < nr; r++) {
+					for (r = 0; r < NR16; r++) {
 						ref[c][r] = t->vec_dot_ref(n,
 						    w + r * ws, xq + c * xs);
-						if (!same(t->vec_dot(n,
+						if (r < nr && !same(t->vec_dot(n,
 						    w + r * ws, xq + c * xs),
 						    ref[c][r]))
 							bad++;
 					}
+				for (k = 0; t->tile != NULL && k < (int)(
+				    sizeof tile_rows / sizeof *tile_rows); k++) {
+					tr = tile_rows[k];
+					pk = xmalloc(t->pack_size(n, tr));
+					t->pack(n, w, ws, tr, pk);
+					for (c = 0; c < (int)(sizeof tile_cols /
+					    sizeof *tile_cols); c++)
+						badt += check_tile(t, n, pk, tr,
+						    xq, xs, tile_cols[c], y,
+						    ldy, ref);
+					free(pk);
+					ntile++;
+				}
 				for (k = 0; k < (int)N_NCOLS; k++) {
 					nc = ncols[k];
 					for (c = 0; c < MAXC * ldy; c++)
@@ -198,6 +243,12 @@ test_kernels(const char *variant)
 		    "to the reference, %d rows, 1..8 9 11 13 17 columns (%d "
 		    "mismatches, %d stray writes)", variant, t->name, nr, badg,
 		    badd);
+		if (t->tile != NULL)
+			test_condf(badt == 0 && ntile > 0, "%s %s prefill tiles "
+			    "(pack + tile) bit-identical to the reference, "
+			    "1, 5 and %d rows x 1, 4, 7 and 29 columns (%d "
+			    "mismatches or stray writes)", variant, t->name,
+			    NR16, badt);
 	}
 	free(w);
 	free(xq);

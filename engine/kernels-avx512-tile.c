@@ -1,0 +1,537 @@
+/*
+ * kernels-avx512-tile.c -- AVX-512 prefill tiles (quant.h: pack, tile)
+ * for the K-quants whose scales belong to 32-element sub-blocks: Q4_K
+ * and Q5_K.
+ *
+ * Compiled twice like kernels-avx512.c (plain and VNNI, KERNELS_VNNI)
+ * and a third time against SIMDe for the emulation test; its install
+ * function is called from kernels-avx512.c's.
+ *
+ * Why: the gemm kernels unpack a weight super-block (nibbles, fifth bits,
+ * six-bit scales) again for every group of 4 activation columns, and
+ * their float work folds each row's 16 int32 into 8 lanes per column.
+ * In a prefill of hundreds of columns that costs more instructions than
+ * the products themselves.  Here each chunk of rows (matmul.c: 16) is
+ * unpacked once per matrix product into a packed layout, and the tile
+ * kernel reads it for every column:
+ *
+ *  - rows go in pairs; for super-block i of pair p the packed record
+ *    holds, per 32-element sub-block s, the 64 bytes [row 0's 32 codes |
+ *    row 1's 32 codes] (0..15, or 0..31 with Q5_K's fifth bit), the 32
+ *    int16 [row 0's scale x16 | row 1's scale x16], the rows' d, dmin and
+ *    mins laid out as the float work wants them;
+ *  - a column's 32 activation bytes of sub-block s are broadcast to both
+ *    halves of a zmm, so one pmaddubsw + pmaddwd (VNNI: vpdpwssd) gives
+ *    the 8 int32 lanes of both rows at once, already in the reference's
+ *    lane order (lane m: elements 4m..4m+3 of each sub-block): no fold;
+ *  - per super-block the float work of a (pair, column) is one
+ *    convert, one multiply (d x the column's d, as the reference rounds
+ *    it) and one FMA on [row 0's 8 lanes | row 1's 8 lanes];
+ *  - register tile: 2 pairs (4 rows) x 4 columns, 8 int32 and 8 float
+ *    accumulators; per sub-block 2 weight loads, 4 broadcast loads and
+ *    16 multiply instructions (pmaddubsw + pmaddwd/vpdpwssd per pair and
+ *    column), against the gemm's unpack of 2 rows (6 instructions and 2
+ *    scale permutes) per 4 columns and a fold per column and super-block.
+ *  - the min terms (mins x paired bsums, per super-block) in a second
+ *    pass over the same tile, in the reference's order.
+ *
+ * Per row and column the integer sums are exact and the float operations
+ * are those of quant-k.c's dot_q45_K in the same order, so the results
+ * are bit-identical to the scalar reference, to vec_dot and to gemm
+ * (tests/test-matmul compares the threaded products, which use these
+ * tiles from MM_TILE_MIN columns on, with single-threaded ones, which do
+ * not; tests/test-avx512-emu checks pack + tile against the reference
+ * under emulation).  A packed record is 4x the bytes of the rows it
+ * holds; matmul.c packs 16 rows at a time into a per-thread buffer
+ * (16 x 4096 Q4_K: 147 KiB), never the whole matrix.
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "quant.h"
+#include "kernels.h"
+#include "simd-x86.h"
+#include "simd-avx512.h"
+
+#ifndef AVX512T_INSTALL
+#ifdef KERNELS_VNNI
+#define AVX512T_INSTALL avx512vnni_tile_install
+#else
+#define AVX512T_INSTALL avx512_tile_install
+#endif
+#endif
+void	AVX512T_INSTALL(void);
+
+#define TILE_PAIRS	2	/* row pairs per register tile */
+#define TILE_COLS	6	/* columns per register tile (<= 6) */
+
+/* The kinds of super-block this file packs (a constant in every call). */
+#define K_Q4	0
+#define K_Q5	1
+#define K_Q6	2
+
+/* One super-block of a pair of Q4_K, Q5_K or Q6_K rows, packed. */
+struct pk_k45 {
+	uint8_t	 q[8][64];	/* sub-block s: row 0's codes | row 1's */
+	float	 d[16];		/* row 0's d x8 | row 1's d x8 */
+	int16_t	 sc[32];	/* Q4_K/Q5_K: row 0's 8 scales | row 1's 8
+				   (16 used); Q6_K: row 0's 16 | row 1's 16 */
+	int16_t	 mn[16];	/* row 0's 8 mins | row 1's 8 (not Q6_K) */
+	float	 dm[8];		/* row 0's dmin x4 | row 1's dmin x4 */
+};
+
+static size_t
+pack_size_k45(int n, int nr)
+{
+	return (size_t)((nr + 1) / 2) * (size_t)(n / QK_K) *
+	    sizeof(struct pk_k45);
+}
+
+/*
+ * Pack nr rows (an odd last row is paired with itself; its copy is
+ * computed and never stored).
+ */
+AI void
+pack_k45(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
+    int q5)
+{
+	const size_t	 bsz = q5 ? sizeof(block_q5_K) : sizeof(block_q4_K);
+	const uint8_t	*blk, *qs, *qh;
+	struct pk_k45	*o;
+	__m256i		 v, lo, hi, hb;
+	__m128i		 sc, mn;
+	int16_t		 s16[8], m16[8];
+	float		 d, dmin;
+	int		 nsb = n / QK_K, p, h, i, c, l, r;
+
+	for (p = 0; p < (nr + 1) / 2; p++) {
+		for (h = 0; h < 2; h++) {
+			r = 2 * p + h < nr ? 2 * p + h : nr - 1;
+			for (i = 0; i < nsb; i++) {
+				blk = w + (size_t)r * ws + (size_t)i * bsz;
+				o = pk + (size_t)p * nsb + i;
+				qs = k45_head(blk, q5, &d, &dmin, &sc, &mn);
+				qh = q5 ? ((const block_q5_K *)blk)->qh : NULL;
+				_mm_storeu_si128((__m128i *)s16, sc);
+				_mm_storeu_si128((__m128i *)m16, mn);
+				for (c = 0; c < 4; c++) {
+					v = _mm256_loadu_si256((const __m256i *)
+					    (qs + 32 * c));
+					lo = _mm256_and_si256(v,
+					    _mm256_set1_epi8(0x0F));
+					hi = _mm256_and_si256(
+					    _mm256_srli_epi16(v, 4),
+					    _mm256_set1_epi8(0x0F));
+					if (q5) {
+						/* bit 2c / 2c+1 of qh[l]:
+						 * 16 or 0 */
+						hb = _mm256_loadu_si256(
+						    (const __m256i *)qh);
+						lo = _mm256_or_si256(lo,
+						    _mm256_and_si256(
+						    _mm256_slli_epi16(
+						    _mm256_srli_epi16(hb, 2 * c),
+						    4), _mm256_set1_epi8(16)));
+						hi = _mm256_or_si256(hi,
+						    _mm256_and_si256(
+						    _mm256_slli_epi16(
+						    _mm256_srli_epi16(hb,
+						    2 * c + 1), 4),
+						    _mm256_set1_epi8(16)));
+					}
+					_mm256_storeu_si256((__m256i *)
+					    (o->q[2 * c] + 32 * h), lo);
+					_mm256_storeu_si256((__m256i *)
+					    (o->q[2 * c + 1] + 32 * h), hi);
+				}
+				for (l = 0; l < 8; l++) {
+					o->d[8 * h + l] = d;
+					o->sc[8 * h + l] = s16[l];
+					o->mn[8 * h + l] = m16[l];
+				}
+				for (l = 0; l < 4; l++)
+					o->dm[4 * h + l] = dmin;
+			}
+		}
+	}
+}
+
+/*
+ * Q6_K: group k of half h (sub-block 4h + k) is the low (k < 2) or high
+ * nibble of ql[64h + 32(k & 1) + l] with bits 2k..2k+1 of qh[32h + l].
+ */
+static void
+pack_q6_K(int n, const void *w, size_t ws, int nr, void *dst)
+{
+	const block_q6_K	*b;
+	struct pk_k45		*o, *pk = dst;
+	__m256i			 ql, qh, v;
+	float			 d;
+	int			 nsb = n / QK_K, p, h, i, hh, k, l, r;
+
+	for (p = 0; p < (nr + 1) / 2; p++) {
+		for (h = 0; h < 2; h++) {
+			r = 2 * p + h < nr ? 2 * p + h : nr - 1;
+			for (i = 0; i < nsb; i++) {
+				b = (const block_q6_K *)((const uint8_t *)w +
+				    (size_t)r * ws) + i;
+				o = pk + (size_t)p * nsb + i;
+				for (hh = 0; hh < 2; hh++) {
+					qh = _mm256_loadu_si256((const __m256i *)
+					    (b->qh + 32 * hh));
+					for (k = 0; k < 4; k++) {
+						ql = _mm256_loadu_si256(
+						    (const __m256i *)(b->ql +
+						    64 * hh + 32 * (k & 1)));
+						if (k >= 2)
+							ql = _mm256_srli_epi16(
+							    ql, 4);
+						v = _mm256_or_si256(
+						    _mm256_and_si256(ql,
+						    _mm256_set1_epi8(0x0F)),
+						    _mm256_and_si256(
+						    _mm256_slli_epi16(
+						    _mm256_srli_epi16(qh,
+						    2 * k), 4),
+						    _mm256_set1_epi8(0x30)));
+						_mm256_storeu_si256((__m256i *)
+						    (o->q[4 * hh + k] + 32 * h),
+						    v);
+					}
+				}
+				d = h2f(b->d);
+				for (l = 0; l < 8; l++)
+					o->d[8 * h + l] = d;
+				for (l = 0; l < 16; l++)
+					o->sc[16 * h + l] = b->scales[l];
+			}
+		}
+	}
+}
+
+static void
+pack_q4_K(int n, const void *w, size_t ws, int nr, void *dst)
+{
+	pack_k45(n, w, ws, nr, dst, 0);
+}
+
+static void
+pack_q5_K(int n, const void *w, size_t ws, int nr, void *dst)
+{
+	pack_k45(n, w, ws, nr, dst, 1);
+}
+
+#define XK(x, xs, c, i) \
+	((const block_q8_K *)((x) + (size_t)(c) * (xs)) + (i))
+
+/*
+ * The products of super-blocks i0..i1 for NP pairs (pair pp at
+ * pk + pp * nsb) x NC columns, added to the float lanes fb (pair pp,
+ * column c at fb + (pp * TILE_COLS + c) * 16; zero when first).  NP and
+ * NC are constants at every call, so the loops unroll into registers.
+ */
+AI void
+k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
+    const uint8_t *x, size_t xs, int NP, int NC, float *fb, int first,
+    int kind)
+{
+	__m512		 facc[TILE_PAIRS][TILE_COLS], dd;
+	__m512i		 ia[TILE_PAIRS][TILE_COLS], wq[TILE_PAIRS], a;
+	__m512i		 scs[TILE_PAIRS], sv[TILE_PAIRS];
+	float		 yd;
+	int		 i, s, pp, c;
+
+	#pragma GCC unroll 2
+	for (pp = 0; pp < NP; pp++) {
+		#pragma GCC unroll 6
+		for (c = 0; c < NC; c++)
+			facc[pp][c] = first ? _mm512_setzero_ps() :
+			    _mm512_loadu_ps(fb + (pp * TILE_COLS + c) * 16);
+	}
+	for (i = i0; i < i1; i++) {
+		#pragma GCC unroll 2
+		for (pp = 0; pp < NP; pp++) {
+			if (kind == K_Q6) {
+				scs[pp] = _mm512_loadu_si512(
+				    pk[(size_t)pp * nsb + i].sc);
+				continue;
+			}
+			#pragma GCC unroll 6
+			for (c = 0; c < NC; c++)
+				ia[pp][c] = _mm512_setzero_si512();
+			scs[pp] = _mm512_castsi256_si512(_mm256_loadu_si256(
+			    (const __m256i *)pk[(size_t)pp * nsb + i].sc));
+		}
+		/*
+		 * Q6_K: the codes are 0..63, the 32 comes back off through
+		 * the bsums: lane m starts at -32 (sc_2m bsum_2m +
+		 * sc_2m+1 bsum_2m+1), per row.
+		 */
+		#pragma GCC unroll 6
+		for (c = 0; kind == K_Q6 && c < NC; c++) {
+			a = _mm512_broadcast_i64x4(load_bsums(XK(x, xs, c, i)));
+			#pragma GCC unroll 2
+			for (pp = 0; pp < NP; pp++)
+				ia[pp][c] = _mm512_sub_epi32(
+				    _mm512_setzero_si512(), _mm512_slli_epi32(
+				    _mm512_madd_epi16(scs[pp], a), 5));
+		}
+		#pragma GCC unroll 2
+		for (s = 0; s < 8; s++) {
+			/*
+			 * The scales of sub-block s in the words of each
+			 * half: Q4_K/Q5_K scale s of row 0 (row 1: 8 + s);
+			 * Q6_K scales 2s and 2s + 1 (16 + those), one per 16
+			 * elements.
+			 */
+			const long long	 k = 0x0001000100010001LL;
+			const __m512i	 six = kind == K_Q6 ?
+			    _mm512_set_epi64((17 + 2 * s) * k,
+			    (17 + 2 * s) * k, (16 + 2 * s) * k, (16 + 2 * s) * k,
+			    (1 + 2 * s) * k, (1 + 2 * s) * k, 2 * s * k,
+			    2 * s * k) :
+			    _mm512_set_epi64((8 + s) * k,
+			    (8 + s) * k, (8 + s) * k, (8 + s) * k, s * k, s * k,
+			    s * k, s * k);
+
+			#pragma GCC unroll 2
+			for (pp = 0; pp < NP; pp++) {
+				wq[pp] = _mm512_loadu_si512(
+				    pk[(size_t)pp * nsb + i].q[s]);
+				sv[pp] = _mm512_permutexvar_epi16(six, scs[pp]);
+			}
+			#pragma GCC unroll 6
+			for (c = 0; c < NC; c++) {
+				a = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+				    (const __m256i *)(XK(x, xs, c, i)->qs +
+				    32 * s)));
+				#pragma GCC unroll 2
+				for (pp = 0; pp < NP; pp++)
+					ia[pp][c] = kdotv(ia[pp][c], wq[pp], a,
+					    sv[pp]);
+			}
+		}
+		#pragma GCC unroll 6
+		for (c = 0; c < NC; c++) {
+			yd = XK(x, xs, c, i)->d;
+			#pragma GCC unroll 2
+			for (pp = 0; pp < NP; pp++) {
+				dd = _mm512_mul_ps(_mm512_loadu_ps(
+				    pk[(size_t)pp * nsb + i].d),
+				    _mm512_set1_ps(yd));
+				facc[pp][c] = _mm512_fmadd_ps(dd,
+				    cvt16(ia[pp][c]), facc[pp][c]);
+			}
+		}
+	}
+	#pragma GCC unroll 2
+	for (pp = 0; pp < NP; pp++) {
+		#pragma GCC unroll 6
+		for (c = 0; c < NC; c++)
+			_mm512_storeu_ps(fb + (pp * TILE_COLS + c) * 16,
+			    facc[pp][c]);
+	}
+}
+
+/*
+ * The min terms of all super-blocks for NP pairs x NC columns, in
+ * quant-k.c's order (Q4_K: 4 lanes; Q5_K: a sum), and the results from
+ * them and the lanes fb of k45_tile; rows r < nr of the tile are stored
+ * (2 * NP may exceed nr by one).
+ */
+AI void
+k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
+    int NP, int NC, const float *fb, int nr, float *y, size_t ldy, int kind)
+{
+	const int	 q5 = kind == K_Q5;
+
+	__m256		 accm[TILE_PAIRS][TILE_COLS];
+	__m256i		 bsp2, t8;
+	__m128i		 bsp;
+	float		 summ[TILE_PAIRS][2][TILE_COLS], yd;
+	const float	*l;
+	int		 i, pp, c, h;
+
+	#pragma GCC unroll 2
+	for (pp = 0; pp < NP; pp++) {
+		#pragma GCC unroll 6
+		for (c = 0; c < NC; c++) {
+			accm[pp][c] = _mm256_setzero_ps();
+			summ[pp][0][c] = summ[pp][1][c] = 0.0f;
+		}
+	}
+	for (i = 0; kind != K_Q6 && i < nsb; i++) {
+		#pragma GCC unroll 6
+		for (c = 0; c < NC; c++) {
+			const block_q8_K *ab = XK(x, xs, c, i);
+
+			yd = ab->d;
+			bsp = k45_bsums(load_bsums(ab));
+			bsp2 = _mm256_setr_m128i(bsp, bsp);
+			#pragma GCC unroll 2
+			for (pp = 0; pp < NP; pp++) {
+				const struct pk_k45 *b = pk + (size_t)pp * nsb
+				    + i;
+
+				/* [row 0's 4 products | row 1's 4] */
+				t8 = _mm256_madd_epi16(_mm256_loadu_si256(
+				    (const __m256i *)b->mn), bsp2);
+				if (q5) {
+					summ[pp][0][c] = fmaf(-(yd * b->dm[0]),
+					    (float)hsum4i(
+					    _mm256_castsi256_si128(t8)),
+					    summ[pp][0][c]);
+					summ[pp][1][c] = fmaf(-(yd * b->dm[4]),
+					    (float)hsum4i(
+					    _mm256_extracti128_si256(t8, 1)),
+					    summ[pp][1][c]);
+				} else
+					accm[pp][c] = _mm256_fmadd_ps(
+					    _mm256_mul_ps(_mm256_loadu_ps(
+					    b->dm), _mm256_set1_ps(yd)),
+					    _mm256_cvtepi32_ps(t8),
+					    accm[pp][c]);
+			}
+		}
+	}
+	#pragma GCC unroll 2
+	for (pp = 0; pp < NP; pp++) {
+		#pragma GCC unroll 6
+		for (c = 0; c < NC; c++) {
+			l = fb + (pp * TILE_COLS + c) * 16;
+			for (h = 0; h < 2 && 2 * pp + h < nr; h++)
+				y[(size_t)c * ldy + 2 * pp + h] = kind == K_Q6 ?
+				    hsum8(_mm256_loadu_ps(l + 8 * h)) :
+				    k45_result(
+				    _mm256_loadu_ps(l + 8 * h),
+				    summ[pp][h][c], h == 0 ?
+				    _mm256_castps256_ps128(accm[pp][c]) :
+				    _mm256_extractf128_ps(accm[pp][c], 1), q5);
+		}
+	}
+}
+
+/*
+ * Column groups of TILE_GROUP columns, and within a group blocks of
+ * TILE_KB super-blocks: a block's packed rows (16 rows x 4 super-blocks
+ * of Q4_K: 22 KiB) and the group's activations (24 columns: 28 KiB) stay
+ * in L1 while every register tile of the group passes over them.  The
+ * float lanes live in fb between blocks.
+ */
+#define TILE_GROUP	(4 * TILE_COLS)
+#ifndef TILE_KB
+#define TILE_KB		4
+#endif
+#define TILE_RPAIRS	8	/* row pairs per group of rows */
+
+/* Run fn for the register tile at pair p0, column c0 with constant NP,
+ * NC (NC = the columns left, at most TILE_COLS). */
+#define K45_NC(NP, left, fn, ...) do {					\
+	switch ((left) < TILE_COLS ? (left) : TILE_COLS) {		\
+	case 1: fn(__VA_ARGS__, NP, 1); break;				\
+	case 2: fn(__VA_ARGS__, NP, 2); break;				\
+	case 3: fn(__VA_ARGS__, NP, 3); break;				\
+	case 4: fn(__VA_ARGS__, NP, 4); break;				\
+	case 5: fn(__VA_ARGS__, NP, 5); break;				\
+	default: fn(__VA_ARGS__, NP, 6); break;				\
+	}								\
+} while (0)
+#define K45_TILE(t, i0, i1, xc, fbt, first, NP, NC)			\
+	k45_tile(t, nsb, i0, i1, xc, xs, NP, NC, fbt, first, kind)
+#define K45_FIN(t, xc, fbt, rows, yc, NP, NC)				\
+	k45_finish(t, nsb, xc, xs, NP, NC, fbt, rows, yc, ldy, kind)
+
+/* Every register tile of nr packed rows x nc columns. */
+AI void
+k45_tiles(int n, const struct pk_k45 *pk, int nr, const uint8_t *x,
+    size_t xs, int nc, float *y, size_t ldy, int kind)
+{
+	float	 fb[TILE_RPAIRS / TILE_PAIRS][TILE_GROUP / TILE_COLS]
+		     [TILE_PAIRS * TILE_COLS * 16];
+	int	 nsb = n / QK_K, np = (nr + 1) / 2, g0, g1, p0, p1, c0, i0, i1;
+	int	 rows;
+
+	for (g0 = 0; g0 < np; g0 += TILE_RPAIRS) {
+		g1 = g0 + TILE_RPAIRS < np ? g0 + TILE_RPAIRS : np;
+		for (c0 = 0; c0 < nc; c0 += TILE_GROUP) {
+			int cn = nc - c0 < TILE_GROUP ? nc - c0 : TILE_GROUP;
+
+			for (i0 = 0; i0 < nsb; i0 += TILE_KB) {
+				i1 = i0 + TILE_KB < nsb ? i0 + TILE_KB : nsb;
+				for (int cc = 0; cc < cn; cc += TILE_COLS) {
+					const uint8_t *xc = x +
+					    (size_t)(c0 + cc) * xs;
+
+					for (p0 = g0; p0 < g1; p0 += TILE_PAIRS) {
+						const struct pk_k45 *t = pk +
+						    (size_t)p0 * nsb;
+						float *fbt = fb[(p0 - g0) /
+						    TILE_PAIRS][cc / TILE_COLS];
+
+						if (g1 - p0 >= 2)
+							K45_NC(2, cn - cc,
+							    K45_TILE, t, i0, i1,
+							    xc, fbt, i0 == 0);
+						else
+							K45_NC(1, cn - cc,
+							    K45_TILE, t, i0, i1,
+							    xc, fbt, i0 == 0);
+					}
+				}
+			}
+			for (int cc = 0; cc < cn; cc += TILE_COLS) {
+				const uint8_t *xc = x + (size_t)(c0 + cc) * xs;
+
+				for (p0 = g0; p0 < g1; p0 += TILE_PAIRS) {
+					const struct pk_k45 *t = pk +
+					    (size_t)p0 * nsb;
+					float *fbt = fb[(p0 - g0) / TILE_PAIRS]
+					    [cc / TILE_COLS];
+					float *yc = y + (size_t)(c0 + cc) * ldy +
+					    2 * p0;
+
+					rows = nr - 2 * p0;
+					p1 = g1 - p0;
+					if (p1 >= 2)
+						K45_NC(2, cn - cc, K45_FIN, t, xc,
+						    fbt, rows, yc);
+					else
+						K45_NC(1, cn - cc, K45_FIN, t, xc,
+						    fbt, rows, yc);
+				}
+			}
+		}
+	}
+}
+
+static void
+tile_q4_K(int n, const void *pk, int nr, const void *x, size_t xs, int nc,
+    float *y, size_t ldy)
+{
+	k45_tiles(n, pk, nr, x, xs, nc, y, ldy, K_Q4);
+}
+
+static void
+tile_q5_K(int n, const void *pk, int nr, const void *x, size_t xs, int nc,
+    float *y, size_t ldy)
+{
+	k45_tiles(n, pk, nr, x, xs, nc, y, ldy, K_Q5);
+}
+
+static void
+tile_q6_K(int n, const void *pk, int nr, const void *x, size_t xs, int nc,
+    float *y, size_t ldy)
+{
+	k45_tiles(n, pk, nr, x, xs, nc, y, ldy, K_Q6);
+}
+
+/* Install the tiles of this file (after kernels-avx512.c's kernels). */
+void
+AVX512T_INSTALL(void)
+{
+	qtype_install_tile(QT_Q4_K, pack_size_k45, pack_q4_K, tile_q4_K);
+	qtype_install_tile(QT_Q5_K, pack_size_k45, pack_q5_K, tile_q5_K);
+	qtype_install_tile(QT_Q6_K, pack_size_k45, pack_q6_K, tile_q6_K);
+}
