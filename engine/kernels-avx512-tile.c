@@ -71,15 +71,32 @@ void	AVX512T_INSTALL(void);
 #define K_Q4	0
 #define K_Q5	1
 #define K_Q6	2
+#define K_Q3	3
+#define K_Q2	4
+/* Scales per 16 elements (else per 32). */
+#define K16(kind)	((kind) >= K_Q6)
+/*
+ * Q2_K with VNNI: the codes (0..3) times their scale (0..15) fit a byte,
+ * so pack stores the products and one vpdpbusd per sub-block does the
+ * rest; without VNNI pmaddubsw + pmaddwd with the scales, as the others.
+ */
+#ifdef KERNELS_VNNI
+#define Q2_PREMUL	1
+#else
+#define Q2_PREMUL	0
+#endif
 
-/* One super-block of a pair of Q4_K, Q5_K or Q6_K rows, packed. */
+/* One super-block of a pair of K-quant rows, packed. */
 struct pk_k45 {
 	uint8_t	 q[8][64];	/* sub-block s: row 0's codes | row 1's */
 	float	 d[16];		/* row 0's d x8 | row 1's d x8 */
 	int16_t	 sc[32];	/* Q4_K/Q5_K: row 0's 8 scales | row 1's 8
-				   (16 used); Q6_K: row 0's 16 | row 1's 16 */
-	int16_t	 mn[16];	/* row 0's 8 mins | row 1's 8 (not Q6_K) */
-	float	 dm[8];		/* row 0's dmin x4 | row 1's dmin x4 */
+				   (16 used); 16-element formats: row 0's
+				   16 | row 1's 16 */
+	int16_t	 mn[32];	/* Q4_K/Q5_K: row 0's 8 mins | row 1's 8;
+				   Q2_K: 16 | 16 */
+	float	 dm[16];	/* Q4_K/Q5_K: row 0's dmin x4 | row 1's x4;
+				   Q2_K: x8 | x8 */
 };
 
 static size_t
@@ -211,6 +228,115 @@ pack_q6_K(int n, const void *w, size_t ws, int nr, void *dst)
 	}
 }
 
+/*
+ * Q2_K / Q3_K: sub-block 4h + j (elements 128h + 32j + l) is bits
+ * 2j..2j+1 of qs[32h + l] (Q3_K: plus 4 when bit 4h + j of hmask[l] is
+ * set, codes 0..7, the 4 coming off through the bsums); scales and (Q2_K)
+ * mins per 16 elements.
+ */
+AI void
+pack_q23(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
+    int q3)
+{
+	const size_t	 bsz = q3 ? sizeof(block_q3_K) : sizeof(block_q2_K);
+	const uint8_t	*blk, *qs;
+	struct pk_k45	*o;
+	__m256i		 v, q2, hm, sc;
+	int8_t		 s8[16];
+	float		 d, dmin = 0.0f;
+	int		 nsb = n / QK_K, p, h, i, hh, j, l, r;
+
+	for (p = 0; p < (nr + 1) / 2; p++) {
+		for (h = 0; h < 2; h++) {
+			r = 2 * p + h < nr ? 2 * p + h : nr - 1;
+			for (i = 0; i < nsb; i++) {
+				blk = w + (size_t)r * ws + (size_t)i * bsz;
+				o = pk + (size_t)p * nsb + i;
+				if (q3) {
+					const block_q3_K *b = (const void *)blk;
+
+					qs = b->qs;
+					hm = _mm256_loadu_si256(
+					    (const __m256i *)b->hmask);
+					_mm_storeu_si128((__m128i *)s8,
+					    q3k_scales8(b->scales));
+					d = h2f(b->d);
+				} else {
+					const block_q2_K *b = (const void *)blk;
+
+					qs = b->qs;
+					hm = _mm256_setzero_si256();
+					for (l = 0; l < 16; l++) {
+						s8[l] = (int8_t)(b->scales[l] &
+						    0xF);
+						o->mn[16 * h + l] =
+						    b->scales[l] >> 4;
+					}
+					d = h2f(b->d);
+					dmin = h2f(b->dmin);
+				}
+				for (hh = 0; hh < 2; hh++) {
+					q2 = _mm256_loadu_si256(
+					    (const __m256i *)(qs + 32 * hh));
+					for (j = 0; j < 4; j++) {
+						v = _mm256_and_si256(
+						    _mm256_srli_epi16(q2, 2 * j),
+						    _mm256_set1_epi8(3));
+						if (q3)
+							v = _mm256_add_epi8(v,
+							    _mm256_and_si256(
+							    _mm256_slli_epi16(
+							    _mm256_srli_epi16(
+							    hm, 4 * hh + j), 2),
+							    _mm256_set1_epi8(4)));
+						else if (Q2_PREMUL) {
+							/* 16 x scale 2j, 16 x
+							 * scale 2j + 1, byte by
+							 * byte: even bytes,
+							 * then odd */
+							sc = _mm256_setr_m128i(
+							    _mm_set1_epi16(s8[8 *
+							    hh + 2 * j]),
+							    _mm_set1_epi16(s8[8 *
+							    hh + 2 * j + 1]));
+							v = _mm256_or_si256(
+							    _mm256_mullo_epi16(
+							    _mm256_and_si256(v,
+							    _mm256_set1_epi16(
+							    0xFF)), sc),
+							    _mm256_slli_epi16(
+							    _mm256_mullo_epi16(
+							    _mm256_srli_epi16(v,
+							    8), sc), 8));
+						}
+						_mm256_storeu_si256((__m256i *)
+						    (o->q[4 * hh + j] + 32 * h),
+						    v);
+					}
+				}
+				for (l = 0; l < 8; l++)
+					o->d[8 * h + l] = d;
+				for (l = 0; l < 16; l++)
+					o->sc[16 * h + l] = s8[l];
+				for (l = 0; !q3 && l < 8; l++)
+					o->dm[8 * h + l] = dmin;
+			}
+		}
+	}
+}
+
+static void
+pack_q2_K(int n, const void *w, size_t ws, int nr, void *dst)
+{
+	pack_q23(n, w, ws, nr, dst, 0);
+}
+
+static void
+pack_q3_K(int n, const void *w, size_t ws, int nr, void *dst)
+{
+	pack_q23(n, w, ws, nr, dst, 1);
+}
+
 static void
 pack_q4_K(int n, const void *w, size_t ws, int nr, void *dst)
 {
@@ -253,30 +379,36 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 	for (i = i0; i < i1; i++) {
 		#pragma GCC unroll 2
 		for (pp = 0; pp < NP; pp++) {
-			if (kind == K_Q6) {
+			if (K16(kind)) {
 				scs[pp] = _mm512_loadu_si512(
 				    pk[(size_t)pp * nsb + i].sc);
-				continue;
+				if (kind != K_Q2)
+					continue;
 			}
 			#pragma GCC unroll 6
 			for (c = 0; c < NC; c++)
 				ia[pp][c] = _mm512_setzero_si512();
-			scs[pp] = _mm512_castsi256_si512(_mm256_loadu_si256(
-			    (const __m256i *)pk[(size_t)pp * nsb + i].sc));
+			if (!K16(kind))
+				scs[pp] = _mm512_castsi256_si512(
+				    _mm256_loadu_si256((const __m256i *)
+				    pk[(size_t)pp * nsb + i].sc));
 		}
 		/*
-		 * Q6_K: the codes are 0..63, the 32 comes back off through
-		 * the bsums: lane m starts at -32 (sc_2m bsum_2m +
-		 * sc_2m+1 bsum_2m+1), per row.
+		 * Q6_K / Q3_K: the codes are 0..63 / 0..7, the 32 / 4 comes
+		 * back off through the bsums: lane m starts at -32 (-4)
+		 * times (sc_2m bsum_2m + sc_2m+1 bsum_2m+1), per row.
 		 */
 		#pragma GCC unroll 6
-		for (c = 0; kind == K_Q6 && c < NC; c++) {
+		for (c = 0; c < NC; c++) {
+			if (kind != K_Q6 && kind != K_Q3)
+				break;
 			a = _mm512_broadcast_i64x4(load_bsums(XK(x, xs, c, i)));
 			#pragma GCC unroll 2
 			for (pp = 0; pp < NP; pp++)
 				ia[pp][c] = _mm512_sub_epi32(
 				    _mm512_setzero_si512(), _mm512_slli_epi32(
-				    _mm512_madd_epi16(scs[pp], a), 5));
+				    _mm512_madd_epi16(scs[pp], a),
+				    kind == K_Q6 ? 5 : 2));
 		}
 		#pragma GCC unroll 2
 		for (s = 0; s < 8; s++) {
@@ -287,7 +419,7 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 			 * elements.
 			 */
 			const long long	 k = 0x0001000100010001LL;
-			const __m512i	 six = kind == K_Q6 ?
+			const __m512i	 six = K16(kind) ?
 			    _mm512_set_epi64((17 + 2 * s) * k,
 			    (17 + 2 * s) * k, (16 + 2 * s) * k, (16 + 2 * s) * k,
 			    (1 + 2 * s) * k, (1 + 2 * s) * k, 2 * s * k,
@@ -300,7 +432,9 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 			for (pp = 0; pp < NP; pp++) {
 				wq[pp] = _mm512_loadu_si512(
 				    pk[(size_t)pp * nsb + i].q[s]);
-				sv[pp] = _mm512_permutexvar_epi16(six, scs[pp]);
+				if (kind != K_Q2 || !Q2_PREMUL)
+					sv[pp] = _mm512_permutexvar_epi16(six,
+					    scs[pp]);
 			}
 			#pragma GCC unroll 6
 			for (c = 0; c < NC; c++) {
@@ -308,16 +442,40 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 				    (const __m256i *)(XK(x, xs, c, i)->qs +
 				    32 * s)));
 				#pragma GCC unroll 2
-				for (pp = 0; pp < NP; pp++)
+				for (pp = 0; pp < NP; pp++) {
+#ifdef KERNELS_VNNI
+					if (kind == K_Q2 && Q2_PREMUL) {
+						ia[pp][c] = _mm512_dpbusd_epi32(
+						    ia[pp][c], wq[pp], a);
+						continue;
+					}
+#endif
 					ia[pp][c] = kdotv(ia[pp][c], wq[pp], a,
 					    sv[pp]);
+				}
 			}
 		}
 		#pragma GCC unroll 6
 		for (c = 0; c < NC; c++) {
 			yd = XK(x, xs, c, i)->d;
+			if (kind == K_Q2)
+				a = _mm512_broadcast_i64x4(load_bsums(
+				    XK(x, xs, c, i)));
 			#pragma GCC unroll 2
 			for (pp = 0; pp < NP; pp++) {
+				/*
+				 * Q2_K: the min term first, into the same
+				 * lanes: -(d_a * dmin) times (mn_2m bsum_2m +
+				 * mn_2m+1 bsum_2m+1).
+				 */
+				if (kind == K_Q2)
+					facc[pp][c] = _mm512_fmadd_ps(
+					    _mm512_sub_ps(_mm512_setzero_ps(),
+					    _mm512_mul_ps(_mm512_set1_ps(yd),
+					    _mm512_loadu_ps(pk[(size_t)pp * nsb +
+					    i].dm))), cvt16(_mm512_madd_epi16(
+					    _mm512_loadu_si512(pk[(size_t)pp *
+					    nsb + i].mn), a)), facc[pp][c]);
 				dd = _mm512_mul_ps(_mm512_loadu_ps(
 				    pk[(size_t)pp * nsb + i].d),
 				    _mm512_set1_ps(yd));
@@ -362,7 +520,7 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
 			summ[pp][0][c] = summ[pp][1][c] = 0.0f;
 		}
 	}
-	for (i = 0; kind != K_Q6 && i < nsb; i++) {
+	for (i = 0; (kind == K_Q4 || kind == K_Q5) && i < nsb; i++) {
 		#pragma GCC unroll 6
 		for (c = 0; c < NC; c++) {
 			const block_q8_K *ab = XK(x, xs, c, i);
@@ -402,7 +560,7 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
 		for (c = 0; c < NC; c++) {
 			l = fb + (pp * TILE_COLS + c) * 16;
 			for (h = 0; h < 2 && 2 * pp + h < nr; h++)
-				y[(size_t)c * ldy + 2 * pp + h] = kind == K_Q6 ?
+				y[(size_t)c * ldy + 2 * pp + h] = K16(kind) ?
 				    hsum8(_mm256_loadu_ps(l + 8 * h)) :
 				    k45_result(
 				    _mm256_loadu_ps(l + 8 * h),
@@ -527,6 +685,20 @@ tile_q6_K(int n, const void *pk, int nr, const void *x, size_t xs, int nc,
 	k45_tiles(n, pk, nr, x, xs, nc, y, ldy, K_Q6);
 }
 
+static void
+tile_q3_K(int n, const void *pk, int nr, const void *x, size_t xs, int nc,
+    float *y, size_t ldy)
+{
+	k45_tiles(n, pk, nr, x, xs, nc, y, ldy, K_Q3);
+}
+
+static void
+tile_q2_K(int n, const void *pk, int nr, const void *x, size_t xs, int nc,
+    float *y, size_t ldy)
+{
+	k45_tiles(n, pk, nr, x, xs, nc, y, ldy, K_Q2);
+}
+
 /* Install the tiles of this file (after kernels-avx512.c's kernels). */
 void
 AVX512T_INSTALL(void)
@@ -534,4 +706,6 @@ AVX512T_INSTALL(void)
 	qtype_install_tile(QT_Q4_K, pack_size_k45, pack_q4_K, tile_q4_K);
 	qtype_install_tile(QT_Q5_K, pack_size_k45, pack_q5_K, tile_q5_K);
 	qtype_install_tile(QT_Q6_K, pack_size_k45, pack_q6_K, tile_q6_K);
+	qtype_install_tile(QT_Q3_K, pack_size_k45, pack_q3_K, tile_q3_K);
+	qtype_install_tile(QT_Q2_K, pack_size_k45, pack_q2_K, tile_q2_K);
 }
