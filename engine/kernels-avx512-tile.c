@@ -506,51 +506,72 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
 	const int	 q5 = kind == K_Q5;
 
 	__m256		 accm[TILE_PAIRS][TILE_COLS];
-	__m256i		 bsp2, t8;
+	/* Q5_K: [row 0's sums of columns 4q..4q+3 | row 1's] */
+	__m256		 sq[TILE_PAIRS][(TILE_COLS + 3) / 4];
+	__m256i		 bsp2[TILE_COLS], t8, t4[4];
 	__m128i		 bsp;
-	float		 summ[TILE_PAIRS][2][TILE_COLS], yd;
+	float		 yd[4], summ;
 	const float	*l;
-	int		 i, pp, c, h;
+	int		 i, pp, c, h, q, k;
 
 	#pragma GCC unroll 2
 	for (pp = 0; pp < NP; pp++) {
 		#pragma GCC unroll 6
-		for (c = 0; c < NC; c++) {
+		for (c = 0; c < NC; c++)
 			accm[pp][c] = _mm256_setzero_ps();
-			summ[pp][0][c] = summ[pp][1][c] = 0.0f;
-		}
+		#pragma GCC unroll 2
+		for (q = 0; q < (NC + 3) / 4; q++)
+			sq[pp][q] = _mm256_setzero_ps();
 	}
 	for (i = 0; (kind == K_Q4 || kind == K_Q5) && i < nsb; i++) {
 		#pragma GCC unroll 6
 		for (c = 0; c < NC; c++) {
-			const block_q8_K *ab = XK(x, xs, c, i);
+			bsp = k45_bsums(load_bsums(XK(x, xs, c, i)));
+			bsp2[c] = _mm256_setr_m128i(bsp, bsp);
+		}
+		#pragma GCC unroll 2
+		for (pp = 0; pp < NP; pp++) {
+			const struct pk_k45 *b = pk + (size_t)pp * nsb + i;
+			const __m256i mn = _mm256_loadu_si256(
+			    (const __m256i *)b->mn);
 
-			yd = ab->d;
-			bsp = k45_bsums(load_bsums(ab));
-			bsp2 = _mm256_setr_m128i(bsp, bsp);
-			#pragma GCC unroll 2
-			for (pp = 0; pp < NP; pp++) {
-				const struct pk_k45 *b = pk + (size_t)pp * nsb
-				    + i;
-
-				/* [row 0's 4 products | row 1's 4] */
-				t8 = _mm256_madd_epi16(_mm256_loadu_si256(
-				    (const __m256i *)b->mn), bsp2);
-				if (q5) {
-					summ[pp][0][c] = fmaf(-(yd * b->dm[0]),
-					    (float)hsum4i(
-					    _mm256_castsi256_si128(t8)),
-					    summ[pp][0][c]);
-					summ[pp][1][c] = fmaf(-(yd * b->dm[4]),
-					    (float)hsum4i(
-					    _mm256_extracti128_si256(t8, 1)),
-					    summ[pp][1][c]);
-				} else
+			if (!q5) {
+				#pragma GCC unroll 6
+				for (c = 0; c < NC; c++) {
+					/* [row 0's 4 products | row 1's 4] */
+					t8 = _mm256_madd_epi16(mn, bsp2[c]);
 					accm[pp][c] = _mm256_fmadd_ps(
 					    _mm256_mul_ps(_mm256_loadu_ps(
-					    b->dm), _mm256_set1_ps(yd)),
-					    _mm256_cvtepi32_ps(t8),
-					    accm[pp][c]);
+					    b->dm), _mm256_set1_ps(
+					    XK(x, xs, c, i)->d)),
+					    _mm256_cvtepi32_ps(t8), accm[pp][c]);
+				}
+				continue;
+			}
+			/*
+			 * Q5_K: summ = fmaf(-(d_a * dmin), sum of the 4
+			 * products, summ) per row and column, four columns
+			 * a register: the 4-product sums by two rounds of
+			 * integer hadd, [row 0's 4 columns | row 1's].
+			 */
+			#pragma GCC unroll 2
+			for (q = 0; q < (NC + 3) / 4; q++) {
+				#pragma GCC unroll 4
+				for (k = 0; k < 4; k++) {
+					c = 4 * q + k;
+					t4[k] = c < NC ? _mm256_madd_epi16(mn,
+					    bsp2[c < NC ? c : 0]) :
+					    _mm256_setzero_si256();
+					yd[k] = c < NC ? XK(x, xs, c < NC ? c :
+					    0, i)->d : 0.0f;
+				}
+				t8 = _mm256_hadd_epi32(_mm256_hadd_epi32(t4[0],
+				    t4[1]), _mm256_hadd_epi32(t4[2], t4[3]));
+				sq[pp][q] = _mm256_fmadd_ps(_mm256_sub_ps(
+				    _mm256_setzero_ps(), _mm256_mul_ps(
+				    _mm256_setr_ps(yd[0], yd[1], yd[2], yd[3],
+				    yd[0], yd[1], yd[2], yd[3]), _mm256_loadu_ps(
+				    b->dm))), _mm256_cvtepi32_ps(t8), sq[pp][q]);
 			}
 		}
 	}
@@ -558,15 +579,20 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
 	for (pp = 0; pp < NP; pp++) {
 		#pragma GCC unroll 6
 		for (c = 0; c < NC; c++) {
+			float	sv[8];
+
+			_mm256_storeu_ps(sv, sq[pp][c / 4]);
 			l = fb + (pp * TILE_COLS + c) * 16;
-			for (h = 0; h < 2 && 2 * pp + h < nr; h++)
+			for (h = 0; h < 2 && 2 * pp + h < nr; h++) {
+				summ = sv[4 * h + c % 4];
 				y[(size_t)c * ldy + 2 * pp + h] = K16(kind) ?
 				    hsum8(_mm256_loadu_ps(l + 8 * h)) :
 				    k45_result(
 				    _mm256_loadu_ps(l + 8 * h),
-				    summ[pp][h][c], h == 0 ?
+				    summ, h == 0 ?
 				    _mm256_castps256_ps128(accm[pp][c]) :
 				    _mm256_extractf128_ps(accm[pp][c], 1), q5);
+			}
 		}
 	}
 }
