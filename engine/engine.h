@@ -75,7 +75,8 @@ struct engine_info {
 	const char	*quant;		/* "Q4_K_M" */
 	const char	*template_name;	/* detected default template */
 	const char	*cpu;		/* kernel path: scalar/avx2/neon/... */
-	const char	*kernels;	/* per weight type: "Q4_K avx2, ..." */
+	const char	*kernels;	/* per weight type: "Q4_K avx2, ..."
+					   ("+tile": packed prefill tiles) */
 	uint64_t	 file_size;
 	uint64_t	 n_params;
 	uint64_t	 token_bytes;	/* weight bytes read per decoded token */

@@ -578,9 +578,11 @@ model_kernels(const struct model *m, char *buf, size_t sz)
 			seen[ns++] = w[k]->type;
 			if (len < sz)
 				len += (size_t)snprintf(buf + len, sz - len,
-				    "%s%s %s", ns > 1 ? ", " : "",
+				    "%s%s %s%s", ns > 1 ? ", " : "",
 				    qtype_name(w[k]->type),
-				    cpu_type_level(w[k]->type));
+				    cpu_type_level(w[k]->type),
+				    qtype_traits(w[k]->type)->tile != NULL ?
+				    "+tile" : "");
 		}
 	}
 }

@@ -86,8 +86,9 @@ int	 model_load(const struct gguf_file *gf, struct model **out,
 void	 model_free(struct model *);
 /*
  * The weight types of m's matrix products, each with the kernels it
- * runs at the current CPU level (cpu_type_level), in buf:
- * "Q4_K avx512vnni, Q6_K avx512vnni" (truncated to sz).
+ * runs at the current CPU level (cpu_type_level) and "+tile" when its
+ * prefill uses packed tiles (quant.h), in buf:
+ * "Q4_K avx512vnni+tile, Q6_K avx512vnni+tile" (truncated to sz).
  */
 void	 model_kernels(const struct model *m, char *buf, size_t sz);
 
