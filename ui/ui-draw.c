@@ -272,29 +272,6 @@ ui_size_text(uint64_t n, char *out, size_t len)
 		snprintf(out, len, "%llu", (unsigned long long)n);
 }
 
-/*
- * Bytes in at most 7 columns, in the units `medchat inspect` and /stats
- * use (powers of 1024): "1.1MiB", "512MiB", "13.5GiB".
- */
-void
-ui_bytes_text(uint64_t n, char *out, size_t len)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double	v = (double)n;
-	int	i = 0;
-
-	while (v >= 1000 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(out, len, "%lluB", (unsigned long long)n);
-	else if (v < 99.95)
-		snprintf(out, len, "%.1f%s", v, u[i]);
-	else
-		snprintf(out, len, "%.0f%s", v, u[i]);
-}
-
 /* Fill row y with spaces in attr. */
 void
 ui_fill(struct ui *ui, int y, int attr)

@@ -404,7 +404,6 @@ void	 ui_draw_styled(struct ui *, int y, int x, const char *s,
 int	 ui_draw_str(struct ui *, int y, int x, const char *s, int maxw,
 	    int attr);
 void	 ui_size_text(uint64_t, char *out, size_t len);
-void	 ui_bytes_text(uint64_t, char *, size_t);
 void	 ui_fill(struct ui *, int y, int attr);
 void	 ui_draw_footer(struct ui *, const char *hint, const char *keys);
 void	 ui_list_move(struct ui_list *, int delta, int page);

@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "quality.h"
+#include "units.h"
 #include "ui-int.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -182,7 +183,7 @@ mdetail_build(struct ui *ui, struct mdetail *d)
 	d->gen = f.gen;
 	buf_printf(&b, "%s", d->path);
 	mdetail_add(d, &b);
-	ui_bytes_text(d->sum.file_size, sz, sizeof sz);
+	units_bytes_short(sz, sizeof sz, d->sum.file_size);
 	ui_size_text(d->sum.n_params, par, sizeof par);
 	buf_printf(&b, "%s, %s, %s, %.2f bits per weight, %s parameters, "
 	    "vocabulary %u", d->sum.name[0] != '\0' ? d->sum.name :

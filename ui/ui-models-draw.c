@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "quality.h"
 #include "ui-models.h"
+#include "units.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -155,7 +156,7 @@ models_draw(struct ui *ui, void *data)
 	char			*nm;
 
 	ui_fill(ui, 0, UA_STATUS);
-	ui_bytes_text(ms->mem_avail, av, sizeof av);
+	units_bytes_short(av, sizeof av, ms->mem_avail);
 	for (i = 0, listing = 0; i < ms->neps; i++)
 		listing += !ms->eps[i].listed;
 	snprintf(line, sizeof line, " Models -- memory available %s, "
@@ -263,7 +264,7 @@ models_draw(struct ui *ui, void *data)
 				ui_draw_str(ui, y, x, v, 7, attr);
 				break;
 			case MC_SIZE:
-				ui_bytes_text(r->size, v, sizeof v);
+				units_bytes_short(v, sizeof v, r->size);
 				break;
 			case MC_PARAMS:
 				ui_size_text(r->n_params, v, sizeof v);
@@ -276,7 +277,7 @@ models_draw(struct ui *ui, void *data)
 					    r->sum.bpw);
 				break;
 			case MC_MEM:
-				ui_bytes_text(r->mem, v, sizeof v);
+				units_bytes_short(v, sizeof v, r->mem);
 				ui_draw_str(ui, y, x + models_cols[c].w - 1,
 				    fit ? " " : "!", 1, attr);
 				break;
