@@ -292,4 +292,25 @@ struct engine_kbench {
 int	 engine_bench_matvec(const char *type, const int *threads, int nruns,
 	    size_t min_total, int nrows, struct engine_kbench *, char **cause);
 
+struct engine_kprefill {
+	const char	*type;		/* "Q4_K" */
+	int		 tiles;		/* the prefill runs packed tiles */
+	int		 ncols, nrows;
+	int		 n_runs;
+	int		 threads[ENGINE_KBENCH_MAX];
+	double		 gmacs[ENGINE_KBENCH_MAX];	/* 1e9 multiply-adds
+							   per second */
+	double		 gmacs_gemm[ENGINE_KBENCH_MAX];	/* tiles taken out
+							   (= gmacs without) */
+};
+/*
+ * Prefill throughput of weight type `type`: the threaded product of a
+ * cache-resident 4096 x nrows matrix (nrows 0: 1024) with ncols columns,
+ * with each thread count threads[0..nruns), through the type's prefill
+ * path and, alternately, with its packed tiles taken out.  0, or -1 with
+ * *cause.  Not thread-safe against other products running.
+ */
+int	 engine_bench_prefill(const char *type, const int *threads, int nruns,
+	    int ncols, int nrows, struct engine_kprefill *, char **cause);
+
 #endif

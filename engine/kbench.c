@@ -156,6 +156,42 @@ engine_kernel_level(char **cause)
 	return cpu_level_name(cpu_level());
 }
 
+/*
+ * Fill the nrows rows (KB_NCOLS elements) at w with KB_DISTINCT random
+ * rows, roughly normal, quantized once with the type's reference
+ * quantizer, then repeated; returns the last float row (KB_NCOLS values,
+ * the caller frees it).
+ */
+static float *
+kb_rows(uint32_t type, uint8_t *w, size_t nrows)
+{
+	const struct qtraits	*t = qtype_traits(type);
+	uint64_t	 rng = 0x853C49E6748FEA9BULL;
+	size_t		 rb = qtype_row_size(type, KB_NCOLS);
+	size_t		 distinct = nrows < KB_DISTINCT ? nrows : KB_DISTINCT;
+	size_t		 k;
+	float		*xf;
+	int		 i, e, s;
+
+	xf = xmalloc(sizeof *xf * KB_NCOLS);
+	for (i = 0; i < (int)distinct; i++) {
+		for (e = 0; e < KB_NCOLS; e++) {
+			float	v = 0.0f;
+
+			for (s = 0; s < 4; s++) {
+				rng = rng * 6364136223846793005ULL +
+				    1442695040888963407ULL;
+				v += (float)((rng >> 40) / 16777216.0 - 0.5);
+			}
+			xf[e] = v * 0.05f;
+		}
+		t->from_float(xf, w + rb * (size_t)i, KB_NCOLS);
+	}
+	for (k = distinct; k < nrows; k++)
+		memcpy(w + rb * k, w + rb * (k % distinct), rb);
+	return xf;
+}
+
 int
 engine_bench_matvec(const char *name, const int *threads, int nruns,
     size_t min_total, int nrows, struct engine_kbench *out, char **cause)
@@ -167,11 +203,9 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 	uint8_t			*w;
 	float			*xf, *x, *y;
 	void			*scratch;
-	size_t			 rb, mbytes, k;
-	uint64_t		 rng = 0x853C49E6748FEA9BULL;
+	size_t			 rb, mbytes;
 	struct kb_read		 rd;
 	double			 tm, best, best_rd;
-	size_t			 distinct;
 	int			 nmat, m, run, pass, i, rep, reps;
 
 	if (nruns > ENGINE_KBENCH_MAX)
@@ -192,34 +226,13 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 		nmat = 2;
 	/* Small (cache-resident) sets: repeat the cycle to time >= 64 MB. */
 	reps = (int)((KB_MIN_TIMED + mbytes * nmat - 1) / (mbytes * nmat));
-	distinct = (size_t)nrows * nmat < KB_DISTINCT ?
-	    (size_t)nrows * nmat : KB_DISTINCT;
 	if ((w = malloc(mbytes * (size_t)nmat)) == NULL) {
 		xasprintf(cause, "%s: cannot allocate %zu MB of matrices",
 		    t->name, mbytes * (size_t)nmat >> 20);
 		return -1;
 	}
 
-	/* KB_DISTINCT random rows, roughly normal, quantized once. */
-	xf = xmalloc(sizeof *xf * KB_NCOLS);
-	for (i = 0; i < (int)distinct; i++) {
-		int	e, s;
-
-		for (e = 0; e < KB_NCOLS; e++) {
-			float	v = 0.0f;
-
-			for (s = 0; s < 4; s++) {
-				rng = rng * 6364136223846793005ULL +
-				    1442695040888963407ULL;
-				v += (float)((rng >> 40) / 16777216.0 - 0.5);
-			}
-			xf[e] = v * 0.05f;
-		}
-		t->from_float(xf, w + rb * (size_t)i, KB_NCOLS);
-	}
-	for (k = distinct; k < (size_t)nrows * nmat; k++)
-		memcpy(w + rb * k, w + rb * (k % distinct), rb);
-
+	xf = kb_rows(type, w, (size_t)nrows * nmat);
 	mats = xcalloc((size_t)nmat, sizeof *mats);
 	for (m = 0; m < nmat; m++) {
 		mats[m].data = w + mbytes * (size_t)m;
@@ -280,6 +293,117 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 	free(x);
 	free(xf);
 	free(mats);
+	free(w);
+	return out->n_runs == nruns ? 0 : -1;
+}
+
+/*
+ * Prefill: the threaded product of one 4096 x nrows matrix (small enough
+ * to stay in the caches: the kernels' compute speed) with ncols columns,
+ * through the type's prefill path at this level, and -- when that path is
+ * packed tiles -- alternately with the tiles taken out (the gemm kernels),
+ * so a busy machine slows both alike.  Best of KB_PASSES passes of enough
+ * products to multiply >= KB_MIN_MACS each.
+ */
+#define KB_MIN_MACS	2e9
+
+int
+engine_bench_prefill(const char *name, const int *threads, int nruns,
+    int ncols, int nrows, struct engine_kprefill *out, char **cause)
+{
+	const struct qtraits	*t;
+	struct tpool		*tp;
+	struct qmat		 mat;
+	qpack_size_fn		 psize;
+	qpack_fn		 pack;
+	qtile_fn		 tile;
+	uint32_t		 type;
+	uint8_t			*w = NULL;
+	float			*xf, *x = NULL, *y = NULL;
+	void			*scratch = NULL;
+	double			 tm, best[2], macs;
+	int			 run, pass, path, i, c, rep, reps;
+
+	if (nruns > ENGINE_KBENCH_MAX)
+		nruns = ENGINE_KBENCH_MAX;
+	if (kb_type(name, &type) != 0) {
+		xasprintf(cause, "%s: unknown weight type", name);
+		return -1;
+	}
+	if (cpu_init(cause) != 0)
+		return -1;
+	t = qtype_traits(type);
+	psize = t->pack_size;
+	pack = t->pack;
+	tile = t->tile;
+	if (nrows <= 0)
+		nrows = 1024;
+	if (ncols < 2)
+		ncols = 2;
+	mat.type = type;
+	mat.ncols = KB_NCOLS;
+	mat.nrows = nrows;
+	mat.row_bytes = qtype_row_size(type, KB_NCOLS);
+	if ((w = malloc(mat.row_bytes * (size_t)nrows)) == NULL ||
+	    (x = malloc(sizeof *x * KB_NCOLS * (size_t)ncols)) == NULL ||
+	    (y = malloc(sizeof *y * (size_t)nrows * ncols)) == NULL ||
+	    (scratch = malloc(matmul_scratch_size(&mat, ncols) + 1)) == NULL) {
+		xasprintf(cause, "%s: cannot allocate the matrices", t->name);
+		free(w);
+		free(x);
+		free(y);
+		return -1;
+	}
+	mat.data = w;
+	xf = kb_rows(type, w, (size_t)nrows);
+	for (c = 0; c < ncols; c++)
+		for (i = 0; i < KB_NCOLS; i++)
+			x[(size_t)c * KB_NCOLS + i] = xf[(i + 97 * c) %
+			    KB_NCOLS] * 20.0f + 0.01f * (float)((i + c) % 7);
+	macs = (double)KB_NCOLS * nrows * ncols;
+	reps = (int)(KB_MIN_MACS / macs) + 1;
+
+	memset(out, 0, sizeof *out);
+	out->type = t->name;
+	out->tiles = tile != NULL;
+	out->ncols = ncols;
+	out->nrows = nrows;
+	for (run = 0; run < nruns; run++) {
+		if ((tp = tpool_create(threads[run])) == NULL) {
+			xasprintf(cause, "cannot start %d threads",
+			    threads[run]);
+			break;
+		}
+		best[0] = best[1] = 0.0;
+		for (pass = -1; pass < KB_PASSES; pass++) {	/* -1: warm */
+			for (path = 0; path < (tile != NULL ? 2 : 1); path++) {
+				if (path == 1)
+					qtype_install_tile(type, NULL, NULL,
+					    NULL);
+				tm = kb_now();
+				for (rep = 0; rep < reps; rep++)
+					matmul(tp, &mat, x, KB_NCOLS, ncols, y,
+					    nrows, scratch);
+				tm = kb_now() - tm;
+				if (path == 1)
+					qtype_install_tile(type, psize, pack,
+					    tile);
+				if (pass >= 0 && (best[path] == 0.0 ||
+				    tm < best[path]))
+					best[path] = tm;
+			}
+		}
+		tpool_free(tp);
+		out->threads[run] = threads[run];
+		out->gmacs[run] = macs * reps / best[0] / 1e9;
+		out->gmacs_gemm[run] = tile != NULL ? macs * reps / best[1] /
+		    1e9 : out->gmacs[run];
+		out->n_runs = run + 1;
+	}
+	free(scratch);
+	free(y);
+	free(x);
+	free(xf);
 	free(w);
 	return out->n_runs == nruns ? 0 : -1;
 }

@@ -88,6 +88,12 @@ check "bench --types --json names each weight type's kernels" \
 MEDCHAT_CPU=scalar $MEDCHAT bench --types q4_0 --shape tiny --dir "$BD" -t 1 -p 0 -n 2 -r 1 >"$TMPD/bt3" 2>&1
 check "bench --types table: the kernels column, scalar when forced" \
     grep -q "| scalar | Q6_K scalar, Q4_0 scalar | 1 | tg2 |" "$TMPD/bt3"
+$MEDCHAT bench kernels --cols 16 --rows 32 --types q4_0,q6_k -t 1 --json >"$TMPD/bk" 2>&1
+check "bench kernels --cols: prefill figures per type, with and without tiles" \
+    sh -c "grep -q '\"columns\": 16' '$TMPD/bk' && [ \$(grep -o '\"gmacs_gemm\"' '$TMPD/bk' | wc -l) -eq 2 ] && grep -Eq '\"path\": \"(tiles|gemm)\"' '$TMPD/bk'"
+$MEDCHAT bench kernels --cols 1 >/dev/null 2>"$TMPD/bke"
+check "bench kernels --cols 1 is refused (a product of one column is decode)" \
+    sh -c "[ $? -eq 2 ] && [ -s '$TMPD/bke' ]"
 $MEDCHAT bench --types q4_0 --shape tiny --dir "$BD" -t 1 -p 0 -n 2 -r 1 >"$TMPD/bt2" 2>"$TMPD/bte2"
 check "bench --types reuses its models" sh -c "! grep -q writing '$TMPD/bte2'"
 check "bench --types table has the bandwidth columns" grep -q "| tg2 | .* | .*% |" "$TMPD/bt2"

@@ -8,6 +8,12 @@
  *	over 4096 x N matrices (N = 11008) cycled through until --size MB
  *	(512); `--rows 64 --size 1` keeps them in cache and measures the
  *	kernels' compute speed instead;
+ *   medchat bench kernels --cols C [-t THREADS] [--types LIST] [--rows N]
+ *	    [--json]
+ *	prefill throughput per weight type (1e9 multiply-adds a second) of
+ *	a 4096 x N matrix (N = 1024, in cache) times C columns, one thread
+ *	and THREADS threads, through the packed tiles where the type has
+ *	them and, alternately, through the gemm kernels;
  *   medchat bench --membw [-t THREADS] [--json]
  *	memory read bandwidth, one thread and THREADS threads;
  *   medchat bench -m FILE ... | --types LIST|all ...
@@ -39,6 +45,8 @@ bench_usage(FILE *f)
 {
 	fprintf(f, "usage: medchat bench kernels [-t THREADS] [--types LIST] "
 	    "[--size MB] [--rows N] [--json]\n"
+	    "       medchat bench kernels --cols C [-t THREADS] "
+	    "[--types LIST] [--rows N] [--json]\n"
 	    "       medchat bench --membw [-t THREADS] [--json]\n"
 	    "       medchat bench -m FILE [-m FILE ...] [-p 512] [-n 128] "
 	    "[-t THREADS] [-r REPS] [--membw] [--json]\n"
@@ -127,23 +135,17 @@ bench_membw(int n, int json)
 	return 0;
 }
 
-static int
-bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
+/*
+ * The comma-separated weight types to measure: types, or every type the
+ * engine knows.  NULL (with a message) if a name is unknown.
+ */
+static char *
+bench_type_list(const char *types)
 {
 	const char *const	*all = engine_bench_types();
-	struct engine_kbench	 r;
-	const char		*level;
-	char			*list, *p, *name, *cause = NULL;
-	double			 bw[2];
-	int			 threads[2] = { 1, n }, nruns = n > 1 ? 2 : 1;
-	json_t			*root = NULL, *jtypes = NULL, *o, *runs[4];
-	int			 rc = 0, i, k;
+	char			*list, *p, *name;
+	int			 i;
 
-	if ((level = engine_kernel_level(&cause)) == NULL) {
-		fprintf(stderr, "medchat bench: %s\n", cause);
-		free(cause);
-		return 1;
-	}
 	if (types == NULL) {
 		list = NULL;
 		for (i = 0; all[i] != NULL; i++) {
@@ -167,12 +169,32 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 			fprintf(stderr, "medchat bench: %s: unknown weight "
 			    "type\n", name);
 			free(list);
-			return 1;
+			return NULL;
 		}
 		if (p != NULL)
 			p[-1] = ',';
 	}
+	return list;
+}
 
+static int
+bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
+{
+	struct engine_kbench	 r;
+	const char		*level;
+	char			*list, *p, *name, *cause = NULL;
+	double			 bw[2];
+	int			 threads[2] = { 1, n }, nruns = n > 1 ? 2 : 1;
+	json_t			*root = NULL, *jtypes = NULL, *o, *runs[4];
+	int			 rc = 0, i, k;
+
+	if ((level = engine_kernel_level(&cause)) == NULL) {
+		fprintf(stderr, "medchat bench: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if ((list = bench_type_list(types)) == NULL)
+		return 1;
 	bench_membw_pair(n, bw);
 	if (json) {
 		root = jsonx_object();
@@ -255,13 +277,102 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 	return rc;
 }
 
+/* `medchat bench kernels --cols C`: prefill products per weight type. */
+static int
+bench_prefill(int n, const char *types, int ncols, int nrows, int json)
+{
+	struct engine_kprefill	 r;
+	const char		*level;
+	char			*list, *p, *name, *cause = NULL;
+	int			 threads[2] = { 1, n }, nruns = n > 1 ? 2 : 1;
+	json_t			*root = NULL, *jtypes = NULL, *o, *runs[3];
+	int			 rc = 0, i, k;
+
+	if ((level = engine_kernel_level(&cause)) == NULL) {
+		fprintf(stderr, "medchat bench: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if ((list = bench_type_list(types)) == NULL)
+		return 1;
+	if (json) {
+		root = jsonx_object();
+		jsonx_set(root, "kernels", jsonx_string(level));
+		xasprintf(&p, "4096x%d", nrows);
+		jsonx_set(root, "matrix", jsonx_string(p));
+		free(p);
+		jsonx_set(root, "columns", json_integer(ncols));
+		jtypes = jsonx_array();
+	} else {
+		printf("kernels: %s; prefill: a 4096x%d matrix (in cache) times "
+		    "%d columns, best of 7 passes\n'tiles' = the type's packed "
+		    "prefill tiles, 'gemm' = the same products without them,\n"
+		    "alternating; figures in 1e9 multiply-adds a second\n\n",
+		    level, nrows, ncols);
+		printf("%-5s %5s  %8s %8s %6s", "type", "path", "1t", "1t gemm",
+		    "ratio");
+		if (n > 1)
+			printf("  %7dt %8s %6s", n, "gemm", "ratio");
+		printf("\n");
+	}
+	p = list;
+	while ((name = strsep(&p, ",")) != NULL) {
+		if (*name == '\0')
+			continue;
+		if (engine_bench_prefill(name, threads, nruns, ncols, nrows, &r,
+		    &cause) != 0) {
+			fprintf(stderr, "medchat bench: %s\n", cause);
+			free(cause);
+			cause = NULL;
+			rc = 1;
+			continue;
+		}
+		if (json) {
+			o = jsonx_object();
+			jsonx_set(o, "type", jsonx_string(r.type));
+			jsonx_set(o, "path", jsonx_string(r.tiles ? "tiles" :
+			    "gemm"));
+			for (k = 0; k < 3; k++)
+				runs[k] = jsonx_array();
+			for (i = 0; i < r.n_runs; i++) {
+				jsonx_append(runs[0], json_integer(
+				    r.threads[i]));
+				jsonx_append(runs[1], jsonx_number("%.1f",
+				    r.gmacs[i]));
+				jsonx_append(runs[2], jsonx_number("%.1f",
+				    r.gmacs_gemm[i]));
+			}
+			jsonx_set(o, "threads", runs[0]);
+			jsonx_set(o, "gmacs", runs[1]);
+			jsonx_set(o, "gmacs_gemm", runs[2]);
+			jsonx_append(jtypes, o);
+		} else {
+			printf("%-5s %5s ", r.type, r.tiles ? "tiles" : "gemm");
+			for (i = 0; i < r.n_runs; i++)
+				printf("%s %8.1f %8.1f %5.2fx", i ? " " : "",
+				    r.gmacs[i], r.gmacs_gemm[i],
+				    r.gmacs[i] / r.gmacs_gemm[i]);
+			printf("\n");
+		}
+		fflush(stdout);
+	}
+	if (json) {
+		jsonx_set(root, "types", jtypes);
+		bench_print(root);
+	}
+	free(list);
+	return rc;
+}
+
 int
 cli_bench(int argc, char **argv)
 {
-	long		 threads, nrows = 11008, total_mb = BENCH_MIN_TOTAL_MB;
+	long		 threads, nrows = 0, total_mb = BENCH_MIN_TOTAL_MB;
+	long		 ncols = 0;
 	struct opt_num	 nums[] = {
 		{ 'S', "--size", 1, 65536, &total_mb },
 		{ 'R', "--rows", 1, 1000000, &nrows },
+		{ 'C', "--cols", 2, 4096, &ncols },
 		{ 't', "-t", 1, ENGINE_THREADS_MAX, &threads },
 		{ 0, NULL, 0, 0, NULL }
 	};
@@ -274,6 +385,7 @@ cli_bench(int argc, char **argv)
 		{ "types", required_argument, 'T', &types, NULL },
 		{ "size", required_argument, 'S', NULL, NULL },
 		{ "rows", required_argument, 'R', NULL, NULL },
+		{ "cols", required_argument, 'C', NULL, NULL },
 		{ "threads", required_argument, 't', NULL, NULL },
 		{ "help", no_argument, 'h', NULL, NULL },
 		{ NULL, 0, 0, NULL, NULL }
@@ -303,9 +415,13 @@ cli_bench(int argc, char **argv)
 	argv += optind;
 	if (membw && argc == 0)
 		return bench_membw((int)threads, json);
+	if (!membw && argc == 1 && strcmp(argv[0], "kernels") == 0 &&
+	    ncols > 0)
+		return bench_prefill((int)threads, types, (int)ncols,
+		    nrows > 0 ? (int)nrows : 1024, json);
 	if (!membw && argc == 1 && strcmp(argv[0], "kernels") == 0)
 		return bench_kernels((int)threads, types, (size_t)total_mb,
-		    (int)nrows, json);
+		    nrows > 0 ? (int)nrows : 11008, json);
 	bench_usage(stderr);
 	return 2;
 }
