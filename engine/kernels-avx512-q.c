@@ -633,8 +633,7 @@ pack16(int kind, int n, const uint8_t *w, size_t ws, int nr, size_t bsz,
 	const uint8_t	*row[16];
 	__m256i		 u[8], lo[8], hi[8];
 	__m512i		 c, s;
-	float		 d[16];
-	uint16_t	 h;
+	uint16_t	 h[16];
 	int		 nb = n / QK, g, j, r, k;
 
 	for (g = 0; g < (nr + 15) / 16; g++) {
@@ -662,11 +661,12 @@ pack16(int kind, int n, const uint8_t *w, size_t ws, int nr, size_t bsz,
 			}
 			_mm512_storeu_si512(&o->ncr, _mm512_sub_epi32(
 			    _mm512_setzero_si512(), _mm512_slli_epi32(s, 7)));
-			for (r = 0; r < 16; r++) {
-				memcpy(&h, row[r] + j * bsz, 2);
-				d[r] = h2f(h);
-			}
-			_mm512_storeu_ps((float *)&o->sc, _mm512_loadu_ps(d));
+			for (r = 0; r < 16; r++)
+				memcpy(&h[r], row[r] + j * bsz, 2);
+			_mm512_storeu_ps((float *)&o->sc, join256_ps(
+			    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h)),
+			    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)
+			    (h + 8)))));
 		}
 	}
 }

@@ -119,9 +119,8 @@ pack_k45(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 	struct pk_k45	*o;
 	__m256i		 v, lo, hi, hb;
 	__m128i		 sc, mn;
-	int16_t		 s16[8], m16[8];
 	float		 d, dmin;
-	int		 nsb = n / QK_K, p, h, i, c, l, r;
+	int		 nsb = n / QK_K, p, h, i, c, r;
 
 	for (p = 0; p < (nr + 1) / 2; p++) {
 		for (h = 0; h < 2; h++) {
@@ -131,8 +130,6 @@ pack_k45(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 				o = pk + (size_t)p * nsb + i;
 				qs = k45_head(blk, q5, &d, &dmin, &sc, &mn);
 				qh = q5 ? ((const block_q5_K *)blk)->qh : NULL;
-				_mm_storeu_si128((__m128i *)s16, sc);
-				_mm_storeu_si128((__m128i *)m16, mn);
 				for (c = 0; c < 4; c++) {
 					v = _mm256_loadu_si256((const __m256i *)
 					    (qs + 32 * c));
@@ -163,13 +160,10 @@ pack_k45(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 					_mm256_storeu_si256((__m256i *)
 					    (o->q[2 * c + 1] + 32 * h), hi);
 				}
-				for (l = 0; l < 8; l++) {
-					o->d[8 * h + l] = d;
-					o->sc[8 * h + l] = s16[l];
-					o->mn[8 * h + l] = m16[l];
-				}
-				for (l = 0; l < 4; l++)
-					o->dm[4 * h + l] = dmin;
+				_mm256_storeu_ps(o->d + 8 * h, _mm256_set1_ps(d));
+				_mm_storeu_si128((__m128i *)(o->sc + 8 * h), sc);
+				_mm_storeu_si128((__m128i *)(o->mn + 8 * h), mn);
+				_mm_storeu_ps(o->dm + 4 * h, _mm_set1_ps(dmin));
 			}
 		}
 	}
@@ -185,8 +179,7 @@ pack_q6_K(int n, const void *w, size_t ws, int nr, void *dst)
 	const block_q6_K	*b;
 	struct pk_k45		*o, *pk = dst;
 	__m256i			 ql, qh, v;
-	float			 d;
-	int			 nsb = n / QK_K, p, h, i, hh, k, l, r;
+	int			 nsb = n / QK_K, p, h, i, hh, k, r;
 
 	for (p = 0; p < (nr + 1) / 2; p++) {
 		for (h = 0; h < 2; h++) {
@@ -218,11 +211,11 @@ pack_q6_K(int n, const void *w, size_t ws, int nr, void *dst)
 						    v);
 					}
 				}
-				d = h2f(b->d);
-				for (l = 0; l < 8; l++)
-					o->d[8 * h + l] = d;
-				for (l = 0; l < 16; l++)
-					o->sc[16 * h + l] = b->scales[l];
+				_mm256_storeu_ps(o->d + 8 * h, _mm256_set1_ps(
+				    h2f(b->d)));
+				_mm256_storeu_si256((__m256i *)(o->sc + 16 * h),
+				    _mm256_cvtepi8_epi16(_mm_loadu_si128(
+				    (const __m128i *)b->scales)));
 			}
 		}
 	}
@@ -244,7 +237,7 @@ pack_q23(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 	__m256i		 v, q2, hm, sc;
 	int8_t		 s8[16];
 	float		 d, dmin = 0.0f;
-	int		 nsb = n / QK_K, p, h, i, hh, j, l, r;
+	int		 nsb = n / QK_K, p, h, i, hh, j, r;
 
 	for (p = 0; p < (nr + 1) / 2; p++) {
 		for (h = 0; h < 2; h++) {
@@ -264,14 +257,18 @@ pack_q23(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 				} else {
 					const block_q2_K *b = (const void *)blk;
 
+					__m128i	sm = _mm_loadu_si128(
+					    (const __m128i *)b->scales);
+
 					qs = b->qs;
 					hm = _mm256_setzero_si256();
-					for (l = 0; l < 16; l++) {
-						s8[l] = (int8_t)(b->scales[l] &
-						    0xF);
-						o->mn[16 * h + l] =
-						    b->scales[l] >> 4;
-					}
+					/* scale: low nibble; min: high */
+					_mm_storeu_si128((__m128i *)s8,
+					    _mm_and_si128(sm, _mm_set1_epi8(0xF)));
+					_mm256_storeu_si256((__m256i *)(o->mn +
+					    16 * h), _mm256_cvtepu8_epi16(
+					    _mm_and_si128(_mm_srli_epi16(sm, 4),
+					    _mm_set1_epi8(0xF))));
 					d = h2f(b->d);
 					dmin = h2f(b->dmin);
 				}
@@ -314,12 +311,13 @@ pack_q23(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 						    v);
 					}
 				}
-				for (l = 0; l < 8; l++)
-					o->d[8 * h + l] = d;
-				for (l = 0; l < 16; l++)
-					o->sc[16 * h + l] = s8[l];
-				for (l = 0; !q3 && l < 8; l++)
-					o->dm[8 * h + l] = dmin;
+				_mm256_storeu_ps(o->d + 8 * h, _mm256_set1_ps(d));
+				_mm256_storeu_si256((__m256i *)(o->sc + 16 * h),
+				    _mm256_cvtepi8_epi16(_mm_loadu_si128(
+				    (const __m128i *)s8)));
+				if (!q3)
+					_mm256_storeu_ps(o->dm + 8 * h,
+					    _mm256_set1_ps(dmin));
 			}
 		}
 	}
