@@ -219,6 +219,14 @@ cpu_supports(enum cpu_level l)
 	return cpu_has(l) && cpu_built(l);
 }
 
+void
+cpu_describe(enum cpu_level l, int *has, int *built)
+{
+	pthread_once(&probe_once, cpu_probe);
+	*has = cpu_has(l);
+	*built = cpu_built(l);
+}
+
 const char *
 cpu_level_name(enum cpu_level l)
 {

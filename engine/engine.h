@@ -264,6 +264,17 @@ const char *const *engine_synth_types(void);
 /* Kernel path chosen by the CPU probe / $MEDCHAT_CPU ("avx2", "neon", ...);
  * NULL + *cause. */
 const char *engine_kernel_level(char **cause);
+/* One kernel level as the CPU probe sees it (`medchat debug cpu`). */
+struct engine_cpu_level {
+	const char	*name;		/* "scalar", "avx2", ... (static) */
+	int		 cpu;		/* the CPU and its OS have it */
+	int		 built;		/* this build has its kernels */
+};
+/*
+ * Level i (0 = scalar, in the order of $MEDCHAT_CPU's names) into *out:
+ * 0, or -1 past the last.  Probes the CPU; installs nothing.
+ */
+int	 engine_cpu_level_info(int i, struct engine_cpu_level *out);
 /*
  * Memory read bandwidth in GB/s (1e9 bytes/s): n_threads stream a buffer
  * of `bytes`, best of several passes.  0 if it cannot be allocated.

@@ -193,6 +193,16 @@ kb_rows(uint32_t type, uint8_t *w, size_t nrows)
 }
 
 int
+engine_cpu_level_info(int i, struct engine_cpu_level *out)
+{
+	if (i < CPU_SCALAR || i > CPU_LEVEL_LAST)
+		return -1;
+	out->name = cpu_level_name((enum cpu_level)i);
+	cpu_describe((enum cpu_level)i, &out->cpu, &out->built);
+	return 0;
+}
+
+int
 engine_bench_matvec(const char *name, const int *threads, int nruns,
     size_t min_total, int nrows, struct engine_kbench *out, char **cause)
 {

@@ -40,6 +40,11 @@ const char *cpu_level_name(enum cpu_level);
 /* Whether the CPU has the level AND this build has kernels for it. */
 int	 cpu_supports(enum cpu_level);
 /*
+ * Both halves of that apart: *has, whether the CPU (and its OS) has the
+ * level's instructions; *built, whether this build has its kernels.
+ */
+void	 cpu_describe(enum cpu_level, int *has, int *built);
+/*
  * Whose dot/gemm kernels a weight type runs at the current level:
  * "scalar", "avx2", "avx512" or "avx512vnni" (a type without kernels of
  * the level keeps those of the level below).  Static strings.

@@ -53,6 +53,7 @@ static int	 debug_logits(int, char **);
 static int	 debug_synth(int, char **);
 static int	 debug_demo(int, char **);
 static int	 debug_prompt(int, char **);
+static int	 debug_cpu(int, char **);
 static int	 debug_open(const char *, const char *, int, int,
 		    struct engine **);
 
@@ -68,7 +69,8 @@ debug_usage(FILE *f)
 	    "       medchat debug synth --shape 7b|1b|tiny --type TYPE -o FILE\n"
 	    "       medchat debug demo -o FILE\n"
 	    "       medchat debug prompt --template NAME [--system TEXT] "
-	    "MESSAGE...\n");
+	    "MESSAGE...\n"
+	    "       medchat debug cpu\n");
 }
 
 static int
@@ -422,6 +424,42 @@ debug_prompt(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/*
+ * What the CPU probe found: per kernel level whether the CPU (and its
+ * OS) has it and whether this build has its kernels, then the level
+ * chosen ($MEDCHAT_CPU or the best of both).  tests/test-cpu.sh compares
+ * it with /proc/cpuinfo, and uses it where there is none.
+ */
+static int
+debug_cpu(int argc, char **argv)
+{
+	struct engine_cpu_level	 li;
+	const char		*level;
+	char			*cause = NULL;
+	int			 rc, i;
+	const struct cli_opt	 opts[] = {
+		{ NULL, 0, 0, NULL, NULL }
+	};
+
+	optind = 1;
+	if (cli_getopt(argc, argv, "", opts, NULL, NULL, debug_usage,
+	    &rc) == 0)
+		return rc;
+	if (optind != argc) {
+		debug_usage(stderr);
+		return 2;
+	}
+	if ((level = engine_kernel_level(&cause)) == NULL) {
+		debug_fail("cpu", cause);
+		return 1;
+	}
+	for (i = 0; engine_cpu_level_info(i, &li) == 0; i++)
+		printf("%-8s cpu %-3s built %s\n", li.name,
+		    li.cpu ? "yes" : "no", li.built ? "yes" : "no");
+	printf("kernels: %s\n", level);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 cli_debug(int argc, char **argv)
 {
@@ -445,6 +483,8 @@ cli_debug(int argc, char **argv)
 		return debug_demo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "prompt") == 0)
 		return debug_prompt(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cpu") == 0)
+		return debug_cpu(argc - 1, argv + 1);
 	fprintf(stderr, "medchat debug: unknown tool '");
 	cli_put(stderr, argv[1], 0);
 	fprintf(stderr, "'\n");

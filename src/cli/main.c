@@ -36,7 +36,7 @@ static const struct subcmd subcmds[] = {
 	    "[--json] [--db PATH]" },
 	{ "generate", cli_generate, "generate -m FILE [options] PROMPT" },
 	{ "debug", cli_debug, "debug tokenize|detokenize|logits|synth|demo|"
-	    "prompt ..." },
+	    "prompt|cpu ..." },
 	{ NULL, NULL, NULL }
 };
 
