@@ -648,6 +648,13 @@ fwd_eval(struct fwd *f, const int32_t *tokens, int n, int pos,
 		f->f16round = fwd_f16_round_avx2;
 	} else
 #endif
+#ifdef HAVE_NEON
+	if (cpu_level() >= CPU_NEON) {
+		f->tile = fwd_attn_tile_neon;
+		f->f16store = fwd_f16_store_neon;
+		f->f16round = fwd_f16_round_neon;
+	} else
+#endif
 	{
 		f->tile = fwd_attn_tile;
 		f->f16store = fwd_f16_store;

@@ -174,5 +174,11 @@ void	 fwd_attn_tile_avx2(const struct fwd_tile *);
 void	 fwd_f16_store_avx2(uint16_t *dst, const float *src, int n);
 void	 fwd_f16_round_avx2(float *x, int n);
 #endif
+#ifdef HAVE_NEON
+/* forward-neon.c: the same with ARMv8.0 Advanced SIMD. */
+void	 fwd_attn_tile_neon(const struct fwd_tile *);
+void	 fwd_f16_store_neon(uint16_t *dst, const float *src, int n);
+void	 fwd_f16_round_neon(float *x, int n);
+#endif
 
 #endif

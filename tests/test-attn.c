@@ -1,7 +1,7 @@
 /*
  * test-attn.c -- the attention helpers of the forward pass (model.h).
  *
- *  - the AVX2 f32 -> f16 conversions (K/V store, q rounding) give
+ *  - the AVX2 (or NEON) f32 -> f16 conversions (K/V store, q rounding) give
  *    f32_to_fp16's bits for every f16 value, the midpoints between
  *    neighbours and one ulp either side of both, the overflow boundary,
  *    f32 subnormals, infinities, NaNs with payloads, and random floats
@@ -10,7 +10,9 @@
  *    queries (different row counts, unsorted) is bit-identical to the
  *    query alone, for head sizes on and off the SIMD step;
  *  - the scalar tile agrees with a naive attention in double, and the
- *    AVX2 tile with the scalar one within f16 rounding.
+ *    AVX2 (NEON) tile with the scalar one within f16 rounding.
+ *
+ * On aarch64 it runs under qemu through tests/cross-aarch64.sh.
  */
 #include <math.h>
 #include <stdint.h>
@@ -63,7 +65,7 @@ add(float *v, size_t *n, float f)
 	v[(*n)++] = f;
 }
 
-#ifdef HAVE_X86_SIMD
+#if defined(HAVE_X86_SIMD) || defined(HAVE_NEON)
 /* The values the conversions are checked on; returns how many. */
 static size_t
 conv_values(float *v)
@@ -313,8 +315,17 @@ main(void)
 			test_tile("avx2", fwd_attn_tile_avx2, hds[i], 2e-3);
 	} else
 		test_skip("avx2 attention", "this CPU lacks AVX2");
+#elif defined(HAVE_NEON)
+	if (cpu_supports(CPU_NEON)) {
+		test_conversions("neon", fwd_f16_store_neon,
+		    fwd_f16_round_neon);
+		for (i = 0; i < sizeof hds / sizeof hds[0]; i++)
+			test_tile("neon", fwd_attn_tile_neon, hds[i], 2e-3);
+	} else
+		test_skip("neon attention", "this CPU lacks NEON");
 #else
-	test_skip("avx2 attention", "not an x86-64 SIMD build");
+	test_skip("SIMD attention", "neither an x86-64 nor an aarch64 "
+	    "SIMD build");
 #endif
 	return test_report();
 }
