@@ -27,7 +27,14 @@
  * KV cache layout, per layer and KV head, position-major:
  *	kc[((L * n_head_kv + h) * n_ctx + p) * hd + d]	(same for vc)
  * so one head's scan over positions is contiguous for both the q.K dots
- * and the p.V accumulation, and heads are independent units of work.
+ * and the p.V accumulation, and KV heads are independent units of work.
+ *
+ * Attention is computed by tiles of up to FWD_TILE queries that read the
+ * same KV head (consecutive tokens, and the query heads of a GQA group),
+ * so a long prompt loads each K and V row once per tile instead of once
+ * per query (struct fwd_tile, model.h).  A query's result does not
+ * depend on its tile, so batching and threads change nothing; the
+ * scores scratch is FWD_TILE rows of n_ctx per thread, never n x n.
  *
  * All buffers are allocated in fwd_create(), sized for n_batch tokens and
  * n_ctx positions; fwd_eval() never allocates.
@@ -53,8 +60,9 @@
 #include "quant.h"
 #include "xmalloc.h"
 
-typedef float	(*f16dot_fn)(const uint16_t *, const float *, int);
-typedef void	(*f16axpy_fn)(float *, float, const uint16_t *, int);
+typedef void	(*tile_fn)(const struct fwd_tile *);
+typedef void	(*f16store_fn)(uint16_t *, const float *, int);
+typedef void	(*f16round_fn)(float *, int);
 
 struct fwd {
 	const struct model	*m;
@@ -74,7 +82,9 @@ struct fwd {
 	float			*hb2;	/* [n_batch][n_ff] up */
 	float			*rcos;	/* [n_batch][n_rot / 2] */
 	float			*rsin;	/* [n_batch][n_rot / 2] */
-	float			*scores; /* [n_threads][n_ctx] */
+	float			*scores; /* [n_threads][sc_per] tiles' scratch */
+	size_t			 sc_per; /* FWD_TILE * sc_ld + 8 * hd */
+	int			 sc_ld;	/* n_ctx rounded up to 8 */
 	uint16_t		*kc;	/* K cache, see above */
 	uint16_t		*vc;	/* V cache */
 	void			*scratch; /* matmul activation scratch */
@@ -85,8 +95,9 @@ struct fwd {
 	int			 pos;
 	int			 out_from;	/* first row with logits, or ntok */
 	float			*logits;
-	f16dot_fn		 dot;
-	f16axpy_fn		 axpy;
+	tile_fn			 tile;
+	f16store_fn		 f16store;
+	f16round_fn		 f16round;
 
 	const atomic_int	*cancel;	/* NULL: never cancelled */
 	atomic_int		 stop;		/* thread 0's verdict */
@@ -101,6 +112,7 @@ static float	 fwd_dot_f16(const uint16_t *, const float *, int);
 static void	 fwd_axpy_f16(float *, float, const uint16_t *, int);
 static void	 fwd_rope(float *, int, int, const float *, const float *);
 static void	 fwd_attention(struct fwd *, int, int, int, float *);
+static int	 fwd_tile_size(const struct fwd *);
 static void	 fwd_job(int, int, void *);
 static void	 fwd_residual(struct fwd *, int, int, int, const float *,
 		    const float *);
@@ -139,6 +151,84 @@ fwd_axpy_f16(float *y, float a, const uint16_t *v, int n)
 
 	for (i = 0; i < n; i++)
 		y[i] += a * fwd_f16tab[v[i]];
+}
+
+void
+fwd_init(void)
+{
+	pthread_once(&fwd_once, fwd_init_tables);
+}
+
+/* dst[i] = f32_to_fp16(src[i]): the K/V cache store. */
+void
+fwd_f16_store(uint16_t *dst, const float *src, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = f32_to_fp16(src[i]);
+}
+
+/* x[i] = the f16 nearest x[i], back in f32 (q before it meets K). */
+void
+fwd_f16_round(float *x, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		x[i] = fwd_f16tab[f32_to_fp16(x[i])];
+}
+
+/*
+ * The scalar tile (model.h): each K row is dotted with every query while
+ * it is in L1, then each query's softmax, then each V row is added into
+ * every query that sees it.  Per query the operations are those of the
+ * query alone: its dots, its softmax over its own n, its axpys in row
+ * order.
+ */
+void
+fwd_attn_tile(const struct fwd_tile *a)
+{
+	const uint16_t	*kr;
+	float		*sc, mx, inv;
+	double		 sum;
+	int		 hd = a->hd, nmax, i, j, d;
+
+	nmax = 0;
+	for (i = 0; i < a->nq; i++)
+		if (a->n[i] > nmax)
+			nmax = a->n[i];
+	for (j = 0; j < nmax; j++) {
+		kr = a->k + (size_t)j * hd;
+		for (i = 0; i < a->nq; i++)
+			a->sc[(size_t)i * a->ld + j] =
+			    fwd_dot_f16(kr, a->q[i], hd) * a->scale;
+	}
+	for (i = 0; i < a->nq; i++) {
+		sc = a->sc + (size_t)i * a->ld;
+		mx = -INFINITY;
+		for (j = 0; j < a->n[i]; j++)
+			if (sc[j] > mx)
+				mx = sc[j];
+		sum = 0.0;
+		for (j = 0; j < a->n[i]; j++) {
+			sc[j] = expf(sc[j] - mx);
+			sum += sc[j];
+		}
+		inv = (float)(1.0 / sum);
+		/* Probabilities are rounded to f16 as llama.cpp's P.V does. */
+		for (j = 0; j < a->n[i]; j++)
+			sc[j] = fwd_f16tab[f32_to_fp16(sc[j] * inv)];
+		for (d = 0; d < hd; d++)
+			a->out[i][d] = 0.0f;
+	}
+	for (j = 0; j < nmax; j++) {
+		for (i = 0; i < a->nq; i++)
+			if (j < a->n[i])
+				fwd_axpy_f16(a->out[i],
+				    a->sc[(size_t)i * a->ld + j],
+				    a->v + (size_t)j * hd, hd);
+	}
 }
 
 /*
@@ -181,48 +271,62 @@ fwd_rope(float *x, int nh, int hd, const float *c, const float *s)
 }
 
 /*
- * Attention of batch token t for query head h in layer L: softmax over
- * the cached positions 0..pos+t of scale * q.K, then the weighted sum of
- * V, written to f->att.  sc is this thread's score buffer.
+ * Queries per attention tile for this batch: up to FWD_TILE, fewer when
+ * that would leave too few tiles to keep every thread busy (a generated
+ * token).  Results do not depend on it (model.h), only the speed.
  */
-static void
-fwd_attention(struct fwd *f, int L, int t, int h, float *sc)
+static int
+fwd_tile_size(const struct fwd *f)
 {
 	const struct hparams	*hp = &f->m->hp;
-	const uint16_t		*kb, *vb;
-	const float		*qv;
-	float			*out, mx, scale, inv;
-	double			 sum;
-	int			 hd = hp->head_dim, kvh, n, j, d;
-	size_t			 base;
+	int			 per, ts = FWD_TILE;
 
-	kvh = h / (hp->n_head / hp->n_head_kv);
-	base = ((size_t)L * hp->n_head_kv + kvh) * f->n_ctx;
-	kb = f->kc + base * hd;
-	vb = f->vc + base * hd;
-	qv = f->q + (size_t)t * hp->n_head * hd + (size_t)h * hd;
-	out = f->att + (size_t)t * hp->n_head * hd + (size_t)h * hd;
-	n = f->pos + t + 1;
-	scale = 1.0f / sqrtf((float)hd);
+	per = f->ntok * (hp->n_head / hp->n_head_kv);
 
-	mx = -INFINITY;
-	for (j = 0; j < n; j++) {
-		sc[j] = f->dot(kb + (size_t)j * hd, qv, hd) * scale;
-		if (sc[j] > mx)
-			mx = sc[j];
+	while (ts > 1 && hp->n_head_kv * ((per + ts - 1) / ts) <
+	    4 * f->n_threads)
+		ts /= 2;
+	return ts;
+}
+
+/*
+ * Attention tile c of KV head g in layer L: the queries c*ts..c*ts+ts-1
+ * of the head's T * gqa queries, numbered token-major (query i is token
+ * i / gqa, head g * gqa + i % gqa), each over the cached positions
+ * 0..pos+t; the results go to f->att.  sc is this thread's scratch.
+ */
+static void
+fwd_attention(struct fwd *f, int L, int g, int c, float *sc)
+{
+	const struct hparams	*hp = &f->m->hp;
+	struct fwd_tile		 a;
+	int			 hd = hp->head_dim, gqa, ts, i, qi, t, h;
+	size_t			 base, off;
+
+	gqa = hp->n_head / hp->n_head_kv;
+	ts = fwd_tile_size(f);
+	base = ((size_t)L * hp->n_head_kv + g) * f->n_ctx;
+	a.k = f->kc + base * hd;
+	a.v = f->vc + base * hd;
+	a.hd = hd;
+	a.scale = 1.0f / sqrtf((float)hd);
+	a.sc = sc;
+	a.ld = f->sc_ld;
+	a.kbuf = sc + (size_t)FWD_TILE * f->sc_ld;
+	a.nq = 0;
+	for (i = 0; i < ts; i++) {
+		qi = c * ts + i;
+		if (qi >= f->ntok * gqa)
+			break;
+		t = qi / gqa;
+		h = g * gqa + qi % gqa;
+		off = (size_t)t * hp->n_head * hd + (size_t)h * hd;
+		a.q[i] = f->q + off;
+		a.out[i] = f->att + off;
+		a.n[i] = f->pos + t + 1;
+		a.nq++;
 	}
-	sum = 0.0;
-	for (j = 0; j < n; j++) {
-		sc[j] = expf(sc[j] - mx);
-		sum += sc[j];
-	}
-	inv = (float)(1.0 / sum);
-	for (d = 0; d < hd; d++)
-		out[d] = 0.0f;
-	/* Probabilities are rounded to f16 as llama.cpp's P.V does. */
-	for (j = 0; j < n; j++)
-		f->axpy(out, fwd_f16tab[f32_to_fp16(sc[j] * inv)],
-		    vb + (size_t)j * hd, hd);
+	f->tile(&a);
 }
 
 /*
@@ -261,14 +365,17 @@ fwd_job(int ith, int nth, void *arg)
 	struct tpool		*tp = f->tp;
 	int			 T = f->ntok, E = hp->n_embd, F = hp->n_ff;
 	int			 hd = hp->head_dim, nq, nkv, nr = hp->n_rot / 2;
-	int			 L, t, i, u, n_out;
+	int			 L, t, i, u, n_out, nunit, ts;
 	float			 theta, tscale, *sc, g;
 	uint16_t		*kd, *vd;
 	size_t			 base;
 
 	nq = hp->n_head * hd;
 	nkv = hp->n_head_kv * hd;
-	sc = f->scores + (size_t)ith * f->n_ctx;
+	sc = f->scores + (size_t)ith * f->sc_per;
+	ts = fwd_tile_size(f);
+	nunit = hp->n_head_kv * ((T * (hp->n_head / hp->n_head_kv) + ts - 1) /
+	    ts);
 	tscale = powf(hp->rope_base, -2.0f / (float)hp->n_rot);
 
 	/* Embeddings and the RoPE angles of each position. */
@@ -307,9 +414,7 @@ fwd_job(int ith, int nth, void *arg)
 			fwd_rope(f->q + (size_t)t * nq, hp->n_head, hd,
 			    f->rcos + (size_t)t * nr, f->rsin + (size_t)t * nr);
 			/* q meets the f16 K as f16, as in llama.cpp. */
-			for (i = 0; i < nq; i++)
-				f->q[(size_t)t * nq + i] = fwd_f16tab[
-				    f32_to_fp16(f->q[(size_t)t * nq + i])];
+			f->f16round(f->q + (size_t)t * nq, nq);
 			fwd_rope(f->k + (size_t)t * nkv, hp->n_head_kv, hd,
 			    f->rcos + (size_t)t * nr, f->rsin + (size_t)t * nr);
 			for (u = 0; u < hp->n_head_kv; u++) {
@@ -317,19 +422,18 @@ fwd_job(int ith, int nth, void *arg)
 				    f->n_ctx + f->pos + t) * hd;
 				kd = f->kc + base;
 				vd = f->vc + base;
-				for (i = 0; i < hd; i++) {
-					kd[i] = f32_to_fp16(f->k[(size_t)t *
-					    nkv + (size_t)u * hd + i]);
-					vd[i] = f32_to_fp16(f->v[(size_t)t *
-					    nkv + (size_t)u * hd + i]);
-				}
+				f->f16store(kd, f->k + (size_t)t * nkv +
+				    (size_t)u * hd, hd);
+				f->f16store(vd, f->v + (size_t)t * nkv +
+				    (size_t)u * hd, hd);
 			}
 		}
 		tpool_barrier(tp);
 
-		/* Attention: (token, head) units dealt round-robin. */
-		for (u = ith; u < T * hp->n_head; u += nth)
-			fwd_attention(f, L, u / hp->n_head, u % hp->n_head, sc);
+		/* Attention: (KV head, query tile) units dealt round-robin. */
+		for (u = ith; u < nunit; u += nth)
+			fwd_attention(f, L, u % hp->n_head_kv,
+			    u / hp->n_head_kv, sc);
 		tpool_barrier(tp);
 
 		/* Output projection into hb2 (free until the FFN), residual. */
@@ -405,7 +509,7 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 	size_t			 ss, s, kvn;
 	int			 L, i, nq, nkv, B, ok = 1;
 
-	pthread_once(&fwd_once, fwd_init_tables);
+	fwd_init();
 	if (n_ctx < 1 || n_batch < 1) {
 		xasprintf(cause, "invalid context size %d or batch %d", n_ctx,
 		    n_batch);
@@ -424,6 +528,8 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 	f->n_threads = tpool_size(tp);
 	nq = hp->n_head * hp->head_dim;
 	nkv = hp->n_head_kv * hp->head_dim;
+	f->sc_ld = (n_ctx + 7) & ~7;
+	f->sc_per = (size_t)FWD_TILE * f->sc_ld + 8 * (size_t)hp->head_dim;
 
 	ss = 0;
 	for (L = 0; L < hp->n_layer; L++) {
@@ -444,7 +550,7 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 	kvn = (size_t)hp->n_layer * hp->n_head_kv * n_ctx * hp->head_dim;
 	f->mem = 2 * kvn * sizeof(uint16_t) + ss + sizeof(float) *
 	    ((size_t)B * (2 * hp->n_embd + 2 * nq + 2 * nkv + 2 * hp->n_ff +
-	    hp->n_rot + hp->n_embd) + (size_t)f->n_threads * n_ctx);
+	    hp->n_rot + hp->n_embd) + (size_t)f->n_threads * f->sc_per);
 
 	/*
 	 * Plain calloc, checked: the KV cache is the one large allocation
@@ -468,7 +574,7 @@ fwd_create(const struct model *m, struct tpool *tp, int n_ctx, int n_batch,
 	    sizeof *f->rcos);
 	fwd_alloc(&ok, &f->rsin, (size_t)B * (hp->n_rot / 2),
 	    sizeof *f->rsin);
-	fwd_alloc(&ok, &f->scores, (size_t)f->n_threads * n_ctx,
+	fwd_alloc(&ok, &f->scores, (size_t)f->n_threads * f->sc_per,
 	    sizeof *f->scores);
 	fwd_alloc(&ok, &f->kc, kvn, sizeof *f->kc);
 	fwd_alloc(&ok, &f->vc, kvn, sizeof *f->vc);
@@ -537,13 +643,22 @@ fwd_eval(struct fwd *f, const int32_t *tokens, int n, int pos,
 
 #ifdef HAVE_X86_SIMD
 	if (cpu_level() >= CPU_AVX2) {
-		f->dot = fwd_dot_f16_avx2;
-		f->axpy = fwd_axpy_f16_avx2;
+		f->tile = fwd_attn_tile_avx2;
+		f->f16store = fwd_f16_store_avx2;
+		f->f16round = fwd_f16_round_avx2;
+	} else
+#endif
+#ifdef HAVE_NEON
+	if (cpu_level() >= CPU_NEON) {
+		f->tile = fwd_attn_tile_neon;
+		f->f16store = fwd_f16_store_neon;
+		f->f16round = fwd_f16_round_neon;
 	} else
 #endif
 	{
-		f->dot = fwd_dot_f16;
-		f->axpy = fwd_axpy_f16;
+		f->tile = fwd_attn_tile;
+		f->f16store = fwd_f16_store;
+		f->f16round = fwd_f16_round;
 	}
 	atomic_store(&f->stop, 0);
 	for (b0 = 0; b0 < n; b0 += T) {

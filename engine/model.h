@@ -134,10 +134,52 @@ void	 fwd_set_cancel(struct fwd *, const atomic_int *cancel);
 void	 fwd_rmsnorm(float *y, const float *x, const float *w, int n,
 	    float eps);
 
+/*
+ * One tile of attention: nq queries (tokens of the batch, heads of one
+ * GQA group) that read the same KV head, so each K and V row is loaded
+ * once for all of them.  For each query i: the softmax over rows
+ * 0..n[i) of scale * q[i].K, its probabilities rounded to f16, and their
+ * weighted sum of V rows written to out[i].  Every level computes a
+ * query's result with the same operations in the same order whatever
+ * the other queries of its tile are (and a query alone is a tile of
+ * one), so the logits do not depend on batching or the thread count.
+ */
+#define FWD_TILE	8
+struct fwd_tile {
+	const uint16_t	*k;		/* [>= max n][hd] K rows of the head */
+	const uint16_t	*v;		/* [>= max n][hd] V rows */
+	int		 hd;		/* head size */
+	int		 nq;		/* queries, 1..FWD_TILE */
+	const float	*q[FWD_TILE];	/* [hd] each */
+	float		*out[FWD_TILE];	/* [hd] each, written */
+	int		 n[FWD_TILE];	/* rows each query sees, >= 1 */
+	float		 scale;		/* of the scores: 1/sqrt(hd) */
+	float		*sc;		/* scratch [nq][ld] */
+	int		 ld;		/* multiple of 8, >= every n rounded up to 8 */
+	float		*kbuf;		/* scratch [8][hd] */
+};
+
+/* Build the f16 tables of the scalar helpers (fwd_create does it). */
+void	 fwd_init(void);
+/* The scalar tile, and the f32 -> f16 conversions (as f32_to_fp16). */
+void	 fwd_attn_tile(const struct fwd_tile *);
+void	 fwd_f16_store(uint16_t *dst, const float *src, int n);
+void	 fwd_f16_round(float *x, int n);
+
 #ifdef HAVE_X86_SIMD
-/* forward-avx2.c: f16 K/V row helpers for the attention. */
-float	 fwd_dot_f16_avx2(const uint16_t *k, const float *q, int n);
-void	 fwd_axpy_f16_avx2(float *y, float a, const uint16_t *v, int n);
+/*
+ * forward-avx2.c: the same with AVX2/FMA/F16C.  The conversions give
+ * f32_to_fp16's bits for every input, NaNs included.
+ */
+void	 fwd_attn_tile_avx2(const struct fwd_tile *);
+void	 fwd_f16_store_avx2(uint16_t *dst, const float *src, int n);
+void	 fwd_f16_round_avx2(float *x, int n);
+#endif
+#ifdef HAVE_NEON
+/* forward-neon.c: the same with ARMv8.0 Advanced SIMD. */
+void	 fwd_attn_tile_neon(const struct fwd_tile *);
+void	 fwd_f16_store_neon(uint16_t *dst, const float *src, int n);
+void	 fwd_f16_round_neon(float *x, int n);
 #endif
 
 #endif

@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/cross-aarch64.sh -- the aarch64 NEON kernels, without an ARM
-# machine: cross-compile the engine, libbase and test-quant, test-matmul
-# and test-logits with gcc-aarch64-linux-gnu (static, into a temporary
-# directory) and run them under qemu-user, each NEON level on a CPU model
-# that has it and on one that lacks the next:
+# machine: cross-compile the engine, libbase and test-quant, test-matmul,
+# test-logits and test-attn with gcc-aarch64-linux-gnu (static, into a
+# temporary directory) and run them under qemu-user, each NEON level on a
+# CPU model that has it and on one that lacks the next (test-attn, whose
+# helpers need only ARMv8.0, on the first):
 #
 #	neon	 qemu -cpu cortex-a53 (ARMv8.0: no dot product)
 #	dotprod	 qemu -cpu cortex-a76 (ARMv8.2 dot product, no i8mm)
@@ -75,22 +76,23 @@ if [ -z "$engine_src" ] || [ -z "$base_src" ]; then
 	diag "no sources found in engine/engine.am or src/base/base.am"
 	built=no
 elif ! compile "" "" $engine_src $base_src ||
-    ! compile "" "" engine/kernels-neon.c ||
+    ! compile "" "" engine/kernels-neon.c engine/forward-neon.c ||
     ! compile "-DKERNELS_DOTPROD -march=armv8.2-a+dotprod" -dot \
     engine/kernels-neon.c ||
     ! compile "-DKERNELS_I8MM -march=armv8.6-a+dotprod+i8mm" -i8mm \
     engine/kernels-neon.c ||
     ! compile "" "" tests/test-quant.c tests/test-matmul.c \
-    tests/test-logits.c; then
+    tests/test-logits.c tests/test-attn.c; then
 	built=no
 else
 	rm -f "$B/libengine.a"
-	for f in $engine_src $base_src engine/kernels-neon.c; do
+	for f in $engine_src $base_src engine/kernels-neon.c \
+	    engine/forward-neon.c; do
 		echo "$B/obj/$(basename "$f" .c).o"
 	done | xargs "$AR_A64" rc "$B/libengine.a"
 	"$AR_A64" rc "$B/libengine.a" "$B/obj/kernels-neon-dot.o" \
 	    "$B/obj/kernels-neon-i8mm.o"
-	for t in test-quant test-matmul test-logits; do
+	for t in test-quant test-matmul test-logits test-attn; do
 		# (static glibc warns about getpwuid: not called here)
 		"$CC_A64" -static -pthread -o "$B/$t" "$B/obj/$t.o" \
 		    "$B/libengine.a" -lm 2>"$B/$t.err" || {
@@ -156,4 +158,7 @@ for spec in "cortex-a53 neon dotprod $LOGITS_NEON" \
 		    has "MEDCHAT_CPU=$next: this CPU (or its OS) does not support"
 	fi
 done
+# The attention helpers (forward-neon.c) need only ARMv8.0.
+run cortex-a53 neon test-attn
+report "qemu cortex-a53: test-attn, scalar and neon"
 done_testing
