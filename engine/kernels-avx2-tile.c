@@ -278,10 +278,10 @@ k_tile(const struct pk2_k *pk, int nsb, const uint8_t *x, size_t xs,
     int NR, int NC, float *y, size_t ldy, int kind)
 {
 	__m256		 facc[TK_R][TK_C];
-	__m256i		 ia[TK_R][TK_C], wq[TK_R], sv[TK_R], a, bs[TK_C];
-	__m128		 accm;
+	__m256i		 ia[TK_R][TK_C], wq[TK_R], sv[TK_R], a, bs;
+	__m128		 accm[TK_R];
 	__m128i		 bsp;
-	float		 yd, summ;
+	float		 yd, summ[TK_R];
 	int		 i, s, r, c;
 
 	#pragma GCC unroll 4
@@ -299,14 +299,14 @@ k_tile(const struct pk2_k *pk, int nsb, const uint8_t *x, size_t xs,
 		#pragma GCC unroll 8
 		for (c = 0; c < NC; c++) {
 			if (kind == K_Q6 || kind == K_Q3)
-				bs[c] = load_bsums(XK(x, xs, c, i));
+				bs = load_bsums(XK(x, xs, c, i));
 			#pragma GCC unroll 4
 			for (r = 0; r < NR; r++)
 				ia[r][c] = kind == K_Q6 || kind == K_Q3 ?
 				    _mm256_sub_epi32(_mm256_setzero_si256(),
 				    _mm256_slli_epi32(_mm256_madd_epi16(
 				    _mm256_loadu_si256((const __m256i *)
-				    pk[(size_t)r * nsb + i].mn), bs[c]),
+				    pk[(size_t)r * nsb + i].mn), bs),
 				    kind == K_Q6 ? 5 : 2)) :
 				    _mm256_setzero_si256();
 		}
@@ -346,7 +346,8 @@ k_tile(const struct pk2_k *pk, int nsb, const uint8_t *x, size_t xs,
 				if (kind == K_Q2)
 					facc[r][c] = _mm256_fmadd_ps(
 					    _mm256_set1_ps(-(yd * b->dmin)),
-					    _mm256_cvtepi32_ps(_mm256_madd_epi16(
+					    _mm256_cvtepi32_ps(
+					    _mm256_madd_epi16(
 					    _mm256_loadu_si256((const __m256i *)
 					    b->mn), load_bsums(XK(x, xs, c,
 					    i)))), facc[r][c]);
@@ -360,24 +361,29 @@ k_tile(const struct pk2_k *pk, int nsb, const uint8_t *x, size_t xs,
 	for (c = 0; c < NC; c++) {
 		#pragma GCC unroll 4
 		for (r = 0; r < NR; r++) {
-			if (kind != K_Q4 && kind != K_Q5) {
-				y[(size_t)c * ldy + r] = hsum8(facc[r][c]);
-				continue;
-			}
-			accm = _mm_setzero_ps();
-			summ = 0.0f;
-			for (i = 0; i < nsb; i++) {
+			accm[r] = _mm_setzero_ps();
+			summ[r] = 0.0f;
+		}
+		/* Q4_K / Q5_K: the min terms, each column's bsums paired once
+		 * for all rows */
+		for (i = 0; (kind == K_Q4 || kind == K_Q5) && i < nsb; i++) {
+			bsp = k45_bsums(load_bsums(XK(x, xs, c, i)));
+			yd = XK(x, xs, c, i)->d;
+			#pragma GCC unroll 4
+			for (r = 0; r < NR; r++) {
 				const struct pk2_k *b = pk + (size_t)r * nsb +
 				    i;
 
-				bsp = k45_bsums(load_bsums(XK(x, xs, c, i)));
 				k45_min(bsp, _mm_loadu_si128((const __m128i *)
-				    b->mn), XK(x, xs, c, i)->d, b->dmin,
-				    kind == K_Q5, &summ, &accm);
+				    b->mn), yd, b->dmin, kind == K_Q5, &summ[r],
+				    &accm[r]);
 			}
-			y[(size_t)c * ldy + r] = k45_result(facc[r][c], summ,
-			    accm, kind == K_Q5);
 		}
+		#pragma GCC unroll 4
+		for (r = 0; r < NR; r++)
+			y[(size_t)c * ldy + r] = kind == K_Q4 || kind == K_Q5 ?
+			    k45_result(facc[r][c], summ[r], accm[r],
+			    kind == K_Q5) : hsum8(facc[r][c]);
 	}
 }
 
@@ -580,7 +586,7 @@ t8_tile(int kind, const struct pk8 *pk, int nb, const uint8_t *x,
 {
 	const __m256i	 ones = _mm256_set1_epi16(1);
 	__m256		 facc[T8_COLS], fb[T8_COLS][8], o;
-	__m256i		 ia[T8_COLS], s16[T8_COLS], wk, a;
+	__m256i		 ia[T8_COLS], s16[T8_COLS], wk, sg, a;
 	float		 out[8];
 	int		 p, j, k, c, r;
 
@@ -601,19 +607,24 @@ t8_tile(int kind, const struct pk8 *pk, int nb, const uint8_t *x,
 			#pragma GCC unroll 8
 			for (k = 0; k < 8; k++) {
 				if (kind == K_Q8_0) {
-					wk = _mm256_loadu_si256((const __m256i *)b->abs[k]);
+					wk = _mm256_loadu_si256((const void *)
+					    b->abs[k]);
+					sg = _mm256_loadu_si256((const void *)
+					    b->codes[k]);
 					#pragma GCC unroll 4
-					for (c = 0; c < NC; c++)
+					for (c = 0; c < NC; c++) {
+						a = _mm256_sign_epi8(
+						    t8_act(kind, x, xs, c, j,
+						    k), sg);
 						ia[c] = _mm256_add_epi32(ia[c],
 						    _mm256_madd_epi16(
-						    _mm256_maddubs_epi16(wk,
-						    _mm256_sign_epi8(t8_act(kind,
-						    x, xs, c, j, k),
-						    _mm256_loadu_si256(
-						    (const __m256i *)b->codes[k]))), ones));
+						    _mm256_maddubs_epi16(wk, a),
+						    ones));
+					}
 					continue;
 				}
-				wk = _mm256_loadu_si256((const __m256i *)b->codes[k]);
+				wk = _mm256_loadu_si256((const __m256i *)
+				    b->codes[k]);
 				#pragma GCC unroll 4
 				for (c = 0; c < NC; c++) {
 					a = _mm256_xor_si256(t8_act(kind, x, xs,
