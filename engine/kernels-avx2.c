@@ -1528,4 +1528,5 @@ avx2_install(void)
 	qtype_install(QT_Q5_K, dot_q5_K, gemm_q5_K, NULL);
 	qtype_install(QT_Q6_K, dot_q6_K, gemm_q6_K, NULL);
 	qtype_install(QT_Q8_K, NULL, NULL, quantize_q8_K);
+	avx2_tile_install();
 }

@@ -15,6 +15,11 @@
  *    and each gemm kernel is bit-identical to the level's vec_dot, on
  *    random rows of many lengths including the smallest legal one, and
  *    on a call of 70 columns (wider than any kernel's column group);
+ *  - for every CPU level, each prefill tile (pack + tile) is
+ *    bit-identical to the reference at 1, 5 and 18 rows x 1, 4, 7 and 29
+ *    columns, writes nothing outside those rows and columns, and packs
+ *    no more than pack_size says; at the AVX2 level the K-quants and
+ *    Q4_0/Q5_0/Q8_0 have tiles;
  *  - the reference dequantization of every tensor of the shared test
  *    models reproduces llama.cpp's values in ../shared/golden/dequant.txt
  *    (first 8 values of the first and last rows to 1e-6, sum and sum of
@@ -676,6 +681,128 @@ test_gemm_wide(enum cpu_level level)
 	}
 }
 
+/*
+ * Prefill tiles: rows and columns of the calls (odd counts, more than one
+ * register tile of rows and of columns), and the lengths in blocks.
+ */
+static const int tile_rows[] = { 1, 5, 18 };
+static const int tile_cols[] = { 1, 4, 7, 29 };
+#define TR	18
+#define TC	29
+#define TLDY	(TR + 3)
+#define TGUARD	64	/* bytes past pack_size that must stay untouched */
+
+static int
+same_f(float a, float b)
+{
+	return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/*
+ * pack + tile of tr rows against the reference for each column count;
+ * the mismatches, stray writes and bytes written past pack_size.  The
+ * packed buffer is 64-byte aligned, as matmul.c's (tpool_local) is: the
+ * AVX-512 packs of Q4_0/Q5_0/Q8_0 store whole aligned registers.
+ */
+static int
+check_tiles(const struct qtraits *t, int n, const uint8_t *w, size_t ws,
+    int tr, const uint8_t *xq, size_t xs, const float *ref)
+{
+	uint8_t		*pk;
+	float		 y[TC * TLDY], sentinel;
+	size_t		 sz, i;
+	int		 k, c, r, nc, bad = 0;
+
+	memset(&sentinel, 0x7F, sizeof sentinel);	/* a NaN pattern */
+	sz = t->pack_size(n, tr);
+	pk = aligned_alloc(64, (sz + TGUARD + 63) / 64 * 64);
+	memset(pk + sz, 0xA5, TGUARD);
+	t->pack(n, w, ws, tr, pk);
+	for (i = sz; i < sz + TGUARD; i++)
+		bad += pk[i] != 0xA5;
+	for (k = 0; k < (int)(sizeof tile_cols / sizeof *tile_cols); k++) {
+		nc = tile_cols[k];
+		for (i = 0; i < TC * TLDY; i++)
+			y[i] = sentinel;
+		t->tile(n, pk, tr, xq, xs, nc, y, TLDY);
+		for (c = 0; c < TC; c++)
+			for (r = 0; r < TLDY; r++)
+				bad += c < nc && r < tr ?
+				    !same_f(y[c * TLDY + r], ref[c * TR + r]) :
+				    !same_f(y[c * TLDY + r], sentinel);
+	}
+	free(pk);
+	return bad;
+}
+
+static void
+test_tiles(enum cpu_level level)
+{
+	static const int lk[] = { 1, 2, 3, 5 };
+	static const int l32[] = { 1, 7, 8, 9, 17 };
+	float		*x, *ref;
+	uint8_t		*w, *xq;
+	size_t		 k, ws, xs;
+	int		 n, r, c, s, li, nl, bad, ntiled = 0;
+	const int	*l;
+
+	if (!test_level_wanted(cpu_level_name(level)) ||
+	    !cpu_supports(level) || cpu_set_level(level) != 0)
+		return;
+	for (k = 0; k < N_WEIGHT_TYPES; k++) {
+		const struct qtraits *t = qtype_traits(weight_types[k]);
+		const struct qtraits *at =
+		    qtype_traits((uint32_t)t->vec_dot_type);
+
+		if (t->tile == NULL)
+			continue;
+		ntiled++;
+		l = t->blck == QK_K ? lk : l32;
+		nl = t->blck == QK_K ? (int)(sizeof lk / sizeof *lk) :
+		    (int)(sizeof l32 / sizeof *l32);
+		bad = 0;
+		for (li = 0; li < nl; li++) {
+			n = l[li] * t->blck;
+			ws = qtype_row_size(weight_types[k], n);
+			xs = qtype_row_size((uint32_t)t->vec_dot_type, n);
+			w = malloc(TR * ws);
+			x = malloc((size_t)TC * n * sizeof *x);
+			xq = malloc(TC * xs);
+			ref = malloc(TC * TR * sizeof *ref);
+			for (s = 0; s < 2; s++) {
+				for (r = 0; r < TR; r++)
+					rnd_weights(weight_types[k],
+					    w + r * ws, n);
+				rnd_fill(x, TC * n, s ? 30.0f : 1.0f);
+				for (c = 0; c < TC; c++) {
+					at->quantize(x + (size_t)c * n,
+					    xq + c * xs, n);
+					for (r = 0; r < TR; r++)
+						ref[c * TR + r] =
+						    t->vec_dot_ref(n,
+						    w + r * ws, xq + c * xs);
+				}
+				for (r = 0; r < (int)(sizeof tile_rows /
+				    sizeof *tile_rows); r++)
+					bad += check_tiles(t, n, w, ws,
+					    tile_rows[r], xq, xs, ref);
+			}
+			free(w);
+			free(x);
+			free(xq);
+			free(ref);
+		}
+		test_condf(bad == 0, "%s %s prefill tiles (pack + tile) "
+		    "bit-identical to the reference, 1, 5, 18 rows x 1, 4, 7, "
+		    "29 columns, %d lengths (%d mismatches or stray writes)",
+		    cpu_level_name(level), t->name, nl, bad);
+	}
+	/* Q2_K..Q6_K, Q4_0, Q5_0, Q8_0 */
+	if (level == CPU_AVX2)
+		test_condf(ntiled == 8, "avx2: %d weight types have prefill "
+		    "tiles (want 8)", ntiled);
+}
+
 int
 main(void)
 {
@@ -695,5 +822,7 @@ main(void)
 		test_level(level);
 	for (level = CPU_AVX2; level <= CPU_LEVEL_LAST; level++)
 		test_gemm_wide(level);
+	for (level = CPU_AVX2; level <= CPU_LEVEL_LAST; level++)
+		test_tiles(level);
 	return test_report();
 }
