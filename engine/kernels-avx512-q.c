@@ -611,12 +611,13 @@ gemm_q8_0(int n, const void *w, size_t ws, int nr, const void *x,
  * per product; gemm16 repacks 32 blocks of 16 rows again for every 64
  * columns and prepares each column's activations again for every 16
  * rows, which in a long prefill costs about as many instructions as the
- * products.
+ * products.  Plain arrays, read and written with unaligned loads and
+ * stores: the buffer needs no particular alignment.
  */
 struct pk16 {
-	__m512i	codes[8];
-	__m512	sc;
-	__m512i	ncr;
+	int8_t	codes[8][64];
+	float	sc[16];
+	int32_t	ncr[16];
 };
 
 static size_t
@@ -657,13 +658,13 @@ pack16(int kind, int n, const uint8_t *w, size_t ws, int nr, size_t bsz,
 				c = join256(lo[k], hi[k]);
 				s = _mm512_add_epi32(s, dot4_us(
 				    _mm512_set1_epi8(1), c));
-				_mm512_storeu_si512(&o->codes[k], c);
+				_mm512_storeu_si512(o->codes[k], c);
 			}
-			_mm512_storeu_si512(&o->ncr, _mm512_sub_epi32(
+			_mm512_storeu_si512(o->ncr, _mm512_sub_epi32(
 			    _mm512_setzero_si512(), _mm512_slli_epi32(s, 7)));
 			for (r = 0; r < 16; r++)
 				memcpy(&h[r], row[r] + j * bsz, 2);
-			_mm512_storeu_ps((float *)&o->sc, join256_ps(
+			_mm512_storeu_ps(o->sc, join256_ps(
 			    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h)),
 			    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)
 			    (h + 8)))));
@@ -724,14 +725,14 @@ tq_tile(int kind, const struct pk16 *pk, int nb, const uint8_t *x,
 				#pragma GCC unroll 4
 				for (c = 0; c < NC; c++)
 					ia[g][c] = _mm512_loadu_si512(
-					    &pk[(size_t)g * nb + j].ncr);
+					    pk[(size_t)g * nb + j].ncr);
 			}
 			#pragma GCC unroll 8
 			for (k = 0; k < 8; k++) {
 				#pragma GCC unroll 2
 				for (g = 0; g < NG; g++)
 					wk[g] = _mm512_loadu_si512(
-					    &pk[(size_t)g * nb + j].codes[k]);
+					    pk[(size_t)g * nb + j].codes[k]);
 				#pragma GCC unroll 4
 				for (c = 0; c < NC; c++) {
 					a = _mm512_xor_si512(bcast4((const
@@ -751,8 +752,8 @@ tq_tile(int kind, const struct pk16 *pk, int nb, const uint8_t *x,
 				for (g = 0; g < NG; g++)
 					facc[g][c] = _mm512_fmadd_ps(
 					    _mm512_mul_ps(_mm512_loadu_ps(
-					    (const float *)&pk[(size_t)g * nb +
-					    j].sc), t), cvt16(ia[g][c]),
+					    pk[(size_t)g * nb + j].sc), t),
+					    cvt16(ia[g][c]),
 					    facc[g][c]);
 			}
 		}

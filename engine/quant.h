@@ -111,7 +111,8 @@ typedef void (*qgemm_fn)(int n, const void *w, size_t wstride, int nr,
  * is the bytes pack writes for nr rows; tile computes y[c * ldy + r] for
  * r < nr, c < nc from the packed rows and nc quantized activation
  * columns xstride bytes apart, bit-identical to vec_dot of the row and
- * the column.  matmul.c uses them for batches of MM_TILE_MIN columns or
+ * the column.  The packed buffer may have any alignment (matmul's
+ * per-thread buffers are 64-byte aligned, for speed only).  matmul.c uses them for batches of MM_TILE_MIN columns or
  * more, packing each chunk of rows once per matrix product.
  */
 typedef size_t (*qpack_size_fn)(int n, int nr);

@@ -701,21 +701,23 @@ same_f(float a, float b)
 /*
  * pack + tile of tr rows against the reference for each column count;
  * the mismatches, stray writes and bytes written past pack_size.  The
- * packed buffer is 64-byte aligned, as matmul.c's (tpool_local) is: the
- * AVX-512 packs of Q4_0/Q5_0/Q8_0 store whole aligned registers.
+ * packed buffer starts 4 bytes past a 64-byte boundary: quant.h promises
+ * that packs and tiles need no alignment (matmul.c's buffers are
+ * aligned, for speed only).
  */
 static int
 check_tiles(const struct qtraits *t, int n, const uint8_t *w, size_t ws,
     int tr, const uint8_t *xq, size_t xs, const float *ref)
 {
-	uint8_t		*pk;
+	uint8_t		*mem, *pk;
 	float		 y[TC * TLDY], sentinel;
 	size_t		 sz, i;
 	int		 k, c, r, nc, bad = 0;
 
 	memset(&sentinel, 0x7F, sizeof sentinel);	/* a NaN pattern */
 	sz = t->pack_size(n, tr);
-	pk = aligned_alloc(64, (sz + TGUARD + 63) / 64 * 64);
+	mem = aligned_alloc(64, (sz + TGUARD + 4 + 63) / 64 * 64);
+	pk = mem + 4;
 	memset(pk + sz, 0xA5, TGUARD);
 	t->pack(n, w, ws, tr, pk);
 	for (i = sz; i < sz + TGUARD; i++)
@@ -731,7 +733,7 @@ check_tiles(const struct qtraits *t, int n, const uint8_t *w, size_t ws,
 				    !same_f(y[c * TLDY + r], ref[c * TR + r]) :
 				    !same_f(y[c * TLDY + r], sentinel);
 	}
-	free(pk);
+	free(mem);
 	return bad;
 }
 
