@@ -1,49 +1,59 @@
 /*
  * kernels-avx512-tile.c -- AVX-512 prefill tiles (quant.h: pack, tile)
- * for the K-quants whose scales belong to 32-element sub-blocks: Q4_K
- * and Q5_K.
+ * for the K-quants: Q2_K, Q3_K, Q4_K, Q5_K and Q6_K.
  *
  * Compiled twice like kernels-avx512.c (plain and VNNI, KERNELS_VNNI)
  * and a third time against SIMDe for the emulation test; its install
  * function is called from kernels-avx512.c's.
  *
- * Why: the gemm kernels unpack a weight super-block (nibbles, fifth bits,
- * six-bit scales) again for every group of 4 activation columns, and
- * their float work folds each row's 16 int32 into 8 lanes per column.
- * In a prefill of hundreds of columns that costs more instructions than
- * the products themselves.  Here each chunk of rows (matmul.c: 16) is
- * unpacked once per matrix product into a packed layout, and the tile
- * kernel reads it for every column:
+ * Why: the gemm kernels unpack a weight super-block (nibbles, high bits,
+ * scales) again for every group of 4-8 activation columns, and their
+ * float work folds each row's 16 int32 into 8 lanes per column.  In a
+ * prefill of hundreds of columns that costs about as many instructions
+ * as the products.  Here each chunk of rows (matmul.c: 32) is unpacked
+ * once per matrix product into a packed layout, and the tile kernel
+ * reads it for every column:
  *
  *  - rows go in pairs; for super-block i of pair p the packed record
- *    holds, per 32-element sub-block s, the 64 bytes [row 0's 32 codes |
- *    row 1's 32 codes] (0..15, or 0..31 with Q5_K's fifth bit), the 32
- *    int16 [row 0's scale x16 | row 1's scale x16], the rows' d, dmin and
- *    mins laid out as the float work wants them;
+ *    (struct pk_k45) holds, per 32-element sub-block s, the 64 bytes
+ *    [row 0's 32 codes | row 1's 32 codes] (Q2_K with VNNI: code x
+ *    scale, at most 45), the rows' scales as int16, their d, and the
+ *    min terms' mins and dmin, laid out as the float work wants them;
  *  - a column's 32 activation bytes of sub-block s are broadcast to both
- *    halves of a zmm, so one pmaddubsw + pmaddwd (VNNI: vpdpwssd) gives
- *    the 8 int32 lanes of both rows at once, already in the reference's
- *    lane order (lane m: elements 4m..4m+3 of each sub-block): no fold;
- *  - per super-block the float work of a (pair, column) is one
- *    convert, one multiply (d x the column's d, as the reference rounds
- *    it) and one FMA on [row 0's 8 lanes | row 1's 8 lanes];
- *  - register tile: 2 pairs (4 rows) x 4 columns, 8 int32 and 8 float
- *    accumulators; per sub-block 2 weight loads, 4 broadcast loads and
- *    16 multiply instructions (pmaddubsw + pmaddwd/vpdpwssd per pair and
- *    column), against the gemm's unpack of 2 rows (6 instructions and 2
- *    scale permutes) per 4 columns and a fold per column and super-block.
- *  - the min terms (mins x paired bsums, per super-block) in a second
- *    pass over the same tile, in the reference's order.
+ *    halves of a zmm, so one pmaddubsw + pmaddwd (VNNI: vpdpwssd; Q2_K
+ *    with VNNI: one vpdpbusd) gives the 8 int32 lanes of both rows at
+ *    once, already in the reference's lane order (lane m: elements
+ *    4m..4m+3 of each 32 elements): no fold; the scales of the
+ *    sub-block come into place with one vpermw per pair;
+ *  - per super-block the float work of a (pair, column) is one convert,
+ *    one multiply (d x the column's d, rounded as the reference) and one
+ *    FMA on [row 0's 8 lanes | row 1's 8 lanes] (Q2_K: its min term
+ *    first, as the reference); Q6_K and Q3_K start the lanes at -32
+ *    (-4) x sum sc bsum as the reference does;
+ *  - register tile: 2 pairs (4 rows) x 6 columns, 12 int32 and 12 float
+ *    accumulators; per sub-block 2 code loads, 2 vpermw, 6 broadcast
+ *    loads and 24 multiply instructions, against the gemm's unpack of
+ *    the rows for every 4-8 columns and a fold per column and
+ *    super-block;
+ *  - the K loop is blocked by TILE_KB super-blocks inside groups of
+ *    TILE_GROUP columns, so a block's packed rows and the group's
+ *    activations stay in L1; the float lanes wait in a small buffer
+ *    between blocks;
+ *  - Q4_K/Q5_K's min terms (mins x paired bsums) run in a second pass
+ *    over the same tile, in the reference's order (Q5_K's scalar sums
+ *    four columns a register).
  *
  * Per row and column the integer sums are exact and the float operations
- * are those of quant-k.c's dot_q45_K in the same order, so the results
- * are bit-identical to the scalar reference, to vec_dot and to gemm
- * (tests/test-matmul compares the threaded products, which use these
- * tiles from MM_TILE_MIN columns on, with single-threaded ones, which do
- * not; tests/test-avx512-emu checks pack + tile against the reference
- * under emulation).  A packed record is 4x the bytes of the rows it
- * holds; matmul.c packs 16 rows at a time into a per-thread buffer
- * (16 x 4096 Q4_K: 147 KiB), never the whole matrix.
+ * are those of quant-k.c's reference in the same order, so the results
+ * are bit-identical to it, to vec_dot and to gemm (tests/test-matmul
+ * compares the threaded products, which use these tiles from
+ * MM_TILE_MIN columns on, with single-threaded ones, which do not;
+ * tests/test-quant and tests/test-avx512-emu check pack + tile against
+ * the reference, natively and under emulation).  A packed record is
+ * 768 bytes per pair and super-block, 384 a row (Q4_K's own: 144);
+ * matmul.c packs 32 rows at a time into a per-thread buffer (32 x 4096
+ * Q4_K: 192 KiB), never the whole matrix.  docs/PERFORMANCE.md has the
+ * instruction counts and the measurements.
  */
 #include <immintrin.h>
 #include <math.h>
@@ -597,10 +607,12 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
 
 /*
  * Column groups of TILE_GROUP columns, and within a group blocks of
- * TILE_KB super-blocks: a block's packed rows (16 rows x 4 super-blocks
- * of Q4_K: 22 KiB) and the group's activations (24 columns: 28 KiB) stay
- * in L1 while every register tile of the group passes over them.  The
- * float lanes live in fb between blocks.
+ * TILE_KB super-blocks: a block's packed rows (16 rows x 4 super-blocks:
+ * 24 KiB) and the group's activations (24 columns: 28 KiB) stay in L1
+ * (48 KiB here) and L2 while every register tile of the group passes
+ * over them.  The float lanes live in fb between blocks.  (Measured on
+ * Q4_K, 4096 x 1024 x 128 in cache, one thread: TILE_KB 4 and 8 and no
+ * blocking within noise of each other, all ahead of 2.)
  */
 #define TILE_GROUP	(4 * TILE_COLS)
 #ifndef TILE_KB
