@@ -610,9 +610,9 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
  * TILE_KB super-blocks: a block's packed rows (16 rows x 4 super-blocks:
  * 24 KiB) and the group's activations (24 columns: 28 KiB) stay in L1
  * (48 KiB here) and L2 while every register tile of the group passes
- * over them.  The float lanes live in fb between blocks.  (Measured on
- * Q4_K, 4096 x 1024 x 128 in cache, one thread: TILE_KB 4 and 8 and no
- * blocking within noise of each other, all ahead of 2.)
+ * over them.  The float lanes live in fb between blocks.  (On Q4_K,
+ * 4096 x 1024 x 128 in cache, one thread, TILE_KB 2, 4, 8 and no
+ * blocking came out within the noise of a shared machine; 4 is kept.)
  */
 #define TILE_GROUP	(4 * TILE_COLS)
 #ifndef TILE_KB
