@@ -120,9 +120,14 @@ engine_bench_membw(int n_threads, size_t bytes)
 	return (double)(r.n * sizeof *buf) / best / 1e9;
 }
 
-/* Weight type by name, case-insensitive ("q4_k", "Q8_0", "bf16"). */
+/*
+ * The start of every kernel benchmark: the weight type by name,
+ * case-insensitive ("q4_k", "Q8_0", "bf16"), into *type, and the
+ * kernels of this CPU installed.  Return 0, or -1 with *cause set
+ * (caller frees).
+ */
 static int
-kb_type(const char *name, uint32_t *type)
+kb_start(const char *name, uint32_t *type, char **cause)
 {
 	const struct qtraits	*t;
 	uint32_t		 i;
@@ -132,9 +137,10 @@ kb_type(const char *name, uint32_t *type)
 			continue;
 		if (strcasecmp(t->name, name) == 0) {
 			*type = i;
-			return 0;
+			return cpu_init(cause);
 		}
 	}
+	xasprintf(cause, "%s: unknown weight type", name);
 	return -1;
 }
 
@@ -220,11 +226,7 @@ engine_bench_matvec(const char *name, const int *threads, int nruns,
 
 	if (nruns > ENGINE_KBENCH_MAX)
 		nruns = ENGINE_KBENCH_MAX;
-	if (kb_type(name, &type) != 0) {
-		xasprintf(cause, "%s: unknown weight type", name);
-		return -1;
-	}
-	if (cpu_init(cause) != 0)
+	if (kb_start(name, &type, cause) != 0)
 		return -1;
 	t = qtype_traits(type);
 	if (nrows <= 0)
@@ -336,11 +338,7 @@ engine_bench_prefill(const char *name, const int *threads, int nruns,
 
 	if (nruns > ENGINE_KBENCH_MAX)
 		nruns = ENGINE_KBENCH_MAX;
-	if (kb_type(name, &type) != 0) {
-		xasprintf(cause, "%s: unknown weight type", name);
-		return -1;
-	}
-	if (cpu_init(cause) != 0)
+	if (kb_start(name, &type, cause) != 0)
 		return -1;
 	t = qtype_traits(type);
 	psize = t->pack_size;

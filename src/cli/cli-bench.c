@@ -177,31 +177,66 @@ bench_type_list(const char *types)
 	return list;
 }
 
+/*
+ * The start shared by the kernel benchmarks: the kernel level and the
+ * checked type list (*list, the caller frees), and with json the root
+ * object with "kernels" and "matrix" (*root).  Return 0, or 1 with the
+ * error printed.
+ */
+static int
+bench_kstart(const char *types, int nrows, int json, const char **level,
+    char **list, json_t **root)
+{
+	char	*cause = NULL, *m;
+
+	*root = NULL;
+	if ((*level = engine_kernel_level(&cause)) == NULL) {
+		fprintf(stderr, "medchat bench: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if ((*list = bench_type_list(types)) == NULL)
+		return 1;
+	if (json) {
+		*root = jsonx_object();
+		jsonx_set(*root, "kernels", jsonx_string(*level));
+		xasprintf(&m, "4096x%d", nrows);
+		jsonx_set(*root, "matrix", jsonx_string(m));
+		free(m);
+	}
+	return 0;
+}
+
+/*
+ * The next name of a list from bench_kstart (*p walks it), or NULL at
+ * its end.
+ */
+static const char *
+bench_knext(char **p)
+{
+	char	*name;
+
+	while ((name = strsep(p, ",")) != NULL)
+		if (*name != '\0')
+			return name;
+	return NULL;
+}
+
 static int
 bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 {
 	struct engine_kbench	 r;
-	const char		*level;
-	char			*list, *p, *name, *cause = NULL;
+	const char		*level, *name;
+	char			*list, *p, *cause = NULL;
 	double			 bw[2];
 	int			 threads[2] = { 1, n }, nruns = n > 1 ? 2 : 1;
 	json_t			*root = NULL, *jtypes = NULL, *o, *runs[4];
 	int			 rc = 0, i, k;
 
-	if ((level = engine_kernel_level(&cause)) == NULL) {
-		fprintf(stderr, "medchat bench: %s\n", cause);
-		free(cause);
-		return 1;
-	}
-	if ((list = bench_type_list(types)) == NULL)
+	if (bench_kstart(types, nrows, json, &level, &list, &root) != 0)
 		return 1;
 	bench_membw_pair(n, bw);
 	if (json) {
-		root = jsonx_object();
-		jsonx_set(root, "kernels", jsonx_string(level));
-		xasprintf(&p, "4096x%d", nrows);
-		jsonx_set(root, "matrix", jsonx_string(p));
-		free(p);
 		jsonx_set(root, "min_total_mb", jsonx_uint64_new(total_mb));
 		jsonx_set(root, "membw_gbs", bench_gbs(bw[0], bw[1]));
 		jsonx_set(root, "threads", bench_threads(1, n));
@@ -224,9 +259,7 @@ bench_kernels(int n, const char *types, size_t total_mb, int nrows, int json)
 		printf("\n");
 	}
 	p = list;
-	while ((name = strsep(&p, ",")) != NULL) {
-		if (*name == '\0')
-			continue;
+	while ((name = bench_knext(&p)) != NULL) {
 		if (engine_bench_matvec(name, threads, nruns,
 		    total_mb << 20, nrows, &r, &cause) != 0) {
 			fprintf(stderr, "medchat bench: %s\n", cause);
@@ -282,25 +315,15 @@ static int
 bench_prefill(int n, const char *types, int ncols, int nrows, int json)
 {
 	struct engine_kprefill	 r;
-	const char		*level;
-	char			*list, *p, *name, *cause = NULL;
+	const char		*level, *name;
+	char			*list, *p, *cause = NULL;
 	int			 threads[2] = { 1, n }, nruns = n > 1 ? 2 : 1;
 	json_t			*root = NULL, *jtypes = NULL, *o, *runs[3];
 	int			 rc = 0, i, k;
 
-	if ((level = engine_kernel_level(&cause)) == NULL) {
-		fprintf(stderr, "medchat bench: %s\n", cause);
-		free(cause);
-		return 1;
-	}
-	if ((list = bench_type_list(types)) == NULL)
+	if (bench_kstart(types, nrows, json, &level, &list, &root) != 0)
 		return 1;
 	if (json) {
-		root = jsonx_object();
-		jsonx_set(root, "kernels", jsonx_string(level));
-		xasprintf(&p, "4096x%d", nrows);
-		jsonx_set(root, "matrix", jsonx_string(p));
-		free(p);
 		jsonx_set(root, "columns", json_integer(ncols));
 		jtypes = jsonx_array();
 	} else {
@@ -316,9 +339,7 @@ bench_prefill(int n, const char *types, int ncols, int nrows, int json)
 		printf("\n");
 	}
 	p = list;
-	while ((name = strsep(&p, ",")) != NULL) {
-		if (*name == '\0')
-			continue;
+	while ((name = bench_knext(&p)) != NULL) {
 		if (engine_bench_prefill(name, threads, nruns, ncols, nrows, &r,
 		    &cause) != 0) {
 			fprintf(stderr, "medchat bench: %s\n", cause);
