@@ -5,13 +5,19 @@
  * check that the OS saves the AVX / AVX-512 register state; aarch64:
  * getauxval(AT_HWCAP/AT_HWCAP2) on Linux, sysctlbyname on macOS), the
  * best level with kernels built in is chosen, or the one $MEDCHAT_CPU
- * names (scalar, avx2, avx512, neon, dotprod, i8mm), and its kernels are
+ * names (scalar, avx2, avxvnni, avx512, neon, dotprod, i8mm), and its
+ * kernels are
  * installed in the quant traits table.  Asking for a level this CPU (or
  * this build) lacks is an error that names what is missing.
  *
  * Levels: CPU_SCALAR is the portable C reference (quant.c), always
  * available.  CPU_AVX2 needs AVX2, FMA, F16C and BMI2 and a build with
- * HAVE_X86_SIMD (kernels-avx2.c).  CPU_AVX512 needs AVX-512 F, BW and VL
+ * HAVE_X86_SIMD (kernels-avx2.c).  CPU_AVXVNNI adds AVX-VNNI (the
+ * VEX-encoded vpdpbusd/vpdpwssd of Intel cores since Alder Lake, of
+ * Xeon 6 and Zen 5) and a build with HAVE_AVXVNNI: the AVX2 kernels,
+ * then the prefill tiles of kernels-avx2-tile.c built with AVX-VNNI over
+ * theirs (the one-column kernels are memory-bound; they stay).
+ * CPU_AVX512 needs AVX-512 F, BW and VL
  * on top of that and a build with HAVE_AVX512: the AVX2 kernels are
  * installed, then those of kernels-avx512.c over them, in their VNNI
  * variant when the CPU has AVX512_VNNI.  (tests/test-avx512-emu also
@@ -51,6 +57,7 @@ struct cpu_caps {
 	int	avx2;		/* AVX2 + FMA + F16C + BMI2, OS-enabled */
 	int	avx512;		/* AVX-512 F/BW/VL, OS-enabled */
 	int	avx512vnni;
+	int	avxvnni;
 	int	neon;		/* aarch64 Advanced SIMD */
 	int	dotprod;	/* + sdot/udot (ARMv8.2 FEAT_DotProd) */
 	int	i8mm;		/* + smmla (FEAT_I8MM) */
@@ -77,7 +84,7 @@ cpu_xgetbv0(void)
 static void
 cpu_probe(void)
 {
-	unsigned int	eax, ebx, ecx, edx, ebx7 = 0, ecx7 = 0;
+	unsigned int	eax, ebx, ecx, edx, ebx7 = 0, ecx7 = 0, max7 = 0;
 	uint64_t	xcr0 = 0;
 	int		avx, fma, f16c, os_avx, os_avx512;
 
@@ -90,13 +97,21 @@ cpu_probe(void)
 		xcr0 = cpu_xgetbv0();
 	os_avx = (xcr0 & 0x6) == 0x6;		/* XMM and YMM state */
 	os_avx512 = (xcr0 & 0xE6) == 0xE6;	/* + opmask, ZMM */
-	if (__get_cpuid_max(0, NULL) >= 7)
+	if (__get_cpuid_max(0, NULL) >= 7) {
 		__cpuid_count(7, 0, eax, ebx7, ecx7, edx);
+		max7 = eax;
+	}
 	caps.avx2 = avx && os_avx && fma && f16c &&
 	    ((ebx7 >> 5) & 1) && ((ebx7 >> 8) & 1);
 	caps.avx512 = caps.avx2 && os_avx512 && ((ebx7 >> 16) & 1) &&
 	    ((ebx7 >> 30) & 1) && ((ebx7 >> 31) & 1);
 	caps.avx512vnni = caps.avx512 && ((ecx7 >> 11) & 1);
+	/* leaf 7 subleaf 1, EAX bit 4: AVX-VNNI (if EAX of subleaf 0,
+	   the highest subleaf, says it exists) */
+	if (caps.avx2 && max7 >= 1) {
+		__cpuid_count(7, 1, eax, ebx, ecx, edx);
+		caps.avxvnni = (eax >> 4) & 1;
+	}
 }
 #elif defined(CPU_ARM_LINUX)
 /* The bits as the kernel's uapi defines them, for older libc headers. */
@@ -169,6 +184,8 @@ cpu_has(enum cpu_level l)
 		return 1;
 	case CPU_AVX2:
 		return caps.avx2;
+	case CPU_AVXVNNI:
+		return caps.avxvnni;
 	case CPU_AVX512:
 		return caps.avx512;
 	case CPU_NEON:
@@ -190,6 +207,12 @@ cpu_built(enum cpu_level l)
 		return 1;
 	case CPU_AVX2:
 #ifdef HAVE_X86_SIMD
+		return 1;
+#else
+		return 0;
+#endif
+	case CPU_AVXVNNI:
+#ifdef HAVE_AVXVNNI
 		return 1;
 #else
 		return 0;
@@ -235,6 +258,8 @@ cpu_level_name(enum cpu_level l)
 		return "scalar";
 	case CPU_AVX2:
 		return "avx2";
+	case CPU_AVXVNNI:
+		return "avxvnni";
 	case CPU_AVX512:
 		return "avx512";
 	case CPU_NEON:
@@ -256,6 +281,8 @@ cpu_level_needs(enum cpu_level l)
 		return "nothing";
 	case CPU_AVX2:
 		return "AVX2+FMA+F16C+BMI2";
+	case CPU_AVXVNNI:
+		return "AVX2+FMA+F16C+BMI2 and AVX-VNNI";
 	case CPU_AVX512:
 		return "AVX-512 F/BW/VL";
 	case CPU_NEON:
@@ -268,12 +295,19 @@ cpu_level_needs(enum cpu_level l)
 	return "?";
 }
 
+/* The kernels of each type after the last install step. */
+struct cpu_kset {
+	qdot_fn		 dot[QT_COUNT];
+	qgemm_fn	 gemm[QT_COUNT];
+	qtile_fn	 tile[QT_COUNT];
+};
+
 /*
- * After an install step: the types whose dot or gemm it changed (from
- * the pointers in dot, gemm) now run the kernels of name.
+ * After an install step: the types whose dot, gemm or tile it changed
+ * (against ks) now run the kernels of name.
  */
 static void
-cpu_mark(qdot_fn *dot, qgemm_fn *gemm, const char *name)
+cpu_mark(struct cpu_kset *ks, const char *name)
 {
 	const struct qtraits	*q;
 	uint32_t		 t;
@@ -281,53 +315,58 @@ cpu_mark(qdot_fn *dot, qgemm_fn *gemm, const char *name)
 	for (t = 0; t < QT_COUNT; t++) {
 		if ((q = qtype_traits(t)) == NULL)
 			continue;
-		if (q->vec_dot != dot[t] || q->gemm != gemm[t])
+		if (q->vec_dot != ks->dot[t] || q->gemm != ks->gemm[t] ||
+		    q->tile != ks->tile[t])
 			type_level[t] = name;
-		dot[t] = q->vec_dot;
-		gemm[t] = q->gemm;
+		ks->dot[t] = q->vec_dot;
+		ks->gemm[t] = q->gemm;
+		ks->tile[t] = q->tile;
 	}
 }
 
 static void
 cpu_install(enum cpu_level l)
 {
-	static qdot_fn	 dot[QT_COUNT];
-	static qgemm_fn	 gemm[QT_COUNT];
-	uint32_t	 t;
+	static struct cpu_kset	 ks;
+	uint32_t		 t;
 
-	for (t = 0; t < QT_COUNT; t++) {
+	memset(&ks, 0, sizeof ks);
+	for (t = 0; t < QT_COUNT; t++)
 		qtype_install(t, NULL, NULL, NULL);
-		dot[t] = NULL;
-		gemm[t] = NULL;
-	}
-	cpu_mark(dot, gemm, "scalar");
+	cpu_mark(&ks, "scalar");
 #ifdef HAVE_X86_SIMD
-	if (l == CPU_AVX2 || l == CPU_AVX512) {
+	if (l == CPU_AVX2 || l == CPU_AVXVNNI || l == CPU_AVX512) {
 		avx2_install();
-		cpu_mark(dot, gemm, "avx2");
+		cpu_mark(&ks, "avx2");
+	}
+#endif
+#ifdef HAVE_AVXVNNI
+	if (l == CPU_AVXVNNI) {
+		avxvnni_tile_install();
+		cpu_mark(&ks, "avxvnni");
 	}
 #endif
 #ifdef HAVE_AVX512
 	if (l == CPU_AVX512) {
 		if (caps.avx512vnni) {
 			avx512vnni_install();
-			cpu_mark(dot, gemm, "avx512vnni");
+			cpu_mark(&ks, "avx512vnni");
 		} else {
 			avx512_install();
-			cpu_mark(dot, gemm, "avx512");
+			cpu_mark(&ks, "avx512");
 		}
 	}
 #endif
 #ifdef HAVE_NEON
 	if (l == CPU_NEON) {
 		neon_install();
-		cpu_mark(dot, gemm, "neon");
+		cpu_mark(&ks, "neon");
 	} else if (l == CPU_DOTPROD) {
 		neon_dotprod_install();
-		cpu_mark(dot, gemm, "dotprod");
+		cpu_mark(&ks, "dotprod");
 	} else if (l == CPU_I8MM) {
 		neon_i8mm_install();
-		cpu_mark(dot, gemm, "i8mm");
+		cpu_mark(&ks, "i8mm");
 	}
 #endif
 	level = l;
@@ -379,7 +418,7 @@ cpu_init_once(void)
 #if defined(__aarch64__)
 		    "scalar, neon, dotprod or i8mm"
 #else
-		    "scalar, avx2 or avx512"
+		    "scalar, avx2, avxvnni or avx512"
 #endif
 		    );
 		goto fail;

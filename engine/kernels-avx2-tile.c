@@ -2,7 +2,12 @@
  * kernels-avx2-tile.c -- AVX2 prefill tiles (quant.h: pack, tile) for the
  * K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) and the whole-block formats
  * (Q4_0, Q5_0, Q8_0).  Built into libengine_avx2.a with kernels-avx2.c's
- * flags; avx2_install() calls avx2_tile_install() last.
+ * flags; avx2_install() calls avx2_tile_install() last.  Built a second
+ * time with AVX-VNNI (libengine_avxvnni.a, -DKERNELS_AVXVNNI) for the
+ * "avxvnni" level, whose install function (avxvnni_tile_install) cpu.c
+ * calls after avx2_install(): that build holds only the Q4_0/Q5_0/Q8_0
+ * tiles, in which each pmaddubsw, widening and paddd is one vpdpbusd
+ * (t_dpb below); the K-quant tiles stay those of the AVX2 build.
  *
  * Why: the gemm kernels of kernels-avx2.c unpack each weight super-block
  * (nibbles, high bits, six-bit scales) again for every group of 4
@@ -69,7 +74,65 @@
  */
 #define KEEP(v) __asm__("" : "+x"(v))
 
+/*
+ * The integer step of the whole-block tiles, and the only difference
+ * between the two builds of their code: t_dpb(acc, u, s) is acc + the
+ * int32 sums of four products of unsigned bytes u and signed bytes s
+ * (AVX2: pmaddubsw + pmaddwd by 1 + paddd, exact where no int16 pair can
+ * saturate, which every caller ensures; AVX-VNNI: one vpdpbusd, always
+ * exact).  Integer sums are exact either way, so both builds give the
+ * same bits.  KERNELS_AVXVNNI_EMU (tests/test-avxvnni-emu.c) builds the
+ * AVX-VNNI variant with an exact AVX2 stand-in for vpdpbusd, so its code
+ * is tested on CPUs without AVX-VNNI.
+ *
+ * The K-quant tiles are not in the AVX-VNNI build: there vpdpwssd would
+ * replace pmaddwd + paddd, but it puts its latency (several cycles) on
+ * each accumulator's chain where paddd's is one, and on an AVX-512 Xeon
+ * the tiles ran 4-10% slower with it (medchat bench kernels --cols 128
+ * -t 1, MEDCHAT_CPU=avx2 against avxvnni).
+ */
+#if defined(KERNELS_AVXVNNI) && !defined(KERNELS_AVXVNNI_EMU)
+#define t_dpb(acc, u, s)	_mm256_dpbusd_avx_epi32(acc, u, s)
+#elif defined(KERNELS_AVXVNNI_EMU)
+/* vpdpbusd exactly: even and odd bytes widened to int16, two pmaddwd. */
+AI __m256i
+t_dpb(__m256i acc, __m256i u, __m256i s)
+{
+	const __m256i	 lo = _mm256_set1_epi16(0x00FF);
+
+	return _mm256_add_epi32(acc, _mm256_add_epi32(
+	    _mm256_madd_epi16(_mm256_and_si256(u, lo),
+	    _mm256_srai_epi16(_mm256_slli_epi16(s, 8), 8)),
+	    _mm256_madd_epi16(_mm256_srli_epi16(u, 8),
+	    _mm256_srai_epi16(s, 8))));
+}
+#else
+AI __m256i
+t_dpb(__m256i acc, __m256i u, __m256i s)
+{
+	return _mm256_add_epi32(acc, _mm256_madd_epi16(
+	    _mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+}
+#endif
+
+/* Whether t_dpb is one instruction (then no int16 partial sums). */
+#ifdef KERNELS_AVXVNNI
+#define T_VNNI	1
+#else
+#define T_VNNI	0
+#endif
+
+#ifndef AVX2T_INSTALL
+#ifdef KERNELS_AVXVNNI
+#define AVX2T_INSTALL	avxvnni_tile_install
+#else
+#define AVX2T_INSTALL	avx2_tile_install
+#endif
+#endif
+void	AVX2T_INSTALL(void);
+
 /* ---- K-quants --------------------------------------------------------- */
+#ifndef KERNELS_AVXVNNI
 
 /* The kinds of super-block (a constant at every call). */
 #define K_Q4	0
@@ -448,6 +511,8 @@ DEF_TK(q4_K, K_Q4)
 DEF_TK(q5_K, K_Q5)
 DEF_TK(q6_K, K_Q6)
 
+#endif	/* !KERNELS_AVXVNNI */
+
 /* ---- Q4_0 / Q5_0 / Q8_0: eight rows in lanes -------------------------- */
 
 enum { K_Q4_0, K_Q5_0, K_Q8_0 };
@@ -586,7 +651,9 @@ t8_tile(int kind, const struct pk8 *pk, int nb, const uint8_t *x,
 {
 	const __m256i	 ones = _mm256_set1_epi16(1);
 	__m256		 facc[T8_COLS], fb[T8_COLS][8], o;
-	__m256i		 ia[T8_COLS], s16[T8_COLS], wk, sg, a;
+	/* AVX-VNNI: ia takes the even k, ib the odd (two dependency
+	   chains a column: vpdpbusd's latency is several cycles) */
+	__m256i		 ia[T8_COLS], ib[T8_COLS], s16[T8_COLS], wk, sg, a;
 	float		 out[8];
 	int		 p, j, k, c, r;
 
@@ -602,6 +669,7 @@ t8_tile(int kind, const struct pk8 *pk, int nb, const uint8_t *x,
 				ia[c] = kind == K_Q8_0 ?
 				    _mm256_setzero_si256() :
 				    _mm256_loadu_si256((const __m256i *)b->ncr);
+				ib[c] = _mm256_setzero_si256();
 				s16[c] = _mm256_setzero_si256();
 			}
 			#pragma GCC unroll 8
@@ -616,10 +684,12 @@ t8_tile(int kind, const struct pk8 *pk, int nb, const uint8_t *x,
 						a = _mm256_sign_epi8(
 						    t8_act(kind, x, xs, c, j,
 						    k), sg);
-						ia[c] = _mm256_add_epi32(ia[c],
-						    _mm256_madd_epi16(
-						    _mm256_maddubs_epi16(wk, a),
-						    ones));
+						if (T_VNNI && (k & 1))
+							ib[c] = t_dpb(ib[c], wk,
+							    a);
+						else
+							ia[c] = t_dpb(ia[c], wk,
+							    a);
 					}
 					continue;
 				}
@@ -630,11 +700,19 @@ t8_tile(int kind, const struct pk8 *pk, int nb, const uint8_t *x,
 					a = _mm256_xor_si256(t8_act(kind, x, xs,
 					    c, j, k), _mm256_set1_epi8(
 					    (char)0x80));
-					s16[c] = _mm256_add_epi16(s16[c],
-					    _mm256_maddubs_epi16(a, wk));
+					if (T_VNNI && (k & 1))
+						ib[c] = t_dpb(ib[c], a, wk);
+					else if (T_VNNI)
+						ia[c] = t_dpb(ia[c], a, wk);
+					else
+						s16[c] = _mm256_add_epi16(
+						    s16[c],
+						    _mm256_maddubs_epi16(a,
+						    wk));
 				}
 				/* Q5_0: four pairs at a time into int32 */
-				if (kind == K_Q5_0 && (k == 3 || k == 7)) {
+				if (!T_VNNI && kind == K_Q5_0 &&
+				    (k == 3 || k == 7)) {
 					#pragma GCC unroll 4
 					for (c = 0; c < NC; c++) {
 						ia[c] = _mm256_add_epi32(ia[c],
@@ -646,7 +724,9 @@ t8_tile(int kind, const struct pk8 *pk, int nb, const uint8_t *x,
 			}
 			#pragma GCC unroll 4
 			for (c = 0; c < NC; c++) {
-				if (kind == K_Q4_0)
+				if (T_VNNI)
+					ia[c] = _mm256_add_epi32(ia[c], ib[c]);
+				else if (kind == K_Q4_0)
 					ia[c] = _mm256_add_epi32(ia[c],
 					    _mm256_madd_epi16(s16[c], ones));
 				facc[c] = _mm256_fmadd_ps(_mm256_mul_ps(
@@ -720,13 +800,15 @@ DEF_T8(q8_0, K_Q8_0, block_q8_0)
 
 /* Install the tiles of this file (after kernels-avx2.c's kernels). */
 void
-avx2_tile_install(void)
+AVX2T_INSTALL(void)
 {
+#ifndef KERNELS_AVXVNNI
 	qtype_install_tile(QT_Q4_K, pack_size_k, pack_q4_K, tile_q4_K);
 	qtype_install_tile(QT_Q6_K, pack_size_k, pack_q6_K, tile_q6_K);
 	qtype_install_tile(QT_Q5_K, pack_size_k, pack_q5_K, tile_q5_K);
 	qtype_install_tile(QT_Q3_K, pack_size_k, pack_q3_K, tile_q3_K);
 	qtype_install_tile(QT_Q2_K, pack_size_k, pack_q2_K, tile_q2_K);
+#endif
 	qtype_install_tile(QT_Q4_0, pack_size8, pack_q4_0, tile_q4_0);
 	qtype_install_tile(QT_Q5_0, pack_size8, pack_q5_0, tile_q5_0);
 	qtype_install_tile(QT_Q8_0, pack_size8, pack_q8_0, tile_q8_0);

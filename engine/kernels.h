@@ -16,19 +16,21 @@
 /* ---- CPU dispatch ----------------------------------------------------- */
 
 /*
- * x86-64: AVX2, AVX-512.  aarch64: NEON (ARMv8.0 Advanced SIMD), DOTPROD
- * (+ sdot, ARMv8.2), I8MM (+ smmla).  CPU_LEVEL_LAST is the highest.
+ * x86-64: AVX2, AVXVNNI (AVX2 + AVX-VNNI), AVX-512.  aarch64: NEON
+ * (ARMv8.0 Advanced SIMD), DOTPROD (+ sdot, ARMv8.2), I8MM (+ smmla).
+ * Within an architecture a higher level is a better one; CPU_LEVEL_LAST
+ * is the highest.
  */
 enum cpu_level {
-	CPU_SCALAR = 0, CPU_AVX2 = 1, CPU_AVX512 = 2,
-	CPU_NEON = 3, CPU_DOTPROD = 4, CPU_I8MM = 5
+	CPU_SCALAR = 0, CPU_AVX2 = 1, CPU_AVXVNNI = 2, CPU_AVX512 = 3,
+	CPU_NEON = 4, CPU_DOTPROD = 5, CPU_I8MM = 6
 };
 #define CPU_LEVEL_LAST	CPU_I8MM
 
 /*
  * Detect the CPU once (CPUID on x86, getauxval or sysctlbyname on
  * aarch64) and install the best kernels in the traits table;
- * $MEDCHAT_CPU=scalar|avx2|avx512|neon|dotprod|i8mm forces a level
+ * $MEDCHAT_CPU=scalar|avx2|avxvnni|avx512|neon|dotprod|i8mm forces a level
  * (asking for one the CPU lacks is an error: returns -1 with *cause).
  * Idempotent and thread-safe; called by engine_open and by tests.
  */
@@ -46,8 +48,9 @@ int	 cpu_supports(enum cpu_level);
 void	 cpu_describe(enum cpu_level, int *has, int *built);
 /*
  * Whose dot/gemm kernels a weight type runs at the current level:
- * "scalar", "avx2", "avx512" or "avx512vnni" (a type without kernels of
- * the level keeps those of the level below).  Static strings.
+ * "scalar", "avx2", "avxvnni" (the AVX2 kernels with AVX-VNNI prefill
+ * tiles), "avx512" or "avx512vnni" (a type without kernels of the level
+ * keeps those of the level below).  Static strings.
  */
 const char *cpu_type_level(uint32_t type);
 
@@ -56,6 +59,10 @@ const char *cpu_type_level(uint32_t type);
 void	 avx2_install(void);
 /* kernels-avx2-tile.c: the AVX2 prefill tiles (avx2_install calls it). */
 void	 avx2_tile_install(void);
+#endif
+#ifdef HAVE_AVXVNNI
+/* kernels-avx2-tile.c built with AVX-VNNI: its tiles, over avx2_install's. */
+void	 avxvnni_tile_install(void);
 #endif
 #ifdef HAVE_AVX512
 /*

@@ -84,7 +84,7 @@ check "bench --types reports both types with the bandwidth fraction" \
     sh -c "grep -q '\"quant\": \"Q4_0\"' '$TMPD/bt' && grep -q '\"quant\": \"Q6_K\"' '$TMPD/bt' && [ \$(grep -o membw_fraction '$TMPD/bt' | wc -l) -eq 2 ] && grep -q '\"membw_gbs\"' '$TMPD/bt'"
 check "bench --types says which files it writes" grep -q "writing .*tiny-q4_0.gguf" "$TMPD/bte"
 check "bench --types --json names each weight type's kernels" \
-    sh -c "grep -Eq '\"kernels\": \"([A-Z0-9_]+ (scalar|avx2|avx512|avx512vnni)(\\+tile)?(, )?)+\"' '$TMPD/bt' && grep -q '\"kernels\": \"[^\"]*Q4_0 ' '$TMPD/bt'"
+    sh -c "grep -Eq '\"kernels\": \"([A-Z0-9_]+ (scalar|avx2|avxvnni|avx512|avx512vnni)(\\+tile)?(, )?)+\"' '$TMPD/bt' && grep -q '\"kernels\": \"[^\"]*Q4_0 ' '$TMPD/bt'"
 MEDCHAT_CPU=scalar $MEDCHAT bench --types q4_0 --shape tiny --dir "$BD" -t 1 -p 0 -n 2 -r 1 >"$TMPD/bt3" 2>&1
 check "bench --types table: the kernels column, scalar when forced" \
     grep -q "| scalar | Q6_K scalar, Q4_0 scalar | 1 | tg2 |" "$TMPD/bt3"

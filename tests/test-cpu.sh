@@ -53,6 +53,8 @@ check "debug cpu: scalar is always there" \
     is scalar "$(probe scalar cpu) $(probe scalar built)" "yes yes"
 check "debug cpu: avx2 built as configured" \
     is avx2 "$(probe avx2 built)" "$(cfg HAVE_X86_SIMD)"
+check "debug cpu: avxvnni built as configured" \
+    is avxvnni "$(probe avxvnni built)" "$(cfg HAVE_AVXVNNI)"
 check "debug cpu: avx512 built as configured" \
     is avx512 "$(probe avx512 built)" "$(cfg HAVE_AVX512)"
 check "debug cpu: neon built as configured" \
@@ -71,11 +73,17 @@ if [ -n "$flags" ]; then
 	    is avx2 "$(probe avx2 cpu)" "$avx2"
 	check "debug cpu: AVX-512 as /proc/cpuinfo says" \
 	    is avx512 "$(probe avx512 cpu)" "$avx512"
+	avxvnni=no
+	case $flags in *avx_vnni*) avxvnni=$avx2 ;; esac
+	check "debug cpu: AVX-VNNI as /proc/cpuinfo says" \
+	    is avxvnni "$(probe avxvnni cpu)" "$avxvnni"
 else
 	diag "no x86 flags line in /proc/cpuinfo: the CPU's levels are medchat's own probe's"
 	skip "debug cpu: AVX2 as /proc/cpuinfo says" "no /proc/cpuinfo flags"
 	skip "debug cpu: AVX-512 as /proc/cpuinfo says" "no /proc/cpuinfo flags"
+	skip "debug cpu: AVX-VNNI as /proc/cpuinfo says" "no /proc/cpuinfo flags"
 	avx2=$(probe avx2 cpu)
+	avxvnni=$(probe avxvnni cpu)
 	avx512=$(probe avx512 cpu)
 fi
 
@@ -93,6 +101,21 @@ if [ "$avx2" = yes ]; then
 	check "MEDCHAT_CPU=avx2 is accepted" has "NOPE: unknown weight type"
 else
 	check "MEDCHAT_CPU=avx2 without AVX2 fails" [ "$rc" -eq 1 ]
+fi
+
+run avxvnni
+if [ "$avxvnni" = yes ] && [ "$(cfg HAVE_AVXVNNI)" = yes ]; then
+	check "MEDCHAT_CPU=avxvnni is accepted" has "NOPE: unknown weight type"
+elif [ "$avxvnni" = yes ]; then
+	check "MEDCHAT_CPU=avxvnni fails in a build without AVX-VNNI tiles" \
+	    [ "$rc" -eq 1 ]
+	check "MEDCHAT_CPU=avxvnni: says the kernels are missing" \
+	    has "no avxvnni kernels in this build"
+else
+	check "MEDCHAT_CPU=avxvnni fails on a CPU without AVX-VNNI" \
+	    [ "$rc" -eq 1 ]
+	check "MEDCHAT_CPU=avxvnni: says the CPU lacks AVX-VNNI" \
+	    has "does not support AVX2+FMA+F16C+BMI2 and AVX-VNNI"
 fi
 
 run avx512

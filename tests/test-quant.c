@@ -737,8 +737,18 @@ check_tiles(const struct qtraits *t, int n, const uint8_t *w, size_t ws,
 	return bad;
 }
 
+#ifdef HAVE_X86_SIMD
+/* tests/avxvnni-emu.c: the AVX-VNNI tiles on an AVX2 stand-in. */
+void	avxvnni_emu_tile_install(void);
+#endif
+
+/*
+ * The prefill tiles of level against the reference; with emu, that
+ * install function runs after the level's (over its kernels, as cpu.c
+ * installs a level's) and name labels the checks.
+ */
 static void
-test_tiles(enum cpu_level level)
+test_tiles(enum cpu_level level, void (*emu)(void), const char *name)
 {
 	static const int lk[] = { 1, 2, 3, 5 };
 	static const int l32[] = { 1, 7, 8, 9, 17 };
@@ -751,6 +761,10 @@ test_tiles(enum cpu_level level)
 	if (!test_level_wanted(cpu_level_name(level)) ||
 	    !cpu_supports(level) || cpu_set_level(level) != 0)
 		return;
+	if (emu != NULL)
+		emu();
+	else
+		name = cpu_level_name(level);
 	for (k = 0; k < N_WEIGHT_TYPES; k++) {
 		const struct qtraits *t = qtype_traits(weight_types[k]);
 		const struct qtraits *at =
@@ -797,13 +811,49 @@ test_tiles(enum cpu_level level)
 		test_condf(bad == 0, "%s %s prefill tiles (pack + tile) "
 		    "bit-identical to the reference, 1, 5, 18 rows x 1, 4, 7, "
 		    "29 columns, %d lengths (%d mismatches or stray writes)",
-		    cpu_level_name(level), t->name, nl, bad);
+		    name, t->name, nl, bad);
 	}
 	/* Q2_K..Q6_K, Q4_0, Q5_0, Q8_0 */
-	if (level == CPU_AVX2)
+	if (level == CPU_AVX2 && emu == NULL)
 		test_condf(ntiled == 8, "avx2: %d weight types have prefill "
 		    "tiles (want 8)", ntiled);
 }
+
+#ifdef HAVE_X86_SIMD
+/*
+ * The AVX-VNNI tiles' code on the AVX2 stand-in (any CPU with AVX2): it
+ * installs the tiles of Q4_0, Q5_0 and Q8_0 over the AVX2 level's and
+ * changes nothing else, and they are bit-identical to the reference.
+ */
+static void
+test_avxvnni_emu(void)
+{
+	qtile_fn	 before[QT_COUNT];
+	uint32_t	 t;
+	int		 ok = 1, changed;
+
+	if (!cpu_supports(CPU_AVX2) || cpu_set_level(CPU_AVX2) != 0) {
+		test_skip("AVX-VNNI tiles on the AVX2 stand-in", "this CPU "
+		    "has no AVX2");
+		return;
+	}
+	for (t = 0; t < QT_COUNT; t++)
+		before[t] = qtype_traits(t) != NULL ? qtype_traits(t)->tile :
+		    NULL;
+	avxvnni_emu_tile_install();
+	for (t = 0; t < QT_COUNT; t++) {
+		if (qtype_traits(t) == NULL)
+			continue;
+		changed = qtype_traits(t)->tile != before[t];
+		if (changed != (t == QT_Q4_0 || t == QT_Q5_0 || t == QT_Q8_0))
+			ok = 0;
+	}
+	test_condf(ok, "avxvnni (emulated): installs the Q4_0, Q5_0 and Q8_0 "
+	    "tiles over the AVX2 ones, nothing else");
+	test_tiles(CPU_AVX2, avxvnni_emu_tile_install, "avxvnni (emulated)");
+	cpu_set_level(CPU_AVX2);
+}
+#endif
 
 int
 main(void)
@@ -825,6 +875,9 @@ main(void)
 	for (level = CPU_AVX2; level <= CPU_LEVEL_LAST; level++)
 		test_gemm_wide(level);
 	for (level = CPU_AVX2; level <= CPU_LEVEL_LAST; level++)
-		test_tiles(level);
+		test_tiles(level, NULL, NULL);
+#ifdef HAVE_X86_SIMD
+	test_avxvnni_emu();
+#endif
 	return test_report();
 }

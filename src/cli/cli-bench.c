@@ -20,7 +20,7 @@
  *	model prompt/decode benchmarks (src/cli/cli-bench-model.c).
  *
  * THREADS defaults to the number of online CPUs.  The kernel path is the
- * one the CPU probe picks, or $MEDCHAT_CPU (scalar, avx2, avx512; on
+ * one the CPU probe picks, or $MEDCHAT_CPU (scalar, avx2, avxvnni, avx512; on
  * aarch64 neon, dotprod, i8mm).
  */
 #include <getopt.h>
