@@ -9,13 +9,13 @@
  * tiles, in which each pmaddubsw, widening and paddd is one vpdpbusd
  * (t_dpb below); the K-quant tiles stay those of the AVX2 build.
  *
- * Why: the gemm kernels of kernels-avx2.c unpack each weight super-block
- * (nibbles, high bits, six-bit scales) again for every group of 4
- * activation columns, and Q4_0/Q5_0/Q8_0 repack eight rows into lanes
- * again for every 64 columns.  In a prefill of hundreds of columns that
- * costs about as many instructions as the products.  Here matmul.c packs
- * each chunk of rows once per product and the tile kernels read the
- * packed rows for every column.
+ * Why: the K-quant gemm kernels (kernels-avx2-k.c) unpack each weight
+ * super-block (nibbles, high bits, six-bit scales) again for every group
+ * of 4 activation columns, and those of Q4_0/Q5_0/Q8_0 (kernels-avx2.c)
+ * repack eight rows into lanes again for every 64 columns.  In a prefill
+ * of hundreds of columns that costs about as many instructions as the
+ * products.  Here matmul.c packs each chunk of rows once per product and
+ * the tile kernels read the packed rows for every column.
  *
  * K-quants, one row per register (a ymm holds the 8 int32 lanes of one
  * row's 32-element sub-block, lane m: elements 4m..4m+3, the reference's
@@ -70,7 +70,7 @@
 /*
  * Keep v in a register here: stops the compiler from re-associating a
  * chain of integer adds across sub-blocks into a tree of products held
- * on the stack (as kernels-avx2.c does).  No instruction is emitted.
+ * on the stack (as kernels-avx2-k.c does).  No instruction is emitted.
  */
 #define KEEP(v) __asm__("" : "+x"(v))
 

@@ -57,6 +57,8 @@ const char *cpu_type_level(uint32_t type);
 #ifdef HAVE_X86_SIMD
 /* kernels-avx2.c: install the AVX2 kernels in the traits table. */
 void	 avx2_install(void);
+/* kernels-avx2-k.c: the AVX2 K-quant kernels (avx2_install calls it). */
+void	 avx2_k_install(void);
 /* kernels-avx2-tile.c: the AVX2 prefill tiles (avx2_install calls it). */
 void	 avx2_tile_install(void);
 #endif

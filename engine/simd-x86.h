@@ -1,9 +1,10 @@
 /*
  * simd-x86.h -- the helpers the x86 kernel files (kernels-avx2.c,
- * kernels-avx512.c, kernels-avx512-q.c) share: horizontal sums, f16
- * conversion, the sums, scales and transpose of the Q4_0/Q5_0/Q8_0
- * kernels, the K-quant scale unpacking and the Q4_K/Q5_K super-block
- * header and min term.  Engine-internal, included only by those files.
+ * kernels-avx2-k.c, kernels-avx512.c, kernels-avx512-q.c) share:
+ * horizontal sums, f16 conversion, the sums, scales and transpose of the
+ * Q4_0/Q5_0/Q8_0 kernels, the K-quant scale unpacking and the Q4_K/Q5_K
+ * super-block header and min term.  Engine-internal, included only by
+ * those files.
  *
  * Every function is static inline and always inlined, so each kernel
  * file compiles its own copy with its own -m flags, and each uses only

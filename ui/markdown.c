@@ -4,16 +4,16 @@
  * Two levels, as in CommonMark.  The block level walks hard lines: fenced
  * code (verbatim), ATX headings (one line each), blank lines, tables (a
  * header line and a delimiter row found by looking one line ahead; laid
- * out here for the width, so the wrapper never breaks a row), block
- * quotes (runs of "> " lines, each line's markers replaced by bars), and
- * paragraphs or list items (runs of other lines, a new one at each list
- * marker).  Shown text is built byte by byte (md_begin, md_put), so a
- * layout can add what the source lacks: padding, bars, rules, the space
- * before a link's "(url)".  The inline level runs once per paragraph, list item or
- * heading content over the raw bytes and marks each byte hidden (a
- * marker) or shown with style bits; the shown bytes are then copied line
- * by line into the output.  Nothing here is ever written through a
- * format string: model text is only copied.
+ * out for the width in markdown-table.c, so the wrapper never breaks a
+ * row), block quotes (runs of "> " lines, each line's markers replaced by
+ * bars), and paragraphs or list items (runs of other lines, a new one at
+ * each list marker).  Shown text is built byte by byte (md_begin, md_put),
+ * so a layout can add what the source lacks: padding, bars, rules, the
+ * space before a link's "(url)".  The inline level runs once per
+ * paragraph, list item or heading content over the raw bytes and marks
+ * each byte hidden (a marker) or shown with style bits; the shown bytes
+ * are then copied line by line into the output.  Nothing here is ever
+ * written through a format string: model text is only copied.
  *
  * Inline, in CommonMark's order: backslash escapes of * _ `, then code
  * spans (a backtick string pairs with the next string of the same length;
@@ -27,62 +27,20 @@
  * over a bounded number of times.  Bold and italic ranges go into
  * difference arrays and are summed in one sweep, so deep nesting costs
  * nothing extra.
+ *
+ * The table layout (finding a table, splitting rows into cells, laying
+ * them out) moved to markdown-table.c; what the two files share (struct
+ * md_ctx, the MD_* constants, md_begin / md_put / md_inline and the
+ * table entry points) is declared in markdown-int.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "markdown.h"
+#include "markdown-int.h"
 #include "utf8.h"
-#include "wrap.h"
 #include "xmalloc.h"
-
-#define MD_NONE	((size_t)-1)
-#define MD_MAXCOLS 64		/* more cells: not a table */
-#define MD_MAXDEPTH 8		/* quote bars shown at most */
-#define MD_BAR	"\xe2\x94\x82 "		/* "│ ": a quote bar */
-#define MD_VBAR	" \xe2\x94\x82 "		/* " │ ": between table cells */
-#define MD_HBAR	"\xe2\x94\x80"		/* "─": a table rule */
-#define MD_CROSS "\xe2\x94\x80\xe2\x94\xbc\xe2\x94\x80"	/* "─┼─" */
-
-/* An emphasis delimiter run (of '*' or '_'). */
-struct md_delim {
-	size_t		 pos;		/* first byte in s */
-	size_t		 len;		/* original run length */
-	size_t		 lo;		/* [lo, hi): characters not used yet */
-	size_t		 hi;		/* (closers use from lo, openers
-					   from hi) */
-	long		 prev;		/* linked list of live delimiters */
-	long		 next;
-	int		 can_open;
-	int		 can_close;
-	char		 ch;
-};
-
-/* A backtick string. */
-struct md_run {
-	size_t		 pos;
-	size_t		 len;
-	size_t		 next;		/* index of the next run of this
-					   length, or MD_NONE */
-	size_t		 next_short;	/* ... of length len - 1 (for a run
-					   whose first backtick is escaped) */
-};
-
-struct md_ctx {
-	const char	*s;
-	size_t		 n;
-	unsigned char	*hide;		/* [n + 1]: 1 = marker, not shown */
-	unsigned char	*sty;		/* [n + 1]: style bits */
-	int		*bold;		/* [n + 1]: difference arrays */
-	int		*ital;
-	struct md_delim	*d;
-	size_t		 nd, dcap;
-	struct md_run	*runs;
-	size_t		 nrun, rcap;
-	size_t		*last;		/* [maxlen + 1] for md_code_pairs */
-	size_t		 lastcap;
-};
 
 static int	 md_space(uint32_t);
 static int	 md_punct(uint32_t);
@@ -90,38 +48,22 @@ static uint32_t	 md_before(const char *, size_t, size_t);
 static uint32_t	 md_after(const char *, size_t, size_t);
 static int	 md_fence(const char *, size_t, char *, size_t *, int *);
 static int	 md_heading(const char *, size_t, size_t, size_t *, size_t *);
-static int	 md_blank(const char *, size_t);
-static void	 md_clear(struct md_ctx *, size_t, size_t);
 static void	 md_code_pairs(struct md_ctx *, size_t, size_t);
 static void	 md_push_delim(struct md_ctx *, size_t, size_t, size_t,
 		     size_t);
 static void	 md_unlink(struct md_ctx *, long);
 static void	 md_emphasis(struct md_ctx *);
 static void	 md_code_span(struct md_ctx *, size_t, size_t, size_t);
-static void	 md_inline(struct md_ctx *, size_t, size_t);
-static void	 md_begin(struct markdown *, int, int);
-static void	 md_put(struct markdown *, char, int);
-static void	 md_puts(struct markdown *, const char *, size_t, int);
 static void	 md_emit(struct markdown *, const char *, struct md_ctx *,
 		     size_t, size_t, int, int, int);
 static int	 md_link(const char *, size_t, size_t, size_t *, size_t *);
 static int	 md_link_code_ok(struct md_ctx *, size_t, size_t);
 static void	 md_strike(struct md_ctx *, size_t, size_t);
 static int	 md_quote(const char *, size_t, size_t, size_t *);
-static int	 md_has_pipe(const char *, size_t, size_t);
-static size_t	 md_cells(const char *, size_t, size_t, size_t *, size_t);
-static int	 md_delim_row(const char *, size_t, size_t, size_t, char *);
-static size_t	 md_table(struct markdown *, struct md_ctx *, size_t, size_t,
-		     int, int);
 static size_t	 md_partial(const char *, size_t, int);
-static size_t	 md_table_cols(const char *, size_t, size_t, size_t);
 static int	 md_has_pipe_line_before(const char *, size_t);
 static int	 md_link_pending(const char *, size_t, size_t);
 static int	 md_delim_chars(const char *, size_t, size_t);
-static size_t	 md_shown_width(struct md_ctx *, size_t, size_t);
-static void	 md_cell(struct markdown *, struct md_ctx *, size_t, size_t,
-		     int);
-static void	 md_pad(struct markdown *, size_t);
 static void	 md_flush(struct markdown *, struct md_ctx *, size_t, size_t,
 		     int);
 
@@ -223,7 +165,7 @@ md_fence(const char *s, size_t n, char *ch, size_t *len, int *bare)
 }
 
 /* Only spaces and tabs? */
-static int
+int
 md_blank(const char *s, size_t n)
 {
 	size_t	i;
@@ -419,276 +361,6 @@ md_quote(const char *s, size_t ls, size_t le, size_t *cs)
 	return depth;
 }
 
-/* Has line s[ls..le) an unescaped '|'? */
-static int
-md_has_pipe(const char *s, size_t ls, size_t le)
-{
-	size_t	i;
-
-	for (i = ls; i < le; i++) {
-		if (s[i] == '\\')
-			i++;
-		else if (s[i] == '|')
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * Split table line s[ls..le) at unescaped '|' (an outer one at either
- * end does not make a cell): the first max cells go to cells[2k],
- * cells[2k + 1] without surrounding blanks.  Returns the number of
- * cells.
- */
-static size_t
-md_cells(const char *s, size_t ls, size_t le, size_t *cells, size_t max)
-{
-	size_t	i, a, e, nc = 0;
-
-	while (ls < le && (s[ls] == ' ' || s[ls] == '\t'))
-		ls++;
-	while (le > ls && (s[le - 1] == ' ' || s[le - 1] == '\t'))
-		le--;
-	if (ls < le && s[ls] == '|')
-		ls++;
-	if (le > ls && s[le - 1] == '|' && (le - 1 == ls ||
-	    s[le - 2] != '\\'))
-		le--;
-	for (a = i = ls; i <= le; i++) {
-		if (i < le && s[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (i < le && s[i] != '|')
-			continue;
-		for (e = i; e > a && (s[e - 1] == ' ' || s[e - 1] == '\t'); e--)
-			continue;
-		while (a < e && (s[a] == ' ' || s[a] == '\t'))
-			a++;
-		if (nc < max) {
-			cells[2 * nc] = a;
-			cells[2 * nc + 1] = e;
-		}
-		nc++;
-		a = i + 1;
-	}
-	return nc;
-}
-
-/*
- * Is s[ls..le) a delimiter row of ncols cells (each :?-+:?, the line
- * with a '|')?  Sets align[k] to 'l', 'r' or 'c'.
- */
-static int
-md_delim_row(const char *s, size_t ls, size_t le, size_t ncols,
-    char *align)
-{
-	size_t	*cells, k, a, e;
-	int	 ok = 1;
-
-	if (!md_has_pipe(s, ls, le))
-		return 0;
-	cells = xreallocarray(NULL, ncols, 2 * sizeof *cells);
-	if (md_cells(s, ls, le, cells, ncols) != ncols)
-		ok = 0;
-	for (k = 0; ok && k < ncols; k++) {
-		a = cells[2 * k];
-		e = cells[2 * k + 1];
-		if (a < e && s[a] == ':')
-			a++;
-		if (e > a && s[e - 1] == ':')
-			e--;
-		if (a >= e)
-			ok = 0;
-		for (; ok && a < e; a++)
-			if (s[a] != '-')
-				ok = 0;
-		if (ok)
-			align[k] = s[cells[2 * k + 1] - 1] == ':' ?
-		    (s[cells[2 * k]] == ':' ? 'c' : 'r') : 'l';
-	}
-	free(cells);
-	return ok;
-}
-
-/*
- * If line s[ls..le) is a table header (the next line, s[le + 1..nx), a
- * delimiter row of as many cells), its number of cells, else 0.
- */
-static size_t
-md_table_cols(const char *s, size_t ls, size_t le, size_t nx)
-{
-	size_t	 nc;
-	char	*align;
-	int	 ok;
-
-	nc = md_cells(s, ls, le, NULL, 0);
-	if (nc == 0 || nc > MD_MAXCOLS)
-		return 0;
-	align = xmalloc(nc);
-	ok = md_delim_row(s, le + 1, nx, nc, align);
-	free(align);
-	return ok ? nc : 0;
-}
-
-/* Columns of the shown bytes of s[a..b) (see md_emit). */
-static size_t
-md_shown_width(struct md_ctx *x, size_t a, size_t b)
-{
-	size_t		w = 0;
-	uint32_t	cp;
-	int		cw;
-
-	while (a < b) {
-		if (x->hide[a]) {
-			w += x->hide[a] == 2;
-			a++;
-			continue;
-		}
-		a += (size_t)wrap_char(x->s + a, b - a, &cp, &cw);
-		w += (size_t)cw;
-	}
-	return w;
-}
-
-/* Append the shown bytes of cell s[a..b) with base style base. */
-static void
-md_cell(struct markdown *md, struct md_ctx *x, size_t a, size_t b, int base)
-{
-	for (; a < b; a++) {
-		if (x->hide[a] == 1)
-			continue;
-		md_put(md, x->hide[a] == 2 ? ' ' : x->s[a],
-		    (x->hide[a] == 2 ? 0 : x->sty[a]) | base);
-	}
-}
-
-static void
-md_pad(struct markdown *md, size_t n)
-{
-	while (n-- > 0)
-		md_put(md, ' ', 0);
-}
-
-/*
- * The table whose header line starts at ls (md_render found its
- * delimiter row): lay it out for width (see markdown.h).  Returns where
- * the text after it starts (n + 1 if it ran to the end).
- */
-static size_t
-md_table(struct markdown *md, struct md_ctx *x, size_t ls, size_t n,
-    int width, int ncols0)
-{
-	const char	*s = x->s;
-	size_t		 ncols = (size_t)ncols0, nrows, r, k, le, p, *cells;
-	size_t		*cw, *colw, total, a, b, pad, next;
-	char		*align;
-	int		 fits, base;
-
-	align = xmalloc(ncols);
-	colw = xcalloc(ncols, sizeof *colw);
-	for (le = ls; le < n && s[le] != '\n'; le++)
-		continue;
-	p = le + 1;
-	for (le = p; le < n && s[le] != '\n'; le++)
-		continue;
-	md_delim_row(s, p, le, ncols, align);
-	/* Count the rows: the header, then lines with '|' to a blank. */
-	nrows = 1;
-	next = n + 1;
-	for (p = le + 1; le < n; p = le + 1) {
-		for (le = p; le < n && s[le] != '\n'; le++)
-			continue;
-		if (md_blank(s + p, le - p) || !md_has_pipe(s, p, le)) {
-			next = p;
-			break;
-		}
-		nrows++;
-	}
-	cells = xreallocarray(NULL, nrows * ncols, 2 * sizeof *cells);
-	cw = xcalloc(nrows * ncols, sizeof *cw);
-	for (r = 0, p = ls; r < nrows; r++) {
-		for (le = p; le < n && s[le] != '\n'; le++)
-			continue;
-		k = md_cells(s, p, le, cells + 2 * r * ncols, ncols);
-		for (; k < ncols; k++)
-			cells[2 * (r * ncols + k)] = cells[2 * (r * ncols + k) +
-			    1] = le;
-		for (k = 0; k < ncols; k++) {
-			a = cells[2 * (r * ncols + k)];
-			b = cells[2 * (r * ncols + k) + 1];
-			md_clear(x, a, b);
-			md_inline(x, a, b);
-			cw[r * ncols + k] = md_shown_width(x, a, b);
-			if (cw[r * ncols + k] > colw[k])
-				colw[k] = cw[r * ncols + k];
-		}
-		p = le + 1;
-		if (r == 0) {
-			/* Skip the delimiter row. */
-			for (le = p; le < n && s[le] != '\n'; le++)
-				continue;
-			p = le + 1;
-		}
-	}
-	for (total = 3 * (ncols - 1), k = 0; k < ncols; k++)
-		total += colw[k];
-	fits = width <= 0 || total <= (size_t)width;
-	for (r = 0; r < nrows; r++) {
-		if (!fits && r == 0 && nrows > 1)
-			continue;
-		base = r == 0 ? MD_BOLD : 0;
-		if (fits || r == 0) {
-			md_begin(md, MD_TABLE, 0);
-			for (k = 0; k < ncols; k++) {
-				a = cells[2 * (r * ncols + k)];
-				b = cells[2 * (r * ncols + k) + 1];
-				pad = fits ? colw[k] - cw[r * ncols + k] : 0;
-				if (k > 0)
-					md_puts(md, MD_VBAR, sizeof MD_VBAR - 1,
-					    MD_RULE);
-				md_pad(md, align[k] == 'r' ? pad :
-				    align[k] == 'c' ? pad / 2 : 0);
-				md_cell(md, x, a, b, base);
-				if (k + 1 < ncols)
-					md_pad(md, align[k] == 'r' ? 0 :
-					    align[k] == 'c' ? pad - pad / 2 :
-					    pad);
-			}
-			if (fits && r == 0) {
-				md_begin(md, MD_TABLE, 0);
-				for (k = 0; k < ncols; k++) {
-					if (k > 0)
-						md_puts(md, MD_CROSS,
-						    sizeof MD_CROSS - 1,
-						    MD_RULE);
-					for (pad = 0; pad < colw[k]; pad++)
-						md_puts(md, MD_HBAR,
-						    sizeof MD_HBAR - 1,
-						    MD_RULE);
-				}
-			}
-			continue;
-		}
-		/* Too wide: the row as "header: value" lines. */
-		if (r > 1)
-			md_begin(md, MD_TABLE, 0);
-		for (k = 0; k < ncols; k++) {
-			md_begin(md, MD_TABLE, 0);
-			md_cell(md, x, cells[2 * k], cells[2 * k + 1],
-			    MD_BOLD);
-			md_puts(md, ": ", 2, MD_BOLD);
-			md_cell(md, x, cells[2 * (r * ncols + k)],
-			    cells[2 * (r * ncols + k) + 1], 0);
-		}
-	}
-	free(cells);
-	free(cw);
-	free(colw);
-	free(align);
-	return next;
-}
-
 /*
  * Is s[p..n), p at '[', the start of a link still coming in (no
  * ')' yet and nothing that rules it out)?
@@ -790,7 +462,7 @@ md_partial(const char *s, size_t n, int inl)
 }
 
 /* Mark s[a..b) shown and unstyled. */
-static void
+void
 md_clear(struct md_ctx *x, size_t a, size_t b)
 {
 	if (b > a) {
@@ -996,7 +668,7 @@ md_code_span(struct md_ctx *x, size_t i, size_t k, size_t c2)
  * cleared them).  '\n' inside is a line break, white space for the
  * flanking rules.
  */
-static void
+void
 md_inline(struct md_ctx *x, size_t a, size_t b)
 {
 	const char	*s = x->s;
@@ -1101,7 +773,7 @@ md_inline(struct md_ctx *x, size_t a, size_t b)
 }
 
 /* Start a new line of md with flags lflags and hanging indent hang. */
-static void
+void
 md_begin(struct markdown *md, int lflags, int hang)
 {
 	struct markdown_line	*l;
@@ -1121,7 +793,7 @@ md_begin(struct markdown *md, int lflags, int hang)
 }
 
 /* Append byte c with style st to the current line of md. */
-static void
+void
 md_put(struct markdown *md, char c, int st)
 {
 	if (md->text.len + 2 > md->scap) {
@@ -1135,7 +807,7 @@ md_put(struct markdown *md, char c, int st)
 }
 
 /* Append s[0..n) with style st. */
-static void
+void
 md_puts(struct markdown *md, const char *s, size_t n, int st)
 {
 	size_t	i;
