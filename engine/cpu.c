@@ -6,17 +6,17 @@
  * getauxval(AT_HWCAP/AT_HWCAP2) on Linux, sysctlbyname on macOS), the
  * best level with kernels built in is chosen, or the one $MEDCHAT_CPU
  * names (scalar, avx2, avxvnni, avx512, neon, dotprod, i8mm), and its
- * kernels are
- * installed in the quant traits table.  Asking for a level this CPU (or
- * this build) lacks is an error that names what is missing.
+ * kernels are installed in the quant traits table.  Asking for a level
+ * this CPU (or this build) lacks is an error that names what is missing.
  *
  * Levels: CPU_SCALAR is the portable C reference (quant.c), always
  * available.  CPU_AVX2 needs AVX2, FMA, F16C and BMI2 and a build with
  * HAVE_X86_SIMD (kernels-avx2.c).  CPU_AVXVNNI adds AVX-VNNI (the
- * VEX-encoded vpdpbusd/vpdpwssd of Intel cores since Alder Lake, of
- * Xeon 6 and Zen 5) and a build with HAVE_AVXVNNI: the AVX2 kernels,
- * then the prefill tiles of kernels-avx2-tile.c built with AVX-VNNI over
- * theirs (the one-column kernels are memory-bound; they stay).
+ * VEX-encoded vpdpbusd of Intel cores since Alder Lake, of Xeon 6 and
+ * Zen 5) and a build with HAVE_AVXVNNI: the AVX2 kernels, then the
+ * Q4_0/Q5_0/Q8_0 prefill tiles of kernels-avx2-tile.c built with
+ * AVX-VNNI over theirs (decode is memory-bound; its kernels stay).  It
+ * is for CPUs without AVX-512, where it is the best x86 level.
  * CPU_AVX512 needs AVX-512 F, BW and VL
  * on top of that and a build with HAVE_AVX512: the AVX2 kernels are
  * installed, then those of kernels-avx512.c over them, in their VNNI
