@@ -9,7 +9,7 @@
  *
  * As in kernels-avx2.c, each dot product is one always-inlined function
  * of the number of activation columns nc (1..4), and DEF_KERNELS
- * (simd-avx2.h) makes vec_dot (nc = 1) and gemm (nc = 4, then 1..3) of
+ * (kernels-nc.h) makes vec_dot (nc = 1) and gemm (nc = 4, then 1..3) of
  * it, so gemm results are bit-identical to vec_dot's.  The weight codes
  * stay unsigned: the offset (Q3_K: 4, Q6_K: 32) or the affine mins
  * (Q2_K, Q4_K, Q5_K) come off through the Q8_K bsums once per
@@ -25,7 +25,7 @@
 #include "quant.h"
 #include "kernels.h"
 #include "simd-x86.h"
-#include "simd-avx2.h"
+#include "kernels-nc.h"
 
 /*
  * Keep v in a register here: stops the compiler from re-associating a

@@ -9,7 +9,7 @@
  * vec_dot and gemm kernels of the K-quants (Q2_K..Q6_K) are in
  * kernels-avx2-k.c and the prefill tiles in kernels-avx2-tile.c, whose
  * install functions avx2_install() calls.  What this file and
- * kernels-avx2-k.c share (XB, DEF_KERNELS) is in simd-avx2.h.
+ * kernels-avx2-k.c share is DEF_KERNELS (kernels-nc.h) and XB (kernels.h).
  *
  * Every dot product is written once, as an always-inlined function of
  * the number of activation columns nc (1..4) that it serves from one
@@ -44,7 +44,7 @@
 #include "quant.h"
 #include "kernels.h"
 #include "simd-x86.h"
-#include "simd-avx2.h"
+#include "kernels-nc.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

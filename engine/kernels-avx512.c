@@ -183,7 +183,6 @@ dot4_us(__m512i u, __m512i s)
 
 /* ---- 32-element formats ---------------------------------------------- */
 
-#define XB(T, x, xs, c, i) ((const T *)((x) + (size_t)(c) * (xs)) + (i))
 
 /*
  * Two weight blocks, unpacked once for all columns: 64 codes (the first

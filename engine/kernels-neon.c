@@ -39,6 +39,7 @@
 #include "quant.h"
 #include "kernels.h"
 #include "simd-neon.h"
+#include "kernels-nc.h"
 
 #if defined(KERNELS_I8MM)
 #define NEON_INSTALL	neon_i8mm_install
@@ -48,8 +49,6 @@
 #define NEON_INSTALL	neon_install
 #endif
 
-/* Column c's block i of activations of type T (row stride xs bytes). */
-#define XB(T, x, xs, c, i) ((const T *)((x) + (size_t)(c) * (xs)) + (i))
 
 #define ZERO_I32	vdupq_n_s32(0)
 
@@ -744,51 +743,6 @@ q2_K_nc(int n, const uint8_t *w, const uint8_t *x, size_t xs, int nc,
 
 /* ---- vec_dot and gemm instances -------------------------------------- */
 
-/*
- * gemm: 4 columns at a time over each row of the tile, then the 1..3
- * remaining columns; every instance does the same per-column work.
- */
-#define DEF_KERNELS(name)						\
-static __attribute__((noinline)) float					\
-dot_##name(int n, const void *w, const void *x)				\
-{									\
-	float	r;							\
-									\
-	name##_nc(n, w, x, 0, 1, &r);					\
-	return r;							\
-}									\
-static __attribute__((unused)) void					\
-gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
-    size_t xs, int nc, float *y, size_t ldy)				\
-{									\
-	const uint8_t	*wb = w, *xb = x;				\
-	float		 o[4];						\
-	int		 r, c, k;					\
-									\
-	for (c = 0; c + 4 <= nc; c += 4)				\
-		for (r = 0; r < nr; r++) {				\
-			name##_nc(n, wb + r * ws, xb + c * xs, xs, 4, o);\
-			for (k = 0; k < 4; k++)				\
-				y[(size_t)(c + k) * ldy + r] = o[k];	\
-		}							\
-	if (c == nc)							\
-		return;							\
-	for (r = 0; r < nr; r++) {					\
-		switch (nc - c) {					\
-		case 1:							\
-			o[0] = dot_##name(n, wb + r * ws, xb + c * xs);	\
-			break;						\
-		case 2:							\
-			name##_nc(n, wb + r * ws, xb + c * xs, xs, 2, o);\
-			break;						\
-		default:						\
-			name##_nc(n, wb + r * ws, xb + c * xs, xs, 3, o);\
-			break;						\
-		}							\
-		for (k = 0; k < nc - c; k++)				\
-			y[(size_t)(c + k) * ldy + r] = o[k];		\
-	}								\
-}
 DEF_KERNELS(f32)
 DEF_KERNELS(f16)
 DEF_KERNELS(bf16)

@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Block i of activation column c, the columns xs bytes apart, as a T. */
+#define XB(T, x, xs, c, i) ((const T *)((x) + (size_t)(c) * (xs)) + (i))
+
 /* ---- CPU dispatch ----------------------------------------------------- */
 
 /*

@@ -1,27 +1,27 @@
 /*
- * simd-avx2.h -- what the two AVX2 kernel files, kernels-avx2.c (float,
- * 32-element and Q8_0 formats, activation quantizers) and
- * kernels-avx2-k.c (K-quants), share: the address of an activation block
- * and the vec_dot / gemm wrapper around a kernel of nc columns.
- * Engine-internal, included only by those two files, both compiled with
- * -mavx2 -mfma -mf16c -mbmi2.
+ * kernels-nc.h -- the vec_dot / gemm wrapper around a dot-product kernel
+ * of nc = 1..4 activation columns, as the AVX2 files (kernels-avx2.c,
+ * kernels-avx2-k.c) and the NEON file (kernels-neon.c) write theirs.
+ * Plain C, no intrinsics: each file instantiates it with its own target
+ * flags.  (kernels-avx512.c serves up to 8 columns a pass and has its
+ * own.)  Engine-internal.
  */
-#ifndef SIMD_AVX2_H
-#define SIMD_AVX2_H
+#ifndef KERNELS_NC_H
+#define KERNELS_NC_H
 
 #ifndef MEDCHAT_ENGINE_INTERNAL
-#error "simd-avx2.h is private to engine/: other layers include engine.h"
+#error "kernels-nc.h is private to engine/: other layers include engine.h"
 #endif
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Block i of activation column c, the columns xs bytes apart, as a T. */
-#define XB(T, x, xs, c, i) ((const T *)((x) + (size_t)(c) * (xs)) + (i))
-
 /*
- * gemm: 4 columns at a time over each row of the tile, then the 1..3
- * remaining columns; every instance does the same per-column work.
+ * DEF_KERNELS(name) makes, from name##_nc(n, w, x, xs, nc, out):
+ * dot_name (vec_dot, nc = 1) and gemm_name: 4 columns at a time over each
+ * row of the tile, then the 1..3 remaining columns; every instance does
+ * the same per-column work, so gemm is bit-identical to vec_dot.  (gemm
+ * is marked unused: a level may install another gemm for a type.)
  */
 #define DEF_KERNELS(name)						\
 static __attribute__((noinline)) float					\
@@ -32,7 +32,7 @@ dot_##name(int n, const void *w, const void *x)				\
 	name##_nc(n, w, x, 0, 1, &r);					\
 	return r;							\
 }									\
-static void								\
+static __attribute__((unused)) void					\
 gemm_##name(int n, const void *w, size_t ws, int nr, const void *x,	\
     size_t xs, int nc, float *y, size_t ldy)				\
 {									\
