@@ -103,39 +103,28 @@ else
 	check "MEDCHAT_CPU=avx2 without AVX2 fails" [ "$rc" -eq 1 ]
 fi
 
-run avxvnni
-if [ "$avxvnni" = yes ] && [ "$(cfg HAVE_AVXVNNI)" = yes ]; then
-	check "MEDCHAT_CPU=avxvnni is accepted" has "NOPE: unknown weight type"
-elif [ "$avxvnni" = yes ]; then
-	check "MEDCHAT_CPU=avxvnni fails in a build without AVX-VNNI tiles" \
-	    [ "$rc" -eq 1 ]
-	check "MEDCHAT_CPU=avxvnni: says the kernels are missing" \
-	    has "no avxvnni kernels in this build"
-else
-	check "MEDCHAT_CPU=avxvnni fails on a CPU without AVX-VNNI" \
-	    [ "$rc" -eq 1 ]
-	check "MEDCHAT_CPU=avxvnni: says the CPU lacks AVX-VNNI" \
-	    has "does not support AVX2+FMA+F16C+BMI2 and AVX-VNNI"
-fi
-
-run avx512
-if grep -q '^#define HAVE_AVX512 1' "$top_builddir/config.h"; then
-	built=yes
-else
-	built=no
-fi
-if [ "$avx512" = yes ] && [ "$built" = yes ]; then
-	check "MEDCHAT_CPU=avx512 is accepted" has "NOPE: unknown weight type"
-elif [ "$avx512" = yes ]; then
-	check "MEDCHAT_CPU=avx512 fails in a build without AVX-512 kernels" \
-	    [ "$rc" -eq 1 ]
-	check "MEDCHAT_CPU=avx512: says the kernels are missing" \
-	    has "no avx512 kernels in this build"
-else
-	check "MEDCHAT_CPU=avx512 fails on a CPU without AVX-512" [ "$rc" -eq 1 ]
-	check "MEDCHAT_CPU=avx512: says the CPU lacks AVX-512" \
-	    has "does not support AVX-512"
-fi
+# level_checks LEVEL HAS MACRO NAME NEEDS: MEDCHAT_CPU=LEVEL is taken
+# where the CPU has the level (HAS) and config.h defines MACRO (its
+# kernels are built), else refused with the reason (NAME: the
+# instructions, NEEDS: what the error says the CPU lacks).
+level_checks() {
+	run "$1"
+	if [ "$2" = yes ] && [ "$(cfg "$3")" = yes ]; then
+		check "MEDCHAT_CPU=$1 is accepted" has "NOPE: unknown weight type"
+	elif [ "$2" = yes ]; then
+		check "MEDCHAT_CPU=$1 fails in a build without $4 kernels" \
+		    [ "$rc" -eq 1 ]
+		check "MEDCHAT_CPU=$1: says the kernels are missing" \
+		    has "no $1 kernels in this build"
+	else
+		check "MEDCHAT_CPU=$1 fails on a CPU without $4" [ "$rc" -eq 1 ]
+		check "MEDCHAT_CPU=$1: says the CPU lacks $4" \
+		    has "does not support $5"
+	fi
+}
+level_checks avxvnni "$avxvnni" HAVE_AVXVNNI AVX-VNNI \
+    "AVX2+FMA+F16C+BMI2 and AVX-VNNI"
+level_checks avx512 "$avx512" HAVE_AVX512 AVX-512 "AVX-512"
 
 # The aarch64 levels are names everywhere, refused where the CPU is not
 # an aarch64 one (tests/cross-aarch64.sh checks them on aarch64).
