@@ -536,6 +536,9 @@ ui_type "/set max-tokens 4"
 ui_keys Enter
 ui_type "Patient: 54 y/o male alpha"
 ui_keys Enter
+# Each question is on screen before ui_idle: from then on the status bar
+# no longer shows the "ready" of before it (a race under load otherwise).
+ui_wait "^  Patient: 54 y/o male alpha$"
 ui_idle
 ui_start2 --db "$DB" -m "$DEMO"
 UI_T=ui2
@@ -544,6 +547,7 @@ ui_type "/set max-tokens 4"
 ui_keys Enter
 ui_type "beta question from two"
 ui_keys Enter
+ui_wait "^  beta question from two$"
 ui_idle
 ui_keys C-c C-c C-c
 ui_check "inhist: second instance quits first" "MEDCHAT-EXIT 0"
@@ -574,6 +578,7 @@ ui_type "/set max-tokens 4"
 ui_keys Enter
 ui_type "gamma secret question"
 ui_keys Enter
+ui_wait "^  gamma secret question$"
 ui_idle
 ui_keys F4
 ui_check "inhist: the browser lists the new conversation" "gamma secret question"
@@ -598,6 +603,7 @@ ui_type "/set max-tokens 4"
 ui_keys Enter
 ui_type "delta never written"
 ui_keys Enter
+ui_wait "^  delta never written$"
 ui_idle
 ui_keys C-c C-c C-c
 ui_check "inhist off: quits" "MEDCHAT-EXIT 0"
