@@ -154,6 +154,9 @@ for q in "Is a fever dangerous?" "And a cough?" "What about a rash?" \
     "And a headache?"; do
 	ui_type "$q"
 	ui_keys Enter
+	# the question on screen first: until then the status bar may still
+	# show the "ready" of before it
+	ui_wait "^  $(printf '%s' "$q" | sed 's/[?.]/\\&/g')" >/dev/null
 	ui_idle >/dev/null
 done
 ui_check "live: the context window left the first question out" \
