@@ -86,9 +86,7 @@ ui_check "loaded: the figures end whole" \
     "^loaded meditron-7b.*….*\(F32, context 2048 tokens\)$"
 ui_type "/set max-tokens 12"
 ui_keys Enter
-ui_type "Once upon a time"
-ui_keys Enter
-ui_idle
+ui_ask "Once upon a time"
 ui_check "100x30: tok/s whole before the marker" \
     "^ (ready|stopped) \| meditron-7b.*… ?.*F32 .*\| ctx [0-9]+/[0-9]+ \| [0-9]+\.[0-9] tok/s +NOT FOR CLINICAL USE"
 check "100x30: the long name is shortened in the middle, not cut" \

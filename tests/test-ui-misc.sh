@@ -534,21 +534,13 @@ ui_start --db "$DB" -m "$DEMO"
 ui_check "inhist: first instance starts" "^ ready \| medchat-demo-random"
 ui_type "/set max-tokens 4"
 ui_keys Enter
-ui_type "Patient: 54 y/o male alpha"
-ui_keys Enter
-# Each question is on screen before ui_idle: from then on the status bar
-# no longer shows the "ready" of before it (a race under load otherwise).
-ui_wait "^  Patient: 54 y/o male alpha$"
-ui_idle
+ui_ask "Patient: 54 y/o male alpha"
 ui_start2 --db "$DB" -m "$DEMO"
 UI_T=ui2
 ui_check "inhist: second instance starts" "^ ready \| medchat-demo-random"
 ui_type "/set max-tokens 4"
 ui_keys Enter
-ui_type "beta question from two"
-ui_keys Enter
-ui_wait "^  beta question from two$"
-ui_idle
+ui_ask "beta question from two"
 ui_keys C-c C-c C-c
 ui_check "inhist: second instance quits first" "MEDCHAT-EXIT 0"
 UI_T=ui
@@ -576,10 +568,7 @@ ui_start --db "$DB" -m "$DEMO"
 ui_check "inhist: starts again" "^ ready \| medchat-demo-random"
 ui_type "/set max-tokens 4"
 ui_keys Enter
-ui_type "gamma secret question"
-ui_keys Enter
-ui_wait "^  gamma secret question$"
-ui_idle
+ui_ask "gamma secret question"
 ui_keys F4
 ui_check "inhist: the browser lists the new conversation" "gamma secret question"
 ui_keys d
@@ -601,10 +590,7 @@ ui_start --db "$DB" -m "$DEMO"
 ui_check "inhist off: starts" "^ ready \| medchat-demo-random"
 ui_type "/set max-tokens 4"
 ui_keys Enter
-ui_type "delta never written"
-ui_keys Enter
-ui_wait "^  delta never written$"
-ui_idle
+ui_ask "delta never written"
 ui_keys C-c C-c C-c
 ui_check "inhist off: quits" "MEDCHAT-EXIT 0"
 check "inhist off: no history file written" test ! -e "$HIST"

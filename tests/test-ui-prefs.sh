@@ -230,9 +230,7 @@ esac
 # (The chat starts in $UI_HOME: a default export is written there.)
 ui_start --db "$DB" -m "$DEMO"
 ui_check "export: ready" "^ ready \| menu-model "
-ui_type "Is a fever dangerous?"
-ui_keys Enter
-check "export: an answer" ui_idle 60
+check "export: an answer" ui_ask "Is a fever dangerous?" 60
 ui_type "/export md"
 ui_keys Enter
 ui_check "export: the full path is said" "exported to $UI_HOME/medchat-[0-9]+\.md"

@@ -71,9 +71,7 @@ ui_check "Alt-,: alternative 1 of 2 shown" \
 ui_check "Alt-,: said so" "alternative 1 of 2: the conversation goes on"
 ui_keys M-,
 ui_check "Alt-, at the first: said so" "already the first of 2 alternatives"
-ui_type "Is it contagious?"
-ui_keys Enter
-ui_idle >/dev/null
+ui_ask "Is it contagious?" >/dev/null
 ui_check "next question: answered" "^  Is it contagious\?"
 show=$("$MEDCHAT" history show 1 --db "$DB" 2>&1)
 check "next question: its parent is the alternative shown" sh -c '
@@ -152,12 +150,7 @@ ui_type "/set max-tokens 8"
 ui_keys Enter
 for q in "Is a fever dangerous?" "And a cough?" "What about a rash?" \
     "And a headache?"; do
-	ui_type "$q"
-	ui_keys Enter
-	# the question on screen first: until then the status bar may still
-	# show the "ready" of before it
-	ui_wait "^  $(printf '%s' "$q" | sed 's/[?.]/\\&/g')" >/dev/null
-	ui_idle >/dev/null
+	ui_ask "$q" >/dev/null
 done
 ui_check "live: the context window left the first question out" \
     "^You \[not in the model's context\]"

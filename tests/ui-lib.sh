@@ -261,6 +261,25 @@ ui_gone() {
 ui_idle() {
 	ui_wait '^ (ready|stopped) \|' "${1:-60}"
 }
+# Ask TEXT in the chat and wait for the answer to end: first the question
+# on screen (the chat shows it and a busy status in one redraw, so from
+# then on the status bar no longer shows the "ready" of before it; waiting
+# for "ready" right after Enter could return before the answer began),
+# then ready or stopped.  0, or 1 when either takes more than SECS
+# (default 60).
+ui_ask() {
+	ui_type "$1"
+	ui_keys Enter
+	_deadline=$(( $(date +%s) + ${2:-60} ))
+	until ui_cap | Q="  $1" awk 'index($0, ENVIRON["Q"]) == 1 { f = 1 }
+	    END { exit !f }'; do
+		if [ "$(date +%s)" -ge "$_deadline" ]; then
+			return 1
+		fi
+		sleep 0.05
+	done
+	ui_idle "${2:-60}"
+}
 ui_echo_median() {
 	samples=""
 	_line="> "
