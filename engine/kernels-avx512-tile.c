@@ -18,30 +18,33 @@
  *    (struct pk_k45) holds, per 32-element sub-block s, the 64 bytes
  *    [row 0's 32 codes | row 1's 32 codes] (Q2_K with VNNI: code x
  *    scale, at most 45), the rows' scales as int16, their d, and the
- *    min terms' mins and dmin, laid out as the float work wants them;
+ *    min terms' mins and dmin, laid out as the float work wants them,
+ *    and per sub-block the scales as the multiply takes them (sx);
  *  - a column's 32 activation bytes of sub-block s are broadcast to both
  *    halves of a zmm, so one pmaddubsw + pmaddwd (VNNI: vpdpwssd; Q2_K
  *    with VNNI: one vpdpbusd) gives the 8 int32 lanes of both rows at
  *    once, already in the reference's lane order (lane m: elements
  *    4m..4m+3 of each 32 elements): no fold; the scales of the
- *    sub-block come into place with one vpermw per pair;
+ *    sub-block are one load per pair (pack expanded them);
  *  - per super-block the float work of a (pair, column) is one convert,
  *    one multiply (d x the column's d, rounded as the reference) and one
  *    FMA on [row 0's 8 lanes | row 1's 8 lanes] (Q2_K: its min term
  *    first, as the reference); Q6_K and Q3_K start the lanes at -32
  *    (-4) x sum sc bsum as the reference does;
  *  - register tile: 2 pairs (4 rows) x 6 columns, 12 int32 and 12 float
- *    accumulators; per sub-block 2 code loads, 2 vpermw, 6 broadcast
- *    loads and 24 multiply instructions, against the gemm's unpack of
+ *    accumulators; per sub-block 2 code loads, 2 scale loads, 6
+ *    broadcast loads and 24 multiply instructions, against the gemm's unpack of
  *    the rows for every 4-8 columns and a fold per column and
  *    super-block;
  *  - the K loop is blocked by TILE_KB super-blocks inside groups of
  *    TILE_GROUP columns, so a block's packed rows and the group's
  *    activations stay in L1; the float lanes wait in a small buffer
  *    between blocks;
- *  - Q4_K/Q5_K's min terms (mins x paired bsums) run in a second pass
- *    over the same tile, in the reference's order (Q5_K's scalar sums
- *    four columns a register).
+ *  - Q4_K/Q5_K's min terms (mins x paired bsums) run right after each
+ *    block of super-blocks, in the reference's order, from a table of
+ *    the columns' paired bsums and d made once per group of columns
+ *    and block (k45_mtab); Q4_K two columns a register, Q5_K's scalar
+ *    sums four columns a register.
  *
  * Per row and column the integer sums are exact and the float operations
  * are those of quant-k.c's reference in the same order, so the results
@@ -50,9 +53,9 @@
  * MM_TILE_MIN columns on, with single-threaded ones, which do not;
  * tests/test-quant and tests/test-avx512-emu check pack + tile against
  * the reference, natively and under emulation).  A packed record is
- * 768 bytes per pair and super-block, 384 a row (Q4_K's own: 144);
+ * 1,280 bytes per pair and super-block, 640 a row (Q4_K's own: 144);
  * matmul.c packs 32 rows at a time into a per-thread buffer (32 x 4096
- * Q4_K: 192 KiB), never the whole matrix.  docs/PERFORMANCE.md has the
+ * Q4_K: 320 KiB; 32 x 11008: 860 KiB), never the whole matrix.  docs/PERFORMANCE.md has the
  * instruction counts and the measurements.
  */
 #include <immintrin.h>
@@ -107,7 +110,43 @@ struct pk_k45 {
 				   Q2_K: 16 | 16 */
 	float	 dm[16];	/* Q4_K/Q5_K: row 0's dmin x4 | row 1's x4;
 				   Q2_K: x8 | x8 */
+	int16_t	 sx[8][32];	/* sub-block s: the scales of its
+				   products in the words of each half, as
+				   vpdpwssd takes them (k45_six), so the
+				   tile loads them (unused by Q2_K with
+				   VNNI) */
 };
+
+/*
+ * vpermw indices: the scales of sub-block s in the words of each half
+ * of a zmm, from a pair's packed scales sc: Q4_K/Q5_K scale s of row 0
+ * (row 1: 8 + s); 16-element formats scales 2s and 2s + 1 (row 1: 16 +
+ * those), one per 16 elements.  pack expands them once into sx (in the
+ * tile, one vpermw per pair and sub-block took a slot of the shuffle
+ * port, which the multiplies share on Intel cores).
+ */
+#define SIX4(a, b)	a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b
+static const int16_t k45_six[2][8][32] __attribute__((aligned(64))) = {
+	{ { SIX4(0, 0), SIX4(8, 8) }, { SIX4(1, 1), SIX4(9, 9) },
+	  { SIX4(2, 2), SIX4(10, 10) }, { SIX4(3, 3), SIX4(11, 11) },
+	  { SIX4(4, 4), SIX4(12, 12) }, { SIX4(5, 5), SIX4(13, 13) },
+	  { SIX4(6, 6), SIX4(14, 14) }, { SIX4(7, 7), SIX4(15, 15) } },
+#define SIX16(s)	{ SIX4(2 * s, 2 * s + 1), SIX4(16 + 2 * s, 17 + 2 * s) }
+	{ SIX16(0), SIX16(1), SIX16(2), SIX16(3), SIX16(4), SIX16(5),
+	  SIX16(6), SIX16(7) },
+};
+
+/* Fill o->sx from o->sc. */
+AI void
+pack_sx(struct pk_k45 *o, int k16)
+{
+	const __m512i	sc = _mm512_loadu_si512(o->sc);
+	int		s;
+
+	for (s = 0; s < 8; s++)
+		_mm512_storeu_si512(o->sx[s], _mm512_permutexvar_epi16(
+		    _mm512_load_si512(k45_six[k16][s]), sc));
+}
 
 static size_t
 pack_size_k45(int n, int nr)
@@ -176,6 +215,8 @@ pack_k45(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 				_mm_storeu_ps(o->dm + 4 * h, _mm_set1_ps(dmin));
 			}
 		}
+		for (i = 0; i < nsb; i++)
+			pack_sx(pk + (size_t)p * nsb + i, 0);
 	}
 }
 
@@ -228,6 +269,8 @@ pack_q6_K(int n, const void *w, size_t ws, int nr, void *dst)
 				    (const __m128i *)b->scales)));
 			}
 		}
+		for (i = 0; i < nsb; i++)
+			pack_sx(pk + (size_t)p * nsb + i, 1);
 	}
 }
 
@@ -330,6 +373,8 @@ pack_q23(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 					    _mm256_set1_ps(dmin));
 			}
 		}
+		for (i = 0; i < nsb && (q3 || !Q2_PREMUL); i++)
+			pack_sx(pk + (size_t)p * nsb + i, 1);
 	}
 }
 
@@ -377,13 +422,6 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 	float		 yd;
 	int		 i, s, pp, c;
 
-	#pragma GCC unroll 2
-	for (pp = 0; pp < NP; pp++) {
-		#pragma GCC unroll 6
-		for (c = 0; c < NC; c++)
-			facc[pp][c] = first ? _mm512_setzero_ps() :
-			    _mm512_loadu_ps(fb + (pp * TILE_COLS + c) * 16);
-	}
 	for (i = i0; i < i1; i++) {
 		#pragma GCC unroll 2
 		for (pp = 0; pp < NP; pp++) {
@@ -418,31 +456,15 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 				    _mm512_madd_epi16(scs[pp], a),
 				    kind == K_Q6 ? 5 : 2));
 		}
-		#pragma GCC unroll 2
+		#pragma GCC unroll 8
 		for (s = 0; s < 8; s++) {
-			/*
-			 * The scales of sub-block s in the words of each
-			 * half: Q4_K/Q5_K scale s of row 0 (row 1: 8 + s);
-			 * Q6_K scales 2s and 2s + 1 (16 + those), one per 16
-			 * elements.
-			 */
-			const long long	 k = 0x0001000100010001LL;
-			const __m512i	 six = K16(kind) ?
-			    _mm512_set_epi64((17 + 2 * s) * k,
-			    (17 + 2 * s) * k, (16 + 2 * s) * k, (16 + 2 * s) * k,
-			    (1 + 2 * s) * k, (1 + 2 * s) * k, 2 * s * k,
-			    2 * s * k) :
-			    _mm512_set_epi64((8 + s) * k,
-			    (8 + s) * k, (8 + s) * k, (8 + s) * k, s * k, s * k,
-			    s * k, s * k);
-
 			#pragma GCC unroll 2
 			for (pp = 0; pp < NP; pp++) {
 				wq[pp] = _mm512_loadu_si512(
 				    pk[(size_t)pp * nsb + i].q[s]);
 				if (kind != K_Q2 || !Q2_PREMUL)
-					sv[pp] = _mm512_permutexvar_epi16(six,
-					    scs[pp]);
+					sv[pp] = _mm512_loadu_si512(
+					    pk[(size_t)pp * nsb + i].sx[s]);
 			}
 			#pragma GCC unroll 6
 			for (c = 0; c < NC; c++) {
@@ -463,9 +485,19 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 				}
 			}
 		}
+		/*
+		 * The float lanes wait in fb between super-blocks: in
+		 * registers they would take 12 of the 32, and the integer
+		 * tile needs all the others.
+		 */
 		#pragma GCC unroll 6
 		for (c = 0; c < NC; c++) {
 			yd = XK(x, xs, c, i)->d;
+			#pragma GCC unroll 2
+			for (pp = 0; pp < NP; pp++)
+				facc[pp][c] = first && i == i0 ?
+				    _mm512_setzero_ps() : _mm512_loadu_ps(fb +
+				    (pp * TILE_COLS + c) * 16);
 			if (kind == K_Q2)
 				a = _mm512_broadcast_i64x4(load_bsums(
 				    XK(x, xs, c, i)));
@@ -489,117 +521,8 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 				    _mm512_set1_ps(yd));
 				facc[pp][c] = _mm512_fmadd_ps(dd,
 				    cvt16(ia[pp][c]), facc[pp][c]);
-			}
-		}
-	}
-	#pragma GCC unroll 2
-	for (pp = 0; pp < NP; pp++) {
-		#pragma GCC unroll 6
-		for (c = 0; c < NC; c++)
-			_mm512_storeu_ps(fb + (pp * TILE_COLS + c) * 16,
-			    facc[pp][c]);
-	}
-}
-
-/*
- * The min terms of all super-blocks for NP pairs x NC columns, in
- * quant-k.c's order (Q4_K: 4 lanes; Q5_K: a sum), and the results from
- * them and the lanes fb of k45_tile; rows r < nr of the tile are stored
- * (2 * NP may exceed nr by one).
- */
-AI void
-k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
-    int NP, int NC, const float *fb, int nr, float *y, size_t ldy, int kind)
-{
-	const int	 q5 = kind == K_Q5;
-
-	__m256		 accm[TILE_PAIRS][TILE_COLS];
-	/* Q5_K: [row 0's sums of columns 4q..4q+3 | row 1's] */
-	__m256		 sq[TILE_PAIRS][(TILE_COLS + 3) / 4];
-	__m256i		 bsp2[TILE_COLS], t8, t4[4];
-	__m128i		 bsp;
-	float		 yd[4], summ;
-	const float	*l;
-	int		 i, pp, c, h, q, k;
-
-	#pragma GCC unroll 2
-	for (pp = 0; pp < NP; pp++) {
-		#pragma GCC unroll 6
-		for (c = 0; c < NC; c++)
-			accm[pp][c] = _mm256_setzero_ps();
-		#pragma GCC unroll 2
-		for (q = 0; q < (NC + 3) / 4; q++)
-			sq[pp][q] = _mm256_setzero_ps();
-	}
-	for (i = 0; (kind == K_Q4 || kind == K_Q5) && i < nsb; i++) {
-		#pragma GCC unroll 6
-		for (c = 0; c < NC; c++) {
-			bsp = k45_bsums(load_bsums(XK(x, xs, c, i)));
-			bsp2[c] = _mm256_setr_m128i(bsp, bsp);
-		}
-		#pragma GCC unroll 2
-		for (pp = 0; pp < NP; pp++) {
-			const struct pk_k45 *b = pk + (size_t)pp * nsb + i;
-			const __m256i mn = _mm256_loadu_si256(
-			    (const __m256i *)b->mn);
-
-			if (!q5) {
-				#pragma GCC unroll 6
-				for (c = 0; c < NC; c++) {
-					/* [row 0's 4 products | row 1's 4] */
-					t8 = _mm256_madd_epi16(mn, bsp2[c]);
-					accm[pp][c] = _mm256_fmadd_ps(
-					    _mm256_mul_ps(_mm256_loadu_ps(
-					    b->dm), _mm256_set1_ps(
-					    XK(x, xs, c, i)->d)),
-					    _mm256_cvtepi32_ps(t8), accm[pp][c]);
-				}
-				continue;
-			}
-			/*
-			 * Q5_K: summ = fmaf(-(d_a * dmin), sum of the 4
-			 * products, summ) per row and column, four columns
-			 * a register: the 4-product sums by two rounds of
-			 * integer hadd, [row 0's 4 columns | row 1's].
-			 */
-			#pragma GCC unroll 2
-			for (q = 0; q < (NC + 3) / 4; q++) {
-				#pragma GCC unroll 4
-				for (k = 0; k < 4; k++) {
-					c = 4 * q + k;
-					t4[k] = c < NC ? _mm256_madd_epi16(mn,
-					    bsp2[c < NC ? c : 0]) :
-					    _mm256_setzero_si256();
-					yd[k] = c < NC ? XK(x, xs, c < NC ? c :
-					    0, i)->d : 0.0f;
-				}
-				t8 = _mm256_hadd_epi32(_mm256_hadd_epi32(t4[0],
-				    t4[1]), _mm256_hadd_epi32(t4[2], t4[3]));
-				sq[pp][q] = _mm256_fmadd_ps(_mm256_sub_ps(
-				    _mm256_setzero_ps(), _mm256_mul_ps(
-				    _mm256_setr_ps(yd[0], yd[1], yd[2], yd[3],
-				    yd[0], yd[1], yd[2], yd[3]), _mm256_loadu_ps(
-				    b->dm))), _mm256_cvtepi32_ps(t8), sq[pp][q]);
-			}
-		}
-	}
-	#pragma GCC unroll 2
-	for (pp = 0; pp < NP; pp++) {
-		#pragma GCC unroll 6
-		for (c = 0; c < NC; c++) {
-			float	sv[8];
-
-			_mm256_storeu_ps(sv, sq[pp][c / 4]);
-			l = fb + (pp * TILE_COLS + c) * 16;
-			for (h = 0; h < 2 && 2 * pp + h < nr; h++) {
-				summ = sv[4 * h + c % 4];
-				y[(size_t)c * ldy + 2 * pp + h] = K16(kind) ?
-				    hsum8(_mm256_loadu_ps(l + 8 * h)) :
-				    k45_result(
-				    _mm256_loadu_ps(l + 8 * h),
-				    summ, h == 0 ?
-				    _mm256_castps256_ps128(accm[pp][c]) :
-				    _mm256_extractf128_ps(accm[pp][c], 1), q5);
+				_mm512_storeu_ps(fb + (pp * TILE_COLS + c) * 16,
+				    facc[pp][c]);
 			}
 		}
 	}
@@ -620,6 +543,197 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
 #endif
 #define TILE_RPAIRS	8	/* row pairs per group of rows */
 
+/*
+ * Q4_K/Q5_K min terms.  The reference keeps them apart from the lanes
+ * (Q4_K: 4 float lanes a row, Q5_K: one float sum) and adds them in
+ * super-block order; here they run per block of super-blocks right
+ * after k45_tile, on the block it just read.  What a column contributes
+ * (its bsums added in pairs, one per 32 elements, and its d) is the
+ * same for every pair of rows, so k45_mtab works it out once per group
+ * of columns and block, and k45_mins reads it two columns a register.
+ */
+struct k45_mtab {
+	/* super-block i0 + k, column c: the 8 paired bsums, twice */
+	int16_t	 bsp[TILE_KB][TILE_GROUP + 1][16];
+	/* the column's d, 8 times */
+	float	 yd[TILE_KB][TILE_GROUP + 1][8];
+};
+
+AI void
+k45_mtab(const uint8_t *x, size_t xs, int cn, int i0, int i1,
+    struct k45_mtab *mt)
+{
+	__m128i	bsp;
+	int	i, c;
+
+	for (i = i0; i < i1; i++) {
+		for (c = 0; c < cn; c++) {
+			bsp = k45_bsums(load_bsums(XK(x, xs, c, i)));
+			_mm256_storeu_si256((__m256i *)mt->bsp[i - i0][c],
+			    _mm256_setr_m128i(bsp, bsp));
+			_mm256_storeu_ps(mt->yd[i - i0][c],
+			    _mm256_set1_ps(XK(x, xs, c, i)->d));
+		}
+		/* an odd group's last register reads one column more */
+		memset(mt->bsp[i - i0][cn], 0, sizeof(mt->bsp[0][0]));
+		memset(mt->yd[i - i0][cn], 0, sizeof(mt->yd[0][0]));
+	}
+}
+
+/* Min-term accumulators of a register tile between blocks. */
+struct k45_macc {
+	/* Q4_K: columns 2q, 2q + 1: [row 0's 4 | row 1's 4] each */
+	float	 q4[TILE_PAIRS][TILE_COLS / 2][16];
+	/* Q5_K: [row 0's sums of columns 4q..4q+3 | row 1's] */
+	float	 q5[TILE_PAIRS][(TILE_COLS + 3) / 4][8];
+};
+
+/*
+ * The min terms of super-blocks i0..i1 for NP pairs x NC columns (cc:
+ * the first column's index in the group of mt), in quant-k.c's order,
+ * added to ma (zero when first).
+ */
+AI void
+k45_mins(const struct pk_k45 *pk, int nsb, int i0, int i1,
+    const struct k45_mtab *mt, int cc, int NP, int NC, struct k45_macc *ma,
+    int first, int kind)
+{
+	__m512		 acc[TILE_PAIRS][(TILE_COLS + 1) / 2];
+	__m256		 sq[TILE_PAIRS][(TILE_COLS + 3) / 4];
+	__m512i		 mn;
+	__m512		 dm;
+	__m256i		 t4[4], t8;
+	float		 yd[4];
+	int		 i, pp, q, k, c;
+
+	if (kind == K_Q4) {
+		#pragma GCC unroll 2
+		for (pp = 0; pp < NP; pp++) {
+			#pragma GCC unroll 3
+			for (q = 0; q < (NC + 1) / 2; q++)
+				acc[pp][q] = first ? _mm512_setzero_ps() :
+				    _mm512_loadu_ps(ma->q4[pp][q]);
+		}
+		for (i = i0; i < i1; i++) {
+			#pragma GCC unroll 2
+			for (pp = 0; pp < NP; pp++) {
+				const struct pk_k45 *b = pk + (size_t)pp * nsb +
+				    i;
+
+				/* [row 0's 8 mins | row 1's] twice */
+				mn = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+				    (const __m256i *)b->mn));
+				dm = _mm512_castpd_ps(_mm512_broadcast_f64x4(
+				    _mm256_loadu_pd((const double *)b->dm)));
+				/*
+				 * Columns 2q, 2q + 1: their 4 products a row
+				 * as the reference's vector of 4, scaled by
+				 * dmin x d and added.
+				 */
+				#pragma GCC unroll 3
+				for (q = 0; q < (NC + 1) / 2; q++)
+					acc[pp][q] = _mm512_fmadd_ps(
+					    _mm512_mul_ps(dm, _mm512_loadu_ps(
+					    mt->yd[i - i0][cc + 2 * q])),
+					    cvt16(_mm512_madd_epi16(mn,
+					    _mm512_loadu_si512(mt->bsp[i - i0]
+					    [cc + 2 * q]))), acc[pp][q]);
+			}
+		}
+		#pragma GCC unroll 2
+		for (pp = 0; pp < NP; pp++) {
+			#pragma GCC unroll 3
+			for (q = 0; q < (NC + 1) / 2; q++)
+				_mm512_storeu_ps(ma->q4[pp][q], acc[pp][q]);
+		}
+		return;
+	}
+	/*
+	 * Q5_K: summ = fmaf(-(d_a * dmin), sum of the 4 products, summ) per
+	 * row and column, four columns a register: the 4-product sums by
+	 * two rounds of integer hadd, [row 0's 4 columns | row 1's].
+	 */
+	#pragma GCC unroll 2
+	for (pp = 0; pp < NP; pp++) {
+		#pragma GCC unroll 2
+		for (q = 0; q < (NC + 3) / 4; q++)
+			sq[pp][q] = first ? _mm256_setzero_ps() :
+			    _mm256_loadu_ps(ma->q5[pp][q]);
+	}
+	for (i = i0; i < i1; i++) {
+		#pragma GCC unroll 2
+		for (pp = 0; pp < NP; pp++) {
+			const struct pk_k45 *b = pk + (size_t)pp * nsb + i;
+			const __m256i mn8 = _mm256_loadu_si256(
+			    (const __m256i *)b->mn);
+
+			#pragma GCC unroll 2
+			for (q = 0; q < (NC + 3) / 4; q++) {
+				#pragma GCC unroll 4
+				for (k = 0; k < 4; k++) {
+					c = 4 * q + k < NC ? 4 * q + k : 0;
+					t4[k] = 4 * q + k < NC ?
+					    _mm256_madd_epi16(mn8,
+					    _mm256_loadu_si256((const __m256i *)
+					    mt->bsp[i - i0][cc + c])) :
+					    _mm256_setzero_si256();
+					yd[k] = 4 * q + k < NC ?
+					    mt->yd[i - i0][cc + c][0] : 0.0f;
+				}
+				t8 = _mm256_hadd_epi32(_mm256_hadd_epi32(t4[0],
+				    t4[1]), _mm256_hadd_epi32(t4[2], t4[3]));
+				sq[pp][q] = _mm256_fmadd_ps(_mm256_sub_ps(
+				    _mm256_setzero_ps(), _mm256_mul_ps(
+				    _mm256_setr_ps(yd[0], yd[1], yd[2], yd[3],
+				    yd[0], yd[1], yd[2], yd[3]), _mm256_loadu_ps(
+				    b->dm))), _mm256_cvtepi32_ps(t8), sq[pp][q]);
+			}
+		}
+	}
+	#pragma GCC unroll 2
+	for (pp = 0; pp < NP; pp++) {
+		#pragma GCC unroll 2
+		for (q = 0; q < (NC + 3) / 4; q++)
+			_mm256_storeu_ps(ma->q5[pp][q], sq[pp][q]);
+	}
+}
+
+/*
+ * The results of NP pairs x NC columns from the lanes fb of k45_tile
+ * and (Q4_K/Q5_K) the min terms ma of k45_mins; rows r < nr of the tile
+ * are stored (2 * NP may exceed nr by one).
+ */
+AI void
+k45_finish(int NP, int NC, const float *fb, const struct k45_macc *ma,
+    int nr, float *y, size_t ldy, int kind)
+{
+	const float	*l;
+	float		 summ;
+	int		 pp, c, h;
+
+	#pragma GCC unroll 2
+	for (pp = 0; pp < NP; pp++) {
+		#pragma GCC unroll 6
+		for (c = 0; c < NC; c++) {
+			l = fb + (pp * TILE_COLS + c) * 16;
+			for (h = 0; h < 2 && 2 * pp + h < nr; h++) {
+				if (K16(kind)) {
+					y[(size_t)c * ldy + 2 * pp + h] =
+					    hsum8(_mm256_loadu_ps(l + 8 * h));
+					continue;
+				}
+				summ = kind == K_Q5 ?
+				    ma->q5[pp][c / 4][4 * h + c % 4] : 0.0f;
+				y[(size_t)c * ldy + 2 * pp + h] = k45_result(
+				    _mm256_loadu_ps(l + 8 * h), summ,
+				    _mm_loadu_ps(ma->q4[pp][c / 2] +
+				    8 * (c % 2) + 4 * h), kind == K_Q5);
+			}
+		}
+	}
+}
+
+
 /* Run fn for the register tile at pair p0, column c0 with constant NP,
  * NC (NC = the columns left, at most TILE_COLS). */
 #define K45_NC(NP, left, fn, ...) do {					\
@@ -634,37 +748,50 @@ k45_finish(const struct pk_k45 *pk, int nsb, const uint8_t *x, size_t xs,
 } while (0)
 #define K45_TILE(t, i0, i1, xc, fbt, first, NP, NC)			\
 	k45_tile(t, nsb, i0, i1, xc, xs, NP, NC, fbt, first, kind)
-#define K45_FIN(t, xc, fbt, rows, yc, NP, NC)				\
-	k45_finish(t, nsb, xc, xs, NP, NC, fbt, rows, yc, ldy, kind)
+#define K45_MIN(t, i0, i1, cc, mat, first, NP, NC)			\
+	k45_mins(t, nsb, i0, i1, &mt, cc, NP, NC, mat, first, kind)
+#define K45_FIN(fbt, mat, rows, yc, NP, NC)				\
+	k45_finish(NP, NC, fbt, mat, rows, yc, ldy, kind)
 
 /* Every register tile of nr packed rows x nc columns. */
 AI void
 k45_tiles(int n, const struct pk_k45 *pk, int nr, const uint8_t *x,
     size_t xs, int nc, float *y, size_t ldy, int kind)
 {
-	float	 fb[TILE_RPAIRS / TILE_PAIRS][TILE_GROUP / TILE_COLS]
-		     [TILE_PAIRS * TILE_COLS * 16];
-	int	 nsb = n / QK_K, np = (nr + 1) / 2, g0, g1, p0, p1, c0, i0, i1;
-	int	 rows;
+	const int	 mins = kind == K_Q4 || kind == K_Q5;
+
+	float		 fb[TILE_RPAIRS / TILE_PAIRS][TILE_GROUP / TILE_COLS]
+			     [TILE_PAIRS * TILE_COLS * 16];
+	struct k45_macc	 ma[TILE_RPAIRS / TILE_PAIRS][TILE_GROUP / TILE_COLS];
+	struct k45_mtab	 mt;
+	int		 nsb = n / QK_K, np = (nr + 1) / 2, g0, g1, p0, c0, i0;
+	int		 i1, cc, cn, np2;
 
 	for (g0 = 0; g0 < np; g0 += TILE_RPAIRS) {
 		g1 = g0 + TILE_RPAIRS < np ? g0 + TILE_RPAIRS : np;
 		for (c0 = 0; c0 < nc; c0 += TILE_GROUP) {
-			int cn = nc - c0 < TILE_GROUP ? nc - c0 : TILE_GROUP;
+			const uint8_t *xg = x + (size_t)c0 * xs;
 
+			cn = nc - c0 < TILE_GROUP ? nc - c0 : TILE_GROUP;
 			for (i0 = 0; i0 < nsb; i0 += TILE_KB) {
 				i1 = i0 + TILE_KB < nsb ? i0 + TILE_KB : nsb;
-				for (int cc = 0; cc < cn; cc += TILE_COLS) {
-					const uint8_t *xc = x +
-					    (size_t)(c0 + cc) * xs;
+				if (mins)
+					k45_mtab(xg, xs, cn, i0, i1, &mt);
+				for (cc = 0; cc < cn; cc += TILE_COLS) {
+					const uint8_t *xc = xg +
+					    (size_t)cc * xs;
 
 					for (p0 = g0; p0 < g1; p0 += TILE_PAIRS) {
 						const struct pk_k45 *t = pk +
 						    (size_t)p0 * nsb;
 						float *fbt = fb[(p0 - g0) /
 						    TILE_PAIRS][cc / TILE_COLS];
+						struct k45_macc *mat =
+						    &ma[(p0 - g0) / TILE_PAIRS]
+						    [cc / TILE_COLS];
 
-						if (g1 - p0 >= 2)
+						np2 = g1 - p0 >= 2;
+						if (np2)
 							K45_NC(2, cn - cc,
 							    K45_TILE, t, i0, i1,
 							    xc, fbt, i0 == 0);
@@ -672,28 +799,34 @@ k45_tiles(int n, const struct pk_k45 *pk, int nr, const uint8_t *x,
 							K45_NC(1, cn - cc,
 							    K45_TILE, t, i0, i1,
 							    xc, fbt, i0 == 0);
+						if (mins && np2)
+							K45_NC(2, cn - cc,
+							    K45_MIN, t, i0, i1,
+							    cc, mat, i0 == 0);
+						else if (mins)
+							K45_NC(1, cn - cc,
+							    K45_MIN, t, i0, i1,
+							    cc, mat, i0 == 0);
 					}
 				}
 			}
-			for (int cc = 0; cc < cn; cc += TILE_COLS) {
-				const uint8_t *xc = x + (size_t)(c0 + cc) * xs;
-
+			for (cc = 0; cc < cn; cc += TILE_COLS) {
 				for (p0 = g0; p0 < g1; p0 += TILE_PAIRS) {
-					const struct pk_k45 *t = pk +
-					    (size_t)p0 * nsb;
 					float *fbt = fb[(p0 - g0) / TILE_PAIRS]
+					    [cc / TILE_COLS];
+					struct k45_macc *mat =
+					    &ma[(p0 - g0) / TILE_PAIRS]
 					    [cc / TILE_COLS];
 					float *yc = y + (size_t)(c0 + cc) * ldy +
 					    2 * p0;
+					int rows = nr - 2 * p0;
 
-					rows = nr - 2 * p0;
-					p1 = g1 - p0;
-					if (p1 >= 2)
-						K45_NC(2, cn - cc, K45_FIN, t, xc,
-						    fbt, rows, yc);
+					if (g1 - p0 >= 2)
+						K45_NC(2, cn - cc, K45_FIN, fbt,
+						    mat, rows, yc);
 					else
-						K45_NC(1, cn - cc, K45_FIN, t, xc,
-						    fbt, rows, yc);
+						K45_NC(1, cn - cc, K45_FIN, fbt,
+						    mat, rows, yc);
 				}
 			}
 		}
