@@ -419,25 +419,29 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 	__m512		 facc[TILE_PAIRS][TILE_COLS], dd;
 	__m512i		 ia[TILE_PAIRS][TILE_COLS], wq[TILE_PAIRS], a;
 	__m512i		 scs[TILE_PAIRS], sv[TILE_PAIRS];
-	float		 yd;
+	__m512		 yd;
 	int		 i, s, pp, c;
 
+	if (first) {
+		#pragma GCC unroll 2
+		for (pp = 0; pp < NP; pp++) {
+			#pragma GCC unroll 6
+			for (c = 0; c < NC; c++)
+				_mm512_storeu_ps(fb + (pp * TILE_COLS + c) * 16,
+				    _mm512_setzero_ps());
+		}
+	}
 	for (i = i0; i < i1; i++) {
 		#pragma GCC unroll 2
 		for (pp = 0; pp < NP; pp++) {
-			if (K16(kind)) {
+			if (kind == K_Q6 || kind == K_Q3) {
 				scs[pp] = _mm512_loadu_si512(
 				    pk[(size_t)pp * nsb + i].sc);
-				if (kind != K_Q2)
-					continue;
+				continue;
 			}
 			#pragma GCC unroll 6
 			for (c = 0; c < NC; c++)
 				ia[pp][c] = _mm512_setzero_si512();
-			if (!K16(kind))
-				scs[pp] = _mm512_castsi256_si512(
-				    _mm256_loadu_si256((const __m256i *)
-				    pk[(size_t)pp * nsb + i].sc));
 		}
 		/*
 		 * Q6_K / Q3_K: the codes are 0..63 / 0..7, the 32 / 4 comes
@@ -492,11 +496,12 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 		 */
 		#pragma GCC unroll 6
 		for (c = 0; c < NC; c++) {
-			yd = XK(x, xs, c, i)->d;
+			/* the column's d, broadcast from memory */
+			yd = _mm512_broadcastss_ps(_mm_load_ss(
+			    &XK(x, xs, c, i)->d));
 			#pragma GCC unroll 2
 			for (pp = 0; pp < NP; pp++)
-				facc[pp][c] = first && i == i0 ?
-				    _mm512_setzero_ps() : _mm512_loadu_ps(fb +
+				facc[pp][c] = _mm512_loadu_ps(fb +
 				    (pp * TILE_COLS + c) * 16);
 			if (kind == K_Q2)
 				a = _mm512_broadcast_i64x4(load_bsums(
@@ -511,14 +516,13 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 				if (kind == K_Q2)
 					facc[pp][c] = _mm512_fmadd_ps(
 					    _mm512_sub_ps(_mm512_setzero_ps(),
-					    _mm512_mul_ps(_mm512_set1_ps(yd),
+					    _mm512_mul_ps(yd,
 					    _mm512_loadu_ps(pk[(size_t)pp * nsb +
 					    i].dm))), cvt16(_mm512_madd_epi16(
 					    _mm512_loadu_si512(pk[(size_t)pp *
 					    nsb + i].mn), a)), facc[pp][c]);
 				dd = _mm512_mul_ps(_mm512_loadu_ps(
-				    pk[(size_t)pp * nsb + i].d),
-				    _mm512_set1_ps(yd));
+				    pk[(size_t)pp * nsb + i].d), yd);
 				facc[pp][c] = _mm512_fmadd_ps(dd,
 				    cvt16(ia[pp][c]), facc[pp][c]);
 				_mm512_storeu_ps(fb + (pp * TILE_COLS + c) * 16,
