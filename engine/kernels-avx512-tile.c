@@ -108,8 +108,8 @@ struct pk_k45 {
 				   16 | row 1's 16 */
 	int16_t	 mn[32];	/* Q4_K/Q5_K: row 0's 8 mins | row 1's 8;
 				   Q2_K: 16 | 16 */
-	float	 dm[16];	/* Q4_K/Q5_K: row 0's dmin x4 | row 1's x4;
-				   Q2_K: x8 | x8 */
+	float	 dm[16];	/* Q4_K: row 0's dmin x4 | row 1's x4;
+				   Q5_K, Q2_K: x8 | x8 */
 	int16_t	 sx[8][32];	/* sub-block s: the scales of its
 				   products in the words of each half, as
 				   vpdpwssd takes them (k45_six), so the
@@ -212,7 +212,12 @@ pack_k45(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 				_mm256_storeu_ps(o->d + 8 * h, _mm256_set1_ps(d));
 				_mm_storeu_si128((__m128i *)(o->sc + 8 * h), sc);
 				_mm_storeu_si128((__m128i *)(o->mn + 8 * h), mn);
-				_mm_storeu_ps(o->dm + 4 * h, _mm_set1_ps(dmin));
+				if (q5)
+					_mm256_storeu_ps(o->dm + 8 * h,
+					    _mm256_set1_ps(dmin));
+				else
+					_mm_storeu_ps(o->dm + 4 * h,
+					    _mm_set1_ps(dmin));
 			}
 		}
 		for (i = 0; i < nsb; i++)
@@ -556,29 +561,57 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
  * same for every pair of rows, so k45_mtab works it out once per group
  * of columns and block, and k45_mins reads it two columns a register.
  */
+/* Q5_K: vpermd indices, int32 j of a pair's mins (row 0's 4 | row 1's)
+ * in 8 lanes each */
+#define MK8(a)		a, a, a, a, a, a, a, a
+static const int32_t k45_mk[4][16] __attribute__((aligned(64))) = {
+	{ MK8(0), MK8(4) }, { MK8(1), MK8(5) }, { MK8(2), MK8(6) },
+	{ MK8(3), MK8(7) },
+};
+
 struct k45_mtab {
-	/* super-block i0 + k, column c: the 8 paired bsums, twice */
+	/* Q4_K, super-block i0 + k, column c: the 8 paired bsums, twice */
 	int16_t	 bsp[TILE_KB][TILE_GROUP + 1][16];
-	/* the column's d, 8 times */
+	/* Q4_K: the column's d, 8 times */
 	float	 yd[TILE_KB][TILE_GROUP + 1][8];
+	/* Q5_K: paired bsums 2j, 2j + 1 of column c as one int32 (j < 4) */
+	int32_t	 bk[TILE_KB][4][TILE_GROUP + 8];
+	/* Q5_K: column c's d */
+	float	 y1[TILE_KB][TILE_GROUP + 8];
 };
 
 AI void
 k45_mtab(const uint8_t *x, size_t xs, int cn, int i0, int i1,
-    struct k45_mtab *mt)
+    struct k45_mtab *mt, int kind)
 {
-	__m128i	bsp;
-	int	i, c;
+	__m128i		bsp;
+	int32_t		w[4];
+	int		i, c, j;
 
 	for (i = i0; i < i1; i++) {
 		for (c = 0; c < cn; c++) {
 			bsp = k45_bsums(load_bsums(XK(x, xs, c, i)));
+			if (kind == K_Q5) {
+				_mm_storeu_si128((__m128i *)w, bsp);
+				for (j = 0; j < 4; j++)
+					mt->bk[i - i0][j][c] = w[j];
+				mt->y1[i - i0][c] = XK(x, xs, c, i)->d;
+				continue;
+			}
 			_mm256_storeu_si256((__m256i *)mt->bsp[i - i0][c],
 			    _mm256_setr_m128i(bsp, bsp));
 			_mm256_storeu_ps(mt->yd[i - i0][c],
 			    _mm256_set1_ps(XK(x, xs, c, i)->d));
 		}
-		/* an odd group's last register reads one column more */
+		/* a tile's register reads past the group's last column */
+		if (kind == K_Q5) {
+			for (c = cn; c < TILE_GROUP + 8; c++) {
+				for (j = 0; j < 4; j++)
+					mt->bk[i - i0][j][c] = 0;
+				mt->y1[i - i0][c] = 0.0f;
+			}
+			continue;
+		}
 		memset(mt->bsp[i - i0][cn], 0, sizeof(mt->bsp[0][0]));
 		memset(mt->yd[i - i0][cn], 0, sizeof(mt->yd[0][0]));
 	}
@@ -588,8 +621,8 @@ k45_mtab(const uint8_t *x, size_t xs, int cn, int i0, int i1,
 struct k45_macc {
 	/* Q4_K: columns 2q, 2q + 1: [row 0's 4 | row 1's 4] each */
 	float	 q4[TILE_PAIRS][TILE_COLS / 2][16];
-	/* Q5_K: [row 0's sums of columns 4q..4q+3 | row 1's] */
-	float	 q5[TILE_PAIRS][(TILE_COLS + 3) / 4][8];
+	/* Q5_K: [row 0's sums of columns 0..7 | row 1's] */
+	float	 q5[TILE_PAIRS][16];
 };
 
 /*
@@ -603,12 +636,10 @@ k45_mins(const struct pk_k45 *pk, int nsb, int i0, int i1,
     int first, int kind)
 {
 	__m512		 acc[TILE_PAIRS][(TILE_COLS + 1) / 2];
-	__m256		 sq[TILE_PAIRS][(TILE_COLS + 3) / 4];
+	__m512		 sq[TILE_PAIRS];
 	__m512i		 mn;
 	__m512		 dm;
-	__m256i		 t4[4], t8;
-	float		 yd[4];
-	int		 i, pp, q, k, c;
+	int		 i, pp, q, k;
 
 	if (kind == K_Q4) {
 		#pragma GCC unroll 2
@@ -653,53 +684,54 @@ k45_mins(const struct pk_k45 *pk, int nsb, int i0, int i1,
 		return;
 	}
 	/*
-	 * Q5_K: summ = fmaf(-(d_a * dmin), sum of the 4 products, summ) per
-	 * row and column, four columns a register: the 4-product sums by
-	 * two rounds of integer hadd, [row 0's 4 columns | row 1's].
+	 * Q5_K: summ = fmaf(-(d_a * dmin), the 8 products' sum, summ) per
+	 * row and column; lanes [row 0's columns 0..7 | row 1's].  The sum
+	 * is 4 products of int32 made of two int16: register j holds the
+	 * rows' mins 2j, 2j + 1 (each in 8 lanes) and the columns' paired
+	 * bsums 2j, 2j + 1, so 4 pmaddwd (VNNI: 1 + 3 vpdpwssd) give all
+	 * 16 sums, exact, with no horizontal adds.
 	 */
 	#pragma GCC unroll 2
-	for (pp = 0; pp < NP; pp++) {
-		#pragma GCC unroll 2
-		for (q = 0; q < (NC + 3) / 4; q++)
-			sq[pp][q] = first ? _mm256_setzero_ps() :
-			    _mm256_loadu_ps(ma->q5[pp][q]);
-	}
+	for (pp = 0; pp < NP; pp++)
+		sq[pp] = first ? _mm512_setzero_ps() :
+		    _mm512_loadu_ps(ma->q5[pp]);
 	for (i = i0; i < i1; i++) {
+		const __m512 ydv = _mm512_castpd_ps(_mm512_broadcast_f64x4(
+		    _mm256_loadu_pd((const double *)&mt->y1[i - i0][cc])));
+		__m512i	 bk[4];
+
+		#pragma GCC unroll 4
+		for (k = 0; k < 4; k++)
+			bk[k] = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+			    (const __m256i *)&mt->bk[i - i0][k][cc]));
 		#pragma GCC unroll 2
 		for (pp = 0; pp < NP; pp++) {
 			const struct pk_k45 *b = pk + (size_t)pp * nsb + i;
-			const __m256i mn8 = _mm256_loadu_si256(
-			    (const __m256i *)b->mn);
+			const __m512i mn16 = _mm512_castsi256_si512(
+			    _mm256_loadu_si256((const __m256i *)b->mn));
+			__m512i	 t;
 
-			#pragma GCC unroll 2
-			for (q = 0; q < (NC + 3) / 4; q++) {
-				#pragma GCC unroll 4
-				for (k = 0; k < 4; k++) {
-					c = 4 * q + k < NC ? 4 * q + k : 0;
-					t4[k] = 4 * q + k < NC ?
-					    _mm256_madd_epi16(mn8,
-					    _mm256_loadu_si256((const __m256i *)
-					    mt->bsp[i - i0][cc + c])) :
-					    _mm256_setzero_si256();
-					yd[k] = 4 * q + k < NC ?
-					    mt->yd[i - i0][cc + c][0] : 0.0f;
-				}
-				t8 = _mm256_hadd_epi32(_mm256_hadd_epi32(t4[0],
-				    t4[1]), _mm256_hadd_epi32(t4[2], t4[3]));
-				sq[pp][q] = _mm256_fmadd_ps(_mm256_sub_ps(
-				    _mm256_setzero_ps(), _mm256_mul_ps(
-				    _mm256_setr_ps(yd[0], yd[1], yd[2], yd[3],
-				    yd[0], yd[1], yd[2], yd[3]), _mm256_loadu_ps(
-				    b->dm))), _mm256_cvtepi32_ps(t8), sq[pp][q]);
+			t = _mm512_madd_epi16(_mm512_permutexvar_epi32(
+			    _mm512_load_si512(k45_mk[0]), mn16), bk[0]);
+			#pragma GCC unroll 3
+			for (k = 1; k < 4; k++) {
+				const __m512i m = _mm512_permutexvar_epi32(
+				    _mm512_load_si512(k45_mk[k]), mn16);
+#ifdef KERNELS_VNNI
+				t = _mm512_dpwssd_epi32(t, m, bk[k]);
+#else
+				t = _mm512_add_epi32(t,
+				    _mm512_madd_epi16(m, bk[k]));
+#endif
 			}
+			sq[pp] = _mm512_fmadd_ps(_mm512_sub_ps(
+			    _mm512_setzero_ps(), _mm512_mul_ps(ydv,
+			    _mm512_loadu_ps(b->dm))), cvt16(t), sq[pp]);
 		}
 	}
 	#pragma GCC unroll 2
-	for (pp = 0; pp < NP; pp++) {
-		#pragma GCC unroll 2
-		for (q = 0; q < (NC + 3) / 4; q++)
-			_mm256_storeu_ps(ma->q5[pp][q], sq[pp][q]);
-	}
+	for (pp = 0; pp < NP; pp++)
+		_mm512_storeu_ps(ma->q5[pp], sq[pp]);
 }
 
 /*
@@ -726,8 +758,8 @@ k45_finish(int NP, int NC, const float *fb, const struct k45_macc *ma,
 					    hsum8(_mm256_loadu_ps(l + 8 * h));
 					continue;
 				}
-				summ = kind == K_Q5 ?
-				    ma->q5[pp][c / 4][4 * h + c % 4] : 0.0f;
+				summ = kind == K_Q5 ? ma->q5[pp][8 * h + c] :
+				    0.0f;
 				y[(size_t)c * ldy + 2 * pp + h] = k45_result(
 				    _mm256_loadu_ps(l + 8 * h), summ,
 				    _mm_loadu_ps(ma->q4[pp][c / 2] +
@@ -780,7 +812,8 @@ k45_tiles(int n, const struct pk_k45 *pk, int nr, const uint8_t *x,
 			for (i0 = 0; i0 < nsb; i0 += TILE_KB) {
 				i1 = i0 + TILE_KB < nsb ? i0 + TILE_KB : nsb;
 				if (mins)
-					k45_mtab(xg, xs, cn, i0, i1, &mt);
+					k45_mtab(xg, xs, cn, i0, i1, &mt,
+					    kind);
 				for (cc = 0; cc < cn; cc += TILE_COLS) {
 					const uint8_t *xc = xg +
 					    (size_t)cc * xs;
