@@ -107,7 +107,8 @@ struct pk_k45 {
 				   (16 used); 16-element formats: row 0's
 				   16 | row 1's 16 */
 	int16_t	 mn[32];	/* Q4_K/Q5_K: row 0's 8 mins | row 1's 8;
-				   Q2_K: 16 | 16 */
+				   Q2_K: 16 | 16; Q6_K (Q3_K): -32 (-4)
+				   times the scales, 16 | 16 */
 	float	 dm[16];	/* Q4_K: row 0's dmin x4 | row 1's x4;
 				   Q5_K, Q2_K: x8 | x8 */
 	int16_t	 sx[8][32];	/* sub-block s: the scales of its
@@ -272,6 +273,10 @@ pack_q6_K(int n, const void *w, size_t ws, int nr, void *dst)
 				_mm256_storeu_si256((__m256i *)(o->sc + 16 * h),
 				    _mm256_cvtepi8_epi16(_mm_loadu_si128(
 				    (const __m128i *)b->scales)));
+				_mm256_storeu_si256((__m256i *)(o->mn + 16 * h),
+				    _mm256_mullo_epi16(_mm256_cvtepi8_epi16(
+				    _mm_loadu_si128((const __m128i *)
+				    b->scales)), _mm256_set1_epi16(-32)));
 			}
 		}
 		for (i = 0; i < nsb; i++)
@@ -373,6 +378,12 @@ pack_q23(int n, const uint8_t *w, size_t ws, int nr, struct pk_k45 *pk,
 				_mm256_storeu_si256((__m256i *)(o->sc + 16 * h),
 				    _mm256_cvtepi8_epi16(_mm_loadu_si128(
 				    (const __m128i *)s8)));
+				if (q3)
+					_mm256_storeu_si256((__m256i *)(o->mn +
+					    16 * h), _mm256_mullo_epi16(
+					    _mm256_cvtepi8_epi16(_mm_loadu_si128(
+					    (const __m128i *)s8)),
+					    _mm256_set1_epi16(-4)));
 				if (!q3)
 					_mm256_storeu_ps(o->dm + 8 * h,
 					    _mm256_set1_ps(dmin));
@@ -441,7 +452,7 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 		for (pp = 0; pp < NP; pp++) {
 			if (kind == K_Q6 || kind == K_Q3) {
 				scs[pp] = _mm512_loadu_si512(
-				    pk[(size_t)pp * nsb + i].sc);
+				    pk[(size_t)pp * nsb + i].mn);
 				continue;
 			}
 			#pragma GCC unroll 6
@@ -451,7 +462,9 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 		/*
 		 * Q6_K / Q3_K: the codes are 0..63 / 0..7, the 32 / 4 comes
 		 * back off through the bsums: lane m starts at -32 (-4)
-		 * times (sc_2m bsum_2m + sc_2m+1 bsum_2m+1), per row.
+		 * times (sc_2m bsum_2m + sc_2m+1 bsum_2m+1), per row, one
+		 * pmaddwd with the scales packed times -32 (-4) (exact:
+		 * |products| < 2^23).
 		 */
 		#pragma GCC unroll 6
 		for (c = 0; c < NC; c++) {
@@ -460,10 +473,7 @@ k45_tile(const struct pk_k45 *pk, int nsb, int i0, int i1,
 			a = _mm512_broadcast_i64x4(load_bsums(XK(x, xs, c, i)));
 			#pragma GCC unroll 2
 			for (pp = 0; pp < NP; pp++)
-				ia[pp][c] = _mm512_sub_epi32(
-				    _mm512_setzero_si512(), _mm512_slli_epi32(
-				    _mm512_madd_epi16(scs[pp], a),
-				    kind == K_Q6 ? 5 : 2));
+				ia[pp][c] = _mm512_madd_epi16(scs[pp], a);
 		}
 		#pragma GCC unroll 8
 		for (s = 0; s < 8; s++) {
