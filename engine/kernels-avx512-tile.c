@@ -30,21 +30,24 @@
  *    one multiply (d x the column's d, rounded as the reference) and one
  *    FMA on [row 0's 8 lanes | row 1's 8 lanes] (Q2_K: its min term
  *    first, as the reference); Q6_K and Q3_K start the lanes at -32
- *    (-4) x sum sc bsum as the reference does;
- *  - register tile: 2 pairs (4 rows) x 6 columns, 12 int32 and 12 float
+ *    (-4) x sum sc bsum as the reference does, one pmaddwd with the
+ *    scales packed times -32 (-4);
+ *  - register tile: 2 pairs (4 rows) x 6 columns, 12 int32
  *    accumulators; per sub-block 2 code loads, 2 scale loads, 6
- *    broadcast loads and 24 multiply instructions, against the gemm's unpack of
- *    the rows for every 4-8 columns and a fold per column and
- *    super-block;
+ *    broadcast loads and 24 multiply instructions, against the gemm's
+ *    unpack of the rows for every 4-8 columns and a fold per column
+ *    and super-block; the float lanes wait in memory (fb) between
+ *    super-blocks, so the integer tile has the registers (on an Intel
+ *    core the multiplies and shuffles share two ports, and every
+ *    instruction taken out of the sub-block loop counts);
  *  - the K loop is blocked by TILE_KB super-blocks inside groups of
  *    TILE_GROUP columns, so a block's packed rows and the group's
- *    activations stay in L1; the float lanes wait in a small buffer
- *    between blocks;
+ *    activations stay in L1;
  *  - Q4_K/Q5_K's min terms (mins x paired bsums) run right after each
  *    block of super-blocks, in the reference's order, from a table of
  *    the columns' paired bsums and d made once per group of columns
- *    and block (k45_mtab); Q4_K two columns a register, Q5_K's scalar
- *    sums four columns a register.
+ *    and block (k45_mtab): Q4_K two columns a register, Q5_K (a scalar
+ *    per row and column) 2 rows x 8 columns a register.
  *
  * Per row and column the integer sums are exact and the float operations
  * are those of quant-k.c's reference in the same order, so the results
@@ -54,9 +57,9 @@
  * tests/test-quant and tests/test-avx512-emu check pack + tile against
  * the reference, natively and under emulation).  A packed record is
  * 1,280 bytes per pair and super-block, 640 a row (Q4_K's own: 144);
- * matmul.c packs 32 rows at a time into a per-thread buffer (32 x 4096
- * Q4_K: 320 KiB; 32 x 11008: 860 KiB), never the whole matrix.  docs/PERFORMANCE.md has the
- * instruction counts and the measurements.
+ * matmul.c packs 32 rows at a time into a per-thread buffer (32 x 4096:
+ * 320 KiB; 32 x 11008: 860 KiB), never the whole matrix.
+ * docs/PERFORMANCE.md has the instruction counts and the measurements.
  */
 #include <immintrin.h>
 #include <math.h>
