@@ -37,7 +37,6 @@ static __m256	 exp8(__m256);
 static __m128	 dot4_f32(const float *, const float *, int);
 static __m128	 dot4_f16(const uint16_t *, const float *, int);
 static void	 tile_scores(const struct fwd_tile *, int);
-static void	 tile_softmax(float *, int);
 static void	 tile_pv4(const struct fwd_tile *, int, int, int);
 static void	 tile_pv1(const struct fwd_tile *, int, int, int);
 
@@ -242,8 +241,8 @@ tile_scores(const struct fwd_tile *a, int nmax)
  * over their sum (in double).  The lanes past n up to the next multiple
  * of 8 are set to -inf first, so they add e^-inf = 0.
  */
-static void
-tile_softmax(float *sc, int n)
+void
+fwd_softmax_avx2(float *sc, int n)
 {
 	__m256		 m, e;
 	__m256d		 s0, s1;
@@ -416,7 +415,7 @@ fwd_attn_tile_avx2(const struct fwd_tile *a)
 	}
 	tile_scores(a, nmax);
 	for (i = 0; i < a->nq; i++) {
-		tile_softmax(a->sc + (size_t)i * a->ld, a->n[i]);
+		fwd_softmax_avx2(a->sc + (size_t)i * a->ld, a->n[i]);
 		memset(a->out[i], 0, (size_t)a->hd * sizeof(float));
 	}
 	/* Rows every query sees, in L1-sized blocks, then each one's rest. */

@@ -644,6 +644,10 @@ fwd_eval(struct fwd *f, const int32_t *tokens, int n, int pos,
 #ifdef HAVE_X86_SIMD
 	if (cpu_level() >= CPU_AVX2) {
 		f->tile = fwd_attn_tile_avx2;
+#ifdef HAVE_AVX512
+		if (cpu_level() == CPU_AVX512)
+			f->tile = fwd_attn_tile_avx512;
+#endif
 		f->f16store = fwd_f16_store_avx2;
 		f->f16round = fwd_f16_round_avx2;
 	} else

@@ -174,6 +174,13 @@ void	 fwd_f16_round(float *x, int n);
 void	 fwd_attn_tile_avx2(const struct fwd_tile *);
 void	 fwd_f16_store_avx2(uint16_t *dst, const float *src, int n);
 void	 fwd_f16_round_avx2(float *x, int n);
+/* The AVX2 tile's softmax: sc[0..n) to probabilities rounded to f16
+ * (lanes up to the next multiple of 8 are written). */
+void	 fwd_softmax_avx2(float *sc, int n);
+#endif
+#ifdef HAVE_AVX512
+/* forward-avx512.c: the AVX2 tile's arithmetic with AVX-512 F. */
+void	 fwd_attn_tile_avx512(const struct fwd_tile *);
 #endif
 #ifdef HAVE_NEON
 /* forward-neon.c: the same with ARMv8.0 Advanced SIMD. */

@@ -315,6 +315,19 @@ main(void)
 			test_tile("avx2", fwd_attn_tile_avx2, hds[i], 2e-3);
 	} else
 		test_skip("avx2 attention", "this CPU lacks AVX2");
+#ifdef HAVE_AVX512
+	/*
+	 * The AVX-512 tile passes 1- and 2-query tiles to the AVX2 one, so
+	 * "has its bits alone" also says it equals the AVX2 tile.
+	 */
+	if (cpu_supports(CPU_AVX512)) {
+		for (i = 0; i < sizeof hds / sizeof hds[0]; i++)
+			test_tile("avx512", fwd_attn_tile_avx512, hds[i],
+			    2e-3);
+	} else
+		test_skip("avx512 attention", "this CPU lacks AVX-512 "
+		    "(the tile is the AVX2 tile's arithmetic lane for lane)");
+#endif
 #elif defined(HAVE_NEON)
 	if (cpu_supports(CPU_NEON)) {
 		test_conversions("neon", fwd_f16_store_neon,

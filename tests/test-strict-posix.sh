@@ -18,8 +18,9 @@
 # other system compiles.
 #
 # Not compiled here: the SIMD kernels (engine/kernels-*.c,
-# forward-avx2.c), which include only <math.h>, <string.h>, <stdint.h>
-# and the intrinsics headers and need their own target flags, and
+# forward-avx2.c, forward-avx512.c), which include only <math.h>,
+# <string.h>, <stdint.h> and the intrinsics headers and need their own
+# target flags, and
 # SIMDe's emulation wrappers (tests/avx512*-emu.c).
 #
 # make check sets STRICT_POSIX_CC (the build's $CC), STRICT_POSIX_FLAGS
