@@ -41,5 +41,8 @@ void	avx512_q_emu_install(void);
 void	avx512vnni_q_emu_install(void);
 void	avx512_tile_emu_install(void);
 void	avx512vnni_tile_emu_install(void);
+/* engine/forward-avx512.c's attention tile, emulated (avx512f-emu.c). */
+struct fwd_tile;
+void	fwd_attn_tile_avx512_emu(const struct fwd_tile *);
 
 #endif

@@ -10,7 +10,10 @@
  *    queries (different row counts, unsorted) is bit-identical to the
  *    query alone, for head sizes on and off the SIMD step;
  *  - the scalar tile agrees with a naive attention in double, and the
- *    AVX2 (NEON) tile with the scalar one within f16 rounding.
+ *    AVX2 (NEON) tile with the scalar one within f16 rounding;
+ *  - the AVX-512 tile, natively where the CPU has AVX-512 and on SIMDe's
+ *    emulation on any AVX2 CPU: its tiles of 3..8 queries run its own
+ *    code and must equal the queries alone, which the AVX2 tile runs.
  *
  * On aarch64 it runs under qemu through tests/cross-aarch64.sh.
  */
@@ -25,6 +28,11 @@
 #include "quant.h"
 #include "testhelp.h"
 #include "xmalloc.h"
+
+#ifdef HAVE_SIMDE
+/* engine/forward-avx512.c on SIMDe's AVX-512 (tests/avx512f-emu.c) */
+void	fwd_attn_tile_avx512_emu(const struct fwd_tile *);
+#endif
 
 typedef void	(*tile_fn)(const struct fwd_tile *);
 typedef void	(*store_fn)(uint16_t *, const float *, int);
@@ -327,6 +335,17 @@ main(void)
 	} else
 		test_skip("avx512 attention", "this CPU lacks AVX-512 "
 		    "(the tile is the AVX2 tile's arithmetic lane for lane)");
+#endif
+#ifdef HAVE_SIMDE
+	/* The same code on SIMDe's AVX-512, on any AVX2 CPU. */
+	if (cpu_supports(CPU_AVX2)) {
+		for (i = 0; i < sizeof hds / sizeof hds[0]; i++)
+			test_tile("avx512 (emulated)", fwd_attn_tile_avx512_emu,
+			    hds[i], 2e-3);
+	} else
+		test_skip("avx512 (emulated) attention", "this CPU lacks "
+		    "AVX2, which the emulation and the tile's 1-2 query "
+		    "path need");
 #endif
 #elif defined(HAVE_NEON)
 	if (cpu_supports(CPU_NEON)) {
