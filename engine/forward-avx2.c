@@ -29,9 +29,6 @@
 #include "model.h"
 #include "quant.h"
 
-/* Rows of V per P.V block: 16 KiB of f16, well inside L1. */
-#define PV_BYTES	16384
-
 static __m128i	 cvt8(__m256);
 static __m256	 exp8(__m256);
 static __m128	 dot4_f32(const float *, const float *, int);
@@ -406,22 +403,14 @@ fwd_attn_tile_avx2(const struct fwd_tile *a)
 		fwd_attn_tile(a);
 		return;
 	}
-	nmin = nmax = a->n[0];
-	for (i = 1; i < a->nq; i++) {
-		if (a->n[i] < nmin)
-			nmin = a->n[i];
-		if (a->n[i] > nmax)
-			nmax = a->n[i];
-	}
+	fwd_tile_span(a, &nmin, &nmax);
 	tile_scores(a, nmax);
 	for (i = 0; i < a->nq; i++) {
 		fwd_softmax_avx2(a->sc + (size_t)i * a->ld, a->n[i]);
 		memset(a->out[i], 0, (size_t)a->hd * sizeof(float));
 	}
 	/* Rows every query sees, in L1-sized blocks, then each one's rest. */
-	blk = PV_BYTES / (a->hd * 2);
-	if (blk < 8)
-		blk = 8;
+	blk = fwd_pv_rows(a->hd, 8);
 	for (jb = 0; jb < nmin; jb += blk) {
 		je = nmin - jb < blk ? nmin : jb + blk;
 		for (i = 0; i + 4 <= a->nq; i += 4)

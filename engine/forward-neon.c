@@ -25,9 +25,6 @@
 #include "model.h"
 #include "quant.h"
 
-/* Rows of V per P.V block: 16 KiB of f16, well inside L1. */
-#define PV_BYTES	16384
-
 static uint16x4_t	 cvt4(float32x4_t);
 static float32x4_t	 ld16(const uint16_t *);
 static float32x4_t	 exp4(float32x4_t);
@@ -295,21 +292,13 @@ fwd_attn_tile_neon(const struct fwd_tile *a)
 		fwd_attn_tile(a);
 		return;
 	}
-	nmin = nmax = a->n[0];
-	for (i = 1; i < a->nq; i++) {
-		if (a->n[i] < nmin)
-			nmin = a->n[i];
-		if (a->n[i] > nmax)
-			nmax = a->n[i];
-	}
+	fwd_tile_span(a, &nmin, &nmax);
 	tile_scores(a, nmax);
 	for (i = 0; i < a->nq; i++) {
 		tile_softmax(a->sc + (size_t)i * a->ld, a->n[i]);
 		memset(a->out[i], 0, (size_t)a->hd * sizeof(float));
 	}
-	blk = PV_BYTES / (a->hd * 2);
-	if (blk < 4)
-		blk = 4;
+	blk = fwd_pv_rows(a->hd, 4);
 	for (jb = 0; jb < nmin; jb += blk) {
 		je = nmin - jb < blk ? nmin : jb + blk;
 		for (i = 0; i + 4 <= a->nq; i += 4)

@@ -179,6 +179,29 @@ fwd_f16_round(float *x, int n)
 		x[i] = fwd_f16tab[f32_to_fp16(x[i])];
 }
 
+void
+fwd_tile_span(const struct fwd_tile *a, int *nmin, int *nmax)
+{
+	int	i;
+
+	*nmin = *nmax = a->n[0];
+	for (i = 1; i < a->nq; i++) {
+		if (a->n[i] < *nmin)
+			*nmin = a->n[i];
+		if (a->n[i] > *nmax)
+			*nmax = a->n[i];
+	}
+}
+
+/* Rows of V per P.V block: 16 KiB of f16, well inside L1. */
+int
+fwd_pv_rows(int hd, int least)
+{
+	int	rows = 16384 / (hd * 2);
+
+	return rows < least ? least : rows;
+}
+
 /*
  * The scalar tile (model.h): each K row is dotted with every query while
  * it is in L1, then each query's softmax, then each V row is added into
@@ -192,12 +215,9 @@ fwd_attn_tile(const struct fwd_tile *a)
 	const uint16_t	*kr;
 	float		*sc, mx, inv;
 	double		 sum;
-	int		 hd = a->hd, nmax, i, j, d;
+	int		 hd = a->hd, nmin, nmax, i, j, d;
 
-	nmax = 0;
-	for (i = 0; i < a->nq; i++)
-		if (a->n[i] > nmax)
-			nmax = a->n[i];
+	fwd_tile_span(a, &nmin, &nmax);
 	for (j = 0; j < nmax; j++) {
 		kr = a->k + (size_t)j * hd;
 		for (i = 0; i < a->nq; i++)

@@ -159,6 +159,15 @@ struct fwd_tile {
 	float		*kbuf;		/* scratch [8][hd] */
 };
 
+/*
+ * The fewest and the most rows the queries of tile a see, and the rows of
+ * V per P.V block of the SIMD tiles (16 KiB of f16, at least least): they
+ * run P.V over the rows every query sees in such blocks, then each
+ * query's rest.
+ */
+void	 fwd_tile_span(const struct fwd_tile *a, int *nmin, int *nmax);
+int	 fwd_pv_rows(int hd, int least);
+
 /* Build the f16 tables of the scalar helpers (fwd_create does it). */
 void	 fwd_init(void);
 /* The scalar tile, and the f32 -> f16 conversions (as f32_to_fp16). */
