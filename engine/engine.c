@@ -34,6 +34,8 @@
  * the K/V of its whole batches evaluated so far (n_past and kv_toks say
  * which), so the next call's prefix reuse stays exact.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -47,6 +49,7 @@
 #include "gguf.h"
 #include "kernels.h"
 #include "model.h"
+#include "prefix.h"
 #include "quant.h"
 #include "tokenizer.h"
 #include "buf.h"
@@ -56,6 +59,7 @@
 #define ENGINE_BATCH		512
 #define ENGINE_HOLD		1024	/* stop-string hold buffer */
 #define ENGINE_PIECE		256	/* one detokenized piece */
+#define ENGINE_PREFIX_MIN	32	/* a shorter system part is not cached */
 
 struct engine {
 	struct engine_info	 info;
@@ -79,6 +83,12 @@ struct engine {
 	size_t			 nhold;
 	char			*piece;		/* detokenizer output */
 	size_t			 piece_size;
+	char			*prefix_dir;	/* NULL: no prefix cache */
+	char			*ident;		/* the file's and kernels'
+						   identity (prefix_key) */
+	char			*prefix_why;	/* engine_result.prefix_error */
+	int			 sys_end;	/* tokens of the prompt's system
+						   part (engine_chat), or 0 */
 };
 
 /* One generation: the prompt is in e->kv_toks-to-be. */
@@ -118,6 +128,12 @@ static void	 engine_prompt(struct engine *, enum chat_tmpl,
 		    struct engine_result *, struct tokvec *);
 static int	 engine_reserve(const struct engine *,
 		    const struct engine_sampling *);
+static int	 engine_sys_end(struct engine *, enum chat_tmpl,
+		    const struct engine_msg *, int, const struct tokvec *);
+static int	 engine_prefix_load(struct engine *, const int32_t *, int,
+		    uint8_t [PREFIX_KEY_LEN], struct engine_result *, int);
+static void	 engine_prefix_save(struct engine *, const int32_t *, int,
+		    const uint8_t [PREFIX_KEY_LEN], struct engine_result *);
 static int	 engine_run_free(struct engine *, struct tokvec *,
 		    const char *const *, const struct engine_sampling *,
 		    engine_emit_fn, void *, struct engine_result *, char **);
@@ -163,6 +179,7 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	char			 esc[96];
 	struct engine		*e;
 	const struct hparams	*hp;
+	struct stat		 st;
 	const char		*slash;
 	char			*tm = NULL, *jinja = NULL;
 	uint64_t		 avail, per_pos, budget;
@@ -291,6 +308,15 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	e->info.n_layer = hp->n_layer;
 	e->info.n_embd = hp->n_embd;
 	e->info.n_threads = nt;
+	if (opts->prefix_dir != NULL && fstat(e->gf->fd, &st) == 0) {
+		e->prefix_dir = xstrdup(opts->prefix_dir);
+		xasprintf(&e->ident, "%llu:%llu:%llu:%lld|%s|%s|%s",
+		    (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino,
+		    (unsigned long long)st.st_size,
+		    (long long)COMPAT_MTIME_NS(&st), PACKAGE_VERSION,
+		    e->info.cpu, e->kernels);
+	}
 	if (opts->progress != NULL)
 		opts->progress(1.0f, opts->progress_arg);
 	*out = e;
@@ -317,8 +343,12 @@ engine_close(struct engine *e)
 	free(e->kv_toks);
 	free(e->piece);
 	free(e->path);
+	free(e->prefix_dir);
+	free(e->ident);
+	free(e->prefix_why);
 	free(e);
 }
+
 
 const struct engine_info *
 engine_get_info(const struct engine *e)
@@ -522,7 +552,8 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	double			 t0, t1, t_dec = 0.0;
 	size_t			 pl;
 	int32_t			 id, *spliced;
-	int			 common, i, first, ns, done;
+	int			 common, i, first, ns, done, sys;
+	uint8_t			 key[PREFIX_KEY_LEN];
 
 	atomic_store(&e->cancel, 0);
 	e->nhold = 0;
@@ -560,10 +591,20 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 		    e->kv_toks[common] == prompt[common])
 			common++;
 	}
+	/*
+	 * The system part from the prefix cache when it is not in the KV
+	 * cache already (the first answer of a process or a chat).  The
+	 * time it takes counts as prefill.
+	 */
+	t0 = engine_now();
+	sys = e->prefix_dir != NULL && e->sys_end >= ENGINE_PREFIX_MIN &&
+	    e->sys_end < n && common < e->sys_end ? e->sys_end : 0;
+	if (sys > 0)
+		common = engine_prefix_load(e, prompt, sys, key, res,
+		    common);
 	if (common == n)
 		common = n - 1;
 	e->n_past = common;
-	t0 = engine_now();
 	fwd_set_cancel(e->fw, &e->cancel);
 	done = fwd_eval(e->fw, prompt + common, n - common, common,
 	    n - common - 1, e->logits);
@@ -652,7 +693,65 @@ engine_run(struct engine *e, const int32_t *prompt, int n,
 	if (res->n_gen > 1 && t_dec > 0.0)
 		res->decode_tps = (res->n_gen - 1) / t_dec;
 	res->n_ctx_used = e->n_past;
+	/* Written after the answer, so it costs the first token nothing;
+	   not when the user stopped it (they are waiting to get out). */
+	if (res->prefix == ENGINE_PREFIX_UNSAVED &&
+	    res->stop != ENGINE_STOP_CANCEL)
+		engine_prefix_save(e, prompt, sys, key, res);
 	return 0;
+}
+
+/*
+ * Read the K/V of prompt[0..sys) from the prefix cache: the prompt
+ * tokens the KV cache now holds (sys, or 0 when the file was absent or
+ * not usable: then res->prefix says it is to be written).
+ */
+static int
+engine_prefix_load(struct engine *e, const int32_t *prompt, int sys,
+    uint8_t key[PREFIX_KEY_LEN], struct engine_result *res, int common)
+{
+	char	*why;
+	int	 r;
+
+	prefix_key(e->ident, prompt, sys, key);
+	r = prefix_load(e->prefix_dir, key, e->fw, &e->m->hp, prompt, sys,
+	    &why);
+	if (r == 0) {
+		memcpy(e->kv_toks, prompt, (size_t)sys * sizeof *prompt);
+		e->n_past = sys;
+		res->prefix = ENGINE_PREFIX_LOADED;
+		res->n_prefix = sys;
+		return sys;
+	}
+	res->prefix = ENGINE_PREFIX_UNSAVED;
+	res->n_prefix = sys;
+	if (r > 0)
+		return common;
+	free(e->prefix_why);
+	e->prefix_why = why;
+	res->prefix_error = why;
+	/* A damaged file may have written some of the cache's rows. */
+	e->n_past = 0;
+	return 0;
+}
+
+static void
+engine_prefix_save(struct engine *e, const int32_t *prompt, int sys,
+    const uint8_t key[PREFIX_KEY_LEN], struct engine_result *res)
+{
+	char	*why;
+
+	if (e->n_past < sys ||
+	    memcmp(e->kv_toks, prompt, (size_t)sys * sizeof *prompt) != 0)
+		return;
+	if (prefix_save(e->prefix_dir, key, e->fw, &e->m->hp, prompt, sys,
+	    &why) != 0) {
+		free(e->prefix_why);
+		e->prefix_why = why;
+		res->prefix_error = why;
+		return;
+	}
+	res->prefix = ENGINE_PREFIX_SAVED;
 }
 
 /* Template by name, or the model's when name is NULL or empty. */
@@ -804,6 +903,31 @@ engine_prompt(struct engine *e, enum chat_tmpl t,
 	free(drop);
 }
 
+/*
+ * How many leading tokens of the prompt *tv render the leading system
+ * message(s) (for the prefix cache): its common prefix with those
+ * messages rendered alone; 0 without a system message or a cache.
+ */
+static int
+engine_sys_end(struct engine *e, enum chat_tmpl t,
+    const struct engine_msg *msgs, int n, const struct tokvec *tv)
+{
+	struct tokvec	sv = { NULL, 0, 0 };
+	size_t		i;
+	int		first;
+
+	for (first = 0; first < n && msgs[first].role == ENGINE_SYSTEM;
+	    first++)
+		;
+	if (first == 0 || first == n || e->prefix_dir == NULL)
+		return 0;
+	engine_build(e, t, msgs, first, NULL, &sv, NULL);
+	for (i = 0; i < sv.n && i < tv->n && sv.v[i] == tv->v[i]; i++)
+		;
+	tokvec_free(&sv);
+	return (int)i;
+}
+
 /* Tokens of generation room to keep when trimming a conversation. */
 static int
 engine_reserve(const struct engine *e, const struct engine_sampling *s)
@@ -866,6 +990,7 @@ engine_chat(struct engine *e, const char *tmpl,
 		return -1;
 	}
 	engine_prompt(e, t, msgs, n, engine_reserve(e, s), res, &tv);
+	e->sys_end = engine_sys_end(e, t, msgs, n, &tv);
 	return engine_run_free(e, &tv, chatfmt_stops(t), s, emit, arg, res,
 	    cause);
 }
@@ -896,6 +1021,7 @@ engine_complete(struct engine *e, const char *prompt,
 	memset(res, 0, sizeof *res);
 	tokenizer_encode(e->tok, prompt, strlen(prompt),
 	    tokenizer_add_bos(e->tok), 1, &tv);
+	e->sys_end = 0;
 	return engine_run_free(e, &tv, NULL, s, emit, arg, res, cause);
 }
 

@@ -66,6 +66,14 @@ struct engine_opts {
 	/* called from the loading thread with 0..1; may be NULL */
 	void		(*progress)(float frac, void *arg);
 	void		*progress_arg;
+	/*
+	 * A directory (made 0700 by the caller) for the prompt-prefix
+	 * cache: the K/V of a chat prompt's leading system message(s) are
+	 * written there after an answer and read by later engines on the
+	 * same model file and kernels instead of being evaluated (bit for
+	 * bit the same answer).  NULL: no cache.
+	 */
+	const char	*prefix_dir;
 };
 
 struct engine_info {
@@ -108,6 +116,16 @@ struct engine_sampling {
 /* llama.cpp's common defaults; seed chosen from the clock. */
 void	 engine_sampling_default(struct engine_sampling *);
 
+/* What the prompt-prefix cache did for one answer (engine_result). */
+enum engine_prefix {
+	ENGINE_PREFIX_NONE = 0,	/* off, no system part, or already in the
+				   KV cache from the previous call */
+	ENGINE_PREFIX_LOADED,	/* read from the cache */
+	ENGINE_PREFIX_SAVED,	/* evaluated, then written to the cache */
+	ENGINE_PREFIX_UNSAVED,	/* evaluated; not written (the answer was
+				   cancelled, or prefix_error) */
+};
+
 enum engine_stop {
 	ENGINE_STOP_EOG = 0,	/* end-of-generation token or stop string */
 	ENGINE_STOP_LENGTH,	/* max_tokens reached */
@@ -127,7 +145,17 @@ struct engine_result {
 					   n_dropped), all of them */
 	enum engine_stop stop;
 	int		 n_cached;	/* prompt tokens reused from the KV
-					   cache of the previous call */
+					   cache of the previous call or the
+					   prefix cache */
+	enum engine_prefix prefix;
+	int		 n_prefix;	/* tokens of the system part that the
+					   prefix cache read or wrote */
+	const char	*prefix_error;	/* why the cache's file could not be
+					   read or written (one line naming
+					   the file and offset; the answer
+					   is the same: the prefix was then
+					   evaluated), or NULL; valid until
+					   the engine's next call */
 };
 
 /*

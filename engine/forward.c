@@ -637,6 +637,17 @@ fwd_n_ctx(const struct fwd *f)
 	return f->n_ctx;
 }
 
+void
+fwd_kv_block(struct fwd *f, int L, int h, uint16_t **k, uint16_t **v)
+{
+	const struct hparams	*hp = &f->m->hp;
+	size_t			 base;
+
+	base = (((size_t)L * hp->n_head_kv + h) * f->n_ctx) * hp->head_dim;
+	*k = f->kc + base;
+	*v = f->vc + base;
+}
+
 int
 fwd_n_batch(const struct fwd *f)
 {

@@ -107,6 +107,14 @@ struct fwd *fwd_create(const struct model *, struct tpool *, int n_ctx,
 void	 fwd_free(struct fwd *);
 int	 fwd_n_ctx(const struct fwd *);
 int	 fwd_n_batch(const struct fwd *);
+/*
+ * Where the K and V cache rows of layer L, KV head h begin: position p's
+ * head_dim f16 values are at k + p * head_dim (the same for v), so the
+ * rows of positions 0..n-1 are n * head_dim contiguous values (for
+ * saving and restoring a prompt's prefix, engine/prefix.c).
+ */
+void	 fwd_kv_block(struct fwd *, int L, int h, uint16_t **k,
+	    uint16_t **v);
 /* Bytes of run state and KV cache allocated. */
 uint64_t fwd_mem_bytes(const struct fwd *);
 
