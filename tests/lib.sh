@@ -31,6 +31,10 @@ else
 fi
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/medchat-test.XXXXXX")
 trap 'rm -rf "$TMPD"' EXIT
+# The prompt-prefix cache of every medchat a test starts: in the test's
+# own directory, so nothing is left behind and no run reads another's.
+XDG_CACHE_HOME=$TMPD/cache
+export XDG_CACHE_HOME
 
 # Stand-ins for GNU-only tool options, so the scripts also run on macOS
 # and the BSDs (docs/PORTABILITY.md).

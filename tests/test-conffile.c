@@ -2,7 +2,7 @@
  * test-conffile.c -- the settings file parser (src/app/conffile.c): comments,
  * blank lines and spaces, repeated keys, overlong lines, non-UTF-8 and
  * NUL bytes, missing '=', bad numbers and names, ~ in models-dir,
- * input-history on/off, the warning format (FILE:LINE: what, printable,
+ * input-history and prefix-cache on/off, the warning format (FILE:LINE: what, printable,
  * one line), a missing or unreadable file, and the default path from the
  * environment.  [endpoint NAME] sections: their keys and checks, bad
  * headers, replaced and url-less sections, and an API key that never
@@ -321,6 +321,20 @@ main(void)
 	test_condf(n == 1 && c.input_history == -1 && warned(&c, 0,
 	    "t.conf:1: input-history: \"no\" is not on or off"),
 	    "input-history takes only on or off (%s)",
+	    c.n_warnings > 0 ? c.warnings[0] : "none");
+	n = PARSE(&c, "ctx = 64\n");
+	test_cond(n == 0 && c.prefix_cache == -1, "prefix-cache is not set by "
+	    "default");
+	n = PARSE(&c, "prefix-cache = off\n");
+	test_cond(n == 0 && c.prefix_cache == 0 && c.input_history == -1,
+	    "prefix-cache = off (input-history untouched)");
+	n = PARSE(&c, "prefix-cache=off\nprefix-cache = on\n");
+	test_cond(n == 0 && c.prefix_cache == 1, "prefix-cache = on, the "
+	    "later line counts");
+	n = PARSE(&c, "prefix-cache = maybe\n");
+	test_condf(n == 1 && c.prefix_cache == -1 && warned(&c, 0,
+	    "t.conf:1: prefix-cache: \"maybe\" is not on or off"),
+	    "prefix-cache takes only on or off (%s)",
 	    c.n_warnings > 0 ? c.warnings[0] : "none");
 
 	n = PARSE(&c, "ctx = 64");

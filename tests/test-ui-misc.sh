@@ -150,6 +150,12 @@ ui_check "bracketed paste: first line in the input" "^> pasted one"
 ui_keys Enter
 ui_check "the pasted question is sent as one message" "^  pasted three"
 ui_idle
+# The first answer wrote the system message's K/V (the prefix cache).
+prefix_file() {
+	[ -n "$(find "$XDG_CACHE_HOME/medchat/prefix" -name '*.kv' \
+	    -perm 600 2>/dev/null)" ]
+}
+check "the first answer wrote the prefix cache's file (0600)" prefix_file
 
 # --- markdown-ish layout: list items hang, code fences coloured --------------------
 ui_type "- a list item with enough words to run past the right edge of a one hundred column terminal window"

@@ -163,7 +163,7 @@ int
 ui_main(int argc, char **argv)
 {
 	struct ui	*ui;
-	char		*cause = NULL, *hist, *logp, *dbname;
+	char		*cause = NULL, *hist, *logp, *dbname, *pd;
 	int		 rv, code, lost;
 
 	ui = xcalloc(1, sizeof *ui);
@@ -190,6 +190,12 @@ ui_main(int argc, char **argv)
 	ui->lock_wait_ms = UI_LOCK_WAIT_FACTOR * store_busy_ms(ui->store);
 	if ((ui->worker = worker_create(&cause)) == NULL)
 		goto fail;
+	/* The system message's K/V kept between runs (medchat.conf's
+	   prefix-cache = off: none). */
+	if (ui->conf.prefix_cache != 0 && (pd = backend_prefix_dir()) != NULL) {
+		worker_set_prefix_dir(ui->worker, pd);
+		free(pd);
+	}
 	if (pipe(sigpipe_fds) != 0) {
 		xasprintf(&cause, "pipe: %s", strerror(errno));
 		goto fail;

@@ -16,6 +16,7 @@
 #include "backend-int.h"
 #include "buf.h"
 #include "conffile.h"
+#include "fsutil.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -48,6 +49,19 @@ void
 backend_result_free(struct backend_result *r)
 {
 	backend_prov_free(&r->prov);
+}
+
+char *
+backend_prefix_dir(void)
+{
+	char	*dir;
+
+	dir = fs_xdg_path("XDG_CACHE_HOME", ".cache", "medchat/prefix");
+	if (dir != NULL && fs_mkdirs(dir, NULL) != 0) {
+		free(dir);
+		dir = NULL;
+	}
+	return dir;
 }
 
 int

@@ -136,6 +136,13 @@ void	 backend_prov_free(struct backend_prov *);
 int	 backend_open_local(const struct engine_opts *o, struct backend **bp,
 	    char **cause);
 /*
+ * The prompt-prefix cache's directory for engine_opts.prefix_dir:
+ * $XDG_CACHE_HOME/medchat/prefix (else ~/.cache/...), made 0700 if
+ * missing; malloc'd, or NULL when there is no home directory or it cannot
+ * be made (then there is no cache: answers are the same, only slower).
+ */
+char	*backend_prefix_dir(void);
+/*
  * Open a model of the server at ep->url: check the URL, list the served
  * models, take ep->model (an error listing the ids served when it is not
  * one of them) or the first, and ask for the context size where the

@@ -68,6 +68,7 @@ conffile_init(struct conffile *c)
 	c->ctx = -1;
 	c->threads = -1;
 	c->input_history = -1;
+	c->prefix_cache = -1;
 }
 
 void
@@ -574,15 +575,20 @@ conffile_line(struct conffile *c, const char *name, size_t line, const char *s,
 		c->template_name = xmalloc(vn + 1);
 		memcpy(c->template_name, v, vn);
 		c->template_name[vn] = '\0';
-	} else if (kn == 13 && memcmp(k, "input-history", 13) == 0) {
+	} else if ((kn == 13 && memcmp(k, "input-history", 13) == 0) ||
+	    (kn == 12 && memcmp(k, "prefix-cache", 12) == 0)) {
+		int	*flag = kn == 13 ? &c->input_history :
+			    &c->prefix_cache;
+
 		if (vn == 2 && memcmp(v, "on", 2) == 0)
-			c->input_history = 1;
+			*flag = 1;
 		else if (vn == 3 && memcmp(v, "off", 3) == 0)
-			c->input_history = 0;
+			*flag = 0;
 		else {
 			q = conffile_quote(v, vn);
-			conffile_warn(c, name, line, "input-history: \"%s\" "
-			    "is not on or off", q);
+			conffile_warn(c, name, line, "%s: \"%s\" "
+			    "is not on or off", kn == 13 ? "input-history" :
+			    "prefix-cache", q);
 			free(q);
 		}
 	} else if (conffile_set_key(k, kn)) {

@@ -22,6 +22,10 @@
  *	input-history = on|off	keep the input line's history file
  *				($XDG_DATA_HOME/medchat/history); off
  *				reads and writes none
+ *	prefix-cache = on|off	keep the K/V of the system message in
+ *				$XDG_CACHE_HOME/medchat/prefix, so that a
+ *				first question does not evaluate it again
+ *				(default on)
  *
  * A line "[endpoint NAME]" starts the section of a remote endpoint (a
  * server speaking the OpenAI API: llama-server, vLLM, Ollama), which
@@ -87,6 +91,7 @@ struct conffile {
 	int	  threads;		/* -1 = not set */
 	char	 *template_name;	/* NULL = not set */
 	int	  input_history;	/* -1 = not set, 0 = off, 1 = on */
+	int	  prefix_cache;		/* -1 = not set, 0 = off, 1 = on */
 	size_t	  ctx_line;		/* ctx's line, 0 = not set */
 	struct conffile_set *sets;	/* in file order (a later line of
 					   the same name counts) */

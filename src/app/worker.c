@@ -64,6 +64,9 @@ struct worker {
 	unsigned		 last_progress;	/* per-mille, for throttling */
 	int			 quitting;	/* worker_free: stop hashing */
 
+	char			*prefix_dir;	/* set before the first load,
+						   read by the worker thread */
+
 	/* Owned by the worker thread. */
 	struct backend		*backend;
 	struct engine_opts	 opts;		/* of the local model open */
@@ -138,7 +141,15 @@ worker_free(struct worker *w)
 
 	jobq_destroy(&w->jobs, worker_job_free_v);
 	jobq_destroy(&w->events, worker_event_free1);
+	free(w->prefix_dir);
 	free(w);
+}
+
+void
+worker_set_prefix_dir(struct worker *w, const char *dir)
+{
+	free(w->prefix_dir);
+	w->prefix_dir = dir != NULL ? xstrdup(dir) : NULL;
 }
 
 int
@@ -531,6 +542,7 @@ worker_do_load(struct worker *w, struct job *j)
 	o.n_threads = j->n_threads;
 	o.progress = worker_progress;
 	o.progress_arg = &ec;
+	o.prefix_dir = w->prefix_dir;
 
 	/* Close an old local engine first: two models may not fit. */
 	if (w->opts_path != NULL) {

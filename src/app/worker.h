@@ -111,6 +111,12 @@ struct worker_event {
  * be created.
  */
 struct worker	*worker_create(char **cause);
+/*
+ * The directory of the prompt-prefix cache for the local models loaded
+ * from now on (engine_opts.prefix_dir; NULL: none).  Call it before the
+ * first worker_load: the worker thread reads it without a lock.
+ */
+void		 worker_set_prefix_dir(struct worker *, const char *dir);
 /* Stop the thread (cancelling any generation), close the engine, free. */
 void		 worker_free(struct worker *);
 /* Read end of the wake-up pipe, for poll(). */

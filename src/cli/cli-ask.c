@@ -63,6 +63,8 @@ struct ask_opts {
 	unsigned		 given;		/* bit i: ask_numopts[i] given */
 	struct prefs		 prefs;		/* ask: the system message */
 	int			 raw;		/* --raw */
+	int			 no_prefix;	/* --no-prefix-cache, or
+						   medchat.conf's off */
 	struct session_opts	 st;	/* ask only */
 };
 
@@ -113,7 +115,8 @@ ask_usage(FILE *f, const char *cmd)
 	    "[--min-p P] [--repeat-penalty R] [--seed N] [-n MAX] [--ctx N] "
 	    "[--threads N] [--raw] %s\n", cmd, ask ?
 	    "-m FILE | --endpoint URL|NAME [-m MODEL_ID] [--cacert FILE] " :
-	    "-m FILE ", ask ? "[--system TEXT] [--template NAME] " : "",
+	    "-m FILE ", ask ? "[--system TEXT] [--template NAME] "
+	    "[--no-prefix-cache] " : "",
 	    ask ? SESSION_USAGE " QUESTION" : "PROMPT");
 	if (!ask)
 		return;
@@ -124,6 +127,11 @@ ask_usage(FILE *f, const char *cmd)
 	    "message (preset \"%s\", the chat's too; --system '' sends "
 	    "none):\n  %s\n", prompts_get(0)->name,
 	    prompts_default_system());
+	fprintf(f, "\nThe system message's evaluation is kept in "
+	    "$XDG_CACHE_HOME/medchat/prefix\n(~/.cache/...) and read by the "
+	    "next question on the same model file;\n--no-prefix-cache (or "
+	    "prefix-cache = off in medchat.conf) neither reads\nnor writes "
+	    "it.  The answer is the same either way.\n");
 }
 
 /*
@@ -219,6 +227,7 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 		{ "raw", no_argument, NULL, 'r' },
 		{ "endpoint", required_argument, NULL, 'E' },
 		{ "cacert", required_argument, NULL, 7 },
+		{ "no-prefix-cache", no_argument, NULL, 8 },
 		{ "help", no_argument, NULL, 'h' },
 		SESSION_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -242,6 +251,9 @@ ask_parse(const char *cmd, int argc, char **argv, struct ask_opts *o,
 			break;
 		case 'r':
 			o->raw = 1;
+			break;
+		case 8:
+			o->no_prefix = 1;
 			break;
 		case 'h':
 			ask_usage(stdout, cmd);
@@ -396,13 +408,20 @@ ask_stats(const struct engine_result *r)
 {
 	static const char *const why[] = { "end of answer", "max tokens",
 	    "context full", "cancelled" };
+	char	cached[48];
 
 	/* On a line of its own after the output (generate's has no end). */
-	fprintf(stderr, "%s[prompt %d tokens, prefill %.2f tok/s; generated "
-	    "%d tokens, decode %.2f tok/s; stop: %s; context used %d]\n",
-	    ask_nout > 0 && ask_lastc == '\n' ? "" : "\n",
-	    r->n_prompt, r->prefill_tps, r->n_gen, r->decode_tps,
+	cached[0] = '\0';
+	if (r->prefix == ENGINE_PREFIX_LOADED)
+		snprintf(cached, sizeof cached, " (%d from the prefix cache)",
+		    r->n_prefix);
+	fprintf(stderr, "%s[prompt %d tokens%s, prefill %.2f tok/s; "
+	    "generated %d tokens, decode %.2f tok/s; stop: %s; context used "
+	    "%d]\n", ask_nout > 0 && ask_lastc == '\n' ? "" : "\n",
+	    r->n_prompt, cached, r->prefill_tps, r->n_gen, r->decode_tps,
 	    r->stop <= ENGINE_STOP_CANCEL ? why[r->stop] : "?", r->n_ctx_used);
+	if (r->prefix_error != NULL)
+		fprintf(stderr, "[prefix cache: %s]\n", r->prefix_error);
 	if (r->trimmed)
 		fprintf(stderr, "[context full: %d earlier message(s) left "
 		    "out]\n", r->n_dropped);
@@ -470,6 +489,8 @@ ask_prefs(struct ask_opts *o)
 	prefs_conf(&set, &o->prefs, &conf);
 	for (i = w; i < conf.n_warnings; i++)
 		fprintf(stderr, "medchat ask: %s\n", conf.warnings[i]);
+	if (conf.prefix_cache == 0)
+		o->no_prefix = 1;
 	conffile_free(&conf);
 	free(confp);
 	if (!o->st.no_save && (dbp = store_default_path(o->st.db,
@@ -528,7 +549,7 @@ static int
 ask_open(const char *cmd, const struct ask_opts *o)
 {
 	struct engine_opts	 eo;
-	char			*cause = NULL;
+	char			*cause = NULL, *pdir;
 	int			 rc;
 
 	if ((rc = ask_open_remote(o, &cause)) == 0) {
@@ -536,7 +557,10 @@ ask_open(const char *cmd, const struct ask_opts *o)
 		eo.path = o->model;
 		eo.n_ctx = o->n_ctx;
 		eo.n_threads = o->n_threads;
+		pdir = o->no_prefix ? NULL : backend_prefix_dir();
+		eo.prefix_dir = pdir;
 		rc = backend_open_local(&eo, &ask_backend, &cause);
+		free(pdir);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "medchat %s: %s\n", cmd, cause);

@@ -12,15 +12,23 @@
 # line (prompt tokens, prefill tok/s); nothing is saved (--no-save).  A
 # benchmark, not a test: make check does not run it.  Run it on a quiet
 # machine and compare two binaries in alternation, not absolute numbers.
+#
+# The prompt-prefix cache lives in a directory of this run's own
+# (XDG_CACHE_HOME), so run 1 evaluates the system message and writes its
+# K/V, and runs 2.. read them: run 1 is a first question, the others are
+# every question after it.  OPTS (e.g. --no-prefix-cache) are added to
+# medchat ask's options.
 set -eu
 
-[ $# -ge 2 ] || { echo "usage: $0 MEDCHAT MODEL [TOKENS [RUNS [THREADS]]]" >&2;
-    exit 2; }
-mc=$1 model=$2 want=${3:-1500} runs=${4:-1} threads=${5:-2}
+[ $# -ge 2 ] || { echo "usage: $0 MEDCHAT MODEL [TOKENS [RUNS [THREADS" \
+    "[OPTS]]]]" >&2; exit 2; }
+mc=$1 model=$2 want=${3:-1500} runs=${4:-1} threads=${5:-2} opts=${6:-}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 text=$here/data/eval-text.txt
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ttft.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
+XDG_CACHE_HOME=$tmp/cache
+export XDG_CACHE_HOME
 
 ntok() {
 	"$mc" debug tokenize -m "$model" --plain --file "$1" | wc -w
@@ -45,8 +53,9 @@ while [ $i -lt "$runs" ]; do
 	# The clock starts just before medchat, and stops at its first
 	# byte; the rest of the answer is drained and timed no further.
 	t0=$(date +%s%N)
+	# shellcheck disable=SC2086
 	"$mc" ask -m "$model" --no-save --accept-advisory --threads "$threads" \
-	    --ctx 4096 -n 16 --temp 0 "$(cat "$tmp/q")" 2>"$tmp/err" |
+	    --ctx 4096 -n 16 --temp 0 $opts "$(cat "$tmp/q")" 2>"$tmp/err" |
 	    { head -c 1 > /dev/null; t1=$(date +%s%N);
 	      echo "run $((i + 1)): first byte after $(( (t1 - t0) / 1000000 )) ms";
 	      cat > /dev/null; }
