@@ -1,9 +1,10 @@
 /*
  * prefix.c -- the prompt-prefix cache.  Every `medchat ask` and every
- * chat's first question starts with the same system message (the default
- * one is ~480 tokens: ~19 s of a 7B prefill on two cores), so the K/V of
- * a prompt's leading system part are kept in a file and the next process
- * reads them instead of evaluating them again.  The K/V of a position
+ * chat's first question starts with the same system message (~70 tokens
+ * for the default one with a Llama-2 vocabulary, hundreds for a protocol
+ * of one's own; a 7B model evaluates ~25 a second on two cores), so the
+ * K/V of a prompt's leading system part are kept in a file and the next
+ * process reads them instead of evaluating them again.  The K/V of a position
  * depend only on the tokens up to it, and every level computes them the
  * same whatever the batch (model.h), so an answer from a loaded prefix is
  * bit for bit the answer from an evaluated one.

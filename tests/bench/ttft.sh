@@ -17,7 +17,9 @@
 # (XDG_CACHE_HOME), so run 1 evaluates the system message and writes its
 # K/V, and runs 2.. read them: run 1 is a first question, the others are
 # every question after it.  OPTS (e.g. --no-prefix-cache) are added to
-# medchat ask's options.
+# medchat ask's options; OPTS "alternate" makes each run two, one with
+# --no-prefix-cache and one with the cache, side by side on a noisy
+# machine (the first with the cache is the cold one).
 set -eu
 
 [ $# -ge 2 ] || { echo "usage: $0 MEDCHAT MODEL [TOKENS [RUNS [THREADS" \
@@ -48,17 +50,26 @@ done
 head -c $((len + 20)) "$text" | tr '\n' ' ' > "$tmp/q"
 echo "question: $(wc -c < "$tmp/q") bytes, $(ntok "$tmp/q") tokens"
 
-i=0
-while [ $i -lt "$runs" ]; do
-	# The clock starts just before medchat, and stops at its first
-	# byte; the rest of the answer is drained and timed no further.
+# one LABEL OPTS: one run.  The clock starts just before medchat, and
+# stops at its first byte; the rest of the answer is drained and timed
+# no further.
+one() {
 	t0=$(date +%s%N)
 	# shellcheck disable=SC2086
 	"$mc" ask -m "$model" --no-save --accept-advisory --threads "$threads" \
-	    --ctx 4096 -n 16 --temp 0 $opts "$(cat "$tmp/q")" 2>"$tmp/err" |
+	    --ctx 4096 -n 16 --temp 0 $2 "$(cat "$tmp/q")" 2>"$tmp/err" |
 	    { head -c 1 > /dev/null; t1=$(date +%s%N);
-	      echo "run $((i + 1)): first byte after $(( (t1 - t0) / 1000000 )) ms";
+	      echo "$1: first byte after $(( (t1 - t0) / 1000000 )) ms";
 	      cat > /dev/null; }
 	grep -h '^\[prompt' "$tmp/err" || cat "$tmp/err" >&2
+}
+i=0
+while [ $i -lt "$runs" ]; do
 	i=$((i + 1))
+	if [ "$opts" = alternate ]; then
+		one "run $i, --no-prefix-cache" --no-prefix-cache
+		one "run $i, prefix cache" ""
+	else
+		one "run $i" "$opts"
+	fi
 done
