@@ -266,19 +266,33 @@ ui_idle() {
 # then on the status bar no longer shows the "ready" of before it; waiting
 # for "ready" right after Enter could return before the answer began),
 # then ready or stopped.  0, or 1 when either takes more than SECS
-# (default 60).
+# (default 60).  (The question may have scrolled away before a slow poll
+# sees it; the status bar's context meter changing counts as seen.)
 ui_ask() {
+	_ctx0=$(ui_ctx)
 	ui_type "$1"
 	ui_keys Enter
 	_deadline=$(( $(date +%s) + ${2:-60} ))
 	until ui_cap | Q="  $1" awk 'index($0, ENVIRON["Q"]) == 1 { f = 1 }
 	    END { exit !f }'; do
+		# A loaded machine may poll only after a fast answer has
+		# scrolled the question away: the context meter moving says
+		# as well that this question was answered.
+		_ctx=$(ui_ctx)
+		if [ -n "$_ctx0" ] && [ -n "$_ctx" ] && [ "$_ctx" != "$_ctx0" ]
+		then
+			break
+		fi
 		if [ "$(date +%s)" -ge "$_deadline" ]; then
 			return 1
 		fi
 		sleep 0.05
 	done
 	ui_idle "${2:-60}"
+}
+# The status bar's context meter ("| ctx 123/2048"), or nothing.
+ui_ctx() {
+	ui_cap | sed -n 's/.*| ctx \([0-9][0-9]*\).*/\1/p' | tail -n 1
 }
 ui_echo_median() {
 	samples=""
