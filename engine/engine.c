@@ -60,6 +60,11 @@
 #define ENGINE_HOLD		1024	/* stop-string hold buffer */
 #define ENGINE_PIECE		256	/* one detokenized piece */
 #define ENGINE_PREFIX_MIN	32	/* a shorter system part is not cached */
+#ifdef PACKAGE_VERSION
+#define ENGINE_VERSION		PACKAGE_VERSION
+#else
+#define ENGINE_VERSION		"unknown"	/* built without configure */
+#endif
 
 struct engine {
 	struct engine_info	 info;
@@ -128,6 +133,8 @@ static void	 engine_prompt(struct engine *, enum chat_tmpl,
 		    struct engine_result *, struct tokvec *);
 static int	 engine_reserve(const struct engine *,
 		    const struct engine_sampling *);
+static void	 engine_ident(struct engine *, const struct stat *,
+		    const char *);
 static int	 engine_sys_end(struct engine *, enum chat_tmpl,
 		    const struct engine_msg *, int, const struct tokvec *);
 static int	 engine_prefix_load(struct engine *, const int32_t *, int,
@@ -308,15 +315,8 @@ engine_open(const struct engine_opts *opts, struct engine **out,
 	e->info.n_layer = hp->n_layer;
 	e->info.n_embd = hp->n_embd;
 	e->info.n_threads = nt;
-	if (opts->prefix_dir != NULL && fstat(e->gf->fd, &st) == 0) {
-		e->prefix_dir = xstrdup(opts->prefix_dir);
-		xasprintf(&e->ident, "%llu:%llu:%llu:%lld|%s|%s|%s",
-		    (unsigned long long)st.st_dev,
-		    (unsigned long long)st.st_ino,
-		    (unsigned long long)st.st_size,
-		    (long long)COMPAT_MTIME_NS(&st), PACKAGE_VERSION,
-		    e->info.cpu, e->kernels);
-	}
+	if (opts->prefix_dir != NULL && fstat(e->gf->fd, &st) == 0)
+		engine_ident(e, &st, opts->prefix_dir);
 	if (opts->progress != NULL)
 		opts->progress(1.0f, opts->progress_arg);
 	*out = e;
@@ -349,6 +349,30 @@ engine_close(struct engine *e)
 	free(e);
 }
 
+
+/*
+ * The prefix cache's identity of this engine (prefix_key): the model
+ * file's (st), the program's own file where the system names it (a
+ * rebuilt medchat may compute other K/V: its files are not read), the
+ * version, the CPU level and the kernels.
+ */
+static void
+engine_ident(struct engine *e, const struct stat *st, const char *dir)
+{
+	struct stat	xs;
+	int		exe;
+
+	exe = stat("/proc/self/exe", &xs) == 0;
+	e->prefix_dir = xstrdup(dir);
+	xasprintf(&e->ident, "%llu:%llu:%llu:%lld|%llu:%llu:%llu:%lld|%s|%s|%s",
+	    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+	    (unsigned long long)st->st_size, (long long)COMPAT_MTIME_NS(st),
+	    exe ? (unsigned long long)xs.st_dev : 0ULL,
+	    exe ? (unsigned long long)xs.st_ino : 0ULL,
+	    exe ? (unsigned long long)xs.st_size : 0ULL,
+	    exe ? (long long)COMPAT_MTIME_NS(&xs) : 0LL, ENGINE_VERSION,
+	    e->info.cpu, e->kernels);
+}
 
 const struct engine_info *
 engine_get_info(const struct engine *e)

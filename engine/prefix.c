@@ -11,9 +11,10 @@
  *
  * A file holds one key (prefix_key): the SHA-256 of the model file's
  * identity -- device, inode, size and modification time in nanoseconds,
- * so a file replaced or rewritten gets another key -- the engine's
- * version and kernels (the attention's arithmetic differs by level), and
- * the prefix's token ids.  It is named by the key in hex, "KEY.kv":
+ * so a file replaced or rewritten gets another key -- the program file's
+ * (a rebuilt medchat may compute other K/V), the engine's version and
+ * kernels (the attention's arithmetic differs by level), and the
+ * prefix's token ids (engine_ident in engine.c).  It is named by the key in hex, "KEY.kv":
  *
  *	offset 0	"MCKVPFX1"
  *	8		u32 0x01020304 (the writer's byte order)
