@@ -349,7 +349,6 @@ engine_close(struct engine *e)
 	free(e);
 }
 
-
 /*
  * The prefix cache's identity of this engine (prefix_key): the model
  * file's (st), the program's own file where the system names it (a

@@ -7,6 +7,10 @@
 #ifndef PREFIX_H
 #define PREFIX_H
 
+#ifndef MEDCHAT_ENGINE_INTERNAL
+#error "prefix.h is private to engine/: other layers include engine.h"
+#endif
+
 #include <stdint.h>
 
 #define PREFIX_KEY_LEN		32
