@@ -176,7 +176,8 @@ prefix_load(const char *dir, const uint8_t key[PREFIX_KEY_LEN],
 
 	*why = NULL;
 	path = prefix_path(dir, key);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOFOLLOW)) == -1) {
 		if (errno == ENOENT) {
 			free(path);
 			return 1;

@@ -13,7 +13,8 @@
  *    nothing;
  *  - a damaged file -- every field of the header, the tokens, the K/V,
  *    the digest, truncated, extended, and 300 deterministic mutations --
- *    is refused in one line that names the file, never loaded, and the
+ *    or a symbolic link or FIFO in its place, is refused in one line that
+ *    names the file, never loaded, and the
  *    engine then evaluates the prefix, answers the same and writes the
  *    file anew;
  *  - the directory keeps the most recently used files within the limits,
@@ -186,7 +187,7 @@ test_roundtrip(const char *demo, const char *dir)
 	uint8_t			 key[PREFIX_KEY_LEN], key2[PREFIX_KEY_LEN];
 	int32_t			 ids[NALL];
 	float			*la, *lb;
-	char			*cause = NULL, *why = NULL, path[512];
+	char			*cause = NULL, *why = NULL, path[512], other[600];
 	uint8_t			*file, *mut;
 	size_t			 fn, mn;
 	int			 i, nv, r, bad, loaded, oneline;
@@ -315,6 +316,24 @@ test_roundtrip(const char *demo, const char *dir)
 	test_condf(loaded == 0 && bad == 0 && oneline, "300 mutations of the "
 	    "file: each refused in one line naming it (%d loaded, %d "
 	    "other)", loaded, bad);
+	/* Not a file of its own: a symbolic link (to the valid file), a FIFO. */
+	snprintf(other, sizeof other, "%s.target", dir);
+	spit(other, file, fn);
+	unlink(path);
+	r = symlink(other, path) == 0 ? prefix_load(dir, key, c, &m->hp, ids,
+	    NPRE, &why) : -2;
+	test_condf(r == -1 && why != NULL && strstr(why, path) != NULL,
+	    "a symbolic link in its place is not followed (%s)",
+	    why != NULL ? why : "loaded");
+	free(why);
+	unlink(path);
+	unlink(other);
+	r = mkfifo(path, 0600) == 0 ? prefix_load(dir, key, c, &m->hp, ids,
+	    NPRE, &why) : -2;
+	test_condf(r == -1 && why != NULL && strstr(why, "not a regular "
+	    "file") != NULL, "a FIFO in its place: refused at once (%s)",
+	    why != NULL ? why : "loaded");
+	free(why);
 	free(mut);
 	free(file);
 	unlink(path);
