@@ -52,6 +52,14 @@ fwd_kv_block(struct fwd *f, int l, int h, uint16_t **k, uint16_t **v)
 	*v = *k + BLOCK;
 }
 
+/* At exit: the cache file and the directory (nothing else is left). */
+static void
+cleanup(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -65,6 +73,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	if (mkdtemp(dir) == NULL)
 		abort();
+	atexit(cleanup);
 	hp.n_layer = L;
 	hp.n_head_kv = H;
 	hp.head_dim = HD;
