@@ -96,6 +96,16 @@ tokvec_free(struct tokvec *tv)
 	tv->n = tv->cap = 0;
 }
 
+void
+tokvec_take(struct tokvec *tv, int32_t **ids, int *n)
+{
+	*n = (int)tv->n;
+	*ids = xcalloc(tv->n > 0 ? tv->n : 1, sizeof **ids);
+	if (tv->n > 0)
+		memcpy(*ids, tv->v, tv->n * sizeof **ids);
+	tokvec_free(tv);
+}
+
 /* ---- loading ---------------------------------------------------------- */
 
 /* FNV-1a, 64 bits. */

@@ -23,6 +23,9 @@ struct tokvec {
 };
 void	 tokvec_push(struct tokvec *, int32_t);
 void	 tokvec_free(struct tokvec *);
+/* Move the ids of *tv into a new array *ids (caller frees) of *n, and
+   free *tv. */
+void	 tokvec_take(struct tokvec *, int32_t **ids, int *n);
 
 /* ---- vocabulary and encoding ----------------------------------------- */
 
