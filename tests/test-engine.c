@@ -38,33 +38,10 @@
 #include "tokenizer.h"
 #include "buf.h"
 #include "testhelp.h"
+#include "enginehelp.h"
 #include "xmalloc.h"
 
 #define E	64	/* demo model width */
-
-struct capture {
-	char	buf[4096];
-	size_t	len;
-	int	stop_after;	/* return nonzero after this many pieces */
-	int	pieces;
-	struct engine *cancel;	/* engine_cancel() on the first piece */
-};
-
-static int
-capture_emit(const char *s, size_t n, void *arg)
-{
-	struct capture	*c = arg;
-
-	if (c->len + n < sizeof c->buf) {
-		memcpy(c->buf + c->len, s, n);
-		c->len += n;
-		c->buf[c->len] = '\0';
-	}
-	c->pieces++;
-	if (c->cancel != NULL)
-		engine_cancel(c->cancel);
-	return c->stop_after > 0 && c->pieces >= c->stop_after;
-}
 
 struct canceller {
 	struct engine	*e;

@@ -69,20 +69,6 @@ tpath(const char *name)
 	return p;
 }
 
-static int
-write_file(const char *path, const char *data, size_t len)
-{
-	FILE	*f = fopen(path, "wb");
-
-	if (f == NULL)
-		return -1;
-	if (len > 0 && fwrite(data, 1, len, f) != len) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
-}
-
 static void
 opts_init(struct eval_opts *o, const char *model, int ctx, int chunks)
 {
@@ -236,9 +222,9 @@ test_texts(const char *demo)
 
 	none = tpath("missing.txt");
 	opts_init(&o, demo, 64, 1);
-	write_file(bad, latin1, sizeof latin1 - 1);
-	write_file(empty, "", 0);
-	write_file(short_, "Blood pressure.", 15);
+	test_spit(bad, latin1, sizeof latin1 - 1);
+	test_spit(empty, "", 0);
+	test_spit(short_, "Blood pressure.", 15);
 
 	o.text = none;
 	test_cond(eval_ppl(&o, NULL, NULL, NULL, &r, &cause) == -1 &&

@@ -35,31 +35,11 @@
 #include "model.h"
 #include "prefix.h"
 #include "testhelp.h"
+#include "enginehelp.h"
 #include "xmalloc.h"
 
 #define NPRE	40	/* tokens of the saved prefix (low level) */
 #define NALL	65	/* of the whole prompt */
-
-struct capture {
-	char	buf[4096];
-	size_t	len;
-	int	stop_after;	/* nonzero: stop after this many pieces */
-	int	pieces;
-};
-
-static int
-capture_emit(const char *s, size_t n, void *arg)
-{
-	struct capture	*c = arg;
-
-	if (c->len + n < sizeof c->buf) {
-		memcpy(c->buf + c->len, s, n);
-		c->len += n;
-		c->buf[c->len] = '\0';
-	}
-	c->pieces++;
-	return c->stop_after > 0 && c->pieces >= c->stop_after;
-}
 
 static const char *sys_a =
     "You are a careful assistant for clinicians. Answer in plain words, "
@@ -113,7 +93,8 @@ open_engine(const char *path, const char *pdir)
 	return e;
 }
 
-/* One greedy answer of 20 tokens to sys + q; 0 or -1. */
+/* One greedy answer of 20 tokens to sys + q into c (emptied first,
+   its stop_after kept); 0 or -1. */
 static int
 answer(struct engine *e, const char *sys, const char *q, struct capture *c,
     struct engine_result *res)
@@ -121,7 +102,10 @@ answer(struct engine *e, const char *sys, const char *q, struct capture *c,
 	struct engine_sampling	 s;
 	struct engine_msg	 m[2];
 	char			*cause = NULL;
-	int			 rv, n = 0;
+	int			 rv, n = 0, stop = c->stop_after;
+
+	memset(c, 0, sizeof *c);
+	c->stop_after = stop;
 
 	engine_sampling_default(&s);
 	s.temp = 0.0f;
@@ -141,34 +125,19 @@ answer(struct engine *e, const char *sys, const char *q, struct capture *c,
 	return rv;
 }
 
-static uint8_t *
-slurp(const char *path, size_t *n)
-{
-	FILE	*f;
-	uint8_t	*b;
-	long	 l;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	l = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = xmalloc((size_t)l + 1);
-	*n = fread(b, 1, (size_t)l, f);
-	fclose(f);
-	return b;
-}
-
+/* The same from a new engine on the cache pdir (a new process). */
 static int
-spit(const char *path, const uint8_t *b, size_t n)
+answer_new(const char *demo, const char *pdir, const char *sys,
+    const char *q, struct capture *c, struct engine_result *res)
 {
-	FILE	*f;
-	int	 ok;
+	struct engine	*e;
+	int		 rv;
 
-	if ((f = fopen(path, "wb")) == NULL)
+	if ((e = open_engine(demo, pdir)) == NULL)
 		return -1;
-	ok = fwrite(b, 1, n, f) == n;
-	return fclose(f) == 0 && ok ? 0 : -1;
+	rv = answer(e, sys, q, c, res);
+	engine_close(e);
+	return rv;
 }
 
 /*
@@ -245,7 +214,7 @@ test_roundtrip(const char *demo, const char *dir)
 
 	/* Damage the file, one field at a time. */
 	count_files(dir, path, sizeof path);
-	file = slurp(path, &fn);
+	file = (uint8_t *)test_slurp(path, &fn);
 	test_condf(file != NULL && fn == 64 + 4 * NPRE + (size_t)m->hp.n_layer *
 	    m->hp.n_head_kv * 2 * NPRE * m->hp.head_dim * 2 + 32,
 	    "the file is header, tokens, K/V and digest (%zu bytes)", fn);
@@ -255,7 +224,7 @@ test_roundtrip(const char *demo, const char *dir)
 	for (i = 0; i < (int)(sizeof fields / sizeof fields[0]); i++) {
 		memcpy(mut, file, fn);
 		mut[fields[i].off] ^= 0x40;
-		spit(path, mut, fn);
+		test_spit(path, mut, fn);
 		r = prefix_load(dir, key, c, &m->hp, ids, NPRE, &why);
 		test_condf(r == -1 && why != NULL &&
 		    strstr(why, fields[i].needle) != NULL &&
@@ -264,14 +233,14 @@ test_roundtrip(const char *demo, const char *dir)
 		    why != NULL ? why : "loaded");
 		free(why);
 	}
-	spit(path, file, fn - 1);
+	test_spit(path, file, fn - 1);
 	r = prefix_load(dir, key, c, &m->hp, ids, NPRE, &why);
 	test_condf(r == -1 && why != NULL && strstr(why, "expected") != NULL,
 	    "truncated by a byte: refused (%s)", why != NULL ? why : "loaded");
 	free(why);
 	memcpy(mut, file, fn);
 	memset(mut + fn, 0, 64);
-	spit(path, mut, fn + 64);
+	test_spit(path, mut, fn + 64);
 	r = prefix_load(dir, key, c, &m->hp, ids, NPRE, &why);
 	test_condf(r == -1 && why != NULL, "64 bytes too long: refused (%s)",
 	    why != NULL ? why : "loaded");
@@ -301,7 +270,7 @@ test_roundtrip(const char *demo, const char *dir)
 			mn = off;
 			break;
 		}
-		spit(path, mut, mn);
+		test_spit(path, mut, mn);
 		r = prefix_load(dir, key, c, &m->hp, ids, NPRE, &why);
 		if (r == 0)
 			loaded++;
@@ -318,7 +287,7 @@ test_roundtrip(const char *demo, const char *dir)
 	    "other)", loaded, bad);
 	/* Not a file of its own: a symbolic link (to the valid file), a FIFO. */
 	snprintf(other, sizeof other, "%s.target", dir);
-	spit(other, file, fn);
+	test_spit(other, file, fn);
 	unlink(path);
 	r = symlink(other, path) == 0 ? prefix_load(dir, key, c, &m->hp, ids,
 	    NPRE, &why) : -2;
@@ -386,7 +355,6 @@ test_engine(const char *demo, const char *pdir)
 	    stat(one, &st) == 0 && (st.st_mode & 0777) == 0600,
 	    "one file, mode 0600");
 	/* A second turn in the same engine: its own KV cache. */
-	memset(&c2, 0, sizeof c2);
 	rv = answer(e1, sys_a, "What causes anaemia?", &c2, &r2);
 	test_cond(rv == 0 && r2.prefix == ENGINE_PREFIX_NONE &&
 	    r2.n_cached == r2.n_prompt - 1 && strcmp(c2.buf, c0.buf) == 0,
@@ -394,36 +362,25 @@ test_engine(const char *demo, const char *pdir)
 	engine_close(e1);
 
 	/* A new engine (a new process): the file is read. */
-	e2 = open_engine(demo, pdir);
-	memset(&c2, 0, sizeof c2);
-	rv = answer(e2, sys_a, "What causes anaemia?", &c2, &r2);
+	rv = answer_new(demo, pdir, sys_a, "What causes anaemia?", &c2, &r2);
 	test_condf(rv == 0 && r2.prefix == ENGINE_PREFIX_LOADED &&
 	    r2.n_prefix == r1.n_prefix && r2.n_cached == r1.n_prefix,
 	    "a new engine reads the system part (%d cached)", r2.n_cached);
 	test_cond(strcmp(c2.buf, c0.buf) == 0 && r2.n_gen == r0.n_gen,
 	    "... and answers exactly as without a cache");
-	memset(&c2, 0, sizeof c2);
-	memset(&c3, 0, sizeof c3);
 	rv = answer(e0, sys_a, "And in children?", &c3, &r3);
-	engine_close(e2);
-	e2 = open_engine(demo, pdir);
-	rv |= answer(e2, sys_a, "And in children?", &c2, &r2);
+	rv |= answer_new(demo, pdir, sys_a, "And in children?", &c2, &r2);
 	test_cond(rv == 0 && r2.prefix == ENGINE_PREFIX_LOADED &&
 	    strcmp(c2.buf, c3.buf) == 0, "another question on the same system "
 	    "message: read, the same answer");
-	engine_close(e2);
 
 	/* Another system message: another file. */
-	e2 = open_engine(demo, pdir);
-	memset(&c2, 0, sizeof c2);
-	rv = answer(e2, sys_b, "What causes anaemia?", &c2, &r2);
+	rv = answer_new(demo, pdir, sys_b, "What causes anaemia?", &c2, &r2);
 	test_cond(rv == 0 && r2.prefix == ENGINE_PREFIX_SAVED &&
 	    count_files(pdir, NULL, 0) == 2, "another system message: a "
 	    "second file");
-	engine_close(e2);
 	/* No system message, or one too short: nothing. */
 	e2 = open_engine(demo, pdir);
-	memset(&c2, 0, sizeof c2);
 	rv = answer(e2, NULL, "What causes anaemia?", &c2, &r2);
 	rv |= answer(e2, "Be brief.", "What causes anaemia?", &c2, &r2);
 	test_cond(rv == 0 && r2.prefix == ENGINE_PREFIX_NONE &&
@@ -431,27 +388,23 @@ test_engine(const char *demo, const char *pdir)
 	    "one: no file");
 	engine_close(e2);
 	/* A cancelled answer writes nothing. */
-	e2 = open_engine(demo, pdir);
-	memset(&c2, 0, sizeof c2);
 	c2.stop_after = 1;
-	rv = answer(e2, "You answer every question about the kidneys and "
-	    "nothing else, in the words a first-year student uses, with "
-	    "no abbreviations at all.", "What is a nephron?", &c2, &r2);
+	rv = answer_new(demo, pdir, "You answer every question about the "
+	    "kidneys and nothing else, in the words a first-year student uses, "
+	    "with no abbreviations at all.", "What is a nephron?", &c2, &r2);
+	c2.stop_after = 0;
 	test_cond(rv == 0 && r2.stop == ENGINE_STOP_CANCEL &&
 	    r2.prefix == ENGINE_PREFIX_UNSAVED &&
 	    count_files(pdir, NULL, 0) == 2, "a cancelled answer: no file");
-	engine_close(e2);
 
 	/* Damaged: refused in one line, the same answer, written anew. */
 	count_files(pdir, one, sizeof one);
-	if ((file = slurp(one, &fn)) != NULL && fn > 1000) {
+	if ((file = (uint8_t *)test_slurp(one, &fn)) != NULL && fn > 1000) {
 		file[fn - 500] ^= 0x10;
-		spit(one, file, fn);
+		test_spit(one, file, fn);
 	}
 	free(file);
 	e2 = open_engine(demo, pdir);
-	memset(&c2, 0, sizeof c2);
-	memset(&c3, 0, sizeof c3);
 	rv = answer(e2, sys_a, "What causes anaemia?", &c2, &r2);
 	rv |= answer(e2, sys_b, "What causes anaemia?", &c3, &r3);
 	test_condf(rv == 0 && ((r2.prefix_error != NULL && r2.prefix ==
@@ -463,29 +416,20 @@ test_engine(const char *demo, const char *pdir)
 	    NULL ? r3.prefix_error : "none");
 	test_cond(strcmp(c2.buf, c0.buf) == 0, "... the answer unchanged");
 	engine_close(e2);
-	e2 = open_engine(demo, pdir);
-	memset(&c2, 0, sizeof c2);
-	memset(&c3, 0, sizeof c3);
-	rv = answer(e2, sys_a, "What causes anaemia?", &c2, &r2);
-	engine_close(e2);
-	e2 = open_engine(demo, pdir);
-	rv |= answer(e2, sys_b, "What causes anaemia?", &c3, &r3);
+	rv = answer_new(demo, pdir, sys_a, "What causes anaemia?", &c2, &r2);
+	rv |= answer_new(demo, pdir, sys_b, "What causes anaemia?", &c3, &r3);
 	test_cond(rv == 0 && r2.prefix == ENGINE_PREFIX_LOADED &&
 	    r3.prefix == ENGINE_PREFIX_LOADED && strcmp(c2.buf, c0.buf) == 0,
 	    "... and read by the next engine");
-	engine_close(e2);
 
 	/* The model file rewritten (another mtime): another key. */
 	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 3600;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	utimensat(AT_FDCWD, demo, ts, 0);
-	e2 = open_engine(demo, pdir);
-	memset(&c2, 0, sizeof c2);
-	rv = answer(e2, sys_a, "What causes anaemia?", &c2, &r2);
+	rv = answer_new(demo, pdir, sys_a, "What causes anaemia?", &c2, &r2);
 	test_cond(rv == 0 && r2.prefix == ENGINE_PREFIX_SAVED &&
 	    count_files(pdir, NULL, 0) == 3, "the model file changed: not "
 	    "read, a file of its own");
-	engine_close(e2);
 	engine_close(e0);
 }
 
@@ -505,19 +449,19 @@ test_trim(const char *dir)
 			path[strlen(dir) + 1 + j] = "0123456789abcdef"[(i + j) %
 			    16];
 		snprintf(path + strlen(dir) + 65, 8, ".kv");
-		spit(path, junk, sizeof junk);
+		test_spit(path, junk, sizeof junk);
 		ts[0].tv_sec = ts[1].tv_sec = 1000000 + i * 100;
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
 		utimensat(AT_FDCWD, path, ts, 0);
 	}
 	snprintf(path, sizeof path, "%s/.tmp-1-old", dir);
-	spit(path, junk, 10);
+	test_spit(path, junk, 10);
 	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 3600;
 	utimensat(AT_FDCWD, path, ts, 0);
 	snprintf(path, sizeof path, "%s/.tmp-2-new", dir);
-	spit(path, junk, 10);
+	test_spit(path, junk, 10);
 	snprintf(path, sizeof path, "%s/notes.txt", dir);
-	spit(path, junk, 10);
+	test_spit(path, junk, 10);
 	prefix_trim(dir, 8, 1ULL << 40);
 	test_cond(count_files(dir, NULL, 0) == 8, "10 files, keep 8: 8 left");
 	/* the newest: i = 9, its name starts with '9' */

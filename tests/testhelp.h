@@ -12,6 +12,7 @@
  * Descriptions must not contain '#'; test_emit() replaces it.
  *
  * Also the helpers several tests share: test_slurp() (a whole file),
+ * test_spit() (bytes into a file),
  * test_parse_ids()/test_same_ids()/test_diag_ids() (token id lists),
  * test_tsv_next() (the golden tokenizer files),
  * test_rmtree() (rm -rf of a test's temporary directory),
@@ -186,6 +187,19 @@ test_slurp(const char *path, size_t *len)
 	if (len != NULL)
 		*len = n;
 	return data;
+}
+
+/* Write n bytes of p as the file at path (created or truncated): 0, or -1. */
+static __attribute__((unused)) int
+test_spit(const char *path, const void *p, size_t n)
+{
+	FILE	*f;
+	int	 ok;
+
+	if ((f = fopen(path, "wb")) == NULL)
+		return -1;
+	ok = n == 0 || fwrite(p, 1, n, f) == n;
+	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 /*
