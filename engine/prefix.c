@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "model.h"
 #include "prefix.h"
 #include "sha256.h"
@@ -79,17 +80,10 @@ prefix_key(const char *ident, const int32_t *toks, int n,
 static char *
 prefix_path(const char *dir, const uint8_t key[PREFIX_KEY_LEN])
 {
-	static const char	hx[] = "0123456789abcdef";
-	char			name[PREFIX_NAME + 1];
-	char			*p;
-	int			i;
+	char	hex[SHA256_HEXLEN + 1], *p;
 
-	for (i = 0; i < PREFIX_KEY_LEN; i++) {
-		name[2 * i] = hx[key[i] >> 4];
-		name[2 * i + 1] = hx[key[i] & 15];
-	}
-	memcpy(name + 2 * PREFIX_KEY_LEN, ".kv", 4);
-	xasprintf(&p, "%s/%s", dir, name);
+	sha256_tohex(key, hex);
+	xasprintf(&p, "%s/%s.kv", dir, hex);
 	return p;
 }
 
@@ -132,24 +126,6 @@ prefix_read(int fd, void *p, size_t len)
 				errno = 0;
 			return -1;
 		}
-		q += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-prefix_write(int fd, const void *p, size_t len)
-{
-	const uint8_t	*q = p;
-	ssize_t		 r;
-
-	while (len > 0) {
-		r = write(fd, q, len > (1u << 30) ? (1u << 30) : len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
 		q += r;
 		len -= (size_t)r;
 	}
@@ -307,21 +283,21 @@ prefix_save(const char *dir, const uint8_t key[PREFIX_KEY_LEN],
 	sha256_init(&c);
 	sha256_update(&c, hdr, sizeof hdr);
 	sha256_update(&c, toks, (size_t)n * sizeof *toks);
-	if (prefix_write(fd, hdr, sizeof hdr) != 0 ||
-	    prefix_write(fd, toks, (size_t)n * sizeof *toks) != 0)
+	if (fs_write_all(fd, hdr, sizeof hdr) != 0 ||
+	    fs_write_all(fd, toks, (size_t)n * sizeof *toks) != 0)
 		goto fail;
 	for (L = 0; L < hp->n_layer; L++) {
 		for (h = 0; h < hp->n_head_kv; h++) {
 			fwd_kv_block(fw, L, h, &k, &v);
 			sha256_update(&c, k, rows);
 			sha256_update(&c, v, rows);
-			if (prefix_write(fd, k, rows) != 0 ||
-			    prefix_write(fd, v, rows) != 0)
+			if (fs_write_all(fd, k, rows) != 0 ||
+			    fs_write_all(fd, v, rows) != 0)
 				goto fail;
 		}
 	}
 	sha256_final(&c, md);
-	if (prefix_write(fd, md, sizeof md) != 0)
+	if (fs_write_all(fd, md, sizeof md) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;

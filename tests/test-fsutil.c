@@ -1,6 +1,7 @@
 /*
  * test-fsutil.c -- fs_mkdirs: nested private directories, what is in the
- * way; fs_reserve: a file's blocks reserved, and the error for no room.
+ * way; fs_reserve: a file's blocks reserved, and the error for no room;
+ * fs_write_all: every byte, and its errors.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -92,6 +93,42 @@ test_reserve(const char *base)
 	free(p);
 }
 
+/* fs_write_all: every byte, then the errors of a bad descriptor and a
+   full device. */
+static void
+test_write_all(const char *base)
+{
+	char	*p, *back;
+	char	*data;
+	size_t	 n = 3u << 20, i, got = 0;
+	int	 fd;
+
+	data = xmalloc(n);
+	for (i = 0; i < n; i++)
+		data[i] = (char)(i * 131 + (i >> 12));
+	xasprintf(&p, "%s/all", base);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	test_cond(fd != -1 && fs_write_all(fd, data, n) == 0 &&
+	    close(fd) == 0, "write_all: 3 MiB written");
+	back = test_slurp(p, &got);
+	test_condf(back != NULL && got == n && memcmp(back, data, n) == 0,
+	    "write_all: read back the same (%zu bytes)", got);
+	free(back);
+	free(p);
+	errno = 0;
+	test_cond(fs_write_all(-1, data, 1) == -1 && errno == EBADF,
+	    "write_all: a bad descriptor is -1 with EBADF");
+	if ((fd = open("/dev/full", O_WRONLY)) != -1) {
+		errno = 0;
+		test_cond(fs_write_all(fd, data, 4096) == -1 &&
+		    errno == ENOSPC, "write_all: a full device is -1 with "
+		    "ENOSPC");
+		close(fd);
+	} else
+		test_skip("write_all: a full device", "no /dev/full");
+	free(data);
+}
+
 int
 main(void)
 {
@@ -168,6 +205,7 @@ main(void)
 	unsetenv("XDG_CACHE_HOME");
 
 	test_reserve(base);
+	test_write_all(base);
 
 	test_rmtree(base);
 	return test_report();

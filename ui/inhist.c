@@ -80,8 +80,6 @@ static int
 inhist_write(const char *path, const char *data, size_t len, char **cause)
 {
 	char	*tmp;
-	size_t	 off = 0;
-	ssize_t	 w;
 	int	 fd;
 
 	xasprintf(&tmp, "%s.tmp-XXXXXX", path);
@@ -91,16 +89,7 @@ inhist_write(const char *path, const char *data, size_t len, char **cause)
 		return -1;
 	}
 	fchmod(fd, 0600);
-	errno = 0;	/* a short write of 0 bytes sets none */
-	while (off < len) {
-		w = write(fd, data + off, len - off);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off < len || fsync(fd) != 0) {
+	if (fs_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		xasprintf(cause, "%s: %s", tmp, strerror(errno != 0 ? errno :
 		    EIO));
 		close(fd);

@@ -112,6 +112,27 @@ fs_read_file(const char *path, struct buf *b, size_t max)
 }
 
 int
+fs_write_all(int fd, const void *p, size_t n)
+{
+	const char	*q = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = write(fd, q, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 fs_reserve(int fd, off_t size)
 {
 #ifdef HAVE_POSIX_FALLOCATE

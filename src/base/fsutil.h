@@ -37,6 +37,12 @@ struct buf;
 int	 fs_read_file(const char *path, struct buf *b, size_t max);
 
 /*
+ * Write all n bytes of p to fd, going on after EINTR and short writes.
+ * 0, or -1 with errno set (EIO if write(2) wrote nothing without one).
+ */
+int	 fs_write_all(int fd, const void *p, size_t n);
+
+/*
  * Make the open file fd size bytes long with its blocks reserved, so that
  * writing it through a mapping cannot fail for want of space (a SIGBUS,
  * not an error).  posix_fallocate where the system has it, F_PREALLOCATE

@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fsutil.h"
 #include "inhist.h"
 #include "jsonx.h"
 #include "opt.h"
@@ -92,7 +93,6 @@ static void	 cmdh_put_marked(FILE *, const char *, const char *,
 		     const char *);
 static int	 cmdh_parse(int, char **, struct cmdh_opts *, int *);
 static int	 cmdh_id(const char *, int64_t *);
-static int	 cmdh_write_all(int, const char *, size_t);
 static int	 cmdh_export_special(const char *, const struct stat *,
 		     const char *, size_t, int);
 
@@ -117,23 +117,6 @@ cmdh_put_marked(FILE *f, const char *s, const char *mark_open,
 }
 
 /* Write all of p[0..n) to fd; -1 with errno on failure. */
-static int
-cmdh_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int
 cmdh_id(const char *s, int64_t *id)
 {
@@ -590,7 +573,7 @@ cmdh_export(struct store *s, const struct cmdh_opts *o, int argc,
 		return cli_fail(cause);
 	}
 	fchmod(fd, 0600);
-	if (cmdh_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+	if (fs_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
 		xasprintf(&cause, "%s: %s", o->output, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -644,7 +627,7 @@ cmdh_export_special(const char *path, const struct stat *sb,
 		}
 		return 0;
 	}
-	if (cmdh_write_all(fd, text, len) != 0) {
+	if (fs_write_all(fd, text, len) != 0) {
 		xasprintf(&cause, "%s: %s", path, strerror(errno));
 		close(fd);
 		return cli_fail(cause);

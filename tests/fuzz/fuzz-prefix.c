@@ -23,6 +23,7 @@
 
 #include "model.h"
 #include "prefix.h"
+#include "sha256.h"
 #include "xmalloc.h"
 
 #define L	2
@@ -63,8 +64,7 @@ cleanup(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char hx[] = "0123456789abcdef";
-	char	name[2 * PREFIX_KEY_LEN + 4], *why = NULL;
+	char	hex[SHA256_HEXLEN + 1], *why = NULL;
 	FILE	*f;
 	size_t	 i;
 
@@ -80,12 +80,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (i = 0; i < NT; i++)
 		toks[i] = (int32_t)i * 37 + 1;
 	prefix_key("fuzz", toks, NT, key);
-	for (i = 0; i < PREFIX_KEY_LEN; i++) {
-		name[2 * i] = hx[key[i] >> 4];
-		name[2 * i + 1] = hx[key[i] & 15];
-	}
-	memcpy(name + 2 * PREFIX_KEY_LEN, ".kv", 4);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	sha256_tohex(key, hex);
+	snprintf(path, sizeof path, "%s/%s.kv", dir, hex);
 	for (i = 0; i < sizeof kv / sizeof kv[0]; i++)
 		kv[i] = (uint16_t)(i * 2654435761u >> 16);
 	if (prefix_save(dir, key, NULL, &hp, toks, NT, &why) != 0 ||
