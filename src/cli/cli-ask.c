@@ -557,7 +557,9 @@ ask_open(const char *cmd, const struct ask_opts *o)
 		eo.path = o->model;
 		eo.n_ctx = o->n_ctx;
 		eo.n_threads = o->n_threads;
-		pdir = o->no_prefix ? NULL : backend_prefix_dir();
+		/* generate has no system message: no cache (or directory) */
+		pdir = o->no_prefix || strcmp(cmd, "ask") != 0 ? NULL :
+		    backend_prefix_dir();
 		eo.prefix_dir = pdir;
 		rc = backend_open_local(&eo, &ask_backend, &cause);
 		free(pdir);
